@@ -1,0 +1,102 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  JSONCodec,
+  RetentionPolicy,
+  StorageType,
+  connect,
+  type ConnectionOptions,
+  type JetStreamManager,
+  type NatsConnection,
+  type StreamConfig,
+} from 'nats';
+import { CONSUMERS, LOG_LINES_PER_JOB, STREAMS, SUBJECTS } from './subjects.js';
+
+export const json = JSONCodec();
+
+const DAY_NS = 24 * 3600 * 1e9;
+
+const streamConfigs: Partial<StreamConfig>[] = [
+  {
+    name: STREAMS.commands,
+    subjects: [SUBJECTS.commandsAll],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    max_age: 7 * DAY_NS,
+    duplicate_window: 10 * 60 * 1e9,
+  },
+  {
+    name: STREAMS.events,
+    subjects: [SUBJECTS.eventsAll],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    max_age: 7 * DAY_NS,
+    duplicate_window: 10 * 60 * 1e9,
+  },
+  {
+    name: STREAMS.logs,
+    subjects: [SUBJECTS.logsAll],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_msgs_per_subject: LOG_LINES_PER_JOB,
+    max_bytes: 1024 * 1024 * 1024,
+    max_age: 7 * DAY_NS,
+    discard: DiscardPolicy.Old,
+  },
+];
+
+/** Creates (or updates) the streams; safe to call from every process at start. */
+export async function ensureStreams(jsm: JetStreamManager): Promise<void> {
+  for (const cfg of streamConfigs) {
+    try {
+      await jsm.streams.info(cfg.name!);
+      await jsm.streams.update(cfg.name!, cfg);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await jsm.streams.add(cfg);
+    }
+  }
+}
+
+/** The durable consumer of a node's command subject. */
+export async function ensureAgentConsumer(jsm: JetStreamManager, nodeId: string): Promise<string> {
+  const name = CONSUMERS.agent(nodeId);
+  await jsm.consumers.add(STREAMS.commands, {
+    durable_name: name,
+    filter_subject: SUBJECTS.command(nodeId),
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: 30 * 1e9,
+  });
+  return name;
+}
+
+export async function ensureSchedulerConsumer(jsm: JetStreamManager): Promise<string> {
+  await jsm.consumers.add(STREAMS.events, {
+    durable_name: CONSUMERS.scheduler,
+    filter_subject: SUBJECTS.eventsAll,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: 30 * 1e9,
+  });
+  return CONSUMERS.scheduler;
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof Error && /not found/i.test(err.message);
+}
+
+/**
+ * Connects with endless reconnects: daemons ride out a nats-server restart.
+ * `name` shows in the server's connection list.
+ */
+export async function connectNats(servers: string, name: string, extra: Partial<ConnectionOptions> = {}): Promise<NatsConnection> {
+  return connect({
+    servers: servers.split(',').map((s) => s.trim()),
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    ...extra,
+  });
+}

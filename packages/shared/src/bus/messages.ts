@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { checkpointSchema } from '../domain/job.js';
+
+/**
+ * Messages on the JetStream subjects of subjects.ts. Every consumer parses with
+ * these schemas: a malformed message is logged and acknowledged, never a crash.
+ */
+
+const base = {
+  /** Unique per command; also the JetStream dedupe id (Nats-Msg-Id). */
+  commandId: z.string().min(1),
+  issuedAt: z.number(),
+};
+
+export const startCommandSchema = z.object({
+  ...base,
+  kind: z.literal('start'),
+  jobId: z.string(),
+  attemptId: z.string(),
+  attempt: z.number().int().positive(),
+  /** This node's rank in the gang, 0-based, and the gang's size. */
+  nodeRank: z.number().int().nonnegative(),
+  nodeCount: z.number().int().positive(),
+  command: z.array(z.string()).min(1),
+  args: z.array(z.string()),
+  env: z.record(z.string(), z.string()),
+  image: z.string().optional(),
+  gpuIndices: z.array(z.number().int().nonnegative()),
+  powerLimitW: z.number().nonnegative(),
+  checkpoint: checkpointSchema,
+  maxRuntimeSeconds: z.number().int().positive().optional(),
+});
+
+export const stopCommandSchema = z.object({
+  ...base,
+  kind: z.literal('stop'),
+  jobId: z.string(),
+  attemptId: z.string(),
+  reason: z.string(),
+  signal: z.string(),
+  graceSeconds: z.number().int().nonnegative(),
+});
+
+export const setPowerCommandSchema = z.object({
+  ...base,
+  kind: z.literal('set-power'),
+  gpuIndices: z.array(z.number().int().nonnegative()),
+  /** 0 restores the GPU's default limit. */
+  powerLimitW: z.number().nonnegative(),
+});
+
+export const minersCommandSchema = z.object({
+  ...base,
+  kind: z.literal('miners'),
+  minerIds: z.array(z.string()),
+  action: z.enum(['curtail', 'resume']),
+});
+
+export const agentCommandSchema = z.discriminatedUnion('kind', [
+  startCommandSchema,
+  stopCommandSchema,
+  setPowerCommandSchema,
+  minersCommandSchema,
+]);
+
+export type StartCommand = z.infer<typeof startCommandSchema>;
+export type StopCommand = z.infer<typeof stopCommandSchema>;
+export type SetPowerCommand = z.infer<typeof setPowerCommandSchema>;
+export type MinersCommand = z.infer<typeof minersCommandSchema>;
+export type AgentCommand = z.infer<typeof agentCommandSchema>;
+
+const eventBase = {
+  nodeId: z.string(),
+  jobId: z.string(),
+  attemptId: z.string(),
+  at: z.number(),
+};
+
+export const jobEventSchema = z.discriminatedUnion('kind', [
+  z.object({ ...eventBase, kind: z.literal('started') }),
+  z.object({
+    ...eventBase,
+    kind: z.literal('exited'),
+    exitCode: z.number().int(),
+    /** Set when the process died of a signal. */
+    signal: z.string().optional(),
+    reason: z.string().optional(),
+  }),
+  /** The attempt never ran on this node (command not found, bad image...). */
+  z.object({ ...eventBase, kind: z.literal('failed'), reason: z.string() }),
+]);
+
+export type JobEvent = z.infer<typeof jobEventSchema>;
+
+export const logRecordSchema = z.object({
+  jobId: z.string(),
+  attemptId: z.string(),
+  nodeId: z.string(),
+  stream: z.enum(['stdout', 'stderr']),
+  line: z.string(),
+  at: z.number(),
+});
+
+export type LogRecord = z.infer<typeof logRecordSchema>;

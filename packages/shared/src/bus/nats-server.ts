@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A free TCP port on loopback, chosen by the kernel. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface LocalNatsServer {
+  url: string;
+  port: number;
+  storeDir: string;
+  process: ChildProcess;
+  /** Stops the server; keeps the store unless `removeStore`. */
+  stop(opts?: { removeStore?: boolean; signal?: NodeJS.Signals }): Promise<void>;
+}
+
+/**
+ * Starts the real nats-server from PATH with JetStream on loopback, for `wattpack dev`
+ * and tests. Resolves once the server says it is ready.
+ */
+export async function startNatsServer(opts: { port?: number; storeDir?: string; binary?: string } = {}): Promise<LocalNatsServer> {
+  const port = opts.port ?? (await freePort());
+  const storeDir = opts.storeDir ?? mkdtempSync(join(tmpdir(), 'wattpack-nats-'));
+  const binary = opts.binary ?? 'nats-server';
+  const child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`nats-server did not start within 10s: ${log.slice(-500)}`)), 10_000);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+      reject(new Error(missing ? `${binary} not found on PATH: install it (Debian: apt-get install nats-server) or pass --nats <url>` : err.message));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`nats-server exited with ${code}: ${log.slice(-500)}`));
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes('Server is ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  child.stderr!.resume();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    process: child,
+    async stop({ removeStore = false, signal = 'SIGTERM' } = {}) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        await exited;
+      }
+      if (removeStore) rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}

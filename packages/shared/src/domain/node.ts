@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/** Node ids are NATS subject tokens, so keep them plain. */
+export const nodeIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, "_" or "-"');
+
+export interface GpuInfo {
+  index: number;
+  uuid: string;
+  model: string;
+  memoryMib: number;
+  minPowerLimitW: number;
+  maxPowerLimitW: number;
+  defaultPowerLimitW: number;
+}
+
+export interface MinerInfo {
+  id: string;
+  model: string;
+  endpoint: string;
+  nameplatePowerW: number;
+  nameplateHashrateThs: number;
+  firmware: string;
+}
+
+export interface HostInfo {
+  hostname: string;
+  cpuCores: number;
+  memoryMib: number;
+  os: string;
+  idlePowerW: number;
+  busyPowerW: number;
+}
+
+export interface NodeInventory {
+  gpus: GpuInfo[];
+  miners: MinerInfo[];
+  host: HostInfo;
+}
+
+export type Health = 'HEALTH_UNSPECIFIED' | 'HEALTH_OK' | 'HEALTH_DEGRADED' | 'HEALTH_FAILED';
+export type MinerRunState =
+  | 'MINER_RUN_STATE_UNSPECIFIED'
+  | 'MINER_RUN_STATE_MINING'
+  | 'MINER_RUN_STATE_CURTAILED'
+  | 'MINER_RUN_STATE_OFFLINE'
+  | 'MINER_RUN_STATE_ERROR';
+
+/** Telemetry; an absent number is unknown, never 0. */
+export interface GpuState {
+  index: number;
+  powerDrawW?: number;
+  enforcedLimitW?: number;
+  utilizationPct?: number;
+  temperatureC?: number;
+  memoryUsedMib?: number;
+  health: Health;
+  healthReason: string;
+}
+
+export interface MinerState {
+  id: string;
+  hashrateThs?: number;
+  powerW?: number;
+  state: MinerRunState;
+  reason: string;
+}
+
+export interface AttemptState {
+  jobId: string;
+  attemptId: string;
+  gpuIndices: number[];
+  startedAtMs: number;
+}
+
+export interface NodeReport {
+  timestampMs: number;
+  gpus: GpuState[];
+  miners: MinerState[];
+  attempts: AttemptState[];
+  host?: { cpuLoadPct?: number; memoryUsedMib?: number };
+}
+
+export type NodeStatus = 'READY' | 'NOT_READY';
+
+/** A node as the scheduler stores it (KV bucket wp-nodes, key = id). */
+export interface NodeRecord {
+  id: string;
+  labels: Record<string, string>;
+  inventory: NodeInventory;
+  status: NodeStatus;
+  reason: string;
+  registeredAt: number;
+  lastSeenAt: number;
+}

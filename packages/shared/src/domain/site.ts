@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/** Site settings (KV bucket wp-site, key "config"; seeded from --site or defaults). */
+export const siteConfigSchema = z.strictObject({
+  name: z.string().min(1).default('local'),
+  /** Facility power cap, MW: the whole site, cooling included. */
+  capMw: z.number().positive().max(10_000).default(18),
+  /** Facility watts per IT watt. */
+  pue: z.number().min(1).max(3).default(1.2),
+  /** Share of the cap held back as headroom against surges. */
+  reserveFraction: z.number().min(0).max(0.5).default(0.02),
+  /** Host power of a GPU server (CPUs, fans, NICs, switches), used when an agent reports none. */
+  hostPower: z
+    .strictObject({ idleW: z.number().nonnegative().default(1000), busyW: z.number().nonnegative().default(2500) })
+    .default({ idleW: 1000, busyW: 2500 }),
+  /** A node whose reports stop for this long is NOT_READY. */
+  nodeLeaseSeconds: z.number().positive().default(15),
+  reportIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+});
+
+export type SiteConfigInput = z.input<typeof siteConfigSchema>;
+export type SiteConfig = z.output<typeof siteConfigSchema>;
+
+export const defaultSiteConfig = (): SiteConfig => siteConfigSchema.parse({});
+
+/** Watts the scheduler may allocate: cap minus reserve. */
+export const allocatableWatts = (site: Pick<SiteConfig, 'capMw' | 'reserveFraction'>): number =>
+  site.capMw * 1e6 * (1 - site.reserveFraction);

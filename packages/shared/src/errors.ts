@@ -1,0 +1,41 @@
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+
+export type ErrorCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'FAILED_PRECONDITION' | 'UNAVAILABLE' | 'INTERNAL';
+
+/** The one error type: a code for programs, a message for people. */
+export class WattpackError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'WattpackError';
+  }
+
+  static from(err: unknown): WattpackError {
+    if (err instanceof WattpackError) return err;
+    if (isServiceError(err)) return new WattpackError(codeOfGrpc(err.code), err.details || err.message, { cause: err });
+    return new WattpackError('INTERNAL', err instanceof Error ? err.message : String(err), { cause: err });
+  }
+}
+
+const TO_GRPC: Record<ErrorCode, GrpcStatus> = {
+  INVALID_ARGUMENT: GrpcStatus.INVALID_ARGUMENT,
+  NOT_FOUND: GrpcStatus.NOT_FOUND,
+  FAILED_PRECONDITION: GrpcStatus.FAILED_PRECONDITION,
+  UNAVAILABLE: GrpcStatus.UNAVAILABLE,
+  INTERNAL: GrpcStatus.INTERNAL,
+};
+
+export const grpcStatusOf = (code: ErrorCode): GrpcStatus => TO_GRPC[code];
+
+function codeOfGrpc(code: GrpcStatus): ErrorCode {
+  const found = (Object.entries(TO_GRPC) as [ErrorCode, GrpcStatus][]).find(([, g]) => g === code);
+  if (found) return found[0];
+  return code === GrpcStatus.DEADLINE_EXCEEDED ? 'UNAVAILABLE' : 'INTERNAL';
+}
+
+function isServiceError(err: unknown): err is ServiceError {
+  return err instanceof Error && typeof (err as ServiceError).code === 'number' && 'details' in err;
+}

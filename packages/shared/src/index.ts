@@ -1,0 +1,17 @@
+export * from './domain/duration.js';
+export * from './domain/gpu-models.js';
+export * from './domain/job.js';
+export * from './domain/node.js';
+export * from './domain/site.js';
+export * from './bus/subjects.js';
+export * from './bus/messages.js';
+export * from './bus/jetstream.js';
+export * from './proto/load.js';
+export * from './proto/convert.js';
+export * from './power/curve.js';
+export * from './config/load.js';
+export * from './errors.js';
+export * from './ids.js';
+export * from './log.js';
+export type { WattpackProto } from './proto/load.js';
+export * from './bus/nats-server.js';

@@ -1,0 +1,83 @@
+import type { Job } from '../domain/job.js';
+import type { NodeInventory, NodeRecord, NodeReport } from '../domain/node.js';
+import type { Job as ProtoJob } from './gen/wattpack/v1/Job.js';
+import type { Node as ProtoNode } from './gen/wattpack/v1/Node.js';
+import type { NodeInventory__Output } from './gen/wattpack/v1/NodeInventory.js';
+import type { NodeReport__Output } from './gen/wattpack/v1/NodeReport.js';
+
+/** Domain -> wire, and wire -> domain: the only place that knows both shapes. */
+
+export function jobToProto(job: Job): ProtoJob {
+  const { spec } = job;
+  return {
+    id: job.id,
+    spec: {
+      name: spec.name,
+      team: spec.team,
+      command: spec.command,
+      args: spec.args,
+      env: spec.env,
+      image: spec.image ?? '',
+      gpus: spec.gpus,
+      nodes: spec.nodes,
+      gpuModels: spec.gpuModels,
+      priority: spec.priority,
+      maxRuntimeSeconds: spec.maxRuntime ?? 0,
+      power: { minWatts: spec.power.minWatts ?? 0, maxWatts: spec.power.maxWatts ?? 0 },
+      checkpoint: spec.checkpoint,
+    },
+    state: job.state,
+    reason: job.reason,
+    submittedAtMs: job.submittedAt,
+    startedAtMs: job.startedAt ?? 0,
+    finishedAtMs: job.finishedAt ?? 0,
+    attempt: job.attempt,
+    attemptId: job.attemptId,
+    assignments: job.assignments.map((a) => ({
+      nodeId: a.nodeId,
+      gpuIndices: a.gpuIndices,
+      gpuModel: a.gpuModel,
+      started: a.started,
+      ...(a.exitCode !== undefined ? { exitCode: a.exitCode } : {}),
+    })),
+    powerLimitW: job.powerLimitW,
+    allocatedFacilityW: job.allocatedFacilityW,
+    ...(job.exitCode !== undefined ? { exitCode: job.exitCode } : {}),
+  };
+}
+
+export function nodeToProto(node: NodeRecord, extra: { report?: NodeReport; gpusAllocated: number; allocatedW: number }): ProtoNode {
+  return {
+    id: node.id,
+    labels: node.labels,
+    status: node.status,
+    reason: node.reason,
+    inventory: node.inventory,
+    lastSeenMs: node.lastSeenAt,
+    gpusAllocated: extra.gpusAllocated,
+    allocatedW: extra.allocatedW,
+    ...(extra.report ? { lastReport: extra.report } : {}),
+  };
+}
+
+export function inventoryFromProto(inv: NodeInventory__Output | null): NodeInventory {
+  return {
+    gpus: (inv?.gpus ?? []).map((g) => ({ ...g })),
+    miners: (inv?.miners ?? []).map((m) => ({ ...m })),
+    host: inv?.host
+      ? { ...inv.host }
+      : { hostname: '', cpuCores: 0, memoryMib: 0, os: '', idlePowerW: 0, busyPowerW: 0 },
+  };
+}
+
+export function reportFromProto(r: NodeReport__Output): NodeReport {
+  const dropMarkers = <T extends object>(o: T): T =>
+    Object.fromEntries(Object.entries(o).filter(([k]) => !k.startsWith('_'))) as T;
+  return {
+    timestampMs: r.timestampMs,
+    gpus: r.gpus.map(dropMarkers),
+    miners: r.miners.map(dropMarkers),
+    attempts: r.attempts.map((a) => ({ ...a })),
+    ...(r.host ? { host: dropMarkers(r.host) } : {}),
+  };
+}

@@ -1,0 +1,87 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { AgentMessage as _wattpack_v1_AgentMessage, AgentMessage__Output as _wattpack_v1_AgentMessage__Output } from './wattpack/v1/AgentMessage.js';
+import type { AttemptState as _wattpack_v1_AttemptState, AttemptState__Output as _wattpack_v1_AttemptState__Output } from './wattpack/v1/AttemptState.js';
+import type { CancelJobRequest as _wattpack_v1_CancelJobRequest, CancelJobRequest__Output as _wattpack_v1_CancelJobRequest__Output } from './wattpack/v1/CancelJobRequest.js';
+import type { Checkpoint as _wattpack_v1_Checkpoint, Checkpoint__Output as _wattpack_v1_Checkpoint__Output } from './wattpack/v1/Checkpoint.js';
+import type { GetJobRequest as _wattpack_v1_GetJobRequest, GetJobRequest__Output as _wattpack_v1_GetJobRequest__Output } from './wattpack/v1/GetJobRequest.js';
+import type { GetSiteRequest as _wattpack_v1_GetSiteRequest, GetSiteRequest__Output as _wattpack_v1_GetSiteRequest__Output } from './wattpack/v1/GetSiteRequest.js';
+import type { GpuInfo as _wattpack_v1_GpuInfo, GpuInfo__Output as _wattpack_v1_GpuInfo__Output } from './wattpack/v1/GpuInfo.js';
+import type { GpuState as _wattpack_v1_GpuState, GpuState__Output as _wattpack_v1_GpuState__Output } from './wattpack/v1/GpuState.js';
+import type { HostInfo as _wattpack_v1_HostInfo, HostInfo__Output as _wattpack_v1_HostInfo__Output } from './wattpack/v1/HostInfo.js';
+import type { HostState as _wattpack_v1_HostState, HostState__Output as _wattpack_v1_HostState__Output } from './wattpack/v1/HostState.js';
+import type { Job as _wattpack_v1_Job, Job__Output as _wattpack_v1_Job__Output } from './wattpack/v1/Job.js';
+import type { JobLogsRequest as _wattpack_v1_JobLogsRequest, JobLogsRequest__Output as _wattpack_v1_JobLogsRequest__Output } from './wattpack/v1/JobLogsRequest.js';
+import type { JobSpec as _wattpack_v1_JobSpec, JobSpec__Output as _wattpack_v1_JobSpec__Output } from './wattpack/v1/JobSpec.js';
+import type { ListJobsRequest as _wattpack_v1_ListJobsRequest, ListJobsRequest__Output as _wattpack_v1_ListJobsRequest__Output } from './wattpack/v1/ListJobsRequest.js';
+import type { ListJobsResponse as _wattpack_v1_ListJobsResponse, ListJobsResponse__Output as _wattpack_v1_ListJobsResponse__Output } from './wattpack/v1/ListJobsResponse.js';
+import type { ListNodesRequest as _wattpack_v1_ListNodesRequest, ListNodesRequest__Output as _wattpack_v1_ListNodesRequest__Output } from './wattpack/v1/ListNodesRequest.js';
+import type { ListNodesResponse as _wattpack_v1_ListNodesResponse, ListNodesResponse__Output as _wattpack_v1_ListNodesResponse__Output } from './wattpack/v1/ListNodesResponse.js';
+import type { LogLine as _wattpack_v1_LogLine, LogLine__Output as _wattpack_v1_LogLine__Output } from './wattpack/v1/LogLine.js';
+import type { MinerInfo as _wattpack_v1_MinerInfo, MinerInfo__Output as _wattpack_v1_MinerInfo__Output } from './wattpack/v1/MinerInfo.js';
+import type { MinerState as _wattpack_v1_MinerState, MinerState__Output as _wattpack_v1_MinerState__Output } from './wattpack/v1/MinerState.js';
+import type { Node as _wattpack_v1_Node, Node__Output as _wattpack_v1_Node__Output } from './wattpack/v1/Node.js';
+import type { NodeAssignment as _wattpack_v1_NodeAssignment, NodeAssignment__Output as _wattpack_v1_NodeAssignment__Output } from './wattpack/v1/NodeAssignment.js';
+import type { NodeInventory as _wattpack_v1_NodeInventory, NodeInventory__Output as _wattpack_v1_NodeInventory__Output } from './wattpack/v1/NodeInventory.js';
+import type { NodeReport as _wattpack_v1_NodeReport, NodeReport__Output as _wattpack_v1_NodeReport__Output } from './wattpack/v1/NodeReport.js';
+import type { NodeServiceClient as _wattpack_v1_NodeServiceClient, NodeServiceDefinition as _wattpack_v1_NodeServiceDefinition } from './wattpack/v1/NodeService.js';
+import type { PowerPolicy as _wattpack_v1_PowerPolicy, PowerPolicy__Output as _wattpack_v1_PowerPolicy__Output } from './wattpack/v1/PowerPolicy.js';
+import type { PowerSplit as _wattpack_v1_PowerSplit, PowerSplit__Output as _wattpack_v1_PowerSplit__Output } from './wattpack/v1/PowerSplit.js';
+import type { RegisterNode as _wattpack_v1_RegisterNode, RegisterNode__Output as _wattpack_v1_RegisterNode__Output } from './wattpack/v1/RegisterNode.js';
+import type { Registered as _wattpack_v1_Registered, Registered__Output as _wattpack_v1_Registered__Output } from './wattpack/v1/Registered.js';
+import type { Rejected as _wattpack_v1_Rejected, Rejected__Output as _wattpack_v1_Rejected__Output } from './wattpack/v1/Rejected.js';
+import type { SchedulerMessage as _wattpack_v1_SchedulerMessage, SchedulerMessage__Output as _wattpack_v1_SchedulerMessage__Output } from './wattpack/v1/SchedulerMessage.js';
+import type { SchedulerServiceClient as _wattpack_v1_SchedulerServiceClient, SchedulerServiceDefinition as _wattpack_v1_SchedulerServiceDefinition } from './wattpack/v1/SchedulerService.js';
+import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from './wattpack/v1/Site.js';
+import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobRequest__Output as _wattpack_v1_SubmitJobRequest__Output } from './wattpack/v1/SubmitJobRequest.js';
+import type { WatchJobRequest as _wattpack_v1_WatchJobRequest, WatchJobRequest__Output as _wattpack_v1_WatchJobRequest__Output } from './wattpack/v1/WatchJobRequest.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  wattpack: {
+    v1: {
+      AgentMessage: MessageTypeDefinition<_wattpack_v1_AgentMessage, _wattpack_v1_AgentMessage__Output>
+      AttemptState: MessageTypeDefinition<_wattpack_v1_AttemptState, _wattpack_v1_AttemptState__Output>
+      CancelJobRequest: MessageTypeDefinition<_wattpack_v1_CancelJobRequest, _wattpack_v1_CancelJobRequest__Output>
+      Checkpoint: MessageTypeDefinition<_wattpack_v1_Checkpoint, _wattpack_v1_Checkpoint__Output>
+      GetJobRequest: MessageTypeDefinition<_wattpack_v1_GetJobRequest, _wattpack_v1_GetJobRequest__Output>
+      GetSiteRequest: MessageTypeDefinition<_wattpack_v1_GetSiteRequest, _wattpack_v1_GetSiteRequest__Output>
+      GpuInfo: MessageTypeDefinition<_wattpack_v1_GpuInfo, _wattpack_v1_GpuInfo__Output>
+      GpuState: MessageTypeDefinition<_wattpack_v1_GpuState, _wattpack_v1_GpuState__Output>
+      Health: EnumTypeDefinition
+      HostInfo: MessageTypeDefinition<_wattpack_v1_HostInfo, _wattpack_v1_HostInfo__Output>
+      HostState: MessageTypeDefinition<_wattpack_v1_HostState, _wattpack_v1_HostState__Output>
+      Job: MessageTypeDefinition<_wattpack_v1_Job, _wattpack_v1_Job__Output>
+      JobLogsRequest: MessageTypeDefinition<_wattpack_v1_JobLogsRequest, _wattpack_v1_JobLogsRequest__Output>
+      JobSpec: MessageTypeDefinition<_wattpack_v1_JobSpec, _wattpack_v1_JobSpec__Output>
+      ListJobsRequest: MessageTypeDefinition<_wattpack_v1_ListJobsRequest, _wattpack_v1_ListJobsRequest__Output>
+      ListJobsResponse: MessageTypeDefinition<_wattpack_v1_ListJobsResponse, _wattpack_v1_ListJobsResponse__Output>
+      ListNodesRequest: MessageTypeDefinition<_wattpack_v1_ListNodesRequest, _wattpack_v1_ListNodesRequest__Output>
+      ListNodesResponse: MessageTypeDefinition<_wattpack_v1_ListNodesResponse, _wattpack_v1_ListNodesResponse__Output>
+      LogLine: MessageTypeDefinition<_wattpack_v1_LogLine, _wattpack_v1_LogLine__Output>
+      MinerInfo: MessageTypeDefinition<_wattpack_v1_MinerInfo, _wattpack_v1_MinerInfo__Output>
+      MinerRunState: EnumTypeDefinition
+      MinerState: MessageTypeDefinition<_wattpack_v1_MinerState, _wattpack_v1_MinerState__Output>
+      Node: MessageTypeDefinition<_wattpack_v1_Node, _wattpack_v1_Node__Output>
+      NodeAssignment: MessageTypeDefinition<_wattpack_v1_NodeAssignment, _wattpack_v1_NodeAssignment__Output>
+      NodeInventory: MessageTypeDefinition<_wattpack_v1_NodeInventory, _wattpack_v1_NodeInventory__Output>
+      NodeReport: MessageTypeDefinition<_wattpack_v1_NodeReport, _wattpack_v1_NodeReport__Output>
+      NodeService: SubtypeConstructor<typeof grpc.Client, _wattpack_v1_NodeServiceClient> & { service: _wattpack_v1_NodeServiceDefinition }
+      PowerPolicy: MessageTypeDefinition<_wattpack_v1_PowerPolicy, _wattpack_v1_PowerPolicy__Output>
+      PowerSplit: MessageTypeDefinition<_wattpack_v1_PowerSplit, _wattpack_v1_PowerSplit__Output>
+      RegisterNode: MessageTypeDefinition<_wattpack_v1_RegisterNode, _wattpack_v1_RegisterNode__Output>
+      Registered: MessageTypeDefinition<_wattpack_v1_Registered, _wattpack_v1_Registered__Output>
+      Rejected: MessageTypeDefinition<_wattpack_v1_Rejected, _wattpack_v1_Rejected__Output>
+      SchedulerMessage: MessageTypeDefinition<_wattpack_v1_SchedulerMessage, _wattpack_v1_SchedulerMessage__Output>
+      SchedulerService: SubtypeConstructor<typeof grpc.Client, _wattpack_v1_SchedulerServiceClient> & { service: _wattpack_v1_SchedulerServiceDefinition }
+      Site: MessageTypeDefinition<_wattpack_v1_Site, _wattpack_v1_Site__Output>
+      SubmitJobRequest: MessageTypeDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_SubmitJobRequest__Output>
+      WatchJobRequest: MessageTypeDefinition<_wattpack_v1_WatchJobRequest, _wattpack_v1_WatchJobRequest__Output>
+    }
+  }
+}
+

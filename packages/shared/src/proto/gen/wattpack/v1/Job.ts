@@ -1,0 +1,39 @@
+// Original file: proto/wattpack/v1/scheduler.proto
+
+import type { JobSpec as _wattpack_v1_JobSpec, JobSpec__Output as _wattpack_v1_JobSpec__Output } from '../../wattpack/v1/JobSpec.js';
+import type { NodeAssignment as _wattpack_v1_NodeAssignment, NodeAssignment__Output as _wattpack_v1_NodeAssignment__Output } from '../../wattpack/v1/NodeAssignment.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Job {
+  'id'?: (string);
+  'spec'?: (_wattpack_v1_JobSpec | null);
+  'state'?: (string);
+  'reason'?: (string);
+  'submittedAtMs'?: (number | string | Long);
+  'startedAtMs'?: (number | string | Long);
+  'finishedAtMs'?: (number | string | Long);
+  'attempt'?: (number);
+  'attemptId'?: (string);
+  'assignments'?: (_wattpack_v1_NodeAssignment)[];
+  'powerLimitW'?: (number | string);
+  'allocatedFacilityW'?: (number | string);
+  'exitCode'?: (number);
+  '_exitCode'?: "exitCode";
+}
+
+export interface Job__Output {
+  'id': (string);
+  'spec': (_wattpack_v1_JobSpec__Output | null);
+  'state': (string);
+  'reason': (string);
+  'submittedAtMs': (number);
+  'startedAtMs': (number);
+  'finishedAtMs': (number);
+  'attempt': (number);
+  'attemptId': (string);
+  'assignments': (_wattpack_v1_NodeAssignment__Output)[];
+  'powerLimitW': (number);
+  'allocatedFacilityW': (number);
+  'exitCode'?: (number);
+  '_exitCode'?: "exitCode";
+}

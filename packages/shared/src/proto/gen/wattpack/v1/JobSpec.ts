@@ -1,0 +1,36 @@
+// Original file: proto/wattpack/v1/scheduler.proto
+
+import type { PowerPolicy as _wattpack_v1_PowerPolicy, PowerPolicy__Output as _wattpack_v1_PowerPolicy__Output } from '../../wattpack/v1/PowerPolicy.js';
+import type { Checkpoint as _wattpack_v1_Checkpoint, Checkpoint__Output as _wattpack_v1_Checkpoint__Output } from '../../wattpack/v1/Checkpoint.js';
+
+export interface JobSpec {
+  'name'?: (string);
+  'team'?: (string);
+  'command'?: (string)[];
+  'args'?: (string)[];
+  'env'?: ({[key: string]: string});
+  'image'?: (string);
+  'gpus'?: (number);
+  'nodes'?: (number);
+  'gpuModels'?: (string)[];
+  'priority'?: (number);
+  'maxRuntimeSeconds'?: (number);
+  'power'?: (_wattpack_v1_PowerPolicy | null);
+  'checkpoint'?: (_wattpack_v1_Checkpoint | null);
+}
+
+export interface JobSpec__Output {
+  'name': (string);
+  'team': (string);
+  'command': (string)[];
+  'args': (string)[];
+  'env': ({[key: string]: string});
+  'image': (string);
+  'gpus': (number);
+  'nodes': (number);
+  'gpuModels': (string)[];
+  'priority': (number);
+  'maxRuntimeSeconds': (number);
+  'power': (_wattpack_v1_PowerPolicy__Output | null);
+  'checkpoint': (_wattpack_v1_Checkpoint__Output | null);
+}

@@ -1,0 +1,12 @@
+// Original file: proto/wattpack/v1/scheduler.proto
+
+
+export interface PowerPolicy {
+  'minWatts'?: (number | string);
+  'maxWatts'?: (number | string);
+}
+
+export interface PowerPolicy__Output {
+  'minWatts': (number);
+  'maxWatts': (number);
+}

@@ -1,0 +1,114 @@
+// Original file: proto/wattpack/v1/scheduler.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CancelJobRequest as _wattpack_v1_CancelJobRequest, CancelJobRequest__Output as _wattpack_v1_CancelJobRequest__Output } from '../../wattpack/v1/CancelJobRequest.js';
+import type { GetJobRequest as _wattpack_v1_GetJobRequest, GetJobRequest__Output as _wattpack_v1_GetJobRequest__Output } from '../../wattpack/v1/GetJobRequest.js';
+import type { GetSiteRequest as _wattpack_v1_GetSiteRequest, GetSiteRequest__Output as _wattpack_v1_GetSiteRequest__Output } from '../../wattpack/v1/GetSiteRequest.js';
+import type { Job as _wattpack_v1_Job, Job__Output as _wattpack_v1_Job__Output } from '../../wattpack/v1/Job.js';
+import type { JobLogsRequest as _wattpack_v1_JobLogsRequest, JobLogsRequest__Output as _wattpack_v1_JobLogsRequest__Output } from '../../wattpack/v1/JobLogsRequest.js';
+import type { ListJobsRequest as _wattpack_v1_ListJobsRequest, ListJobsRequest__Output as _wattpack_v1_ListJobsRequest__Output } from '../../wattpack/v1/ListJobsRequest.js';
+import type { ListJobsResponse as _wattpack_v1_ListJobsResponse, ListJobsResponse__Output as _wattpack_v1_ListJobsResponse__Output } from '../../wattpack/v1/ListJobsResponse.js';
+import type { ListNodesRequest as _wattpack_v1_ListNodesRequest, ListNodesRequest__Output as _wattpack_v1_ListNodesRequest__Output } from '../../wattpack/v1/ListNodesRequest.js';
+import type { ListNodesResponse as _wattpack_v1_ListNodesResponse, ListNodesResponse__Output as _wattpack_v1_ListNodesResponse__Output } from '../../wattpack/v1/ListNodesResponse.js';
+import type { LogLine as _wattpack_v1_LogLine, LogLine__Output as _wattpack_v1_LogLine__Output } from '../../wattpack/v1/LogLine.js';
+import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from '../../wattpack/v1/Site.js';
+import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobRequest__Output as _wattpack_v1_SubmitJobRequest__Output } from '../../wattpack/v1/SubmitJobRequest.js';
+import type { WatchJobRequest as _wattpack_v1_WatchJobRequest, WatchJobRequest__Output as _wattpack_v1_WatchJobRequest__Output } from '../../wattpack/v1/WatchJobRequest.js';
+
+export interface SchedulerServiceClient extends grpc.Client {
+  CancelJob(argument: _wattpack_v1_CancelJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  CancelJob(argument: _wattpack_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  CancelJob(argument: _wattpack_v1_CancelJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  CancelJob(argument: _wattpack_v1_CancelJobRequest, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  cancelJob(argument: _wattpack_v1_CancelJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  cancelJob(argument: _wattpack_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  cancelJob(argument: _wattpack_v1_CancelJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  cancelJob(argument: _wattpack_v1_CancelJobRequest, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  
+  GetJob(argument: _wattpack_v1_GetJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  GetJob(argument: _wattpack_v1_GetJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  GetJob(argument: _wattpack_v1_GetJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  GetJob(argument: _wattpack_v1_GetJobRequest, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  getJob(argument: _wattpack_v1_GetJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  getJob(argument: _wattpack_v1_GetJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  getJob(argument: _wattpack_v1_GetJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  getJob(argument: _wattpack_v1_GetJobRequest, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  
+  GetSite(argument: _wattpack_v1_GetSiteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  GetSite(argument: _wattpack_v1_GetSiteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  GetSite(argument: _wattpack_v1_GetSiteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  GetSite(argument: _wattpack_v1_GetSiteRequest, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  getSite(argument: _wattpack_v1_GetSiteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  getSite(argument: _wattpack_v1_GetSiteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  getSite(argument: _wattpack_v1_GetSiteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  getSite(argument: _wattpack_v1_GetSiteRequest, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  
+  JobLogs(argument: _wattpack_v1_JobLogsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_wattpack_v1_LogLine__Output>;
+  JobLogs(argument: _wattpack_v1_JobLogsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_wattpack_v1_LogLine__Output>;
+  jobLogs(argument: _wattpack_v1_JobLogsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_wattpack_v1_LogLine__Output>;
+  jobLogs(argument: _wattpack_v1_JobLogsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_wattpack_v1_LogLine__Output>;
+  
+  ListJobs(argument: _wattpack_v1_ListJobsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  ListJobs(argument: _wattpack_v1_ListJobsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  ListJobs(argument: _wattpack_v1_ListJobsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  ListJobs(argument: _wattpack_v1_ListJobsRequest, callback: grpc.requestCallback<_wattpack_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  listJobs(argument: _wattpack_v1_ListJobsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  listJobs(argument: _wattpack_v1_ListJobsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  listJobs(argument: _wattpack_v1_ListJobsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  listJobs(argument: _wattpack_v1_ListJobsRequest, callback: grpc.requestCallback<_wattpack_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListNodes(argument: _wattpack_v1_ListNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _wattpack_v1_ListNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _wattpack_v1_ListNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _wattpack_v1_ListNodesRequest, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _wattpack_v1_ListNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _wattpack_v1_ListNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _wattpack_v1_ListNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _wattpack_v1_ListNodesRequest, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  
+  SubmitJob(argument: _wattpack_v1_SubmitJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  SubmitJob(argument: _wattpack_v1_SubmitJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  SubmitJob(argument: _wattpack_v1_SubmitJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  SubmitJob(argument: _wattpack_v1_SubmitJobRequest, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  submitJob(argument: _wattpack_v1_SubmitJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  submitJob(argument: _wattpack_v1_SubmitJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  submitJob(argument: _wattpack_v1_SubmitJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  submitJob(argument: _wattpack_v1_SubmitJobRequest, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  
+  WatchJob(argument: _wattpack_v1_WatchJobRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_wattpack_v1_Job__Output>;
+  WatchJob(argument: _wattpack_v1_WatchJobRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_wattpack_v1_Job__Output>;
+  watchJob(argument: _wattpack_v1_WatchJobRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_wattpack_v1_Job__Output>;
+  watchJob(argument: _wattpack_v1_WatchJobRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_wattpack_v1_Job__Output>;
+  
+}
+
+export interface SchedulerServiceHandlers extends grpc.UntypedServiceImplementation {
+  CancelJob: grpc.handleUnaryCall<_wattpack_v1_CancelJobRequest__Output, _wattpack_v1_Job>;
+  
+  GetJob: grpc.handleUnaryCall<_wattpack_v1_GetJobRequest__Output, _wattpack_v1_Job>;
+  
+  GetSite: grpc.handleUnaryCall<_wattpack_v1_GetSiteRequest__Output, _wattpack_v1_Site>;
+  
+  JobLogs: grpc.handleServerStreamingCall<_wattpack_v1_JobLogsRequest__Output, _wattpack_v1_LogLine>;
+  
+  ListJobs: grpc.handleUnaryCall<_wattpack_v1_ListJobsRequest__Output, _wattpack_v1_ListJobsResponse>;
+  
+  ListNodes: grpc.handleUnaryCall<_wattpack_v1_ListNodesRequest__Output, _wattpack_v1_ListNodesResponse>;
+  
+  SubmitJob: grpc.handleUnaryCall<_wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job>;
+  
+  WatchJob: grpc.handleServerStreamingCall<_wattpack_v1_WatchJobRequest__Output, _wattpack_v1_Job>;
+  
+}
+
+export interface SchedulerServiceDefinition extends grpc.ServiceDefinition {
+  CancelJob: MethodDefinition<_wattpack_v1_CancelJobRequest, _wattpack_v1_Job, _wattpack_v1_CancelJobRequest__Output, _wattpack_v1_Job__Output>
+  GetJob: MethodDefinition<_wattpack_v1_GetJobRequest, _wattpack_v1_Job, _wattpack_v1_GetJobRequest__Output, _wattpack_v1_Job__Output>
+  GetSite: MethodDefinition<_wattpack_v1_GetSiteRequest, _wattpack_v1_Site, _wattpack_v1_GetSiteRequest__Output, _wattpack_v1_Site__Output>
+  JobLogs: MethodDefinition<_wattpack_v1_JobLogsRequest, _wattpack_v1_LogLine, _wattpack_v1_JobLogsRequest__Output, _wattpack_v1_LogLine__Output>
+  ListJobs: MethodDefinition<_wattpack_v1_ListJobsRequest, _wattpack_v1_ListJobsResponse, _wattpack_v1_ListJobsRequest__Output, _wattpack_v1_ListJobsResponse__Output>
+  ListNodes: MethodDefinition<_wattpack_v1_ListNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_ListNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
+  SubmitJob: MethodDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_Job, _wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job__Output>
+  WatchJob: MethodDefinition<_wattpack_v1_WatchJobRequest, _wattpack_v1_Job, _wattpack_v1_WatchJobRequest__Output, _wattpack_v1_Job__Output>
+}

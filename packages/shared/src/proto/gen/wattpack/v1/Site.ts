@@ -1,0 +1,35 @@
+// Original file: proto/wattpack/v1/scheduler.proto
+
+import type { PowerSplit as _wattpack_v1_PowerSplit, PowerSplit__Output as _wattpack_v1_PowerSplit__Output } from '../../wattpack/v1/PowerSplit.js';
+
+export interface Site {
+  'name'?: (string);
+  'capW'?: (number | string);
+  'reserveFraction'?: (number | string);
+  'pue'?: (number | string);
+  'allocated'?: (_wattpack_v1_PowerSplit | null);
+  'measured'?: (_wattpack_v1_PowerSplit | null);
+  'nodesReady'?: (number);
+  'gpusTotal'?: (number);
+  'gpusAllocated'?: (number);
+  'jobsPending'?: (number);
+  'jobsRunning'?: (number);
+  'minersMining'?: (number);
+  'minersCurtailed'?: (number);
+}
+
+export interface Site__Output {
+  'name': (string);
+  'capW': (number);
+  'reserveFraction': (number);
+  'pue': (number);
+  'allocated': (_wattpack_v1_PowerSplit__Output | null);
+  'measured': (_wattpack_v1_PowerSplit__Output | null);
+  'nodesReady': (number);
+  'gpusTotal': (number);
+  'gpusAllocated': (number);
+  'jobsPending': (number);
+  'jobsRunning': (number);
+  'minersMining': (number);
+  'minersCurtailed': (number);
+}

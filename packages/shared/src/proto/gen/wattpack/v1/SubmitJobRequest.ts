@@ -1,0 +1,10 @@
+// Original file: proto/wattpack/v1/scheduler.proto
+
+
+export interface SubmitJobRequest {
+  'specJson'?: (string);
+}
+
+export interface SubmitJobRequest__Output {
+  'specJson': (string);
+}
