@@ -56,6 +56,8 @@ export interface Assignment {
   gpuIndices: number[];
   gpuModel: string;
   started: boolean;
+  /** This part exited or failed to start: its GPUs are free again. */
+  ended: boolean;
   exitCode?: number;
 }
 

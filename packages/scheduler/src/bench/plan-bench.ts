@@ -1,0 +1,69 @@
+/**
+ * `pnpm bench`: throughput of the packing core. Prints JSON.
+ * Site: 2,000 nodes x 8 H100; queue: 100,000 jobs (mostly 1-8 GPUs, some gangs),
+ * the shape of the Philly trace. A pass on the empty site measures placements per
+ * second; passes on the full site measure the cost of a pass with a long queue.
+ */
+import { performance } from 'node:perf_hooks';
+import { plan } from '../core/plan.js';
+import type { QueuedJob, SiteSnapshot } from '../core/snapshot.js';
+import { buildJob, buildSite } from '../testing/index.js';
+
+const NODES = 2000;
+const JOBS = 100_000;
+
+function queue(): QueuedJob[] {
+  let rng = 7;
+  const rand = () => ((rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return Array.from({ length: JOBS }, (_, i) => {
+    const r = rand();
+    const [gpus, nodes] = r < 0.93 ? [1, 1] : r < 0.95 ? [2, 1] : r < 0.97 ? [4, 1] : r < 0.99 ? [8, 1] : [8, 2 + Math.floor(rand() * 3)];
+    return buildJob({ gpus, nodes, submittedAt: i, priority: rand() < 0.1 ? 200 : 100 });
+  });
+}
+
+function fill(site: SiteSnapshot): SiteSnapshot {
+  const full = structuredClone(site);
+  for (const n of full.nodes) for (const g of n.gpus) Object.assign(g, { jobId: 'busy', limitW: 700 });
+  return full;
+}
+
+function time(fn: () => void, runs: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    out.push(performance.now() - t0);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+const median = (xs: number[]) => xs[Math.floor(xs.length / 2)]!;
+
+// A cap that holds the whole site at full power, so the bench measures packing, not the cap.
+const empty = buildSite({ nodes: NODES, capW: 100e6 });
+const full = fill(empty);
+const jobs = queue();
+const sorted = [...jobs].sort((a, b) => b.priority - a.priority || a.submittedAt - b.submittedAt);
+
+let placed = 0;
+const emptyMs = time(() => (placed = plan(empty, sorted).placements.length), 5);
+const fullMs = time(() => plan(full, sorted), 5);
+const unsortedMs = time(() => plan(full, jobs), 3);
+
+console.log(
+  JSON.stringify(
+    {
+      bench: 'plan',
+      nodes: NODES,
+      gpus: NODES * 8,
+      queuedJobs: JOBS,
+      emptySite: { placements: placed, medianPassMs: +median(emptyMs).toFixed(1), placementsPerSecond: Math.round(placed / (median(emptyMs) / 1000)) },
+      fullSite: { medianPassMs: +median(fullMs).toFixed(1) },
+      fullSiteUnsortedQueue: { medianPassMs: +median(unsortedMs).toFixed(1) },
+      node: process.version,
+    },
+    null,
+    2,
+  ),
+);

@@ -1,0 +1,43 @@
+import type { ConsumerMessages, JetStreamClient, JetStreamManager } from 'nats';
+import { STREAMS, ensureSchedulerConsumer, json, jobEventSchema, type JobEvent, type Logger } from '@wattpack/shared';
+
+/**
+ * Job events from agents, consumed durably: an event is acknowledged only after the
+ * scheduler has stored its effect, so a crash in between redelivers it (and applying
+ * it twice changes nothing).
+ */
+export async function consumeJobEvents(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  handle: (event: JobEvent) => Promise<void>,
+  log: Logger,
+): Promise<{ stop(): Promise<void> }> {
+  const durable = await ensureSchedulerConsumer(jsm);
+  const consumer = await js.consumers.get(STREAMS.events, durable);
+  const messages: ConsumerMessages = await consumer.consume();
+  const done = (async () => {
+    for await (const m of messages) {
+      let event: JobEvent;
+      try {
+        event = jobEventSchema.parse(json.decode(m.data));
+      } catch (err) {
+        log.warn({ subject: m.subject, err: String(err) }, 'dropping malformed job event');
+        m.ack();
+        continue;
+      }
+      try {
+        await handle(event);
+        m.ack();
+      } catch (err) {
+        log.error({ err, event }, 'job event not applied; will retry');
+        m.nak(1000);
+      }
+    }
+  })();
+  return {
+    async stop() {
+      await messages.close();
+      await done;
+    },
+  };
+}

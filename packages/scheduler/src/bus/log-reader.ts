@@ -1,0 +1,43 @@
+import type { JetStreamClient, JetStreamManager } from 'nats';
+import { STREAMS, SUBJECTS, json, logRecordSchema, type LogRecord } from '@wattpack/shared';
+
+/** How long a followed log stays open after the job ended, for its last lines to land. */
+const DRAIN_MS = 1000;
+
+/**
+ * Replays a job's retained log lines from JetStream (an ordered, ephemeral consumer),
+ * and with `follow` keeps streaming until the job has ended and its output drained.
+ */
+export async function readJobLogs(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  jobId: string,
+  opts: { follow: boolean; jobEnded: () => boolean; cancelled: () => boolean },
+  write: (record: LogRecord) => void,
+): Promise<void> {
+  const subject = SUBJECTS.log(jobId);
+  const info = await jsm.streams.info(STREAMS.logs, { subjects_filter: subject });
+  const retained = info.state.subjects?.[subject] ?? 0;
+  if (retained === 0 && !opts.follow) return;
+
+  const consumer = await js.consumers.get(STREAMS.logs, { filterSubjects: [subject] });
+  const messages = await consumer.consume();
+  let pending = retained;
+  let lastAt = Date.now();
+  const timer = setInterval(() => {
+    const caughtUp = pending === 0 && Date.now() - lastAt > (opts.follow ? DRAIN_MS : 0);
+    if (opts.cancelled() || (caughtUp && (!opts.follow || opts.jobEnded()))) void messages.close();
+  }, 100);
+  try {
+    for await (const m of messages) {
+      pending = m.info.pending;
+      lastAt = Date.now();
+      const parsed = logRecordSchema.safeParse(json.decode(m.data));
+      if (parsed.success) write(parsed.data);
+      if (pending === 0 && !opts.follow) break;
+    }
+  } finally {
+    clearInterval(timer);
+    await messages.close();
+  }
+}

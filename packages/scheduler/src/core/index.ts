@@ -1,0 +1,3 @@
+export * from './snapshot.js';
+export * from './watts.js';
+export { plan, orderQueue, compareJobs } from './plan.js';

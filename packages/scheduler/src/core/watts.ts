@@ -1,0 +1,50 @@
+import type { GpuView, NodeView, SiteSnapshot } from './snapshot.js';
+
+/**
+ * Where watts are counted. Facility power = PUE x (hosts + GPUs + miners): a held GPU
+ * counts at its power limit (the hardware enforces it, so draw can never exceed it),
+ * an idle GPU at its idle draw, a host at busy power while any of its GPUs is held,
+ * a miner at nameplate unless curtailed.
+ */
+
+export const gpuW = (g: GpuView): number => (g.jobId !== undefined ? (g.limitW ?? g.maxW) : g.idleW);
+
+export const isBusy = (n: NodeView): boolean => n.gpus.some((g) => g.jobId !== undefined);
+
+export interface ItSplit {
+  gpusW: number;
+  hostsW: number;
+  minersW: number;
+}
+
+export function nodeSplit(n: NodeView): ItSplit {
+  let gpusW = 0;
+  for (const g of n.gpus) gpusW += gpuW(g);
+  let minersW = 0;
+  for (const m of n.miners) if (!m.curtailed) minersW += m.nameplateW;
+  return { gpusW, hostsW: isBusy(n) ? n.hostBusyW : n.hostIdleW, minersW };
+}
+
+export function siteSplit(site: SiteSnapshot): ItSplit & { facilityW: number } {
+  const total: ItSplit = { gpusW: 0, hostsW: 0, minersW: 0 };
+  for (const n of site.nodes) {
+    const s = nodeSplit(n);
+    total.gpusW += s.gpusW;
+    total.hostsW += s.hostsW;
+    total.minersW += s.minersW;
+  }
+  return { ...total, facilityW: site.pue * (total.gpusW + total.hostsW + total.minersW) };
+}
+
+/** The most facility watts the site may allocate: the cap minus its reserve. */
+export const budgetW = (site: Pick<SiteSnapshot, 'capW' | 'reserveFraction'>): number => site.capW * (1 - site.reserveFraction);
+
+/**
+ * Facility watts added by running `gpus` GPUs at `limitW` on a node: the GPUs rise from
+ * idle to their limit, and an idle host turns busy.
+ */
+export function placementW(pue: number, gpus: readonly GpuView[], limitW: number, hostTurnsBusyW: number): number {
+  let it = hostTurnsBusyW;
+  for (const g of gpus) it += limitW - g.idleW;
+  return pue * it;
+}

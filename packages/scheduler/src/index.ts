@@ -1,0 +1,4 @@
+export * from './core/index.js';
+export { Scheduler, type SchedulerPorts } from './loop/scheduler.js';
+export { startScheduler, type SchedulerHandle, type SchedulerOptions } from './server.js';
+export { buildSnapshot } from './state/snapshot-builder.js';

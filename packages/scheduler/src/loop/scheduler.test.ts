@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger, defaultSiteConfig, type Job, type NodeInventory, type StartCommand, type StopCommand } from '@wattpack/shared';
+import { siteSplit, budgetW } from '../core/watts.js';
+import { Scheduler } from './scheduler.js';
+
+const log = createLogger('test', 'silent');
+
+function inventory(gpus: number, model = 'H100'): NodeInventory {
+  return {
+    gpus: Array.from({ length: gpus }, (_, index) => ({ index, uuid: `GPU-${index}`, model, memoryMib: 81559, minPowerLimitW: 200, maxPowerLimitW: 700, defaultPowerLimitW: 700 })),
+    miners: [],
+    host: { hostname: 'h', cpuCores: 64, memoryMib: 1 << 20, os: 'linux', idlePowerW: 1000, busyPowerW: 2500 },
+  };
+}
+
+/** A scheduler with in-memory ports: what it stores and what it sends are plain arrays. */
+async function setup(capMw = 18) {
+  const sent: { nodeId: string; command: StartCommand | StopCommand }[] = [];
+  const stored: Job[] = [];
+  const scheduler = new Scheduler({
+    site: { ...defaultSiteConfig(), capMw },
+    jobs: new Map(),
+    nodes: new Map(),
+    log,
+    ports: {
+      putJob: async (j) => void stored.push(j),
+      putNode: async () => {},
+      putSite: async () => {},
+      sendCommand: async (nodeId, command) => void sent.push({ nodeId, command }),
+    },
+  });
+  for (const id of ['a', 'b']) await scheduler.registerNode({ nodeId: id, labels: { rack: 'r1' }, inventory: inventory(8) });
+  const settle = () => new Promise((r) => setTimeout(r, 20));
+  const starts = () => sent.filter((s) => s.command.kind === 'start') as { nodeId: string; command: StartCommand }[];
+  const finish = async (job: Job, exitCode = 0) => {
+    const j = scheduler.getJob(job.id);
+    for (const a of j.assignments) {
+      await scheduler.handleEvent({ kind: 'started', nodeId: a.nodeId, jobId: j.id, attemptId: j.attemptId, at: 1 });
+      await scheduler.handleEvent({ kind: 'exited', nodeId: a.nodeId, jobId: j.id, attemptId: j.attemptId, at: 2, exitCode });
+    }
+    await settle();
+  };
+  return { scheduler, sent, stored, settle, starts, finish };
+}
+
+const spec = (extra: object = {}) => JSON.stringify({ name: 'train', command: ['python', 'train.py'], gpus: 8, ...extra });
+
+describe('Scheduler', () => {
+  it('places a submitted job, sends its start with the power limit, and follows events to SUCCEEDED', async () => {
+    const { scheduler, settle, starts } = await setup();
+    const job = await scheduler.submit(spec({ power: { maxWatts: 600 } }));
+    expect(job.state).toBe('PENDING');
+    await settle();
+    const placed = scheduler.getJob(job.id);
+    expect(placed.state).toBe('STARTING');
+    expect(starts()).toHaveLength(1);
+    expect(starts()[0]!.command).toMatchObject({ jobId: job.id, attemptId: placed.attemptId, powerLimitW: 600, gpuIndices: [0, 1, 2, 3, 4, 5, 6, 7] });
+
+    await scheduler.handleEvent({ kind: 'started', nodeId: starts()[0]!.nodeId, jobId: job.id, attemptId: placed.attemptId, at: 5 });
+    expect(scheduler.getJob(job.id).state).toBe('RUNNING');
+    // A redelivered event changes nothing.
+    await scheduler.handleEvent({ kind: 'started', nodeId: starts()[0]!.nodeId, jobId: job.id, attemptId: placed.attemptId, at: 6 });
+    expect(scheduler.getJob(job.id).startedAt).toBe(5);
+    await scheduler.handleEvent({ kind: 'exited', nodeId: starts()[0]!.nodeId, jobId: job.id, attemptId: placed.attemptId, at: 9, exitCode: 0 });
+    expect(scheduler.getJob(job.id)).toMatchObject({ state: 'SUCCEEDED', exitCode: 0 });
+  });
+
+  it('fails a job with the reason when its command cannot start', async () => {
+    const { scheduler, settle, starts } = await setup();
+    const job = await scheduler.submit(spec({ gpus: 1 }));
+    await settle();
+    const { attemptId } = scheduler.getJob(job.id);
+    await scheduler.handleEvent({ kind: 'failed', nodeId: starts()[0]!.nodeId, jobId: job.id, attemptId, at: 1, reason: 'command not found: python' });
+    expect(scheduler.getJob(job.id)).toMatchObject({ state: 'FAILED', reason: 'command not found: python' });
+  });
+
+  it('starts a 2x8 gang on both nodes, and stops the other part when one fails', async () => {
+    const { scheduler, settle, starts, sent } = await setup();
+    const job = await scheduler.submit(spec({ nodes: 2 }));
+    await settle();
+    expect(starts().map((s) => s.nodeId).sort()).toEqual(['a', 'b']);
+    expect(starts().map((s) => s.command.nodeRank).sort()).toEqual([0, 1]);
+    const { attemptId } = scheduler.getJob(job.id);
+    await scheduler.handleEvent({ kind: 'exited', nodeId: 'a', jobId: job.id, attemptId, at: 1, exitCode: 3 });
+    expect(scheduler.getJob(job.id)).toMatchObject({ state: 'FAILED', reason: 'exited with code 3 on a', exitCode: 3 });
+    expect(sent.filter((s) => s.command.kind === 'stop').map((s) => s.nodeId)).toEqual(['b']);
+    // The failed gang still holds node b's GPUs until b's part has ended.
+    expect(scheduler.snapshot().nodes.find((n) => n.id === 'b')!.gpus.every((g) => g.jobId === job.id)).toBe(true);
+    await scheduler.handleEvent({ kind: 'exited', nodeId: 'b', jobId: job.id, attemptId, at: 2, exitCode: 143 });
+    expect(scheduler.snapshot().nodes.every((n) => n.gpus.every((g) => g.jobId === undefined))).toBe(true);
+  });
+
+  it('rejects specs no node could run, naming the field, and stores nothing', async () => {
+    const { scheduler, stored } = await setup();
+    await expect(scheduler.submit(spec({ gpus: 16 }))).rejects.toThrow('gpus: 16 per node requested, but the largest node has 8 H100');
+    await expect(scheduler.submit(spec({ gpuModels: ['H200'] }))).rejects.toThrow('gpuModels: no node of this site has H200 GPUs');
+    await expect(scheduler.submit(spec({ nodes: 3 }))).rejects.toThrow('nodes: 3 nodes with 8 GPUs requested, but the site has 2');
+    await expect(scheduler.submit(spec({ gpus: -1 }))).rejects.toThrow(/gpus: Too small/);
+    await expect(scheduler.submit(spec({ gpuModels: ['X9000'] }))).rejects.toThrow(/gpuModels.0: unknown GPU model/);
+    await expect(scheduler.submit(spec({ colour: 'blue' }))).rejects.toThrow('unknown field(s) "colour"');
+    await expect(scheduler.submit('{not json')).rejects.toThrow('not valid JSON');
+    expect(stored).toHaveLength(0);
+    expect(scheduler.listJobs()).toHaveLength(0);
+  });
+
+  it('keeps a job that would cross the cap waiting with the power reason until watts free up', async () => {
+    // Two idle 8-GPU nodes: 1.2 x 2 x (1000 + 880) = 4.5 kW; one 8 x 700 W job adds 7.5 kW.
+    const { scheduler, settle, finish } = await setup(0.0135 / 0.98);
+    const first = await scheduler.submit(spec());
+    const second = await scheduler.submit(spec());
+    await settle();
+    expect(scheduler.getJob(first.id).state).toBe('STARTING');
+    expect(scheduler.getJob(second.id)).toMatchObject({ state: 'PENDING' });
+    expect(scheduler.getJob(second.id).reason).toMatch(/^power: needs 7\.5 kW, 1\.5 kW free under the cap$/);
+    const snap = scheduler.snapshot();
+    expect(siteSplit(snap).facilityW).toBeLessThanOrEqual(budgetW(snap));
+
+    await finish(first);
+    expect(scheduler.getJob(second.id).state).toBe('STARTING');
+    expect(siteSplit(scheduler.snapshot()).facilityW).toBeLessThanOrEqual(budgetW(scheduler.snapshot()));
+  });
+
+  it('cancels a pending job at once and a running one through its stop command', async () => {
+    const { scheduler, settle, sent } = await setup();
+    const running = await scheduler.submit(spec({ nodes: 2 }));
+    const pending = await scheduler.submit(spec({ nodes: 2 }));
+    await settle();
+    expect((await scheduler.cancel(pending.id, 'not needed')).state).toBe('CANCELLED');
+    const cancelling = await scheduler.cancel(running.id, '');
+    expect(cancelling.cancelRequested).toBe(true);
+    expect(sent.filter((s) => s.command.kind === 'stop')).toHaveLength(2);
+    for (const nodeId of ['a', 'b']) {
+      await scheduler.handleEvent({ kind: 'exited', nodeId, jobId: running.id, attemptId: cancelling.attemptId, at: 3, exitCode: 143, signal: 'SIGTERM' });
+    }
+    expect(scheduler.getJob(running.id)).toMatchObject({ state: 'CANCELLED', reason: 'cancelled' });
+    await expect(scheduler.cancel('j-nope', '')).rejects.toThrow('no job with id j-nope');
+  });
+});

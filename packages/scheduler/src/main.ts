@@ -1,0 +1,50 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { WattpackError, createLogger, loadConfig, readYamlFile } from '@wattpack/shared';
+import { z } from 'zod';
+import { startScheduler } from './server.js';
+
+const optionsSchema = z.strictObject({
+  listen: z.string().regex(/^[^:]+:\d+$/, 'use host:port').default('127.0.0.1:7700'),
+  nats: z.string().min(1).default('nats://127.0.0.1:4222'),
+  site: z.string().optional(),
+  capMw: z.number().positive().optional(),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+});
+
+const number = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('not a number');
+  return n;
+};
+
+const program = new Command('wattpack-scheduler')
+  .description('The wattpack scheduler: packs jobs onto nodes under the site power cap.')
+  .option('--listen <host:port>', 'gRPC address for agents and the CLI (env WATTPACK_LISTEN)')
+  .option('--nats <url>', 'NATS server(s) with JetStream, comma-separated (env WATTPACK_NATS)')
+  .option('--site <file>', 'site settings (YAML): capMw, pue, reserveFraction, hostPower, ...')
+  .option('--cap-mw <MW>', 'facility power cap in MW (overrides the site file)', number)
+  .option('--log-level <level>', 'trace|debug|info|warn|error (env WATTPACK_LOG_LEVEL)')
+  .showHelpAfterError()
+  .action(async (flags: Record<string, unknown>) => {
+    const opts = loadConfig(optionsSchema, { envPrefix: 'WATTPACK_', flags });
+    const log = createLogger('scheduler', opts.logLevel);
+    const siteFile = opts.site ? (readYamlFile(opts.site) as Record<string, unknown> | null) : undefined;
+    const site = { ...(siteFile ?? {}), ...(opts.capMw !== undefined ? { capMw: opts.capMw } : {}) };
+    const handle = await startScheduler({ listen: opts.listen, nats: opts.nats, site, log });
+    let stopping = false;
+    const shutdown = async () => {
+      if (stopping) return;
+      stopping = true;
+      log.info('stopping');
+      await handle.stop();
+      process.exit(0);
+    };
+    process.on('SIGTERM', shutdown);
+    process.on('SIGINT', shutdown);
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  const e = WattpackError.from(err);
+  process.stderr.write(`wattpack-scheduler: ${e.message}\n`);
+  process.exit(e.code === 'INVALID_ARGUMENT' ? 2 : 1);
+});

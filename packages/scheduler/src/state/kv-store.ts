@@ -1,0 +1,59 @@
+import { KvWatchInclude, type KV, type NatsConnection } from 'nats';
+import { BUCKETS, SITE_CONFIG_KEY, json, type Job, type NodeRecord, type SiteConfig } from '@wattpack/shared';
+
+/**
+ * The scheduler's durable state in JetStream KV: the single source of truth. The
+ * scheduler keeps a copy in memory and writes every change through before acting on it.
+ */
+export class KvStore {
+  private constructor(
+    private readonly jobs: KV,
+    private readonly nodes: KV,
+    private readonly site: KV,
+  ) {}
+
+  static async open(nc: NatsConnection): Promise<KvStore> {
+    const js = nc.jetstream();
+    const open = (name: string) => js.views.kv(name, { history: 1 });
+    return new KvStore(await open(BUCKETS.jobs), await open(BUCKETS.nodes), await open(BUCKETS.site));
+  }
+
+  loadJobs(): Promise<Map<string, Job>> {
+    return loadAll<Job>(this.jobs);
+  }
+
+  loadNodes(): Promise<Map<string, NodeRecord>> {
+    return loadAll<NodeRecord>(this.nodes);
+  }
+
+  async loadSite(): Promise<SiteConfig | undefined> {
+    const entry = await this.site.get(SITE_CONFIG_KEY);
+    return entry && entry.operation === 'PUT' ? (json.decode(entry.value) as SiteConfig) : undefined;
+  }
+
+  async putJob(job: Job): Promise<void> {
+    await this.jobs.put(job.id, json.encode(job));
+  }
+
+  async putNode(node: NodeRecord): Promise<void> {
+    await this.nodes.put(node.id, json.encode(node));
+  }
+
+  async putSite(site: SiteConfig): Promise<void> {
+    await this.site.put(SITE_CONFIG_KEY, json.encode(site));
+  }
+}
+
+/** Every current value of a bucket, read with one watcher rather than a get per key. */
+async function loadAll<T>(kv: KV): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  if ((await kv.status()).values === 0) return out;
+  const watcher = await kv.watch({ include: KvWatchInclude.LastValue });
+  for await (const entry of watcher) {
+    if (entry.operation === 'PUT') out.set(entry.key, json.decode(entry.value) as T);
+    else out.delete(entry.key);
+    if (entry.delta === 0) break;
+  }
+  watcher.stop();
+  return out;
+}

@@ -1,0 +1,66 @@
+import { gpuModelOf, type Job, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/shared';
+import type { NodeView, QueuedJob, SiteSnapshot } from '../core/snapshot.js';
+import { holdsResources } from './job-transitions.js';
+
+export interface LiveNode {
+  record: NodeRecord;
+  report?: NodeReport;
+}
+
+/** The catalog name of a reported GPU model ("NVIDIA H100 80GB HBM3" -> "H100"). */
+export const canonicalModel = (reported: string): string => gpuModelOf(reported)?.name ?? reported;
+
+/** Live state -> the core's read-only snapshot. Every watt the hardware may draw is in it. */
+export function buildSnapshot(site: SiteConfig, nodes: Iterable<LiveNode>, jobs: Iterable<Job>): SiteSnapshot {
+  const holders = new Map<string, { jobId: string; limitW: number }>();
+  for (const job of jobs) {
+    if (!holdsResources(job)) continue;
+    for (const a of job.assignments) {
+      if (a.ended) continue;
+      for (const idx of a.gpuIndices) holders.set(`${a.nodeId}/${idx}`, { jobId: job.id, limitW: job.powerLimitW });
+    }
+  }
+  const views: NodeView[] = [];
+  for (const { record, report } of nodes) {
+    const { inventory } = record;
+    const unhealthy = report?.gpus.some((g) => g.health === 'HEALTH_FAILED') ?? false;
+    const curtailed = new Set(report?.miners.filter((m) => m.state === 'MINER_RUN_STATE_CURTAILED').map((m) => m.id));
+    views.push({
+      id: record.id,
+      labels: record.labels,
+      schedulable: record.status === 'READY' && !unhealthy,
+      hostIdleW: inventory.gpus.length === 0 ? 0 : inventory.host.idlePowerW || site.hostPower.idleW,
+      hostBusyW: inventory.gpus.length === 0 ? 0 : inventory.host.busyPowerW || site.hostPower.busyW,
+      gpus: inventory.gpus.map((g) => {
+        const held = holders.get(`${record.id}/${g.index}`);
+        const model = gpuModelOf(g.model);
+        return {
+          index: g.index,
+          model: model?.name ?? g.model,
+          minW: g.minPowerLimitW,
+          maxW: g.maxPowerLimitW,
+          // nvidia-smi reports no idle draw: take the catalog's, or a conservative 20 % of max.
+          idleW: model?.idleW ?? 0.2 * g.maxPowerLimitW,
+          ...(held ? { jobId: held.jobId, limitW: held.limitW } : {}),
+        };
+      }),
+      miners: inventory.miners.map((m) => ({ id: m.id, nameplateW: m.nameplatePowerW, curtailed: curtailed.has(m.id) })),
+    });
+  }
+  return { capW: site.capMw * 1e6, reserveFraction: site.reserveFraction, pue: site.pue, nodes: views };
+}
+
+export function toQueued(job: Job): QueuedJob {
+  const { spec } = job;
+  return {
+    id: job.id,
+    team: spec.team,
+    priority: spec.priority,
+    submittedAt: job.submittedAt,
+    gpus: spec.gpus,
+    nodes: spec.nodes,
+    gpuModels: spec.gpuModels,
+    ...(spec.power.minWatts !== undefined ? { minW: spec.power.minWatts } : {}),
+    ...(spec.power.maxWatts !== undefined ? { maxW: spec.power.maxWatts } : {}),
+  };
+}
