@@ -80,7 +80,12 @@ export async function startScheduler(opts: SchedulerOptions): Promise<SchedulerH
   );
   const host = opts.listen.slice(0, opts.listen.lastIndexOf(':'));
   const address = `${host}:${port}`;
-  const leases = setInterval(() => scheduler.checkLeases().catch((err) => log.error({ err }, 'lease check failed')), 1000);
+  // Leases, and a periodic pass: grid events and reservations move with the clock, not only with events.
+  let tick = 0;
+  const leases = setInterval(() => {
+    scheduler.checkLeases().catch((err) => log.error({ err }, 'lease check failed'));
+    if (++tick % 5 === 0) scheduler.requestCycle();
+  }, 1000);
   log.info({ address, nats: opts.nats }, 'scheduler listening');
 
   return {

@@ -20,6 +20,39 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
         .catch((err: unknown) => callback(toStatus(err, log)));
     };
 
+  const siteView = (): Site => {
+    const site = scheduler.siteConfig();
+    const snapshot = scheduler.snapshot();
+    const allocated = siteSplit(snapshot);
+    const nodes = scheduler.listNodes();
+    const measured: ItSplit = { gpusW: 0, hostsW: 0, minersW: 0 };
+    for (const { report } of nodes) {
+      for (const g of report?.gpus ?? []) measured.gpusW += g.powerDrawW ?? 0;
+      for (const m of report?.miners ?? []) measured.minersW += m.powerW ?? 0;
+    }
+    // Agents measure no host power yet: count the hosts as allocated.
+    measured.hostsW = allocated.hostsW;
+    const miners = nodes.flatMap((n) => n.report?.miners ?? []);
+    const jobs = scheduler.listJobs();
+    return {
+      name: site.name,
+      capW: site.capMw * 1e6,
+      reserveFraction: site.reserveFraction,
+      pue: site.pue,
+      allocated: { ...allocated },
+      measured: { ...measured, facilityW: site.pue * (measured.gpusW + measured.hostsW + measured.minersW) },
+      nodesReady: nodes.filter((n) => n.record.status === 'READY').length,
+      gpusTotal: snapshot.nodes.reduce((sum, n) => sum + n.gpus.length, 0),
+      gpusAllocated: snapshot.nodes.reduce((sum, n) => sum + n.gpus.filter((g) => g.jobId !== undefined).length, 0),
+      jobsPending: jobs.filter((j) => j.state === 'PENDING').length,
+      jobsRunning: jobs.filter((j) => j.state === 'RUNNING' || j.state === 'STARTING').length,
+      minersMining: miners.filter((m) => m.state === 'MINER_RUN_STATE_MINING').length,
+      minersCurtailed: miners.filter((m) => m.state === 'MINER_RUN_STATE_CURTAILED').length,
+      effectiveCapW: snapshot.capW,
+      gridEvents: site.gridEvents,
+    };
+  };
+
   return {
     SubmitJob: unary(async (req) => jobToProto(await scheduler.submit(req.specJson))),
     GetJob: unary((req) => jobToProto(scheduler.getJob(req.id))),
@@ -39,35 +72,14 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
         }),
       };
     }),
-    GetSite: unary((): Site => {
-      const site = scheduler.siteConfig();
-      const snapshot = scheduler.snapshot();
-      const allocated = siteSplit(snapshot);
-      const nodes = scheduler.listNodes();
-      const measured: ItSplit = { gpusW: 0, hostsW: 0, minersW: 0 };
-      for (const { report } of nodes) {
-        for (const g of report?.gpus ?? []) measured.gpusW += g.powerDrawW ?? 0;
-        for (const m of report?.miners ?? []) measured.minersW += m.powerW ?? 0;
-      }
-      // Agents measure no host power yet: count the hosts as allocated.
-      measured.hostsW = allocated.hostsW;
-      const miners = nodes.flatMap((n) => n.report?.miners ?? []);
-      const jobs = scheduler.listJobs();
-      return {
-        name: site.name,
-        capW: site.capMw * 1e6,
-        reserveFraction: site.reserveFraction,
-        pue: site.pue,
-        allocated: { ...allocated },
-        measured: { ...measured, facilityW: site.pue * (measured.gpusW + measured.hostsW + measured.minersW) },
-        nodesReady: nodes.filter((n) => n.record.status === 'READY').length,
-        gpusTotal: snapshot.nodes.reduce((sum, n) => sum + n.gpus.length, 0),
-        gpusAllocated: snapshot.nodes.reduce((sum, n) => sum + n.gpus.filter((g) => g.jobId !== undefined).length, 0),
-        jobsPending: jobs.filter((j) => j.state === 'PENDING').length,
-        jobsRunning: jobs.filter((j) => j.state === 'RUNNING' || j.state === 'STARTING').length,
-        minersMining: miners.filter((m) => m.state === 'MINER_RUN_STATE_MINING').length,
-        minersCurtailed: miners.filter((m) => m.state === 'MINER_RUN_STATE_CURTAILED').length,
-      };
+    GetSite: unary(() => siteView()),
+    UpdateSite: unary(async (req): Promise<Site> => {
+      await scheduler.updateSite({
+        ...(req.capMw !== undefined ? { capMw: req.capMw } : {}),
+        addGridEvents: req.addGridEvents.map((e) => ({ startMs: e.startMs, durationS: e.durationS, capMw: e.capMw, noticeS: e.noticeS })),
+        clearGridEvents: req.clearGridEvents,
+      });
+      return siteView();
     }),
 
     WatchJob(call) {

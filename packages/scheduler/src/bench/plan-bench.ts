@@ -3,9 +3,11 @@
  * Site: 2,000 nodes x 8 H100; queue: 100,000 jobs (mostly 1-8 GPUs, some gangs),
  * the shape of the Philly trace. A pass on the empty site measures placements per
  * second; passes on the full site measure the cost of a pass with a long queue.
+ * Usage: node dist/bench/plan-bench.js [fifo|backfill|wattpack]
  */
 import { performance } from 'node:perf_hooks';
 import { plan } from '../core/plan.js';
+import { defaultPolicy, type PolicyName } from '../core/policy.js';
 import type { QueuedJob, SiteSnapshot } from '../core/snapshot.js';
 import { buildJob, buildSite } from '../testing/index.js';
 
@@ -22,9 +24,14 @@ function queue(): QueuedJob[] {
   });
 }
 
+/** Every node busy with one 8-GPU job, ending over the next hours. */
 function fill(site: SiteSnapshot): SiteSnapshot {
   const full = structuredClone(site);
-  for (const n of full.nodes) for (const g of n.gpus) Object.assign(g, { jobId: 'busy', limitW: 700 });
+  full.nodes.forEach((n, i) => {
+    const id = `busy-${i}`;
+    for (const g of n.gpus) Object.assign(g, { jobId: id, limitW: 700 });
+    full.running.push({ id, team: 'default', priority: 100, startedAt: 0, expectedEndAt: 3600_000 + i * 1000, gpus: 8, nodes: 1, powerLimitW: 700, preemptible: true });
+  });
   return full;
 }
 
@@ -47,14 +54,16 @@ const jobs = queue();
 const sorted = [...jobs].sort((a, b) => b.priority - a.priority || a.submittedAt - b.submittedAt);
 
 let placed = 0;
-const emptyMs = time(() => (placed = plan(empty, sorted).placements.length), 5);
-const fullMs = time(() => plan(full, sorted), 5);
-const unsortedMs = time(() => plan(full, jobs), 3);
+const policy = defaultPolicy((process.argv[2] as PolicyName | undefined) ?? 'wattpack');
+const emptyMs = time(() => (placed = plan(empty, sorted, policy).placements.length), 5);
+const fullMs = time(() => plan(full, sorted, policy), 5);
+const unsortedMs = time(() => plan(full, jobs, policy), 3);
 
 console.log(
   JSON.stringify(
     {
       bench: 'plan',
+      policy: policy.name,
       nodes: NODES,
       gpus: NODES * 8,
       queuedJobs: JOBS,

@@ -1,3 +1,6 @@
 export * from './snapshot.js';
 export * from './watts.js';
-export { plan, orderQueue, compareJobs } from './plan.js';
+export * from './policy.js';
+export { plan } from './plan.js';
+export { orderQueue, compareJobs } from './order.js';
+export { ThroughputCurve } from './limits.js';

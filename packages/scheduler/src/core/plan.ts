@@ -1,122 +1,432 @@
-import { neverFits, noFreeGpus, notEnoughPower } from './explain.js';
-import type { Placement, Plan, QueuedJob, SiteSnapshot, Waiting } from './snapshot.js';
-import { placementW } from './watts.js';
+import { notEnoughPower } from './explain.js';
+import { findNodes, type Fit } from './fit.js';
+import { ThroughputCurve } from './limits.js';
+import { FairShare, orderQueue } from './order.js';
+import { defaultPolicy, type Policy } from './policy.js';
+import type { Placement, Plan, Preemption, QueuedJob, RunningJob, SiteSnapshot, Waiting } from './snapshot.js';
 import { WorkingSite } from './working-site.js';
 
 /**
- * The packing engine: (site snapshot, queue) -> plan. Pure: no clock, no I/O, and the
- * snapshot is not mutated. The live scheduler and the simulator both call this.
+ * The packing engine: (site snapshot, queue, policy) -> plan. Pure: no clock, no I/O,
+ * and the snapshot is not mutated. The live scheduler and the simulator both call it.
  *
- * One pass, in phases:
- *   1. order   the queue by priority, then submit time
- *   2. filter  nodes with enough free GPUs of an accepted model (gangs: one model, fewest racks)
- *   3. watts   the highest per-GPU limit within the job's policy that fits under the cap
- *   4. assign  take the GPUs and watts in the working copy, so later jobs see them gone
- * A job that does not fit waits with a reason and does not block the jobs behind it.
+ * One pass, in phases (docs/scheduling.md explains each and the objective):
+ *   0. shed     if the site is over its cap (a cap drop): curtail miners, lower
+ *               flexible limits, then preempt the lowest-priority jobs
+ *   1. order    priority and submit time; wattpack: teams under their fair share first
+ *   2. filter   nodes with enough free GPUs of an accepted model (gangs: one model, fewest racks)
+ *   3. watts    the highest per-GPU limit in the job's policy that fits under the cap
+ *               (wattpack: counting miners' watts as reclaimable and shaving flexible jobs)
+ *   4. assign   take GPUs and watts in the working copy, so later jobs see them gone
+ *   5. blocked  fifo: the head blocks the rest; backfill and wattpack: the first blocked
+ *               job gets a reservation that later jobs must not delay; wattpack may preempt
+ *   6. balance  wattpack: spare watts raise limits back toward max, then wake miners;
+ *               watts borrowed from miners curtail the least valuable ones
  */
-export function plan(site: SiteSnapshot, queue: readonly QueuedJob[]): Plan {
-  const work = new WorkingSite(site);
-  const placements: Placement[] = [];
-  const waiting: Waiting[] = [];
-  // Free GPUs only shrink during a pass, so a shape that found no nodes stays unplaceable.
-  const noFit = new Map<string, Omit<Waiting, 'jobId'>>();
+export function plan(site: SiteSnapshot, queue: readonly QueuedJob[], policy: Policy = defaultPolicy()): Plan {
+  return new Planner(site, queue, policy).run();
+}
 
-  for (const job of orderQueue(queue)) {
-    const shape = `${job.gpuModels.join('|')}/${job.gpus}/${job.nodes}`;
-    const known = noFit.get(shape);
-    if (known) {
-      waiting.push({ jobId: job.id, ...known });
-      continue;
+interface Reservation {
+  jobId: string;
+  at: number;
+  positions: ReadonlySet<number>;
+  /** Facility watts still spare at `at` once the reserved job runs: long backfill may use only these. */
+  spareW: number;
+}
+
+interface Flex {
+  jobId: string;
+  gpus: number;
+  maxW: number;
+  floor: number;
+  want: number;
+}
+
+class Planner {
+  private readonly work: WorkingSite;
+  private readonly curve: ThroughputCurve;
+  private readonly wattpack: boolean;
+  private readonly fair: FairShare | undefined;
+  private readonly running = new Map<string, RunningJob>();
+  private readonly placements: Placement[] = [];
+  private readonly waiting: Waiting[] = [];
+  private readonly preemptions: Preemption[] = [];
+  private readonly limits = new Map<string, number>();
+  private readonly curtail: string[] = [];
+  private readonly resume: string[] = [];
+  private readonly ends: { id: string; at: number }[] = [];
+  private readonly noFit = new Map<string | number, Omit<Waiting, 'jobId'>>();
+  private readonly efficient = new Map<string, number>();
+  private readonly preempting = new Set<string>();
+  private reservation: Reservation | undefined;
+  private reserved = false;
+  private blockedBy: string | undefined;
+  private rescues = 0;
+  private flex: Map<string, Flex> | undefined;
+  /** Running miners, least valuable first: the watts wattpack may take back. */
+  private miners: WorkingSite['miners'];
+  private minersW: number;
+
+  constructor(
+    private readonly site: SiteSnapshot,
+    private readonly queue: readonly QueuedJob[],
+    private readonly policy: Policy,
+  ) {
+    this.work = new WorkingSite(site);
+    this.curve = new ThroughputCurve(policy.curve);
+    this.wattpack = policy.name === 'wattpack';
+    this.fair = this.wattpack ? new FairShare(site, queue, policy) : undefined;
+    for (const r of site.running) {
+      this.running.set(r.id, r);
+      this.ends.push({ id: r.id, at: r.stopping ? site.now : r.expectedEndAt });
     }
-    const fit = filterNodes(work, job);
-    if ('code' in fit) {
-      noFit.set(shape, { code: fit.code, reason: fit.reason });
-      waiting.push(fit);
-      continue;
+    this.miners = this.wattpack ? [...this.work.miners].sort((a, b) => a.valuePerW - b.valuePerW || (a.id < b.id ? -1 : 1)) : [];
+    this.minersW = this.miners.reduce((sum, m) => sum + m.w, 0);
+  }
+
+  run(): Plan {
+    const shedding = this.shed();
+    const jobs = this.fair ? this.fair.order(this.queue) : orderQueue(this.queue);
+    for (const job of jobs) {
+      if (shedding) this.waiting.push({ jobId: job.id, code: 'power', reason: 'power: the site is shedding load to meet a lower cap' });
+      else this.consider(job);
     }
-    const watts = assignWatts(work, job, fit);
-    if ('code' in watts) {
-      waiting.push(watts);
-      continue;
+    if (this.wattpack) {
+      this.raiseLimits();
+      this.balanceMiners();
     }
-    const nodes = fit.positions.map((pos) => work.take(pos, fit.model, job.gpus));
-    work.allocatedW += watts.facilityW;
-    placements.push({ jobId: job.id, nodes, powerLimitW: watts.limitW, facilityW: watts.facilityW });
+    const powerChanges = [...this.limits]
+      .filter(([id, w]) => this.running.has(id) && w !== this.running.get(id)!.powerLimitW)
+      .map(([jobId, powerLimitW]) => ({ jobId, powerLimitW }));
+    return {
+      placements: this.placements,
+      waiting: this.waiting,
+      preemptions: this.preemptions,
+      powerChanges,
+      curtail: this.curtail,
+      resume: this.resume,
+      allocatedW: this.work.allocatedW,
+      budgetW: this.work.budgetW,
+    };
   }
-  return { placements, waiting, allocatedW: work.allocatedW, budgetW: work.budgetW };
-}
 
-/** Phase 1. Callers usually keep the queue in order already; then this costs one scan. */
-export function orderQueue(queue: readonly QueuedJob[]): readonly QueuedJob[] {
-  for (let i = 1; i < queue.length; i++) {
-    if (compareJobs(queue[i - 1]!, queue[i]!) > 0) return [...queue].sort(compareJobs);
+  // ---- phases 2-5: one job --------------------------------------------------
+
+  private consider(job: QueuedJob): void {
+    if (this.blockedBy) {
+      this.waiting.push({ jobId: job.id, code: 'gpus', reason: `queued behind ${this.blockedBy} (first come, first served)` });
+      return;
+    }
+    const endsAt = this.site.now + (job.maxRuntimeS ?? this.policy.defaultRuntimeS) * 1000;
+    const long = this.reservation !== undefined && endsAt > this.reservation.at;
+    // Free GPUs only shrink during a pass, so a shape that found no nodes stays unplaceable.
+    const shape = job.gpuModels.length === 0 ? (job.gpus * 8192 + job.nodes) * 2 + Number(long) : `${job.gpuModels.join('|')}/${job.gpus}/${job.nodes}/${long}`;
+    const known = this.noFit.get(shape);
+    let blocked: Waiting | undefined = known ? { jobId: job.id, code: known.code, reason: known.reason } : undefined;
+    if (!blocked) {
+      let fit = findNodes(this.work, job);
+      if (!('code' in fit) && long && fit.positions.some((p) => this.reservation!.positions.has(p))) {
+        fit = findNodes(this.work, job, this.reservation!.positions);
+      }
+      if ('code' in fit) {
+        this.noFit.set(shape, { code: fit.code, reason: fit.reason });
+        blocked = fit;
+      } else {
+        const placed = this.assign(job, fit, endsAt, long);
+        if (!placed) return;
+        blocked = placed;
+      }
+    }
+    if (blocked.code !== 'never' && this.wattpack && this.tryPreempt(job)) {
+      this.waiting.push({ jobId: job.id, code: blocked.code, reason: `preempting ${this.preemptions.filter((p) => p.reason.includes(job.id)).length} job(s) to make room` });
+      return;
+    }
+    if (this.policy.name === 'fifo') {
+      if (blocked.code !== 'never') this.blockedBy = job.id;
+    }
+    else if (!this.reserved && blocked.code !== 'never') {
+      this.reserved = true; // EASY: one reservation, for the first blocked job
+      this.reserve(job);
+    }
+    this.waiting.push(blocked);
   }
-  return queue;
-}
 
-export function compareJobs(a: QueuedJob, b: QueuedJob): number {
-  return b.priority - a.priority || a.submittedAt - b.submittedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
+  /** Phases 3-4. Returns why it could not, or undefined once placed. */
+  private assign(job: QueuedJob, fit: Fit, endsAt: number, long: boolean): Waiting | undefined {
+    const { work } = this;
+    const picks = fit.positions.map((pos) => work.peek(pos, fit.model, job.gpus));
+    const gpus = picks.flatMap((p) => p.gpus);
+    const hostW = picks.reduce((sum, p) => sum + p.hostTurnsBusyW, 0);
+    let avail = work.freeW + this.minersW;
+    if (long) avail = Math.min(avail, this.reservation!.spareW);
+    const idleW = gpus.reduce((sum, g) => sum + g.idleW, 0);
+    const need = (limitW: number) => work.pue * (hostW + gpus.length * limitW - idleW);
 
-interface Fit {
-  model: string;
-  positions: number[];
-}
-
-/** Phase 2. */
-function filterNodes(work: WorkingSite, job: QueuedJob): Fit | Waiting {
-  const models = job.gpuModels.length > 0 ? job.gpuModels : work.models;
-  let best: { fit: Fit; leftover: number } | undefined;
-  let mostFound = 0;
-  for (const model of models) {
-    // A single node: the best fit is the first candidate. A gang: look wider, to keep it in one rack.
-    const candidates = work.candidates(model, job.gpus, job.nodes === 1 ? 1 : Number.MAX_SAFE_INTEGER);
-    mostFound = Math.max(mostFound, candidates.length);
-    if (candidates.length < job.nodes) continue;
-    const positions = job.nodes === 1 ? candidates : pickGang(work, candidates, job.nodes);
-    const leftover = positions.reduce((sum, pos) => sum + work.freeCount(pos, model) - job.gpus, 0);
-    if (!best || leftover < best.leftover) best = { fit: { model, positions }, leftover };
+    let limitW: number;
+    if (gpus.length === 0) {
+      if (need(0) > avail) return notEnoughPower(job.id, need(0), avail);
+      limitW = 0;
+    } else {
+      const gpuMin = Math.max(...gpus.map((g) => g.minW));
+      const gpuMax = Math.min(...gpus.map((g) => g.maxW));
+      const { floor, want } = this.bounds(job, gpuMin, gpuMax, fit.positions[0]!);
+      if (need(want) <= avail) limitW = want;
+      else {
+        const fitting = Math.floor((avail / work.pue - hostW + idleW) / gpus.length);
+        if (fitting >= floor) limitW = fitting;
+        else {
+          const shaved = !long && this.wattpack ? this.shaveFor(need, floor, want, gpuMax, gpus.length, avail) : undefined;
+          if (shaved === undefined) return notEnoughPower(job.id, need(floor), avail);
+          limitW = shaved;
+        }
+      }
+    }
+    const nodes = fit.positions.map((pos) => work.take(job.id, pos, fit.model, job.gpus, limitW));
+    const facilityW = need(limitW);
+    if (long) this.reservation!.spareW -= facilityW;
+    this.placements.push({ jobId: job.id, nodes, powerLimitW: limitW, facilityW });
+    this.ends.push({ id: job.id, at: endsAt });
+    this.fair?.add(job.team, gpus.length, facilityW);
+    if (this.wattpack && gpus.length > 0) {
+      const b = this.bounds(job, Math.max(...gpus.map((g) => g.minW)), Math.min(...gpus.map((g) => g.maxW)), fit.positions[0]!);
+      this.flexJobs().set(job.id, { jobId: job.id, gpus: gpus.length, maxW: Math.min(...gpus.map((g) => g.maxW)), ...b });
+    }
+    return undefined;
   }
-  if (best) return best.fit;
-  const capable = Math.max(0, ...models.map((m) => work.capableNodes(m, job.gpus)));
-  return capable < job.nodes
-    ? neverFits(job.id, job.gpus, job.nodes, job.gpuModels, capable)
-    : noFreeGpus(job.id, job.gpus, job.nodes, job.gpuModels, mostFound);
-}
 
-/** Gang nodes from as few racks as possible, best-fit order within each rack. */
-function pickGang(work: WorkingSite, candidates: number[], nodes: number): number[] {
-  const byRack = new Map<string, number[]>();
-  for (const pos of candidates) {
-    const rack = work.rackOf(pos);
-    (byRack.get(rack) ?? byRack.set(rack, []).get(rack)!).push(pos);
+  /** A job's per-GPU limit range. fifo and backfill run GPUs at max; wattpack may go down to the node-efficient limit. */
+  private bounds(job: { minW?: number; maxW?: number }, gpuMin: number, gpuMax: number, pos: number): { floor: number; want: number } {
+    const clamp = (w: number) => Math.min(gpuMax, Math.max(gpuMin, w));
+    const want = clamp(job.maxW ?? gpuMax);
+    if (!this.wattpack) return { floor: want, want };
+    const floor = job.minW !== undefined ? clamp(job.minW) : this.efficientLimit(gpuMin, gpuMax, pos);
+    return { floor: Math.min(floor, want), want };
   }
-  for (const members of byRack.values()) if (members.length >= nodes) return members.slice(0, nodes);
-  const racks = [...byRack.values()].sort((a, b) => b.length - a.length);
-  return racks.flat().slice(0, nodes);
-}
 
-/** Phase 3: the highest per-GPU limit in [floor, want] whose watts fit under the cap. */
-function assignWatts(work: WorkingSite, job: QueuedJob, fit: Fit): { limitW: number; facilityW: number } | Waiting {
-  const picks = fit.positions.map((pos) => work.peek(pos, fit.model, job.gpus));
-  const gpus = picks.flatMap((p) => p.gpus);
-  const hostW = picks.reduce((sum, p) => sum + p.hostTurnsBusyW, 0);
-  const freeW = work.budgetW - work.allocatedW;
-  if (gpus.length === 0) {
-    const facilityW = work.pue * hostW;
-    return facilityW <= freeW ? { limitW: 0, facilityW } : notEnoughPower(job.id, facilityW, freeW);
+  private efficientLimit(gpuMin: number, gpuMax: number, pos: number): number {
+    const { nodeGpus, hostBusyW } = this.work.nodeShape(pos);
+    const key = `${gpuMin}/${gpuMax}/${nodeGpus}/${hostBusyW}`;
+    let w = this.efficient.get(key);
+    if (w === undefined) this.efficient.set(key, (w = this.curve.efficientLimit(gpuMin, gpuMax, nodeGpus, hostBusyW)));
+    return w;
   }
-  const gpuMin = Math.max(...gpus.map((g) => g.minW));
-  const gpuMax = Math.min(...gpus.map((g) => g.maxW));
-  const clamp = (w: number) => Math.min(gpuMax, Math.max(gpuMin, w));
-  const want = clamp(job.maxW ?? gpuMax);
-  // No minimum in the policy means the job is not to be capped below its maximum.
-  const floor = Math.min(want, clamp(job.minW ?? want));
-  const need = (limitW: number) => placementW(work.pue, gpus, limitW, hostW);
 
-  if (need(want) <= freeW) return { limitW: want, facilityW: need(want) };
-  const idleW = gpus.reduce((sum, g) => sum + g.idleW, 0);
-  const fitting = Math.floor((freeW / work.pue - hostW + idleW) / gpus.length);
-  if (fitting >= floor) return { limitW: fitting, facilityW: need(fitting) };
-  return notEnoughPower(job.id, need(floor), freeW);
+  // ---- watts for a blocked job: shave flexible jobs (wattpack) -----------------
+
+  private flexJobs(): Map<string, Flex> {
+    if (this.flex) return this.flex;
+    this.flex = new Map();
+    for (const r of this.site.running) {
+      if (r.stopping) continue;
+      const b = this.work.boundsOf(r.id);
+      if (!b) continue;
+      const pos = this.work.nodesOf(r.id)[0]!;
+      this.flex.set(r.id, { jobId: r.id, gpus: b.gpus, maxW: b.maxW, ...this.bounds(r, b.minW, b.maxW, pos) });
+    }
+    return this.flex;
+  }
+
+  private limitNow(f: Flex): number {
+    return this.work.limitOf(f.jobId) ?? f.want;
+  }
+
+  /**
+   * Lowers every flexible job to one common level (never below its floor) so that a
+   * blocked job fits at that level too, if the work it adds outweighs the work the
+   * others lose (relative throughput from the curve). Returns the blocked job's limit.
+   */
+  private shaveFor(need: (w: number) => number, floor: number, want: number, maxW: number, gpus: number, avail: number): number | undefined {
+    if (this.rescues >= this.policy.maxRescuesPerPass) return undefined;
+    this.rescues++;
+    const flex = [...this.flexJobs().values()];
+    const freedAt = (level: number) => this.work.pue * flex.reduce((s, f) => s + f.gpus * Math.max(0, this.limitNow(f) - Math.max(level, f.floor)), 0);
+    const own = (level: number) => Math.min(want, Math.max(floor, level));
+    const fits = (level: number) => freedAt(level) + avail >= need(own(level));
+    let lo = Math.min(floor, ...flex.map((f) => f.floor));
+    if (!fits(lo)) return undefined;
+    let hi = Math.max(want, ...flex.map((f) => this.limitNow(f)));
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (fits(mid)) lo = mid;
+      else hi = mid;
+    }
+    const level = lo;
+    const gain = gpus * this.curve.at(own(level), maxW);
+    const loss = flex.reduce((s, f) => {
+      const now = this.limitNow(f);
+      const next = Math.max(level, f.floor);
+      return next < now ? s + f.gpus * (this.curve.at(now, f.maxW) - this.curve.at(next, f.maxW)) : s;
+    }, 0);
+    if (gain <= loss) return undefined;
+    for (const f of flex) {
+      const next = Math.max(level, f.floor);
+      if (next < this.limitNow(f)) this.setLimit(f.jobId, next);
+    }
+    return own(level);
+  }
+
+  private setLimit(jobId: string, limitW: number): void {
+    this.work.setLimit(jobId, limitW);
+    const placed = this.placements.find((p) => p.jobId === jobId);
+    if (placed) {
+      const bounds = this.work.boundsOf(jobId)!;
+      placed.facilityW += this.work.pue * bounds.gpus * (limitW - placed.powerLimitW);
+      placed.powerLimitW = limitW;
+    } else this.limits.set(jobId, limitW);
+  }
+
+  // ---- phase 5: reservation and preemption ---------------------------------
+
+  /** EASY backfill: when and where the first blocked job will start, from running jobs' expected ends. */
+  private reserve(job: QueuedJob): void {
+    const what = this.work.clone();
+    const ends = [...this.ends].sort((a, b) => a.at - b.at);
+    for (const end of ends) {
+      what.release(end.id);
+      const fit = findNodes(what, job);
+      if ('code' in fit) continue;
+      const picks = fit.positions.map((pos) => what.peek(pos, fit.model, job.gpus));
+      const gpus = picks.flatMap((p) => p.gpus);
+      const hostW = picks.reduce((s, p) => s + p.hostTurnsBusyW, 0);
+      const floor = gpus.length ? this.bounds(job, Math.max(...gpus.map((g) => g.minW)), Math.min(...gpus.map((g) => g.maxW)), fit.positions[0]!).floor : 0;
+      const needW = what.pue * (hostW + gpus.reduce((s, g) => s + floor - g.idleW, 0));
+      const spareW = what.freeW + this.minersW - needW;
+      if (spareW < 0) continue;
+      this.reservation = { jobId: job.id, at: end.at, positions: new Set(fit.positions), spareW };
+      return;
+    }
+  }
+
+  /**
+   * wattpack: a blocked job may preempt preemptible jobs of lower priority, or of a team
+   * over its fair share when its own team is under. Victims: least work lost (time since
+   * their last checkpoint) per GPU and watt freed, until the job fits. It starts once they
+   * have checkpointed and exited, in a later pass.
+   */
+  private tryPreempt(job: QueuedJob): boolean {
+    if (this.rescues >= this.policy.maxRescuesPerPass) return false;
+    if (this.site.running.some((r) => r.stopping)) return false; // victims already on their way out
+    const jobOver = this.fair?.overShare(job.team) ?? false;
+    const candidates = this.site.running.filter(
+      (r) =>
+        r.preemptible &&
+        !this.preempting.has(r.id) &&
+        (r.priority < job.priority || (!jobOver && r.team !== job.team && (this.fair?.overShare(r.team) ?? false))),
+    );
+    if (candidates.length === 0) return false;
+    this.rescues++;
+    const lost = (r: RunningJob) => r.gpus * r.nodes * Math.min((this.site.now - r.startedAt) / 1000, this.policy.checkpointIntervalS);
+    const freed = (r: RunningJob) => r.gpus * r.nodes * (1 + r.powerLimitW / 700);
+    candidates.sort((a, b) => lost(a) / freed(a) - lost(b) / freed(b) || a.priority - b.priority);
+    const what = this.work.clone();
+    const victims: RunningJob[] = [];
+    for (const r of candidates) {
+      what.release(r.id);
+      victims.push(r);
+      const fit = findNodes(what, job);
+      if ('code' in fit) continue;
+      const picks = fit.positions.map((pos) => what.peek(pos, fit.model, job.gpus));
+      const gpus = picks.flatMap((p) => p.gpus);
+      const hostW = picks.reduce((s, p) => s + p.hostTurnsBusyW, 0);
+      const floor = gpus.length ? this.bounds(job, Math.max(...gpus.map((g) => g.minW)), Math.min(...gpus.map((g) => g.maxW)), fit.positions[0]!).floor : 0;
+      const needW = what.pue * (hostW + gpus.reduce((s, g) => s + floor - g.idleW, 0));
+      if (needW > what.freeW + this.minersW) continue;
+      for (const v of victims) {
+        this.preempting.add(v.id);
+        this.preemptions.push({ jobId: v.id, reason: `preempted for ${job.id} (priority ${job.priority}${v.priority >= job.priority ? ', fair share' : ''})` });
+      }
+      return true;
+    }
+    return false;
+  }
+
+  // ---- phase 0: shed load over the cap ----------------------------------------
+
+  /** Returns true when the site is over its cap: nothing new starts in this pass. */
+  private shed(): boolean {
+    const { work } = this;
+    // Stopping jobs still draw until they exit, but their watts are already on the way out.
+    const stopping = this.site.running.filter((r) => r.stopping);
+    if (stopping.length > 0) {
+      const what = work.clone();
+      for (const r of stopping) what.release(r.id);
+      if (what.allocatedW <= what.budgetW) return false;
+    } else if (work.allocatedW <= work.budgetW) return false;
+    // 1. Miners: the fastest flexible load.
+    while (work.allocatedW > work.budgetW && this.miners.length > 0) this.curtailNext();
+    // 2. Flexible GPU limits toward their floors, one common level.
+    if (this.wattpack && work.allocatedW > work.budgetW) {
+      const flex = [...this.flexJobs().values()];
+      const excess = work.allocatedW - work.budgetW;
+      const freedAt = (level: number) => work.pue * flex.reduce((s, f) => s + f.gpus * Math.max(0, this.limitNow(f) - Math.max(level, f.floor)), 0);
+      let lo = Math.min(...flex.map((f) => f.floor), 0);
+      let hi = Math.max(0, ...flex.map((f) => this.limitNow(f)));
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (freedAt(mid) >= excess) lo = mid;
+        else hi = mid;
+      }
+      for (const f of flex) {
+        const next = Math.max(lo, f.floor);
+        if (next < this.limitNow(f)) this.setLimit(f.jobId, next);
+      }
+    }
+    // 3. Checkpoint and preempt the lowest-priority jobs, newest first (least work lost).
+    //    They draw until they exit, so the pass keeps counting them; a what-if picks them.
+    const what = work.clone();
+    const victims = this.site.running
+      .filter((r) => !r.stopping)
+      .sort((a, b) => Number(b.preemptible) - Number(a.preemptible) || a.priority - b.priority || b.startedAt - a.startedAt);
+    for (const v of victims) {
+      if (what.allocatedW <= what.budgetW) break;
+      what.release(v.id);
+      this.preemptions.push({ jobId: v.id, reason: `preempted: the site cap dropped to ${(this.site.capW / 1e6).toFixed(2)} MW` });
+    }
+    return true;
+  }
+
+  // ---- phase 6: balance (wattpack) ---------------------------------------------
+
+  /** Spare watts raise every flexible job below its maximum to one common level. */
+  private raiseLimits(): void {
+    const flex = [...this.flexJobs().values()].filter((f) => this.limitNow(f) < f.want);
+    if (flex.length === 0) return;
+    const spare = this.work.freeW;
+    if (spare <= 0) return;
+    const costAt = (level: number) => this.work.pue * flex.reduce((s, f) => s + f.gpus * Math.max(0, Math.min(f.want, level) - this.limitNow(f)), 0);
+    let lo = Math.min(...flex.map((f) => this.limitNow(f)));
+    let hi = Math.max(...flex.map((f) => f.want)) + 1;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (costAt(mid) <= spare) lo = mid;
+      else hi = mid;
+    }
+    for (const f of flex) {
+      const next = Math.min(f.want, Math.max(lo, this.limitNow(f)));
+      if (next - this.limitNow(f) >= this.policy.minLimitChangeW) this.setLimit(f.jobId, next);
+    }
+  }
+
+  /** Curtail the least valuable miners for watts the plan borrowed; wake the most valuable into what is left. */
+  private balanceMiners(): void {
+    const { work } = this;
+    while (work.allocatedW > work.budgetW + 1e-6 && this.miners.length > 0) this.curtailNext();
+    const asleep = this.site.nodes
+      .flatMap((n, pos) => n.miners.filter((m) => m.curtailed && !this.curtail.includes(m.id)).map((m) => ({ m, pos })))
+      .sort((a, b) => (b.m.hashrateThs ?? 0) / b.m.nameplateW - (a.m.hashrateThs ?? 0) / a.m.nameplateW || (a.m.id < b.m.id ? -1 : 1));
+    for (const { m, pos } of asleep) {
+      const w = work.pue * m.nameplateW;
+      if (w > work.freeW) break;
+      work.setMinerRunning(pos, w, true);
+      this.resume.push(m.id);
+    }
+  }
+
+  private curtailNext(): void {
+    const m = this.miners.shift()!;
+    this.minersW -= m.w;
+    this.work.setMinerRunning(m.pos, m.w, false);
+    this.curtail.push(m.id);
+  }
 }

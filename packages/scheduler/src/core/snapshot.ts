@@ -18,6 +18,8 @@ export interface GpuView {
 export interface MinerView {
   id: string;
   nameplateW: number;
+  /** Nameplate hashrate: with the hashprice, what a watt of mining is worth. */
+  hashrateThs?: number;
   curtailed: boolean;
 }
 
@@ -33,10 +35,32 @@ export interface NodeView {
 }
 
 export interface SiteSnapshot {
+  /** The planning instant (ms): wall clock live, virtual clock in the simulator. */
+  now: number;
   capW: number;
   reserveFraction: number;
   pue: number;
   nodes: NodeView[];
+  /** Jobs holding GPUs now (their GPUs carry jobId in `nodes`). */
+  running: RunningJob[];
+}
+
+export interface RunningJob {
+  id: string;
+  team: string;
+  priority: number;
+  startedAt: number;
+  /** Expected end (ms) from the max runtime, or the policy's default runtime. */
+  expectedEndAt: number;
+  gpus: number;
+  nodes: number;
+  powerLimitW: number;
+  minW?: number;
+  maxW?: number;
+  /** May be checkpointed and requeued for higher-priority work. */
+  preemptible: boolean;
+  /** Already told to stop (preempted, cancelled): its watts count until it exits. */
+  stopping?: boolean;
 }
 
 export interface QueuedJob {
@@ -52,6 +76,9 @@ export interface QueuedJob {
   /** Per-GPU power policy, W; unset min means "no capping below max". */
   minW?: number;
   maxW?: number;
+  /** Max runtime (s); unset takes the policy's default. */
+  maxRuntimeS?: number;
+  preemptible?: boolean;
 }
 
 export interface PlacedNode {
@@ -78,9 +105,26 @@ export interface Waiting {
   reason: string;
 }
 
+/** A running job to checkpoint (its signal and grace) and requeue. */
+export interface Preemption {
+  jobId: string;
+  reason: string;
+}
+
+export interface PowerChange {
+  jobId: string;
+  powerLimitW: number;
+}
+
 export interface Plan {
   placements: Placement[];
   waiting: Waiting[];
+  preemptions: Preemption[];
+  /** New per-GPU limits for running jobs. */
+  powerChanges: PowerChange[];
+  /** Miners to curtail, and curtailed miners to wake. */
+  curtail: string[];
+  resume: string[];
   /** Facility watts allocated once the plan is applied, and the most the site may allocate. */
   allocatedW: number;
   budgetW: number;

@@ -43,6 +43,14 @@ async function setup(capMw = 18) {
   return { scheduler, sent, stored, settle, starts, finish };
 }
 
+async function run(scheduler: Scheduler, id: string, nodeId?: string) {
+  const j = scheduler.getJob(id);
+  for (const a of j.assignments) {
+    if (nodeId && a.nodeId !== nodeId) continue;
+    await scheduler.handleEvent({ kind: 'started', nodeId: a.nodeId, jobId: j.id, attemptId: j.attemptId, at: 1 });
+  }
+}
+
 const spec = (extra: object = {}) => JSON.stringify({ name: 'train', command: ['python', 'train.py'], gpus: 8, ...extra });
 
 describe('Scheduler', () => {
@@ -106,8 +114,9 @@ describe('Scheduler', () => {
   it('keeps a job that would cross the cap waiting with the power reason until watts free up', async () => {
     // Two idle 8-GPU nodes: 1.2 x 2 x (1000 + 880) = 4.5 kW; one 8 x 700 W job adds 7.5 kW.
     const { scheduler, settle, finish } = await setup(0.0135 / 0.98);
-    const first = await scheduler.submit(spec());
-    const second = await scheduler.submit(spec());
+    // Fixed at 700 W: these jobs accept no capping.
+    const first = await scheduler.submit(spec({ power: { minWatts: 700 } }));
+    const second = await scheduler.submit(spec({ power: { minWatts: 700 } }));
     await settle();
     expect(scheduler.getJob(first.id).state).toBe('STARTING');
     expect(scheduler.getJob(second.id)).toMatchObject({ state: 'PENDING' });
@@ -134,5 +143,61 @@ describe('Scheduler', () => {
     }
     expect(scheduler.getJob(running.id)).toMatchObject({ state: 'CANCELLED', reason: 'cancelled' });
     await expect(scheduler.cancel('j-nope', '')).rejects.toThrow('no job with id j-nope');
+  });
+
+  it('preempts a lower-priority job with its checkpoint signal, requeues it, and resumes it as attempt 2', async () => {
+    const { scheduler, settle, sent, finish, stored } = await setup();
+    const low = await scheduler.submit(spec({ nodes: 2, priority: 10, checkpoint: { signal: 'SIGUSR1', graceSeconds: 5 } }));
+    await settle();
+    await run(scheduler, low.id);
+    const urgent = await scheduler.submit(spec({ priority: 900 }));
+    await settle();
+    const stops = sent.filter((s) => s.command.kind === 'stop') as { nodeId: string; command: StopCommand }[];
+    expect(stops).toHaveLength(2);
+    expect(stops[0]!.command).toMatchObject({ jobId: low.id, signal: 'SIGUSR1', graceSeconds: 5 });
+    expect(scheduler.getJob(low.id).preempting).toMatch(/preempted for/);
+    expect(scheduler.getJob(urgent.id)).toMatchObject({ state: 'PENDING', reason: 'preempting 1 job(s) to make room' });
+
+    const { attemptId } = scheduler.getJob(low.id);
+    for (const nodeId of ['a', 'b']) {
+      await scheduler.handleEvent({ kind: 'exited', nodeId, jobId: low.id, attemptId, at: 9, exitCode: 0 });
+    }
+    await settle();
+    expect(scheduler.getJob(low.id)).toMatchObject({ state: 'PENDING', attempt: 1 });
+    expect(stored.some((j) => j.id === low.id && j.state === 'PENDING' && /^preempted for .*; requeued to resume$/.test(j.reason))).toBe(true);
+    expect(scheduler.getJob(urgent.id).state).toBe('STARTING');
+
+    await finish(scheduler.getJob(urgent.id));
+    const resumed = scheduler.getJob(low.id);
+    expect(resumed).toMatchObject({ state: 'STARTING', attempt: 2, attemptId: `${low.id}-a2` });
+    const restart = (sent.filter((s) => s.command.kind === 'start') as { command: StartCommand }[]).at(-1)!.command;
+    expect(restart).toMatchObject({ attempt: 2, env: { WATTPACK_RESUME: '1' } });
+  });
+
+  it('sheds a cap drop: the site is planned under the new cap and low-priority work is checkpointed', async () => {
+    const { scheduler, settle, sent } = await setup();
+    const hi = await scheduler.submit(spec({ priority: 500, power: { minWatts: 700 } }));
+    const lo = await scheduler.submit(spec({ priority: 1, power: { minWatts: 700 } }));
+    await settle();
+    await run(scheduler, hi.id);
+    await run(scheduler, lo.id);
+    await scheduler.updateSite({ capMw: 0.0135 });
+    await settle();
+    expect(scheduler.getJob(lo.id).preempting).toMatch(/cap dropped to 0.01 MW/);
+    expect(scheduler.getJob(hi.id).preempting).toBeUndefined();
+    expect(sent.filter((s) => s.command.kind === 'stop').map((s) => (s.command as StopCommand).jobId)).toEqual([lo.id]);
+    await expect(scheduler.updateSite({ capMw: -1 })).rejects.toThrow('capMw');
+  });
+
+  it('plans against an announced grid event early enough to checkpoint before it starts', async () => {
+    let now = 1_000_000;
+    const { scheduler } = await setup();
+    Object.assign(scheduler as unknown as { now: () => number }, { now: () => now });
+    await scheduler.updateSite({ addGridEvents: [{ startMs: now + 30 * 60_000, durationS: 7200, capMw: 12, noticeS: 600 }] });
+    expect(scheduler.effectiveCapW()).toBe(18e6);
+    now += 29 * 60_000; // a minute before: inside the lead (no running job: 60 s)
+    expect(scheduler.effectiveCapW()).toBe(12e6);
+    now += 7200_000 + 60_000; // after it
+    expect(scheduler.effectiveCapW()).toBe(18e6);
   });
 });

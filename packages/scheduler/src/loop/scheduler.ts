@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import {
   WattpackError,
   describeIssues,
+  siteConfigSchema,
   isTerminal,
   jobSpecSchema,
   newId,
@@ -13,10 +14,10 @@ import {
   type NodeRecord,
   type NodeReport,
   type SiteConfig,
-  type StartCommand,
-  type StopCommand,
+  type AgentCommand,
 } from '@wattpack/shared';
 import { plan } from '../core/plan.js';
+import { defaultPolicy, type Policy } from '../core/policy.js';
 import type { Placement, Plan, SiteSnapshot } from '../core/snapshot.js';
 import { applyEvent, holdsResources } from '../state/job-transitions.js';
 import { buildSnapshot, canonicalModel, toQueued, type LiveNode } from '../state/snapshot-builder.js';
@@ -27,7 +28,7 @@ export interface SchedulerPorts {
   putJob(job: Job): Promise<void>;
   putNode(node: NodeRecord): Promise<void>;
   putSite(site: SiteConfig): Promise<void>;
-  sendCommand(nodeId: string, command: StartCommand | StopCommand): Promise<void>;
+  sendCommand(nodeId: string, command: AgentCommand): Promise<void>;
 }
 
 export interface SchedulerInit {
@@ -38,6 +39,9 @@ export interface SchedulerInit {
   log: Logger;
   now?: () => number;
 }
+
+/** How soon to look again while miners curtail or limits come down. */
+const FREEING_RECHECK_MS = 500;
 
 /**
  * The live scheduler: keeps jobs and nodes, turns API calls and agents' events into
@@ -55,6 +59,7 @@ export class Scheduler {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly serial = new SerialQueue();
+  private readonly policy: Policy = defaultPolicy();
   private cycleRequested = false;
   private stopped = false;
 
@@ -158,9 +163,34 @@ export class Scheduler {
     return this.site;
   }
 
+  /** The cap planned against now (a grid event, or its lead time, lowers it). */
+  effectiveCapW(): number {
+    return this.snapshot().capW;
+  }
+
+  /** Operators: a new cap now, grid events ahead. The next pass sheds or restores. */
+  updateSite(change: { capMw?: number; addGridEvents?: SiteConfig['gridEvents']; clearGridEvents?: boolean }): Promise<SiteConfig> {
+    return this.serial.run(async () => {
+      const parsed = siteConfigSchema.safeParse({
+        ...this.site,
+        ...(change.capMw !== undefined ? { capMw: change.capMw } : {}),
+        gridEvents: [...(change.clearGridEvents ? [] : this.site.gridEvents), ...(change.addGridEvents ?? [])],
+      });
+      if (!parsed.success) throw new WattpackError('INVALID_ARGUMENT', `invalid site change: ${describeIssues(parsed.error)}`);
+      // Events that have ended are history.
+      const now = this.now();
+      const site = { ...parsed.data, gridEvents: parsed.data.gridEvents.filter((e) => e.startMs + e.durationS * 1000 > now) };
+      await this.ports.putSite(site);
+      this.site = site;
+      this.log.info({ capMw: site.capMw, gridEvents: site.gridEvents.length }, 'site updated');
+      this.requestCycle();
+      return site;
+    });
+  }
+
   /** The site as the core sees it now: what `wattpack site` and the tests count. */
   snapshot(): SiteSnapshot {
-    return buildSnapshot(this.site, this.nodes.values(), this.jobs.values());
+    return buildSnapshot(this.site, this.nodes.values(), this.jobs.values(), this.now(), this.policy.defaultRuntimeS, this.shedLeadS());
   }
 
   // ---- Agents -------------------------------------------------------------
@@ -230,33 +260,104 @@ export class Scheduler {
   // ---- The cycle ------------------------------------------------------------
 
   /** Coalesces triggers: many submits or events in a burst cause one pass. */
-  requestCycle(): void {
+  requestCycle(afterMs = 0): void {
     if (this.cycleRequested || this.stopped) return;
     this.cycleRequested = true;
-    setImmediate(() => {
+    const go = () => {
       this.cycleRequested = false;
       this.serial.run(() => this.cycle()).catch((err) => this.log.error({ err }, 'scheduling cycle failed'));
-    });
+    };
+    if (afterMs > 0) setTimeout(go, afterMs).unref();
+    else setImmediate(go);
   }
 
-  /** snapshot -> plan -> commit -> dispatch. Runs inside the serial queue. */
+  /**
+   * snapshot -> plan -> commit -> dispatch. Runs inside the serial queue. Watts freed by
+   * curtailing miners or lowering limits are used only once the next pass sees them
+   * freed (miners by their telemetry), so the cap holds while commands are in flight.
+   */
   private async cycle(): Promise<Plan | undefined> {
     if (this.stopped) return undefined;
     const pending = [...this.jobs.values()].filter((j) => j.state === 'PENDING');
-    if (pending.length === 0) return undefined;
-    const result = plan(this.snapshot(), pending.map(toQueued));
-    const placed = await Promise.all(result.placements.map((p) => this.commitPlacement(p)));
-    await Promise.all(placed.map((job) => this.dispatchStarts(job)));
-    await Promise.all(
-      result.waiting.map(async (w) => {
-        const job = this.jobs.get(w.jobId)!;
-        if (job.reason !== w.reason) await this.store({ ...job, reason: w.reason });
-      }),
-    );
-    if (result.placements.length > 0) {
-      this.log.info({ placed: result.placements.length, waiting: result.waiting.length, allocatedMw: +(result.allocatedW / 1e6).toFixed(3) }, 'cycle');
+    const snapshot = this.snapshot();
+    const result = plan(snapshot, pending.map(toQueued), this.policy);
+
+    await Promise.all(result.preemptions.map((p) => this.preempt(p.jobId, p.reason)));
+    await Promise.all(result.powerChanges.map((c) => this.changeLimit(c.jobId, c.powerLimitW)));
+    await this.commandMiners(result.curtail, 'curtail');
+    await this.commandMiners(result.resume, 'resume');
+
+    const before = new Map(snapshot.running.map((r) => [r.id, r.powerLimitW]));
+    const lowered = result.powerChanges.filter((c) => c.powerLimitW < (before.get(c.jobId) ?? 0)).length;
+    const freeing = result.curtail.length > 0 || lowered > 0;
+    if (freeing && result.placements.length > 0) {
+      const why = `power: waiting for ${result.curtail.length} miner(s) to curtail${lowered ? ` and ${lowered} job(s) to lower their limits` : ''}`;
+      await Promise.all(result.placements.map((p) => this.setReason(p.jobId, why)));
+      this.requestCycle(FREEING_RECHECK_MS);
+    } else {
+      const placed = await Promise.all(result.placements.map((p) => this.commitPlacement(p)));
+      await Promise.all(placed.map((job) => this.dispatchStarts(job)));
+    }
+    await Promise.all(result.waiting.map((w) => this.setReason(w.jobId, w.reason)));
+    if (result.placements.length + result.preemptions.length + result.curtail.length + result.resume.length > 0) {
+      this.log.info(
+        {
+          placed: result.placements.length,
+          waiting: result.waiting.length,
+          preempted: result.preemptions.length,
+          curtail: result.curtail.length,
+          resume: result.resume.length,
+          allocatedMw: +(result.allocatedW / 1e6).toFixed(3),
+        },
+        'cycle',
+      );
     }
     return result;
+  }
+
+  private async setReason(jobId: string, reason: string): Promise<void> {
+    const job = this.jobs.get(jobId);
+    if (job && job.state === 'PENDING' && job.reason !== reason) await this.store({ ...job, reason });
+  }
+
+  private async preempt(jobId: string, reason: string): Promise<void> {
+    const job = this.jobs.get(jobId);
+    if (!job || job.preempting || job.cancelRequested || isTerminal(job.state)) return;
+    const next: Job = { ...job, preempting: reason };
+    await this.store(next);
+    await this.dispatchStops(next, reason);
+  }
+
+  private async changeLimit(jobId: string, powerLimitW: number): Promise<void> {
+    const job = this.jobs.get(jobId);
+    if (!job || isTerminal(job.state)) return;
+    const gpus = job.assignments.reduce((sum, a) => sum + a.gpuIndices.length, 0);
+    const next: Job = { ...job, powerLimitW, allocatedFacilityW: job.allocatedFacilityW + this.site.pue * gpus * (powerLimitW - job.powerLimitW) };
+    await this.store(next);
+    await Promise.all(
+      job.assignments.map((a) =>
+        this.ports.sendCommand(a.nodeId, {
+          kind: 'set-power',
+          commandId: `power:${job.attemptId}:${a.nodeId}:${powerLimitW}:${this.now()}`,
+          issuedAt: this.now(),
+          gpuIndices: a.gpuIndices,
+          powerLimitW,
+        }),
+      ),
+    );
+  }
+
+  private async commandMiners(minerIds: string[], action: 'curtail' | 'resume'): Promise<void> {
+    const byNode = new Map<string, string[]>();
+    for (const { record } of this.nodes.values()) {
+      const mine = record.inventory.miners.filter((m) => minerIds.includes(m.id)).map((m) => m.id);
+      if (mine.length) byNode.set(record.id, mine);
+    }
+    await Promise.all(
+      [...byNode].map(([nodeId, ids]) =>
+        this.ports.sendCommand(nodeId, { kind: 'miners', commandId: `miners:${nodeId}:${action}:${this.now()}:${ids.length}`, issuedAt: this.now(), minerIds: ids, action }),
+      ),
+    );
   }
 
   private async commitPlacement(p: Placement): Promise<Job> {
@@ -292,7 +393,8 @@ export class Scheduler {
           nodeCount: job.assignments.length,
           command: spec.command,
           args: spec.args,
-          env: spec.env,
+          // A later attempt resumes from the job's checkpoint.
+          env: job.attempt > 1 ? { ...spec.env, WATTPACK_RESUME: '1' } : spec.env,
           ...(spec.image ? { image: spec.image } : {}),
           gpuIndices: a.gpuIndices,
           powerLimitW: job.powerLimitW,
@@ -322,6 +424,13 @@ export class Scheduler {
   }
 
   // ---- helpers ------------------------------------------------------------
+
+  /** Time to be under an announced lower cap: the longest checkpoint grace of running jobs, plus a minute. */
+  private shedLeadS(): number {
+    let grace = 0;
+    for (const j of this.jobs.values()) if (holdsResources(j)) grace = Math.max(grace, j.spec.checkpoint.graceSeconds);
+    return grace + 60;
+  }
 
   private async store(job: Job): Promise<void> {
     await this.ports.putJob(job);

@@ -32,6 +32,12 @@ export function applyEvent(job: Job, event: JobEvent, now: number): { job: Job; 
       if (job.cancelRequested) {
         return allEnded ? { job: finish(next, 'CANCELLED', next.reason, now, exitCode), stopNodes: [] } : { job: next, stopNodes: [] };
       }
+      if (job.preempting) {
+        // Checkpointed and stopped on purpose: back to the queue, to resume as the next attempt.
+        if (!allEnded) return { job: next, stopNodes: [] };
+        const { preempting, ...rest } = next;
+        return { job: { ...rest, state: 'PENDING', reason: `${preempting}; requeued to resume`, assignments: [], allocatedFacilityW: 0 }, stopNodes: [] };
+      }
       if (failed) {
         const why = event.kind === 'failed' ? event.reason : exitReason(event);
         const where = job.assignments.length > 1 ? ` on ${event.nodeId}` : '';

@@ -1,5 +1,5 @@
-import { gpuModelOf, type Job, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/shared';
-import type { NodeView, QueuedJob, SiteSnapshot } from '../core/snapshot.js';
+import { effectiveCapW, gpuModelOf, isTerminal, type Job, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/shared';
+import type { NodeView, QueuedJob, RunningJob, SiteSnapshot } from '../core/snapshot.js';
 import { holdsResources } from './job-transitions.js';
 
 export interface LiveNode {
@@ -11,10 +11,30 @@ export interface LiveNode {
 export const canonicalModel = (reported: string): string => gpuModelOf(reported)?.name ?? reported;
 
 /** Live state -> the core's read-only snapshot. Every watt the hardware may draw is in it. */
-export function buildSnapshot(site: SiteConfig, nodes: Iterable<LiveNode>, jobs: Iterable<Job>): SiteSnapshot {
+/**
+ * `leadS`: how early to plan against an announced lower cap, so that jobs can checkpoint
+ * within their grace and the site is under the cap when the event starts.
+ */
+export function buildSnapshot(site: SiteConfig, nodes: Iterable<LiveNode>, jobs: Iterable<Job>, now: number, defaultRuntimeS: number, leadS = 0): SiteSnapshot {
   const holders = new Map<string, { jobId: string; limitW: number }>();
+  const running: RunningJob[] = [];
   for (const job of jobs) {
     if (!holdsResources(job)) continue;
+    const startedAt = job.startedAt ?? now;
+    running.push({
+      id: job.id,
+      team: job.spec.team,
+      priority: job.spec.priority,
+      startedAt,
+      expectedEndAt: startedAt + (job.spec.maxRuntime ?? defaultRuntimeS) * 1000,
+      gpus: job.spec.gpus,
+      nodes: job.spec.nodes,
+      powerLimitW: job.powerLimitW,
+      ...(job.spec.power.minWatts !== undefined ? { minW: job.spec.power.minWatts } : {}),
+      ...(job.spec.power.maxWatts !== undefined ? { maxW: job.spec.power.maxWatts } : {}),
+      preemptible: job.spec.preemptible,
+      ...(job.cancelRequested || job.preempting || isTerminal(job.state) ? { stopping: true } : {}),
+    });
     for (const a of job.assignments) {
       if (a.ended) continue;
       for (const idx of a.gpuIndices) holders.set(`${a.nodeId}/${idx}`, { jobId: job.id, limitW: job.powerLimitW });
@@ -44,10 +64,10 @@ export function buildSnapshot(site: SiteConfig, nodes: Iterable<LiveNode>, jobs:
           ...(held ? { jobId: held.jobId, limitW: held.limitW } : {}),
         };
       }),
-      miners: inventory.miners.map((m) => ({ id: m.id, nameplateW: m.nameplatePowerW, curtailed: curtailed.has(m.id) })),
+      miners: inventory.miners.map((m) => ({ id: m.id, nameplateW: m.nameplatePowerW, hashrateThs: m.nameplateHashrateThs, curtailed: curtailed.has(m.id) })),
     });
   }
-  return { capW: site.capMw * 1e6, reserveFraction: site.reserveFraction, pue: site.pue, nodes: views };
+  return { now, capW: effectiveCapW(site, now, leadS), reserveFraction: site.reserveFraction, pue: site.pue, nodes: views, running };
 }
 
 export function toQueued(job: Job): QueuedJob {
@@ -62,5 +82,6 @@ export function toQueued(job: Job): QueuedJob {
     gpuModels: spec.gpuModels,
     ...(spec.power.minWatts !== undefined ? { minW: spec.power.minWatts } : {}),
     ...(spec.power.maxWatts !== undefined ? { maxW: spec.power.maxWatts } : {}),
+    ...(spec.maxRuntime !== undefined ? { maxRuntimeS: spec.maxRuntime } : {}),
   };
 }

@@ -33,7 +33,7 @@ export function buildSite(shape: SiteShape): SiteSnapshot {
       miners: Array.from({ length: shape.minersPerNode ?? 0 }, (_, m) => ({ id: `n${i}-m${m}`, nameplateW: 3010, curtailed: false })),
     });
   }
-  return { capW: shape.capW ?? 18e6, pue: shape.pue ?? 1.2, reserveFraction: shape.reserveFraction ?? 0.02, nodes: views };
+  return { now: 0, capW: shape.capW ?? 18e6, pue: shape.pue ?? 1.2, reserveFraction: shape.reserveFraction ?? 0.02, nodes: views, running: [] };
 }
 
 let seq = 0;

@@ -40,6 +40,8 @@ export const jobSpecSchema = z.strictObject({
   maxRuntime: durationSeconds.optional(),
   power: powerPolicySchema.default({}),
   checkpoint: checkpointSchema.default({ signal: 'SIGTERM', graceSeconds: 30 }),
+  /** May be checkpointed (signal, grace) and requeued for higher-priority work or a cap drop. */
+  preemptible: z.boolean().default(true),
 });
 
 export type JobSpecInput = z.input<typeof jobSpecSchema>;
@@ -82,6 +84,8 @@ export interface Job {
   allocatedFacilityW: number;
   exitCode?: number;
   cancelRequested?: boolean;
+  /** Why it is being preempted: once every part has exited it goes back to the queue. */
+  preempting?: string;
 }
 
 /** Formats a zod error as "field: message" lines that name the offending field. */

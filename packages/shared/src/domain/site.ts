@@ -16,12 +16,36 @@ export const siteConfigSchema = z.strictObject({
   /** A node whose reports stop for this long is NOT_READY. */
   nodeLeaseSeconds: z.number().positive().default(15),
   reportIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+  /** Grid events: the cap drops to capMw for a window; notice is how early it was announced. */
+  gridEvents: z
+    .array(
+      z.strictObject({
+        startMs: z.number().int().nonnegative(),
+        durationS: z.number().int().positive(),
+        capMw: z.number().nonnegative(),
+        noticeS: z.number().int().nonnegative().default(0),
+      }),
+    )
+    .default([]),
 });
 
 export type SiteConfigInput = z.input<typeof siteConfigSchema>;
 export type SiteConfig = z.output<typeof siteConfigSchema>;
 
 export const defaultSiteConfig = (): SiteConfig => siteConfigSchema.parse({});
+
+/**
+ * The cap the scheduler plans against at `now`: the lowest of the base cap and every grid
+ * event that is on, or starts within `leadS` (time to checkpoint jobs and ramp down).
+ */
+export function effectiveCapW(site: Pick<SiteConfig, 'capMw' | 'gridEvents'>, now: number, leadS: number): number {
+  let cap = site.capMw * 1e6;
+  for (const e of site.gridEvents) {
+    const end = e.startMs + e.durationS * 1000;
+    if (now < end && now >= e.startMs - leadS * 1000) cap = Math.min(cap, e.capMw * 1e6);
+  }
+  return cap;
+}
 
 /** Watts the scheduler may allocate: cap minus reserve. */
 export const allocatableWatts = (site: Pick<SiteConfig, 'capMw' | 'reserveFraction'>): number =>

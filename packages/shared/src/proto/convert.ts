@@ -25,6 +25,7 @@ export function jobToProto(job: Job): ProtoJob {
       maxRuntimeSeconds: spec.maxRuntime ?? 0,
       power: { minWatts: spec.power.minWatts ?? 0, maxWatts: spec.power.maxWatts ?? 0 },
       checkpoint: spec.checkpoint,
+      preemptible: spec.preemptible,
     },
     state: job.state,
     reason: job.reason,
@@ -43,6 +44,7 @@ export function jobToProto(job: Job): ProtoJob {
     powerLimitW: job.powerLimitW,
     allocatedFacilityW: job.allocatedFacilityW,
     ...(job.exitCode !== undefined ? { exitCode: job.exitCode } : {}),
+    preempting: job.preempting ?? '',
   };
 }
 

@@ -9,6 +9,7 @@ import type { GetJobRequest as _wattpack_v1_GetJobRequest, GetJobRequest__Output
 import type { GetSiteRequest as _wattpack_v1_GetSiteRequest, GetSiteRequest__Output as _wattpack_v1_GetSiteRequest__Output } from './wattpack/v1/GetSiteRequest.js';
 import type { GpuInfo as _wattpack_v1_GpuInfo, GpuInfo__Output as _wattpack_v1_GpuInfo__Output } from './wattpack/v1/GpuInfo.js';
 import type { GpuState as _wattpack_v1_GpuState, GpuState__Output as _wattpack_v1_GpuState__Output } from './wattpack/v1/GpuState.js';
+import type { GridEvent as _wattpack_v1_GridEvent, GridEvent__Output as _wattpack_v1_GridEvent__Output } from './wattpack/v1/GridEvent.js';
 import type { HostInfo as _wattpack_v1_HostInfo, HostInfo__Output as _wattpack_v1_HostInfo__Output } from './wattpack/v1/HostInfo.js';
 import type { HostState as _wattpack_v1_HostState, HostState__Output as _wattpack_v1_HostState__Output } from './wattpack/v1/HostState.js';
 import type { Job as _wattpack_v1_Job, Job__Output as _wattpack_v1_Job__Output } from './wattpack/v1/Job.js';
@@ -35,6 +36,7 @@ import type { SchedulerMessage as _wattpack_v1_SchedulerMessage, SchedulerMessag
 import type { SchedulerServiceClient as _wattpack_v1_SchedulerServiceClient, SchedulerServiceDefinition as _wattpack_v1_SchedulerServiceDefinition } from './wattpack/v1/SchedulerService.js';
 import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from './wattpack/v1/Site.js';
 import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobRequest__Output as _wattpack_v1_SubmitJobRequest__Output } from './wattpack/v1/SubmitJobRequest.js';
+import type { UpdateSiteRequest as _wattpack_v1_UpdateSiteRequest, UpdateSiteRequest__Output as _wattpack_v1_UpdateSiteRequest__Output } from './wattpack/v1/UpdateSiteRequest.js';
 import type { WatchJobRequest as _wattpack_v1_WatchJobRequest, WatchJobRequest__Output as _wattpack_v1_WatchJobRequest__Output } from './wattpack/v1/WatchJobRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -52,6 +54,7 @@ export interface ProtoGrpcType {
       GetSiteRequest: MessageTypeDefinition<_wattpack_v1_GetSiteRequest, _wattpack_v1_GetSiteRequest__Output>
       GpuInfo: MessageTypeDefinition<_wattpack_v1_GpuInfo, _wattpack_v1_GpuInfo__Output>
       GpuState: MessageTypeDefinition<_wattpack_v1_GpuState, _wattpack_v1_GpuState__Output>
+      GridEvent: MessageTypeDefinition<_wattpack_v1_GridEvent, _wattpack_v1_GridEvent__Output>
       Health: EnumTypeDefinition
       HostInfo: MessageTypeDefinition<_wattpack_v1_HostInfo, _wattpack_v1_HostInfo__Output>
       HostState: MessageTypeDefinition<_wattpack_v1_HostState, _wattpack_v1_HostState__Output>
@@ -80,6 +83,7 @@ export interface ProtoGrpcType {
       SchedulerService: SubtypeConstructor<typeof grpc.Client, _wattpack_v1_SchedulerServiceClient> & { service: _wattpack_v1_SchedulerServiceDefinition }
       Site: MessageTypeDefinition<_wattpack_v1_Site, _wattpack_v1_Site__Output>
       SubmitJobRequest: MessageTypeDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_SubmitJobRequest__Output>
+      UpdateSiteRequest: MessageTypeDefinition<_wattpack_v1_UpdateSiteRequest, _wattpack_v1_UpdateSiteRequest__Output>
       WatchJobRequest: MessageTypeDefinition<_wattpack_v1_WatchJobRequest, _wattpack_v1_WatchJobRequest__Output>
     }
   }

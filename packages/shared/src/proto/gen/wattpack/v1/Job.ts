@@ -18,6 +18,7 @@ export interface Job {
   'powerLimitW'?: (number | string);
   'allocatedFacilityW'?: (number | string);
   'exitCode'?: (number);
+  'preempting'?: (string);
   '_exitCode'?: "exitCode";
 }
 
@@ -35,5 +36,6 @@ export interface Job__Output {
   'powerLimitW': (number);
   'allocatedFacilityW': (number);
   'exitCode'?: (number);
+  'preempting': (string);
   '_exitCode'?: "exitCode";
 }

@@ -17,6 +17,7 @@ export interface JobSpec {
   'maxRuntimeSeconds'?: (number);
   'power'?: (_wattpack_v1_PowerPolicy | null);
   'checkpoint'?: (_wattpack_v1_Checkpoint | null);
+  'preemptible'?: (boolean);
 }
 
 export interface JobSpec__Output {
@@ -33,4 +34,5 @@ export interface JobSpec__Output {
   'maxRuntimeSeconds': (number);
   'power': (_wattpack_v1_PowerPolicy__Output | null);
   'checkpoint': (_wattpack_v1_Checkpoint__Output | null);
+  'preemptible': (boolean);
 }

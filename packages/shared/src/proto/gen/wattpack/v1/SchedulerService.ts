@@ -14,6 +14,7 @@ import type { ListNodesResponse as _wattpack_v1_ListNodesResponse, ListNodesResp
 import type { LogLine as _wattpack_v1_LogLine, LogLine__Output as _wattpack_v1_LogLine__Output } from '../../wattpack/v1/LogLine.js';
 import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from '../../wattpack/v1/Site.js';
 import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobRequest__Output as _wattpack_v1_SubmitJobRequest__Output } from '../../wattpack/v1/SubmitJobRequest.js';
+import type { UpdateSiteRequest as _wattpack_v1_UpdateSiteRequest, UpdateSiteRequest__Output as _wattpack_v1_UpdateSiteRequest__Output } from '../../wattpack/v1/UpdateSiteRequest.js';
 import type { WatchJobRequest as _wattpack_v1_WatchJobRequest, WatchJobRequest__Output as _wattpack_v1_WatchJobRequest__Output } from '../../wattpack/v1/WatchJobRequest.js';
 
 export interface SchedulerServiceClient extends grpc.Client {
@@ -76,6 +77,15 @@ export interface SchedulerServiceClient extends grpc.Client {
   submitJob(argument: _wattpack_v1_SubmitJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   submitJob(argument: _wattpack_v1_SubmitJobRequest, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   
+  UpdateSite(argument: _wattpack_v1_UpdateSiteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  UpdateSite(argument: _wattpack_v1_UpdateSiteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  UpdateSite(argument: _wattpack_v1_UpdateSiteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  UpdateSite(argument: _wattpack_v1_UpdateSiteRequest, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  updateSite(argument: _wattpack_v1_UpdateSiteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  updateSite(argument: _wattpack_v1_UpdateSiteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  updateSite(argument: _wattpack_v1_UpdateSiteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  updateSite(argument: _wattpack_v1_UpdateSiteRequest, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
+  
   WatchJob(argument: _wattpack_v1_WatchJobRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_wattpack_v1_Job__Output>;
   WatchJob(argument: _wattpack_v1_WatchJobRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_wattpack_v1_Job__Output>;
   watchJob(argument: _wattpack_v1_WatchJobRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_wattpack_v1_Job__Output>;
@@ -98,6 +108,8 @@ export interface SchedulerServiceHandlers extends grpc.UntypedServiceImplementat
   
   SubmitJob: grpc.handleUnaryCall<_wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job>;
   
+  UpdateSite: grpc.handleUnaryCall<_wattpack_v1_UpdateSiteRequest__Output, _wattpack_v1_Site>;
+  
   WatchJob: grpc.handleServerStreamingCall<_wattpack_v1_WatchJobRequest__Output, _wattpack_v1_Job>;
   
 }
@@ -110,5 +122,6 @@ export interface SchedulerServiceDefinition extends grpc.ServiceDefinition {
   ListJobs: MethodDefinition<_wattpack_v1_ListJobsRequest, _wattpack_v1_ListJobsResponse, _wattpack_v1_ListJobsRequest__Output, _wattpack_v1_ListJobsResponse__Output>
   ListNodes: MethodDefinition<_wattpack_v1_ListNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_ListNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
   SubmitJob: MethodDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_Job, _wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job__Output>
+  UpdateSite: MethodDefinition<_wattpack_v1_UpdateSiteRequest, _wattpack_v1_Site, _wattpack_v1_UpdateSiteRequest__Output, _wattpack_v1_Site__Output>
   WatchJob: MethodDefinition<_wattpack_v1_WatchJobRequest, _wattpack_v1_Job, _wattpack_v1_WatchJobRequest__Output, _wattpack_v1_Job__Output>
 }

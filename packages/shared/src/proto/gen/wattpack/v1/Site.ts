@@ -1,6 +1,7 @@
 // Original file: proto/wattpack/v1/scheduler.proto
 
 import type { PowerSplit as _wattpack_v1_PowerSplit, PowerSplit__Output as _wattpack_v1_PowerSplit__Output } from '../../wattpack/v1/PowerSplit.js';
+import type { GridEvent as _wattpack_v1_GridEvent, GridEvent__Output as _wattpack_v1_GridEvent__Output } from '../../wattpack/v1/GridEvent.js';
 
 export interface Site {
   'name'?: (string);
@@ -16,6 +17,8 @@ export interface Site {
   'jobsRunning'?: (number);
   'minersMining'?: (number);
   'minersCurtailed'?: (number);
+  'effectiveCapW'?: (number | string);
+  'gridEvents'?: (_wattpack_v1_GridEvent)[];
 }
 
 export interface Site__Output {
@@ -32,4 +35,6 @@ export interface Site__Output {
   'jobsRunning': (number);
   'minersMining': (number);
   'minersCurtailed': (number);
+  'effectiveCapW': (number);
+  'gridEvents': (_wattpack_v1_GridEvent__Output)[];
 }

@@ -1,0 +1,49 @@
+import type { CurvePoint } from '@wattpack/shared';
+
+/**
+ * What a power limit costs a job: relative throughput from a measured curve (the H200's,
+ * ../shared/hardware/nvidia/h200-power-curve.csv), scaled to a GPU's own max limit.
+ * Pure arithmetic on a sorted point list: the core imports no I/O.
+ */
+export class ThroughputCurve {
+  private readonly refMaxW: number;
+
+  constructor(private readonly points: readonly CurvePoint[]) {
+    if (points.length === 0) throw new Error('a throughput curve needs points');
+    this.refMaxW = points[points.length - 1]!.limitW;
+  }
+
+  /** Relative throughput (1 at max) of a GPU whose max limit is `maxW`, run at `limitW`. */
+  at(limitW: number, maxW: number): number {
+    const x = (limitW * this.refMaxW) / maxW;
+    const pts = this.points;
+    const first = pts[0]!;
+    if (x <= first.limitW) return Math.max(0, first.relativeThroughput * (x / first.limitW));
+    for (let i = 1; i < pts.length; i++) {
+      const hi = pts[i]!;
+      if (x <= hi.limitW) {
+        const lo = pts[i - 1]!;
+        return lo.relativeThroughput + ((x - lo.limitW) / (hi.limitW - lo.limitW)) * (hi.relativeThroughput - lo.relativeThroughput);
+      }
+    }
+    return pts[pts.length - 1]!.relativeThroughput;
+  }
+
+  /**
+   * The per-GPU limit that does most work per node watt on a full node (host power does
+   * not scale with GPU limits, which moves the optimum up). Below it, capping harder
+   * wastes watts on hosts; it is the floor wattpack lowers flexible jobs to.
+   */
+  efficientLimit(minW: number, maxW: number, gpusPerNode: number, hostBusyW: number, stepW = 25): number {
+    let best = maxW;
+    let bestRatio = 0;
+    for (let w = maxW; w >= minW; w -= stepW) {
+      const ratio = (gpusPerNode * this.at(w, maxW)) / (gpusPerNode * w + hostBusyW);
+      if (ratio > bestRatio + 1e-12) {
+        bestRatio = ratio;
+        best = w;
+      }
+    }
+    return best;
+  }
+}

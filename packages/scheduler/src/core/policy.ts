@@ -1,0 +1,58 @@
+import type { CurvePoint } from '@wattpack/shared';
+
+/** How the core decides; the simulator runs several side by side on the same input. */
+
+export const POLICY_NAMES = ['fifo', 'backfill', 'wattpack'] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
+export interface TeamShare {
+  /** Guaranteed GPUs and facility MW; a team may borrow beyond them while others leave them idle. */
+  gpus?: number;
+  mw?: number;
+}
+
+export interface Policy {
+  /**
+   * fifo: first come, first served, GPUs at max power, the queue's head blocks the rest.
+   * backfill: EASY backfill (the head gets a reservation; later jobs may jump ahead only
+   * if they do not delay it), GPUs at max power.
+   * wattpack: backfill plus fair share, power limits chosen by throughput per watt,
+   * miners as the flexible load, preemption. docs/scheduling.md states its objective.
+   * fifo and backfill treat miners as fixed load, as a scheduler blind to them would.
+   */
+  name: PolicyName;
+  /** Runtime assumed for jobs with no max runtime (s): a reservation needs an end. */
+  defaultRuntimeS: number;
+  teams: Record<string, TeamShare>;
+  /** Relative throughput against per-GPU limit (H200 points; scaled to each GPU's max). */
+  curve: readonly CurvePoint[];
+  /** Work a preempted job loses at most: the interval between its checkpoints (s). */
+  checkpointIntervalS: number;
+  /** Blocked jobs per pass that may look for victims or shave others' limits (bounds a pass's cost). */
+  maxRescuesPerPass: number;
+  /** Limit changes smaller than this are not worth a command (W). */
+  minLimitChangeW: number;
+}
+
+/** The measured training curve of ../shared/hardware/nvidia/h200-power-curve.csv (a real training mix). */
+export const H200_TRAIN_CURVE: readonly CurvePoint[] = [
+  { limitW: 250, meanDrawW: 246.8, relativeThroughput: 0.45 },
+  { limitW: 300, meanDrawW: 297.2, relativeThroughput: 0.589 },
+  { limitW: 400, meanDrawW: 396.9, relativeThroughput: 0.785 },
+  { limitW: 500, meanDrawW: 491.8, relativeThroughput: 0.881 },
+  { limitW: 600, meanDrawW: 586.1, relativeThroughput: 0.96 },
+  { limitW: 700, meanDrawW: 647.9, relativeThroughput: 1 },
+];
+
+export function defaultPolicy(name: PolicyName = 'wattpack', extra: Partial<Omit<Policy, 'name'>> = {}): Policy {
+  return {
+    name,
+    defaultRuntimeS: 4 * 3600,
+    teams: {},
+    curve: H200_TRAIN_CURVE,
+    checkpointIntervalS: 600,
+    maxRescuesPerPass: 4,
+    minLimitChangeW: 10,
+    ...extra,
+  };
+}

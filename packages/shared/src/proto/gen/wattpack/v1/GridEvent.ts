@@ -1,0 +1,17 @@
+// Original file: proto/wattpack/v1/scheduler.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface GridEvent {
+  'startMs'?: (number | string | Long);
+  'durationS'?: (number);
+  'capMw'?: (number | string);
+  'noticeS'?: (number);
+}
+
+export interface GridEvent__Output {
+  'startMs': (number);
+  'durationS': (number);
+  'capMw': (number);
+  'noticeS': (number);
+}

@@ -1,0 +1,17 @@
+// Original file: proto/wattpack/v1/scheduler.proto
+
+import type { GridEvent as _wattpack_v1_GridEvent, GridEvent__Output as _wattpack_v1_GridEvent__Output } from '../../wattpack/v1/GridEvent.js';
+
+export interface UpdateSiteRequest {
+  'capMw'?: (number | string);
+  'addGridEvents'?: (_wattpack_v1_GridEvent)[];
+  'clearGridEvents'?: (boolean);
+  '_capMw'?: "capMw";
+}
+
+export interface UpdateSiteRequest__Output {
+  'capMw'?: (number);
+  'addGridEvents': (_wattpack_v1_GridEvent__Output)[];
+  'clearGridEvents': (boolean);
+  '_capMw'?: "capMw";
+}
