@@ -1,0 +1,92 @@
+import { createLogger, type AttemptState, type Logger, type NodeInventory, type NodeReport } from '@wattpack/shared';
+import { hostState } from './collectors/host/host.js';
+import { SimulatedCollector } from './collectors/simulated/collector.js';
+import { createSimulatedHardware } from './collectors/simulated/hardware.js';
+import { Supervisor } from './jobs/supervisor.js';
+import { startGrpcLink, type GrpcLink, type SchedulerLinkState } from './link/grpc-link.js';
+import { connectNatsLink } from './link/nats-link.js';
+import { resolveOptions, type AgentOptions } from './options.js';
+import { SimulatedPowerControl } from './power/simulated-power.js';
+import { ProcessRuntime } from './runtimes/process/process-runtime.js';
+import { AGENT_VERSION } from './version.js';
+
+export interface AgentHandle {
+  readonly nodeId: string;
+  readonly inventory: NodeInventory;
+  /** Attempts whose process runs now. */
+  attempts(): AttemptState[];
+  /** A fresh report, as the scheduler gets it. */
+  report(): Promise<NodeReport>;
+  schedulerLink(): SchedulerLinkState;
+  /** Stops taking commands, stops running attempts (their signal, then SIGKILL after their grace), flushes events, disconnects. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an agent in this process: connects to NATS (waiting for it if it is not up),
+ * consumes this node's commands, and registers and reports to the scheduler in the
+ * background. Rejects on invalid options, naming the option.
+ */
+export async function startAgent(options: AgentOptions & { logger?: Logger }): Promise<AgentHandle> {
+  const opts = resolveOptions(options);
+  const { nodeId } = opts;
+  const logger = (options.logger ?? createLogger('wattpack-agent')).child({ nodeId });
+
+  const hardware = createSimulatedHardware(opts.profile, nodeId);
+  // Simulated GPUs are busy while an attempt runs on them; sample() is first called after supervisor exists.
+  const collector = new SimulatedCollector(hardware, () => supervisor.busyGpuIndices());
+  const power = new SimulatedPowerControl(hardware);
+  const inventory = await collector.inventory();
+
+  const nats = await connectNatsLink({ url: opts.nats, nodeId, logger });
+  const supervisor = new Supervisor({
+    nodeId,
+    runtime: new ProcessRuntime(),
+    power,
+    publishEvent: (e) => nats.publishEvent(e),
+    publishLog: (r) => nats.publishLog(r),
+    logger,
+  });
+  const report = async (): Promise<NodeReport> => ({
+    timestampMs: Date.now(),
+    ...(await collector.sample()),
+    attempts: supervisor.attempts(),
+    host: hostState(),
+  });
+  let scheduler: GrpcLink;
+  try {
+    await nats.consumeCommands((cmd) => supervisor.handle(cmd));
+    scheduler = startGrpcLink({
+      address: opts.scheduler,
+      nodeId,
+      labels: opts.labels,
+      agentVersion: AGENT_VERSION,
+      inventory,
+      report,
+      reportIntervalMs: opts.reportIntervalMs,
+      logger,
+    });
+  } catch (err) {
+    await nats.close();
+    throw err;
+  }
+  logger.info({ gpus: inventory.gpus.length, miners: inventory.miners.length, runtime: opts.runtime, version: AGENT_VERSION }, 'agent started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    nodeId,
+    inventory,
+    attempts: () => supervisor.attempts(),
+    report,
+    schedulerLink: () => scheduler.state(),
+    stop: () =>
+      (stopping ??= (async () => {
+        logger.info({ attempts: supervisor.attempts().length }, 'agent stopping');
+        await nats.stopConsuming();
+        await supervisor.stopAll('agent shutting down');
+        scheduler.close();
+        await nats.close();
+        logger.info('agent stopped');
+      })()),
+  };
+}

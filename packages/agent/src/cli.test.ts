@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseCommandLine } from './cli.js';
+
+function run(...argv: string[]) {
+  const io = { stdout: '', stderr: '' };
+  const result = parseCommandLine(argv, { out: (t) => void (io.stdout += t), err: (t) => void (io.stderr += t) });
+  return { result, ...io };
+}
+
+const saved = { ...process.env };
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+describe('wattpack-agent command line', () => {
+  it('prints help with every flag and exits 0', () => {
+    const { result, stdout } = run('--help');
+    expect(result).toEqual({ exitCode: 0 });
+    for (const flag of ['--scheduler', '--nats', '--node-id', '--simulate', '--runtime', '--labels', '--report-interval', '--log-level']) expect(stdout).toContain(flag);
+  });
+
+  it('fills in defaults and parses flags into agent options', () => {
+    delete process.env.WATTPACK_SCHEDULER;
+    delete process.env.WATTPACK_NATS;
+    delete process.env.WATTPACK_LOG_LEVEL;
+    expect(run('--simulate', 'h100x8+s19xp:2').result).toEqual({
+      run: { scheduler: '127.0.0.1:7700', nats: 'nats://127.0.0.1:4222', simulate: 'h100x8+s19xp:2', runtime: 'process', reportIntervalMs: 1000 },
+      logLevel: 'info',
+    });
+    const { result } = run('--simulate', 'h200x8', '--node-id', 'gpu-07', '--labels', 'rack=r1, zone=a', '--report-interval', '250', '--scheduler', '[::1]:7700', '--nats', 'nats://a:4222,nats://b:4222', '--log-level', 'debug');
+    expect(result).toEqual({
+      run: { scheduler: '[::1]:7700', nats: 'nats://a:4222,nats://b:4222', simulate: 'h200x8', runtime: 'process', reportIntervalMs: 250, nodeId: 'gpu-07', labels: { rack: 'r1', zone: 'a' } },
+      logLevel: 'debug',
+    });
+  });
+
+  it('takes the scheduler and NATS addresses from the environment; flags win', () => {
+    process.env.WATTPACK_SCHEDULER = 'env-sched:1234';
+    process.env.WATTPACK_NATS = 'nats://env:4222';
+    expect(run('--simulate', 's19xp').result).toMatchObject({ run: { scheduler: 'env-sched:1234', nats: 'nats://env:4222' } });
+    expect(run('--simulate', 's19xp', '--scheduler', 'flag:1').result).toMatchObject({ run: { scheduler: 'flag:1' } });
+  });
+
+  it.each([
+    [['--simulate', 'h100x8', '--runtime', 'docker'], /--runtime.*'docker' is invalid. runtime "docker" is not available: use one of process/],
+    [['--simulate', 'h100x8', '--bogus'], /unknown option '--bogus'/],
+    [['--simulate', 'a100x4'], /unknown part "a100x4"; use h100xN/],
+    [['--simulate', 'h100x8', '--labels', 'rack'], /label "rack": use key=value/],
+    [['--simulate', 'h100x8', '--report-interval', 'fast'], /report interval "fast"/],
+    [['--simulate', 'h100x8', '--node-id', 'a.b'], /node id "a.b"/],
+    [['--simulate', 'h100x8', '--scheduler', 'nohost'], /scheduler address "nohost": use host:port/],
+    [['--simulate', 'h100x8', '--scheduler', 'host:70000'], /scheduler address "host:70000"/],
+    [['--simulate', 'h100x8', '--log-level', 'loud'], /Allowed choices are fatal, error/],
+    [['--simulate', 'h100x8', 'extra'], /too many arguments/],
+    [[], /pass --simulate <profile> \(profiles: h100xN/],
+  ])('rejects %j with one line on stderr and exit code 2', (argv, message) => {
+    const { result, stderr } = run(...argv);
+    expect(result).toEqual({ exitCode: 2 });
+    expect(stderr).toMatch(message);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,179 @@
+import { createLogger, type JobEvent, type LogRecord, type StartCommand } from '@wattpack/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSimulatedHardware } from '../collectors/simulated/hardware.js';
+import { parseProfile } from '../collectors/simulated/profile.js';
+import { SimulatedPowerControl } from '../power/simulated-power.js';
+import { ProcessRuntime } from '../runtimes/process/process-runtime.js';
+import { Supervisor } from './supervisor.js';
+
+let supervisors: Supervisor[] = [];
+afterEach(async () => {
+  await Promise.all(supervisors.map((s) => s.stopAll('test over')));
+  supervisors = [];
+});
+
+function setup() {
+  const hw = createSimulatedHardware(parseProfile('h100x4+s19xp:1'), 'n1');
+  const events: JobEvent[] = [];
+  const logs: LogRecord[] = [];
+  const supervisor = new Supervisor({
+    nodeId: 'n1',
+    runtime: new ProcessRuntime(),
+    power: new SimulatedPowerControl(hw),
+    publishEvent: async (e) => void events.push(e),
+    publishLog: (r) => logs.push(r),
+    logger: createLogger('test', 'silent'),
+  });
+  supervisors.push(supervisor);
+  const limits = () => hw.gpus.map((g) => g.limitW);
+  return { hw, supervisor, events, logs, limits };
+}
+
+let seq = 0;
+function start(argv: string[], extra: Partial<StartCommand> = {}): StartCommand {
+  seq++;
+  return {
+    kind: 'start',
+    commandId: `cmd-${seq}`,
+    issuedAt: Date.now(),
+    jobId: `job-${seq}`,
+    attemptId: `job-${seq}-a1`,
+    attempt: 1,
+    nodeRank: 0,
+    nodeCount: 1,
+    command: argv.slice(0, 1),
+    args: argv.slice(1),
+    env: {},
+    gpuIndices: [1, 2],
+    powerLimitW: 400,
+    checkpoint: { signal: 'SIGTERM', graceSeconds: 5 },
+    ...extra,
+  };
+}
+
+async function until<T>(what: string, probe: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const eventOf = (events: JobEvent[], attemptId: string, kind: JobEvent['kind']) => events.find((e) => e.attemptId === attemptId && e.kind === kind);
+
+describe('Supervisor', () => {
+  it('applies the power limit, runs the job with its env, then restores the default limit and reports the exit', async () => {
+    const { supervisor, events, logs, limits } = setup();
+    const cmd = start(['sh', '-c', 'env | grep -E "^(WATTPACK_(JOB_ID|ATTEMPT|ATTEMPT_ID|NODE_RANK|NNODES|NODE_ID)|CUDA_VISIBLE_DEVICES|MY_VAR)=" | sort; sleep 0.3; exit 4'], {
+      env: { MY_VAR: 'x', WATTPACK_JOB_ID: 'forged' },
+      attempt: 2,
+      nodeRank: 1,
+      nodeCount: 3,
+    });
+    await supervisor.handle(cmd);
+    expect(eventOf(events, cmd.attemptId, 'started')).toMatchObject({ nodeId: 'n1', jobId: cmd.jobId });
+    expect(limits()).toEqual([700, 400, 400, 700]);
+    expect(supervisor.attempts()).toEqual([{ jobId: cmd.jobId, attemptId: cmd.attemptId, gpuIndices: [1, 2], startedAtMs: expect.any(Number) }]);
+    expect(supervisor.busyGpuIndices()).toEqual(new Set([1, 2]));
+
+    const exited = await until('exited', () => eventOf(events, cmd.attemptId, 'exited'));
+    expect(exited).toMatchObject({ exitCode: 4 });
+    expect(exited).not.toHaveProperty('signal');
+    expect(limits()).toEqual([700, 700, 700, 700]);
+    expect(supervisor.attempts()).toEqual([]);
+    expect(logs.map((l) => l.line)).toEqual([
+      'CUDA_VISIBLE_DEVICES=1,2',
+      'MY_VAR=x',
+      'WATTPACK_ATTEMPT=2',
+      `WATTPACK_ATTEMPT_ID=${cmd.attemptId}`,
+      `WATTPACK_JOB_ID=${cmd.jobId}`,
+      'WATTPACK_NNODES=3',
+      'WATTPACK_NODE_ID=n1',
+      'WATTPACK_NODE_RANK=1',
+    ]);
+    expect(logs[0]).toMatchObject({ jobId: cmd.jobId, attemptId: cmd.attemptId, nodeId: 'n1', stream: 'stdout' });
+  });
+
+  it('runs an attempt once however often its start arrives, during or after the run', async () => {
+    const { supervisor, events, logs } = setup();
+    const cmd = start(['sh', '-c', 'echo once; sleep 0.2']);
+    await supervisor.handle(cmd);
+    await supervisor.handle({ ...cmd, commandId: 'again-while-running' });
+    await until('exited', () => eventOf(events, cmd.attemptId, 'exited'));
+    await supervisor.handle({ ...cmd, commandId: 'again-after-exit' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events.map((e) => e.kind)).toEqual(['started', 'exited']);
+    expect(logs.map((l) => l.line)).toEqual(['once']);
+  });
+
+  it('stops an attempt with the requested signal and reports the stop reason', async () => {
+    const { supervisor, events, logs } = setup();
+    const cmd = start(['sh', '-c', 'trap "echo checkpointing; exit 0" USR1; echo ready; while true; do sleep 0.05; done']);
+    await supervisor.handle(cmd);
+    await until('ready', () => logs.find((l) => l.line === 'ready'));
+    await supervisor.handle({ kind: 'stop', commandId: 'c-stop', issuedAt: Date.now(), jobId: cmd.jobId, attemptId: cmd.attemptId, reason: 'preempted', signal: 'SIGUSR1', graceSeconds: 5 });
+    const exited = await until('exited', () => eventOf(events, cmd.attemptId, 'exited'));
+    expect(exited).toMatchObject({ exitCode: 0, reason: 'preempted' });
+    expect(logs.map((l) => l.line)).toContain('checkpointing');
+  });
+
+  it('stops an attempt past its max runtime with its checkpoint signal', async () => {
+    const { supervisor, events } = setup();
+    const cmd = start(['sleep', '30'], { maxRuntimeSeconds: 1, checkpoint: { signal: 'SIGTERM', graceSeconds: 5 } });
+    const t0 = Date.now();
+    await supervisor.handle(cmd);
+    const exited = await until('exited', () => eventOf(events, cmd.attemptId, 'exited'));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
+    expect(exited).toMatchObject({ exitCode: 143, signal: 'SIGTERM', reason: 'max runtime exceeded' });
+  });
+
+  it('reports a start failure, and leaves the limits at their defaults', async () => {
+    const { supervisor, events, limits } = setup();
+    const cmd = start(['nosuchprog', '--epochs', '3']);
+    await supervisor.handle(cmd);
+    expect(events).toEqual([{ kind: 'failed', nodeId: 'n1', jobId: cmd.jobId, attemptId: cmd.attemptId, at: expect.any(Number), reason: 'command not found: nosuchprog' }]);
+    expect(limits()).toEqual([700, 700, 700, 700]);
+    await supervisor.handle({ ...cmd, commandId: 'retry' });
+    expect(events).toHaveLength(1);
+  });
+
+  it('fails an attempt whose power limit the GPUs cannot take, naming the range', async () => {
+    const { supervisor, events } = setup();
+    const cmd = start(['true'], { powerLimitW: 100 });
+    await supervisor.handle(cmd);
+    expect(events[0]).toMatchObject({ kind: 'failed', reason: expect.stringMatching(/^power limit not applied: .*must be between 200 W and 700 W/) });
+  });
+
+  it('applies set-power and miners commands, logs bad ones and keeps going', async () => {
+    const { hw, supervisor, limits } = setup();
+    const base = { issuedAt: Date.now() };
+    await supervisor.handle({ ...base, kind: 'set-power', commandId: 'p1', gpuIndices: [0, 3], powerLimitW: 500 });
+    expect(limits()).toEqual([500, 700, 700, 500]);
+    await supervisor.handle({ ...base, kind: 'set-power', commandId: 'p2', gpuIndices: [0], powerLimitW: 9000 });
+    await supervisor.handle({ ...base, kind: 'set-power', commandId: 'p3', gpuIndices: [0], powerLimitW: 0 });
+    expect(limits()).toEqual([700, 700, 700, 500]);
+    await supervisor.handle({ ...base, kind: 'miners', commandId: 'm1', minerIds: ['n1-miner-0'], action: 'curtail' });
+    expect(hw.miners[0]!.curtailed).toBe(true);
+    await supervisor.handle({ ...base, kind: 'miners', commandId: 'm2', minerIds: ['nope'], action: 'resume' });
+    expect(hw.miners[0]!.curtailed).toBe(true);
+  });
+
+  it('acknowledges a stop for an unknown attempt', async () => {
+    const { supervisor, events } = setup();
+    await supervisor.handle({ kind: 'stop', commandId: 's', issuedAt: 0, jobId: 'j', attemptId: 'unknown', reason: 'cancelled', signal: 'SIGTERM', graceSeconds: 1 });
+    expect(events).toEqual([]);
+  });
+
+  it('stopAll stops every attempt and waits for their exit events', async () => {
+    const { supervisor, events } = setup();
+    const a = start(['sleep', '30'], { gpuIndices: [0] });
+    const b = start(['sleep', '30'], { gpuIndices: [3], checkpoint: { signal: 'SIGINT', graceSeconds: 5 } });
+    await supervisor.handle(a);
+    await supervisor.handle(b);
+    await supervisor.stopAll('agent shutting down');
+    expect(eventOf(events, a.attemptId, 'exited')).toMatchObject({ signal: 'SIGTERM', exitCode: 143, reason: 'agent shutting down' });
+    expect(eventOf(events, b.attemptId, 'exited')).toMatchObject({ signal: 'SIGINT', exitCode: 130, reason: 'agent shutting down' });
+  });
+});

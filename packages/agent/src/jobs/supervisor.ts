@@ -1,0 +1,256 @@
+import { constants } from 'node:os';
+import type { AgentCommand, AttemptState, JobEvent, LogRecord, Logger, MinersCommand, SetPowerCommand, StartCommand, StopCommand } from '@wattpack/shared';
+import type { PowerControl } from '../power/power-control.js';
+import { StartError, type ExitStatus, type Runtime } from '../runtimes/runtime.js';
+
+export interface SupervisorDeps {
+  nodeId: string;
+  runtime: Runtime;
+  power: PowerControl;
+  /** Resolves once the event is durably published (the NATS link retries until then, or until it closes). */
+  publishEvent(event: JobEvent): Promise<void>;
+  publishLog(record: LogRecord): void;
+  logger: Logger;
+}
+
+interface Attempt {
+  cmd: StartCommand;
+  phase: 'starting' | 'running' | 'stopping';
+  startedAtMs?: number;
+  /** The exit reason once a stop was asked for. */
+  stopReason?: string;
+  /** A stop that arrived while the attempt was still starting. */
+  pendingStop?: StopRequest;
+  maxRuntimeTimer?: NodeJS.Timeout;
+  /** Resolves once the attempt's last event was handed to publishEvent. */
+  done: Promise<void>;
+  finish(): void;
+}
+
+interface StopRequest {
+  signal: NodeJS.Signals;
+  graceSeconds: number;
+  reason: string;
+}
+
+/** Finished attempt ids kept to ignore redelivered starts; old ones are forgotten first. */
+const REMEMBERED_ATTEMPTS = 10_000;
+/** NATS refuses payloads over 1 MiB; a log line is cut well before that. */
+const MAX_LINE_CHARS = 64 * 1024;
+
+/**
+ * Runs attempts as the scheduler commands. Commands are idempotent by attemptId: a start
+ * for an attempt this agent runs or ran is ignored, a stop for one it does not know is
+ * a no-op. handle() resolves once the command was applied (for a start: the process runs
+ * or failed, and the event is published), so the caller may acknowledge it then; bad
+ * commands are logged, never thrown.
+ */
+export class Supervisor {
+  private readonly active = new Map<string, Attempt>();
+  private readonly finished = new Set<string>();
+  private readonly log: Logger;
+
+  constructor(private readonly deps: SupervisorDeps) {
+    this.log = deps.logger.child({ component: 'supervisor' });
+  }
+
+  async handle(cmd: AgentCommand): Promise<void> {
+    try {
+      switch (cmd.kind) {
+        case 'start':
+          return await this.start(cmd);
+        case 'stop':
+          return this.stop(cmd);
+        case 'set-power':
+          return await this.setPower(cmd);
+        case 'miners':
+          return await this.miners(cmd);
+      }
+    } catch (err) {
+      this.log.error({ err, commandId: cmd.commandId, kind: cmd.kind }, 'command failed');
+    }
+  }
+
+  /** Attempts whose process runs now (stopping ones included). */
+  attempts(): AttemptState[] {
+    return [...this.active.values()]
+      .filter((a) => a.startedAtMs !== undefined)
+      .map((a) => ({ jobId: a.cmd.jobId, attemptId: a.cmd.attemptId, gpuIndices: [...a.cmd.gpuIndices], startedAtMs: a.startedAtMs! }));
+  }
+
+  busyGpuIndices(): Set<number> {
+    return new Set([...this.active.values()].filter((a) => a.phase !== 'starting').flatMap((a) => a.cmd.gpuIndices));
+  }
+
+  /** Stops every attempt with its own checkpoint signal and grace; resolves once all exited and their events were handed over. */
+  async stopAll(reason: string): Promise<void> {
+    const attempts = [...this.active.values()];
+    for (const a of attempts) void this.stopAttempt(a, { signal: a.cmd.checkpoint.signal, graceSeconds: a.cmd.checkpoint.graceSeconds, reason });
+    await Promise.all(attempts.map((a) => a.done));
+  }
+
+  private async start(cmd: StartCommand): Promise<void> {
+    const log = this.log.child({ jobId: cmd.jobId, attemptId: cmd.attemptId });
+    if (this.active.has(cmd.attemptId) || this.finished.has(cmd.attemptId)) {
+      log.info({ commandId: cmd.commandId }, 'start for a known attempt ignored');
+      return;
+    }
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const attempt: Attempt = { cmd, phase: 'starting', done, finish };
+    this.active.set(cmd.attemptId, attempt);
+
+    const shared = [...this.busyGpuIndices()].filter((i) => cmd.gpuIndices.includes(i));
+    if (shared.length) log.warn({ gpus: shared }, 'GPUs already in use by another attempt');
+
+    try {
+      await this.deps.power.setGpuLimits(cmd.gpuIndices, cmd.powerLimitW);
+    } catch (err) {
+      return this.failed(attempt, `power limit not applied: ${messageOf(err)}`);
+    }
+    let exited: Promise<ExitStatus>;
+    try {
+      ({ exited } = await this.deps.runtime.start({
+        attemptId: cmd.attemptId,
+        argv: [...cmd.command, ...cmd.args],
+        env: { ...cmd.env, ...this.jobEnv(cmd) },
+        gpuIndices: cmd.gpuIndices,
+        ...(cmd.image ? { image: cmd.image } : {}),
+        onLine: (stream, line) => this.publishLog({ jobId: cmd.jobId, attemptId: cmd.attemptId, nodeId: this.deps.nodeId, stream, line: line.slice(0, MAX_LINE_CHARS), at: Date.now() }),
+      }));
+    } catch (err) {
+      await this.restoreLimits(attempt);
+      return this.failed(attempt, err instanceof StartError ? err.message : `cannot start: ${messageOf(err)}`);
+    }
+    attempt.phase = 'running';
+    attempt.startedAtMs = Date.now();
+    log.info({ argv: [...cmd.command, ...cmd.args], gpus: cmd.gpuIndices, powerLimitW: cmd.powerLimitW }, 'attempt started');
+    await this.publish({ kind: 'started', nodeId: this.deps.nodeId, jobId: cmd.jobId, attemptId: cmd.attemptId, at: attempt.startedAtMs });
+    void exited.then((status) => this.exited(attempt, status));
+
+    if (cmd.maxRuntimeSeconds !== undefined) {
+      const { signal, graceSeconds } = cmd.checkpoint;
+      attempt.maxRuntimeTimer = setTimeout(() => void this.stopAttempt(attempt, { signal, graceSeconds, reason: 'max runtime exceeded' }), cmd.maxRuntimeSeconds * 1000);
+    }
+    if (attempt.pendingStop) void this.stopAttempt(attempt, attempt.pendingStop);
+  }
+
+  /** What every job sees besides its own env; ours win, so a job cannot misreport its identity. */
+  private jobEnv(cmd: StartCommand): Record<string, string> {
+    return {
+      WATTPACK_JOB_ID: cmd.jobId,
+      WATTPACK_ATTEMPT: String(cmd.attempt),
+      WATTPACK_ATTEMPT_ID: cmd.attemptId,
+      WATTPACK_NODE_RANK: String(cmd.nodeRank),
+      WATTPACK_NNODES: String(cmd.nodeCount),
+      WATTPACK_NODE_ID: this.deps.nodeId,
+    };
+  }
+
+  private stop(cmd: StopCommand): void {
+    const attempt = this.active.get(cmd.attemptId);
+    if (!attempt) {
+      this.log.info({ attemptId: cmd.attemptId, commandId: cmd.commandId }, 'stop for an attempt not running here: nothing to do');
+      return;
+    }
+    let signal: NodeJS.Signals = attempt.cmd.checkpoint.signal;
+    if (isSignal(cmd.signal)) signal = cmd.signal;
+    else this.log.warn({ attemptId: cmd.attemptId, signal: cmd.signal }, `stop: unknown signal "${cmd.signal}", sending ${signal}`);
+    // Not awaited: the grace period may outlast the command's ack deadline.
+    void this.stopAttempt(attempt, { signal, graceSeconds: cmd.graceSeconds, reason: cmd.reason });
+  }
+
+  private async stopAttempt(attempt: Attempt, req: StopRequest): Promise<void> {
+    if (attempt.phase === 'starting') {
+      attempt.pendingStop ??= req;
+      return;
+    }
+    if (attempt.phase !== 'running') return;
+    attempt.phase = 'stopping';
+    attempt.stopReason = req.reason;
+    const { attemptId } = attempt.cmd;
+    this.log.info({ attemptId, signal: req.signal, graceSeconds: req.graceSeconds, reason: req.reason }, 'stopping attempt');
+    try {
+      await this.deps.runtime.stop(attemptId, req.signal, req.graceSeconds);
+    } catch (err) {
+      this.log.error({ err, attemptId }, 'stop failed');
+    }
+  }
+
+  private async exited(attempt: Attempt, status: ExitStatus): Promise<void> {
+    const { cmd } = attempt;
+    clearTimeout(attempt.maxRuntimeTimer);
+    this.active.delete(cmd.attemptId);
+    await this.restoreLimits(attempt);
+    this.log.info({ jobId: cmd.jobId, attemptId: cmd.attemptId, ...status, reason: attempt.stopReason }, 'attempt exited');
+    const published = this.publish({
+      kind: 'exited',
+      nodeId: this.deps.nodeId,
+      jobId: cmd.jobId,
+      attemptId: cmd.attemptId,
+      at: Date.now(),
+      exitCode: status.exitCode,
+      ...(status.signal ? { signal: status.signal } : {}),
+      ...(attempt.stopReason ? { reason: attempt.stopReason } : {}),
+    });
+    this.remember(attempt);
+    await published;
+  }
+
+  private async failed(attempt: Attempt, reason: string): Promise<void> {
+    const { cmd } = attempt;
+    this.active.delete(cmd.attemptId);
+    this.log.warn({ jobId: cmd.jobId, attemptId: cmd.attemptId, reason }, 'attempt failed to start');
+    const published = this.publish({ kind: 'failed', nodeId: this.deps.nodeId, jobId: cmd.jobId, attemptId: cmd.attemptId, at: Date.now(), reason });
+    this.remember(attempt);
+    await published;
+  }
+
+  /** Called once the attempt's last event is handed to the link, which flushes it on close. */
+  private remember(attempt: Attempt): void {
+    this.finished.add(attempt.cmd.attemptId);
+    if (this.finished.size > REMEMBERED_ATTEMPTS) this.finished.delete(this.finished.values().next().value!);
+    attempt.finish();
+  }
+
+  /** Back to default limits, except on GPUs another attempt has started on meanwhile. */
+  private async restoreLimits(attempt: Attempt): Promise<void> {
+    const busy = this.busyGpuIndices();
+    const gpus = attempt.cmd.gpuIndices.filter((i) => !busy.has(i));
+    if (!gpus.length) return;
+    try {
+      await this.deps.power.setGpuLimits(gpus, 0);
+    } catch (err) {
+      this.log.error({ err, attemptId: attempt.cmd.attemptId, gpus }, 'restoring default power limits failed');
+    }
+  }
+
+  private async setPower(cmd: SetPowerCommand): Promise<void> {
+    await this.deps.power.setGpuLimits(cmd.gpuIndices, cmd.powerLimitW);
+    this.log.info({ gpus: cmd.gpuIndices, powerLimitW: cmd.powerLimitW }, 'power limits set');
+  }
+
+  private async miners(cmd: MinersCommand): Promise<void> {
+    await this.deps.power.setMiners(cmd.minerIds, cmd.action);
+    this.log.info({ miners: cmd.minerIds, action: cmd.action }, 'miners updated');
+  }
+
+  private async publish(event: JobEvent): Promise<void> {
+    try {
+      await this.deps.publishEvent(event);
+    } catch (err) {
+      this.log.error({ err, event }, 'job event lost');
+    }
+  }
+
+  private publishLog(record: LogRecord): void {
+    try {
+      this.deps.publishLog(record);
+    } catch (err) {
+      this.log.warn({ err, jobId: record.jobId }, 'log line dropped');
+    }
+  }
+}
+
+const isSignal = (name: string): name is NodeJS.Signals => Object.hasOwn(constants.signals, name);
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -1,0 +1,121 @@
+import * as grpc from '@grpc/grpc-js';
+import { loadProto, type Logger, type NodeInventory, type NodeReport } from '@wattpack/shared';
+import type { AgentMessage } from '@wattpack/shared/proto/AgentMessage';
+import type { SchedulerMessage__Output } from '@wattpack/shared/proto/SchedulerMessage';
+import { Backoff } from './backoff.js';
+
+/** A scheduler that neither accepts nor rejects a registration this long is treated as down. */
+const REGISTER_TIMEOUT_MS = 10_000;
+
+export type SchedulerLinkState = 'connecting' | 'registered' | 'rejected';
+
+export interface GrpcLinkOptions {
+  /** host:port of the scheduler's NodeService. */
+  address: string;
+  nodeId: string;
+  labels: Record<string, string>;
+  agentVersion: string;
+  inventory: NodeInventory;
+  /** Builds one report; called every interval while registered. */
+  report(): Promise<NodeReport>;
+  /** Used until the scheduler's `registered` names its own interval. */
+  reportIntervalMs: number;
+  logger: Logger;
+}
+
+export interface GrpcLink {
+  state(): SchedulerLinkState;
+  close(): void;
+}
+
+/**
+ * Keeps one NodeService.Connect stream open to the scheduler: register, then report every
+ * interval. A broken stream, a scheduler that is down or a rejection leads to a new
+ * stream after a backoff (200 ms doubling to 5 s), forever; jobs never notice.
+ */
+export function startGrpcLink(opts: GrpcLinkOptions): GrpcLink {
+  const log = opts.logger.child({ component: 'scheduler-link', scheduler: opts.address });
+  const { NodeService } = loadProto().wattpack.v1;
+  const client = new NodeService(opts.address, grpc.credentials.createInsecure(), {
+    // The channel's own reconnect backoff (default up to 120 s) would outlast ours.
+    'grpc.initial_reconnect_backoff_ms': Backoff.MIN_MS,
+    'grpc.max_reconnect_backoff_ms': Backoff.MAX_MS,
+    // Notice a scheduler host that vanished without closing the connection.
+    'grpc.keepalive_time_ms': 20_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+  });
+  const backoff = new Backoff();
+  let state: SchedulerLinkState = 'connecting';
+  let closed = false;
+  let quiet = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let endCurrent: (() => void) | undefined;
+
+  const connect = () => {
+    if (closed) return;
+    const call = client.Connect();
+    let ended = false;
+    let reportTimer: NodeJS.Timeout | undefined;
+    const registerTimer = setTimeout(() => broken('no answer to registration'), REGISTER_TIMEOUT_MS);
+
+    const broken = (why: string, next: SchedulerLinkState = 'connecting') => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(registerTimer);
+      clearTimeout(reportTimer);
+      call.cancel();
+      if (closed) return;
+      const delay = backoff.delay();
+      // Loud once per outage, quiet while it lasts.
+      log[quiet ? 'debug' : 'warn']({ why, retryInMs: delay }, 'scheduler link down: retrying');
+      quiet = true;
+      state = next;
+      retryTimer = setTimeout(connect, delay);
+    };
+    endCurrent = () => broken('closing');
+
+    const sendReport = async (intervalMs: number) => {
+      try {
+        const report = await opts.report();
+        if (!ended) call.write({ report } satisfies AgentMessage);
+      } catch (err) {
+        log.warn({ err }, 'building a report failed');
+      }
+      if (!ended) reportTimer = setTimeout(() => void sendReport(intervalMs), intervalMs);
+    };
+
+    call.on('data', (msg: SchedulerMessage__Output) => {
+      if (msg.registered && state !== 'registered') {
+        clearTimeout(registerTimer);
+        const intervalMs = msg.registered.reportIntervalMs || opts.reportIntervalMs;
+        state = 'registered';
+        backoff.reset();
+        quiet = false;
+        log.info({ reportIntervalMs: intervalMs }, 'registered with the scheduler');
+        void sendReport(intervalMs);
+      } else if (msg.rejected) {
+        log.warn({ reason: msg.rejected.reason }, 'scheduler rejected this node');
+        quiet = true;
+        broken(`rejected: ${msg.rejected.reason}`, 'rejected');
+      }
+    });
+    call.on('error', (err: grpc.ServiceError) => broken(err.details || err.message));
+    call.on('end', () => broken('stream ended by the scheduler'));
+
+    const register: AgentMessage = {
+      register: { nodeId: opts.nodeId, labels: opts.labels, inventory: opts.inventory, agentVersion: opts.agentVersion },
+    };
+    call.write(register);
+  };
+
+  connect();
+  return {
+    state: () => state,
+    close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      endCurrent?.();
+      client.close();
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { OutputStream, StartRequest } from '../runtime.js';
+import { ProcessRuntime } from './process-runtime.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'wattpack-runtime-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const runtime = new ProcessRuntime();
+const started: string[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((id) => runtime.stop(id, 'SIGKILL', 0)));
+});
+
+let n = 0;
+function request(argv: string[], extra: Partial<StartRequest> = {}) {
+  const lines: { stream: OutputStream; line: string }[] = [];
+  const attemptId = `att-${++n}`;
+  started.push(attemptId);
+  const req: StartRequest = { attemptId, argv, env: {}, gpuIndices: [], onLine: (stream, line) => lines.push({ stream, line }), ...extra };
+  return { req, lines, attemptId };
+}
+
+/** A killed orphan may stay a zombie when PID 1 does not reap: that counts as dead. */
+function isAlive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves once some output line matches; the job is running by then. */
+async function waitForLine(lines: { line: string }[], text: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!lines.some((l) => l.line === text)) {
+    if (Date.now() > deadline) throw new Error(`no line "${text}" in ${JSON.stringify(lines)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('ProcessRuntime', () => {
+  it('streams stdout and stderr line by line and reports the exit code', async () => {
+    const { req, lines } = request(['sh', '-c', 'echo out1; echo err >&2; printf "out2\\nlast-no-newline"; exit 3']);
+    const proc = await runtime.start(req);
+    expect(proc.pid).toBeGreaterThan(0);
+    await expect(proc.exited).resolves.toEqual({ exitCode: 3 });
+    expect(lines.filter((l) => l.stream === 'stdout').map((l) => l.line)).toEqual(['out1', 'out2', 'last-no-newline']);
+    expect(lines.filter((l) => l.stream === 'stderr').map((l) => l.line)).toEqual(['err']);
+  });
+
+  it('passes argv without a shell and sets CUDA_VISIBLE_DEVICES over the job env', async () => {
+    const { req, lines } = request(
+      ['node', '-e', 'console.log(JSON.stringify([process.argv[1], process.env.CUDA_VISIBLE_DEVICES, process.env.WATTPACK_JOB_ID, process.env.PATH !== undefined]))', '$HOME; echo hi'],
+      { gpuIndices: [2, 5], env: { WATTPACK_JOB_ID: 'job-1', CUDA_VISIBLE_DEVICES: '0,1,2,3,4,5,6,7' } },
+    );
+    await expect((await runtime.start(req)).exited).resolves.toEqual({ exitCode: 0 });
+    expect(JSON.parse(lines[0]!.line)).toEqual(['$HOME; echo hi', '2,5', 'job-1', true]);
+  });
+
+  it('hides every GPU from a job given none', async () => {
+    const { req, lines } = request(['sh', '-c', 'echo "[${CUDA_VISIBLE_DEVICES-unset}]"']);
+    await (await runtime.start(req)).exited;
+    expect(lines[0]!.line).toBe('[]');
+  });
+
+  it('stop sends the checkpoint signal, which the job can trap', async () => {
+    const { req, lines, attemptId } = request(['sh', '-c', 'trap "echo got-term; exit 0" TERM; echo ready; while true; do sleep 0.05; done']);
+    const proc = await runtime.start(req);
+    await waitForLine(lines, 'ready');
+    const t0 = Date.now();
+    await runtime.stop(attemptId, 'SIGTERM', 10);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    await expect(proc.exited).resolves.toEqual({ exitCode: 0 });
+    expect(lines.map((l) => l.line)).toContain('got-term');
+  });
+
+  it('SIGKILLs a job that ignores the signal once the grace period is over', async () => {
+    const { req, lines, attemptId } = request(['sh', '-c', 'trap "echo ignored" USR1; echo ready; while true; do sleep 0.05; done']);
+    const proc = await runtime.start(req);
+    await waitForLine(lines, 'ready');
+    const t0 = Date.now();
+    await runtime.stop(attemptId, 'SIGUSR1', 1);
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(950);
+    expect(took).toBeLessThan(4000);
+    await expect(proc.exited).resolves.toEqual({ exitCode: 137, signal: 'SIGKILL' });
+    expect(lines.map((l) => l.line)).toContain('ignored');
+  });
+
+  it('reports a death by signal as 128 + n with the signal name', async () => {
+    const { req } = request(['sh', '-c', 'kill -TERM $$']);
+    await expect((await runtime.start(req)).exited).resolves.toEqual({ exitCode: 143, signal: 'SIGTERM' });
+  });
+
+  it('reports the exit without waiting for leftover children, and kills them', async () => {
+    const pidFile = join(tmp, 'orphan.pid');
+    const { req } = request(['sh', '-c', `sleep 30 & echo $! > ${pidFile}; exit 0`]);
+    const t0 = Date.now();
+    await expect((await runtime.start(req)).exited).resolves.toEqual({ exitCode: 0 });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const orphan = Number(readFileSync(pidFile, 'utf8'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(isAlive(orphan)).toBe(false);
+  }, 10_000);
+
+  it('fails to start a program that does not exist, or is not executable, with a clear reason', async () => {
+    await expect(runtime.start(request(['nosuchprog', '--flag']).req)).rejects.toThrow('command not found: nosuchprog');
+    const script = join(tmp, 'not-executable.sh');
+    writeFileSync(script, '#!/bin/sh\necho hi\n');
+    chmodSync(script, 0o644);
+    await expect(runtime.start(request([script]).req)).rejects.toThrow(`permission denied: ${script} is not executable`);
+  });
+
+  it('refuses a container image', async () => {
+    await expect(runtime.start(request(['true'], { image: 'pytorch:latest' }).req)).rejects.toThrow(/image "pytorch:latest" needs a container runtime/);
+  });
+
+  it('ignores a stop for an unknown attempt', async () => {
+    await expect(runtime.stop('never-started', 'SIGTERM', 1)).resolves.toBeUndefined();
+  });
+});
