@@ -20,7 +20,8 @@ export async function readJobLogs(
   const retained = info.state.subjects?.[subject] ?? 0;
   if (retained === 0 && !opts.follow) return;
 
-  const consumer = await js.consumers.get(STREAMS.logs, { filterSubjects: [subject] });
+  // A single subject string: nats-server 2.9 knows filter_subject, not the 2.10 filter_subjects list.
+  const consumer = await js.consumers.get(STREAMS.logs, { filterSubjects: subject });
   const messages = await consumer.consume();
   let pending = retained;
   let lastAt = Date.now();

@@ -3,10 +3,12 @@ import type { Waiting } from './snapshot.js';
 /** Why a job waits, in the words `wattpack job` shows. Reasons are data, not log lines. */
 
 const kW = (w: number) => `${(w / 1000).toFixed(w < 10_000 ? 1 : 0)} kW`;
-const modelsText = (models: readonly string[]) => (models.length ? models.join('|') : 'GPU');
+/** "8 free H100", "8 free GPUs"; "8 H100 GPUs", "8 GPUs". */
+const gpusText = (gpus: number, models: readonly string[], adjective = '') =>
+  models.length ? `${gpus} ${adjective}${models.join('|')}${adjective ? '' : ' GPUs'}` : `${gpus} ${adjective}GPUs`;
 
 export function noFreeGpus(jobId: string, gpus: number, nodes: number, models: readonly string[], found: number): Waiting {
-  const what = `${gpus} free ${modelsText(models)}`;
+  const what = gpusText(gpus, models, 'free ');
   return {
     jobId,
     code: 'gpus',
@@ -15,7 +17,7 @@ export function noFreeGpus(jobId: string, gpus: number, nodes: number, models: r
 }
 
 export function neverFits(jobId: string, gpus: number, nodes: number, models: readonly string[], capable: number): Waiting {
-  const what = `${gpus} ${modelsText(models)} GPUs`;
+  const what = gpusText(gpus, models);
   return {
     jobId,
     code: 'never',

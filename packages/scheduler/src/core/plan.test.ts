@@ -71,7 +71,7 @@ describe('plan', () => {
     const gang = buildJob({ gpus: 8, nodes: 2 });
     const p = plan(site, [gang]);
     expect(p.placements).toHaveLength(0);
-    expect(p.waiting[0]).toMatchObject({ code: 'gpus', reason: 'gang needs 2 nodes with 8 free GPU, 1 available' });
+    expect(p.waiting[0]).toMatchObject({ code: 'gpus', reason: 'gang needs 2 nodes with 8 free GPUs, 1 available' });
 
     const free = plan(buildSite({ nodes: 3 }), [gang]);
     expect(free.placements[0]!.nodes.map((n) => n.gpuIndices.length)).toEqual([8, 8]);

@@ -1,0 +1,75 @@
+import { credentials, type CallOptions, type ClientReadableStream, type requestCallback } from '@grpc/grpc-js';
+import { loadProto, WattpackError } from '@wattpack/shared';
+import type { Job__Output } from '@wattpack/shared/proto/Job';
+import type { ListJobsResponse__Output } from '@wattpack/shared/proto/ListJobsResponse';
+import type { ListNodesResponse__Output } from '@wattpack/shared/proto/ListNodesResponse';
+import type { LogLine__Output } from '@wattpack/shared/proto/LogLine';
+import type { Node__Output } from '@wattpack/shared/proto/Node';
+import type { Site__Output } from '@wattpack/shared/proto/Site';
+import type { UpdateSiteRequest } from '@wattpack/shared/proto/UpdateSiteRequest';
+
+/** A blackholed address must not hang a command forever. */
+const UNARY_DEADLINE_MS = 15_000;
+
+/** SchedulerService with promises, async iterables and errors a person can act on. */
+export interface SchedulerClient {
+  readonly address: string;
+  submitJob(specJson: string): Promise<Job__Output>;
+  getJob(id: string): Promise<Job__Output>;
+  listJobs(filter: { states: string[]; team: string }): Promise<Job__Output[]>;
+  cancelJob(id: string, reason: string): Promise<Job__Output>;
+  watchJob(id: string): AsyncIterable<Job__Output>;
+  jobLogs(id: string, follow: boolean): AsyncIterable<LogLine__Output>;
+  listNodes(): Promise<Node__Output[]>;
+  getSite(): Promise<Site__Output>;
+  updateSite(change: UpdateSiteRequest): Promise<Site__Output>;
+  close(): void;
+}
+
+export function connectScheduler(address: string): SchedulerClient {
+  const { SchedulerService } = loadProto().wattpack.v1;
+  const raw = new SchedulerService(address, credentials.createInsecure());
+
+  const fail = (err: unknown): WattpackError => {
+    const e = WattpackError.from(err);
+    if (e.code !== 'UNAVAILABLE') return e;
+    // grpc-js wraps the socket error: "No connection established. Last error: Error: connect ECONNREFUSED ... Resolution note: ".
+    const cause = /Last error: (?:Error: )?(.*?)\.? Resolution note/.exec(e.message)?.[1] ?? e.message;
+    return new WattpackError(
+      'UNAVAILABLE',
+      `cannot reach the scheduler at ${address} (${cause}): start a local site with "wattpack dev", ` +
+        'or point --scheduler or WATTPACK_SCHEDULER at a running scheduler',
+      { cause: err },
+    );
+  };
+
+  const unary = <T>(call: (opts: CallOptions, cb: requestCallback<T>) => unknown): Promise<T> =>
+    new Promise((resolve, reject) => {
+      call({ deadline: Date.now() + UNARY_DEADLINE_MS }, (err, res) => (err || !res ? reject(fail(err)) : resolve(res)));
+    });
+
+  async function* stream<T>(call: ClientReadableStream<T>): AsyncGenerator<T> {
+    try {
+      for await (const msg of call) yield msg as T;
+    } catch (err) {
+      throw fail(err);
+    } finally {
+      // The caller may stop early (a watch that saw the end); let the server know.
+      call.cancel();
+    }
+  }
+
+  return {
+    address,
+    submitJob: (specJson) => unary<Job__Output>((o, cb) => raw.submitJob({ specJson }, o, cb)),
+    getJob: (id) => unary<Job__Output>((o, cb) => raw.getJob({ id }, o, cb)),
+    listJobs: async (filter) => (await unary<ListJobsResponse__Output>((o, cb) => raw.listJobs(filter, o, cb))).jobs,
+    cancelJob: (id, reason) => unary<Job__Output>((o, cb) => raw.cancelJob({ id, reason }, o, cb)),
+    watchJob: (id) => stream(raw.watchJob({ id })),
+    jobLogs: (id, follow) => stream(raw.jobLogs({ id, follow })),
+    listNodes: async () => (await unary<ListNodesResponse__Output>((o, cb) => raw.listNodes({}, o, cb))).nodes,
+    getSite: () => unary<Site__Output>((o, cb) => raw.getSite({}, o, cb)),
+    updateSite: (change) => unary<Site__Output>((o, cb) => raw.updateSite(change, o, cb)),
+    close: () => raw.close(),
+  };
+}

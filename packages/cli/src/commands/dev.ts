@@ -1,0 +1,103 @@
+import type { Command } from 'commander';
+import { once } from 'node:events';
+import { numberArg } from '../args.js';
+import type { App, Context } from '../context.js';
+import { AGENTS_HELP, DEFAULT_AGENTS, parseAgents } from '../dev/agents.js';
+import { exitedMessage, launchSite, type RunningChild } from '../dev/launch.js';
+import { devStateDir, devStateFile, ensureNoSite, readDevState, stopSite, type DevState } from '../dev/state.js';
+import { renderFields } from '../output/table.js';
+
+interface DevOptions {
+  nats?: string;
+  port: number;
+  agents: string;
+  detach?: boolean;
+  stateDir?: string;
+  site?: string;
+  capMw?: number;
+  logLevel?: string;
+}
+
+function summary(state: DevState, stateDir: string): string {
+  const stop = state.detached ? 'Stop it with: wattpack dev down' : 'Press Ctrl-C to stop it.';
+  return [
+    `local site is up: ${state.nodes.length} node(s) ready (${state.nodes.join(', ')})`,
+    renderFields([
+      ['NATS', state.natsUrl],
+      ['Scheduler', state.scheduler],
+      ['Logs', state.logDir],
+      ['State', devStateFile(stateDir)],
+    ]),
+    '',
+    `export WATTPACK_SCHEDULER=${state.scheduler}`,
+    '',
+    stop,
+  ].join('\n');
+}
+
+const untilSignal = (): Promise<void> =>
+  new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+
+const untilAnyExits = (children: RunningChild[]): Promise<RunningChild> =>
+  Promise.race(children.map(async (c) => (c.child.exitCode !== null || c.child.signalCode !== null ? c : (await once(c.child, 'exit'), c))));
+
+async function up(ctx: Context, opts: DevOptions): Promise<number> {
+  const stateDir = devStateDir(ctx.io.env, opts.stateDir);
+  const agents = parseAgents(opts.agents);
+  await ensureNoSite(stateDir);
+  ctx.io.err(`starting ${opts.nats ? '' : 'nats-server, '}the scheduler and ${agents.length} agent(s); logs in ${stateDir}/logs\n`);
+  const { state, children } = await launchSite({ ...opts, stateDir, agents, detached: opts.detach ?? false });
+  ctx.print(state, () => summary(state, stateDir));
+  if (state.detached) return 0;
+  const dead = await Promise.race([untilSignal().then(() => undefined), untilAnyExits(children)]);
+  if (dead) ctx.io.err(`error: ${exitedMessage(dead)}\n`);
+  ctx.io.err('stopping the local site\n');
+  await stopSite(stateDir, state);
+  return dead ? 1 : 0;
+}
+
+async function down(ctx: Context, opts: { stateDir?: string }): Promise<void> {
+  const stateDir = devStateDir(ctx.io.env, opts.stateDir);
+  const state = readDevState(stateDir);
+  const stopped = state ? await stopSite(stateDir, state) : [];
+  const names = stopped.map((p) => p.name);
+  ctx.print({ stopped: names }, () => {
+    if (!state) return `no dev site is running (no ${devStateFile(stateDir)})`;
+    return names.length ? `stopped the local site: ${names.join(', ')}` : 'the local site was not running; removed what it left behind';
+  });
+}
+
+export function registerDev(program: Command, app: App): void {
+  const stateDirHelp = 'where dev.json and logs go (default env WATTPACK_DEV_DIR or ~/.wattpack/dev)';
+  const dev = program
+    .command('dev')
+    .summary('run a whole local site: nats-server, the scheduler and simulated agents')
+    .description(
+      'Run a whole local site: nats-server with JetStream (from PATH, in a temporary store, unless --nats), ' +
+        'the scheduler and simulated agents, each logging to <state-dir>/logs. Waits until every node is ' +
+        'READY, then prints the addresses; Ctrl-C stops everything (agents, then the scheduler, then nats-server). ' +
+        'With --detach it returns once ready; stop it with "wattpack dev down".',
+    )
+    .option('--nats <url>', 'use this NATS server (with JetStream) instead of starting one')
+    .option('--port <port>', 'scheduler port on 127.0.0.1', numberArg, 7700)
+    .option('--agents <spec>', AGENTS_HELP, DEFAULT_AGENTS)
+    .option('--site <file>', 'site settings file for the scheduler')
+    .option('--cap-mw <MW>', "the site's facility power cap in MW", numberArg)
+    .option('--log-level <level>', 'scheduler log level (trace, debug, info, warn, error)')
+    .option('--detach', 'leave the site running in the background and return once it is ready')
+    .option('--state-dir <dir>', stateDirHelp)
+    .action(app.action((ctx, cmd) => up(ctx, cmd.opts<DevOptions>())));
+  dev
+    .command('down')
+    .description('stop the local site started by "wattpack dev"')
+    .option('--state-dir <dir>', stateDirHelp)
+    .action(app.action((ctx, cmd) => down(ctx, cmd.optsWithGlobals<{ stateDir?: string }>())));
+}

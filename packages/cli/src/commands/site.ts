@@ -1,0 +1,40 @@
+import { Option, type Command } from 'commander';
+import type { UpdateSiteRequest } from '@wattpack/shared/proto/UpdateSiteRequest';
+import { durationArg, nonNegativeArg } from '../args.js';
+import type { App, Context } from '../context.js';
+import { siteFields } from '../output/site.js';
+
+async function show(ctx: Context, change?: UpdateSiteRequest): Promise<void> {
+  const client = ctx.client();
+  const site = change ? await client.updateSite(change) : await client.getSite();
+  ctx.print(site, () => siteFields(site));
+}
+
+export function registerSite(program: Command, app: App): void {
+  const site = program
+    .command('site')
+    .description("the site's power: cap, allocated, measured, headroom; and its capacity")
+    .action(app.action((ctx) => show(ctx)));
+  site
+    .command('set-cap')
+    .description("change the site's facility power cap now")
+    .argument('<MW>', 'the new cap in MW', nonNegativeArg)
+    .action(app.action((ctx, cmd) => show(ctx, { capMw: cmd.processedArgs[0] as number })));
+  site
+    .command('grid-event')
+    .description('schedule a lower cap for a window (a grid event): jobs are checkpointed and shed ahead of it')
+    .argument('<MW>', 'the cap during the event, in MW', nonNegativeArg)
+    .requiredOption('--for <duration>', 'how long it lasts, e.g. 30m', durationArg)
+    .addOption(new Option('--in <duration>', 'when it starts, from now; also the notice the scheduler gets').argParser(durationArg).default(0, 'now'))
+    .action(
+      app.action((ctx, cmd) => {
+        const opts = cmd.opts<{ for: number; in: number }>();
+        const event = { startMs: Date.now() + opts.in * 1000, durationS: opts.for, capMw: cmd.processedArgs[0] as number, noticeS: opts.in };
+        return show(ctx, { addGridEvents: [event] });
+      }),
+    );
+  site
+    .command('clear-grid-events')
+    .description('cancel every scheduled grid event')
+    .action(app.action((ctx) => show(ctx, { clearGridEvents: true })));
+}

@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { connectScheduler, type SchedulerClient } from './client.js';
+import { toJson } from './output/json.js';
+
+export type OutputFormat = 'table' | 'json';
+
+/** Where a run reads its environment and writes its output; tests pass their own. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface GlobalOptions {
+  scheduler: string;
+  output: OutputFormat;
+}
+
+/** What a command gets: the global options, output in the chosen format, and a lazy client. */
+export class Context {
+  private connected?: SchedulerClient;
+
+  constructor(
+    readonly io: Io,
+    readonly options: GlobalOptions,
+    /** The command line as given: commander hides where `--` was, and `submit` needs it. */
+    readonly argv: readonly string[],
+  ) {}
+
+  get json(): boolean {
+    return this.options.output === 'json';
+  }
+
+  client(): SchedulerClient {
+    this.connected ??= connectScheduler(this.options.scheduler);
+    return this.connected;
+  }
+
+  /** The one output path: the proto object as JSON, or its rendering for people. */
+  print(value: unknown, human: () => string): void {
+    this.io.out(`${this.json ? toJson(value) : human()}\n`);
+  }
+
+  /** One item of a stream: a JSON document per line, or a human line (none when undefined). */
+  printItem(value: unknown, human: () => string | undefined): void {
+    const text = this.json ? toJson(value, { pretty: false }) : human();
+    if (text !== undefined) this.io.out(`${text}\n`);
+  }
+
+  close(): void {
+    this.connected?.close();
+  }
+}
+
+export type Handler = (ctx: Context, cmd: Command) => Promise<number | void>;
+
+/** Wraps command actions so that all share one context, one error path and one exit code. */
+export interface App {
+  action(handler: Handler): (...args: unknown[]) => Promise<void>;
+}

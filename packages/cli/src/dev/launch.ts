@@ -1,0 +1,165 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, WattpackError } from '@wattpack/shared';
+import { connectScheduler } from '../client.js';
+import type { AgentPlan } from './agents.js';
+import { processStartTime, stopSite, writeDevState, type DevProcess, type DevState } from './state.js';
+
+const NATS_START_MS = 10_000;
+const READY_MS = 30_000;
+
+export interface LaunchOptions {
+  stateDir: string;
+  /** Scheduler port on 127.0.0.1. */
+  port: number;
+  /** An existing NATS server; without it, dev starts nats-server itself. */
+  nats?: string;
+  agents: AgentPlan[];
+  site?: string;
+  capMw?: number;
+  logLevel?: string;
+  /** Children outlive this process; otherwise they are stopped with it. */
+  detached: boolean;
+}
+
+export interface RunningChild extends DevProcess {
+  child: ChildProcess;
+}
+
+export interface LaunchedSite {
+  state: DevState;
+  children: RunningChild[];
+}
+
+const require = createRequire(import.meta.url);
+
+/** A workspace package's bin. Its exports map hides package.json, so look along the resolver's paths. */
+function packageBin(pkg: string, bin: string): string {
+  for (const base of require.resolve.paths(pkg) ?? []) {
+    const file = join(base, pkg, 'bin', bin);
+    if (existsSync(file)) return file;
+  }
+  throw new WattpackError('FAILED_PRECONDITION', `cannot find ${pkg}: run pnpm install and pnpm build`);
+}
+
+const hasExited = (c: RunningChild) => c.child.exitCode !== null || c.child.signalCode !== null;
+
+function logTail(file: string, lines = 5): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Describes a child that exited, with the end of its log: that is usually the reason. */
+export function exitedMessage(c: RunningChild): string {
+  const how = c.child.exitCode !== null ? `with code ${c.child.exitCode}` : `on ${c.child.signalCode}`;
+  return `${c.name} exited ${how}; its log is ${c.log}:\n${logTail(c.log)}`;
+}
+
+async function spawnLogged(proc: Omit<DevProcess, 'pid'>, file: string, args: string[], detached: boolean): Promise<RunningChild> {
+  const fd = openSync(proc.log, 'w');
+  try {
+    // Its own process group: a terminal's Ctrl-C reaches only `wattpack dev`, which then stops the children in order.
+    const child = spawn(file, args, { detached: true, stdio: ['ignore', fd, fd] });
+    if (child.pid === undefined) {
+      const [err] = (await once(child, 'error')) as [NodeJS.ErrnoException];
+      const hint = err.code === 'ENOENT' ? `${file} not found on PATH: install it (Debian: apt-get install nats-server) or pass --nats <url>` : err.message;
+      throw new WattpackError('FAILED_PRECONDITION', `cannot start ${proc.name}: ${hint}`);
+    }
+    if (detached) child.unref();
+    return { ...proc, pid: child.pid, startTime: processStartTime(child.pid), child };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const accepts = (port: number): Promise<boolean> =>
+  new Promise((done) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.on('error', () => done(false));
+  });
+
+/** Polls `check` (true, or what is still missing) until it passes; fails early when a child exits. */
+async function waitUntil(children: RunningChild[], timeoutMs: number, check: () => Promise<true | string>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const dead = children.find(hasExited);
+    if (dead) throw new WattpackError('FAILED_PRECONDITION', exitedMessage(dead));
+    const result = await check();
+    if (result === true) return;
+    if (Date.now() > deadline) throw new WattpackError('FAILED_PRECONDITION', `${result} after ${timeoutMs / 1000}s`);
+    await sleep(200);
+  }
+}
+
+/**
+ * Starts nats-server (unless given one), the scheduler and the agents, writes dev.json,
+ * and waits until every agent's node is READY. On failure it stops what it started.
+ */
+export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
+  const logDir = join(o.stateDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const address = `127.0.0.1:${o.port}`;
+  const children: RunningChild[] = [];
+  let natsUrl = o.nats ?? '';
+  let natsStoreDir: string | undefined;
+  const startedAt = new Date().toISOString();
+  const state = (): DevState => ({
+    startedAt,
+    detached: o.detached,
+    natsUrl,
+    scheduler: address,
+    logDir,
+    ...(natsStoreDir ? { natsStoreDir } : {}),
+    nodes: o.agents.map((a) => a.nodeId),
+    processes: children.map(({ child: _child, ...p }) => p),
+  });
+  const logOf = (name: string) => join(logDir, `${name}.log`);
+  const client = connectScheduler(address);
+  try {
+    if (!o.nats) {
+      const port = await freePort();
+      natsStoreDir = mkdtempSync(join(tmpdir(), 'wattpack-nats-'));
+      const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', natsStoreDir];
+      children.push(await spawnLogged({ role: 'nats', name: 'nats-server', log: logOf('nats-server') }, 'nats-server', args, o.detached));
+      natsUrl = `nats://127.0.0.1:${port}`;
+      await waitUntil(children, NATS_START_MS, async () => (await accepts(port)) || `nats-server is not listening on ${port}`);
+    }
+    const schedulerArgs = [packageBin('@wattpack/scheduler', 'wattpack-scheduler.js'), '--listen', address, '--nats', natsUrl];
+    if (o.site) schedulerArgs.push('--site', resolve(o.site));
+    if (o.capMw !== undefined) schedulerArgs.push('--cap-mw', String(o.capMw));
+    if (o.logLevel) schedulerArgs.push('--log-level', o.logLevel);
+    children.push(await spawnLogged({ role: 'scheduler', name: 'scheduler', log: logOf('scheduler') }, process.execPath, schedulerArgs, o.detached));
+    const agentBin = packageBin('@wattpack/agent', 'wattpack-agent.js');
+    for (const a of o.agents) {
+      const labels = Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(',');
+      const args = [agentBin, '--scheduler', address, '--nats', natsUrl, '--node-id', a.nodeId, '--simulate', a.profile, '--runtime', 'process', '--labels', labels];
+      children.push(await spawnLogged({ role: 'agent', name: a.nodeId, log: logOf(a.nodeId) }, process.execPath, args, o.detached));
+    }
+    // Written before waiting, so that `dev down` can clean up even if this process dies now.
+    writeDevState(o.stateDir, state());
+    await waitUntil(children, READY_MS, async () => {
+      const nodes = await client.listNodes().catch(() => undefined);
+      if (!nodes) return `the scheduler did not answer on ${address} (logs: ${logDir})`;
+      const waiting = o.agents.filter((a) => nodes.find((n) => n.id === a.nodeId)?.status !== 'READY');
+      return waiting.length === 0 || `nodes not READY: ${waiting.map((a) => a.nodeId).join(', ')} (logs: ${logDir})`;
+    });
+    return { state: state(), children };
+  } catch (err) {
+    await stopSite(o.stateDir, state());
+    throw err;
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,88 @@
+import { describeIssues, jobSpecSchema, readYamlFile, WattpackError, type JobSpec } from '@wattpack/shared';
+
+/** Spec fields that `wattpack submit` flags set, named after the flags. */
+export interface SpecFlags {
+  name?: string;
+  team?: string;
+  image?: string;
+  gpus?: number;
+  nodes?: number;
+  priority?: number;
+  gpuModel?: string[];
+  maxRuntime?: string;
+  env?: string[];
+  minWatts?: number;
+  maxWatts?: number;
+  preemptible?: boolean;
+}
+
+export interface SpecSource {
+  /** A YAML (or JSON) file with the schema's keys. */
+  file?: string;
+  flags: SpecFlags;
+  /** Everything after `--`: the program and its arguments, never run through a shell. */
+  argv: string[];
+}
+
+type Fields = Record<string, unknown>;
+
+const isFields = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Drops undefined values, so that only flags the user gave override the file. */
+const given = (fields: Fields): Fields => Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+
+function readSpecFile(file: string): Fields {
+  const value = readYamlFile(file) ?? {};
+  if (!isFields(value)) throw new WattpackError('INVALID_ARGUMENT', `${file}: expected a mapping of job fields (name, gpus, command, ...)`);
+  return value;
+}
+
+function parseEnv(pairs: string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) throw new WattpackError('INVALID_ARGUMENT', `--env ${JSON.stringify(pair)}: use KEY=VALUE`);
+      return [pair.slice(0, eq), pair.slice(eq + 1)];
+    }),
+  );
+}
+
+/**
+ * The spec as the user wrote it (file, then flags, then the argv after `--`), checked
+ * here so that mistakes are reported before anything is sent. `raw` is what goes to the
+ * scheduler, which validates it again.
+ */
+export function loadJobSpec(source: SpecSource): { raw: Fields; spec: JobSpec } {
+  const { file, flags, argv } = source;
+  if (!file && argv.length === 0) {
+    throw new WattpackError(
+      'INVALID_ARGUMENT',
+      'give a job file (wattpack submit job.yaml) or a command after -- (wattpack submit --name x --gpus 1 -- python train.py)',
+    );
+  }
+  const raw: Fields = {
+    ...(file ? readSpecFile(file) : {}),
+    ...given({
+      name: flags.name,
+      team: flags.team,
+      image: flags.image,
+      gpus: flags.gpus,
+      nodes: flags.nodes,
+      priority: flags.priority,
+      maxRuntime: flags.maxRuntime,
+      preemptible: flags.preemptible,
+    }),
+  };
+  if (flags.gpuModel?.length) raw.gpuModels = flags.gpuModel.flatMap((m) => m.split(',')).filter(Boolean);
+  if (flags.env?.length) raw.env = { ...(isFields(raw.env) ? raw.env : {}), ...parseEnv(flags.env) };
+  const power = given({ minWatts: flags.minWatts, maxWatts: flags.maxWatts });
+  if (Object.keys(power).length) raw.power = { ...(isFields(raw.power) ? raw.power : {}), ...power };
+  if (argv.length) {
+    // A new program makes the file's arguments meaningless.
+    raw.command = argv;
+    delete raw.args;
+  }
+  const parsed = jobSpecSchema.safeParse(raw);
+  if (!parsed.success) throw new WattpackError('INVALID_ARGUMENT', `invalid job spec${file ? ` in ${file}` : ''}: ${describeIssues(parsed.error)}`);
+  return { raw, spec: parsed.data };
+}

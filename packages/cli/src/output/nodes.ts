@@ -1,0 +1,37 @@
+import type { Node__Output } from '@wattpack/shared/proto/Node';
+import { renderTable } from './table.js';
+import { kw, listSome } from './units.js';
+
+function gpus(node: Node__Output): string {
+  const all = node.inventory?.gpus ?? [];
+  if (all.length === 0) return '-';
+  const models = [...new Set(all.map((g) => g.model))].join('+');
+  return `${node.gpusAllocated}/${all.length} ${models}`;
+}
+
+/** What the last report measured: GPU draw plus miner draw; unknown readings are left out. */
+function measuredW(node: Node__Output): number | undefined {
+  const report = node.lastReport;
+  if (!report) return undefined;
+  const sum = (values: (number | undefined)[]) => values.reduce<number>((s, v) => s + (v ?? 0), 0);
+  return sum(report.gpus.map((g) => g.powerDrawW)) + sum(report.miners.map((m) => m.powerW));
+}
+
+function miners(node: Node__Output): string {
+  const total = node.inventory?.miners.length ?? 0;
+  if (total === 0) return '-';
+  const mining = node.lastReport?.miners.filter((m) => m.state === 'MINER_RUN_STATE_MINING').length ?? 0;
+  return `${mining}/${total}`;
+}
+
+export function nodesTable(nodes: Node__Output[]): string {
+  return renderTable(
+    ['NODE', 'STATUS', 'GPUS', 'POWER', 'MINERS', 'LABELS', { header: 'REASON', maxWidth: 48 }],
+    nodes.map((n) => {
+      const measured = measuredW(n);
+      const labels = Object.entries(n.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+      return [n.id, n.status, gpus(n), `${kw(n.allocatedW)} / ${measured === undefined ? '?' : kw(measured)} kW`, miners(n), listSome(labels, 4), n.reason || '-'];
+    }),
+    'no nodes',
+  );
+}

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { aJob, aNode, aSite } from '../testing/fake-scheduler.js';
+import { jobDetails, jobsTable, jobStatus } from './jobs.js';
+import { toJson } from './json.js';
+import { nodesTable } from './nodes.js';
+import { siteFields } from './site.js';
+
+const NOW = 1_700_000_000_000 + 5 * 60_000;
+
+const running = aJob({
+  id: 'job-2',
+  state: 'RUNNING',
+  reason: 'placed under the cap at 560 W per GPU because the site is running close to its facility limit',
+  startedAtMs: 1_700_000_000_000 + 60_000,
+  attempt: 1,
+  spec: { ...aJob().spec!, nodes: 2 },
+  assignments: [
+    { nodeId: 'gpu-1', gpuIndices: [0, 1, 2, 3, 4, 5, 6, 7], gpuModel: 'H100', started: true },
+    { nodeId: 'gpu-2', gpuIndices: [0, 1, 2, 3, 6], gpuModel: 'H100', started: true, exitCode: 0 },
+  ],
+  powerLimitW: 560,
+  allocatedFacilityW: 10_752,
+});
+
+describe('jobs', () => {
+  it('renders a table with shape, nodes, power, time and a truncated reason', () => {
+    const lines = jobsTable([aJob({ reason: 'waiting for GPUs' }), running], NOW).split('\n');
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+TEAM\s+STATE\s+GPUS\s+NODES\s+POWER\s+AGE\/RUNTIME\s+REASON$/);
+    expect(lines[1]).toMatch(/^job-1\s+train\s+vision\s+PENDING\s+1×8\s+-\s+-\s+5m0s\s+waiting for GPUs$/);
+    expect(lines[2]).toMatch(/^job-2\s+train\s+vision\s+RUNNING\s+2×8\s+gpu-1,gpu-2\s+560 W\s+4m0s\s+placed under the cap/);
+    expect(lines[2]).toMatch(/…$/);
+    expect(lines[2]).not.toContain('facility limit');
+  });
+
+  it('says so when there are no jobs', () => {
+    expect(jobsTable([], NOW)).toBe('no jobs');
+  });
+
+  it('renders details with nodes, GPU indices, power and times', () => {
+    const text = jobDetails(running, NOW);
+    expect(text).toMatch(/State:\s+RUNNING/);
+    expect(text).toMatch(/Command:\s+python train.py --lr 1e-3/);
+    expect(text).toMatch(/Nodes:\s+gpu-1  GPUs 0-7 \(H100\)\n\s+gpu-2  GPUs 0-3,6 \(H100\)  exit 0/);
+    expect(text).toMatch(/Power:\s+560 W per GPU/);
+    expect(text).toMatch(/Facility:\s+10.8 kW allocated/);
+    expect(text).toMatch(/Started:\s+2023-11-14T22:14:20Z \(4m0s ago\)/);
+    expect(text).toMatch(/Finished:\s+-/);
+    expect(text).toMatch(/Exit code:\s+-/);
+  });
+
+  it('says why a job is being preempted', () => {
+    const job = aJob({ state: 'RUNNING', reason: 'running', preempting: 'grid event at 22:00', spec: { ...aJob().spec!, preemptible: true } });
+    expect(jobStatus(job)).toBe('RUNNING: preempting: grid event at 22:00');
+    expect(jobDetails(job, NOW)).toMatch(/Preempting:\s+grid event at 22:00/);
+    expect(jobDetails(job, NOW)).toMatch(/Priority:\s+100, preemptible/);
+    expect(jobDetails(aJob({ spec: { ...aJob().spec!, preemptible: false } }), NOW)).toMatch(/Priority:\s+100, not preemptible/);
+  });
+
+  it('summarises a job in one line', () => {
+    expect(jobStatus(aJob({ state: 'FAILED', reason: 'exited 3', exitCode: 3, assignments: running.assignments }))).toBe(
+      'FAILED on gpu-1,gpu-2: exited 3 (exit code 3)',
+    );
+  });
+
+  it('prints the proto object as JSON without oneof markers', () => {
+    const json = JSON.parse(toJson({ ...running, exitCode: 0, _exitCode: 'exitCode' })) as Record<string, unknown>;
+    expect(json).toMatchObject({ id: 'job-2', state: 'RUNNING', powerLimitW: 560, exitCode: 0 });
+    expect(json).not.toHaveProperty('_exitCode');
+  });
+});
+
+describe('nodes', () => {
+  it('renders GPUs, allocated and measured power, miners and labels', () => {
+    const miners = aNode({
+      id: 'miners-1',
+      labels: { rack: 'm1', zone: 'b' },
+      inventory: {
+        gpus: [],
+        host: null,
+        miners: ['a', 'b', 'c', 'd'].map((id) => ({ id, model: 'S19 XP', endpoint: '', nameplatePowerW: 3010, nameplateHashrateThs: 140, firmware: '' })),
+      },
+      lastReport: {
+        timestampMs: 0,
+        gpus: [],
+        attempts: [],
+        host: null,
+        miners: [
+          { id: 'a', powerW: 3000, state: 'MINER_RUN_STATE_MINING', reason: '' },
+          { id: 'b', powerW: 3000, state: 'MINER_RUN_STATE_MINING', reason: '' },
+          { id: 'c', powerW: 3000, state: 'MINER_RUN_STATE_MINING', reason: '' },
+          { id: 'd', state: 'MINER_RUN_STATE_CURTAILED', reason: '' },
+        ],
+      },
+      gpusAllocated: 0,
+      allocatedW: 12_040,
+    });
+    const lines = nodesTable([aNode(), aNode({ id: 'gpu-2', status: 'NOT_READY', reason: 'no report for 15s', lastReport: null, gpusAllocated: 0, allocatedW: 0 }), miners]).split('\n');
+    expect(lines[0]).toMatch(/^NODE\s+STATUS\s+GPUS\s+POWER\s+MINERS\s+LABELS\s+REASON$/);
+    expect(lines[1]).toMatch(/^gpu-1\s+READY\s+8\/8 H100\s+6.0 \/ 4.0 kW\s+-\s+rack=r1\s+-$/);
+    expect(lines[2]).toMatch(/^gpu-2\s+NOT_READY\s+0\/8 H100\s+0.0 \/ \? kW\s+-\s+rack=r1\s+no report for 15s$/);
+    expect(lines[3]).toMatch(/^miners-1\s+READY\s+-\s+12.0 \/ 9.0 kW\s+3\/4\s+rack=m1,zone=b\s+-$/);
+  });
+});
+
+describe('site', () => {
+  it('renders cap, reserve, power splits, headroom and counts', () => {
+    const text = siteFields(aSite());
+    expect(text).toMatch(/Cap:\s+18.000 MW/);
+    expect(text).toMatch(/Reserve:\s+2.0% \(0.360 MW\)/);
+    expect(text).toMatch(/PUE:\s+1.20/);
+    expect(text).toMatch(/Allocated:\s+0.156 MW facility \(IT: GPUs 0.100, hosts 0.020, miners 0.010 MW\)/);
+    expect(text).toMatch(/Measured:\s+0.126 MW facility/);
+    expect(text).toMatch(/Headroom:\s+17.484 MW/);
+    expect(text).toMatch(/GPUs:\s+8\/16 allocated/);
+    expect(text).toMatch(/Jobs:\s+1 pending, 1 running/);
+    expect(text).toMatch(/Miners:\s+3 mining, 1 curtailed/);
+    expect(text).toMatch(/Grid events:\s+-/);
+  });
+
+  it('plans against the lower cap of a grid event, and lists the events', () => {
+    const text = siteFields(
+      aSite({
+        effectiveCapW: 9e6,
+        gridEvents: [
+          { startMs: 1_700_000_000_000, durationS: 3600, capMw: 9, noticeS: 1800 },
+          { startMs: 1_700_100_000_000, durationS: 600, capMw: 12, noticeS: 0 },
+        ],
+      }),
+    );
+    expect(text).toMatch(/Cap:\s+18.000 MW, 9.000 MW now \(grid event\)/);
+    expect(text).toMatch(/Grid events:\s+9.000 MW from 2023-11-14T22:13:20Z for 1h0m \(notice 30m0s\)\n\s+12.000 MW from 2023-11-16T02:00:00Z for 10m0s \(notice 0s\)/);
+    expect(text).toMatch(/Reserve:\s+2.0% \(0.180 MW\)/);
+    expect(text).toMatch(/Headroom:\s+8.664 MW/);
+  });
+});

@@ -1,0 +1,33 @@
+import { allocatableWatts, formatDuration } from '@wattpack/shared';
+import type { PowerSplit__Output } from '@wattpack/shared/proto/PowerSplit';
+import type { Site__Output } from '@wattpack/shared/proto/Site';
+import type { GridEvent__Output } from '@wattpack/shared/proto/GridEvent';
+import { renderFields } from './table.js';
+import { mw, timestamp } from './units.js';
+
+const split = (p: PowerSplit__Output | null) =>
+  p ? `${mw(p.facilityW)} MW facility (IT: GPUs ${mw(p.gpusW)}, hosts ${mw(p.hostsW)}, miners ${mw(p.minersW)} MW)` : '-';
+
+const gridEvent = (e: GridEvent__Output) =>
+  `${mw(e.capMw * 1e6)} MW from ${timestamp(e.startMs)} for ${formatDuration(e.durationS)} (notice ${formatDuration(e.noticeS)})`;
+
+export function siteFields(site: Site__Output): string {
+  // Planning uses the cap in force now, which a grid event may lower.
+  const cap = site.effectiveCapW;
+  const allocatable = allocatableWatts({ capMw: cap / 1e6, reserveFraction: site.reserveFraction });
+  const allocated = site.allocated?.facilityW ?? 0;
+  return renderFields([
+    ['Site', site.name],
+    ['Cap', cap < site.capW ? `${mw(site.capW)} MW, ${mw(cap)} MW now (grid event)` : `${mw(site.capW)} MW`],
+    ['Grid events', site.gridEvents.map(gridEvent).join('\n') || '-'],
+    ['Reserve', `${(site.reserveFraction * 100).toFixed(1)}% (${mw(cap - allocatable)} MW)`],
+    ['PUE', site.pue.toFixed(2)],
+    ['Allocated', split(site.allocated)],
+    ['Measured', split(site.measured)],
+    ['Headroom', `${mw(allocatable - allocated)} MW (cap - reserve - allocated)`],
+    ['Nodes ready', String(site.nodesReady)],
+    ['GPUs', `${site.gpusAllocated}/${site.gpusTotal} allocated`],
+    ['Jobs', `${site.jobsPending} pending, ${site.jobsRunning} running`],
+    ['Miners', `${site.minersMining} mining, ${site.minersCurtailed} curtailed`],
+  ]);
+}

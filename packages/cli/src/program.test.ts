@@ -1,0 +1,262 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@wattpack/shared';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { run } from './program.js';
+import { aJob, aNode, startFakeScheduler, type FakeScheduler } from './testing/fake-scheduler.js';
+
+let fake: FakeScheduler;
+
+/** Runs the CLI in-process against the fake scheduler (through WATTPACK_SCHEDULER). */
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await run(argv, { out: (t) => (out += t), err: (t) => (err += t), env: { WATTPACK_SCHEDULER: fake.address } });
+  return { code, out, err };
+}
+
+const sent = (method: string) => fake.calls.filter((c) => c.method === method).map((c) => c.request);
+
+const specFile = (text: string) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'wattpack-cli-')), 'job.yaml');
+  writeFileSync(path, text);
+  return path;
+};
+
+beforeAll(async () => {
+  fake = await startFakeScheduler();
+});
+afterAll(() => fake.close());
+beforeEach(() => {
+  fake.calls.length = 0;
+  fake.jobs.clear();
+  fake.updates.clear();
+  fake.logs.clear();
+});
+
+describe('submit', () => {
+  it('sends flags and the argv after -- as the spec, and prints the new id', async () => {
+    const r = await cli('submit', '--name', 'x', '--gpus', '8', '--nodes', '2', '--gpu-model', 'H100', '--team', 'vision', '--', 'python', 'train.py', '--lr', '1e-3', '-o', 'json');
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out).toBe('submitted job job-1: PENDING: waiting for GPUs\n');
+    const [request] = sent('SubmitJob') as [{ specJson: string }];
+    expect(JSON.parse(request.specJson)).toEqual({
+      name: 'x',
+      team: 'vision',
+      gpus: 8,
+      nodes: 2,
+      gpuModels: ['H100'],
+      command: ['python', 'train.py', '--lr', '1e-3', '-o', 'json'],
+    });
+  });
+
+  it('submits a file with a flag override and prints the Job as JSON', async () => {
+    const file = specFile('name: hello\ngpus: 0\ncommand: [sh, -c, "echo hi"]\n');
+    const r = await cli('-o', 'json', 'submit', file, '--priority', '5', '--no-preemptible');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ id: 'job-1', state: 'PENDING' });
+    const [request] = sent('SubmitJob') as [{ specJson: string }];
+    expect(JSON.parse(request.specJson)).toEqual({ name: 'hello', gpus: 0, command: ['sh', '-c', 'echo hi'], priority: 5, preemptible: false });
+  });
+
+  it.each([
+    ['an invalid file', ['submit', specFile('name: a\ngpus: -1\ncommand: [x]\n')], /error: invalid job spec in .*: gpus: /],
+    ['an unknown field', ['submit', specFile('name: a\ngpus: 1\ncommand: [x]\ncolor: red\n')], /unknown field\(s\) "color"/],
+    ['an unknown GPU model', ['submit', '--name', 'a', '--gpus', '1', '--gpu-model', 'H101', '--', 'x'], /gpuModels\.0: unknown GPU model/],
+    ['malformed YAML', ['submit', specFile('name: [a\n')], /is not valid YAML/],
+    ['a non-number flag', ['submit', '--name', 'a', '--gpus', 'eight', '--', 'x'], /option '--gpus <n>' argument 'eight' is invalid/],
+    ['an unknown flag', ['submit', '--gpu', '1', '--', 'x'], /unknown option '--gpu'/],
+    ['two files', ['submit', 'a.yaml', 'b.yaml'], /one job file at a time/],
+    ['nothing to run', ['submit', '--name', 'a', '--gpus', '1'], /give a job file/],
+  ])('exits 2 and sends nothing for %s', async (_, argv, message) => {
+    const r = await cli(...argv);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('--wait follows the job and exits 0 when it succeeds', async () => {
+    fake.updates.set('job-1', [
+      aJob({ id: 'job-1', state: 'PENDING', reason: 'waiting for GPUs' }),
+      aJob({ id: 'job-1', state: 'RUNNING', assignments: [{ nodeId: 'gpu-1', gpuIndices: [0], gpuModel: 'H100', started: true }] }),
+      aJob({ id: 'job-1', state: 'SUCCEEDED', exitCode: 0 }),
+    ]);
+    const r = await cli('submit', '--wait', '--name', 'x', '--gpus', '1', '--', 'true');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      'submitted job job-1: PENDING: waiting for GPUs\njob job-1: RUNNING on gpu-1\njob job-1: SUCCEEDED (exit code 0)\n',
+    );
+  });
+
+  it('--wait exits 1 when the job fails, and prints JSON lines with -o json', async () => {
+    fake.updates.set('job-1', [aJob({ id: 'job-1', state: 'FAILED', reason: 'exited with 3', exitCode: 3 })]);
+    const r = await cli('submit', '-o', 'json', '--wait', '--name', 'x', '--gpus', '1', '--', 'false');
+    expect(r.code).toBe(1);
+    const lines = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { state: string });
+    expect(lines.map((l) => l.state)).toEqual(['PENDING', 'FAILED']);
+  });
+});
+
+describe('jobs, job, cancel', () => {
+  beforeEach(() => {
+    fake.jobs.set('job-1', aJob({ reason: 'waiting for GPUs' }));
+    fake.jobs.set('job-2', aJob({ id: 'job-2', state: 'RUNNING', spec: { ...aJob().spec!, name: 'other', nodes: 2 } }));
+  });
+
+  it('lists jobs with filters', async () => {
+    const r = await cli('jobs', '--state', 'pending,RUNNING', '--team', 'vision');
+    expect(r.code).toBe(0);
+    expect(sent('ListJobs')).toEqual([{ states: ['PENDING', 'RUNNING'], team: 'vision' }]);
+    expect(r.out).toMatch(/^ID\s+NAME/);
+    expect(r.out).toMatch(/job-2\s+other\s+vision\s+RUNNING\s+2×8/);
+  });
+
+  it('lists jobs as a JSON array', async () => {
+    const r = await cli('jobs', '-o', 'json');
+    expect((JSON.parse(r.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2']);
+  });
+
+  it('rejects an unknown state without asking the scheduler', async () => {
+    const r = await cli('jobs', '--state', 'DONE');
+    expect(r).toMatchObject({ code: 2, out: '' });
+    expect(r.err).toMatch(/--state: unknown state DONE/);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('shows a job', async () => {
+    const r = await cli('job', 'job-1');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/ID:\s+job-1/);
+    expect(r.out).toMatch(/Reason:\s+waiting for GPUs/);
+  });
+
+  it('exits 3 for an unknown job id', async () => {
+    for (const argv of [['job', 'nope'], ['cancel', 'nope'], ['logs', 'nope'], ['job', 'nope', '--watch']]) {
+      const r = await cli(...argv);
+      expect(r, argv.join(' ')).toMatchObject({ code: 3, out: '', err: 'error: job nope not found\n' });
+    }
+  });
+
+  it('watches a job until it ends', async () => {
+    fake.updates.set('job-2', [aJob({ id: 'job-2', state: 'RUNNING' }), aJob({ id: 'job-2', state: 'CANCELLED', reason: 'by alice' })]);
+    const r = await cli('job', 'job-2', '--watch');
+    expect(r).toMatchObject({ code: 1, out: 'job job-2: RUNNING\njob job-2: CANCELLED: by alice\n' });
+  });
+
+  it('fails when the watch ends before the job does', async () => {
+    const r = await cli('job', 'job-2', '--watch');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('error: the scheduler stopped streaming job job-2 before it ended\n');
+  });
+
+  it('cancels a job with a reason', async () => {
+    const r = await cli('cancel', 'job-1', '--reason', 'wrong data');
+    expect(r).toMatchObject({ code: 0, out: 'cancelled job job-1: CANCELLED: wrong data\n' });
+    expect(sent('CancelJob')).toEqual([{ id: 'job-1', reason: 'wrong data' }]);
+  });
+});
+
+describe('logs', () => {
+  const line = (nodeId: string, stream: string, text: string) => ({ jobId: 'job-2', attemptId: 'a1', nodeId, stream, line: text, atMs: 0 });
+
+  beforeEach(() => {
+    fake.jobs.set('job-1', aJob());
+    fake.jobs.set('job-2', aJob({ id: 'job-2', spec: { ...aJob().spec!, nodes: 2 } }));
+    fake.logs.set('job-1', [line('gpu-1', 'stdout', 'step 1'), line('gpu-1', 'stderr', 'warning'), line('gpu-1', 'stdout', 'step 2')]);
+    fake.logs.set('job-2', [line('gpu-1', 'stdout', 'rank 0'), line('gpu-2', 'stderr', 'rank 1 failed')]);
+  });
+
+  it('prints lines, stderr lines to stderr', async () => {
+    const r = await cli('logs', 'job-1');
+    expect(r).toEqual({ code: 0, out: 'step 1\nstep 2\n', err: 'warning\n' });
+    expect(sent('JobLogs')).toEqual([{ id: 'job-1', follow: false }]);
+  });
+
+  it('follows with -f and prefixes node ids for a gang', async () => {
+    const r = await cli('logs', '-f', 'job-2');
+    expect(r).toEqual({ code: 0, out: '[gpu-1] rank 0\n', err: '[gpu-2] rank 1 failed\n' });
+    expect(sent('JobLogs')).toEqual([{ id: 'job-2', follow: true }]);
+  });
+
+  it('prints JSON lines on stdout only with -o json', async () => {
+    const r = await cli('logs', 'job-1', '-o', 'json');
+    expect(r.err).toBe('');
+    expect(r.out.trimEnd().split('\n').map((l) => (JSON.parse(l) as { line: string }).line)).toEqual(['step 1', 'warning', 'step 2']);
+  });
+});
+
+describe('nodes and site', () => {
+  it('lists nodes', async () => {
+    fake.nodes = [aNode()];
+    const table = await cli('nodes');
+    expect(table.out).toMatch(/gpu-1\s+READY\s+8\/8 H100/);
+    const json = await cli('nodes', '-o', 'json');
+    expect(JSON.parse(json.out)).toMatchObject([{ id: 'gpu-1', gpusAllocated: 8 }]);
+  });
+
+  it('shows the site', async () => {
+    const table = await cli('site');
+    expect(table.out).toMatch(/Cap:\s+18.000 MW/);
+    const json = await cli('site', '-o', 'json');
+    expect(JSON.parse(json.out)).toMatchObject({ capW: 18e6, nodesReady: 3 });
+  });
+
+  it('changes the cap and schedules or clears grid events', async () => {
+    expect(await cli('site', 'set-cap', '12.5')).toMatchObject({ code: 0, out: expect.stringMatching(/Cap:\s+18.000 MW/) });
+    const before = Date.now();
+    expect((await cli('site', 'grid-event', '9', '--in', '10m', '--for', '1h')).code).toBe(0);
+    expect((await cli('site', 'clear-grid-events')).code).toBe(0);
+    const [setCap, gridEvent, clear] = sent('UpdateSite') as { capMw?: number; addGridEvents: { startMs: number }[]; clearGridEvents: boolean }[];
+    expect(setCap).toMatchObject({ capMw: 12.5, addGridEvents: [], clearGridEvents: false });
+    expect(gridEvent).toMatchObject({ addGridEvents: [{ durationS: 3600, capMw: 9, noticeS: 600 }], clearGridEvents: false });
+    expect(gridEvent!.capMw).toBeUndefined();
+    expect(gridEvent!.addGridEvents[0]!.startMs - before).toBeGreaterThanOrEqual(600_000);
+    expect(gridEvent!.addGridEvents[0]!.startMs - before).toBeLessThan(610_000);
+    expect(clear).toMatchObject({ addGridEvents: [], clearGridEvents: true });
+  });
+
+  it.each([
+    [['site', 'set-cap', '-3'], /invalid for argument 'MW'. must not be negative/],
+    [['site', 'set-cap', 'lots'], /not a number/],
+    [['site', 'grid-event', '9'], /required option '--for <duration>' not specified/],
+    [['site', 'grid-event', '9', '--for', 'soon'], /option '--for <duration>' argument 'soon' is invalid/],
+  ])('rejects site %j with exit 2, sending nothing', async (argv, message) => {
+    const r = await cli(...argv);
+    expect(r).toMatchObject({ code: 2, out: '' });
+    expect(r.err).toMatch(message);
+    expect(fake.calls).toEqual([]);
+  });
+});
+
+describe('the command line', () => {
+  it('exits 4 and says how to start a scheduler when it is unreachable', async () => {
+    const address = `127.0.0.1:${await freePort()}`;
+    for (const argv of [['jobs'], ['logs', '-f', 'job-1'], ['submit', '--name', 'a', '--gpus', '0', '--', 'true']]) {
+      const r = await cli('--scheduler', address, ...argv);
+      expect(r.code, argv.join(' ')).toBe(4);
+      expect(r.err).toMatch(new RegExp(`^error: cannot reach the scheduler at ${address} .*wattpack dev.*WATTPACK_SCHEDULER`));
+    }
+  });
+
+  it('documents the exit codes in --help', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Exit codes:\n\s+0\s+ok\n\s+1\s+the job failed.*\n\s+2\s+bad usage.*\n\s+3\s+not found.*\n\s+4\s+the scheduler is unreachable/);
+    expect(r.out).toMatch(/submit/);
+    expect(r.out).toMatch(/dev/);
+  });
+
+  it('prints the version', async () => {
+    expect(await cli('--version')).toMatchObject({ code: 0, out: '0.1.0\n' });
+  });
+
+  it('exits 2 for an unknown command or output format', async () => {
+    expect((await cli('frobnicate')).code).toBe(2);
+    const r = await cli('-o', 'yaml', 'jobs');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/Allowed choices are table, json/);
+  });
+});

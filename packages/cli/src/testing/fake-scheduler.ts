@@ -1,0 +1,173 @@
+import * as grpc from '@grpc/grpc-js';
+import { loadProto } from '@wattpack/shared';
+import type { Job__Output } from '@wattpack/shared/proto/Job';
+import type { LogLine__Output } from '@wattpack/shared/proto/LogLine';
+import type { Node__Output } from '@wattpack/shared/proto/Node';
+import type { Site__Output } from '@wattpack/shared/proto/Site';
+
+/** Proto-shaped objects for tests, with every field set as the client receives them. */
+
+export function aJob(overrides: Partial<Job__Output> = {}): Job__Output {
+  return {
+    id: 'job-1',
+    spec: {
+      name: 'train',
+      team: 'vision',
+      command: ['python', 'train.py'],
+      args: ['--lr', '1e-3'],
+      env: {},
+      image: '',
+      gpus: 8,
+      nodes: 1,
+      gpuModels: ['H100'],
+      priority: 100,
+      maxRuntimeSeconds: 0,
+      power: { minWatts: 0, maxWatts: 0 },
+      checkpoint: { signal: 'SIGTERM', graceSeconds: 30 },
+      preemptible: true,
+    },
+    state: 'PENDING',
+    reason: '',
+    submittedAtMs: 1_700_000_000_000,
+    startedAtMs: 0,
+    finishedAtMs: 0,
+    attempt: 0,
+    attemptId: '',
+    assignments: [],
+    powerLimitW: 0,
+    allocatedFacilityW: 0,
+    preempting: '',
+    ...overrides,
+  };
+}
+
+export function aNode(overrides: Partial<Node__Output> = {}): Node__Output {
+  const gpus = Array.from({ length: 8 }, (_, index) => ({
+    index,
+    uuid: `GPU-${index}`,
+    model: 'H100',
+    memoryMib: 81_559,
+    minPowerLimitW: 200,
+    maxPowerLimitW: 700,
+    defaultPowerLimitW: 700,
+  }));
+  return {
+    id: 'gpu-1',
+    labels: { rack: 'r1' },
+    status: 'READY',
+    reason: '',
+    inventory: { gpus, miners: [], host: { hostname: 'gpu-1', cpuCores: 64, memoryMib: 1_000_000, os: 'linux', idlePowerW: 1000, busyPowerW: 2500 } },
+    lastReport: {
+      timestampMs: 1_700_000_000_000,
+      gpus: gpus.map((g) => ({ index: g.index, powerDrawW: 500, health: 'HEALTH_OK', healthReason: '' })),
+      miners: [],
+      attempts: [],
+      host: null,
+    },
+    lastSeenMs: 1_700_000_000_000,
+    gpusAllocated: 8,
+    allocatedW: 6_000,
+    ...overrides,
+  };
+}
+
+export function aSite(overrides: Partial<Site__Output> = {}): Site__Output {
+  return {
+    name: 'local',
+    capW: 18e6,
+    effectiveCapW: 18e6,
+    gridEvents: [],
+    reserveFraction: 0.02,
+    pue: 1.2,
+    allocated: { gpusW: 100_000, hostsW: 20_000, minersW: 10_000, facilityW: 156_000 },
+    measured: { gpusW: 80_000, hostsW: 15_000, minersW: 10_000, facilityW: 126_000 },
+    nodesReady: 3,
+    gpusTotal: 16,
+    gpusAllocated: 8,
+    jobsPending: 1,
+    jobsRunning: 1,
+    minersMining: 3,
+    minersCurtailed: 1,
+    ...overrides,
+  };
+}
+
+/** A SchedulerService on 127.0.0.1:<free port> that serves canned data and records calls. */
+export interface FakeScheduler {
+  address: string;
+  calls: { method: string; request: unknown }[];
+  jobs: Map<string, Job__Output>;
+  /** What WatchJob streams for an id; default: the stored job once. */
+  updates: Map<string, Job__Output[]>;
+  logs: Map<string, LogLine__Output[]>;
+  nodes: Node__Output[];
+  site: Site__Output;
+  close(): Promise<void>;
+}
+
+export async function startFakeScheduler(): Promise<FakeScheduler> {
+  const server = new grpc.Server();
+  const fake: FakeScheduler = {
+    address: '',
+    calls: [],
+    jobs: new Map(),
+    updates: new Map(),
+    logs: new Map(),
+    nodes: [],
+    site: aSite(),
+    close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
+  };
+  const notFound = (id: string) => ({ code: grpc.status.NOT_FOUND, details: `job ${id} not found` });
+  const record = (method: string, request: unknown) => fake.calls.push({ method, request });
+  const withJob = (method: string) => (call: grpc.ServerUnaryCall<{ id: string; reason?: string }, Job__Output>, cb: grpc.sendUnaryData<Job__Output>) => {
+    record(method, call.request);
+    const job = fake.jobs.get(call.request.id);
+    if (!job) return cb(notFound(call.request.id));
+    if (method === 'CancelJob') Object.assign(job, { state: 'CANCELLED', reason: call.request.reason });
+    cb(null, job);
+  };
+  server.addService(loadProto().wattpack.v1.SchedulerService.service, {
+    SubmitJob(call: grpc.ServerUnaryCall<{ specJson: string }, Job__Output>, cb: grpc.sendUnaryData<Job__Output>) {
+      record('SubmitJob', call.request);
+      const spec = JSON.parse(call.request.specJson) as { name: string };
+      const job = aJob({ id: `job-${fake.jobs.size + 1}`, spec: { ...aJob().spec!, name: spec.name }, reason: 'waiting for GPUs' });
+      fake.jobs.set(job.id, job);
+      cb(null, job);
+    },
+    GetJob: withJob('GetJob'),
+    CancelJob: withJob('CancelJob'),
+    ListJobs(call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
+      record('ListJobs', call.request);
+      cb(null, { jobs: [...fake.jobs.values()] });
+    },
+    WatchJob(call: grpc.ServerWritableStream<{ id: string }, Job__Output>) {
+      record('WatchJob', call.request);
+      const job = fake.jobs.get(call.request.id);
+      if (!job) return call.emit('error', notFound(call.request.id));
+      for (const update of fake.updates.get(job.id) ?? [job]) call.write(update);
+      call.end();
+    },
+    JobLogs(call: grpc.ServerWritableStream<{ id: string; follow: boolean }, LogLine__Output>) {
+      record('JobLogs', call.request);
+      for (const line of fake.logs.get(call.request.id) ?? []) call.write(line);
+      call.end();
+    },
+    ListNodes(call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
+      record('ListNodes', call.request);
+      cb(null, { nodes: fake.nodes });
+    },
+    GetSite(call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
+      record('GetSite', call.request);
+      cb(null, fake.site);
+    },
+    UpdateSite(call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
+      record('UpdateSite', call.request);
+      cb(null, fake.site);
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  fake.address = `127.0.0.1:${port}`;
+  return fake;
+}
