@@ -1,0 +1,39 @@
+import { execa } from 'execa';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '@wattpack/shared';
+import { BIN } from './harness.js';
+
+describe('wattpack dev', () => {
+  it('starts a local site detached, runs a job to completion, and stops it all', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'wattpack-dev-'));
+    const port = await freePort();
+    const scheduler = `127.0.0.1:${port}`;
+    const wattpack = (...args: string[]) => execa(process.execPath, [BIN.cli, ...args], { reject: false, env: { WATTPACK_DEV_DIR: stateDir, WATTPACK_SCHEDULER: scheduler } });
+
+    const up = await wattpack('dev', '--detach', '--port', String(port));
+    try {
+      expect(up.exitCode, up.stderr).toBe(0);
+      expect(up.stdout).toContain('3 node(s) ready (gpu-1, gpu-2, miners-1)');
+      expect(up.stdout).toContain(`export WATTPACK_SCHEDULER=${scheduler}`);
+
+      const second = await wattpack('dev', '--detach', '--port', String(port));
+      expect(second.exitCode).not.toBe(0);
+
+      const job = await wattpack('submit', 'examples/train-h100.yaml', '--wait');
+      expect(job.exitCode, job.stderr + job.stdout).toBe(0);
+      expect(job.stdout).toContain('SUCCEEDED');
+
+      const nodes = await wattpack('nodes', '-o', 'json');
+      expect(JSON.parse(nodes.stdout).map((n: { id: string; status: string }) => `${n.id}:${n.status}`)).toEqual(['gpu-1:READY', 'gpu-2:READY', 'miners-1:READY']);
+    } finally {
+      const down = await wattpack('dev', 'down');
+      expect(down.exitCode, down.stderr).toBe(0);
+    }
+    expect(existsSync(join(stateDir, 'dev.json'))).toBe(false);
+    const after = await wattpack('jobs');
+    expect(after.exitCode).toBe(4); // nothing listens any more
+  }, 90_000);
+});
