@@ -57,8 +57,16 @@ export class FairShare {
     return Math.max(u.gpus / s.gpus, u.w / s.w);
   }
 
+  /** Borrowing: using more than its share. */
   overShare(team: string): boolean {
-    return this.dominant(team) >= 1;
+    return this.dominant(team) > 1 + 1e-9;
+  }
+
+  /** Whether the team stays within its share with `gpus` more GPUs. */
+  withinShare(team: string, gpus: number): boolean {
+    const u = this.usage.get(team) ?? { gpus: 0, w: 0 };
+    const s = this.shares.get(team);
+    return s !== undefined && u.gpus + gpus <= s.gpus + 1e-9;
   }
 
   /** Yields the queue in fair-share order, re-reading usage after each job. */

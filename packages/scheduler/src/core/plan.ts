@@ -300,19 +300,21 @@ class Planner {
 
   /**
    * wattpack: a blocked job may preempt preemptible jobs of lower priority, or of a team
-   * over its fair share when its own team is under. Victims: least work lost (time since
+   * borrowing beyond its fair share when the job keeps its own team within its share. Victims: least work lost (time since
    * their last checkpoint) per GPU and watt freed, until the job fits. It starts once they
    * have checkpointed and exited, in a later pass.
    */
   private tryPreempt(job: QueuedJob): boolean {
     if (this.rescues >= this.policy.maxRescuesPerPass) return false;
     if (this.site.running.some((r) => r.stopping)) return false; // victims already on their way out
-    const jobOver = this.fair?.overShare(job.team) ?? false;
+    // Reclaiming a share: only for a job that keeps its team within its share, from teams
+    // that borrow beyond theirs (otherwise two teams would take turns preempting each other).
+    const reclaims = this.fair?.withinShare(job.team, job.gpus * job.nodes) ?? false;
     const candidates = this.site.running.filter(
       (r) =>
         r.preemptible &&
         !this.preempting.has(r.id) &&
-        (r.priority < job.priority || (!jobOver && r.team !== job.team && (this.fair?.overShare(r.team) ?? false))),
+        (r.priority < job.priority || (reclaims && r.team !== job.team && (this.fair?.overShare(r.team) ?? false))),
     );
     if (candidates.length === 0) return false;
     this.rescues++;

@@ -185,3 +185,21 @@ function buildSiteWith(id: string, priority: number): SiteSnapshot {
   run(site, { id, priority }, ['n0'], 8);
   return site;
 }
+
+describe('wattpack fair-share preemption', () => {
+  it('reclaims a share from a borrowing team, but never for a job that would itself borrow', () => {
+    const site = buildSite({ nodes: 2 });
+    run(site, { id: 'a-1', team: 'a', priority: 500 }, ['n0'], 8);
+    run(site, { id: 'a-2', team: 'a', priority: 500 }, ['n1'], 8); // team a borrows b's half
+    const bFits = buildJob({ gpus: 8, team: 'b', priority: 1 });
+    const p = plan(site, [bFits], wattpack);
+    expect(p.preemptions).toHaveLength(1);
+    expect(p.preemptions[0]!.reason).toMatch(/fair share/);
+
+    // A 16-GPU gang of team b would borrow itself: it may not take a's share.
+    const site2 = buildSite({ nodes: 2 });
+    run(site2, { id: 'a-1', team: 'a', priority: 500 }, ['n0'], 8);
+    const bGang = buildJob({ gpus: 8, nodes: 2, team: 'b', priority: 1 });
+    expect(plan(site2, [bGang], wattpack).preemptions).toHaveLength(0);
+  });
+});
