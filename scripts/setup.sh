@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# One-time (and idempotent) set-up for a fresh machine with Node >= 20:
+# pnpm, nats-server (JetStream), the workspace's packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$major" -lt 20 ]; then
+  say "Node.js 20 or later is needed (found $(node --version 2>/dev/null || echo none))"
+  exit 1
+fi
+
+if ! command -v pnpm >/dev/null 2>&1; then
+  say "installing pnpm 10 with npm"
+  npm install -g pnpm@10 >/dev/null
+fi
+
+sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    say "installing nats-server (Debian package)"
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null
+  else
+    say "nats-server is missing: install nats-server 2.9 or later and put it on PATH"
+    exit 1
+  fi
+fi
+# Debian installs it in /usr/sbin, which is not on every user's PATH.
+command -v nats-server >/dev/null 2>&1 || export PATH="$PATH:/usr/sbin"
+
+if [ ! -d node_modules/.pnpm ] || [ pnpm-lock.yaml -nt node_modules/.modules.yaml ]; then
+  say "installing packages"
+  pnpm install --frozen-lockfile >/dev/null
+fi
