@@ -26,7 +26,9 @@ export class FairShare {
   private readonly shares = new Map<string, { gpus: number; w: number }>();
 
   constructor(site: SiteSnapshot, queue: readonly QueuedJob[], policy: Policy) {
-    const teams = new Set<string>([...site.running.map((r) => r.team), ...queue.map((j) => j.team)]);
+    const teams = new Set<string>();
+    for (const r of site.running) teams.add(r.team);
+    for (const j of queue) teams.add(j.team);
     const totalGpus = site.nodes.reduce((sum, n) => sum + n.gpus.length, 0);
     const totalW = budgetW(site);
     const configured = Object.entries(policy.teams);
@@ -70,7 +72,12 @@ export class FairShare {
   }
 
   /** Yields the queue in fair-share order, re-reading usage after each job. */
-  *order(queue: readonly QueuedJob[]): Generator<QueuedJob> {
+  order(queue: readonly QueuedJob[]): Iterable<QueuedJob> {
+    // One team: fair share changes nothing.
+    return this.shares.size <= 1 ? orderQueue(queue) : this.interleave(queue);
+  }
+
+  private *interleave(queue: readonly QueuedJob[]): Generator<QueuedJob> {
     const byTeam = new Map<string, QueuedJob[]>();
     for (const job of orderQueue(queue)) (byTeam.get(job.team) ?? byTeam.set(job.team, []).get(job.team)!).push(job);
     const heads = [...byTeam.entries()].map(([team, jobs]) => ({ team, jobs, at: 0 }));

@@ -155,28 +155,39 @@ class Planner {
   /** Phases 3-4. Returns why it could not, or undefined once placed. */
   private assign(job: QueuedJob, fit: Fit, endsAt: number, long: boolean): Waiting | undefined {
     const { work } = this;
-    const picks = fit.positions.map((pos) => work.peek(pos, fit.model, job.gpus));
-    const gpus = picks.flatMap((p) => p.gpus);
-    const hostW = picks.reduce((sum, p) => sum + p.hostTurnsBusyW, 0);
+    // The GPUs this placement would take, their bounds, and the host watts it wakes.
+    let count = 0;
+    let idleW = 0;
+    let hostW = 0;
+    let gpuMin = 0;
+    let gpuMax = Infinity;
+    for (const pos of fit.positions) {
+      const pick = work.peek(pos, fit.model, job.gpus);
+      hostW += pick.hostTurnsBusyW;
+      for (const g of pick.gpus) {
+        count++;
+        idleW += g.idleW;
+        if (g.minW > gpuMin) gpuMin = g.minW;
+        if (g.maxW < gpuMax) gpuMax = g.maxW;
+      }
+    }
     let avail = work.freeW + this.minersW;
     if (long) avail = Math.min(avail, this.reservation!.spareW);
-    const idleW = gpus.reduce((sum, g) => sum + g.idleW, 0);
-    const need = (limitW: number) => work.pue * (hostW + gpus.length * limitW - idleW);
+    const need = (limitW: number) => work.pue * (hostW + count * limitW - idleW);
 
-    let limitW: number;
-    if (gpus.length === 0) {
+    let limitW = 0;
+    let bounds: { floor: number; want: number } | undefined;
+    if (count === 0) {
       if (need(0) > avail) return notEnoughPower(job.id, need(0), avail);
-      limitW = 0;
     } else {
-      const gpuMin = Math.max(...gpus.map((g) => g.minW));
-      const gpuMax = Math.min(...gpus.map((g) => g.maxW));
-      const { floor, want } = this.bounds(job, gpuMin, gpuMax, fit.positions[0]!);
+      bounds = this.bounds(job, gpuMin, gpuMax, fit.positions[0]!);
+      const { floor, want } = bounds;
       if (need(want) <= avail) limitW = want;
       else {
-        const fitting = Math.floor((avail / work.pue - hostW + idleW) / gpus.length);
+        const fitting = Math.floor((avail / work.pue - hostW + idleW) / count);
         if (fitting >= floor) limitW = fitting;
         else {
-          const shaved = !long && this.wattpack ? this.shaveFor(need, floor, want, gpuMax, gpus.length, avail) : undefined;
+          const shaved = !long && this.wattpack ? this.shaveFor(need, floor, want, gpuMax, count, avail) : undefined;
           if (shaved === undefined) return notEnoughPower(job.id, need(floor), avail);
           limitW = shaved;
         }
@@ -187,11 +198,8 @@ class Planner {
     if (long) this.reservation!.spareW -= facilityW;
     this.placements.push({ jobId: job.id, nodes, powerLimitW: limitW, facilityW });
     this.ends.push({ id: job.id, at: endsAt });
-    this.fair?.add(job.team, gpus.length, facilityW);
-    if (this.wattpack && gpus.length > 0) {
-      const b = this.bounds(job, Math.max(...gpus.map((g) => g.minW)), Math.min(...gpus.map((g) => g.maxW)), fit.positions[0]!);
-      this.flexJobs().set(job.id, { jobId: job.id, gpus: gpus.length, maxW: Math.min(...gpus.map((g) => g.maxW)), ...b });
-    }
+    this.fair?.add(job.team, count, facilityW);
+    if (this.wattpack && bounds) this.flexJobs().set(job.id, { jobId: job.id, gpus: count, maxW: gpuMax, ...bounds });
     return undefined;
   }
 
