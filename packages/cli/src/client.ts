@@ -1,4 +1,4 @@
-import { credentials, type CallOptions, type ClientReadableStream, type requestCallback } from '@grpc/grpc-js';
+import { credentials, Metadata, type CallOptions, type ClientReadableStream, type requestCallback } from '@grpc/grpc-js';
 import { loadProto, WattpackError } from '@wattpack/shared';
 import type { Job__Output } from '@wattpack/shared/proto/Job';
 import type { ListJobsResponse__Output } from '@wattpack/shared/proto/ListJobsResponse';
@@ -7,6 +7,15 @@ import type { LogLine__Output } from '@wattpack/shared/proto/LogLine';
 import type { Node__Output } from '@wattpack/shared/proto/Node';
 import type { Site__Output } from '@wattpack/shared/proto/Site';
 import type { UpdateSiteRequest } from '@wattpack/shared/proto/UpdateSiteRequest';
+import type { DrainNodesRequest } from '@wattpack/shared/proto/DrainNodesRequest';
+import type { UncordonNodesRequest } from '@wattpack/shared/proto/UncordonNodesRequest';
+
+/** Operators' actions are recorded with who asked (the scheduler's authorize.ts reads it). */
+function user(): Metadata {
+  const md = new Metadata();
+  md.set('wattpack-user', process.env.USER || process.env.LOGNAME || 'unknown');
+  return md;
+}
 
 /** A blackholed address must not hang a command forever. */
 const UNARY_DEADLINE_MS = 15_000;
@@ -23,6 +32,8 @@ export interface SchedulerClient {
   listNodes(): Promise<Node__Output[]>;
   getSite(): Promise<Site__Output>;
   updateSite(change: UpdateSiteRequest): Promise<Site__Output>;
+  drainNodes(request: DrainNodesRequest): Promise<Node__Output[]>;
+  uncordonNodes(request: UncordonNodesRequest): Promise<Node__Output[]>;
   close(): void;
 }
 
@@ -69,7 +80,9 @@ export function connectScheduler(address: string): SchedulerClient {
     jobLogs: (id, follow) => stream(raw.jobLogs({ id, follow })),
     listNodes: async () => (await unary<ListNodesResponse__Output>((o, cb) => raw.listNodes({}, o, cb))).nodes,
     getSite: () => unary<Site__Output>((o, cb) => raw.getSite({}, o, cb)),
-    updateSite: (change) => unary<Site__Output>((o, cb) => raw.updateSite(change, o, cb)),
+    updateSite: (change) => unary<Site__Output>((o, cb) => raw.updateSite(change, user(), o, cb)),
+    drainNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.drainNodes(req, user(), o, cb))).nodes,
+    uncordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.uncordonNodes(req, user(), o, cb))).nodes,
     close: () => raw.close(),
   };
 }

@@ -84,6 +84,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<SchedulerH
   let tick = 0;
   const leases = setInterval(() => {
     scheduler.checkLeases().catch((err) => log.error({ err }, 'lease check failed'));
+    scheduler.checkDrains().catch((err) => log.error({ err }, 'drain check failed'));
     if (++tick % 5 === 0) scheduler.requestCycle();
   }, 1000);
   log.info({ address, nats: opts.nats }, 'scheduler listening');

@@ -1,6 +1,6 @@
 import type { Node__Output } from '@wattpack/shared/proto/Node';
 import { renderTable } from './table.js';
-import { kw, listSome } from './units.js';
+import { kw, listSome, timestamp } from './units.js';
 
 function gpus(node: Node__Output): string {
   const all = node.inventory?.gpus ?? [];
@@ -30,8 +30,24 @@ export function nodesTable(nodes: Node__Output[]): string {
     nodes.map((n) => {
       const measured = measuredW(n);
       const labels = Object.entries(n.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
-      return [n.id, n.status, gpus(n), `${kw(n.allocatedW)} / ${measured === undefined ? '?' : kw(measured)} kW`, miners(n), listSome(labels, 4), n.reason || '-'];
+      const status = n.drain ? `${n.status},${n.drain.state}` : n.status;
+      const reason = n.drain ? `${n.drain.reason} (${n.drain.by})` : n.reason;
+      return [n.id, status, gpus(n), `${kw(n.allocatedW)} / ${measured === undefined ? '?' : kw(measured)} kW`, miners(n), listSome(labels, 4), reason || '-'];
     }),
     'no nodes',
+  );
+}
+
+/** `wattpack drain status`: every cordoned node, its drain and its progress. */
+export function drainsTable(nodes: Node__Output[]): string {
+  return renderTable(
+    ['NODE', 'DRAIN', 'JOBS LEFT', 'MINERS', 'DEADLINE', 'BY', 'SINCE', { header: 'REASON', maxWidth: 48 }],
+    nodes
+      .filter((n) => n.drain)
+      .map((n) => {
+        const d = n.drain!;
+        return [n.id, d.state, String(d.jobsRemaining), miners(n), d.deadlineMs ? timestamp(d.deadlineMs) : '-', d.automatic ? 'wattpack (auto)' : d.by, timestamp(d.atMs), d.reason];
+      }),
+    'no node is cordoned or draining',
   );
 }

@@ -29,5 +29,6 @@ export function siteFields(site: Site__Output): string {
     ['GPUs', `${site.gpusAllocated}/${site.gpusTotal} allocated`],
     ['Jobs', `${site.jobsPending} pending, ${site.jobsRunning} running`],
     ['Miners', `${site.minersMining} mining, ${site.minersCurtailed} curtailed`],
+    ['Conversion', `${mw(site.miningW)} MW mining, ${mw(site.aiW)} MW serving AI, ${mw(site.retiredW)} MW retired (IT)`],
   ]);
 }

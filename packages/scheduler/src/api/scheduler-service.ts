@@ -4,6 +4,7 @@ import type { SchedulerServiceHandlers } from '@wattpack/shared/proto/SchedulerS
 import type { Site } from '@wattpack/shared/proto/Site';
 import { siteSplit, type ItSplit } from '../core/watts.js';
 import type { Scheduler } from '../loop/scheduler.js';
+import { requireOperator } from './authorize.js';
 
 export interface LogSource {
   read(jobId: string, opts: { follow: boolean; jobEnded: () => boolean; cancelled: () => boolean }, write: (r: LogRecord) => void): Promise<void>;
@@ -12,13 +13,32 @@ export interface LogSource {
 /** The CLI's API. Errors become gRPC statuses here, and only here. */
 export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Logger): SchedulerServiceHandlers {
   const unary =
-    <Req, Res>(fn: (req: Req) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> =>
+    <Req, Res>(fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> =>
     (call, callback) => {
       Promise.resolve()
-        .then(() => fn(call.request))
+        .then(() => fn(call.request, call))
         .then((res) => callback(null, res))
         .catch((err: unknown) => callback(toStatus(err, log)));
     };
+
+  const nodesView = (only?: Set<string>) => {
+    const snapshot = scheduler.snapshot();
+    return {
+      nodes: scheduler
+        .listNodes()
+        .filter(({ record }) => !only || only.has(record.id))
+        .map(({ record, report }) => {
+          const view = snapshot.nodes.find((n) => n.id === record.id);
+          const held = view?.gpus.filter((g) => g.jobId !== undefined) ?? [];
+          return nodeToProto(record, {
+            ...(report ? { report } : {}),
+            gpusAllocated: held.length,
+            allocatedW: held.reduce((sum, g) => sum + (g.limitW ?? 0), 0),
+            jobsRemaining: scheduler.jobsOn(record.id).length,
+          });
+        }),
+    };
+  };
 
   const siteView = (): Site => {
     const site = scheduler.siteConfig();
@@ -33,6 +53,16 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
     // Agents measure no host power yet: count the hosts as allocated.
     measured.hostsW = allocated.hostsW;
     const miners = nodes.flatMap((n) => n.report?.miners ?? []);
+    // The conversion: miners of drained hosts are retired; the rest mine unless curtailed.
+    let miningW = 0;
+    let retiredW = 0;
+    for (const n of snapshot.nodes) {
+      for (const m of n.miners) {
+        const retired = nodes.find((x) => x.record.id === n.id)?.record.drain !== undefined;
+        if (retired) retiredW += m.nameplateW;
+        else if (!m.curtailed) miningW += m.nameplateW;
+      }
+    }
     const jobs = scheduler.listJobs();
     return {
       name: site.name,
@@ -50,6 +80,9 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
       minersCurtailed: miners.filter((m) => m.state === 'MINER_RUN_STATE_CURTAILED').length,
       effectiveCapW: snapshot.capW,
       gridEvents: site.gridEvents,
+      miningW,
+      aiW: allocated.gpusW + allocated.hostsW,
+      retiredW,
     };
   };
 
@@ -58,28 +91,29 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
     GetJob: unary((req) => jobToProto(scheduler.getJob(req.id))),
     ListJobs: unary((req) => ({ jobs: scheduler.listJobs({ states: req.states, team: req.team }).map(jobToProto) })),
     CancelJob: unary(async (req) => jobToProto(await scheduler.cancel(req.id, req.reason))),
-    ListNodes: unary(() => {
-      const snapshot = scheduler.snapshot();
-      return {
-        nodes: scheduler.listNodes().map(({ record, report }) => {
-          const view = snapshot.nodes.find((n) => n.id === record.id);
-          const held = view?.gpus.filter((g) => g.jobId !== undefined) ?? [];
-          return nodeToProto(record, {
-            ...(report ? { report } : {}),
-            gpusAllocated: held.length,
-            allocatedW: held.reduce((sum, g) => sum + (g.limitW ?? 0), 0),
-          });
-        }),
-      };
-    }),
+    ListNodes: unary(() => nodesView()),
     GetSite: unary(() => siteView()),
-    UpdateSite: unary(async (req): Promise<Site> => {
+    UpdateSite: unary(async (req, call): Promise<Site> => {
+      requireOperator(call);
       await scheduler.updateSite({
         ...(req.capMw !== undefined ? { capMw: req.capMw } : {}),
         addGridEvents: req.addGridEvents.map((e) => ({ startMs: e.startMs, durationS: e.durationS, capMw: e.capMw, noticeS: e.noticeS })),
         clearGridEvents: req.clearGridEvents,
       });
       return siteView();
+    }),
+    DrainNodes: unary(async (req, call) => {
+      const by = requireOperator(call);
+      const done = await scheduler.drain(
+        { nodeIds: req.nodes?.nodeIds ?? [], labels: req.nodes?.labels ?? {} },
+        { reason: req.reason, by, ...(req.deadlineS ? { deadlineS: req.deadlineS } : {}), migrate: !req.noMigrate, force: req.force, cancel: req.cancel },
+      );
+      return nodesView(new Set(done.map((n) => n.id)));
+    }),
+    UncordonNodes: unary(async (req, call) => {
+      requireOperator(call);
+      const done = await scheduler.uncordon({ nodeIds: req.nodes?.nodeIds ?? [], labels: req.nodes?.labels ?? {} });
+      return nodesView(new Set(done.map((n) => n.id)));
     }),
 
     WatchJob(call) {

@@ -422,8 +422,9 @@ class Planner {
   private balanceMiners(): void {
     const { work } = this;
     while (work.allocatedW > work.budgetW + 1e-6 && this.miners.length > 0) this.curtailNext();
+    // Only miners of schedulable nodes wake: a drained miner host is retired.
     const asleep = this.site.nodes
-      .flatMap((n, pos) => n.miners.filter((m) => m.curtailed && !this.curtail.includes(m.id)).map((m) => ({ m, pos })))
+      .flatMap((n, pos) => (n.schedulable ? n.miners.filter((m) => m.curtailed && !this.curtail.includes(m.id)).map((m) => ({ m, pos })) : []))
       .sort((a, b) => (b.m.hashrateThs ?? 0) / b.m.nameplateW - (a.m.hashrateThs ?? 0) / a.m.nameplateW || (a.m.id < b.m.id ? -1 : 1));
     for (const { m, pos } of asleep) {
       const w = work.pue * m.nameplateW;

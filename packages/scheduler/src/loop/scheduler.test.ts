@@ -200,4 +200,68 @@ describe('Scheduler', () => {
     now += 7200_000 + 60_000; // after it
     expect(scheduler.effectiveCapW()).toBe(18e6);
   });
+
+  describe('drain', () => {
+    it('cordons at once, checkpoints and requeues running work elsewhere, and ends DRAINED', async () => {
+      let now = 1_000;
+      const { scheduler, settle, sent } = await setup();
+      Object.assign(scheduler as unknown as { now: () => number }, { now: () => now });
+      const job = await scheduler.submit(spec({ gpus: 4 }));
+      await settle();
+      const nodeId = scheduler.getJob(job.id).assignments[0]!.nodeId;
+      await run(scheduler, job.id);
+      await expect(scheduler.drain({ nodeIds: [nodeId] }, { reason: ' ', by: 'ops', migrate: true, force: false })).rejects.toThrow('reason: a drain needs a reason');
+      await expect(scheduler.drain({ nodeIds: ['nope'] }, { reason: 'x', by: 'ops', migrate: true, force: false })).rejects.toThrow('no node with id nope');
+
+      await scheduler.drain({ nodeIds: [nodeId] }, { reason: 'swap PSU', by: 'ops', deadlineS: 3600, migrate: true, force: false });
+      const node = scheduler.listNodes().find((n) => n.record.id === nodeId)!;
+      expect(node.record.drain).toMatchObject({ state: 'DRAINING', reason: 'swap PSU', by: 'ops', deadlineAt: 1_000 + 3600_000 });
+      expect(scheduler.snapshot().nodes.find((n) => n.id === nodeId)!.schedulable).toBe(false);
+      const stop = sent.filter((x) => x.command.kind === 'stop').at(-1)!.command as StopCommand;
+      expect(stop).toMatchObject({ jobId: job.id, graceSeconds: 30, reason: `node ${nodeId} draining: swap PSU` });
+
+      const { attemptId } = scheduler.getJob(job.id);
+      await scheduler.handleEvent({ kind: 'exited', nodeId, jobId: job.id, attemptId, at: 5, exitCode: 0 });
+      await settle();
+      // Requeued and placed on the other node at once: the watts came back with the GPUs.
+      const moved = scheduler.getJob(job.id);
+      expect(moved).toMatchObject({ state: 'STARTING', attempt: 2 });
+      expect(moved.assignments[0]!.nodeId).not.toBe(nodeId);
+      await scheduler.checkDrains();
+      expect(scheduler.listNodes().find((n) => n.record.id === nodeId)!.record.drain!.state).toBe('DRAINED');
+
+      await scheduler.uncordon({ nodeIds: [nodeId] });
+      expect(scheduler.listNodes().find((n) => n.record.id === nodeId)!.record.drain).toBeUndefined();
+    });
+
+    it('without migration lets jobs run until the deadline, then stops them without grace', async () => {
+      let now = 1_000;
+      const { scheduler, settle, sent } = await setup();
+      Object.assign(scheduler as unknown as { now: () => number }, { now: () => now });
+      const job = await scheduler.submit(spec({ gpus: 8, nodes: 2 }));
+      await settle();
+      await run(scheduler, job.id);
+      await scheduler.drain({ labels: { rack: 'r1' } }, { reason: 'rack r1 to liquid cooling', by: 'ops', deadlineS: 60, migrate: false, force: false });
+      expect(sent.filter((x) => x.command.kind === 'stop')).toHaveLength(0);
+      now += 61_000;
+      await scheduler.checkDrains();
+      const kills = sent.filter((x) => x.command.kind === 'stop').map((x) => x.command as StopCommand);
+      expect(kills).toHaveLength(2);
+      expect(kills.every((k) => k.graceSeconds === 0 && k.commandId.startsWith('kill:'))).toBe(true);
+    });
+
+    it('drains a node whose agent reports a GPU that needs a reset, with the reason', async () => {
+      const { scheduler, settle } = await setup();
+      const gpus = Array.from({ length: 8 }, (_, index) => ({ index, health: 'HEALTH_OK' as const, healthReason: '' }));
+      gpus[3] = { index: 3, health: 'HEALTH_FAILED' as const, healthReason: 'XID 79: GPU has fallen off the bus' };
+      scheduler.report('a', { timestampMs: 1, gpus, miners: [], attempts: [] });
+      await settle();
+      expect(scheduler.listNodes().find((n) => n.record.id === 'a')!.record.drain).toMatchObject({
+        state: 'DRAINING',
+        automatic: true,
+        by: 'wattpack',
+        reason: 'GPU 3 unhealthy: XID 79: GPU has fallen off the bus',
+      });
+    });
+  });
 });

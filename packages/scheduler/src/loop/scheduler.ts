@@ -15,6 +15,7 @@ import {
   type NodeReport,
   type SiteConfig,
   type AgentCommand,
+  type NodeDrain,
 } from '@wattpack/shared';
 import { plan } from '../core/plan.js';
 import { defaultPolicy, type Policy } from '../core/policy.js';
@@ -29,6 +30,22 @@ export interface SchedulerPorts {
   putNode(node: NodeRecord): Promise<void>;
   putSite(site: SiteConfig): Promise<void>;
   sendCommand(nodeId: string, command: AgentCommand): Promise<void>;
+}
+
+export interface NodeSelector {
+  nodeIds?: string[];
+  labels?: Record<string, string>;
+}
+
+export interface DrainOptions {
+  reason: string;
+  /** Who asked: shown with the drain. */
+  by: string;
+  deadlineS?: number;
+  migrate: boolean;
+  force: boolean;
+  cancel?: boolean;
+  automatic?: boolean;
 }
 
 export interface SchedulerInit {
@@ -207,6 +224,7 @@ export class Scheduler {
         reason: '',
         registeredAt: prev?.record.registeredAt ?? now,
         lastSeenAt: now,
+        ...(prev?.record.drain ? { drain: prev.record.drain } : {}),
       };
       await this.ports.putNode(record);
       this.nodes.set(record.id, { record });
@@ -222,6 +240,14 @@ export class Scheduler {
     if (!node) return;
     node.report = report;
     node.record = { ...node.record, lastSeenAt: this.now() };
+    // A GPU that needs a reset or service: drain the node, with the agent's reason.
+    const failed = report.gpus.find((g) => g.health === 'HEALTH_FAILED');
+    if (failed && !node.record.drain) {
+      const reason = `GPU ${failed.index} unhealthy: ${failed.healthReason || 'needs reset or service'}`;
+      this.drain({ nodeIds: [nodeId] }, { reason, by: 'wattpack', migrate: true, force: false, automatic: true }).catch((err) =>
+        this.log.error({ err, node: nodeId }, 'automatic drain failed'),
+      );
+    }
   }
 
   nodeLost(nodeId: string, reason: string): Promise<void> {
@@ -255,6 +281,110 @@ export class Scheduler {
       if (result.stopNodes.length > 0) await this.dispatchStops(result.job, result.job.reason, result.stopNodes);
       if (!holdsResources(result.job) || event.kind !== 'started') this.requestCycle();
     });
+  }
+
+  // ---- Operators: drain and uncordon ------------------------------------------
+
+  /**
+   * Cordons nodes at once and moves their work off: running jobs get their checkpoint
+   * signal and grace (none with `force`) and go back to the queue to resume elsewhere;
+   * miners are curtailed and retired. Without `migrate`, jobs may finish until the
+   * deadline. At the deadline whatever still runs is stopped: a drain never hangs.
+   */
+  drain(selector: NodeSelector, opts: DrainOptions): Promise<NodeRecord[]> {
+    return this.serial.run(async () => {
+      const targets = this.select(selector);
+      if (!opts.cancel && !opts.reason.trim()) throw new WattpackError('INVALID_ARGUMENT', 'reason: a drain needs a reason (it is shown to everyone)');
+      const now = this.now();
+      for (const node of targets) {
+        if (opts.cancel) {
+          if (node.record.drain) await this.putNode(node, { ...node.record.drain, state: 'CORDONED' });
+          continue;
+        }
+        await this.putNode(node, {
+          state: 'DRAINING',
+          reason: opts.reason,
+          by: opts.by,
+          at: now,
+          ...(opts.deadlineS ? { deadlineAt: now + opts.deadlineS * 1000 } : {}),
+          migrate: opts.migrate,
+          force: opts.force,
+          automatic: opts.automatic ?? false,
+        });
+        this.log.warn({ node: node.record.id, reason: opts.reason, by: opts.by }, 'draining');
+        await this.commandMiners(node.record.inventory.miners.map((m) => m.id), 'curtail');
+        if (opts.migrate || opts.force) {
+          for (const job of this.jobsOn(node.record.id)) await this.evict(job, `node ${node.record.id} draining: ${opts.reason}`, opts.force);
+        }
+      }
+      return targets.map((n) => n.record);
+    });
+  }
+
+  uncordon(selector: NodeSelector): Promise<NodeRecord[]> {
+    return this.serial.run(async () => {
+      const targets = this.select(selector);
+      for (const node of targets) if (node.record.drain) await this.putNode(node, undefined);
+      this.requestCycle();
+      return targets.map((n) => n.record);
+    });
+  }
+
+  /** Jobs holding GPUs on a node, not yet told to stop. */
+  jobsOn(nodeId: string): Job[] {
+    return [...this.jobs.values()].filter((j) => holdsResources(j) && j.assignments.some((a) => a.nodeId === nodeId && !a.ended));
+  }
+
+  /** Drain progress and deadlines; called on a timer. */
+  checkDrains(): Promise<void> {
+    return this.serial.run(async () => {
+      const now = this.now();
+      const killed = new Set<string>(); // a gang spans nodes: stop it once
+      for (const node of this.nodes.values()) {
+        const drain = node.record.drain;
+        if (drain?.state !== 'DRAINING') continue;
+        const jobs = this.jobsOn(node.record.id);
+        if (drain.deadlineAt !== undefined && now >= drain.deadlineAt) {
+          for (const job of jobs.filter((j) => !killed.has(j.id))) {
+            killed.add(job.id);
+            await this.evict(job, `node ${node.record.id} drain deadline passed: ${drain.reason}`, true);
+          }
+        }
+        const mining = node.report?.miners.some((m) => m.state === 'MINER_RUN_STATE_MINING') ?? node.record.inventory.miners.length > 0;
+        if (jobs.length === 0 && !mining) {
+          await this.putNode(node, { ...drain, state: 'DRAINED' });
+          this.log.warn({ node: node.record.id }, 'drained');
+        }
+      }
+    });
+  }
+
+  /** Stops a job's attempt and requeues it to resume elsewhere; `force` skips the checkpoint grace. */
+  private async evict(job: Job, reason: string, force: boolean): Promise<void> {
+    const current = this.jobs.get(job.id)!;
+    if (current.cancelRequested || isTerminal(current.state) || (current.preempting && !force)) return;
+    const next: Job = { ...current, preempting: current.preempting ?? reason };
+    await this.store(next);
+    await this.dispatchStops(next, reason, undefined, force);
+  }
+
+  private select(selector: NodeSelector): LiveNode[] {
+    const ids = selector.nodeIds ?? [];
+    const labels = Object.entries(selector.labels ?? {});
+    if (ids.length === 0 && labels.length === 0) throw new WattpackError('INVALID_ARGUMENT', 'nodes: name nodes or give a label selector (e.g. rack=r12)');
+    const unknown = ids.filter((id) => !this.nodes.has(id));
+    if (unknown.length) throw new WattpackError('NOT_FOUND', `no node with id ${unknown.join(', ')}`);
+    const picked = [...this.nodes.values()].filter(
+      (n) => ids.includes(n.record.id) || (labels.length > 0 && labels.every(([k, v]) => n.record.labels[k] === v)),
+    );
+    if (picked.length === 0) throw new WattpackError('NOT_FOUND', `no node matches ${labels.map(([k, v]) => `${k}=${v}`).join(',')}`);
+    return picked;
+  }
+
+  private async putNode(node: LiveNode, drain: NodeDrain | undefined): Promise<void> {
+    const { drain: _old, ...rest } = node.record;
+    node.record = drain ? { ...rest, drain } : rest;
+    await this.ports.putNode(node.record);
   }
 
   // ---- The cycle ------------------------------------------------------------
@@ -405,19 +535,20 @@ export class Scheduler {
     );
   }
 
-  private async dispatchStops(job: Job, reason: string, nodes?: string[]): Promise<void> {
+  /** Stops parts of an attempt with the job's checkpoint signal and grace; `force`: no grace. */
+  private async dispatchStops(job: Job, reason: string, nodes?: string[], force = false): Promise<void> {
     const targets = job.assignments.filter((a) => !a.ended && (!nodes || nodes.includes(a.nodeId)));
     await Promise.all(
       targets.map((a) =>
         this.ports.sendCommand(a.nodeId, {
           kind: 'stop',
-          commandId: `stop:${job.attemptId}:${a.nodeId}`,
+          commandId: `${force ? 'kill' : 'stop'}:${job.attemptId}:${a.nodeId}`,
           issuedAt: this.now(),
           jobId: job.id,
           attemptId: job.attemptId,
           reason,
           signal: job.spec.checkpoint.signal,
-          graceSeconds: job.spec.checkpoint.graceSeconds,
+          graceSeconds: force ? 0 : job.spec.checkpoint.graceSeconds,
         }),
       ),
     );

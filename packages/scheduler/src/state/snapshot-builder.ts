@@ -48,7 +48,7 @@ export function buildSnapshot(site: SiteConfig, nodes: Iterable<LiveNode>, jobs:
     views.push({
       id: record.id,
       labels: record.labels,
-      schedulable: record.status === 'READY' && !unhealthy,
+      schedulable: record.status === 'READY' && !record.drain && !unhealthy,
       hostIdleW: inventory.gpus.length === 0 ? 0 : inventory.host.idlePowerW || site.hostPower.idleW,
       hostBusyW: inventory.gpus.length === 0 ? 0 : inventory.host.busyPowerW || site.hostPower.busyW,
       gpus: inventory.gpus.map((g) => {

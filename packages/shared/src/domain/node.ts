@@ -82,6 +82,21 @@ export interface NodeReport {
 
 export type NodeStatus = 'READY' | 'NOT_READY';
 
+/**
+ * A cordoned node takes no new work. DRAINING: its jobs are being moved off (checkpoint,
+ * requeue) and its miners curtailed; DRAINED: nothing of it draws for work any more.
+ */
+export interface NodeDrain {
+  state: 'CORDONED' | 'DRAINING' | 'DRAINED';
+  reason: string;
+  by: string;
+  at: number;
+  deadlineAt?: number;
+  migrate: boolean;
+  force: boolean;
+  automatic: boolean;
+}
+
 /** A node as the scheduler stores it (KV bucket wp-nodes, key = id). */
 export interface NodeRecord {
   id: string;
@@ -91,4 +106,5 @@ export interface NodeRecord {
   reason: string;
   registeredAt: number;
   lastSeenAt: number;
+  drain?: NodeDrain;
 }

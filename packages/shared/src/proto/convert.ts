@@ -48,7 +48,8 @@ export function jobToProto(job: Job): ProtoJob {
   };
 }
 
-export function nodeToProto(node: NodeRecord, extra: { report?: NodeReport; gpusAllocated: number; allocatedW: number }): ProtoNode {
+export function nodeToProto(node: NodeRecord, extra: { report?: NodeReport; gpusAllocated: number; allocatedW: number; jobsRemaining: number }): ProtoNode {
+  const d = node.drain;
   return {
     id: node.id,
     labels: node.labels,
@@ -59,6 +60,21 @@ export function nodeToProto(node: NodeRecord, extra: { report?: NodeReport; gpus
     gpusAllocated: extra.gpusAllocated,
     allocatedW: extra.allocatedW,
     ...(extra.report ? { lastReport: extra.report } : {}),
+    ...(d
+      ? {
+          drain: {
+            state: d.state,
+            reason: d.reason,
+            by: d.by,
+            atMs: d.at,
+            deadlineMs: d.deadlineAt ?? 0,
+            migrate: d.migrate,
+            force: d.force,
+            automatic: d.automatic,
+            jobsRemaining: extra.jobsRemaining,
+          },
+        }
+      : {}),
   };
 }
 

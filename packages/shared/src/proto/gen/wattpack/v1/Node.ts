@@ -2,6 +2,7 @@
 
 import type { NodeInventory as _wattpack_v1_NodeInventory, NodeInventory__Output as _wattpack_v1_NodeInventory__Output } from '../../wattpack/v1/NodeInventory.js';
 import type { NodeReport as _wattpack_v1_NodeReport, NodeReport__Output as _wattpack_v1_NodeReport__Output } from '../../wattpack/v1/NodeReport.js';
+import type { NodeDrain as _wattpack_v1_NodeDrain, NodeDrain__Output as _wattpack_v1_NodeDrain__Output } from '../../wattpack/v1/NodeDrain.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Node {
@@ -14,6 +15,7 @@ export interface Node {
   'lastSeenMs'?: (number | string | Long);
   'gpusAllocated'?: (number);
   'allocatedW'?: (number | string);
+  'drain'?: (_wattpack_v1_NodeDrain | null);
 }
 
 export interface Node__Output {
@@ -26,4 +28,5 @@ export interface Node__Output {
   'lastSeenMs': (number);
   'gpusAllocated': (number);
   'allocatedW': (number);
+  'drain': (_wattpack_v1_NodeDrain__Output | null);
 }

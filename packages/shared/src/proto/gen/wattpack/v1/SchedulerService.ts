@@ -3,6 +3,7 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CancelJobRequest as _wattpack_v1_CancelJobRequest, CancelJobRequest__Output as _wattpack_v1_CancelJobRequest__Output } from '../../wattpack/v1/CancelJobRequest.js';
+import type { DrainNodesRequest as _wattpack_v1_DrainNodesRequest, DrainNodesRequest__Output as _wattpack_v1_DrainNodesRequest__Output } from '../../wattpack/v1/DrainNodesRequest.js';
 import type { GetJobRequest as _wattpack_v1_GetJobRequest, GetJobRequest__Output as _wattpack_v1_GetJobRequest__Output } from '../../wattpack/v1/GetJobRequest.js';
 import type { GetSiteRequest as _wattpack_v1_GetSiteRequest, GetSiteRequest__Output as _wattpack_v1_GetSiteRequest__Output } from '../../wattpack/v1/GetSiteRequest.js';
 import type { Job as _wattpack_v1_Job, Job__Output as _wattpack_v1_Job__Output } from '../../wattpack/v1/Job.js';
@@ -14,6 +15,7 @@ import type { ListNodesResponse as _wattpack_v1_ListNodesResponse, ListNodesResp
 import type { LogLine as _wattpack_v1_LogLine, LogLine__Output as _wattpack_v1_LogLine__Output } from '../../wattpack/v1/LogLine.js';
 import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from '../../wattpack/v1/Site.js';
 import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobRequest__Output as _wattpack_v1_SubmitJobRequest__Output } from '../../wattpack/v1/SubmitJobRequest.js';
+import type { UncordonNodesRequest as _wattpack_v1_UncordonNodesRequest, UncordonNodesRequest__Output as _wattpack_v1_UncordonNodesRequest__Output } from '../../wattpack/v1/UncordonNodesRequest.js';
 import type { UpdateSiteRequest as _wattpack_v1_UpdateSiteRequest, UpdateSiteRequest__Output as _wattpack_v1_UpdateSiteRequest__Output } from '../../wattpack/v1/UpdateSiteRequest.js';
 import type { WatchJobRequest as _wattpack_v1_WatchJobRequest, WatchJobRequest__Output as _wattpack_v1_WatchJobRequest__Output } from '../../wattpack/v1/WatchJobRequest.js';
 
@@ -26,6 +28,15 @@ export interface SchedulerServiceClient extends grpc.Client {
   cancelJob(argument: _wattpack_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   cancelJob(argument: _wattpack_v1_CancelJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   cancelJob(argument: _wattpack_v1_CancelJobRequest, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  
+  DrainNodes(argument: _wattpack_v1_DrainNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  DrainNodes(argument: _wattpack_v1_DrainNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  DrainNodes(argument: _wattpack_v1_DrainNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  DrainNodes(argument: _wattpack_v1_DrainNodesRequest, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  drainNodes(argument: _wattpack_v1_DrainNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  drainNodes(argument: _wattpack_v1_DrainNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  drainNodes(argument: _wattpack_v1_DrainNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  drainNodes(argument: _wattpack_v1_DrainNodesRequest, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   
   GetJob(argument: _wattpack_v1_GetJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   GetJob(argument: _wattpack_v1_GetJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
@@ -77,6 +88,15 @@ export interface SchedulerServiceClient extends grpc.Client {
   submitJob(argument: _wattpack_v1_SubmitJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   submitJob(argument: _wattpack_v1_SubmitJobRequest, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   
+  UncordonNodes(argument: _wattpack_v1_UncordonNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  UncordonNodes(argument: _wattpack_v1_UncordonNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  UncordonNodes(argument: _wattpack_v1_UncordonNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  UncordonNodes(argument: _wattpack_v1_UncordonNodesRequest, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  uncordonNodes(argument: _wattpack_v1_UncordonNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  uncordonNodes(argument: _wattpack_v1_UncordonNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  uncordonNodes(argument: _wattpack_v1_UncordonNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  uncordonNodes(argument: _wattpack_v1_UncordonNodesRequest, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  
   UpdateSite(argument: _wattpack_v1_UpdateSiteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
   UpdateSite(argument: _wattpack_v1_UpdateSiteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
   UpdateSite(argument: _wattpack_v1_UpdateSiteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Site__Output>): grpc.ClientUnaryCall;
@@ -96,6 +116,8 @@ export interface SchedulerServiceClient extends grpc.Client {
 export interface SchedulerServiceHandlers extends grpc.UntypedServiceImplementation {
   CancelJob: grpc.handleUnaryCall<_wattpack_v1_CancelJobRequest__Output, _wattpack_v1_Job>;
   
+  DrainNodes: grpc.handleUnaryCall<_wattpack_v1_DrainNodesRequest__Output, _wattpack_v1_ListNodesResponse>;
+  
   GetJob: grpc.handleUnaryCall<_wattpack_v1_GetJobRequest__Output, _wattpack_v1_Job>;
   
   GetSite: grpc.handleUnaryCall<_wattpack_v1_GetSiteRequest__Output, _wattpack_v1_Site>;
@@ -108,6 +130,8 @@ export interface SchedulerServiceHandlers extends grpc.UntypedServiceImplementat
   
   SubmitJob: grpc.handleUnaryCall<_wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job>;
   
+  UncordonNodes: grpc.handleUnaryCall<_wattpack_v1_UncordonNodesRequest__Output, _wattpack_v1_ListNodesResponse>;
+  
   UpdateSite: grpc.handleUnaryCall<_wattpack_v1_UpdateSiteRequest__Output, _wattpack_v1_Site>;
   
   WatchJob: grpc.handleServerStreamingCall<_wattpack_v1_WatchJobRequest__Output, _wattpack_v1_Job>;
@@ -116,12 +140,14 @@ export interface SchedulerServiceHandlers extends grpc.UntypedServiceImplementat
 
 export interface SchedulerServiceDefinition extends grpc.ServiceDefinition {
   CancelJob: MethodDefinition<_wattpack_v1_CancelJobRequest, _wattpack_v1_Job, _wattpack_v1_CancelJobRequest__Output, _wattpack_v1_Job__Output>
+  DrainNodes: MethodDefinition<_wattpack_v1_DrainNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_DrainNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
   GetJob: MethodDefinition<_wattpack_v1_GetJobRequest, _wattpack_v1_Job, _wattpack_v1_GetJobRequest__Output, _wattpack_v1_Job__Output>
   GetSite: MethodDefinition<_wattpack_v1_GetSiteRequest, _wattpack_v1_Site, _wattpack_v1_GetSiteRequest__Output, _wattpack_v1_Site__Output>
   JobLogs: MethodDefinition<_wattpack_v1_JobLogsRequest, _wattpack_v1_LogLine, _wattpack_v1_JobLogsRequest__Output, _wattpack_v1_LogLine__Output>
   ListJobs: MethodDefinition<_wattpack_v1_ListJobsRequest, _wattpack_v1_ListJobsResponse, _wattpack_v1_ListJobsRequest__Output, _wattpack_v1_ListJobsResponse__Output>
   ListNodes: MethodDefinition<_wattpack_v1_ListNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_ListNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
   SubmitJob: MethodDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_Job, _wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job__Output>
+  UncordonNodes: MethodDefinition<_wattpack_v1_UncordonNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_UncordonNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
   UpdateSite: MethodDefinition<_wattpack_v1_UpdateSiteRequest, _wattpack_v1_Site, _wattpack_v1_UpdateSiteRequest__Output, _wattpack_v1_Site__Output>
   WatchJob: MethodDefinition<_wattpack_v1_WatchJobRequest, _wattpack_v1_Job, _wattpack_v1_WatchJobRequest__Output, _wattpack_v1_Job__Output>
 }

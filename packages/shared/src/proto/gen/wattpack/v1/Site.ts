@@ -19,6 +19,9 @@ export interface Site {
   'minersCurtailed'?: (number);
   'effectiveCapW'?: (number | string);
   'gridEvents'?: (_wattpack_v1_GridEvent)[];
+  'miningW'?: (number | string);
+  'aiW'?: (number | string);
+  'retiredW'?: (number | string);
 }
 
 export interface Site__Output {
@@ -37,4 +40,7 @@ export interface Site__Output {
   'minersCurtailed': (number);
   'effectiveCapW': (number);
   'gridEvents': (_wattpack_v1_GridEvent__Output)[];
+  'miningW': (number);
+  'aiW': (number);
+  'retiredW': (number);
 }
