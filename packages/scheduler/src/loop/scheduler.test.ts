@@ -264,4 +264,58 @@ describe('Scheduler', () => {
       });
     });
   });
+
+  describe('lost nodes', () => {
+    it('requeues the jobs of a node silent past its lease, and kills the stale attempt when it returns', async () => {
+      let now = Date.now();
+      const { scheduler, settle, sent } = await setup();
+      Object.assign(scheduler as unknown as { now: () => number }, { now: () => now });
+      const job = await scheduler.submit(spec({ gpus: 8 }));
+      await settle();
+      const first = scheduler.getJob(job.id);
+      const lostNode = first.assignments[0]!.nodeId;
+      const other = lostNode === 'a' ? 'b' : 'a';
+      await run(scheduler, job.id);
+      scheduler.report(other, { timestampMs: now, gpus: [], miners: [], attempts: [] });
+      now += 16_000; // past the 15 s lease, and only the other node reported
+      scheduler.report(other, { timestampMs: now, gpus: [], miners: [], attempts: [] });
+      await scheduler.checkLeases();
+      await settle();
+      const moved = scheduler.getJob(job.id);
+      expect(moved).toMatchObject({ state: 'STARTING', attempt: 2 });
+      expect(moved.assignments[0]!.nodeId).toBe(other);
+
+      // The cut-off node comes back still running attempt 1: it is killed, and the node takes no work meanwhile.
+      await scheduler.registerNode({ nodeId: lostNode, labels: {}, inventory: inventory(8) });
+      scheduler.report(lostNode, { timestampMs: now, gpus: [], miners: [], attempts: [{ jobId: job.id, attemptId: first.attemptId, gpuIndices: [0], startedAtMs: 1 }] });
+      await settle();
+      const kill = sent.filter((x) => x.nodeId === lostNode && x.command.kind === 'stop').at(-1)!.command as StopCommand;
+      expect(kill).toMatchObject({ attemptId: first.attemptId, signal: 'SIGKILL', graceSeconds: 0 });
+      expect(scheduler.snapshot().nodes.find((n) => n.id === lostNode)!.schedulable).toBe(false);
+      scheduler.report(lostNode, { timestampMs: now, gpus: [], miners: [], attempts: [] });
+      await settle();
+      expect(scheduler.snapshot().nodes.find((n) => n.id === lostNode)!.schedulable).toBe(true);
+    });
+
+    it('requeues a started attempt that a restarted agent no longer runs', async () => {
+      let now = Date.now();
+      const { scheduler, settle } = await setup();
+      Object.assign(scheduler as unknown as { now: () => number }, { now: () => now });
+      const job = await scheduler.submit(spec({ gpus: 8 }));
+      await settle();
+      const nodeId = scheduler.getJob(job.id).assignments[0]!.nodeId;
+      await scheduler.handleEvent({ kind: 'started', nodeId, jobId: job.id, attemptId: scheduler.getJob(job.id).attemptId, at: now });
+      now += 1000;
+      await scheduler.registerNode({ nodeId, labels: {}, inventory: inventory(8) }); // the agent restarted
+      scheduler.report(nodeId, { timestampMs: now, gpus: [], miners: [], attempts: [] });
+      await settle();
+      expect(scheduler.getJob(job.id).attempt).toBe(1); // within the grace: events may still be on their way
+      now += 6000;
+      scheduler.report(nodeId, { timestampMs: now, gpus: [], miners: [], attempts: [] });
+      await settle();
+      await settle();
+      const requeued = scheduler.getJob(job.id);
+      expect(requeued.attempt).toBe(2);
+    });
+  });
 });

@@ -20,7 +20,7 @@ import {
 import { plan } from '../core/plan.js';
 import { defaultPolicy, type Policy } from '../core/policy.js';
 import type { Placement, Plan, SiteSnapshot } from '../core/snapshot.js';
-import { applyEvent, holdsResources } from '../state/job-transitions.js';
+import { applyEvent, holdsResources, markLost } from '../state/job-transitions.js';
 import { buildSnapshot, canonicalModel, toQueued, type LiveNode } from '../state/snapshot-builder.js';
 import { SerialQueue } from './serial.js';
 
@@ -57,6 +57,9 @@ export interface SchedulerInit {
   now?: () => number;
 }
 
+/** How long after an agent registers its missing attempts count as lost. */
+const MISSING_GRACE_MS = 5000;
+
 /** How soon to look again while miners curtail or limits come down. */
 const FREEING_RECHECK_MS = 500;
 
@@ -88,8 +91,12 @@ export class Scheduler {
     this.now = init.now ?? Date.now;
     this.changes.setMaxListeners(0);
     // Until its agent reconnects, a node from the store is not ready; its jobs keep their GPUs.
+    // Their leases start again from now: agents need a moment to reconnect to a new scheduler.
+    const start = this.now();
     for (const record of init.nodes.values()) {
-      this.nodes.set(record.id, { record: { ...record, status: 'NOT_READY', reason: 'waiting for the agent to reconnect' } });
+      this.nodes.set(record.id, {
+        record: { ...record, status: 'NOT_READY', reason: 'waiting for the agent to reconnect', lastSeenAt: Math.max(record.lastSeenAt, start) },
+      });
     }
   }
 
@@ -227,7 +234,7 @@ export class Scheduler {
         ...(prev?.record.drain ? { drain: prev.record.drain } : {}),
       };
       await this.ports.putNode(record);
-      this.nodes.set(record.id, { record });
+      this.nodes.set(record.id, { record, connectedAt: now });
       this.log.info({ node: record.id, gpus: record.inventory.gpus.length, miners: record.inventory.miners.length }, 'node registered');
       this.requestCycle();
       return record;
@@ -240,6 +247,7 @@ export class Scheduler {
     if (!node) return;
     node.report = report;
     node.record = { ...node.record, lastSeenAt: this.now() };
+    this.reconcileAttempts(node, report).catch((err) => this.log.error({ err, node: nodeId }, 'reconciling attempts failed'));
     // A GPU that needs a reset or service: drain the node, with the agent's reason.
     const failed = report.gpus.find((g) => g.health === 'HEALTH_FAILED');
     if (failed && !node.record.drain) {
@@ -260,15 +268,71 @@ export class Scheduler {
     });
   }
 
-  /** Marks nodes whose reports stopped; called on a timer. */
+  /**
+   * Nodes whose reports stopped are not ready; past their lease, their jobs are lost and
+   * requeued elsewhere. Called on a timer.
+   */
   async checkLeases(): Promise<void> {
     const leaseMs = this.site.nodeLeaseSeconds * 1000;
     const now = this.now();
     for (const { record } of this.nodes.values()) {
-      if (record.status === 'READY' && now - record.lastSeenAt > leaseMs) {
-        await this.nodeLost(record.id, `no report for ${Math.round((now - record.lastSeenAt) / 1000)}s`);
-      }
+      if (now - record.lastSeenAt <= leaseMs) continue;
+      const silent = `no report for ${Math.round((now - record.lastSeenAt) / 1000)}s`;
+      if (record.status === 'READY') await this.nodeLost(record.id, silent);
+      await this.loseJobsOn(record.id, silent);
     }
+  }
+
+  private loseJobsOn(nodeId: string, reason: string, attemptIds?: Set<string>): Promise<void> {
+    return this.serial.run(async () => {
+      for (const job of this.jobsOn(nodeId)) {
+        if (attemptIds && !attemptIds.has(job.attemptId)) continue;
+        const result = markLost(job, nodeId, reason, this.now());
+        if (!result) continue;
+        this.log.warn({ job: job.id, node: nodeId, reason }, 'attempt lost');
+        await this.store(result.job);
+        if (result.stopNodes.length > 0) await this.dispatchStops(result.job, result.job.preempting ?? reason, result.stopNodes);
+      }
+      this.requestCycle();
+    });
+  }
+
+  /**
+   * Compares what an agent runs with what the scheduler expects there. Attempts it runs
+   * that have moved on (a node that was cut off and came back) are stopped before the
+   * node takes new work; started attempts it does not report although it registered after
+   * they started (an agent restart lost them) are lost and requeued.
+   */
+  private async reconcileAttempts(node: LiveNode, report: NodeReport): Promise<void> {
+    const nodeId = node.record.id;
+    const reported = new Set(report.attempts.map((a) => a.attemptId));
+    const stale = report.attempts.filter((a) => {
+      const job = this.jobs.get(a.jobId);
+      const part = job?.assignments.find((p) => p.nodeId === nodeId);
+      return !job || job.attemptId !== a.attemptId || !part || part.ended;
+    });
+    node.stale = stale.length > 0;
+    for (const a of stale) {
+      await this.ports.sendCommand(nodeId, {
+        kind: 'stop',
+        commandId: `kill:${a.attemptId}:${nodeId}`,
+        issuedAt: this.now(),
+        jobId: a.jobId,
+        attemptId: a.attemptId,
+        reason: 'stale attempt: the scheduler moved this job on while the node was away',
+        signal: 'SIGKILL',
+        graceSeconds: 0,
+      });
+    }
+    // Give the events of attempts that ended while the agent was away time to arrive first.
+    const connectedAt = node.connectedAt ?? 0;
+    if (this.now() - connectedAt < MISSING_GRACE_MS) return;
+    const missing = new Set(
+      this.jobsOn(nodeId)
+        .filter((j) => j.assignments.some((p) => p.nodeId === nodeId && p.started && !p.ended && (p.startedAt ?? Infinity) < connectedAt) && !reported.has(j.attemptId))
+        .map((j) => j.attemptId),
+    );
+    if (missing.size > 0) await this.loseJobsOn(nodeId, 'the agent restarted without it', missing);
   }
 
   handleEvent(event: JobEvent): Promise<void> {

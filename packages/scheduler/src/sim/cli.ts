@@ -12,6 +12,7 @@ export function addSimOptions(cmd: Command): Command {
     .option('--load-scale <k>', 'arrivals k times as dense (inter-arrival times / k)')
     .option('--until <T>', 'stop at virtual time T (seconds, or e.g. 7d, 12h)')
     .option('--cycle-s <s>', 'seconds between scheduling passes (default 30)')
+    .option('--queue-depth <n>', 'most queued jobs a pass considers, plus 16 per team (default 500; 0: all)')
     .option('--json', 'print the result as one JSON object')
     .option('--out <dir>', 'write result.json, series.csv and chart.svg there')
     .option('--submit-col <name>', 'CSV trace: submit time column', 'submit')

@@ -34,6 +34,14 @@ export interface EngineOptions {
    * cycle from the first arrival to the end, for comparison.
    */
   skipQuietCycles?: boolean;
+  /**
+   * Most queued jobs one pass considers, oldest first, plus the oldest `teamDepth` of
+   * every team, so fair share still sees each team's head (default 500; 0: all). Slurm
+   * bounds its passes the same way (default_queue_depth, bf_max_job_test).
+   */
+  queueDepth?: number;
+  /** See queueDepth (default 16). */
+  teamDepth?: number;
   /** While jobs wait and nothing happens, still pass at least this often (s; 0: never; default 0). */
   idlePassS?: number;
   /** Most points of the time series (default 2,000). */
@@ -125,6 +133,8 @@ export class Engine {
   private readonly ids: string[];
   private readonly idIndex = new Map<string, number>();
   private readonly teamOf: string[];
+  private readonly teamIdx: Int32Array;
+  private readonly teamSeen: Int32Array;
   private readonly submit: Float64Array;
   private readonly work: Float64Array;
   private readonly gpusPerNode: Int32Array;
@@ -160,6 +170,13 @@ export class Engine {
   private neverFits = 0;
   /** Jobs the last pass left waiting for GPUs or watts ("never" excluded). */
   private waitingNow = 0;
+  /**
+   * The last pass did more than start jobs (preempted, changed limits, curtailed or woke
+   * miners): the next cycle passes again, since the state it left may let more start.
+   * A pass that only started jobs is a fixed point for the same state, less the GPUs and
+   * watts it took.
+   */
+  private settle = false;
   private readonly running: RunningJob[] = [];
   private readonly completions = new EventHeap();
   /** Ends of preempted jobs' grace. */
@@ -198,6 +215,8 @@ export class Engine {
       untilS: options.untilS ?? Infinity,
       skipQuietCycles: options.skipQuietCycles ?? true,
       idlePassS: options.idlePassS ?? 0,
+      queueDepth: options.queueDepth ?? 500,
+      teamDepth: options.teamDepth ?? 16,
       seriesPoints: options.seriesPoints ?? 2000,
       planner: options.planner ?? corePlan,
       recordJobs: options.recordJobs ?? false,
@@ -247,12 +266,16 @@ export class Engine {
     this.runningPos = new Int32Array(n).fill(-1);
     const per = this.hw.maxGpusPerNode;
     const teams = new Map<string, { usefulGpuS: number; inSystemGpuS: number; jobs: number }>();
+    this.teamIdx = new Int32Array(n);
+    const teamNumber = new Map<string, number>();
     for (let j = 0; j < n; j++) {
       const job = trace[order[j]!]!;
       const id = `j${String(j).padStart(width, '0')}`;
       this.ids[j] = id;
       this.idIndex.set(id, j);
       this.teamOf[j] = job.team;
+      if (!teamNumber.has(job.team)) teamNumber.set(job.team, teamNumber.size);
+      this.teamIdx[j] = teamNumber.get(job.team)!;
       this.models[j] = this.modelsFor(job.gpuModels);
       if (!teams.has(job.team)) teams.set(job.team, { usefulGpuS: 0, inSystemGpuS: 0, jobs: 0 });
       teams.get(job.team)!.jobs++;
@@ -266,6 +289,7 @@ export class Engine {
       this.shape[j] = pickShape(id, site.workloadMix);
       this.maxRuntimeS[j] = Math.max(1, Math.round(job.durationS * 1.5));
     }
+    this.teamSeen = new Int32Array(teamNumber.size);
     this.stats = {
       submitted: n,
       finished: 0,
@@ -364,7 +388,7 @@ export class Engine {
         this.lastPassAt = t;
         this.nextPassAt = Infinity;
         // A pass that changed the site passes again next cycle, until the plan settles.
-        if (passChanged || !skipQuietCycles) this.nextPassAt = t + cycleS;
+        if (this.settle || !skipQuietCycles) this.nextPassAt = t + cycleS;
       }
       if (changed || capChanged) this.refreshWatts();
     }
@@ -403,24 +427,45 @@ export class Engine {
     this.stats.planPasses++;
     this.snap.now = t * 1000;
     this.snap.capW = this.capW;
-    const p = this.o.planner(this.snap, this.queue, this.o.policy);
+    const considered = this.window();
+    const p = this.o.planner(this.snap, considered, this.o.policy);
     let changed = false;
     for (const pre of p.preemptions) if (this.preempt(this.jobIndex(pre.jobId, 'preemption'), t)) changed = true;
     for (const pc of p.powerChanges) {
       if (this.changePower(this.jobIndex(pc.jobId, 'power change'), pc.powerLimitW, t)) changed = true;
     }
-    for (const pl of p.placements) {
-      this.start(this.jobIndex(pl.jobId, 'placement'), pl, t);
-      changed = true;
-    }
+    for (const pl of p.placements) this.start(this.jobIndex(pl.jobId, 'placement'), pl, t);
     for (const id of p.curtail) if (this.setCurtailed(id, true)) changed = true;
     for (const id of p.resume) if (this.setCurtailed(id, false)) changed = true;
-    if (p.placements.length > 0) this.compactQueue();
+    this.settle = changed;
+    if (p.placements.length > 0) {
+      this.compactQueue();
+      changed = true;
+    }
     let never = 0;
     for (const w of p.waiting) if (w.code === 'never') never++;
     this.neverFits = never;
-    this.waitingNow = p.waiting.length - never;
+    this.waitingNow = p.waiting.length - never + (this.queue.length - considered.length);
     return changed;
+  }
+
+  /** The part of the queue a pass considers (see queueDepth), in queue order. */
+  private window(): readonly QueuedJob[] {
+    const { queueDepth, teamDepth } = this.o;
+    const queue = this.queue;
+    if (queueDepth <= 0 || queue.length <= queueDepth) return queue;
+    const out = queue.slice(0, queueDepth);
+    const seen = this.teamSeen;
+    seen.fill(0);
+    for (let k = 0; k < queueDepth; k++) seen[this.teamIdx[this.queueIdx[k]!]!]!++;
+    for (let k = queueDepth; k < queue.length; k++) {
+      const team = this.teamIdx[this.queueIdx[k]!]!;
+      if (seen[team]! < teamDepth) {
+        seen[team]!++;
+        out.push(queue[k]!);
+      }
+    }
+    return out;
   }
 
   private jobIndex(id: string, what: string): number {

@@ -36,6 +36,9 @@ export interface SimOptions {
   preemptGraceS?: number;
   skipQuietCycles?: boolean;
   idlePassS?: number;
+  /** Most queued jobs a pass considers (default 500; 0: all); see EngineOptions.queueDepth. */
+  queueDepth?: number;
+  teamDepth?: number;
   /** Column mapping for a generic CSV trace. */
   mapping?: Partial<CsvMapping>;
   planner?: EngineOptions['planner'];
@@ -94,6 +97,8 @@ export function runSimulation(options: SimOptions): SimRun {
     ...(options.preemptGraceS !== undefined ? { preemptGraceS: options.preemptGraceS } : {}),
     ...(options.skipQuietCycles !== undefined ? { skipQuietCycles: options.skipQuietCycles } : {}),
     ...(options.idlePassS !== undefined ? { idlePassS: options.idlePassS } : {}),
+    ...(options.queueDepth !== undefined ? { queueDepth: options.queueDepth } : {}),
+    ...(options.teamDepth !== undefined ? { teamDepth: options.teamDepth } : {}),
     ...(options.planner ? { planner: options.planner } : {}),
     ...(options.recordJobs ? { recordJobs: true } : {}),
   });
@@ -118,6 +123,7 @@ export interface SimFlags {
   teamCol?: string;
   timeFormat?: string;
   cycleS?: number | string;
+  queueDepth?: number | string;
 }
 
 export interface SimIo {
@@ -153,7 +159,11 @@ export async function simCommand(flags: SimFlags, io: SimIo = processIo): Promis
     if (flags.teamCol) mapping.teamCol = flags.teamCol;
     if (flags.timeFormat) mapping.timeFormat = flags.timeFormat as CsvMapping['timeFormat'];
     const loadScale = positive('--load-scale', flags.loadScale);
-    const cycleS = positive('--cycle', flags.cycleS);
+    const cycleS = positive('--cycle-s', flags.cycleS);
+    const queueDepth = flags.queueDepth === undefined || flags.queueDepth === '' ? undefined : Number(flags.queueDepth);
+    if (queueDepth !== undefined && !(Number.isInteger(queueDepth) && queueDepth >= 0)) {
+      throw new WattpackError('INVALID_ARGUMENT', `--queue-depth: "${flags.queueDepth}" is not a whole number (0: no limit)`);
+    }
     const run = runSimulation({
       trace: flags.trace,
       site: flags.site,
@@ -161,6 +171,7 @@ export async function simCommand(flags: SimFlags, io: SimIo = processIo): Promis
       mapping,
       ...(loadScale !== undefined ? { loadScale } : {}),
       ...(cycleS !== undefined ? { cycleS } : {}),
+      ...(queueDepth !== undefined ? { queueDepth } : {}),
       ...(flags.until !== undefined ? { until: flags.until } : {}),
       ...(io.env ? { env: io.env } : {}),
     });

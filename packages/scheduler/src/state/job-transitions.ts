@@ -16,7 +16,7 @@ export function applyEvent(job: Job, event: JobEvent, now: number): { job: Job; 
   switch (event.kind) {
     case 'started': {
       if (part.started) return undefined;
-      assignments[index] = { ...part, started: true };
+      assignments[index] = { ...part, started: true, startedAt: event.at };
       if (next.state === 'STARTING' && assignments.every((a) => a.started)) {
         next = { ...next, state: 'RUNNING', reason: '', startedAt: event.at };
       }
@@ -34,9 +34,7 @@ export function applyEvent(job: Job, event: JobEvent, now: number): { job: Job; 
       }
       if (job.preempting) {
         // Checkpointed and stopped on purpose: back to the queue, to resume as the next attempt.
-        if (!allEnded) return { job: next, stopNodes: [] };
-        const { preempting, ...rest } = next;
-        return { job: { ...rest, state: 'PENDING', reason: `${preempting}; requeued to resume`, assignments: [], allocatedFacilityW: 0 }, stopNodes: [] };
+        return { job: allEnded ? requeue(next) : next, stopNodes: [] };
       }
       if (failed) {
         const why = event.kind === 'failed' ? event.reason : exitReason(event);
@@ -47,6 +45,28 @@ export function applyEvent(job: Job, event: JobEvent, now: number): { job: Job; 
       return allEnded ? { job: finish(next, 'SUCCEEDED', '', now, 0), stopNodes: [] } : { job: next, stopNodes: [] };
     }
   }
+}
+
+/**
+ * A node is gone past its lease (or its agent came back without the attempt): its parts
+ * count as ended, the rest of a gang is stopped, and the job goes back to the queue to
+ * resume as its next attempt.
+ */
+export function markLost(job: Job, nodeId: string, reason: string, now: number): { job: Job; stopNodes: string[] } | undefined {
+  if (!job.assignments.some((a) => a.nodeId === nodeId && !a.ended)) return undefined;
+  const assignments = job.assignments.map((a) => (a.nodeId === nodeId && !a.ended ? { ...a, ended: true, lost: true } : a));
+  const next: Job = { ...job, assignments };
+  const allEnded = assignments.every((a) => a.ended);
+  if (isTerminal(job.state)) return { job: next, stopNodes: [] };
+  if (job.cancelRequested) return { job: allEnded ? finish(next, 'CANCELLED', next.reason, now, undefined) : next, stopNodes: [] };
+  const lost: Job = { ...next, preempting: job.preempting ?? `lost on ${nodeId}: ${reason}` };
+  if (allEnded) return { job: requeue(lost), stopNodes: [] };
+  return { job: lost, stopNodes: assignments.filter((a) => !a.ended).map((a) => a.nodeId) };
+}
+
+function requeue(job: Job): Job {
+  const { preempting, ...rest } = job;
+  return { ...rest, state: 'PENDING', reason: `${preempting}; requeued to resume`, assignments: [], allocatedFacilityW: 0 };
 }
 
 function exitReason(event: Extract<JobEvent, { kind: 'exited' }>): string {

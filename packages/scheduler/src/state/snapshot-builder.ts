@@ -5,6 +5,10 @@ import { holdsResources } from './job-transitions.js';
 export interface LiveNode {
   record: NodeRecord;
   report?: NodeReport;
+  /** When the current agent connection registered (in memory only). */
+  connectedAt?: number;
+  /** The agent still runs attempts the scheduler has moved on from: no new work until they stop. */
+  stale?: boolean;
 }
 
 /** The catalog name of a reported GPU model ("NVIDIA H100 80GB HBM3" -> "H100"). */
@@ -41,14 +45,14 @@ export function buildSnapshot(site: SiteConfig, nodes: Iterable<LiveNode>, jobs:
     }
   }
   const views: NodeView[] = [];
-  for (const { record, report } of nodes) {
+  for (const { record, report, stale } of nodes) {
     const { inventory } = record;
     const unhealthy = report?.gpus.some((g) => g.health === 'HEALTH_FAILED') ?? false;
     const curtailed = new Set(report?.miners.filter((m) => m.state === 'MINER_RUN_STATE_CURTAILED').map((m) => m.id));
     views.push({
       id: record.id,
       labels: record.labels,
-      schedulable: record.status === 'READY' && !record.drain && !unhealthy,
+      schedulable: record.status === 'READY' && !record.drain && !unhealthy && !stale,
       hostIdleW: inventory.gpus.length === 0 ? 0 : inventory.host.idlePowerW || site.hostPower.idleW,
       hostBusyW: inventory.gpus.length === 0 ? 0 : inventory.host.busyPowerW || site.hostPower.busyW,
       gpus: inventory.gpus.map((g) => {

@@ -58,8 +58,11 @@ export interface Assignment {
   gpuIndices: number[];
   gpuModel: string;
   started: boolean;
+  startedAt?: number;
   /** This part exited or failed to start: its GPUs are free again. */
   ended: boolean;
+  /** It ended because its node was lost, not by an exit the agent saw. */
+  lost?: boolean;
   exitCode?: number;
 }
 
