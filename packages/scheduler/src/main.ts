@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { WattpackError, createLogger, loadConfig, readYamlFile } from '@wattpack/shared';
 import { z } from 'zod';
@@ -9,6 +10,7 @@ const optionsSchema = z.strictObject({
   site: z.string().optional(),
   capMw: z.number().positive().optional(),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use 1-64 letters, digits, ".", "_" or "-"').default(hostname()),
 });
 
 const number = (v: string) => {
@@ -23,6 +25,7 @@ const program = new Command('wattpack-scheduler')
   .option('--nats <url>', 'NATS server(s) with JetStream, comma-separated (env WATTPACK_NATS)')
   .option('--site <file>', 'site settings (YAML): capMw, pue, reserveFraction, hostPower, ...')
   .option('--cap-mw <MW>', 'facility power cap in MW (overrides the site file)', number)
+  .option('--id <id>', 'identity in the leader election, unique per scheduler (default: the host name; env WATTPACK_ID)')
   .option('--log-level <level>', 'trace|debug|info|warn|error (env WATTPACK_LOG_LEVEL)')
   .showHelpAfterError()
   .action(async (flags: Record<string, unknown>) => {
@@ -30,17 +33,25 @@ const program = new Command('wattpack-scheduler')
     const log = createLogger('scheduler', opts.logLevel);
     const siteFile = opts.site ? (readYamlFile(opts.site) as Record<string, unknown> | null) : undefined;
     const site = { ...(siteFile ?? {}), ...(opts.capMw !== undefined ? { capMw: opts.capMw } : {}) };
-    const handle = await startScheduler({ listen: opts.listen, nats: opts.nats, site, log });
     let stopping = false;
+    let current: Awaited<ReturnType<typeof startScheduler>> | undefined;
     const shutdown = async () => {
       if (stopping) return;
       stopping = true;
       log.info('stopping');
-      await handle.stop();
+      await current?.stop();
       process.exit(0);
     };
     process.on('SIGTERM', shutdown);
     process.on('SIGINT', shutdown);
+    // Lead while elected; when the lease is lost, stop serving and campaign again as a standby.
+    for (;;) {
+      current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, site, log });
+      const reason = await current.lost;
+      log.warn({ reason }, 'no longer the leader');
+      if (stopping) return;
+      await current.stop();
+    }
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -18,11 +18,19 @@ import { consumeJobEvents } from './bus/event-consumer.js';
 import { readJobLogs } from './bus/log-reader.js';
 import { Scheduler } from './loop/scheduler.js';
 import { KvStore } from './state/kv-store.js';
+import { becomeLeader } from './bus/leader-election.js';
+
+/** A standby takes over within this long of the leader's death. */
+const DEFAULT_LEASE_MS = 4000;
 
 export interface SchedulerOptions {
-  /** gRPC address, host:port; port 0 picks a free one. */
+  /** gRPC address, host:port; port 0 picks a free one. Bound only while this scheduler leads. */
   listen: string;
   nats: string;
+  /** Identity in the leader election: unique per scheduler instance, stable across its restarts. */
+  id: string;
+  /** Leader lease: a standby takes over this long after the leader dies. */
+  leaseMs?: number;
   /** Site settings to store; fields left out keep the stored (or default) values. */
   site?: SiteConfigInput;
   log?: Logger;
@@ -32,16 +40,27 @@ export interface SchedulerHandle {
   /** host:port actually bound. */
   address: string;
   scheduler: Scheduler;
+  term: number;
+  /** Resolves with the reason when this scheduler stops leading; then stop() it and campaign again. */
+  lost: Promise<string>;
   stop(): Promise<void>;
 }
 
-/** Wires the adapters (NATS, KV, gRPC) around the scheduler. */
+/**
+ * One term of leadership: waits to be elected, loads the state, then wires the adapters
+ * (NATS, KV, gRPC) around the scheduler. Every write and command is fenced by the lease.
+ */
 export async function startScheduler(opts: SchedulerOptions): Promise<SchedulerHandle> {
   const log = opts.log ?? createLogger('scheduler');
-  const nc = await connectNats(opts.nats, 'wattpack-scheduler');
+  const nc = await connectNats(opts.nats, `wattpack-scheduler-${opts.id}`);
   const js = nc.jetstream();
   const jsm = await nc.jetstreamManager();
   await ensureStreams(jsm);
+  const leadership = await becomeLeader(nc, opts.id, { ttlMs: opts.leaseMs ?? DEFAULT_LEASE_MS, log });
+  const fenced = async <T>(write: () => Promise<T>): Promise<T> => {
+    if (!leadership.valid()) throw new WattpackError('UNAVAILABLE', 'this scheduler is no longer the leader');
+    return write();
+  };
   const store = await KvStore.open(nc);
 
   const stored = await store.loadSite();
@@ -62,10 +81,10 @@ export async function startScheduler(opts: SchedulerOptions): Promise<SchedulerH
     nodes,
     log,
     ports: {
-      putJob: (j) => store.putJob(j),
-      putNode: (n) => store.putNode(n),
-      putSite: (s) => store.putSite(s),
-      sendCommand: (nodeId, cmd) => bus.send(nodeId, cmd),
+      putJob: (j) => fenced(() => store.putJob(j)),
+      putNode: (n) => fenced(() => store.putNode(n)),
+      putSite: (s) => fenced(() => store.putSite(s)),
+      sendCommand: (nodeId, cmd) => fenced(() => bus.send(nodeId, cmd, leadership.term)),
     },
   });
   await scheduler.recover();
@@ -87,16 +106,22 @@ export async function startScheduler(opts: SchedulerOptions): Promise<SchedulerH
     scheduler.checkDrains().catch((err) => log.error({ err }, 'drain check failed'));
     if (++tick % 5 === 0) scheduler.requestCycle();
   }, 1000);
-  log.info({ address, nats: opts.nats }, 'scheduler listening');
+  log.info({ address, nats: opts.nats, term: leadership.term }, 'scheduler listening');
 
+  let stopped = false;
   return {
     address,
     scheduler,
+    term: leadership.term,
+    lost: leadership.lost,
     async stop() {
+      if (stopped) return;
+      stopped = true;
       clearInterval(leases);
       scheduler.stop();
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      server.forceShutdown();
       await events.stop();
+      await leadership.resign();
       await nc.drain();
     },
   };

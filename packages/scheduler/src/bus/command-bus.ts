@@ -1,5 +1,5 @@
 import type { JetStreamClient } from 'nats';
-import { SUBJECTS, json, type AgentCommand } from '@wattpack/shared';
+import { SUBJECTS, json, type AgentCommandInput } from '@wattpack/shared';
 
 /**
  * Commands to agents go through JetStream, so they survive a restart of either side.
@@ -9,7 +9,8 @@ import { SUBJECTS, json, type AgentCommand } from '@wattpack/shared';
 export class CommandBus {
   constructor(private readonly js: JetStreamClient) {}
 
-  async send(nodeId: string, command: AgentCommand): Promise<void> {
-    await this.js.publish(SUBJECTS.command(nodeId), json.encode(command), { msgID: command.commandId });
+  /** `term`: the sender's leadership term, which agents use to refuse a deposed leader. */
+  async send(nodeId: string, command: AgentCommandInput, term: number): Promise<void> {
+    await this.js.publish(SUBJECTS.command(nodeId), json.encode({ ...command, term }), { msgID: command.commandId });
   }
 }

@@ -14,7 +14,7 @@ import {
   type NodeRecord,
   type NodeReport,
   type SiteConfig,
-  type AgentCommand,
+  type AgentCommandInput,
   type NodeDrain,
 } from '@wattpack/shared';
 import { plan } from '../core/plan.js';
@@ -29,7 +29,8 @@ export interface SchedulerPorts {
   putJob(job: Job): Promise<void>;
   putNode(node: NodeRecord): Promise<void>;
   putSite(site: SiteConfig): Promise<void>;
-  sendCommand(nodeId: string, command: AgentCommand): Promise<void>;
+  /** The adapter stamps the scheduler's term on each command. */
+  sendCommand(nodeId: string, command: AgentCommandInput): Promise<void>;
 }
 
 export interface NodeSelector {

@@ -10,6 +10,8 @@ const base = {
   /** Unique per command; also the JetStream dedupe id (Nats-Msg-Id). */
   commandId: z.string().min(1),
   issuedAt: z.number(),
+  /** The issuing scheduler's term: agents refuse commands from a term older than one they have seen. */
+  term: z.number().int().nonnegative().default(0),
 };
 
 export const startCommandSchema = z.object({
@@ -68,6 +70,8 @@ export type StopCommand = z.infer<typeof stopCommandSchema>;
 export type SetPowerCommand = z.infer<typeof setPowerCommandSchema>;
 export type MinersCommand = z.infer<typeof minersCommandSchema>;
 export type AgentCommand = z.infer<typeof agentCommandSchema>;
+/** A command before the sender stamps its term. */
+export type AgentCommandInput = z.input<typeof agentCommandSchema>;
 
 const eventBase = {
   nodeId: z.string(),

@@ -29,9 +29,12 @@ export const BUCKETS = {
   jobs: 'wp-jobs',
   nodes: 'wp-nodes',
   site: 'wp-site',
+  /** Leader election: one key with a TTL; its revision is the leader's term. */
+  leader: 'wp-leader',
 } as const;
 
 export const SITE_CONFIG_KEY = 'config';
+export const LEADER_KEY = 'scheduler';
 
 /** Retained log lines per job; older lines are dropped first. */
 export const LOG_LINES_PER_JOB = 10_000;
