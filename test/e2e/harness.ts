@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { execa, type ResultPromise } from 'execa';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,10 @@ export interface AgentSpec {
 export interface SiteOptions {
   capMw?: number;
   agents?: AgentSpec[];
+  /** Schedulers competing for leadership (default 1). */
+  schedulers?: number;
+  /** Site settings for the scheduler (written to a site file). */
+  site?: Record<string, unknown>;
 }
 
 export const TWO_H100_NODES: AgentSpec[] = [
@@ -56,34 +60,64 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 export class LocalSite {
   readonly workDir = mkdtempSync(join(tmpdir(), 'wattpack-e2e-'));
-  scheduler?: ResultPromise;
+  /** Scheduler processes by id (s1, s2, ...). */
+  readonly schedulers = new Map<string, ResultPromise>();
   readonly agents = new Map<string, ResultPromise>();
   private client?: SchedulerServiceClient;
 
   private constructor(
-    readonly nats: LocalNatsServer,
-    readonly address: string,
+    public nats: LocalNatsServer,
+    /** host:port of each scheduler, in id order. */
+    readonly listen: string[],
     private readonly opts: SiteOptions,
   ) {}
 
+  /** What clients dial: every scheduler; only the leader listens. */
+  get address(): string {
+    return this.listen.length === 1 ? this.listen[0]! : `ipv4:${this.listen.join(',')}`;
+  }
+
+  /** Back-compat for single-scheduler tests. */
+  get scheduler(): ResultPromise | undefined {
+    return this.schedulers.get('s1');
+  }
+
   static async start(opts: SiteOptions = {}): Promise<LocalSite> {
     const nats = await startNatsServer();
-    const site = new LocalSite(nats, `127.0.0.1:${await freePort()}`, opts);
-    await site.startScheduler();
+    const listen: string[] = [];
+    for (let i = 0; i < (opts.schedulers ?? 1); i++) listen.push(`127.0.0.1:${await freePort()}`);
+    const site = new LocalSite(nats, listen, opts);
+    for (let i = 1; i <= listen.length; i++) site.spawnScheduler(`s${i}`);
+    await site.waitForLeader();
     for (const a of opts.agents ?? TWO_H100_NODES) site.startAgent(a);
     await site.waitForNodes((opts.agents ?? TWO_H100_NODES).length);
     return site;
   }
 
-  async startScheduler(): Promise<void> {
-    const args = ['--listen', this.address, '--nats', this.nats.url, '--log-level', 'warn'];
+  spawnScheduler(id: string): void {
+    const listen = this.listen[Number(id.slice(1)) - 1]!;
+    const args = ['--id', id, '--listen', listen, '--nats', this.nats.url, '--log-level', 'warn'];
     if (this.opts.capMw !== undefined) args.push('--cap-mw', String(this.opts.capMw));
-    this.scheduler = execa(process.execPath, [BIN.scheduler, ...args], { reject: false, stdout: 'ignore', stderr: 'pipe' });
-    await waitFor('the scheduler to serve', async () => (await this.rpc<Site__Output>('GetSite', {})) !== undefined);
+    if (this.opts.site) {
+      const file = join(this.workDir, 'site.json');
+      writeFileSync(file, JSON.stringify(this.opts.site));
+      args.push('--site', file);
+    }
+    this.schedulers.set(id, execa(process.execPath, [BIN.scheduler, ...args], { reject: false, stdout: 'ignore', stderr: 'pipe' }));
+  }
+
+  async waitForLeader(timeoutMs = 20_000): Promise<void> {
+    await waitFor('a scheduler to lead and serve', async () => (await this.rpc<Site__Output>('GetSite', {})) !== undefined, timeoutMs);
+  }
+
+  /** (Re)starts the single scheduler and waits until it serves. */
+  async startScheduler(): Promise<void> {
+    this.spawnScheduler('s1');
+    await this.waitForLeader();
   }
 
   startAgent(a: AgentSpec): void {
-    const args = ['--scheduler', this.address, '--nats', this.nats.url, '--node-id', a.id, '--simulate', a.profile, '--runtime', 'process', '--log-level', 'warn'];
+    const args = ['--scheduler', this.listen.join(','), '--nats', this.nats.url, '--node-id', a.id, '--simulate', a.profile, '--runtime', 'process', '--log-level', 'warn'];
     if (a.labels) args.push('--labels', a.labels);
     this.agents.set(a.id, execa(process.execPath, [BIN.agent, ...args], { reject: false, stdout: 'ignore', stderr: 'pipe' }));
   }
@@ -95,12 +129,35 @@ export class LocalSite {
     });
   }
 
-  /** Kills the scheduler with SIGKILL: no shutdown code runs. */
-  async killScheduler(): Promise<void> {
-    this.scheduler?.kill('SIGKILL');
-    await this.scheduler;
+  async killAgent(id: string): Promise<void> {
+    this.agents.get(id)?.kill('SIGKILL');
+    await this.agents.get(id);
+  }
+
+  /** SIGSTOP / SIGCONT: an agent cut off without its process dying. */
+  pauseAgent(id: string, paused: boolean): void {
+    this.agents.get(id)?.kill(paused ? 'SIGSTOP' : 'SIGCONT');
+  }
+
+  /** Stops nats-server and starts it again on the same port and store. */
+  async restartNats(downMs = 1000): Promise<void> {
+    const { port, storeDir } = this.nats;
+    await this.nats.stop();
+    await new Promise((r) => setTimeout(r, downMs));
+    this.nats = await startNatsServer({ port, storeDir });
+  }
+
+  /** Kills a scheduler with SIGKILL: no shutdown code runs. */
+  async killSchedulerById(id: string): Promise<void> {
+    this.schedulers.get(id)?.kill('SIGKILL');
+    await this.schedulers.get(id);
+    this.schedulers.delete(id);
     this.client?.close();
     this.client = undefined;
+  }
+
+  async killScheduler(): Promise<void> {
+    await this.killSchedulerById('s1');
   }
 
   rpc<T>(method: string, request: object): Promise<T> {
@@ -132,10 +189,10 @@ export class LocalSite {
 
   async stop(): Promise<void> {
     this.client?.close();
-    for (const a of this.agents.values()) a.kill('SIGTERM');
+    for (const a of this.agents.values()) a.kill('SIGCONT'), a.kill('SIGTERM');
     await Promise.all([...this.agents.values()]);
-    this.scheduler?.kill('SIGTERM');
-    await this.scheduler;
+    for (const s of this.schedulers.values()) s.kill('SIGTERM');
+    await Promise.all([...this.schedulers.values()]);
     await this.nats.stop({ removeStore: true });
   }
 }

@@ -1,0 +1,117 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalSite, TWO_H100_NODES, waitFor } from '../e2e/harness.js';
+import { TracedWorkload } from './workload.js';
+
+/**
+ * Faults the system must survive, each on its own local site of real processes: the
+ * table at the end has one row per scenario; every row must read 0 lost, 0 duplicated.
+ * Run alone with `pnpm faults`; `npm test` runs it too.
+ */
+
+interface Row {
+  scenario: string;
+  submitted: number;
+  finished: number;
+  lost: number;
+  duplicated: number;
+  recoveryS: string;
+}
+
+const rows: Row[] = [];
+
+async function scenario(
+  name: string,
+  site: LocalSite,
+  run: (work: TracedWorkload) => Promise<number | undefined>,
+  settleMs = 90_000,
+): Promise<Row> {
+  const work = new TracedWorkload(site);
+  try {
+    const recoveryMs = await run(work);
+    const outcome = await work.settle(settleMs);
+    const row = { scenario: name, submitted: outcome.submitted, finished: outcome.finished, lost: outcome.lost, duplicated: outcome.duplicated, recoveryS: recoveryMs === undefined ? '-' : (recoveryMs / 1000).toFixed(1) };
+    rows.push(row);
+    const notDone = outcome.jobs.filter((j) => j.state !== 'SUCCEEDED').map((j) => `${j.id} ${j.state} ${j.reason}`);
+    expect(notDone, 'jobs that did not succeed').toEqual([]);
+    expect(row.duplicated).toBe(0);
+    return row;
+  } finally {
+    await site.stop();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('faults', () => {
+  afterAll(() => {
+    const header = ['scenario', 'submitted', 'finished', 'lost', 'duplicated', 'recovery s'];
+    const cells = rows.map((r) => [r.scenario, r.submitted, r.finished, r.lost, r.duplicated, r.recoveryS].map(String));
+    const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+    const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join('  ');
+    console.log(['', line(header), ...cells.map(line), ''].join('\n'));
+  });
+
+  it('scheduler killed with kill -9 mid-run, then restarted', async () => {
+    const site = await LocalSite.start();
+    await scenario('scheduler kill -9', site, async (work) => {
+      const ids = await work.submit(6, { seconds: 3 });
+      await site.waitForState(ids[0]!, ['RUNNING']);
+      await site.killScheduler();
+      await sleep(1500);
+      const restarted = Date.now();
+      await site.startScheduler();
+      const first = await work.firstStartAfter(restarted);
+      return first === undefined ? undefined : first - restarted;
+    });
+  }, 120_000);
+
+  it('agent cut off past its lease, then back', async () => {
+    const site = await LocalSite.start({ site: { nodeLeaseSeconds: 3 } });
+    await scenario('agent cut off', site, async (work) => {
+      const [id] = await work.submit(1, { seconds: 12 });
+      const running = await site.waitForState(id!, ['RUNNING']);
+      const nodeId = running.assignments[0]!.nodeId;
+      const cut = Date.now();
+      site.pauseAgent(nodeId, true);
+      // Past the lease, the job resumes on the other node as attempt 2.
+      const moved = await waitFor('the job to move', async () => {
+        const j = await site.job(id!);
+        return j.attempt === 2 && j.state === 'RUNNING' ? j : undefined;
+      });
+      site.pauseAgent(nodeId, false);
+      expect(moved.assignments[0]!.nodeId).not.toBe(nodeId);
+      return moved.startedAtMs - cut;
+    });
+  }, 120_000);
+
+  it('nats-server restarted mid-run', async () => {
+    const site = await LocalSite.start();
+    await scenario('nats-server restart', site, async (work) => {
+      const ids = await work.submit(4, { seconds: 3 });
+      await site.waitForState(ids[0]!, ['RUNNING']);
+      await site.restartNats(1000);
+      const back = Date.now();
+      const first = await work.firstStartAfter(back, 60_000);
+      return first === undefined ? undefined : first - back;
+    });
+  }, 150_000);
+
+  it('site cap dropped while busy, then restored', async () => {
+    const site = await LocalSite.start({ agents: [...TWO_H100_NODES, { id: 'miners-1', profile: 's19xp:4', labels: 'rack=m1' }] });
+    await scenario('cap drop', site, async (work) => {
+      const ids = await work.submit(4, { seconds: 4 });
+      await site.waitForState(ids[0]!, ['RUNNING']);
+      // Room for the idle site and one job at its floor: miners go, limits come down, one job is checkpointed.
+      const dropped = Date.now();
+      await site.rpc('UpdateSite', { capMw: 0.0125 });
+      await waitFor('the allocated power under the new cap', async () => {
+        const s = await site.rpc<{ allocated: { facilityW: number } }>('GetSite', {});
+        return s.allocated.facilityW <= 0.0125e6 * 0.98;
+      });
+      const underCap = Date.now() - dropped;
+      await sleep(2000);
+      await site.rpc('UpdateSite', { capMw: 18 });
+      return underCap;
+    });
+  }, 120_000);
+});
