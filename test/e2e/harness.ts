@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, loadProto, startNatsServer, type LocalNatsServer } from '@wattpack/shared';
+import { freePort, loadProto, startNatsCluster, startNatsServer, type LocalNatsServer } from '@wattpack/shared';
 import type { Job__Output } from '@wattpack/shared/proto/Job';
 import type { Node__Output } from '@wattpack/shared/proto/Node';
 import type { SchedulerServiceClient } from '@wattpack/shared/proto/SchedulerService';
@@ -36,6 +36,8 @@ export interface SiteOptions {
   schedulers?: number;
   /** Site settings for the scheduler (written to a site file). */
   site?: Record<string, unknown>;
+  /** A 3-node NATS cluster with replicas 3 instead of one server. */
+  natsCluster?: boolean;
 }
 
 export const TWO_H100_NODES: AgentSpec[] = [
@@ -66,7 +68,8 @@ export class LocalSite {
   private client?: SchedulerServiceClient;
 
   private constructor(
-    public nats: LocalNatsServer,
+    /** Every NATS server of the site (one, or a cluster). */
+    readonly natsServers: LocalNatsServer[],
     /** host:port of each scheduler, in id order. */
     readonly listen: string[],
     private readonly opts: SiteOptions,
@@ -82,8 +85,16 @@ export class LocalSite {
     return this.schedulers.get('s1');
   }
 
+  get nats(): LocalNatsServer {
+    return this.natsServers[0]!;
+  }
+
+  get natsUrl(): string {
+    return this.natsServers.map((n) => n.url).join(',');
+  }
+
   static async start(opts: SiteOptions = {}): Promise<LocalSite> {
-    const nats = await startNatsServer();
+    const nats = opts.natsCluster ? (await startNatsCluster(3)).servers : [await startNatsServer()];
     const listen: string[] = [];
     for (let i = 0; i < (opts.schedulers ?? 1); i++) listen.push(`127.0.0.1:${await freePort()}`);
     const site = new LocalSite(nats, listen, opts);
@@ -96,7 +107,8 @@ export class LocalSite {
 
   spawnScheduler(id: string): void {
     const listen = this.listen[Number(id.slice(1)) - 1]!;
-    const args = ['--id', id, '--listen', listen, '--nats', this.nats.url, '--log-level', 'warn'];
+    const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, '--log-level', 'warn'];
+    if (this.opts.natsCluster) args.push('--nats-replicas', '3');
     if (this.opts.capMw !== undefined) args.push('--cap-mw', String(this.opts.capMw));
     if (this.opts.site) {
       const file = join(this.workDir, 'site.json');
@@ -117,7 +129,7 @@ export class LocalSite {
   }
 
   startAgent(a: AgentSpec): void {
-    const args = ['--scheduler', this.listen.join(','), '--nats', this.nats.url, '--node-id', a.id, '--simulate', a.profile, '--runtime', 'process', '--log-level', 'warn'];
+    const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, '--node-id', a.id, '--simulate', a.profile, '--runtime', 'process', '--log-level', 'warn'];
     if (a.labels) args.push('--labels', a.labels);
     this.agents.set(a.id, execa(process.execPath, [BIN.agent, ...args], { reject: false, stdout: 'ignore', stderr: 'pipe' }));
   }
@@ -144,7 +156,12 @@ export class LocalSite {
     const { port, storeDir } = this.nats;
     await this.nats.stop();
     await new Promise((r) => setTimeout(r, downMs));
-    this.nats = await startNatsServer({ port, storeDir });
+    this.natsServers[0] = await startNatsServer({ port, storeDir });
+  }
+
+  /** Kills one server of a NATS cluster for good. */
+  async killNatsServer(index: number): Promise<void> {
+    await this.natsServers[index]!.stop({ signal: 'SIGKILL' });
   }
 
   /** Kills a scheduler with SIGKILL: no shutdown code runs. */
@@ -193,6 +210,6 @@ export class LocalSite {
     await Promise.all([...this.agents.values()]);
     for (const s of this.schedulers.values()) s.kill('SIGTERM');
     await Promise.all([...this.schedulers.values()]);
-    await this.nats.stop({ removeStore: true });
+    await Promise.all(this.natsServers.map((n) => n.stop({ removeStore: true })));
   }
 }

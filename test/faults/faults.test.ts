@@ -114,4 +114,16 @@ describe('faults', () => {
       return underCap;
     });
   }, 120_000);
+
+  it('a 3-node NATS cluster (replicas 3) loses one server mid-run', async () => {
+    const site = await LocalSite.start({ natsCluster: true });
+    await scenario('NATS cluster node killed', site, async (work) => {
+      const ids = await work.submit(4, { seconds: 3 });
+      await site.waitForState(ids[0]!, ['RUNNING']);
+      const killed = Date.now();
+      await site.killNatsServer(0);
+      const first = await work.firstStartAfter(killed, 60_000);
+      return first === undefined ? undefined : first - killed;
+    });
+  }, 150_000);
 });

@@ -10,6 +10,7 @@ const optionsSchema = z.strictObject({
   site: z.string().optional(),
   capMw: z.number().positive().optional(),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  natsReplicas: z.number().int().min(1).max(5).default(1),
   id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use 1-64 letters, digits, ".", "_" or "-"').default(hostname()),
 });
 
@@ -25,6 +26,7 @@ const program = new Command('wattpack-scheduler')
   .option('--nats <url>', 'NATS server(s) with JetStream, comma-separated (env WATTPACK_NATS)')
   .option('--site <file>', 'site settings (YAML): capMw, pue, reserveFraction, hostPower, ...')
   .option('--cap-mw <MW>', 'facility power cap in MW (overrides the site file)', number)
+  .option('--nats-replicas <n>', 'replicas of streams and KV buckets: 3 on a 3-node NATS cluster (env WATTPACK_NATS_REPLICAS)', number)
   .option('--id <id>', 'identity in the leader election, unique per scheduler (default: the host name; env WATTPACK_ID)')
   .option('--log-level <level>', 'trace|debug|info|warn|error (env WATTPACK_LOG_LEVEL)')
   .showHelpAfterError()
@@ -46,7 +48,7 @@ const program = new Command('wattpack-scheduler')
     process.on('SIGINT', shutdown);
     // Lead while elected; when the lease is lost, stop serving and campaign again as a standby.
     for (;;) {
-      current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, site, log });
+      current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, log });
       const reason = await current.lost;
       log.warn({ reason }, 'no longer the leader');
       if (stopping) return;

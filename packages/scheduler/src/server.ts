@@ -5,6 +5,7 @@ import {
   describeIssues,
   createLogger,
   ensureStreams,
+  jetStreamReady,
   loadProto,
   siteConfigSchema,
   type Logger,
@@ -31,6 +32,8 @@ export interface SchedulerOptions {
   id: string;
   /** Leader lease: a standby takes over this long after the leader dies. */
   leaseMs?: number;
+  /** Stream and KV replicas: 3 on a 3-node NATS cluster. */
+  natsReplicas?: number;
   /** Site settings to store; fields left out keep the stored (or default) values. */
   site?: SiteConfigInput;
   log?: Logger;
@@ -54,14 +57,15 @@ export async function startScheduler(opts: SchedulerOptions): Promise<SchedulerH
   const log = opts.log ?? createLogger('scheduler');
   const nc = await connectNats(opts.nats, `wattpack-scheduler-${opts.id}`);
   const js = nc.jetstream();
-  const jsm = await nc.jetstreamManager();
-  await ensureStreams(jsm);
-  const leadership = await becomeLeader(nc, opts.id, { ttlMs: opts.leaseMs ?? DEFAULT_LEASE_MS, log });
+  const jsm = await jetStreamReady(nc);
+  const replicas = opts.natsReplicas ?? 1;
+  await ensureStreams(jsm, replicas);
+  const leadership = await becomeLeader(nc, opts.id, { ttlMs: opts.leaseMs ?? DEFAULT_LEASE_MS, replicas, log });
   const fenced = async <T>(write: () => Promise<T>): Promise<T> => {
     if (!leadership.valid()) throw new WattpackError('UNAVAILABLE', 'this scheduler is no longer the leader');
     return write();
   };
-  const store = await KvStore.open(nc);
+  const store = await KvStore.open(nc, replicas);
 
   const stored = await store.loadSite();
   const parsed = siteConfigSchema.safeParse({ ...(stored ?? {}), ...(opts.site ?? {}) });

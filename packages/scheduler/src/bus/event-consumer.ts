@@ -14,7 +14,8 @@ export async function consumeJobEvents(
 ): Promise<{ stop(): Promise<void> }> {
   const durable = await ensureSchedulerConsumer(jsm);
   const consumer = await js.consumers.get(STREAMS.events, durable);
-  const messages: ConsumerMessages = await consumer.consume();
+  // Short pulls: after a NATS server dies or restarts, the next pull goes to a live one within seconds.
+  const messages: ConsumerMessages = await consumer.consume({ expires: 5000 });
   const done = (async () => {
     for await (const m of messages) {
       let event: JobEvent;

@@ -16,8 +16,8 @@ export interface Leadership {
  * compare-and-set; a standby creates it once the TTL has removed it. A scheduler that
  * restarts with the same id takes its own lease back at once.
  */
-export async function becomeLeader(nc: NatsConnection, id: string, opts: { ttlMs: number; log: Logger; stopped?: () => boolean }): Promise<Leadership> {
-  const kv: KV = await nc.jetstream().views.kv(BUCKETS.leader, { history: 1, ttl: opts.ttlMs });
+export async function becomeLeader(nc: NatsConnection, id: string, opts: { ttlMs: number; replicas: number; log: Logger; stopped?: () => boolean }): Promise<Leadership> {
+  const kv: KV = await nc.jetstream().views.kv(BUCKETS.leader, { history: 1, ttl: opts.ttlMs, replicas: opts.replicas });
   const value = () => json.encode({ id, at: Date.now() });
   let revision = 0;
   let waiting = false;

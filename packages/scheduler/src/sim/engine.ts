@@ -44,8 +44,6 @@ export interface EngineOptions {
   teamDepth?: number;
   /** While jobs wait and nothing happens, still pass at least this often (s; 0: never; default 0). */
   idlePassS?: number;
-  /** Most points of the time series (default 2,000). */
-  seriesPoints?: number;
   planner?: Planner;
   /** Keep one record per job (tests, debugging). */
   recordJobs?: boolean;
@@ -68,6 +66,7 @@ export interface JobRecord {
 
 /** What one run measured: raw sums and samples; report.ts turns them into the result. */
 export interface EngineStats {
+  /** Jobs that arrived before the end (all of them unless --until stopped the replay). */
   submitted: number;
   finished: number;
   unfinished: number;
@@ -217,7 +216,6 @@ export class Engine {
       idlePassS: options.idlePassS ?? 0,
       queueDepth: options.queueDepth ?? 500,
       teamDepth: options.teamDepth ?? 16,
-      seriesPoints: options.seriesPoints ?? 2000,
       planner: options.planner ?? corePlan,
       recordJobs: options.recordJobs ?? false,
     };
@@ -755,8 +753,9 @@ export class Engine {
   private finish(): EngineStats {
     const s = this.stats;
     s.endS = this.t;
+    s.submitted = this.nextArrival;
     s.finished = this.jct.length;
-    s.unfinished = this.n - s.finished;
+    s.unfinished = s.submitted - s.finished;
     s.jctS = Float64Array.from(this.jct);
     s.waitS = Float64Array.from(this.wait);
     // Work lost to preemptions was counted while it ran: it is not useful.

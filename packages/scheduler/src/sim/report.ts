@@ -122,7 +122,7 @@ export function buildResult(stats: EngineStats, meta: ResultMeta): SimResult {
     miningRevenueUsd: round((stats.minedThS / 86400) * prices.hashpriceUsdPerThDay, 2),
     aiRevenueUsd: round(usefulGpuH * prices.aiUsdPerGpuHour, 2),
     jainFairness: round(jain(rates), 4),
-    teams: stats.teams.size,
+    teams: rates.length,
     placements: stats.placements,
     preemptions: stats.preemptions,
     powerChanges: stats.powerChanges,

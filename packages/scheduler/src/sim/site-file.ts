@@ -1,4 +1,4 @@
-import { describeIssues, durationSeconds, gpuModelOf, readYamlFile, WattpackError } from '@wattpack/shared';
+import { describeIssues, gpuModelOf, parseDuration, readYamlFile, WattpackError } from '@wattpack/shared';
 import { z } from 'zod';
 import type { MinerView, NodeView } from '../core/snapshot.js';
 import { SHAPES } from './workload.js';
@@ -10,6 +10,17 @@ import { SHAPES } from './workload.js';
  */
 
 const watts = z.number().positive();
+
+/** Seconds, or a duration such as "90s", "10m", "2h", "1d", "1h30m". */
+const duration = z.union([z.number().nonnegative(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const s = parseDuration(v);
+  if (s === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration: use seconds or e.g. 90s, 10m, 2h, 1d` });
+    return z.NEVER;
+  }
+  return s;
+});
 
 const nodeGroupSchema = z
   .strictObject({
@@ -72,7 +83,7 @@ export const siteFileSchema = z
     }),
     /** The cap drops to capMw at atS (from the simulation's start) for durationS; noticeS ahead it is announced. */
     gridEvents: z
-      .array(z.strictObject({ atS: durationSeconds, durationS: durationSeconds.refine((v) => v > 0, 'must be positive'), capMw: z.number().nonnegative(), noticeS: durationSeconds.default(0) }))
+      .array(z.strictObject({ atS: duration, durationS: duration.refine((v) => v > 0, 'must be positive'), capMw: z.number().nonnegative(), noticeS: duration.default(0) }))
       .default([]),
     /** Guaranteed GPUs and MW per team (the policy's fair shares). */
     teams: z.record(z.string().min(1), z.strictObject({ gpus: z.number().int().nonnegative().optional(), mw: z.number().nonnegative().optional() })).default({}),
@@ -157,7 +168,7 @@ export function buildHardware(site: SiteFile): SiteHardware {
       const inThis = Math.min(m.perContainer, m.count - c * m.perContainer);
       const views = Array.from({ length: inThis }, (_, k) => ({ id: `miner-${String(c * m.perContainer + k).padStart(width, '0')}`, nameplateW: m.powerW, hashrateThs: m.hashrateThs, curtailed: false }));
       miners.push(...views);
-      nodes.push({ id: `miners-${c}`, labels: { kind: 'miners' }, schedulable: false, hostIdleW: 0, hostBusyW: 0, gpus: [], miners: views });
+      nodes.push({ id: `miners-${c}`, labels: { kind: 'miners' }, schedulable: true, hostIdleW: 0, hostBusyW: 0, gpus: [], miners: views });
     }
   }
   return { nodes, gpuNodes, gpus, miners, maxGpusPerNode: Math.max(...site.nodeGroups.map((g) => g.gpusPerNode)), models };

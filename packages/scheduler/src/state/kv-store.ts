@@ -12,9 +12,9 @@ export class KvStore {
     private readonly site: KV,
   ) {}
 
-  static async open(nc: NatsConnection): Promise<KvStore> {
+  static async open(nc: NatsConnection, replicas = 1): Promise<KvStore> {
     const js = nc.jetstream();
-    const open = (name: string) => js.views.kv(name, { history: 1 });
+    const open = (name: string) => js.views.kv(name, { history: 1, replicas });
     return new KvStore(await open(BUCKETS.jobs), await open(BUCKETS.nodes), await open(BUCKETS.site));
   }
 

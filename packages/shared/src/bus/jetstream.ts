@@ -46,12 +46,17 @@ const streamConfigs: Partial<StreamConfig>[] = [
   },
 ];
 
-/** Creates (or updates) the streams; safe to call from every process at start. */
-export async function ensureStreams(jsm: JetStreamManager): Promise<void> {
-  for (const cfg of streamConfigs) {
+/**
+ * Creates missing streams; safe to call from every process at start. The scheduler
+ * passes `replicas` (3 on a NATS cluster) and brings existing streams to it; agents pass
+ * none and leave existing streams as they are.
+ */
+export async function ensureStreams(jsm: JetStreamManager, replicas?: number): Promise<void> {
+  for (const base of streamConfigs) {
+    const cfg = { ...base, num_replicas: replicas ?? 1 };
     try {
       await jsm.streams.info(cfg.name!);
-      await jsm.streams.update(cfg.name!, cfg);
+      if (replicas !== undefined) await jsm.streams.update(cfg.name!, cfg);
     } catch (err) {
       if (!isNotFound(err)) throw err;
       await jsm.streams.add(cfg);
@@ -99,4 +104,22 @@ export async function connectNats(servers: string, name: string, extra: Partial<
     reconnectTimeWait: 500,
     ...extra,
   });
+}
+
+/**
+ * The JetStream manager, once JetStream answers: a clustered server accepts connections
+ * before its cluster has a meta leader, and a restarting one before it has recovered.
+ */
+export async function jetStreamReady(nc: NatsConnection, timeoutMs = 60_000): Promise<JetStreamManager> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const jsm = await nc.jetstreamManager({ timeout: 1000 });
+      await jsm.getAccountInfo();
+      return jsm;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`JetStream is not available: ${String(err)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }

@@ -3,6 +3,7 @@ import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { connectNats, jetStreamReady } from './jetstream.js';
 
 /** A free TCP port on loopback, chosen by the kernel. */
 export function freePort(): Promise<number> {
@@ -45,11 +46,11 @@ export interface LocalNatsServer {
  * Starts the real nats-server from PATH with JetStream on loopback, for `wattpack dev`
  * and tests. Resolves once the server says it is ready.
  */
-export async function startNatsServer(opts: { port?: number; storeDir?: string; binary?: string } = {}): Promise<LocalNatsServer> {
+export async function startNatsServer(opts: { port?: number; storeDir?: string; binary?: string; args?: string[] } = {}): Promise<LocalNatsServer> {
   const port = opts.port ?? (await freePort());
   const storeDir = opts.storeDir ?? mkdtempSync(join(tmpdir(), 'wattpack-nats-'));
   const binary = opts.binary ?? natsServerBinary();
-  const child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
+  const child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, ...(opts.args ?? [])], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -87,4 +88,29 @@ export async function startNatsServer(opts: { port?: number; storeDir?: string; 
       if (removeStore) rmSync(storeDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A 3-node (by default) JetStream cluster on loopback, as deploy/nats/ describes for
+ * production: each server routes to the others. `url` lists every server.
+ */
+export async function startNatsCluster(size = 3): Promise<{ url: string; servers: LocalNatsServer[]; clusterArgs: string[][] }> {
+  const clientPorts: number[] = [];
+  const routePorts: number[] = [];
+  for (let i = 0; i < size; i++) {
+    clientPorts.push(await freePort());
+    routePorts.push(await freePort());
+  }
+  const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
+  const clusterArgs = routePorts.map((p, i) => ['--server_name', `n${i + 1}`, '--cluster_name', 'wattpack', '--cluster', `nats://127.0.0.1:${p}`, '--routes', routes]);
+  const servers = await Promise.all(clientPorts.map((port, i) => startNatsServer({ port, args: clusterArgs[i]! })));
+  const url = servers.map((s) => s.url).join(',');
+  // The servers listen at once; JetStream answers only once the cluster has elected its meta leader.
+  const nc = await connectNats(url, 'wattpack-cluster-probe');
+  try {
+    await jetStreamReady(nc, 20_000);
+  } finally {
+    await nc.close();
+  }
+  return { url, servers, clusterArgs };
 }

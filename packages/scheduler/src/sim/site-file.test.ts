@@ -1,0 +1,84 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { siteSplit } from '../core/index.js';
+import { tinySite } from './fixtures.js';
+import { buildHardware, loadSiteFile, parseSiteFile, type SiteFileInput } from './site-file.js';
+import { repoRoot } from './traces/index.js';
+
+const sites = join(repoRoot(), 'sites');
+const valid = (): SiteFileInput => ({
+  name: 'x',
+  facility: { capMw: 1, pue: 1.2 },
+  nodeGroups: [{ name: 'g', count: 2, gpusPerNode: 8, model: 'H100', maxW: 700, minW: 200, idleW: 110, hostIdleW: 1000, hostBusyW: 2500 }],
+  prices: { hashpriceUsdPerThDay: 0.05, aiUsdPerGpuHour: 2, energyUsdPerMwh: 50 },
+  workloadMix: { gemm: 0.5, train: 0.5 },
+});
+const errorOf = (patch: (s: Record<string, any>) => void): string => {
+  const s = valid() as Record<string, any>;
+  patch(s);
+  try {
+    parseSiteFile(s, 'x.yaml');
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected a validation error');
+};
+
+describe('site files', () => {
+  it('every file in sites/ is valid', () => {
+    const files = readdirSync(sites).filter((f) => f.endsWith('.yaml'));
+    expect(files.sort()).toEqual(['openb-slice.yaml', 'philly-slice.yaml', 'washington-18mw-grid-event.yaml', 'washington-18mw.yaml']);
+    for (const f of files) expect(loadSiteFile(join(sites, f)).name).toBe(f.replace('.yaml', ''));
+  });
+
+  it('washington-18mw: 1,200 nodes, 9,600 GPUs, 2,000 miners; at full load more than its cap', () => {
+    const site = loadSiteFile(join(sites, 'washington-18mw.yaml'));
+    const hw = buildHardware(site);
+    expect(hw.gpuNodes).toBe(1200);
+    expect(hw.gpus).toBe(9600);
+    expect(hw.miners).toHaveLength(2000);
+    expect(new Set(hw.nodes.slice(0, hw.gpuNodes).map((n) => n.labels['rack'])).size).toBe(150);
+    for (const n of hw.nodes) for (const g of n.gpus) Object.assign(g, { jobId: 'x', limitW: 700 });
+    const full = siteSplit({ now: 0, capW: 18e6, reserveFraction: 0.02, pue: 1.2, nodes: hw.nodes, running: [] });
+    // 1,200 x (8 x 700 + 2,500) + 2,000 x 3,010, times PUE 1.2
+    expect(full.facilityW).toBeCloseTo(1.2 * (1200 * 8100 + 2000 * 3010));
+    expect(full.facilityW).toBeGreaterThan(18e6);
+  });
+
+  it('the grid-event variant drops the cap to 12 MW for 2 h with 10 min notice', () => {
+    const site = loadSiteFile(join(sites, 'washington-18mw-grid-event.yaml'));
+    expect(site.gridEvents).toEqual([{ atS: 2 * 86400, durationS: 7200, capMw: 12, noticeS: 600 }]);
+  });
+
+  it('fills defaults', () => {
+    const site = parseSiteFile(valid());
+    expect(site.facility.reserveFraction).toBe(0.02);
+    expect(site.workloadMix).toEqual({ gemm: 0.5, train: 0.5, copy: 0 });
+    expect(site.jobDefaults).toEqual({ preemptible: true, priority: 100 });
+    expect(site.gridEvents).toEqual([]);
+    expect(site.nodeGroups[0]!.rackSize).toBe(8);
+  });
+
+  it('names the field of each error', () => {
+    expect(errorOf((s) => (s.facility.capMw = -1))).toMatch(/^invalid site file x\.yaml: facility\.capMw: /);
+    expect(errorOf((s) => (s.nodeGroups[0].minW = 800))).toMatch(/nodeGroups\.0\.minW: 800 W exceeds maxW 700 W/);
+    expect(errorOf((s) => (s.nodeGroups[0].hostBusyW = 500))).toMatch(/nodeGroups\.0\.hostBusyW: /);
+    expect(errorOf((s) => (s.workloadMix = { gemm: 0.5, train: 0.4 }))).toMatch(/workloadMix: fractions must sum to 1 \(they sum to 0\.9\)/);
+    expect(errorOf((s) => (s.workloadMix = { gemm: 1, sgemm: 0 }))).toMatch(/workloadMix: unknown field\(s\) "sgemm"/);
+    expect(errorOf((s) => (s.facility.capMW = 3))).toMatch(/facility: unknown field\(s\) "capMW"/);
+    expect(errorOf((s) => (s.gridEvents = [{ atS: 'tomorrow', durationS: '2h', capMw: 12 }]))).toMatch(/gridEvents\.0\.atS: "tomorrow" is not a duration/);
+    expect(errorOf((s) => delete s.prices)).toMatch(/prices: /);
+    expect(errorOf((s) => s.nodeGroups.push({ ...s.nodeGroups[0] }))).toMatch(/nodeGroups\.1\.name: "g" is used twice/);
+    expect(errorOf((s) => (s.jobDefaults = { minW: 600, maxW: 500 }))).toMatch(/jobDefaults\.minW: 600 W exceeds maxW 500 W/);
+  });
+
+  it('builds miner containers as GPU-less nodes', () => {
+    const site = tinySite({ miners: { count: 250, model: 'S19 XP', hashrateThs: 140, powerW: 3010 } });
+    const hw = buildHardware(site);
+    expect(hw.nodes.map((n) => n.id)).toEqual(['n-0000', 'miners-0', 'miners-1', 'miners-2']);
+    expect(hw.nodes.slice(1).map((n) => n.miners.length)).toEqual([100, 100, 50]);
+    expect(hw.miners[249]).toEqual({ id: 'miner-0249', nameplateW: 3010, hashrateThs: 140, curtailed: false });
+    expect(hw.nodes[1]).toMatchObject({ gpus: [], hostIdleW: 0, hostBusyW: 0 });
+  });
+});
