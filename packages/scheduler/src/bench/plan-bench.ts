@@ -28,6 +28,7 @@ function queue(): QueuedJob[] {
 function fill(site: SiteSnapshot): SiteSnapshot {
   const full = structuredClone(site);
   full.nodes.forEach((n, i) => {
+    if (n.gpus.length === 0) return;
     const id = `busy-${i}`;
     for (const g of n.gpus) Object.assign(g, { jobId: id, limitW: 700 });
     full.running.push({ id, team: 'default', priority: 100, startedAt: 0, expectedEndAt: 3600_000 + i * 1000, gpus: 8, nodes: 1, powerLimitW: 700, preemptible: true });
@@ -59,6 +60,21 @@ const emptyMs = time(() => (placed = plan(empty, sorted, policy).placements.leng
 const fullMs = time(() => plan(full, sorted, policy), 5);
 const unsortedMs = time(() => plan(full, jobs, policy), 3);
 
+// washington-18mw: 1,200 nodes (half H100, half H200), 2,000 S19 XP miners, 18 MW cap.
+const washington = buildSite({ nodes: 600, capW: 18e6, racks: 75 });
+const h200 = buildSite({ nodes: 600, model: 'H200', racks: 75 });
+washington.nodes.push(...h200.nodes.map((n, i) => ({ ...n, id: `h200-${i}` })));
+washington.nodes.push({
+  id: 'miners', labels: {}, schedulable: true, hostIdleW: 0, hostBusyW: 0, gpus: [],
+  miners: Array.from({ length: 2000 }, (_, i) => ({ id: `m${i}`, nameplateW: 3010, hashrateThs: 140, curtailed: false })),
+});
+let wPlaced = 0;
+const wEmptyMs = time(() => (wPlaced = plan(washington, sorted, policy).placements.length), 5);
+const wFull = fill(washington);
+// Busy at full power, the GPUs leave room for few miners: curtailed, as wattpack would have them.
+for (const m of wFull.nodes.at(-1)!.miners) m.curtailed = true;
+const wFullMs = time(() => plan(wFull, sorted, policy), 5);
+
 console.log(
   JSON.stringify(
     {
@@ -70,6 +86,12 @@ console.log(
       emptySite: { placements: placed, medianPassMs: +median(emptyMs).toFixed(1), placementsPerSecond: Math.round(placed / (median(emptyMs) / 1000)) },
       fullSite: { medianPassMs: +median(fullMs).toFixed(1) },
       fullSiteUnsortedQueue: { medianPassMs: +median(unsortedMs).toFixed(1) },
+      washington18mw: {
+        gpus: 9600,
+        miners: 2000,
+        emptySite: { placements: wPlaced, medianPassMs: +median(wEmptyMs).toFixed(1), placementsPerSecond: Math.round(wPlaced / (median(wEmptyMs) / 1000)) },
+        fullSite: { medianPassMs: +median(wFullMs).toFixed(1) },
+      },
       node: process.version,
     },
     null,
