@@ -4,6 +4,7 @@ import { WattpackError, type ErrorCode } from '@wattpack/shared';
 import { registerCancel } from './commands/cancel.js';
 import { registerDev } from './commands/dev.js';
 import { registerDrain } from './commands/drain.js';
+import { registerSim } from './commands/sim.js';
 import { registerJob } from './commands/job.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerLogs } from './commands/logs.js';
@@ -59,7 +60,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .addOption(new Option('--scheduler <host:port>', 'scheduler address (env WATTPACK_SCHEDULER)').default(io.env.WATTPACK_SCHEDULER || DEFAULT_SCHEDULER))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .addHelpText('after', EPILOG);
-  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerDrain, registerDev]) {
+  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerDrain, registerSim, registerDev]) {
     register(program, app);
   }
   try {

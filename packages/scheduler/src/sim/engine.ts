@@ -5,7 +5,8 @@ import { EventHeap } from './heap.js';
 import { Series } from './series.js';
 import { buildHardware, type SiteFile, type SiteHardware } from './site-file.js';
 import type { Trace } from './traces/types.js';
-import { pickShape, relativeSpeed, SHAPES } from './workload.js';
+import { DONE, FUTURE, JobTable, QUEUED, RUNNING, STOPPING } from './job-table.js';
+import { relativeSpeed, SHAPES } from './workload.js';
 
 /** The core's entry point, or a stand-in (tests script plans with it). */
 export type Planner = (site: SiteSnapshot, queue: readonly QueuedJob[], policy: Policy) => Plan;
@@ -97,12 +98,6 @@ export interface EngineStats {
   jobs?: JobRecord[];
 }
 
-const FUTURE = 0;
-const QUEUED = 1;
-const RUNNING = 2;
-const DONE = 3;
-/** Preempted, checkpointing: still holds its GPUs until its grace ends. */
-const STOPPING = 4;
 
 /**
  * The virtual-clock replay of a trace on a simulated site through the core's `plan`.
@@ -125,39 +120,15 @@ export class Engine {
   private readonly minerIndex = new Map<string, MinerView>();
   private readonly minerThs: number;
   private readonly capChanges: { atS: number; capW: number }[];
+  /** The cap the core plans against: an announced drop shows up to a lead time early, as in the live scheduler. */
+  private readonly planCapChanges: { atS: number; capW: number }[];
+  private nextPlanCap = 0;
+  private planCapW: number;
   private readonly rampW: number;
 
-  // Jobs, in submit order (struct of arrays).
-  private readonly n: number;
-  private readonly ids: string[];
-  private readonly idIndex = new Map<string, number>();
-  private readonly teamOf: string[];
-  private readonly teamIdx: Int32Array;
+  /** The jobs, in submit order: what they are and where each stands. */
+  private readonly jobs: JobTable;
   private readonly teamSeen: Int32Array;
-  private readonly submit: Float64Array;
-  private readonly work: Float64Array;
-  private readonly gpusPerNode: Int32Array;
-  private readonly nodesOf: Int32Array;
-  private readonly shape: Uint8Array;
-  private readonly maxRuntimeS: Float64Array;
-  private readonly state: Uint8Array;
-  private readonly remaining: Float64Array;
-  private readonly lastUpdate: Float64Array;
-  private readonly speed: Float64Array;
-  private readonly attemptStart: Float64Array;
-  private readonly ckWork: Float64Array;
-  private readonly runTime: Float64Array;
-  private readonly firstStart: Float64Array;
-  private readonly endAt: Float64Array;
-  private readonly version: Int32Array;
-  private readonly preempted: Int32Array;
-  private readonly heldCount: Int32Array;
-  private readonly limit: Float64Array;
-  private readonly models: (readonly string[])[];
-  private readonly held: (GpuView[] | undefined)[];
-  private readonly queuedView: (QueuedJob | undefined)[];
-  private readonly runningView: (RunningJob | undefined)[];
-  private readonly runningPos: Int32Array;
 
   // Live state.
   private t = 0;
@@ -222,72 +193,23 @@ export class Engine {
     const site = options.site;
     this.hw = buildHardware(site);
     this.capW = site.facility.capMw * 1e6;
+    this.planCapW = this.capW;
     this.snap = { now: 0, capW: this.capW, reserveFraction: site.facility.reserveFraction, pue: site.facility.pue, nodes: this.hw.nodes, running: this.running };
     this.hw.nodes.forEach((node, pos) => this.nodeIndex.set(node.id, pos));
     for (const m of this.hw.miners) this.minerIndex.set(m.id, m);
     this.minerThs = site.miners?.hashrateThs ?? 0;
     this.activeThs = this.hw.miners.length * this.minerThs;
     this.capChanges = capSchedule(site);
+    // Lead: the checkpoint grace plus a minute, as the live scheduler's effectiveCapW.
+    this.planCapChanges = capSchedule(site, this.o.preemptGraceS + 60);
     this.rampW = (site.facility.rampMwPerMin ?? 0) * 1e6;
 
-    // Jobs: submit order (stable), clock from the first submit, arrivals compressed by loadScale.
-    const trace = options.trace.jobs;
-    const order = trace.map((_, i) => i).sort((a, b) => trace[a]!.submitS - trace[b]!.submitS || a - b);
-    const n = (this.n = order.length);
-    const t0 = n > 0 ? trace[order[0]!]!.submitS : 0;
-    const width = Math.max(6, String(n).length);
-    this.ids = new Array<string>(n);
-    this.teamOf = new Array<string>(n);
-    this.submit = new Float64Array(n);
-    this.work = new Float64Array(n);
-    this.gpusPerNode = new Int32Array(n);
-    this.nodesOf = new Int32Array(n);
-    this.shape = new Uint8Array(n);
-    this.maxRuntimeS = new Float64Array(n);
-    this.state = new Uint8Array(n);
-    this.remaining = new Float64Array(n);
-    this.lastUpdate = new Float64Array(n);
-    this.speed = new Float64Array(n);
-    this.attemptStart = new Float64Array(n);
-    this.ckWork = new Float64Array(n);
-    this.runTime = new Float64Array(n);
-    this.firstStart = new Float64Array(n).fill(NaN);
-    this.endAt = new Float64Array(n).fill(NaN);
-    this.version = new Int32Array(n);
-    this.preempted = new Int32Array(n);
-    this.heldCount = new Int32Array(n);
-    this.limit = new Float64Array(n).fill(NaN);
-    this.models = new Array<readonly string[]>(n);
-    this.held = new Array<GpuView[] | undefined>(n);
-    this.queuedView = new Array<QueuedJob | undefined>(n);
-    this.runningView = new Array<RunningJob | undefined>(n);
-    this.runningPos = new Int32Array(n).fill(-1);
-    const per = this.hw.maxGpusPerNode;
+    this.jobs = new JobTable(options.trace, site, this.hw, loadScale);
+    const n = this.jobs.n;
     const teams = new Map<string, { usefulGpuS: number; inSystemGpuS: number; jobs: number }>();
-    this.teamIdx = new Int32Array(n);
-    const teamNumber = new Map<string, number>();
-    for (let j = 0; j < n; j++) {
-      const job = trace[order[j]!]!;
-      const id = `j${String(j).padStart(width, '0')}`;
-      this.ids[j] = id;
-      this.idIndex.set(id, j);
-      this.teamOf[j] = job.team;
-      if (!teamNumber.has(job.team)) teamNumber.set(job.team, teamNumber.size);
-      this.teamIdx[j] = teamNumber.get(job.team)!;
-      this.models[j] = this.modelsFor(job.gpuModels);
-      if (!teams.has(job.team)) teams.set(job.team, { usefulGpuS: 0, inSystemGpuS: 0, jobs: 0 });
-      teams.get(job.team)!.jobs++;
-      this.submit[j] = (job.submitS - t0) / loadScale;
-      this.work[j] = job.durationS;
-      this.remaining[j] = job.durationS;
-      // Larger than a node: a gang of whole nodes, GPUs spread evenly (rounded up).
-      const nodes = job.gpus <= per ? 1 : Math.ceil(job.gpus / per);
-      this.nodesOf[j] = nodes;
-      this.gpusPerNode[j] = Math.ceil(job.gpus / nodes);
-      this.shape[j] = pickShape(id, site.workloadMix);
-      this.maxRuntimeS[j] = Math.max(1, Math.round(job.durationS * 1.5));
-    }
-    this.teamSeen = new Int32Array(teamNumber.size);
+    for (const team of this.jobs.teamNames) teams.set(team, { usefulGpuS: 0, inSystemGpuS: 0, jobs: 0 });
+    for (let j = 0; j < n; j++) teams.get(this.jobs.teamOf[j]!)!.jobs++;
+    this.teamSeen = new Int32Array(this.jobs.teamNames.length);
     this.stats = {
       submitted: n,
       finished: 0,
@@ -319,21 +241,17 @@ export class Engine {
     this.refreshWatts();
   }
 
-  /** Job models the site has; others are dropped, and none left accepts any. */
-  private modelsFor(models: readonly string[]): readonly string[] {
-    if (models.length === 0) return models;
-    const kept = models.filter((m) => this.hw.models.has(m));
-    return kept.length === models.length ? models : kept;
-  }
-
   run(): EngineStats {
     const { cycleS, untilS, idlePassS, skipQuietCycles } = this.o;
-    const arrivals = this.submit;
+    const arrivals = this.jobs.submit;
     for (;;) {
       this.dropStaleCompletions();
       const tComp = Math.min(this.completions.peekKey(), this.stops.peekKey());
-      const tArr = this.nextArrival < this.n ? arrivals[this.nextArrival]! : Infinity;
-      const tCap = this.nextCap < this.capChanges.length ? this.capChanges[this.nextCap]!.atS : Infinity;
+      const tArr = this.nextArrival < this.jobs.n ? arrivals[this.nextArrival]! : Infinity;
+      const tCap = Math.min(
+        this.nextCap < this.capChanges.length ? this.capChanges[this.nextCap]!.atS : Infinity,
+        this.nextPlanCap < this.planCapChanges.length ? this.planCapChanges[this.nextPlanCap]!.atS : Infinity,
+      );
       const eventsLeft = tComp < Infinity || tArr < Infinity || tCap < Infinity;
       const waiting = this.queue.length - this.neverFits;
       // Nothing runs, nothing waits, nothing is coming: the replay is over.
@@ -356,14 +274,14 @@ export class Engine {
         const j = this.completions.peekVal();
         const tag = this.completions.peekTag();
         this.completions.pop();
-        if (tag !== this.version[j] || !this.holds(j)) continue;
+        if (tag !== this.jobs.version[j] || !this.holds(j)) continue;
         this.complete(j, t);
         changed = happened = true;
       }
       while (this.stops.size > 0 && this.stops.peekKey() <= t) {
         const j = this.stops.peekVal();
         this.stops.pop();
-        if (this.state[j] !== STOPPING) continue;
+        if (this.jobs.state[j] !== STOPPING) continue;
         this.requeue(j, t);
         changed = happened = true;
       }
@@ -373,8 +291,12 @@ export class Engine {
         this.capW = this.capChanges[this.nextCap++]!.capW;
         capChanged = true;
       }
+      while (this.nextPlanCap < this.planCapChanges.length && this.planCapChanges[this.nextPlanCap]!.atS <= t) {
+        this.planCapW = this.planCapChanges[this.nextPlanCap++]!.capW;
+        capChanged = true;
+      }
       // 3. arrivals
-      while (this.nextArrival < this.n && arrivals[this.nextArrival]! <= t) {
+      while (this.nextArrival < this.jobs.n && arrivals[this.nextArrival]! <= t) {
         this.enqueue(this.nextArrival++);
         happened = true;
       }
@@ -385,7 +307,7 @@ export class Engine {
         changed ||= passChanged;
         this.lastPassAt = t;
         this.nextPassAt = Infinity;
-        // A pass that changed the site passes again next cycle, until the plan settles.
+        // A pass that did more than start jobs is followed by one at the next boundary (see `settle`).
         if (this.settle || !skipQuietCycles) this.nextPassAt = t + cycleS;
       }
       if (changed || capChanged) this.refreshWatts();
@@ -407,14 +329,14 @@ export class Engine {
 
   private dropStaleCompletions(): void {
     const h = this.completions;
-    while (h.size > 0 && (h.peekTag() !== this.version[h.peekVal()] || !this.holds(h.peekVal()))) h.pop();
+    while (h.size > 0 && (h.peekTag() !== this.jobs.version[h.peekVal()] || !this.holds(h.peekVal()))) h.pop();
     const s = this.stops;
-    while (s.size > 0 && this.state[s.peekVal()] !== STOPPING) s.pop();
+    while (s.size > 0 && this.jobs.state[s.peekVal()] !== STOPPING) s.pop();
   }
 
   /** Running, or stopping: it holds GPUs and makes progress. */
   private holds(j: number): boolean {
-    const st = this.state[j];
+    const st = this.jobs.state[j];
     return st === RUNNING || st === STOPPING;
   }
 
@@ -424,7 +346,7 @@ export class Engine {
   private pass(t: number): boolean {
     this.stats.planPasses++;
     this.snap.now = t * 1000;
-    this.snap.capW = this.capW;
+    this.snap.capW = this.planCapW;
     const considered = this.window();
     const p = this.o.planner(this.snap, considered, this.o.policy);
     let changed = false;
@@ -455,9 +377,9 @@ export class Engine {
     const out = queue.slice(0, queueDepth);
     const seen = this.teamSeen;
     seen.fill(0);
-    for (let k = 0; k < queueDepth; k++) seen[this.teamIdx[this.queueIdx[k]!]!]!++;
+    for (let k = 0; k < queueDepth; k++) seen[this.jobs.teamIdx[this.queueIdx[k]!]!]!++;
     for (let k = queueDepth; k < queue.length; k++) {
-      const team = this.teamIdx[this.queueIdx[k]!]!;
+      const team = this.jobs.teamIdx[this.queueIdx[k]!]!;
       if (seen[team]! < teamDepth) {
         seen[team]!++;
         out.push(queue[k]!);
@@ -467,7 +389,7 @@ export class Engine {
   }
 
   private jobIndex(id: string, what: string): number {
-    const j = this.idIndex.get(id);
+    const j = this.jobs.idIndex.get(id);
     if (j === undefined) throw new WattpackError('INTERNAL', `plan: ${what} for unknown job ${id}`);
     return j;
   }
@@ -479,24 +401,24 @@ export class Engine {
   // ---- job transitions ---------------------------------------------------------------
 
   private enqueue(j: number): void {
-    this.state[j] = QUEUED;
-    let q = this.queuedView[j];
+    this.jobs.state[j] = QUEUED;
+    let q = this.jobs.queuedView[j];
     if (!q) {
       const d = this.o.site.jobDefaults;
       q = {
-        id: this.ids[j]!,
-        team: this.teamOf[j]!,
+        id: this.jobs.ids[j]!,
+        team: this.jobs.teamOf[j]!,
         priority: d.priority,
-        submittedAt: this.submit[j]! * 1000,
-        gpus: this.gpusPerNode[j]!,
-        nodes: this.nodesOf[j]!,
-        gpuModels: this.models[j]!,
-        maxRuntimeS: this.maxRuntimeS[j]!,
+        submittedAt: this.jobs.submit[j]! * 1000,
+        gpus: this.jobs.gpusPerNode[j]!,
+        nodes: this.jobs.nodesOf[j]!,
+        gpuModels: this.jobs.models[j]!,
+        maxRuntimeS: this.jobs.maxRuntimeS[j]!,
         preemptible: d.preemptible,
       };
       if (d.minW !== undefined) q.minW = d.minW;
       if (d.maxW !== undefined) q.maxW = d.maxW;
-      this.queuedView[j] = q;
+      this.jobs.queuedView[j] = q;
     }
     // Keep the queue in the core's order (priority, submit, id) so plan() skips its sort.
     const queue = this.queue;
@@ -521,7 +443,7 @@ export class Engine {
     const idx: number[] = [];
     for (let k = 0; k < this.queue.length; k++) {
       const j = this.queueIdx[k]!;
-      if (this.state[j] === QUEUED) {
+      if (this.jobs.state[j] === QUEUED) {
         q.push(this.queue[k]!);
         idx.push(j);
       }
@@ -531,7 +453,7 @@ export class Engine {
   }
 
   private start(j: number, pl: Placement, t: number): void {
-    if (this.state[j] !== QUEUED) this.snapshotError(`placement of ${pl.jobId}, which is not queued`);
+    if (this.jobs.state[j] !== QUEUED) this.snapshotError(`placement of ${pl.jobId}, which is not queued`);
     const limitW = pl.powerLimitW;
     const gpus: GpuView[] = [];
     let maxW = Infinity;
@@ -549,15 +471,15 @@ export class Engine {
         if (g.maxW < maxW) maxW = g.maxW;
       }
     }
-    this.held[j] = gpus;
-    this.heldCount[j] = gpus.length;
-    this.state[j] = RUNNING;
-    if (Number.isNaN(this.firstStart[j]!)) this.firstStart[j] = t;
-    this.attemptStart[j] = t;
-    this.lastUpdate[j] = t;
-    this.limit[j] = limitW;
-    this.setSpeed(j, gpus.length ? relativeSpeed(this.shape[j]!, limitW, maxW) : 1, t);
-    const q = this.queuedView[j]!;
+    this.jobs.held[j] = gpus;
+    this.jobs.heldCount[j] = gpus.length;
+    this.jobs.state[j] = RUNNING;
+    if (Number.isNaN(this.jobs.firstStart[j]!)) this.jobs.firstStart[j] = t;
+    this.jobs.attemptStart[j] = t;
+    this.jobs.lastUpdate[j] = t;
+    this.jobs.limit[j] = limitW;
+    this.setSpeed(j, gpus.length ? relativeSpeed(this.jobs.shape[j]!, limitW, maxW) : 1, t);
+    const q = this.jobs.queuedView[j]!;
     const r: RunningJob = {
       id: q.id,
       team: q.team,
@@ -571,8 +493,8 @@ export class Engine {
     };
     if (q.minW !== undefined) r.minW = q.minW;
     if (q.maxW !== undefined) r.maxW = q.maxW;
-    this.runningView[j] = r;
-    this.runningPos[j] = this.running.length;
+    this.jobs.runningView[j] = r;
+    this.jobs.runningPos[j] = this.running.length;
     this.running.push(r);
     this.busyGpus += gpus.length;
     this.stats.placements++;
@@ -580,74 +502,74 @@ export class Engine {
 
   /** Sets the job's speed from now on (its progress so far is already counted) and its finish time. */
   private setSpeed(j: number, speed: number, t: number): void {
-    this.usefulRate += this.heldCount[j]! * (speed - this.speed[j]!);
-    this.speed[j] = speed;
-    this.version[j]!++;
-    const end = speed > 0 ? t + this.remaining[j]! / speed : Infinity;
-    this.endAt[j] = end;
-    if (end < Infinity) this.completions.push(end, j, this.version[j]!);
+    this.usefulRate += this.jobs.heldCount[j]! * (speed - this.jobs.speed[j]!);
+    this.jobs.speed[j] = speed;
+    this.jobs.version[j]!++;
+    const end = speed > 0 ? t + this.jobs.remaining[j]! / speed : Infinity;
+    this.jobs.endAt[j] = end;
+    if (end < Infinity) this.completions.push(end, j, this.jobs.version[j]!);
   }
 
   /** Counts the job's progress up to t, and the checkpoint it passed on the way. */
   private advance(j: number, t: number): void {
-    const from = this.lastUpdate[j]!;
+    const from = this.jobs.lastUpdate[j]!;
     const dt = t - from;
     if (dt <= 0) return;
-    const speed = this.speed[j]!;
-    const doneBefore = this.work[j]! - this.remaining[j]!;
-    this.remaining[j] = Math.max(0, this.remaining[j]! - dt * speed);
+    const speed = this.jobs.speed[j]!;
+    const doneBefore = this.jobs.work[j]! - this.jobs.remaining[j]!;
+    this.jobs.remaining[j] = Math.max(0, this.jobs.remaining[j]! - dt * speed);
     const ck = this.o.checkpointS;
-    const start = this.attemptStart[j]!;
+    const start = this.jobs.attemptStart[j]!;
     const k = Math.floor((t - start) / ck);
     const ckAt = start + k * ck;
-    if (k >= 1 && ckAt > from) this.ckWork[j] = Math.min(this.work[j]!, doneBefore + (ckAt - from) * speed);
-    this.lastUpdate[j] = t;
+    if (k >= 1 && ckAt > from) this.jobs.ckWork[j] = Math.min(this.jobs.work[j]!, doneBefore + (ckAt - from) * speed);
+    this.jobs.lastUpdate[j] = t;
   }
 
   private release(j: number, t: number): void {
-    for (const g of this.held[j] ?? []) {
+    for (const g of this.jobs.held[j] ?? []) {
       g.jobId = undefined;
       g.limitW = undefined;
     }
-    this.held[j] = undefined;
-    this.busyGpus -= this.heldCount[j]!;
-    this.usefulRate -= this.heldCount[j]! * this.speed[j]!;
-    this.speed[j] = 0;
-    this.runTime[j] = this.runTime[j]! + (t - this.attemptStart[j]!);
-    const pos = this.runningPos[j]!;
+    this.jobs.held[j] = undefined;
+    this.busyGpus -= this.jobs.heldCount[j]!;
+    this.usefulRate -= this.jobs.heldCount[j]! * this.jobs.speed[j]!;
+    this.jobs.speed[j] = 0;
+    this.jobs.runTime[j] = this.jobs.runTime[j]! + (t - this.jobs.attemptStart[j]!);
+    const pos = this.jobs.runningPos[j]!;
     const last = this.running.pop()!;
     if (pos < this.running.length) {
       this.running[pos] = last;
-      this.runningPos[this.idIndex.get(last.id)!] = pos;
+      this.jobs.runningPos[this.jobs.idIndex.get(last.id)!] = pos;
     }
-    this.runningPos[j] = -1;
-    this.runningView[j] = undefined;
-    this.version[j]!++;
+    this.jobs.runningPos[j] = -1;
+    this.jobs.runningView[j] = undefined;
+    this.jobs.version[j]!++;
   }
 
   private complete(j: number, t: number): void {
     this.advance(j, t);
-    this.remaining[j] = 0;
+    this.jobs.remaining[j] = 0;
     this.release(j, t);
-    this.state[j] = DONE;
-    this.endAt[j] = t;
-    const jct = t - this.submit[j]!;
+    this.jobs.state[j] = DONE;
+    this.jobs.endAt[j] = t;
+    const jct = t - this.jobs.submit[j]!;
     this.jct.push(jct);
-    this.wait.push(Math.max(0, jct - this.runTime[j]!));
-    const team = this.stats.teams.get(this.teamOf[j]!)!;
-    const g = this.gpusPerNode[j]! * this.nodesOf[j]!;
-    team.usefulGpuS += g * this.work[j]!;
+    this.wait.push(Math.max(0, jct - this.jobs.runTime[j]!));
+    const team = this.stats.teams.get(this.jobs.teamOf[j]!)!;
+    const g = this.jobs.gpusPerNode[j]! * this.jobs.nodesOf[j]!;
+    team.usefulGpuS += g * this.jobs.work[j]!;
     team.inSystemGpuS += g * jct;
   }
 
   private preempt(j: number, t: number): boolean {
-    if (this.state[j] === STOPPING) return false;
-    if (this.state[j] !== RUNNING) this.snapshotError(`preemption of ${this.ids[j]}, which is not running`);
-    this.preempted[j]!++;
+    if (this.jobs.state[j] === STOPPING) return false;
+    if (this.jobs.state[j] !== RUNNING) this.snapshotError(`preemption of ${this.jobs.ids[j]}, which is not running`);
+    this.jobs.preempted[j]!++;
     this.stats.preemptions++;
     if (this.o.preemptGraceS > 0) {
-      this.state[j] = STOPPING;
-      this.runningView[j]!.stopping = true;
+      this.jobs.state[j] = STOPPING;
+      this.jobs.runningView[j]!.stopping = true;
       this.stops.push(t + this.o.preemptGraceS, j, 0);
     } else this.requeue(j, t);
     return true;
@@ -656,30 +578,30 @@ export class Engine {
   /** A preempted job exits: it keeps the work up to its last checkpoint and waits again. */
   private requeue(j: number, t: number): void {
     this.advance(j, t);
-    const done = this.work[j]! - this.remaining[j]!;
-    const saved = Math.min(this.ckWork[j]!, done);
-    this.stats.lostGpuS += this.heldCount[j]! * (done - saved);
-    this.remaining[j] = this.work[j]! - saved;
+    const done = this.jobs.work[j]! - this.jobs.remaining[j]!;
+    const saved = Math.min(this.jobs.ckWork[j]!, done);
+    this.stats.lostGpuS += this.jobs.heldCount[j]! * (done - saved);
+    this.jobs.remaining[j] = this.jobs.work[j]! - saved;
     this.release(j, t);
     // Back in the queue at its original submit time.
     this.enqueue(j);
   }
 
   private changePower(j: number, limitW: number, t: number): boolean {
-    if (!this.holds(j)) this.snapshotError(`power change for ${this.ids[j]}, which is not running`);
-    const gpus = this.held[j]!;
+    if (!this.holds(j)) this.snapshotError(`power change for ${this.jobs.ids[j]}, which is not running`);
+    const gpus = this.jobs.held[j]!;
     let maxW = Infinity;
     for (const g of gpus) {
-      if (limitW < g.minW || limitW > g.maxW) this.snapshotError(`power change for ${this.ids[j]} to ${limitW} W, outside ${g.minW}-${g.maxW} W`);
+      if (limitW < g.minW || limitW > g.maxW) this.snapshotError(`power change for ${this.jobs.ids[j]} to ${limitW} W, outside ${g.minW}-${g.maxW} W`);
       if (g.maxW < maxW) maxW = g.maxW;
     }
-    const r = this.runningView[j]!;
+    const r = this.jobs.runningView[j]!;
     if (r.powerLimitW === limitW) return false;
     this.advance(j, t);
     for (const g of gpus) g.limitW = limitW;
     r.powerLimitW = limitW;
-    this.limit[j] = limitW;
-    this.setSpeed(j, gpus.length ? relativeSpeed(this.shape[j]!, limitW, maxW) : 1, t);
+    this.jobs.limit[j] = limitW;
+    this.setSpeed(j, gpus.length ? relativeSpeed(this.jobs.shape[j]!, limitW, maxW) : 1, t);
     this.stats.powerChanges++;
     return true;
   }
@@ -761,16 +683,16 @@ export class Engine {
     // Work lost to preemptions was counted while it ran: it is not useful.
     s.usefulGpuS -= s.lostGpuS;
     // Jobs still in the system at the end: their progress, and their time so far.
-    for (let j = 0; j < this.n; j++) {
-      const st = this.state[j];
+    for (let j = 0; j < this.jobs.n; j++) {
+      const st = this.jobs.state[j];
       if (st === DONE || st === FUTURE) continue;
       const holds = st === RUNNING || st === STOPPING;
       if (holds) this.advance(j, this.t);
-      const team = s.teams.get(this.teamOf[j]!)!;
-      const g = this.gpusPerNode[j]! * this.nodesOf[j]!;
-      const progress = holds ? this.work[j]! - this.remaining[j]! : this.ckWork[j]!;
+      const team = s.teams.get(this.jobs.teamOf[j]!)!;
+      const g = this.jobs.gpusPerNode[j]! * this.jobs.nodesOf[j]!;
+      const progress = holds ? this.jobs.work[j]! - this.jobs.remaining[j]! : this.jobs.ckWork[j]!;
       team.usefulGpuS += g * progress;
-      team.inSystemGpuS += g * Math.max(0, this.t - this.submit[j]!);
+      team.inSystemGpuS += g * Math.max(0, this.t - this.jobs.submit[j]!);
     }
     if (this.o.recordJobs) s.jobs = this.records();
     return s;
@@ -778,34 +700,39 @@ export class Engine {
 
   private records(): JobRecord[] {
     const out: JobRecord[] = [];
-    for (let j = 0; j < this.n; j++) {
+    for (let j = 0; j < this.jobs.n; j++) {
       const rec: JobRecord = {
-        id: this.ids[j]!,
-        team: this.teamOf[j]!,
-        shape: SHAPES[this.shape[j]!]!,
-        gpus: this.gpusPerNode[j]! * this.nodesOf[j]!,
-        submitS: this.submit[j]!,
-        workS: this.work[j]!,
-        preemptions: this.preempted[j]!,
+        id: this.jobs.ids[j]!,
+        team: this.jobs.teamOf[j]!,
+        shape: SHAPES[this.jobs.shape[j]!]!,
+        gpus: this.jobs.gpusPerNode[j]! * this.jobs.nodesOf[j]!,
+        submitS: this.jobs.submit[j]!,
+        workS: this.jobs.work[j]!,
+        preemptions: this.jobs.preempted[j]!,
       };
-      if (!Number.isNaN(this.firstStart[j]!)) rec.startS = this.firstStart[j]!;
-      if (this.state[j] === DONE) rec.endS = this.endAt[j]!;
-      if (!Number.isNaN(this.limit[j]!)) rec.limitW = this.limit[j]!;
+      if (!Number.isNaN(this.jobs.firstStart[j]!)) rec.startS = this.jobs.firstStart[j]!;
+      if (this.jobs.state[j] === DONE) rec.endS = this.jobs.endAt[j]!;
+      if (!Number.isNaN(this.jobs.limit[j]!)) rec.limitW = this.jobs.limit[j]!;
       out.push(rec);
     }
     return out;
   }
 }
 
-/** Cap changes from the grid events: at each boundary, the lowest cap of the events in force. */
-export function capSchedule(site: SiteFile): { atS: number; capW: number }[] {
+/**
+ * Cap changes from the grid events: at each boundary, the lowest cap of the events in
+ * force. With `leadS`, an event counts from up to `leadS` before it starts, as far as
+ * its notice allows: the cap to plan against.
+ */
+export function capSchedule(site: SiteFile, leadS = 0): { atS: number; capW: number }[] {
   const base = site.facility.capMw * 1e6;
-  const instants = [...new Set(site.gridEvents.flatMap((e) => [e.atS, e.atS + e.durationS]))].sort((a, b) => a - b);
+  const from = (e: SiteFile['gridEvents'][number]) => Math.max(0, e.atS - Math.min(e.noticeS, leadS));
+  const instants = [...new Set(site.gridEvents.flatMap((e) => [from(e), e.atS + e.durationS]))].sort((a, b) => a - b);
   const out: { atS: number; capW: number }[] = [];
   let current = base;
   for (const at of instants) {
     let cap = base;
-    for (const e of site.gridEvents) if (e.atS <= at && at < e.atS + e.durationS) cap = Math.min(cap, e.capMw * 1e6);
+    for (const e of site.gridEvents) if (from(e) <= at && at < e.atS + e.durationS) cap = Math.min(cap, e.capMw * 1e6);
     if (cap !== current) out.push({ atS: at, capW: cap });
     current = cap;
   }

@@ -11,13 +11,13 @@ import { loadSiteFile, type SiteFile } from './site-file.js';
 import { loadTrace, repoRoot, type CsvMapping, type Trace } from './traces/index.js';
 
 export type { SimResult } from './report.js';
-export type { SeriesPoint } from './series.js';
+export { downsample, type SeriesPoint } from './series.js';
 export type { JobRecord, Planner } from './engine.js';
 export { Engine } from './engine.js';
 export { buildResult, summaryText, jain, percentile } from './report.js';
 export { chartSvg } from './chart.js';
 export { loadSiteFile, parseSiteFile, siteFileSchema, type SiteFile } from './site-file.js';
-export { loadTrace, parsePhilly, parseOpenb, parseGenericCsv, NAMED_TRACES, type Trace, type TraceJob, type CsvMapping } from './traces/index.js';
+export { loadTrace, tracesDir, repoRoot, parsePhilly, parseOpenb, parseGenericCsv, NAMED_TRACES, type Trace, type TraceJob, type CsvMapping } from './traces/index.js';
 
 export interface SimOptions {
   /** `philly`, `openb`, `openb-gpuspec33`, a CSV path, or a parsed trace. */

@@ -84,3 +84,28 @@ export class Series {
     this.widthS *= 2;
   }
 }
+
+/** Merges neighbouring points (equal-width bins) until at most `max` remain. */
+export function downsample(points: readonly SeriesPoint[], max: number): SeriesPoint[] {
+  let out = [...points];
+  while (out.length > max) {
+    const next: SeriesPoint[] = [];
+    for (let i = 0; i < out.length; i += 2) {
+      const a = out[i]!;
+      const b = out[i + 1];
+      if (!b) {
+        next.push(a);
+        continue;
+      }
+      next.push({
+        tS: a.tS,
+        gpuServersMw: (a.gpuServersMw + b.gpuServersMw) / 2,
+        minersMw: (a.minersMw + b.minersMw) / 2,
+        capMw: (a.capMw + b.capMw) / 2,
+        queued: (a.queued + b.queued) / 2,
+      });
+    }
+    out = next;
+  }
+  return out;
+}

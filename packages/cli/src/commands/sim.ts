@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import { addSimOptions, simCommand } from '@wattpack/scheduler';
+import type { App } from '../context.js';
+
+/** `wattpack sim`: a trace through the same packing core, on a simulated site, with a virtual clock. */
+export function registerSim(program: Command, app: App): void {
+  addSimOptions(program.command('sim').description('replay a GPU job trace on a simulated power-capped site (fifo, backfill or wattpack)')).action(
+    app.action(async (ctx, cmd) => {
+      // -o json works like --json here too.
+      const flags = cmd.opts<Parameters<typeof simCommand>[0]>();
+      return simCommand({ ...flags, json: flags.json || ctx.json }, ctx.io);
+    }),
+  );
+}
