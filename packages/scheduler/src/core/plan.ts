@@ -64,6 +64,8 @@ class Planner {
   private blockedBy: string | undefined;
   private rescues = 0;
   private flex: Map<string, Flex> | undefined;
+  /** Flexible jobs placed in this pass before `flex` was built. */
+  private readonly placedFlex: Flex[] = [];
   /** Running miners, least valuable first: the watts wattpack may take back. */
   private miners: WorkingSite['miners'];
   private minersW: number;
@@ -199,7 +201,11 @@ class Planner {
     this.placements.push({ jobId: job.id, nodes, powerLimitW: limitW, facilityW });
     this.ends.push({ id: job.id, at: endsAt });
     this.fair?.add(job.team, count, facilityW);
-    if (this.wattpack && bounds) this.flexJobs().set(job.id, { jobId: job.id, gpus: count, maxW: gpuMax, ...bounds });
+    if (this.wattpack && bounds) {
+      const f = { jobId: job.id, gpus: count, maxW: gpuMax, ...bounds };
+      if (this.flex) this.flex.set(job.id, f);
+      else this.placedFlex.push(f);
+    }
     return undefined;
   }
 
@@ -222,6 +228,10 @@ class Planner {
 
   // ---- watts for a blocked job: shave flexible jobs (wattpack) -----------------
 
+  /**
+   * Running jobs whose limit wattpack may move, built once per pass when first needed.
+   * A job already at its maximum with no room below (floor = max) is left out early.
+   */
   private flexJobs(): Map<string, Flex> {
     if (this.flex) return this.flex;
     this.flex = new Map();
@@ -229,9 +239,11 @@ class Planner {
       if (r.stopping) continue;
       const b = this.work.boundsOf(r.id);
       if (!b) continue;
-      const pos = this.work.nodesOf(r.id)[0]!;
-      this.flex.set(r.id, { jobId: r.id, gpus: b.gpus, maxW: b.maxW, ...this.bounds(r, b.minW, b.maxW, pos) });
+      const bounds = this.bounds(r, b.minW, b.maxW, b.pos);
+      if (bounds.floor >= bounds.want && b.limitW >= bounds.want) continue;
+      this.flex.set(r.id, { jobId: r.id, gpus: b.gpus, maxW: b.maxW, ...bounds });
     }
+    for (const f of this.placedFlex) this.flex.set(f.jobId, f);
     return this.flex;
   }
 

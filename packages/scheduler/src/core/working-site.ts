@@ -18,6 +18,25 @@ interface Holding {
   gpus: GpuView[];
 }
 
+/** A job's GPUs in this pass, with the bounds they share (kept as GPUs are added). */
+interface Held {
+  limitW: number;
+  parts: Holding[];
+  gpus: number;
+  minW: number;
+  maxW: number;
+}
+
+const newHeld = (limitW: number): Held => ({ limitW, parts: [], gpus: 0, minW: 0, maxW: Infinity });
+
+function addGpus(held: Held, gpus: readonly GpuView[]): void {
+  for (const g of gpus) {
+    held.gpus++;
+    if (g.minW > held.minW) held.minW = g.minW;
+    if (g.maxW < held.maxW) held.maxW = g.maxW;
+  }
+}
+
 /**
  * A what-if copy of the site for one planning pass. Free GPUs are indexed by model and
  * free count, so finding a node is a bucket lookup, not a scan; facility watts are
@@ -34,7 +53,7 @@ export class WorkingSite {
   /** model -> GPU count of each schedulable node that has the model. */
   private readonly capacity = new Map<string, number[]>();
   private readonly capable = new Map<string, number>();
-  private readonly holdings = new Map<string, { limitW: number; parts: Holding[] }>();
+  private readonly holdings = new Map<string, Held>();
   /** Running miners: node position and facility watts, for curtailment. */
   readonly miners: { id: string; pos: number; w: number; valuePerW: number }[] = [];
 
@@ -52,10 +71,11 @@ export class WorkingSite {
         } else {
           busyGpus++;
           gpuW += g.limitW ?? g.maxW;
-          const held = this.holdings.get(g.jobId) ?? this.holdings.set(g.jobId, { limitW: g.limitW ?? g.maxW, parts: [] }).get(g.jobId)!;
+          const held = this.holdings.get(g.jobId) ?? this.holdings.set(g.jobId, newHeld(g.limitW ?? g.maxW)).get(g.jobId)!;
           let part = held.parts.find((p) => p.pos === pos && p.model === g.model);
           if (!part) held.parts.push((part = { pos, model: g.model, gpus: [] }));
           part.gpus.push(g);
+          addGpus(held, [g]);
         }
       }
       for (const list of free.values()) list.sort((a, b) => a.index - b.index);
@@ -148,8 +168,9 @@ export class WorkingSite {
       for (const g of taken) n.gpuW += limitW - g.idleW;
     });
     this.moveBucket(pos, model, before, list.length);
-    const held = this.holdings.get(jobId) ?? this.holdings.set(jobId, { limitW, parts: [] }).get(jobId)!;
+    const held = this.holdings.get(jobId) ?? this.holdings.set(jobId, newHeld(limitW)).get(jobId)!;
     held.parts.push({ pos, model, gpus: taken });
+    addGpus(held, taken);
     return { nodeId: n.view.id, gpuIndices: taken.map((g) => g.index), gpuModel: model };
   }
 
@@ -196,18 +217,10 @@ export class WorkingSite {
   }
 
   /** A held job's GPU count and the power bounds its GPUs share. */
-  boundsOf(jobId: string): { gpus: number; minW: number; maxW: number; nodeGpus: number; hostBusyW: number } | undefined {
+  boundsOf(jobId: string): { gpus: number; minW: number; maxW: number; limitW: number; pos: number } | undefined {
     const held = this.holdings.get(jobId);
     if (!held || held.parts.length === 0) return undefined;
-    const all = held.parts.flatMap((p) => p.gpus);
-    const first = this.nodes[held.parts[0]!.pos]!.view;
-    return {
-      gpus: all.length,
-      minW: Math.max(...all.map((g) => g.minW)),
-      maxW: Math.min(...all.map((g) => g.maxW)),
-      nodeGpus: first.gpus.length,
-      hostBusyW: first.hostBusyW,
-    };
+    return { gpus: held.gpus, minW: held.minW, maxW: held.maxW, limitW: held.limitW, pos: held.parts[0]!.pos };
   }
 
   nodeShape(pos: number): { nodeGpus: number; hostBusyW: number } {
@@ -230,7 +243,7 @@ export class WorkingSite {
     const copy = Object.create(WorkingSite.prototype) as WorkingSite;
     const nodes = this.nodes.map((n) => ({ ...n, free: new Map([...n.free].map(([m, l]) => [m, l.slice()])) }));
     const buckets = new Map([...this.buckets].map(([m, b]) => [m, b.map((s) => new Set(s))]));
-    const holdings = new Map([...this.holdings].map(([id, h]) => [id, { limitW: h.limitW, parts: h.parts.map((p) => ({ ...p, gpus: p.gpus.slice() })) }]));
+    const holdings = new Map([...this.holdings].map(([id, h]) => [id, { ...h, parts: h.parts.map((p) => ({ ...p, gpus: p.gpus.slice() })) }]));
     Object.assign(copy, { ...this, nodes, buckets, holdings, miners: this.miners.map((m) => ({ ...m })) });
     return copy;
   }
