@@ -89,6 +89,12 @@ class Planner {
 
   run(): Plan {
     const shedding = this.shed();
+    // The ramp limit: power may rise only so fast from where the last pass left it.
+    const { ramp } = this.site;
+    if (!shedding && ramp && this.policy.rampWPerS !== undefined) {
+      const ceiling = Math.max(ramp.fromW, this.work.allocatedW) + (this.policy.rampWPerS * Math.max(0, this.site.now - ramp.atMs)) / 1000;
+      this.work.budgetW = Math.min(this.work.budgetW, ceiling);
+    }
     const jobs = this.fair ? this.fair.order(this.queue) : orderQueue(this.queue);
     for (const job of jobs) {
       if (shedding) this.waiting.push({ jobId: job.id, code: 'power', reason: 'power: the site is shedding load to meet a lower cap' });

@@ -32,6 +32,12 @@ export interface Policy {
   maxRescuesPerPass: number;
   /** Limit changes smaller than this are not worth a command (W). */
   minLimitChangeW: number;
+  /**
+   * How fast the site's facility power may rise (W per second; unset: no limit). Starts,
+   * raised limits and woken miners are staggered to stay under it; falls for safety (a cap
+   * drop) are not held back.
+   */
+  rampWPerS?: number;
 }
 
 /** The measured training curve of ../shared/hardware/nvidia/h200-power-curve.csv (a real training mix). */

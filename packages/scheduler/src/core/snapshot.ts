@@ -43,6 +43,8 @@ export interface SiteSnapshot {
   nodes: NodeView[];
   /** Jobs holding GPUs now (their GPUs carry jobId in `nodes`). */
   running: RunningJob[];
+  /** For the ramp limit: the allocated facility watts after the previous pass, and when. */
+  ramp?: { fromW: number; atMs: number };
 }
 
 export interface RunningJob {

@@ -80,7 +80,7 @@ export class Scheduler {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly serial = new SerialQueue();
-  private readonly policy: Policy = defaultPolicy();
+  private lastPass: { fromW: number; atMs: number } | undefined;
   private cycleRequested = false;
   private stopped = false;
 
@@ -215,7 +215,7 @@ export class Scheduler {
 
   /** The site as the core sees it now: what `wattpack site` and the tests count. */
   snapshot(): SiteSnapshot {
-    return buildSnapshot(this.site, this.nodes.values(), this.jobs.values(), this.now(), this.policy.defaultRuntimeS, this.shedLeadS());
+    return buildSnapshot(this.site, this.nodes.values(), this.jobs.values(), this.now(), this.site.defaultRuntime, this.shedLeadS());
   }
 
   // ---- Agents -------------------------------------------------------------
@@ -475,7 +475,8 @@ export class Scheduler {
     if (this.stopped) return undefined;
     const pending = [...this.jobs.values()].filter((j) => j.state === 'PENDING');
     const snapshot = this.snapshot();
-    const result = plan(snapshot, pending.map(toQueued), this.policy);
+    const result = plan({ ...snapshot, ...(this.lastPass ? { ramp: this.lastPass } : {}) }, pending.map(toQueued), this.policy());
+    this.lastPass = { fromW: result.allocatedW, atMs: snapshot.now };
 
     await Promise.all(result.preemptions.map((p) => this.preempt(p.jobId, p.reason)));
     await Promise.all(result.powerChanges.map((c) => this.changeLimit(c.jobId, c.powerLimitW)));
@@ -620,6 +621,15 @@ export class Scheduler {
   }
 
   // ---- helpers ------------------------------------------------------------
+
+  /** The wattpack policy with this site's settings. */
+  private policy(): Policy {
+    return defaultPolicy('wattpack', {
+      defaultRuntimeS: this.site.defaultRuntime,
+      teams: this.site.teams,
+      ...(this.site.rampMwPerMin !== undefined ? { rampWPerS: (this.site.rampMwPerMin * 1e6) / 60 } : {}),
+    });
+  }
 
   /** Time to be under an announced lower cap: the longest checkpoint grace of running jobs, plus a minute. */
   private shedLeadS(): number {

@@ -349,6 +349,7 @@ export class Engine {
     this.snap.capW = this.planCapW;
     const considered = this.window();
     const p = this.o.planner(this.snap, considered, this.o.policy);
+    this.snap.ramp = { fromW: p.allocatedW, atMs: this.snap.now };
     let changed = false;
     for (const pre of p.preemptions) if (this.preempt(this.jobIndex(pre.jobId, 'preemption'), t)) changed = true;
     for (const pc of p.powerChanges) {

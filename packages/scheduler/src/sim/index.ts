@@ -84,7 +84,12 @@ export function runSimulation(options: SimOptions): SimRun {
   const loadScale = options.loadScale ?? 1;
   const cycleS = options.cycleS ?? 30;
   const checkpointS = options.checkpointS ?? 600;
-  const policy = defaultPolicy(policyName, { teams: site.teams, checkpointIntervalS: checkpointS });
+  const policy = defaultPolicy(policyName, {
+    teams: site.teams,
+    checkpointIntervalS: checkpointS,
+    // The ramp limit is wattpack's; the baselines know nothing of it.
+    ...(policyName === 'wattpack' && site.facility.rampMwPerMin ? { rampWPerS: (site.facility.rampMwPerMin * 1e6) / 60 } : {}),
+  });
   const t0 = performance.now();
   const engine = new Engine({
     site,

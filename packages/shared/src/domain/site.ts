@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSeconds } from './duration.js';
 
 /** Site settings (KV bucket wp-site, key "config"; seeded from --site or defaults). */
 export const siteConfigSchema = z.strictObject({
@@ -16,6 +17,14 @@ export const siteConfigSchema = z.strictObject({
   /** A node whose reports stop for this long is NOT_READY. */
   nodeLeaseSeconds: z.number().positive().default(15),
   reportIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+  /** How fast facility power may rise, MW per minute (unset: no limit). */
+  rampMwPerMin: z.number().positive().optional(),
+  /** Runtime assumed for jobs without maxRuntime, for backfill reservations (seconds or e.g. "4h"). */
+  defaultRuntime: durationSeconds.default(4 * 3600),
+  /** Guaranteed shares per team (GPUs, facility MW); teams not listed split the rest evenly. */
+  teams: z
+    .record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name'), z.strictObject({ gpus: z.number().int().nonnegative().optional(), mw: z.number().nonnegative().optional() }))
+    .default({}),
   /** Grid events: the cap drops to capMw for a window; notice is how early it was announced. */
   gridEvents: z
     .array(
