@@ -1,12 +1,11 @@
 import { createLogger, type AttemptState, type Logger, type NodeInventory, type NodeReport } from '@wattpack/shared';
-import { hostState } from './collectors/host/host.js';
-import { SimulatedCollector } from './collectors/simulated/collector.js';
-import { createSimulatedHardware } from './collectors/simulated/hardware.js';
+import { describeHost, hostFacts, hostState } from './collectors/host/host.js';
+import { openHardware } from './hardware.js';
 import { Supervisor } from './jobs/supervisor.js';
 import { startGrpcLink, type GrpcLink, type SchedulerLinkState } from './link/grpc-link.js';
-import { connectNatsLink } from './link/nats-link.js';
+import { connectNatsLink, type NatsLink } from './link/nats-link.js';
 import { resolveOptions, type AgentOptions } from './options.js';
-import { SimulatedPowerControl } from './power/simulated-power.js';
+import { ContainerRuntime } from './runtimes/container/container-runtime.js';
 import { ProcessRuntime } from './runtimes/process/process-runtime.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -32,16 +31,21 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
   const { nodeId } = opts;
   const logger = (options.logger ?? createLogger('wattpack-agent')).child({ nodeId });
 
-  const hardware = createSimulatedHardware(opts.profile, nodeId);
   // Simulated GPUs are busy while an attempt runs on them; sample() is first called after supervisor exists.
-  const collector = new SimulatedCollector(hardware, () => supervisor.busyGpuIndices());
-  const power = new SimulatedPowerControl(hardware);
-  const inventory = await collector.inventory();
-
-  const nats = await connectNatsLink({ url: opts.nats, nodeId, logger });
+  const hardware = await openHardware(opts.hardware, { nodeId, busyGpus: () => supervisor.busyGpuIndices(), reportIntervalMs: opts.reportIntervalMs, logger });
+  const { collector, power } = hardware;
+  let nats: NatsLink;
+  let inventory: NodeInventory;
+  try {
+    inventory = await collector.inventory();
+    nats = await connectNatsLink({ url: opts.nats, nodeId, logger });
+  } catch (err) {
+    await hardware.close();
+    throw err;
+  }
   const supervisor = new Supervisor({
     nodeId,
-    runtime: new ProcessRuntime(),
+    runtime: opts.runtime === 'process' ? new ProcessRuntime() : new ContainerRuntime({ engine: opts.runtime }),
     power,
     publishEvent: (e) => nats.publishEvent(e),
     publishLog: (r) => nats.publishLog(r),
@@ -55,6 +59,8 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
   });
   let scheduler: GrpcLink;
   try {
+    const recovered = await supervisor.recover();
+    if (recovered) logger.info({ attempts: recovered }, 'attempts recovered from before a restart');
     await nats.consumeCommands((cmd) => supervisor.handle(cmd));
     scheduler = startGrpcLink({
       address: opts.scheduler,
@@ -68,9 +74,10 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
     });
   } catch (err) {
     await nats.close();
+    await hardware.close();
     throw err;
   }
-  logger.info({ gpus: inventory.gpus.length, miners: inventory.miners.length, runtime: opts.runtime, version: AGENT_VERSION }, 'agent started');
+  logger.info({ gpus: inventory.gpus.length, miners: inventory.miners.length, runtime: opts.runtime, host: describeHost(await hostFacts()), version: AGENT_VERSION }, 'agent started');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -86,6 +93,7 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
         await supervisor.stopAll('agent shutting down');
         scheduler.close();
         await nats.close();
+        await hardware.close();
         logger.info('agent stopped');
       })()),
   };

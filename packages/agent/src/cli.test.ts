@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { FIXTURE_BIN } from '../test-fixtures/fake-nvidia.js';
 import { parseCommandLine } from './cli.js';
+import { resolveHardware } from './options.js';
 
 function run(...argv: string[]) {
   const io = { stdout: '', stderr: '' };
@@ -16,7 +18,7 @@ describe('wattpack-agent command line', () => {
   it('prints help with every flag and exits 0', () => {
     const { result, stdout } = run('--help');
     expect(result).toEqual({ exitCode: 0 });
-    for (const flag of ['--scheduler', '--nats', '--node-id', '--simulate', '--runtime', '--labels', '--report-interval', '--log-level']) expect(stdout).toContain(flag);
+    for (const flag of ['--scheduler', '--nats', '--node-id', '--simulate', '--gpus', '--miners', '--runtime', '--labels', '--report-interval', '--log-level', 'probe']) expect(stdout).toContain(flag);
   });
 
   it('fills in defaults and parses flags into agent options', () => {
@@ -41,8 +43,27 @@ describe('wattpack-agent command line', () => {
     expect(run('--simulate', 's19xp', '--scheduler', 'flag:1').result).toMatchObject({ run: { scheduler: 'flag:1' } });
   });
 
+  it('takes real hardware flags, and finds nvidia-smi on PATH when --gpus is auto', () => {
+    expect(run('--gpus', 'nvidia', '--miners', 'miners.yaml', '--runtime', 'podman').result).toMatchObject({ run: { gpus: 'nvidia', miners: 'miners.yaml', runtime: 'podman' } });
+    process.env.PATH = `${FIXTURE_BIN}:${process.env.PATH}`;
+    expect(resolveHardware({})).toEqual({ gpus: 'nvidia' });
+    expect(resolveHardware({ gpus: 'none', miners: 'm.yaml' })).toEqual({ gpus: 'none', miners: 'm.yaml' });
+  });
+
+  it('parses probe targets', () => {
+    expect(run('probe', '--gpus').result).toEqual({ probe: { gpus: true }, json: false });
+    expect(run('probe', '--miner', '10.0.0.5:4028', '--json').result).toEqual({ probe: { miner: '10.0.0.5:4028' }, json: true });
+    expect(run('probe', '--miner', 'm1', '--firmware', 'luxos').result).toEqual({ probe: { miner: 'm1', firmware: 'luxos' }, json: false });
+  });
+
   it.each([
-    [['--simulate', 'h100x8', '--runtime', 'docker'], /--runtime.*'docker' is invalid. runtime "docker" is not available: use one of process/],
+    [['--simulate', 'h100x8', '--runtime', 'rkt'], /--runtime.*'rkt' is invalid. runtime "rkt" is not available: use one of process, podman, docker/],
+    [['--gpus', 'amd'], /--gpus "amd": use one of auto, nvidia, none/],
+    [['--simulate', 'h100x8', '--gpus', 'nvidia'], /--simulate replaces real hardware/],
+    [['--simulate', 'h100x8', '--miners', 'm.yaml'], /--simulate replaces real hardware/],
+    [['--gpus', 'none'], /nothing to manage: no nvidia-smi on PATH and no --miners file; pass --gpus nvidia, --miners <file>, or --simulate <profile> \(profiles: h100xN/],
+    [['probe'], /probe needs exactly one of --gpus or --miner/],
+    [['probe', '--gpus', '--miner', 'a:1'], /probe needs exactly one of --gpus or --miner/],
     [['--simulate', 'h100x8', '--bogus'], /unknown option '--bogus'/],
     [['--simulate', 'a100x4'], /unknown part "a100x4"; use h100xN/],
     [['--simulate', 'h100x8', '--labels', 'rack'], /label "rack": use key=value/],
@@ -52,8 +73,10 @@ describe('wattpack-agent command line', () => {
     [['--simulate', 'h100x8', '--scheduler', 'host:70000'], /scheduler address "host:70000"/],
     [['--simulate', 'h100x8', '--log-level', 'loud'], /Allowed choices are fatal, error/],
     [['--simulate', 'h100x8', 'extra'], /too many arguments/],
-    [[], /pass --simulate <profile> \(profiles: h100xN/],
+    [[], /nothing to manage: no nvidia-smi on PATH/],
   ])('rejects %j with one line on stderr and exit code 2', (argv, message) => {
+    // No nvidia-smi to find, whatever machine runs the test.
+    process.env.PATH = '';
     const { result, stderr } = run(...argv);
     expect(result).toEqual({ exitCode: 2 });
     expect(stderr).toMatch(message);

@@ -1,11 +1,27 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { SIM_KINDS, type SimKind } from './collectors/asic/simulator.js';
 import { parseProfile, PROFILE_HELP } from './collectors/simulated/profile.js';
-import { DEFAULTS, missingSimulateMessage, parseLabels, parseNodeId, parseReportInterval, parseRuntime, parseSchedulerAddress, RUNTIMES, type AgentOptions } from './options.js';
+import { DEFAULTS, GPU_SOURCES, parseGpuSource, parseLabels, parseNodeId, parseReportInterval, parseRuntime, parseSchedulerAddress, resolveHardware, RUNTIMES, type AgentOptions } from './options.js';
 import { AGENT_VERSION } from './version.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export type CommandLine = { run: AgentOptions; logLevel: string } | { exitCode: number };
+/** What `wattpack-agent probe` looks at. */
+export type ProbeTarget = { gpus: true } | { miner: string; firmware?: string; web?: string };
+
+/** `wattpack-agent simulate-miners`: miners that answer with recorded replies, for demos. */
+export interface MinerSimOptions {
+  count: number;
+  kinds: SimKind[];
+  transitionMs: number;
+  write?: string;
+}
+
+export type CommandLine =
+  | { run: AgentOptions; logLevel: string }
+  | { probe: ProbeTarget; json: boolean }
+  | { simulateMiners: MinerSimOptions }
+  | { exitCode: number };
 
 export interface Output {
   out(text: string): void;
@@ -25,21 +41,108 @@ const check =
     }
   };
 
+interface RunFlags {
+  scheduler: string;
+  nats: string;
+  nodeId?: string;
+  simulate?: string;
+  gpus?: string;
+  miners?: string;
+  runtime: string;
+  labels?: Record<string, string>;
+  reportInterval: number;
+  logLevel: string;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new Error(`"${value}": use a whole number from 1 to 100000`);
+  return n;
+}
+
+function parseSimKinds(value: string): SimKind[] {
+  return value.split(',').map((k) => {
+    const kind = SIM_KINDS.find((s) => s === k.trim());
+    if (!kind) throw new Error(`unknown kind "${k}": use ${SIM_KINDS.join(', ')}`);
+    return kind;
+  });
+}
+
 /** Parses the agent's flags; invalid ones print one line on stderr and give exit code 2. */
 export function parseCommandLine(argv: string[], io: Output = stdio): CommandLine {
+  let result: CommandLine | undefined;
   const program = new Command('wattpack-agent')
     .description('The wattpack node agent: runs job attempts, applies power limits, reports GPUs and miners to the scheduler.')
     .version(AGENT_VERSION)
+    // `probe --gpus` is the probe's flag, not the agent's --gpus <source>.
+    .enablePositionalOptions()
     .addOption(new Option('--scheduler <host:port>', 'scheduler gRPC address').env('WATTPACK_SCHEDULER').default(DEFAULTS.scheduler).argParser(check(parseSchedulerAddress)))
     .addOption(new Option('--nats <url>', 'NATS server URL(s), comma-separated').env('WATTPACK_NATS').default(DEFAULTS.nats))
     .addOption(new Option('--node-id <id>', 'node id (default: this host name, sanitized to letters, digits, "_" and "-")').argParser(check(parseNodeId)))
-    .addOption(new Option('--simulate <profile>', `simulate hardware (required until real collectors exist): ${PROFILE_HELP}`).argParser(check((v) => (parseProfile(v), v))))
+    .addOption(new Option('--simulate <profile>', `simulate hardware instead of using real GPUs and miners: ${PROFILE_HELP}`).argParser(check((v) => (parseProfile(v), v))))
+    .addOption(new Option('--gpus <source>', `GPUs: ${GPU_SOURCES.join(', ')} (auto: nvidia when nvidia-smi is on PATH)`).argParser(check((v) => (parseGpuSource(v), v))))
+    .addOption(new Option('--miners <file.yaml>', 'miners this agent manages: a YAML list of {endpoint, firmware?, model?, credentials?}'))
     .addOption(new Option('--runtime <name>', `how jobs run: ${RUNTIMES.join(', ')}`).default(DEFAULTS.runtime).argParser(check(parseRuntime)))
     .addOption(new Option('--labels <key=value,...>', 'node labels, e.g. rack=r1,zone=a').argParser(check(parseLabels)))
     .addOption(new Option('--report-interval <ms>', 'report interval until the scheduler sets one').default(DEFAULTS.reportIntervalMs).argParser(check(parseReportInterval)))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).env('WATTPACK_LOG_LEVEL').default('info'))
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err });
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .action((o: RunFlags) => {
+      const run: AgentOptions = {
+        scheduler: o.scheduler,
+        nats: o.nats,
+        runtime: o.runtime,
+        reportIntervalMs: o.reportInterval,
+        ...(o.simulate ? { simulate: o.simulate } : {}),
+        ...(o.gpus ? { gpus: o.gpus } : {}),
+        ...(o.miners ? { miners: o.miners } : {}),
+        ...(o.nodeId ? { nodeId: o.nodeId } : {}),
+        ...(o.labels ? { labels: o.labels } : {}),
+      };
+      try {
+        resolveHardware(run);
+      } catch (err) {
+        io.err(`error: ${(err as Error).message}\n`);
+        result = { exitCode: 2 };
+        return;
+      }
+      result = { run, logLevel: o.logLevel };
+    });
+
+  program
+    .command('probe')
+    .description('print what the agent sees of the GPUs, or of one miner, and exit (non-zero on failure)')
+    .option('--gpus', 'the NVIDIA GPUs, through nvidia-smi')
+    .option('--miner <host:port>', 'one miner, through its API (port 4028 unless given)')
+    .addOption(new Option('--firmware <name>', 'the miner firmware, if autodetection is not wanted').choices(['auto', 'luxos', 'braiins', 'antminer', 'vnish', 'cgminer']))
+    .option('--web <url>', "the miner's web or REST base URL (default http://<host>); credentials from WATTPACK_MINER_USERNAME and WATTPACK_MINER_PASSWORD")
+    .option('--json', 'print JSON')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .action((o: { gpus?: boolean; miner?: string; firmware?: string; web?: string; json?: boolean }) => {
+      if (Boolean(o.gpus) === Boolean(o.miner)) {
+        io.err('error: probe needs exactly one of --gpus or --miner <host:port>\n');
+        result = { exitCode: 2 };
+        return;
+      }
+      const target: ProbeTarget = o.miner ? { miner: o.miner, ...(o.firmware ? { firmware: o.firmware } : {}), ...(o.web ? { web: o.web } : {}) } : { gpus: true };
+      result = { probe: target, json: Boolean(o.json) };
+    });
+
+  program
+    .command('simulate-miners')
+    .description('run simulated miners on 127.0.0.1 that answer with real recorded replies, and print a miners file for them')
+    .addOption(new Option('--count <n>', 'how many').default(4).argParser(check(positiveInt)))
+    .addOption(new Option('--kinds <list>', `comma-separated, cycled through: ${SIM_KINDS.join(', ')}`).default(SIM_KINDS.join(',')).argParser(check(parseSimKinds)))
+    .addOption(new Option('--transition-ms <ms>', 'how long a sleep or wake takes to show').default(2000).argParser(check(positiveInt)))
+    .option('--write <file>', 'also write the miners file there')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .action((o: { count: number; kinds: SimKind[] | string; transitionMs: number; write?: string }) => {
+      const kinds = typeof o.kinds === 'string' ? parseSimKinds(o.kinds) : o.kinds;
+      result = { simulateMiners: { count: o.count, kinds, transitionMs: o.transitionMs, ...(o.write ? { write: o.write } : {}) } };
+    });
 
   try {
     program.parse(argv, { from: 'user' });
@@ -47,21 +150,5 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
     if (err instanceof CommanderError) return { exitCode: err.exitCode === 0 ? 0 : 2 };
     throw err;
   }
-  const o = program.opts<{ scheduler: string; nats: string; nodeId?: string; simulate?: string; runtime: string; labels?: Record<string, string>; reportInterval: number; logLevel: string }>();
-  if (!o.simulate) {
-    io.err(`error: ${missingSimulateMessage()}\n`);
-    return { exitCode: 2 };
-  }
-  return {
-    run: {
-      scheduler: o.scheduler,
-      nats: o.nats,
-      simulate: o.simulate,
-      runtime: o.runtime,
-      reportIntervalMs: o.reportInterval,
-      ...(o.nodeId ? { nodeId: o.nodeId } : {}),
-      ...(o.labels ? { labels: o.labels } : {}),
-    },
-    logLevel: o.logLevel,
-  };
+  return result ?? { exitCode: 2 };
 }

@@ -1,4 +1,6 @@
+import { accessSync, constants as fsConstants } from 'node:fs';
 import { hostname } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { nodeIdSchema, WattpackError } from '@wattpack/shared';
 import { parseProfile, PROFILE_HELP, type SimulatedProfile } from './collectors/simulated/profile.js';
 
@@ -9,10 +11,14 @@ export const DEFAULTS = {
   reportIntervalMs: 1000,
 } as const;
 
-export const RUNTIMES = ['process'] as const;
+export const RUNTIMES = ['process', 'podman', 'docker'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
 
-/** What startAgent accepts; everything but `simulate` has a default. */
+/** auto: nvidia when nvidia-smi is on PATH, else none. */
+export const GPU_SOURCES = ['auto', 'nvidia', 'none'] as const;
+export type GpuSource = (typeof GPU_SOURCES)[number];
+
+/** What startAgent accepts; everything has a default, but the node needs devices (see resolveHardware). */
 export interface AgentOptions {
   /** Default: this host's name with anything but letters, digits, "_" and "-" replaced by "-". */
   nodeId?: string;
@@ -20,19 +26,26 @@ export interface AgentOptions {
   scheduler?: string;
   /** NATS server URL(s), comma-separated. */
   nats?: string;
-  /** Simulated hardware profile, e.g. "h100x8+s19xp:2". Required until real collectors exist. */
+  /** Simulated hardware profile, e.g. "h100x8+s19xp:2"; excludes real GPUs and miners. */
   simulate?: string;
+  /** Real GPUs: auto (default: nvidia when nvidia-smi is on PATH), nvidia or none. */
+  gpus?: string;
+  /** YAML file listing the miners this agent manages. */
+  miners?: string;
   runtime?: string;
   labels?: Record<string, string>;
   /** Until the scheduler names its own interval at registration. */
   reportIntervalMs?: number;
 }
 
+/** Where the node's devices come from. */
+export type HardwareChoice = { simulate: SimulatedProfile } | { gpus: 'nvidia' | 'none'; miners?: string };
+
 export interface ResolvedOptions {
   nodeId: string;
   scheduler: string;
   nats: string;
-  profile: SimulatedProfile;
+  hardware: HardwareChoice;
   runtime: RuntimeName;
   labels: Record<string, string>;
   reportIntervalMs: number;
@@ -83,19 +96,49 @@ export function parseReportInterval(value: string | number): number {
   return ms;
 }
 
-export function missingSimulateMessage(): string {
-  return `no collector for real hardware yet: pass --simulate <profile> (profiles: ${PROFILE_HELP})`;
+export function parseGpuSource(value: string): GpuSource {
+  const found = GPU_SOURCES.find((g) => g === value);
+  if (!found) throw invalid(`--gpus "${value}": use one of ${GPU_SOURCES.join(', ')}`);
+  return found;
+}
+
+/** Whether `name` is an executable on PATH. */
+function isOnPath(name: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, name), fsConstants.X_OK);
+      return dir !== '';
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * --simulate, or real devices: --gpus (auto finds nvidia-smi on PATH) and --miners. A node
+ * with nothing to manage is a mistake, not a default.
+ */
+export function resolveHardware(opts: Pick<AgentOptions, 'simulate' | 'gpus' | 'miners'>): HardwareChoice {
+  const gpus = parseGpuSource(opts.gpus ?? 'auto');
+  if (opts.simulate) {
+    if (gpus === 'nvidia' || opts.miners) throw invalid('--simulate replaces real hardware: leave out --gpus nvidia and --miners');
+    return { simulate: parseProfile(opts.simulate) };
+  }
+  const real = gpus === 'nvidia' || (gpus === 'auto' && isOnPath('nvidia-smi')) ? 'nvidia' : 'none';
+  if (real === 'none' && !opts.miners) {
+    throw invalid(`nothing to manage: no nvidia-smi on PATH and no --miners file; pass --gpus nvidia, --miners <file>, or --simulate <profile> (profiles: ${PROFILE_HELP})`);
+  }
+  return { gpus: real, ...(opts.miners ? { miners: opts.miners } : {}) };
 }
 
 /** Validates and fills in defaults; errors name the option and the bad value. */
 export function resolveOptions(opts: AgentOptions): ResolvedOptions {
-  if (!opts.simulate) throw invalid(missingSimulateMessage());
   for (const [key, value] of Object.entries(opts.labels ?? {})) checkLabelKey(key, `${key}=${value}`);
   return {
     nodeId: parseNodeId(opts.nodeId ?? defaultNodeId()),
     scheduler: parseSchedulerAddress(opts.scheduler ?? DEFAULTS.scheduler),
     nats: opts.nats ?? DEFAULTS.nats,
-    profile: parseProfile(opts.simulate),
+    hardware: resolveHardware(opts),
     runtime: parseRuntime(opts.runtime ?? DEFAULTS.runtime),
     labels: { ...opts.labels },
     reportIntervalMs: parseReportInterval(opts.reportIntervalMs ?? DEFAULTS.reportIntervalMs),

@@ -1,9 +1,13 @@
 import { createLogger, type JobEvent, type LogRecord, type StartCommand } from '@wattpack/shared';
-import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulatedHardware } from '../collectors/simulated/hardware.js';
 import { parseProfile } from '../collectors/simulated/profile.js';
 import { SimulatedPowerControl } from '../power/simulated-power.js';
+import { preparePodman, TEST_IMAGE } from '../../test-fixtures/podman.js';
+import { ContainerRuntime } from '../runtimes/container/container-runtime.js';
 import { ProcessRuntime } from '../runtimes/process/process-runtime.js';
+import type { Runtime } from '../runtimes/runtime.js';
 import { Supervisor } from './supervisor.js';
 
 let supervisors: Supervisor[] = [];
@@ -12,13 +16,13 @@ afterEach(async () => {
   supervisors = [];
 });
 
-function setup() {
-  const hw = createSimulatedHardware(parseProfile('h100x4+s19xp:1'), 'n1');
+function setup(runtime: Runtime = new ProcessRuntime(), nodeId = 'n1') {
+  const hw = createSimulatedHardware(parseProfile('h100x4+s19xp:1'), nodeId);
   const events: JobEvent[] = [];
   const logs: LogRecord[] = [];
   const supervisor = new Supervisor({
-    nodeId: 'n1',
-    runtime: new ProcessRuntime(),
+    nodeId,
+    runtime,
     power: new SimulatedPowerControl(hw),
     publishEvent: async (e) => void events.push(e),
     publishLog: (r) => logs.push(r),
@@ -36,6 +40,7 @@ function start(argv: string[], extra: Partial<StartCommand> = {}): StartCommand 
     kind: 'start',
     commandId: `cmd-${seq}`,
     issuedAt: Date.now(),
+    term: 0,
     jobId: `job-${seq}`,
     attemptId: `job-${seq}-a1`,
     attempt: 1,
@@ -113,7 +118,7 @@ describe('Supervisor', () => {
     const cmd = start(['sh', '-c', 'trap "echo checkpointing; exit 0" USR1; echo ready; while true; do sleep 0.05; done']);
     await supervisor.handle(cmd);
     await until('ready', () => logs.find((l) => l.line === 'ready'));
-    await supervisor.handle({ kind: 'stop', commandId: 'c-stop', issuedAt: Date.now(), jobId: cmd.jobId, attemptId: cmd.attemptId, reason: 'preempted', signal: 'SIGUSR1', graceSeconds: 5 });
+    await supervisor.handle({ kind: 'stop', commandId: 'c-stop', issuedAt: Date.now(), term: 0, jobId: cmd.jobId, attemptId: cmd.attemptId, reason: 'preempted', signal: 'SIGUSR1', graceSeconds: 5 });
     const exited = await until('exited', () => eventOf(events, cmd.attemptId, 'exited'));
     expect(exited).toMatchObject({ exitCode: 0, reason: 'preempted' });
     expect(logs.map((l) => l.line)).toContain('checkpointing');
@@ -148,7 +153,7 @@ describe('Supervisor', () => {
 
   it('applies set-power and miners commands, logs bad ones and keeps going', async () => {
     const { hw, supervisor, limits } = setup();
-    const base = { issuedAt: Date.now() };
+    const base = { issuedAt: Date.now(), term: 0 };
     await supervisor.handle({ ...base, kind: 'set-power', commandId: 'p1', gpuIndices: [0, 3], powerLimitW: 500 });
     expect(limits()).toEqual([500, 700, 700, 500]);
     await supervisor.handle({ ...base, kind: 'set-power', commandId: 'p2', gpuIndices: [0], powerLimitW: 9000 });
@@ -160,9 +165,18 @@ describe('Supervisor', () => {
     expect(hw.miners[0]!.curtailed).toBe(true);
   });
 
+  it('ignores commands from a deposed scheduler (an older term than one seen)', async () => {
+    const { supervisor, events, limits } = setup();
+    await supervisor.handle({ kind: 'set-power', commandId: 'p-new', issuedAt: 0, term: 7, gpuIndices: [0], powerLimitW: 500 });
+    await supervisor.handle({ kind: 'set-power', commandId: 'p-old', issuedAt: 0, term: 6, gpuIndices: [0], powerLimitW: 300 });
+    await supervisor.handle(start(['true'], { term: 5 }));
+    expect(limits()).toEqual([500, 700, 700, 700]);
+    expect(events).toEqual([]);
+  });
+
   it('acknowledges a stop for an unknown attempt', async () => {
     const { supervisor, events } = setup();
-    await supervisor.handle({ kind: 'stop', commandId: 's', issuedAt: 0, jobId: 'j', attemptId: 'unknown', reason: 'cancelled', signal: 'SIGTERM', graceSeconds: 1 });
+    await supervisor.handle({ kind: 'stop', commandId: 's', issuedAt: 0, term: 0, jobId: 'j', attemptId: 'unknown', reason: 'cancelled', signal: 'SIGTERM', graceSeconds: 1 });
     expect(events).toEqual([]);
   });
 
@@ -175,5 +189,51 @@ describe('Supervisor', () => {
     await supervisor.stopAll('agent shutting down');
     expect(eventOf(events, a.attemptId, 'exited')).toMatchObject({ signal: 'SIGTERM', exitCode: 143, reason: 'agent shutting down' });
     expect(eventOf(events, b.attemptId, 'exited')).toMatchObject({ signal: 'SIGINT', exitCode: 130, reason: 'agent shutting down' });
+  });
+});
+
+describe('Supervisor with containers', () => {
+  beforeAll(() => {
+    process.env.CONTAINERS_CONF = preparePodman().env.CONTAINERS_CONF;
+  }, 60_000);
+
+  it('takes over its containers after a restart: reported, limits re-applied, exit published, never a second copy', async () => {
+    const nodeId = `sup-${process.pid}`;
+    const before = setup(new ContainerRuntime({ engine: 'podman' }), nodeId);
+    const cmd = start(['sh', '-c', 'echo up; trap "echo saving; exit 0" TERM; while true; do sleep 0.1; done'], { image: TEST_IMAGE, gpuIndices: [2], powerLimitW: 350, maxRuntimeSeconds: 3600 });
+    await before.supervisor.handle(cmd);
+    expect(before.events).toEqual([expect.objectContaining({ kind: 'started' })]);
+    // Its TERM trap is in place once it said so.
+    await until('up', () => before.logs.find((l) => l.line === 'up'));
+
+    // The agent restarts: a new supervisor and runtime, GPUs back at their defaults.
+    const after = setup(new ContainerRuntime({ engine: 'podman' }), nodeId);
+    expect(after.limits()).toEqual([700, 700, 700, 700]);
+    expect(await after.supervisor.recover()).toBe(1);
+    expect(after.supervisor.attempts()).toEqual([{ jobId: cmd.jobId, attemptId: cmd.attemptId, gpuIndices: [2], startedAtMs: expect.any(Number) }]);
+    expect(after.limits()).toEqual([700, 700, 350, 700]);
+    expect(eventOf(after.events, cmd.attemptId, 'started')).toBeDefined();
+
+    await after.supervisor.handle({ ...cmd, commandId: 'redelivered' });
+    const containers = execFileSync('podman', ['ps', '--quiet', '--filter', `label=wattpack.node-id=${nodeId}`], { encoding: 'utf8' }).trim().split('\n');
+    expect(containers).toHaveLength(1);
+
+    await after.supervisor.handle({ kind: 'stop', commandId: 'stop', issuedAt: Date.now(), term: 0, jobId: cmd.jobId, attemptId: cmd.attemptId, reason: 'cancelled by user', signal: 'SIGTERM', graceSeconds: 10 });
+    expect(await until('exited', () => eventOf(after.events, cmd.attemptId, 'exited'))).toMatchObject({ exitCode: 0, reason: 'cancelled by user' });
+    expect(after.logs.map((l) => l.line)).toEqual(['saving']);
+    expect(after.limits()).toEqual([700, 700, 700, 700]);
+  });
+
+  it('names an OOM kill as the exit reason', async () => {
+    const oom: Runtime = {
+      name: 'stub',
+      start: async () => ({ pid: 1, exited: Promise.resolve({ exitCode: 137, signal: 'SIGKILL' as const, oomKilled: true }) }),
+      stop: async () => {},
+      recover: async () => [],
+    };
+    const { supervisor, events } = setup(oom);
+    const cmd = start(['train']);
+    await supervisor.handle(cmd);
+    expect(await until('exited', () => eventOf(events, cmd.attemptId, 'exited'))).toMatchObject({ exitCode: 137, signal: 'SIGKILL', reason: 'out of memory: killed at its memory limit' });
   });
 });

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import type { AgentCommand, AttemptState, JobEvent, LogRecord, Logger, MinersCommand, SetPowerCommand, StartCommand, StopCommand } from '@wattpack/shared';
+import { startCommandSchema, type AgentCommand, type AttemptState, type JobEvent, type LogRecord, type Logger, type MinersCommand, type SetPowerCommand, type StartCommand, type StopCommand } from '@wattpack/shared';
 import type { PowerControl } from '../power/power-control.js';
 import { StartError, type ExitStatus, type Runtime } from '../runtimes/runtime.js';
 
@@ -33,6 +33,22 @@ interface StopRequest {
   reason: string;
 }
 
+/** Container labels: which node and job an attempt belongs to, and what the agent needs to take it over again. */
+export const LABELS = { node: 'wattpack.node-id', job: 'wattpack.job-id', attempt: 'wattpack.attempt' } as const;
+
+/** The part of a start command kept with the running attempt (no command, env or image: they may be large or secret). */
+const savedAttemptSchema = startCommandSchema.pick({
+  jobId: true,
+  attemptId: true,
+  attempt: true,
+  nodeRank: true,
+  nodeCount: true,
+  gpuIndices: true,
+  powerLimitW: true,
+  checkpoint: true,
+  maxRuntimeSeconds: true,
+});
+
 /** Finished attempt ids kept to ignore redelivered starts; old ones are forgotten first. */
 const REMEMBERED_ATTEMPTS = 10_000;
 /** NATS refuses payloads over 1 MiB; a log line is cut well before that. */
@@ -49,12 +65,19 @@ export class Supervisor {
   private readonly active = new Map<string, Attempt>();
   private readonly finished = new Set<string>();
   private readonly log: Logger;
+  /** The newest scheduler term seen: commands of an older one come from a deposed leader. */
+  private term = 0;
 
   constructor(private readonly deps: SupervisorDeps) {
     this.log = deps.logger.child({ component: 'supervisor' });
   }
 
   async handle(cmd: AgentCommand): Promise<void> {
+    if (cmd.term < this.term) {
+      this.log.warn({ commandId: cmd.commandId, kind: cmd.kind, term: cmd.term, current: this.term }, 'command from a deposed scheduler (older term): ignored');
+      return;
+    }
+    this.term = cmd.term;
     try {
       switch (cmd.kind) {
         case 'start':
@@ -95,10 +118,7 @@ export class Supervisor {
       log.info({ commandId: cmd.commandId }, 'start for a known attempt ignored');
       return;
     }
-    let finish!: () => void;
-    const done = new Promise<void>((resolve) => (finish = resolve));
-    const attempt: Attempt = { cmd, phase: 'starting', done, finish };
-    this.active.set(cmd.attemptId, attempt);
+    const attempt = this.track(cmd);
 
     const shared = [...this.busyGpuIndices()].filter((i) => cmd.gpuIndices.includes(i));
     if (shared.length) log.warn({ gpus: shared }, 'GPUs already in use by another attempt');
@@ -116,23 +136,82 @@ export class Supervisor {
         env: { ...cmd.env, ...this.jobEnv(cmd) },
         gpuIndices: cmd.gpuIndices,
         ...(cmd.image ? { image: cmd.image } : {}),
+        labels: this.labels(cmd),
         onLine: (stream, line) => this.publishLog({ jobId: cmd.jobId, attemptId: cmd.attemptId, nodeId: this.deps.nodeId, stream, line: line.slice(0, MAX_LINE_CHARS), at: Date.now() }),
       }));
     } catch (err) {
       await this.restoreLimits(attempt);
       return this.failed(attempt, err instanceof StartError ? err.message : `cannot start: ${messageOf(err)}`);
     }
-    attempt.phase = 'running';
-    attempt.startedAtMs = Date.now();
     log.info({ argv: [...cmd.command, ...cmd.args], gpus: cmd.gpuIndices, powerLimitW: cmd.powerLimitW }, 'attempt started');
-    await this.publish({ kind: 'started', nodeId: this.deps.nodeId, jobId: cmd.jobId, attemptId: cmd.attemptId, at: attempt.startedAtMs });
-    void exited.then((status) => this.exited(attempt, status));
+    this.running(attempt, Date.now(), exited);
+    await this.publish({ kind: 'started', nodeId: this.deps.nodeId, jobId: cmd.jobId, attemptId: cmd.attemptId, at: attempt.startedAtMs! });
+    if (attempt.pendingStop) void this.stopAttempt(attempt, attempt.pendingStop);
+  }
 
+  /** From now on the attempt runs: its exit is awaited and its max runtime counts from `startedAtMs`. */
+  private running(attempt: Attempt, startedAtMs: number, exited: Promise<ExitStatus>): void {
+    const { cmd } = attempt;
+    attempt.phase = 'running';
+    attempt.startedAtMs = startedAtMs;
+    void exited.then((status) => this.exited(attempt, status));
     if (cmd.maxRuntimeSeconds !== undefined) {
       const { signal, graceSeconds } = cmd.checkpoint;
-      attempt.maxRuntimeTimer = setTimeout(() => void this.stopAttempt(attempt, { signal, graceSeconds, reason: 'max runtime exceeded' }), cmd.maxRuntimeSeconds * 1000);
+      const left = Math.max(0, startedAtMs + cmd.maxRuntimeSeconds * 1000 - Date.now());
+      attempt.maxRuntimeTimer = setTimeout(() => void this.stopAttempt(attempt, { signal, graceSeconds, reason: 'max runtime exceeded' }), left);
     }
-    if (attempt.pendingStop) void this.stopAttempt(attempt, attempt.pendingStop);
+  }
+
+  /**
+   * Takes over the attempts the runtime still runs for this node from before a restart
+   * (containers found by label): they are reported again, their limits re-applied, their
+   * exit published; a start for one of them is then ignored like any repeat.
+   */
+  async recover(): Promise<number> {
+    const found = await this.deps.runtime.recover({ [LABELS.node]: this.deps.nodeId }, (attemptId, stream, line) => {
+      const jobId = this.active.get(attemptId)?.cmd.jobId;
+      if (jobId) this.publishLog({ jobId, attemptId, nodeId: this.deps.nodeId, stream, line: line.slice(0, MAX_LINE_CHARS), at: Date.now() });
+    });
+    let recovered = 0;
+    for (const r of found) {
+      let saved: unknown;
+      try {
+        saved = JSON.parse(r.labels[LABELS.attempt] ?? '');
+      } catch {
+        saved = undefined;
+      }
+      const parsed = savedAttemptSchema.safeParse(saved);
+      if (!parsed.success || parsed.data.attemptId !== r.attemptId) {
+        this.log.error({ attemptId: r.attemptId, labels: r.labels }, 'found an attempt without usable labels: left alone');
+        continue;
+      }
+      const cmd: StartCommand = { ...parsed.data, kind: 'start', commandId: `recovered-${r.attemptId}`, issuedAt: r.startedAtMs, term: 0, command: [], args: [], env: {} };
+      const attempt = this.track(cmd);
+      this.running(attempt, r.startedAtMs, r.process.exited);
+      recovered++;
+      // The old agent may have died before publishing it; a repeat is dropped by its message id.
+      await this.publish({ kind: 'started', nodeId: this.deps.nodeId, jobId: cmd.jobId, attemptId: cmd.attemptId, at: r.startedAtMs });
+      try {
+        await this.deps.power.setGpuLimits(cmd.gpuIndices, cmd.powerLimitW);
+      } catch (err) {
+        this.log.error({ err, attemptId: cmd.attemptId }, 'power limit of a recovered attempt not applied');
+      }
+      this.log.info({ jobId: cmd.jobId, attemptId: cmd.attemptId, gpus: cmd.gpuIndices, powerLimitW: cmd.powerLimitW }, 'attempt recovered after a restart');
+    }
+    return recovered;
+  }
+
+  /** A new attempt, known from now on (so a repeated start is ignored); its phase is starting. */
+  private track(cmd: StartCommand): Attempt {
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const attempt: Attempt = { cmd, phase: 'starting', done, finish };
+    this.active.set(cmd.attemptId, attempt);
+    return attempt;
+  }
+
+  private labels(cmd: StartCommand): Record<string, string> {
+    return { [LABELS.node]: this.deps.nodeId, [LABELS.job]: cmd.jobId, [LABELS.attempt]: JSON.stringify(savedAttemptSchema.parse(cmd)) };
   }
 
   /** What every job sees besides its own env; ours win, so a job cannot misreport its identity. */
@@ -182,7 +261,8 @@ export class Supervisor {
     clearTimeout(attempt.maxRuntimeTimer);
     this.active.delete(cmd.attemptId);
     await this.restoreLimits(attempt);
-    this.log.info({ jobId: cmd.jobId, attemptId: cmd.attemptId, ...status, reason: attempt.stopReason }, 'attempt exited');
+    const reason = attempt.stopReason ?? status.reason ?? (status.oomKilled ? 'out of memory: killed at its memory limit' : undefined);
+    this.log.info({ jobId: cmd.jobId, attemptId: cmd.attemptId, exitCode: status.exitCode, signal: status.signal, oomKilled: status.oomKilled, reason }, 'attempt exited');
     const published = this.publish({
       kind: 'exited',
       nodeId: this.deps.nodeId,
@@ -191,7 +271,7 @@ export class Supervisor {
       at: Date.now(),
       exitCode: status.exitCode,
       ...(status.signal ? { signal: status.signal } : {}),
-      ...(attempt.stopReason ? { reason: attempt.stopReason } : {}),
+      ...(reason ? { reason } : {}),
     });
     this.remember(attempt);
     await published;

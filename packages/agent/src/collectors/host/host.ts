@@ -1,18 +1,64 @@
 import { cpus, hostname, loadavg, totalmem, freemem, type as osType, release } from 'node:os';
-import si from 'systeminformation';
+import si, { type Systeminformation } from 'systeminformation';
 import type { HostInfo, NodeReport } from '@wattpack/shared';
 
 const MIB = 1024 * 1024;
 
-/** The machine the agent runs on; host power is not measurable here, so the caller supplies it. */
-export async function hostInfo(power: Pick<HostInfo, 'idlePowerW' | 'busyPowerW'>): Promise<HostInfo> {
+/** What systeminformation said about the machine; any part may be missing. */
+export interface HostFacts {
+  cpu?: Pick<Systeminformation.CpuData, 'cores' | 'manufacturer' | 'brand'>;
+  mem?: Pick<Systeminformation.MemData, 'total'>;
+  os?: Pick<Systeminformation.OsData, 'distro' | 'release' | 'kernel'>;
+  system?: Pick<Systeminformation.SystemData, 'manufacturer' | 'model' | 'serial' | 'uuid' | 'virtual' | 'virtualHost'>;
+}
+
+/** DMI fields hold "", "-", "Default string" or "To Be Filled By O.E.M." when the vendor left them empty. */
+const known = (v: string | undefined) => (v && !/^(-|default string|to be filled by o\.e\.m\.|not specified|system product name)$/i.test(v.trim()) ? v.trim() : undefined);
+
+/**
+ * The machine the agent runs on, from systeminformation (CPU, memory, OS), with the
+ * kernel's own counts where it had no answer. Host power is not measurable here, so the
+ * caller supplies it.
+ */
+export function hostInfoFrom(facts: HostFacts, power: Pick<HostInfo, 'idlePowerW' | 'busyPowerW'>): HostInfo {
+  const os = facts.os?.distro ? `${facts.os.distro}${facts.os.release ? ` ${facts.os.release}` : ''} (kernel ${facts.os.kernel})` : `${osType()} ${release()}`;
   return {
     hostname: hostname(),
-    cpuCores: cpus().length,
-    memoryMib: Math.round(totalmem() / MIB),
-    os: await osName(),
+    cpuCores: facts.cpu?.cores || cpus().length,
+    memoryMib: Math.round((facts.mem?.total || totalmem()) / MIB),
+    os,
     ...power,
   };
+}
+
+/** "Supermicro SYS-821GE-TNHR, serial S123, Intel Xeon Platinum 8480+": what the machine is, for the logs. */
+export function describeHost(facts: HostFacts): string {
+  const s = facts.system;
+  const parts = [
+    [known(s?.manufacturer), known(s?.model)].filter(Boolean).join(' ') || 'unknown system',
+    ...(s?.virtual ? [`virtual${known(s.virtualHost) ? ` (${known(s.virtualHost)})` : ''}`] : []),
+    ...(known(s?.serial) ? [`serial ${known(s?.serial)}`] : known(s?.uuid) ? [`uuid ${known(s?.uuid)}`] : []),
+    ...([known(facts.cpu?.manufacturer), known(facts.cpu?.brand)].filter(Boolean).length ? [[known(facts.cpu?.manufacturer), known(facts.cpu?.brand)].filter(Boolean).join(' ')] : []),
+  ];
+  return parts.join(', ');
+}
+
+let asked: Promise<HostFacts> | undefined;
+
+/** Asks systeminformation once per process (the machine does not change); a part it cannot answer stays missing. */
+export function hostFacts(): Promise<HostFacts> {
+  const settle = <T>(p: Promise<T>) => p.catch(() => undefined);
+  asked ??= Promise.all([settle(si.cpu()), settle(si.mem()), settle(si.osInfo()), settle(si.system())]).then(([cpu, mem, os, system]) => ({
+    ...(cpu ? { cpu } : {}),
+    ...(mem ? { mem } : {}),
+    ...(os ? { os } : {}),
+    ...(system ? { system } : {}),
+  }));
+  return asked;
+}
+
+export async function hostInfo(power: Pick<HostInfo, 'idlePowerW' | 'busyPowerW'>): Promise<HostInfo> {
+  return hostInfoFrom(await hostFacts(), power);
 }
 
 /** Cheap enough for every report: no subprocesses, only what the kernel already keeps. */
@@ -22,15 +68,4 @@ export function hostState(): NonNullable<NodeReport['host']> {
     cpuLoadPct: Math.min(100, Math.round((loadavg()[0]! / cores) * 1000) / 10),
     memoryUsedMib: Math.round((totalmem() - freemem()) / MIB),
   };
-}
-
-/** "Debian GNU/Linux 12 (kernel 6.1.0)"; falls back to the kernel name when the distro is unknown. */
-async function osName(): Promise<string> {
-  try {
-    const os = await si.osInfo();
-    if (os.distro) return `${os.distro}${os.release ? ` ${os.release}` : ''} (kernel ${os.kernel})`;
-  } catch {
-    // systeminformation reads files and runs helpers; none of them is essential.
-  }
-  return `${osType()} ${release()}`;
 }

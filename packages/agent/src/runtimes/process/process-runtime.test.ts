@@ -19,7 +19,7 @@ function request(argv: string[], extra: Partial<StartRequest> = {}) {
   const lines: { stream: OutputStream; line: string }[] = [];
   const attemptId = `att-${++n}`;
   started.push(attemptId);
-  const req: StartRequest = { attemptId, argv, env: {}, gpuIndices: [], onLine: (stream, line) => lines.push({ stream, line }), ...extra };
+  const req: StartRequest = { attemptId, argv, env: {}, gpuIndices: [], labels: {}, onLine: (stream, line) => lines.push({ stream, line }), ...extra };
   return { req, lines, attemptId };
 }
 

@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { execa } from 'execa';
-import { StartError, type ExitStatus, type OutputStream, type Runtime, type RunningProcess, type StartRequest } from '../runtime.js';
+import { readLines } from '../../util/exec.js';
+import { StartError, type ExitStatus, type RecoveredAttempt, type Runtime, type RunningProcess, type StartRequest } from '../runtime.js';
 
 /**
  * Runs jobs as host processes. Each job leads its own process group, so that an attempt
@@ -15,43 +16,40 @@ export class ProcessRuntime implements Runtime {
 
   async start(req: StartRequest): Promise<RunningProcess> {
     if (req.image) throw new StartError(`image "${req.image}" needs a container runtime; this agent runs jobs with --runtime process`);
+    if (req.cpus !== undefined || req.memoryMib !== undefined) throw new StartError('CPU and memory limits need a container runtime; this agent runs jobs with --runtime process');
     const [file, ...args] = req.argv;
     if (!file) throw new StartError('no command to run');
-    const lines = (stream: OutputStream) => ({
-      // Lines arrive as strings (text encoding, no objectMode); execa types them unknown.
-      *transform(line: unknown) {
-        req.onLine(stream, line as string);
-      },
-    });
-    const child = execa(file, args, {
-      shell: false,
-      reject: false,
-      stdin: 'ignore',
-      stdout: lines('stdout'),
-      stderr: lines('stderr'),
-      buffer: false,
+    const child = spawn(file, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
       // CUDA_VISIBLE_DEVICES last: the job's own env must not widen its GPUs. Empty hides all GPUs.
-      env: { ...req.env, CUDA_VISIBLE_DEVICES: req.gpuIndices.join(',') },
+      env: { ...process.env, ...req.env, CUDA_VISIBLE_DEVICES: req.gpuIndices.join(',') },
       detached: true,
     });
+    const failed = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+      child.once('spawn', () => resolve(undefined));
+      child.once('error', resolve);
+    });
+    if (failed || child.pid === undefined) throw new StartError(startFailure(file, failed?.code, failed?.message));
     const pid = child.pid;
-    if (pid === undefined) {
-      const result = await child;
-      throw new StartError(startFailure(file, result.code, result.message));
-    }
-    // 'exit', not the execa promise: a leftover child holding stdout open would delay it.
+    const output = readLines(child, req.onLine);
+    // 'exit', not the end of output: a leftover child holding stdout open would delay it.
     const exitEvent = new Promise<ExitStatus>((resolve) =>
       child.once('exit', (code, signal) => resolve(signal ? { exitCode: 128 + (constants.signals[signal] ?? 0), signal } : { exitCode: code ?? 1 })),
     );
     const exited = exitEvent.then(async (status) => {
       killGroup(pid);
-      await child; // flushes the last output lines
+      await output; // the last output lines
       this.running.delete(req.attemptId);
       return status;
     });
     const proc = { pid, exited };
     this.running.set(req.attemptId, proc);
     return proc;
+  }
+
+  /** Host processes are not found again: their output pipes died with the old agent. */
+  async recover(): Promise<RecoveredAttempt[]> {
+    return [];
   }
 
   async stop(attemptId: string, signal: NodeJS.Signals, graceSeconds: number): Promise<void> {
