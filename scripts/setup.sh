@@ -29,6 +29,19 @@ if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; t
     exit 1
   fi
 fi
+# Container tests (packages/agent): rootful podman with runc (crun fails on hybrid
+# cgroups), catatonit for --init, a static busybox for the locally built test image. The
+# tests write their own containers.conf (runc and ulimits). Only where apt is available.
+if command -v apt-get >/dev/null 2>&1; then
+  need=""
+  for p in podman runc catatonit busybox-static; do dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"; done
+  if [ -n "$need" ]; then
+    say "installing$need (container tests)"
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+  fi
+fi
+
 # Debian installs it in /usr/sbin, which is not on every user's PATH.
 command -v nats-server >/dev/null 2>&1 || export PATH="$PATH:/usr/sbin"
 

@@ -126,4 +126,54 @@ describe('faults', () => {
       return first === undefined ? undefined : first - killed;
     });
   }, 150_000);
+
+  it('two schedulers, one leader: the leader is killed, the standby takes over', async () => {
+    const site = await LocalSite.start({ schedulers: 2 });
+    await scenario('leader killed, standby takes over', site, async (work) => {
+      const ids = await work.submit(6, { seconds: 3 });
+      await site.waitForState(ids[0]!, ['RUNNING']);
+      const leader = await waitFor('the leader', async () => {
+        for (const id of ['s1', 's2']) {
+          const pid = site.schedulers.get(id)?.pid;
+          if (pid && (await isListening(site, id))) return id;
+        }
+        return undefined;
+      });
+      const killed = Date.now();
+      await site.killSchedulerById(leader);
+      await site.waitForLeader(10_000);
+      const tookOver = Date.now() - killed;
+      expect(tookOver).toBeLessThan(5000);
+      return tookOver;
+    });
+  }, 150_000);
+
+  it('a paused leader that wakes up cannot issue commands', async () => {
+    const site = await LocalSite.start({ schedulers: 2 });
+    await scenario('paused leader wakes up', site, async (work) => {
+      const ids = await work.submit(6, { seconds: 3 });
+      await site.waitForState(ids[0]!, ['RUNNING']);
+      const leader = (await isListening(site, 's1')) ? 's1' : 's2';
+      const standby = leader === 's1' ? 's2' : 's1';
+      const paused = Date.now();
+      site.schedulers.get(leader)!.kill('SIGSTOP');
+      // A frozen process's socket still accepts connections: watch the standby bind its own.
+      await waitFor('the standby to take over', () => isListening(site, standby), 10_000);
+      const tookOver = Date.now() - paused;
+      site.schedulers.get(leader)!.kill('SIGCONT');
+      // It finds its lease gone, stops serving and stands by.
+      await waitFor('the old leader to stop serving', async () => !(await isListening(site, leader)));
+      return tookOver;
+    });
+  }, 150_000);
 });
+
+/** Whether scheduler `id` is the one serving (only the leader listens). */
+async function isListening(site: LocalSite, id: string): Promise<boolean> {
+  const { createConnection } = await import('node:net');
+  const [host, port] = site.listen[Number(id.slice(1)) - 1]!.split(':');
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port: Number(port) }, () => (socket.end(), resolve(true)));
+    socket.on('error', () => resolve(false));
+  });
+}

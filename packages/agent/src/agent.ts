@@ -55,6 +55,7 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
     timestampMs: Date.now(),
     ...(await collector.sample()),
     attempts: supervisor.attempts(),
+    ended: supervisor.recentlyEnded(),
     host: hostState(),
   });
   let scheduler: GrpcLink;

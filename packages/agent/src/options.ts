@@ -1,7 +1,7 @@
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { nodeIdSchema, WattpackError } from '@wattpack/shared';
+import { nodeIdSchema, schedulerTarget, WattpackError } from '@wattpack/shared';
 import { parseProfile, PROFILE_HELP, type SimulatedProfile } from './collectors/simulated/profile.js';
 
 export const DEFAULTS = {
@@ -68,10 +68,13 @@ export function parseRuntime(value: string): RuntimeName {
   return found;
 }
 
+/** host:port, or every scheduler of the site comma-separated (only the leader listens). */
 export function parseSchedulerAddress(value: string): string {
-  const m = /^(?:[^\s:/[\]]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(value);
-  if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535) throw invalid(`scheduler address "${value}": use host:port, e.g. ${DEFAULTS.scheduler}`);
-  return value;
+  try {
+    return schedulerTarget(value);
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
 }
 
 /** "rack=r1,zone=a" -> { rack: "r1", zone: "a" }. */

@@ -1,5 +1,5 @@
 import { credentials, Metadata, type CallOptions, type ClientReadableStream, type requestCallback } from '@grpc/grpc-js';
-import { loadProto, WattpackError } from '@wattpack/shared';
+import { loadProto, schedulerTarget, WattpackError } from '@wattpack/shared';
 import type { Job__Output } from '@wattpack/shared/proto/Job';
 import type { ListJobsResponse__Output } from '@wattpack/shared/proto/ListJobsResponse';
 import type { ListNodesResponse__Output } from '@wattpack/shared/proto/ListNodesResponse';
@@ -39,7 +39,8 @@ export interface SchedulerClient {
 
 export function connectScheduler(address: string): SchedulerClient {
   const { SchedulerService } = loadProto().wattpack.v1;
-  const raw = new SchedulerService(address, credentials.createInsecure());
+  // Several schedulers (comma-separated): only the leader listens, gRPC finds it.
+  const raw = new SchedulerService(schedulerTarget(address), credentials.createInsecure());
 
   const fail = (err: unknown): WattpackError => {
     const e = WattpackError.from(err);

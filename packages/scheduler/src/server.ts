@@ -22,7 +22,7 @@ import { KvStore } from './state/kv-store.js';
 import { becomeLeader } from './bus/leader-election.js';
 
 /** A standby takes over within this long of the leader's death. */
-const DEFAULT_LEASE_MS = 4000;
+const DEFAULT_LEASE_MS = 3000;
 
 export interface SchedulerOptions {
   /** gRPC address, host:port; port 0 picks a free one. Bound only while this scheduler leads. */

@@ -15,3 +15,4 @@ export * from './ids.js';
 export * from './log.js';
 export type { WattpackProto } from './proto/load.js';
 export * from './bus/nats-server.js';
+export * from './grpc-target.js';

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { startCommandSchema, type AgentCommand, type AttemptState, type JobEvent, type LogRecord, type Logger, type MinersCommand, type SetPowerCommand, type StartCommand, type StopCommand } from '@wattpack/shared';
+import { startCommandSchema, type AgentCommand, type AttemptState, type EndedAttempt, type JobEvent, type LogRecord, type Logger, type MinersCommand, type SetPowerCommand, type StartCommand, type StopCommand } from '@wattpack/shared';
 import type { PowerControl } from '../power/power-control.js';
 import { StartError, type ExitStatus, type Runtime } from '../runtimes/runtime.js';
 
@@ -51,6 +51,8 @@ const savedAttemptSchema = startCommandSchema.pick({
 
 /** Finished attempt ids kept to ignore redelivered starts; old ones are forgotten first. */
 const REMEMBERED_ATTEMPTS = 10_000;
+/** How long an ended attempt stays in reports. */
+const ENDED_REPORTED_MS = 10 * 60_000;
 /** NATS refuses payloads over 1 MiB; a log line is cut well before that. */
 const MAX_LINE_CHARS = 64 * 1024;
 
@@ -64,6 +66,8 @@ const MAX_LINE_CHARS = 64 * 1024;
 export class Supervisor {
   private readonly active = new Map<string, Attempt>();
   private readonly finished = new Set<string>();
+  /** How recent attempts ended, reported so that a scheduler that missed the event can settle them. */
+  private readonly ended = new Map<string, EndedAttempt>();
   private readonly log: Logger;
   /** The newest scheduler term seen: commands of an older one come from a deposed leader. */
   private term = 0;
@@ -95,6 +99,12 @@ export class Supervisor {
   }
 
   /** Attempts whose process runs now (stopping ones included). */
+  /** Attempts that ended in the last ten minutes. */
+  recentlyEnded(now = Date.now()): EndedAttempt[] {
+    for (const [id, e] of this.ended) if (now - e.atMs > ENDED_REPORTED_MS) this.ended.delete(id);
+    return [...this.ended.values()];
+  }
+
   attempts(): AttemptState[] {
     return [...this.active.values()]
       .filter((a) => a.startedAtMs !== undefined)
@@ -273,6 +283,7 @@ export class Supervisor {
       ...(status.signal ? { signal: status.signal } : {}),
       ...(reason ? { reason } : {}),
     });
+    this.ended.set(cmd.attemptId, { jobId: cmd.jobId, attemptId: cmd.attemptId, failed: false, exitCode: status.exitCode, signal: status.signal ?? '', reason: reason ?? '', atMs: Date.now() });
     this.remember(attempt);
     await published;
   }
@@ -282,6 +293,7 @@ export class Supervisor {
     this.active.delete(cmd.attemptId);
     this.log.warn({ jobId: cmd.jobId, attemptId: cmd.attemptId, reason }, 'attempt failed to start');
     const published = this.publish({ kind: 'failed', nodeId: this.deps.nodeId, jobId: cmd.jobId, attemptId: cmd.attemptId, at: Date.now(), reason });
+    this.ended.set(cmd.attemptId, { jobId: cmd.jobId, attemptId: cmd.attemptId, failed: true, exitCode: 0, signal: '', reason, atMs: Date.now() });
     this.remember(attempt);
     await published;
   }

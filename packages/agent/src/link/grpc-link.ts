@@ -40,9 +40,10 @@ export function startGrpcLink(opts: GrpcLinkOptions): GrpcLink {
     // The channel's own reconnect backoff (default up to 120 s) would outlast ours.
     'grpc.initial_reconnect_backoff_ms': Backoff.MIN_MS,
     'grpc.max_reconnect_backoff_ms': Backoff.MAX_MS,
-    // Notice a scheduler host that vanished without closing the connection.
-    'grpc.keepalive_time_ms': 20_000,
-    'grpc.keepalive_timeout_ms': 10_000,
+    // Notice a scheduler that vanished or froze without closing the connection, well
+    // within the node lease (15 s), so that the agent moves to the new leader in time.
+    'grpc.keepalive_time_ms': 5_000,
+    'grpc.keepalive_timeout_ms': 4_000,
   });
   const backoff = new Backoff();
   let state: SchedulerLinkState = 'connecting';

@@ -16,6 +16,9 @@ import {
 } from '@wattpack/shared';
 import { Backoff } from './backoff.js';
 
+/** Short pulls: after a NATS server dies or restarts, the next pull reaches a live one within seconds. */
+const PULL = { expires: 5000 };
+
 /** How long close() waits for events still being published before giving up on them. */
 const FLUSH_MS = 5000;
 
@@ -110,7 +113,7 @@ export async function connectNatsLink(opts: { url: string; nodeId: string; logge
       },
 
       async consumeCommands(apply) {
-        let messages = await (await js.consumers.get(STREAMS.commands, durable)).consume();
+        let messages = await (await js.consumers.get(STREAMS.commands, durable)).consume(PULL);
         let stopped = false;
         // The iterator can end without close(), e.g. when someone deletes the consumer: recreate it.
         const loop = (async () => {
@@ -132,7 +135,7 @@ export async function connectNatsLink(opts: { url: string; nodeId: string; logge
             if (stopped || !(await backoff.wait(closing.signal))) break;
             try {
               await ensureAgentConsumer(jsm, nodeId);
-              messages = await (await js.consumers.get(STREAMS.commands, durable)).consume();
+              messages = await (await js.consumers.get(STREAMS.commands, durable)).consume(PULL);
             } catch (err) {
               log.error({ err }, 'recreating the command consumer failed');
             }

@@ -297,6 +297,27 @@ describe('Scheduler', () => {
       expect(scheduler.snapshot().nodes.find((n) => n.id === lostNode)!.schedulable).toBe(true);
     });
 
+    it('settles an attempt from the ended list of a report when its event never arrived', async () => {
+      let now = Date.now();
+      const { scheduler, settle } = await setup();
+      Object.assign(scheduler as unknown as { now: () => number }, { now: () => now });
+      const job = await scheduler.submit(spec({ gpus: 8 }));
+      await settle();
+      const { attemptId, assignments } = scheduler.getJob(job.id);
+      const nodeId = assignments[0]!.nodeId;
+      await scheduler.handleEvent({ kind: 'started', nodeId, jobId: job.id, attemptId, at: now });
+      now += 1000;
+      await scheduler.registerNode({ nodeId, labels: {}, inventory: inventory(8) });
+      now += 6000;
+      scheduler.report(nodeId, {
+        timestampMs: now, gpus: [], miners: [], attempts: [],
+        ended: [{ jobId: job.id, attemptId, failed: false, exitCode: 0, signal: '', reason: '', atMs: now - 3000 }],
+      });
+      await settle();
+      await settle();
+      expect(scheduler.getJob(job.id)).toMatchObject({ state: 'SUCCEEDED', attempt: 1, exitCode: 0 });
+    });
+
     it('requeues a started attempt that a restarted agent no longer runs', async () => {
       let now = Date.now();
       const { scheduler, settle } = await setup();

@@ -325,12 +325,31 @@ export class Scheduler {
         graceSeconds: 0,
       });
     }
+    // Attempts that ended as the agent reports, though their event has not reached this
+    // scheduler (a new leader, while the old one still holds it unacknowledged): settle them.
+    for (const e of report.ended ?? []) {
+      const job = this.jobs.get(e.jobId);
+      const part = job?.assignments.find((p) => p.nodeId === nodeId);
+      if (!job || job.attemptId !== e.attemptId || !part || part.ended) continue;
+      const base = { nodeId, jobId: e.jobId, attemptId: e.attemptId, at: e.atMs };
+      await this.handleEvent(
+        e.failed
+          ? { ...base, kind: 'failed', reason: e.reason }
+          : { ...base, kind: 'exited', exitCode: e.exitCode, ...(e.signal ? { signal: e.signal } : {}), ...(e.reason ? { reason: e.reason } : {}) },
+      );
+    }
     // Give the events of attempts that ended while the agent was away time to arrive first.
     const connectedAt = node.connectedAt ?? 0;
     if (this.now() - connectedAt < MISSING_GRACE_MS) return;
+    const endedIds = new Set((report.ended ?? []).map((e) => e.attemptId));
     const missing = new Set(
       this.jobsOn(nodeId)
-        .filter((j) => j.assignments.some((p) => p.nodeId === nodeId && p.started && !p.ended && (p.startedAt ?? Infinity) < connectedAt) && !reported.has(j.attemptId))
+        .filter(
+          (j) =>
+            j.assignments.some((p) => p.nodeId === nodeId && p.started && !p.ended && (p.startedAt ?? Infinity) < connectedAt) &&
+            !reported.has(j.attemptId) &&
+            !endedIds.has(j.attemptId),
+        )
         .map((j) => j.attemptId),
     );
     if (missing.size > 0) await this.loseJobsOn(nodeId, 'the agent restarted without it', missing);

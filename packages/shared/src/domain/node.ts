@@ -72,11 +72,23 @@ export interface AttemptState {
   startedAtMs: number;
 }
 
+export interface EndedAttempt {
+  jobId: string;
+  attemptId: string;
+  failed: boolean;
+  exitCode: number;
+  signal: string;
+  reason: string;
+  atMs: number;
+}
+
 export interface NodeReport {
   timestampMs: number;
   gpus: GpuState[];
   miners: MinerState[];
   attempts: AttemptState[];
+  /** Attempts that ended lately (see node.proto). */
+  ended?: EndedAttempt[];
   host?: { cpuLoadPct?: number; memoryUsedMib?: number };
 }
 

@@ -96,6 +96,7 @@ export function reportFromProto(r: NodeReport__Output): NodeReport {
     gpus: r.gpus.map(dropMarkers),
     miners: r.miners.map(dropMarkers),
     attempts: r.attempts.map((a) => ({ ...a })),
+    ended: r.ended.map((e) => ({ ...e })),
     ...(r.host ? { host: dropMarkers(r.host) } : {}),
   };
 }
