@@ -84,6 +84,23 @@ describe('faults', () => {
     });
   }, 120_000);
 
+  it('agent killed with kill -9 and restarted: its process jobs are lost and requeued', async () => {
+    const site = await LocalSite.start();
+    await scenario('agent kill -9 (process runtime)', site, async (work) => {
+      const [id] = await work.submit(1, { seconds: 8 });
+      const running = await site.waitForState(id!, ['RUNNING']);
+      const nodeId = running.assignments[0]!.nodeId;
+      await site.killAgent(nodeId);
+      const restarted = Date.now();
+      site.startAgent({ id: nodeId, profile: 'h100x8', labels: 'rack=r1' });
+      const resumed = await waitFor('the job to run again as attempt 2', async () => {
+        const j = await site.job(id!);
+        return j.attempt === 2 && j.state === 'RUNNING' ? j : undefined;
+      }, 30_000);
+      return resumed.startedAtMs - restarted;
+    });
+  }, 120_000);
+
   it('nats-server restarted mid-run', async () => {
     const site = await LocalSite.start();
     await scenario('nats-server restart', site, async (work) => {

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { createLogger, type AttemptState, type Logger, type NodeInventory, type NodeReport } from '@wattpack/shared';
 import { describeHost, hostFacts, hostState } from './collectors/host/host.js';
 import { openHardware } from './hardware.js';
@@ -45,7 +47,10 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
   }
   const supervisor = new Supervisor({
     nodeId,
-    runtime: opts.runtime === 'process' ? new ProcessRuntime() : new ContainerRuntime({ engine: opts.runtime }),
+    runtime:
+      opts.runtime === 'process'
+        ? new ProcessRuntime({ stateFile: join(tmpdir(), `wattpack-agent-${nodeId}-processes.json`) })
+        : new ContainerRuntime({ engine: opts.runtime }),
     power,
     publishEvent: (e) => nats.publishEvent(e),
     publishLog: (r) => nats.publishLog(r),

@@ -118,6 +118,21 @@ describe('ProcessRuntime', () => {
     await expect(runtime.start(request(['true'], { image: 'pytorch:latest' }).req)).rejects.toThrow(/image "pytorch:latest" needs a container runtime/);
   });
 
+  it('ends, after a crash of the agent, the process groups its predecessor left running', async () => {
+    const stateFile = join(tmp, 'processes.json');
+    const before = new ProcessRuntime({ stateFile });
+    const { req, lines } = request(['sh', '-c', 'sleep 30 & echo up; wait']);
+    const proc = await before.start(req);
+    await waitForLine(lines, 'up');
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual([expect.objectContaining({ attemptId: req.attemptId, pid: proc.pid })]);
+    // The agent dies without stopping anything; the next one finds the record.
+    const after = new ProcessRuntime({ stateFile });
+    expect(await after.recover()).toEqual([]);
+    await proc.exited;
+    expect(isAlive(proc.pid)).toBe(false);
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual([]);
+  });
+
   it('ignores a stop for an unknown attempt', async () => {
     await expect(runtime.stop('never-started', 'SIGTERM', 1)).resolves.toBeUndefined();
   });

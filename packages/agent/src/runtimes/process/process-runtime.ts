@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { readLines } from '../../util/exec.js';
 import { StartError, type ExitStatus, type RecoveredAttempt, type Runtime, type RunningProcess, type StartRequest } from '../runtime.js';
@@ -12,7 +13,13 @@ import { StartError, type ExitStatus, type RecoveredAttempt, type Runtime, type 
  */
 export class ProcessRuntime implements Runtime {
   readonly name = 'process';
-  private readonly running = new Map<string, RunningProcess>();
+  private readonly running = new Map<string, RunningProcess & { startTime?: string }>();
+
+  /**
+   * `stateFile`: where the process groups of running attempts are recorded, so that an
+   * agent restarted after a crash can end those its predecessor left behind.
+   */
+  constructor(private readonly opts: { stateFile?: string } = {}) {}
 
   async start(req: StartRequest): Promise<RunningProcess> {
     if (req.image) throw new StartError(`image "${req.image}" needs a container runtime; this agent runs jobs with --runtime process`);
@@ -40,16 +47,46 @@ export class ProcessRuntime implements Runtime {
       killGroup(pid);
       await output; // the last output lines
       this.running.delete(req.attemptId);
+      this.record();
       return status;
     });
-    const proc = { pid, exited };
+    const startTime = processStartTime(pid);
+    const proc = { pid, exited, ...(startTime !== undefined ? { startTime } : {}) };
     this.running.set(req.attemptId, proc);
+    this.record();
     return proc;
   }
 
-  /** Host processes are not found again: their output pipes died with the old agent. */
+  /**
+   * Host processes are not followed again: their output pipes died with the old agent.
+   * Those it left running are ended (the whole group), so that the scheduler's requeued
+   * attempt is the only one: the attempts are reported lost.
+   */
   async recover(): Promise<RecoveredAttempt[]> {
+    if (!this.opts.stateFile) return [];
+    let left: { attemptId: string; pid: number; startTime?: string }[] = [];
+    try {
+      left = JSON.parse(readFileSync(this.opts.stateFile, 'utf8'));
+    } catch {
+      return []; // no record: nothing was running
+    }
+    for (const p of left) {
+      // The same process only if its start time matches: pids are reused.
+      if (p.startTime !== undefined && processStartTime(p.pid) === p.startTime) killGroup(p.pid);
+    }
+    this.record();
     return [];
+  }
+
+  /** Rewrites the record of running process groups (small; only at starts and exits). */
+  private record(): void {
+    if (!this.opts.stateFile) return;
+    const entries = [...this.running].map(([attemptId, p]) => ({ attemptId, pid: p.pid, startTime: p.startTime }));
+    try {
+      writeFileSync(this.opts.stateFile, JSON.stringify(entries));
+    } catch {
+      // Best effort: without it, a crash leaves orphans, as before.
+    }
   }
 
   async stop(attemptId: string, signal: NodeJS.Signals, graceSeconds: number): Promise<void> {
@@ -62,6 +99,16 @@ export class ProcessRuntime implements Runtime {
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks), or undefined when gone. */
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
 
