@@ -156,9 +156,11 @@ describe('faults', () => {
         }
         return undefined;
       });
+      const standby = leader === 's1' ? 's2' : 's1';
       const killed = Date.now();
       await site.killSchedulerById(leader);
-      await site.waitForLeader(10_000);
+      // The standby serves once it holds the lease and has loaded the state.
+      await waitFor('the standby to take over', () => isListening(site, standby), 10_000);
       const tookOver = Date.now() - killed;
       expect(tookOver).toBeLessThan(5000);
       return tookOver;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createLogger, type AttemptState, type Logger, type NodeInventory, type NodeReport } from '@wattpack/shared';
@@ -49,7 +50,8 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
     nodeId,
     runtime:
       opts.runtime === 'process'
-        ? new ProcessRuntime({ stateFile: join(tmpdir(), `wattpack-agent-${nodeId}-processes.json`) })
+        ? // One record per agent identity: its node id on its NATS (several sites may share a host in tests and demos).
+          new ProcessRuntime({ stateFile: join(tmpdir(), `wattpack-agent-${nodeId}-${createHash('sha256').update(opts.nats ?? '').digest('hex').slice(0, 12)}.json`) })
         : new ContainerRuntime({ engine: opts.runtime }),
     power,
     publishEvent: (e) => nats.publishEvent(e),
