@@ -48,6 +48,11 @@ describe('loadJobSpec', () => {
     });
   });
 
+  it('puts --cpus and --memory into the resources a container runtime enforces', () => {
+    const { spec } = loadJobSpec({ flags: { name: 'lim', gpus: 1, cpus: 4, memory: 2048 }, argv: ['python', 'x.py'] });
+    expect(spec.resources).toEqual({ cpus: 4, memoryMib: 2048 });
+  });
+
   it('keeps a file as written when no flags are given', () => {
     const path = file('plain.yaml', 'name: plain\ngpus: 0\ncommand: [sh, -c, "echo hi"]\n');
     expect(loadJobSpec({ file: path, flags: {}, argv: [] }).raw).toEqual({ name: 'plain', gpus: 0, command: ['sh', '-c', 'echo hi'] });

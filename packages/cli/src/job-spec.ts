@@ -14,6 +14,8 @@ export interface SpecFlags {
   minWatts?: number;
   maxWatts?: number;
   preemptible?: boolean;
+  cpus?: number;
+  memory?: number;
 }
 
 export interface SpecSource {
@@ -77,6 +79,8 @@ export function loadJobSpec(source: SpecSource): { raw: Fields; spec: JobSpec } 
   if (flags.env?.length) raw.env = { ...(isFields(raw.env) ? raw.env : {}), ...parseEnv(flags.env) };
   const power = given({ minWatts: flags.minWatts, maxWatts: flags.maxWatts });
   if (Object.keys(power).length) raw.power = { ...(isFields(raw.power) ? raw.power : {}), ...power };
+  const resources = given({ cpus: flags.cpus, memoryMib: flags.memory });
+  if (Object.keys(resources).length) raw.resources = { ...(isFields(raw.resources) ? raw.resources : {}), ...resources };
   if (argv.length) {
     // A new program makes the file's arguments meaningless.
     raw.command = argv;

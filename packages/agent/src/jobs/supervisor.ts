@@ -146,6 +146,8 @@ export class Supervisor {
         env: { ...cmd.env, ...this.jobEnv(cmd) },
         gpuIndices: cmd.gpuIndices,
         ...(cmd.image ? { image: cmd.image } : {}),
+        ...(cmd.cpus !== undefined ? { cpus: cmd.cpus } : {}),
+        ...(cmd.memoryMib !== undefined ? { memoryMib: cmd.memoryMib } : {}),
         labels: this.labels(cmd),
         onLine: (stream, line) => this.publishLog({ jobId: cmd.jobId, attemptId: cmd.attemptId, nodeId: this.deps.nodeId, stream, line: line.slice(0, MAX_LINE_CHARS), at: Date.now() }),
       }));

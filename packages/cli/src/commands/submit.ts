@@ -43,6 +43,8 @@ export function registerSubmit(program: Command, app: App): void {
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collect)
     .option('--min-watts <W>', 'lowest per-GPU power limit the job accepts', numberArg)
     .option('--max-watts <W>', 'highest per-GPU power limit the job wants', numberArg)
+    .option('--cpus <n>', 'CPU limit of each node part (containers)', numberArg)
+    .option('--memory <MiB>', 'memory limit of each node part in MiB (containers; exit 137 under it is reported as out of memory)', numberArg)
     .option('--preemptible', 'may be checkpointed and requeued for other work or a cap drop (the default)')
     .option('--no-preemptible', 'must not be preempted')
     .option('--wait', 'follow the job to its end; exit 0 only if it succeeded')

@@ -73,6 +73,13 @@ describe('Scheduler', () => {
     expect(scheduler.getJob(job.id)).toMatchObject({ state: 'SUCCEEDED', exitCode: 0 });
   });
 
+  it('hands a job's CPU and memory limits to the agent with its start', async () => {
+    const { scheduler, settle, starts } = await setup();
+    await scheduler.submit(spec({ gpus: 1, image: 'trainer:1', resources: { cpus: 8, memoryMib: 65536 } }));
+    await settle();
+    expect(starts()[0]!.command).toMatchObject({ image: 'trainer:1', cpus: 8, memoryMib: 65536 });
+  });
+
   it('fails a job with the reason when its command cannot start', async () => {
     const { scheduler, settle, starts } = await setup();
     const job = await scheduler.submit(spec({ gpus: 1 }));

@@ -615,6 +615,8 @@ export class Scheduler {
           powerLimitW: job.powerLimitW,
           checkpoint: spec.checkpoint,
           ...(spec.maxRuntime ? { maxRuntimeSeconds: spec.maxRuntime } : {}),
+          ...(spec.resources.cpus !== undefined ? { cpus: spec.resources.cpus } : {}),
+          ...(spec.resources.memoryMib !== undefined ? { memoryMib: spec.resources.memoryMib } : {}),
         }),
       ),
     );

@@ -31,6 +31,8 @@ export const startCommandSchema = z.object({
   powerLimitW: z.number().nonnegative(),
   checkpoint: checkpointSchema,
   maxRuntimeSeconds: z.number().int().positive().optional(),
+  cpus: z.number().positive().optional(),
+  memoryMib: z.number().int().positive().optional(),
 });
 
 export const stopCommandSchema = z.object({

@@ -42,6 +42,10 @@ export const jobSpecSchema = z.strictObject({
   checkpoint: checkpointSchema.default({ signal: 'SIGTERM', graceSeconds: 30 }),
   /** May be checkpointed (signal, grace) and requeued for higher-priority work or a cap drop. */
   preemptible: z.boolean().default(true),
+  /** CPU and memory limits of each node's part; containers enforce them (the process runtime refuses them). */
+  resources: z
+    .strictObject({ cpus: z.number().positive().max(1024).optional(), memoryMib: z.number().int().positive().max(16 * 1024 * 1024).optional() })
+    .default({}),
 });
 
 export type JobSpecInput = z.input<typeof jobSpecSchema>;

@@ -26,6 +26,8 @@ export function jobToProto(job: Job): ProtoJob {
       power: { minWatts: spec.power.minWatts ?? 0, maxWatts: spec.power.maxWatts ?? 0 },
       checkpoint: spec.checkpoint,
       preemptible: spec.preemptible,
+      cpus: spec.resources.cpus ?? 0,
+      memoryMib: spec.resources.memoryMib ?? 0,
     },
     state: job.state,
     reason: job.reason,

@@ -18,6 +18,8 @@ export interface JobSpec {
   'power'?: (_wattpack_v1_PowerPolicy | null);
   'checkpoint'?: (_wattpack_v1_Checkpoint | null);
   'preemptible'?: (boolean);
+  'cpus'?: (number | string);
+  'memoryMib'?: (number);
 }
 
 export interface JobSpec__Output {
@@ -35,4 +37,6 @@ export interface JobSpec__Output {
   'power': (_wattpack_v1_PowerPolicy__Output | null);
   'checkpoint': (_wattpack_v1_Checkpoint__Output | null);
   'preemptible': (boolean);
+  'cpus': (number);
+  'memoryMib': (number);
 }
