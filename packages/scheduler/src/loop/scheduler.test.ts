@@ -73,7 +73,7 @@ describe('Scheduler', () => {
     expect(scheduler.getJob(job.id)).toMatchObject({ state: 'SUCCEEDED', exitCode: 0 });
   });
 
-  it('hands a job's CPU and memory limits to the agent with its start', async () => {
+  it('hands the CPU and memory limits of a job to the agent with its start', async () => {
     const { scheduler, settle, starts } = await setup();
     await scheduler.submit(spec({ gpus: 1, image: 'trainer:1', resources: { cpus: 8, memoryMib: 65536 } }));
     await settle();
