@@ -304,6 +304,15 @@ class Planner {
 
   // ---- phase 5: reservation and preemption ---------------------------------
 
+  /** Facility watts a job needs at its floor on the nodes of `fit`, in a what-if copy. */
+  private floorNeedW(what: WorkingSite, job: QueuedJob, fit: Fit): number {
+    const picks = fit.positions.map((pos) => what.peek(pos, fit.model, job.gpus));
+    const gpus = picks.flatMap((p) => p.gpus);
+    const hostW = picks.reduce((s, p) => s + p.hostTurnsBusyW, 0);
+    const floor = gpus.length ? this.bounds(job, Math.max(...gpus.map((g) => g.minW)), Math.min(...gpus.map((g) => g.maxW)), fit.positions[0]!).floor : 0;
+    return what.pue * (hostW + gpus.reduce((s, g) => s + floor - g.idleW, 0));
+  }
+
   /** EASY backfill: when and where the first blocked job will start, from running jobs' expected ends. */
   private reserve(job: QueuedJob): void {
     const what = this.work.clone();
@@ -312,12 +321,7 @@ class Planner {
       what.release(end.id);
       const fit = findNodes(what, job);
       if ('code' in fit) continue;
-      const picks = fit.positions.map((pos) => what.peek(pos, fit.model, job.gpus));
-      const gpus = picks.flatMap((p) => p.gpus);
-      const hostW = picks.reduce((s, p) => s + p.hostTurnsBusyW, 0);
-      const floor = gpus.length ? this.bounds(job, Math.max(...gpus.map((g) => g.minW)), Math.min(...gpus.map((g) => g.maxW)), fit.positions[0]!).floor : 0;
-      const needW = what.pue * (hostW + gpus.reduce((s, g) => s + floor - g.idleW, 0));
-      const spareW = what.freeW + this.minersW - needW;
+      const spareW = what.freeW + this.minersW - this.floorNeedW(what, job, fit);
       if (spareW < 0) continue;
       this.reservation = { jobId: job.id, at: end.at, positions: new Set(fit.positions), spareW };
       return;
@@ -354,12 +358,7 @@ class Planner {
       victims.push(r);
       const fit = findNodes(what, job);
       if ('code' in fit) continue;
-      const picks = fit.positions.map((pos) => what.peek(pos, fit.model, job.gpus));
-      const gpus = picks.flatMap((p) => p.gpus);
-      const hostW = picks.reduce((s, p) => s + p.hostTurnsBusyW, 0);
-      const floor = gpus.length ? this.bounds(job, Math.max(...gpus.map((g) => g.minW)), Math.min(...gpus.map((g) => g.maxW)), fit.positions[0]!).floor : 0;
-      const needW = what.pue * (hostW + gpus.reduce((s, g) => s + floor - g.idleW, 0));
-      if (needW > what.freeW + this.minersW) continue;
+      if (this.floorNeedW(what, job, fit) > what.freeW + this.minersW) continue;
       for (const v of victims) {
         this.preempting.add(v.id);
         this.preemptions.push({ jobId: v.id, reason: `preempted for ${job.id} (priority ${job.priority}${v.priority >= job.priority ? ', fair share' : ''})` });

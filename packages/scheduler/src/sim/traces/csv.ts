@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { WattpackError } from '@wattpack/shared';
+import { NO_MODELS, type TraceJob } from './types.js';
 
 /** A parsed CSV: the header and the rows as arrays of cells (blank lines skipped). */
 export interface CsvTable {
@@ -48,3 +49,23 @@ export function utcSeconds(cell: string | undefined): number | undefined {
 export const countDrop = (dropped: Record<string, number>, why: string): void => {
   dropped[why] = (dropped[why] ?? 0) + 1;
 };
+
+/**
+ * A trace row as a job, or undefined (counted in `dropped`) when its submit time,
+ * duration or GPU count is missing or makes no sense.
+ */
+export function rowJob(
+  dropped: Record<string, number>,
+  row: { submitS: number | undefined; durationS: number | undefined; gpus: number | undefined; team: string },
+): TraceJob | undefined {
+  const { submitS, durationS, gpus } = row;
+  if (submitS === undefined || durationS === undefined || durationS < 0 || gpus === undefined) {
+    countDrop(dropped, 'malformed row');
+    return undefined;
+  }
+  if (gpus <= 0) {
+    countDrop(dropped, 'no GPUs');
+    return undefined;
+  }
+  return { submitS, durationS, gpus: Math.ceil(gpus), team: row.team, gpuModels: NO_MODELS };
+}

@@ -1,7 +1,6 @@
 import { parseDuration, WattpackError } from '@wattpack/shared';
 import type { Trace, TraceJob } from './types.js';
-import { NO_MODELS } from './types.js';
-import { column, countDrop, num, parseCsv, utcSeconds } from './csv.js';
+import { column, num, parseCsv, rowJob, utcSeconds } from './csv.js';
 
 export const TIME_FORMATS = ['s', 'ms', 'iso'] as const;
 export type TimeFormat = (typeof TIME_FORMATS)[number];
@@ -40,16 +39,8 @@ export function parseGenericCsv(text: string, mapping: Partial<CsvMapping> = {},
     const submitS = format === 'iso' ? utcSeconds(row[submit]) : scaled(num(row[submit]), format === 'ms' ? 1e-3 : 1);
     const cell = row[duration] ?? '';
     const durationS = num(cell) ?? parseDuration(cell);
-    const n = num(row[gpus]);
-    if (submitS === undefined || durationS === undefined || durationS < 0 || n === undefined) {
-      countDrop(dropped, 'malformed row');
-      continue;
-    }
-    if (n <= 0) {
-      countDrop(dropped, 'no GPUs');
-      continue;
-    }
-    jobs.push({ submitS, durationS, gpus: Math.ceil(n), team: (team >= 0 && row[team]) || 'default', gpuModels: NO_MODELS });
+    const job = rowJob(dropped, { submitS, durationS, gpus: num(row[gpus]), team: (team >= 0 && row[team]) || 'default' });
+    if (job) jobs.push(job);
   }
   if (jobs.length === 0 && table.rows.length > 0) {
     throw new WattpackError('INVALID_ARGUMENT', `${source}: no usable row (check --submit-col, --duration-col, --gpus-col and --time-format)`);

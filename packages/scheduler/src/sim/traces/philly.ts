@@ -1,6 +1,5 @@
 import type { Trace, TraceJob } from './types.js';
-import { NO_MODELS } from './types.js';
-import { column, countDrop, num, parseCsv, utcSeconds } from './csv.js';
+import { column, num, parseCsv, rowJob, utcSeconds } from './csv.js';
 
 /**
  * Microsoft Philly 2017 (../shared/traces/philly-2017.csv): `timestamp` (submit, UTC),
@@ -15,16 +14,8 @@ export function parsePhilly(text: string, source = 'philly-2017.csv'): Trace {
   for (const row of table.rows) {
     const submitS = utcSeconds(row[ts]);
     const durationS = num(row[dur]);
-    const n = num(row[gpus]);
-    if (submitS === undefined || durationS === undefined || durationS < 0 || n === undefined) {
-      countDrop(dropped, 'malformed row');
-      continue;
-    }
-    if (n <= 0) {
-      countDrop(dropped, 'no GPUs');
-      continue;
-    }
-    jobs.push({ submitS, durationS, gpus: Math.ceil(n), team: row[cluster] || 'default', gpuModels: NO_MODELS });
+    const job = rowJob(dropped, { submitS, durationS, gpus: num(row[gpus]), team: row[cluster] || 'default' });
+    if (job) jobs.push(job);
   }
   return { name: 'philly', source, jobs, dropped };
 }
