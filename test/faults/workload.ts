@@ -5,8 +5,10 @@ import { waitFor, type LocalSite } from '../e2e/harness.js';
 
 /**
  * Jobs that leave a trace: every attempt appends "start <attempt id>" to a file named
- * after its job, and "end <attempt id>" once its work is done. A job is duplicated when
- * one attempt started twice, or when two attempts both finished the work.
+ * after its job, and "end <attempt id>" once its work is done. The file is also the job's
+ * checkpoint: an attempt resumed after its work was done (it finished within the grace
+ * of a preemption) sees the "end" and exits at once, as a real trainer would. A job is
+ * duplicated when one attempt started twice, or when two attempts both did the work.
  */
 export class TracedWorkload {
   readonly ids: string[] = [];
@@ -18,7 +20,9 @@ export class TracedWorkload {
   }
 
   async submit(count: number, opts: { gpus?: number; seconds?: number; priority?: number } = {}): Promise<string[]> {
-    const script = `echo "start $WATTPACK_ATTEMPT_ID" >> $MARKS/$WATTPACK_JOB_ID; sleep ${opts.seconds ?? 3}; echo "end $WATTPACK_ATTEMPT_ID" >> $MARKS/$WATTPACK_JOB_ID`;
+    const script =
+      `f=$MARKS/$WATTPACK_JOB_ID; if [ "$WATTPACK_RESUME" = 1 ] && grep -q '^end ' "$f" 2>/dev/null; then exit 0; fi; ` +
+      `echo "start $WATTPACK_ATTEMPT_ID" >> "$f"; sleep ${opts.seconds ?? 3}; echo "end $WATTPACK_ATTEMPT_ID" >> "$f"`;
     const made: string[] = [];
     for (let i = 0; i < count; i++) {
       const spec = { name: `traced-${this.ids.length}`, gpus: opts.gpus ?? 8, priority: opts.priority ?? 100, env: { MARKS: this.marks }, checkpoint: { graceSeconds: 2 }, command: ['sh', '-c', script] };
