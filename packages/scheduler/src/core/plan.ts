@@ -37,6 +37,7 @@ interface Reservation {
 
 interface Flex {
   jobId: string;
+  model: string;
   gpus: number;
   maxW: number;
   floor: number;
@@ -46,6 +47,7 @@ interface Flex {
 class Planner {
   private readonly work: WorkingSite;
   private readonly curve: ThroughputCurve;
+  private readonly curves = new Map<string, ThroughputCurve>();
   private readonly wattpack: boolean;
   private readonly fair: FairShare | undefined;
   private readonly running = new Map<string, RunningJob>();
@@ -77,6 +79,7 @@ class Planner {
   ) {
     this.work = new WorkingSite(site);
     this.curve = new ThroughputCurve(policy.curve);
+    for (const [model, points] of Object.entries(policy.curves ?? {})) this.curves.set(model, new ThroughputCurve(points));
     this.wattpack = policy.name === 'wattpack';
     this.fair = this.wattpack ? new FairShare(site, queue, policy) : undefined;
     for (const r of site.running) {
@@ -188,14 +191,14 @@ class Planner {
     if (count === 0) {
       if (need(0) > avail) return notEnoughPower(job.id, need(0), avail);
     } else {
-      bounds = this.bounds(job, gpuMin, gpuMax, fit.positions[0]!);
+      bounds = this.bounds(job, gpuMin, gpuMax, fit.positions[0]!, fit.model);
       const { floor, want } = bounds;
       if (need(want) <= avail) limitW = want;
       else {
         const fitting = Math.floor((avail / work.pue - hostW + idleW) / count);
         if (fitting >= floor) limitW = fitting;
         else {
-          const shaved = !long && this.wattpack ? this.shaveFor(need, floor, want, gpuMax, count, avail) : undefined;
+          const shaved = !long && this.wattpack ? this.shaveFor(need, floor, want, gpuMax, fit.model, count, avail) : undefined;
           if (shaved === undefined) return notEnoughPower(job.id, need(floor), avail);
           limitW = shaved;
         }
@@ -208,7 +211,7 @@ class Planner {
     this.ends.push({ id: job.id, at: endsAt });
     this.fair?.add(job.team, count, facilityW);
     if (this.wattpack && bounds) {
-      const f = { jobId: job.id, gpus: count, maxW: gpuMax, ...bounds };
+      const f = { jobId: job.id, model: fit.model, gpus: count, maxW: gpuMax, ...bounds };
       if (this.flex) this.flex.set(job.id, f);
       else this.placedFlex.push(f);
     }
@@ -216,20 +219,25 @@ class Planner {
   }
 
   /** A job's per-GPU limit range. fifo and backfill run GPUs at max; wattpack may go down to the node-efficient limit. */
-  private bounds(job: { minW?: number; maxW?: number }, gpuMin: number, gpuMax: number, pos: number): { floor: number; want: number } {
+  private bounds(job: { minW?: number; maxW?: number }, gpuMin: number, gpuMax: number, pos: number, model: string): { floor: number; want: number } {
     const clamp = (w: number) => Math.min(gpuMax, Math.max(gpuMin, w));
     const want = clamp(job.maxW ?? gpuMax);
     if (!this.wattpack) return { floor: want, want };
-    const floor = job.minW !== undefined ? clamp(job.minW) : this.efficientLimit(gpuMin, gpuMax, pos);
+    const floor = job.minW !== undefined ? clamp(job.minW) : this.efficientLimit(gpuMin, gpuMax, pos, model);
     return { floor: Math.min(floor, want), want };
   }
 
-  private efficientLimit(gpuMin: number, gpuMax: number, pos: number): number {
+  private efficientLimit(gpuMin: number, gpuMax: number, pos: number, model: string): number {
     const { nodeGpus, hostBusyW } = this.work.nodeShape(pos);
-    const key = `${gpuMin}/${gpuMax}/${nodeGpus}/${hostBusyW}`;
+    const key = `${model}/${gpuMin}/${gpuMax}/${nodeGpus}/${hostBusyW}`;
     let w = this.efficient.get(key);
-    if (w === undefined) this.efficient.set(key, (w = this.curve.efficientLimit(gpuMin, gpuMax, nodeGpus, hostBusyW)));
+    if (w === undefined) this.efficient.set(key, (w = this.curveFor(model).efficientLimit(gpuMin, gpuMax, nodeGpus, hostBusyW)));
     return w;
+  }
+
+  /** The model's measured curve, or the policy's curve scaled to the model's max limit. */
+  private curveFor(model: string): ThroughputCurve {
+    return this.curves.get(model) ?? this.curve;
   }
 
   // ---- watts for a blocked job: shave flexible jobs (wattpack) -----------------
@@ -245,9 +253,9 @@ class Planner {
       if (r.stopping) continue;
       const b = this.work.boundsOf(r.id);
       if (!b) continue;
-      const bounds = this.bounds(r, b.minW, b.maxW, b.pos);
+      const bounds = this.bounds(r, b.minW, b.maxW, b.pos, b.model);
       if (bounds.floor >= bounds.want && b.limitW >= bounds.want) continue;
-      this.flex.set(r.id, { jobId: r.id, gpus: b.gpus, maxW: b.maxW, ...bounds });
+      this.flex.set(r.id, { jobId: r.id, model: b.model, gpus: b.gpus, maxW: b.maxW, ...bounds });
     }
     for (const f of this.placedFlex) this.flex.set(f.jobId, f);
     return this.flex;
@@ -262,7 +270,7 @@ class Planner {
    * blocked job fits at that level too, if the work it adds outweighs the work the
    * others lose (relative throughput from the curve). Returns the blocked job's limit.
    */
-  private shaveFor(need: (w: number) => number, floor: number, want: number, maxW: number, gpus: number, avail: number): number | undefined {
+  private shaveFor(need: (w: number) => number, floor: number, want: number, maxW: number, model: string, gpus: number, avail: number): number | undefined {
     if (this.rescues >= this.policy.maxRescuesPerPass) return undefined;
     this.rescues++;
     const flex = [...this.flexJobs().values()];
@@ -278,11 +286,12 @@ class Planner {
       else hi = mid;
     }
     const level = lo;
-    const gain = gpus * this.curve.at(own(level), maxW);
+    const gain = gpus * this.curveFor(model).at(own(level), maxW);
     const loss = flex.reduce((s, f) => {
       const now = this.limitNow(f);
       const next = Math.max(level, f.floor);
-      return next < now ? s + f.gpus * (this.curve.at(now, f.maxW) - this.curve.at(next, f.maxW)) : s;
+      const curve = this.curveFor(f.model);
+      return next < now ? s + f.gpus * (curve.at(now, f.maxW) - curve.at(next, f.maxW)) : s;
     }, 0);
     if (gain <= loss) return undefined;
     for (const f of flex) {
@@ -309,7 +318,7 @@ class Planner {
     const picks = fit.positions.map((pos) => what.peek(pos, fit.model, job.gpus));
     const gpus = picks.flatMap((p) => p.gpus);
     const hostW = picks.reduce((s, p) => s + p.hostTurnsBusyW, 0);
-    const floor = gpus.length ? this.bounds(job, Math.max(...gpus.map((g) => g.minW)), Math.min(...gpus.map((g) => g.maxW)), fit.positions[0]!).floor : 0;
+    const floor = gpus.length ? this.bounds(job, Math.max(...gpus.map((g) => g.minW)), Math.min(...gpus.map((g) => g.maxW)), fit.positions[0]!, fit.model).floor : 0;
     return what.pue * (hostW + gpus.reduce((s, g) => s + floor - g.idleW, 0));
   }
 

@@ -223,3 +223,15 @@ describe('the ramp limit', () => {
     expect(plan(site, [jobs[1]!], policy).placements).toHaveLength(1);
   });
 });
+
+describe('per-model curves', () => {
+  it('takes a model its own curve: a GPU that loses nothing when capped may be lowered further', () => {
+    // Room for one 8-GPU job at 700 W plus 8 GPUs at 250 W, not at the training floor of 400 W.
+    const site = buildSite({ nodes: 2, model: 'H200', capW: 1.2 * (2 * 1000 + 16 * 110) + 1.2 * (8 * 590 + 1500) + 1.2 * (8 * 140 + 1500), reserveFraction: 0 });
+    const jobs = [buildJob({ gpus: 8, minW: 700 }), buildJob({ gpus: 8 })];
+    expect(plan(site, jobs, wattpack).placements).toHaveLength(1);
+    const withCurve = plan(site, jobs, defaultPolicy('wattpack', { curves: { H200: [{ limitW: 200, meanDrawW: 200, relativeThroughput: 0.9 }, { limitW: 700, meanDrawW: 450, relativeThroughput: 1 }] } }));
+    expect(withCurve.placements).toHaveLength(2);
+    expect(withCurve.placements[1]!.powerLimitW).toBeLessThan(400);
+  });
+});

@@ -26,6 +26,8 @@ export interface Policy {
   teams: Record<string, TeamShare>;
   /** Relative throughput against per-GPU limit (H200 points; scaled to each GPU's max). */
   curve: readonly CurvePoint[];
+  /** Curves measured on other models, by catalog name; a model without one uses `curve`, scaled. */
+  curves?: Readonly<Record<string, readonly CurvePoint[]>>;
   /** Work a preempted job loses at most: the interval between its checkpoints (s). */
   checkpointIntervalS: number;
   /** Blocked jobs per pass that may look for victims or shave others' limits (bounds a pass's cost). */

@@ -217,10 +217,11 @@ export class WorkingSite {
   }
 
   /** A held job's GPU count and the power bounds its GPUs share. */
-  boundsOf(jobId: string): { gpus: number; minW: number; maxW: number; limitW: number; pos: number } | undefined {
+  boundsOf(jobId: string): { gpus: number; minW: number; maxW: number; limitW: number; pos: number; model: string } | undefined {
     const held = this.holdings.get(jobId);
     if (!held || held.parts.length === 0) return undefined;
-    return { gpus: held.gpus, minW: held.minW, maxW: held.maxW, limitW: held.limitW, pos: held.parts[0]!.pos };
+    const first = held.parts[0]!;
+    return { gpus: held.gpus, minW: held.minW, maxW: held.maxW, limitW: held.limitW, pos: first.pos, model: first.model };
   }
 
   nodeShape(pos: number): { nodeGpus: number; hostBusyW: number } {

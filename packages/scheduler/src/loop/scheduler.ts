@@ -648,6 +648,7 @@ export class Scheduler {
     return defaultPolicy('wattpack', {
       defaultRuntimeS: this.site.defaultRuntime,
       teams: this.site.teams,
+      curves: this.site.curves,
       ...(this.site.rampMwPerMin !== undefined ? { rampWPerS: (this.site.rampMwPerMin * 1e6) / 60 } : {}),
     });
   }

@@ -21,6 +21,19 @@ export const siteConfigSchema = z.strictObject({
   rampMwPerMin: z.number().positive().optional(),
   /** Runtime assumed for jobs without maxRuntime, for backfill reservations (seconds or e.g. "4h"). */
   defaultRuntime: durationSeconds.default(4 * 3600),
+  /**
+   * Throughput against power limit measured on a GPU model (by catalog name), for models
+   * whose curve differs from the H200's; others use the H200 training curve scaled to their max.
+   */
+  curves: z
+    .record(
+      z.string().min(1),
+      z
+        .array(z.strictObject({ limitW: z.number().positive(), relativeThroughput: z.number().min(0).max(1.5) }))
+        .min(2, 'give at least two points')
+        .transform((points) => [...points].sort((a, b) => a.limitW - b.limitW).map((p) => ({ ...p, meanDrawW: p.limitW }))),
+    )
+    .default({}),
   /** Guaranteed shares per team (GPUs, facility MW); teams not listed split the rest evenly. */
   teams: z
     .record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name'), z.strictObject({ gpus: z.number().int().nonnegative().optional(), mw: z.number().nonnegative().optional() }))
