@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { execa, type ResultPromise } from 'execa';
+import { afterAll, beforeAll } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,4 +213,16 @@ export class LocalSite {
     await Promise.all([...this.schedulers.values()]);
     await Promise.all(this.natsServers.map((n) => n.stop({ removeStore: true })));
   }
+}
+
+/** One local site for a whole test file: started before its tests, stopped after them. */
+export function useLocalSite(opts: SiteOptions = {}): () => LocalSite {
+  let site: LocalSite | undefined;
+  beforeAll(async () => {
+    site = await LocalSite.start(opts);
+  }, 60_000);
+  afterAll(async () => {
+    await site?.stop();
+  });
+  return () => site!;
 }

@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Site__Output } from '@wattpack/shared/proto/Site';
-import { LocalSite } from './harness.js';
+import { useLocalSite } from './harness.js';
 
 // Two idle 8 x H100 nodes: 1.2 x 2 x (1000 W host + 8 x 110 W) = 4.5 kW. One 8-GPU job at
 // 700 W adds 1.2 x (8 x 590 + 1500) = 7.5 kW. A cap of 13.8 kW (13.5 kW after the 2 %
 // reserve) fits one such job, not two.
 const CAP_MW = 0.0138;
 
-let site: LocalSite;
-beforeAll(async () => {
-  site = await LocalSite.start({ capMw: CAP_MW });
-}, 60_000);
-afterAll(async () => {
-  await site?.stop();
-});
+const site = useLocalSite({ capMw: CAP_MW });
 
 describe('the power cap', () => {
   it('holds a job that would cross the cap with the power reason, starts it when watts free up, and never exceeds the cap', async () => {
@@ -21,7 +15,7 @@ describe('the power cap', () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const s = await site.rpc<Site__Output>('GetSite', {});
+        const s = await site().rpc<Site__Output>('GetSite', {});
         maxAllocated = Math.max(maxAllocated, s.allocated!.facilityW);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -29,23 +23,23 @@ describe('the power cap', () => {
 
     const submit = async (name: string) => {
       // Fixed at 700 W (--min-watts 700): this test is about waiting, not capping.
-      const r = await site.cli(['submit', '--name', name, '--gpus', '8', '--min-watts', '700', '-o', 'json', '--', 'sleep', '4']);
+      const r = await site().cli(['submit', '--name', name, '--gpus', '8', '--min-watts', '700', '-o', 'json', '--', 'sleep', '4']);
       expect(r.exitCode, r.stderr).toBe(0);
       return JSON.parse(r.stdout).id as string;
     };
     const first = await submit('first');
     const second = await submit('second');
-    await site.waitForState(first, ['RUNNING']);
-    const waiting = await site.job(second);
+    await site().waitForState(first, ['RUNNING']);
+    const waiting = await site().job(second);
     expect(waiting.state).toBe('PENDING');
     expect(waiting.reason).toMatch(/^power: needs 7\.5 kW, [0-9.]+ kW free under the cap$/);
 
-    const shown = await site.cli(['job', second]);
+    const shown = await site().cli(['job', second]);
     expect(shown.stdout).toContain('power: needs 7.5 kW');
 
-    const done = await site.waitForState(second, ['SUCCEEDED', 'FAILED'], 30_000);
+    const done = await site().waitForState(second, ['SUCCEEDED', 'FAILED'], 30_000);
     expect(done.state).toBe('SUCCEEDED');
-    expect(done.startedAtMs).toBeGreaterThanOrEqual((await site.job(first)).finishedAtMs);
+    expect(done.startedAtMs).toBeGreaterThanOrEqual((await site().job(first)).finishedAtMs);
     sampling = false;
     await sampler;
     expect(maxAllocated).toBeGreaterThan(11_000); // it did run one job at full power

@@ -1,35 +1,29 @@
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalSite } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useLocalSite } from './harness.js';
 
-let site: LocalSite;
-beforeAll(async () => {
-  site = await LocalSite.start();
-}, 60_000);
-afterAll(async () => {
-  await site?.stop();
-});
+const site = useLocalSite();
 
 describe('kill -9 of the scheduler', () => {
   it('loses no job and starts none twice', async () => {
-    const marks = join(site.workDir, 'marks');
+    const marks = join(site().workDir, 'marks');
     mkdirSync(marks);
     // Each run appends its attempt id to a file named after its job: two lines would mean two starts.
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {
       const spec = { name: `crash-${i}`, gpus: 8, env: { MARKS: marks }, command: ['sh', '-c', 'echo $WATTPACK_ATTEMPT_ID >> $MARKS/$WATTPACK_JOB_ID; sleep 3'] };
-      ids.push((await site.rpc<{ id: string }>('SubmitJob', { specJson: JSON.stringify(spec) })).id);
+      ids.push((await site().rpc<{ id: string }>('SubmitJob', { specJson: JSON.stringify(spec) })).id);
     }
     // Two run (one per node), four queue.
-    await site.waitForState(ids[0]!, ['RUNNING']);
-    expect((await site.job(ids[5]!)).state).toBe('PENDING');
-    await site.killScheduler();
+    await site().waitForState(ids[0]!, ['RUNNING']);
+    expect((await site().job(ids[5]!)).state).toBe('PENDING');
+    await site().killScheduler();
     await new Promise((r) => setTimeout(r, 2000)); // the running jobs end while no scheduler is up
-    await site.startScheduler();
+    await site().startScheduler();
 
     for (const id of ids) {
-      const done = await site.waitForState(id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 45_000);
+      const done = await site().waitForState(id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 45_000);
       expect(done.state, `${id}: ${done.reason}`).toBe('SUCCEEDED');
       expect(done.attempt).toBe(1);
     }

@@ -37,7 +37,7 @@ export async function startBus() {
   };
 }
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 8000): Promise<T> {
+export async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, ms = 8000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await probe();

@@ -9,6 +9,7 @@ import { ContainerRuntime } from '../runtimes/container/container-runtime.js';
 import { ProcessRuntime } from '../runtimes/process/process-runtime.js';
 import type { Runtime } from '../runtimes/runtime.js';
 import { Supervisor } from './supervisor.js';
+import { startCommand, until } from '../../test-fixtures/agent-bus.js';
 
 let supervisors: Supervisor[] = [];
 afterEach(async () => {
@@ -33,38 +34,8 @@ function setup(runtime: Runtime = new ProcessRuntime(), nodeId = 'n1') {
   return { hw, supervisor, events, logs, limits };
 }
 
-let seq = 0;
-function start(argv: string[], extra: Partial<StartCommand> = {}): StartCommand {
-  seq++;
-  return {
-    kind: 'start',
-    commandId: `cmd-${seq}`,
-    issuedAt: Date.now(),
-    term: 0,
-    jobId: `job-${seq}`,
-    attemptId: `job-${seq}-a1`,
-    attempt: 1,
-    nodeRank: 0,
-    nodeCount: 1,
-    command: argv.slice(0, 1),
-    args: argv.slice(1),
-    env: {},
-    gpuIndices: [1, 2],
-    powerLimitW: 400,
-    checkpoint: { signal: 'SIGTERM', graceSeconds: 5 },
-    ...extra,
-  };
-}
-
-async function until<T>(what: string, probe: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The shared start command, on GPUs 1 and 2 at 400 W. */
+const start = (argv: string[], extra: Partial<StartCommand> = {}): StartCommand => startCommand(argv, { gpuIndices: [1, 2], powerLimitW: 400, ...extra });
 
 const eventOf = (events: JobEvent[], attemptId: string, kind: JobEvent['kind']) => events.find((e) => e.attemptId === attemptId && e.kind === kind);
 
