@@ -22,13 +22,13 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
     };
 
   const nodesView = (only?: Set<string>) => {
-    const snapshot = scheduler.snapshot();
+    const views = new Map(scheduler.snapshot().nodes.map((n) => [n.id, n]));
     return {
       nodes: scheduler
         .listNodes()
         .filter(({ record }) => !only || only.has(record.id))
         .map(({ record, report }) => {
-          const view = snapshot.nodes.find((n) => n.id === record.id);
+          const view = views.get(record.id);
           const held = view?.gpus.filter((g) => g.jobId !== undefined) ?? [];
           return nodeToProto(record, {
             ...(report ? { report } : {}),
@@ -56,9 +56,10 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
     // The conversion: miners of drained hosts are retired; the rest mine unless curtailed.
     let miningW = 0;
     let retiredW = 0;
+    const drained = new Set(nodes.filter((n) => n.record.drain).map((n) => n.record.id));
     for (const n of snapshot.nodes) {
+      const retired = drained.has(n.id);
       for (const m of n.miners) {
-        const retired = nodes.find((x) => x.record.id === n.id)?.record.drain !== undefined;
         if (retired) retiredW += m.nameplateW;
         else if (!m.curtailed) miningW += m.nameplateW;
       }

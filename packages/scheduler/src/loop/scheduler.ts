@@ -76,6 +76,8 @@ export class Scheduler {
   private site: SiteConfig;
   private readonly jobs: Map<string, Job>;
   private readonly nodes = new Map<string, LiveNode>();
+  /** Node id -> ids of the jobs holding GPUs there (parts not ended). */
+  private readonly onNode = new Map<string, Set<string>>();
   private readonly ports: SchedulerPorts;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -91,6 +93,7 @@ export class Scheduler {
     this.log = init.log;
     this.now = init.now ?? Date.now;
     this.changes.setMaxListeners(0);
+    for (const job of this.jobs.values()) this.index(undefined, job);
     // Until its agent reconnects, a node from the store is not ready; its jobs keep their GPUs.
     // Their leases start again from now: agents need a moment to reconnect to a new scheduler.
     const start = this.now();
@@ -416,7 +419,17 @@ export class Scheduler {
 
   /** Jobs holding GPUs on a node, not yet told to stop. */
   jobsOn(nodeId: string): Job[] {
-    return [...this.jobs.values()].filter((j) => holdsResources(j) && j.assignments.some((a) => a.nodeId === nodeId && !a.ended));
+    return [...(this.onNode.get(nodeId) ?? [])].map((id) => this.jobs.get(id)!);
+  }
+
+  /** Keeps `onNode` in step with a job's parts: reports look it up every second, per node. */
+  private index(before: Job | undefined, after: Job): void {
+    for (const a of before?.assignments ?? []) this.onNode.get(a.nodeId)?.delete(after.id);
+    if (!holdsResources(after)) return;
+    for (const a of after.assignments) {
+      if (a.ended) continue;
+      (this.onNode.get(a.nodeId) ?? this.onNode.set(a.nodeId, new Set()).get(a.nodeId)!).add(after.id);
+    }
   }
 
   /** Drain progress and deadlines; called on a timer. */
@@ -662,6 +675,7 @@ export class Scheduler {
 
   private async store(job: Job): Promise<void> {
     await this.ports.putJob(job);
+    this.index(this.jobs.get(job.id), job);
     this.jobs.set(job.id, job);
     this.changes.emit('job', job);
   }
