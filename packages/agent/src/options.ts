@@ -1,7 +1,9 @@
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { nodeIdSchema, schedulerTarget, WattpackError } from '@wattpack/shared';
+import { checkLabelKey, nodeIdSchema, parseLabels, schedulerTarget, WattpackError } from '@wattpack/shared';
+
+export { parseLabels };
 import { parseProfile, PROFILE_HELP, type SimulatedProfile } from './collectors/simulated/profile.js';
 
 export const DEFAULTS = {
@@ -75,22 +77,6 @@ export function parseSchedulerAddress(value: string): string {
   } catch (err) {
     throw invalid((err as Error).message);
   }
-}
-
-/** "rack=r1,zone=a" -> { rack: "r1", zone: "a" }. */
-export function parseLabels(value: string): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    const key = eq < 0 ? '' : pair.slice(0, eq).trim();
-    checkLabelKey(key, pair);
-    labels[key] = pair.slice(eq + 1).trim();
-  }
-  return labels;
-}
-
-function checkLabelKey(key: string, pair: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/.test(key)) throw invalid(`label "${pair}": use key=value, with a key of letters, digits, ".", "_", "/" or "-"`);
 }
 
 export function parseReportInterval(value: string | number): number {

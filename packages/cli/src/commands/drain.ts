@@ -1,21 +1,11 @@
 import type { Command } from 'commander';
-import { WattpackError } from '@wattpack/shared';
+import { parseLabels } from '@wattpack/shared';
 import type { Node__Output } from '@wattpack/shared/proto/Node';
 import { durationArg } from '../args.js';
 import type { App, Context } from '../context.js';
 import { drainsTable, nodesTable } from '../output/nodes.js';
 
-/** "rack=r12,zone=a" -> { rack: 'r12', zone: 'a' }. */
-function parseSelector(text: string | undefined): Record<string, string> {
-  if (!text) return {};
-  return Object.fromEntries(
-    text.split(',').map((pair) => {
-      const [k, v] = pair.split('=');
-      if (!k || v === undefined) throw new WattpackError('INVALID_ARGUMENT', `--selector: "${pair}" is not key=value`);
-      return [k.trim(), v.trim()];
-    }),
-  );
-}
+const parseSelector = (text: string | undefined): Record<string, string> => (text ? parseLabels(text) : {});
 
 function printNodes(ctx: Context, nodes: Node__Output[]): void {
   ctx.print(nodes, () => nodesTable(nodes));

@@ -1,3 +1,4 @@
+import { WattpackError } from '../errors.js';
 import { z } from 'zod';
 
 /** Node ids are NATS subject tokens, so keep them plain. */
@@ -119,4 +120,22 @@ export interface NodeRecord {
   registeredAt: number;
   lastSeenAt: number;
   drain?: NodeDrain;
+}
+
+/** "rack=r1,zone=a" -> { rack: "r1", zone: "a" }: node labels, and label selectors. */
+export function parseLabels(value: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? '' : pair.slice(0, eq).trim();
+    checkLabelKey(key, pair);
+    labels[key] = pair.slice(eq + 1).trim();
+  }
+  return labels;
+}
+
+export function checkLabelKey(key: string, pair = key): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/.test(key)) {
+    throw new WattpackError('INVALID_ARGUMENT', `label "${pair}": use key=value, with a key of letters, digits, ".", "_", "/" or "-"`);
+  }
 }
