@@ -47,12 +47,23 @@ const program = new Command('wattpack-scheduler')
     process.on('SIGTERM', shutdown);
     process.on('SIGINT', shutdown);
     // Lead while elected; when the lease is lost, stop serving and campaign again as a standby.
-    for (;;) {
-      current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, log });
+    // NATS trouble (a server down, a cluster electing) is waited out, never a crash.
+    for (let retryMs = 500; ; ) {
+      try {
+        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, log });
+      } catch (err) {
+        const e = WattpackError.from(err);
+        if (stopping || e.code === 'INVALID_ARGUMENT') throw e;
+        log.error({ err: e.message, retryInMs: retryMs }, 'cannot lead yet: retrying');
+        await new Promise((r) => setTimeout(r, retryMs));
+        retryMs = Math.min(retryMs * 2, 5000);
+        continue;
+      }
+      retryMs = 500;
       const reason = await current.lost;
       log.warn({ reason }, 'no longer the leader');
       if (stopping) return;
-      await current.stop();
+      await current.stop().catch((err: unknown) => log.error({ err: String(err) }, 'stepping down'));
     }
   });
 

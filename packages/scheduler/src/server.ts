@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { NatsConnection } from 'nats';
 import {
   WattpackError,
   connectNats,
@@ -56,6 +57,16 @@ export interface SchedulerHandle {
 export async function startScheduler(opts: SchedulerOptions): Promise<SchedulerHandle> {
   const log = opts.log ?? createLogger('scheduler');
   const nc = await connectNats(opts.nats, `wattpack-scheduler-${opts.id}`);
+  try {
+    return await lead(nc, opts, log);
+  } catch (err) {
+    // Not elected, or NATS failed on the way: leave nothing open behind.
+    await nc.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Promise<SchedulerHandle> {
   const js = nc.jetstream();
   const jsm = await jetStreamReady(nc);
   const replicas = opts.natsReplicas ?? 1;
