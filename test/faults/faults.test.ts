@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalSite, TWO_H100_NODES, waitFor } from '../e2e/harness.js';
-import { TracedWorkload } from './workload.js';
+import { printTable, scenario } from './scenario.js';
 
 /**
  * Faults the system must survive, each on its own local site of real processes: the
@@ -8,48 +8,10 @@ import { TracedWorkload } from './workload.js';
  * Run alone with `pnpm faults`; `npm test` runs it too.
  */
 
-interface Row {
-  scenario: string;
-  submitted: number;
-  finished: number;
-  lost: number;
-  duplicated: number;
-  recoveryS: string;
-}
-
-const rows: Row[] = [];
-
-async function scenario(
-  name: string,
-  site: LocalSite,
-  run: (work: TracedWorkload) => Promise<number | undefined>,
-  settleMs = 90_000,
-): Promise<Row> {
-  const work = new TracedWorkload(site);
-  try {
-    const recoveryMs = await run(work);
-    const outcome = await work.settle(settleMs);
-    const row = { scenario: name, submitted: outcome.submitted, finished: outcome.finished, lost: outcome.lost, duplicated: outcome.duplicated, recoveryS: recoveryMs === undefined ? '-' : (recoveryMs / 1000).toFixed(1) };
-    rows.push(row);
-    const notDone = outcome.jobs.filter((j) => j.state !== 'SUCCEEDED').map((j) => `${j.id} ${j.state} ${j.reason}`);
-    expect(notDone, 'jobs that did not succeed').toEqual([]);
-    expect(row.duplicated).toBe(0);
-    return row;
-  } finally {
-    await site.stop();
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('faults', () => {
-  afterAll(() => {
-    const header = ['scenario', 'submitted', 'finished', 'lost', 'duplicated', 'recovery s'];
-    const cells = rows.map((r) => [r.scenario, r.submitted, r.finished, r.lost, r.duplicated, r.recoveryS].map(String));
-    const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-    const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join('  ');
-    console.log(['', line(header), ...cells.map(line), ''].join('\n'));
-  });
+  afterAll(printTable);
 
   it('scheduler killed with kill -9 mid-run, then restarted', async () => {
     const site = await LocalSite.start();
@@ -132,17 +94,6 @@ describe('faults', () => {
     });
   }, 120_000);
 
-  it('a 3-node NATS cluster (replicas 3) loses one server mid-run', async () => {
-    const site = await LocalSite.start({ natsCluster: true });
-    await scenario('NATS cluster node killed', site, async (work) => {
-      const ids = await work.submit(4, { seconds: 3 });
-      await site.waitForState(ids[0]!, ['RUNNING']);
-      const killed = Date.now();
-      await site.killNatsServer(0);
-      const first = await work.firstStartAfter(killed, 60_000);
-      return first === undefined ? undefined : first - killed;
-    });
-  }, 150_000);
 
   it('two schedulers, one leader: the leader is killed, the standby takes over', async () => {
     const site = await LocalSite.start({ schedulers: 2 });
