@@ -56,6 +56,8 @@ export interface GpuState {
   memoryUsedMib?: number;
   health: Health;
   healthReason: string;
+  /** Held back by the software power cap: it would draw more than its limit allows. */
+  powerCapped?: boolean;
 }
 
 export interface MinerState {
@@ -71,6 +73,10 @@ export interface AttemptState {
   attemptId: string;
   gpuIndices: number[];
   startedAtMs: number;
+  /** Power over the attempt's GPUs at this report (absent: no telemetry): see node.proto. */
+  maxDrawW?: number;
+  enforcedLimitW?: number;
+  powerCapped?: boolean;
 }
 
 export interface EndedAttempt {

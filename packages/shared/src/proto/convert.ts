@@ -97,7 +97,7 @@ export function reportFromProto(r: NodeReport__Output): NodeReport {
     timestampMs: r.timestampMs,
     gpus: r.gpus.map(dropMarkers),
     miners: r.miners.map(dropMarkers),
-    attempts: r.attempts.map((a) => ({ ...a })),
+    attempts: r.attempts.map(dropMarkers),
     ended: r.ended.map((e) => ({ ...e })),
     ...(r.host ? { host: dropMarkers(r.host) } : {}),
   };

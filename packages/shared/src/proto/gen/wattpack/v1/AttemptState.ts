@@ -7,6 +7,12 @@ export interface AttemptState {
   'attemptId'?: (string);
   'gpuIndices'?: (number)[];
   'startedAtMs'?: (number | string | Long);
+  'maxDrawW'?: (number | string);
+  'enforcedLimitW'?: (number | string);
+  'powerCapped'?: (boolean);
+  '_maxDrawW'?: "maxDrawW";
+  '_enforcedLimitW'?: "enforcedLimitW";
+  '_powerCapped'?: "powerCapped";
 }
 
 export interface AttemptState__Output {
@@ -14,4 +20,10 @@ export interface AttemptState__Output {
   'attemptId': (string);
   'gpuIndices': (number)[];
   'startedAtMs': (number);
+  'maxDrawW'?: (number);
+  'enforcedLimitW'?: (number);
+  'powerCapped'?: (boolean);
+  '_maxDrawW'?: "maxDrawW";
+  '_enforcedLimitW'?: "enforcedLimitW";
+  '_powerCapped'?: "powerCapped";
 }

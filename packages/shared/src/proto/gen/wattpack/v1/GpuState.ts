@@ -12,11 +12,13 @@ export interface GpuState {
   'memoryUsedMib'?: (number | string | Long);
   'health'?: (_wattpack_v1_Health);
   'healthReason'?: (string);
+  'powerCapped'?: (boolean);
   '_powerDrawW'?: "powerDrawW";
   '_enforcedLimitW'?: "enforcedLimitW";
   '_utilizationPct'?: "utilizationPct";
   '_temperatureC'?: "temperatureC";
   '_memoryUsedMib'?: "memoryUsedMib";
+  '_powerCapped'?: "powerCapped";
 }
 
 export interface GpuState__Output {
@@ -28,9 +30,11 @@ export interface GpuState__Output {
   'memoryUsedMib'?: (number);
   'health': (_wattpack_v1_Health__Output);
   'healthReason': (string);
+  'powerCapped'?: (boolean);
   '_powerDrawW'?: "powerDrawW";
   '_enforcedLimitW'?: "enforcedLimitW";
   '_utilizationPct'?: "utilizationPct";
   '_temperatureC'?: "temperatureC";
   '_memoryUsedMib'?: "memoryUsedMib";
+  '_powerCapped'?: "powerCapped";
 }
