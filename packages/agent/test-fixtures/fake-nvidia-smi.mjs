@@ -12,6 +12,8 @@
 //   FAKE_NVIDIA_SMI_UNKNOWN  comma-separated fields this "driver" does not know
 //   FAKE_NVIDIA_SMI_PL       -pl behaviour: ok (default), denied, unsupported, ignored (says done, changes nothing)
 //   FAKE_NVIDIA_SMI_FAIL     print this and exit 9, as a broken driver does
+//   FAKE_NVIDIA_SMI_TRACE    <file>:<line> of a `--format=csv,nounits` power trace (nvidia/h200-2026-11/power-trace.csv:350):
+//                            the fields that reading recorded replace the capture's, on every GPU
 //
 // A field the driver knows (per the capture's --help-query-gpu) but the capture did not
 // record prints as [N/A]: the fake never invents a reading.
@@ -101,6 +103,17 @@ for (let i = 0; i < copies; i++) {
     }
     gpus.push(rec);
   }
+}
+
+if (env.FAKE_NVIDIA_SMI_TRACE) {
+  const [file, line] = env.FAKE_NVIDIA_SMI_TRACE.split(':');
+  const lines = read(file).split('\n');
+  const cells = lines[Number(line) - 1].split(', ');
+  // The trace's header keeps the units its values lack; the capture's values carry them.
+  lines[0].split(', ').forEach((h, j) => {
+    const [, name, unit] = /^(\S+)(?: \[(.+)\])?$/.exec(h);
+    for (const gpu of gpus) gpu.set(name, unit ? `${cells[j]} ${unit}` : cells[j]);
+  });
 }
 
 const readState = () =>

@@ -11,6 +11,8 @@ export interface FakeNvidiaOptions {
   unknown?: string[];
   pl?: 'ok' | 'denied' | 'unsupported' | 'ignored';
   fail?: string;
+  /** A reading of a power trace over the capture, as `<file>:<line>` (see fake-nvidia-smi.mjs). */
+  trace?: string;
   /** Kernel log lines the fake dmesg prints. */
   dmesg?: string[];
 }
@@ -34,6 +36,7 @@ export function fakeNvidia(opts: FakeNvidiaOptions = {}) {
       ['unknown', 'FAKE_NVIDIA_SMI_UNKNOWN', o.unknown?.join(',')],
       ['pl', 'FAKE_NVIDIA_SMI_PL', o.pl],
       ['fail', 'FAKE_NVIDIA_SMI_FAIL', o.fail],
+      ['trace', 'FAKE_NVIDIA_SMI_TRACE', o.trace],
     ];
     for (const [option, name, value] of vars) {
       if (!(option in o)) continue;

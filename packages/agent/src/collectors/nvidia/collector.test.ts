@@ -33,7 +33,7 @@ describe('NVIDIA collector on real captures', () => {
     ]);
     expect(await collector.sample()).toEqual([
       // utilization.gpu "0 %" is a real 0; the capture has no reading the fake would invent.
-      { index: 0, powerDrawW: 107.99, enforcedLimitW: 700, utilizationPct: 0, temperatureC: 36, memoryUsedMib: 0, health: 'HEALTH_OK', healthReason: '' },
+      { index: 0, powerDrawW: 107.99, enforcedLimitW: 700, utilizationPct: 0, temperatureC: 36, memoryUsedMib: 0, health: 'HEALTH_OK', healthReason: '', powerCapped: false },
     ]);
     const [d] = await collector.details();
     expect(d).toMatchObject({ busId: '00000000:00:06.0', smClockMhz: 345, maxSmClockMhz: 1980, memoryClockMhz: 3201, memoryTemperatureC: 37, eccUncorrectedVolatile: 0, migEnabled: false, clockEventReasons: ['gpu_idle'], mig: [] });
@@ -41,7 +41,8 @@ describe('NVIDIA collector on real captures', () => {
 
   it('H100 under load, and an L40S whose memory temperature reads N/A', async () => {
     const h100 = await open({ capture: 'h100-load' });
-    expect(await h100.collector.sample()).toEqual([{ index: 0, powerDrawW: 631.95, enforcedLimitW: 700, utilizationPct: 100, temperatureC: 59, memoryUsedMib: 19818, health: 'HEALTH_OK', healthReason: '' }]);
+    // 632 W under 700 W: the job, not the limit, bounds the draw (clocks_event_reasons.active 0x0).
+    expect(await h100.collector.sample()).toEqual([{ index: 0, powerDrawW: 631.95, enforcedLimitW: 700, utilizationPct: 100, temperatureC: 59, memoryUsedMib: 19818, health: 'HEALTH_OK', healthReason: '', powerCapped: false }]);
     const l40s = await open({ capture: 'l40s' });
     expect((await l40s.collector.inventory())[0]).toMatchObject({ model: 'NVIDIA L40S', memoryMib: 46068, minPowerLimitW: 100, maxPowerLimitW: 350, defaultPowerLimitW: 350 });
     const [d] = await l40s.collector.details();
@@ -53,20 +54,28 @@ describe('NVIDIA collector on real captures', () => {
   it('H100 with MIG: utilization is absent (not 0), power and temperature stay per GPU, MIG children from -L', async () => {
     const { collector } = await open({ capture: 'h100-mig-load' });
     const [s] = await collector.sample();
-    expect(s).toEqual({ index: 0, powerDrawW: 433.78, enforcedLimitW: 700, temperatureC: 53, memoryUsedMib: 11125, health: 'HEALTH_OK', healthReason: '' });
+    expect(s).toEqual({ index: 0, powerDrawW: 433.78, enforcedLimitW: 700, temperatureC: 53, memoryUsedMib: 11125, health: 'HEALTH_OK', healthReason: '', powerCapped: false });
     const [d] = await collector.details();
     expect(d!.migEnabled).toBe(true);
     expect(d!.mig.map((m) => m.profile)).toEqual(['3g.40gb', '2g.20gb', '1g.10gb', '1g.10gb']);
   });
 
+  it('H200 under GEMM at a 400 W limit (power trace): power-capped', async () => {
+    const { collector, power } = await open({ capture: 'h200', trace: 'nvidia/h200-2026-11/power-trace.csv:350' });
+    await power.setGpuLimits([0], 400);
+    expect((await collector.sample())[0]).toMatchObject({ powerDrawW: 397.43, enforcedLimitW: 400, utilizationPct: 99, powerCapped: true });
+  });
+
   it('drops fields the driver does not know and fills power readings from -q -x', async () => {
-    const { fake, collector } = await open({ capture: 'h200', unknown: ['enforced.power.limit', 'power.draw', 'gpu_recovery_action'] });
+    const { fake, collector } = await open({ capture: 'h200', unknown: ['enforced.power.limit', 'power.draw', 'gpu_recovery_action', 'clocks_event_reasons.active'] });
     const queries = fake.calls().filter((a) => a[0]?.startsWith('--query-gpu='));
     // The first query names all fields; each refusal drops one.
     expect(queries[0]![0]).toContain('enforced.power.limit');
     expect(queries.at(-1)![0]).not.toMatch(/enforced\.power\.limit|power\.draw|gpu_recovery_action/);
     const [s] = await collector.sample();
     expect(s).toMatchObject({ powerDrawW: 101.28, enforcedLimitW: 700, temperatureC: 36, health: 'HEALTH_OK' });
+    // Without the clock event reasons, whether the limit holds the GPU back is unknown: absent, not false.
+    expect(s).not.toHaveProperty('powerCapped');
   });
 
   it('eight GPUs in one query', async () => {

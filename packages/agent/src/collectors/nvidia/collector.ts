@@ -172,6 +172,8 @@ export class NvidiaCollector implements Devices<GpuInfo, GpuState> {
       if (d.utilizationPct !== undefined) state.utilizationPct = d.utilizationPct;
       if (d.temperatureC !== undefined) state.temperatureC = d.temperatureC;
       if (d.memoryUsedMib !== undefined) state.memoryUsedMib = d.memoryUsedMib;
+      // Bit 0x4 of clocks_event_reasons.active (SwPowerCap): the limit, not the job, bounds the draw.
+      if (d.clockEventReasons) state.powerCapped = d.clockEventReasons.includes('sw_power_cap');
       return state;
     });
   }

@@ -27,9 +27,39 @@ describe('nvidia-smi values', () => {
     expect(clockEventReasons('0x0000000000000084')).toEqual(['sw_power_cap', 'hw_power_brake_slowdown']);
     expect(clockEventReasons('0x0000000000000000')).toEqual([]);
     expect(clockEventReasons('[N/A]')).toBeUndefined();
+    expect(clockEventReasons('4')).toBeUndefined();
     expect(pciKey('00000000:3B:00.0')).toBe('0000:3b:00');
     expect(pciKey('0000:3b:00')).toBe('0000:3b:00');
     expect(pciKey('garbage')).toBeUndefined();
+  });
+});
+
+/** The rows of a `--format=csv` capture as records by header name (units dropped from the names). */
+function csvRecords(text: string): Record<string, string>[] {
+  const [header, ...lines] = text.split('\n').filter((l) => l.trim());
+  const names = header!.split(', ').map((h) => h.replace(/ \[.*\]$/, ''));
+  return lines.map((l) => Object.fromEntries(l.split(', ').map((v, i) => [names[i], v])));
+}
+
+describe('software power cap in clock event reasons (real captures)', () => {
+  it('H200 power trace: bit 0x4 while a GEMM runs into its limit, gpu_idle (0x1) when idle', () => {
+    const rows = csvRecords(capture('nvidia/h200-2026-11/power-trace.csv')).map((r) => ({ drawW: Number(r['power.draw']), limitW: Number(r['power.limit']), reasons: clockEventReasons(r['clocks_event_reasons.active']) }));
+    const capped = rows.filter((r) => r.reasons?.includes('sw_power_cap'));
+    expect(capped).toHaveLength(373);
+    expect(rows.filter((r) => r.reasons?.includes('gpu_idle') && r.reasons.includes('sw_power_cap'))).toEqual([]);
+    // Capped readings sit at their limit (a few ramp-up readings aside): median draw within 2 %.
+    const ratios = capped.map((r) => r.drawW / r.limitW).sort((a, b) => a - b);
+    expect(ratios[ratios.length >> 1]).toBeGreaterThan(0.98);
+  });
+
+  it('public captures: bit 0x4 of clocks_event_reasons.active agrees with clocks_event_reasons.sw_power_cap', () => {
+    for (const name of ['h100-80gb-hbm3_590.48.01', 'h100-mig_590.48.01', 'h200-mig_590.48.01', 'l40s_595.80']) {
+      for (const load of ['idle', 'load']) {
+        for (const r of csvRecords(publicCapture(`nvidia/public/${name}.${load}.query-gpu.csv.txt`))) {
+          expect(clockEventReasons(r['clocks_event_reasons.active'])!.includes('sw_power_cap'), `${name} ${load}`).toBe(r['clocks_event_reasons.sw_power_cap'] === 'Active');
+        }
+      }
+    }
   });
 });
 
