@@ -85,6 +85,7 @@ describe('agent over NATS', () => {
     let report = await a.report();
     expect(report.gpus[2]).toMatchObject({ enforcedLimitW: 400, utilizationPct: expect.any(Number) });
     expect(report.gpus[2]!.powerDrawW).toBeGreaterThan(390);
+    expect(report.attempts[0]).toMatchObject({ attemptId: cmd.attemptId, maxDrawW: report.gpus[2]!.powerDrawW, enforcedLimitW: 400 });
 
     const base = { issuedAt: Date.now() };
     await bus.send(a.nodeId, { ...base, kind: 'set-power', commandId: `${cmd.commandId}-p`, gpuIndices: [2], powerLimitW: 300 });

@@ -8,6 +8,7 @@ import { Supervisor } from './jobs/supervisor.js';
 import { startGrpcLink, type GrpcLink, type SchedulerLinkState } from './link/grpc-link.js';
 import { connectNatsLink, type NatsLink } from './link/nats-link.js';
 import { resolveOptions, type AgentOptions } from './options.js';
+import { attemptPower } from './power/attempt-power.js';
 import { ContainerRuntime } from './runtimes/container/container-runtime.js';
 import { ProcessRuntime } from './runtimes/process/process-runtime.js';
 import { AGENT_VERSION } from './version.js';
@@ -58,13 +59,17 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
     publishLog: (r) => nats.publishLog(r),
     logger,
   });
-  const report = async (): Promise<NodeReport> => ({
-    timestampMs: Date.now(),
-    ...(await collector.sample()),
-    attempts: supervisor.attempts(),
-    ended: supervisor.recentlyEnded(),
-    host: hostState(),
-  });
+  const report = async (): Promise<NodeReport> => {
+    const { gpus, miners } = await collector.sample();
+    return {
+      timestampMs: Date.now(),
+      gpus,
+      miners,
+      attempts: supervisor.attempts().map((a) => ({ ...a, ...attemptPower(a.gpuIndices, gpus) })),
+      ended: supervisor.recentlyEnded(),
+      host: hostState(),
+    };
+  };
   let scheduler: GrpcLink;
   try {
     const recovered = await supervisor.recover();
