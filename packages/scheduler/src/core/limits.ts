@@ -7,10 +7,24 @@ import type { CurvePoint } from '@wattpack/shared';
  */
 export class ThroughputCurve {
   private readonly refMaxW: number;
+  /** What the curve's workload draws unconstrained (at its top limit). */
+  private readonly refDrawW: number;
 
   constructor(private readonly points: readonly CurvePoint[]) {
     if (points.length === 0) throw new Error('a throughput curve needs points');
-    this.refMaxW = points[points.length - 1]!.limitW;
+    const top = points[points.length - 1]!;
+    this.refMaxW = top.limitW;
+    this.refDrawW = top.meanDrawW > 0 ? top.meanDrawW : top.limitW;
+  }
+
+  /**
+   * Relative throughput of a job measured to draw `demandW` unconstrained: the curve
+   * compressed onto its own demand (a job drawing 470 W loses nothing at 500 W and
+   * behaves at 400 W as the workload does at 400 x 648 / 470 W). Without a measure, the
+   * job is assumed to want its GPU's max.
+   */
+  forJob(limitW: number, maxW: number, demandW?: number): number {
+    return demandW === undefined ? this.at(limitW, maxW) : this.at(limitW, Math.min(maxW, (demandW * this.refMaxW) / this.refDrawW));
   }
 
   /** Relative throughput (1 at max) of a GPU whose max limit is `maxW`, run at `limitW`. */

@@ -167,8 +167,10 @@ describe('plan', () => {
         const idleSite = siteSplit({ ...site, nodes: site.nodes.map((n) => ({ ...n, gpus: n.gpus.map(({ jobId: _j, limitW: _l, ...g }) => g), miners: n.miners.map((m) => ({ ...m, curtailed: true })) })) });
         const p = plan(site, queue, policy);
         site = apply(site, p, queue);
-        // The plan's own account matches a recount from scratch.
-        expect(p.allocatedW).toBeCloseTo(siteSplit(site).facilityW, 6);
+        // The plan's own account matches a recount from scratch (lower limits it asks for
+        // count in full until the hardware confirms them: then the recount is below).
+        if (p.powerChanges.some((c) => c.why === 'right-size' || c.why === 'shave')) expect(siteSplit(site).facilityW).toBeLessThanOrEqual(p.allocatedW + 1e-6);
+        else expect(p.allocatedW).toBeCloseTo(siteSplit(site).facilityW, 6);
         site = exitStopping(site);
         const facility = siteSplit(site).facilityW;
         // Under the budget after every pass, unless even an idle site with every miner it may curtail is over it.

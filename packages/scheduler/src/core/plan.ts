@@ -2,8 +2,8 @@ import { notEnoughPower } from './explain.js';
 import { findNodes, type Fit } from './fit.js';
 import { ThroughputCurve } from './limits.js';
 import { FairShare, orderQueue } from './order.js';
-import { defaultPolicy, type Policy } from './policy.js';
-import type { Placement, Plan, Preemption, QueuedJob, RunningJob, SiteSnapshot, Waiting } from './snapshot.js';
+import { defaultPolicy, isWattpack, type Policy, type RightSizing } from './policy.js';
+import type { LimitReason, Placement, Plan, Preemption, QueuedJob, RunningJob, SiteSnapshot, Waiting } from './snapshot.js';
 import { WorkingSite } from './working-site.js';
 
 /**
@@ -13,6 +13,8 @@ import { WorkingSite } from './working-site.js';
  * One pass, in phases (docs/scheduling.md explains each and the objective):
  *   0. shed     if the site is over its cap (a cap drop): curtail miners, lower
  *               flexible limits, then preempt the lowest-priority jobs
+ *      right-size  wattpack: running jobs' limits down to their measured p99 draw plus a
+ *               margin; the watts count as free once telemetry confirms the lower limit
  *   1. order    priority and submit time; wattpack: teams under their fair share first
  *   2. filter   nodes with enough free GPUs of an accepted model (gangs: one model, fewest racks)
  *   3. watts    the highest per-GPU limit in the job's policy that fits under the cap
@@ -42,6 +44,10 @@ interface Flex {
   maxW: number;
   floor: number;
   want: number;
+  /** Measured unconstrained draw (p99), when telemetry shows the job is not held back. */
+  demandW?: number;
+  /** Telemetry shows its limit holds it back: it loses most without watts. */
+  held?: boolean;
 }
 
 class Planner {
@@ -54,7 +60,10 @@ class Planner {
   private readonly placements: Placement[] = [];
   private readonly waiting: Waiting[] = [];
   private readonly preemptions: Preemption[] = [];
-  private readonly limits = new Map<string, number>();
+  private readonly limits = new Map<string, { w: number; why: LimitReason }>();
+  /** Right-sized down in this pass: their watts are free only once telemetry confirms it. */
+  private readonly lowering = new Set<string>();
+  private readonly rightSizing: RightSizing | undefined;
   private readonly curtail: string[] = [];
   private readonly resume: string[] = [];
   private readonly ends: { id: string; at: number }[] = [];
@@ -80,7 +89,8 @@ class Planner {
     this.work = new WorkingSite(site);
     this.curve = new ThroughputCurve(policy.curve);
     for (const [model, points] of Object.entries(policy.curves ?? {})) this.curves.set(model, new ThroughputCurve(points));
-    this.wattpack = policy.name === 'wattpack';
+    this.wattpack = isWattpack(policy);
+    this.rightSizing = this.wattpack ? policy.rightSizing : undefined;
     this.fair = this.wattpack ? new FairShare(site, queue, policy) : undefined;
     for (const r of site.running) {
       this.running.set(r.id, r);
@@ -98,18 +108,20 @@ class Planner {
       const ceiling = Math.max(ramp.fromW, this.work.allocatedW) + (this.policy.rampWPerS * Math.max(0, this.site.now - ramp.atMs)) / 1000;
       this.work.budgetW = Math.min(this.work.budgetW, ceiling);
     }
+    if (!shedding) this.rightSize();
     const jobs = this.fair ? this.fair.order(this.queue) : orderQueue(this.queue);
     for (const job of jobs) {
       if (shedding) this.waiting.push({ jobId: job.id, code: 'power', reason: 'power: the site is shedding load to meet a lower cap' });
       else this.consider(job);
     }
-    if (this.wattpack) {
+    // While shedding, the watts just taken from limits are not free until the GPUs confirm them.
+    if (this.wattpack && !shedding) {
       this.raiseLimits();
       this.balanceMiners();
     }
     const powerChanges = [...this.limits]
-      .filter(([id, w]) => this.running.has(id) && w !== this.running.get(id)!.powerLimitW)
-      .map(([jobId, powerLimitW]) => ({ jobId, powerLimitW }));
+      .filter(([id, { w }]) => this.running.has(id) && w !== this.running.get(id)!.powerLimitW)
+      .map(([jobId, { w, why }]) => ({ jobId, powerLimitW: w, why }));
     return {
       placements: this.placements,
       waiting: this.waiting,
@@ -149,7 +161,7 @@ class Planner {
         blocked = placed;
       }
     }
-    if (blocked.code !== 'never' && this.wattpack && this.tryPreempt(job)) {
+    if (blocked.code !== 'never' && this.wattpack && !blocked.reason.startsWith('power: lowering') && this.tryPreempt(job)) {
       this.waiting.push({ jobId: job.id, code: blocked.code, reason: `preempting ${this.preemptions.filter((p) => p.reason.includes(job.id)).length} job(s) to make room` });
       return;
     }
@@ -200,7 +212,8 @@ class Planner {
         else {
           const shaved = !long && this.wattpack ? this.shaveFor(need, floor, want, gpuMax, fit.model, count, avail) : undefined;
           if (shaved === undefined) return notEnoughPower(job.id, need(floor), avail);
-          limitW = shaved;
+          if ('lowered' in shaved) return { jobId: job.id, code: 'power', reason: `power: lowering ${shaved.lowered} running job(s)' limits to make room (it starts once their GPUs confirm)` };
+          limitW = shaved.limitW;
         }
       }
     }
@@ -250,15 +263,43 @@ class Planner {
     if (this.flex) return this.flex;
     this.flex = new Map();
     for (const r of this.site.running) {
-      if (r.stopping) continue;
+      // Without telemetry a job's limit stays put: nothing is raised blind.
+      if (r.stopping || r.telemetryLost) continue;
       const b = this.work.boundsOf(r.id);
       if (!b) continue;
-      const bounds = this.bounds(r, b.minW, b.maxW, b.pos, b.model);
-      if (bounds.floor >= bounds.want && b.limitW >= bounds.want) continue;
-      this.flex.set(r.id, { jobId: r.id, model: b.model, gpus: b.gpus, maxW: b.maxW, ...bounds });
+      const f: Flex = { jobId: r.id, model: b.model, gpus: b.gpus, maxW: b.maxW, ...this.bounds(r, b.minW, b.maxW, b.pos, b.model) };
+      this.measured(r, f, b.minW);
+      if (f.floor >= f.want && b.limitW === f.want) continue;
+      this.flex.set(r.id, f);
     }
     for (const f of this.placedFlex) this.flex.set(f.jobId, f);
     return this.flex;
+  }
+
+  /**
+   * Right-sizing: a job its telemetry shows below its limit wants its p99 draw plus a
+   * margin (never below its own or its GPUs' minimum); one held back keeps wanting its max.
+   */
+  private measured(r: RunningJob, f: Flex, gpuMin: number): void {
+    const rs = this.rightSizing;
+    const p = r.power;
+    if (!rs || !p) return;
+    if (p.heldFraction >= rs.heldFraction) {
+      f.held = true;
+      return;
+    }
+    f.demandW = p.p99W;
+    const target = Math.ceil(p.p99W + Math.max(rs.minMarginW, rs.marginFraction * p.p99W));
+    f.want = Math.min(f.want, Math.max(target, gpuMin, Math.min(f.maxW, r.minW ?? 0)));
+    f.floor = Math.min(f.floor, f.want);
+  }
+
+  /** The right-size phase: lower every job to what it wants; the watts free up when the hardware confirms. */
+  private rightSize(): void {
+    if (!this.rightSizing) return;
+    for (const f of this.flexJobs().values()) {
+      if (this.limitNow(f) - f.want >= this.policy.minLimitChangeW) this.lower(f.jobId, f.want, 'right-size');
+    }
   }
 
   private limitNow(f: Flex): number {
@@ -268,12 +309,15 @@ class Planner {
   /**
    * Lowers every flexible job to one common level (never below its floor) so that a
    * blocked job fits at that level too, if the work it adds outweighs the work the
-   * others lose (relative throughput from the curve). Returns the blocked job's limit.
+   * others lose (each job's loss from the curve and its measured draw). Jobs placed in
+   * this pass have not started: their watts are free at once. Running jobs' watts count
+   * until telemetry confirms their lower limits, so then the job waits for a later pass.
+   * Returns the job's limit, how many running jobs it lowers, or undefined (not worth it).
    */
-  private shaveFor(need: (w: number) => number, floor: number, want: number, maxW: number, model: string, gpus: number, avail: number): number | undefined {
+  private shaveFor(need: (w: number) => number, floor: number, want: number, maxW: number, model: string, gpus: number, avail: number): { limitW: number } | { lowered: number } | undefined {
     if (this.rescues >= this.policy.maxRescuesPerPass) return undefined;
     this.rescues++;
-    const flex = [...this.flexJobs().values()];
+    const flex = [...this.flexJobs().values()].filter((f) => !this.lowering.has(f.jobId));
     const freedAt = (level: number) => this.work.pue * flex.reduce((s, f) => s + f.gpus * Math.max(0, this.limitNow(f) - Math.max(level, f.floor)), 0);
     const own = (level: number) => Math.min(want, Math.max(floor, level));
     const fits = (level: number) => freedAt(level) + avail >= need(own(level));
@@ -291,24 +335,35 @@ class Planner {
       const now = this.limitNow(f);
       const next = Math.max(level, f.floor);
       const curve = this.curveFor(f.model);
-      return next < now ? s + f.gpus * (curve.at(now, f.maxW) - curve.at(next, f.maxW)) : s;
+      return next < now ? s + f.gpus * (curve.forJob(now, f.maxW, f.demandW) - curve.forJob(next, f.maxW, f.demandW)) : s;
     }, 0);
     if (gain <= loss) return undefined;
+    let lowered = 0;
     for (const f of flex) {
       const next = Math.max(level, f.floor);
-      if (next < this.limitNow(f)) this.setLimit(f.jobId, next);
+      if (next >= this.limitNow(f)) continue;
+      if (this.running.has(f.jobId)) {
+        this.lower(f.jobId, next, 'shave');
+        lowered++;
+      } else this.setLimit(f.jobId, next, 'shave');
     }
-    return own(level);
+    return lowered > 0 ? { lowered } : { limitW: own(level) };
   }
 
-  private setLimit(jobId: string, limitW: number): void {
+  /** A lower limit for a running job; its watts count until telemetry confirms it. */
+  private lower(jobId: string, limitW: number, why: LimitReason): void {
+    this.limits.set(jobId, { w: limitW, why });
+    this.lowering.add(jobId);
+  }
+
+  private setLimit(jobId: string, limitW: number, why: LimitReason): void {
     this.work.setLimit(jobId, limitW);
     const placed = this.placements.find((p) => p.jobId === jobId);
     if (placed) {
       const bounds = this.work.boundsOf(jobId)!;
       placed.facilityW += this.work.pue * bounds.gpus * (limitW - placed.powerLimitW);
       placed.powerLimitW = limitW;
-    } else this.limits.set(jobId, limitW);
+    } else this.limits.set(jobId, { w: limitW, why });
   }
 
   // ---- phase 5: reservation and preemption ---------------------------------
@@ -405,7 +460,7 @@ class Planner {
       }
       for (const f of flex) {
         const next = Math.max(lo, f.floor);
-        if (next < this.limitNow(f)) this.setLimit(f.jobId, next);
+        if (next < this.limitNow(f)) this.setLimit(f.jobId, next, 'shed');
       }
     }
     // 3. Checkpoint and preempt the lowest-priority jobs, newest first (least work lost).
@@ -424,9 +479,18 @@ class Planner {
 
   // ---- phase 6: balance (wattpack) ---------------------------------------------
 
-  /** Spare watts raise every flexible job below its maximum to one common level. */
+  /**
+   * Spare watts raise flexible jobs below what they want, to one common level: first the
+   * jobs their telemetry shows held back at their limit (they lose most without watts),
+   * then the others.
+   */
   private raiseLimits(): void {
-    const flex = [...this.flexJobs().values()].filter((f) => this.limitNow(f) < f.want);
+    const below = [...this.flexJobs().values()].filter((f) => this.limitNow(f) < f.want && !this.lowering.has(f.jobId));
+    this.raiseTo(below.filter((f) => f.held), 'held back');
+    this.raiseTo(below.filter((f) => !f.held), 'raise');
+  }
+
+  private raiseTo(flex: Flex[], why: LimitReason): void {
     if (flex.length === 0) return;
     const spare = this.work.freeW;
     if (spare <= 0) return;
@@ -440,7 +504,7 @@ class Planner {
     }
     for (const f of flex) {
       const next = Math.min(f.want, Math.max(lo, this.limitNow(f)));
-      if (next - this.limitNow(f) >= this.policy.minLimitChangeW) this.setLimit(f.jobId, next);
+      if (next - this.limitNow(f) >= this.policy.minLimitChangeW) this.setLimit(f.jobId, next, why);
     }
   }
 

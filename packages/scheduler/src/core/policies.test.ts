@@ -90,16 +90,27 @@ describe('wattpack', () => {
     const cap = 1.2 * (2 * 1000 + 16 * 110) + 1.2 * (8 * 590 + 1500) + 2500;
     const site = buildSite({ nodes: 2, capW: cap, reserveFraction: 0 });
     run(site, { id: 'old' }, ['n0'], 8, 700);
-    const p = plan(site, [buildJob({ gpus: 8 })], wattpack);
-    expect(p.placements).toHaveLength(1);
-    expect(p.powerChanges).toEqual([{ jobId: 'old', powerLimitW: expect.any(Number) }]);
-    expect(p.powerChanges[0]!.powerLimitW).toBeLessThan(700);
-    expect(p.placements[0]!.powerLimitW).toBe(p.powerChanges[0]!.powerLimitW);
+    const job = buildJob({ gpus: 8 });
+    const p = plan(site, [job], wattpack);
+    // The watts are not free until the old job's GPUs enforce the lower limit: it waits one pass.
+    expect(p.placements).toHaveLength(0);
+    expect(p.waiting[0]!.reason).toMatch(/^power: lowering 1 running job/);
+    expect(p.powerChanges).toEqual([{ jobId: 'old', powerLimitW: expect.any(Number), why: 'shave' }]);
+    const shaved = p.powerChanges[0]!.powerLimitW;
+    expect(shaved).toBeLessThan(700);
+    expect(p.allocatedW).toBeCloseTo(siteSplit(site).facilityW);
+    // Confirmed: the next pass starts the newcomer at the same level.
+    const confirmed = buildSite({ nodes: 2, capW: cap, reserveFraction: 0 });
+    run(confirmed, { id: 'old' }, ['n0'], 8, shaved);
+    const next = plan(confirmed, [job], wattpack);
+    expect(next.placements).toHaveLength(1);
+    expect(next.placements[0]!.powerLimitW).toBe(shaved);
+    expect(next.allocatedW).toBeLessThanOrEqual(cap);
 
     // The newcomer ends: spare watts raise the old job back to its max.
     const after = buildSite({ nodes: 2, capW: cap, reserveFraction: 0 });
-    run(after, { id: 'old' }, ['n0'], 8, p.powerChanges[0]!.powerLimitW);
-    expect(plan(after, [], wattpack).powerChanges).toEqual([{ jobId: 'old', powerLimitW: 700 }]);
+    run(after, { id: 'old' }, ['n0'], 8, shaved);
+    expect(plan(after, [], wattpack).powerChanges).toEqual([{ jobId: 'old', powerLimitW: 700, why: 'raise' }]);
   });
 
   it('treats miners as the flexible load: curtails just enough, least valuable first, and wakes them later', () => {

@@ -2,7 +2,7 @@ import type { CurvePoint } from '@wattpack/shared';
 
 /** How the core decides; the simulator runs several side by side on the same input. */
 
-export const POLICY_NAMES = ['fifo', 'backfill', 'wattpack'] as const;
+export const POLICY_NAMES = ['fifo', 'backfill', 'wattpack', 'wattpack-static'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export interface TeamShare {
@@ -19,6 +19,7 @@ export interface Policy {
    * wattpack: backfill plus fair share, power limits chosen by throughput per watt,
    * miners as the flexible load, preemption. docs/scheduling.md states its objective.
    * fifo and backfill treat miners as fixed load, as a scheduler blind to them would.
+   * wattpack-static: wattpack without right-sizing (limits never follow measured draw).
    */
   name: PolicyName;
   /** Runtime assumed for jobs with no max runtime (s): a reservation needs an end. */
@@ -40,7 +41,23 @@ export interface Policy {
    * drop) are not held back.
    */
   rampWPerS?: number;
+  /** wattpack: right-size running jobs' limits from their measured draw (absent: static limits). */
+  rightSizing?: RightSizing;
 }
+
+/** How far right-sizing trusts a job's measured draw (docs/scheduling.md, "Right-sizing"). */
+export interface RightSizing {
+  /** Headroom above the p99 draw: this share of it, and at least minMarginW. */
+  marginFraction: number;
+  minMarginW: number;
+  /** A job held back at its limit in at least this share of samples wants more watts. */
+  heldFraction: number;
+}
+
+export const DEFAULT_RIGHT_SIZING: RightSizing = { marginFraction: 0.1, minMarginW: 25, heldFraction: 0.05 };
+
+/** The wattpack family: fair share, limits, miners, preemption. */
+export const isWattpack = (p: Pick<Policy, 'name'>): boolean => p.name === 'wattpack' || p.name === 'wattpack-static';
 
 /** The measured training curve of ../shared/hardware/nvidia/h200-power-curve.csv (a real training mix). */
 export const H200_TRAIN_CURVE: readonly CurvePoint[] = [
@@ -61,6 +78,7 @@ export function defaultPolicy(name: PolicyName = 'wattpack', extra: Partial<Omit
     checkpointIntervalS: 600,
     maxRescuesPerPass: 4,
     minLimitChangeW: 10,
+    ...(name === 'wattpack' ? { rightSizing: DEFAULT_RIGHT_SIZING } : {}),
     ...extra,
   };
 }

@@ -10,7 +10,10 @@ export interface GpuView {
   maxW: number;
   /** Draw of an idle GPU: what it costs the site while nobody uses it. */
   idleW: number;
-  /** Job holding this GPU, and the power limit it runs at. */
+  /**
+   * Job holding this GPU, and the power limit it counts at: the highest limit any of the
+   * job's GPUs is commanded or enforces (they share one; a change may be half applied).
+   */
   jobId?: string;
   limitW?: number;
 }
@@ -47,6 +50,16 @@ export interface SiteSnapshot {
   ramp?: { fromW: number; atMs: number };
 }
 
+/** What a job's power telemetry says, after warm-up (core/power-profile.ts). */
+export interface JobPower {
+  /** Draw of its hottest GPU, W. */
+  p50W: number;
+  p99W: number;
+  /** Share of samples in which its limit held it back (clocks capped by the power limit). */
+  heldFraction: number;
+  samples: number;
+}
+
 export interface RunningJob {
   id: string;
   team: string;
@@ -63,6 +76,13 @@ export interface RunningJob {
   preemptible: boolean;
   /** Already told to stop (preempted, cancelled): its watts count until it exits. */
   stopping?: boolean;
+  /** Its measured power; absent while warming up or without telemetry. */
+  power?: JobPower;
+  /**
+   * Its node's telemetry stopped: its limit stays as it is (never raised blind, never
+   * lowered by a command that may not arrive) and counts in full.
+   */
+  telemetryLost?: boolean;
 }
 
 export interface QueuedJob {
@@ -113,9 +133,13 @@ export interface Preemption {
   reason: string;
 }
 
+/** Why a running job's limit moves (kept in the job's limit history). */
+export type LimitReason = 'right-size' | 'held back' | 'raise' | 'shave' | 'shed';
+
 export interface PowerChange {
   jobId: string;
   powerLimitW: number;
+  why: LimitReason;
 }
 
 export interface Plan {
