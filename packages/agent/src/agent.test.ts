@@ -85,7 +85,8 @@ describe('agent over NATS', () => {
     let report = await a.report();
     expect(report.gpus[2]).toMatchObject({ enforcedLimitW: 400, utilizationPct: expect.any(Number) });
     expect(report.gpus[2]!.powerDrawW).toBeGreaterThan(390);
-    expect(report.attempts[0]).toMatchObject({ attemptId: cmd.attemptId, maxDrawW: report.gpus[2]!.powerDrawW, enforcedLimitW: 400 });
+    // Training at 400 W wants more than 400 W: the limit holds it back.
+    expect(report.attempts[0]).toMatchObject({ attemptId: cmd.attemptId, maxDrawW: report.gpus[2]!.powerDrawW, enforcedLimitW: 400, powerCapped: true });
 
     const base = { issuedAt: Date.now() };
     await bus.send(a.nodeId, { ...base, kind: 'set-power', commandId: `${cmd.commandId}-p`, gpuIndices: [2], powerLimitW: 300 });
@@ -101,6 +102,22 @@ describe('agent over NATS', () => {
     expect(await exitedEvent(a.nodeId, cmd.attemptId)).toMatchObject({ exitCode: 143, signal: 'SIGTERM', reason: 'cancelled by user' });
     expect(a.attempts()).toEqual([]);
     expect((await a.report()).gpus[2]!.enforcedLimitW).toBe(700);
+  });
+
+  it('a simulated job that declares WATTPACK_SIM_DRAW_W draws that under a higher limit, and is capped under a lower one', async () => {
+    const a = await agent();
+    const cmd = startCommand(['sleep', '30'], { gpuIndices: [1, 3], powerLimitW: 700, env: { WATTPACK_SIM_DRAW_W: '470' } });
+    await bus.send(a.nodeId, cmd);
+    await until('running', async () => a.attempts().length === 1);
+    const [uncapped] = (await a.report()).attempts;
+    expect(uncapped).toMatchObject({ enforcedLimitW: 700, powerCapped: false });
+    expect(uncapped!.maxDrawW).toBeGreaterThan(467);
+    expect(uncapped!.maxDrawW).toBeLessThan(473);
+
+    await bus.send(a.nodeId, { issuedAt: Date.now(), kind: 'set-power', commandId: `${cmd.commandId}-p`, gpuIndices: [1, 3], powerLimitW: 400 });
+    const capped = await until('limit applied', async () => (await a.report()).attempts.find((s) => s.enforcedLimitW === 400));
+    expect(capped).toMatchObject({ powerCapped: true });
+    expect(capped.maxDrawW).toBeLessThanOrEqual(400);
   });
 
   it('stop() ends running attempts with their checkpoint signal and publishes their exit', async () => {

@@ -36,7 +36,7 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
   const logger = (options.logger ?? createLogger('wattpack-agent')).child({ nodeId });
 
   // Simulated GPUs are busy while an attempt runs on them; sample() is first called after supervisor exists.
-  const hardware = await openHardware(opts.hardware, { nodeId, busyGpus: () => supervisor.busyGpuIndices(), reportIntervalMs: opts.reportIntervalMs, logger });
+  const hardware = await openHardware(opts.hardware, { nodeId, busyGpus: () => supervisor.busyGpus(), reportIntervalMs: opts.reportIntervalMs, logger });
   const { collector, power } = hardware;
   let nats: NatsLink;
   let inventory: NodeInventory;

@@ -22,8 +22,8 @@ export interface Hardware {
 
 export interface HardwareDeps {
   nodeId: string;
-  /** GPUs an attempt runs on now (simulated GPUs are busy while one does). */
-  busyGpus(): ReadonlySet<number>;
+  /** GPUs an attempt runs on now, each with that attempt's env (simulated GPUs are busy while one does). */
+  busyGpus(): ReadonlyMap<number, Readonly<Record<string, string>>>;
   /** Miners are polled this often, so every report has fresh readings. */
   reportIntervalMs: number;
   logger: Logger;

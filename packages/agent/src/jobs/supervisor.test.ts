@@ -52,7 +52,7 @@ describe('Supervisor', () => {
     expect(eventOf(events, cmd.attemptId, 'started')).toMatchObject({ nodeId: 'n1', jobId: cmd.jobId });
     expect(limits()).toEqual([700, 400, 400, 700]);
     expect(supervisor.attempts()).toEqual([{ jobId: cmd.jobId, attemptId: cmd.attemptId, gpuIndices: [1, 2], startedAtMs: expect.any(Number) }]);
-    expect(supervisor.busyGpuIndices()).toEqual(new Set([1, 2]));
+    expect(supervisor.busyGpus()).toEqual(new Map([[1, { MY_VAR: 'x', WATTPACK_JOB_ID: 'forged' }], [2, { MY_VAR: 'x', WATTPACK_JOB_ID: 'forged' }]]));
 
     const exited = await until('exited', () => eventOf(events, cmd.attemptId, 'exited'));
     expect(exited).toMatchObject({ exitCode: 4 });

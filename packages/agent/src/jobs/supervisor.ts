@@ -98,21 +98,22 @@ export class Supervisor {
     }
   }
 
-  /** Attempts whose process runs now (stopping ones included). */
   /** Attempts that ended in the last ten minutes. */
   recentlyEnded(now = Date.now()): EndedAttempt[] {
     for (const [id, e] of this.ended) if (now - e.atMs > ENDED_REPORTED_MS) this.ended.delete(id);
     return [...this.ended.values()];
   }
 
+  /** Attempts whose process runs now (stopping ones included). */
   attempts(): AttemptState[] {
     return [...this.active.values()]
       .filter((a) => a.startedAtMs !== undefined)
       .map((a) => ({ jobId: a.cmd.jobId, attemptId: a.cmd.attemptId, gpuIndices: [...a.cmd.gpuIndices], startedAtMs: a.startedAtMs! }));
   }
 
-  busyGpuIndices(): Set<number> {
-    return new Set([...this.active.values()].filter((a) => a.phase !== 'starting').flatMap((a) => a.cmd.gpuIndices));
+  /** The GPUs of attempts past their start, each with its attempt's env (what simulated GPUs draw depends on it). */
+  busyGpus(): Map<number, Readonly<Record<string, string>>> {
+    return new Map([...this.active.values()].filter((a) => a.phase !== 'starting').flatMap((a) => a.cmd.gpuIndices.map((i) => [i, a.cmd.env] as const)));
   }
 
   /** Stops every attempt with its own checkpoint signal and grace; resolves once all exited and their events were handed over. */
@@ -130,7 +131,8 @@ export class Supervisor {
     }
     const attempt = this.track(cmd);
 
-    const shared = [...this.busyGpuIndices()].filter((i) => cmd.gpuIndices.includes(i));
+    const busy = this.busyGpus();
+    const shared = cmd.gpuIndices.filter((i) => busy.has(i));
     if (shared.length) log.warn({ gpus: shared }, 'GPUs already in use by another attempt');
 
     try {
@@ -309,7 +311,7 @@ export class Supervisor {
 
   /** Back to default limits, except on GPUs another attempt has started on meanwhile. */
   private async restoreLimits(attempt: Attempt): Promise<void> {
-    const busy = this.busyGpuIndices();
+    const busy = this.busyGpus();
     const gpus = attempt.cmd.gpuIndices.filter((i) => !busy.has(i));
     if (!gpus.length) return;
     try {

@@ -40,7 +40,7 @@ afterEach(() => {
 });
 
 const hw = createSimulatedHardware(parseProfile('h200x8+s19xp:2'), 'n1');
-const collector = new SimulatedCollector(hw, () => new Set([0]));
+const collector = new SimulatedCollector(hw, () => new Map([[0, {}]]));
 const attempt = { jobId: 'job-1', attemptId: 'job-1-a1', gpuIndices: [0], startedAtMs: 1_700_000_000_000 };
 
 async function connectLink(port: number, reportIntervalMs = 5000) {

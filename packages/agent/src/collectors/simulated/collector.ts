@@ -11,15 +11,22 @@ const CURTAILED_MINER_W = 10;
 const jitter = (amplitude: number) => (Math.random() * 2 - 1) * amplitude;
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
+/** Start-command env of a simulated job: the watts each of its GPUs would draw without a limit. */
+const SIM_DRAW_ENV = 'WATTPACK_SIM_DRAW_W';
+/** A GPU whose demand is within 2 % of its limit counts as held back by it, as a real one at its cap would. */
+const CAPPED_WITHIN = 0.98;
+
 /**
  * Telemetry of simulated hardware. A GPU is busy while an attempt runs on it (the
- * agent tells us which); a busy GPU draws what the measured training curve says at its
- * enforced limit, an idle one about its catalog idle draw.
+ * agent tells us which, with the attempt's env); a busy GPU draws what the attempt
+ * declares in WATTPACK_SIM_DRAW_W, or else what the measured training curve says at its
+ * enforced limit, never above the limit; an idle one about its catalog idle draw. Jobs
+ * that declare a draw below their limit let tests and demos show right-sizing.
  */
 export class SimulatedCollector implements Collector {
   constructor(
     private readonly hw: SimulatedHardware,
-    private readonly busyGpus: () => ReadonlySet<number>,
+    private readonly busyGpus: () => ReadonlyMap<number, Readonly<Record<string, string>>>,
   ) {}
 
   async inventory(): Promise<NodeInventory> {
@@ -35,8 +42,11 @@ export class SimulatedCollector implements Collector {
     const train = h200PowerCurves()['train']!;
     const gpus = this.hw.gpus.map(({ info, limitW }): GpuState => {
       const idleW = GPU_MODELS.find((m) => m.name === info.model)?.idleW ?? 100;
-      const running = busy.has(info.index);
-      const drawW = running ? Math.min(limitW, interpolate(train, limitW, (p) => p.meanDrawW) + jitter(2)) : idleW + jitter(5);
+      const env = busy.get(info.index);
+      const running = env !== undefined;
+      const declaredW = Number(env?.[SIM_DRAW_ENV]);
+      const demandW = declaredW > 0 ? declaredW : interpolate(train, limitW, (p) => p.meanDrawW);
+      const drawW = running ? Math.min(limitW, Math.min(limitW, demandW) + jitter(2)) : idleW + jitter(5);
       return {
         index: info.index,
         powerDrawW: round1(drawW),
@@ -46,6 +56,7 @@ export class SimulatedCollector implements Collector {
         memoryUsedMib: running ? Math.round(info.memoryMib * 0.7) : 0,
         health: 'HEALTH_OK',
         healthReason: '',
+        powerCapped: running && demandW >= limitW * CAPPED_WITHIN,
       };
     });
     const miners = this.hw.miners.map(({ info, curtailed }): MinerState =>

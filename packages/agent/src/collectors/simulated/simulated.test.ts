@@ -4,9 +4,10 @@ import { SimulatedCollector } from './collector.js';
 import { createSimulatedHardware } from './hardware.js';
 import { parseProfile } from './profile.js';
 
-function node(profile: string, busy: number[] = []) {
+/** A simulated node whose `busy` GPUs run an attempt with `env`. */
+function node(profile: string, busy: number[] = [], env: Record<string, string> = {}) {
   const hw = createSimulatedHardware(parseProfile(profile), 'sim-1');
-  return { collector: new SimulatedCollector(hw, () => new Set(busy)), power: new SimulatedPowerControl(hw) };
+  return { collector: new SimulatedCollector(hw, () => new Map(busy.map((i) => [i, env]))), power: new SimulatedPowerControl(hw) };
 }
 
 describe('simulated profiles', () => {
@@ -49,7 +50,9 @@ describe('simulated collector and power control', () => {
     expect(gpus[1]!.powerDrawW).toBeGreaterThan(393);
     expect(gpus[1]!.powerDrawW).toBeLessThanOrEqual(400);
     expect(gpus[1]!.utilizationPct).toBeGreaterThan(90);
+    expect(gpus[1]!.powerCapped).toBe(true);
     expect(gpus[0]!.enforcedLimitW).toBe(700);
+    expect(gpus[0]!.powerCapped).toBe(false);
     expect(gpus[0]!.powerDrawW).toBeGreaterThan(100);
     expect(gpus[0]!.powerDrawW).toBeLessThan(120);
     expect(gpus[0]!.utilizationPct).toBe(0);
@@ -63,6 +66,20 @@ describe('simulated collector and power control', () => {
     expect(gpus[0]!.enforcedLimitW).toBe(700);
     expect(gpus[0]!.powerDrawW).toBeGreaterThan(644);
     expect(gpus[0]!.powerDrawW).toBeLessThan(652);
+    expect(gpus[0]!.powerCapped).toBe(false);
+  });
+
+  it('a job declaring WATTPACK_SIM_DRAW_W=470 draws about that under 700 W, and is capped under 400 W', async () => {
+    const { collector, power } = node('h200x2', [0, 1], { WATTPACK_SIM_DRAW_W: '470' });
+    await power.setGpuLimits([1], 400);
+    for (let i = 0; i < 20; i++) {
+      const { gpus } = await collector.sample();
+      expect(gpus[0]).toMatchObject({ enforcedLimitW: 700, powerCapped: false });
+      expect(Math.abs(gpus[0]!.powerDrawW! - 470)).toBeLessThanOrEqual(2);
+      expect(gpus[1]).toMatchObject({ enforcedLimitW: 400, powerCapped: true });
+      expect(gpus[1]!.powerDrawW).toBeGreaterThan(390);
+      expect(gpus[1]!.powerDrawW).toBeLessThanOrEqual(400);
+    }
   });
 
   it('rejects a limit outside the GPU range, or an unknown GPU, and changes nothing', async () => {
