@@ -9,6 +9,7 @@ export * from './bus/jetstream.js';
 export * from './proto/load.js';
 export * from './proto/convert.js';
 export * from './power/curve.js';
+export * from './power/acme.js';
 export * from './config/load.js';
 export * from './errors.js';
 export * from './ids.js';

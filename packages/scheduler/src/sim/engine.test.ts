@@ -119,6 +119,28 @@ describe('engine with the core', () => {
   });
 });
 
+describe('right-sizing in the simulator', () => {
+  it('lowers limits to what jobs draw after warm-up, and the watts admit a job static limits keep waiting', () => {
+    // Two nodes; budget 12.5 kW: one busy node at 400 W per GPU (6.8 kW) leaves too little
+    // for a second at the 400 W floor. Jobs draw 30 % of the training curve's full draw (194 W).
+    const site = tinySite({ facility: { capMw: 12_500 / 0.98 / 1e6, pue: 1.2, reserveFraction: 0.02 }, drawLevel: 0.3 }, 2);
+    const trace = tinyTrace([{ durationS: 3600 }, { submitS: 10, durationS: 3600 }]);
+    const fixed = simulate(site, trace, 'wattpack-static');
+    const sized = simulate(site, trace, 'wattpack');
+    expect(fixed.jobs!.map((j) => j.startS)).toEqual([0, 3600]);
+    // The first job's limit comes down at the first pass after its 120 s warm-up; then the second starts.
+    expect(sized.jobs![0]!.limitW).toBe(Math.ceil(0.3 * 647.9 + 25));
+    expect(sized.jobs![1]!.startS).toBeLessThanOrEqual(210);
+    expect(sized.jobsAdmittedByReclaim).toBe(1);
+    expect(sized.reclaimedWs).toBeGreaterThan(0);
+    expect(fixed.reclaimedWs).toBe(0);
+    for (const s of [fixed, sized]) expect(s.capViolations).toBe(0);
+    // The jobs draw 194 W whatever their limit: neither run loses throughput to it.
+    expect(sized.usefulGpuS).toBeCloseTo(fixed.usefulGpuS, 6);
+    expect(sized.drawnJ).toBeLessThan(sized.energyJ);
+  });
+});
+
 describe('engine applying every field of a plan', () => {
   const every100 = { cycleS: 100, skipQuietCycles: false } as const;
 
@@ -270,11 +292,13 @@ describe('engine applying every field of a plan', () => {
 });
 
 describe('relative speed', () => {
-  it('interpolates the H200 curve, scaling other models by their max limit', () => {
-    expect(relativeSpeed(0, 700, 700)).toBe(1);
-    expect(relativeSpeed(0, 500, 700)).toBeCloseTo(0.837, 12);
-    expect(relativeSpeed(1, 450, 700)).toBeCloseTo((0.785 + 0.881) / 2, 12);
-    // An A100 (400 W max) at 200 W is the H200 at 350 W.
-    expect(relativeSpeed(0, 200, 400)).toBeCloseTo((0.457 + 0.667) / 2, 12);
+  it('is the H200 curve for a job drawing what the shape draws, compressed onto other demands', () => {
+    // GEMM draws 676.9 W unconstrained on the H200: its own curve.
+    expect(relativeSpeed(0, 700, 676.9)).toBe(1);
+    expect(relativeSpeed(0, 500, 676.9)).toBeCloseTo(0.837, 12);
+    expect(relativeSpeed(1, 450, 647.9)).toBeCloseTo((0.785 + 0.881) / 2, 12);
+    // A job drawing half of that loses nothing at 350 W, and at 200 W is GEMM at 400 W.
+    expect(relativeSpeed(0, 350, 676.9 / 2)).toBe(1);
+    expect(relativeSpeed(0, 200, 676.9 / 2)).toBeCloseTo(0.667, 12);
   });
 });

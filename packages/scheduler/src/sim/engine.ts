@@ -1,12 +1,18 @@
 import { WattpackError } from '@wattpack/shared';
-import { compareJobs, plan as corePlan, siteSplit } from '../core/index.js';
-import type { GpuView, MinerView, Placement, Plan, Policy, QueuedJob, RunningJob, SiteSnapshot } from '../core/index.js';
+import { compareJobs, plan as corePlan, PowerProfile, siteSplit } from '../core/index.js';
+import type { GpuView, LimitReason, MinerView, Placement, Plan, Policy, ProfileOptions, QueuedJob, RunningJob, SiteSnapshot } from '../core/index.js';
 import { EventHeap } from './heap.js';
 import { Series } from './series.js';
 import { buildHardware, type SiteFile, type SiteHardware } from './site-file.js';
 import type { Trace } from './traces/types.js';
 import { DONE, FUTURE, JobTable, QUEUED, RUNNING, STOPPING } from './job-table.js';
-import { relativeSpeed, SHAPES } from './workload.js';
+import { demandW, relativeSpeed, SHAPES } from './workload.js';
+
+/**
+ * Telemetry in the simulator: a job draws min(limit, its demand) once warmed up, so one
+ * sample, taken after warm-up and again after each limit change, is its whole profile.
+ */
+const SIM_PROFILE: ProfileOptions = { warmupS: 120, window: 1, minSamples: 1 };
 
 /** The core's entry point, or a stand-in (tests script plans with it). */
 export type Planner = (site: SiteSnapshot, queue: readonly QueuedJob[], policy: Policy) => Plan;
@@ -92,6 +98,11 @@ export interface EngineStats {
   usefulGpuS: number;
   lostGpuS: number;
   minedThS: number;
+  /** Facility energy as drawn (busy GPUs draw min(limit, demand)), and reclaimed watts integrated (W·s). */
+  drawnJ: number;
+  reclaimedWs: number;
+  /** Placements that needed watts right-sizing had reclaimed. */
+  jobsAdmittedByReclaim: number;
   /** Per team: useful GPU-seconds done for it, and GPU-seconds its jobs spent in the system. */
   teams: Map<string, { usefulGpuS: number; inSystemGpuS: number; jobs: number }>;
   series: Series;
@@ -162,6 +173,14 @@ export class Engine {
   private overCap = false;
   private overRamp = false;
   private readonly rampHistory: { t: number; w: number }[] = [];
+  /** Held GPUs' limits above what they draw (W, no PUE): allocated but not drawn. */
+  private unusedW = 0;
+  /** Right-sized jobs' watts below the limits they were placed at (W, no PUE). */
+  private reclaimedW = 0;
+  private readonly rightSizing: boolean;
+  /** Ends of warm-up: a pass then reads the job's first telemetry. */
+  private readonly warmups = new EventHeap();
+  private readonly sampledLimit: Float64Array;
 
   private readonly stats: EngineStats;
   private readonly jct: number[] = [];
@@ -206,6 +225,8 @@ export class Engine {
 
     this.jobs = new JobTable(options.trace, site, this.hw, loadScale);
     const n = this.jobs.n;
+    this.rightSizing = options.policy.rightSizing !== undefined;
+    this.sampledLimit = new Float64Array(n).fill(NaN);
     const teams = new Map<string, { usefulGpuS: number; inSystemGpuS: number; jobs: number }>();
     for (const team of this.jobs.teamNames) teams.set(team, { usefulGpuS: 0, inSystemGpuS: 0, jobs: 0 });
     for (let j = 0; j < n; j++) teams.get(this.jobs.teamOf[j]!)!.jobs++;
@@ -235,6 +256,9 @@ export class Engine {
       usefulGpuS: 0,
       lostGpuS: 0,
       minedThS: 0,
+      drawnJ: 0,
+      reclaimedWs: 0,
+      jobsAdmittedByReclaim: 0,
       teams,
       series: new Series(cycleS),
     };
@@ -252,13 +276,14 @@ export class Engine {
         this.nextCap < this.capChanges.length ? this.capChanges[this.nextCap]!.atS : Infinity,
         this.nextPlanCap < this.planCapChanges.length ? this.planCapChanges[this.nextPlanCap]!.atS : Infinity,
       );
+      const tWarm = this.warmups.peekKey();
       const eventsLeft = tComp < Infinity || tArr < Infinity || tCap < Infinity;
       const waiting = this.queue.length - this.neverFits;
       // Nothing runs, nothing waits, nothing is coming: the replay is over.
       if (!eventsLeft && waiting <= 0 && this.running.length === 0) break;
       let tPass = this.nextPassAt;
       if (tPass === Infinity && idlePassS > 0 && waiting > 0 && eventsLeft) tPass = this.boundaryAtOrAfter(this.lastPassAt + idlePassS);
-      const tNext = Math.min(tComp, tArr, tCap, tPass);
+      const tNext = Math.min(tComp, tArr, tCap, tPass, tWarm);
       if (tNext === Infinity) break;
       if (tNext > untilS) {
         this.integrateTo(untilS);
@@ -298,6 +323,10 @@ export class Engine {
       // 3. arrivals
       while (this.nextArrival < this.jobs.n && arrivals[this.nextArrival]! <= t) {
         this.enqueue(this.nextArrival++);
+        happened = true;
+      }
+      while (this.warmups.size > 0 && this.warmups.peekKey() <= t) {
+        this.warmups.pop();
         happened = true;
       }
       if (happened) this.markDirty(t);
@@ -348,12 +377,14 @@ export class Engine {
     this.snap.now = t * 1000;
     this.snap.capW = this.planCapW;
     const considered = this.window();
+    if (this.rightSizing) this.sampleTelemetry(t);
     const p = this.o.planner(this.snap, considered, this.o.policy);
     this.snap.ramp = { fromW: p.allocatedW, atMs: this.snap.now };
+    if (this.rightSizing) this.countAdmittedByReclaim(p);
     let changed = false;
     for (const pre of p.preemptions) if (this.preempt(this.jobIndex(pre.jobId, 'preemption'), t)) changed = true;
     for (const pc of p.powerChanges) {
-      if (this.changePower(this.jobIndex(pc.jobId, 'power change'), pc.powerLimitW, t)) changed = true;
+      if (this.changePower(this.jobIndex(pc.jobId, 'power change'), pc.powerLimitW, t, pc.why)) changed = true;
     }
     for (const pl of p.placements) this.start(this.jobIndex(pl.jobId, 'placement'), pl, t);
     for (const id of p.curtail) if (this.setCurtailed(id, true)) changed = true;
@@ -368,6 +399,34 @@ export class Engine {
     this.neverFits = never;
     this.waitingNow = p.waiting.length - never + (this.queue.length - considered.length);
     return changed;
+  }
+
+  /** Each warmed-up job's draw at its current limit, as an agent would report it. */
+  private sampleTelemetry(t: number): void {
+    const warmupS = SIM_PROFILE.warmupS;
+    for (const r of this.running) {
+      const j = this.jobs.idIndex.get(r.id)!;
+      const limit = this.jobs.limit[j]!;
+      if (t < this.jobs.attemptStart[j]! + warmupS || this.sampledLimit[j] === limit) continue;
+      this.sampledLimit[j] = limit;
+      const demand = this.jobs.demand[j]!;
+      const profile = this.jobs.profile[j]!;
+      profile.add({ atMs: t * 1000, drawW: Math.min(limit, demand), capped: demand >= limit });
+      const power = profile.summary();
+      if (power) r.power = power;
+    }
+  }
+
+  /**
+   * Placements that needed reclaimed watts: once the pass has used up what the site would
+   * have had with every right-sized job back at its placed limit.
+   */
+  private countAdmittedByReclaim(p: Plan): void {
+    let without = p.budgetW - this.facilityW + this.minersW - this.snap.pue * this.reclaimedW;
+    for (const pl of p.placements) {
+      without -= pl.facilityW;
+      if (without < -1e-6) this.stats.jobsAdmittedByReclaim++;
+    }
   }
 
   /** The part of the queue a pass considers (see queueDepth), in queue order. */
@@ -479,7 +538,16 @@ export class Engine {
     this.jobs.attemptStart[j] = t;
     this.jobs.lastUpdate[j] = t;
     this.jobs.limit[j] = limitW;
-    this.setSpeed(j, gpus.length ? relativeSpeed(this.jobs.shape[j]!, limitW, maxW) : 1, t);
+    this.jobs.placedLimit[j] = limitW;
+    this.jobs.rightSized[j] = 0;
+    this.jobs.demand[j] = demandW(this.jobs.shape[j]!, this.jobs.drawLevel[j]!, maxW, gpus.length ? Math.max(...gpus.map((g) => g.idleW)) : 0);
+    this.unusedW += this.unused(j);
+    if (this.rightSizing) {
+      this.jobs.profile[j] = new PowerProfile(t * 1000, SIM_PROFILE);
+      this.sampledLimit[j] = NaN;
+      this.warmups.push(t + SIM_PROFILE.warmupS, j, 0);
+    }
+    this.setSpeed(j, gpus.length ? relativeSpeed(this.jobs.shape[j]!, limitW, this.jobs.demand[j]!) : 1, t);
     const q = this.jobs.queuedView[j]!;
     const r: RunningJob = {
       id: q.id,
@@ -499,6 +567,17 @@ export class Engine {
     this.running.push(r);
     this.busyGpus += gpus.length;
     this.stats.placements++;
+  }
+
+  /** Its GPUs' watts allocated but not drawn (W, no PUE). */
+  private unused(j: number): number {
+    const limit = this.jobs.limit[j]!;
+    return this.jobs.heldCount[j]! * (limit - Math.min(limit, this.jobs.demand[j]!));
+  }
+
+  /** Its GPUs' watts reclaimed by right-sizing (W, no PUE). */
+  private reclaimed(j: number): number {
+    return this.jobs.rightSized[j] ? this.jobs.heldCount[j]! * Math.max(0, this.jobs.placedLimit[j]! - this.jobs.limit[j]!) : 0;
   }
 
   /** Sets the job's speed from now on (its progress so far is already counted) and its finish time. */
@@ -528,6 +607,9 @@ export class Engine {
   }
 
   private release(j: number, t: number): void {
+    this.unusedW -= this.unused(j);
+    this.reclaimedW -= this.reclaimed(j);
+    this.jobs.profile[j] = undefined;
     for (const g of this.jobs.held[j] ?? []) {
       g.jobId = undefined;
       g.limitW = undefined;
@@ -588,7 +670,7 @@ export class Engine {
     this.enqueue(j);
   }
 
-  private changePower(j: number, limitW: number, t: number): boolean {
+  private changePower(j: number, limitW: number, t: number, why: LimitReason): boolean {
     if (!this.holds(j)) this.snapshotError(`power change for ${this.jobs.ids[j]}, which is not running`);
     const gpus = this.jobs.held[j]!;
     let maxW = Infinity;
@@ -601,8 +683,13 @@ export class Engine {
     this.advance(j, t);
     for (const g of gpus) g.limitW = limitW;
     r.powerLimitW = limitW;
+    this.unusedW -= this.unused(j);
+    this.reclaimedW -= this.reclaimed(j);
     this.jobs.limit[j] = limitW;
-    this.setSpeed(j, gpus.length ? relativeSpeed(this.jobs.shape[j]!, limitW, maxW) : 1, t);
+    if (why === 'right-size') this.jobs.rightSized[j] = 1;
+    this.unusedW += this.unused(j);
+    this.reclaimedW += this.reclaimed(j);
+    this.setSpeed(j, gpus.length ? relativeSpeed(this.jobs.shape[j]!, limitW, this.jobs.demand[j]!) : 1, t);
     this.stats.powerChanges++;
     return true;
   }
@@ -660,6 +747,8 @@ export class Engine {
     const s = this.stats;
     const w = this.facilityW;
     s.energyJ += w * dt;
+    s.drawnJ += (w - this.snap.pue * this.unusedW) * dt;
+    s.reclaimedWs += this.snap.pue * this.reclaimedW * dt;
     s.capIntegralWs += this.capW * dt;
     s.busyGpuS += this.busyGpus * dt;
     s.usefulGpuS += this.usefulRate * dt;

@@ -1,7 +1,7 @@
-import type { GpuView, QueuedJob, RunningJob } from '../core/index.js';
+import type { GpuView, PowerProfile, QueuedJob, RunningJob } from '../core/index.js';
 import type { SiteFile, SiteHardware } from './site-file.js';
 import type { Trace } from './traces/types.js';
-import { pickShape } from './workload.js';
+import { pickDrawLevel, pickShape } from './workload.js';
 
 export const FUTURE = 0;
 export const QUEUED = 1;
@@ -32,6 +32,8 @@ export class JobTable {
   readonly nodesOf: Int32Array;
   /** Index into SHAPES. */
   readonly shape: Uint8Array;
+  /** Share of its shape's full draw it draws unconstrained (site drawLevel, else Acme 2023). */
+  readonly drawLevel: Float64Array;
   /** Declared max runtime: the real duration x 1.5, rounded. */
   readonly maxRuntimeS: Float64Array;
 
@@ -53,6 +55,12 @@ export class JobTable {
   readonly preempted: Int32Array;
   readonly heldCount: Int32Array;
   readonly limit: Float64Array;
+  /** What its GPUs draw unconstrained in this attempt (W), the limit it was placed at, and its power profile. */
+  readonly demand: Float64Array;
+  readonly placedLimit: Float64Array;
+  readonly profile: (PowerProfile | undefined)[];
+  /** Right-sized in this attempt: watts below its placed limit count as reclaimed. */
+  readonly rightSized: Uint8Array;
   readonly held: (GpuView[] | undefined)[];
   readonly queuedView: (QueuedJob | undefined)[];
   readonly runningView: (RunningJob | undefined)[];
@@ -73,6 +81,7 @@ export class JobTable {
     this.gpusPerNode = new Int32Array(n);
     this.nodesOf = new Int32Array(n);
     this.shape = new Uint8Array(n);
+    this.drawLevel = new Float64Array(n);
     this.maxRuntimeS = new Float64Array(n);
     this.state = new Uint8Array(n);
     this.remaining = new Float64Array(n);
@@ -87,6 +96,10 @@ export class JobTable {
     this.preempted = new Int32Array(n);
     this.heldCount = new Int32Array(n);
     this.limit = new Float64Array(n).fill(NaN);
+    this.demand = new Float64Array(n);
+    this.placedLimit = new Float64Array(n);
+    this.profile = new Array<PowerProfile | undefined>(n);
+    this.rightSized = new Uint8Array(n);
     this.held = new Array<GpuView[] | undefined>(n);
     this.queuedView = new Array<QueuedJob | undefined>(n);
     this.runningView = new Array<RunningJob | undefined>(n);
@@ -119,6 +132,7 @@ export class JobTable {
       this.nodesOf[j] = nodes;
       this.gpusPerNode[j] = Math.ceil(job.gpus / nodes);
       this.shape[j] = pickShape(id, site.workloadMix);
+      this.drawLevel[j] = site.drawLevel ?? pickDrawLevel(id);
       this.maxRuntimeS[j] = Math.max(1, Math.round(job.durationS * 1.5));
     }
   }

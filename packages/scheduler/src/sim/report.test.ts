@@ -8,7 +8,7 @@ import { tinySite, tinyTrace } from './fixtures.js';
 
 const KEYS = [
   'policy', 'jobs', 'meanJctS', 'p50JctS', 'p99JctS', 'meanWaitS', 'makespanS', 'gpuUtil', 'meanFacilityMw', 'capUseWhileWaiting', 'capViolations',
-  'energyMwh', 'usefulWorkGpuH', 'miningRevenueUsd', 'aiRevenueUsd', 'jainFairness', 'site', 'trace', 'wallS', 'placements',
+  'energyMwh', 'allocatedMwh', 'usefulGpuHPerMwh', 'reclaimedMw', 'jobsAdmittedByReclaim', 'usefulWorkGpuH', 'miningRevenueUsd', 'aiRevenueUsd', 'jainFairness', 'site', 'trace', 'wallS', 'placements',
 ];
 
 describe('report', () => {

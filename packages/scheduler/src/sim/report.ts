@@ -33,8 +33,16 @@ export interface SimResult {
   capViolations: number;
   capViolationS: number;
   rampExcursions?: number;
+  /** Energy the facility drew (busy GPUs draw min(limit, their demand)), and energy at the limits it allocated. */
   energyMwh: number;
+  allocatedMwh: number;
   energyCostUsd: number;
+  /** Useful GPU-hours per MWh drawn, and per MWh allocated. */
+  usefulGpuHPerMwh: number;
+  usefulGpuHPerAllocatedMwh: number;
+  /** Facility watts right-sizing took back from limits (time-weighted mean), and the placements that needed them. */
+  reclaimedMw: number;
+  jobsAdmittedByReclaim: number;
   /** GPU-hours weighted by relative throughput (full-power equivalent), less work lost to preemption. */
   usefulWorkGpuH: number;
   lostWorkGpuH: number;
@@ -91,7 +99,8 @@ export function buildResult(stats: EngineStats, meta: ResultMeta): SimResult {
   const wait = Float64Array.from(stats.waitS).sort();
   const span = stats.endS;
   const prices = meta.site.prices;
-  const energyMwh = stats.energyJ / 3.6e9;
+  const energyMwh = stats.drawnJ / 3.6e9;
+  const allocatedMwh = stats.energyJ / 3.6e9;
   const usefulGpuH = stats.usefulGpuS / 3600;
   const rates = [...stats.teams.values()].filter((t) => t.inSystemGpuS > 0).map((t) => t.usefulGpuS / t.inSystemGpuS);
   const result: SimResult = {
@@ -116,7 +125,12 @@ export function buildResult(stats: EngineStats, meta: ResultMeta): SimResult {
     capViolations: stats.capViolations,
     capViolationS: round(stats.capViolationS, 1),
     energyMwh: round(energyMwh, 3),
+    allocatedMwh: round(allocatedMwh, 3),
     energyCostUsd: round(energyMwh * prices.energyUsdPerMwh, 2),
+    usefulGpuHPerMwh: round(energyMwh > 0 ? usefulGpuH / energyMwh : 0, 2),
+    usefulGpuHPerAllocatedMwh: round(allocatedMwh > 0 ? usefulGpuH / allocatedMwh : 0, 2),
+    reclaimedMw: round(span > 0 ? stats.reclaimedWs / span / 1e6 : 0, 4),
+    jobsAdmittedByReclaim: stats.jobsAdmittedByReclaim,
     usefulWorkGpuH: round(usefulGpuH, 2),
     lostWorkGpuH: round(stats.lostGpuS / 3600, 2),
     miningRevenueUsd: round((stats.minedThS / 86400) * prices.hashpriceUsdPerThDay, 2),
@@ -150,8 +164,10 @@ export function summaryText(r: SimResult): string {
     ['facility power', `mean ${r.meanFacilityMw.toFixed(3)} MW, peak ${r.peakFacilityMw.toFixed(3)} MW, cap ${r.meanCapMw.toFixed(3)} MW (mean)`],
     ['cap in use while jobs wait', pct(r.capUseWhileWaiting)],
     ['cap violations', `${r.capViolations}${r.capViolations ? ` (${formatDuration(r.capViolationS)} over)` : ''}`],
-    ['energy', `${r.energyMwh.toFixed(1)} MWh (${usd(r.energyCostUsd)})`],
+    ['energy', `${r.energyMwh.toFixed(1)} MWh drawn (${usd(r.energyCostUsd)}), ${r.allocatedMwh.toFixed(1)} MWh at the allocated limits`],
     ['useful work', `${Math.round(r.usefulWorkGpuH).toLocaleString('en-US')} GPU-h (${Math.round(r.lostWorkGpuH).toLocaleString('en-US')} lost to preemption)`],
+    ['useful work per MWh', `${r.usefulGpuHPerMwh.toFixed(1)} GPU-h drawn, ${r.usefulGpuHPerAllocatedMwh.toFixed(1)} GPU-h allocated`],
+    ['right-sizing', `${r.reclaimedMw.toFixed(3)} MW reclaimed (mean), ${r.jobsAdmittedByReclaim} jobs admitted by it`],
     ['revenue', `AI ${usd(r.aiRevenueUsd)}, mining ${usd(r.miningRevenueUsd)}`],
     ['fairness (Jain, teams)', `${r.jainFairness.toFixed(3)} over ${r.teams} team(s)`],
     ['scheduler', `${r.placements} placements, ${r.preemptions} preemptions, ${r.powerChanges} limit changes, ${r.planPasses} passes`],

@@ -89,6 +89,11 @@ export const siteFileSchema = z
     teams: z.record(z.string().min(1), z.strictObject({ gpus: z.number().int().nonnegative().optional(), mw: z.number().nonnegative().optional() })).default({}),
     /** Fractions of jobs of each measured shape; each job draws its shape from its id. */
     workloadMix: mixSchema,
+    /**
+     * How hard jobs draw, as a share of their shape's full draw (1: the measured curve's
+     * draw; 0.5: half of it). Unset: each job draws its level from the Acme 2023 clusters.
+     */
+    drawLevel: z.number().positive().max(1).optional(),
     /** The power policy every trace job declares (traces record none). */
     jobDefaults: z
       .strictObject({

@@ -1,12 +1,9 @@
-import { h200PowerCurves, interpolate, type CurvePoint } from '@wattpack/shared';
+import { acmeGpuPowerCdfs, drawLevel, h200PowerCurves, interpolate, type CurvePoint } from '@wattpack/shared';
 
 /** Workload shapes measured on the H200 (packages/shared/data/h200-power-curve.csv). */
 export const SHAPES = ['gemm', 'train', 'copy'] as const;
 export type Shape = (typeof SHAPES)[number];
 export type WorkloadMix = Record<Shape, number>;
-
-/** The H200's maximum limit: the curve's top point. Other models' limits are scaled onto it. */
-export const CURVE_MAX_W = 700;
 
 /** FNV-1a of a string, as a fraction in [0, 1): the same job id always draws the same shape. */
 export function hashFraction(text: string): number {
@@ -35,18 +32,45 @@ export function pickShape(id: string, mix: WorkloadMix): number {
   return 0;
 }
 
+/**
+ * A job's draw level: the share of its shape's full draw it draws unconstrained, drawn by
+ * its id from the Acme clusters' measured per-GPU power (one of the two clusters, then a
+ * quantile, over that cluster's highest draw).
+ */
+export function pickDrawLevel(id: string): number {
+  const cdfs = acmeGpuPowerCdfs();
+  return drawLevel(cdfs[Math.floor(hashFraction(`${id}#cluster`) * cdfs.length)]!, hashFraction(`${id}#draw`));
+}
+
 let curves: CurvePoint[][] | undefined;
 
-/**
- * Relative throughput (1 at full power) of a job of shape `shape` on a GPU whose maximum
- * limit is `modelMaxW`, running at `limitW`: the H200 curve at limitW × 700 / modelMaxW.
- */
-export function relativeSpeed(shape: number, limitW: number, modelMaxW: number): number {
+function shapeCurve(shape: number): CurvePoint[] {
   curves ??= SHAPES.map((s) => {
     const points = h200PowerCurves()[s];
     if (!points?.length) throw new Error(`power curve: no "${s}" workload`);
     return points;
   });
-  if (limitW >= modelMaxW) return 1;
-  return interpolate(curves[shape]!, (limitW * CURVE_MAX_W) / modelMaxW, (p) => p.relativeThroughput);
+  return curves[shape]!;
+}
+
+/**
+ * Relative throughput (1 unconstrained) of a job of shape `shape` that draws `demandW`
+ * unconstrained, running at `limitW`: the shape's H200 curve compressed onto the job's
+ * own demand (the H200 curve at limitW x the shape's top draw / demandW), so a job
+ * loses nothing at a limit above its demand.
+ */
+export function relativeSpeed(shape: number, limitW: number, demandW: number): number {
+  const points = shapeCurve(shape);
+  const top = points[points.length - 1]!;
+  const x = (limitW * top.meanDrawW) / demandW;
+  return x >= top.limitW ? 1 : interpolate(points, x, (p) => p.relativeThroughput);
+}
+
+/**
+ * What a job draws unconstrained on a GPU whose max is `maxW`: its level times what its
+ * shape draws at full power (a copy job at level 1 draws 470 of 700 W), at least idle.
+ */
+export function demandW(shape: number, level: number, maxW: number, idleW: number): number {
+  const top = shapeCurve(shape).at(-1)!;
+  return Math.max(idleW, (level * maxW * top.meanDrawW) / top.limitW);
 }
