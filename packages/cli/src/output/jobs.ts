@@ -53,6 +53,8 @@ export function jobDetails(job: Job__Output, now: number): string {
     ['Asks for', `${spec?.nodes ?? 0} node(s) × ${spec?.gpus ?? 0} GPU(s), ${models}`],
     ['Nodes', nodes.join('\n') || '-'],
     ['Power', job.powerLimitW > 0 ? `${watts(job.powerLimitW)} per GPU` : '-'],
+    ['Draw', job.power ? `p50 ${watts(job.power.p50W)}, p99 ${watts(job.power.p99W)} (hottest GPU), held back at its limit ${(100 * job.power.heldFraction).toFixed(0)}% of ${job.power.samples} samples` : job.state === 'RUNNING' ? '- (warming up)' : '-'],
+    ['Limits', job.limitHistory.map((c) => `${timestampAgo(Number(c.atMs), now)}  ${watts(c.limitW)}  ${c.why}${Number(c.confirmedAtMs) ? '' : ' (not yet enforced)'}`).join('\n') || '-'],
     ['Facility', job.allocatedFacilityW > 0 ? `${kw(job.allocatedFacilityW)} kW allocated` : '-'],
     ['Attempt', String(job.attempt)],
     ['Submitted', timestampAgo(job.submittedAtMs, now)],

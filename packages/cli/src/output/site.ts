@@ -11,6 +11,10 @@ const split = (p: PowerSplit__Output | null) =>
 const gridEvent = (e: GridEvent__Output) =>
   `${mw(e.capMw * 1e6)} MW from ${timestamp(e.startMs)} for ${formatDuration(e.durationS)} (notice ${formatDuration(e.noticeS)})`;
 
+/** Reserved (at jobs' max limits), enforced, drawn, and the stranded watts right-sizing reclaimed. */
+const heldGpus = (h: Site__Output['heldGpus']): string =>
+  h ? `${mw(h.reservedW)} MW reserved at max, ${mw(h.enforcedW)} MW enforced, ${mw(h.drawnW)} MW drawn; ${mw(h.reclaimedW)} MW reclaimed (facility)` : '-';
+
 export function siteFields(site: Site__Output): string {
   // Planning uses the cap in force now, which a grid event may lower.
   const cap = site.effectiveCapW;
@@ -25,6 +29,7 @@ export function siteFields(site: Site__Output): string {
     ['Allocated', split(site.allocated)],
     ['Measured', split(site.measured)],
     ['Headroom', `${mw(allocatable - allocated)} MW (cap - reserve - allocated)`],
+    ['Held GPUs', heldGpus(site.heldGpus)],
     ['Nodes ready', String(site.nodesReady)],
     ['GPUs', `${site.gpusAllocated}/${site.gpusTotal} allocated`],
     ['Jobs', `${site.jobsPending} pending, ${site.jobsRunning} running`],

@@ -84,13 +84,14 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
       miningW,
       aiW: allocated.gpusW + allocated.hostsW,
       retiredW,
+      heldGpus: scheduler.heldGpuWatts(),
     };
   };
 
   return {
     SubmitJob: unary(async (req) => jobToProto(await scheduler.submit(req.specJson))),
-    GetJob: unary((req) => jobToProto(scheduler.getJob(req.id))),
-    ListJobs: unary((req) => ({ jobs: scheduler.listJobs({ states: req.states, team: req.team }).map(jobToProto) })),
+    GetJob: unary((req) => jobToProto(scheduler.getJob(req.id), scheduler.powerOf(req.id))),
+    ListJobs: unary((req) => ({ jobs: scheduler.listJobs({ states: req.states, team: req.team }).map((j) => jobToProto(j)) })),
     CancelJob: unary(async (req) => jobToProto(await scheduler.cancel(req.id, req.reason))),
     ListNodes: unary(() => nodesView()),
     GetSite: unary(() => siteView()),
@@ -126,7 +127,7 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
         return;
       }
       const send = (j: Job) => {
-        call.write(jobToProto(j));
+        call.write(jobToProto(j, scheduler.powerOf(j.id)));
         if (isTerminal(j.state)) finish();
       };
       const onChange = (j: Job) => j.id === job.id && send(j);

@@ -119,10 +119,8 @@ class Planner {
       this.raiseLimits();
       this.balanceMiners();
     }
-    // A job on its way out (preempted in this pass) needs no new limit.
-    const leaving = new Set(this.preemptions.map((p) => p.jobId));
     const powerChanges = [...this.limits]
-      .filter(([id, { w }]) => this.running.has(id) && !leaving.has(id) && w !== this.running.get(id)!.powerLimitW)
+      .filter(([id, { w }]) => this.running.has(id) && w !== this.running.get(id)!.powerLimitW)
       .map(([jobId, { w, why }]) => ({ jobId, powerLimitW: w, why }));
     return {
       placements: this.placements,

@@ -5,9 +5,11 @@ import {
   siteConfigSchema,
   isTerminal,
   jobSpecSchema,
+  LIMIT_HISTORY,
   newId,
   type Assignment,
   type Job,
+  type LimitChange,
   type JobEvent,
   type Logger,
   type NodeInventory,
@@ -19,7 +21,8 @@ import {
 } from '@wattpack/shared';
 import { plan } from '../core/plan.js';
 import { defaultPolicy, type Policy } from '../core/policy.js';
-import type { Placement, Plan, SiteSnapshot } from '../core/snapshot.js';
+import { PowerProfile } from '../core/power-profile.js';
+import type { JobPower, LimitReason, Placement, Plan, SiteSnapshot } from '../core/snapshot.js';
 import { applyEvent, holdsResources, markLost } from '../state/job-transitions.js';
 import { buildSnapshot, canonicalModel, toQueued, type LiveNode } from '../state/snapshot-builder.js';
 import { SerialQueue } from './serial.js';
@@ -82,6 +85,8 @@ export class Scheduler {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly serial = new SerialQueue();
+  /** Each running job's power profile, from its agents' reports (memory only: it rebuilds within a window). */
+  private readonly profiles = new Map<string, { attemptId: string; profile: PowerProfile }>();
   private lastPass: { fromW: number; atMs: number } | undefined;
   private cycleRequested = false;
   private stopped = false;
@@ -218,7 +223,45 @@ export class Scheduler {
 
   /** The site as the core sees it now: what `wattpack site` and the tests count. */
   snapshot(): SiteSnapshot {
-    return buildSnapshot(this.site, this.nodes.values(), this.jobs.values(), this.now(), this.site.defaultRuntime, this.shedLeadS());
+    return buildSnapshot(this.site, this.nodes.values(), this.jobs.values(), {
+      now: this.now(),
+      defaultRuntimeS: this.site.defaultRuntime,
+      leadS: this.shedLeadS(),
+      powerOf: (id) => this.powerOf(id),
+    });
+  }
+
+  /**
+   * Facility watts of the GPUs jobs hold: at their jobs' max limits (what static limits
+   * reserve), at what they enforce (or were commanded, until reported), and as drawn.
+   */
+  heldGpuWatts(): { reservedW: number; enforcedW: number; drawnW: number; reclaimedW: number } {
+    let reservedW = 0;
+    let enforcedW = 0;
+    let drawnW = 0;
+    for (const job of this.jobs.values()) {
+      if (!holdsResources(job)) continue;
+      for (const a of job.assignments) {
+        if (a.ended) continue;
+        const node = this.nodes.get(a.nodeId);
+        for (const idx of a.gpuIndices) {
+          const info = node?.record.inventory.gpus.find((g) => g.index === idx);
+          const state = node?.report?.gpus.find((g) => g.index === idx);
+          reservedW += Math.min(info?.maxPowerLimitW ?? Infinity, job.spec.power.maxWatts ?? Infinity);
+          enforcedW += state?.enforcedLimitW ?? job.powerLimitW;
+          drawnW += state?.powerDrawW ?? 0;
+        }
+      }
+    }
+    const pue = this.site.pue;
+    return { reservedW: pue * reservedW, enforcedW: pue * enforcedW, drawnW: pue * drawnW, reclaimedW: pue * Math.max(0, reservedW - enforcedW) };
+  }
+
+  /** A running job's measured power this attempt; undefined while it warms up. */
+  powerOf(jobId: string): JobPower | undefined {
+    const entry = this.profiles.get(jobId);
+    const job = this.jobs.get(jobId);
+    return entry && job && entry.attemptId === job.attemptId && holdsResources(job) ? entry.profile.summary() : undefined;
   }
 
   // ---- Agents -------------------------------------------------------------
@@ -252,6 +295,7 @@ export class Scheduler {
     node.report = report;
     node.record = { ...node.record, lastSeenAt: this.now() };
     this.reconcileAttempts(node, report).catch((err) => this.log.error({ err, node: nodeId }, 'reconciling attempts failed'));
+    this.recordPower(report);
     // A GPU that needs a reset or service: drain the node, with the agent's reason.
     const failed = report.gpus.find((g) => g.health === 'HEALTH_FAILED');
     if (failed && !node.record.drain) {
@@ -260,6 +304,51 @@ export class Scheduler {
         this.log.error({ err, node: nodeId }, 'automatic drain failed'),
       );
     }
+  }
+
+  /**
+   * Feeds each attempt's draw to its job's profile, and confirms a limit change once every
+   * GPU enforces it. A profile that becomes ready or flips to held back, and a confirmed
+   * lower limit (watts now free), each call for a pass at once.
+   */
+  private recordPower(report: NodeReport): void {
+    const rs = this.site.rightSizing;
+    let pass = false;
+    for (const a of report.attempts) {
+      const job = this.jobs.get(a.jobId);
+      if (!job || job.attemptId !== a.attemptId || !holdsResources(job)) {
+        this.profiles.delete(a.jobId);
+        continue;
+      }
+      let entry = this.profiles.get(job.id);
+      if (entry?.attemptId !== job.attemptId) {
+        entry = { attemptId: job.attemptId, profile: new PowerProfile(job.startedAt ?? a.startedAtMs, { warmupS: rs.warmupSeconds, window: rs.windowSamples, minSamples: rs.minSamples }) };
+        this.profiles.set(job.id, entry);
+      }
+      if (a.maxDrawW !== undefined) {
+        const before = entry.profile.summary();
+        entry.profile.add({ atMs: this.now(), drawW: a.maxDrawW, capped: a.powerCapped ?? false });
+        const after = entry.profile.summary();
+        const held = (p: JobPower | undefined) => (p ? p.heldFraction >= rs.heldFraction : undefined);
+        if (after && held(after) !== held(before)) pass = true;
+      }
+      const last = job.limitHistory?.at(-1);
+      if (last && last.confirmedAt === undefined && this.enforcedEverywhere(job, last.limitW)) {
+        const confirmed: Job = { ...job, limitHistory: [...job.limitHistory!.slice(0, -1), { ...last, confirmedAt: this.now() }] };
+        this.serial.run(() => (this.jobs.get(job.id) === job ? this.store(confirmed) : Promise.resolve())).catch((err) => this.log.error({ err, job: job.id }, 'recording a confirmed limit failed'));
+        pass = true;
+      }
+    }
+    if (pass) this.requestCycle();
+  }
+
+  /** Every node of the job reports its attempt's GPUs at `limitW` (within a watt). */
+  private enforcedEverywhere(job: Job, limitW: number): boolean {
+    return job.assignments.every((a) => {
+      if (a.ended) return true;
+      const mine = this.nodes.get(a.nodeId)?.report?.attempts.find((x) => x.attemptId === job.attemptId);
+      return mine?.enforcedLimitW !== undefined && Math.abs(mine.enforcedLimitW - limitW) < 1;
+    });
   }
 
   nodeLost(nodeId: string, reason: string): Promise<void> {
@@ -511,15 +600,14 @@ export class Scheduler {
     this.lastPass = { fromW: result.allocatedW, atMs: snapshot.now };
 
     await Promise.all(result.preemptions.map((p) => this.preempt(p.jobId, p.reason)));
-    await Promise.all(result.powerChanges.map((c) => this.changeLimit(c.jobId, c.powerLimitW)));
+    await Promise.all(result.powerChanges.map((c) => this.changeLimit(c.jobId, c.powerLimitW, c.why)));
     await this.commandMiners(result.curtail, 'curtail');
     await this.commandMiners(result.resume, 'resume');
 
-    const before = new Map(snapshot.running.map((r) => [r.id, r.powerLimitW]));
-    const lowered = result.powerChanges.filter((c) => c.powerLimitW < (before.get(c.jobId) ?? 0)).length;
-    const freeing = result.curtail.length > 0 || lowered > 0;
-    if (freeing && result.placements.length > 0) {
-      const why = `power: waiting for ${result.curtail.length} miner(s) to curtail${lowered ? ` and ${lowered} job(s) to lower their limits` : ''}`;
+    // The core already waits for lower GPU limits to be enforced; miners' watts it counts
+    // at once, so placements wait for the next pass, which sees them curtailed.
+    if (result.curtail.length > 0 && result.placements.length > 0) {
+      const why = `power: waiting for ${result.curtail.length} miner(s) to curtail`;
       await Promise.all(result.placements.map((p) => this.setReason(p.jobId, why)));
       this.requestCycle(FREEING_RECHECK_MS);
     } else {
@@ -556,11 +644,16 @@ export class Scheduler {
     await this.dispatchStops(next, reason);
   }
 
-  private async changeLimit(jobId: string, powerLimitW: number): Promise<void> {
+  private async changeLimit(jobId: string, powerLimitW: number, why: LimitReason): Promise<void> {
     const job = this.jobs.get(jobId);
     if (!job || isTerminal(job.state)) return;
     const gpus = job.assignments.reduce((sum, a) => sum + a.gpuIndices.length, 0);
-    const next: Job = { ...job, powerLimitW, allocatedFacilityW: job.allocatedFacilityW + this.site.pue * gpus * (powerLimitW - job.powerLimitW) };
+    const next: Job = {
+      ...job,
+      powerLimitW,
+      allocatedFacilityW: job.allocatedFacilityW + this.site.pue * gpus * (powerLimitW - job.powerLimitW),
+      limitHistory: withLimit(job.limitHistory, { at: this.now(), limitW: powerLimitW, why }),
+    };
     await this.store(next);
     await Promise.all(
       job.assignments.map((a) =>
@@ -601,6 +694,7 @@ export class Scheduler {
       assignments,
       powerLimitW: p.powerLimitW,
       allocatedFacilityW: p.facilityW,
+      limitHistory: withLimit(job.limitHistory, { at: this.now(), limitW: p.powerLimitW, why: 'placed' }),
     };
     await this.store(next);
     return next;
@@ -656,13 +750,15 @@ export class Scheduler {
 
   // ---- helpers ------------------------------------------------------------
 
-  /** The wattpack policy with this site's settings. */
+  /** The wattpack policy with this site's settings (wattpack-static when right-sizing is off). */
   private policy(): Policy {
-    return defaultPolicy('wattpack', {
+    const { enabled, marginFraction, minMarginW, heldFraction } = this.site.rightSizing;
+    return defaultPolicy(enabled ? 'wattpack' : 'wattpack-static', {
       defaultRuntimeS: this.site.defaultRuntime,
       teams: this.site.teams,
       curves: this.site.curves,
       ...(this.site.rampMwPerMin !== undefined ? { rampWPerS: (this.site.rampMwPerMin * 1e6) / 60 } : {}),
+      ...(enabled ? { rightSizing: { marginFraction, minMarginW, heldFraction } } : {}),
     });
   }
 
@@ -709,4 +805,9 @@ export class Scheduler {
       throw new WattpackError('INVALID_ARGUMENT', `invalid job spec: nodes: ${nodes} nodes with ${gpus} GPUs requested, but the site has ${capable}`);
     }
   }
+}
+
+/** The limit history with one more change, keeping the last LIMIT_HISTORY. */
+function withLimit(history: readonly LimitChange[] | undefined, change: LimitChange): LimitChange[] {
+  return [...(history ?? []), change].slice(-LIMIT_HISTORY);
 }

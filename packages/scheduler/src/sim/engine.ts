@@ -384,7 +384,10 @@ export class Engine {
     let changed = false;
     for (const pre of p.preemptions) if (this.preempt(this.jobIndex(pre.jobId, 'preemption'), t)) changed = true;
     for (const pc of p.powerChanges) {
-      if (this.changePower(this.jobIndex(pc.jobId, 'power change'), pc.powerLimitW, t, pc.why)) changed = true;
+      const j = this.jobIndex(pc.jobId, 'power change');
+      // Preempted in this same pass with no grace: it has already left its GPUs.
+      if (!this.holds(j) && this.jobs.preempted[j]! > 0) continue;
+      if (this.changePower(j, pc.powerLimitW, t, pc.why)) changed = true;
     }
     for (const pl of p.placements) this.start(this.jobIndex(pl.jobId, 'placement'), pl, t);
     for (const id of p.curtail) if (this.setCurtailed(id, true)) changed = true;

@@ -28,7 +28,7 @@ const errorOf = (patch: (s: Record<string, any>) => void): string => {
 describe('site files', () => {
   it('every file in sites/ is valid', () => {
     const files = readdirSync(sites).filter((f) => f.endsWith('.yaml'));
-    expect(files.sort()).toEqual(['openb-slice.yaml', 'philly-slice.yaml', 'washington-18mw-grid-event.yaml', 'washington-18mw.yaml']);
+    expect(files.sort()).toEqual(['openb-slice-power-bound.yaml', 'openb-slice.yaml', 'philly-slice-power-bound.yaml', 'philly-slice.yaml', 'washington-18mw-grid-event.yaml', 'washington-18mw.yaml']);
     for (const f of files) expect(loadSiteFile(join(sites, f)).name).toBe(f.replace('.yaml', ''));
   });
 

@@ -1,5 +1,5 @@
 import { effectiveCapW, gpuModelOf, isTerminal, type Job, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/shared';
-import type { NodeView, QueuedJob, RunningJob, SiteSnapshot } from '../core/snapshot.js';
+import type { JobPower, NodeView, QueuedJob, RunningJob, SiteSnapshot } from '../core/snapshot.js';
 import { holdsResources } from './job-transitions.js';
 
 export interface LiveNode {
@@ -14,17 +14,44 @@ export interface LiveNode {
 /** The catalog name of a reported GPU model ("NVIDIA H100 80GB HBM3" -> "H100"). */
 export const canonicalModel = (reported: string): string => gpuModelOf(reported)?.name ?? reported;
 
-/** Live state -> the core's read-only snapshot. Every watt the hardware may draw is in it. */
+/** What the snapshot needs besides the live state. */
+export interface SnapshotContext {
+  now: number;
+  defaultRuntimeS: number;
+  /** How early to plan against an announced lower cap, so that jobs can checkpoint within their grace. */
+  leadS?: number;
+  /** A running job's measured power (absent while warming up). */
+  powerOf?: (jobId: string) => JobPower | undefined;
+}
+
 /**
- * `leadS`: how early to plan against an announced lower cap, so that jobs can checkpoint
- * within their grace and the site is under the cap when the event starts.
+ * Live state -> the core's read-only snapshot. Every watt the hardware may draw is in it:
+ * a job's GPUs count at the highest limit any of them is commanded or reports enforced
+ * (a lower limit frees watts only once the hardware confirms it). A node silent for three
+ * report intervals has lost telemetry: its jobs' limits are frozen.
  */
-export function buildSnapshot(site: SiteConfig, nodes: Iterable<LiveNode>, jobs: Iterable<Job>, now: number, defaultRuntimeS: number, leadS = 0): SiteSnapshot {
+export function buildSnapshot(site: SiteConfig, liveNodes: Iterable<LiveNode>, jobs: Iterable<Job>, ctx: SnapshotContext): SiteSnapshot {
+  const { now, defaultRuntimeS, leadS = 0, powerOf } = ctx;
+  const nodes = new Map<string, LiveNode>();
+  for (const n of liveNodes) nodes.set(n.record.id, n);
+  const silentMs = 3 * site.reportIntervalMs;
   const holders = new Map<string, { jobId: string; limitW: number }>();
   const running: RunningJob[] = [];
   for (const job of jobs) {
     if (!holdsResources(job)) continue;
     const startedAt = job.startedAt ?? now;
+    let limitW = job.powerLimitW;
+    let telemetryLost = false;
+    for (const a of job.assignments) {
+      if (a.ended) continue;
+      const node = nodes.get(a.nodeId);
+      if (!node?.report || now - node.record.lastSeenAt > silentMs) telemetryLost = true;
+      // The attempt's own report: before it starts, its GPUs still show the last job's limit
+      // (the agent applies the commanded one before it starts the job).
+      const enforced = node?.report?.attempts.find((x) => x.attemptId === job.attemptId)?.enforcedLimitW;
+      if (enforced !== undefined) limitW = Math.max(limitW, enforced);
+    }
+    const power = powerOf?.(job.id);
     running.push({
       id: job.id,
       team: job.spec.team,
@@ -38,14 +65,16 @@ export function buildSnapshot(site: SiteConfig, nodes: Iterable<LiveNode>, jobs:
       ...(job.spec.power.maxWatts !== undefined ? { maxW: job.spec.power.maxWatts } : {}),
       preemptible: job.spec.preemptible,
       ...(job.cancelRequested || job.preempting || isTerminal(job.state) ? { stopping: true } : {}),
+      ...(power ? { power } : {}),
+      ...(telemetryLost ? { telemetryLost } : {}),
     });
     for (const a of job.assignments) {
       if (a.ended) continue;
-      for (const idx of a.gpuIndices) holders.set(`${a.nodeId}/${idx}`, { jobId: job.id, limitW: job.powerLimitW });
+      for (const idx of a.gpuIndices) holders.set(`${a.nodeId}/${idx}`, { jobId: job.id, limitW });
     }
   }
   const views: NodeView[] = [];
-  for (const { record, report, stale } of nodes) {
+  for (const { record, report, stale } of nodes.values()) {
     const { inventory } = record;
     const unhealthy = report?.gpus.some((g) => g.health === 'HEALTH_FAILED') ?? false;
     const curtailed = new Set(report?.miners.filter((m) => m.state === 'MINER_RUN_STATE_CURTAILED').map((m) => m.id));

@@ -93,6 +93,27 @@ export interface Job {
   cancelRequested?: boolean;
   /** Why it is being preempted: once every part has exited it goes back to the queue. */
   preempting?: string;
+  /** Its per-GPU limit over time, latest last (the last LIMIT_HISTORY changes). */
+  limitHistory?: LimitChange[];
+}
+
+export interface LimitChange {
+  at: number;
+  limitW: number;
+  /** placed, right-size, held back, raise, shave, shed */
+  why: string;
+  /** When every GPU of the job reported the limit enforced. */
+  confirmedAt?: number;
+}
+
+export const LIMIT_HISTORY = 20;
+
+/** A job's measured power (the scheduler's rolling profile of its agents' reports). */
+export interface JobPowerSummary {
+  p50W: number;
+  p99W: number;
+  heldFraction: number;
+  samples: number;
 }
 
 /** Formats a zod error as "field: message" lines that name the offending field. */

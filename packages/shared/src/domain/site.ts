@@ -34,6 +34,22 @@ export const siteConfigSchema = z.strictObject({
         .transform((points) => [...points].sort((a, b) => a.limitW - b.limitW).map((p) => ({ ...p, meanDrawW: p.limitW }))),
     )
     .default({}),
+  /**
+   * Right-sizing running jobs' limits from their measured draw (docs/scheduling.md):
+   * after warmupSeconds, a job's limit follows its p99 draw over the last windowSamples
+   * reports plus a margin; one held back at its limit in heldFraction of them gets watts back.
+   */
+  rightSizing: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      warmupSeconds: z.number().nonnegative().max(86_400).default(120),
+      windowSamples: z.number().int().min(1).max(3600).default(300),
+      minSamples: z.number().int().min(1).max(3600).default(10),
+      marginFraction: z.number().min(0).max(1).default(0.1),
+      minMarginW: z.number().min(0).max(500).default(25),
+      heldFraction: z.number().min(0).max(1).default(0.05),
+    })
+    .default({ enabled: true, warmupSeconds: 120, windowSamples: 300, minSamples: 10, marginFraction: 0.1, minMarginW: 25, heldFraction: 0.05 }),
   /** Guaranteed shares per team (GPUs, facility MW); teams not listed split the rest evenly. */
   teams: z
     .record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name'), z.strictObject({ gpus: z.number().int().nonnegative().optional(), mw: z.number().nonnegative().optional() }))

@@ -1,4 +1,4 @@
-import type { Job } from '../domain/job.js';
+import type { Job, JobPowerSummary } from '../domain/job.js';
 import type { NodeInventory, NodeRecord, NodeReport } from '../domain/node.js';
 import type { Job as ProtoJob } from './gen/wattpack/v1/Job.js';
 import type { Node as ProtoNode } from './gen/wattpack/v1/Node.js';
@@ -7,7 +7,7 @@ import type { NodeReport__Output } from './gen/wattpack/v1/NodeReport.js';
 
 /** Domain -> wire, and wire -> domain: the only place that knows both shapes. */
 
-export function jobToProto(job: Job): ProtoJob {
+export function jobToProto(job: Job, power?: JobPowerSummary): ProtoJob {
   const { spec } = job;
   return {
     id: job.id,
@@ -47,6 +47,8 @@ export function jobToProto(job: Job): ProtoJob {
     allocatedFacilityW: job.allocatedFacilityW,
     ...(job.exitCode !== undefined ? { exitCode: job.exitCode } : {}),
     preempting: job.preempting ?? '',
+    limitHistory: (job.limitHistory ?? []).map((c) => ({ atMs: c.at, limitW: c.limitW, why: c.why, confirmedAtMs: c.confirmedAt ?? 0 })),
+    ...(power ? { power } : {}),
   };
 }
 

@@ -11,12 +11,15 @@ import type { GetJobRequest as _wattpack_v1_GetJobRequest, GetJobRequest__Output
 import type { GetSiteRequest as _wattpack_v1_GetSiteRequest, GetSiteRequest__Output as _wattpack_v1_GetSiteRequest__Output } from './wattpack/v1/GetSiteRequest.js';
 import type { GpuInfo as _wattpack_v1_GpuInfo, GpuInfo__Output as _wattpack_v1_GpuInfo__Output } from './wattpack/v1/GpuInfo.js';
 import type { GpuState as _wattpack_v1_GpuState, GpuState__Output as _wattpack_v1_GpuState__Output } from './wattpack/v1/GpuState.js';
+import type { GpuWatts as _wattpack_v1_GpuWatts, GpuWatts__Output as _wattpack_v1_GpuWatts__Output } from './wattpack/v1/GpuWatts.js';
 import type { GridEvent as _wattpack_v1_GridEvent, GridEvent__Output as _wattpack_v1_GridEvent__Output } from './wattpack/v1/GridEvent.js';
 import type { HostInfo as _wattpack_v1_HostInfo, HostInfo__Output as _wattpack_v1_HostInfo__Output } from './wattpack/v1/HostInfo.js';
 import type { HostState as _wattpack_v1_HostState, HostState__Output as _wattpack_v1_HostState__Output } from './wattpack/v1/HostState.js';
 import type { Job as _wattpack_v1_Job, Job__Output as _wattpack_v1_Job__Output } from './wattpack/v1/Job.js';
 import type { JobLogsRequest as _wattpack_v1_JobLogsRequest, JobLogsRequest__Output as _wattpack_v1_JobLogsRequest__Output } from './wattpack/v1/JobLogsRequest.js';
+import type { JobPower as _wattpack_v1_JobPower, JobPower__Output as _wattpack_v1_JobPower__Output } from './wattpack/v1/JobPower.js';
 import type { JobSpec as _wattpack_v1_JobSpec, JobSpec__Output as _wattpack_v1_JobSpec__Output } from './wattpack/v1/JobSpec.js';
+import type { LimitChange as _wattpack_v1_LimitChange, LimitChange__Output as _wattpack_v1_LimitChange__Output } from './wattpack/v1/LimitChange.js';
 import type { ListJobsRequest as _wattpack_v1_ListJobsRequest, ListJobsRequest__Output as _wattpack_v1_ListJobsRequest__Output } from './wattpack/v1/ListJobsRequest.js';
 import type { ListJobsResponse as _wattpack_v1_ListJobsResponse, ListJobsResponse__Output as _wattpack_v1_ListJobsResponse__Output } from './wattpack/v1/ListJobsResponse.js';
 import type { ListNodesRequest as _wattpack_v1_ListNodesRequest, ListNodesRequest__Output as _wattpack_v1_ListNodesRequest__Output } from './wattpack/v1/ListNodesRequest.js';
@@ -61,13 +64,16 @@ export interface ProtoGrpcType {
       GetSiteRequest: MessageTypeDefinition<_wattpack_v1_GetSiteRequest, _wattpack_v1_GetSiteRequest__Output>
       GpuInfo: MessageTypeDefinition<_wattpack_v1_GpuInfo, _wattpack_v1_GpuInfo__Output>
       GpuState: MessageTypeDefinition<_wattpack_v1_GpuState, _wattpack_v1_GpuState__Output>
+      GpuWatts: MessageTypeDefinition<_wattpack_v1_GpuWatts, _wattpack_v1_GpuWatts__Output>
       GridEvent: MessageTypeDefinition<_wattpack_v1_GridEvent, _wattpack_v1_GridEvent__Output>
       Health: EnumTypeDefinition
       HostInfo: MessageTypeDefinition<_wattpack_v1_HostInfo, _wattpack_v1_HostInfo__Output>
       HostState: MessageTypeDefinition<_wattpack_v1_HostState, _wattpack_v1_HostState__Output>
       Job: MessageTypeDefinition<_wattpack_v1_Job, _wattpack_v1_Job__Output>
       JobLogsRequest: MessageTypeDefinition<_wattpack_v1_JobLogsRequest, _wattpack_v1_JobLogsRequest__Output>
+      JobPower: MessageTypeDefinition<_wattpack_v1_JobPower, _wattpack_v1_JobPower__Output>
       JobSpec: MessageTypeDefinition<_wattpack_v1_JobSpec, _wattpack_v1_JobSpec__Output>
+      LimitChange: MessageTypeDefinition<_wattpack_v1_LimitChange, _wattpack_v1_LimitChange__Output>
       ListJobsRequest: MessageTypeDefinition<_wattpack_v1_ListJobsRequest, _wattpack_v1_ListJobsRequest__Output>
       ListJobsResponse: MessageTypeDefinition<_wattpack_v1_ListJobsResponse, _wattpack_v1_ListJobsResponse__Output>
       ListNodesRequest: MessageTypeDefinition<_wattpack_v1_ListNodesRequest, _wattpack_v1_ListNodesRequest__Output>

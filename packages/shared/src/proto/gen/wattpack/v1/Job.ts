@@ -2,6 +2,8 @@
 
 import type { JobSpec as _wattpack_v1_JobSpec, JobSpec__Output as _wattpack_v1_JobSpec__Output } from '../../wattpack/v1/JobSpec.js';
 import type { NodeAssignment as _wattpack_v1_NodeAssignment, NodeAssignment__Output as _wattpack_v1_NodeAssignment__Output } from '../../wattpack/v1/NodeAssignment.js';
+import type { LimitChange as _wattpack_v1_LimitChange, LimitChange__Output as _wattpack_v1_LimitChange__Output } from '../../wattpack/v1/LimitChange.js';
+import type { JobPower as _wattpack_v1_JobPower, JobPower__Output as _wattpack_v1_JobPower__Output } from '../../wattpack/v1/JobPower.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Job {
@@ -19,7 +21,10 @@ export interface Job {
   'allocatedFacilityW'?: (number | string);
   'exitCode'?: (number);
   'preempting'?: (string);
+  'limitHistory'?: (_wattpack_v1_LimitChange)[];
+  'power'?: (_wattpack_v1_JobPower | null);
   '_exitCode'?: "exitCode";
+  '_power'?: "power";
 }
 
 export interface Job__Output {
@@ -37,5 +42,8 @@ export interface Job__Output {
   'allocatedFacilityW': (number);
   'exitCode'?: (number);
   'preempting': (string);
+  'limitHistory': (_wattpack_v1_LimitChange__Output)[];
+  'power'?: (_wattpack_v1_JobPower__Output | null);
   '_exitCode'?: "exitCode";
+  '_power'?: "power";
 }

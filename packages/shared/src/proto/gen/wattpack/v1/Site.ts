@@ -2,6 +2,7 @@
 
 import type { PowerSplit as _wattpack_v1_PowerSplit, PowerSplit__Output as _wattpack_v1_PowerSplit__Output } from '../../wattpack/v1/PowerSplit.js';
 import type { GridEvent as _wattpack_v1_GridEvent, GridEvent__Output as _wattpack_v1_GridEvent__Output } from '../../wattpack/v1/GridEvent.js';
+import type { GpuWatts as _wattpack_v1_GpuWatts, GpuWatts__Output as _wattpack_v1_GpuWatts__Output } from '../../wattpack/v1/GpuWatts.js';
 
 export interface Site {
   'name'?: (string);
@@ -22,6 +23,7 @@ export interface Site {
   'miningW'?: (number | string);
   'aiW'?: (number | string);
   'retiredW'?: (number | string);
+  'heldGpus'?: (_wattpack_v1_GpuWatts | null);
 }
 
 export interface Site__Output {
@@ -43,4 +45,5 @@ export interface Site__Output {
   'miningW': (number);
   'aiW': (number);
   'retiredW': (number);
+  'heldGpus': (_wattpack_v1_GpuWatts__Output | null);
 }
