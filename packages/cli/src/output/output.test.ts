@@ -20,6 +20,11 @@ const running = aJob({
   ],
   powerLimitW: 560,
   allocatedFacilityW: 10_752,
+  limitHistory: [
+    { atMs: 1_700_000_000_000 + 60_000, limitW: 700, why: 'placed', confirmedAtMs: 1_700_000_000_000 + 61_000 },
+    { atMs: 1_700_000_000_000 + 240_000, limitW: 560, why: 'right-size', confirmedAtMs: 0 },
+  ],
+  power: { p50W: 498.4, p99W: 508.9, heldFraction: 0.02, samples: 240 },
 });
 
 describe('jobs', () => {
@@ -42,6 +47,8 @@ describe('jobs', () => {
     expect(text).toMatch(/Command:\s+python train.py --lr 1e-3/);
     expect(text).toMatch(/Nodes:\s+gpu-1  GPUs 0-7 \(H100\)\n\s+gpu-2  GPUs 0-3,6 \(H100\)  exit 0/);
     expect(text).toMatch(/Power:\s+560 W per GPU/);
+    expect(text).toMatch(/Draw:\s+p50 498 W, p99 509 W \(hottest GPU\), held back at its limit 2% of 240 samples/);
+    expect(text).toMatch(/Limits:\s+2023-11-14T22:14:20Z \(4m0s ago\)  700 W  placed\n\s+2023-11-14T22:17:20Z \(1m0s ago\)  560 W  right-size \(not yet enforced\)/);
     expect(text).toMatch(/Facility:\s+10.8 kW allocated/);
     expect(text).toMatch(/Started:\s+2023-11-14T22:14:20Z \(4m0s ago\)/);
     expect(text).toMatch(/Finished:\s+-/);

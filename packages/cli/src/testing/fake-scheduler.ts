@@ -37,6 +37,7 @@ export function aJob(overrides: Partial<Job__Output> = {}): Job__Output {
     powerLimitW: 0,
     allocatedFacilityW: 0,
     preempting: '',
+    limitHistory: [],
     ...overrides,
   };
 }
