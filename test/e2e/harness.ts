@@ -24,6 +24,12 @@ export const BIN = {
   cli: join(root, 'packages/cli/bin/wattpack.js'),
 };
 
+/** WATTPACK_E2E_LOGS=<dir> keeps every scheduler's and agent's log there, at WATTPACK_E2E_LOG_LEVEL (default warn). */
+const LOG_DIR = process.env.WATTPACK_E2E_LOGS;
+const LOG_LEVEL = process.env.WATTPACK_E2E_LOG_LEVEL ?? 'warn';
+let spawned = 0;
+const stderrOf = (name: string) => (LOG_DIR ? { file: join(LOG_DIR, `${Date.now()}-${++spawned}-${name}.log`) } : 'pipe');
+
 export interface AgentSpec {
   id: string;
   profile: string;
@@ -108,7 +114,7 @@ export class LocalSite {
 
   spawnScheduler(id: string): void {
     const listen = this.listen[Number(id.slice(1)) - 1]!;
-    const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, '--log-level', 'warn'];
+    const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, '--log-level', LOG_LEVEL];
     if (this.opts.natsCluster) args.push('--nats-replicas', '3');
     if (this.opts.capMw !== undefined) args.push('--cap-mw', String(this.opts.capMw));
     if (this.opts.site) {
@@ -116,7 +122,7 @@ export class LocalSite {
       writeFileSync(file, JSON.stringify(this.opts.site));
       args.push('--site', file);
     }
-    this.schedulers.set(id, execa(process.execPath, [BIN.scheduler, ...args], { reject: false, stdout: 'ignore', stderr: 'pipe' }));
+    this.schedulers.set(id, execa(process.execPath, [BIN.scheduler, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(id) }));
   }
 
   async waitForLeader(timeoutMs = 20_000): Promise<void> {
@@ -130,9 +136,9 @@ export class LocalSite {
   }
 
   startAgent(a: AgentSpec): void {
-    const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, '--node-id', a.id, '--simulate', a.profile, '--runtime', 'process', '--log-level', 'warn'];
+    const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, '--node-id', a.id, '--simulate', a.profile, '--runtime', 'process', '--log-level', LOG_LEVEL];
     if (a.labels) args.push('--labels', a.labels);
-    this.agents.set(a.id, execa(process.execPath, [BIN.agent, ...args], { reject: false, stdout: 'ignore', stderr: 'pipe' }));
+    this.agents.set(a.id, execa(process.execPath, [BIN.agent, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(a.id) }));
   }
 
   async waitForNodes(count: number): Promise<void> {
