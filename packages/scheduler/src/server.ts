@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from 'nats';
 import {
   WattpackError,
@@ -6,6 +7,7 @@ import {
   describeIssues,
   createLogger,
   ensureStreams,
+  isTransientNatsError,
   jetStreamReady,
   loadProto,
   siteConfigSchema,
@@ -72,9 +74,20 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   const replicas = opts.natsReplicas ?? 1;
   await ensureStreams(jsm, replicas);
   const leadership = await becomeLeader(nc, opts.id, { ttlMs: opts.leaseMs ?? DEFAULT_LEASE_MS, replicas, log });
+  // Transient NATS errors are retried while the lease holds: a cycle that gave up between
+  // storing a job as STARTING and publishing its start command would strand the job. Once
+  // the lease lapses, the next term's recover() sends the commands again.
   const fenced = async <T>(write: () => Promise<T>): Promise<T> => {
-    if (!leadership.valid()) throw new WattpackError('UNAVAILABLE', 'this scheduler is no longer the leader');
-    return write();
+    for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 1000)) {
+      if (!leadership.valid()) throw new WattpackError('UNAVAILABLE', 'this scheduler is no longer the leader');
+      try {
+        return await write();
+      } catch (err) {
+        if (!isTransientNatsError(err)) throw err;
+        log.debug({ err: String(err), retryInMs: delayMs }, 'NATS write failed: retrying while the lease holds');
+      }
+      await sleep(delayMs);
+    }
   };
   const store = await KvStore.open(nc, replicas);
 

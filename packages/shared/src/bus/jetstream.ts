@@ -2,7 +2,9 @@ import {
   AckPolicy,
   DeliverPolicy,
   DiscardPolicy,
+  ErrorCode,
   JSONCodec,
+  NatsError,
   RetentionPolicy,
   StorageType,
   connect,
@@ -86,6 +88,14 @@ export async function ensureSchedulerConsumer(jsm: JetStreamManager): Promise<st
     ack_wait: 30 * 1e9,
   });
   return CONSUMERS.scheduler;
+}
+
+/**
+ * Errors that pass on their own: no responders (503) or a timeout while a stream or KV
+ * bucket elects a new leader (a NATS server died), or a client that is reconnecting.
+ */
+export function isTransientNatsError(err: unknown): boolean {
+  return err instanceof NatsError && [ErrorCode.NoResponders, ErrorCode.Timeout, ErrorCode.Disconnect].includes(err.code as ErrorCode);
 }
 
 function isNotFound(err: unknown): boolean {
