@@ -3,9 +3,8 @@ import { LocalSite } from '../e2e/harness.js';
 import { printTable, scenario } from './scenario.js';
 
 /**
- * The NATS-cluster scenario runs with `pnpm faults`, not with `npm test`: under the
- * parallel load of the whole suite on two cores it still loses jobs now and then
- * (a known problem, see the closing note of issue 5).
+ * A file of its own so that it runs beside faults.test.ts rather than after it (vitest
+ * runs files in parallel, the tests of one file in turn); `pnpm faults` runs both.
  */
 describe('faults: NATS cluster', () => {
   afterAll(printTable);
