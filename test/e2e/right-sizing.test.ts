@@ -72,10 +72,35 @@ describe('right-sizing: a memory-bound job gives back watts, which start a job w
   }, 60_000);
 });
 
-describe('right-sizing: a job held back at its limit gets watts back when they are free', () => {
+describe('right-sizing: a job held back at its limit gets watts back when they are free, never blind', () => {
   // Room for the idle site, one job at 700 W and another at about 450 W.
   const budgetW = IDLE_W + jobW(700) + jobW(450);
   const site = useLocalSite({ site: { capMw: budgetW / 0.98 / 1e6, reportIntervalMs: 250, rightSizing: RIGHT_SIZING } });
+
+  it('is raised, as held back, when a job at full power ends', async () => {
+    const watch = watchAllocated(site());
+    try {
+      const blocker = await submit(site(), 'blocker', ['--min-watts', '700', '--max-watts', '700'], 8);
+      await site().waitForState(blocker, ['RUNNING']);
+      const hungry = await submit(site(), 'hungry', ['--env', 'WATTPACK_SIM_DRAW_W=700'], 12);
+      const placed = await site().waitForState(hungry, ['RUNNING']);
+      expect(placed.powerLimitW).toBeGreaterThanOrEqual(400);
+      expect(placed.powerLimitW).toBeLessThan(500);
+      // Its profile shows it capped at its limit well before the blocker ends.
+      await waitFor('the hungry job held back', async () => ((await site().job(hungry)).power?.heldFraction ?? 0) > 0.5 || undefined);
+      expect((await site().job(blocker)).state).toBe('RUNNING');
+
+      await site().waitForState(blocker, ['SUCCEEDED'], 20_000);
+      const raised = await waitFor('the held-back job raised', async () => {
+        const j = await site().job(hungry);
+        return j.limitHistory.some((c) => c.why === 'held back') ? j : undefined;
+      }, 10_000);
+      expect(raised.powerLimitW).toBe(700);
+      await site().waitForState(hungry, ['SUCCEEDED'], 20_000);
+    } finally {
+      expect(await watch.stop()).toBeLessThanOrEqual(budgetW + 1);
+    }
+  }, 60_000);
 
   it('is never raised while its node is silent, and is raised once it reports again', async () => {
     const watch = watchAllocated(site());
@@ -106,7 +131,8 @@ describe('right-sizing: a job held back at its limit gets watts back when they a
         return j.limitHistory.some((c) => c.why === 'held back' || c.why === 'raise') ? j : undefined;
       }, 30_000);
       expect(raised.powerLimitW).toBeGreaterThan(placed.powerLimitW);
-      expect(raised.power!.heldFraction).toBeGreaterThan(0);
+      // Its telemetry is back: a profile that shows it at its limit.
+      await waitFor('its profile', async () => ((await site().job(hungry)).power?.heldFraction ?? 0) > 0 || undefined);
     } finally {
       expect(await watch.stop()).toBeLessThanOrEqual(budgetW + 1);
     }

@@ -316,10 +316,7 @@ export class Scheduler {
     let pass = false;
     for (const a of report.attempts) {
       const job = this.jobs.get(a.jobId);
-      if (!job || job.attemptId !== a.attemptId || !holdsResources(job)) {
-        this.profiles.delete(a.jobId);
-        continue;
-      }
+      if (!job || job.attemptId !== a.attemptId || !holdsResources(job)) continue;
       let entry = this.profiles.get(job.id);
       if (entry?.attemptId !== job.attemptId) {
         entry = { attemptId: job.attemptId, profile: new PowerProfile(job.startedAt ?? a.startedAtMs, { warmupS: rs.warmupSeconds, window: rs.windowSamples, minSamples: rs.minSamples }) };
@@ -773,6 +770,7 @@ export class Scheduler {
     await this.ports.putJob(job);
     this.index(this.jobs.get(job.id), job);
     this.jobs.set(job.id, job);
+    if (!holdsResources(job)) this.profiles.delete(job.id);
     this.changes.emit('job', job);
   }
 
