@@ -61,8 +61,10 @@ class Planner {
   private readonly waiting: Waiting[] = [];
   private readonly preemptions: Preemption[] = [];
   private readonly limits = new Map<string, { w: number; why: LimitReason }>();
-  /** Right-sized down in this pass: their watts are free only once telemetry confirms it. */
+  /** Running jobs lowered in this pass (right-size, shave): their watts are free only once telemetry confirms it. */
   private readonly lowering = new Set<string>();
+  /** Queued jobs waiting for the watts of jobs shaved in this pass: they need no victims. */
+  private readonly awaitingShave = new Set<string>();
   private readonly rightSizing: RightSizing | undefined;
   private readonly curtail: string[] = [];
   private readonly resume: string[] = [];
@@ -161,7 +163,7 @@ class Planner {
         blocked = placed;
       }
     }
-    if (blocked.code !== 'never' && this.wattpack && !blocked.reason.startsWith('power: lowering') && this.tryPreempt(job)) {
+    if (blocked.code !== 'never' && this.wattpack && !this.awaitingShave.has(job.id) && this.tryPreempt(job)) {
       this.waiting.push({ jobId: job.id, code: blocked.code, reason: `preempting ${this.preemptions.filter((p) => p.reason.includes(job.id)).length} job(s) to make room` });
       return;
     }
@@ -212,7 +214,10 @@ class Planner {
         else {
           const shaved = !long && this.wattpack ? this.shaveFor(need, floor, want, gpuMax, fit.model, count, avail) : undefined;
           if (shaved === undefined) return notEnoughPower(job.id, need(floor), avail);
-          if ('lowered' in shaved) return { jobId: job.id, code: 'power', reason: `power: lowering ${shaved.lowered} running job(s)' limits to make room (it starts once their GPUs confirm)` };
+          if ('lowered' in shaved) {
+            this.awaitingShave.add(job.id);
+            return { jobId: job.id, code: 'power', reason: `power: lowering ${shaved.lowered} running job(s)' limits to make room (it starts once their GPUs confirm)` };
+          }
           limitW = shaved.limitW;
         }
       }
