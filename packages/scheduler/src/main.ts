@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { WattpackError, createLogger, loadConfig, readYamlFile } from '@wattpack/shared';
+import { Backoff, WattpackError, createLogger, loadConfig, readYamlFile } from '@wattpack/shared';
 import { z } from 'zod';
 import { startScheduler } from './server.js';
 
@@ -48,18 +48,18 @@ const program = new Command('wattpack-scheduler')
     process.on('SIGINT', shutdown);
     // Lead while elected; when the lease is lost, stop serving and campaign again as a standby.
     // NATS trouble (a server down, a cluster electing) is waited out, never a crash.
-    for (let retryMs = 500; ; ) {
+    const backoff = new Backoff(500, 5000);
+    for (;;) {
       try {
         current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, log });
       } catch (err) {
         const e = WattpackError.from(err);
         if (stopping || e.code === 'INVALID_ARGUMENT') throw e;
-        log.error({ err: e.message, retryInMs: retryMs }, 'cannot lead yet: retrying');
-        await new Promise((r) => setTimeout(r, retryMs));
-        retryMs = Math.min(retryMs * 2, 5000);
+        log.error({ err: e.message }, 'cannot lead yet: retrying');
+        await backoff.wait();
         continue;
       }
-      retryMs = 500;
+      backoff.reset();
       const reason = await current.lost;
       log.warn({ reason }, 'no longer the leader');
       if (stopping) return;

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from 'nats';
 import {
+  Backoff,
   WattpackError,
   connectNats,
   describeIssues,
@@ -78,15 +78,16 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   // storing a job as STARTING and publishing its start command would strand the job. Once
   // the lease lapses, the next term's recover() sends the commands again.
   const fenced = async <T>(write: () => Promise<T>): Promise<T> => {
-    for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 1000)) {
+    const backoff = new Backoff(100, 1000);
+    for (;;) {
       if (!leadership.valid()) throw new WattpackError('UNAVAILABLE', 'this scheduler is no longer the leader');
       try {
         return await write();
       } catch (err) {
         if (!isTransientNatsError(err)) throw err;
-        log.debug({ err: String(err), retryInMs: delayMs }, 'NATS write failed: retrying while the lease holds');
+        log.debug({ err: String(err) }, 'NATS write failed: retrying while the lease holds');
       }
-      await sleep(delayMs);
+      await backoff.wait();
     }
   };
   const store = await KvStore.open(nc, replicas);

@@ -11,6 +11,7 @@ export * from './proto/convert.js';
 export * from './power/curve.js';
 export * from './power/acme.js';
 export * from './config/load.js';
+export * from './backoff.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './log.js';

@@ -1,5 +1,6 @@
 import type { JsMsg } from 'nats';
 import {
+  Backoff,
   STREAMS,
   SUBJECTS,
   agentCommandSchema,
@@ -14,7 +15,6 @@ import {
   type LogRecord,
   type Logger,
 } from '@wattpack/shared';
-import { Backoff } from './backoff.js';
 
 /** Short pulls: after a NATS server dies or restarts, the next pull reaches a live one within seconds. */
 const PULL = { expires: 5000 };
