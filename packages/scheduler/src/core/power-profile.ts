@@ -28,6 +28,8 @@ export class PowerProfile {
   private readonly capped: Uint8Array;
   private count = 0;
   private next = 0;
+  /** Samples in the window held back at the limit, kept as samples come and go. */
+  private held = 0;
   private cached: JobPower | undefined;
   private dirty = false;
 
@@ -41,11 +43,18 @@ export class PowerProfile {
 
   add(s: PowerSample): void {
     if (s.atMs < this.startedAt + this.opts.warmupS * 1000 || !Number.isFinite(s.drawW)) return;
+    if (this.count === this.opts.window) this.held -= this.capped[this.next]!;
     this.draws[this.next] = s.drawW;
     this.capped[this.next] = s.capped ? 1 : 0;
+    this.held += this.capped[this.next]!;
     this.next = (this.next + 1) % this.opts.window;
     if (this.count < this.opts.window) this.count++;
     this.dirty = true;
+  }
+
+  /** Share of the window held back at the limit, or undefined while warming up; no sort, for every report. */
+  heldFraction(): number | undefined {
+    return this.count < this.opts.minSamples ? undefined : this.held / this.count;
   }
 
   /** The profile, or undefined while it has too few samples (warming up). */
@@ -54,9 +63,7 @@ export class PowerProfile {
     if (this.dirty || !this.cached) {
       const sorted = this.draws.slice(0, this.count).sort();
       const at = (p: number) => sorted[Math.min(this.count - 1, Math.ceil(p * this.count) - 1)]!;
-      let held = 0;
-      for (let i = 0; i < this.count; i++) held += this.capped[i]!;
-      this.cached = { p50W: at(0.5), p99W: at(0.99), heldFraction: held / this.count, samples: this.count };
+      this.cached = { p50W: at(0.5), p99W: at(0.99), heldFraction: this.held / this.count, samples: this.count };
       this.dirty = false;
     }
     return this.cached;

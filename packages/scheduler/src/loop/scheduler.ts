@@ -323,11 +323,11 @@ export class Scheduler {
         this.profiles.set(job.id, entry);
       }
       if (a.maxDrawW !== undefined) {
-        const before = entry.profile.summary();
+        const held = (f: number | undefined) => (f === undefined ? undefined : f >= rs.heldFraction);
+        const before = held(entry.profile.heldFraction());
         entry.profile.add({ atMs: this.now(), drawW: a.maxDrawW, capped: a.powerCapped ?? false });
-        const after = entry.profile.summary();
-        const held = (p: JobPower | undefined) => (p ? p.heldFraction >= rs.heldFraction : undefined);
-        if (after && held(after) !== held(before)) pass = true;
+        const after = held(entry.profile.heldFraction());
+        if (after !== undefined && after !== before) pass = true;
       }
       const last = job.limitHistory?.at(-1);
       if (last && last.confirmedAt === undefined && this.enforcedEverywhere(job, last.limitW)) {
