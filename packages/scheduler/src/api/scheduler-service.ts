@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { WattpackError, grpcStatusOf, isTerminal, jobToProto, nodeToProto, type Job, type LogRecord, type Logger } from '@wattpack/shared';
 import type { SchedulerServiceHandlers } from '@wattpack/shared/proto/SchedulerService';
 import type { Site } from '@wattpack/shared/proto/Site';
-import { siteSplit, type ItSplit } from '../core/watts.js';
+import { heldGpusW, siteSplit, type ItSplit } from '../core/watts.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import { requireOperator } from './authorize.js';
 
@@ -46,8 +46,14 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
     const allocated = siteSplit(snapshot);
     const nodes = scheduler.listNodes();
     const measured: ItSplit = { gpusW: 0, hostsW: 0, minersW: 0 };
-    for (const { report } of nodes) {
-      for (const g of report?.gpus ?? []) measured.gpusW += g.powerDrawW ?? 0;
+    // Draw of the GPUs jobs hold, beside what they reserve and enforce.
+    const held = new Set(snapshot.nodes.flatMap((n) => n.gpus.filter((g) => g.jobId !== undefined).map((g) => `${n.id}/${g.index}`)));
+    let heldDrawnW = 0;
+    for (const { record, report } of nodes) {
+      for (const g of report?.gpus ?? []) {
+        measured.gpusW += g.powerDrawW ?? 0;
+        if (held.has(`${record.id}/${g.index}`)) heldDrawnW += g.powerDrawW ?? 0;
+      }
       for (const m of report?.miners ?? []) measured.minersW += m.powerW ?? 0;
     }
     // Agents measure no host power yet: count the hosts as allocated.
@@ -84,7 +90,7 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
       miningW,
       aiW: allocated.gpusW + allocated.hostsW,
       retiredW,
-      heldGpus: scheduler.heldGpuWatts(),
+      heldGpus: { ...heldGpusW(snapshot), drawnW: site.pue * heldDrawnW },
     };
   };
 

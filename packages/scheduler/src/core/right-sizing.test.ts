@@ -5,7 +5,7 @@ import { plan } from './plan.js';
 import { H200_TRAIN_CURVE, defaultPolicy } from './policy.js';
 import { PowerProfile } from './power-profile.js';
 import type { JobPower, QueuedJob, RunningJob, SiteSnapshot } from './snapshot.js';
-import { budgetW, siteSplit } from './watts.js';
+import { budgetW, heldGpusW, siteSplit } from './watts.js';
 
 const wattpack = defaultPolicy('wattpack');
 const fixed = defaultPolicy('wattpack-static');
@@ -73,6 +73,13 @@ describe('right-sizing', () => {
       // Not below the GPU's own minimum limit.
       { jobId: 'idle', powerLimitW: 200, why: 'right-size' },
     ]);
+  });
+
+  it('counts held GPUs at their jobs\' max (reserved) and at their limits (enforced): the difference is reclaimed', () => {
+    const site = buildSite({ nodes: 3 });
+    run(site, 'sized', 'n0', 517, { power: memoryBound });
+    run(site, 'capped', 'n1', 500, { maxW: 600 });
+    expect(heldGpusW(site)).toEqual({ reservedW: 1.2 * 8 * (700 + 600), enforcedW: 1.2 * 8 * (517 + 500), reclaimedW: 1.2 * 8 * (183 + 100) });
   });
 
   it('prices a limit by the job: a memory-bound job loses nothing at 500 W, a compute-bound one does', () => {

@@ -48,3 +48,22 @@ export function placementW(pue: number, gpus: readonly GpuView[], limitW: number
   for (const g of gpus) it += limitW - g.idleW;
   return pue * it;
 }
+
+/**
+ * GPUs held by jobs, facility watts: at their jobs' max limits (what static limits would
+ * reserve) and at the limits counted against the cap; the difference is what right-sizing
+ * reclaimed.
+ */
+export function heldGpusW(site: SiteSnapshot): { reservedW: number; enforcedW: number; reclaimedW: number } {
+  const jobMaxW = new Map(site.running.map((r) => [r.id, r.maxW ?? Infinity]));
+  let reservedW = 0;
+  let enforcedW = 0;
+  for (const n of site.nodes) {
+    for (const g of n.gpus) {
+      if (g.jobId === undefined) continue;
+      reservedW += Math.min(g.maxW, jobMaxW.get(g.jobId) ?? Infinity);
+      enforcedW += gpuW(g);
+    }
+  }
+  return { reservedW: site.pue * reservedW, enforcedW: site.pue * enforcedW, reclaimedW: site.pue * Math.max(0, reservedW - enforcedW) };
+}

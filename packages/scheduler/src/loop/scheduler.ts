@@ -231,32 +231,6 @@ export class Scheduler {
     });
   }
 
-  /**
-   * Facility watts of the GPUs jobs hold: at their jobs' max limits (what static limits
-   * reserve), at what they enforce (or were commanded, until reported), and as drawn.
-   */
-  heldGpuWatts(): { reservedW: number; enforcedW: number; drawnW: number; reclaimedW: number } {
-    let reservedW = 0;
-    let enforcedW = 0;
-    let drawnW = 0;
-    for (const job of this.jobs.values()) {
-      if (!holdsResources(job)) continue;
-      for (const a of job.assignments) {
-        if (a.ended) continue;
-        const node = this.nodes.get(a.nodeId);
-        for (const idx of a.gpuIndices) {
-          const info = node?.record.inventory.gpus.find((g) => g.index === idx);
-          const state = node?.report?.gpus.find((g) => g.index === idx);
-          reservedW += Math.min(info?.maxPowerLimitW ?? Infinity, job.spec.power.maxWatts ?? Infinity);
-          enforcedW += state?.enforcedLimitW ?? job.powerLimitW;
-          drawnW += state?.powerDrawW ?? 0;
-        }
-      }
-    }
-    const pue = this.site.pue;
-    return { reservedW: pue * reservedW, enforcedW: pue * enforcedW, drawnW: pue * drawnW, reclaimedW: pue * Math.max(0, reservedW - enforcedW) };
-  }
-
   /** A running job's measured power this attempt; undefined while it warms up. */
   powerOf(jobId: string): JobPower | undefined {
     const entry = this.profiles.get(jobId);
