@@ -1,3 +1,4 @@
+import { percentile } from './percentile.js';
 import type { JobPower } from './snapshot.js';
 
 /** One telemetry sample of a running job: its hottest GPU's draw, and whether the limit held it back. */
@@ -62,8 +63,7 @@ export class PowerProfile {
     if (this.count < this.opts.minSamples) return undefined;
     if (this.dirty || !this.cached) {
       const sorted = this.draws.slice(0, this.count).sort();
-      const at = (p: number) => sorted[Math.min(this.count - 1, Math.ceil(p * this.count) - 1)]!;
-      this.cached = { p50W: at(0.5), p99W: at(0.99), heldFraction: this.held / this.count, samples: this.count };
+      this.cached = { p50W: percentile(sorted, 0.5), p99W: percentile(sorted, 0.99), heldFraction: this.held / this.count, samples: this.count };
       this.dirty = false;
     }
     return this.cached;

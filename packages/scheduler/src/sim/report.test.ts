@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chartSvg } from './chart.js';
-import { buildResult, jain, percentile, summaryText } from './report.js';
+import { percentile } from '../core/percentile.js';
+import { buildResult, jain, summaryText } from './report.js';
 import { Series } from './series.js';
 import { Engine } from './engine.js';
 import { defaultPolicy } from '../core/index.js';

@@ -1,4 +1,5 @@
 import { formatDuration } from '@wattpack/shared';
+import { percentile } from '../core/percentile.js';
 import type { EngineStats } from './engine.js';
 import type { SeriesPoint } from './series.js';
 import type { SiteFile } from './site-file.js';
@@ -62,12 +63,6 @@ export interface SimResult {
   wallS: number;
 }
 
-/** Nearest-rank percentile of an ascending array (0 when empty). */
-export function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.ceil(p * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
-}
 
 const mean = (xs: Float64Array) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
