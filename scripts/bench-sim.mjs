@@ -7,7 +7,7 @@
  *
  *   node scripts/bench-sim.mjs [--only philly-slice,openb-slice,...] [--no-doc]
  *
- * Needs the built scheduler (tsc -b packages/scheduler) and ../shared/traces.
+ * Needs the built scheduler (tsc -b packages/scheduler) and packages/scheduler/data/traces.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem, platform, release } from 'node:os';

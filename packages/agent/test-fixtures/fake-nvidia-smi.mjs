@@ -1,4 +1,4 @@
-// A stand-in for nvidia-smi that answers from the real captures in ../shared/hardware/nvidia,
+// A stand-in for nvidia-smi that answers from the real captures in packages/agent/hardware/nvidia,
 // so the agent's parsers see exactly what the real tool printed. It supports what the agent
 // runs: --query-gpu (with -i, csv/noheader/nounits, and -lms/-l loops), --help-query-gpu, -L,
 // -q -x, and -i <ids> -pl <W>, with the real tool's messages and exit codes.
@@ -22,7 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const hardware = process.env.WATTPACK_HARDWARE ?? resolve(here, '../../../../shared/hardware');
+const hardware = process.env.WATTPACK_HARDWARE ?? resolve(here, '../hardware');
 const env = process.env;
 
 const pub = (name, load) => ({

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** ../shared/hardware beside the repository: real captures, read as they are. */
-export const HARDWARE = process.env.WATTPACK_HARDWARE ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/hardware');
+/** The agent's copies of real captures (packages/agent/hardware, SOURCES.md there), read as they are. */
+export const HARDWARE = process.env.WATTPACK_HARDWARE ?? resolve(dirname(fileURLToPath(import.meta.url)), '../hardware');
 
 export const capture = (path: string): string => readFileSync(join(HARDWARE, path), 'utf8');
 

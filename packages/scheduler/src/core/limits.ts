@@ -2,7 +2,7 @@ import type { CurvePoint } from '@wattpack/shared';
 
 /**
  * What a power limit costs a job: relative throughput from a measured curve (the H200's,
- * ../shared/hardware/nvidia/h200-power-curve.csv), scaled to a GPU's own max limit.
+ * packages/shared/data/h200-power-curve.csv), scaled to a GPU's own max limit.
  * Pure arithmetic on a sorted point list: the core imports no I/O.
  */
 export class ThroughputCurve {

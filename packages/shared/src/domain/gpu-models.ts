@@ -2,7 +2,7 @@
  * GPU models wattpack knows, with their power bounds. Agents report each GPU's real
  * limits; this catalog validates job specs (an unknown model is a typo, not a wait)
  * and fills in idle draw, which nvidia-smi does not report.
- * Figures: ../shared/hardware/README.md (typical limits) and the measured H200 idle draw.
+ * Figures: packages/agent/hardware/README.md (typical limits) and the measured H200 idle draw.
  */
 export interface GpuModel {
   name: string;

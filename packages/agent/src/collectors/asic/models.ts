@@ -1,7 +1,7 @@
 /**
  * Nameplates: what a model hashes and draws at stock settings. Stock Antminer firmware
  * reports no power, so this is also how its draw is estimated. Figures: Bitmain's
- * specifications (S19 Pro, S19 XP and S21 as in ../shared/hardware/README.md).
+ * specifications (S19 Pro, S19 XP and S21 as in packages/agent/hardware/README.md).
  */
 export interface Nameplate {
   model: string;

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WattpackError } from '@wattpack/shared';
 import { digestResponse, parseDigestAuthorization } from './digest.js';
 import { STANDBY_W } from './models.js';
 import type { Json, JsonObject } from './parse-rpc.js';
@@ -12,7 +11,7 @@ import type { Json, JsonObject } from './parse-rpc.js';
 /**
  * A miner simulator for tests and demos. It speaks the cgminer RPC (TCP) and the web or
  * REST interface of each firmware, and answers with the real recorded replies of
- * ../shared/hardware/asic, byte for byte while the miner mines (their quirks included:
+ * packages/agent/hardware/asic, byte for byte while the miner mines (their quirks included:
  * pretty-printed JSON with newlines, "GHS 5s" as a string, "Tenperature"). Replies that
  * were never recorded follow the firmware's documentation and are marked "documented"
  * below; a sleeping miner's replies are the recorded ones with hashrate and power set
@@ -52,13 +51,12 @@ export interface SimMinerOptions {
 /** Simulated miners listen on loopback only. */
 const HOST = '127.0.0.1';
 
-/** The shared hardware captures beside the repository (WATTPACK_HARDWARE overrides). */
+/**
+ * The recorded replies the agent package ships (packages/agent/hardware, three folders up
+ * from src/collectors/asic and from dist/collectors/asic alike); WATTPACK_HARDWARE overrides.
+ */
 export function hardwareDir(): string {
-  if (process.env.WATTPACK_HARDWARE) return resolve(process.env.WATTPACK_HARDWARE);
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return resolve(dir, '..', 'shared', 'hardware');
-  }
-  throw new WattpackError('NOT_FOUND', 'cannot find ../shared/hardware beside the repository: set WATTPACK_HARDWARE');
+  return process.env.WATTPACK_HARDWARE ? resolve(process.env.WATTPACK_HARDWARE) : fileURLToPath(new URL('../../../hardware', import.meta.url));
 }
 
 type Replies = Record<string, string>;

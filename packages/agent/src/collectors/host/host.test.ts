@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { capture } from '../../../test-fixtures/hardware.js';
 import { describeHost, hostInfoFrom, type HostFacts } from './host.js';
 
-// systeminformation's answers on the H200 host (../shared/hardware/nvidia/h200-2026-11/si-graphics.json).
+// systeminformation's answers on the H200 host (packages/agent/hardware/nvidia/h200-2026-11/si-graphics.json).
 const h200 = JSON.parse(capture('nvidia/h200-2026-11/si-graphics.json')) as HostFacts;
 
 describe('host facts from systeminformation', () => {

@@ -12,7 +12,7 @@ export { parsePhilly } from './philly.js';
 export { parseOpenb, mapModels } from './openb.js';
 export { parseGenericCsv, TIME_FORMATS, type CsvMapping, type TimeFormat } from './generic.js';
 
-/** Trace names `--trace` accepts besides a path, relative to ../shared/traces/. */
+/** Trace names `--trace` accepts besides a path, relative to packages/scheduler/data/traces/. */
 export const NAMED_TRACES: Record<string, { file: string; parse: (text: string, source: string) => Trace }> = {
   philly: { file: 'philly-2017.csv', parse: parsePhilly },
   openb: { file: 'alibaba-openb-2023/openb_pod_list_default.csv', parse: parseOpenb },
@@ -30,9 +30,12 @@ export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string
   }
 }
 
-/** ../shared/traces beside the repository (WATTPACK_TRACES overrides it). */
+/**
+ * The traces the scheduler package ships (packages/scheduler/data/traces, three folders up
+ * from src/sim/traces and from dist/sim/traces alike); WATTPACK_TRACES overrides it.
+ */
 export function tracesDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.WATTPACK_TRACES ? resolve(env.WATTPACK_TRACES) : resolve(repoRoot(), '..', 'shared', 'traces');
+  return env.WATTPACK_TRACES ? resolve(env.WATTPACK_TRACES) : fileURLToPath(new URL('../../../data/traces', import.meta.url));
 }
 
 /** `philly`, `openb`, `openb-gpuspec33`, or a CSV path (read with the column mapping). */
@@ -41,7 +44,7 @@ export function loadTrace(spec: string, mapping: Partial<CsvMapping> = {}, env: 
   if (named) {
     const path = join(tracesDir(env), named.file);
     if (!existsSync(path)) {
-      throw new WattpackError('NOT_FOUND', `trace "${spec}" not found: expected ${path} (the shared traces folder beside the repository, or set WATTPACK_TRACES)`);
+      throw new WattpackError('NOT_FOUND', `trace "${spec}" not found: expected ${path} (the scheduler package's data/traces, or set WATTPACK_TRACES)`);
     }
     return named.parse(readFileSync(path, 'utf8'), path);
   }
