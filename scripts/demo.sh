@@ -5,11 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/sbin"
 export WATTPACK_DEV_DIR="${WATTPACK_DEV_DIR:-$(mktemp -d)}"
+# The demo's own CLI context (dev writes one): your ~/.config/wattpack is left as it is.
+export WATTPACK_CONFIG="${WATTPACK_CONFIG:-$WATTPACK_DEV_DIR/config.yaml}"
 wattpack() { node packages/cli/bin/wattpack.js "$@"; }
 trap 'wattpack dev down >/dev/null 2>&1 || true' EXIT
 
 wattpack dev --detach
-export WATTPACK_SCHEDULER="$(node -p 'require(process.env.WATTPACK_DEV_DIR + "/dev.json").scheduler')"
 
 echo; echo "== wattpack nodes"; wattpack nodes
 echo; echo "== submitting the examples"

@@ -11,13 +11,16 @@ describe('wattpack dev', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'wattpack-dev-'));
     const port = await freePort();
     const scheduler = `127.0.0.1:${port}`;
-    const wattpack = (...args: string[]) => execa(process.execPath, [BIN.cli, ...args], { reject: false, env: { WATTPACK_DEV_DIR: stateDir, WATTPACK_SCHEDULER: scheduler } });
+    // No address and no credential given: the context dev writes carries both.
+    const config = join(stateDir, 'cli-config.yaml');
+    const wattpack = (...args: string[]) => execa(process.execPath, [BIN.cli, ...args], { reject: false, env: { WATTPACK_DEV_DIR: stateDir, WATTPACK_CONFIG: config } });
 
     const up = await wattpack('dev', '--detach', '--port', String(port));
     try {
       expect(up.exitCode, up.stderr).toBe(0);
       expect(up.stdout).toContain('3 node(s) ready (gpu-1, gpu-2, miners-1)');
-      expect(up.stdout).toContain(`export WATTPACK_SCHEDULER=${scheduler}`);
+      expect(up.stdout).toContain(`The CLI's current context is now "dev" (an admin of every team; ${config})`);
+      expect((await wattpack('whoami')).stdout).toBe(`dev (admin, teams *), context "dev", scheduler ${scheduler}`);
 
       const second = await wattpack('dev', '--detach', '--port', String(port));
       expect(second.exitCode).not.toBe(0);

@@ -1,11 +1,22 @@
-import * as grpc from '@grpc/grpc-js';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, loadProto, startNatsCluster, startNatsServer, type LocalNatsServer } from '@wattpack/shared';
+import {
+  freePort,
+  grpcChannelCredentials,
+  identityOf,
+  loadCredentials,
+  loadProto,
+  localSiteTrust,
+  startNatsCluster,
+  startNatsServer,
+  type LocalNatsServer,
+  type LocalSiteTrust,
+} from '@wattpack/shared';
+import { parse, stringify } from 'yaml';
 import type { Job__Output } from '@wattpack/shared/proto/Job';
 import type { Node__Output } from '@wattpack/shared/proto/Node';
 import type { SchedulerServiceClient } from '@wattpack/shared/proto/SchedulerService';
@@ -75,6 +86,8 @@ export class LocalSite {
   private client?: SchedulerServiceClient;
 
   private constructor(
+    /** The site's CA and every component's credentials (security is on, as on a real site). */
+    readonly trust: LocalSiteTrust,
     /** Every NATS server of the site (one, or a cluster). */
     readonly natsServers: LocalNatsServer[],
     /** host:port of each scheduler, in id order. */
@@ -101,20 +114,42 @@ export class LocalSite {
   }
 
   static async start(opts: SiteOptions = {}): Promise<LocalSite> {
-    const nats = opts.natsCluster ? (await startNatsCluster(3)).servers : [await startNatsServer()];
+    const agents = opts.agents ?? TWO_H100_NODES;
+    const trust = await localSiteTrust(mkdtempSync(join(tmpdir(), 'wattpack-e2e-pki-')), agents.map((a) => a.id));
+    const config = trust.natsConfig;
+    const nats = opts.natsCluster
+      ? (await startNatsCluster(3, { config, credentials: loadCredentials(trust.schedulerCredentials) })).servers
+      : [await startNatsServer({ config })];
     const listen: string[] = [];
     for (let i = 0; i < (opts.schedulers ?? 1); i++) listen.push(`127.0.0.1:${await freePort()}`);
-    const site = new LocalSite(nats, listen, opts);
+    const site = new LocalSite(trust, nats, listen, opts);
+    // The CLI finds the site's admin context here, as after `wattpack dev`.
+    writeFileSync(site.cliConfig, stringify({ 'current-context': 'dev', contexts: [{ ...site.adminContext(), name: 'dev', scheduler: site.address }] }));
     for (let i = 1; i <= listen.length; i++) site.spawnScheduler(`s${i}`);
     await site.waitForLeader();
-    for (const a of opts.agents ?? TWO_H100_NODES) site.startAgent(a);
-    await site.waitForNodes((opts.agents ?? TWO_H100_NODES).length);
+    for (const a of agents) await site.startAgent(a);
+    await site.waitForNodes(agents.length);
     return site;
+  }
+
+  /** The CLI's config file (WATTPACK_CONFIG) for this site: the admin's context. */
+  get cliConfig(): string {
+    return join(this.workDir, 'cli-config.yaml');
+  }
+
+  /** The admin's CLI context: the site CA, a certificate of every team, its key. */
+  adminContext(): { name: string; ca: string; cert: string; key: string } {
+    return (parse(readFileSync(this.trust.adminContext, 'utf8')) as { contexts: { name: string; ca: string; cert: string; key: string }[] }).contexts[0]!;
+  }
+
+  adminCredentials() {
+    const ctx = this.adminContext();
+    return grpcChannelCredentials({ insecure: false, caPem: ctx.ca, certPem: ctx.cert, keyPem: ctx.key, identity: identityOf(ctx.cert) });
   }
 
   spawnScheduler(id: string): void {
     const listen = this.listen[Number(id.slice(1)) - 1]!;
-    const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, '--log-level', LOG_LEVEL];
+    const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, '--credentials', this.trust.schedulerCredentials, '--log-level', LOG_LEVEL];
     if (this.opts.natsCluster) args.push('--nats-replicas', '3');
     if (this.opts.capMw !== undefined) args.push('--cap-mw', String(this.opts.capMw));
     if (this.opts.site) {
@@ -135,8 +170,13 @@ export class LocalSite {
     await this.waitForLeader();
   }
 
-  startAgent(a: AgentSpec): void {
-    const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, '--node-id', a.id, '--simulate', a.profile, '--runtime', 'process', '--log-level', LOG_LEVEL];
+  /** Starts an agent, issuing its node credentials first if it has none (nats-server reloads to admit it). */
+  async startAgent(a: AgentSpec): Promise<void> {
+    if (!this.trust.pki.entries().some((e) => e.role === 'node' && e.name === a.id && !e.revokedAt)) {
+      await this.trust.pki.issue({ name: a.id, role: 'node', teams: [] });
+      await Promise.all(this.natsServers.map((n) => n.reload()));
+    }
+    const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, '--credentials', this.trust.nodeCredentials(a.id), '--simulate', a.profile, '--runtime', 'process', '--log-level', LOG_LEVEL];
     if (a.labels) args.push('--labels', a.labels);
     this.agents.set(a.id, execa(process.execPath, [BIN.agent, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(a.id) }));
   }
@@ -163,7 +203,7 @@ export class LocalSite {
     const { port, storeDir } = this.nats;
     await this.nats.stop();
     await new Promise((r) => setTimeout(r, downMs));
-    this.natsServers[0] = await startNatsServer({ port, storeDir });
+    this.natsServers[0] = await startNatsServer({ port, storeDir, config: this.trust.natsConfig });
   }
 
   /** Kills one server of a NATS cluster for good. */
@@ -187,7 +227,7 @@ export class LocalSite {
   rpc<T>(method: string, request: object): Promise<T> {
     if (!this.client) {
       const Client = loadProto().wattpack.v1.SchedulerService;
-      this.client = new Client(this.address, grpc.credentials.createInsecure()) as unknown as SchedulerServiceClient;
+      this.client = new Client(this.address, this.adminCredentials()) as unknown as SchedulerServiceClient;
     }
     const client = this.client as unknown as Record<string, (req: object, opts: object, cb: (err: Error | null, res: T) => void) => void>;
     return new Promise((resolve, reject) =>
@@ -208,7 +248,11 @@ export class LocalSite {
 
   /** Runs the real CLI against this site. */
   cli(args: string[], input?: string) {
-    return execa(process.execPath, [BIN.cli, '--scheduler', this.address, ...args], { reject: false, ...(input ? { input } : {}), env: { WATTPACK_DEV_DIR: join(this.workDir, 'dev') } });
+    return execa(process.execPath, [BIN.cli, '--scheduler', this.address, ...args], {
+      reject: false,
+      ...(input ? { input } : {}),
+      env: { WATTPACK_DEV_DIR: join(this.workDir, 'dev'), WATTPACK_CONFIG: this.cliConfig },
+    });
   }
 
   async stop(): Promise<void> {

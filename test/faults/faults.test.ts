@@ -54,7 +54,7 @@ describe('faults', () => {
       const nodeId = running.assignments[0]!.nodeId;
       await site.killAgent(nodeId);
       const restarted = Date.now();
-      site.startAgent({ id: nodeId, profile: 'h100x8', labels: 'rack=r1' });
+      await site.startAgent({ id: nodeId, profile: 'h100x8', labels: 'rack=r1' });
       const resumed = await waitFor('the job to run again as attempt 2', async () => {
         const j = await site.job(id!);
         return j.attempt === 2 && j.state === 'RUNNING' ? j : undefined;

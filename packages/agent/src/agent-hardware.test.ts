@@ -28,7 +28,8 @@ afterAll(async () => {
 
 let nodes = 0;
 async function agent(opts: { gpus?: string; miners?: string }) {
-  const a = await startAgent({ nodeId: `hw-${++nodes}`, nats: bus.url, scheduler: '127.0.0.1:1', reportIntervalMs: 200, logger: createLogger('test', 'silent'), ...opts });
+  const credentials = await bus.credentialsFor(`hw-${++nodes}`);
+  const a = await startAgent({ credentials, nats: bus.url, scheduler: '127.0.0.1:1', reportIntervalMs: 200, logger: createLogger('test', 'silent'), ...opts });
   agents.push(a);
   return a;
 }

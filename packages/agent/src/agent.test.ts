@@ -21,7 +21,8 @@ afterAll(async () => {
 let nodes = 0;
 async function agent(nodeId = `node-${++nodes}`): Promise<AgentHandle> {
   // Port 1: no scheduler there; the gRPC link keeps retrying in the background.
-  const a = await startAgent({ nodeId, nats: bus.url, scheduler: '127.0.0.1:1', simulate: 'h100x4+s19xp:2', logger: createLogger('test', 'silent') });
+  const credentials = await bus.credentialsFor(nodeId);
+  const a = await startAgent({ credentials, nats: bus.url, scheduler: '127.0.0.1:1', simulate: 'h100x4+s19xp:2', logger: createLogger('test', 'silent') });
   agents.push(a);
   return a;
 }
@@ -140,8 +141,15 @@ describe('agent over NATS', () => {
     expect(await exitedEvent(nodeId, cmd.attemptId)).toMatchObject({ exitCode: 0 });
   });
 
+  it('runs only with credentials, as the node they name', async () => {
+    const logger = createLogger('test', 'silent');
+    await expect(startAgent({ nats: bus.url, simulate: 'h100x8', logger })).rejects.toThrow(/--credentials: give the node's credentials folder/);
+    const credentials = await bus.credentialsFor('cred-1');
+    await expect(startAgent({ credentials, nodeId: 'cred-2', nats: bus.url, simulate: 'h100x8', logger })).rejects.toThrow('--node-id "cred-2" differs from the node its credentials name ("cred-1")');
+  });
+
   it('rejects invalid options, naming them', async () => {
-    const base = { nats: bus.url, logger: createLogger('test', 'silent') };
+    const base = { nats: bus.url, insecure: true, logger: createLogger('test', 'silent') };
     await expect(startAgent({ ...base, nodeId: 'n', gpus: 'none' })).rejects.toThrow(/nothing to manage: .*--simulate <profile>/);
     await expect(startAgent({ ...base, nodeId: 'bad.id', simulate: 'h100x8' })).rejects.toThrow('node id "bad.id"');
     await expect(startAgent({ ...base, nodeId: 'n', simulate: 'h100x8', runtime: 'rkt' })).rejects.toThrow('runtime "rkt" is not available: use one of process, podman, docker');

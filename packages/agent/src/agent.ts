@@ -42,7 +42,7 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
   let inventory: NodeInventory;
   try {
     inventory = await collector.inventory();
-    nats = await connectNatsLink({ url: opts.nats, nodeId, logger });
+    nats = await connectNatsLink({ url: opts.nats, nodeId, credentials: opts.credentials, logger });
   } catch (err) {
     await hardware.close();
     throw err;
@@ -78,6 +78,7 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
     scheduler = startGrpcLink({
       address: opts.scheduler,
       nodeId,
+      credentials: opts.credentials,
       labels: opts.labels,
       agentVersion: AGENT_VERSION,
       inventory,

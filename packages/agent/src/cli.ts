@@ -52,6 +52,8 @@ interface RunFlags {
   labels?: Record<string, string>;
   reportInterval: number;
   logLevel: string;
+  credentials?: string;
+  insecure?: boolean;
 }
 
 function positiveInt(value: string): number {
@@ -86,6 +88,8 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
     .addOption(new Option('--labels <key=value,...>', 'node labels, e.g. rack=r1,zone=a').argParser(check(parseLabels)))
     .addOption(new Option('--report-interval <ms>', 'report interval until the scheduler sets one').default(DEFAULTS.reportIntervalMs).argParser(check(parseReportInterval)))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).env('WATTPACK_LOG_LEVEL').default('info'))
+    .addOption(new Option('--credentials <dir>', "the node's credentials (wattpack admin issue node <id>): its certificate names the node").env('WATTPACK_CREDENTIALS'))
+    .addOption(new Option('--insecure', 'no TLS and no credentials: anyone on the network can command this node. Debugging only'))
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .action((o: RunFlags) => {
@@ -99,6 +103,8 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
         ...(o.miners ? { miners: o.miners } : {}),
         ...(o.nodeId ? { nodeId: o.nodeId } : {}),
         ...(o.labels ? { labels: o.labels } : {}),
+        ...(o.credentials ? { credentials: o.credentials } : {}),
+        ...(o.insecure ? { insecure: true } : {}),
       };
       try {
         resolveHardware(run);

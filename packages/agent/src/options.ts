@@ -1,7 +1,7 @@
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { checkLabelKey, nodeIdSchema, parseLabels, schedulerTarget, WattpackError } from '@wattpack/shared';
+import { checkLabelKey, INSECURE, loadCredentials, nodeIdSchema, parseLabels, schedulerTarget, WattpackError, type Credentials } from '@wattpack/shared';
 
 export { parseLabels };
 import { parseProfile, PROFILE_HELP, type SimulatedProfile } from './collectors/simulated/profile.js';
@@ -38,6 +38,10 @@ export interface AgentOptions {
   labels?: Record<string, string>;
   /** Until the scheduler names its own interval at registration. */
   reportIntervalMs?: number;
+  /** The node's credentials folder (wattpack admin issue node); its certificate names the node. */
+  credentials?: string;
+  /** No TLS and no credentials: debugging only. */
+  insecure?: boolean;
 }
 
 /** Where the node's devices come from. */
@@ -51,6 +55,7 @@ export interface ResolvedOptions {
   runtime: RuntimeName;
   labels: Record<string, string>;
   reportIntervalMs: number;
+  credentials: Credentials;
 }
 
 const invalid = (message: string) => new WattpackError('INVALID_ARGUMENT', message);
@@ -123,8 +128,10 @@ export function resolveHardware(opts: Pick<AgentOptions, 'simulate' | 'gpus' | '
 /** Validates and fills in defaults; errors name the option and the bad value. */
 export function resolveOptions(opts: AgentOptions): ResolvedOptions {
   for (const [key, value] of Object.entries(opts.labels ?? {})) checkLabelKey(key, `${key}=${value}`);
+  const credentials = resolveCredentials(opts);
   return {
-    nodeId: parseNodeId(opts.nodeId ?? defaultNodeId()),
+    nodeId: credentials.insecure ? parseNodeId(opts.nodeId ?? defaultNodeId()) : credentials.identity.name,
+    credentials,
     scheduler: parseSchedulerAddress(opts.scheduler ?? DEFAULTS.scheduler),
     nats: opts.nats ?? DEFAULTS.nats,
     hardware: resolveHardware(opts),
@@ -132,4 +139,16 @@ export function resolveOptions(opts: AgentOptions): ResolvedOptions {
     labels: { ...opts.labels },
     reportIntervalMs: parseReportInterval(opts.reportIntervalMs ?? DEFAULTS.reportIntervalMs),
   };
+}
+
+/** A node is who its certificate says: --node-id, if given, must agree with it. */
+function resolveCredentials(opts: AgentOptions): Credentials {
+  if (opts.insecure) return INSECURE;
+  if (!opts.credentials) throw invalid('--credentials: give the node\'s credentials folder (wattpack admin issue node <id>), or --insecure to debug without security');
+  const credentials = loadCredentials(opts.credentials);
+  if (credentials.insecure) return credentials;
+  const { identity } = credentials;
+  if (identity.role !== 'node') throw invalid(`--credentials: ${opts.credentials} holds a ${identity.role} credential ("${identity.name}"), not a node's`);
+  if (opts.nodeId && opts.nodeId !== identity.name) throw invalid(`--node-id "${opts.nodeId}" differs from the node its credentials name ("${identity.name}")`);
+  return credentials;
 }

@@ -1,10 +1,33 @@
-import { STREAMS, SUBJECTS, jobEventSchema, json, logRecordSchema, startNatsServer, type AgentCommandInput, type JobEvent, type LocalNatsServer, type LogRecord, type StartCommand } from '@wattpack/shared';
-import { connect, type JetStreamClient, type JetStreamManager, type NatsConnection, type StoredMsg } from 'nats';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  STREAMS,
+  SUBJECTS,
+  connectNats,
+  jobEventSchema,
+  json,
+  loadCredentials,
+  localSiteTrust,
+  logRecordSchema,
+  natsConnectionOptions,
+  startNatsServer,
+  type AgentCommandInput,
+  type JobEvent,
+  type LocalNatsServer,
+  type LogRecord,
+  type StartCommand,
+} from '@wattpack/shared';
+import type { JetStreamClient, JetStreamManager, NatsConnection, StoredMsg } from 'nats';
 
-/** A NATS server with JetStream, and what tests need to command agents and read what they published. */
+/**
+ * A NATS server with JetStream and the site's security on (TLS, one user per component),
+ * and what tests need to command agents (as the scheduler) and read what they published.
+ */
 export async function startBus() {
-  const server: LocalNatsServer = await startNatsServer();
-  const nc: NatsConnection = await connect({ servers: server.url });
+  const trust = await localSiteTrust(mkdtempSync(join(tmpdir(), 'wattpack-bus-pki-')), []);
+  const server: LocalNatsServer = await startNatsServer({ config: trust.natsConfig });
+  const nc: NatsConnection = await connectNats(server.url, 'test-scheduler', natsConnectionOptions(loadCredentials(trust.schedulerCredentials)));
   const js: JetStreamClient = nc.jetstream();
   const jsm: JetStreamManager = await nc.jetstreamManager();
 
@@ -21,6 +44,14 @@ export async function startBus() {
   const events = async (nodeId: string): Promise<JobEvent[]> => (await stored(STREAMS.events, SUBJECTS.event(nodeId))).map((m) => jobEventSchema.parse(m.json()));
   return {
     url: server.url,
+    /** A node's credentials folder, issued on first use (nats-server reloads to admit it). */
+    credentialsFor: async (nodeId: string): Promise<string> => {
+      if (!trust.pki.entries().some((e) => e.role === 'node' && e.name === nodeId)) {
+        await trust.pki.issue({ name: nodeId, role: 'node', teams: [] });
+        await server.reload();
+      }
+      return trust.nodeCredentials(nodeId);
+    },
     js,
     stored,
     events,

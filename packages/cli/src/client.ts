@@ -1,5 +1,5 @@
-import { credentials, Metadata, type CallOptions, type ClientReadableStream, type requestCallback } from '@grpc/grpc-js';
-import { loadProto, schedulerTarget, WattpackError } from '@wattpack/shared';
+import type { CallOptions, ClientReadableStream, requestCallback } from '@grpc/grpc-js';
+import { grpcChannelCredentials, loadProto, schedulerTarget, WattpackError, type Credentials } from '@wattpack/shared';
 import type { Job__Output } from '@wattpack/shared/proto/Job';
 import type { ListJobsResponse__Output } from '@wattpack/shared/proto/ListJobsResponse';
 import type { ListNodesResponse__Output } from '@wattpack/shared/proto/ListNodesResponse';
@@ -9,13 +9,6 @@ import type { Site__Output } from '@wattpack/shared/proto/Site';
 import type { UpdateSiteRequest } from '@wattpack/shared/proto/UpdateSiteRequest';
 import type { DrainNodesRequest } from '@wattpack/shared/proto/DrainNodesRequest';
 import type { UncordonNodesRequest } from '@wattpack/shared/proto/UncordonNodesRequest';
-
-/** Operators' actions are recorded with who asked (the scheduler's authorize.ts reads it). */
-function user(): Metadata {
-  const md = new Metadata();
-  md.set('wattpack-user', process.env.USER || process.env.LOGNAME || 'unknown');
-  return md;
-}
 
 /** A blackholed address must not hang a command forever. */
 const UNARY_DEADLINE_MS = 15_000;
@@ -37,10 +30,11 @@ export interface SchedulerClient {
   close(): void;
 }
 
-export function connectScheduler(address: string): SchedulerClient {
+/** `credentials`: the context's certificate; the scheduler knows the caller by it, and by nothing else. */
+export function connectScheduler(address: string, credentials: Credentials): SchedulerClient {
   const { SchedulerService } = loadProto().wattpack.v1;
   // Several schedulers (comma-separated): only the leader listens, gRPC finds it.
-  const raw = new SchedulerService(schedulerTarget(address), credentials.createInsecure());
+  const raw = new SchedulerService(schedulerTarget(address), grpcChannelCredentials(credentials));
 
   const fail = (err: unknown): WattpackError => {
     const e = WattpackError.from(err);
@@ -81,9 +75,9 @@ export function connectScheduler(address: string): SchedulerClient {
     jobLogs: (id, follow) => stream(raw.jobLogs({ id, follow })),
     listNodes: async () => (await unary<ListNodesResponse__Output>((o, cb) => raw.listNodes({}, o, cb))).nodes,
     getSite: () => unary<Site__Output>((o, cb) => raw.getSite({}, o, cb)),
-    updateSite: (change) => unary<Site__Output>((o, cb) => raw.updateSite(change, user(), o, cb)),
-    drainNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.drainNodes(req, user(), o, cb))).nodes,
-    uncordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.uncordonNodes(req, user(), o, cb))).nodes,
+    updateSite: (change) => unary<Site__Output>((o, cb) => raw.updateSite(change, o, cb)),
+    drainNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.drainNodes(req, o, cb))).nodes,
+    uncordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.uncordonNodes(req, o, cb))).nodes,
     close: () => raw.close(),
   };
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { connectScheduler, type SchedulerClient } from './client.js';
+import { resolveConnection } from './config-file.js';
 import { toJson } from './output/json.js';
 
 export type OutputFormat = 'table' | 'json';
@@ -12,9 +13,14 @@ export interface Io {
 }
 
 export interface GlobalOptions {
-  scheduler: string;
+  scheduler?: string;
+  context?: string;
+  insecure?: boolean;
   output: OutputFormat;
 }
+
+/** The scheduler `wattpack dev` starts, when neither a flag, the environment nor the context names one. */
+export const DEFAULT_SCHEDULER = '127.0.0.1:7700';
 
 /** What a command gets: the global options, output in the chosen format, and a lazy client. */
 export class Context {
@@ -32,7 +38,11 @@ export class Context {
   }
 
   client(): SchedulerClient {
-    this.connected ??= connectScheduler(this.options.scheduler);
+    if (!this.connected) {
+      const { address, credentials } = resolveConnection(this.io.env, this.options, DEFAULT_SCHEDULER);
+      if (credentials.insecure) this.io.err('warning: --insecure: no TLS and no credential; only a scheduler started with --insecure answers\n');
+      this.connected = connectScheduler(address, credentials);
+    }
     return this.connected;
   }
 

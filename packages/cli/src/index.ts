@@ -1,2 +1,3 @@
-export { run, DEFAULT_SCHEDULER } from './program.js';
+export { run } from './program.js';
+export { DEFAULT_SCHEDULER } from './context.js';
 export type { Io } from './context.js';

@@ -8,11 +8,15 @@ import { aJob, aNode, startFakeScheduler, type FakeScheduler } from './testing/f
 
 let fake: FakeScheduler;
 
-/** Runs the CLI in-process against the fake scheduler (through WATTPACK_SCHEDULER). */
+/** Runs the CLI in-process against the fake scheduler (through WATTPACK_SCHEDULER), as its site's admin. */
 async function cli(...argv: string[]) {
+  return cliWith({ WATTPACK_SCHEDULER: fake.address, WATTPACK_CONFIG: fake.config }, ...argv);
+}
+
+async function cliWith(env: NodeJS.ProcessEnv, ...argv: string[]) {
   let out = '';
   let err = '';
-  const code = await run(argv, { out: (t) => (out += t), err: (t) => (err += t), env: { WATTPACK_SCHEDULER: fake.address } });
+  const code = await run(argv, { out: (t) => (out += t), err: (t) => (err += t), env });
   return { code, out, err };
 }
 
@@ -258,5 +262,29 @@ describe('the command line', () => {
     const r = await cli('-o', 'yaml', 'jobs');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/Allowed choices are table, json/);
+  });
+});
+
+describe('credentials', () => {
+  it('connects with the context\'s certificate, which names the caller', async () => {
+    expect((await cli('site')).code).toBe(0);
+    expect(fake.calls.find((c) => c.method === 'GetSite')?.caller).toBe('dev');
+  });
+
+  it('refuses to connect without a context, saying how to get one (exit 5)', async () => {
+    const r = await cliWith({ WATTPACK_SCHEDULER: fake.address, WATTPACK_CONFIG: join(mkdtempSync(join(tmpdir(), 'wattpack-cli-')), 'none.yaml') }, 'jobs');
+    expect(r.code).toBe(5);
+    expect(r.err).toMatch(/no credentials: .* names no current context\. Start a local site with "wattpack dev".*wattpack login <file>/);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('imports a credential file with login, then uses it; whoami reads the certificate', async () => {
+    const env = { WATTPACK_CONFIG: join(mkdtempSync(join(tmpdir(), 'wattpack-cli-')), 'config.yaml') };
+    const login = await cliWith(env, '--scheduler', fake.address, 'login', fake.adminCredentialFile, '--name', 'prod');
+    expect(login).toMatchObject({ code: 0, out: expect.stringContaining('logged in as dev (admin, teams *): context "prod"') });
+    expect(await cliWith(env, 'whoami')).toMatchObject({ code: 0, out: `dev (admin, teams *), context "prod", scheduler ${fake.address}\n` });
+    expect((await cliWith(env, 'site')).code).toBe(0);
+    expect((await cliWith(env, 'config', 'get-contexts')).out).toMatch(/^\s*\*\s+prod\s+127\.0\.0\.1:\d+\s+dev\s+admin\s+\*$/m);
+    expect(await cliWith(env, 'config', 'use-context', 'nosuch')).toMatchObject({ code: 3, err: expect.stringContaining('no context "nosuch"') });
   });
 });

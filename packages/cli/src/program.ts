@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { WattpackError, type ErrorCode } from '@wattpack/shared';
+import { WattpackError, exitCodeOf } from '@wattpack/shared';
+import { registerAdmin } from './commands/admin.js';
 import { registerCancel } from './commands/cancel.js';
+import { registerLogin } from './commands/login.js';
 import { registerDev } from './commands/dev.js';
 import { registerDrain } from './commands/drain.js';
 import { registerSim } from './commands/sim.js';
@@ -11,18 +13,9 @@ import { registerLogs } from './commands/logs.js';
 import { registerNodes } from './commands/nodes.js';
 import { registerSite } from './commands/site.js';
 import { registerSubmit } from './commands/submit.js';
-import { Context, type App, type GlobalOptions, type Io } from './context.js';
+import { Context, DEFAULT_SCHEDULER, type App, type GlobalOptions, type Io } from './context.js';
 
-export const DEFAULT_SCHEDULER = '127.0.0.1:7700';
 
-/** Usage errors (commander's own included) are 2. */
-const EXIT_CODES: Record<ErrorCode, number> = {
-  INTERNAL: 1,
-  FAILED_PRECONDITION: 1,
-  INVALID_ARGUMENT: 2,
-  NOT_FOUND: 3,
-  UNAVAILABLE: 4,
-};
 
 const EPILOG = `
 Exit codes:
@@ -31,9 +24,12 @@ Exit codes:
   2  bad usage or invalid input (a bad flag, an invalid job spec: nothing was sent)
   3  not found (e.g. an unknown job id)
   4  the scheduler is unreachable
+  5  not allowed: no valid credential, or your role or team does not permit it
 
 Environment:
-  WATTPACK_SCHEDULER  scheduler address (default ${DEFAULT_SCHEDULER})
+  WATTPACK_CONFIG     the CLI's contexts: scheduler address and credential (default ~/.config/wattpack/config.yaml)
+  WATTPACK_CONTEXT    the context to use instead of the current one
+  WATTPACK_SCHEDULER  scheduler address (default: the context's, else ${DEFAULT_SCHEDULER})
   WATTPACK_DEV_DIR    state directory of "wattpack dev" (default ~/.wattpack/dev)`;
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -57,10 +53,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .showHelpAfterError('(add --help for usage)')
     .version(VERSION)
     .description('Schedule GPU jobs under a site power cap.')
-    .addOption(new Option('--scheduler <host:port>', 'scheduler address (env WATTPACK_SCHEDULER)').default(io.env.WATTPACK_SCHEDULER || DEFAULT_SCHEDULER))
+    .addOption(new Option('--scheduler <host:port>', `scheduler address (env WATTPACK_SCHEDULER; default: the context's, else ${DEFAULT_SCHEDULER})`))
+    .addOption(new Option('--context <name>', 'which context of the config file to use (env WATTPACK_CONTEXT; default: its current context)'))
+    .addOption(new Option('--insecure', 'no TLS and no credential, for a scheduler started with --insecure (debugging only)'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .addHelpText('after', EPILOG);
-  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerDrain, registerSim, registerDev]) {
+  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerDrain, registerSim, registerDev, registerLogin, registerAdmin]) {
     register(program, app);
   }
   try {
@@ -71,7 +69,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     const e = WattpackError.from(err);
     io.err(`error: ${e.message}\n`);
-    return EXIT_CODES[e.code];
+    return exitCodeOf(e.code);
   } finally {
     for (const ctx of contexts) ctx.close();
   }

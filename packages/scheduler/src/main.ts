@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { Backoff, WattpackError, createLogger, loadConfig, readYamlFile } from '@wattpack/shared';
+import { Backoff, INSECURE, WattpackError, createLogger, loadConfig, loadCredentials, readYamlFile } from '@wattpack/shared';
 import { z } from 'zod';
 import { startScheduler } from './server.js';
 
@@ -12,6 +12,8 @@ const optionsSchema = z.strictObject({
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   natsReplicas: z.number().int().min(1).max(5).default(1),
   id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use 1-64 letters, digits, ".", "_" or "-"').default(hostname()),
+  credentials: z.string().optional(),
+  insecure: z.boolean().default(false),
 });
 
 const number = (v: string) => {
@@ -29,10 +31,17 @@ const program = new Command('wattpack-scheduler')
   .option('--nats-replicas <n>', 'replicas of streams and KV buckets: 3 on a 3-node NATS cluster (env WATTPACK_NATS_REPLICAS)', number)
   .option('--id <id>', 'identity in the leader election, unique per scheduler (default: the host name; env WATTPACK_ID)')
   .option('--log-level <level>', 'trace|debug|info|warn|error (env WATTPACK_LOG_LEVEL)')
+  .option('--credentials <dir>', "the scheduler's credentials: the site PKI's scheduler/ folder (wattpack admin init; env WATTPACK_CREDENTIALS)")
+  .option('--insecure', 'no TLS and no authentication: anyone who reaches the site can run anything. Debugging only')
   .showHelpAfterError()
   .action(async (flags: Record<string, unknown>) => {
     const opts = loadConfig(optionsSchema, { envPrefix: 'WATTPACK_', flags });
     const log = createLogger('scheduler', opts.logLevel);
+    if (!opts.credentials && !opts.insecure) {
+      throw new WattpackError('INVALID_ARGUMENT', '--credentials: give the scheduler folder of the site PKI (made by "wattpack admin init"), or --insecure to debug without security');
+    }
+    if (opts.insecure) log.warn('INSECURE: no TLS, no authentication, no authorization. Anyone who reaches this scheduler or its NATS can change the cap and run commands on nodes');
+    const credentials = opts.credentials ? loadCredentials(opts.credentials) : INSECURE;
     const siteFile = opts.site ? (readYamlFile(opts.site) as Record<string, unknown> | null) : undefined;
     const site = { ...(siteFile ?? {}), ...(opts.capMw !== undefined ? { capMw: opts.capMw } : {}) };
     let stopping = false;
@@ -51,7 +60,7 @@ const program = new Command('wattpack-scheduler')
     const backoff = new Backoff(500, 5000);
     for (;;) {
       try {
-        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, log });
+        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log });
       } catch (err) {
         const e = WattpackError.from(err);
         if (stopping || e.code === 'INVALID_ARGUMENT') throw e;

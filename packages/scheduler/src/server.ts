@@ -8,9 +8,12 @@ import {
   createLogger,
   ensureStreams,
   isTransientNatsError,
+  grpcServerCredentials,
   jetStreamReady,
   loadProto,
+  natsConnectionOptions,
   siteConfigSchema,
+  type Credentials,
   type Logger,
   type SiteConfig,
   type SiteConfigInput,
@@ -39,6 +42,8 @@ export interface SchedulerOptions {
   natsReplicas?: number;
   /** Site settings to store; fields left out keep the stored (or default) values. */
   site?: SiteConfigInput;
+  /** TLS and identities (the site PKI's scheduler folder), or insecure for debugging. */
+  credentials: Credentials;
   log?: Logger;
 }
 
@@ -58,7 +63,7 @@ export interface SchedulerHandle {
  */
 export async function startScheduler(opts: SchedulerOptions): Promise<SchedulerHandle> {
   const log = opts.log ?? createLogger('scheduler');
-  const nc = await connectNats(opts.nats, `wattpack-scheduler-${opts.id}`);
+  const nc = await connectNats(opts.nats, `wattpack-scheduler-${opts.id}`, natsConnectionOptions(opts.credentials));
   try {
     return await lead(nc, opts, log);
   } catch (err) {
@@ -124,7 +129,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   server.addService(proto.SchedulerService.service, schedulerService(scheduler, { read: (id, o, w) => readJobLogs(js, jsm, id, o, w) }, log));
   server.addService(proto.NodeService.service, nodeService(scheduler, log));
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(opts.listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(opts.listen, grpcServerCredentials(opts.credentials), (err, p) => (err ? reject(err) : resolve(p))),
   );
   const host = opts.listen.slice(0, opts.listen.lastIndexOf(':'));
   const address = `${host}:${port}`;

@@ -1,6 +1,15 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 
-export type ErrorCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'FAILED_PRECONDITION' | 'UNAVAILABLE' | 'INTERNAL';
+export type ErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'NOT_FOUND'
+  | 'FAILED_PRECONDITION'
+  | 'UNAVAILABLE'
+  | 'INTERNAL'
+  /** No credential, or one the site does not accept (expired, revoked, another CA). */
+  | 'UNAUTHENTICATED'
+  /** A known caller without the role or team the action needs. */
+  | 'PERMISSION_DENIED';
 
 /** The one error type: a code for programs, a message for people. */
 export class WattpackError extends Error {
@@ -26,7 +35,25 @@ const TO_GRPC: Record<ErrorCode, GrpcStatus> = {
   FAILED_PRECONDITION: GrpcStatus.FAILED_PRECONDITION,
   UNAVAILABLE: GrpcStatus.UNAVAILABLE,
   INTERNAL: GrpcStatus.INTERNAL,
+  UNAUTHENTICATED: GrpcStatus.UNAUTHENTICATED,
+  PERMISSION_DENIED: GrpcStatus.PERMISSION_DENIED,
 };
+
+/**
+ * Exit codes of every wattpack command: 1 failed, 2 invalid input, 3 not found,
+ * 4 unreachable, 5 not allowed (no valid credential, or the role or team is missing).
+ */
+const EXIT_CODES: Record<ErrorCode, number> = {
+  INTERNAL: 1,
+  FAILED_PRECONDITION: 1,
+  INVALID_ARGUMENT: 2,
+  NOT_FOUND: 3,
+  UNAVAILABLE: 4,
+  UNAUTHENTICATED: 5,
+  PERMISSION_DENIED: 5,
+};
+
+export const exitCodeOf = (code: ErrorCode): number => EXIT_CODES[code];
 
 export const grpcStatusOf = (code: ErrorCode): GrpcStatus => TO_GRPC[code];
 

@@ -18,3 +18,8 @@ export * from './log.js';
 export type { WattpackProto } from './proto/load.js';
 export * from './bus/nats-server.js';
 export * from './grpc-target.js';
+export * from './trust/identity.js';
+export * from './trust/pki.js';
+export * from './trust/site-pki.js';
+export * from './trust/credentials.js';
+export * from './trust/local-site.js';

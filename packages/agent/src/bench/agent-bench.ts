@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import { createLogger, loadProto, startNatsServer } from '@wattpack/shared';
+import { createLogger, grpcServerCredentials, loadCredentials, loadProto, localSiteTrust, startNatsServer, type LocalSiteTrust } from '@wattpack/shared';
 import type { AgentMessage__Output } from '@wattpack/shared/proto/AgentMessage';
 import type { SchedulerMessage } from '@wattpack/shared/proto/SchedulerMessage';
 import { stringify } from 'yaml';
@@ -48,7 +48,7 @@ async function stubScheduler(): Promise<{ address: string; reports: () => number
       call.on('end', () => call.end());
     },
   });
-  const port = await new Promise<number>((ok, fail) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? fail(err) : ok(p))));
+  const port = await new Promise<number>((ok, fail) => server.bindAsync('127.0.0.1:0', grpcServerCredentials(loadCredentials(trust.schedulerCredentials)), (err, p) => (err ? fail(err) : ok(p))));
   return { address: `127.0.0.1:${port}`, reports: () => reports, close: () => server.forceShutdown() };
 }
 
@@ -79,8 +79,10 @@ const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** di
 
 async function measureAgent(name: string, args: string[], env: NodeJS.ProcessEnv, nats: string) {
   const scheduler = await stubScheduler();
+  await trust.pki.issue({ name: `bench-${name}`, role: 'node', teams: [] });
+  await natsServer.reload();
   // The installed command, as operators run it (its shebang carries the agent's V8 settings).
-  const child: ChildProcess = spawn(join(packageDir, 'bin/wattpack-agent.js'), ['--node-id', `bench-${name}`, '--nats', nats, '--scheduler', scheduler.address, '--log-level', 'warn', ...args], {
+  const child: ChildProcess = spawn(join(packageDir, 'bin/wattpack-agent.js'), ['--credentials', trust.nodeCredentials(`bench-${name}`), '--nats', nats, '--scheduler', scheduler.address, '--log-level', 'warn', ...args], {
     env: { ...env, PATH: `${dirname(process.execPath)}:${env.PATH}` },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -112,8 +114,13 @@ async function measureAgent(name: string, args: string[], env: NodeJS.ProcessEnv
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
+// Security on, as on a site: TLS to the stand-in scheduler and to NATS, one credential per agent.
+let trust: LocalSiteTrust;
+let natsServer: Awaited<ReturnType<typeof startNatsServer>>;
+
 async function main(): Promise<void> {
-  const nats = await startNatsServer();
+  trust = await localSiteTrust(mkdtempSync(join(tmpdir(), 'agent-bench-pki-')), []);
+  const nats = (natsServer = await startNatsServer({ config: trust.natsConfig }));
   const miners = await startMiners(MINERS, ['antminer-s19pro', 'luxos-s19kpro', 'braiins-s19xp', 'antminer-s21', 'vnish-s19xp']);
   const dir = mkdtempSync(join(tmpdir(), 'agent-bench-'));
   const minersFile = join(dir, 'miners.yaml');

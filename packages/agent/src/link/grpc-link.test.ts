@@ -1,5 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import { createLogger, loadProto, type NodeReport } from '@wattpack/shared';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, grpcServerCredentials, loadCredentials, loadProto, localSiteTrust, type NodeReport } from '@wattpack/shared';
 import type { AgentMessage__Output } from '@wattpack/shared/proto/AgentMessage';
 import type { SchedulerMessage } from '@wattpack/shared/proto/SchedulerMessage';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +11,9 @@ import { createSimulatedHardware } from '../collectors/simulated/hardware.js';
 import { parseProfile } from '../collectors/simulated/profile.js';
 import { AGENT_VERSION } from '../version.js';
 import { startGrpcLink, type GrpcLink } from './grpc-link.js';
+
+// TLS both ways, as on a site: the stand-in scheduler holds the scheduler's credentials, the link node n1's.
+const trust = await localSiteTrust(mkdtempSync(join(tmpdir(), 'wattpack-link-pki-')), ['n1']);
 
 /** A stand-in scheduler: records what agents send, answers each registration with `answer`. */
 async function startScheduler(port = 0, answer: (n: number) => SchedulerMessage = () => ({ registered: { nodeId: 'n1', reportIntervalMs: 100 } })) {
@@ -25,7 +31,7 @@ async function startScheduler(port = 0, answer: (n: number) => SchedulerMessage 
     },
   });
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(`127.0.0.1:${port}`, grpcServerCredentials(loadCredentials(trust.schedulerCredentials)), (err, p) => (err ? reject(err) : resolve(p))),
   );
   servers.push(server);
   return { server, port: bound, received, registers: () => received.filter((m) => m.register), reports: () => received.filter((m) => m.report) };
@@ -48,6 +54,7 @@ async function connectLink(port: number, reportIntervalMs = 5000) {
   link = startGrpcLink({
     address: `127.0.0.1:${port}`,
     nodeId: 'n1',
+    credentials: loadCredentials(trust.nodeCredentials('n1')),
     labels: { rack: 'r1' },
     agentVersion: AGENT_VERSION,
     inventory: await collector.inventory(),

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { Backoff, loadProto, type Logger, type NodeInventory, type NodeReport } from '@wattpack/shared';
+import { Backoff, grpcChannelCredentials, loadProto, type Credentials, type Logger, type NodeInventory, type NodeReport } from '@wattpack/shared';
 import type { AgentMessage } from '@wattpack/shared/proto/AgentMessage';
 import type { SchedulerMessage__Output } from '@wattpack/shared/proto/SchedulerMessage';
 
@@ -12,6 +12,8 @@ export interface GrpcLinkOptions {
   /** host:port of the scheduler's NodeService. */
   address: string;
   nodeId: string;
+  /** TLS with the node's certificate: the scheduler knows the node by it. */
+  credentials: Credentials;
   labels: Record<string, string>;
   agentVersion: string;
   inventory: NodeInventory;
@@ -35,7 +37,7 @@ export interface GrpcLink {
 export function startGrpcLink(opts: GrpcLinkOptions): GrpcLink {
   const log = opts.logger.child({ component: 'scheduler-link', scheduler: opts.address });
   const { NodeService } = loadProto().wattpack.v1;
-  const client = new NodeService(opts.address, grpc.credentials.createInsecure(), {
+  const client = new NodeService(opts.address, grpcChannelCredentials(opts.credentials), {
     // The channel's own reconnect backoff (default up to 120 s) would outlast ours.
     'grpc.initial_reconnect_backoff_ms': Backoff.MIN_MS,
     'grpc.max_reconnect_backoff_ms': Backoff.MAX_MS,

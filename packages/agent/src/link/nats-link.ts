@@ -9,7 +9,9 @@ import {
   ensureAgentConsumer,
   ensureStreams,
   json,
+  natsConnectionOptions,
   WattpackError,
+  type Credentials,
   type AgentCommand,
   type JobEvent,
   type LogRecord,
@@ -42,12 +44,12 @@ export interface NatsLink {
   close(): Promise<void>;
 }
 
-export async function connectNatsLink(opts: { url: string; nodeId: string; logger: Logger }): Promise<NatsLink> {
+export async function connectNatsLink(opts: { url: string; nodeId: string; credentials: Credentials; logger: Logger }): Promise<NatsLink> {
   const { nodeId } = opts;
   const log = opts.logger.child({ component: 'nats' });
   log.info({ url: opts.url }, 'connecting to NATS');
   // Waits for a server that is not up yet rather than failing the agent's start.
-  const nc = await connectNats(opts.url, `wattpack-agent-${nodeId}`, { waitOnFirstConnect: true }).catch((err: Error) => {
+  const nc = await connectNats(opts.url, `wattpack-agent-${nodeId}`, { ...natsConnectionOptions(opts.credentials), waitOnFirstConnect: true }).catch((err: Error) => {
     throw new WattpackError('UNAVAILABLE', `cannot connect to NATS at "${opts.url}": ${err.message}`, { cause: err });
   });
   try {

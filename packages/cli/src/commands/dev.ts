@@ -6,6 +6,7 @@ import { AGENTS_HELP, DEFAULT_AGENTS, parseAgents } from '../dev/agents.js';
 import { exitedMessage, launchSite, type RunningChild } from '../dev/launch.js';
 import { devStateDir, devStateFile, ensureNoSite, readDevState, stopSite, type DevState } from '../dev/state.js';
 import { renderFields } from '../output/table.js';
+import { configPath } from '../config-file.js';
 
 interface DevOptions {
   nats?: string;
@@ -18,7 +19,7 @@ interface DevOptions {
   logLevel?: string;
 }
 
-function summary(state: DevState, stateDir: string): string {
+function summary(state: DevState, stateDir: string, config: string): string {
   const stop = state.detached ? 'Stop it with: wattpack dev down' : 'Press Ctrl-C to stop it.';
   return [
     `local site is up: ${state.nodes.length} node(s) ready (${state.nodes.join(', ')})`,
@@ -29,7 +30,7 @@ function summary(state: DevState, stateDir: string): string {
       ['State', devStateFile(stateDir)],
     ]),
     '',
-    `export WATTPACK_SCHEDULER=${state.scheduler}`,
+    `The CLI's current context is now "dev" (an admin of every team; ${config}).`,
     '',
     stop,
   ].join('\n');
@@ -54,8 +55,8 @@ async function up(ctx: Context, opts: DevOptions): Promise<number> {
   const agents = parseAgents(opts.agents);
   await ensureNoSite(stateDir);
   ctx.io.err(`starting ${opts.nats ? '' : 'nats-server, '}the scheduler and ${agents.length} agent(s); logs in ${stateDir}/logs\n`);
-  const { state, children } = await launchSite({ ...opts, stateDir, agents, detached: opts.detach ?? false });
-  ctx.print(state, () => summary(state, stateDir));
+  const { state, children } = await launchSite({ ...opts, stateDir, agents, detached: opts.detach ?? false, env: ctx.io.env });
+  ctx.print(state, () => summary(state, stateDir, configPath(ctx.io.env)));
   if (state.detached) return 0;
   const dead = await Promise.race([untilSignal().then(() => undefined), untilAnyExits(children)]);
   if (dead) ctx.io.err(`error: ${exitedMessage(dead)}\n`);

@@ -6,8 +6,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, WattpackError } from '@wattpack/shared';
+import { freePort, localSiteTrust, natsStorageArgs, WattpackError } from '@wattpack/shared';
 import { connectScheduler } from '../client.js';
+import { contextCredentials, parseConfig, saveContexts } from '../config-file.js';
 import type { AgentPlan } from './agents.js';
 import { processStartTime, stopSite, writeDevState, type DevProcess, type DevState } from './state.js';
 
@@ -26,6 +27,8 @@ export interface LaunchOptions {
   logLevel?: string;
   /** Children outlive this process; otherwise they are stopped with it. */
   detached: boolean;
+  /** Where the CLI's config file is found (WATTPACK_CONFIG, HOME): dev writes its context there. */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface RunningChild extends DevProcess {
@@ -103,9 +106,15 @@ async function waitUntil(children: RunningChild[], timeoutMs: number, check: () 
   }
 }
 
+/** The name of the CLI context `wattpack dev` writes, and makes current. */
+export const DEV_CONTEXT = 'dev';
+
 /**
  * Starts nats-server (unless given one), the scheduler and the agents, writes dev.json,
  * and waits until every agent's node is READY. On failure it stops what it started.
+ * Security is on: a site CA in the state dir (kept across runs), credentials for every
+ * component, nats-server with TLS and one user per component, and a CLI context "dev"
+ * (an admin of every team) so that the CLI works as it is.
  */
 export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
   const logDir = join(o.stateDir, 'logs');
@@ -126,17 +135,20 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
     processes: children.map(({ child: _child, ...p }) => p),
   });
   const logOf = (name: string) => join(logDir, `${name}.log`);
-  const client = connectScheduler(address);
+  const trust = await localSiteTrust(join(o.stateDir, 'pki'), o.agents.map((a) => a.nodeId));
+  const admin = parseConfig(readFileSync(trust.adminContext, 'utf8'), trust.adminContext).contexts[0]!;
+  const context = { ...admin, name: DEV_CONTEXT, scheduler: address };
+  const client = connectScheduler(address, contextCredentials(admin));
   try {
     if (!o.nats) {
       const port = await freePort();
       natsStoreDir = mkdtempSync(join(tmpdir(), 'wattpack-nats-'));
-      const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', natsStoreDir];
+      const args = [...natsStorageArgs(natsStoreDir, trust.natsConfig), '-a', '127.0.0.1', '-p', String(port)];
       children.push(await spawnLogged({ role: 'nats', name: 'nats-server', log: logOf('nats-server') }, 'nats-server', args, o.detached));
       natsUrl = `nats://127.0.0.1:${port}`;
       await waitUntil(children, NATS_START_MS, async () => (await accepts(port)) || `nats-server is not listening on ${port}`);
     }
-    const schedulerArgs = [packageBin('@wattpack/scheduler', 'wattpack-scheduler.js'), '--listen', address, '--nats', natsUrl];
+    const schedulerArgs = [packageBin('@wattpack/scheduler', 'wattpack-scheduler.js'), '--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials];
     if (o.site) schedulerArgs.push('--site', resolve(o.site));
     if (o.capMw !== undefined) schedulerArgs.push('--cap-mw', String(o.capMw));
     if (o.logLevel) schedulerArgs.push('--log-level', o.logLevel);
@@ -144,7 +156,7 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
     const agentBin = packageBin('@wattpack/agent', 'wattpack-agent.js');
     for (const a of o.agents) {
       const labels = Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(',');
-      const args = [agentBin, '--scheduler', address, '--nats', natsUrl, '--node-id', a.nodeId, '--simulate', a.profile, '--runtime', 'process', '--labels', labels];
+      const args = [agentBin, '--scheduler', address, '--nats', natsUrl, '--node-id', a.nodeId, '--credentials', trust.nodeCredentials(a.nodeId), '--simulate', a.profile, '--runtime', 'process', '--labels', labels];
       children.push(await spawnLogged({ role: 'agent', name: a.nodeId, log: logOf(a.nodeId) }, process.execPath, args, o.detached));
     }
     // Written before waiting, so that `dev down` can clean up even if this process dies now.
@@ -155,6 +167,7 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
       const waiting = o.agents.filter((a) => nodes.find((n) => n.id === a.nodeId)?.status !== 'READY');
       return waiting.length === 0 || `nodes not READY: ${waiting.map((a) => a.nodeId).join(', ')} (logs: ${logDir})`;
     });
+    saveContexts(o.env, [context]);
     return { state: state(), children };
   } catch (err) {
     await stopSite(o.stateDir, state());

@@ -1,5 +1,8 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadProto } from '@wattpack/shared';
+import { grpcServerCredentials, loadCredentials, loadProto, localSiteTrust, peerIdentity } from '@wattpack/shared';
 import type { Job__Output } from '@wattpack/shared/proto/Job';
 import type { LogLine__Output } from '@wattpack/shared/proto/LogLine';
 import type { Node__Output } from '@wattpack/shared/proto/Node';
@@ -96,19 +99,29 @@ export function aSite(overrides: Partial<Site__Output> = {}): Site__Output {
 /** A SchedulerService on 127.0.0.1:<free port> that serves canned data and records calls. */
 export interface FakeScheduler {
   address: string;
-  calls: { method: string; request: unknown }[];
+  /** Each call, and the name in the client certificate that made it. */
+  calls: { method: string; request: unknown; caller?: string }[];
   jobs: Map<string, Job__Output>;
   /** What WatchJob streams for an id; default: the stored job once. */
   updates: Map<string, Job__Output[]>;
   logs: Map<string, LogLine__Output[]>;
   nodes: Node__Output[];
   site: Site__Output;
+  /** A CLI config file (WATTPACK_CONFIG) whose current context is an admin of this scheduler's site. */
+  config: string;
+  /** The identity file an admin would hand a user: `wattpack login` imports it. */
+  adminCredentialFile: string;
   close(): Promise<void>;
 }
 
+/** Serves over TLS with the scheduler's certificate of a site of its own, and asks clients for theirs. */
 export async function startFakeScheduler(): Promise<FakeScheduler> {
+  const dir = mkdtempSync(join(tmpdir(), 'wattpack-fake-'));
+  const trust = await localSiteTrust(join(dir, 'pki'), []);
   const server = new grpc.Server();
   const fake: FakeScheduler = {
+    config: join(dir, 'config.yaml'),
+    adminCredentialFile: trust.adminContext,
     address: '',
     calls: [],
     jobs: new Map(),
@@ -119,7 +132,7 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
   const notFound = (id: string) => ({ code: grpc.status.NOT_FOUND, details: `job ${id} not found` });
-  const record = (method: string, request: unknown) => fake.calls.push({ method, request });
+  const record = (method: string, request: unknown, call?: Parameters<typeof peerIdentity>[0]) => fake.calls.push({ method, request, ...(call ? { caller: peerIdentity(call)?.name } : {}) });
   const withJob = (method: string) => (call: grpc.ServerUnaryCall<{ id: string; reason?: string }, Job__Output>, cb: grpc.sendUnaryData<Job__Output>) => {
     record(method, call.request);
     const job = fake.jobs.get(call.request.id);
@@ -158,7 +171,7 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
       cb(null, { nodes: fake.nodes });
     },
     GetSite(call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
-      record('GetSite', call.request);
+      record('GetSite', call.request, call);
       cb(null, fake.site);
     },
     UpdateSite(call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
@@ -167,8 +180,9 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync('127.0.0.1:0', grpcServerCredentials(loadCredentials(trust.schedulerCredentials)), (err, p) => (err ? reject(err) : resolve(p))),
   );
   fake.address = `127.0.0.1:${port}`;
+  writeFileSync(fake.config, readFileSync(trust.adminContext, 'utf8').replace('contexts:', 'current-context: local-dev\ncontexts:'));
   return fake;
 }

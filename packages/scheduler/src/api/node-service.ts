@@ -1,16 +1,19 @@
-import { WattpackError, inventoryFromProto, nodeIdSchema, reportFromProto, type Logger } from '@wattpack/shared';
+import { WattpackError, inventoryFromProto, nodeIdSchema, peerIdentity, reportFromProto, type Logger } from '@wattpack/shared';
 import type { NodeServiceHandlers } from '@wattpack/shared/proto/NodeService';
 import type { Scheduler } from '../loop/scheduler.js';
 
 /**
  * Agents' stream: register, then reports. A node is gone when its stream ends; a
  * stream replaced by a newer one from the same node (agent restart) does not count.
+ * A stream speaks only for the node its certificate names (Kubernetes' NodeRestriction):
+ * a node cannot register, or report, as another.
  */
 export function nodeService(scheduler: Scheduler, log: Logger): NodeServiceHandlers {
   const current = new Map<string, object>();
   return {
     Connect(call) {
       const token = {};
+      const peer = peerIdentity(call);
       let nodeId: string | undefined;
       const gone = (reason: string) => {
         if (nodeId && current.get(nodeId) === token) {
@@ -24,6 +27,12 @@ export function nodeService(scheduler: Scheduler, log: Logger): NodeServiceHandl
           const id = nodeIdSchema.safeParse(reg.nodeId);
           if (!id.success) {
             call.write({ rejected: { reason: `node id "${reg.nodeId}": ${id.error.issues[0]?.message}` } });
+            call.end();
+            return;
+          }
+          if (peer && (peer.role !== 'node' || peer.name !== id.data)) {
+            log.warn({ peer: peer.name, role: peer.role, nodeId: id.data }, 'refused a registration for another identity');
+            call.write({ rejected: { reason: `this credential is ${peer.role} "${peer.name}": it cannot register node "${id.data}"` } });
             call.end();
             return;
           }

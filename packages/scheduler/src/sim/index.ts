@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseDuration, WattpackError, type ErrorCode } from '@wattpack/shared';
+import { exitCodeOf, parseDuration, WattpackError } from '@wattpack/shared';
 import { defaultPolicy, POLICY_NAMES, type PolicyName } from '../core/index.js';
 import { chartSvg } from './chart.js';
 import { Engine, type EngineOptions, type JobRecord } from './engine.js';
@@ -138,8 +138,6 @@ export interface SimIo {
   env?: NodeJS.ProcessEnv;
 }
 
-const EXIT: Record<ErrorCode, number> = { INTERNAL: 1, FAILED_PRECONDITION: 1, INVALID_ARGUMENT: 2, NOT_FOUND: 3, UNAVAILABLE: 4 };
-
 const processIo: SimIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
 function positive(flag: string, v: number | string | undefined): number | undefined {
@@ -187,7 +185,7 @@ export async function simCommand(flags: SimFlags, io: SimIo = processIo): Promis
   } catch (err) {
     const e = WattpackError.from(err);
     io.err(`error: ${e.message}\n`);
-    return EXIT[e.code];
+    return exitCodeOf(e.code);
   }
 }
 

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, relative } from 'node:path';
 import { connectNats, jetStreamReady } from './jetstream.js';
+import { natsConnectionOptions, type Credentials } from '../trust/credentials.js';
 
 /** A free TCP port on loopback, chosen by the kernel. */
 export function freePort(): Promise<number> {
@@ -33,11 +34,25 @@ export function natsServerBinary(): string {
   return 'nats-server';
 }
 
+/**
+ * JetStream's store as flags, or, with a configuration, in a file of the server's own that
+ * includes it: nats-server 2.9 refuses to reload (SIGHUP, to admit a new node) when the
+ * store given by flag differs from the one its configuration implies.
+ */
+export function natsStorageArgs(storeDir: string, config?: string): string[] {
+  if (!config) return ['-js', '-sd', storeDir];
+  const file = join(storeDir, 'server.conf');
+  writeFileSync(file, `include ${JSON.stringify(relative(storeDir, config))}\njetstream { store_dir: ${JSON.stringify(storeDir)} }\n`);
+  return ['-c', file];
+}
+
 export interface LocalNatsServer {
   url: string;
   port: number;
   storeDir: string;
   process: ChildProcess;
+  /** Re-reads the configuration (SIGHUP): admits new users, drops revoked ones. Resolves once it says so. */
+  reload(): Promise<void>;
   /** Stops the server; keeps the store unless `removeStore`. */
   stop(opts?: { removeStore?: boolean; signal?: NodeJS.Signals }): Promise<void>;
 }
@@ -46,11 +61,13 @@ export interface LocalNatsServer {
  * Starts the real nats-server from PATH with JetStream on loopback, for `wattpack dev`
  * and tests. Resolves once the server says it is ready.
  */
-export async function startNatsServer(opts: { port?: number; storeDir?: string; binary?: string; args?: string[] } = {}): Promise<LocalNatsServer> {
+export async function startNatsServer(
+  opts: { port?: number; storeDir?: string; binary?: string; args?: string[]; /** A configuration file (TLS, users: see localSiteTrust). */ config?: string } = {},
+): Promise<LocalNatsServer> {
   const port = opts.port ?? (await freePort());
   const storeDir = opts.storeDir ?? mkdtempSync(join(tmpdir(), 'wattpack-nats-'));
   const binary = opts.binary ?? natsServerBinary();
-  const child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, ...(opts.args ?? [])], {
+  const child = spawn(binary, [...natsStorageArgs(storeDir, opts.config), '-a', '127.0.0.1', '-p', String(port), ...(opts.args ?? [])], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -74,12 +91,27 @@ export async function startNatsServer(opts: { port?: number; storeDir?: string; 
       }
     });
   });
-  child.stderr!.resume();
+  // reload() waits for the next "Reloaded" line after it signals.
+  const reloaded: (() => void)[] = [];
+  child.stderr!.on('data', (chunk: Buffer) => {
+    const n = chunk.toString().split('Reloaded server configuration').length - 1;
+    for (let i = 0; i < n; i++) reloaded.shift()?.();
+  });
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir,
     process: child,
+    reload() {
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('nats-server did not reload its configuration within 10s')), 10_000);
+        reloaded.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGHUP');
+      });
+    },
     async stop({ removeStore = false, signal = 'SIGTERM' } = {}) {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill(signal);
@@ -94,7 +126,10 @@ export async function startNatsServer(opts: { port?: number; storeDir?: string; 
  * A 3-node (by default) JetStream cluster on loopback, as deploy/nats/ describes for
  * production: each server routes to the others. `url` lists every server.
  */
-export async function startNatsCluster(size = 3): Promise<{ url: string; servers: LocalNatsServer[]; clusterArgs: string[][] }> {
+export async function startNatsCluster(
+  size = 3,
+  trust?: { config: string; credentials: Credentials },
+): Promise<{ url: string; servers: LocalNatsServer[]; clusterArgs: string[][] }> {
   const clientPorts: number[] = [];
   const routePorts: number[] = [];
   for (let i = 0; i < size; i++) {
@@ -103,10 +138,10 @@ export async function startNatsCluster(size = 3): Promise<{ url: string; servers
   }
   const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
   const clusterArgs = routePorts.map((p, i) => ['--server_name', `n${i + 1}`, '--cluster_name', 'wattpack', '--cluster', `nats://127.0.0.1:${p}`, '--routes', routes]);
-  const servers = await Promise.all(clientPorts.map((port, i) => startNatsServer({ port, args: clusterArgs[i]! })));
+  const servers = await Promise.all(clientPorts.map((port, i) => startNatsServer({ port, args: clusterArgs[i]!, ...(trust ? { config: trust.config } : {}) })));
   const url = servers.map((s) => s.url).join(',');
   // The servers listen at once; JetStream answers only once the cluster has elected its meta leader.
-  const nc = await connectNats(url, 'wattpack-cluster-probe');
+  const nc = await connectNats(url, 'wattpack-cluster-probe', trust ? natsConnectionOptions(trust.credentials) : {});
   try {
     await jetStreamReady(nc, 20_000);
   } finally {

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { SitePki, USER_ROLES, WattpackError, type Role } from '@wattpack/shared';
+import type { App } from '../context.js';
+import { renderFields } from '../output/table.js';
+
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/**
+ * The site PKI, where the CA key is kept (the control plane): create it, issue and
+ * re-issue credentials. Working on files, like kubeadm's certificate verbs; it needs
+ * read access to the PKI folder, which is the admin's by file permissions.
+ */
+export function registerAdmin(program: Command, app: App): void {
+  const admin = program.command('admin').description('the site PKI: create the CA, issue credentials for nodes and people');
+  admin
+    .command('init')
+    .description('create the site CA, the certificates of nats-server and the scheduler, and an admin credential')
+    .requiredOption('--pki <dir>', 'the folder to create (keep it on the control plane; it holds the CA key)')
+    .requiredOption('--site <name>', 'the site name')
+    .option('--scheduler-host <names>', 'host names and addresses clients dial the scheduler at, comma-separated', '127.0.0.1,localhost')
+    .option('--nats-host <names>', 'host names and addresses of the NATS servers, comma-separated', '127.0.0.1,localhost')
+    .option('--admin <name>', 'the first admin (a credential of every team)', 'admin')
+    .action(
+      app.action(async (ctx, cmd) => {
+        const o = cmd.opts<{ pki: string; site: string; schedulerHost: string; natsHost: string; admin: string }>();
+        const pki = await SitePki.init(o.pki, { site: o.site, schedulerHosts: list(o.schedulerHost), natsHosts: list(o.natsHost) });
+        const { path } = await pki.issue({ name: o.admin, role: 'admin', teams: ['*'] });
+        const files = pki.natsFiles();
+        ctx.print({ pki: o.pki, scheduler: pki.credentialsDir('scheduler', 'scheduler'), nats: files, admin: path }, () =>
+          renderFields([
+            ['Site PKI', o.pki],
+            ['Scheduler', `--credentials ${pki.credentialsDir('scheduler', 'scheduler')}`],
+            ['NATS', `include ${files.auth} in nats-server's configuration (TLS and one user per component)`],
+            ['Admin', `${path}: wattpack login ${path} --scheduler <host:port>`],
+          ]),
+        );
+      }),
+    );
+  admin
+    .command('issue')
+    .description('issue (or re-issue, to rotate) a credential: a node folder for wattpack-agent --credentials, or a file for wattpack login')
+    .argument('<kind>', 'node or user')
+    .argument('<name>', 'the node id, or the user name')
+    .requiredOption('--pki <dir>', 'the site PKI folder')
+    .option('--role <role>', `for a user: ${USER_ROLES.join(', ')}`, 'user')
+    .option('--teams <teams>', 'for a user: the teams, comma-separated ("*": every team, admins only)', '')
+    .option('--days <n>', 'validity in days (nodes 90, users 30 by default)')
+    .action(
+      app.action(async (ctx, cmd) => {
+        const [kind, name] = cmd.processedArgs as [string, string];
+        const o = cmd.opts<{ pki: string; role: string; teams: string; days?: string }>();
+        if (kind !== 'node' && kind !== 'user') throw new WattpackError('INVALID_ARGUMENT', `kind "${kind.slice(0, 20)}": use node or user`);
+        if (kind === 'user' && !(USER_ROLES as readonly string[]).includes(o.role)) throw new WattpackError('INVALID_ARGUMENT', `--role "${o.role.slice(0, 20)}": use one of ${USER_ROLES.join(', ')}`);
+        const days = o.days === undefined ? undefined : Number(o.days);
+        if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 3650)) throw new WattpackError('INVALID_ARGUMENT', '--days: a whole number from 1 to 3650');
+        const pki = SitePki.open(o.pki);
+        const id = kind === 'node' ? { name, role: 'node' as Role, teams: [] } : { name, role: o.role as Role, teams: list(o.teams) };
+        const { path, entry } = await pki.issue(id, days);
+        const next = kind === 'node' ? `wattpack-agent --credentials ${path}; reload nats-server (SIGHUP) so that it admits the node` : `hand it over; they run: wattpack login ${path} --scheduler <host:port>`;
+        ctx.print({ path, ...entry }, () => `issued ${kind} ${name} (serial ${entry.serial}, valid until ${entry.notAfter}): ${path}\n${next}`);
+      }),
+    );
+}
