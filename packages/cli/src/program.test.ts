@@ -69,6 +69,10 @@ describe('submit', () => {
     ['an unknown flag', ['submit', '--gpu', '1', '--', 'x'], /unknown option '--gpu'/],
     ['two files', ['submit', 'a.yaml', 'b.yaml'], /one job file at a time/],
     ['nothing to run', ['submit', '--name', 'a', '--gpus', '1'], /give a job file/],
+    ['a spec over 64 KiB', ['submit', specFile(`name: a\ngpus: 1\ncommand: [x]\nargs: ["${'y'.repeat(70_000)}"]\n`)], /the whole spec is 68\.\d KiB as JSON: at most 64 KiB \(its largest field, "args"/],
+    ['over 1,000 entries of command', ['submit', '--name', 'a', '--gpus', '1', '--', ...Array.from({ length: 1001 }, () => 'x')], /command: at most 1000 entries with args/],
+    ['a power limit no GPU applies', ['submit', '--name', 'a', '--gpus', '1', '--max-watts', '7000', '--', 'x'], /power\.maxWatts: 7000 W is outside the 100-1000 W/],
+    ['a malformed --env, clipped', ['submit', '--name', 'a', '--gpus', '1', '--env', 'z'.repeat(500), '--', 'x'], /--env "z{40}…": use KEY=VALUE\n/],
   ])('exits 2 and sends nothing for %s', async (_, argv, message) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);

@@ -4,7 +4,7 @@ import {
   describeIssues,
   siteConfigSchema,
   isTerminal,
-  jobSpecSchema,
+  parseJobSpec,
   LIMIT_HISTORY,
   newId,
   type Assignment,
@@ -136,8 +136,8 @@ export class Scheduler {
     } catch {
       return Promise.reject(new WattpackError('INVALID_ARGUMENT', 'the job spec is not valid JSON'));
     }
-    const parsed = jobSpecSchema.safeParse(raw);
-    if (!parsed.success) return Promise.reject(new WattpackError('INVALID_ARGUMENT', `invalid job spec: ${describeIssues(parsed.error)}`));
+    const parsed = parseJobSpec(raw, specJson);
+    if (!parsed.success) return Promise.reject(new WattpackError('INVALID_ARGUMENT', `invalid job spec: ${parsed.error}`));
     const spec = parsed.data;
     return this.serial.run(async () => {
       this.checkFeasible(spec.gpus, spec.nodes, spec.gpuModels);

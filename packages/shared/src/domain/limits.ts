@@ -1,0 +1,39 @@
+/**
+ * Every bound on what a client may send and on what one request may make the scheduler
+ * hold, in one place. docs/limits.md says why each is what it is.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** One job spec, as `wattpack submit` and SubmitJob send it. */
+export const JOB_SPEC_LIMITS = {
+  /** The whole spec serialized as JSON, UTF-8 bytes: it is stored, listed and sent to every node of the job. */
+  specBytes: 64 * KiB,
+  /** Entries of command and args together. */
+  argvEntries: 1000,
+  /** env: names plus values, UTF-8 bytes (the kernel refuses an exec over its own argv+env limit). */
+  envBytes: 64 * KiB,
+  /** maxRuntime, seconds: 30 days. */
+  maxRuntimeSeconds: 30 * 86_400,
+} as const;
+
+/** How much of a user's input an error message repeats. */
+export const ECHO_CHARS = 40;
+
+/** A short prefix of user input for an error message: at most ECHO_CHARS characters, then "…". */
+export function clip(text: string, max = ECHO_CHARS): string {
+  if (text.length <= max) return text;
+  // By code points, so that an emoji is not cut in half; a prefix is all that is needed.
+  const prefix = Array.from(text.slice(0, 2 * max)).slice(0, max).join('');
+  return prefix.length === text.length ? text : `${prefix}…`;
+}
+
+/** User input quoted for an error message (newlines and quotes escaped), clipped. */
+export const quote = (text: string): string => JSON.stringify(clip(text));
+
+/** Bytes for people: "812 B", "64 KiB", "70.1 KiB", "4 MiB". */
+export function formatBytes(bytes: number): string {
+  const [value, unit] = bytes < KiB ? [bytes, 'B'] : bytes < MiB ? [bytes / KiB, 'KiB'] : [bytes / MiB, 'MiB'];
+  return `${+value.toFixed(1)} ${unit}`;
+}
