@@ -1,6 +1,7 @@
 import { credentials, Metadata, type CallOptions, type ClientReadableStream, type requestCallback } from '@grpc/grpc-js';
 import { loadProto, schedulerTarget, WattpackError } from '@wattpack/shared';
 import type { Job__Output } from '@wattpack/shared/proto/Job';
+import type { ListJobsRequest } from '@wattpack/shared/proto/ListJobsRequest';
 import type { ListJobsResponse__Output } from '@wattpack/shared/proto/ListJobsResponse';
 import type { ListNodesResponse__Output } from '@wattpack/shared/proto/ListNodesResponse';
 import type { LogLine__Output } from '@wattpack/shared/proto/LogLine';
@@ -25,7 +26,8 @@ export interface SchedulerClient {
   readonly address: string;
   submitJob(specJson: string): Promise<Job__Output>;
   getJob(id: string): Promise<Job__Output>;
-  listJobs(filter: { states: string[]; team: string }): Promise<Job__Output[]>;
+  /** One page; follow nextPageToken for the rest. */
+  listJobs(request: ListJobsRequest): Promise<ListJobsResponse__Output>;
   cancelJob(id: string, reason: string): Promise<Job__Output>;
   watchJob(id: string): AsyncIterable<Job__Output>;
   jobLogs(id: string, follow: boolean): AsyncIterable<LogLine__Output>;
@@ -75,7 +77,7 @@ export function connectScheduler(address: string): SchedulerClient {
     address,
     submitJob: (specJson) => unary<Job__Output>((o, cb) => raw.submitJob({ specJson }, o, cb)),
     getJob: (id) => unary<Job__Output>((o, cb) => raw.getJob({ id }, o, cb)),
-    listJobs: async (filter) => (await unary<ListJobsResponse__Output>((o, cb) => raw.listJobs(filter, o, cb))).jobs,
+    listJobs: (request) => unary<ListJobsResponse__Output>((o, cb) => raw.listJobs(request, o, cb)),
     cancelJob: (id, reason) => unary<Job__Output>((o, cb) => raw.cancelJob({ id, reason }, o, cb)),
     watchJob: (id) => stream(raw.watchJob({ id })),
     jobLogs: (id, follow) => stream(raw.jobLogs({ id, follow })),

@@ -18,6 +18,19 @@ export const JOB_SPEC_LIMITS = {
   maxRuntimeSeconds: 30 * 86_400,
 } as const;
 
+/** ListJobs pages. */
+export const LIST_JOBS_LIMITS = {
+  /** Jobs in a page when the request gives no limit. */
+  defaultLimit: 500,
+  /** A larger limit is lowered to this. */
+  maxLimit: 5000,
+  /**
+   * A page ends early once its jobs come to this many bytes (as JSON, more than their
+   * protobuf size), so that 5,000 jobs with large specs still fit one response.
+   */
+  pageBytes: 8 * MiB,
+} as const;
+
 /** How much of a user's input an error message repeats. */
 export const ECHO_CHARS = 40;
 
