@@ -19,6 +19,8 @@ export const DEFAULT_SCHEDULER = '127.0.0.1:7700';
 const EXIT_CODES: Record<ErrorCode, number> = {
   INTERNAL: 1,
   FAILED_PRECONDITION: 1,
+  // A full queue (the team's limit of queued jobs): the operation failed, try later.
+  RESOURCE_EXHAUSTED: 1,
   INVALID_ARGUMENT: 2,
   NOT_FOUND: 3,
   UNAVAILABLE: 4,
@@ -27,7 +29,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
 const EPILOG = `
 Exit codes:
   0  ok
-  1  the job failed, or the operation failed
+  1  the job failed, or the operation failed (e.g. the team's queue is full)
   2  bad usage or invalid input (a bad flag, an invalid job spec: nothing was sent)
   3  not found (e.g. an unknown job id)
   4  the scheduler is unreachable

@@ -1,6 +1,6 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 
-export type ErrorCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'FAILED_PRECONDITION' | 'UNAVAILABLE' | 'INTERNAL';
+export type ErrorCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'FAILED_PRECONDITION' | 'RESOURCE_EXHAUSTED' | 'UNAVAILABLE' | 'INTERNAL';
 
 /** The one error type: a code for programs, a message for people. */
 export class WattpackError extends Error {
@@ -24,6 +24,7 @@ const TO_GRPC: Record<ErrorCode, GrpcStatus> = {
   INVALID_ARGUMENT: GrpcStatus.INVALID_ARGUMENT,
   NOT_FOUND: GrpcStatus.NOT_FOUND,
   FAILED_PRECONDITION: GrpcStatus.FAILED_PRECONDITION,
+  RESOURCE_EXHAUSTED: GrpcStatus.RESOURCE_EXHAUSTED,
   UNAVAILABLE: GrpcStatus.UNAVAILABLE,
   INTERNAL: GrpcStatus.INTERNAL,
 };

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { createLogger, defaultSiteConfig, JOB_STATES, jobSpecSchema, LIST_JOBS_LIMITS, type Job } from '@wattpack/shared';
+import { createLogger, defaultSiteConfig, JOB_STATES, jobSpecSchema, LIST_JOBS_LIMITS, type Job, type SiteConfig } from '@wattpack/shared';
 import type { ListJobsRequest__Output } from '@wattpack/shared/proto/ListJobsRequest';
 import type { ListJobsResponse } from '@wattpack/shared/proto/ListJobsResponse';
 import { Scheduler } from '../loop/scheduler.js';
@@ -163,5 +163,46 @@ describe('ListJobs', () => {
       expect(err).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/^page_token: ".{1,40}…?" is not a next_page_token of ListJobs/) });
       expect((err as grpc.StatusObject).details.length).toBeLessThan(150);
     }
+  });
+});
+
+describe('per-team queue limit', () => {
+  const scheduler = (jobs: Map<string, Job>, site: Partial<SiteConfig>) => {
+    const s = new Scheduler({
+      site: { ...defaultSiteConfig(), ...site },
+      jobs,
+      nodes: new Map(),
+      log,
+      ports: { putJob: async () => {}, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
+    });
+    s.stop(); // no passes: what is PENDING stays so
+    return s;
+  };
+  const spec = (team: string) => JSON.stringify({ name: 'x', team, command: ['true'], gpus: 0 });
+
+  it('counts PENDING jobs loaded from the store, per team, and refuses with RESOURCE_EXHAUSTED naming the team, its count and the limit', async () => {
+    const jobs = storedJobs(60);
+    const pendingVision = [...jobs.values()].filter((j) => j.state === 'PENDING' && j.spec.team === 'vision').length;
+    expect(pendingVision).toBeGreaterThan(1);
+    const limited = scheduler(jobs, { maxQueuedPerTeam: pendingVision });
+    await expect(limited.submit(spec('vision'))).rejects.toMatchObject({
+      code: 'RESOURCE_EXHAUSTED',
+      message: `team vision has ${pendingVision} jobs queued (PENDING), the site's limit (maxQueuedPerTeam ${pendingVision}): wait for some to start, or cancel some`,
+    });
+    await expect(limited.submit(spec('robotics'))).resolves.toMatchObject({ state: 'PENDING' });
+  });
+
+  it('frees a place when a queued job leaves the queue; 0 means no limit', async () => {
+    const limited = scheduler(new Map(), { maxQueuedPerTeam: 2 });
+    const a = await limited.submit(spec('vision'));
+    await limited.submit(spec('vision'));
+    await expect(limited.submit(spec('vision'))).rejects.toThrow('team vision has 2 jobs queued (PENDING)');
+    await limited.cancel(a.id, 'make room');
+    await expect(limited.submit(spec('vision'))).resolves.toMatchObject({ state: 'PENDING' });
+    await expect(limited.submit(spec('vision'))).rejects.toThrow('team vision has 2 jobs queued');
+
+    const unlimited = scheduler(new Map(), { maxQueuedPerTeam: 0 });
+    for (let i = 0; i < 50; i++) await unlimited.submit(spec('vision'));
+    expect(unlimited.listJobs({ states: ['PENDING'] })).toHaveLength(50);
   });
 });

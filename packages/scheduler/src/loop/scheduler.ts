@@ -145,6 +145,7 @@ export class Scheduler {
     const spec = parsed.data;
     return this.serial.run(async () => {
       this.checkFeasible(spec.gpus, spec.nodes, spec.gpuModels);
+      this.checkQueue(spec.team);
       const now = this.now();
       const job: Job = {
         id: newId('j', now),
@@ -760,6 +761,18 @@ export class Scheduler {
     const job = this.jobs.get(id);
     if (!job) throw new WattpackError('NOT_FOUND', `no job with id ${id}`);
     return job;
+  }
+
+  /** Refuses a submit while the team has the site's limit of jobs queued: one team cannot flood the queue. */
+  private checkQueue(team: string): void {
+    const limit = this.site.maxQueuedPerTeam;
+    const queued = this.listing.queued(team);
+    if (limit > 0 && queued >= limit) {
+      throw new WattpackError(
+        'RESOURCE_EXHAUSTED',
+        `team ${team} has ${queued} jobs queued (PENDING), the site's limit (maxQueuedPerTeam ${limit}): wait for some to start, or cancel some`,
+      );
+    }
   }
 
   /** Refuses at submit what no known node could ever run: a typo should not wait forever. */

@@ -138,7 +138,7 @@ export interface SimIo {
   env?: NodeJS.ProcessEnv;
 }
 
-const EXIT: Record<ErrorCode, number> = { INTERNAL: 1, FAILED_PRECONDITION: 1, INVALID_ARGUMENT: 2, NOT_FOUND: 3, UNAVAILABLE: 4 };
+const EXIT: Record<ErrorCode, number> = { INTERNAL: 1, FAILED_PRECONDITION: 1, RESOURCE_EXHAUSTED: 1, INVALID_ARGUMENT: 2, NOT_FOUND: 3, UNAVAILABLE: 4 };
 
 const processIo: SimIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 

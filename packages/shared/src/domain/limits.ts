@@ -31,6 +31,9 @@ export const LIST_JOBS_LIMITS = {
   pageBytes: 8 * MiB,
 } as const;
 
+/** Default of the site setting maxQueuedPerTeam (PENDING jobs per team; 0: no limit). */
+export const DEFAULT_MAX_QUEUED_PER_TEAM = 10_000;
+
 /** How much of a user's input an error message repeats. */
 export const ECHO_CHARS = 40;
 
