@@ -1,5 +1,5 @@
 import { credentials, Metadata, type CallOptions, type ClientReadableStream, type requestCallback } from '@grpc/grpc-js';
-import { loadProto, schedulerTarget, WattpackError } from '@wattpack/shared';
+import { GRPC_LIMITS, loadProto, schedulerTarget, WattpackError } from '@wattpack/shared';
 import type { Job__Output } from '@wattpack/shared/proto/Job';
 import type { ListJobsRequest } from '@wattpack/shared/proto/ListJobsRequest';
 import type { ListJobsResponse__Output } from '@wattpack/shared/proto/ListJobsResponse';
@@ -42,7 +42,12 @@ export interface SchedulerClient {
 export function connectScheduler(address: string): SchedulerClient {
   const { SchedulerService } = loadProto().wattpack.v1;
   // Several schedulers (comma-separated): only the leader listens, gRPC finds it.
-  const raw = new SchedulerService(schedulerTarget(address), credentials.createInsecure());
+  const raw = new SchedulerService(schedulerTarget(address), credentials.createInsecure(), {
+    // Responses up to what the scheduler may send (an unpaged ListNodes of a large site; a
+    // ListJobs page is at most 8 MiB); requests no larger than the scheduler accepts.
+    'grpc.max_receive_message_length': GRPC_LIMITS.responseBytes,
+    'grpc.max_send_message_length': GRPC_LIMITS.requestBytes,
+  });
 
   const fail = (err: unknown): WattpackError => {
     const e = WattpackError.from(err);

@@ -165,6 +165,14 @@ describe('jobs, job, cancel', () => {
     expect(fake.calls).toEqual([]);
   });
 
+  it("takes a response over grpc-js's default 4 MiB (a page of large jobs)", async () => {
+    fake.jobs.set('job-3', aJob({ id: 'job-3', reason: 'r'.repeat(5 * 1024 * 1024) }));
+    const r = await cli('jobs', '-o', 'json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2', 'job-3']);
+  });
+
   it('rejects an unknown state without asking the scheduler', async () => {
     const r = await cli('jobs', '--state', 'DONE');
     expect(r).toMatchObject({ code: 2, out: '' });

@@ -34,6 +34,23 @@ export const LIST_JOBS_LIMITS = {
 /** Default of the site setting maxQueuedPerTeam (PENDING jobs per team; 0: no limit). */
 export const DEFAULT_MAX_QUEUED_PER_TEAM = 10_000;
 
+/** gRPC message sizes, set on the scheduler's server and on every client. */
+export const GRPC_LIMITS = {
+  /**
+   * What the scheduler accepts in one message: a job spec is at most 64 KiB, an agent's
+   * registration or report (GPUs, miners, attempts) a few KiB to a few hundred. Anything
+   * larger is refused before it is buffered and parsed.
+   */
+  requestBytes: 4 * MiB,
+  /**
+   * Responses: a ListJobs page (at most LIST_JOBS_LIMITS.pageBytes), ListNodes of a large
+   * site (unpaged: about 2 KiB a node). The scheduler sends and the CLI accepts up to this.
+   */
+  responseBytes: 64 * MiB,
+  /** What an agent accepts: the scheduler sends it only registration answers (commands travel over NATS). */
+  agentReceiveBytes: 4 * MiB,
+} as const;
+
 /** How much of a user's input an error message repeats. */
 export const ECHO_CHARS = 40;
 
