@@ -1,6 +1,7 @@
 import type { CallOptions, ClientReadableStream, requestCallback } from '@grpc/grpc-js';
-import { grpcChannelCredentials, loadProto, schedulerTarget, WattpackError, type Credentials } from '@wattpack/shared';
+import { GRPC_LIMITS, grpcChannelCredentials, loadProto, schedulerTarget, WattpackError, type Credentials } from '@wattpack/shared';
 import type { Job__Output } from '@wattpack/shared/proto/Job';
+import type { ListJobsRequest } from '@wattpack/shared/proto/ListJobsRequest';
 import type { ListJobsResponse__Output } from '@wattpack/shared/proto/ListJobsResponse';
 import type { ListNodesResponse__Output } from '@wattpack/shared/proto/ListNodesResponse';
 import type { LogLine__Output } from '@wattpack/shared/proto/LogLine';
@@ -18,7 +19,8 @@ export interface SchedulerClient {
   readonly address: string;
   submitJob(specJson: string): Promise<Job__Output>;
   getJob(id: string): Promise<Job__Output>;
-  listJobs(filter: { states: string[]; team: string }): Promise<Job__Output[]>;
+  /** One page; follow nextPageToken for the rest. */
+  listJobs(request: ListJobsRequest): Promise<ListJobsResponse__Output>;
   cancelJob(id: string, reason: string): Promise<Job__Output>;
   watchJob(id: string): AsyncIterable<Job__Output>;
   jobLogs(id: string, follow: boolean): AsyncIterable<LogLine__Output>;
@@ -34,7 +36,12 @@ export interface SchedulerClient {
 export function connectScheduler(address: string, credentials: Credentials): SchedulerClient {
   const { SchedulerService } = loadProto().wattpack.v1;
   // Several schedulers (comma-separated): only the leader listens, gRPC finds it.
-  const raw = new SchedulerService(schedulerTarget(address), grpcChannelCredentials(credentials));
+  const raw = new SchedulerService(schedulerTarget(address), grpcChannelCredentials(credentials), {
+    // Responses up to what the scheduler may send (an unpaged ListNodes of a large site; a
+    // ListJobs page is at most 8 MiB); requests no larger than the scheduler accepts.
+    'grpc.max_receive_message_length': GRPC_LIMITS.responseBytes,
+    'grpc.max_send_message_length': GRPC_LIMITS.requestBytes,
+  });
 
   const fail = (err: unknown): WattpackError => {
     const e = WattpackError.from(err);
@@ -69,7 +76,7 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
     address,
     submitJob: (specJson) => unary<Job__Output>((o, cb) => raw.submitJob({ specJson }, o, cb)),
     getJob: (id) => unary<Job__Output>((o, cb) => raw.getJob({ id }, o, cb)),
-    listJobs: async (filter) => (await unary<ListJobsResponse__Output>((o, cb) => raw.listJobs(filter, o, cb))).jobs,
+    listJobs: (request) => unary<ListJobsResponse__Output>((o, cb) => raw.listJobs(request, o, cb)),
     cancelJob: (id, reason) => unary<Job__Output>((o, cb) => raw.cancelJob({ id, reason }, o, cb)),
     watchJob: (id) => stream(raw.watchJob({ id })),
     jobLogs: (id, follow) => stream(raw.jobLogs({ id, follow })),

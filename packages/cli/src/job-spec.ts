@@ -1,4 +1,4 @@
-import { describeIssues, jobSpecSchema, readYamlFile, WattpackError, type JobSpec } from '@wattpack/shared';
+import { parseJobSpec, quote, readYamlFile, WattpackError, type JobSpec } from '@wattpack/shared';
 
 /** Spec fields that `wattpack submit` flags set, named after the flags. */
 export interface SpecFlags {
@@ -43,7 +43,7 @@ function parseEnv(pairs: string[]): Record<string, string> {
   return Object.fromEntries(
     pairs.map((pair) => {
       const eq = pair.indexOf('=');
-      if (eq < 0) throw new WattpackError('INVALID_ARGUMENT', `--env ${JSON.stringify(pair)}: use KEY=VALUE`);
+      if (eq < 0) throw new WattpackError('INVALID_ARGUMENT', `--env ${quote(pair)}: use KEY=VALUE`);
       return [pair.slice(0, eq), pair.slice(eq + 1)];
     }),
   );
@@ -86,7 +86,7 @@ export function loadJobSpec(source: SpecSource): { raw: Fields; spec: JobSpec } 
     raw.command = argv;
     delete raw.args;
   }
-  const parsed = jobSpecSchema.safeParse(raw);
-  if (!parsed.success) throw new WattpackError('INVALID_ARGUMENT', `invalid job spec${file ? ` in ${file}` : ''}: ${describeIssues(parsed.error)}`);
+  const parsed = parseJobSpec(raw);
+  if (!parsed.success) throw new WattpackError('INVALID_ARGUMENT', `invalid job spec${file ? ` in ${file}` : ''}: ${parsed.error}`);
   return { raw, spec: parsed.data };
 }

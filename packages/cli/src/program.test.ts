@@ -73,6 +73,10 @@ describe('submit', () => {
     ['an unknown flag', ['submit', '--gpu', '1', '--', 'x'], /unknown option '--gpu'/],
     ['two files', ['submit', 'a.yaml', 'b.yaml'], /one job file at a time/],
     ['nothing to run', ['submit', '--name', 'a', '--gpus', '1'], /give a job file/],
+    ['a spec over 64 KiB', ['submit', specFile(`name: a\ngpus: 1\ncommand: [x]\nargs: ["${'y'.repeat(70_000)}"]\n`)], /the whole spec is 68\.\d KiB as JSON: at most 64 KiB \(its largest field, "args"/],
+    ['over 1,000 entries of command', ['submit', '--name', 'a', '--gpus', '1', '--', ...Array.from({ length: 1001 }, () => 'x')], /command: at most 1000 entries with args/],
+    ['a power limit no GPU applies', ['submit', '--name', 'a', '--gpus', '1', '--max-watts', '7000', '--', 'x'], /power\.maxWatts: 7000 W is outside the 100-1000 W/],
+    ['a malformed --env, clipped', ['submit', '--name', 'a', '--gpus', '1', '--env', 'z'.repeat(500), '--', 'x'], /--env "z{40}…": use KEY=VALUE\n/],
   ])('exits 2 and sends nothing for %s', async (_, argv, message) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);
@@ -113,7 +117,7 @@ describe('jobs, job, cancel', () => {
   it('lists jobs with filters', async () => {
     const r = await cli('jobs', '--state', 'pending,RUNNING', '--team', 'vision');
     expect(r.code).toBe(0);
-    expect(sent('ListJobs')).toEqual([{ states: ['PENDING', 'RUNNING'], team: 'vision' }]);
+    expect(sent('ListJobs')).toEqual([{ states: ['PENDING', 'RUNNING'], team: 'vision', sinceMs: 0, limit: 500, pageToken: '' }]);
     expect(r.out).toMatch(/^ID\s+NAME/);
     expect(r.out).toMatch(/job-2\s+other\s+vision\s+RUNNING\s+2×8/);
   });
@@ -121,6 +125,56 @@ describe('jobs, job, cancel', () => {
   it('lists jobs as a JSON array', async () => {
     const r = await cli('jobs', '-o', 'json');
     expect((JSON.parse(r.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2']);
+  });
+
+  it('follows every page, the token of each into the next request', async () => {
+    for (let i = 3; i <= 7; i++) fake.jobs.set(`job-${i}`, aJob({ id: `job-${i}` }));
+    const r = await cli('jobs', '--page-size', '2', '-o', 'json');
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect((JSON.parse(r.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2', 'job-3', 'job-4', 'job-5', 'job-6', 'job-7']);
+    expect(sent('ListJobs').map((q) => (q as { pageToken: string }).pageToken)).toEqual(['', '2', '4', '6']);
+    expect(sent('ListJobs').every((q) => (q as { limit: number }).limit === 2)).toBe(true);
+  });
+
+  it('stops at --limit, asking only for what it still needs, and says more match', async () => {
+    for (let i = 3; i <= 7; i++) fake.jobs.set(`job-${i}`, aJob({ id: `job-${i}` }));
+    const r = await cli('jobs', '--limit', '5', '--page-size', '3', '-o', 'json');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2', 'job-3', 'job-4', 'job-5']);
+    expect(sent('ListJobs').map((q) => (q as { limit: number }).limit)).toEqual([3, 2]);
+    expect(r.err).toBe('(the first 5 jobs: more match; raise --limit, or narrow with --since, --state, --team)\n');
+  });
+
+  it('sends --since as unix ms, from a duration ago or an ISO time', async () => {
+    const before = Date.now();
+    expect((await cli('jobs', '--since', '24h')).code).toBe(0);
+    expect((await cli('jobs', '--since', '2025-06-01T12:00:00Z')).code).toBe(0);
+    const [ago, at] = sent('ListJobs') as { sinceMs: number }[];
+    expect(ago!.sinceMs).toBeGreaterThanOrEqual(before - 86_400_000);
+    expect(ago!.sinceMs).toBeLessThanOrEqual(Date.now() - 86_400_000);
+    expect(at!.sinceMs).toBe(Date.parse('2025-06-01T12:00:00Z'));
+  });
+
+  it.each([
+    [['--since', 'yesterday'], /--since "yesterday": use a duration ago/],
+    [['--since', `2025-${'9'.repeat(1000)}`], /^error: --since "2025-9{35}…": use/],
+    [['--limit', '0'], /--limit "0": use a whole number from 1/],
+    [['--limit', '1'.repeat(500)], /^error: --limit "1{40}…": use a whole number/],
+    [['--page-size', '5001'], /--page-size "5001": use a whole number from 1 to 5000/],
+  ])('exits 2 for jobs %j without asking the scheduler, repeating little of the input', async (flags, message) => {
+    const r = await cli('jobs', ...flags);
+    expect(r).toMatchObject({ code: 2, out: '' });
+    expect(r.err).toMatch(message);
+    expect(r.err.length).toBeLessThan(200);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it("takes a response over grpc-js's default 4 MiB (a page of large jobs)", async () => {
+    fake.jobs.set('job-3', aJob({ id: 'job-3', reason: 'r'.repeat(5 * 1024 * 1024) }));
+    const r = await cli('jobs', '-o', 'json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2', 'job-3']);
   });
 
   it('rejects an unknown state without asking the scheduler', async () => {

@@ -20,7 +20,7 @@ import { Context, DEFAULT_SCHEDULER, type App, type GlobalOptions, type Io } fro
 const EPILOG = `
 Exit codes:
   0  ok
-  1  the job failed, or the operation failed
+  1  the job failed, or the operation failed (e.g. the team's queue is full)
   2  bad usage or invalid input (a bad flag, an invalid job spec: nothing was sent)
   3  not found (e.g. an unknown job id)
   4  the scheduler is unreachable

@@ -14,6 +14,7 @@ import {
   natsConnectionOptions,
   siteConfigSchema,
   type Credentials,
+  GRPC_LIMITS,
   type Logger,
   type SiteConfig,
   type SiteConfigInput,
@@ -125,7 +126,12 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   const events = await consumeJobEvents(js, jsm, (e) => scheduler.handleEvent(e), log);
 
   const proto = loadProto().wattpack.v1;
-  const server = new grpc.Server();
+  const server = new grpc.Server({
+    // Set, not left to grpc-js defaults: a caller cannot make the scheduler buffer and parse
+    // more than the largest request it has a use for (GRPC_LIMITS, docs/limits.md).
+    'grpc.max_receive_message_length': GRPC_LIMITS.requestBytes,
+    'grpc.max_send_message_length': GRPC_LIMITS.responseBytes,
+  });
   server.addService(proto.SchedulerService.service, schedulerService(scheduler, { read: (id, o, w) => readJobLogs(js, jsm, id, o, w) }, log));
   server.addService(proto.NodeService.service, nodeService(scheduler, log));
   const port = await new Promise<number>((resolve, reject) =>

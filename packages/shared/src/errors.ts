@@ -4,6 +4,8 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'NOT_FOUND'
   | 'FAILED_PRECONDITION'
+  /** A quota is full (a team's queued jobs): try again later. */
+  | 'RESOURCE_EXHAUSTED'
   | 'UNAVAILABLE'
   | 'INTERNAL'
   /** No credential, or one the site does not accept (expired, revoked, another CA). */
@@ -33,6 +35,7 @@ const TO_GRPC: Record<ErrorCode, GrpcStatus> = {
   INVALID_ARGUMENT: GrpcStatus.INVALID_ARGUMENT,
   NOT_FOUND: GrpcStatus.NOT_FOUND,
   FAILED_PRECONDITION: GrpcStatus.FAILED_PRECONDITION,
+  RESOURCE_EXHAUSTED: GrpcStatus.RESOURCE_EXHAUSTED,
   UNAVAILABLE: GrpcStatus.UNAVAILABLE,
   INTERNAL: GrpcStatus.INTERNAL,
   UNAUTHENTICATED: GrpcStatus.UNAUTHENTICATED,
@@ -46,6 +49,7 @@ const TO_GRPC: Record<ErrorCode, GrpcStatus> = {
 const EXIT_CODES: Record<ErrorCode, number> = {
   INTERNAL: 1,
   FAILED_PRECONDITION: 1,
+  RESOURCE_EXHAUSTED: 1,
   INVALID_ARGUMENT: 2,
   NOT_FOUND: 3,
   UNAVAILABLE: 4,

@@ -3,6 +3,7 @@ export * from './domain/gpu-models.js';
 export * from './domain/job.js';
 export * from './domain/node.js';
 export * from './domain/site.js';
+export * from './domain/limits.js';
 export * from './bus/subjects.js';
 export * from './bus/messages.js';
 export * from './bus/jetstream.js';

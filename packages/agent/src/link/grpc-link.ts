@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { Backoff, grpcChannelCredentials, loadProto, type Credentials, type Logger, type NodeInventory, type NodeReport } from '@wattpack/shared';
+import { Backoff, GRPC_LIMITS, grpcChannelCredentials, loadProto, type Credentials, type Logger, type NodeInventory, type NodeReport } from '@wattpack/shared';
 import type { AgentMessage } from '@wattpack/shared/proto/AgentMessage';
 import type { SchedulerMessage__Output } from '@wattpack/shared/proto/SchedulerMessage';
 
@@ -45,6 +45,10 @@ export function startGrpcLink(opts: GrpcLinkOptions): GrpcLink {
     // within the node lease (15 s), so that the agent moves to the new leader in time.
     'grpc.keepalive_time_ms': 5_000,
     'grpc.keepalive_timeout_ms': 4_000,
+    // Sizes set deliberately (docs/limits.md): a report over what the scheduler accepts is refused
+    // here (RESOURCE_EXHAUSTED in this agent's log), not sent in full to be dropped there.
+    'grpc.max_send_message_length': GRPC_LIMITS.requestBytes,
+    'grpc.max_receive_message_length': GRPC_LIMITS.agentReceiveBytes,
   });
   const backoff = new Backoff();
   let state: SchedulerLinkState = 'connecting';

@@ -150,9 +150,13 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
     },
     GetJob: withJob('GetJob'),
     CancelJob: withJob('CancelJob'),
-    ListJobs(call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
+    ListJobs(call: grpc.ServerUnaryCall<{ limit: number; pageToken: string }, unknown>, cb: grpc.sendUnaryData<unknown>) {
       record('ListJobs', call.request);
-      cb(null, { jobs: [...fake.jobs.values()] });
+      // Pages of `limit` (0: all); the token is the next offset.
+      const all = [...fake.jobs.values()];
+      const from = Number(call.request.pageToken || 0);
+      const to = call.request.limit ? from + call.request.limit : all.length;
+      cb(null, { jobs: all.slice(from, to), nextPageToken: to < all.length ? String(to) : '' });
     },
     WatchJob(call: grpc.ServerWritableStream<{ id: string }, Job__Output>) {
       record('WatchJob', call.request);

@@ -97,7 +97,10 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
   return {
     SubmitJob: unary(async (req) => jobToProto(await scheduler.submit(req.specJson))),
     GetJob: unary((req) => jobToProto(scheduler.getJob(req.id), scheduler.powerOf(req.id))),
-    ListJobs: unary((req) => ({ jobs: scheduler.listJobs({ states: req.states, team: req.team }).map((j) => jobToProto(j)) })),
+    ListJobs: unary((req) => {
+      const page = scheduler.pageJobs({ states: req.states, team: req.team, since: req.sinceMs, limit: req.limit, pageToken: req.pageToken });
+      return { jobs: page.jobs.map((j) => jobToProto(j)), nextPageToken: page.nextPageToken };
+    }),
     CancelJob: unary(async (req) => jobToProto(await scheduler.cancel(req.id, req.reason))),
     ListNodes: unary(() => nodesView()),
     GetSite: unary(() => siteView()),

@@ -118,6 +118,17 @@ describe('Scheduler', () => {
     expect(scheduler.listJobs()).toHaveLength(0);
   });
 
+  it('refuses specs over the size limits with INVALID_ARGUMENT, naming the field, without echoing the input', async () => {
+    const { scheduler, stored } = await setup();
+    const big = scheduler.submit(spec({ env: { DATA: 'x'.repeat(70_000) } }));
+    await expect(big).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^invalid job spec: the whole spec is 68\.\d KiB as JSON: at most 64 KiB \(its largest field, "env"/) });
+    await expect(big).rejects.toSatisfy((e: Error) => e.message.length < 200);
+    await expect(scheduler.submit(spec({ args: Array.from({ length: 1000 }, () => 'a') }))).rejects.toThrow('invalid job spec: args: command and args have 1002 entries: at most 1000');
+    await expect(scheduler.submit(spec({ maxRuntime: '45d' }))).rejects.toThrow('invalid job spec: maxRuntime: at most 30d (2592000 seconds)');
+    await expect(scheduler.submit(spec({ gpuModels: ['H100'], power: { maxWatts: 900 } }))).rejects.toThrow('invalid job spec: power.maxWatts: 900 W is outside the 200-700 W that H100 GPUs accept');
+    expect(stored).toHaveLength(0);
+  });
+
   it('keeps a job that would cross the cap waiting with the power reason until watts free up', async () => {
     // Two idle 8-GPU nodes: 1.2 x 2 x (1000 + 880) = 4.5 kW; one 8 x 700 W job adds 7.5 kW.
     const { scheduler, settle, finish } = await setup(0.0135 / 0.98);

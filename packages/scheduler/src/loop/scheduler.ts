@@ -4,7 +4,7 @@ import {
   describeIssues,
   siteConfigSchema,
   isTerminal,
-  jobSpecSchema,
+  parseJobSpec,
   LIMIT_HISTORY,
   newId,
   type Assignment,
@@ -24,6 +24,7 @@ import { defaultPolicy, type Policy } from '../core/policy.js';
 import { PowerProfile } from '../core/power-profile.js';
 import type { JobPower, LimitReason, Placement, Plan, SiteSnapshot } from '../core/snapshot.js';
 import { applyEvent, holdsResources, markLost } from '../state/job-transitions.js';
+import { JobIndex, type JobFilter, type JobPage, type JobQuery } from '../state/job-index.js';
 import { buildSnapshot, canonicalModel, toQueued, type LiveNode } from '../state/snapshot-builder.js';
 import { SerialQueue } from './serial.js';
 
@@ -78,6 +79,8 @@ export class Scheduler {
   readonly changes = new EventEmitter();
   private site: SiteConfig;
   private readonly jobs: Map<string, Job>;
+  /** The jobs in listing order, and each team's queued count. */
+  private readonly listing: JobIndex;
   private readonly nodes = new Map<string, LiveNode>();
   /** Node id -> ids of the jobs holding GPUs there (parts not ended). */
   private readonly onNode = new Map<string, Set<string>>();
@@ -94,6 +97,7 @@ export class Scheduler {
   constructor(init: SchedulerInit) {
     this.site = init.site;
     this.jobs = init.jobs;
+    this.listing = new JobIndex(this.jobs);
     this.ports = init.ports;
     this.log = init.log;
     this.now = init.now ?? Date.now;
@@ -136,11 +140,12 @@ export class Scheduler {
     } catch {
       return Promise.reject(new WattpackError('INVALID_ARGUMENT', 'the job spec is not valid JSON'));
     }
-    const parsed = jobSpecSchema.safeParse(raw);
-    if (!parsed.success) return Promise.reject(new WattpackError('INVALID_ARGUMENT', `invalid job spec: ${describeIssues(parsed.error)}`));
+    const parsed = parseJobSpec(raw, specJson);
+    if (!parsed.success) return Promise.reject(new WattpackError('INVALID_ARGUMENT', `invalid job spec: ${parsed.error}`));
     const spec = parsed.data;
     return this.serial.run(async () => {
       this.checkFeasible(spec.gpus, spec.nodes, spec.gpuModels);
+      this.checkQueue(spec.team);
       const now = this.now();
       const job: Job = {
         id: newId('j', now),
@@ -181,11 +186,14 @@ export class Scheduler {
     return this.mustGet(id);
   }
 
-  listJobs(filter: { states?: string[]; team?: string } = {}): Job[] {
-    const states = filter.states?.length ? new Set(filter.states) : undefined;
-    return [...this.jobs.values()]
-      .filter((j) => (!states || states.has(j.state)) && (!filter.team || j.spec.team === filter.team))
-      .sort((a, b) => a.submittedAt - b.submittedAt || a.id.localeCompare(b.id));
+  /** Every matching job, oldest first (submitted time, then id). */
+  listJobs(filter: JobFilter = {}): Job[] {
+    return this.listing.list(filter);
+  }
+
+  /** One page of matching jobs in the order of listJobs; pass nextPageToken back for the next. */
+  pageJobs(query: JobQuery): JobPage {
+    return this.listing.page(query);
   }
 
   listNodes(): LiveNode[] {
@@ -743,6 +751,7 @@ export class Scheduler {
   private async store(job: Job): Promise<void> {
     await this.ports.putJob(job);
     this.index(this.jobs.get(job.id), job);
+    this.listing.update(this.jobs.get(job.id), job);
     this.jobs.set(job.id, job);
     if (!holdsResources(job)) this.profiles.delete(job.id);
     this.changes.emit('job', job);
@@ -752,6 +761,18 @@ export class Scheduler {
     const job = this.jobs.get(id);
     if (!job) throw new WattpackError('NOT_FOUND', `no job with id ${id}`);
     return job;
+  }
+
+  /** Refuses a submit while the team has the site's limit of jobs queued: one team cannot flood the queue. */
+  private checkQueue(team: string): void {
+    const limit = this.site.maxQueuedPerTeam;
+    const queued = this.listing.queued(team);
+    if (limit > 0 && queued >= limit) {
+      throw new WattpackError(
+        'RESOURCE_EXHAUSTED',
+        `team ${team} has ${queued} jobs queued (PENDING), the site's limit (maxQueuedPerTeam ${limit}): wait for some to start, or cancel some`,
+      );
+    }
   }
 
   /** Refuses at submit what no known node could ever run: a typo should not wait forever. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { quote } from './limits.js';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
@@ -29,7 +30,7 @@ export const durationSeconds = z.union([
   z.string().transform((s, ctx) => {
     const v = parseDuration(s);
     if (v === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration: use seconds or e.g. 90s, 15m, 2h, 1h30m` });
+      ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a duration: use seconds or e.g. 90s, 15m, 2h, 1h30m` });
       return z.NEVER;
     }
     return v;

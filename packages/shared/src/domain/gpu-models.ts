@@ -29,3 +29,13 @@ export function gpuModelOf(productName: string): GpuModel | undefined {
   const upper = productName.toUpperCase();
   return GPU_MODELS.find((m) => upper === m.name || new RegExp(`\\b${m.name}\\b`).test(upper));
 }
+
+/**
+ * The per-GPU limits, W, that GPUs of any of these models accept (catalog names); with no
+ * models, the widest range of the whole catalog.
+ */
+export function powerRange(models: readonly string[]): { minW: number; maxW: number } {
+  const chosen = models.length ? GPU_MODELS.filter((m) => models.includes(m.name)) : GPU_MODELS;
+  const from = chosen.length ? chosen : GPU_MODELS;
+  return { minW: Math.min(...from.map((m) => m.minW)), maxW: Math.max(...from.map((m) => m.maxW)) };
+}

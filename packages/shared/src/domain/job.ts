@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSeconds } from './duration.js';
-import { GPU_MODEL_NAMES } from './gpu-models.js';
+import { GPU_MODEL_NAMES, powerRange } from './gpu-models.js';
+import { JOB_SPEC_LIMITS, clip, formatBytes } from './limits.js';
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGUSR1', 'SIGUSR2', 'SIGHUP', 'SIGQUIT'] as const;
 
@@ -19,13 +20,29 @@ export const checkpointSchema = z.strictObject({
   graceSeconds: z.number().int().min(0).max(3600).default(30),
 });
 
-/** What a user submits (YAML or flags). Unknown fields are errors, not silently dropped. */
+const { argvEntries, envBytes, maxRuntimeSeconds } = JOB_SPEC_LIMITS;
+const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/**
+ * What a user submits (YAML or flags). Unknown fields are errors, not silently dropped.
+ * Sizes are bounded (JOB_SPEC_LIMITS; the whole spec by parseJobSpec).
+ */
 export const jobSpecSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'use 1-63 letters, digits, ".", "_" or "-"'),
   team: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use 1-63 lowercase letters, digits or "-"').default('default'),
-  command: z.array(z.string().min(1)).min(1, 'give the program to run, e.g. ["python", "train.py"]'),
-  args: z.array(z.string()).default([]),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name'), z.string()).default({}),
+  command: z
+    .array(z.string().min(1))
+    .min(1, 'give the program to run, e.g. ["python", "train.py"]')
+    .max(argvEntries, `at most ${argvEntries} entries with args`),
+  args: z.array(z.string()).max(argvEntries, `at most ${argvEntries} entries with command`).default([]),
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name'), z.string())
+    .superRefine((env, ctx) => {
+      let bytes = 0;
+      for (const [name, value] of Object.entries(env)) bytes += utf8Bytes(name) + utf8Bytes(value);
+      if (bytes > envBytes) ctx.addIssue({ code: 'custom', message: `names and values come to ${formatBytes(bytes)}: at most ${formatBytes(envBytes)}` });
+    })
+    .default({}),
   /** No image: the process runtime runs the command on the host. */
   image: z.string().min(1).optional(),
   /** GPUs on each node. */
@@ -37,7 +54,7 @@ export const jobSpecSchema = z.strictObject({
     .array(z.string().transform((s) => s.toUpperCase()).pipe(z.enum(GPU_MODEL_NAMES as [string, ...string[]], { message: `unknown GPU model: use one of ${GPU_MODEL_NAMES.join(', ')}` })))
     .default([]),
   priority: z.number().int().min(0).max(1000).default(100),
-  maxRuntime: durationSeconds.optional(),
+  maxRuntime: durationSeconds.pipe(z.number().max(maxRuntimeSeconds, `at most 30d (${maxRuntimeSeconds} seconds)`)).optional(),
   power: powerPolicySchema.default({}),
   checkpoint: checkpointSchema.default({ signal: 'SIGTERM', graceSeconds: 30 }),
   /** May be checkpointed (signal, grace) and requeued for higher-priority work or a cap drop. */
@@ -46,6 +63,16 @@ export const jobSpecSchema = z.strictObject({
   resources: z
     .strictObject({ cpus: z.number().positive().max(1024).optional(), memoryMib: z.number().int().positive().max(16 * 1024 * 1024).optional() })
     .default({}),
+}).superRefine((spec, ctx) => {
+  const entries = spec.command.length + spec.args.length;
+  if (entries > argvEntries) ctx.addIssue({ code: 'custom', path: ['args'], message: `command and args have ${entries} entries: at most ${argvEntries}` });
+  // Limits no accepted GPU could apply are typos (a kW for a W), not a wait.
+  const { minW, maxW } = powerRange(spec.gpuModels);
+  const of = spec.gpuModels.length ? `${spec.gpuModels.join('|')} GPUs accept` : 'GPUs of any known model accept';
+  for (const key of ['minWatts', 'maxWatts'] as const) {
+    const w = spec.power[key];
+    if (w !== undefined && (w < minW || w > maxW)) ctx.addIssue({ code: 'custom', path: ['power', key], message: `${w} W is outside the ${minW}-${maxW} W that ${of}` });
+  }
 });
 
 export type JobSpecInput = z.input<typeof jobSpecSchema>;
@@ -116,13 +143,53 @@ export interface JobPowerSummary {
   samples: number;
 }
 
-/** Formats a zod error as "field: message" lines that name the offending field. */
+/** Issues listed in one message; the rest are counted. */
+const ISSUES_SHOWN = 5;
+
+/**
+ * Formats a zod error as "field: message" lines that name the offending field. Names the
+ * user made up (unknown fields, env names) are clipped: a message never repeats more than
+ * a short prefix of the input.
+ */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => {
-      const path = i.path.length ? i.path.join('.') : '(spec)';
-      if (i.code === 'unrecognized_keys') return `${path === '(spec)' ? '' : path + ': '}unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
-      return `${path}: ${i.message}`;
-    })
-    .join('; ');
+  const lines = error.issues.slice(0, ISSUES_SHOWN).map((i) => {
+    const path = i.path.length ? i.path.map((p) => clip(String(p))).join('.') : '(spec)';
+    if (i.code === 'unrecognized_keys') {
+      const keys = i.keys.slice(0, ISSUES_SHOWN).map((k) => JSON.stringify(clip(k)));
+      const more = i.keys.length > ISSUES_SHOWN ? ` and ${i.keys.length - ISSUES_SHOWN} more` : '';
+      return `${path === '(spec)' ? '' : path + ': '}unknown field(s) ${keys.join(', ')}${more}`;
+    }
+    return `${path}: ${messageOf(i)}`;
+  });
+  if (error.issues.length > ISSUES_SHOWN) lines.push(`and ${error.issues.length - ISSUES_SHOWN} more`);
+  return lines.join('; ');
+}
+
+/** Zod's message, or the one our schema gave where zod wraps it (a record's key, a union such as a duration). */
+function messageOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_key' && issue.issues[0]) return issue.issues[0].message;
+  if (issue.code === 'invalid_union') {
+    // The branches that got a value of their type: "2x" is a string, so the duration's message.
+    const typed = issue.errors.filter((branch) => !branch.every((e) => e.code === 'invalid_type' && e.path.length === 0));
+    if (typed.length === 1 && typed[0]![0]) return typed[0]![0].message;
+  }
+  return issue.message;
+}
+
+/**
+ * Checks a spec as sent: its size serialized as JSON (`serialized`, what went or goes over
+ * the wire), then its fields. The error names the fields and what they allow.
+ */
+export function parseJobSpec(raw: unknown, serialized: string = JSON.stringify(raw) ?? ''): { success: true; data: JobSpec } | { success: false; error: string } {
+  const bytes = utf8Bytes(serialized);
+  if (bytes > JOB_SPEC_LIMITS.specBytes) {
+    let largest = '';
+    if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+      const sizes = Object.entries(raw).map(([k, v]) => [k, utf8Bytes(JSON.stringify(k)) + 1 + utf8Bytes(JSON.stringify(v) ?? '')] as const).sort((a, b) => b[1] - a[1]);
+      if (sizes[0]) largest = ` (its largest field, ${JSON.stringify(clip(sizes[0][0]))}, is ${formatBytes(sizes[0][1])})`;
+    }
+    return { success: false, error: `the whole spec is ${formatBytes(bytes)} as JSON: at most ${formatBytes(JOB_SPEC_LIMITS.specBytes)}${largest}` };
+  }
+  const parsed = jobSpecSchema.safeParse(raw);
+  return parsed.success ? { success: true, data: parsed.data } : { success: false, error: describeIssues(parsed.error) };
 }

@@ -37,6 +37,7 @@ export function grpcServerCredentials(c: Credentials): grpc.ServerCredentials {
 
 export function grpcChannelCredentials(c: Credentials): grpc.ChannelCredentials {
   if (c.insecure) return grpc.credentials.createInsecure();
+  silenceIpServerNameWarning();
   return grpc.credentials.createSsl(Buffer.from(c.caPem), Buffer.from(c.keyPem), Buffer.from(c.certPem));
 }
 
@@ -51,4 +52,22 @@ export function natsConnectionOptions(c: Credentials): Partial<ConnectionOptions
 export function peerIdentity(call: { getAuthContext(): { sslPeerCertificate?: { raw: Buffer } } }): Identity | undefined {
   const raw = call.getAuthContext().sslPeerCertificate?.raw;
   return raw ? identityOf(raw) : undefined;
+}
+
+let silenced = false;
+/**
+ * grpc-js passes an IP target (127.0.0.1:7700) as the TLS server name, and Node warns
+ * (DEP0123) on every such connection; the certificate is still checked against the IP in
+ * its subject alternative names. Drop that one warning, so that a CLI run prints only what
+ * the user asked for.
+ */
+function silenceIpServerNameWarning(): void {
+  if (silenced) return;
+  silenced = true;
+  const emit = process.emitWarning.bind(process);
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
+    if (code === 'DEP0123') return;
+    (emit as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
+  }) as typeof process.emitWarning;
 }
