@@ -1,4 +1,4 @@
-import { STREAMS, SUBJECTS, jobEventSchema, json, logRecordSchema, startNatsServer, type AgentCommandInput, type JobEvent, type LocalNatsServer, type LogRecord, type StartCommand } from '@wattpack/shared';
+import { localJobUser, STREAMS, SUBJECTS, jobEventSchema, json, logRecordSchema, startNatsServer, type AgentCommandInput, type JobEvent, type LocalNatsServer, type LogRecord, type StartCommand } from '@wattpack/shared';
 import { connect, type JetStreamClient, type JetStreamManager, type NatsConnection, type StoredMsg } from 'nats';
 
 /** A NATS server with JetStream, and what tests need to command agents and read what they published. */
@@ -67,6 +67,10 @@ export function startCommand(argv: string[], extra: Partial<StartCommand> = {}):
     gpuIndices: [0, 1],
     powerLimitW: 500,
     checkpoint: { signal: 'SIGTERM', graceSeconds: 5 },
+    // Never root: the invoking user, or nobody when the tests run as root.
+    owner: 'test-user',
+    runAs: localJobUser(),
+    hostNetwork: false,
     ...extra,
   };
 }

@@ -10,7 +10,7 @@ import type { UpdateSiteRequest } from '@wattpack/shared/proto/UpdateSiteRequest
 import type { DrainNodesRequest } from '@wattpack/shared/proto/DrainNodesRequest';
 import type { UncordonNodesRequest } from '@wattpack/shared/proto/UncordonNodesRequest';
 
-/** Operators' actions are recorded with who asked (the scheduler's authorize.ts reads it). */
+/** Who asks: the owner of the jobs it submits, and who did an operator's action (the scheduler's authorize.ts reads it). */
 function user(): Metadata {
   const md = new Metadata();
   md.set('wattpack-user', process.env.USER || process.env.LOGNAME || 'unknown');
@@ -73,7 +73,7 @@ export function connectScheduler(address: string): SchedulerClient {
 
   return {
     address,
-    submitJob: (specJson) => unary<Job__Output>((o, cb) => raw.submitJob({ specJson }, o, cb)),
+    submitJob: (specJson) => unary<Job__Output>((o, cb) => raw.submitJob({ specJson }, user(), o, cb)),
     getJob: (id) => unary<Job__Output>((o, cb) => raw.getJob({ id }, o, cb)),
     listJobs: async (filter) => (await unary<ListJobsResponse__Output>((o, cb) => raw.listJobs(filter, o, cb))).jobs,
     cancelJob: (id, reason) => unary<Job__Output>((o, cb) => raw.cancelJob({ id, reason }, o, cb)),

@@ -199,7 +199,7 @@ export class Supervisor {
         this.log.error({ attemptId: r.attemptId, labels: r.labels }, 'found an attempt without usable labels: left alone');
         continue;
       }
-      const cmd: StartCommand = { ...parsed.data, kind: 'start', commandId: `recovered-${r.attemptId}`, issuedAt: r.startedAtMs, term: 0, command: [], args: [], env: {} };
+      const cmd: StartCommand = { ...parsed.data, kind: 'start', commandId: `recovered-${r.attemptId}`, issuedAt: r.startedAtMs, term: 0, command: [], args: [], env: {}, owner: '', hostNetwork: false };
       const attempt = this.track(cmd);
       this.running(attempt, r.startedAtMs, r.process.exited);
       recovered++;
