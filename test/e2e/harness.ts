@@ -1,11 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, loadProto, startNatsCluster, startNatsServer, type LocalNatsServer } from '@wattpack/shared';
+import { ANY_USER, freePort, loadProto, localJobUser, startNatsCluster, startNatsServer, type LocalNatsServer } from '@wattpack/shared';
 import type { Job__Output } from '@wattpack/shared/proto/Job';
 import type { Node__Output } from '@wattpack/shared/proto/Node';
 import type { SchedulerServiceClient } from '@wattpack/shared/proto/SchedulerService';
@@ -41,7 +41,7 @@ export interface SiteOptions {
   agents?: AgentSpec[];
   /** Schedulers competing for leadership (default 1). */
   schedulers?: number;
-  /** Site settings for the scheduler (written to a site file). */
+  /** Site settings for the scheduler (written to a site file). Without users, every job runs as JOB_USER. */
   site?: Record<string, unknown>;
   /** A 3-node NATS cluster with replicas 3 instead of one server. */
   natsCluster?: boolean;
@@ -51,6 +51,9 @@ export const TWO_H100_NODES: AgentSpec[] = [
   { id: 'gpu-1', profile: 'h100x8', labels: 'rack=r1' },
   { id: 'gpu-2', profile: 'h100x8', labels: 'rack=r1' },
 ];
+
+/** Whom jobs run as on a test site: the invoking user, or nobody (65534) when the tests run as root. */
+export const JOB_USER = localJobUser();
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -117,11 +120,10 @@ export class LocalSite {
     const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, '--log-level', LOG_LEVEL];
     if (this.opts.natsCluster) args.push('--nats-replicas', '3');
     if (this.opts.capMw !== undefined) args.push('--cap-mw', String(this.opts.capMw));
-    if (this.opts.site) {
-      const file = join(this.workDir, 'site.json');
-      writeFileSync(file, JSON.stringify(this.opts.site));
-      args.push('--site', file);
-    }
+    // Jobs never run as root: every owner maps to JOB_USER unless the test maps users itself.
+    const file = join(this.workDir, 'site.json');
+    writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: JOB_USER }, ...this.opts.site }));
+    args.push('--site', file);
     this.schedulers.set(id, execa(process.execPath, [BIN.scheduler, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(id) }));
   }
 
@@ -204,6 +206,15 @@ export class LocalSite {
       const j = await this.job(id);
       return states.includes(j.state) ? j : undefined;
     }, timeoutMs);
+  }
+
+  /** A new directory under workDir that jobs (running as JOB_USER) may write to. */
+  jobDir(name: string): string {
+    chmodSync(this.workDir, 0o711);
+    const dir = join(this.workDir, name);
+    mkdirSync(dir);
+    chownSync(dir, JOB_USER.uid, JOB_USER.gid);
+    return dir;
   }
 
   /** Runs the real CLI against this site. */

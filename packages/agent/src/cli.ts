@@ -51,6 +51,7 @@ interface RunFlags {
   runtime: string;
   labels?: Record<string, string>;
   reportInterval: number;
+  jobRoot?: string;
   logLevel: string;
 }
 
@@ -85,6 +86,7 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
     .addOption(new Option('--runtime <name>', `how jobs run: ${RUNTIMES.join(', ')}`).default(DEFAULTS.runtime).argParser(check(parseRuntime)))
     .addOption(new Option('--labels <key=value,...>', 'node labels, e.g. rack=r1,zone=a').argParser(check(parseLabels)))
     .addOption(new Option('--report-interval <ms>', 'report interval until the scheduler sets one').default(DEFAULTS.reportIntervalMs).argParser(check(parseReportInterval)))
+    .addOption(new Option('--job-root <dir>', "where host-process jobs get their working directories (default: <tmpdir>/wattpack-jobs-<uid>); the agent's own, writable by no one else").env('WATTPACK_JOB_ROOT'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).env('WATTPACK_LOG_LEVEL').default('info'))
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
@@ -99,6 +101,7 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
         ...(o.miners ? { miners: o.miners } : {}),
         ...(o.nodeId ? { nodeId: o.nodeId } : {}),
         ...(o.labels ? { labels: o.labels } : {}),
+        ...(o.jobRoot ? { jobRoot: o.jobRoot } : {}),
       };
       try {
         resolveHardware(run);

@@ -1,6 +1,6 @@
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { hostname } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { checkLabelKey, nodeIdSchema, parseLabels, schedulerTarget, WattpackError } from '@wattpack/shared';
 
 export { parseLabels };
@@ -38,6 +38,8 @@ export interface AgentOptions {
   labels?: Record<string, string>;
   /** Until the scheduler names its own interval at registration. */
   reportIntervalMs?: number;
+  /** Where host-process jobs get their working directories (default: <tmpdir>/wattpack-jobs-<uid>). */
+  jobRoot?: string;
 }
 
 /** Where the node's devices come from. */
@@ -51,6 +53,7 @@ export interface ResolvedOptions {
   runtime: RuntimeName;
   labels: Record<string, string>;
   reportIntervalMs: number;
+  jobRoot?: string;
 }
 
 const invalid = (message: string) => new WattpackError('INVALID_ARGUMENT', message);
@@ -131,5 +134,6 @@ export function resolveOptions(opts: AgentOptions): ResolvedOptions {
     runtime: parseRuntime(opts.runtime ?? DEFAULTS.runtime),
     labels: { ...opts.labels },
     reportIntervalMs: parseReportInterval(opts.reportIntervalMs ?? DEFAULTS.reportIntervalMs),
+    ...(opts.jobRoot ? { jobRoot: resolve(opts.jobRoot) } : {}),
   };
 }
