@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localJobUser } from '@wattpack/shared';
@@ -27,6 +27,9 @@ function request(argv: string[], extra: Partial<StartRequest> = {}) {
   const req: StartRequest = { attemptId, argv, env: {}, user: USER, gpuIndices: [], labels: {}, onLine: (stream, line) => lines.push({ stream, line }), ...extra };
   return { req, lines, attemptId };
 }
+
+/** The working directories of an attempt still there. */
+const workDirsOf = (attemptId: string) => readdirSync(jobRoot).filter((d) => d.startsWith(`${attemptId}-`));
 
 /** A killed orphan may stay a zombie when PID 1 does not reap: that counts as dead. */
 function isAlive(pid: number): boolean {
@@ -78,11 +81,12 @@ describe('ProcessRuntime', () => {
       'echo "ids $(id -u) $(id -g) $(id -G)"; echo "pgrp $(cut -d" " -f5 /proc/$$/stat)"; echo "pwd $(pwd)"; echo "env $HOME $USER $LOGNAME"; stat -c "dir %u %g %a" .; touch made-here',
     ]);
     const proc = await runtime.start(req);
-    const workDir = join(jobRoot, req.attemptId);
     // The job's user cannot write to the job root; only to its own directory.
     expect(statSync(jobRoot).mode & 0o777).toBe(0o711);
     await expect(proc.exited).resolves.toEqual({ exitCode: 0 });
     const out = Object.fromEntries(lines.map((l) => [l.line.split(' ')[0], l.line.slice(l.line.indexOf(' ') + 1)]));
+    const workDir = out.pwd!;
+    expect(workDir).toMatch(new RegExp(`^${jobRoot}/${req.attemptId}-\\w{6}$`));
     const { ids, ...rest } = out;
     // As root, the agent's supplementary groups are dropped; an agent of another uid runs jobs as itself, groups and all.
     if (process.getuid!() === 0) expect(ids).toBe(`${USER.uid} ${USER.gid} ${USER.gid}`);
@@ -96,6 +100,16 @@ describe('ProcessRuntime', () => {
     expect(lines.every((l) => l.stream === 'stdout')).toBe(true);
     // Removed with the attempt.
     expect(existsSync(workDir)).toBe(false);
+  });
+
+  it('gives each start its own directory: the parts of a gang share the attempt id, and agents on one host the root', async () => {
+    const other = new ProcessRuntime({ jobRoot });
+    const slow = request(['sh', '-c', 'sleep 0.3; touch still-here && echo ok']);
+    const fast = request(['true'], { attemptId: slow.req.attemptId });
+    const slowProc = await runtime.start(slow.req);
+    await (await other.start(fast.req)).exited;
+    await expect(slowProc.exited).resolves.toEqual({ exitCode: 0 });
+    expect(slow.lines.map((l) => l.line)).toEqual(['ok']);
   });
 
   it("sets HOME to the account's home when the node has it", async () => {
@@ -116,7 +130,7 @@ describe('ProcessRuntime', () => {
     chmodSync(outside, 0o755);
     const { req } = request(['sh', '-c', `mkdir -p a/b && echo x > a/b/f && ln -s ${outside} link && ln -s ${outside}/keep a/file-link`]);
     await expect((await runtime.start(req)).exited).resolves.toEqual({ exitCode: 0 });
-    expect(existsSync(join(jobRoot, req.attemptId))).toBe(false);
+    expect(workDirsOf(req.attemptId)).toEqual([]);
     expect(readFileSync(join(outside, 'keep'), 'utf8')).toBe('host file');
   });
 
@@ -198,7 +212,20 @@ describe('ProcessRuntime', () => {
     await proc.exited;
     expect(isAlive(proc.pid)).toBe(false);
     expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual([]);
-    expect(existsSync(join(jobRoot, req.attemptId))).toBe(false);
+    expect(workDirsOf(req.attemptId)).toEqual([]);
+  });
+
+  it('removes, after a crash of the agent, the working directories its predecessor left', async () => {
+    const stateFile = join(tmp, 'left.json');
+    mkdirSync(jobRoot, { recursive: true, mode: 0o711 });
+    const dir = join(jobRoot, 'att-left-x1y2z3');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    writeFileSync(join(dir, 'sub', 'checkpoint.pt'), 'weights');
+    chownSync(dir, USER.uid, USER.gid);
+    chownSync(join(dir, 'sub'), USER.uid, USER.gid);
+    writeFileSync(stateFile, JSON.stringify([{ attemptId: 'att-left', pid: 999_999_999, startTime: '1', workDir: dir, uid: USER.uid, gid: USER.gid }]));
+    await new ProcessRuntime({ stateFile, jobRoot }).recover();
+    expect(existsSync(dir)).toBe(false);
   });
 
   it('ignores a stop for an unknown attempt', async () => {

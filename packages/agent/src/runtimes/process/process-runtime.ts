@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { readLines } from '../../util/exec.js';
@@ -25,9 +25,9 @@ interface Recorded {
  * to the main process only, as `docker stop` does, so trainers that forward signals to
  * their workers (torchrun) do not deliver it twice.
  *
- * Jobs never run as root, nor as the agent: each runs with its user's uid and gid (the
+ * Jobs never run as root: each runs with its user's uid and gid, never the agent's by default (the
  * supplementary groups cleared: Node's spawn drops them when it sets the ids), with HOME,
- * USER and LOGNAME of that user, in a working directory of its own: <job root>/<attempt>,
+ * USER and LOGNAME of that user, in a working directory of its own: <job root>/<attempt>-<random>,
  * mode 0700, owned by the user, removed when the attempt ends (by the user's uid, so that
  * nothing the job left there can turn the removal against the host).
  */
@@ -117,7 +117,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   /**
-   * <job root>/<attempt>, owned by the job's user, 0700. The root belongs to the agent and
+   * <job root>/<attempt>-<random>, owned by the job's user, 0700. The root belongs to the agent and
    * no one else may write to it, so no job can swap an attempt's directory for a link.
    */
   private makeWorkDir(attemptId: string, user: JobUser): string {
@@ -132,14 +132,12 @@ export class ProcessRuntime implements Runtime {
     if (!st.isDirectory() || st.uid !== me || (st.mode & 0o022) !== 0) {
       throw new StartError(`the job root ${root} must be a directory of uid ${me} that no one else may write to`);
     }
-    const dir = join(root, attemptId.replace(/[^A-Za-z0-9_-]/g, '-'));
+    // A new directory every start: the parts of a gang share the attempt id, and agents on one host may share the root.
+    let dir: string;
     try {
-      mkdirSync(dir, { mode: 0o700 });
+      dir = mkdtempSync(join(root, `${attemptId.replace(/[^A-Za-z0-9_-]/g, '-')}-`));
     } catch (err) {
-      // Left by an attempt of the same id: used again, as long as it is a directory.
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !lstatSync(dir).isDirectory()) {
-        throw new StartError(`cannot create the working directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      }
+      throw new StartError(`cannot create a working directory in ${root}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
     lchownSync(dir, user.uid, user.gid);
     chmodSync(dir, 0o700);
