@@ -1,20 +1,23 @@
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  ANY_USER,
   freePort,
   grpcChannelCredentials,
   identityOf,
   loadCredentials,
   loadProto,
+  localJobUser,
   localSiteTrust,
   startNatsCluster,
   startNatsServer,
   type LocalNatsServer,
   type LocalSiteTrust,
+  type Role,
 } from '@wattpack/shared';
 import { parse, stringify } from 'yaml';
 import type { Job__Output } from '@wattpack/shared/proto/Job';
@@ -52,7 +55,7 @@ export interface SiteOptions {
   agents?: AgentSpec[];
   /** Schedulers competing for leadership (default 1). */
   schedulers?: number;
-  /** Site settings for the scheduler (written to a site file). */
+  /** Site settings for the scheduler (written to a site file). Without users, every job runs as JOB_USER. */
   site?: Record<string, unknown>;
   /** A 3-node NATS cluster with replicas 3 instead of one server. */
   natsCluster?: boolean;
@@ -62,6 +65,9 @@ export const TWO_H100_NODES: AgentSpec[] = [
   { id: 'gpu-1', profile: 'h100x8', labels: 'rack=r1' },
   { id: 'gpu-2', profile: 'h100x8', labels: 'rack=r1' },
 ];
+
+/** Whom jobs run as on a test site: the invoking user, or nobody (65534) when the tests run as root. */
+export const JOB_USER = localJobUser();
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -152,11 +158,10 @@ export class LocalSite {
     const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, '--credentials', this.trust.schedulerCredentials, '--log-level', LOG_LEVEL];
     if (this.opts.natsCluster) args.push('--nats-replicas', '3');
     if (this.opts.capMw !== undefined) args.push('--cap-mw', String(this.opts.capMw));
-    if (this.opts.site) {
-      const file = join(this.workDir, 'site.json');
-      writeFileSync(file, JSON.stringify(this.opts.site));
-      args.push('--site', file);
-    }
+    // Jobs never run as root: every owner maps to JOB_USER unless the test maps users itself.
+    const file = join(this.workDir, 'site.json');
+    writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: JOB_USER }, ...this.opts.site }));
+    args.push('--site', file);
     this.schedulers.set(id, execa(process.execPath, [BIN.scheduler, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(id) }));
   }
 
@@ -246,13 +251,31 @@ export class LocalSite {
     }, timeoutMs);
   }
 
-  /** Runs the real CLI against this site. */
-  cli(args: string[], input?: string) {
+  /** A new directory under workDir that jobs (running as JOB_USER) may write to. */
+  jobDir(name: string): string {
+    chmodSync(this.workDir, 0o711);
+    const dir = join(this.workDir, name);
+    mkdirSync(dir);
+    chownSync(dir, JOB_USER.uid, JOB_USER.gid);
+    return dir;
+  }
+
+  /** Runs the real CLI against this site, as the admin or as the user of `config` (see userConfig). */
+  cli(args: string[], input?: string, config = this.cliConfig) {
     return execa(process.execPath, [BIN.cli, '--scheduler', this.address, ...args], {
       reject: false,
       ...(input ? { input } : {}),
-      env: { WATTPACK_DEV_DIR: join(this.workDir, 'dev'), WATTPACK_CONFIG: this.cliConfig },
+      env: { WATTPACK_DEV_DIR: join(this.workDir, 'dev'), WATTPACK_CONFIG: config },
     });
+  }
+
+  /** A CLI config file for a user issued now by the site's PKI, as `wattpack login` would write it. */
+  async userConfig(name: string, role: Role = 'user', teams: string[] = ['default']): Promise<string> {
+    const { path } = await this.trust.pki.issue({ name, role, teams });
+    const ctx = (parse(readFileSync(path, 'utf8')) as { contexts: { name: string }[] }).contexts[0]!;
+    const file = join(this.workDir, `cli-${name}-${role}.yaml`);
+    writeFileSync(file, stringify({ 'current-context': ctx.name, contexts: [{ ...ctx, scheduler: this.address }] }));
+    return file;
   }
 
   async stop(): Promise<void> {

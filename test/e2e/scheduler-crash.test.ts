@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useLocalSite } from './harness.js';
@@ -7,8 +7,7 @@ const site = useLocalSite();
 
 describe('kill -9 of the scheduler', () => {
   it('loses no job and starts none twice', async () => {
-    const marks = join(site().workDir, 'marks');
-    mkdirSync(marks);
+    const marks = site().jobDir('marks');
     // Each run appends its attempt id to a file named after its job: two lines would mean two starts.
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Job__Output } from '@wattpack/shared/proto/Job';
 import { waitFor, type LocalSite } from '../e2e/harness.js';
@@ -15,8 +15,8 @@ export class TracedWorkload {
   readonly marks: string;
 
   constructor(private readonly site: LocalSite) {
-    this.marks = join(site.workDir, `marks-${Date.now()}`);
-    mkdirSync(this.marks);
+    // Written by the jobs, as the site's job user.
+    this.marks = site.jobDir(`marks-${Date.now()}`);
   }
 
   async submit(count: number, opts: { gpus?: number; seconds?: number; priority?: number } = {}): Promise<string[]> {

@@ -52,7 +52,10 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
     runtime:
       opts.runtime === 'process'
         ? // One record per agent identity: its node id on its NATS (several sites may share a host in tests and demos).
-          new ProcessRuntime({ stateFile: join(tmpdir(), `wattpack-agent-${nodeId}-${createHash('sha256').update(opts.nats ?? '').digest('hex').slice(0, 12)}.json`) })
+          new ProcessRuntime({
+            stateFile: join(tmpdir(), `wattpack-agent-${nodeId}-${createHash('sha256').update(opts.nats ?? '').digest('hex').slice(0, 12)}.json`),
+            ...(opts.jobRoot ? { jobRoot: opts.jobRoot } : {}),
+          })
         : new ContainerRuntime({ engine: opts.runtime }),
     power,
     publishEvent: (e) => nats.publishEvent(e),

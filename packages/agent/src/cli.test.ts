@@ -18,7 +18,7 @@ describe('wattpack-agent command line', () => {
   it('prints help with every flag and exits 0', () => {
     const { result, stdout } = run('--help');
     expect(result).toEqual({ exitCode: 0 });
-    for (const flag of ['--scheduler', '--nats', '--node-id', '--simulate', '--gpus', '--miners', '--runtime', '--labels', '--report-interval', '--log-level', 'probe']) expect(stdout).toContain(flag);
+    for (const flag of ['--scheduler', '--nats', '--node-id', '--simulate', '--gpus', '--miners', '--runtime', '--labels', '--report-interval', '--job-root', '--log-level', 'probe']) expect(stdout).toContain(flag);
   });
 
   it('fills in defaults and parses flags into agent options', () => {
@@ -29,9 +29,9 @@ describe('wattpack-agent command line', () => {
       run: { scheduler: '127.0.0.1:7700', nats: 'nats://127.0.0.1:4222', simulate: 'h100x8+s19xp:2', runtime: 'process', reportIntervalMs: 1000 },
       logLevel: 'info',
     });
-    const { result } = run('--simulate', 'h200x8', '--node-id', 'gpu-07', '--labels', 'rack=r1, zone=a', '--report-interval', '250', '--scheduler', '[::1]:7700', '--nats', 'nats://a:4222,nats://b:4222', '--log-level', 'debug');
+    const { result } = run('--simulate', 'h200x8', '--node-id', 'gpu-07', '--labels', 'rack=r1, zone=a', '--report-interval', '250', '--scheduler', '[::1]:7700', '--nats', 'nats://a:4222,nats://b:4222', '--log-level', 'debug', '--job-root', '/var/lib/wattpack/jobs');
     expect(result).toEqual({
-      run: { scheduler: '[::1]:7700', nats: 'nats://a:4222,nats://b:4222', simulate: 'h200x8', runtime: 'process', reportIntervalMs: 250, nodeId: 'gpu-07', labels: { rack: 'r1', zone: 'a' } },
+      run: { scheduler: '[::1]:7700', nats: 'nats://a:4222,nats://b:4222', simulate: 'h200x8', runtime: 'process', reportIntervalMs: 250, nodeId: 'gpu-07', labels: { rack: 'r1', zone: 'a' }, jobRoot: '/var/lib/wattpack/jobs' },
       logLevel: 'debug',
     });
   });

@@ -51,6 +51,7 @@ interface RunFlags {
   runtime: string;
   labels?: Record<string, string>;
   reportInterval: number;
+  jobRoot?: string;
   logLevel: string;
   credentials?: string;
   insecure?: boolean;
@@ -87,6 +88,7 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
     .addOption(new Option('--runtime <name>', `how jobs run: ${RUNTIMES.join(', ')}`).default(DEFAULTS.runtime).argParser(check(parseRuntime)))
     .addOption(new Option('--labels <key=value,...>', 'node labels, e.g. rack=r1,zone=a').argParser(check(parseLabels)))
     .addOption(new Option('--report-interval <ms>', 'report interval until the scheduler sets one').default(DEFAULTS.reportIntervalMs).argParser(check(parseReportInterval)))
+    .addOption(new Option('--job-root <dir>', "where host-process jobs get their working directories (default: <tmpdir>/wattpack-jobs-<uid>); the agent's own, writable by no one else").env('WATTPACK_JOB_ROOT'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).env('WATTPACK_LOG_LEVEL').default('info'))
     .addOption(new Option('--credentials <dir>', "the node's credentials (wattpack admin issue node <id>): its certificate names the node").env('WATTPACK_CREDENTIALS'))
     .addOption(new Option('--insecure', 'no TLS and no credentials: anyone on the network can command this node. Debugging only'))
@@ -105,6 +107,7 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
         ...(o.labels ? { labels: o.labels } : {}),
         ...(o.credentials ? { credentials: o.credentials } : {}),
         ...(o.insecure ? { insecure: true } : {}),
+        ...(o.jobRoot ? { jobRoot: o.jobRoot } : {}),
       };
       try {
         resolveHardware(run);

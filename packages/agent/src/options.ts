@@ -1,6 +1,6 @@
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { hostname } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { checkLabelKey, INSECURE, loadCredentials, nodeIdSchema, parseLabels, schedulerTarget, WattpackError, type Credentials } from '@wattpack/shared';
 
 export { parseLabels };
@@ -42,6 +42,8 @@ export interface AgentOptions {
   credentials?: string;
   /** No TLS and no credentials: debugging only. */
   insecure?: boolean;
+  /** Where host-process jobs get their working directories (default: <tmpdir>/wattpack-jobs-<uid>). */
+  jobRoot?: string;
 }
 
 /** Where the node's devices come from. */
@@ -56,6 +58,7 @@ export interface ResolvedOptions {
   labels: Record<string, string>;
   reportIntervalMs: number;
   credentials: Credentials;
+  jobRoot?: string;
 }
 
 const invalid = (message: string) => new WattpackError('INVALID_ARGUMENT', message);
@@ -138,6 +141,7 @@ export function resolveOptions(opts: AgentOptions): ResolvedOptions {
     runtime: parseRuntime(opts.runtime ?? DEFAULTS.runtime),
     labels: { ...opts.labels },
     reportIntervalMs: parseReportInterval(opts.reportIntervalMs ?? DEFAULTS.reportIntervalMs),
+    ...(opts.jobRoot ? { jobRoot: resolve(opts.jobRoot) } : {}),
   };
 }
 

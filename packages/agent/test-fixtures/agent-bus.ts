@@ -6,6 +6,7 @@ import {
   SUBJECTS,
   connectNats,
   jobEventSchema,
+  localJobUser,
   json,
   loadCredentials,
   localSiteTrust,
@@ -98,6 +99,10 @@ export function startCommand(argv: string[], extra: Partial<StartCommand> = {}):
     gpuIndices: [0, 1],
     powerLimitW: 500,
     checkpoint: { signal: 'SIGTERM', graceSeconds: 5 },
+    // Never root: the invoking user, or nobody when the tests run as root.
+    owner: 'test-user',
+    runAs: localJobUser(),
+    hostNetwork: false,
     ...extra,
   };
 }

@@ -59,7 +59,8 @@ describe('submit', () => {
     const file = specFile('name: hello\ngpus: 0\ncommand: [sh, -c, "echo hi"]\n');
     const r = await cli('-o', 'json', 'submit', file, '--priority', '5', '--no-preemptible');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ id: 'job-1', state: 'PENDING' });
+    // The scheduler names the owner from the caller's certificate, never from $USER.
+    expect(JSON.parse(r.out)).toMatchObject({ id: 'job-1', state: 'PENDING', owner: 'dev' });
     const [request] = sent('SubmitJob') as [{ specJson: string }];
     expect(JSON.parse(request.specJson)).toEqual({ name: 'hello', gpus: 0, command: ['sh', '-c', 'echo hi'], priority: 5, preemptible: false });
   });

@@ -115,6 +115,34 @@ describe('Supervisor', () => {
     expect(events).toHaveLength(1);
   });
 
+  it('runs the attempt as the uid and gid the site maps its owner to', async () => {
+    const { supervisor, events, logs } = setup();
+    const cmd = start(['sh', '-c', 'id -u; id -g'], { owner: 'alice', runAs: { uid: 4242, gid: 4343 } });
+    await supervisor.handle(cmd);
+    // As root the agent switches to any uid; otherwise only to its own.
+    if (process.getuid!() === 0) {
+      expect(await until('exited', () => eventOf(events, cmd.attemptId, 'exited'))).toMatchObject({ exitCode: 0 });
+      expect(logs.map((l) => l.line)).toEqual(['4242', '4343']);
+    } else {
+      expect(events[0]).toMatchObject({ kind: 'failed', reason: expect.stringMatching(/^cannot run a job as uid 4242, gid 4343: the agent runs as uid/) });
+    }
+  });
+
+  it("fails an attempt whose owner has no account on the node, or would be root, with the reason; the GPUs' limits untouched", async () => {
+    const { supervisor, events, limits } = setup();
+    const unmapped = start(['true'], { owner: 'wattpack-no-such-user', runAs: undefined });
+    await supervisor.handle(unmapped);
+    expect(events).toEqual([{ kind: 'failed', nodeId: 'n1', jobId: unmapped.jobId, attemptId: unmapped.attemptId, at: expect.any(Number), reason: 'user wattpack-no-such-user has no Unix account on n1: map it in the site setting users' }]);
+    const root = start(['true'], { owner: 'alice', runAs: { uid: 0, gid: 0 } });
+    await supervisor.handle(root);
+    expect(eventOf(events, root.attemptId, 'failed')).toMatchObject({ reason: 'jobs never run as root: user alice would run as uid 0 on n1; map it to another account in the site setting users' });
+    const rootAccount = start(['true'], { owner: 'root', runAs: undefined });
+    await supervisor.handle(rootAccount);
+    expect(eventOf(events, rootAccount.attemptId, 'failed')).toMatchObject({ reason: expect.stringContaining('jobs never run as root') });
+    expect(limits()).toEqual([700, 700, 700, 700]);
+    expect(supervisor.attempts()).toEqual([]);
+  });
+
   it('fails an attempt whose power limit the GPUs cannot take, naming the range', async () => {
     const { supervisor, events } = setup();
     const cmd = start(['true'], { powerLimitW: 100 });

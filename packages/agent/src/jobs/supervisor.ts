@@ -1,7 +1,8 @@
 import { constants } from 'node:os';
 import { startCommandSchema, type AgentCommand, type AttemptState, type EndedAttempt, type JobEvent, type LogRecord, type Logger, type MinersCommand, type SetPowerCommand, type StartCommand, type StopCommand } from '@wattpack/shared';
 import type { PowerControl } from '../power/power-control.js';
-import { StartError, type ExitStatus, type Runtime } from '../runtimes/runtime.js';
+import { StartError, type ExitStatus, type JobUser, type Runtime } from '../runtimes/runtime.js';
+import { lookupAccount, resolveJobUser, type AccountLookup } from './accounts.js';
 
 export interface SupervisorDeps {
   nodeId: string;
@@ -11,6 +12,8 @@ export interface SupervisorDeps {
   publishEvent(event: JobEvent): Promise<void>;
   publishLog(record: LogRecord): void;
   logger: Logger;
+  /** How the node's Unix accounts are found (default: getent passwd). */
+  lookupAccount?: AccountLookup;
 }
 
 interface Attempt {
@@ -131,6 +134,14 @@ export class Supervisor {
     }
     const attempt = this.track(cmd);
 
+    // Who it runs as, first: an attempt that may not run touches no power limit.
+    let user: JobUser;
+    try {
+      user = await resolveJobUser(cmd.owner, cmd.runAs, this.deps.nodeId, this.deps.lookupAccount ?? lookupAccount);
+    } catch (err) {
+      return this.failed(attempt, err instanceof StartError ? err.message : `cannot start: ${messageOf(err)}`);
+    }
+
     const busy = this.busyGpus();
     const shared = cmd.gpuIndices.filter((i) => busy.has(i));
     if (shared.length) log.warn({ gpus: shared }, 'GPUs already in use by another attempt');
@@ -146,7 +157,9 @@ export class Supervisor {
         attemptId: cmd.attemptId,
         argv: [...cmd.command, ...cmd.args],
         env: { ...cmd.env, ...this.jobEnv(cmd) },
+        user,
         gpuIndices: cmd.gpuIndices,
+        ...(cmd.hostNetwork ? { hostNetwork: true } : {}),
         ...(cmd.image ? { image: cmd.image } : {}),
         ...(cmd.cpus !== undefined ? { cpus: cmd.cpus } : {}),
         ...(cmd.memoryMib !== undefined ? { memoryMib: cmd.memoryMib } : {}),
@@ -157,7 +170,7 @@ export class Supervisor {
       await this.restoreLimits(attempt);
       return this.failed(attempt, err instanceof StartError ? err.message : `cannot start: ${messageOf(err)}`);
     }
-    log.info({ argv: [...cmd.command, ...cmd.args], gpus: cmd.gpuIndices, powerLimitW: cmd.powerLimitW }, 'attempt started');
+    log.info({ argv: [...cmd.command, ...cmd.args], gpus: cmd.gpuIndices, powerLimitW: cmd.powerLimitW, owner: cmd.owner, uid: user.uid, gid: user.gid }, 'attempt started');
     this.running(attempt, Date.now(), exited);
     await this.publish({ kind: 'started', nodeId: this.deps.nodeId, jobId: cmd.jobId, attemptId: cmd.attemptId, at: attempt.startedAtMs! });
     if (attempt.pendingStop) void this.stopAttempt(attempt, attempt.pendingStop);
@@ -199,7 +212,7 @@ export class Supervisor {
         this.log.error({ attemptId: r.attemptId, labels: r.labels }, 'found an attempt without usable labels: left alone');
         continue;
       }
-      const cmd: StartCommand = { ...parsed.data, kind: 'start', commandId: `recovered-${r.attemptId}`, issuedAt: r.startedAtMs, term: 0, command: [], args: [], env: {} };
+      const cmd: StartCommand = { ...parsed.data, kind: 'start', commandId: `recovered-${r.attemptId}`, issuedAt: r.startedAtMs, term: 0, command: [], args: [], env: {}, owner: '', hostNetwork: false };
       const attempt = this.track(cmd);
       this.running(attempt, r.startedAtMs, r.process.exited);
       recovered++;

@@ -1,11 +1,23 @@
 export type OutputStream = 'stdout' | 'stderr';
 
+/** The Unix user a job runs as (jobs/accounts.ts resolves it); never uid or gid 0. */
+export interface JobUser {
+  /** USER and LOGNAME. */
+  name: string;
+  uid: number;
+  gid: number;
+  /** The account's home directory, when the node knows the account. */
+  home?: string;
+}
+
 export interface StartRequest {
   attemptId: string;
   /** The program and its arguments; never interpreted by a shell. */
   argv: string[];
   /** Added to (and overriding) the agent's own environment (host processes) or the image's (containers). */
   env: Record<string, string>;
+  /** Who the job runs as: runtimes refuse uid or gid 0. */
+  user: JobUser;
   /** Host GPU indices the job may use; the runtime decides how the job sees them. */
   gpuIndices: number[];
   /** Container image; runtimes without containers refuse it. */
@@ -13,6 +25,8 @@ export interface StartRequest {
   /** Container limits: CPUs (fractions allowed) and memory. */
   cpus?: number;
   memoryMib?: number;
+  /** Containers: share the host's network (otherwise the engine's private one). */
+  hostNetwork?: boolean;
   /** Kept with the running attempt (container labels) and handed back by recover(). */
   labels: Record<string, string>;
   /** Each output line, without its newline. Must not throw. */
@@ -47,6 +61,11 @@ export interface RecoveredAttempt {
 /** The attempt never ran; the message is the reason shown to the user. */
 export class StartError extends Error {
   override readonly name = 'StartError';
+}
+
+/** The runtimes' own check, whoever resolved the user: jobs never run as root. */
+export function refuseRoot(user: JobUser): void {
+  if (user.uid === 0 || user.gid === 0) throw new StartError(`jobs never run as root: refusing to run as uid ${user.uid}, gid ${user.gid}`);
 }
 
 /** Runs job processes: process/ (on the host), container/ (podman or docker). */

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, localSiteTrust, natsStorageArgs, WattpackError } from '@wattpack/shared';
+import { ANY_USER, freePort, localJobUser, localSiteTrust, natsStorageArgs, readYamlFile, WattpackError } from '@wattpack/shared';
 import { connectScheduler } from '../client.js';
 import { contextCredentials, parseConfig, saveContexts } from '../config-file.js';
 import type { AgentPlan } from './agents.js';
@@ -110,6 +110,18 @@ async function waitUntil(children: RunningChild[], timeoutMs: number, check: () 
 export const DEV_CONTEXT = 'dev';
 
 /**
+ * The scheduler's site file: the given one (if any) with, unless it maps users itself,
+ * every job run as the invoking user, or as nobody when that is root (docs/security.md).
+ */
+export function writeDevSite(stateDir: string, site?: string): string {
+  const given = site ? readYamlFile(resolve(site)) : {};
+  if (given !== null && (typeof given !== 'object' || Array.isArray(given))) throw new WattpackError('INVALID_ARGUMENT', `${site}: expected a mapping of settings`);
+  const file = join(stateDir, 'site.json');
+  writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: localJobUser() }, ...given }));
+  return file;
+}
+
+/**
  * Starts nats-server (unless given one), the scheduler and the agents, writes dev.json,
  * and waits until every agent's node is READY. On failure it stops what it started.
  * Security is on: a site CA in the state dir (kept across runs), credentials for every
@@ -149,7 +161,7 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
       await waitUntil(children, NATS_START_MS, async () => (await accepts(port)) || `nats-server is not listening on ${port}`);
     }
     const schedulerArgs = [packageBin('@wattpack/scheduler', 'wattpack-scheduler.js'), '--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials];
-    if (o.site) schedulerArgs.push('--site', resolve(o.site));
+    schedulerArgs.push('--site', writeDevSite(o.stateDir, o.site));
     if (o.capMw !== undefined) schedulerArgs.push('--cap-mw', String(o.capMw));
     if (o.logLevel) schedulerArgs.push('--log-level', o.logLevel);
     children.push(await spawnLogged({ role: 'scheduler', name: 'scheduler', log: logOf('scheduler') }, process.execPath, schedulerArgs, o.detached));

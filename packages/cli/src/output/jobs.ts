@@ -47,6 +47,7 @@ export function jobDetails(job: Job__Output, now: number): string {
     ['Reason', job.reason || '-'],
     ...(job.preempting ? ([['Preempting', job.preempting]] as [string, string][]) : []),
     ['Team', spec?.team ?? ''],
+    ['Owner', job.owner || '-'],
     ['Priority', `${spec?.priority ?? ''}${spec?.preemptible === false ? ', not preemptible' : ', preemptible'}`],
     ['Command', argv.map(quoteArg).join(' ')],
     ['Image', spec?.image || '- (runs on the host)'],

@@ -44,6 +44,7 @@ describe('jobs', () => {
   it('renders details with nodes, GPU indices, power and times', () => {
     const text = jobDetails(running, NOW);
     expect(text).toMatch(/State:\s+RUNNING/);
+    expect(text).toMatch(/Owner:\s+alice/);
     expect(text).toMatch(/Command:\s+python train.py --lr 1e-3/);
     expect(text).toMatch(/Nodes:\s+gpu-1  GPUs 0-7 \(H100\)\n\s+gpu-2  GPUs 0-3,6 \(H100\)  exit 0/);
     expect(text).toMatch(/Power:\s+560 W per GPU/);

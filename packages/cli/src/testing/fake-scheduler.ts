@@ -41,6 +41,7 @@ export function aJob(overrides: Partial<Job__Output> = {}): Job__Output {
     allocatedFacilityW: 0,
     preempting: '',
     limitHistory: [],
+    owner: 'alice',
     ...overrides,
   };
 }
@@ -144,7 +145,8 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
     SubmitJob(call: grpc.ServerUnaryCall<{ specJson: string }, Job__Output>, cb: grpc.sendUnaryData<Job__Output>) {
       record('SubmitJob', call.request);
       const spec = JSON.parse(call.request.specJson) as { name: string };
-      const job = aJob({ id: `job-${fake.jobs.size + 1}`, spec: { ...aJob().spec!, name: spec.name }, reason: 'waiting for GPUs' });
+      const owner = peerIdentity(call)?.name ?? '';
+      const job = aJob({ id: `job-${fake.jobs.size + 1}`, spec: { ...aJob().spec!, name: spec.name }, reason: 'waiting for GPUs', owner });
       fake.jobs.set(job.id, job);
       cb(null, job);
     },

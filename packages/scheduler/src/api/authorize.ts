@@ -23,3 +23,4 @@ export function requireOperator(call: Caller): string {
   }
   return id.name;
 }
+

@@ -4,7 +4,7 @@ import type { SchedulerServiceHandlers } from '@wattpack/shared/proto/SchedulerS
 import type { Site } from '@wattpack/shared/proto/Site';
 import { heldGpusW, siteSplit, type ItSplit } from '../core/watts.js';
 import type { Scheduler } from '../loop/scheduler.js';
-import { requireOperator } from './authorize.js';
+import { callerOf, requireOperator } from './authorize.js';
 
 export interface LogSource {
   read(jobId: string, opts: { follow: boolean; jobEnded: () => boolean; cancelled: () => boolean }, write: (r: LogRecord) => void): Promise<void>;
@@ -95,7 +95,7 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
   };
 
   return {
-    SubmitJob: unary(async (req) => jobToProto(await scheduler.submit(req.specJson))),
+    SubmitJob: unary(async (req, call) => jobToProto(await scheduler.submit(req.specJson, callerOf(call).name))),
     GetJob: unary((req) => jobToProto(scheduler.getJob(req.id), scheduler.powerOf(req.id))),
     ListJobs: unary((req) => {
       const page = scheduler.pageJobs({ states: req.states, team: req.team, since: req.sinceMs, limit: req.limit, pageToken: req.pageToken });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, defaultSiteConfig, type Job, type NodeInventory, type StartCommand, type StopCommand } from '@wattpack/shared';
+import { createLogger, defaultSiteConfig, type Job, type SiteConfig, type NodeInventory, type StartCommand, type StopCommand } from '@wattpack/shared';
 import { siteSplit, budgetW } from '../core/watts.js';
 import { Scheduler } from './scheduler.js';
 
@@ -14,11 +14,11 @@ function inventory(gpus: number, model = 'H100'): NodeInventory {
 }
 
 /** A scheduler with in-memory ports: what it stores and what it sends are plain arrays. */
-async function setup(capMw = 18) {
+async function setup(capMw = 18, siteExtra: Partial<SiteConfig> = {}) {
   const sent: { nodeId: string; command: StartCommand | StopCommand }[] = [];
   const stored: Job[] = [];
   const scheduler = new Scheduler({
-    site: { ...defaultSiteConfig(), capMw },
+    site: { ...defaultSiteConfig(), capMw, ...siteExtra },
     jobs: new Map(),
     nodes: new Map(),
     log,
@@ -71,6 +71,30 @@ describe('Scheduler', () => {
     expect(scheduler.getJob(job.id).startedAt).toBe(5);
     await scheduler.handleEvent({ kind: 'exited', nodeId: starts()[0]!.nodeId, jobId: job.id, attemptId: placed.attemptId, at: 9, exitCode: 0 });
     expect(scheduler.getJob(job.id)).toMatchObject({ state: 'SUCCEEDED', exitCode: 0 });
+  });
+
+  it("records the job's owner and sends it with the start, with the site's mapping of it and the host network only for allowed teams", async () => {
+    const { scheduler, settle, starts } = await setup(18, { users: { alice: { uid: 1001, gid: 1002 }, bob: { account: 'svc' } }, allowHostNetwork: ['llm'] });
+    const a = await scheduler.submit(spec({ gpus: 1, team: 'llm' }), 'alice');
+    const b = await scheduler.submit(spec({ gpus: 1 }), 'bob');
+    const c = await scheduler.submit(spec({ gpus: 1 }), 'carol');
+    const anon = await scheduler.submit(spec({ gpus: 1 }));
+    expect([a.owner, b.owner, c.owner, anon.owner]).toEqual(['alice', 'bob', 'carol', 'anonymous']);
+    await settle();
+    const startOf = (id: string) => starts().find((s) => s.command.jobId === id)!.command;
+    expect(startOf(a.id)).toMatchObject({ owner: 'alice', runAs: { uid: 1001, gid: 1002 }, hostNetwork: true });
+    expect(startOf(b.id)).toMatchObject({ owner: 'bob', runAs: { account: 'svc' }, hostNetwork: false });
+    // Not mapped: the agent runs it as its node's account named carol.
+    expect(startOf(c.id)).toMatchObject({ owner: 'carol', hostNetwork: false });
+    expect(startOf(c.id)).not.toHaveProperty('runAs');
+    expect(startOf(anon.id)).toMatchObject({ owner: 'anonymous' });
+  });
+
+  it('maps every owner not listed with the "*" entry', async () => {
+    const { scheduler, settle, starts } = await setup(18, { users: { alice: { uid: 1001, gid: 1001 }, '*': { uid: 65534, gid: 65534 } } });
+    await scheduler.submit(spec({ gpus: 1 }), 'dave');
+    await settle();
+    expect(starts()[0]!.command).toMatchObject({ owner: 'dave', runAs: { uid: 65534, gid: 65534 } });
   });
 
   it('hands the CPU and memory limits of a job to the agent with its start', async () => {

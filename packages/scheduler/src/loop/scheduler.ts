@@ -18,6 +18,7 @@ import {
   type SiteConfig,
   type AgentCommandInput,
   type NodeDrain,
+  runAsFor,
 } from '@wattpack/shared';
 import { plan } from '../core/plan.js';
 import { defaultPolicy, type Policy } from '../core/policy.js';
@@ -133,7 +134,8 @@ export class Scheduler {
 
   // ---- API ----------------------------------------------------------------
 
-  submit(specJson: string): Promise<Job> {
+  /** `owner`: who submits it (authorize.ts names the caller); the job's processes run as that user. */
+  submit(specJson: string, owner = 'anonymous'): Promise<Job> {
     let raw: unknown;
     try {
       raw = JSON.parse(specJson);
@@ -150,6 +152,7 @@ export class Scheduler {
       const job: Job = {
         id: newId('j', now),
         spec,
+        owner,
         state: 'PENDING',
         reason: 'queued',
         submittedAt: now,
@@ -703,6 +706,9 @@ export class Scheduler {
           ...(spec.maxRuntime ? { maxRuntimeSeconds: spec.maxRuntime } : {}),
           ...(spec.resources.cpus !== undefined ? { cpus: spec.resources.cpus } : {}),
           ...(spec.resources.memoryMib !== undefined ? { memoryMib: spec.resources.memoryMib } : {}),
+          // Jobs stored before owners existed run as "anonymous" (the site's "*" user, if any).
+          ...runAsFields(this.site, job.owner || 'anonymous'),
+          hostNetwork: this.site.allowHostNetwork.includes(spec.team),
         }),
       ),
     );
@@ -803,4 +809,10 @@ export class Scheduler {
 /** The limit history with one more change, keeping the last LIMIT_HISTORY. */
 function withLimit(history: readonly LimitChange[] | undefined, change: LimitChange): LimitChange[] {
   return [...(history ?? []), change].slice(-LIMIT_HISTORY);
+}
+
+/** Who an attempt runs as: the owner, and the site's mapping of it when there is one (the agent resolves the rest). */
+function runAsFields(site: SiteConfig, owner: string) {
+  const runAs = runAsFor(site.users, owner);
+  return { owner, ...(runAs ? { runAs } : {}) };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkpointSchema } from '../domain/job.js';
+import { runAsSchema } from '../domain/job-user.js';
 
 /**
  * Messages on the JetStream subjects of subjects.ts. Every consumer parses with
@@ -33,6 +34,12 @@ export const startCommandSchema = z.object({
   maxRuntimeSeconds: z.number().int().positive().optional(),
   cpus: z.number().positive().optional(),
   memoryMib: z.number().int().positive().optional(),
+  /** The job's owner; the agent runs the attempt as the Unix account of this name unless runAs says otherwise. */
+  owner: z.string().min(1),
+  /** The site's mapping of the owner (setting `users`), when it has one. uid or gid 0 fails the attempt, never the parse. */
+  runAs: runAsSchema.optional(),
+  /** Containers share the host's network only when the site allows it for the job's team. */
+  hostNetwork: z.boolean().default(false),
 });
 
 export const stopCommandSchema = z.object({

@@ -101,6 +101,8 @@ export interface Assignment {
 export interface Job {
   id: string;
   spec: JobSpec;
+  /** Who submitted it (a user name): its processes run as this user's Unix account (docs/security.md). */
+  owner: string;
   state: JobState;
   /** Why it waits, or why it ended. */
   reason: string;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSeconds } from './duration.js';
 import { DEFAULT_MAX_QUEUED_PER_TEAM } from './limits.js';
+import { usersSchema } from './job-user.js';
 
 /** Site settings (KV bucket wp-site, key "config"; seeded from --site or defaults). */
 export const siteConfigSchema = z.strictObject({
@@ -68,6 +69,13 @@ export const siteConfigSchema = z.strictObject({
       }),
     )
     .default([]),
+  /**
+   * Who jobs run as (docs/security.md): owner name, or "*" for everyone not listed, to
+   * { uid, gid } or { account }. Owners not mapped run as the node's Unix account of their name.
+   */
+  users: usersSchema,
+  /** Teams whose container jobs share the host's network (multi-node jobs need it); others get the engine's private network. */
+  allowHostNetwork: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name')).default([]),
 });
 
 export type SiteConfigInput = z.input<typeof siteConfigSchema>;

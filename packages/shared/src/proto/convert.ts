@@ -49,6 +49,7 @@ export function jobToProto(job: Job, power?: JobPowerSummary): ProtoJob {
     preempting: job.preempting ?? '',
     limitHistory: (job.limitHistory ?? []).map((c) => ({ atMs: c.at, limitW: c.limitW, why: c.why, confirmedAtMs: c.confirmedAt ?? 0 })),
     ...(power ? { power } : {}),
+    owner: job.owner ?? '',
   };
 }
 

@@ -1,10 +1,13 @@
 import { execFileSync } from 'node:child_process';
+import { localJobUser } from '@wattpack/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_GPU_ENV, preparePodman, TEST_IMAGE } from '../../../test-fixtures/podman.js';
 import { StartError, type OutputStream, type StartRequest } from '../runtime.js';
 import { ATTEMPT_LABEL, ContainerRuntime, exitStatus, gpuArgs, runArgs } from './container-runtime.js';
 
-const base = (extra: Partial<StartRequest> = {}): StartRequest => ({ attemptId: 'job-1-a1', argv: ['python', 'train.py'], env: {}, gpuIndices: [], labels: {}, image: 'nvcr.io/nvidia/pytorch:25.01-py3', onLine: () => {}, ...extra });
+/** Never root: the invoking user, or nobody when the tests run as root. */
+const USER = { name: 'job-user', ...localJobUser() };
+const base = (extra: Partial<StartRequest> = {}): StartRequest => ({ attemptId: 'job-1-a1', argv: ['python', 'train.py'], env: {}, user: USER, gpuIndices: [], labels: {}, image: 'nvcr.io/nvidia/pytorch:25.01-py3', onLine: () => {}, ...extra });
 
 describe('container command lines', () => {
   it('passes GPUs by CDI to podman and with --gpus "device=…" to docker', () => {
@@ -13,19 +16,32 @@ describe('container command lines', () => {
     expect(gpuArgs('docker', [])).toEqual([]);
   });
 
-  it('labels the container with its attempt, passes env, limits and argv as separate arguments, never privileged', () => {
-    const args = runArgs('podman', base({ env: { A: 'x y; $(rm -rf /)' }, labels: { 'wattpack.job-id': 'job-1' }, cpus: 2.5, memoryMib: 512, gpuIndices: [0], argv: ['sh', '-c', 'echo $A'] }));
+  it('labels the container with its attempt, passes env, limits and argv as separate arguments, never root, never privileged', () => {
+    const user = { name: 'alice', uid: 1001, gid: 1002 };
+    const args = runArgs('podman', base({ user, env: { A: 'x y; $(rm -rf /)', NVIDIA_VISIBLE_DEVICES: 'all' }, labels: { 'wattpack.job-id': 'job-1' }, cpus: 2.5, memoryMib: 512, gpuIndices: [0, 3], argv: ['sh', '-c', 'echo $A'] }));
     expect(args).toEqual([
-      'run', '--detach', '--name', 'wattpack-job-1-a1', '--init', '--network', 'host', '--security-opt', 'no-new-privileges',
+      'run', '--detach', '--name', 'wattpack-job-1-a1', '--init', '--user', '1001:1002', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges',
       '--label', 'wattpack.job-id=job-1', '--label', `${ATTEMPT_LABEL}=job-1-a1`,
-      '--env', 'A=x y; $(rm -rf /)',
-      '--device', 'nvidia.com/gpu=0',
+      // Only its GPUs, whatever the job's env or the image says.
+      '--env', 'A=x y; $(rm -rf /)', '--env', 'NVIDIA_VISIBLE_DEVICES=0,3',
+      '--device', 'nvidia.com/gpu=0', '--device', 'nvidia.com/gpu=3',
       '--cpus', '2.5', '--memory', '512m', '--memory-swap', '512m',
       'nvcr.io/nvidia/pytorch:25.01-py3', 'sh', '-c', 'echo $A',
     ]);
-    expect(args.join(' ')).not.toMatch(/privileged|cap-add/);
+    expect(args.join(' ')).not.toMatch(/privileged|cap-add|network/);
+    expect(runArgs('docker', base({ user })).filter((a) => a.startsWith('NVIDIA_VISIBLE_DEVICES='))).toEqual(['NVIDIA_VISIBLE_DEVICES=void']);
     expect(() => runArgs('docker', base({ image: '--privileged' }))).toThrow(StartError);
     expect(() => runArgs('docker', base({ image: 'ubuntu --privileged' }))).toThrow('image "ubuntu --privileged" is not an image reference');
+  });
+
+  it("shares the host's network only when the site allows it for the job", () => {
+    expect(runArgs('podman', base({ hostNetwork: true })).join(' ')).toContain('--network host');
+    expect(runArgs('podman', base({ hostNetwork: false })).join(' ')).not.toContain('--network');
+  });
+
+  it('refuses to run a container as root', () => {
+    expect(() => runArgs('podman', base({ user: { name: 'root', uid: 0, gid: 0 } }))).toThrow('jobs never run as root');
+    expect(() => runArgs('podman', base({ user: { name: 'x', uid: 1000, gid: 0 } }))).toThrow('jobs never run as root');
   });
 
   it('reads exit 137 under a memory limit as an OOM kill unless we stopped it', () => {
@@ -73,6 +89,29 @@ describe('podman runtime (real containers, runc)', () => {
       { stream: 'stderr', line: 'hello; $(id)' },
     ].sort((a, b) => (a.stream === b.stream ? 0 : a.stream === 'stdout' ? -1 : 1)));
     expect(ours()).toEqual([]);
+  });
+
+  it('runs the job as its user, without capabilities or new privileges, on a private network', async () => {
+    const runtime = new ContainerRuntime({ engine: 'podman' });
+    // busybox's own id (the image has sh, cat...); the capability sets and no_new_privs from the kernel.
+    const { req, lines } = request(['sh', '-c', 'busybox id -u; busybox id -g; busybox grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):" /proc/self/status; sleep 30']);
+    const proc = await runtime.start(req);
+    await expect.poll(() => lines.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(8);
+    // What podman itself says about the container.
+    const [info] = JSON.parse(podman('inspect', '--type', 'container', `wattpack-${req.attemptId}`)) as { Config: { User: string }; HostConfig: { CapDrop: string[] | null; CapAdd: string[] | null; Privileged: boolean; SecurityOpt: string[]; NetworkMode: string } }[];
+    expect(info!.Config.User).toBe(`${USER.uid}:${USER.gid}`);
+    expect(info!.HostConfig.Privileged).toBe(false);
+    expect(info!.HostConfig.CapAdd ?? []).toEqual([]);
+    // podman lists the default capabilities it dropped: all of them.
+    expect(info!.HostConfig.CapDrop).toEqual(expect.arrayContaining(['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_KILL', 'CAP_SETGID', 'CAP_SETUID', 'CAP_NET_RAW']));
+    expect(info!.HostConfig.SecurityOpt).toContain('no-new-privileges');
+    expect(info!.HostConfig.NetworkMode).not.toBe('host');
+    await runtime.stop(req.attemptId, 'SIGKILL', 0);
+    await proc.exited;
+    const out = lines.map((l) => l.line);
+    expect(out.slice(0, 2)).toEqual([String(USER.uid), String(USER.gid)]);
+    const status = Object.fromEntries(out.slice(2).map((l) => l.split(/:\s+/) as [string, string]));
+    expect(status).toMatchObject({ CapInh: '0000000000000000', CapPrm: '0000000000000000', CapEff: '0000000000000000', CapBnd: '0000000000000000', NoNewPrivs: '1' });
   });
 
   it('gives the job its GPUs through CDI (nvidia.com/gpu=<index>)', async () => {

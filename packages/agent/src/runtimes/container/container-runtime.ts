@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { exec, readLines } from '../../util/exec.js';
-import { StartError, type ExitStatus, type OutputStream, type RecoveredAttempt, type Runtime, type RunningProcess, type StartRequest } from '../runtime.js';
+import { refuseRoot, StartError, type ExitStatus, type OutputStream, type RecoveredAttempt, type Runtime, type RunningProcess, type StartRequest } from '../runtime.js';
 
 export type Engine = 'podman' | 'docker';
 
@@ -52,26 +52,36 @@ export function gpuArgs(engine: Engine, indices: readonly number[]): string[] {
 }
 
 /**
- * The `run` command line. Never privileged: no --privileged, no added capabilities,
- * no-new-privileges. --init makes the job's process receive the stop signal as on a host
- * (a bare PID 1 ignores SIGTERM). Host networking, so that multi-node jobs reach each other.
+ * The `run` command line. Never root, never privileged: the job's user (--user uid:gid,
+ * whatever the image says), no --privileged, every capability dropped (none is added), and
+ * no-new-privileges (setuid programs in the image gain nothing). --init makes the job's
+ * process receive the stop signal as on a host (a bare PID 1 ignores SIGTERM). The host's
+ * network only where the site allows it for the job's team (multi-node jobs need it to
+ * reach each other); otherwise the engine's private network. Only the job's GPUs: the
+ * devices of gpuArgs, and NVIDIA_VISIBLE_DEVICES set to them over the image's and the
+ * job's (an image's "all" would otherwise widen them under the NVIDIA runtime hook).
  */
 export function runArgs(engine: Engine, req: StartRequest): string[] {
   const image = req.image!;
   if (!IMAGE.test(image)) throw new StartError(`image "${image}" is not an image reference`);
   if (!req.argv.length) throw new StartError('no command to run');
+  refuseRoot(req.user);
+  const env = { ...req.env, NVIDIA_VISIBLE_DEVICES: req.gpuIndices.length ? req.gpuIndices.join(',') : 'void' };
   return [
     'run',
     '--detach',
     '--name',
     containerName(req.attemptId),
     '--init',
-    '--network',
-    'host',
+    '--user',
+    `${req.user.uid}:${req.user.gid}`,
+    ...(req.hostNetwork ? ['--network', 'host'] : []),
+    '--cap-drop',
+    'ALL',
     '--security-opt',
     'no-new-privileges',
     ...Object.entries({ ...req.labels, [ATTEMPT_LABEL]: req.attemptId }).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
-    ...Object.entries(req.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+    ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
     ...gpuArgs(engine, req.gpuIndices),
     ...(req.cpus !== undefined ? ['--cpus', String(req.cpus)] : []),
     // Swap as large as memory: no swap, so the limit is a limit.

@@ -1,8 +1,22 @@
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { constants } from 'node:os';
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { readLines } from '../../util/exec.js';
-import { StartError, type ExitStatus, type RecoveredAttempt, type Runtime, type RunningProcess, type StartRequest } from '../runtime.js';
+import { refuseRoot, StartError, type ExitStatus, type JobUser, type RecoveredAttempt, type Runtime, type RunningProcess, type StartRequest } from '../runtime.js';
+
+/** Where jobs' working directories go unless the agent is given --job-root: one root per agent uid. */
+export const defaultJobRoot = () => join(tmpdir(), `wattpack-jobs-${process.getuid?.() ?? 0}`);
+
+/** What the record of running attempts keeps of each. */
+interface Recorded {
+  attemptId: string;
+  pid: number;
+  startTime?: string;
+  workDir?: string;
+  uid?: number;
+  gid?: number;
+}
 
 /**
  * Runs jobs as host processes. Each job leads its own process group, so that an attempt
@@ -10,33 +24,55 @@ import { StartError, type ExitStatus, type RecoveredAttempt, type Runtime, type 
  * whole group is SIGKILLed (as a container's teardown would). The checkpoint signal goes
  * to the main process only, as `docker stop` does, so trainers that forward signals to
  * their workers (torchrun) do not deliver it twice.
+ *
+ * Jobs never run as root: each runs with its user's uid and gid, never the agent's by default (the
+ * supplementary groups cleared: Node's spawn drops them when it sets the ids), with HOME,
+ * USER and LOGNAME of that user, in a working directory of its own: <job root>/<attempt>-<random>,
+ * mode 0700, owned by the user, removed when the attempt ends (by the user's uid, so that
+ * nothing the job left there can turn the removal against the host).
  */
 export class ProcessRuntime implements Runtime {
   readonly name = 'process';
-  private readonly running = new Map<string, RunningProcess & { startTime?: string }>();
+  private readonly running = new Map<string, RunningProcess & Omit<Recorded, 'attemptId' | 'pid'>>();
+  private readonly jobRoot: string;
 
   /**
    * `stateFile`: where the process groups of running attempts are recorded, so that an
    * agent restarted after a crash can end those its predecessor left behind.
+   * `jobRoot`: where attempts' working directories go (created if missing; it must belong
+   * to the agent's uid and be writable by no one else).
    */
-  constructor(private readonly opts: { stateFile?: string } = {}) {}
+  constructor(private readonly opts: { stateFile?: string; jobRoot?: string } = {}) {
+    this.jobRoot = opts.jobRoot ?? defaultJobRoot();
+  }
 
   async start(req: StartRequest): Promise<RunningProcess> {
     if (req.image) throw new StartError(`image "${req.image}" needs a container runtime; this agent runs jobs with --runtime process`);
     if (req.cpus !== undefined || req.memoryMib !== undefined) throw new StartError('CPU and memory limits need a container runtime; this agent runs jobs with --runtime process');
     const [file, ...args] = req.argv;
     if (!file) throw new StartError('no command to run');
+    const { user } = req;
+    refuseRoot(user);
+    checkSwitchable(user);
+    const workDir = this.makeWorkDir(req.attemptId, user);
+    // CUDA_VISIBLE_DEVICES last: the job's own env must not widen its GPUs. Empty hides all GPUs.
+    const env: NodeJS.ProcessEnv = { ...agentEnv(), ...userEnv(user, workDir), ...req.env, CUDA_VISIBLE_DEVICES: req.gpuIndices.join(',') };
     const child = spawn(file, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      // CUDA_VISIBLE_DEVICES last: the job's own env must not widen its GPUs. Empty hides all GPUs.
-      env: { ...process.env, ...req.env, CUDA_VISIBLE_DEVICES: req.gpuIndices.join(',') },
+      env,
+      cwd: workDir,
+      uid: user.uid,
+      gid: user.gid,
       detached: true,
     });
     const failed = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
       child.once('spawn', () => resolve(undefined));
       child.once('error', resolve);
     });
-    if (failed || child.pid === undefined) throw new StartError(startFailure(file, failed?.code, failed?.message));
+    if (failed || child.pid === undefined) {
+      await removeWorkDir(workDir, user);
+      throw new StartError(startFailure(file, env.PATH, user, failed?.code, failed?.message));
+    }
     const pid = child.pid;
     const output = readLines(child, req.onLine);
     // 'exit', not the end of output: a leftover child holding stdout open would delay it.
@@ -46,12 +82,13 @@ export class ProcessRuntime implements Runtime {
     const exited = exitEvent.then(async (status) => {
       killGroup(pid);
       await output; // the last output lines
+      await removeWorkDir(workDir, user);
       this.running.delete(req.attemptId);
       this.record();
       return status;
     });
     const startTime = processStartTime(pid);
-    const proc = { pid, exited, ...(startTime !== undefined ? { startTime } : {}) };
+    const proc = { pid, exited, workDir, uid: user.uid, gid: user.gid, ...(startTime !== undefined ? { startTime } : {}) };
     this.running.set(req.attemptId, proc);
     this.record();
     return proc;
@@ -64,7 +101,7 @@ export class ProcessRuntime implements Runtime {
    */
   async recover(): Promise<RecoveredAttempt[]> {
     if (!this.opts.stateFile) return [];
-    let left: { attemptId: string; pid: number; startTime?: string }[] = [];
+    let left: Recorded[] = [];
     try {
       left = JSON.parse(readFileSync(this.opts.stateFile, 'utf8'));
     } catch {
@@ -73,15 +110,44 @@ export class ProcessRuntime implements Runtime {
     for (const p of left) {
       // The same process only if its start time matches: pids are reused.
       if (p.startTime !== undefined && processStartTime(p.pid) === p.startTime) killGroup(p.pid);
+      if (p.workDir && p.uid && p.gid) await removeWorkDir(p.workDir, { uid: p.uid, gid: p.gid });
     }
     this.record();
     return [];
   }
 
+  /**
+   * <job root>/<attempt>-<random>, owned by the job's user, 0700. The root belongs to the agent and
+   * no one else may write to it, so no job can swap an attempt's directory for a link.
+   */
+  private makeWorkDir(attemptId: string, user: JobUser): string {
+    const root = this.jobRoot;
+    try {
+      mkdirSync(root, { recursive: true, mode: 0o711 });
+    } catch (err) {
+      throw new StartError(`cannot create the job root ${root}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    const st = lstatSync(root);
+    const me = process.getuid?.() ?? 0;
+    if (!st.isDirectory() || st.uid !== me || (st.mode & 0o022) !== 0) {
+      throw new StartError(`the job root ${root} must be a directory of uid ${me} that no one else may write to`);
+    }
+    // A new directory every start: the parts of a gang share the attempt id, and agents on one host may share the root.
+    let dir: string;
+    try {
+      dir = mkdtempSync(join(root, `${attemptId.replace(/[^A-Za-z0-9_-]/g, '-')}-`));
+    } catch (err) {
+      throw new StartError(`cannot create a working directory in ${root}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    lchownSync(dir, user.uid, user.gid);
+    chmodSync(dir, 0o700);
+    return dir;
+  }
+
   /** Rewrites the record of running process groups (small; only at starts and exits). */
   private record(): void {
     if (!this.opts.stateFile) return;
-    const entries = [...this.running].map(([attemptId, p]) => ({ attemptId, pid: p.pid, startTime: p.startTime }));
+    const entries: Recorded[] = [...this.running].map(([attemptId, p]) => ({ attemptId, pid: p.pid, startTime: p.startTime, workDir: p.workDir, uid: p.uid, gid: p.gid }));
     try {
       writeFileSync(this.opts.stateFile, JSON.stringify(entries));
     } catch {
@@ -112,10 +178,56 @@ function processStartTime(pid: number): string | undefined {
   }
 }
 
-function startFailure(file: string, code: string | undefined, message: string | undefined): string {
-  if (code === 'ENOENT') return `command not found: ${file}`;
-  if (code === 'EACCES') return `permission denied: ${file} is not executable`;
+function startFailure(file: string, path: string | undefined, user: JobUser, code: string | undefined, message: string | undefined): string {
+  // A PATH directory the job's user may not search makes a missing command EACCES.
+  const exists = file.includes('/') ? existsSync(file) : (path ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, file)));
+  if (code === 'ENOENT' || (code === 'EACCES' && !exists)) return `command not found: ${file}`;
+  if (code === 'EACCES') return `permission denied: ${file} is not executable (by ${user.name}, uid ${user.uid})`;
+  if (code === 'EPERM') return `cannot start ${file} as uid ${user.uid}, gid ${user.gid}: not permitted`;
   return `cannot start ${file}: ${code ?? message ?? 'unknown error'}`;
+}
+
+/** Only root may run a job as another user; an agent of another uid runs jobs as itself or not at all. */
+function checkSwitchable(user: JobUser): void {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  if (uid !== 0 && (user.uid !== uid || user.gid !== gid)) {
+    throw new StartError(`cannot run a job as uid ${user.uid}, gid ${user.gid}: the agent runs as uid ${uid}, gid ${gid} and only root may switch users; run the agent as root, or map users to ${uid}:${gid} in the site setting users`);
+  }
+}
+
+/** The agent's environment, less its own settings (WATTPACK_*: credentials among them); jobs get their own WATTPACK_ variables. */
+function agentEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WATTPACK_')));
+}
+
+/** HOME (the account's, else the working directory), USER, LOGNAME, PWD; the job's own env may change them. */
+function userEnv(user: JobUser, workDir: string): Record<string, string> {
+  const home = user.home && isDirectory(user.home) ? user.home : workDir;
+  return { HOME: home, USER: user.name, LOGNAME: user.name, PWD: workDir };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Empties the working directory as the job's user (rm never follows what the job could
+ * turn into a link, and as that user it could not harm anything else anyway), then removes
+ * the emptied directory itself. Best effort.
+ */
+async function removeWorkDir(dir: string, user: Pick<JobUser, 'uid' | 'gid'>): Promise<void> {
+  const asUser = (process.getuid?.() ?? 0) === 0 ? { uid: user.uid, gid: user.gid } : {};
+  await new Promise<void>((resolve) => execFile('rm', ['-rf', '--', dir], { ...asUser, timeout: 60_000 }, () => resolve()));
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Gone already, or the job's user could not empty it: left for the operator.
+  }
 }
 
 function sendSignal(pid: number, signal: NodeJS.Signals): void {

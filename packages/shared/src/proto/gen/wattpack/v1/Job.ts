@@ -23,6 +23,7 @@ export interface Job {
   'preempting'?: (string);
   'limitHistory'?: (_wattpack_v1_LimitChange)[];
   'power'?: (_wattpack_v1_JobPower | null);
+  'owner'?: (string);
   '_exitCode'?: "exitCode";
   '_power'?: "power";
 }
@@ -44,6 +45,7 @@ export interface Job__Output {
   'preempting': (string);
   'limitHistory': (_wattpack_v1_LimitChange__Output)[];
   'power'?: (_wattpack_v1_JobPower__Output | null);
+  'owner': (string);
   '_exitCode'?: "exitCode";
   '_power'?: "power";
 }

@@ -1,0 +1,22 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { localJobUser } from '@wattpack/shared';
+import { describe, expect, it } from 'vitest';
+import { writeDevSite } from './launch.js';
+
+const read = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+
+describe("the dev site's settings", () => {
+  it('run every job as the invoking user (nobody for root) unless the site file maps users', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wattpack-dev-site-'));
+    expect(read(writeDevSite(dir))).toEqual({ users: { '*': localJobUser() } });
+    const given = join(dir, 'given.yaml');
+    writeFileSync(given, 'capMw: 2\n');
+    expect(read(writeDevSite(dir, given))).toEqual({ users: { '*': localJobUser() }, capMw: 2 });
+    writeFileSync(given, 'capMw: 2\nusers:\n  alice: { uid: 1001, gid: 1001 }\n');
+    expect(read(writeDevSite(dir, given))).toEqual({ users: { alice: { uid: 1001, gid: 1001 } }, capMw: 2 });
+    writeFileSync(given, '- a\n');
+    expect(() => writeDevSite(dir, given)).toThrow(`${given}: expected a mapping of settings`);
+  });
+});
