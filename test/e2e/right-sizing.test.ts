@@ -105,9 +105,12 @@ describe('right-sizing: a job held back at its limit gets watts back when they a
   it('is never raised while its node is silent, and is raised once it reports again', async () => {
     const watch = watchAllocated(site());
     try {
-      const copy = await submit(site(), 'copy', ['--env', 'WATTPACK_SIM_DRAW_W=300'], 30);
+      // Both at once, through the API: the hungry job must be placed while the memory-bound
+      // one still holds 700 W (it is right-sized about 3 s after it starts).
+      const spec = (name: string, drawW: number) => JSON.stringify({ name, gpus: 8, env: { WATTPACK_SIM_DRAW_W: String(drawW) }, command: ['sleep', '30'] });
+      const { id: copy } = await site().rpc<Job__Output>('SubmitJob', { specJson: spec('copy', 300) });
+      const { id: hungry } = await site().rpc<Job__Output>('SubmitJob', { specJson: spec('hungry', 700) });
       await site().waitForState(copy, ['RUNNING']);
-      const hungry = await submit(site(), 'hungry', ['--env', 'WATTPACK_SIM_DRAW_W=700'], 30);
       const placed = await site().waitForState(hungry, ['RUNNING']);
       expect(placed.powerLimitW).toBeGreaterThanOrEqual(400);
       expect(placed.powerLimitW).toBeLessThan(500);
