@@ -6,7 +6,10 @@ import type { CurvePoint } from '@wattpack/shared';
  * Pure arithmetic on a sorted point list: the core imports no I/O.
  */
 export class ThroughputCurve {
+  private static readonly made = new WeakMap<readonly CurvePoint[], ThroughputCurve>();
   private readonly refMaxW: number;
+  /** efficientLimit's answers: a pure function of its arguments, asked again every pass. */
+  private readonly efficient = new Map<string, number>();
   /** What the curve's workload draws unconstrained (at its top limit). */
   private readonly refDrawW: number;
 
@@ -15,6 +18,13 @@ export class ThroughputCurve {
     const top = points[points.length - 1]!;
     this.refMaxW = top.limitW;
     this.refDrawW = top.meanDrawW > 0 ? top.meanDrawW : top.limitW;
+  }
+
+  /** One curve per list of points, kept while the policy that holds the points lives. */
+  static of(points: readonly CurvePoint[]): ThroughputCurve {
+    let curve = ThroughputCurve.made.get(points);
+    if (!curve) ThroughputCurve.made.set(points, (curve = new ThroughputCurve(points)));
+    return curve;
   }
 
   /**
@@ -49,6 +59,13 @@ export class ThroughputCurve {
    * wastes watts on hosts; it is the floor wattpack lowers flexible jobs to.
    */
   efficientLimit(minW: number, maxW: number, gpusPerNode: number, hostBusyW: number, stepW = 25): number {
+    const key = `${minW}/${maxW}/${gpusPerNode}/${hostBusyW}/${stepW}`;
+    let best = this.efficient.get(key);
+    if (best === undefined) this.efficient.set(key, (best = this.searchEfficient(minW, maxW, gpusPerNode, hostBusyW, stepW)));
+    return best;
+  }
+
+  private searchEfficient(minW: number, maxW: number, gpusPerNode: number, hostBusyW: number, stepW: number): number {
     let best = maxW;
     let bestRatio = 0;
     for (let w = maxW; w >= minW; w -= stepW) {

@@ -70,7 +70,6 @@ class Planner {
   private readonly resume: string[] = [];
   private readonly ends: { id: string; at: number }[] = [];
   private readonly noFit = new Map<string | number, Omit<Waiting, 'jobId'>>();
-  private readonly efficient = new Map<string, number>();
   private readonly preempting = new Set<string>();
   private reservation: Reservation | undefined;
   private reserved = false;
@@ -89,8 +88,8 @@ class Planner {
     private readonly policy: Policy,
   ) {
     this.work = new WorkingSite(site);
-    this.curve = new ThroughputCurve(policy.curve);
-    for (const [model, points] of Object.entries(policy.curves ?? {})) this.curves.set(model, new ThroughputCurve(points));
+    this.curve = ThroughputCurve.of(policy.curve);
+    for (const [model, points] of Object.entries(policy.curves ?? {})) this.curves.set(model, ThroughputCurve.of(points));
     this.wattpack = isWattpack(policy);
     this.rightSizing = this.wattpack ? policy.rightSizing : undefined;
     this.fair = this.wattpack ? new FairShare(site, queue, policy) : undefined;
@@ -247,10 +246,7 @@ class Planner {
 
   private efficientLimit(gpuMin: number, gpuMax: number, pos: number, model: string): number {
     const { nodeGpus, hostBusyW } = this.work.nodeShape(pos);
-    const key = `${model}/${gpuMin}/${gpuMax}/${nodeGpus}/${hostBusyW}`;
-    let w = this.efficient.get(key);
-    if (w === undefined) this.efficient.set(key, (w = this.curveFor(model).efficientLimit(gpuMin, gpuMax, nodeGpus, hostBusyW)));
-    return w;
+    return this.curveFor(model).efficientLimit(gpuMin, gpuMax, nodeGpus, hostBusyW);
   }
 
   /** The model's measured curve, or the policy's curve scaled to the model's max limit. */

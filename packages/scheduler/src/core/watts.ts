@@ -26,14 +26,41 @@ export function nodeSplit(n: NodeView): ItSplit {
 }
 
 export function siteSplit(site: SiteSnapshot): ItSplit & { facilityW: number } {
-  const total: ItSplit = { gpusW: 0, hostsW: 0, minersW: 0 };
-  for (const n of site.nodes) {
-    const s = nodeSplit(n);
+  return sumSplits(site.pue, site.nodes.map(nodeSplit));
+}
+
+/** Totals in node order: the same sum, to the last bit, whoever keeps the per-node splits. */
+function sumSplits(pue: number, splits: readonly ItSplit[]): ItSplit & { facilityW: number } {
+  const total = { gpusW: 0, hostsW: 0, minersW: 0 };
+  for (const s of splits) {
     total.gpusW += s.gpusW;
     total.hostsW += s.hostsW;
     total.minersW += s.minersW;
   }
-  return { ...total, facilityW: site.pue * (total.gpusW + total.hostsW + total.minersW) };
+  return { ...total, facilityW: pue * (total.gpusW + total.hostsW + total.minersW) };
+}
+
+/**
+ * siteSplit for a driver that changes a few nodes at a time (the simulator): it keeps
+ * each node's split and counts again only the nodes it was told changed.
+ */
+export class SiteSplit {
+  private readonly perNode: ItSplit[];
+  private readonly changedNodes = new Set<number>();
+
+  constructor(private readonly site: SiteSnapshot) {
+    this.perNode = site.nodes.map(nodeSplit);
+  }
+
+  changed(pos: number): void {
+    this.changedNodes.add(pos);
+  }
+
+  total(): ItSplit & { facilityW: number } {
+    for (const pos of this.changedNodes) this.perNode[pos] = nodeSplit(this.site.nodes[pos]!);
+    this.changedNodes.clear();
+    return sumSplits(this.site.pue, this.perNode);
+  }
 }
 
 /** The most facility watts the site may allocate: the cap minus its reserve. */

@@ -38,6 +38,25 @@ function addGpus(held: Held, gpus: readonly GpuView[]): void {
 }
 
 /**
+ * GPUs per model of a node: fixed for a node's life, and asked every pass. A driver that
+ * keeps its views between passes (the simulator) gets them counted once.
+ */
+const modelTotals = new WeakMap<NodeView, Map<string, number>>();
+function gpusByModel(view: NodeView): Map<string, number> {
+  let totals = modelTotals.get(view);
+  if (totals && sumOf(totals) === view.gpus.length) return totals;
+  totals = new Map<string, number>();
+  for (const g of view.gpus) totals.set(g.model, (totals.get(g.model) ?? 0) + 1);
+  modelTotals.set(view, totals);
+  return totals;
+}
+const sumOf = (m: Map<string, number>) => {
+  let n = 0;
+  for (const v of m.values()) n += v;
+  return n;
+};
+
+/**
  * A what-if copy of the site for one planning pass. Free GPUs are indexed by model and
  * free count, so finding a node is a bucket lookup, not a scan; facility watts are
  * kept up to date on every take, release and limit change, with the same rules as
@@ -90,9 +109,7 @@ export class WorkingSite {
     for (const n of this.nodes) this.allocatedW += this.pue * this.itW(n);
     this.nodes.forEach((n, pos) => {
       if (!n.view.schedulable) return;
-      const totals = new Map<string, number>();
-      for (const g of n.view.gpus) totals.set(g.model, (totals.get(g.model) ?? 0) + 1);
-      for (const [model, total] of totals) {
+      for (const [model, total] of gpusByModel(n.view)) {
         (this.capacity.get(model) ?? this.capacity.set(model, []).get(model)!).push(total);
         this.bucket(model, n.free.get(model)?.length ?? 0).add(pos);
       }

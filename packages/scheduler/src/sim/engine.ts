@@ -1,5 +1,5 @@
 import { WattpackError } from '@wattpack/shared';
-import { compareJobs, plan as corePlan, PowerProfile, siteSplit } from '../core/index.js';
+import { compareJobs, plan as corePlan, PowerProfile, SiteSplit } from '../core/index.js';
 import type { GpuView, LimitReason, MinerView, Placement, Plan, Policy, ProfileOptions, QueuedJob, RunningJob, SiteSnapshot } from '../core/index.js';
 import { EventHeap } from './heap.js';
 import { Series } from './series.js';
@@ -121,14 +121,16 @@ export interface EngineStats {
  *
  * A job's work is its trace duration at full power; it progresses at the relative
  * throughput of its workload shape at its per-GPU limit (the H200 curve), so a capped
- * job finishes later. Watts are what `siteSplit` counts, after every change.
+ * job finishes later. Watts are what `siteSplit` counts (SiteSplit: only changed nodes again), after every change.
  */
 export class Engine {
   private readonly o: Required<Omit<EngineOptions, 'untilS' | 'planner'>> & { untilS: number; planner: Planner };
   private readonly hw: SiteHardware;
   private readonly snap: SiteSnapshot;
   private readonly nodeIndex = new Map<string, number>();
-  private readonly minerIndex = new Map<string, MinerView>();
+  private readonly minerIndex = new Map<string, { miner: MinerView; pos: number }>();
+  /** Facility watts, counted again only on the nodes that changed. */
+  private readonly watts: SiteSplit;
   private readonly minerThs: number;
   private readonly capChanges: { atS: number; capW: number }[];
   /** The cap the core plans against: an announced drop shows up to a lead time early, as in the live scheduler. */
@@ -215,7 +217,8 @@ export class Engine {
     this.planCapW = this.capW;
     this.snap = { now: 0, capW: this.capW, reserveFraction: site.facility.reserveFraction, pue: site.facility.pue, nodes: this.hw.nodes, running: this.running };
     this.hw.nodes.forEach((node, pos) => this.nodeIndex.set(node.id, pos));
-    for (const m of this.hw.miners) this.minerIndex.set(m.id, m);
+    this.hw.nodes.forEach((node, pos) => node.miners.forEach((miner) => this.minerIndex.set(miner.id, { miner, pos })));
+    this.watts = new SiteSplit(this.snap);
     this.minerThs = site.miners?.hashrateThs ?? 0;
     this.activeThs = this.hw.miners.length * this.minerThs;
     this.capChanges = capSchedule(site);
@@ -519,10 +522,13 @@ export class Engine {
     if (this.jobs.state[j] !== QUEUED) this.snapshotError(`placement of ${pl.jobId}, which is not queued`);
     const limitW = pl.powerLimitW;
     const gpus: GpuView[] = [];
+    const positions: number[] = [];
     let maxW = Infinity;
     for (const pn of pl.nodes) {
       const pos = this.nodeIndex.get(pn.nodeId);
       if (pos === undefined) this.snapshotError(`placement of ${pl.jobId} on unknown node ${pn.nodeId}`);
+      positions.push(pos);
+      this.watts.changed(pos);
       const node = this.hw.nodes[pos]!;
       for (const idx of pn.gpuIndices) {
         const g = node.gpus[idx]?.index === idx ? node.gpus[idx]! : node.gpus.find((x) => x.index === idx);
@@ -535,6 +541,7 @@ export class Engine {
       }
     }
     this.jobs.held[j] = gpus;
+    this.jobs.heldNodes[j] = positions;
     this.jobs.heldCount[j] = gpus.length;
     this.jobs.state[j] = RUNNING;
     if (Number.isNaN(this.jobs.firstStart[j]!)) this.jobs.firstStart[j] = t;
@@ -618,6 +625,8 @@ export class Engine {
       g.limitW = undefined;
     }
     this.jobs.held[j] = undefined;
+    for (const pos of this.jobs.heldNodes[j] ?? []) this.watts.changed(pos);
+    this.jobs.heldNodes[j] = undefined;
     this.busyGpus -= this.jobs.heldCount[j]!;
     this.usefulRate -= this.jobs.heldCount[j]! * this.jobs.speed[j]!;
     this.jobs.speed[j] = 0;
@@ -685,6 +694,7 @@ export class Engine {
     if (r.powerLimitW === limitW) return false;
     this.advance(j, t);
     for (const g of gpus) g.limitW = limitW;
+    for (const pos of this.jobs.heldNodes[j]!) this.watts.changed(pos);
     r.powerLimitW = limitW;
     this.unusedW -= this.unused(j);
     this.reclaimedW -= this.reclaimed(j);
@@ -698,10 +708,12 @@ export class Engine {
   }
 
   private setCurtailed(id: string, curtailed: boolean): boolean {
-    const m = this.minerIndex.get(id);
-    if (!m) this.snapshotError(`${curtailed ? 'curtail' : 'resume'} of unknown miner ${id}`);
+    const found = this.minerIndex.get(id);
+    if (!found) this.snapshotError(`${curtailed ? 'curtail' : 'resume'} of unknown miner ${id}`);
+    const m = found.miner;
     if (m.curtailed === curtailed) return false;
     m.curtailed = curtailed;
+    this.watts.changed(found.pos);
     this.activeThs += curtailed ? -this.minerThs : this.minerThs;
     return true;
   }
@@ -711,7 +723,7 @@ export class Engine {
   /** Facility watts as the core counts them, after a change; cap and ramp excursions. */
   private refreshWatts(): void {
     this.snap.capW = this.capW;
-    const split = siteSplit(this.snap);
+    const split = this.watts.total();
     const pue = this.snap.pue;
     this.facilityW = split.facilityW;
     this.gpuServersW = pue * (split.gpusW + split.hostsW);

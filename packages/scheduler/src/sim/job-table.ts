@@ -62,6 +62,8 @@ export class JobTable {
   /** Right-sized in this attempt: watts below its placed limit count as reclaimed. */
   readonly rightSized: Uint8Array;
   readonly held: (GpuView[] | undefined)[];
+  /** Positions of the nodes its GPUs are on, while it holds them. */
+  readonly heldNodes: (number[] | undefined)[];
   readonly queuedView: (QueuedJob | undefined)[];
   readonly runningView: (RunningJob | undefined)[];
   readonly runningPos: Int32Array;
@@ -101,6 +103,7 @@ export class JobTable {
     this.profile = new Array<PowerProfile | undefined>(n);
     this.rightSized = new Uint8Array(n);
     this.held = new Array<GpuView[] | undefined>(n);
+    this.heldNodes = new Array<number[] | undefined>(n);
     this.queuedView = new Array<QueuedJob | undefined>(n);
     this.runningView = new Array<RunningJob | undefined>(n);
     this.runningPos = new Int32Array(n).fill(-1);
