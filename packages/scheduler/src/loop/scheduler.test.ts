@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, defaultSiteConfig, type Job, type NodeInventory, type StartCommand, type StopCommand } from '@wattpack/shared';
+import { WattpackError, createLogger, defaultSiteConfig, type Job, type NodeInventory, type StartCommand, type StopCommand } from '@wattpack/shared';
 import { siteSplit, budgetW } from '../core/watts.js';
 import { Scheduler } from './scheduler.js';
 
@@ -345,5 +345,30 @@ describe('Scheduler', () => {
       const requeued = scheduler.getJob(job.id);
       expect(requeued.attempt).toBe(2);
     });
+  });
+});
+
+describe('Scheduler: teams', () => {
+  it('submits for the team the caller allows, and creates nothing when it refuses', async () => {
+    const { scheduler, stored } = await setup();
+    const teamFor = (named: string | undefined) => {
+      if (named !== undefined && named !== 'vision') throw new WattpackError('PERMISSION_DENIED', `not in team ${named}`);
+      return 'vision';
+    };
+    expect((await scheduler.submit(spec(), { teamFor })).spec.team).toBe('vision');
+    expect((await scheduler.submit(spec({ team: 'vision' }), { teamFor })).spec.team).toBe('vision');
+    await expect(scheduler.submit(spec({ team: 'finance' }), { teamFor })).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    await expect(scheduler.submit(spec({ team: 7 }), { teamFor })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(scheduler.listJobs().map((j) => j.spec.team)).toEqual(['vision', 'vision']);
+    expect(new Set(stored.map((j) => j.id)).size).toBe(2);
+  });
+
+  it("sets and removes teams' shares in the site settings", async () => {
+    const { scheduler } = await setup();
+    await scheduler.updateSite({ setTeams: { vision: { gpus: 8 }, nlp: { mw: 1.5 } } });
+    expect(scheduler.siteConfig().teams).toEqual({ vision: { gpus: 8 }, nlp: { mw: 1.5 } });
+    await scheduler.updateSite({ removeTeams: ['vision'], setTeams: { nlp: { gpus: 4 } } });
+    expect(scheduler.siteConfig().teams).toEqual({ nlp: { gpus: 4 } });
+    await expect(scheduler.updateSite({ setTeams: { 'Bad Team': {} } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
