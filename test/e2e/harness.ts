@@ -4,8 +4,10 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
 import {
   ANY_USER,
+  SitePki,
   freePort,
   grpcChannelCredentials,
   identityOf,
@@ -15,6 +17,7 @@ import {
   localSiteTrust,
   startNatsCluster,
   startNatsServer,
+  type Identity,
   type LocalNatsServer,
   type LocalSiteTrust,
   type Role,
@@ -84,12 +87,49 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
+/** A SchedulerService client with promises: unary calls, and streams read to their end. */
+export interface RpcClient {
+  rpc<T>(method: string, request: object): Promise<T>;
+  /** Every message of a server stream (WatchJob, JobLogs) until it ends; rejects with its error. */
+  stream<T>(method: string, request: object, timeoutMs?: number): Promise<T[]>;
+  close(): void;
+}
+
+export function rpcClient(address: string, credentials: grpc.ChannelCredentials): RpcClient {
+  const Client = loadProto().wattpack.v1.SchedulerService;
+  const client = new Client(address, credentials) as unknown as Record<string, (req: object, opts: object, cb?: (err: Error | null, res: unknown) => void) => unknown>;
+  return {
+    rpc: <T>(method: string, request: object) =>
+      new Promise<T>((resolve, reject) => client[method]!.call(client, request, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res as T)))),
+    stream: <T>(method: string, request: object, timeoutMs = 5000) =>
+      new Promise<T[]>((resolve, reject) => {
+        const out: T[] = [];
+        const call = client[method]!.call(client, request, { deadline: Date.now() + timeoutMs }) as grpc.ClientReadableStream<T>;
+        call.on('data', (m: T) => out.push(m));
+        call.on('error', reject);
+        call.on('end', () => resolve(out));
+      }),
+    close: () => (client as unknown as grpc.Client).close(),
+  };
+}
+
+/** A person of the site: a credential its CA issued, the CLI config holding it, and the clients that act as them. */
+export interface Person {
+  identity: Identity;
+  /** The credential file an admin hands out (wattpack login <file>). */
+  credentialFile: string;
+  /** The CLI's config (WATTPACK_CONFIG) with that context current. */
+  cliConfig: string;
+  client: RpcClient;
+}
+
 export class LocalSite {
   readonly workDir = mkdtempSync(join(tmpdir(), 'wattpack-e2e-'));
   /** Scheduler processes by id (s1, s2, ...). */
   readonly schedulers = new Map<string, ResultPromise>();
   readonly agents = new Map<string, ResultPromise>();
   private client?: SchedulerServiceClient;
+  private readonly people = new Map<string, Person>();
 
   private constructor(
     /** The site's CA and every component's credentials (security is on, as on a real site). */
@@ -175,9 +215,44 @@ export class LocalSite {
     await this.waitForLeader();
   }
 
+  /** The site PKI as its folder holds it now (the CLI may have changed it: wattpack admin revoke --pki). */
+  pki(): SitePki {
+    this.trust.pki = SitePki.open(this.trust.pki.dir);
+    return this.trust.pki;
+  }
+
+  /**
+   * A person of this site, issued once per name by the site CA as `wattpack admin issue
+   * user` does, with an RPC client and a CLI config that act as them.
+   */
+  async person(name: string, role: Role, teams: string[]): Promise<Person> {
+    const known = this.people.get(name);
+    if (known) return known;
+    const { path } = await this.pki().issue({ name, role, teams });
+    const ctx = (parse(readFileSync(path, 'utf8')) as { contexts: { name: string; ca: string; cert: string; key: string }[] }).contexts[0]!;
+    const cliConfig = join(this.workDir, `cli-${name}.yaml`);
+    writeFileSync(cliConfig, stringify({ 'current-context': ctx.name, contexts: [{ ...ctx, scheduler: this.address }] }));
+    const identity = identityOf(ctx.cert);
+    const client = rpcClient(this.address, grpcChannelCredentials({ insecure: false, caPem: ctx.ca, certPem: ctx.cert, keyPem: ctx.key, identity }));
+    const person = { identity, credentialFile: path, cliConfig, client };
+    this.people.set(name, person);
+    return person;
+  }
+
+  /** An RPC client acting as a newly issued person. */
+  async clientAs(name: string, role: Role, teams: string[]): Promise<RpcClient> {
+    return (await this.person(name, role, teams)).client;
+  }
+
+  /** The real CLI acting as a newly issued person. */
+  async cliAs(name: string, role: Role, teams: string[]): Promise<(args: string[], input?: string) => ReturnType<LocalSite['cli']>> {
+    const { cliConfig } = await this.person(name, role, teams);
+    return (args, input) => this.cli(args, input, cliConfig);
+  }
+
   /** Starts an agent, issuing its node credentials first if it has none (nats-server reloads to admit it). */
   async startAgent(a: AgentSpec): Promise<void> {
-    if (!this.trust.pki.entries().some((e) => e.role === 'node' && e.name === a.id && !e.revokedAt)) {
+    if (!this.pki().entries().some((e) => e.role === 'node' && e.name === a.id && !e.revokedAt)) {
       await this.trust.pki.issue({ name: a.id, role: 'node', teams: [] });
       await Promise.all(this.natsServers.map((n) => n.reload()));
     }
@@ -260,7 +335,7 @@ export class LocalSite {
     return dir;
   }
 
-  /** Runs the real CLI against this site, as the admin or as the user of `config` (see userConfig). */
+  /** Runs the real CLI against this site, as its admin (or as whom `config` names: see person). */
   cli(args: string[], input?: string, config = this.cliConfig) {
     return execa(process.execPath, [BIN.cli, '--scheduler', this.address, ...args], {
       reject: false,
@@ -269,17 +344,9 @@ export class LocalSite {
     });
   }
 
-  /** A CLI config file for a user issued now by the site's PKI, as `wattpack login` would write it. */
-  async userConfig(name: string, role: Role = 'user', teams: string[] = ['default']): Promise<string> {
-    const { path } = await this.trust.pki.issue({ name, role, teams });
-    const ctx = (parse(readFileSync(path, 'utf8')) as { contexts: { name: string }[] }).contexts[0]!;
-    const file = join(this.workDir, `cli-${name}-${role}.yaml`);
-    writeFileSync(file, stringify({ 'current-context': ctx.name, contexts: [{ ...ctx, scheduler: this.address }] }));
-    return file;
-  }
-
   async stop(): Promise<void> {
     this.client?.close();
+    for (const p of this.people.values()) p.client.close();
     for (const a of this.agents.values()) a.kill('SIGCONT'), a.kill('SIGTERM');
     await Promise.all([...this.agents.values()]);
     for (const s of this.schedulers.values()) s.kill('SIGTERM');

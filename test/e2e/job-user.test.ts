@@ -8,11 +8,7 @@ const ALICE = process.getuid!() === 0 ? { uid: 4242, gid: 4343 } : JOB_USER;
 const site = useLocalSite({ agents: [{ id: 'gpu-1', profile: 'h100x8' }], site: { users: { alice: ALICE } } });
 
 /** The real CLI as a given user (a credential issued for them): the scheduler takes the job's owner from its certificate. */
-const configs = new Map<string, Promise<string>>();
-const cliAs = async (user: string, ...args: string[]) => {
-  if (!configs.has(user)) configs.set(user, site().userConfig(user));
-  return site().cli(args, undefined, await configs.get(user)!);
-};
+const cliAs = async (user: string, ...args: string[]) => (await site().cliAs(user, 'user', ['default']))(args);
 
 async function submitAs(user: string, script: string): Promise<string> {
   const r = await cliAs(user, 'submit', '--name', 'whoami', '--gpus', '1', '-o', 'json', '--', 'sh', '-c', script);

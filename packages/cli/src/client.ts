@@ -10,6 +10,10 @@ import type { Site__Output } from '@wattpack/shared/proto/Site';
 import type { UpdateSiteRequest } from '@wattpack/shared/proto/UpdateSiteRequest';
 import type { DrainNodesRequest } from '@wattpack/shared/proto/DrainNodesRequest';
 import type { UncordonNodesRequest } from '@wattpack/shared/proto/UncordonNodesRequest';
+import type { RevokeCredentialRequest } from '@wattpack/shared/proto/RevokeCredentialRequest';
+import type { RevokeCredentialResponse__Output } from '@wattpack/shared/proto/RevokeCredentialResponse';
+import type { ListAuditRequest } from '@wattpack/shared/proto/ListAuditRequest';
+import type { ListAuditResponse__Output } from '@wattpack/shared/proto/ListAuditResponse';
 
 /** A blackholed address must not hang a command forever. */
 const UNARY_DEADLINE_MS = 15_000;
@@ -29,6 +33,8 @@ export interface SchedulerClient {
   updateSite(change: UpdateSiteRequest): Promise<Site__Output>;
   drainNodes(request: DrainNodesRequest): Promise<Node__Output[]>;
   uncordonNodes(request: UncordonNodesRequest): Promise<Node__Output[]>;
+  revokeCredential(request: RevokeCredentialRequest): Promise<RevokeCredentialResponse__Output>;
+  listAudit(request: ListAuditRequest): Promise<ListAuditResponse__Output>;
   close(): void;
 }
 
@@ -85,6 +91,8 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
     updateSite: (change) => unary<Site__Output>((o, cb) => raw.updateSite(change, o, cb)),
     drainNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.drainNodes(req, o, cb))).nodes,
     uncordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.uncordonNodes(req, o, cb))).nodes,
+    revokeCredential: (req) => unary<RevokeCredentialResponse__Output>((o, cb) => raw.revokeCredential(req, o, cb)),
+    listAudit: (req) => unary<ListAuditResponse__Output>((o, cb) => raw.listAudit(req, o, cb)),
     close: () => raw.close(),
   };
 }

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@wattpack/shared';
+import { readFileSync } from 'node:fs';
+import { SitePki, freePort } from '@wattpack/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { run } from './program.js';
 import { aJob, aNode, startFakeScheduler, type FakeScheduler } from './testing/fake-scheduler.js';
@@ -277,6 +278,18 @@ describe('nodes and site', () => {
     expect(clear).toMatchObject({ addGridEvents: [], clearGridEvents: true });
   });
 
+  it("sets and removes teams' shares", async () => {
+    expect((await cli('site', 'set-team', 'vision', '--gpus', '64', '--mw', '2.5')).code).toBe(0);
+    expect((await cli('site', 'set-team', 'nlp', '--mw', '1')).code).toBe(0);
+    expect((await cli('site', 'remove-team', 'vision')).code).toBe(0);
+    const [vision, nlp, removed] = sent('UpdateSite') as { capMw?: number; setTeams: Record<string, { gpus?: number; mw?: number }>; removeTeams: string[] }[];
+    expect(vision).toMatchObject({ setTeams: { vision: { gpus: 64, mw: 2.5 } }, removeTeams: [] });
+    expect(vision!.capMw).toBeUndefined();
+    expect(nlp!.setTeams.nlp!.gpus).toBeUndefined();
+    expect(removed).toMatchObject({ setTeams: {}, removeTeams: ['vision'] });
+    expect((await cli('site', 'set-team', 'x', '--gpus', '1.5')).code).toBe(2);
+  });
+
   it.each([
     [['site', 'set-cap', '-3'], /invalid for argument 'MW'. must not be negative/],
     [['site', 'set-cap', 'lots'], /not a number/],
@@ -287,6 +300,52 @@ describe('nodes and site', () => {
     expect(r).toMatchObject({ code: 2, out: '' });
     expect(r.err).toMatch(message);
     expect(fake.calls).toEqual([]);
+  });
+});
+
+describe('audit', () => {
+  const record = (extra: object) => ({ atMs: 1_700_000_000_000, name: 'olga', role: 'operator', serial: 'ab', action: 'UpdateSite', target: 'cap', result: 'OK', message: '', before: {}, after: {}, ...extra });
+
+  it('asks for the last 24 hours by default and shows what changed, or why it was refused', async () => {
+    fake.audit = [
+      record({ before: { capMw: '18' }, after: { capMw: '12' } }),
+      record({ name: 'alice', role: 'user', result: 'PERMISSION_DENIED', message: 'alice is a user: changing the cap needs the operator role' }),
+    ];
+    const before = Date.now();
+    const r = await cli('audit');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^TIME\s+WHO\s+ROLE\s+ACTION\s+TARGET\s+RESULT\s+CHANGE$/m);
+    expect(r.out).toMatch(/olga\s+operator\s+UpdateSite\s+cap\s+OK\s+capMw 18 -> 12/);
+    expect(r.out).toMatch(/alice\s+user\s+UpdateSite\s+cap\s+PERMISSION_DENIED\s+alice is a user/);
+    const [req] = sent('ListAudit') as [{ sinceMs: number; user: string; limit: number }];
+    expect(req.sinceMs - (before - 24 * 3600_000)).toBeGreaterThanOrEqual(0);
+    expect(req.sinceMs - (before - 24 * 3600_000)).toBeLessThan(5000);
+    expect(req).toMatchObject({ user: '', limit: 1000 });
+    const json = await cli('audit', '--since', '1h', '--user', 'olga', '-o', 'json');
+    expect(JSON.parse(json.out)).toHaveLength(2);
+    expect((sent('ListAudit')[1] as { user: string }).user).toBe('olga');
+  });
+});
+
+describe('admin revoke', () => {
+  it('tells the scheduler; with --pki it marks the registry and drops the node from the NATS authorization first', async () => {
+    const plain = await cli('admin', 'revoke', 'user', 'mallory');
+    expect(plain).toMatchObject({ code: 0, out: expect.stringContaining('revoked user mallory: credentials issued before 2023-11-14T22:13:20.000Z are refused; 0 live stream(s) closed') });
+    expect(sent('RevokeCredential')).toEqual([{ kind: 'user', name: 'mallory', serials: [] }]);
+
+    const dir = join(mkdtempSync(join(tmpdir(), 'wattpack-cli-pki-')), 'pki');
+    const pki = await SitePki.init(dir, { site: 'test', schedulerHosts: ['127.0.0.1'], natsHosts: ['127.0.0.1'] });
+    const { entry } = await pki.issue({ name: 'gpu-9', role: 'node', teams: [] });
+    expect(readFileSync(pki.natsFiles().auth, 'utf8')).toContain('node gpu-9');
+    const r = await cli('admin', 'revoke', 'node', 'gpu-9', '--pki', dir);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('1 live stream(s) closed');
+    expect(r.out).toContain('reload nats-server');
+    expect(sent('RevokeCredential')[1]).toEqual({ kind: 'node', name: 'gpu-9', serials: [entry.serial] });
+    expect(SitePki.open(dir).entries().find((e) => e.name === 'gpu-9')!.revokedAt).toBeDefined();
+    expect(readFileSync(pki.natsFiles().auth, 'utf8')).not.toContain('node gpu-9');
+
+    expect((await cli('admin', 'revoke', 'scheduler', 'x')).code).toBe(2);
   });
 });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { WattpackError, exitCodeOf } from '@wattpack/shared';
 import { registerAdmin } from './commands/admin.js';
+import { registerAudit } from './commands/audit.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerLogin } from './commands/login.js';
 import { registerDev } from './commands/dev.js';
@@ -58,7 +59,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .addOption(new Option('--insecure', 'no TLS and no credential, for a scheduler started with --insecure (debugging only)'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .addHelpText('after', EPILOG);
-  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerDrain, registerSim, registerDev, registerLogin, registerAdmin]) {
+  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit]) {
     register(program, app);
   }
   try {

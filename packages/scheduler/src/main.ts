@@ -14,6 +14,8 @@ const optionsSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use 1-64 letters, digits, ".", "_" or "-"').default(hostname()),
   credentials: z.string().optional(),
   insecure: z.boolean().default(false),
+  auditDays: z.number().int().min(1).max(36_500).default(365),
+  auditMaxMib: z.number().int().min(1).max(1024 * 1024).default(1024),
 });
 
 const number = (v: string) => {
@@ -32,6 +34,8 @@ const program = new Command('wattpack-scheduler')
   .option('--id <id>', 'identity in the leader election, unique per scheduler (default: the host name; env WATTPACK_ID)')
   .option('--log-level <level>', 'trace|debug|info|warn|error (env WATTPACK_LOG_LEVEL)')
   .option('--credentials <dir>', "the scheduler's credentials: the site PKI's scheduler/ folder (wattpack admin init; env WATTPACK_CREDENTIALS)")
+  .option('--audit-days <n>', 'how long the audit log keeps records (default 365; env WATTPACK_AUDIT_DAYS)', number)
+  .option('--audit-max-mib <n>', 'the most the audit log keeps, in MiB; the oldest records go first (default 1024; env WATTPACK_AUDIT_MAX_MIB)', number)
   .option('--insecure', 'no TLS and no authentication: anyone who reaches the site can run anything. Debugging only')
   .showHelpAfterError()
   .action(async (flags: Record<string, unknown>) => {
@@ -60,7 +64,7 @@ const program = new Command('wattpack-scheduler')
     const backoff = new Backoff(500, 5000);
     for (;;) {
       try {
-        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log });
+        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
       } catch (err) {
         const e = WattpackError.from(err);
         if (stopping || e.code === 'INVALID_ARGUMENT') throw e;

@@ -1,11 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
 import type { NatsConnection } from 'nats';
 import {
+  BUCKETS,
   Backoff,
+  REVOCATIONS_KEY,
   WattpackError,
   connectNats,
   describeIssues,
   createLogger,
+  ensureAuditStream,
   ensureStreams,
   isTransientNatsError,
   grpcServerCredentials,
@@ -19,8 +22,12 @@ import {
   type SiteConfig,
   type SiteConfigInput,
 } from '@wattpack/shared';
+import type { EventEmitter } from 'node:events';
+import type { TLSSocket } from 'node:tls';
+import { JetStreamAudit, type AuditLog } from './api/audit.js';
 import { schedulerService } from './api/scheduler-service.js';
 import { nodeService } from './api/node-service.js';
+import { Revocations, revocationsSchema } from './api/revocations.js';
 import { CommandBus } from './bus/command-bus.js';
 import { consumeJobEvents } from './bus/event-consumer.js';
 import { readJobLogs } from './bus/log-reader.js';
@@ -45,6 +52,8 @@ export interface SchedulerOptions {
   site?: SiteConfigInput;
   /** TLS and identities (the site PKI's scheduler folder), or insecure for debugging. */
   credentials: Credentials;
+  /** How long and how much the audit stream keeps (default a year, 1 GiB). */
+  audit?: { maxAgeDays: number; maxBytes: number };
   log?: Logger;
 }
 
@@ -79,6 +88,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   const jsm = await jetStreamReady(nc);
   const replicas = opts.natsReplicas ?? 1;
   await ensureStreams(jsm, replicas);
+  await ensureAuditStream(jsm, replicas, opts.audit);
   const leadership = await becomeLeader(nc, opts.id, { ttlMs: opts.leaseMs ?? DEFAULT_LEASE_MS, replicas, log });
   // Transient NATS errors are retried while the lease holds: a cycle that gave up between
   // storing a job as STARTING and publishing its start command would strand the job. Once
@@ -106,8 +116,16 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   }
   const site: SiteConfig = parsed.data;
   await store.putSite(site);
-  const [jobs, nodes] = await Promise.all([store.loadJobs(), store.loadNodes()]);
-  log.info({ jobs: jobs.size, nodes: nodes.size, capMw: site.capMw }, 'state loaded');
+  const [jobs, nodes, revoked] = await Promise.all([store.loadJobs(), store.loadNodes(), store.loadRevocations()]);
+  const parsedRevocations = revocationsSchema.safeParse(revoked);
+  if (!parsedRevocations.success) {
+    // Serving without them would let revoked credentials back in.
+    await nc.close();
+    throw new WattpackError('INVALID_ARGUMENT', `the stored revocations (${BUCKETS.site} ${REVOCATIONS_KEY}) are unreadable: ${describeIssues(parsedRevocations.error)}`);
+  }
+  const revocations = new Revocations(parsedRevocations.data, (list) => fenced(() => store.putRevocations(list)));
+  const audit = new JetStreamAudit(js, jsm, log);
+  log.info({ jobs: jobs.size, nodes: nodes.size, capMw: site.capMw, revocations: parsedRevocations.data.length }, 'state loaded');
 
   const bus = new CommandBus(js);
   const scheduler = new Scheduler({
@@ -132,11 +150,13 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     'grpc.max_receive_message_length': GRPC_LIMITS.requestBytes,
     'grpc.max_send_message_length': GRPC_LIMITS.responseBytes,
   });
-  server.addService(proto.SchedulerService.service, schedulerService(scheduler, { read: (id, o, w) => readJobLogs(js, jsm, id, o, w) }, log));
-  server.addService(proto.NodeService.service, nodeService(scheduler, log));
+  const trust = { revocations, audit };
+  server.addService(proto.SchedulerService.service, schedulerService(scheduler, { read: (id, o, w) => readJobLogs(js, jsm, id, o, w) }, log, trust));
+  server.addService(proto.NodeService.service, nodeService(scheduler, log, trust));
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(opts.listen, grpcServerCredentials(opts.credentials), (err, p) => (err ? reject(err) : resolve(p))),
   );
+  if (!opts.credentials.insecure) auditHandshakes(server, audit);
   const host = opts.listen.slice(0, opts.listen.lastIndexOf(':'));
   const address = `${host}:${port}`;
   // Leases, and a periodic pass: grid events and reservations move with the clock, not only with events.
@@ -165,4 +185,23 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       await nc.drain();
     },
   };
+}
+
+/**
+ * Connections refused in the TLS handshake (no client certificate, one from another CA,
+ * plaintext) never reach a handler: they are audited from the HTTP/2 servers grpc-js
+ * keeps, once a minute per address at most. grpc-js does not expose those servers; if a
+ * release hides them, handshakes go unaudited, and are refused all the same.
+ */
+function auditHandshakes(server: grpc.Server, audit: AuditLog): void {
+  const servers = (server as unknown as { http2Servers?: Map<EventEmitter, unknown> }).http2Servers;
+  for (const http2 of servers?.keys() ?? []) {
+    http2.on('tlsClientError', (err: Error, socket?: TLSSocket) => {
+      const from = socket?.remoteAddress ?? 'an unknown address';
+      void audit.record(
+        { name: '-', role: '', serial: '', action: 'TLS', target: `connection from ${from}`, result: 'UNAUTHENTICATED', message: err.message, before: {}, after: {} },
+        { throttle: `tls:${from}` },
+      );
+    });
+  }
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SitePki, USER_ROLES, WattpackError, type Role } from '@wattpack/shared';
+import { SitePki, USER_ROLES, WattpackError, isUserRole, type Role } from '@wattpack/shared';
 import type { App } from '../context.js';
 import { renderFields } from '../output/table.js';
 
@@ -62,6 +62,40 @@ export function registerAdmin(program: Command, app: App): void {
         const { path, entry } = await pki.issue(id, days);
         const next = kind === 'node' ? `wattpack-agent --credentials ${path}; reload nats-server (SIGHUP) so that it admits the node` : `hand it over; they run: wattpack login ${path} --scheduler <host:port>`;
         ctx.print({ path, ...entry }, () => `issued ${kind} ${name} (serial ${entry.serial}, valid until ${entry.notAfter}): ${path}\n${next}`);
+      }),
+    );
+  admin
+    .command('revoke')
+    .description(
+      "revoke every credential of a node or a person issued until now: the scheduler refuses them at once (a node's stream closes); " +
+        'with --pki, also mark them in the registry and drop them from the NATS authorization (then reload nats-server). Re-issue to let them back',
+    )
+    .argument('<kind>', 'node or user (a person, whatever their role)')
+    .argument('<name>', 'the node id, or the user name')
+    .option('--pki <dir>', 'the site PKI folder: mark the registry and rewrite nats/auth.conf too')
+    .action(
+      app.action(async (ctx, cmd) => {
+        const [kind, name] = cmd.processedArgs as [string, string];
+        const o = cmd.opts<{ pki?: string }>();
+        if (kind !== 'node' && kind !== 'user') throw new WattpackError('INVALID_ARGUMENT', `kind "${kind.slice(0, 20)}": use node or user`);
+        const serials: string[] = [];
+        if (o.pki) {
+          const pki = SitePki.open(o.pki);
+          const covered = (role: string) => (kind === 'node' ? role === 'node' : isUserRole(role as Role));
+          const roles = [...new Set(pki.entries().filter((e) => e.name === name && covered(e.role) && !e.revokedAt).map((e) => e.role as Role))];
+          for (const role of roles) serials.push(...pki.revoke(role, name).map((e) => e.serial));
+          if (!roles.length) ctx.io.err(`warning: the registry in ${o.pki} lists no unrevoked credential of ${kind} ${name}; telling the scheduler anyway\n`);
+        }
+        let res;
+        try {
+          res = await ctx.client().revokeCredential({ kind, name, serials });
+        } catch (err) {
+          const e = WattpackError.from(err);
+          if (!serials.length) throw e;
+          throw new WattpackError(e.code, `${e.message}\nthe registry marks ${serials.length} credential(s) revoked, but the scheduler was not told: run "wattpack admin revoke ${kind} ${name}" again once it answers`, { cause: err });
+        }
+        const nats = serials.length ? `\nthe NATS authorization no longer admits it: reload nats-server (SIGHUP, or nats-server --signal reload) on every server` : '';
+        ctx.print(res, () => `revoked ${kind} ${name}: credentials issued before ${new Date(Number(res.issuedBeforeMs)).toISOString()} are refused${res.serials.length ? ` (serials ${res.serials.join(', ')})` : ''}; ${res.streamsClosed} live stream(s) closed${nats}`);
       }),
     );
 }

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { UpdateSiteRequest } from '@wattpack/shared/proto/UpdateSiteRequest';
+import { WattpackError } from '@wattpack/shared';
 import { durationArg, nonNegativeArg } from '../args.js';
 import type { App, Context } from '../context.js';
 import { siteFields } from '../output/site.js';
@@ -37,4 +38,23 @@ export function registerSite(program: Command, app: App): void {
     .command('clear-grid-events')
     .description('cancel every scheduled grid event')
     .action(app.action((ctx) => show(ctx, { clearGridEvents: true })));
+  site
+    .command('set-team')
+    .description("admins: set a team's guaranteed share of the site (GPUs, facility MW); a share left out is no guarantee of it")
+    .argument('<team>', 'the team')
+    .option('--gpus <n>', 'guaranteed GPUs', nonNegativeArg)
+    .option('--mw <MW>', 'guaranteed facility MW', nonNegativeArg)
+    .action(
+      app.action((ctx, cmd) => {
+        const [team] = cmd.processedArgs as [string];
+        const o = cmd.opts<{ gpus?: number; mw?: number }>();
+        if (o.gpus !== undefined && !Number.isInteger(o.gpus)) throw new WattpackError('INVALID_ARGUMENT', '--gpus: a whole number');
+        return show(ctx, { setTeams: { [team]: { ...(o.gpus !== undefined ? { gpus: o.gpus } : {}), ...(o.mw !== undefined ? { mw: o.mw } : {}) } } });
+      }),
+    );
+  site
+    .command('remove-team')
+    .description("admins: remove a team's guaranteed share (its jobs split the rest evenly with other teams)")
+    .argument('<team>', 'the team')
+    .action(app.action((ctx, cmd) => show(ctx, { removeTeams: [(cmd.processedArgs as [string])[0]] })));
 }

@@ -49,7 +49,8 @@ export function jobDetails(job: Job__Output, now: number): string {
     ['Team', spec?.team ?? ''],
     ['Owner', job.owner || '-'],
     ['Priority', `${spec?.priority ?? ''}${spec?.preemptible === false ? ', not preemptible' : ', preemptible'}`],
-    ['Command', argv.map(quoteArg).join(' ')],
+    // The scheduler leaves out another team's command, arguments and environment.
+    ['Command', argv.length ? argv.map(quoteArg).join(' ') : `- (hidden: a job of team ${spec?.team ?? '?'}, not yours)`],
     ['Image', spec?.image || '- (runs on the host)'],
     ['Asks for', `${spec?.nodes ?? 0} node(s) × ${spec?.gpus ?? 0} GPU(s), ${models}`],
     ['Nodes', nodes.join('\n') || '-'],

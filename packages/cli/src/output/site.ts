@@ -15,6 +15,12 @@ const gridEvent = (e: GridEvent__Output) =>
 const heldGpus = (h: Site__Output['heldGpus']): string =>
   h ? `${mw(h.reservedW)} MW reserved at max, ${mw(h.enforcedW)} MW enforced, ${mw(h.drawnW)} MW drawn; ${mw(h.reclaimedW)} MW reclaimed (facility)` : '-';
 
+/** Guaranteed shares (site settings); teams not listed split the rest evenly. */
+const teamShares = (teams: Site__Output['teams'] | undefined): string =>
+  Object.entries(teams ?? {})
+    .map(([team, s]) => `${team}: ${s.gpus ?? '-'} GPUs, ${s.mw !== undefined ? `${s.mw} MW` : '- MW'}`)
+    .join('\n') || '- (teams split the site evenly)';
+
 export function siteFields(site: Site__Output): string {
   // Planning uses the cap in force now, which a grid event may lower.
   const cap = site.effectiveCapW;
@@ -33,6 +39,7 @@ export function siteFields(site: Site__Output): string {
     ['Nodes ready', String(site.nodesReady)],
     ['GPUs', `${site.gpusAllocated}/${site.gpusTotal} allocated`],
     ['Jobs', `${site.jobsPending} pending, ${site.jobsRunning} running`],
+    ['Team shares', teamShares(site.teams)],
     ['Miners', `${site.minersMining} mining, ${site.minersCurtailed} curtailed`],
     ['Conversion', `${mw(site.miningW)} MW mining, ${mw(site.aiW)} MW serving AI, ${mw(site.retiredW)} MW retired (IT)`],
   ]);

@@ -7,6 +7,7 @@ import type { Job__Output } from '@wattpack/shared/proto/Job';
 import type { LogLine__Output } from '@wattpack/shared/proto/LogLine';
 import type { Node__Output } from '@wattpack/shared/proto/Node';
 import type { Site__Output } from '@wattpack/shared/proto/Site';
+import type { AuditRecord__Output } from '@wattpack/shared/proto/AuditRecord';
 
 /** Proto-shaped objects for tests, with every field set as the client receives them. */
 
@@ -108,6 +109,8 @@ export interface FakeScheduler {
   logs: Map<string, LogLine__Output[]>;
   nodes: Node__Output[];
   site: Site__Output;
+  /** What ListAudit returns. */
+  audit: AuditRecord__Output[];
   /** A CLI config file (WATTPACK_CONFIG) whose current context is an admin of this scheduler's site. */
   config: string;
   /** The identity file an admin would hand a user: `wattpack login` imports it. */
@@ -130,6 +133,7 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
     logs: new Map(),
     nodes: [],
     site: aSite(),
+    audit: [],
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
   const notFound = (id: string) => ({ code: grpc.status.NOT_FOUND, details: `job ${id} not found` });
@@ -183,6 +187,14 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
     UpdateSite(call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
       record('UpdateSite', call.request);
       cb(null, fake.site);
+    },
+    RevokeCredential(call: grpc.ServerUnaryCall<{ kind: string; name: string; serials: string[] }, unknown>, cb: grpc.sendUnaryData<unknown>) {
+      record('RevokeCredential', call.request);
+      cb(null, { ...call.request, issuedBeforeMs: 1_700_000_000_000, streamsClosed: call.request.kind === 'node' ? 1 : 0 });
+    },
+    ListAudit(call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
+      record('ListAudit', call.request);
+      cb(null, { records: fake.audit, truncated: false });
     },
   });
   const port = await new Promise<number>((resolve, reject) =>

@@ -1,26 +1,143 @@
-import { WattpackError, peerIdentity, roleAtLeast, type Identity } from '@wattpack/shared';
+import { ALL_TEAMS, WattpackError, peerIdentity, roleAtLeast, type Identity, type Job, type Role, type USER_ROLES } from '@wattpack/shared';
+import type { SchedulerServiceHandlers } from '@wattpack/shared/proto/SchedulerService';
+import type { UpdateSiteRequest__Output } from '@wattpack/shared/proto/UpdateSiteRequest';
+import type { RevocationList } from './revocations.js';
+
+/**
+ * Authorization, in one place: who a caller is (their certificate), what each action
+ * needs (a table, like Nomad's ACL capabilities), which teams' jobs they may see in full.
+ * Every SchedulerService call passes through `authorize` before its handler runs.
+ */
 
 /** What a call offers to tell who made it: the TLS peer of its connection. */
 export interface Caller {
   getAuthContext(): { sslPeerCertificate?: { raw: Buffer } };
 }
 
+export type UserRole = (typeof USER_ROLES)[number];
+
+/** Every action a caller can take, the role it needs (user < operator < admin), and how a refusal names it. */
+export const ACTIONS = {
+  'submit-job': { role: 'user', doing: 'submitting jobs' },
+  'read-jobs': { role: 'user', doing: 'reading jobs' },
+  'cancel-job': { role: 'user', doing: 'cancelling jobs' },
+  'cancel-any-job': { role: 'operator', doing: "cancelling another team's job" },
+  'read-logs': { role: 'user', doing: "reading jobs' logs" },
+  'read-site': { role: 'user', doing: 'reading the site and its nodes' },
+  'update-site': { role: 'operator', doing: "changing the site's settings" },
+  'set-cap': { role: 'operator', doing: 'changing the cap' },
+  'grid-events': { role: 'operator', doing: 'changing grid events' },
+  drain: { role: 'operator', doing: 'draining nodes' },
+  uncordon: { role: 'operator', doing: 'uncordoning nodes' },
+  'read-audit': { role: 'operator', doing: 'reading the audit log' },
+  'set-teams': { role: 'admin', doing: "changing teams and their shares" },
+  revoke: { role: 'admin', doing: 'revoking credentials' },
+} as const satisfies Record<string, { role: UserRole; doing: string }>;
+
+export type Action = keyof typeof ACTIONS;
+/** The service's methods (its handler type also has grpc-js's string index signature). */
+type KnownKeys<T> = keyof { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
+export type Rpc = KnownKeys<SchedulerServiceHandlers>;
+
 /**
- * Who made a call: the identity in the client certificate the TLS handshake verified
- * against the site CA. Metadata and message bodies never name the caller. A scheduler
- * started with --insecure has no peers to verify and treats every caller as an admin.
+ * What each RPC needs before its handler runs, and whether it changes anything (those
+ * are audited and logged with the caller's name). An RPC missing here does not compile.
+ * Team rules come on top: see `teamFor`, `inTeam` and `jobFor`.
  */
-export function callerOf(call: Caller): Identity {
-  const id = peerIdentity(call);
-  return id ?? { name: 'anonymous', role: 'admin', teams: ['*'], serial: '' };
+export const RPCS: Record<Rpc, { needs: Action | ((request: never) => Action[]); mutates: boolean }> = {
+  SubmitJob: { needs: 'submit-job', mutates: true },
+  GetJob: { needs: 'read-jobs', mutates: false },
+  ListJobs: { needs: 'read-jobs', mutates: false },
+  WatchJob: { needs: 'read-jobs', mutates: false },
+  JobLogs: { needs: 'read-logs', mutates: false },
+  CancelJob: { needs: 'cancel-job', mutates: true },
+  ListNodes: { needs: 'read-site', mutates: false },
+  GetSite: { needs: 'read-site', mutates: false },
+  UpdateSite: { needs: siteActions, mutates: true },
+  DrainNodes: { needs: 'drain', mutates: true },
+  UncordonNodes: { needs: 'uncordon', mutates: true },
+  RevokeCredential: { needs: 'revoke', mutates: true },
+  ListAudit: { needs: 'read-audit', mutates: false },
+};
+
+/** An UpdateSite needs the role of each thing it changes. */
+export function siteActions(req: Pick<UpdateSiteRequest__Output, 'capMw' | 'addGridEvents' | 'clearGridEvents' | 'setTeams' | 'removeTeams'>): Action[] {
+  const actions: Action[] = [];
+  if (req.capMw !== undefined && req.capMw !== null) actions.push('set-cap');
+  if (req.addGridEvents?.length || req.clearGridEvents) actions.push('grid-events');
+  if (Object.keys(req.setTeams ?? {}).length || req.removeTeams?.length) actions.push('set-teams');
+  return actions.length ? actions : ['update-site'];
 }
 
-/** The one place that decides who may operate the site (drain, uncordon, change the cap). */
-export function requireOperator(call: Caller): string {
-  const id = callerOf(call);
-  if (!roleAtLeast(id.role, 'operator')) {
-    throw new WattpackError('PERMISSION_DENIED', `${id.name} is ${id.role === 'user' ? 'a user' : `the ${id.role}`}: this needs the operator role`);
+/** The actions an RPC needs for this request. */
+export function actionsOf(rpc: Rpc, request: unknown): Action[] {
+  const needs = RPCS[rpc].needs;
+  return typeof needs === 'function' ? (needs as (r: unknown) => Action[])(request ?? {}) : [needs];
+}
+
+const ARTICLE: Record<Role, string> = { user: 'a user', operator: 'an operator', admin: 'an admin', node: 'a node', scheduler: 'the scheduler', nats: 'a NATS server' };
+
+/** Refuses, naming the role the action needs: "alice is a user: changing the cap needs the operator role". */
+export function authorize(id: Identity, ...actions: Action[]): void {
+  for (const action of actions) {
+    const { role, doing } = ACTIONS[action];
+    if (!roleAtLeast(id.role, role)) throw new WattpackError('PERMISSION_DENIED', `${id.name} is ${ARTICLE[id.role]}: ${doing} needs the ${role} role`);
   }
-  return id.name;
+}
+
+/** The identity the scheduler gives callers of an insecure (debugging) scheduler: no peers to verify. */
+export const ANONYMOUS_ADMIN: Identity = { name: 'anonymous', role: 'admin', teams: [ALL_TEAMS], serial: '' };
+
+/**
+ * Who made a call: the identity in the client certificate the TLS handshake verified
+ * against the site CA, refused (UNAUTHENTICATED) once revoked. Metadata and message
+ * bodies never name the caller. A scheduler started with --insecure has no peers to
+ * verify and treats every caller as an admin.
+ */
+export function callerOf(call: Caller, revoked?: RevocationList): Identity {
+  const id = peerIdentity(call);
+  if (!id) return ANONYMOUS_ADMIN;
+  revoked?.check(id);
+  return id;
+}
+
+/** A member of the team (an identity of every team, `*`, is a member of each). */
+export const inTeam = (id: Identity, team: string): boolean => id.teams.includes(ALL_TEAMS) || id.teams.includes(team);
+
+/** The team of a job without one in its spec, for a caller of every team. */
+export const DEFAULT_TEAM = 'default';
+
+/**
+ * The team a job is submitted for: the one its spec names, which must be one of the
+ * caller's; without one, the caller's first team (`default` for a caller of every team).
+ */
+export function teamFor(id: Identity, named: string | undefined): string {
+  if (named !== undefined) {
+    if (inTeam(id, named)) return named;
+    throw new WattpackError('PERMISSION_DENIED', `${id.name} is not in team "${named.slice(0, 63)}": ${id.teams.length ? `submit for ${id.teams.join(', ')}` : 'the credential names no team'}`);
+  }
+  const first = id.teams[0];
+  if (first === undefined) throw new WattpackError('PERMISSION_DENIED', `${id.name} is in no team: an admin issues credentials with --teams`);
+  return first === ALL_TEAMS ? DEFAULT_TEAM : first;
+}
+
+/**
+ * A job as this caller may see it: in full for its team's members; for others, what it
+ * is and where it runs, without its command, arguments or environment (they carry
+ * secrets: tokens, paths, data set names).
+ */
+export function jobFor(id: Identity, job: Job): Job {
+  if (inTeam(id, job.spec.team)) return job;
+  return { ...job, spec: { ...job.spec, command: [], args: [], env: {} } };
+}
+
+/** Reading a job's output, or cancelling it, is for its team; cancelling any job also for operators. */
+export function requireTeam(id: Identity, job: Job, what: 'logs' | 'cancel'): void {
+  if (inTeam(id, job.spec.team)) return;
+  if (what === 'cancel') {
+    authorize(id, 'cancel-any-job');
+    return;
+  }
+  throw new WattpackError('PERMISSION_DENIED', `${id.name} is not in team "${job.spec.team}": job ${job.id}'s logs are for its team`);
 }
 

@@ -4,6 +4,7 @@ import { createLogger, defaultSiteConfig, JOB_STATES, jobSpecSchema, LIST_JOBS_L
 import type { ListJobsRequest__Output } from '@wattpack/shared/proto/ListJobsRequest';
 import type { ListJobsResponse } from '@wattpack/shared/proto/ListJobsResponse';
 import { Scheduler } from '../loop/scheduler.js';
+import { Revocations } from './revocations.js';
 import { schedulerService } from './scheduler-service.js';
 
 const log = createLogger('test', 'silent');
@@ -45,10 +46,12 @@ function api(jobs: Map<string, Job>) {
     log,
     ports: { putJob: async () => {}, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
   });
-  const service = schedulerService(scheduler, { read: async () => {} }, log);
+  // Paging is what these tests look at: no revocations, and ListJobs (a read) writes no audit.
+  const trust = { revocations: new Revocations([], async () => {}), audit: { record: async () => {}, read: async () => ({ records: [], truncated: false }) } };
+  const service = schedulerService(scheduler, { read: async () => {} }, log, trust);
   const listJobs = (request: Partial<ListJobsRequest__Output>) =>
     new Promise<Required<ListJobsResponse>>((resolve, reject) => {
-      const call = { request: { states: [], team: '', sinceMs: 0, limit: 0, pageToken: '', ...request } } as unknown as grpc.ServerUnaryCall<ListJobsRequest__Output, ListJobsResponse>;
+      const call = { getAuthContext: () => ({}), request: { states: [], team: '', sinceMs: 0, limit: 0, pageToken: '', ...request } } as unknown as grpc.ServerUnaryCall<ListJobsRequest__Output, ListJobsResponse>;
       service.ListJobs(call, (err, res) => (err ? reject(err) : resolve(res as Required<ListJobsResponse>)));
     });
   /** Every page of a query: the ids in the order they came, and how many pages. */

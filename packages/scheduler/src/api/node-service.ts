@@ -1,39 +1,86 @@
-import { WattpackError, inventoryFromProto, nodeIdSchema, peerIdentity, reportFromProto, type Logger } from '@wattpack/shared';
+import { WattpackError, inventoryFromProto, nodeIdSchema, peerIdentity, reportFromProto, type Identity, type Logger } from '@wattpack/shared';
 import type { NodeServiceHandlers } from '@wattpack/shared/proto/NodeService';
 import type { Scheduler } from '../loop/scheduler.js';
+import type { AuditLog } from './audit.js';
+import { revokes, type Revocations } from './revocations.js';
 
 /**
  * Agents' stream: register, then reports. A node is gone when its stream ends; a
  * stream replaced by a newer one from the same node (agent restart) does not count.
  * A stream speaks only for the node its certificate names (Kubernetes' NodeRestriction):
- * a node cannot register, or report, as another.
+ * a node cannot register, or report, as another. A revoked credential is refused, and a
+ * live stream of one is closed the moment it is revoked.
  */
-export function nodeService(scheduler: Scheduler, log: Logger): NodeServiceHandlers {
+export function nodeService(scheduler: Scheduler, log: Logger, trust: { revocations: Revocations; audit: AuditLog }): NodeServiceHandlers {
   const current = new Map<string, object>();
+  /** Open streams by the identity that opened them, to close on revocation. */
+  const live = new Map<object, { peer: Identity; close(reason: string): void }>();
+  trust.revocations.onRevoke((r) => {
+    let closed = 0;
+    for (const stream of [...live.values()]) {
+      if (!revokes(r, stream.peer)) continue;
+      stream.close(`the credential of ${r.kind} "${r.name}" was revoked`);
+      closed++;
+    }
+    return closed;
+  });
+
+  /** Refusals are audited at most once a minute per credential and reason: agents retry every few seconds. */
+  const refused = (peer: Identity | undefined, target: string, err: WattpackError) => {
+    log.warn({ peer: peer?.name, role: peer?.role, target, err: err.message }, 'refused an agent stream');
+    void trust.audit.record(
+      { name: peer?.name ?? '-', role: peer?.role ?? '', serial: peer?.serial ?? '', action: 'NodeService.Connect', target, result: err.code, message: err.message, before: {}, after: {} },
+      { throttle: `connect:${peer?.serial ?? '-'}:${target}:${err.code}` },
+    );
+  };
+
   return {
     Connect(call) {
       const token = {};
-      const peer = peerIdentity(call);
+      let peer: Identity | undefined;
       let nodeId: string | undefined;
       const gone = (reason: string) => {
+        live.delete(token);
         if (nodeId && current.get(nodeId) === token) {
           current.delete(nodeId);
           scheduler.nodeLost(nodeId, reason).catch((err) => log.error({ err }, 'marking node lost failed'));
         }
       };
+      const reject = (reason: string) => {
+        call.write({ rejected: { reason } });
+        call.end();
+      };
+      try {
+        peer = peerIdentity(call);
+        if (peer) trust.revocations.check(peer);
+      } catch (err) {
+        const e = WattpackError.from(err);
+        refused(peer, peer ? `node ${peer.name}` : 'node', e);
+        reject(e.message);
+        return;
+      }
+      if (peer) {
+        const who = peer;
+        live.set(token, {
+          peer: who,
+          close: (reason) => {
+            refused(who, `node ${who.name}`, new WattpackError('UNAUTHENTICATED', reason));
+            gone('its credential was revoked');
+            reject(reason);
+          },
+        });
+      }
       call.on('data', (msg) => {
         if (msg.register) {
           const reg = msg.register;
           const id = nodeIdSchema.safeParse(reg.nodeId);
           if (!id.success) {
-            call.write({ rejected: { reason: `node id "${reg.nodeId}": ${id.error.issues[0]?.message}` } });
-            call.end();
+            reject(`node id "${reg.nodeId}": ${id.error.issues[0]?.message}`);
             return;
           }
           if (peer && (peer.role !== 'node' || peer.name !== id.data)) {
-            log.warn({ peer: peer.name, role: peer.role, nodeId: id.data }, 'refused a registration for another identity');
-            call.write({ rejected: { reason: `this credential is ${peer.role} "${peer.name}": it cannot register node "${id.data}"` } });
-            call.end();
+            refused(peer, `node ${id.data}`, new WattpackError('PERMISSION_DENIED', `this credential is ${peer.role} "${peer.name}": it cannot register node "${id.data}"`));
+            reject(`this credential is ${peer.role} "${peer.name}": it cannot register node "${id.data}"`);
             return;
           }
           nodeId = id.data;
@@ -41,10 +88,7 @@ export function nodeService(scheduler: Scheduler, log: Logger): NodeServiceHandl
           scheduler
             .registerNode({ nodeId, labels: reg.labels, inventory: inventoryFromProto(reg.inventory) })
             .then(() => call.write({ registered: { nodeId: id.data, reportIntervalMs: scheduler.siteConfig().reportIntervalMs } }))
-            .catch((err: unknown) => {
-              call.write({ rejected: { reason: WattpackError.from(err).message } });
-              call.end();
-            });
+            .catch((err: unknown) => reject(WattpackError.from(err).message));
         } else if (msg.report) {
           if (nodeId && current.get(nodeId) === token) scheduler.report(nodeId, reportFromProto(msg.report));
         }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, defaultSiteConfig, type Job, type SiteConfig, type NodeInventory, type StartCommand, type StopCommand } from '@wattpack/shared';
+import { WattpackError, createLogger, defaultSiteConfig, type Job, type SiteConfig, type NodeInventory, type StartCommand, type StopCommand } from '@wattpack/shared';
 import { siteSplit, budgetW } from '../core/watts.js';
 import { Scheduler } from './scheduler.js';
 
@@ -75,9 +75,9 @@ describe('Scheduler', () => {
 
   it("records the job's owner and sends it with the start, with the site's mapping of it and the host network only for allowed teams", async () => {
     const { scheduler, settle, starts } = await setup(18, { users: { alice: { uid: 1001, gid: 1002 }, bob: { account: 'svc' } }, allowHostNetwork: ['llm'] });
-    const a = await scheduler.submit(spec({ gpus: 1, team: 'llm' }), 'alice');
-    const b = await scheduler.submit(spec({ gpus: 1 }), 'bob');
-    const c = await scheduler.submit(spec({ gpus: 1 }), 'carol');
+    const a = await scheduler.submit(spec({ gpus: 1, team: 'llm' }), { owner: 'alice' });
+    const b = await scheduler.submit(spec({ gpus: 1 }), { owner: 'bob' });
+    const c = await scheduler.submit(spec({ gpus: 1 }), { owner: 'carol' });
     const anon = await scheduler.submit(spec({ gpus: 1 }));
     expect([a.owner, b.owner, c.owner, anon.owner]).toEqual(['alice', 'bob', 'carol', 'anonymous']);
     await settle();
@@ -92,7 +92,7 @@ describe('Scheduler', () => {
 
   it('maps every owner not listed with the "*" entry', async () => {
     const { scheduler, settle, starts } = await setup(18, { users: { alice: { uid: 1001, gid: 1001 }, '*': { uid: 65534, gid: 65534 } } });
-    await scheduler.submit(spec({ gpus: 1 }), 'dave');
+    await scheduler.submit(spec({ gpus: 1 }), { owner: 'dave' });
     await settle();
     expect(starts()[0]!.command).toMatchObject({ owner: 'dave', runAs: { uid: 65534, gid: 65534 } });
   });
@@ -380,5 +380,30 @@ describe('Scheduler', () => {
       const requeued = scheduler.getJob(job.id);
       expect(requeued.attempt).toBe(2);
     });
+  });
+});
+
+describe('Scheduler: teams', () => {
+  it('submits for the team the caller allows, and creates nothing when it refuses', async () => {
+    const { scheduler, stored } = await setup();
+    const teamFor = (named: string | undefined) => {
+      if (named !== undefined && named !== 'vision') throw new WattpackError('PERMISSION_DENIED', `not in team ${named}`);
+      return 'vision';
+    };
+    expect((await scheduler.submit(spec(), { teamFor })).spec.team).toBe('vision');
+    expect((await scheduler.submit(spec({ team: 'vision' }), { teamFor })).spec.team).toBe('vision');
+    await expect(scheduler.submit(spec({ team: 'finance' }), { teamFor })).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    await expect(scheduler.submit(spec({ team: 7 }), { teamFor })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(scheduler.listJobs().map((j) => j.spec.team)).toEqual(['vision', 'vision']);
+    expect(new Set(stored.map((j) => j.id)).size).toBe(2);
+  });
+
+  it("sets and removes teams' shares in the site settings", async () => {
+    const { scheduler } = await setup();
+    await scheduler.updateSite({ setTeams: { vision: { gpus: 8 }, nlp: { mw: 1.5 } } });
+    expect(scheduler.siteConfig().teams).toEqual({ vision: { gpus: 8 }, nlp: { mw: 1.5 } });
+    await scheduler.updateSite({ removeTeams: ['vision'], setTeams: { nlp: { gpus: 4 } } });
+    expect(scheduler.siteConfig().teams).toEqual({ nlp: { gpus: 4 } });
+    await expect(scheduler.updateSite({ setTeams: { 'Bad Team': {} } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });

@@ -134,13 +134,28 @@ export class Scheduler {
 
   // ---- API ----------------------------------------------------------------
 
-  /** `owner`: who submits it (authorize.ts names the caller); the job's processes run as that user. */
-  submit(specJson: string, owner = 'anonymous'): Promise<Job> {
+  /**
+   * `owner`: who submits it (the API passes the verified caller); the job's processes run as
+   * that user. `teamFor` decides the job's team from the one its spec names (undefined:
+   * none) and throws when the submitter may not use it; the API passes the caller's rule.
+   */
+  submit(specJson: string, opts: { owner?: string; teamFor?: (named: string | undefined) => string } = {}): Promise<Job> {
     let raw: unknown;
     try {
       raw = JSON.parse(specJson);
     } catch {
       return Promise.reject(new WattpackError('INVALID_ARGUMENT', 'the job spec is not valid JSON'));
+    }
+    if (opts.teamFor && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+      const named = (raw as Record<string, unknown>).team;
+      // A team that is not a string is the schema's to refuse.
+      if (named === undefined || typeof named === 'string') {
+        try {
+          raw = { ...raw, team: opts.teamFor(named) };
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      }
     }
     const parsed = parseJobSpec(raw, specJson);
     if (!parsed.success) return Promise.reject(new WattpackError('INVALID_ARGUMENT', `invalid job spec: ${parsed.error}`));
@@ -152,7 +167,7 @@ export class Scheduler {
       const job: Job = {
         id: newId('j', now),
         spec,
-        owner,
+        owner: opts.owner ?? 'anonymous',
         state: 'PENDING',
         reason: 'queued',
         submittedAt: now,
@@ -212,13 +227,22 @@ export class Scheduler {
     return this.snapshot().capW;
   }
 
-  /** Operators: a new cap now, grid events ahead. The next pass sheds or restores. */
-  updateSite(change: { capMw?: number; addGridEvents?: SiteConfig['gridEvents']; clearGridEvents?: boolean }): Promise<SiteConfig> {
+  /** Operators: a new cap now, grid events ahead; admins: teams' shares. The next pass sheds or restores. */
+  updateSite(change: {
+    capMw?: number;
+    addGridEvents?: SiteConfig['gridEvents'];
+    clearGridEvents?: boolean;
+    setTeams?: SiteConfig['teams'];
+    removeTeams?: string[];
+  }): Promise<SiteConfig> {
     return this.serial.run(async () => {
+      const teams = { ...this.site.teams, ...(change.setTeams ?? {}) };
+      for (const t of change.removeTeams ?? []) delete teams[t];
       const parsed = siteConfigSchema.safeParse({
         ...this.site,
         ...(change.capMw !== undefined ? { capMw: change.capMw } : {}),
         gridEvents: [...(change.clearGridEvents ? [] : this.site.gridEvents), ...(change.addGridEvents ?? [])],
+        teams,
       });
       if (!parsed.success) throw new WattpackError('INVALID_ARGUMENT', `invalid site change: ${describeIssues(parsed.error)}`);
       // Events that have ended are history.

@@ -1,5 +1,5 @@
 import { KvWatchInclude, type KV, type NatsConnection } from 'nats';
-import { BUCKETS, SITE_CONFIG_KEY, json, type Job, type NodeRecord, type SiteConfig } from '@wattpack/shared';
+import { BUCKETS, REVOCATIONS_KEY, SITE_CONFIG_KEY, json, type Job, type NodeRecord, type SiteConfig } from '@wattpack/shared';
 
 /**
  * The scheduler's durable state in JetStream KV: the single source of truth. The
@@ -29,6 +29,16 @@ export class KvStore {
   async loadSite(): Promise<SiteConfig | undefined> {
     const entry = await this.site.get(SITE_CONFIG_KEY);
     return entry && entry.operation === 'PUT' ? (json.decode(entry.value) as SiteConfig) : undefined;
+  }
+
+  /** Revoked credentials (api/revocations.ts), beside the site's settings; unchecked here. */
+  async loadRevocations(): Promise<unknown[]> {
+    const entry = await this.site.get(REVOCATIONS_KEY);
+    return entry && entry.operation === 'PUT' ? (json.decode(entry.value) as unknown[]) : [];
+  }
+
+  async putRevocations(list: unknown[]): Promise<void> {
+    await this.site.put(REVOCATIONS_KEY, json.encode(list));
   }
 
   async putJob(job: Job): Promise<void> {

@@ -48,21 +48,41 @@ const streamConfigs: Partial<StreamConfig>[] = [
   },
 ];
 
+/** The audit log: a year of records by default, at most 1 GiB (the oldest go first). */
+export const AUDIT_STREAM_DEFAULTS = { maxAgeDays: 365, maxBytes: 1024 * 1024 * 1024 };
+
+const auditStreamConfig = (limits: { maxAgeDays: number; maxBytes: number }): Partial<StreamConfig> => ({
+  name: STREAMS.audit,
+  subjects: [SUBJECTS.audit],
+  retention: RetentionPolicy.Limits,
+  storage: StorageType.File,
+  max_age: limits.maxAgeDays * DAY_NS,
+  max_bytes: limits.maxBytes,
+  discard: DiscardPolicy.Old,
+});
+
 /**
  * Creates missing streams; safe to call from every process at start. The scheduler
  * passes `replicas` (3 on a NATS cluster) and brings existing streams to it; agents pass
  * none and leave existing streams as they are.
  */
 export async function ensureStreams(jsm: JetStreamManager, replicas?: number): Promise<void> {
-  for (const base of streamConfigs) {
-    const cfg = { ...base, num_replicas: replicas ?? 1 };
-    try {
-      await jsm.streams.info(cfg.name!);
-      if (replicas !== undefined) await jsm.streams.update(cfg.name!, cfg);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      await jsm.streams.add(cfg);
-    }
+  for (const base of streamConfigs) await ensureStream(jsm, base, replicas);
+}
+
+/** The audit stream: the scheduler's alone (agents neither create nor write it). */
+export async function ensureAuditStream(jsm: JetStreamManager, replicas: number, limits = AUDIT_STREAM_DEFAULTS): Promise<void> {
+  await ensureStream(jsm, auditStreamConfig(limits), replicas);
+}
+
+async function ensureStream(jsm: JetStreamManager, base: Partial<StreamConfig>, replicas: number | undefined): Promise<void> {
+  const cfg = { ...base, num_replicas: replicas ?? 1 };
+  try {
+    await jsm.streams.info(cfg.name!);
+    if (replicas !== undefined) await jsm.streams.update(cfg.name!, cfg);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.streams.add(cfg);
   }
 }
 

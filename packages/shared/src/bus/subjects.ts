@@ -9,6 +9,8 @@ export const STREAMS = {
   events: 'WP_EVENTS',
   /** Job output lines, one subject per job, size-limited. */
   logs: 'WP_LOGS',
+  /** Who did what through the API, and every refusal: written by the scheduler only. */
+  audit: 'WP_AUDIT',
 } as const;
 
 export const SUBJECTS = {
@@ -18,6 +20,7 @@ export const SUBJECTS = {
   eventsAll: 'wp.evt.>',
   log: (jobId: string) => `wp.log.${jobId}`,
   logsAll: 'wp.log.>',
+  audit: 'wp.audit',
 } as const;
 
 export const CONSUMERS = {
@@ -35,6 +38,8 @@ export const BUCKETS = {
 
 export const SITE_CONFIG_KEY = 'config';
 export const LEADER_KEY = 'scheduler';
+/** Revoked credentials, in the site bucket beside its config. */
+export const REVOCATIONS_KEY = 'revocations';
 
 /** Retained log lines per job; older lines are dropped first. */
 export const LOG_LINES_PER_JOB = 10_000;

@@ -21,7 +21,15 @@ export interface Identity {
   teams: string[];
   /** Hex serial number: what a revocation names. */
   serial: string;
+  /**
+   * When the credential was issued (ms, to the second): its notBefore plus the clock skew
+   * the CA backdates by. A revocation refuses every credential of a name issued before it.
+   */
+  issuedAt?: number;
 }
+
+/** Clock skew between hosts: a certificate is valid from this long before it was issued. */
+export const ISSUE_SKEW_MS = 5 * 60_000;
 
 export const isUserRole = (r: Role): r is (typeof USER_ROLES)[number] => (USER_ROLES as readonly string[]).includes(r);
 
@@ -52,7 +60,13 @@ export function identityOf(cert: string | Buffer | X509Certificate): Identity {
   if (!name || !role || !(ROLES as readonly string[]).includes(role)) {
     throw new WattpackError('UNAUTHENTICATED', 'the certificate names no wattpack identity (CN name, OU role)');
   }
-  return { name, role: role as Role, teams: fields.filter(([k]) => k === 'O').map(([, v]) => v), serial: x.serialNumber.toLowerCase() };
+  return {
+    name,
+    role: role as Role,
+    teams: fields.filter(([k]) => k === 'O').map(([, v]) => v),
+    serial: x.serialNumber.toLowerCase(),
+    issuedAt: Date.parse(x.validFrom) + ISSUE_SKEW_MS,
+  };
 }
 
 /** "alice (operator, teams vision, nlp)": how logs and the audit name a caller. */

@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { randomBytes, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
-import { subjectOf, type Identity } from './identity.js';
+import { ISSUE_SKEW_MS, subjectOf, type Identity } from './identity.js';
 
 /**
  * The site's certificate authority and the certificates it issues. ECDSA P-256: small,
@@ -16,7 +16,7 @@ x509.cryptoProvider.set(crypto as unknown as Parameters<typeof x509.cryptoProvid
 
 const DAY_MS = 86_400_000;
 /** Clock skew between hosts: a fresh certificate is valid from a little before now. */
-const SKEW_MS = 5 * 60_000;
+const SKEW_MS = ISSUE_SKEW_MS;
 
 export interface Issued {
   certPem: string;

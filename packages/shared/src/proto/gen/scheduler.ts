@@ -3,6 +3,7 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 
 import type { AgentMessage as _wattpack_v1_AgentMessage, AgentMessage__Output as _wattpack_v1_AgentMessage__Output } from './wattpack/v1/AgentMessage.js';
 import type { AttemptState as _wattpack_v1_AttemptState, AttemptState__Output as _wattpack_v1_AttemptState__Output } from './wattpack/v1/AttemptState.js';
+import type { AuditRecord as _wattpack_v1_AuditRecord, AuditRecord__Output as _wattpack_v1_AuditRecord__Output } from './wattpack/v1/AuditRecord.js';
 import type { CancelJobRequest as _wattpack_v1_CancelJobRequest, CancelJobRequest__Output as _wattpack_v1_CancelJobRequest__Output } from './wattpack/v1/CancelJobRequest.js';
 import type { Checkpoint as _wattpack_v1_Checkpoint, Checkpoint__Output as _wattpack_v1_Checkpoint__Output } from './wattpack/v1/Checkpoint.js';
 import type { DrainNodesRequest as _wattpack_v1_DrainNodesRequest, DrainNodesRequest__Output as _wattpack_v1_DrainNodesRequest__Output } from './wattpack/v1/DrainNodesRequest.js';
@@ -20,6 +21,8 @@ import type { JobLogsRequest as _wattpack_v1_JobLogsRequest, JobLogsRequest__Out
 import type { JobPower as _wattpack_v1_JobPower, JobPower__Output as _wattpack_v1_JobPower__Output } from './wattpack/v1/JobPower.js';
 import type { JobSpec as _wattpack_v1_JobSpec, JobSpec__Output as _wattpack_v1_JobSpec__Output } from './wattpack/v1/JobSpec.js';
 import type { LimitChange as _wattpack_v1_LimitChange, LimitChange__Output as _wattpack_v1_LimitChange__Output } from './wattpack/v1/LimitChange.js';
+import type { ListAuditRequest as _wattpack_v1_ListAuditRequest, ListAuditRequest__Output as _wattpack_v1_ListAuditRequest__Output } from './wattpack/v1/ListAuditRequest.js';
+import type { ListAuditResponse as _wattpack_v1_ListAuditResponse, ListAuditResponse__Output as _wattpack_v1_ListAuditResponse__Output } from './wattpack/v1/ListAuditResponse.js';
 import type { ListJobsRequest as _wattpack_v1_ListJobsRequest, ListJobsRequest__Output as _wattpack_v1_ListJobsRequest__Output } from './wattpack/v1/ListJobsRequest.js';
 import type { ListJobsResponse as _wattpack_v1_ListJobsResponse, ListJobsResponse__Output as _wattpack_v1_ListJobsResponse__Output } from './wattpack/v1/ListJobsResponse.js';
 import type { ListNodesRequest as _wattpack_v1_ListNodesRequest, ListNodesRequest__Output as _wattpack_v1_ListNodesRequest__Output } from './wattpack/v1/ListNodesRequest.js';
@@ -39,10 +42,13 @@ import type { PowerSplit as _wattpack_v1_PowerSplit, PowerSplit__Output as _watt
 import type { RegisterNode as _wattpack_v1_RegisterNode, RegisterNode__Output as _wattpack_v1_RegisterNode__Output } from './wattpack/v1/RegisterNode.js';
 import type { Registered as _wattpack_v1_Registered, Registered__Output as _wattpack_v1_Registered__Output } from './wattpack/v1/Registered.js';
 import type { Rejected as _wattpack_v1_Rejected, Rejected__Output as _wattpack_v1_Rejected__Output } from './wattpack/v1/Rejected.js';
+import type { RevokeCredentialRequest as _wattpack_v1_RevokeCredentialRequest, RevokeCredentialRequest__Output as _wattpack_v1_RevokeCredentialRequest__Output } from './wattpack/v1/RevokeCredentialRequest.js';
+import type { RevokeCredentialResponse as _wattpack_v1_RevokeCredentialResponse, RevokeCredentialResponse__Output as _wattpack_v1_RevokeCredentialResponse__Output } from './wattpack/v1/RevokeCredentialResponse.js';
 import type { SchedulerMessage as _wattpack_v1_SchedulerMessage, SchedulerMessage__Output as _wattpack_v1_SchedulerMessage__Output } from './wattpack/v1/SchedulerMessage.js';
 import type { SchedulerServiceClient as _wattpack_v1_SchedulerServiceClient, SchedulerServiceDefinition as _wattpack_v1_SchedulerServiceDefinition } from './wattpack/v1/SchedulerService.js';
 import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from './wattpack/v1/Site.js';
 import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobRequest__Output as _wattpack_v1_SubmitJobRequest__Output } from './wattpack/v1/SubmitJobRequest.js';
+import type { TeamShare as _wattpack_v1_TeamShare, TeamShare__Output as _wattpack_v1_TeamShare__Output } from './wattpack/v1/TeamShare.js';
 import type { UncordonNodesRequest as _wattpack_v1_UncordonNodesRequest, UncordonNodesRequest__Output as _wattpack_v1_UncordonNodesRequest__Output } from './wattpack/v1/UncordonNodesRequest.js';
 import type { UpdateSiteRequest as _wattpack_v1_UpdateSiteRequest, UpdateSiteRequest__Output as _wattpack_v1_UpdateSiteRequest__Output } from './wattpack/v1/UpdateSiteRequest.js';
 import type { WatchJobRequest as _wattpack_v1_WatchJobRequest, WatchJobRequest__Output as _wattpack_v1_WatchJobRequest__Output } from './wattpack/v1/WatchJobRequest.js';
@@ -56,6 +62,7 @@ export interface ProtoGrpcType {
     v1: {
       AgentMessage: MessageTypeDefinition<_wattpack_v1_AgentMessage, _wattpack_v1_AgentMessage__Output>
       AttemptState: MessageTypeDefinition<_wattpack_v1_AttemptState, _wattpack_v1_AttemptState__Output>
+      AuditRecord: MessageTypeDefinition<_wattpack_v1_AuditRecord, _wattpack_v1_AuditRecord__Output>
       CancelJobRequest: MessageTypeDefinition<_wattpack_v1_CancelJobRequest, _wattpack_v1_CancelJobRequest__Output>
       Checkpoint: MessageTypeDefinition<_wattpack_v1_Checkpoint, _wattpack_v1_Checkpoint__Output>
       DrainNodesRequest: MessageTypeDefinition<_wattpack_v1_DrainNodesRequest, _wattpack_v1_DrainNodesRequest__Output>
@@ -74,6 +81,8 @@ export interface ProtoGrpcType {
       JobPower: MessageTypeDefinition<_wattpack_v1_JobPower, _wattpack_v1_JobPower__Output>
       JobSpec: MessageTypeDefinition<_wattpack_v1_JobSpec, _wattpack_v1_JobSpec__Output>
       LimitChange: MessageTypeDefinition<_wattpack_v1_LimitChange, _wattpack_v1_LimitChange__Output>
+      ListAuditRequest: MessageTypeDefinition<_wattpack_v1_ListAuditRequest, _wattpack_v1_ListAuditRequest__Output>
+      ListAuditResponse: MessageTypeDefinition<_wattpack_v1_ListAuditResponse, _wattpack_v1_ListAuditResponse__Output>
       ListJobsRequest: MessageTypeDefinition<_wattpack_v1_ListJobsRequest, _wattpack_v1_ListJobsRequest__Output>
       ListJobsResponse: MessageTypeDefinition<_wattpack_v1_ListJobsResponse, _wattpack_v1_ListJobsResponse__Output>
       ListNodesRequest: MessageTypeDefinition<_wattpack_v1_ListNodesRequest, _wattpack_v1_ListNodesRequest__Output>
@@ -94,10 +103,13 @@ export interface ProtoGrpcType {
       RegisterNode: MessageTypeDefinition<_wattpack_v1_RegisterNode, _wattpack_v1_RegisterNode__Output>
       Registered: MessageTypeDefinition<_wattpack_v1_Registered, _wattpack_v1_Registered__Output>
       Rejected: MessageTypeDefinition<_wattpack_v1_Rejected, _wattpack_v1_Rejected__Output>
+      RevokeCredentialRequest: MessageTypeDefinition<_wattpack_v1_RevokeCredentialRequest, _wattpack_v1_RevokeCredentialRequest__Output>
+      RevokeCredentialResponse: MessageTypeDefinition<_wattpack_v1_RevokeCredentialResponse, _wattpack_v1_RevokeCredentialResponse__Output>
       SchedulerMessage: MessageTypeDefinition<_wattpack_v1_SchedulerMessage, _wattpack_v1_SchedulerMessage__Output>
       SchedulerService: SubtypeConstructor<typeof grpc.Client, _wattpack_v1_SchedulerServiceClient> & { service: _wattpack_v1_SchedulerServiceDefinition }
       Site: MessageTypeDefinition<_wattpack_v1_Site, _wattpack_v1_Site__Output>
       SubmitJobRequest: MessageTypeDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_SubmitJobRequest__Output>
+      TeamShare: MessageTypeDefinition<_wattpack_v1_TeamShare, _wattpack_v1_TeamShare__Output>
       UncordonNodesRequest: MessageTypeDefinition<_wattpack_v1_UncordonNodesRequest, _wattpack_v1_UncordonNodesRequest__Output>
       UpdateSiteRequest: MessageTypeDefinition<_wattpack_v1_UpdateSiteRequest, _wattpack_v1_UpdateSiteRequest__Output>
       WatchJobRequest: MessageTypeDefinition<_wattpack_v1_WatchJobRequest, _wattpack_v1_WatchJobRequest__Output>

@@ -8,11 +8,15 @@ import type { GetJobRequest as _wattpack_v1_GetJobRequest, GetJobRequest__Output
 import type { GetSiteRequest as _wattpack_v1_GetSiteRequest, GetSiteRequest__Output as _wattpack_v1_GetSiteRequest__Output } from '../../wattpack/v1/GetSiteRequest.js';
 import type { Job as _wattpack_v1_Job, Job__Output as _wattpack_v1_Job__Output } from '../../wattpack/v1/Job.js';
 import type { JobLogsRequest as _wattpack_v1_JobLogsRequest, JobLogsRequest__Output as _wattpack_v1_JobLogsRequest__Output } from '../../wattpack/v1/JobLogsRequest.js';
+import type { ListAuditRequest as _wattpack_v1_ListAuditRequest, ListAuditRequest__Output as _wattpack_v1_ListAuditRequest__Output } from '../../wattpack/v1/ListAuditRequest.js';
+import type { ListAuditResponse as _wattpack_v1_ListAuditResponse, ListAuditResponse__Output as _wattpack_v1_ListAuditResponse__Output } from '../../wattpack/v1/ListAuditResponse.js';
 import type { ListJobsRequest as _wattpack_v1_ListJobsRequest, ListJobsRequest__Output as _wattpack_v1_ListJobsRequest__Output } from '../../wattpack/v1/ListJobsRequest.js';
 import type { ListJobsResponse as _wattpack_v1_ListJobsResponse, ListJobsResponse__Output as _wattpack_v1_ListJobsResponse__Output } from '../../wattpack/v1/ListJobsResponse.js';
 import type { ListNodesRequest as _wattpack_v1_ListNodesRequest, ListNodesRequest__Output as _wattpack_v1_ListNodesRequest__Output } from '../../wattpack/v1/ListNodesRequest.js';
 import type { ListNodesResponse as _wattpack_v1_ListNodesResponse, ListNodesResponse__Output as _wattpack_v1_ListNodesResponse__Output } from '../../wattpack/v1/ListNodesResponse.js';
 import type { LogLine as _wattpack_v1_LogLine, LogLine__Output as _wattpack_v1_LogLine__Output } from '../../wattpack/v1/LogLine.js';
+import type { RevokeCredentialRequest as _wattpack_v1_RevokeCredentialRequest, RevokeCredentialRequest__Output as _wattpack_v1_RevokeCredentialRequest__Output } from '../../wattpack/v1/RevokeCredentialRequest.js';
+import type { RevokeCredentialResponse as _wattpack_v1_RevokeCredentialResponse, RevokeCredentialResponse__Output as _wattpack_v1_RevokeCredentialResponse__Output } from '../../wattpack/v1/RevokeCredentialResponse.js';
 import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from '../../wattpack/v1/Site.js';
 import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobRequest__Output as _wattpack_v1_SubmitJobRequest__Output } from '../../wattpack/v1/SubmitJobRequest.js';
 import type { UncordonNodesRequest as _wattpack_v1_UncordonNodesRequest, UncordonNodesRequest__Output as _wattpack_v1_UncordonNodesRequest__Output } from '../../wattpack/v1/UncordonNodesRequest.js';
@@ -61,6 +65,15 @@ export interface SchedulerServiceClient extends grpc.Client {
   jobLogs(argument: _wattpack_v1_JobLogsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_wattpack_v1_LogLine__Output>;
   jobLogs(argument: _wattpack_v1_JobLogsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_wattpack_v1_LogLine__Output>;
   
+  ListAudit(argument: _wattpack_v1_ListAuditRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  ListAudit(argument: _wattpack_v1_ListAuditRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  ListAudit(argument: _wattpack_v1_ListAuditRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  ListAudit(argument: _wattpack_v1_ListAuditRequest, callback: grpc.requestCallback<_wattpack_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  listAudit(argument: _wattpack_v1_ListAuditRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  listAudit(argument: _wattpack_v1_ListAuditRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  listAudit(argument: _wattpack_v1_ListAuditRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  listAudit(argument: _wattpack_v1_ListAuditRequest, callback: grpc.requestCallback<_wattpack_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  
   ListJobs(argument: _wattpack_v1_ListJobsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
   ListJobs(argument: _wattpack_v1_ListJobsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
   ListJobs(argument: _wattpack_v1_ListJobsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
@@ -78,6 +91,15 @@ export interface SchedulerServiceClient extends grpc.Client {
   listNodes(argument: _wattpack_v1_ListNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   listNodes(argument: _wattpack_v1_ListNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   listNodes(argument: _wattpack_v1_ListNodesRequest, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  
+  RevokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
+  RevokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
+  RevokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
+  RevokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
+  revokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
+  revokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
+  revokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
+  revokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
   
   SubmitJob(argument: _wattpack_v1_SubmitJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   SubmitJob(argument: _wattpack_v1_SubmitJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
@@ -124,9 +146,13 @@ export interface SchedulerServiceHandlers extends grpc.UntypedServiceImplementat
   
   JobLogs: grpc.handleServerStreamingCall<_wattpack_v1_JobLogsRequest__Output, _wattpack_v1_LogLine>;
   
+  ListAudit: grpc.handleUnaryCall<_wattpack_v1_ListAuditRequest__Output, _wattpack_v1_ListAuditResponse>;
+  
   ListJobs: grpc.handleUnaryCall<_wattpack_v1_ListJobsRequest__Output, _wattpack_v1_ListJobsResponse>;
   
   ListNodes: grpc.handleUnaryCall<_wattpack_v1_ListNodesRequest__Output, _wattpack_v1_ListNodesResponse>;
+  
+  RevokeCredential: grpc.handleUnaryCall<_wattpack_v1_RevokeCredentialRequest__Output, _wattpack_v1_RevokeCredentialResponse>;
   
   SubmitJob: grpc.handleUnaryCall<_wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job>;
   
@@ -144,8 +170,10 @@ export interface SchedulerServiceDefinition extends grpc.ServiceDefinition {
   GetJob: MethodDefinition<_wattpack_v1_GetJobRequest, _wattpack_v1_Job, _wattpack_v1_GetJobRequest__Output, _wattpack_v1_Job__Output>
   GetSite: MethodDefinition<_wattpack_v1_GetSiteRequest, _wattpack_v1_Site, _wattpack_v1_GetSiteRequest__Output, _wattpack_v1_Site__Output>
   JobLogs: MethodDefinition<_wattpack_v1_JobLogsRequest, _wattpack_v1_LogLine, _wattpack_v1_JobLogsRequest__Output, _wattpack_v1_LogLine__Output>
+  ListAudit: MethodDefinition<_wattpack_v1_ListAuditRequest, _wattpack_v1_ListAuditResponse, _wattpack_v1_ListAuditRequest__Output, _wattpack_v1_ListAuditResponse__Output>
   ListJobs: MethodDefinition<_wattpack_v1_ListJobsRequest, _wattpack_v1_ListJobsResponse, _wattpack_v1_ListJobsRequest__Output, _wattpack_v1_ListJobsResponse__Output>
   ListNodes: MethodDefinition<_wattpack_v1_ListNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_ListNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
+  RevokeCredential: MethodDefinition<_wattpack_v1_RevokeCredentialRequest, _wattpack_v1_RevokeCredentialResponse, _wattpack_v1_RevokeCredentialRequest__Output, _wattpack_v1_RevokeCredentialResponse__Output>
   SubmitJob: MethodDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_Job, _wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job__Output>
   UncordonNodes: MethodDefinition<_wattpack_v1_UncordonNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_UncordonNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
   UpdateSite: MethodDefinition<_wattpack_v1_UpdateSiteRequest, _wattpack_v1_Site, _wattpack_v1_UpdateSiteRequest__Output, _wattpack_v1_Site__Output>

@@ -3,6 +3,7 @@
 import type { PowerSplit as _wattpack_v1_PowerSplit, PowerSplit__Output as _wattpack_v1_PowerSplit__Output } from '../../wattpack/v1/PowerSplit.js';
 import type { GridEvent as _wattpack_v1_GridEvent, GridEvent__Output as _wattpack_v1_GridEvent__Output } from '../../wattpack/v1/GridEvent.js';
 import type { GpuWatts as _wattpack_v1_GpuWatts, GpuWatts__Output as _wattpack_v1_GpuWatts__Output } from '../../wattpack/v1/GpuWatts.js';
+import type { TeamShare as _wattpack_v1_TeamShare, TeamShare__Output as _wattpack_v1_TeamShare__Output } from '../../wattpack/v1/TeamShare.js';
 
 export interface Site {
   'name'?: (string);
@@ -24,6 +25,7 @@ export interface Site {
   'aiW'?: (number | string);
   'retiredW'?: (number | string);
   'heldGpus'?: (_wattpack_v1_GpuWatts | null);
+  'teams'?: ({[key: string]: _wattpack_v1_TeamShare});
 }
 
 export interface Site__Output {
@@ -46,4 +48,5 @@ export interface Site__Output {
   'aiW': (number);
   'retiredW': (number);
   'heldGpus': (_wattpack_v1_GpuWatts__Output | null);
+  'teams': ({[key: string]: _wattpack_v1_TeamShare__Output});
 }
