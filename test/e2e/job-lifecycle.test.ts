@@ -74,7 +74,8 @@ describe('a job from submit to its end, with the real binaries', () => {
   });
 
   it('waits a gang that cannot get both nodes, then starts it whole', async () => {
-    const blocker = idOf((await site().cli(['submit', '--name', 'blocker', '--gpus', '1', '-o', 'json', '--', 'sleep', '1.5'])).stdout);
+    // Long enough for the gang's submission (a CLI start) to arrive while it runs, under load too.
+    const blocker = idOf((await site().cli(['submit', '--name', 'blocker', '--gpus', '1', '-o', 'json', '--', 'sleep', '5'])).stdout);
     await site().waitForState(blocker, ['RUNNING']);
     const gang = idOf((await site().cli(['submit', '--name', 'gang2', '--gpus', '8', '--nodes', '2', '-o', 'json', '--', 'true'])).stdout);
     const waiting = await waitFor('the gang to wait', async () => {
