@@ -23,3 +23,5 @@ export * from './trust/pki.js';
 export * from './trust/site-pki.js';
 export * from './trust/credentials.js';
 export * from './trust/local-site.js';
+export * from './trust/command-signing.js';
+export * from './trust/nats-auth.js';
