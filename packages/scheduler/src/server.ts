@@ -3,9 +3,11 @@ import type { NatsConnection } from 'nats';
 import {
   Backoff,
   WattpackError,
+  commandSigner,
   connectNats,
   describeIssues,
   createLogger,
+  ensureAgentConsumer,
   ensureStreams,
   isTransientNatsError,
   grpcServerCredentials,
@@ -15,6 +17,7 @@ import {
   siteConfigSchema,
   type Credentials,
   type Logger,
+  type LogRecord,
   type SiteConfig,
   type SiteConfigInput,
 } from '@wattpack/shared';
@@ -107,8 +110,12 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   await store.putSite(site);
   const [jobs, nodes] = await Promise.all([store.loadJobs(), store.loadNodes()]);
   log.info({ jobs: jobs.size, nodes: nodes.size, capMw: site.capMw }, 'state loaded');
+  // Each node's command consumer: agents may not create it (see trust/nats-auth.ts). Known
+  // nodes get it here, new ones as they register.
+  const openNode = (nodeId: string) => fenced(() => ensureAgentConsumer(jsm, nodeId)).then(() => undefined);
+  for (const nodeId of nodes.keys()) await openNode(nodeId);
 
-  const bus = new CommandBus(js);
+  const bus = new CommandBus(js, commandSigner(opts.credentials));
   const scheduler = new Scheduler({
     site,
     jobs,
@@ -118,6 +125,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       putJob: (j) => fenced(() => store.putJob(j)),
       putNode: (n) => fenced(() => store.putNode(n)),
       putSite: (s) => fenced(() => store.putSite(s)),
+      openNode,
       sendCommand: (nodeId, cmd) => fenced(() => bus.send(nodeId, cmd, leadership.term)),
     },
   });
@@ -126,7 +134,13 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
 
   const proto = loadProto().wattpack.v1;
   const server = new grpc.Server();
-  server.addService(proto.SchedulerService.service, schedulerService(scheduler, { read: (id, o, w) => readJobLogs(js, jsm, id, o, w) }, log));
+  // A job's lines count only from nodes it was placed on.
+  const placedOn = (jobId: string, nodeId: string) => {
+    const job = scheduler.getJob(jobId);
+    return (job.placedOn ?? []).includes(nodeId) || job.assignments.some((a) => a.nodeId === nodeId);
+  };
+  const logs = { read: (id: string, o: { follow: boolean; jobEnded: () => boolean; cancelled: () => boolean }, w: (r: LogRecord) => void) => readJobLogs(js, jsm, id, { ...o, fromNode: (n) => placedOn(id, n) }, w) };
+  server.addService(proto.SchedulerService.service, schedulerService(scheduler, logs, log));
   server.addService(proto.NodeService.service, nodeService(scheduler, log));
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(opts.listen, grpcServerCredentials(opts.credentials), (err, p) => (err ? reject(err) : resolve(p))),
