@@ -164,7 +164,7 @@ export async function connectNatsLink(opts: { url: string; nodeId: string; crede
                 log.error({ err }, 'command consumer failed');
               }
             }
-            if (stopping.signal.aborted || !(await backoff.wait(AbortSignal.any([stopping.signal, closing.signal])))) break;
+            if (!(await backoff.wait(stopping.signal))) break;
           }
         })();
         consuming = {
