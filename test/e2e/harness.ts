@@ -118,7 +118,7 @@ export class LocalSite {
     const trust = await localSiteTrust(mkdtempSync(join(tmpdir(), 'wattpack-e2e-pki-')), agents.map((a) => a.id));
     const config = trust.natsConfig;
     const nats = opts.natsCluster
-      ? (await startNatsCluster(3, { config, credentials: loadCredentials(trust.schedulerCredentials) })).servers
+      ? (await startNatsCluster(3, { pki: trust.pki, credentials: loadCredentials(trust.schedulerCredentials) })).servers
       : [await startNatsServer({ config })];
     const listen: string[] = [];
     for (let i = 0; i < (opts.schedulers ?? 1); i++) listen.push(`127.0.0.1:${await freePort()}`);

@@ -25,3 +25,4 @@ export * from './trust/credentials.js';
 export * from './trust/local-site.js';
 export * from './trust/command-signing.js';
 export * from './trust/nats-auth.js';
+export * from './trust/nats-config.js';
