@@ -11,6 +11,7 @@ import {
   freePort,
   grpcChannelCredentials,
   identityOf,
+  INSECURE,
   loadCredentials,
   loadProto,
   localJobUser,
@@ -62,6 +63,8 @@ export interface SiteOptions {
   site?: Record<string, unknown>;
   /** A 3-node NATS cluster with replicas 3 instead of one server. */
   natsCluster?: boolean;
+  /** Everything --insecure (no TLS, no credentials): only to measure what security costs (pnpm bench:security). */
+  insecure?: boolean;
 }
 
 export const TWO_H100_NODES: AgentSpec[] = [
@@ -164,8 +167,8 @@ export class LocalSite {
     const trust = await localSiteTrust(mkdtempSync(join(tmpdir(), 'wattpack-e2e-pki-')), agents.map((a) => a.id));
     const config = trust.natsConfig;
     const nats = opts.natsCluster
-      ? (await startNatsCluster(3, { config, credentials: loadCredentials(trust.schedulerCredentials) })).servers
-      : [await startNatsServer({ config })];
+      ? (await startNatsCluster(3, { pki: trust.pki, credentials: loadCredentials(trust.schedulerCredentials) })).servers
+      : [await startNatsServer(opts.insecure ? {} : { config })];
     const listen: string[] = [];
     for (let i = 0; i < (opts.schedulers ?? 1); i++) listen.push(`127.0.0.1:${await freePort()}`);
     const site = new LocalSite(trust, nats, listen, opts);
@@ -176,6 +179,10 @@ export class LocalSite {
     for (const a of agents) await site.startAgent(a);
     await site.waitForNodes(agents.length);
     return site;
+  }
+
+  private credentialArgs(dir: string): string[] {
+    return this.opts.insecure ? ['--insecure'] : ['--credentials', dir];
   }
 
   /** The CLI's config file (WATTPACK_CONFIG) for this site: the admin's context. */
@@ -195,7 +202,7 @@ export class LocalSite {
 
   spawnScheduler(id: string): void {
     const listen = this.listen[Number(id.slice(1)) - 1]!;
-    const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, '--credentials', this.trust.schedulerCredentials, '--log-level', LOG_LEVEL];
+    const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, ...this.credentialArgs(this.trust.schedulerCredentials), '--log-level', LOG_LEVEL];
     if (this.opts.natsCluster) args.push('--nats-replicas', '3');
     if (this.opts.capMw !== undefined) args.push('--cap-mw', String(this.opts.capMw));
     // Jobs never run as root: every owner maps to JOB_USER unless the test maps users itself.
@@ -256,7 +263,8 @@ export class LocalSite {
       await this.trust.pki.issue({ name: a.id, role: 'node', teams: [] });
       await Promise.all(this.natsServers.map((n) => n.reload()));
     }
-    const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, '--credentials', this.trust.nodeCredentials(a.id), '--simulate', a.profile, '--runtime', 'process', '--log-level', LOG_LEVEL];
+    const who = this.opts.insecure ? ['--insecure', '--node-id', a.id] : ['--credentials', this.trust.nodeCredentials(a.id)];
+    const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, ...who, '--simulate', a.profile, '--runtime', 'process', '--log-level', LOG_LEVEL];
     if (a.labels) args.push('--labels', a.labels);
     this.agents.set(a.id, execa(process.execPath, [BIN.agent, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(a.id) }));
   }
@@ -307,7 +315,8 @@ export class LocalSite {
   rpc<T>(method: string, request: object): Promise<T> {
     if (!this.client) {
       const Client = loadProto().wattpack.v1.SchedulerService;
-      this.client = new Client(this.address, this.adminCredentials()) as unknown as SchedulerServiceClient;
+      const credentials = this.opts.insecure ? grpcChannelCredentials(INSECURE) : this.adminCredentials();
+      this.client = new Client(this.address, credentials) as unknown as SchedulerServiceClient;
     }
     const client = this.client as unknown as Record<string, (req: object, opts: object, cb: (err: Error | null, res: T) => void) => void>;
     return new Promise((resolve, reject) =>
@@ -337,7 +346,7 @@ export class LocalSite {
 
   /** Runs the real CLI against this site, as its admin (or as whom `config` names: see person). */
   cli(args: string[], input?: string, config = this.cliConfig) {
-    return execa(process.execPath, [BIN.cli, '--scheduler', this.address, ...args], {
+    return execa(process.execPath, [BIN.cli, '--scheduler', this.address, ...(this.opts.insecure ? ['--insecure'] : []), ...args], {
       reject: false,
       ...(input ? { input } : {}),
       env: { WATTPACK_DEV_DIR: join(this.workDir, 'dev'), WATTPACK_CONFIG: config },

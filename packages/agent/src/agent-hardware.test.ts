@@ -56,7 +56,7 @@ describe('agent on NVIDIA GPUs (fake nvidia-smi printing real captures)', () => 
     expect(await bus.eventOf(a.nodeId, cmd.attemptId, 'exited')).toMatchObject({ exitCode: 0 });
     await until('limits restored', async () => fake.powerLimitCalls().length === 2);
     expect(fake.powerLimitCalls()).toEqual(['1,2 400.00', '1,2 700.00']);
-    expect((await bus.logLines(cmd.jobId)).map((l) => l.line)).toEqual(['GPUs 1,2']);
+    expect((await bus.logLines(cmd.jobId, a.nodeId)).map((l) => l.line)).toEqual(['GPUs 1,2']);
   });
 
   it('fails a start whose limit the driver refuses, and marks those GPUs failed with the reason', async () => {
@@ -66,7 +66,7 @@ describe('agent on NVIDIA GPUs (fake nvidia-smi printing real captures)', () => 
     await bus.send(a.nodeId, cmd);
     const failed = await bus.eventOf(a.nodeId, cmd.attemptId, 'failed');
     expect(failed.reason).toMatch(/^power limit not applied: GPU 0: 450 W: insufficient permissions: the agent needs root/);
-    expect(await bus.logLines(cmd.jobId)).toEqual([]);
+    expect(await bus.logLines(cmd.jobId, a.nodeId)).toEqual([]);
     const [gpu] = (await a.report()).gpus;
     expect(gpu).toMatchObject({ health: 'HEALTH_FAILED', healthReason: expect.stringMatching(/^power limit not applied: GPU 0: .*insufficient permissions/) });
   });

@@ -1,4 +1,7 @@
-import { STREAMS, SUBJECTS, createLogger, type JobEvent } from '@wattpack/shared';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { STREAMS, SUBJECTS, createLogger, loadCredentials, signerOf, type JobEvent } from '@wattpack/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBus, startCommand, until } from '../test-fixtures/agent-bus.js';
 import { startAgent, type AgentHandle } from './index.js';
@@ -19,9 +22,9 @@ afterAll(async () => {
 });
 
 let nodes = 0;
-async function agent(nodeId = `node-${++nodes}`): Promise<AgentHandle> {
+async function agent(nodeId = `node-${++nodes}`, opts: { consumer?: boolean } = {}): Promise<AgentHandle> {
   // Port 1: no scheduler there; the gRPC link keeps retrying in the background.
-  const credentials = await bus.credentialsFor(nodeId);
+  const credentials = await bus.credentialsFor(nodeId, opts);
   const a = await startAgent({ credentials, nats: bus.url, scheduler: '127.0.0.1:1', simulate: 'h100x4+s19xp:2', logger: createLogger('test', 'silent') });
   agents.push(a);
   return a;
@@ -39,10 +42,12 @@ describe('agent over NATS', () => {
     expect(exited).toMatchObject({ nodeId: a.nodeId, jobId: cmd.jobId, exitCode: 7 });
     const evs = (await bus.stored(STREAMS.events, SUBJECTS.event(a.nodeId))).filter((m) => m.json<JobEvent>().attemptId === cmd.attemptId);
     expect(evs.map((m) => m.json<JobEvent>().kind)).toEqual(['started', 'exited']);
-    expect(evs.map((m) => m.header.get('Nats-Msg-Id'))).toEqual([`${cmd.attemptId}:${a.nodeId}:started`, `${cmd.attemptId}:${a.nodeId}:exited`]);
+    const [startedId, exitedId] = evs.map((m) => m.header.get('Nats-Msg-Id'));
+    expect(startedId).toMatch(new RegExp(`^${cmd.attemptId}:${a.nodeId}:started:[\\w-]{16}$`));
+    expect(exitedId).toBe(startedId!.replace(':started:', ':exited:'));
 
     const lines = await until('log lines', async () => {
-      const l = await bus.logLines(cmd.jobId);
+      const l = await bus.logLines(cmd.jobId, a.nodeId);
       return l.length === 2 && l;
     });
     expect(lines.map((l) => [l.stream, l.line]).sort()).toEqual([
@@ -63,7 +68,7 @@ describe('agent over NATS', () => {
     await bus.send(a.nodeId, { ...cmd, commandId: `${cmd.commandId}-late` });
     await until('all commands acked', async () => (await bus.stored(STREAMS.commands, SUBJECTS.command(a.nodeId))).length === 0);
     expect((await bus.events(a.nodeId)).map((e) => e.kind)).toEqual(['started', 'exited']);
-    expect((await bus.logLines(cmd.jobId)).map((l) => l.line)).toEqual(['run']);
+    expect((await bus.logLines(cmd.jobId, a.nodeId)).map((l) => l.line)).toEqual(['run']);
   });
 
   it('acknowledges malformed commands and keeps serving', async () => {
@@ -125,10 +130,10 @@ describe('agent over NATS', () => {
     const a = await agent();
     const cmd = startCommand(['sh', '-c', 'trap "echo saving; exit 0" INT; echo up; while true; do sleep 0.05; done'], { checkpoint: { signal: 'SIGINT', graceSeconds: 5 } });
     await bus.send(a.nodeId, cmd);
-    await until('up', async () => (await bus.logLines(cmd.jobId)).some((l) => l.line === 'up'));
+    await until('up', async () => (await bus.logLines(cmd.jobId, a.nodeId)).some((l) => l.line === 'up'));
     await a.stop();
     expect((await bus.events(a.nodeId)).find((e) => e.kind === 'exited')).toMatchObject({ exitCode: 0, reason: 'agent shutting down' });
-    expect((await bus.logLines(cmd.jobId)).map((l) => l.line)).toContain('saving');
+    expect((await bus.logLines(cmd.jobId, a.nodeId)).map((l) => l.line)).toContain('saving');
   });
 
   it('runs commands sent while it was down once it is back (durable consumer)', async () => {
@@ -139,6 +144,36 @@ describe('agent over NATS', () => {
     await bus.send(nodeId, cmd);
     await agent(nodeId);
     expect(await exitedEvent(nodeId, cmd.attemptId)).toMatchObject({ exitCode: 0 });
+  });
+
+  it('waits for the scheduler to make its command consumer, then runs what was sent meanwhile', async () => {
+    const a = await agent(undefined, { consumer: false });
+    const cmd = startCommand(['true']);
+    await bus.send(a.nodeId, cmd);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await bus.events(a.nodeId)).toEqual([]);
+    await bus.openNode(a.nodeId);
+    expect(await exitedEvent(a.nodeId, cmd.attemptId)).toMatchObject({ exitCode: 0 });
+  });
+
+  it('acknowledges and never runs commands without the scheduler\'s signature, or of a term beyond any leader\'s', async () => {
+    const a = await agent();
+    const marker = join(mkdtempSync(join(tmpdir(), 'wattpack-marker-')), 'ran');
+    const node = loadCredentials(await bus.credentialsFor(a.nodeId));
+    if (node.insecure) throw new Error('secure credentials expected');
+    await bus.send(a.nodeId, startCommand(['touch', marker]), { signer: null });
+    await bus.send(a.nodeId, startCommand(['touch', marker]), { signer: signerOf(node.certPem, node.keyPem) });
+    // Signed, but no scheduler ever led (no leader record): no term above 0 is real.
+    await bus.send(a.nodeId, startCommand(['touch', marker], { term: Number.MAX_SAFE_INTEGER }));
+    const cmd = startCommand(['true']);
+    await bus.send(a.nodeId, cmd);
+    expect(await exitedEvent(a.nodeId, cmd.attemptId)).toMatchObject({ exitCode: 0 });
+    await until('all commands acked', async () => (await bus.stored(STREAMS.commands, SUBJECTS.command(a.nodeId))).length === 0);
+    expect((await bus.events(a.nodeId)).map((e) => [e.attemptId, e.kind])).toEqual([
+      [cmd.attemptId, 'started'],
+      [cmd.attemptId, 'exited'],
+    ]);
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('runs only with credentials, as the node they name', async () => {

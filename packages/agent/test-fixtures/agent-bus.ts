@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import {
   STREAMS,
   SUBJECTS,
+  commandSigner,
   connectNats,
+  ensureAgentConsumer,
+  ensureStreams,
   jobEventSchema,
   localJobUser,
   json,
@@ -14,6 +17,7 @@ import {
   natsConnectionOptions,
   startNatsServer,
   type AgentCommandInput,
+  type CommandSigner,
   type JobEvent,
   type LocalNatsServer,
   type LogRecord,
@@ -23,14 +27,18 @@ import type { JetStreamClient, JetStreamManager, NatsConnection, StoredMsg } fro
 
 /**
  * A NATS server with JetStream and the site's security on (TLS, one user per component),
- * and what tests need to command agents (as the scheduler) and read what they published.
+ * and what tests need to command agents (as the scheduler: streams and each node's
+ * consumer made, commands signed) and read what they published.
  */
 export async function startBus() {
   const trust = await localSiteTrust(mkdtempSync(join(tmpdir(), 'wattpack-bus-pki-')), []);
   const server: LocalNatsServer = await startNatsServer({ config: trust.natsConfig });
-  const nc: NatsConnection = await connectNats(server.url, 'test-scheduler', natsConnectionOptions(loadCredentials(trust.schedulerCredentials)));
+  const credentials = loadCredentials(trust.schedulerCredentials);
+  const nc: NatsConnection = await connectNats(server.url, 'test-scheduler', natsConnectionOptions(credentials));
   const js: JetStreamClient = nc.jetstream();
   const jsm: JetStreamManager = await nc.jetstreamManager();
+  await ensureStreams(jsm);
+  const scheduler = commandSigner(credentials)!;
 
   /** Messages stored on one subject, read without consuming them. */
   const stored = async (stream: string, subject: string): Promise<StoredMsg[]> => {
@@ -45,21 +53,36 @@ export async function startBus() {
   const events = async (nodeId: string): Promise<JobEvent[]> => (await stored(STREAMS.events, SUBJECTS.event(nodeId))).map((m) => jobEventSchema.parse(m.json()));
   return {
     url: server.url,
-    /** A node's credentials folder, issued on first use (nats-server reloads to admit it). */
-    credentialsFor: async (nodeId: string): Promise<string> => {
+    trust,
+    /**
+     * A node's credentials folder, issued on first use (nats-server reloads to admit it),
+     * and its command consumer, as the scheduler makes it when a node registers.
+     */
+    credentialsFor: async (nodeId: string, opts: { consumer?: boolean } = {}): Promise<string> => {
       if (!trust.pki.entries().some((e) => e.role === 'node' && e.name === nodeId)) {
         await trust.pki.issue({ name: nodeId, role: 'node', teams: [] });
         await server.reload();
       }
+      if (opts.consumer !== false) await ensureAgentConsumer(jsm, nodeId);
       return trust.nodeCredentials(nodeId);
     },
+    /** Makes a node's command consumer, as the scheduler does when the node registers. */
+    openNode: (nodeId: string) => ensureAgentConsumer(jsm, nodeId),
     js,
     stored,
     events,
-    logLines: async (jobId: string): Promise<LogRecord[]> => (await stored(STREAMS.logs, SUBJECTS.log(jobId))).map((m) => logRecordSchema.parse(m.json())),
-    /** Commands as a scheduler sends them (the term defaults to 0 when the agent parses them). */
-    send: (nodeId: string, cmd: AgentCommandInput | string) =>
-      js.publish(SUBJECTS.command(nodeId), typeof cmd === 'string' ? new TextEncoder().encode(cmd) : json.encode(cmd), typeof cmd === 'string' ? {} : { msgID: cmd.commandId }),
+    /** A job's lines from one node. */
+    logLines: async (jobId: string, nodeId: string): Promise<LogRecord[]> => (await stored(STREAMS.logs, SUBJECTS.log(nodeId, jobId))).map((m) => logRecordSchema.parse(m.json())),
+    /**
+     * Commands as a scheduler sends them, signed with its key (the term defaults to 0 when
+     * the agent parses them); `signer: null` sends one unsigned.
+     */
+    send: (nodeId: string, cmd: AgentCommandInput | string, opts: { signer?: CommandSigner | null } = {}) => {
+      const subject = SUBJECTS.command(nodeId);
+      const data = typeof cmd === 'string' ? new TextEncoder().encode(cmd) : json.encode(cmd);
+      const signer = opts.signer === undefined ? scheduler : opts.signer;
+      return js.publish(subject, data, { ...(typeof cmd === 'string' ? {} : { msgID: cmd.commandId }), ...(signer ? { headers: signer.headers(subject, data) } : {}) });
+    },
     eventOf: <K extends JobEvent['kind']>(nodeId: string, attemptId: string, kind: K) =>
       until(`${kind} ${attemptId}`, async () => (await events(nodeId)).find((e): e is Extract<JobEvent, { kind: K }> => e.attemptId === attemptId && e.kind === kind)),
     close: async () => {

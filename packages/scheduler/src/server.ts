@@ -5,10 +5,12 @@ import {
   Backoff,
   REVOCATIONS_KEY,
   WattpackError,
+  commandSigner,
   connectNats,
   describeIssues,
   createLogger,
   ensureAuditStream,
+  ensureAgentConsumer,
   ensureStreams,
   isTransientNatsError,
   grpcServerCredentials,
@@ -19,6 +21,7 @@ import {
   type Credentials,
   GRPC_LIMITS,
   type Logger,
+  type LogRecord,
   type SiteConfig,
   type SiteConfigInput,
 } from '@wattpack/shared';
@@ -126,8 +129,12 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   const revocations = new Revocations(parsedRevocations.data, (list) => fenced(() => store.putRevocations(list)));
   const audit = new JetStreamAudit(js, jsm, log);
   log.info({ jobs: jobs.size, nodes: nodes.size, capMw: site.capMw, revocations: parsedRevocations.data.length }, 'state loaded');
+  // Each node's command consumer: agents may not create it (see trust/nats-auth.ts). Known
+  // nodes get it here, new ones as they register.
+  const openNode = (nodeId: string) => fenced(() => ensureAgentConsumer(jsm, nodeId)).then(() => undefined);
+  for (const nodeId of nodes.keys()) await openNode(nodeId);
 
-  const bus = new CommandBus(js);
+  const bus = new CommandBus(js, commandSigner(opts.credentials));
   const scheduler = new Scheduler({
     site,
     jobs,
@@ -137,6 +144,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       putJob: (j) => fenced(() => store.putJob(j)),
       putNode: (n) => fenced(() => store.putNode(n)),
       putSite: (s) => fenced(() => store.putSite(s)),
+      openNode,
       sendCommand: (nodeId, cmd) => fenced(() => bus.send(nodeId, cmd, leadership.term)),
     },
   });
@@ -150,8 +158,14 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     'grpc.max_receive_message_length': GRPC_LIMITS.requestBytes,
     'grpc.max_send_message_length': GRPC_LIMITS.responseBytes,
   });
+  // A job's lines count only from nodes it was placed on.
+  const placedOn = (jobId: string, nodeId: string) => {
+    const job = scheduler.getJob(jobId);
+    return (job.placedOn ?? []).includes(nodeId) || job.assignments.some((a) => a.nodeId === nodeId);
+  };
+  const logs = { read: (id: string, o: { follow: boolean; jobEnded: () => boolean; cancelled: () => boolean }, w: (r: LogRecord) => void) => readJobLogs(js, jsm, id, { ...o, fromNode: (n) => placedOn(id, n) }, w) };
   const trust = { revocations, audit };
-  server.addService(proto.SchedulerService.service, schedulerService(scheduler, { read: (id, o, w) => readJobLogs(js, jsm, id, o, w) }, log, trust));
+  server.addService(proto.SchedulerService.service, schedulerService(scheduler, logs, log, trust));
   server.addService(proto.NodeService.service, nodeService(scheduler, log, trust));
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(opts.listen, grpcServerCredentials(opts.credentials), (err, p) => (err ? reject(err) : resolve(p))),

@@ -25,3 +25,6 @@ export * from './trust/pki.js';
 export * from './trust/site-pki.js';
 export * from './trust/credentials.js';
 export * from './trust/local-site.js';
+export * from './trust/command-signing.js';
+export * from './trust/nats-auth.js';
+export * from './trust/nats-config.js';

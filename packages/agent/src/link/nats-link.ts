@@ -1,13 +1,12 @@
-import type { JsMsg } from 'nats';
+import { randomBytes } from 'node:crypto';
+import type { ConsumerMessages, JsMsg } from 'nats';
 import {
+  BUCKETS,
   Backoff,
   STREAMS,
   SUBJECTS,
-  agentCommandSchema,
+  CONSUMERS,
   connectNats,
-  describeIssues,
-  ensureAgentConsumer,
-  ensureStreams,
   json,
   natsConnectionOptions,
   WattpackError,
@@ -17,6 +16,7 @@ import {
   type LogRecord,
   type Logger,
 } from '@wattpack/shared';
+import { CommandGuard } from './command-guard.js';
 
 /** Short pulls: after a NATS server dies or restarts, the next pull reaches a live one within seconds. */
 const PULL = { expires: 5000 };
@@ -26,16 +26,19 @@ const FLUSH_MS = 5000;
 
 export interface NatsLink {
   /**
-   * Publishes on the node's event subject with msgID `${attemptId}:${nodeId}:${kind}`, so
-   * JetStream drops a repeat; retries until the server stores it or the link closes.
+   * Publishes on the node's event subject with msgID `${attemptId}:${nodeId}:${kind}:${nonce}`
+   * (a random nonce per link), so JetStream drops a repeat; retries until the server stores
+   * it or the link closes.
    */
   publishEvent(event: JobEvent): Promise<void>;
-  /** Fire and forget: the WP_LOGS stream captures the job's log subject. */
+  /** Fire and forget: the WP_LOGS stream captures the job's log subject (this node's). */
   publishLog(record: LogRecord): void;
   /**
    * Consumes this node's commands from its durable consumer, one at a time, until close().
-   * Each is acknowledged once `apply` resolves; a malformed one is logged and acknowledged.
-   * Resolves once the consumer is in place.
+   * Each is acknowledged once `apply` resolves; one that is malformed, not signed by the
+   * site's scheduler, or of an impossible term is logged and acknowledged, never applied.
+   * The scheduler creates the consumer (when the node registers; the agent may not): until
+   * it exists this waits for it in the background. Resolves at once.
    */
   consumeCommands(apply: (cmd: AgentCommand) => Promise<void>): Promise<void>;
   /** Stops taking commands; resolves after the one in hand was applied and acknowledged. */
@@ -59,36 +62,51 @@ export async function connectNatsLink(opts: { url: string; nodeId: string; crede
         log[level]({ type: s.type, data: s.data }, 'NATS connection status');
       }
     })();
-    const jsm = await nc.jetstreamManager();
-    await ensureStreams(jsm);
-    const durable = await ensureAgentConsumer(jsm, nodeId);
     const js = nc.jetstream();
+    // No API check: it asks for the account's info, which a node may not.
+    const jsm = await nc.jetstreamManager({ checkAPI: false });
+    const durable = CONSUMERS.agent(nodeId);
+    const guard = new CommandGuard({
+      credentials: opts.credentials,
+      leaderRevision: async () => {
+        try {
+          return (await jsm.streams.info(`KV_${BUCKETS.leader}`)).state.last_seq;
+        } catch (err) {
+          // No leader bucket: no scheduler ever led, so no term above 0 is real.
+          if (err instanceof Error && /not found/i.test(err.message)) return 0;
+          throw err;
+        }
+      },
+    });
     log.info({ url: opts.url, consumer: durable }, 'connected to NATS');
 
+    // JetStream's dedupe window spans the stream, every node's subject: an id another node
+    // could guess would let it publish first and have this node's real event dropped.
+    const nonce = randomBytes(12).toString('base64url');
     const closing = new AbortController();
     const inflight = new Set<Promise<void>>();
     let consuming: { stop(): Promise<void> } | undefined;
 
     const handle = async (m: JsMsg, apply: (cmd: AgentCommand) => Promise<void>) => {
-      let raw: unknown;
+      let admission;
       try {
-        raw = json.decode(m.data);
-      } catch {
-        log.warn({ seq: m.seq, data: m.string().slice(0, 200) }, 'command is not JSON: acknowledged and ignored');
+        admission = await guard.admit(m.subject, m.data, m.headers);
+      } catch (err) {
+        log.warn({ err, seq: m.seq }, 'cannot read the leader record to check a command\'s term: retrying it');
+        return m.nak(1000);
+      }
+      if (!admission.ok) {
+        // Not the payload: a start command carries its job's env, secrets included.
+        log.warn({ seq: m.seq, reason: admission.reason, bytes: m.data.length }, 'command refused: acknowledged and ignored');
         return m.ack();
       }
-      const parsed = agentCommandSchema.safeParse(raw);
-      if (!parsed.success) {
-        log.warn({ seq: m.seq, issues: describeIssues(parsed.error) }, 'malformed command acknowledged and ignored');
-        return m.ack();
-      }
-      await apply(parsed.data);
+      await apply(admission.command);
       m.ack();
     };
 
     const link: NatsLink = {
       async publishEvent(event) {
-        const msgID = `${event.attemptId}:${nodeId}:${event.kind}`;
+        const msgID = `${event.attemptId}:${nodeId}:${event.kind}:${nonce}`;
         const attempt = (async () => {
           const backoff = new Backoff();
           for (;;) {
@@ -111,17 +129,24 @@ export async function connectNatsLink(opts: { url: string; nodeId: string; crede
 
       publishLog(record) {
         if (nc.isClosed() || nc.isDraining()) return;
-        nc.publish(SUBJECTS.log(record.jobId), json.encode(record));
+        nc.publish(SUBJECTS.log(nodeId, record.jobId), json.encode(record));
       },
 
       async consumeCommands(apply) {
-        let messages = await (await js.consumers.get(STREAMS.commands, durable)).consume(PULL);
-        let stopped = false;
-        // The iterator can end without close(), e.g. when someone deletes the consumer: recreate it.
+        const stopping = new AbortController();
+        let messages: ConsumerMessages | undefined;
         const loop = (async () => {
-          const backoff = new Backoff();
-          while (!stopped) {
+          // Short waits: a new node's consumer appears as it registers, and its first commands follow.
+          const backoff = new Backoff(200, 1000);
+          let waiting = false;
+          while (!stopping.signal.aborted) {
             try {
+              messages = await (await js.consumers.get(STREAMS.commands, durable)).consume(PULL);
+              // Stopped while it was being looked up. close() takes effect in the iteration below, after messages already taken.
+              if (stopping.signal.aborted) void messages.close();
+              if (waiting) log.info({ consumer: durable }, 'command consumer in place');
+              waiting = false;
+              // The iterator can end without close(), e.g. when someone deletes the consumer: look it up again.
               for await (const m of messages) {
                 backoff.reset();
                 try {
@@ -132,21 +157,20 @@ export async function connectNatsLink(opts: { url: string; nodeId: string; crede
                 }
               }
             } catch (err) {
-              log.error({ err }, 'command consumer failed');
+              if (err instanceof Error && /not found/i.test(err.message)) {
+                if (!waiting) log.info({ consumer: durable }, 'waiting for the scheduler to create this node\'s command consumer');
+                waiting = true;
+              } else {
+                log.error({ err }, 'command consumer failed');
+              }
             }
-            if (stopped || !(await backoff.wait(closing.signal))) break;
-            try {
-              await ensureAgentConsumer(jsm, nodeId);
-              messages = await (await js.consumers.get(STREAMS.commands, durable)).consume(PULL);
-            } catch (err) {
-              log.error({ err }, 'recreating the command consumer failed');
-            }
+            if (!(await backoff.wait(stopping.signal))) break;
           }
         })();
         consuming = {
           async stop() {
-            stopped = true;
-            await messages.close();
+            stopping.abort();
+            void messages?.close();
             await loop;
           },
         };

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { SitePki, USER_ROLES, WattpackError, isUserRole, type Role } from '@wattpack/shared';
 import type { App } from '../context.js';
 import { renderFields } from '../output/table.js';
+import { registerAdminNats } from './admin-nats.js';
 
 const list = (v: string) =>
   v
@@ -16,6 +17,7 @@ const list = (v: string) =>
  */
 export function registerAdmin(program: Command, app: App): void {
   const admin = program.command('admin').description('the site PKI: create the CA, issue credentials for nodes and people');
+  registerAdminNats(admin, app);
   admin
     .command('init')
     .description('create the site CA, the certificates of nats-server and the scheduler, and an admin credential')

@@ -1,10 +1,12 @@
 import type { ConsumerMessages, JetStreamClient, JetStreamManager } from 'nats';
-import { STREAMS, ensureSchedulerConsumer, json, jobEventSchema, type JobEvent, type Logger } from '@wattpack/shared';
+import { STREAMS, ensureSchedulerConsumer, json, jobEventSchema, nodeIdSchema, nodeOfSubject, type JobEvent, type Logger } from '@wattpack/shared';
 
 /**
  * Job events from agents, consumed durably: an event is acknowledged only after the
  * scheduler has stored its effect, so a crash in between redelivers it (and applying
- * it twice changes nothing).
+ * it twice changes nothing). The node an event speaks for is the one in its subject,
+ * the only one NATS let publish there; the body's nodeId counts for nothing. So a node
+ * can only move its own part of a job (applyEvent ignores nodes a job is not on).
  */
 export async function consumeJobEvents(
   js: JetStreamClient,
@@ -19,12 +21,18 @@ export async function consumeJobEvents(
   const done = (async () => {
     for await (const m of messages) {
       let event: JobEvent;
+      const nodeId = nodeOfSubject(m.subject);
       try {
+        if (!nodeId || !nodeIdSchema.safeParse(nodeId).success) throw new Error('not a node\'s event subject');
         event = jobEventSchema.parse(json.decode(m.data));
       } catch (err) {
         log.warn({ subject: m.subject, err: String(err) }, 'dropping malformed job event');
         m.ack();
         continue;
+      }
+      if (event.nodeId !== nodeId) {
+        log.warn({ subject: m.subject, claimed: event.nodeId, jobId: event.jobId }, 'job event names another node than its sender: taken as the sender\'s');
+        event = { ...event, nodeId };
       }
       try {
         await handle(event);

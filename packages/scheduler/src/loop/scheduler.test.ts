@@ -26,6 +26,7 @@ async function setup(capMw = 18, siteExtra: Partial<SiteConfig> = {}) {
       putJob: async (j) => void stored.push(j),
       putNode: async () => {},
       putSite: async () => {},
+      openNode: async () => {},
       sendCommand: async (nodeId, command) => void sent.push({ nodeId, command }),
     },
   });

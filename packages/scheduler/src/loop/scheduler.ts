@@ -34,6 +34,8 @@ export interface SchedulerPorts {
   putJob(job: Job): Promise<void>;
   putNode(node: NodeRecord): Promise<void>;
   putSite(site: SiteConfig): Promise<void>;
+  /** Makes what a node needs to take its commands (its durable consumer): agents may not make it themselves. */
+  openNode(nodeId: string): Promise<void>;
   /** The adapter stamps the scheduler's term on each command. */
   sendCommand(nodeId: string, command: AgentCommandInput): Promise<void>;
 }
@@ -289,6 +291,8 @@ export class Scheduler {
         lastSeenAt: now,
         ...(prev?.record.drain ? { drain: prev.record.drain } : {}),
       };
+      // Before the agent hears it is registered: it waits for its consumer until then.
+      await this.ports.openNode(record.id);
       await this.ports.putNode(record);
       this.nodes.set(record.id, { record, connectedAt: now });
       this.log.info({ node: record.id, gpus: record.inventory.gpus.length, miners: record.inventory.miners.length }, 'node registered');
@@ -698,6 +702,7 @@ export class Scheduler {
       attempt,
       attemptId: `${job.id}-a${attempt}`,
       assignments,
+      placedOn: [...new Set([...(job.placedOn ?? []), ...assignments.map((a) => a.nodeId)])],
       powerLimitW: p.powerLimitW,
       allocatedFacilityW: p.facilityW,
       limitHistory: withLimit(job.limitHistory, { at: this.now(), limitW: p.powerLimitW, why: 'placed' }),

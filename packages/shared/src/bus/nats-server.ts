@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { connectNats, jetStreamReady } from './jetstream.js';
 import { natsConnectionOptions, type Credentials } from '../trust/credentials.js';
+import { writeNatsServerConfig } from '../trust/nats-config.js';
+import type { SitePki } from '../trust/site-pki.js';
 
 /** A free TCP port on loopback, chosen by the kernel. */
 export function freePort(): Promise<number> {
@@ -124,11 +126,13 @@ export async function startNatsServer(
 
 /**
  * A 3-node (by default) JetStream cluster on loopback, as deploy/nats/ describes for
- * production: each server routes to the others. `url` lists every server.
+ * production: each server routes to the others. With the site's PKI, each member runs
+ * the configuration `wattpack admin nats-config` writes (routes over TLS with the route
+ * password, the site's users); without, plain flags. `url` lists every server.
  */
 export async function startNatsCluster(
   size = 3,
-  trust?: { config: string; credentials: Credentials },
+  trust?: { pki: SitePki; credentials: Credentials },
 ): Promise<{ url: string; servers: LocalNatsServer[]; clusterArgs: string[][] }> {
   const clientPorts: number[] = [];
   const routePorts: number[] = [];
@@ -136,9 +140,19 @@ export async function startNatsCluster(
     clientPorts.push(await freePort());
     routePorts.push(await freePort());
   }
-  const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
-  const clusterArgs = routePorts.map((p, i) => ['--server_name', `n${i + 1}`, '--cluster_name', 'wattpack', '--cluster', `nats://127.0.0.1:${p}`, '--routes', routes]);
-  const servers = await Promise.all(clientPorts.map((port, i) => startNatsServer({ port, args: clusterArgs[i]!, ...(trust ? { config: trust.config } : {}) })));
+  const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`);
+  const clusterArgs = routePorts.map((p, i) => ['--server_name', `n${i + 1}`, '--cluster_name', 'wattpack', '--cluster', `nats://127.0.0.1:${p}`, '--routes', routes.join(',')]);
+  const servers = await Promise.all(
+    clientPorts.map((port, i) => {
+      if (!trust) return startNatsServer({ port, args: clusterArgs[i]! });
+      const config = writeNatsServerConfig(trust.pki, {
+        file: join(trust.pki.dir, 'nats', `n${i + 1}.conf`),
+        serverName: `n${i + 1}`,
+        cluster: { name: 'wattpack', listen: `127.0.0.1:${routePorts[i]}`, routes },
+      });
+      return startNatsServer({ port, config });
+    }),
+  );
   const url = servers.map((s) => s.url).join(',');
   // The servers listen at once; JetStream answers only once the cluster has elected its meta leader.
   const nc = await connectNats(url, 'wattpack-cluster-probe', trust ? natsConnectionOptions(trust.credentials) : {});

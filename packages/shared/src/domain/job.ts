@@ -114,6 +114,8 @@ export interface Job {
   /** Unique per attempt; agents apply commands idempotently by it. */
   attemptId: string;
   assignments: Assignment[];
+  /** Every node an attempt of this job was placed on: whose log lines belong to it. */
+  placedOn?: string[];
   /** Per-GPU power limit the agents apply, W. */
   powerLimitW: number;
   /** Facility watts (PUE included) this job holds against the cap. */

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { nkeyAuthenticator, type ConnectionOptions } from 'nats';
+import { SUBJECTS } from '../bus/subjects.js';
 import { WattpackError } from '../errors.js';
 import { identityOf, type Identity } from './identity.js';
 
@@ -41,11 +42,18 @@ export function grpcChannelCredentials(c: Credentials): grpc.ChannelCredentials 
   return grpc.credentials.createSsl(Buffer.from(c.caPem), Buffer.from(c.keyPem), Buffer.from(c.certPem));
 }
 
-/** TLS to nats-server (verified against the site CA) and the component's nkey. */
+/**
+ * TLS to nats-server (verified against the site CA) and the component's nkey. A node's
+ * replies come to its own inbox prefix, the only one its NATS user may subscribe to.
+ */
 export function natsConnectionOptions(c: Credentials): Partial<ConnectionOptions> {
   if (c.insecure) return {};
   if (!c.natsSeed) throw new WattpackError('FAILED_PRECONDITION', `credentials of ${c.identity.name} hold no NATS key (nats.nk)`);
-  return { tls: { ca: c.caPem }, authenticator: nkeyAuthenticator(new TextEncoder().encode(c.natsSeed)) };
+  return {
+    tls: { ca: c.caPem },
+    authenticator: nkeyAuthenticator(new TextEncoder().encode(c.natsSeed)),
+    ...(c.identity.role === 'node' ? { inboxPrefix: SUBJECTS.inbox(c.identity.name) } : {}),
+  };
 }
 
 /** The identity a TLS peer proved, from a gRPC call; undefined on an insecure server. */

@@ -1,5 +1,6 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeNatsServerConfig } from './nats-config.js';
 import { SitePki } from './site-pki.js';
 
 /** The name of the local site's own admin, whom `wattpack dev` and the tests act as. */
@@ -27,7 +28,8 @@ export async function localSiteTrust(dir: string, nodeIds: string[]): Promise<Lo
   for (const id of nodeIds) if (!issued('node', id)) await pki.issue({ name: id, role: 'node', teams: [] });
   if (!issued('admin', LOCAL_ADMIN)) await pki.issue({ name: LOCAL_ADMIN, role: 'admin', teams: ['*'] });
   const natsConfig = join(dir, 'nats', 'nats.conf');
-  if (!existsSync(natsConfig)) writeFileSync(natsConfig, 'include "auth.conf"\n');
+  // Address and store come from flags (startNatsServer): the configuration is the PKI's part.
+  if (!existsSync(natsConfig)) writeNatsServerConfig(pki, { file: natsConfig });
   return {
     pki,
     natsConfig,

@@ -1,3 +1,5 @@
+import { BUCKETS, CONSUMERS, STREAMS, SUBJECTS } from '../bus/subjects.js';
+import { nodeIdSchema } from '../domain/node.js';
 import type { Registry } from './site-pki.js';
 
 /**
@@ -32,12 +34,38 @@ export function renderNatsAuth(registry: Registry, files: { cert: string; key: s
   ].join('\n');
 }
 
-interface Permissions {
-  publish: { allow: string[] };
-  subscribe: { allow: string[] };
+export interface Permissions {
+  publish: { allow?: string[]; deny?: string[] };
+  subscribe: { allow?: string[]; deny?: string[] };
 }
 
-function permissionsOf(role: string, _name: string): Permissions {
+/**
+ * What each component may do on the bus. The scheduler owns it: streams, consumers, KV,
+ * every command. A node may only take its own commands from the consumer the scheduler
+ * made for it, publish its own events and the log lines of what it runs, read the leader
+ * bucket's sequence (to bound the terms it accepts), and receive replies on its own inbox
+ * prefix (JetStream's publish acknowledgements and pulled messages arrive there). Anything
+ * not allowed is refused; the deny lists keep the dangerous subjects shut even if an allow
+ * is widened one day (deny wins in nats-server). A name that is not a valid node id gets
+ * nothing: it could not be a subject token.
+ */
+export function permissionsOf(role: string, name: string): Permissions {
   if (role === 'scheduler') return { publish: { allow: ['>'] }, subscribe: { allow: ['>'] } };
-  return { publish: { allow: ['>'] }, subscribe: { allow: ['>'] } };
+  if (role !== 'node' || !nodeIdSchema.safeParse(name).success) return { publish: { deny: ['>'] }, subscribe: { deny: ['>'] } };
+  const commands = `${STREAMS.commands}.${CONSUMERS.agent(name)}`;
+  return {
+    publish: {
+      allow: [
+        // Its durable consumer: look it up, pull from it, acknowledge what it delivered.
+        `$JS.API.CONSUMER.INFO.${commands}`,
+        `$JS.API.CONSUMER.MSG.NEXT.${commands}`,
+        `$JS.ACK.${commands}.>`,
+        SUBJECTS.event(name),
+        SUBJECTS.logsOfNode(name),
+        `$JS.API.STREAM.INFO.KV_${BUCKETS.leader}`,
+      ],
+      deny: [SUBJECTS.commandsAll, '$KV.>', '$JS.API.STREAM.CREATE.>', '$JS.API.STREAM.UPDATE.>', '$JS.API.STREAM.DELETE.>', '$JS.API.CONSUMER.CREATE.>', '$JS.API.CONSUMER.DURABLE.CREATE.>', '$JS.API.CONSUMER.DELETE.>'],
+    },
+    subscribe: { allow: [`${SUBJECTS.inbox(name)}.>`], deny: ['wp.>', '$KV.>', '_INBOX.>'] },
+  };
 }
