@@ -1,6 +1,6 @@
 import { WattpackError } from '@wattpack/shared';
-import { compareJobs, plan as corePlan, PowerProfile, SiteSplit } from '../core/index.js';
-import type { GpuView, LimitReason, MinerView, Placement, Plan, Policy, ProfileOptions, QueuedJob, RunningJob, SiteSnapshot } from '../core/index.js';
+import { compareJobs, plan as corePlan, PowerProfile, SiteSplit } from '@wattpack/scheduler/core';
+import type { GpuView, LimitReason, MinerView, Placement, Plan, Policy, ProfileOptions, QueuedJob, RunningJob, SiteSnapshot } from '@wattpack/scheduler/core';
 import { EventHeap } from './heap.js';
 import { Series } from './series.js';
 import { buildHardware, type SiteFile, type SiteHardware } from './site-file.js';
