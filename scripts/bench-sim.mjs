@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /**
  * `pnpm bench:sim`: the three policies side by side on each trace and site, through the
- * simulator (packages/scheduler/src/sim) and the core it calls. Prints one JSON line per
+ * simulator (packages/sim) and the core it calls. Prints one JSON line per
  * run, then rewrites the simulator's section of docs/benchmarks.md (tables, wall times,
  * the machine) and its charts in docs/benchmarks/.
  *
  *   node scripts/bench-sim.mjs [--only philly-slice,openb-slice,...] [--no-doc]
  *
- * Needs the built scheduler (tsc -b packages/scheduler) and packages/scheduler/data/traces.
+ * Needs the built simulator (tsc -b packages/sim) and packages/sim/data/traces.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem, platform, release } from 'node:os';
@@ -15,8 +15,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const sim = await import(join(root, 'packages/scheduler/dist/sim/index.js')).catch((err) => {
-  console.error(`bench-sim: build the scheduler first (npx tsc -b packages/scheduler): ${err.message}`);
+const sim = await import(join(root, 'packages/sim/dist/index.js')).catch((err) => {
+  console.error(`bench-sim: build the simulator first (npx tsc -b packages/sim): ${err.message}`);
   process.exit(1);
 });
 
@@ -146,7 +146,7 @@ function render(runs, totalS) {
   out += `Generated ${new Date().toISOString().slice(0, 10)} by \`pnpm bench:sim\` (scripts/bench-sim.mjs) on ${machine}; ${runs.length} runs in ${totalS.toFixed(0)} s. `;
   out += `Each run replays the same trace on the same site under one policy of the core (\`plan()\`), with a virtual clock: a scheduling pass every 30 s of virtual time, skipped when nothing happened since the last pass and it only started jobs; at most the 500 oldest queued jobs per pass, plus the 16 oldest of each team. `;
   out += `Jobs run for their real durations, stretched by the throughput lost at their power limit (the measured H200 curves; workload shape drawn per job from the site's mix). Each job also draws a level from the Acme 2023 clusters' measured per-GPU power: it draws that share of its shape's full draw, min its limit, and loses nothing at a limit above it. Energy drawn counts that draw; energy at the allocated limits counts what the cap accounting holds (the limits the GPUs enforce). wattpack right-sizes limits from the draw it observes after a 120 s warm-up; wattpack-static is the same policy without it. Wall time is the simulation alone (the trace is parsed once per bench). `;
-  out += `How the simulator works and what it assumes: packages/scheduler/src/sim/README.md.\n\n`;
+  out += `How the simulator works and what it assumes: packages/sim/README.md.\n\n`;
   out += sitesTable();
   for (const sc of SCENARIOS) {
     const these = runs.filter((x) => x.scenario === sc).map((x) => x.run.result);

@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { hardwareDir } from '../../packages/agent/src/collectors/asic/simulator.js';
-import { tracesDir } from '../../packages/scheduler/src/sim/traces/index.js';
+import { tracesDir } from '../../packages/sim/src/traces/index.js';
 
 // A user clones the repository alone: nothing tracked may read, or point a reader at, a
 // path outside it (the reference folder beside the checkout is not there for them).

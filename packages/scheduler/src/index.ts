@@ -2,5 +2,3 @@ export * from './core/index.js';
 export { Scheduler, type SchedulerPorts } from './loop/scheduler.js';
 export { startScheduler, type SchedulerHandle, type SchedulerOptions } from './server.js';
 export { buildSnapshot } from './state/snapshot-builder.js';
-export { runSimulation, simCommand, type SimResult } from './sim/index.js';
-export { addSimOptions } from './sim/cli.js';

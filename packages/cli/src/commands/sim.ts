@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addSimOptions, simCommand } from '@wattpack/scheduler';
+import { addSimOptions, simCommand } from '@wattpack/sim';
 import type { App } from '../context.js';
 
 /** `wattpack sim`: a trace through the same packing core, on a simulated site, with a virtual clock. */

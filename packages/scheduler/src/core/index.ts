@@ -5,3 +5,4 @@ export { plan } from './plan.js';
 export { orderQueue, compareJobs } from './order.js';
 export { ThroughputCurve } from './limits.js';
 export { PowerProfile, DEFAULT_PROFILE, type PowerSample, type ProfileOptions } from './power-profile.js';
+export { percentile } from './percentile.js';

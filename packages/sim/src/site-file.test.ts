@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { siteSplit } from '../core/index.js';
+import { siteSplit } from '@wattpack/scheduler/core';
 import { tinySite } from './fixtures.js';
 import { buildHardware, loadSiteFile, parseSiteFile, type SiteFileInput } from './site-file.js';
 import { repoRoot } from './traces/index.js';

@@ -4,7 +4,7 @@ import { NO_MODELS } from './types.js';
 import { column, countDrop, num, parseCsv } from './csv.js';
 
 /**
- * Alibaba openb 2023 task lists (packages/scheduler/data/traces/alibaba-openb-2023/openb_pod_list_*.csv).
+ * Alibaba openb 2023 task lists (packages/sim/data/traces/alibaba-openb-2023/openb_pod_list_*.csv).
  * - submit: `creation_time` (s);
  * - duration: `deletion_time − scheduled_time`, or `deletion_time − creation_time` for a
  *   task never scheduled (pod_phase Pending: its time in the system). Tasks still

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { exitCodeOf, parseDuration, WattpackError } from '@wattpack/shared';
-import { defaultPolicy, POLICY_NAMES, type PolicyName } from '../core/index.js';
+import { defaultPolicy, POLICY_NAMES, type PolicyName } from '@wattpack/scheduler/core';
 import { chartSvg } from './chart.js';
 import { Engine, type EngineOptions, type JobRecord } from './engine.js';
 import { buildResult, seriesCsv, summaryText, type SimResult } from './report.js';
@@ -15,9 +15,10 @@ export { downsample, type SeriesPoint } from './series.js';
 export type { JobRecord, Planner } from './engine.js';
 export { Engine } from './engine.js';
 export { buildResult, summaryText, jain } from './report.js';
-export { percentile } from '../core/percentile.js';
+export { percentile } from '@wattpack/scheduler/core';
 export { chartSvg } from './chart.js';
 export { loadSiteFile, parseSiteFile, siteFileSchema, type SiteFile } from './site-file.js';
+export { addSimOptions } from './cli.js';
 export { loadTrace, tracesDir, repoRoot, parsePhilly, parseOpenb, parseGenericCsv, NAMED_TRACES, type Trace, type TraceJob, type CsvMapping } from './traces/index.js';
 
 export interface SimOptions {

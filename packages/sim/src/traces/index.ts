@@ -12,7 +12,7 @@ export { parsePhilly } from './philly.js';
 export { parseOpenb, mapModels } from './openb.js';
 export { parseGenericCsv, TIME_FORMATS, type CsvMapping, type TimeFormat } from './generic.js';
 
-/** Trace names `--trace` accepts besides a path, relative to packages/scheduler/data/traces/. */
+/** Trace names `--trace` accepts besides a path, relative to packages/sim/data/traces/. */
 export const NAMED_TRACES: Record<string, { file: string; parse: (text: string, source: string) => Trace }> = {
   philly: { file: 'philly-2017.csv', parse: parsePhilly },
   openb: { file: 'alibaba-openb-2023/openb_pod_list_default.csv', parse: parseOpenb },
@@ -21,7 +21,7 @@ export const NAMED_TRACES: Record<string, { file: string; parse: (text: string, 
 
 /**
  * The repository root: the nearest folder above this module with pnpm-workspace.yaml
- * (src/sim/traces when run from source, dist/sim/traces when built).
+ * (src/traces when run from source, dist/traces when built).
  */
 export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = from; ; dir = dirname(dir)) {
@@ -31,11 +31,11 @@ export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string
 }
 
 /**
- * The traces the scheduler package ships (packages/scheduler/data/traces, three folders up
- * from src/sim/traces and from dist/sim/traces alike); WATTPACK_TRACES overrides it.
+ * The traces the sim package ships (packages/sim/data/traces, two folders up from
+ * src/traces and from dist/traces alike); WATTPACK_TRACES overrides it.
  */
 export function tracesDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.WATTPACK_TRACES ? resolve(env.WATTPACK_TRACES) : fileURLToPath(new URL('../../../data/traces', import.meta.url));
+  return env.WATTPACK_TRACES ? resolve(env.WATTPACK_TRACES) : fileURLToPath(new URL('../../data/traces', import.meta.url));
 }
 
 /** `philly`, `openb`, `openb-gpuspec33`, or a CSV path (read with the column mapping). */
@@ -44,7 +44,7 @@ export function loadTrace(spec: string, mapping: Partial<CsvMapping> = {}, env: 
   if (named) {
     const path = join(tracesDir(env), named.file);
     if (!existsSync(path)) {
-      throw new WattpackError('NOT_FOUND', `trace "${spec}" not found: expected ${path} (the scheduler package's data/traces, or set WATTPACK_TRACES)`);
+      throw new WattpackError('NOT_FOUND', `trace "${spec}" not found: expected ${path} (the sim package's data/traces, or set WATTPACK_TRACES)`);
     }
     return named.parse(readFileSync(path, 'utf8'), path);
   }

@@ -1,6 +1,6 @@
 import { describeIssues, gpuModelOf, parseDuration, readYamlFile, WattpackError } from '@wattpack/shared';
 import { z } from 'zod';
-import type { MinerView, NodeView } from '../core/snapshot.js';
+import type { MinerView, NodeView } from '@wattpack/scheduler/core';
 import { SHAPES } from './workload.js';
 
 /**

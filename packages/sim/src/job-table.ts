@@ -1,4 +1,4 @@
-import type { GpuView, PowerProfile, QueuedJob, RunningJob } from '../core/index.js';
+import type { GpuView, PowerProfile, QueuedJob, RunningJob } from '@wattpack/scheduler/core';
 import type { SiteFile, SiteHardware } from './site-file.js';
 import type { Trace } from './traces/types.js';
 import { pickDrawLevel, pickShape } from './workload.js';

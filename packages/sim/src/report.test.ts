@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { chartSvg } from './chart.js';
-import { percentile } from '../core/percentile.js';
 import { buildResult, jain, summaryText } from './report.js';
 import { Series } from './series.js';
 import { Engine } from './engine.js';
-import { defaultPolicy } from '../core/index.js';
+import { defaultPolicy, percentile } from '@wattpack/scheduler/core';
 import { tinySite, tinyTrace } from './fixtures.js';
 
 const KEYS = [

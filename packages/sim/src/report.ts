@@ -1,5 +1,5 @@
 import { formatDuration } from '@wattpack/shared';
-import { percentile } from '../core/percentile.js';
+import { percentile } from '@wattpack/scheduler/core';
 import type { EngineStats } from './engine.js';
 import type { SeriesPoint } from './series.js';
 import type { SiteFile } from './site-file.js';

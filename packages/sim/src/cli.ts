@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { POLICY_NAMES } from '../core/index.js';
+import { POLICY_NAMES } from '@wattpack/scheduler/core';
 import { simCommand, type SimFlags } from './index.js';
 import { TIME_FORMATS } from './traces/index.js';
 
@@ -22,7 +22,7 @@ export function addSimOptions(cmd: Command): Command {
     .addOption(new Option('--time-format <fmt>', 'CSV trace: submit time as seconds, milliseconds or a date-time').choices([...TIME_FORMATS]).default('s'));
 }
 
-/** `node packages/scheduler/dist/sim/cli.js --trace philly --site philly-slice --policy wattpack --json` */
+/** `node packages/sim/dist/cli.js --trace philly --site philly-slice --policy wattpack --json` */
 export async function main(argv: string[]): Promise<number> {
   const cmd = addSimOptions(new Command('wattpack-sim').description('Replay a GPU job trace on a simulated power-capped site.')).exitOverride();
   try {

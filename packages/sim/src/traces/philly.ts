@@ -2,7 +2,7 @@ import type { Trace, TraceJob } from './types.js';
 import { column, num, parseCsv, rowJob, utcSeconds } from './csv.js';
 
 /**
- * Microsoft Philly 2017 (packages/scheduler/data/traces/philly-2017.csv): `timestamp` (submit, UTC),
+ * Microsoft Philly 2017 (packages/sim/data/traces/philly-2017.csv): `timestamp` (submit, UTC),
  * `duration` (s), `num_gpus`, `gpu_time`, `cluster`. The virtual cluster becomes the
  * team. The trace names no GPU model, so every job accepts any.
  */

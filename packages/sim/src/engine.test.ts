@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareJobs, defaultPolicy, siteSplit, type Plan, type PolicyName, type QueuedJob, type SiteSnapshot } from '../core/index.js';
+import { compareJobs, defaultPolicy, siteSplit, type Plan, type PolicyName, type QueuedJob, type SiteSnapshot } from '@wattpack/scheduler/core';
 import { Engine, type EngineOptions, type Planner } from './engine.js';
 import { tinySite, tinyTrace } from './fixtures.js';
 import type { SiteFile } from './site-file.js';
