@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import {
   WattpackError,
   describeIssues,
@@ -25,20 +24,11 @@ import { defaultPolicy, type Policy } from '../core/policy.js';
 import { PowerProfile } from '../core/power-profile.js';
 import type { JobPower, LimitReason, Placement, Plan, SiteSnapshot } from '../core/snapshot.js';
 import { applyEvent, holdsResources, markLost } from '../state/job-transitions.js';
-import { JobIndex, type JobFilter, type JobPage, type JobQuery } from '../state/job-index.js';
-import { buildSnapshot, canonicalModel, toQueued, type LiveNode } from '../state/snapshot-builder.js';
-import { SerialQueue } from './serial.js';
+import { type JobFilter, type JobPage, type JobQuery } from '../state/job-index.js';
+import { canonicalModel, toQueued, type LiveNode } from '../state/snapshot-builder.js';
+import { LoopState, type SchedulerInit } from './state.js';
 
-/** Where the scheduler stores state and sends commands: KV and JetStream in production. */
-export interface SchedulerPorts {
-  putJob(job: Job): Promise<void>;
-  putNode(node: NodeRecord): Promise<void>;
-  putSite(site: SiteConfig): Promise<void>;
-  /** Makes what a node needs to take its commands (its durable consumer): agents may not make it themselves. */
-  openNode(nodeId: string): Promise<void>;
-  /** The adapter stamps the scheduler's term on each command. */
-  sendCommand(nodeId: string, command: AgentCommandInput): Promise<void>;
-}
+export type { SchedulerPorts, SchedulerInit } from './state.js';
 
 export interface NodeSelector {
   nodeIds?: string[];
@@ -56,15 +46,6 @@ export interface DrainOptions {
   automatic?: boolean;
 }
 
-export interface SchedulerInit {
-  site: SiteConfig;
-  jobs: Map<string, Job>;
-  nodes: Map<string, NodeRecord>;
-  ports: SchedulerPorts;
-  log: Logger;
-  now?: () => number;
-}
-
 /** How long after an agent registers its missing attempts count as lost. */
 const MISSING_GRACE_MS = 5000;
 
@@ -78,42 +59,22 @@ const FREEING_RECHECK_MS = 500;
  * the plan is committed against the very state it was computed from.
  */
 export class Scheduler {
-  /** Emits 'job' (Job) after every stored change. */
-  readonly changes = new EventEmitter();
-  private site: SiteConfig;
-  private readonly jobs: Map<string, Job>;
-  /** The jobs in listing order, and each team's queued count. */
-  private readonly listing: JobIndex;
-  private readonly nodes = new Map<string, LiveNode>();
-  /** Node id -> ids of the jobs holding GPUs there (parts not ended). */
-  private readonly onNode = new Map<string, Set<string>>();
-  private readonly ports: SchedulerPorts;
-  private readonly log: Logger;
+  /** The live state: jobs, nodes, their indexes, power profiles, the serial queue. */
+  private readonly state: LoopState;
+  /** The clock every room reads, through this field (tests replace it). */
   private readonly now: () => number;
-  private readonly serial = new SerialQueue();
-  /** Each running job's power profile, from its agents' reports (memory only: it rebuilds within a window). */
-  private readonly profiles = new Map<string, { attemptId: string; profile: PowerProfile }>();
   private lastPass: { fromW: number; atMs: number } | undefined;
   private cycleRequested = false;
   private stopped = false;
 
   constructor(init: SchedulerInit) {
-    this.site = init.site;
-    this.jobs = init.jobs;
-    this.listing = new JobIndex(this.jobs);
-    this.ports = init.ports;
-    this.log = init.log;
     this.now = init.now ?? Date.now;
-    this.changes.setMaxListeners(0);
-    for (const job of this.jobs.values()) this.index(undefined, job);
-    // Until its agent reconnects, a node from the store is not ready; its jobs keep their GPUs.
-    // Their leases start again from now: agents need a moment to reconnect to a new scheduler.
-    const start = this.now();
-    for (const record of init.nodes.values()) {
-      this.nodes.set(record.id, {
-        record: { ...record, status: 'NOT_READY', reason: 'waiting for the agent to reconnect', lastSeenAt: Math.max(record.lastSeenAt, start) },
-      });
-    }
+    this.state = new LoopState({ ...init, now: () => this.now() });
+  }
+
+  /** Emits 'job' (Job) after every stored change. */
+  get changes(): LoopState['changes'] {
+    return this.state.changes;
   }
 
   /**
@@ -121,8 +82,8 @@ export class Scheduler {
    * crash. Send them again; dedupe ids and attempt ids make that harmless.
    */
   async recover(): Promise<void> {
-    await this.serial.run(async () => {
-      for (const job of this.jobs.values()) {
+    await this.state.serial.run(async () => {
+      for (const job of this.state.jobs.values()) {
         if (job.state === 'STARTING') await this.dispatchStarts(job);
         if (job.cancelRequested || (isTerminal(job.state) && holdsResources(job))) await this.dispatchStops(job, job.reason);
       }
@@ -162,7 +123,7 @@ export class Scheduler {
     const parsed = parseJobSpec(raw, specJson);
     if (!parsed.success) return Promise.reject(new WattpackError('INVALID_ARGUMENT', `invalid job spec: ${parsed.error}`));
     const spec = parsed.data;
-    return this.serial.run(async () => {
+    return this.state.serial.run(async () => {
       this.checkFeasible(spec.gpus, spec.nodes, spec.gpuModels);
       this.checkQueue(spec.team);
       const now = this.now();
@@ -179,49 +140,49 @@ export class Scheduler {
         powerLimitW: 0,
         allocatedFacilityW: 0,
       };
-      await this.store(job);
+      await this.state.store(job);
       this.requestCycle();
       return job;
     });
   }
 
   cancel(id: string, reason: string): Promise<Job> {
-    return this.serial.run(async () => {
-      const job = this.mustGet(id);
+    return this.state.serial.run(async () => {
+      const job = this.state.mustGet(id);
       if (isTerminal(job.state) || job.cancelRequested) return job;
       const why = `cancelled${reason ? `: ${reason}` : ''}`;
       if (job.state === 'PENDING') {
         const done: Job = { ...job, state: 'CANCELLED', reason: why, finishedAt: this.now() };
-        await this.store(done);
+        await this.state.store(done);
         return done;
       }
       const next: Job = { ...job, cancelRequested: true, reason: why };
-      await this.store(next);
+      await this.state.store(next);
       await this.dispatchStops(next, why);
       return next;
     });
   }
 
   getJob(id: string): Job {
-    return this.mustGet(id);
+    return this.state.mustGet(id);
   }
 
   /** Every matching job, oldest first (submitted time, then id). */
   listJobs(filter: JobFilter = {}): Job[] {
-    return this.listing.list(filter);
+    return this.state.listing.list(filter);
   }
 
   /** One page of matching jobs in the order of listJobs; pass nextPageToken back for the next. */
   pageJobs(query: JobQuery): JobPage {
-    return this.listing.page(query);
+    return this.state.listing.page(query);
   }
 
   listNodes(): LiveNode[] {
-    return [...this.nodes.values()].sort((a, b) => a.record.id.localeCompare(b.record.id));
+    return [...this.state.nodes.values()].sort((a, b) => a.record.id.localeCompare(b.record.id));
   }
 
   siteConfig(): SiteConfig {
-    return this.site;
+    return this.state.site;
   }
 
   /** The cap planned against now (a grid event, or its lead time, lowers it). */
@@ -237,22 +198,22 @@ export class Scheduler {
     setTeams?: SiteConfig['teams'];
     removeTeams?: string[];
   }): Promise<SiteConfig> {
-    return this.serial.run(async () => {
-      const teams = { ...this.site.teams, ...(change.setTeams ?? {}) };
+    return this.state.serial.run(async () => {
+      const teams = { ...this.state.site.teams, ...(change.setTeams ?? {}) };
       for (const t of change.removeTeams ?? []) delete teams[t];
       const parsed = siteConfigSchema.safeParse({
-        ...this.site,
+        ...this.state.site,
         ...(change.capMw !== undefined ? { capMw: change.capMw } : {}),
-        gridEvents: [...(change.clearGridEvents ? [] : this.site.gridEvents), ...(change.addGridEvents ?? [])],
+        gridEvents: [...(change.clearGridEvents ? [] : this.state.site.gridEvents), ...(change.addGridEvents ?? [])],
         teams,
       });
       if (!parsed.success) throw new WattpackError('INVALID_ARGUMENT', `invalid site change: ${describeIssues(parsed.error)}`);
       // Events that have ended are history.
       const now = this.now();
       const site = { ...parsed.data, gridEvents: parsed.data.gridEvents.filter((e) => e.startMs + e.durationS * 1000 > now) };
-      await this.ports.putSite(site);
-      this.site = site;
-      this.log.info({ capMw: site.capMw, gridEvents: site.gridEvents.length }, 'site updated');
+      await this.state.ports.putSite(site);
+      this.state.site = site;
+      this.state.log.info({ capMw: site.capMw, gridEvents: site.gridEvents.length }, 'site updated');
       this.requestCycle();
       return site;
     });
@@ -260,27 +221,20 @@ export class Scheduler {
 
   /** The site as the core sees it now: what `wattpack site` and the tests count. */
   snapshot(): SiteSnapshot {
-    return buildSnapshot(this.site, this.nodes.values(), this.jobs.values(), {
-      now: this.now(),
-      defaultRuntimeS: this.site.defaultRuntime,
-      leadS: this.shedLeadS(),
-      powerOf: (id) => this.powerOf(id),
-    });
+    return this.state.snapshot();
   }
 
   /** A running job's measured power this attempt; undefined while it warms up. */
   powerOf(jobId: string): JobPower | undefined {
-    const entry = this.profiles.get(jobId);
-    const job = this.jobs.get(jobId);
-    return entry && job && entry.attemptId === job.attemptId && holdsResources(job) ? entry.profile.summary() : undefined;
+    return this.state.powerOf(jobId);
   }
 
   // ---- Agents -------------------------------------------------------------
 
   registerNode(reg: { nodeId: string; labels: Record<string, string>; inventory: NodeInventory }): Promise<NodeRecord> {
-    return this.serial.run(async () => {
+    return this.state.serial.run(async () => {
       const now = this.now();
-      const prev = this.nodes.get(reg.nodeId);
+      const prev = this.state.nodes.get(reg.nodeId);
       const record: NodeRecord = {
         id: reg.nodeId,
         labels: reg.labels,
@@ -292,10 +246,10 @@ export class Scheduler {
         ...(prev?.record.drain ? { drain: prev.record.drain } : {}),
       };
       // Before the agent hears it is registered: it waits for its consumer until then.
-      await this.ports.openNode(record.id);
-      await this.ports.putNode(record);
-      this.nodes.set(record.id, { record, connectedAt: now });
-      this.log.info({ node: record.id, gpus: record.inventory.gpus.length, miners: record.inventory.miners.length }, 'node registered');
+      await this.state.ports.openNode(record.id);
+      await this.state.ports.putNode(record);
+      this.state.nodes.set(record.id, { record, connectedAt: now });
+      this.state.log.info({ node: record.id, gpus: record.inventory.gpus.length, miners: record.inventory.miners.length }, 'node registered');
       this.requestCycle();
       return record;
     });
@@ -303,18 +257,18 @@ export class Scheduler {
 
   /** Reports are frequent: kept in memory only, never written to the store. */
   report(nodeId: string, report: NodeReport): void {
-    const node = this.nodes.get(nodeId);
+    const node = this.state.nodes.get(nodeId);
     if (!node) return;
     node.report = report;
     node.record = { ...node.record, lastSeenAt: this.now() };
-    this.reconcileAttempts(node, report).catch((err) => this.log.error({ err, node: nodeId }, 'reconciling attempts failed'));
+    this.reconcileAttempts(node, report).catch((err) => this.state.log.error({ err, node: nodeId }, 'reconciling attempts failed'));
     this.recordPower(report);
     // A GPU that needs a reset or service: drain the node, with the agent's reason.
     const failed = report.gpus.find((g) => g.health === 'HEALTH_FAILED');
     if (failed && !node.record.drain) {
       const reason = `GPU ${failed.index} unhealthy: ${failed.healthReason || 'needs reset or service'}`;
       this.drain({ nodeIds: [nodeId] }, { reason, by: 'wattpack', migrate: true, force: false, automatic: true }).catch((err) =>
-        this.log.error({ err, node: nodeId }, 'automatic drain failed'),
+        this.state.log.error({ err, node: nodeId }, 'automatic drain failed'),
       );
     }
   }
@@ -325,15 +279,15 @@ export class Scheduler {
    * lower limit (watts now free), each call for a pass at once.
    */
   private recordPower(report: NodeReport): void {
-    const rs = this.site.rightSizing;
+    const rs = this.state.site.rightSizing;
     let pass = false;
     for (const a of report.attempts) {
-      const job = this.jobs.get(a.jobId);
+      const job = this.state.jobs.get(a.jobId);
       if (!job || job.attemptId !== a.attemptId || !holdsResources(job)) continue;
-      let entry = this.profiles.get(job.id);
+      let entry = this.state.profiles.get(job.id);
       if (entry?.attemptId !== job.attemptId) {
         entry = { attemptId: job.attemptId, profile: new PowerProfile(job.startedAt ?? a.startedAtMs, { warmupS: rs.warmupSeconds, window: rs.windowSamples, minSamples: rs.minSamples }) };
-        this.profiles.set(job.id, entry);
+        this.state.profiles.set(job.id, entry);
       }
       if (a.maxDrawW !== undefined) {
         const held = (f: number | undefined) => (f === undefined ? undefined : f >= rs.heldFraction);
@@ -345,7 +299,7 @@ export class Scheduler {
       const last = job.limitHistory?.at(-1);
       if (last && last.confirmedAt === undefined && this.enforcedEverywhere(job, last.limitW)) {
         const confirmed: Job = { ...job, limitHistory: [...job.limitHistory!.slice(0, -1), { ...last, confirmedAt: this.now() }] };
-        this.serial.run(() => (this.jobs.get(job.id) === job ? this.store(confirmed) : Promise.resolve())).catch((err) => this.log.error({ err, job: job.id }, 'recording a confirmed limit failed'));
+        this.state.serial.run(() => (this.state.jobs.get(job.id) === job ? this.state.store(confirmed) : Promise.resolve())).catch((err) => this.state.log.error({ err, job: job.id }, 'recording a confirmed limit failed'));
         pass = true;
       }
     }
@@ -356,18 +310,18 @@ export class Scheduler {
   private enforcedEverywhere(job: Job, limitW: number): boolean {
     return job.assignments.every((a) => {
       if (a.ended) return true;
-      const mine = this.nodes.get(a.nodeId)?.report?.attempts.find((x) => x.attemptId === job.attemptId);
+      const mine = this.state.nodes.get(a.nodeId)?.report?.attempts.find((x) => x.attemptId === job.attemptId);
       return mine?.enforcedLimitW !== undefined && Math.abs(mine.enforcedLimitW - limitW) < 1;
     });
   }
 
   nodeLost(nodeId: string, reason: string): Promise<void> {
-    return this.serial.run(async () => {
-      const node = this.nodes.get(nodeId);
+    return this.state.serial.run(async () => {
+      const node = this.state.nodes.get(nodeId);
       if (!node || node.record.status !== 'READY') return;
       node.record = { ...node.record, status: 'NOT_READY', reason };
-      await this.ports.putNode(node.record);
-      this.log.warn({ node: nodeId, reason }, 'node not ready');
+      await this.state.ports.putNode(node.record);
+      this.state.log.warn({ node: nodeId, reason }, 'node not ready');
     });
   }
 
@@ -376,9 +330,9 @@ export class Scheduler {
    * requeued elsewhere. Called on a timer.
    */
   async checkLeases(): Promise<void> {
-    const leaseMs = this.site.nodeLeaseSeconds * 1000;
+    const leaseMs = this.state.site.nodeLeaseSeconds * 1000;
     const now = this.now();
-    for (const { record } of this.nodes.values()) {
+    for (const { record } of this.state.nodes.values()) {
       if (now - record.lastSeenAt <= leaseMs) continue;
       const silent = `no report for ${Math.round((now - record.lastSeenAt) / 1000)}s`;
       if (record.status === 'READY') await this.nodeLost(record.id, silent);
@@ -387,13 +341,13 @@ export class Scheduler {
   }
 
   private loseJobsOn(nodeId: string, reason: string, attemptIds?: Set<string>): Promise<void> {
-    return this.serial.run(async () => {
+    return this.state.serial.run(async () => {
       for (const job of this.jobsOn(nodeId)) {
         if (attemptIds && !attemptIds.has(job.attemptId)) continue;
         const result = markLost(job, nodeId, reason, this.now());
         if (!result) continue;
-        this.log.warn({ job: job.id, node: nodeId, reason }, 'attempt lost');
-        await this.store(result.job);
+        this.state.log.warn({ job: job.id, node: nodeId, reason }, 'attempt lost');
+        await this.state.store(result.job);
         if (result.stopNodes.length > 0) await this.dispatchStops(result.job, result.job.preempting ?? reason, result.stopNodes);
       }
       this.requestCycle();
@@ -410,13 +364,13 @@ export class Scheduler {
     const nodeId = node.record.id;
     const reported = new Set(report.attempts.map((a) => a.attemptId));
     const stale = report.attempts.filter((a) => {
-      const job = this.jobs.get(a.jobId);
+      const job = this.state.jobs.get(a.jobId);
       const part = job?.assignments.find((p) => p.nodeId === nodeId);
       return !job || job.attemptId !== a.attemptId || !part || part.ended;
     });
     node.stale = stale.length > 0;
     for (const a of stale) {
-      await this.ports.sendCommand(nodeId, {
+      await this.state.ports.sendCommand(nodeId, {
         kind: 'stop',
         commandId: `kill:${a.attemptId}:${nodeId}`,
         issuedAt: this.now(),
@@ -430,7 +384,7 @@ export class Scheduler {
     // Attempts that ended as the agent reports, though their event has not reached this
     // scheduler (a new leader, while the old one still holds it unacknowledged): settle them.
     for (const e of report.ended ?? []) {
-      const job = this.jobs.get(e.jobId);
+      const job = this.state.jobs.get(e.jobId);
       const part = job?.assignments.find((p) => p.nodeId === nodeId);
       if (!job || job.attemptId !== e.attemptId || !part || part.ended) continue;
       const base = { nodeId, jobId: e.jobId, attemptId: e.attemptId, at: e.atMs };
@@ -458,12 +412,12 @@ export class Scheduler {
   }
 
   handleEvent(event: JobEvent): Promise<void> {
-    return this.serial.run(async () => {
-      const job = this.jobs.get(event.jobId);
+    return this.state.serial.run(async () => {
+      const job = this.state.jobs.get(event.jobId);
       if (!job) return;
       const result = applyEvent(job, event, this.now());
       if (!result) return;
-      await this.store(result.job);
+      await this.state.store(result.job);
       if (result.stopNodes.length > 0) await this.dispatchStops(result.job, result.job.reason, result.stopNodes);
       if (!holdsResources(result.job) || event.kind !== 'started') this.requestCycle();
     });
@@ -478,7 +432,7 @@ export class Scheduler {
    * deadline. At the deadline whatever still runs is stopped: a drain never hangs.
    */
   drain(selector: NodeSelector, opts: DrainOptions): Promise<NodeRecord[]> {
-    return this.serial.run(async () => {
+    return this.state.serial.run(async () => {
       const targets = this.select(selector);
       if (!opts.cancel && !opts.reason.trim()) throw new WattpackError('INVALID_ARGUMENT', 'reason: a drain needs a reason (it is shown to everyone)');
       const now = this.now();
@@ -497,7 +451,7 @@ export class Scheduler {
           force: opts.force,
           automatic: opts.automatic ?? false,
         });
-        this.log.warn({ node: node.record.id, reason: opts.reason, by: opts.by }, 'draining');
+        this.state.log.warn({ node: node.record.id, reason: opts.reason, by: opts.by }, 'draining');
         await this.commandMiners(node.record.inventory.miners.map((m) => m.id), 'curtail');
         if (opts.migrate || opts.force) {
           for (const job of this.jobsOn(node.record.id)) await this.evict(job, `node ${node.record.id} draining: ${opts.reason}`, opts.force);
@@ -508,7 +462,7 @@ export class Scheduler {
   }
 
   uncordon(selector: NodeSelector): Promise<NodeRecord[]> {
-    return this.serial.run(async () => {
+    return this.state.serial.run(async () => {
       const targets = this.select(selector);
       for (const node of targets) if (node.record.drain) await this.putNode(node, undefined);
       this.requestCycle();
@@ -518,25 +472,15 @@ export class Scheduler {
 
   /** Jobs holding GPUs on a node, not yet told to stop. */
   jobsOn(nodeId: string): Job[] {
-    return [...(this.onNode.get(nodeId) ?? [])].map((id) => this.jobs.get(id)!);
-  }
-
-  /** Keeps `onNode` in step with a job's parts: reports look it up every second, per node. */
-  private index(before: Job | undefined, after: Job): void {
-    for (const a of before?.assignments ?? []) this.onNode.get(a.nodeId)?.delete(after.id);
-    if (!holdsResources(after)) return;
-    for (const a of after.assignments) {
-      if (a.ended) continue;
-      (this.onNode.get(a.nodeId) ?? this.onNode.set(a.nodeId, new Set()).get(a.nodeId)!).add(after.id);
-    }
+    return this.state.jobsOn(nodeId);
   }
 
   /** Drain progress and deadlines; called on a timer. */
   checkDrains(): Promise<void> {
-    return this.serial.run(async () => {
+    return this.state.serial.run(async () => {
       const now = this.now();
       const killed = new Set<string>(); // a gang spans nodes: stop it once
-      for (const node of this.nodes.values()) {
+      for (const node of this.state.nodes.values()) {
         const drain = node.record.drain;
         if (drain?.state !== 'DRAINING') continue;
         const jobs = this.jobsOn(node.record.id);
@@ -549,7 +493,7 @@ export class Scheduler {
         const mining = node.report?.miners.some((m) => m.state === 'MINER_RUN_STATE_MINING') ?? node.record.inventory.miners.length > 0;
         if (jobs.length === 0 && !mining) {
           await this.putNode(node, { ...drain, state: 'DRAINED' });
-          this.log.warn({ node: node.record.id }, 'drained');
+          this.state.log.warn({ node: node.record.id }, 'drained');
         }
       }
     });
@@ -557,10 +501,10 @@ export class Scheduler {
 
   /** Stops a job's attempt and requeues it to resume elsewhere; `force` skips the checkpoint grace. */
   private async evict(job: Job, reason: string, force: boolean): Promise<void> {
-    const current = this.jobs.get(job.id)!;
+    const current = this.state.jobs.get(job.id)!;
     if (current.cancelRequested || isTerminal(current.state) || (current.preempting && !force)) return;
     const next: Job = { ...current, preempting: current.preempting ?? reason };
-    await this.store(next);
+    await this.state.store(next);
     await this.dispatchStops(next, reason, undefined, force);
   }
 
@@ -568,9 +512,9 @@ export class Scheduler {
     const ids = selector.nodeIds ?? [];
     const labels = Object.entries(selector.labels ?? {});
     if (ids.length === 0 && labels.length === 0) throw new WattpackError('INVALID_ARGUMENT', 'nodes: name nodes or give a label selector (e.g. rack=r12)');
-    const unknown = ids.filter((id) => !this.nodes.has(id));
+    const unknown = ids.filter((id) => !this.state.nodes.has(id));
     if (unknown.length) throw new WattpackError('NOT_FOUND', `no node with id ${unknown.join(', ')}`);
-    const picked = [...this.nodes.values()].filter(
+    const picked = [...this.state.nodes.values()].filter(
       (n) => ids.includes(n.record.id) || (labels.length > 0 && labels.every(([k, v]) => n.record.labels[k] === v)),
     );
     if (picked.length === 0) throw new WattpackError('NOT_FOUND', `no node matches ${labels.map(([k, v]) => `${k}=${v}`).join(',')}`);
@@ -580,7 +524,7 @@ export class Scheduler {
   private async putNode(node: LiveNode, drain: NodeDrain | undefined): Promise<void> {
     const { drain: _old, ...rest } = node.record;
     node.record = drain ? { ...rest, drain } : rest;
-    await this.ports.putNode(node.record);
+    await this.state.ports.putNode(node.record);
   }
 
   // ---- The cycle ------------------------------------------------------------
@@ -591,7 +535,7 @@ export class Scheduler {
     this.cycleRequested = true;
     const go = () => {
       this.cycleRequested = false;
-      this.serial.run(() => this.cycle()).catch((err) => this.log.error({ err }, 'scheduling cycle failed'));
+      this.state.serial.run(() => this.cycle()).catch((err) => this.state.log.error({ err }, 'scheduling cycle failed'));
     };
     if (afterMs > 0) setTimeout(go, afterMs).unref();
     else setImmediate(go);
@@ -604,7 +548,7 @@ export class Scheduler {
    */
   private async cycle(): Promise<Plan | undefined> {
     if (this.stopped) return undefined;
-    const pending = [...this.jobs.values()].filter((j) => j.state === 'PENDING');
+    const pending = [...this.state.jobs.values()].filter((j) => j.state === 'PENDING');
     const snapshot = this.snapshot();
     const result = plan({ ...snapshot, ...(this.lastPass ? { ramp: this.lastPass } : {}) }, pending.map(toQueued), this.policy());
     this.lastPass = { fromW: result.allocatedW, atMs: snapshot.now };
@@ -626,7 +570,7 @@ export class Scheduler {
     }
     await Promise.all(result.waiting.map((w) => this.setReason(w.jobId, w.reason)));
     if (result.placements.length + result.preemptions.length + result.curtail.length + result.resume.length > 0) {
-      this.log.info(
+      this.state.log.info(
         {
           placed: result.placements.length,
           waiting: result.waiting.length,
@@ -642,32 +586,32 @@ export class Scheduler {
   }
 
   private async setReason(jobId: string, reason: string): Promise<void> {
-    const job = this.jobs.get(jobId);
-    if (job && job.state === 'PENDING' && job.reason !== reason) await this.store({ ...job, reason });
+    const job = this.state.jobs.get(jobId);
+    if (job && job.state === 'PENDING' && job.reason !== reason) await this.state.store({ ...job, reason });
   }
 
   private async preempt(jobId: string, reason: string): Promise<void> {
-    const job = this.jobs.get(jobId);
+    const job = this.state.jobs.get(jobId);
     if (!job || job.preempting || job.cancelRequested || isTerminal(job.state)) return;
     const next: Job = { ...job, preempting: reason };
-    await this.store(next);
+    await this.state.store(next);
     await this.dispatchStops(next, reason);
   }
 
   private async changeLimit(jobId: string, powerLimitW: number, why: LimitReason): Promise<void> {
-    const job = this.jobs.get(jobId);
+    const job = this.state.jobs.get(jobId);
     if (!job || isTerminal(job.state)) return;
     const gpus = job.assignments.reduce((sum, a) => sum + a.gpuIndices.length, 0);
     const next: Job = {
       ...job,
       powerLimitW,
-      allocatedFacilityW: job.allocatedFacilityW + this.site.pue * gpus * (powerLimitW - job.powerLimitW),
+      allocatedFacilityW: job.allocatedFacilityW + this.state.site.pue * gpus * (powerLimitW - job.powerLimitW),
       limitHistory: withLimit(job.limitHistory, { at: this.now(), limitW: powerLimitW, why }),
     };
-    await this.store(next);
+    await this.state.store(next);
     await Promise.all(
       job.assignments.map((a) =>
-        this.ports.sendCommand(a.nodeId, {
+        this.state.ports.sendCommand(a.nodeId, {
           kind: 'set-power',
           commandId: `power:${job.attemptId}:${a.nodeId}:${powerLimitW}:${this.now()}`,
           issuedAt: this.now(),
@@ -680,19 +624,19 @@ export class Scheduler {
 
   private async commandMiners(minerIds: string[], action: 'curtail' | 'resume'): Promise<void> {
     const byNode = new Map<string, string[]>();
-    for (const { record } of this.nodes.values()) {
+    for (const { record } of this.state.nodes.values()) {
       const mine = record.inventory.miners.filter((m) => minerIds.includes(m.id)).map((m) => m.id);
       if (mine.length) byNode.set(record.id, mine);
     }
     await Promise.all(
       [...byNode].map(([nodeId, ids]) =>
-        this.ports.sendCommand(nodeId, { kind: 'miners', commandId: `miners:${nodeId}:${action}:${this.now()}:${ids.length}`, issuedAt: this.now(), minerIds: ids, action }),
+        this.state.ports.sendCommand(nodeId, { kind: 'miners', commandId: `miners:${nodeId}:${action}:${this.now()}:${ids.length}`, issuedAt: this.now(), minerIds: ids, action }),
       ),
     );
   }
 
   private async commitPlacement(p: Placement): Promise<Job> {
-    const job = this.jobs.get(p.jobId)!;
+    const job = this.state.jobs.get(p.jobId)!;
     const attempt = job.attempt + 1;
     const assignments: Assignment[] = p.nodes.map((n) => ({ nodeId: n.nodeId, gpuIndices: n.gpuIndices, gpuModel: n.gpuModel, started: false, ended: false }));
     const next: Job = {
@@ -707,7 +651,7 @@ export class Scheduler {
       allocatedFacilityW: p.facilityW,
       limitHistory: withLimit(job.limitHistory, { at: this.now(), limitW: p.powerLimitW, why: 'placed' }),
     };
-    await this.store(next);
+    await this.state.store(next);
     return next;
   }
 
@@ -715,7 +659,7 @@ export class Scheduler {
     const { spec } = job;
     await Promise.all(
       job.assignments.map((a, rank) =>
-        this.ports.sendCommand(a.nodeId, {
+        this.state.ports.sendCommand(a.nodeId, {
           kind: 'start',
           commandId: `start:${job.attemptId}:${a.nodeId}`,
           issuedAt: this.now(),
@@ -736,8 +680,8 @@ export class Scheduler {
           ...(spec.resources.cpus !== undefined ? { cpus: spec.resources.cpus } : {}),
           ...(spec.resources.memoryMib !== undefined ? { memoryMib: spec.resources.memoryMib } : {}),
           // Jobs stored before owners existed run as "anonymous" (the site's "*" user, if any).
-          ...runAsFields(this.site, job.owner || 'anonymous'),
-          hostNetwork: this.site.allowHostNetwork.includes(spec.team),
+          ...runAsFields(this.state.site, job.owner || 'anonymous'),
+          hostNetwork: this.state.site.allowHostNetwork.includes(spec.team),
         }),
       ),
     );
@@ -748,7 +692,7 @@ export class Scheduler {
     const targets = job.assignments.filter((a) => !a.ended && (!nodes || nodes.includes(a.nodeId)));
     await Promise.all(
       targets.map((a) =>
-        this.ports.sendCommand(a.nodeId, {
+        this.state.ports.sendCommand(a.nodeId, {
           kind: 'stop',
           commandId: `${force ? 'kill' : 'stop'}:${job.attemptId}:${a.nodeId}`,
           issuedAt: this.now(),
@@ -766,42 +710,20 @@ export class Scheduler {
 
   /** The wattpack policy with this site's settings (wattpack-static when right-sizing is off). */
   private policy(): Policy {
-    const { enabled, marginFraction, minMarginW, heldFraction } = this.site.rightSizing;
+    const { enabled, marginFraction, minMarginW, heldFraction } = this.state.site.rightSizing;
     return defaultPolicy(enabled ? 'wattpack' : 'wattpack-static', {
-      defaultRuntimeS: this.site.defaultRuntime,
-      teams: this.site.teams,
-      curves: this.site.curves,
-      ...(this.site.rampMwPerMin !== undefined ? { rampWPerS: (this.site.rampMwPerMin * 1e6) / 60 } : {}),
+      defaultRuntimeS: this.state.site.defaultRuntime,
+      teams: this.state.site.teams,
+      curves: this.state.site.curves,
+      ...(this.state.site.rampMwPerMin !== undefined ? { rampWPerS: (this.state.site.rampMwPerMin * 1e6) / 60 } : {}),
       ...(enabled ? { rightSizing: { marginFraction, minMarginW, heldFraction } } : {}),
     });
   }
 
-  /** Time to be under an announced lower cap: the longest checkpoint grace of running jobs, plus a minute. */
-  private shedLeadS(): number {
-    let grace = 0;
-    for (const j of this.jobs.values()) if (holdsResources(j)) grace = Math.max(grace, j.spec.checkpoint.graceSeconds);
-    return grace + 60;
-  }
-
-  private async store(job: Job): Promise<void> {
-    await this.ports.putJob(job);
-    this.index(this.jobs.get(job.id), job);
-    this.listing.update(this.jobs.get(job.id), job);
-    this.jobs.set(job.id, job);
-    if (!holdsResources(job)) this.profiles.delete(job.id);
-    this.changes.emit('job', job);
-  }
-
-  private mustGet(id: string): Job {
-    const job = this.jobs.get(id);
-    if (!job) throw new WattpackError('NOT_FOUND', `no job with id ${id}`);
-    return job;
-  }
-
   /** Refuses a submit while the team has the site's limit of jobs queued: one team cannot flood the queue. */
   private checkQueue(team: string): void {
-    const limit = this.site.maxQueuedPerTeam;
-    const queued = this.listing.queued(team);
+    const limit = this.state.site.maxQueuedPerTeam;
+    const queued = this.state.listing.queued(team);
     if (limit > 0 && queued >= limit) {
       throw new WattpackError(
         'RESOURCE_EXHAUSTED',
@@ -812,7 +734,7 @@ export class Scheduler {
 
   /** Refuses at submit what no known node could ever run: a typo should not wait forever. */
   private checkFeasible(gpus: number, nodes: number, models: string[]): void {
-    const known = [...this.nodes.values()].map((n) => n.record.inventory.gpus);
+    const known = [...this.state.nodes.values()].map((n) => n.record.inventory.gpus);
     if (!known.some((g) => g.length > 0)) return; // no GPU node registered yet: nothing to compare with
     const counts = known.map((list) => {
       const byModel = new Map<string, number>();
