@@ -15,9 +15,7 @@ import {
   type NodeRecord,
   type NodeReport,
   type SiteConfig,
-  type AgentCommandInput,
   type NodeDrain,
-  runAsFor,
 } from '@wattpack/shared';
 import { plan } from '../core/plan.js';
 import { defaultPolicy, type Policy } from '../core/policy.js';
@@ -26,6 +24,7 @@ import type { JobPower, LimitReason, Placement, Plan, SiteSnapshot } from '../co
 import { applyEvent, holdsResources, markLost } from '../state/job-transitions.js';
 import { type JobFilter, type JobPage, type JobQuery } from '../state/job-index.js';
 import { canonicalModel, toQueued, type LiveNode } from '../state/snapshot-builder.js';
+import { Commands } from './commands.js';
 import { LoopState, type SchedulerInit } from './state.js';
 
 export type { SchedulerPorts, SchedulerInit } from './state.js';
@@ -61,6 +60,8 @@ const FREEING_RECHECK_MS = 500;
 export class Scheduler {
   /** The live state: jobs, nodes, their indexes, power profiles, the serial queue. */
   private readonly state: LoopState;
+  /** Building and sending commands to agents. */
+  private readonly commands: Commands;
   /** The clock every room reads, through this field (tests replace it). */
   private readonly now: () => number;
   private lastPass: { fromW: number; atMs: number } | undefined;
@@ -70,6 +71,7 @@ export class Scheduler {
   constructor(init: SchedulerInit) {
     this.now = init.now ?? Date.now;
     this.state = new LoopState({ ...init, now: () => this.now() });
+    this.commands = new Commands(this.state);
   }
 
   /** Emits 'job' (Job) after every stored change. */
@@ -84,8 +86,8 @@ export class Scheduler {
   async recover(): Promise<void> {
     await this.state.serial.run(async () => {
       for (const job of this.state.jobs.values()) {
-        if (job.state === 'STARTING') await this.dispatchStarts(job);
-        if (job.cancelRequested || (isTerminal(job.state) && holdsResources(job))) await this.dispatchStops(job, job.reason);
+        if (job.state === 'STARTING') await this.commands.dispatchStarts(job);
+        if (job.cancelRequested || (isTerminal(job.state) && holdsResources(job))) await this.commands.dispatchStops(job, job.reason);
       }
     });
     this.requestCycle();
@@ -158,7 +160,7 @@ export class Scheduler {
       }
       const next: Job = { ...job, cancelRequested: true, reason: why };
       await this.state.store(next);
-      await this.dispatchStops(next, why);
+      await this.commands.dispatchStops(next, why);
       return next;
     });
   }
@@ -348,7 +350,7 @@ export class Scheduler {
         if (!result) continue;
         this.state.log.warn({ job: job.id, node: nodeId, reason }, 'attempt lost');
         await this.state.store(result.job);
-        if (result.stopNodes.length > 0) await this.dispatchStops(result.job, result.job.preempting ?? reason, result.stopNodes);
+        if (result.stopNodes.length > 0) await this.commands.dispatchStops(result.job, result.job.preempting ?? reason, result.stopNodes);
       }
       this.requestCycle();
     });
@@ -370,16 +372,7 @@ export class Scheduler {
     });
     node.stale = stale.length > 0;
     for (const a of stale) {
-      await this.state.ports.sendCommand(nodeId, {
-        kind: 'stop',
-        commandId: `kill:${a.attemptId}:${nodeId}`,
-        issuedAt: this.now(),
-        jobId: a.jobId,
-        attemptId: a.attemptId,
-        reason: 'stale attempt: the scheduler moved this job on while the node was away',
-        signal: 'SIGKILL',
-        graceSeconds: 0,
-      });
+      await this.commands.killStale(nodeId, a);
     }
     // Attempts that ended as the agent reports, though their event has not reached this
     // scheduler (a new leader, while the old one still holds it unacknowledged): settle them.
@@ -418,7 +411,7 @@ export class Scheduler {
       const result = applyEvent(job, event, this.now());
       if (!result) return;
       await this.state.store(result.job);
-      if (result.stopNodes.length > 0) await this.dispatchStops(result.job, result.job.reason, result.stopNodes);
+      if (result.stopNodes.length > 0) await this.commands.dispatchStops(result.job, result.job.reason, result.stopNodes);
       if (!holdsResources(result.job) || event.kind !== 'started') this.requestCycle();
     });
   }
@@ -452,7 +445,7 @@ export class Scheduler {
           automatic: opts.automatic ?? false,
         });
         this.state.log.warn({ node: node.record.id, reason: opts.reason, by: opts.by }, 'draining');
-        await this.commandMiners(node.record.inventory.miners.map((m) => m.id), 'curtail');
+        await this.commands.commandMiners(node.record.inventory.miners.map((m) => m.id), 'curtail');
         if (opts.migrate || opts.force) {
           for (const job of this.jobsOn(node.record.id)) await this.evict(job, `node ${node.record.id} draining: ${opts.reason}`, opts.force);
         }
@@ -505,7 +498,7 @@ export class Scheduler {
     if (current.cancelRequested || isTerminal(current.state) || (current.preempting && !force)) return;
     const next: Job = { ...current, preempting: current.preempting ?? reason };
     await this.state.store(next);
-    await this.dispatchStops(next, reason, undefined, force);
+    await this.commands.dispatchStops(next, reason, undefined, force);
   }
 
   private select(selector: NodeSelector): LiveNode[] {
@@ -555,8 +548,8 @@ export class Scheduler {
 
     await Promise.all(result.preemptions.map((p) => this.preempt(p.jobId, p.reason)));
     await Promise.all(result.powerChanges.map((c) => this.changeLimit(c.jobId, c.powerLimitW, c.why)));
-    await this.commandMiners(result.curtail, 'curtail');
-    await this.commandMiners(result.resume, 'resume');
+    await this.commands.commandMiners(result.curtail, 'curtail');
+    await this.commands.commandMiners(result.resume, 'resume');
 
     // The core already waits for lower GPU limits to be enforced; miners' watts it counts
     // at once, so placements wait for the next pass, which sees them curtailed.
@@ -566,7 +559,7 @@ export class Scheduler {
       this.requestCycle(FREEING_RECHECK_MS);
     } else {
       const placed = await Promise.all(result.placements.map((p) => this.commitPlacement(p)));
-      await Promise.all(placed.map((job) => this.dispatchStarts(job)));
+      await Promise.all(placed.map((job) => this.commands.dispatchStarts(job)));
     }
     await Promise.all(result.waiting.map((w) => this.setReason(w.jobId, w.reason)));
     if (result.placements.length + result.preemptions.length + result.curtail.length + result.resume.length > 0) {
@@ -595,7 +588,7 @@ export class Scheduler {
     if (!job || job.preempting || job.cancelRequested || isTerminal(job.state)) return;
     const next: Job = { ...job, preempting: reason };
     await this.state.store(next);
-    await this.dispatchStops(next, reason);
+    await this.commands.dispatchStops(next, reason);
   }
 
   private async changeLimit(jobId: string, powerLimitW: number, why: LimitReason): Promise<void> {
@@ -609,30 +602,7 @@ export class Scheduler {
       limitHistory: withLimit(job.limitHistory, { at: this.now(), limitW: powerLimitW, why }),
     };
     await this.state.store(next);
-    await Promise.all(
-      job.assignments.map((a) =>
-        this.state.ports.sendCommand(a.nodeId, {
-          kind: 'set-power',
-          commandId: `power:${job.attemptId}:${a.nodeId}:${powerLimitW}:${this.now()}`,
-          issuedAt: this.now(),
-          gpuIndices: a.gpuIndices,
-          powerLimitW,
-        }),
-      ),
-    );
-  }
-
-  private async commandMiners(minerIds: string[], action: 'curtail' | 'resume'): Promise<void> {
-    const byNode = new Map<string, string[]>();
-    for (const { record } of this.state.nodes.values()) {
-      const mine = record.inventory.miners.filter((m) => minerIds.includes(m.id)).map((m) => m.id);
-      if (mine.length) byNode.set(record.id, mine);
-    }
-    await Promise.all(
-      [...byNode].map(([nodeId, ids]) =>
-        this.state.ports.sendCommand(nodeId, { kind: 'miners', commandId: `miners:${nodeId}:${action}:${this.now()}:${ids.length}`, issuedAt: this.now(), minerIds: ids, action }),
-      ),
-    );
+    await this.commands.setPower(job, powerLimitW);
   }
 
   private async commitPlacement(p: Placement): Promise<Job> {
@@ -653,57 +623,6 @@ export class Scheduler {
     };
     await this.state.store(next);
     return next;
-  }
-
-  private async dispatchStarts(job: Job): Promise<void> {
-    const { spec } = job;
-    await Promise.all(
-      job.assignments.map((a, rank) =>
-        this.state.ports.sendCommand(a.nodeId, {
-          kind: 'start',
-          commandId: `start:${job.attemptId}:${a.nodeId}`,
-          issuedAt: this.now(),
-          jobId: job.id,
-          attemptId: job.attemptId,
-          attempt: job.attempt,
-          nodeRank: rank,
-          nodeCount: job.assignments.length,
-          command: spec.command,
-          args: spec.args,
-          // A later attempt resumes from the job's checkpoint.
-          env: job.attempt > 1 ? { ...spec.env, WATTPACK_RESUME: '1' } : spec.env,
-          ...(spec.image ? { image: spec.image } : {}),
-          gpuIndices: a.gpuIndices,
-          powerLimitW: job.powerLimitW,
-          checkpoint: spec.checkpoint,
-          ...(spec.maxRuntime ? { maxRuntimeSeconds: spec.maxRuntime } : {}),
-          ...(spec.resources.cpus !== undefined ? { cpus: spec.resources.cpus } : {}),
-          ...(spec.resources.memoryMib !== undefined ? { memoryMib: spec.resources.memoryMib } : {}),
-          // Jobs stored before owners existed run as "anonymous" (the site's "*" user, if any).
-          ...runAsFields(this.state.site, job.owner || 'anonymous'),
-          hostNetwork: this.state.site.allowHostNetwork.includes(spec.team),
-        }),
-      ),
-    );
-  }
-
-  /** Stops parts of an attempt with the job's checkpoint signal and grace; `force`: no grace. */
-  private async dispatchStops(job: Job, reason: string, nodes?: string[], force = false): Promise<void> {
-    const targets = job.assignments.filter((a) => !a.ended && (!nodes || nodes.includes(a.nodeId)));
-    await Promise.all(
-      targets.map((a) =>
-        this.state.ports.sendCommand(a.nodeId, {
-          kind: 'stop',
-          commandId: `${force ? 'kill' : 'stop'}:${job.attemptId}:${a.nodeId}`,
-          issuedAt: this.now(),
-          jobId: job.id,
-          attemptId: job.attemptId,
-          reason,
-          signal: job.spec.checkpoint.signal,
-          graceSeconds: force ? 0 : job.spec.checkpoint.graceSeconds,
-        }),
-      ),
-    );
   }
 
   // ---- helpers ------------------------------------------------------------
@@ -760,10 +679,4 @@ export class Scheduler {
 /** The limit history with one more change, keeping the last LIMIT_HISTORY. */
 function withLimit(history: readonly LimitChange[] | undefined, change: LimitChange): LimitChange[] {
   return [...(history ?? []), change].slice(-LIMIT_HISTORY);
-}
-
-/** Who an attempt runs as: the owner, and the site's mapping of it when there is one (the agent resolves the rest). */
-function runAsFields(site: SiteConfig, owner: string) {
-  const runAs = runAsFor(site.users, owner);
-  return { owner, ...(runAs ? { runAs } : {}) };
 }
