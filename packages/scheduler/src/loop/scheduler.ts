@@ -4,27 +4,22 @@ import {
   siteConfigSchema,
   isTerminal,
   parseJobSpec,
-  LIMIT_HISTORY,
   newId,
-  type Assignment,
   type Job,
-  type LimitChange,
   type JobEvent,
-  type Logger,
   type NodeInventory,
   type NodeRecord,
   type NodeReport,
   type SiteConfig,
   type NodeDrain,
 } from '@wattpack/shared';
-import { plan } from '../core/plan.js';
-import { defaultPolicy, type Policy } from '../core/policy.js';
 import { PowerProfile } from '../core/power-profile.js';
-import type { JobPower, LimitReason, Placement, Plan, SiteSnapshot } from '../core/snapshot.js';
+import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
 import { applyEvent, holdsResources, markLost } from '../state/job-transitions.js';
 import { type JobFilter, type JobPage, type JobQuery } from '../state/job-index.js';
-import { canonicalModel, toQueued, type LiveNode } from '../state/snapshot-builder.js';
+import { canonicalModel, type LiveNode } from '../state/snapshot-builder.js';
 import { Commands } from './commands.js';
+import { Cycle } from './cycle.js';
 import { LoopState, type SchedulerInit } from './state.js';
 
 export type { SchedulerPorts, SchedulerInit } from './state.js';
@@ -48,9 +43,6 @@ export interface DrainOptions {
 /** How long after an agent registers its missing attempts count as lost. */
 const MISSING_GRACE_MS = 5000;
 
-/** How soon to look again while miners curtail or limits come down. */
-const FREEING_RECHECK_MS = 500;
-
 /**
  * The live scheduler: keeps jobs and nodes, turns API calls and agents' events into
  * stored state, and runs the packing cycle: snapshot -> plan (pure core) -> commit
@@ -64,14 +56,14 @@ export class Scheduler {
   private readonly commands: Commands;
   /** The clock every room reads, through this field (tests replace it). */
   private readonly now: () => number;
-  private lastPass: { fromW: number; atMs: number } | undefined;
-  private cycleRequested = false;
-  private stopped = false;
+  /** One pass: snapshot -> plan -> commit -> dispatch. */
+  private readonly cycle: Cycle;
 
   constructor(init: SchedulerInit) {
     this.now = init.now ?? Date.now;
     this.state = new LoopState({ ...init, now: () => this.now() });
     this.commands = new Commands(this.state);
+    this.cycle = new Cycle(this.state, this.commands);
   }
 
   /** Emits 'job' (Job) after every stored change. */
@@ -94,7 +86,7 @@ export class Scheduler {
   }
 
   stop(): void {
-    this.stopped = true;
+    this.cycle.stop();
   }
 
   // ---- API ----------------------------------------------------------------
@@ -524,120 +516,10 @@ export class Scheduler {
 
   /** Coalesces triggers: many submits or events in a burst cause one pass. */
   requestCycle(afterMs = 0): void {
-    if (this.cycleRequested || this.stopped) return;
-    this.cycleRequested = true;
-    const go = () => {
-      this.cycleRequested = false;
-      this.state.serial.run(() => this.cycle()).catch((err) => this.state.log.error({ err }, 'scheduling cycle failed'));
-    };
-    if (afterMs > 0) setTimeout(go, afterMs).unref();
-    else setImmediate(go);
-  }
-
-  /**
-   * snapshot -> plan -> commit -> dispatch. Runs inside the serial queue. Watts freed by
-   * curtailing miners or lowering limits are used only once the next pass sees them
-   * freed (miners by their telemetry), so the cap holds while commands are in flight.
-   */
-  private async cycle(): Promise<Plan | undefined> {
-    if (this.stopped) return undefined;
-    const pending = [...this.state.jobs.values()].filter((j) => j.state === 'PENDING');
-    const snapshot = this.snapshot();
-    const result = plan({ ...snapshot, ...(this.lastPass ? { ramp: this.lastPass } : {}) }, pending.map(toQueued), this.policy());
-    this.lastPass = { fromW: result.allocatedW, atMs: snapshot.now };
-
-    await Promise.all(result.preemptions.map((p) => this.preempt(p.jobId, p.reason)));
-    await Promise.all(result.powerChanges.map((c) => this.changeLimit(c.jobId, c.powerLimitW, c.why)));
-    await this.commands.commandMiners(result.curtail, 'curtail');
-    await this.commands.commandMiners(result.resume, 'resume');
-
-    // The core already waits for lower GPU limits to be enforced; miners' watts it counts
-    // at once, so placements wait for the next pass, which sees them curtailed.
-    if (result.curtail.length > 0 && result.placements.length > 0) {
-      const why = `power: waiting for ${result.curtail.length} miner(s) to curtail`;
-      await Promise.all(result.placements.map((p) => this.setReason(p.jobId, why)));
-      this.requestCycle(FREEING_RECHECK_MS);
-    } else {
-      const placed = await Promise.all(result.placements.map((p) => this.commitPlacement(p)));
-      await Promise.all(placed.map((job) => this.commands.dispatchStarts(job)));
-    }
-    await Promise.all(result.waiting.map((w) => this.setReason(w.jobId, w.reason)));
-    if (result.placements.length + result.preemptions.length + result.curtail.length + result.resume.length > 0) {
-      this.state.log.info(
-        {
-          placed: result.placements.length,
-          waiting: result.waiting.length,
-          preempted: result.preemptions.length,
-          curtail: result.curtail.length,
-          resume: result.resume.length,
-          allocatedMw: +(result.allocatedW / 1e6).toFixed(3),
-        },
-        'cycle',
-      );
-    }
-    return result;
-  }
-
-  private async setReason(jobId: string, reason: string): Promise<void> {
-    const job = this.state.jobs.get(jobId);
-    if (job && job.state === 'PENDING' && job.reason !== reason) await this.state.store({ ...job, reason });
-  }
-
-  private async preempt(jobId: string, reason: string): Promise<void> {
-    const job = this.state.jobs.get(jobId);
-    if (!job || job.preempting || job.cancelRequested || isTerminal(job.state)) return;
-    const next: Job = { ...job, preempting: reason };
-    await this.state.store(next);
-    await this.commands.dispatchStops(next, reason);
-  }
-
-  private async changeLimit(jobId: string, powerLimitW: number, why: LimitReason): Promise<void> {
-    const job = this.state.jobs.get(jobId);
-    if (!job || isTerminal(job.state)) return;
-    const gpus = job.assignments.reduce((sum, a) => sum + a.gpuIndices.length, 0);
-    const next: Job = {
-      ...job,
-      powerLimitW,
-      allocatedFacilityW: job.allocatedFacilityW + this.state.site.pue * gpus * (powerLimitW - job.powerLimitW),
-      limitHistory: withLimit(job.limitHistory, { at: this.now(), limitW: powerLimitW, why }),
-    };
-    await this.state.store(next);
-    await this.commands.setPower(job, powerLimitW);
-  }
-
-  private async commitPlacement(p: Placement): Promise<Job> {
-    const job = this.state.jobs.get(p.jobId)!;
-    const attempt = job.attempt + 1;
-    const assignments: Assignment[] = p.nodes.map((n) => ({ nodeId: n.nodeId, gpuIndices: n.gpuIndices, gpuModel: n.gpuModel, started: false, ended: false }));
-    const next: Job = {
-      ...job,
-      state: 'STARTING',
-      reason: '',
-      attempt,
-      attemptId: `${job.id}-a${attempt}`,
-      assignments,
-      placedOn: [...new Set([...(job.placedOn ?? []), ...assignments.map((a) => a.nodeId)])],
-      powerLimitW: p.powerLimitW,
-      allocatedFacilityW: p.facilityW,
-      limitHistory: withLimit(job.limitHistory, { at: this.now(), limitW: p.powerLimitW, why: 'placed' }),
-    };
-    await this.state.store(next);
-    return next;
+    this.cycle.request(afterMs);
   }
 
   // ---- helpers ------------------------------------------------------------
-
-  /** The wattpack policy with this site's settings (wattpack-static when right-sizing is off). */
-  private policy(): Policy {
-    const { enabled, marginFraction, minMarginW, heldFraction } = this.state.site.rightSizing;
-    return defaultPolicy(enabled ? 'wattpack' : 'wattpack-static', {
-      defaultRuntimeS: this.state.site.defaultRuntime,
-      teams: this.state.site.teams,
-      curves: this.state.site.curves,
-      ...(this.state.site.rampMwPerMin !== undefined ? { rampWPerS: (this.state.site.rampMwPerMin * 1e6) / 60 } : {}),
-      ...(enabled ? { rightSizing: { marginFraction, minMarginW, heldFraction } } : {}),
-    });
-  }
 
   /** Refuses a submit while the team has the site's limit of jobs queued: one team cannot flood the queue. */
   private checkQueue(team: string): void {
@@ -674,9 +556,4 @@ export class Scheduler {
       throw new WattpackError('INVALID_ARGUMENT', `invalid job spec: nodes: ${nodes} nodes with ${gpus} GPUs requested, but the site has ${capable}`);
     }
   }
-}
-
-/** The limit history with one more change, keeping the last LIMIT_HISTORY. */
-function withLimit(history: readonly LimitChange[] | undefined, change: LimitChange): LimitChange[] {
-  return [...(history ?? []), change].slice(-LIMIT_HISTORY);
 }
