@@ -170,19 +170,28 @@ export class Reports {
    * they started (an agent restart lost them) are lost and requeued.
    */
   private async reconcileAttempts(node: LiveNode, report: NodeReport): Promise<void> {
+    await this.stopStale(node, report);
+    await this.settleEnded(node.record.id, report);
+    await this.loseMissing(node, report);
+  }
+
+  /** Attempts the node runs whose job has moved on: killed at once. */
+  private async stopStale(node: LiveNode, report: NodeReport): Promise<void> {
     const nodeId = node.record.id;
-    const reported = new Set(report.attempts.map((a) => a.attemptId));
     const stale = report.attempts.filter((a) => {
       const job = this.state.jobs.get(a.jobId);
       const part = job?.assignments.find((p) => p.nodeId === nodeId);
       return !job || job.attemptId !== a.attemptId || !part || part.ended;
     });
     node.stale = stale.length > 0;
-    for (const a of stale) {
-      await this.commands.killStale(nodeId, a);
-    }
-    // Attempts that ended as the agent reports, though their event has not reached this
-    // scheduler (a new leader, while the old one still holds it unacknowledged): settle them.
+    for (const a of stale) await this.commands.killStale(nodeId, a);
+  }
+
+  /**
+   * Attempts that ended as the agent reports, though their event has not reached this
+   * scheduler (a new leader, while the old one still holds it unacknowledged): settle them.
+   */
+  private async settleEnded(nodeId: string, report: NodeReport): Promise<void> {
     for (const e of report.ended ?? []) {
       const job = this.state.jobs.get(e.jobId);
       const part = job?.assignments.find((p) => p.nodeId === nodeId);
@@ -194,9 +203,15 @@ export class Reports {
           : { ...base, kind: 'exited', exitCode: e.exitCode, ...(e.signal ? { signal: e.signal } : {}), ...(e.reason ? { reason: e.reason } : {}) },
       );
     }
+  }
+
+  /** Started attempts the agent no longer reports, though it registered after they started: lost. */
+  private async loseMissing(node: LiveNode, report: NodeReport): Promise<void> {
+    const nodeId = node.record.id;
     // Give the events of attempts that ended while the agent was away time to arrive first.
     const connectedAt = node.connectedAt ?? 0;
     if (this.state.now() - connectedAt < MISSING_GRACE_MS) return;
+    const reported = new Set(report.attempts.map((a) => a.attemptId));
     const endedIds = new Set((report.ended ?? []).map((e) => e.attemptId));
     const missing = new Set(
       this.state
