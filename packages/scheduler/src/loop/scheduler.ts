@@ -1,847 +1,158 @@
-import { EventEmitter } from 'node:events';
-import {
-  WattpackError,
-  describeIssues,
-  siteConfigSchema,
-  isTerminal,
-  parseJobSpec,
-  LIMIT_HISTORY,
-  newId,
-  type Assignment,
-  type Job,
-  type LimitChange,
-  type JobEvent,
-  type Logger,
-  type NodeInventory,
-  type NodeRecord,
-  type NodeReport,
-  type SiteConfig,
-  type AgentCommandInput,
-  type NodeDrain,
-  runAsFor,
-} from '@wattpack/shared';
-import { plan } from '../core/plan.js';
-import { defaultPolicy, type Policy } from '../core/policy.js';
-import { PowerProfile } from '../core/power-profile.js';
-import type { JobPower, LimitReason, Placement, Plan, SiteSnapshot } from '../core/snapshot.js';
-import { applyEvent, holdsResources, markLost } from '../state/job-transitions.js';
-import { JobIndex, type JobFilter, type JobPage, type JobQuery } from '../state/job-index.js';
-import { buildSnapshot, canonicalModel, toQueued, type LiveNode } from '../state/snapshot-builder.js';
-import { SerialQueue } from './serial.js';
+import type { Job, JobEvent, NodeInventory, NodeRecord, NodeReport, SiteConfig } from '@wattpack/shared';
+import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
+import type { JobFilter, JobPage, JobQuery } from '../state/job-index.js';
+import type { LiveNode } from '../state/snapshot-builder.js';
+import { Commands } from './commands.js';
+import { Cycle } from './cycle.js';
+import { Intake, type SubmitOptions } from './intake.js';
+import { Operators, type DrainOptions, type NodeSelector, type SiteChange } from './operators.js';
+import { Reports } from './reports.js';
+import { LoopState, type SchedulerInit } from './state.js';
 
-/** Where the scheduler stores state and sends commands: KV and JetStream in production. */
-export interface SchedulerPorts {
-  putJob(job: Job): Promise<void>;
-  putNode(node: NodeRecord): Promise<void>;
-  putSite(site: SiteConfig): Promise<void>;
-  /** Makes what a node needs to take its commands (its durable consumer): agents may not make it themselves. */
-  openNode(nodeId: string): Promise<void>;
-  /** The adapter stamps the scheduler's term on each command. */
-  sendCommand(nodeId: string, command: AgentCommandInput): Promise<void>;
-}
-
-export interface NodeSelector {
-  nodeIds?: string[];
-  labels?: Record<string, string>;
-}
-
-export interface DrainOptions {
-  reason: string;
-  /** Who asked: shown with the drain. */
-  by: string;
-  deadlineS?: number;
-  migrate: boolean;
-  force: boolean;
-  cancel?: boolean;
-  automatic?: boolean;
-}
-
-export interface SchedulerInit {
-  site: SiteConfig;
-  jobs: Map<string, Job>;
-  nodes: Map<string, NodeRecord>;
-  ports: SchedulerPorts;
-  log: Logger;
-  now?: () => number;
-}
-
-/** How long after an agent registers its missing attempts count as lost. */
-const MISSING_GRACE_MS = 5000;
-
-/** How soon to look again while miners curtail or limits come down. */
-const FREEING_RECHECK_MS = 500;
+export type { SchedulerPorts, SchedulerInit } from './state.js';
+export type { NodeSelector, DrainOptions, SiteChange } from './operators.js';
+export type { SubmitOptions } from './intake.js';
 
 /**
  * The live scheduler: keeps jobs and nodes, turns API calls and agents' events into
  * stored state, and runs the packing cycle: snapshot -> plan (pure core) -> commit
  * (store) -> dispatch (commands). All changes run one at a time (SerialQueue), so
  * the plan is committed against the very state it was computed from.
+ *
+ * This class only wires the loop's rooms together and is what the API, the bus and
+ * the server call: the live state (state.ts), one pass (cycle.ts), commands to agents
+ * (commands.ts), agents' reports (reports.ts), operators' changes (operators.ts) and
+ * submit/cancel (intake.ts).
  */
 export class Scheduler {
-  /** Emits 'job' (Job) after every stored change. */
-  readonly changes = new EventEmitter();
-  private site: SiteConfig;
-  private readonly jobs: Map<string, Job>;
-  /** The jobs in listing order, and each team's queued count. */
-  private readonly listing: JobIndex;
-  private readonly nodes = new Map<string, LiveNode>();
-  /** Node id -> ids of the jobs holding GPUs there (parts not ended). */
-  private readonly onNode = new Map<string, Set<string>>();
-  private readonly ports: SchedulerPorts;
-  private readonly log: Logger;
+  private readonly state: LoopState;
+  private readonly cycle: Cycle;
+  private readonly intake: Intake;
+  private readonly reports: Reports;
+  private readonly operators: Operators;
+  /** The clock every room reads, through this field (tests replace it). */
   private readonly now: () => number;
-  private readonly serial = new SerialQueue();
-  /** Each running job's power profile, from its agents' reports (memory only: it rebuilds within a window). */
-  private readonly profiles = new Map<string, { attemptId: string; profile: PowerProfile }>();
-  private lastPass: { fromW: number; atMs: number } | undefined;
-  private cycleRequested = false;
-  private stopped = false;
 
   constructor(init: SchedulerInit) {
-    this.site = init.site;
-    this.jobs = init.jobs;
-    this.listing = new JobIndex(this.jobs);
-    this.ports = init.ports;
-    this.log = init.log;
     this.now = init.now ?? Date.now;
-    this.changes.setMaxListeners(0);
-    for (const job of this.jobs.values()) this.index(undefined, job);
-    // Until its agent reconnects, a node from the store is not ready; its jobs keep their GPUs.
-    // Their leases start again from now: agents need a moment to reconnect to a new scheduler.
-    const start = this.now();
-    for (const record of init.nodes.values()) {
-      this.nodes.set(record.id, {
-        record: { ...record, status: 'NOT_READY', reason: 'waiting for the agent to reconnect', lastSeenAt: Math.max(record.lastSeenAt, start) },
-      });
-    }
+    this.state = new LoopState({ ...init, now: () => this.now() });
+    const commands = new Commands(this.state);
+    this.cycle = new Cycle(this.state, commands);
+    this.intake = new Intake(this.state, commands, this.cycle);
+    this.operators = new Operators(this.state, commands, this.cycle);
+    this.reports = new Reports(this.state, commands, this.cycle, this.operators);
   }
 
-  /**
-   * After a restart: commands for placed jobs may not have reached the bus before the
-   * crash. Send them again; dedupe ids and attempt ids make that harmless.
-   */
-  async recover(): Promise<void> {
-    await this.serial.run(async () => {
-      for (const job of this.jobs.values()) {
-        if (job.state === 'STARTING') await this.dispatchStarts(job);
-        if (job.cancelRequested || (isTerminal(job.state) && holdsResources(job))) await this.dispatchStops(job, job.reason);
-      }
-    });
-    this.requestCycle();
+  /** Emits 'job' (Job) after every stored change. */
+  get changes(): LoopState['changes'] {
+    return this.state.changes;
+  }
+
+  /** After a restart: sends the commands of placed and stopping jobs again. */
+  recover(): Promise<void> {
+    return this.reports.recover();
   }
 
   stop(): void {
-    this.stopped = true;
+    this.cycle.stop();
+  }
+
+  /** Coalesces triggers: many submits or events in a burst cause one pass. */
+  requestCycle(afterMs = 0): void {
+    this.cycle.request(afterMs);
   }
 
   // ---- API ----------------------------------------------------------------
 
-  /**
-   * `owner`: who submits it (the API passes the verified caller); the job's processes run as
-   * that user. `teamFor` decides the job's team from the one its spec names (undefined:
-   * none) and throws when the submitter may not use it; the API passes the caller's rule.
-   */
-  submit(specJson: string, opts: { owner?: string; teamFor?: (named: string | undefined) => string } = {}): Promise<Job> {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(specJson);
-    } catch {
-      return Promise.reject(new WattpackError('INVALID_ARGUMENT', 'the job spec is not valid JSON'));
-    }
-    if (opts.teamFor && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
-      const named = (raw as Record<string, unknown>).team;
-      // A team that is not a string is the schema's to refuse.
-      if (named === undefined || typeof named === 'string') {
-        try {
-          raw = { ...raw, team: opts.teamFor(named) };
-        } catch (err) {
-          return Promise.reject(err);
-        }
-      }
-    }
-    const parsed = parseJobSpec(raw, specJson);
-    if (!parsed.success) return Promise.reject(new WattpackError('INVALID_ARGUMENT', `invalid job spec: ${parsed.error}`));
-    const spec = parsed.data;
-    return this.serial.run(async () => {
-      this.checkFeasible(spec.gpus, spec.nodes, spec.gpuModels);
-      this.checkQueue(spec.team);
-      const now = this.now();
-      const job: Job = {
-        id: newId('j', now),
-        spec,
-        owner: opts.owner ?? 'anonymous',
-        state: 'PENDING',
-        reason: 'queued',
-        submittedAt: now,
-        attempt: 0,
-        attemptId: '',
-        assignments: [],
-        powerLimitW: 0,
-        allocatedFacilityW: 0,
-      };
-      await this.store(job);
-      this.requestCycle();
-      return job;
-    });
+  submit(specJson: string, opts: SubmitOptions = {}): Promise<Job> {
+    return this.intake.submit(specJson, opts);
   }
 
   cancel(id: string, reason: string): Promise<Job> {
-    return this.serial.run(async () => {
-      const job = this.mustGet(id);
-      if (isTerminal(job.state) || job.cancelRequested) return job;
-      const why = `cancelled${reason ? `: ${reason}` : ''}`;
-      if (job.state === 'PENDING') {
-        const done: Job = { ...job, state: 'CANCELLED', reason: why, finishedAt: this.now() };
-        await this.store(done);
-        return done;
-      }
-      const next: Job = { ...job, cancelRequested: true, reason: why };
-      await this.store(next);
-      await this.dispatchStops(next, why);
-      return next;
-    });
+    return this.intake.cancel(id, reason);
   }
 
   getJob(id: string): Job {
-    return this.mustGet(id);
+    return this.state.mustGet(id);
   }
 
   /** Every matching job, oldest first (submitted time, then id). */
   listJobs(filter: JobFilter = {}): Job[] {
-    return this.listing.list(filter);
+    return this.state.listing.list(filter);
   }
 
   /** One page of matching jobs in the order of listJobs; pass nextPageToken back for the next. */
   pageJobs(query: JobQuery): JobPage {
-    return this.listing.page(query);
+    return this.state.listing.page(query);
   }
 
   listNodes(): LiveNode[] {
-    return [...this.nodes.values()].sort((a, b) => a.record.id.localeCompare(b.record.id));
-  }
-
-  siteConfig(): SiteConfig {
-    return this.site;
-  }
-
-  /** The cap planned against now (a grid event, or its lead time, lowers it). */
-  effectiveCapW(): number {
-    return this.snapshot().capW;
-  }
-
-  /** Operators: a new cap now, grid events ahead; admins: teams' shares. The next pass sheds or restores. */
-  updateSite(change: {
-    capMw?: number;
-    addGridEvents?: SiteConfig['gridEvents'];
-    clearGridEvents?: boolean;
-    setTeams?: SiteConfig['teams'];
-    removeTeams?: string[];
-  }): Promise<SiteConfig> {
-    return this.serial.run(async () => {
-      const teams = { ...this.site.teams, ...(change.setTeams ?? {}) };
-      for (const t of change.removeTeams ?? []) delete teams[t];
-      const parsed = siteConfigSchema.safeParse({
-        ...this.site,
-        ...(change.capMw !== undefined ? { capMw: change.capMw } : {}),
-        gridEvents: [...(change.clearGridEvents ? [] : this.site.gridEvents), ...(change.addGridEvents ?? [])],
-        teams,
-      });
-      if (!parsed.success) throw new WattpackError('INVALID_ARGUMENT', `invalid site change: ${describeIssues(parsed.error)}`);
-      // Events that have ended are history.
-      const now = this.now();
-      const site = { ...parsed.data, gridEvents: parsed.data.gridEvents.filter((e) => e.startMs + e.durationS * 1000 > now) };
-      await this.ports.putSite(site);
-      this.site = site;
-      this.log.info({ capMw: site.capMw, gridEvents: site.gridEvents.length }, 'site updated');
-      this.requestCycle();
-      return site;
-    });
-  }
-
-  /** The site as the core sees it now: what `wattpack site` and the tests count. */
-  snapshot(): SiteSnapshot {
-    return buildSnapshot(this.site, this.nodes.values(), this.jobs.values(), {
-      now: this.now(),
-      defaultRuntimeS: this.site.defaultRuntime,
-      leadS: this.shedLeadS(),
-      powerOf: (id) => this.powerOf(id),
-    });
-  }
-
-  /** A running job's measured power this attempt; undefined while it warms up. */
-  powerOf(jobId: string): JobPower | undefined {
-    const entry = this.profiles.get(jobId);
-    const job = this.jobs.get(jobId);
-    return entry && job && entry.attemptId === job.attemptId && holdsResources(job) ? entry.profile.summary() : undefined;
-  }
-
-  // ---- Agents -------------------------------------------------------------
-
-  registerNode(reg: { nodeId: string; labels: Record<string, string>; inventory: NodeInventory }): Promise<NodeRecord> {
-    return this.serial.run(async () => {
-      const now = this.now();
-      const prev = this.nodes.get(reg.nodeId);
-      const record: NodeRecord = {
-        id: reg.nodeId,
-        labels: reg.labels,
-        inventory: reg.inventory,
-        status: 'READY',
-        reason: '',
-        registeredAt: prev?.record.registeredAt ?? now,
-        lastSeenAt: now,
-        ...(prev?.record.drain ? { drain: prev.record.drain } : {}),
-      };
-      // Before the agent hears it is registered: it waits for its consumer until then.
-      await this.ports.openNode(record.id);
-      await this.ports.putNode(record);
-      this.nodes.set(record.id, { record, connectedAt: now });
-      this.log.info({ node: record.id, gpus: record.inventory.gpus.length, miners: record.inventory.miners.length }, 'node registered');
-      this.requestCycle();
-      return record;
-    });
-  }
-
-  /** Reports are frequent: kept in memory only, never written to the store. */
-  report(nodeId: string, report: NodeReport): void {
-    const node = this.nodes.get(nodeId);
-    if (!node) return;
-    node.report = report;
-    node.record = { ...node.record, lastSeenAt: this.now() };
-    this.reconcileAttempts(node, report).catch((err) => this.log.error({ err, node: nodeId }, 'reconciling attempts failed'));
-    this.recordPower(report);
-    // A GPU that needs a reset or service: drain the node, with the agent's reason.
-    const failed = report.gpus.find((g) => g.health === 'HEALTH_FAILED');
-    if (failed && !node.record.drain) {
-      const reason = `GPU ${failed.index} unhealthy: ${failed.healthReason || 'needs reset or service'}`;
-      this.drain({ nodeIds: [nodeId] }, { reason, by: 'wattpack', migrate: true, force: false, automatic: true }).catch((err) =>
-        this.log.error({ err, node: nodeId }, 'automatic drain failed'),
-      );
-    }
-  }
-
-  /**
-   * Feeds each attempt's draw to its job's profile, and confirms a limit change once every
-   * GPU enforces it. A profile that becomes ready or flips to held back, and a confirmed
-   * lower limit (watts now free), each call for a pass at once.
-   */
-  private recordPower(report: NodeReport): void {
-    const rs = this.site.rightSizing;
-    let pass = false;
-    for (const a of report.attempts) {
-      const job = this.jobs.get(a.jobId);
-      if (!job || job.attemptId !== a.attemptId || !holdsResources(job)) continue;
-      let entry = this.profiles.get(job.id);
-      if (entry?.attemptId !== job.attemptId) {
-        entry = { attemptId: job.attemptId, profile: new PowerProfile(job.startedAt ?? a.startedAtMs, { warmupS: rs.warmupSeconds, window: rs.windowSamples, minSamples: rs.minSamples }) };
-        this.profiles.set(job.id, entry);
-      }
-      if (a.maxDrawW !== undefined) {
-        const held = (f: number | undefined) => (f === undefined ? undefined : f >= rs.heldFraction);
-        const before = held(entry.profile.heldFraction());
-        entry.profile.add({ atMs: this.now(), drawW: a.maxDrawW, capped: a.powerCapped ?? false });
-        const after = held(entry.profile.heldFraction());
-        if (after !== undefined && after !== before) pass = true;
-      }
-      const last = job.limitHistory?.at(-1);
-      if (last && last.confirmedAt === undefined && this.enforcedEverywhere(job, last.limitW)) {
-        const confirmed: Job = { ...job, limitHistory: [...job.limitHistory!.slice(0, -1), { ...last, confirmedAt: this.now() }] };
-        this.serial.run(() => (this.jobs.get(job.id) === job ? this.store(confirmed) : Promise.resolve())).catch((err) => this.log.error({ err, job: job.id }, 'recording a confirmed limit failed'));
-        pass = true;
-      }
-    }
-    if (pass) this.requestCycle();
-  }
-
-  /** Every node of the job reports its attempt's GPUs at `limitW` (within a watt). */
-  private enforcedEverywhere(job: Job, limitW: number): boolean {
-    return job.assignments.every((a) => {
-      if (a.ended) return true;
-      const mine = this.nodes.get(a.nodeId)?.report?.attempts.find((x) => x.attemptId === job.attemptId);
-      return mine?.enforcedLimitW !== undefined && Math.abs(mine.enforcedLimitW - limitW) < 1;
-    });
-  }
-
-  nodeLost(nodeId: string, reason: string): Promise<void> {
-    return this.serial.run(async () => {
-      const node = this.nodes.get(nodeId);
-      if (!node || node.record.status !== 'READY') return;
-      node.record = { ...node.record, status: 'NOT_READY', reason };
-      await this.ports.putNode(node.record);
-      this.log.warn({ node: nodeId, reason }, 'node not ready');
-    });
-  }
-
-  /**
-   * Nodes whose reports stopped are not ready; past their lease, their jobs are lost and
-   * requeued elsewhere. Called on a timer.
-   */
-  async checkLeases(): Promise<void> {
-    const leaseMs = this.site.nodeLeaseSeconds * 1000;
-    const now = this.now();
-    for (const { record } of this.nodes.values()) {
-      if (now - record.lastSeenAt <= leaseMs) continue;
-      const silent = `no report for ${Math.round((now - record.lastSeenAt) / 1000)}s`;
-      if (record.status === 'READY') await this.nodeLost(record.id, silent);
-      await this.loseJobsOn(record.id, silent);
-    }
-  }
-
-  private loseJobsOn(nodeId: string, reason: string, attemptIds?: Set<string>): Promise<void> {
-    return this.serial.run(async () => {
-      for (const job of this.jobsOn(nodeId)) {
-        if (attemptIds && !attemptIds.has(job.attemptId)) continue;
-        const result = markLost(job, nodeId, reason, this.now());
-        if (!result) continue;
-        this.log.warn({ job: job.id, node: nodeId, reason }, 'attempt lost');
-        await this.store(result.job);
-        if (result.stopNodes.length > 0) await this.dispatchStops(result.job, result.job.preempting ?? reason, result.stopNodes);
-      }
-      this.requestCycle();
-    });
-  }
-
-  /**
-   * Compares what an agent runs with what the scheduler expects there. Attempts it runs
-   * that have moved on (a node that was cut off and came back) are stopped before the
-   * node takes new work; started attempts it does not report although it registered after
-   * they started (an agent restart lost them) are lost and requeued.
-   */
-  private async reconcileAttempts(node: LiveNode, report: NodeReport): Promise<void> {
-    const nodeId = node.record.id;
-    const reported = new Set(report.attempts.map((a) => a.attemptId));
-    const stale = report.attempts.filter((a) => {
-      const job = this.jobs.get(a.jobId);
-      const part = job?.assignments.find((p) => p.nodeId === nodeId);
-      return !job || job.attemptId !== a.attemptId || !part || part.ended;
-    });
-    node.stale = stale.length > 0;
-    for (const a of stale) {
-      await this.ports.sendCommand(nodeId, {
-        kind: 'stop',
-        commandId: `kill:${a.attemptId}:${nodeId}`,
-        issuedAt: this.now(),
-        jobId: a.jobId,
-        attemptId: a.attemptId,
-        reason: 'stale attempt: the scheduler moved this job on while the node was away',
-        signal: 'SIGKILL',
-        graceSeconds: 0,
-      });
-    }
-    // Attempts that ended as the agent reports, though their event has not reached this
-    // scheduler (a new leader, while the old one still holds it unacknowledged): settle them.
-    for (const e of report.ended ?? []) {
-      const job = this.jobs.get(e.jobId);
-      const part = job?.assignments.find((p) => p.nodeId === nodeId);
-      if (!job || job.attemptId !== e.attemptId || !part || part.ended) continue;
-      const base = { nodeId, jobId: e.jobId, attemptId: e.attemptId, at: e.atMs };
-      await this.handleEvent(
-        e.failed
-          ? { ...base, kind: 'failed', reason: e.reason }
-          : { ...base, kind: 'exited', exitCode: e.exitCode, ...(e.signal ? { signal: e.signal } : {}), ...(e.reason ? { reason: e.reason } : {}) },
-      );
-    }
-    // Give the events of attempts that ended while the agent was away time to arrive first.
-    const connectedAt = node.connectedAt ?? 0;
-    if (this.now() - connectedAt < MISSING_GRACE_MS) return;
-    const endedIds = new Set((report.ended ?? []).map((e) => e.attemptId));
-    const missing = new Set(
-      this.jobsOn(nodeId)
-        .filter(
-          (j) =>
-            j.assignments.some((p) => p.nodeId === nodeId && p.started && !p.ended && (p.startedAt ?? Infinity) < connectedAt) &&
-            !reported.has(j.attemptId) &&
-            !endedIds.has(j.attemptId),
-        )
-        .map((j) => j.attemptId),
-    );
-    if (missing.size > 0) await this.loseJobsOn(nodeId, 'the agent restarted without it', missing);
-  }
-
-  handleEvent(event: JobEvent): Promise<void> {
-    return this.serial.run(async () => {
-      const job = this.jobs.get(event.jobId);
-      if (!job) return;
-      const result = applyEvent(job, event, this.now());
-      if (!result) return;
-      await this.store(result.job);
-      if (result.stopNodes.length > 0) await this.dispatchStops(result.job, result.job.reason, result.stopNodes);
-      if (!holdsResources(result.job) || event.kind !== 'started') this.requestCycle();
-    });
-  }
-
-  // ---- Operators: drain and uncordon ------------------------------------------
-
-  /**
-   * Cordons nodes at once and moves their work off: running jobs get their checkpoint
-   * signal and grace (none with `force`) and go back to the queue to resume elsewhere;
-   * miners are curtailed and retired. Without `migrate`, jobs may finish until the
-   * deadline. At the deadline whatever still runs is stopped: a drain never hangs.
-   */
-  drain(selector: NodeSelector, opts: DrainOptions): Promise<NodeRecord[]> {
-    return this.serial.run(async () => {
-      const targets = this.select(selector);
-      if (!opts.cancel && !opts.reason.trim()) throw new WattpackError('INVALID_ARGUMENT', 'reason: a drain needs a reason (it is shown to everyone)');
-      const now = this.now();
-      for (const node of targets) {
-        if (opts.cancel) {
-          if (node.record.drain) await this.putNode(node, { ...node.record.drain, state: 'CORDONED' });
-          continue;
-        }
-        await this.putNode(node, {
-          state: 'DRAINING',
-          reason: opts.reason,
-          by: opts.by,
-          at: now,
-          ...(opts.deadlineS ? { deadlineAt: now + opts.deadlineS * 1000 } : {}),
-          migrate: opts.migrate,
-          force: opts.force,
-          automatic: opts.automatic ?? false,
-        });
-        this.log.warn({ node: node.record.id, reason: opts.reason, by: opts.by }, 'draining');
-        await this.commandMiners(node.record.inventory.miners.map((m) => m.id), 'curtail');
-        if (opts.migrate || opts.force) {
-          for (const job of this.jobsOn(node.record.id)) await this.evict(job, `node ${node.record.id} draining: ${opts.reason}`, opts.force);
-        }
-      }
-      return targets.map((n) => n.record);
-    });
-  }
-
-  uncordon(selector: NodeSelector): Promise<NodeRecord[]> {
-    return this.serial.run(async () => {
-      const targets = this.select(selector);
-      for (const node of targets) if (node.record.drain) await this.putNode(node, undefined);
-      this.requestCycle();
-      return targets.map((n) => n.record);
-    });
+    return [...this.state.nodes.values()].sort((a, b) => a.record.id.localeCompare(b.record.id));
   }
 
   /** Jobs holding GPUs on a node, not yet told to stop. */
   jobsOn(nodeId: string): Job[] {
-    return [...(this.onNode.get(nodeId) ?? [])].map((id) => this.jobs.get(id)!);
+    return this.state.jobsOn(nodeId);
   }
 
-  /** Keeps `onNode` in step with a job's parts: reports look it up every second, per node. */
-  private index(before: Job | undefined, after: Job): void {
-    for (const a of before?.assignments ?? []) this.onNode.get(a.nodeId)?.delete(after.id);
-    if (!holdsResources(after)) return;
-    for (const a of after.assignments) {
-      if (a.ended) continue;
-      (this.onNode.get(a.nodeId) ?? this.onNode.set(a.nodeId, new Set()).get(a.nodeId)!).add(after.id);
-    }
+  siteConfig(): SiteConfig {
+    return this.state.site;
+  }
+
+  /** The cap planned against now (a grid event, or its lead time, lowers it). */
+  effectiveCapW(): number {
+    return this.state.snapshot().capW;
+  }
+
+  /** The site as the core sees it now: what `wattpack site` and the tests count. */
+  snapshot(): SiteSnapshot {
+    return this.state.snapshot();
+  }
+
+  /** A running job's measured power this attempt; undefined while it warms up. */
+  powerOf(jobId: string): JobPower | undefined {
+    return this.state.powerOf(jobId);
+  }
+
+  // ---- Operators ------------------------------------------------------------
+
+  updateSite(change: SiteChange): Promise<SiteConfig> {
+    return this.operators.updateSite(change);
+  }
+
+  drain(selector: NodeSelector, opts: DrainOptions): Promise<NodeRecord[]> {
+    return this.operators.drain(selector, opts);
+  }
+
+  uncordon(selector: NodeSelector): Promise<NodeRecord[]> {
+    return this.operators.uncordon(selector);
   }
 
   /** Drain progress and deadlines; called on a timer. */
   checkDrains(): Promise<void> {
-    return this.serial.run(async () => {
-      const now = this.now();
-      const killed = new Set<string>(); // a gang spans nodes: stop it once
-      for (const node of this.nodes.values()) {
-        const drain = node.record.drain;
-        if (drain?.state !== 'DRAINING') continue;
-        const jobs = this.jobsOn(node.record.id);
-        if (drain.deadlineAt !== undefined && now >= drain.deadlineAt) {
-          for (const job of jobs.filter((j) => !killed.has(j.id))) {
-            killed.add(job.id);
-            await this.evict(job, `node ${node.record.id} drain deadline passed: ${drain.reason}`, true);
-          }
-        }
-        const mining = node.report?.miners.some((m) => m.state === 'MINER_RUN_STATE_MINING') ?? node.record.inventory.miners.length > 0;
-        if (jobs.length === 0 && !mining) {
-          await this.putNode(node, { ...drain, state: 'DRAINED' });
-          this.log.warn({ node: node.record.id }, 'drained');
-        }
-      }
-    });
+    return this.operators.checkDrains();
   }
 
-  /** Stops a job's attempt and requeues it to resume elsewhere; `force` skips the checkpoint grace. */
-  private async evict(job: Job, reason: string, force: boolean): Promise<void> {
-    const current = this.jobs.get(job.id)!;
-    if (current.cancelRequested || isTerminal(current.state) || (current.preempting && !force)) return;
-    const next: Job = { ...current, preempting: current.preempting ?? reason };
-    await this.store(next);
-    await this.dispatchStops(next, reason, undefined, force);
+  // ---- Agents ---------------------------------------------------------------
+
+  registerNode(reg: { nodeId: string; labels: Record<string, string>; inventory: NodeInventory }): Promise<NodeRecord> {
+    return this.reports.registerNode(reg);
   }
 
-  private select(selector: NodeSelector): LiveNode[] {
-    const ids = selector.nodeIds ?? [];
-    const labels = Object.entries(selector.labels ?? {});
-    if (ids.length === 0 && labels.length === 0) throw new WattpackError('INVALID_ARGUMENT', 'nodes: name nodes or give a label selector (e.g. rack=r12)');
-    const unknown = ids.filter((id) => !this.nodes.has(id));
-    if (unknown.length) throw new WattpackError('NOT_FOUND', `no node with id ${unknown.join(', ')}`);
-    const picked = [...this.nodes.values()].filter(
-      (n) => ids.includes(n.record.id) || (labels.length > 0 && labels.every(([k, v]) => n.record.labels[k] === v)),
-    );
-    if (picked.length === 0) throw new WattpackError('NOT_FOUND', `no node matches ${labels.map(([k, v]) => `${k}=${v}`).join(',')}`);
-    return picked;
+  report(nodeId: string, report: NodeReport): void {
+    this.reports.report(nodeId, report);
   }
 
-  private async putNode(node: LiveNode, drain: NodeDrain | undefined): Promise<void> {
-    const { drain: _old, ...rest } = node.record;
-    node.record = drain ? { ...rest, drain } : rest;
-    await this.ports.putNode(node.record);
+  handleEvent(event: JobEvent): Promise<void> {
+    return this.reports.handleEvent(event);
   }
 
-  // ---- The cycle ------------------------------------------------------------
-
-  /** Coalesces triggers: many submits or events in a burst cause one pass. */
-  requestCycle(afterMs = 0): void {
-    if (this.cycleRequested || this.stopped) return;
-    this.cycleRequested = true;
-    const go = () => {
-      this.cycleRequested = false;
-      this.serial.run(() => this.cycle()).catch((err) => this.log.error({ err }, 'scheduling cycle failed'));
-    };
-    if (afterMs > 0) setTimeout(go, afterMs).unref();
-    else setImmediate(go);
+  nodeLost(nodeId: string, reason: string): Promise<void> {
+    return this.reports.nodeLost(nodeId, reason);
   }
 
-  /**
-   * snapshot -> plan -> commit -> dispatch. Runs inside the serial queue. Watts freed by
-   * curtailing miners or lowering limits are used only once the next pass sees them
-   * freed (miners by their telemetry), so the cap holds while commands are in flight.
-   */
-  private async cycle(): Promise<Plan | undefined> {
-    if (this.stopped) return undefined;
-    const pending = [...this.jobs.values()].filter((j) => j.state === 'PENDING');
-    const snapshot = this.snapshot();
-    const result = plan({ ...snapshot, ...(this.lastPass ? { ramp: this.lastPass } : {}) }, pending.map(toQueued), this.policy());
-    this.lastPass = { fromW: result.allocatedW, atMs: snapshot.now };
-
-    await Promise.all(result.preemptions.map((p) => this.preempt(p.jobId, p.reason)));
-    await Promise.all(result.powerChanges.map((c) => this.changeLimit(c.jobId, c.powerLimitW, c.why)));
-    await this.commandMiners(result.curtail, 'curtail');
-    await this.commandMiners(result.resume, 'resume');
-
-    // The core already waits for lower GPU limits to be enforced; miners' watts it counts
-    // at once, so placements wait for the next pass, which sees them curtailed.
-    if (result.curtail.length > 0 && result.placements.length > 0) {
-      const why = `power: waiting for ${result.curtail.length} miner(s) to curtail`;
-      await Promise.all(result.placements.map((p) => this.setReason(p.jobId, why)));
-      this.requestCycle(FREEING_RECHECK_MS);
-    } else {
-      const placed = await Promise.all(result.placements.map((p) => this.commitPlacement(p)));
-      await Promise.all(placed.map((job) => this.dispatchStarts(job)));
-    }
-    await Promise.all(result.waiting.map((w) => this.setReason(w.jobId, w.reason)));
-    if (result.placements.length + result.preemptions.length + result.curtail.length + result.resume.length > 0) {
-      this.log.info(
-        {
-          placed: result.placements.length,
-          waiting: result.waiting.length,
-          preempted: result.preemptions.length,
-          curtail: result.curtail.length,
-          resume: result.resume.length,
-          allocatedMw: +(result.allocatedW / 1e6).toFixed(3),
-        },
-        'cycle',
-      );
-    }
-    return result;
+  /** Nodes whose reports stopped are not ready; past their lease, their jobs are lost. Called on a timer. */
+  checkLeases(): Promise<void> {
+    return this.reports.checkLeases();
   }
-
-  private async setReason(jobId: string, reason: string): Promise<void> {
-    const job = this.jobs.get(jobId);
-    if (job && job.state === 'PENDING' && job.reason !== reason) await this.store({ ...job, reason });
-  }
-
-  private async preempt(jobId: string, reason: string): Promise<void> {
-    const job = this.jobs.get(jobId);
-    if (!job || job.preempting || job.cancelRequested || isTerminal(job.state)) return;
-    const next: Job = { ...job, preempting: reason };
-    await this.store(next);
-    await this.dispatchStops(next, reason);
-  }
-
-  private async changeLimit(jobId: string, powerLimitW: number, why: LimitReason): Promise<void> {
-    const job = this.jobs.get(jobId);
-    if (!job || isTerminal(job.state)) return;
-    const gpus = job.assignments.reduce((sum, a) => sum + a.gpuIndices.length, 0);
-    const next: Job = {
-      ...job,
-      powerLimitW,
-      allocatedFacilityW: job.allocatedFacilityW + this.site.pue * gpus * (powerLimitW - job.powerLimitW),
-      limitHistory: withLimit(job.limitHistory, { at: this.now(), limitW: powerLimitW, why }),
-    };
-    await this.store(next);
-    await Promise.all(
-      job.assignments.map((a) =>
-        this.ports.sendCommand(a.nodeId, {
-          kind: 'set-power',
-          commandId: `power:${job.attemptId}:${a.nodeId}:${powerLimitW}:${this.now()}`,
-          issuedAt: this.now(),
-          gpuIndices: a.gpuIndices,
-          powerLimitW,
-        }),
-      ),
-    );
-  }
-
-  private async commandMiners(minerIds: string[], action: 'curtail' | 'resume'): Promise<void> {
-    const byNode = new Map<string, string[]>();
-    for (const { record } of this.nodes.values()) {
-      const mine = record.inventory.miners.filter((m) => minerIds.includes(m.id)).map((m) => m.id);
-      if (mine.length) byNode.set(record.id, mine);
-    }
-    await Promise.all(
-      [...byNode].map(([nodeId, ids]) =>
-        this.ports.sendCommand(nodeId, { kind: 'miners', commandId: `miners:${nodeId}:${action}:${this.now()}:${ids.length}`, issuedAt: this.now(), minerIds: ids, action }),
-      ),
-    );
-  }
-
-  private async commitPlacement(p: Placement): Promise<Job> {
-    const job = this.jobs.get(p.jobId)!;
-    const attempt = job.attempt + 1;
-    const assignments: Assignment[] = p.nodes.map((n) => ({ nodeId: n.nodeId, gpuIndices: n.gpuIndices, gpuModel: n.gpuModel, started: false, ended: false }));
-    const next: Job = {
-      ...job,
-      state: 'STARTING',
-      reason: '',
-      attempt,
-      attemptId: `${job.id}-a${attempt}`,
-      assignments,
-      placedOn: [...new Set([...(job.placedOn ?? []), ...assignments.map((a) => a.nodeId)])],
-      powerLimitW: p.powerLimitW,
-      allocatedFacilityW: p.facilityW,
-      limitHistory: withLimit(job.limitHistory, { at: this.now(), limitW: p.powerLimitW, why: 'placed' }),
-    };
-    await this.store(next);
-    return next;
-  }
-
-  private async dispatchStarts(job: Job): Promise<void> {
-    const { spec } = job;
-    await Promise.all(
-      job.assignments.map((a, rank) =>
-        this.ports.sendCommand(a.nodeId, {
-          kind: 'start',
-          commandId: `start:${job.attemptId}:${a.nodeId}`,
-          issuedAt: this.now(),
-          jobId: job.id,
-          attemptId: job.attemptId,
-          attempt: job.attempt,
-          nodeRank: rank,
-          nodeCount: job.assignments.length,
-          command: spec.command,
-          args: spec.args,
-          // A later attempt resumes from the job's checkpoint.
-          env: job.attempt > 1 ? { ...spec.env, WATTPACK_RESUME: '1' } : spec.env,
-          ...(spec.image ? { image: spec.image } : {}),
-          gpuIndices: a.gpuIndices,
-          powerLimitW: job.powerLimitW,
-          checkpoint: spec.checkpoint,
-          ...(spec.maxRuntime ? { maxRuntimeSeconds: spec.maxRuntime } : {}),
-          ...(spec.resources.cpus !== undefined ? { cpus: spec.resources.cpus } : {}),
-          ...(spec.resources.memoryMib !== undefined ? { memoryMib: spec.resources.memoryMib } : {}),
-          // Jobs stored before owners existed run as "anonymous" (the site's "*" user, if any).
-          ...runAsFields(this.site, job.owner || 'anonymous'),
-          hostNetwork: this.site.allowHostNetwork.includes(spec.team),
-        }),
-      ),
-    );
-  }
-
-  /** Stops parts of an attempt with the job's checkpoint signal and grace; `force`: no grace. */
-  private async dispatchStops(job: Job, reason: string, nodes?: string[], force = false): Promise<void> {
-    const targets = job.assignments.filter((a) => !a.ended && (!nodes || nodes.includes(a.nodeId)));
-    await Promise.all(
-      targets.map((a) =>
-        this.ports.sendCommand(a.nodeId, {
-          kind: 'stop',
-          commandId: `${force ? 'kill' : 'stop'}:${job.attemptId}:${a.nodeId}`,
-          issuedAt: this.now(),
-          jobId: job.id,
-          attemptId: job.attemptId,
-          reason,
-          signal: job.spec.checkpoint.signal,
-          graceSeconds: force ? 0 : job.spec.checkpoint.graceSeconds,
-        }),
-      ),
-    );
-  }
-
-  // ---- helpers ------------------------------------------------------------
-
-  /** The wattpack policy with this site's settings (wattpack-static when right-sizing is off). */
-  private policy(): Policy {
-    const { enabled, marginFraction, minMarginW, heldFraction } = this.site.rightSizing;
-    return defaultPolicy(enabled ? 'wattpack' : 'wattpack-static', {
-      defaultRuntimeS: this.site.defaultRuntime,
-      teams: this.site.teams,
-      curves: this.site.curves,
-      ...(this.site.rampMwPerMin !== undefined ? { rampWPerS: (this.site.rampMwPerMin * 1e6) / 60 } : {}),
-      ...(enabled ? { rightSizing: { marginFraction, minMarginW, heldFraction } } : {}),
-    });
-  }
-
-  /** Time to be under an announced lower cap: the longest checkpoint grace of running jobs, plus a minute. */
-  private shedLeadS(): number {
-    let grace = 0;
-    for (const j of this.jobs.values()) if (holdsResources(j)) grace = Math.max(grace, j.spec.checkpoint.graceSeconds);
-    return grace + 60;
-  }
-
-  private async store(job: Job): Promise<void> {
-    await this.ports.putJob(job);
-    this.index(this.jobs.get(job.id), job);
-    this.listing.update(this.jobs.get(job.id), job);
-    this.jobs.set(job.id, job);
-    if (!holdsResources(job)) this.profiles.delete(job.id);
-    this.changes.emit('job', job);
-  }
-
-  private mustGet(id: string): Job {
-    const job = this.jobs.get(id);
-    if (!job) throw new WattpackError('NOT_FOUND', `no job with id ${id}`);
-    return job;
-  }
-
-  /** Refuses a submit while the team has the site's limit of jobs queued: one team cannot flood the queue. */
-  private checkQueue(team: string): void {
-    const limit = this.site.maxQueuedPerTeam;
-    const queued = this.listing.queued(team);
-    if (limit > 0 && queued >= limit) {
-      throw new WattpackError(
-        'RESOURCE_EXHAUSTED',
-        `team ${team} has ${queued} jobs queued (PENDING), the site's limit (maxQueuedPerTeam ${limit}): wait for some to start, or cancel some`,
-      );
-    }
-  }
-
-  /** Refuses at submit what no known node could ever run: a typo should not wait forever. */
-  private checkFeasible(gpus: number, nodes: number, models: string[]): void {
-    const known = [...this.nodes.values()].map((n) => n.record.inventory.gpus);
-    if (!known.some((g) => g.length > 0)) return; // no GPU node registered yet: nothing to compare with
-    const counts = known.map((list) => {
-      const byModel = new Map<string, number>();
-      for (const g of list) byModel.set(canonicalModel(g.model), (byModel.get(canonicalModel(g.model)) ?? 0) + 1);
-      return byModel;
-    });
-    const siteModels = [...new Set(counts.flatMap((c) => [...c.keys()]))];
-    const accepted = models.length ? models : siteModels;
-    if (!accepted.some((m) => siteModels.includes(m))) {
-      throw new WattpackError('INVALID_ARGUMENT', `invalid job spec: gpuModels: no node of this site has ${models.join('|')} GPUs (it has ${siteModels.join(', ')})`);
-    }
-    const largest = Math.max(...counts.map((c) => Math.max(0, ...accepted.map((m) => c.get(m) ?? 0))));
-    if (gpus > largest) {
-      throw new WattpackError('INVALID_ARGUMENT', `invalid job spec: gpus: ${gpus} per node requested, but the largest node has ${largest} ${accepted.join('|')}`);
-    }
-    const capable = counts.filter((c) => accepted.some((m) => (c.get(m) ?? 0) >= gpus)).length;
-    if (nodes > capable) {
-      throw new WattpackError('INVALID_ARGUMENT', `invalid job spec: nodes: ${nodes} nodes with ${gpus} GPUs requested, but the site has ${capable}`);
-    }
-  }
-}
-
-/** The limit history with one more change, keeping the last LIMIT_HISTORY. */
-function withLimit(history: readonly LimitChange[] | undefined, change: LimitChange): LimitChange[] {
-  return [...(history ?? []), change].slice(-LIMIT_HISTORY);
-}
-
-/** Who an attempt runs as: the owner, and the site's mapping of it when there is one (the agent resolves the rest). */
-function runAsFields(site: SiteConfig, owner: string) {
-  const runAs = runAsFor(site.users, owner);
-  return { owner, ...(runAs ? { runAs } : {}) };
 }

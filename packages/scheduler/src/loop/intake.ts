@@ -1,0 +1,124 @@
+import { WattpackError, isTerminal, newId, parseJobSpec, type Job } from '@wattpack/shared';
+import { canonicalModel } from '../state/snapshot-builder.js';
+import type { Commands } from './commands.js';
+import type { Cycle } from './cycle.js';
+import type { LoopState } from './state.js';
+
+export interface SubmitOptions {
+  owner?: string;
+  teamFor?: (named: string | undefined) => string;
+}
+
+/** Jobs in and out of the queue from the API: submit (with its checks) and cancel. */
+export class Intake {
+  constructor(
+    private readonly state: LoopState,
+    private readonly commands: Commands,
+    private readonly cycle: Cycle,
+  ) {}
+
+  /**
+   * `owner`: who submits it (the API passes the verified caller); the job's processes run as
+   * that user. `teamFor` decides the job's team from the one its spec names (undefined:
+   * none) and throws when the submitter may not use it; the API passes the caller's rule.
+   */
+  submit(specJson: string, opts: SubmitOptions = {}): Promise<Job> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(specJson);
+    } catch {
+      return Promise.reject(new WattpackError('INVALID_ARGUMENT', 'the job spec is not valid JSON'));
+    }
+    try {
+      raw = withTeam(raw, opts.teamFor);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const parsed = parseJobSpec(raw, specJson);
+    if (!parsed.success) return Promise.reject(new WattpackError('INVALID_ARGUMENT', `invalid job spec: ${parsed.error}`));
+    const spec = parsed.data;
+    return this.state.serial.run(async () => {
+      this.checkFeasible(spec.gpus, spec.nodes, spec.gpuModels);
+      this.checkQueue(spec.team);
+      const now = this.state.now();
+      const job: Job = {
+        id: newId('j', now),
+        spec,
+        owner: opts.owner ?? 'anonymous',
+        state: 'PENDING',
+        reason: 'queued',
+        submittedAt: now,
+        attempt: 0,
+        attemptId: '',
+        assignments: [],
+        powerLimitW: 0,
+        allocatedFacilityW: 0,
+      };
+      await this.state.store(job);
+      this.cycle.request();
+      return job;
+    });
+  }
+
+  cancel(id: string, reason: string): Promise<Job> {
+    return this.state.serial.run(async () => {
+      const job = this.state.mustGet(id);
+      if (isTerminal(job.state) || job.cancelRequested) return job;
+      const why = `cancelled${reason ? `: ${reason}` : ''}`;
+      if (job.state === 'PENDING') {
+        const done: Job = { ...job, state: 'CANCELLED', reason: why, finishedAt: this.state.now() };
+        await this.state.store(done);
+        return done;
+      }
+      const next: Job = { ...job, cancelRequested: true, reason: why };
+      await this.state.store(next);
+      await this.commands.dispatchStops(next, why);
+      return next;
+    });
+  }
+
+  /** Refuses a submit while the team has the site's limit of jobs queued: one team cannot flood the queue. */
+  private checkQueue(team: string): void {
+    const limit = this.state.site.maxQueuedPerTeam;
+    const queued = this.state.listing.queued(team);
+    if (limit > 0 && queued >= limit) {
+      throw new WattpackError(
+        'RESOURCE_EXHAUSTED',
+        `team ${team} has ${queued} jobs queued (PENDING), the site's limit (maxQueuedPerTeam ${limit}): wait for some to start, or cancel some`,
+      );
+    }
+  }
+
+  /** Refuses at submit what no known node could ever run: a typo should not wait forever. */
+  private checkFeasible(gpus: number, nodes: number, models: string[]): void {
+    const known = [...this.state.nodes.values()].map((n) => n.record.inventory.gpus);
+    if (!known.some((g) => g.length > 0)) return; // no GPU node registered yet: nothing to compare with
+    const counts = known.map((list) => {
+      const byModel = new Map<string, number>();
+      for (const g of list) byModel.set(canonicalModel(g.model), (byModel.get(canonicalModel(g.model)) ?? 0) + 1);
+      return byModel;
+    });
+    const siteModels = [...new Set(counts.flatMap((c) => [...c.keys()]))];
+    const accepted = models.length ? models : siteModels;
+    if (!accepted.some((m) => siteModels.includes(m))) {
+      throw new WattpackError('INVALID_ARGUMENT', `invalid job spec: gpuModels: no node of this site has ${models.join('|')} GPUs (it has ${siteModels.join(', ')})`);
+    }
+    const largest = Math.max(...counts.map((c) => Math.max(0, ...accepted.map((m) => c.get(m) ?? 0))));
+    if (gpus > largest) {
+      throw new WattpackError('INVALID_ARGUMENT', `invalid job spec: gpus: ${gpus} per node requested, but the largest node has ${largest} ${accepted.join('|')}`);
+    }
+    const capable = counts.filter((c) => accepted.some((m) => (c.get(m) ?? 0) >= gpus)).length;
+    if (nodes > capable) {
+      throw new WattpackError('INVALID_ARGUMENT', `invalid job spec: nodes: ${nodes} nodes with ${gpus} GPUs requested, but the site has ${capable}`);
+    }
+  }
+}
+
+/** The spec with the team `teamFor` decides (it throws when the submitter may not use it). */
+function withTeam(raw: unknown, teamFor: SubmitOptions['teamFor']): unknown {
+  if (!teamFor || raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const named = (raw as Record<string, unknown>).team;
+  // A team that is not a string is the schema's to refuse.
+  if (named !== undefined && typeof named !== 'string') return raw;
+  return { ...raw, team: teamFor(named) };
+}

@@ -1,0 +1,242 @@
+import { isTerminal, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/shared';
+import { PowerProfile } from '../core/power-profile.js';
+import { applyEvent, holdsResources, markLost } from '../state/job-transitions.js';
+import type { LiveNode } from '../state/snapshot-builder.js';
+import type { Commands } from './commands.js';
+import type { Cycle } from './cycle.js';
+import type { Operators } from './operators.js';
+import type { LoopState } from './state.js';
+
+/** How long after an agent registers its missing attempts count as lost. */
+const MISSING_GRACE_MS = 5000;
+
+/**
+ * What agents tell the scheduler: registration, reports (telemetry into power profiles,
+ * attempts reconciled with the stored state), job events, and silence (leases, nodes
+ * lost). Also recovery after a restart.
+ */
+export class Reports {
+  constructor(
+    private readonly state: LoopState,
+    private readonly commands: Commands,
+    private readonly cycle: Cycle,
+    private readonly operators: Operators,
+  ) {}
+
+  /**
+   * After a restart: commands for placed jobs may not have reached the bus before the
+   * crash. Send them again; dedupe ids and attempt ids make that harmless.
+   */
+  async recover(): Promise<void> {
+    await this.state.serial.run(async () => {
+      for (const job of this.state.jobs.values()) {
+        if (job.state === 'STARTING') await this.commands.dispatchStarts(job);
+        if (job.cancelRequested || (isTerminal(job.state) && holdsResources(job))) await this.commands.dispatchStops(job, job.reason);
+      }
+    });
+    this.cycle.request();
+  }
+
+  registerNode(reg: { nodeId: string; labels: Record<string, string>; inventory: NodeInventory }): Promise<NodeRecord> {
+    return this.state.serial.run(async () => {
+      const now = this.state.now();
+      const prev = this.state.nodes.get(reg.nodeId);
+      const record: NodeRecord = {
+        id: reg.nodeId,
+        labels: reg.labels,
+        inventory: reg.inventory,
+        status: 'READY',
+        reason: '',
+        registeredAt: prev?.record.registeredAt ?? now,
+        lastSeenAt: now,
+        ...(prev?.record.drain ? { drain: prev.record.drain } : {}),
+      };
+      // Before the agent hears it is registered: it waits for its consumer until then.
+      await this.state.ports.openNode(record.id);
+      await this.state.ports.putNode(record);
+      this.state.nodes.set(record.id, { record, connectedAt: now });
+      this.state.log.info({ node: record.id, gpus: record.inventory.gpus.length, miners: record.inventory.miners.length }, 'node registered');
+      this.cycle.request();
+      return record;
+    });
+  }
+
+  /** Reports are frequent: kept in memory only, never written to the store. */
+  report(nodeId: string, report: NodeReport): void {
+    const { log } = this.state;
+    const node = this.state.nodes.get(nodeId);
+    if (!node) return;
+    node.report = report;
+    node.record = { ...node.record, lastSeenAt: this.state.now() };
+    this.reconcileAttempts(node, report).catch((err) => log.error({ err, node: nodeId }, 'reconciling attempts failed'));
+    this.recordPower(report);
+    // A GPU that needs a reset or service: drain the node, with the agent's reason.
+    const failed = report.gpus.find((g) => g.health === 'HEALTH_FAILED');
+    if (failed && !node.record.drain) {
+      const reason = `GPU ${failed.index} unhealthy: ${failed.healthReason || 'needs reset or service'}`;
+      this.operators
+        .drain({ nodeIds: [nodeId] }, { reason, by: 'wattpack', migrate: true, force: false, automatic: true })
+        .catch((err) => log.error({ err, node: nodeId }, 'automatic drain failed'));
+    }
+  }
+
+  /**
+   * Feeds each attempt's draw to its job's profile, and confirms a limit change once every
+   * GPU enforces it. A profile that becomes ready or flips to held back, and a confirmed
+   * lower limit (watts now free), each call for a pass at once.
+   */
+  private recordPower(report: NodeReport): void {
+    const { state } = this;
+    const rs = state.site.rightSizing;
+    let pass = false;
+    for (const a of report.attempts) {
+      const job = state.jobs.get(a.jobId);
+      if (!job || job.attemptId !== a.attemptId || !holdsResources(job)) continue;
+      let entry = state.profiles.get(job.id);
+      if (entry?.attemptId !== job.attemptId) {
+        entry = { attemptId: job.attemptId, profile: new PowerProfile(job.startedAt ?? a.startedAtMs, { warmupS: rs.warmupSeconds, window: rs.windowSamples, minSamples: rs.minSamples }) };
+        state.profiles.set(job.id, entry);
+      }
+      if (a.maxDrawW !== undefined) {
+        const held = (f: number | undefined) => (f === undefined ? undefined : f >= rs.heldFraction);
+        const before = held(entry.profile.heldFraction());
+        entry.profile.add({ atMs: state.now(), drawW: a.maxDrawW, capped: a.powerCapped ?? false });
+        const after = held(entry.profile.heldFraction());
+        if (after !== undefined && after !== before) pass = true;
+      }
+      const last = job.limitHistory?.at(-1);
+      if (last && last.confirmedAt === undefined && this.enforcedEverywhere(job, last.limitW)) {
+        const confirmed: Job = { ...job, limitHistory: [...job.limitHistory!.slice(0, -1), { ...last, confirmedAt: state.now() }] };
+        state.serial.run(() => (state.jobs.get(job.id) === job ? state.store(confirmed) : Promise.resolve())).catch((err) => state.log.error({ err, job: job.id }, 'recording a confirmed limit failed'));
+        pass = true;
+      }
+    }
+    if (pass) this.cycle.request();
+  }
+
+  /** Every node of the job reports its attempt's GPUs at `limitW` (within a watt). */
+  private enforcedEverywhere(job: Job, limitW: number): boolean {
+    return job.assignments.every((a) => {
+      if (a.ended) return true;
+      const mine = this.state.nodes.get(a.nodeId)?.report?.attempts.find((x) => x.attemptId === job.attemptId);
+      return mine?.enforcedLimitW !== undefined && Math.abs(mine.enforcedLimitW - limitW) < 1;
+    });
+  }
+
+  nodeLost(nodeId: string, reason: string): Promise<void> {
+    return this.state.serial.run(async () => {
+      const node = this.state.nodes.get(nodeId);
+      if (!node || node.record.status !== 'READY') return;
+      node.record = { ...node.record, status: 'NOT_READY', reason };
+      await this.state.ports.putNode(node.record);
+      this.state.log.warn({ node: nodeId, reason }, 'node not ready');
+    });
+  }
+
+  /**
+   * Nodes whose reports stopped are not ready; past their lease, their jobs are lost and
+   * requeued elsewhere. Called on a timer.
+   */
+  async checkLeases(): Promise<void> {
+    const leaseMs = this.state.site.nodeLeaseSeconds * 1000;
+    const now = this.state.now();
+    for (const { record } of this.state.nodes.values()) {
+      if (now - record.lastSeenAt <= leaseMs) continue;
+      const silent = `no report for ${Math.round((now - record.lastSeenAt) / 1000)}s`;
+      if (record.status === 'READY') await this.nodeLost(record.id, silent);
+      await this.loseJobsOn(record.id, silent);
+    }
+  }
+
+  private loseJobsOn(nodeId: string, reason: string, attemptIds?: Set<string>): Promise<void> {
+    const { state } = this;
+    return state.serial.run(async () => {
+      for (const job of state.jobsOn(nodeId)) {
+        if (attemptIds && !attemptIds.has(job.attemptId)) continue;
+        const result = markLost(job, nodeId, reason, state.now());
+        if (!result) continue;
+        state.log.warn({ job: job.id, node: nodeId, reason }, 'attempt lost');
+        await state.store(result.job);
+        if (result.stopNodes.length > 0) await this.commands.dispatchStops(result.job, result.job.preempting ?? reason, result.stopNodes);
+      }
+      this.cycle.request();
+    });
+  }
+
+  /**
+   * Compares what an agent runs with what the scheduler expects there. Attempts it runs
+   * that have moved on (a node that was cut off and came back) are stopped before the
+   * node takes new work; started attempts it does not report although it registered after
+   * they started (an agent restart lost them) are lost and requeued.
+   */
+  private async reconcileAttempts(node: LiveNode, report: NodeReport): Promise<void> {
+    await this.stopStale(node, report);
+    await this.settleEnded(node.record.id, report);
+    await this.loseMissing(node, report);
+  }
+
+  /** Attempts the node runs whose job has moved on: killed at once. */
+  private async stopStale(node: LiveNode, report: NodeReport): Promise<void> {
+    const nodeId = node.record.id;
+    const stale = report.attempts.filter((a) => {
+      const job = this.state.jobs.get(a.jobId);
+      const part = job?.assignments.find((p) => p.nodeId === nodeId);
+      return !job || job.attemptId !== a.attemptId || !part || part.ended;
+    });
+    node.stale = stale.length > 0;
+    for (const a of stale) await this.commands.killStale(nodeId, a);
+  }
+
+  /**
+   * Attempts that ended as the agent reports, though their event has not reached this
+   * scheduler (a new leader, while the old one still holds it unacknowledged): settle them.
+   */
+  private async settleEnded(nodeId: string, report: NodeReport): Promise<void> {
+    for (const e of report.ended ?? []) {
+      const job = this.state.jobs.get(e.jobId);
+      const part = job?.assignments.find((p) => p.nodeId === nodeId);
+      if (!job || job.attemptId !== e.attemptId || !part || part.ended) continue;
+      const base = { nodeId, jobId: e.jobId, attemptId: e.attemptId, at: e.atMs };
+      await this.handleEvent(
+        e.failed
+          ? { ...base, kind: 'failed', reason: e.reason }
+          : { ...base, kind: 'exited', exitCode: e.exitCode, ...(e.signal ? { signal: e.signal } : {}), ...(e.reason ? { reason: e.reason } : {}) },
+      );
+    }
+  }
+
+  /** Started attempts the agent no longer reports, though it registered after they started: lost. */
+  private async loseMissing(node: LiveNode, report: NodeReport): Promise<void> {
+    const nodeId = node.record.id;
+    // Give the events of attempts that ended while the agent was away time to arrive first.
+    const connectedAt = node.connectedAt ?? 0;
+    if (this.state.now() - connectedAt < MISSING_GRACE_MS) return;
+    const reported = new Set(report.attempts.map((a) => a.attemptId));
+    const endedIds = new Set((report.ended ?? []).map((e) => e.attemptId));
+    const missing = new Set(
+      this.state
+        .jobsOn(nodeId)
+        .filter(
+          (j) =>
+            j.assignments.some((p) => p.nodeId === nodeId && p.started && !p.ended && (p.startedAt ?? Infinity) < connectedAt) &&
+            !reported.has(j.attemptId) &&
+            !endedIds.has(j.attemptId),
+        )
+        .map((j) => j.attemptId),
+    );
+    if (missing.size > 0) await this.loseJobsOn(nodeId, 'the agent restarted without it', missing);
+  }
+
+  handleEvent(event: JobEvent): Promise<void> {
+    const { state } = this;
+    return state.serial.run(async () => {
+      const job = state.jobs.get(event.jobId);
+      if (!job) return;
+      const result = applyEvent(job, event, state.now());
+      if (!result) return;
+      await state.store(result.job);
+      if (result.stopNodes.length > 0) await this.commands.dispatchStops(result.job, result.job.reason, result.stopNodes);
+      if (!holdsResources(result.job) || event.kind !== 'started') this.cycle.request();
+    });
+  }
+}
