@@ -17,7 +17,7 @@ import {
 import type { SchedulerServiceHandlers } from '@wattpack/shared/proto/SchedulerService';
 import type { Site } from '@wattpack/shared/proto/Site';
 import type { UpdateSiteRequest__Output } from '@wattpack/shared/proto/UpdateSiteRequest';
-import { heldGpusW, siteSplit, type ItSplit } from '../core/watts.js';
+import { siteWatts } from '../core/watts.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { AuditLog } from './audit.js';
 import { ANONYMOUS_ADMIN, RPCS, actionsOf, authorize, callerOf, jobFor, requireTeam, siteActions, teamFor, type Action, type Caller, type Rpc } from './authorize.js';
@@ -69,41 +69,21 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
   const siteView = (): Site => {
     const site = scheduler.siteConfig();
     const snapshot = scheduler.snapshot();
-    const allocated = siteSplit(snapshot);
     const nodes = scheduler.listNodes();
-    const measured: ItSplit = { gpusW: 0, hostsW: 0, minersW: 0 };
-    // Draw of the GPUs jobs hold, beside what they reserve and enforce.
-    const held = new Set(snapshot.nodes.flatMap((n) => n.gpus.filter((g) => g.jobId !== undefined).map((g) => `${n.id}/${g.index}`)));
-    let heldDrawnW = 0;
-    for (const { record, report } of nodes) {
-      for (const g of report?.gpus ?? []) {
-        measured.gpusW += g.powerDrawW ?? 0;
-        if (held.has(`${record.id}/${g.index}`)) heldDrawnW += g.powerDrawW ?? 0;
-      }
-      for (const m of report?.miners ?? []) measured.minersW += m.powerW ?? 0;
-    }
-    // Agents measure no host power yet: count the hosts as allocated.
-    measured.hostsW = allocated.hostsW;
+    const watts = siteWatts(
+      snapshot,
+      nodes.map(({ record, report }) => ({ nodeId: record.id, gpus: report?.gpus ?? [], miners: report?.miners ?? [] })),
+      new Set(nodes.filter((n) => n.record.drain).map((n) => n.record.id)),
+    );
     const miners = nodes.flatMap((n) => n.report?.miners ?? []);
-    // The conversion: miners of drained hosts are retired; the rest mine unless curtailed.
-    let miningW = 0;
-    let retiredW = 0;
-    const drained = new Set(nodes.filter((n) => n.record.drain).map((n) => n.record.id));
-    for (const n of snapshot.nodes) {
-      const retired = drained.has(n.id);
-      for (const m of n.miners) {
-        if (retired) retiredW += m.nameplateW;
-        else if (!m.curtailed) miningW += m.nameplateW;
-      }
-    }
     const jobs = scheduler.listJobs();
     return {
       name: site.name,
       capW: site.capMw * 1e6,
       reserveFraction: site.reserveFraction,
       pue: site.pue,
-      allocated: { ...allocated },
-      measured: { ...measured, facilityW: site.pue * (measured.gpusW + measured.hostsW + measured.minersW) },
+      allocated: { ...watts.allocated },
+      measured: { ...watts.measured },
       nodesReady: nodes.filter((n) => n.record.status === 'READY').length,
       gpusTotal: snapshot.nodes.reduce((sum, n) => sum + n.gpus.length, 0),
       gpusAllocated: snapshot.nodes.reduce((sum, n) => sum + n.gpus.filter((g) => g.jobId !== undefined).length, 0),
@@ -114,10 +94,10 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
       effectiveCapW: snapshot.capW,
       gridEvents: site.gridEvents,
       teams: site.teams,
-      miningW,
-      aiW: allocated.gpusW + allocated.hostsW,
-      retiredW,
-      heldGpus: { ...heldGpusW(snapshot), drawnW: site.pue * heldDrawnW },
+      miningW: watts.miningW,
+      aiW: watts.aiW,
+      retiredW: watts.retiredW,
+      heldGpus: watts.heldGpus,
     };
   };
 

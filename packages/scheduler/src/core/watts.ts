@@ -94,3 +94,54 @@ export function heldGpusW(site: SiteSnapshot): { reservedW: number; enforcedW: n
   }
   return { reservedW: site.pue * reservedW, enforcedW: site.pue * enforcedW, reclaimedW: site.pue * Math.max(0, reservedW - enforcedW) };
 }
+
+/** What an agent measured: its GPUs' and miners' draw (the shape of a node report). */
+export interface MeasuredNode {
+  nodeId: string;
+  gpus: readonly { index: number; powerDrawW?: number }[];
+  miners: readonly { powerW?: number }[];
+}
+
+export interface SiteWatts {
+  /** As the cap counts them (limits, idle draw, hosts, nameplate miners). */
+  allocated: ItSplit & { facilityW: number };
+  /** As agents measured them; hosts count as allocated until agents measure host power. */
+  measured: ItSplit & { facilityW: number };
+  /** Held GPUs: reserved at their jobs' max, at their enforced limits, and drawn (facility W). */
+  heldGpus: { reservedW: number; enforcedW: number; reclaimedW: number; drawnW: number };
+  /** The conversion (IT W): miners mining, miners of drained hosts (retired), AI GPUs and hosts. */
+  miningW: number;
+  retiredW: number;
+  aiW: number;
+}
+
+/** Every figure of the site's watts the API shows, counted here so that the API only formats. */
+export function siteWatts(site: SiteSnapshot, measuredNodes: readonly MeasuredNode[], drained: ReadonlySet<string>): SiteWatts {
+  const allocated = siteSplit(site);
+  const held = new Set(site.nodes.flatMap((n) => n.gpus.filter((g) => g.jobId !== undefined).map((g) => `${n.id}/${g.index}`)));
+  const measured: ItSplit = { gpusW: 0, hostsW: allocated.hostsW, minersW: 0 };
+  let heldDrawnW = 0;
+  for (const n of measuredNodes) {
+    for (const g of n.gpus) {
+      measured.gpusW += g.powerDrawW ?? 0;
+      if (held.has(`${n.nodeId}/${g.index}`)) heldDrawnW += g.powerDrawW ?? 0;
+    }
+    for (const m of n.miners) measured.minersW += m.powerW ?? 0;
+  }
+  let miningW = 0;
+  let retiredW = 0;
+  for (const n of site.nodes) {
+    for (const m of n.miners) {
+      if (drained.has(n.id)) retiredW += m.nameplateW;
+      else if (!m.curtailed) miningW += m.nameplateW;
+    }
+  }
+  return {
+    allocated,
+    measured: { ...measured, facilityW: site.pue * (measured.gpusW + measured.hostsW + measured.minersW) },
+    heldGpus: { ...heldGpusW(site), drawnW: site.pue * heldDrawnW },
+    miningW,
+    retiredW,
+    aiW: allocated.gpusW + allocated.hostsW,
+  };
+}
