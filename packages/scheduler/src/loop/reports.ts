@@ -69,7 +69,7 @@ export class Reports {
     node.report = report;
     node.record = { ...node.record, lastSeenAt: this.state.now() };
     this.reconcileAttempts(node, report).catch((err) => log.error({ err, node: nodeId }, 'reconciling attempts failed'));
-    this.recordPower(report);
+    this.recordPower(nodeId, report);
     // A GPU that needs a reset or service: drain the node, with the agent's reason.
     const failed = report.gpus.find((g) => g.health === 'HEALTH_FAILED');
     if (failed && !node.record.drain) {
@@ -83,15 +83,16 @@ export class Reports {
   /**
    * Feeds each attempt's draw to its job's profile, and confirms a limit change once every
    * GPU enforces it. A profile that becomes ready or flips to held back, and a confirmed
-   * lower limit (watts now free), each call for a pass at once.
+   * lower limit (watts now free), each call for a pass at once. A node speaks only for
+   * the attempts placed on it: another job's draw in its report is ignored.
    */
-  private recordPower(report: NodeReport): void {
+  private recordPower(nodeId: string, report: NodeReport): void {
     const { state } = this;
     const rs = state.site.rightSizing;
     let pass = false;
     for (const a of report.attempts) {
       const job = state.jobs.get(a.jobId);
-      if (!job || job.attemptId !== a.attemptId || !holdsResources(job)) continue;
+      if (!job || job.attemptId !== a.attemptId || !holdsResources(job) || !job.assignments.some((p) => p.nodeId === nodeId)) continue;
       let entry = state.profiles.get(job.id);
       if (entry?.attemptId !== job.attemptId) {
         entry = { attemptId: job.attemptId, profile: new PowerProfile(job.startedAt ?? a.startedAtMs, { warmupS: rs.warmupSeconds, window: rs.windowSamples, minSamples: rs.minSamples }) };

@@ -407,4 +407,24 @@ describe('Scheduler: teams', () => {
     expect(scheduler.siteConfig().teams).toEqual({ nlp: { gpus: 4 } });
     await expect(scheduler.updateSite({ setTeams: { 'Bad Team': {} } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
+  it("ignores draw a node reports for another node's attempt (a node speaks only for its own jobs)", async () => {
+    let now = Date.now();
+    const { scheduler, settle } = await setup(18, { rightSizing: { ...defaultSiteConfig().rightSizing, warmupSeconds: 0, minSamples: 1 } });
+    Object.assign(scheduler as unknown as { now: () => number }, { now: () => now });
+    const job = await scheduler.submit(spec({ gpus: 8 }));
+    await settle();
+    await run(scheduler, job.id);
+    const { attemptId, assignments } = scheduler.getJob(job.id);
+    const owner = assignments[0]!.nodeId;
+    const other = owner === 'a' ? 'b' : 'a';
+    const attempt = { jobId: job.id, attemptId, gpuIndices: [0], startedAtMs: now, maxDrawW: 123, powerCapped: true };
+    for (let i = 0; i < 3; i++) {
+      now += 1000;
+      scheduler.report(other, { timestampMs: now, gpus: [], miners: [], attempts: [attempt] });
+    }
+    expect(scheduler.powerOf(job.id)).toBeUndefined();
+    now += 1000;
+    scheduler.report(owner, { timestampMs: now, gpus: [], miners: [], attempts: [attempt] });
+    expect(scheduler.powerOf(job.id)?.p99W).toBe(123);
+  });
 });
