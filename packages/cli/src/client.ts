@@ -54,6 +54,15 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
     if (e.code !== 'UNAVAILABLE') return e;
     // grpc-js wraps the socket error: "No connection established. Last error: Error: connect ECONNREFUSED ... Resolution note: ".
     const cause = /Last error: (?:Error: )?(.*?)\.? Resolution note/.exec(e.message)?.[1] ?? e.message;
+    // The TLS handshake failed on the certificates: reachable, but not this site, or not you.
+    if (/certificate|self.signed|CERT_|handshake|alert/i.test(cause)) {
+      return new WattpackError(
+        'UNAUTHENTICATED',
+        `the scheduler at ${address} and your context do not trust each other (${cause}): ` +
+          'the context holds another site\'s CA, or a credential the site does not accept; check "wattpack whoami" and "wattpack config get-contexts"',
+        { cause: err },
+      );
+    }
     return new WattpackError(
       'UNAVAILABLE',
       `cannot reach the scheduler at ${address} (${cause}): start a local site with "wattpack dev", ` +

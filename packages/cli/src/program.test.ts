@@ -1,8 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { SitePki, freePort } from '@wattpack/shared';
+import { SitePki, freePort, localSiteTrust } from '@wattpack/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { run } from './program.js';
 import { aJob, aNode, startFakeScheduler, type FakeScheduler } from './testing/fake-scheduler.js';
@@ -400,5 +399,13 @@ describe('credentials', () => {
     expect((await cliWith(env, 'site')).code).toBe(0);
     expect((await cliWith(env, 'config', 'get-contexts')).out).toMatch(/^\s*\*\s+prod\s+127\.0\.0\.1:\d+\s+dev\s+admin\s+\*$/m);
     expect(await cliWith(env, 'config', 'use-context', 'nosuch')).toMatchObject({ code: 3, err: expect.stringContaining('no context "nosuch"') });
+  });
+  it('says when the scheduler and the context do not trust each other (another site\'s CA): exit 5, not "unreachable"', async () => {
+    const other = await localSiteTrust(mkdtempSync(join(tmpdir(), 'wattpack-other-')), []);
+    const config = join(mkdtempSync(join(tmpdir(), 'wattpack-cli-')), 'config.yaml');
+    writeFileSync(config, readFileSync(other.adminContext, 'utf8').replace('contexts:', 'current-context: local-dev\ncontexts:'));
+    const r = await cliWith({ WATTPACK_SCHEDULER: fake.address, WATTPACK_CONFIG: config }, 'site');
+    expect(r.code).toBe(5);
+    expect(r.err).toMatch(/the scheduler at 127\.0\.0\.1:\d+ and your context do not trust each other \(self-signed certificate in certificate chain\)/);
   });
 });
