@@ -1,0 +1,118 @@
+import type { Flex, Pass } from './pass.js';
+import type { RunningJob } from './snapshot.js';
+
+/**
+ * Flexible jobs (wattpack): running jobs whose limits may move, right-sizing them to
+ * their measured draw, and shaving them to make room for a blocked job.
+ */
+
+/**
+ * Running jobs whose limit wattpack may move, built once per pass when first needed.
+ * A job already at its maximum with no room below (floor = max) is left out early.
+ */
+export function flexJobs(pass: Pass): Map<string, Flex> {
+  if (pass.flex) return pass.flex;
+  pass.flex = new Map();
+  for (const r of pass.site.running) {
+    // Without telemetry a job's limit stays put: nothing is raised blind.
+    if (r.stopping || r.telemetryLost) continue;
+    const b = pass.work.boundsOf(r.id);
+    if (!b) continue;
+    const f: Flex = { jobId: r.id, model: b.model, gpus: b.gpus, maxW: b.maxW, ...pass.bounds(r, b.minW, b.maxW, b.pos, b.model) };
+    measured(pass, r, f, b.minW);
+    if (f.floor >= f.want && b.limitW === f.want) continue;
+    pass.flex.set(r.id, f);
+  }
+  for (const f of pass.placedFlex) pass.flex.set(f.jobId, f);
+  return pass.flex;
+}
+
+/**
+ * Right-sizing: a job its telemetry shows below its limit wants its p99 draw plus a
+ * margin (never below its own or its GPUs' minimum); one held back keeps wanting its max.
+ */
+function measured(pass: Pass, r: RunningJob, f: Flex, gpuMin: number): void {
+  const rs = pass.rightSizing;
+  const p = r.power;
+  if (!rs || !p) return;
+  if (p.heldFraction >= rs.heldFraction) {
+    f.held = true;
+    return;
+  }
+  f.demandW = p.p99W;
+  const target = Math.ceil(p.p99W + Math.max(rs.minMarginW, rs.marginFraction * p.p99W));
+  f.want = Math.min(f.want, Math.max(target, gpuMin, Math.min(f.maxW, r.minW ?? 0)));
+  f.floor = Math.min(f.floor, f.want);
+}
+
+/** The right-size phase: lower every job to what it wants; the watts free up when the hardware confirms. */
+export function rightSize(pass: Pass): void {
+  if (!pass.rightSizing) return;
+  for (const f of flexJobs(pass).values()) {
+    if (pass.limitNow(f) - f.want >= pass.policy.minLimitChangeW) pass.lower(f.jobId, f.want, 'right-size');
+  }
+}
+
+/** What a blocked job asks of shaving: its facility watts at a limit, its limit range and GPUs. */
+export interface ShaveAsk {
+  need: (w: number) => number;
+  floor: number;
+  want: number;
+  maxW: number;
+  model: string;
+  gpus: number;
+  avail: number;
+}
+
+/**
+ * Lowers every flexible job to one common level (never below its floor) so that a
+ * blocked job fits at that level too, if the work it adds outweighs the work the
+ * others lose (each job's loss from the curve and its measured draw). Jobs placed in
+ * this pass have not started: their watts are free at once. Running jobs' watts count
+ * until telemetry confirms their lower limits, so then the job waits for a later pass.
+ * Returns the job's limit, how many running jobs it lowers, or undefined (not worth it).
+ */
+export function shaveFor(pass: Pass, ask: ShaveAsk): { limitW: number } | { lowered: number } | undefined {
+  if (pass.rescues >= pass.policy.maxRescuesPerPass) return undefined;
+  pass.rescues++;
+  const { need, floor, want, maxW, model, gpus, avail } = ask;
+  const flex = [...flexJobs(pass).values()].filter((f) => !pass.lowering.has(f.jobId));
+  const own = (level: number) => Math.min(want, Math.max(floor, level));
+  const fits = (level: number) => freedAt(pass, flex, level) + avail >= need(own(level));
+  let lo = Math.min(floor, ...flex.map((f) => f.floor));
+  if (!fits(lo)) return undefined;
+  let hi = Math.max(want, ...flex.map((f) => pass.limitNow(f)));
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  const level = lo;
+  const gain = gpus * pass.curveFor(model).at(own(level), maxW);
+  if (gain <= lossAt(pass, flex, level)) return undefined;
+  let lowered = 0;
+  for (const f of flex) {
+    const next = Math.max(level, f.floor);
+    if (next >= pass.limitNow(f)) continue;
+    if (pass.running.has(f.jobId)) {
+      pass.lower(f.jobId, next, 'shave');
+      lowered++;
+    } else pass.setLimit(f.jobId, next, 'shave');
+  }
+  return lowered > 0 ? { lowered } : { limitW: own(level) };
+}
+
+/** Facility watts freed by lowering every flexible job to `level` (never below its floor). */
+export function freedAt(pass: Pass, flex: readonly Flex[], level: number): number {
+  return pass.work.pue * flex.reduce((s, f) => s + f.gpus * Math.max(0, pass.limitNow(f) - Math.max(level, f.floor)), 0);
+}
+
+/** The work flexible jobs lose when lowered to `level`, from each one's curve and measured draw. */
+function lossAt(pass: Pass, flex: readonly Flex[], level: number): number {
+  return flex.reduce((s, f) => {
+    const now = pass.limitNow(f);
+    const next = Math.max(level, f.floor);
+    const curve = pass.curveFor(f.model);
+    return next < now ? s + f.gpus * (curve.forJob(now, f.maxW, f.demandW) - curve.forJob(next, f.maxW, f.demandW)) : s;
+  }, 0);
+}

@@ -1,0 +1,58 @@
+import type { Pass } from './pass.js';
+import { flexJobs, freedAt } from './right-size.js';
+
+/**
+ * Phase 0: shed load over the cap (a cap drop). Curtail miners, lower flexible limits,
+ * then preempt the lowest-priority jobs. Returns true when the site is over its cap:
+ * nothing new starts in this pass.
+ */
+export function shed(pass: Pass): boolean {
+  const { work } = pass;
+  if (!overCap(pass)) return false;
+  // 1. Miners: the fastest flexible load.
+  while (work.allocatedW > work.budgetW && pass.miners.length > 0) pass.curtailNext();
+  // 2. Flexible GPU limits toward their floors, one common level.
+  if (pass.wattpack && work.allocatedW > work.budgetW) lowerFlexible(pass);
+  // 3. Checkpoint and preempt the lowest-priority jobs, newest first (least work lost).
+  //    They draw until they exit, so the pass keeps counting them; a what-if picks them.
+  const what = work.clone();
+  const victims = pass.site.running
+    .filter((r) => !r.stopping)
+    .sort((a, b) => Number(b.preemptible) - Number(a.preemptible) || a.priority - b.priority || b.startedAt - a.startedAt);
+  for (const v of victims) {
+    if (what.allocatedW <= what.budgetW) break;
+    what.release(v.id);
+    pass.preemptions.push({ jobId: v.id, reason: `preempted: the site cap dropped to ${(pass.site.capW / 1e6).toFixed(2)} MW` });
+  }
+  return true;
+}
+
+/** Whether the site draws over its cap. Stopping jobs still draw until they exit, but their watts are already on the way out. */
+function overCap(pass: Pass): boolean {
+  const { work } = pass;
+  const stopping = pass.site.running.filter((r) => r.stopping);
+  if (stopping.length > 0) {
+    const what = work.clone();
+    for (const r of stopping) what.release(r.id);
+    if (what.allocatedW <= what.budgetW) return false;
+  } else if (work.allocatedW <= work.budgetW) return false;
+  return true;
+}
+
+/** Lowers flexible jobs to one common level (never below their floors) that frees the excess, or as close as they go. */
+function lowerFlexible(pass: Pass): void {
+  const { work } = pass;
+  const flex = [...flexJobs(pass).values()];
+  const excess = work.allocatedW - work.budgetW;
+  let lo = Math.min(...flex.map((f) => f.floor), 0);
+  let hi = Math.max(0, ...flex.map((f) => pass.limitNow(f)));
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (freedAt(pass, flex, mid) >= excess) lo = mid;
+    else hi = mid;
+  }
+  for (const f of flex) {
+    const next = Math.max(lo, f.floor);
+    if (next < pass.limitNow(f)) pass.setLimit(f.jobId, next, 'shed');
+  }
+}
