@@ -7,3 +7,4 @@ export { ThroughputCurve } from './limits.js';
 export { PowerProfile, DEFAULT_PROFILE, type PowerSample, type ProfileOptions } from './power-profile.js';
 export { percentile } from './percentile.js';
 export * from './cap-schedule.js';
+export * from './policy-from-site.js';
