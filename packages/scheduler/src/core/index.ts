@@ -8,3 +8,4 @@ export { PowerProfile, DEFAULT_PROFILE, type PowerSample, type ProfileOptions } 
 export { percentile } from './percentile.js';
 export * from './cap-schedule.js';
 export * from './policy-from-site.js';
+export * from './feasible.js';
