@@ -14,15 +14,9 @@ describe('rampWPerS', () => {
 
 describe('policyFromSite', () => {
   it('the defaults where the site says nothing', () => {
-    expect(policyFromSite('backfill', { teams: {} })).toEqual({
-      name: 'backfill',
-      defaultRuntimeS: 4 * 3600,
-      teams: {},
-      curve: H200_TRAIN_CURVE,
-      checkpointIntervalS: 600,
-      maxRescuesPerPass: 4,
-      minLimitChangeW: 10,
-    });
+    const p = policyFromSite('backfill', { teams: {} });
+    expect(p).toMatchObject({ name: 'backfill', defaultRuntimeS: 14_400, teams: {}, curve: H200_TRAIN_CURVE, checkpointIntervalS: 600 });
+    expect(p.curves ?? p.rampWPerS ?? p.rightSizing).toBeUndefined();
     expect(policyFromSite('wattpack', { teams: {} }).rightSizing).toEqual(DEFAULT_RIGHT_SIZING);
   });
 
