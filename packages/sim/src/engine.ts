@@ -1,4 +1,4 @@
-import { SiteSplit } from '@wattpack/scheduler/core';
+import { planningLeadS, SiteSplit } from '@wattpack/scheduler/core';
 import type { RunningJob, SiteSnapshot } from '@wattpack/scheduler/core';
 import { PlanApplier } from './apply-plan.js';
 import { CapClock } from './cap-schedule.js';
@@ -8,7 +8,6 @@ import { JobTransitions } from './job-transitions.js';
 import { Metrics, type EngineStats } from './metrics.js';
 import { buildHardware } from './site-file.js';
 
-export { capSchedule } from './cap-schedule.js';
 export type { EngineOptions, Planner } from './engine-options.js';
 export type { EngineStats, JobRecord } from './metrics.js';
 
@@ -58,8 +57,8 @@ export class Engine {
     const o = (this.o = engineSettings(options));
     const site = options.site;
     const hw = buildHardware(site);
-    // The planning cap's lead: the checkpoint grace plus a minute, as the live scheduler's effectiveCapW.
-    this.caps = new CapClock(site, o.preemptGraceS + 60);
+    // The planning cap's lead, as the live loop's: the checkpoint grace plus a minute.
+    this.caps = new CapClock(site, planningLeadS(o.preemptGraceS));
     const running: RunningJob[] = [];
     this.snap = { now: 0, capW: this.caps.capW, reserveFraction: site.facility.reserveFraction, pue: site.facility.pue, nodes: hw.nodes, running };
     const watts = new SiteSplit(this.snap);

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { exitCodeOf, parseDuration, WattpackError } from '@wattpack/shared';
-import { defaultPolicy, POLICY_NAMES, type PolicyName } from '@wattpack/scheduler/core';
+import { policyFromSite, POLICY_NAMES, type PolicyName } from '@wattpack/scheduler/core';
 import { chartSvg } from './chart.js';
 import { Engine, type EngineOptions, type JobRecord } from './engine.js';
 import { buildResult, seriesCsv, summaryText, type SimResult } from './report.js';
@@ -86,11 +86,11 @@ export function runSimulation(options: SimOptions): SimRun {
   const loadScale = options.loadScale ?? 1;
   const cycleS = options.cycleS ?? 30;
   const checkpointS = options.checkpointS ?? 600;
-  const policy = defaultPolicy(policyName, {
+  const policy = policyFromSite(policyName, {
     teams: site.teams,
     checkpointIntervalS: checkpointS,
     // The ramp limit is wattpack's; the baselines know nothing of it.
-    ...(policyName === 'wattpack' && site.facility.rampMwPerMin ? { rampWPerS: (site.facility.rampMwPerMin * 1e6) / 60 } : {}),
+    ...(policyName === 'wattpack' && site.facility.rampMwPerMin !== undefined ? { rampMwPerMin: site.facility.rampMwPerMin } : {}),
   });
   const t0 = performance.now();
   const engine = new Engine({

@@ -6,3 +6,6 @@ export { orderQueue, compareJobs } from './order.js';
 export { ThroughputCurve } from './limits.js';
 export { PowerProfile, DEFAULT_PROFILE, type PowerSample, type ProfileOptions } from './power-profile.js';
 export { percentile } from './percentile.js';
+export * from './cap-schedule.js';
+export * from './policy-from-site.js';
+export * from './feasible.js';

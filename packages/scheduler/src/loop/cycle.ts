@@ -1,6 +1,7 @@
 import { LIMIT_HISTORY, isTerminal, type Assignment, type Job, type LimitChange } from '@wattpack/shared';
 import { plan } from '../core/plan.js';
-import { defaultPolicy, type Policy } from '../core/policy.js';
+import type { Policy } from '../core/policy.js';
+import { policyFromSite } from '../core/policy-from-site.js';
 import type { LimitReason, Placement, Plan } from '../core/snapshot.js';
 import { toQueued } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
@@ -138,12 +139,12 @@ export class Cycle {
   private policy(): Policy {
     const { site } = this.state;
     const { enabled, marginFraction, minMarginW, heldFraction } = site.rightSizing;
-    return defaultPolicy(enabled ? 'wattpack' : 'wattpack-static', {
-      defaultRuntimeS: site.defaultRuntime,
+    return policyFromSite(enabled ? 'wattpack' : 'wattpack-static', {
       teams: site.teams,
+      defaultRuntimeS: site.defaultRuntime,
       curves: site.curves,
-      ...(site.rampMwPerMin !== undefined ? { rampWPerS: (site.rampMwPerMin * 1e6) / 60 } : {}),
-      ...(enabled ? { rightSizing: { marginFraction, minMarginW, heldFraction } } : {}),
+      ...(site.rampMwPerMin !== undefined ? { rampMwPerMin: site.rampMwPerMin } : {}),
+      rightSizing: { marginFraction, minMarginW, heldFraction },
     });
   }
 }

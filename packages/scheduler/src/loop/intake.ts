@@ -1,4 +1,5 @@
 import { WattpackError, isTerminal, newId, parseJobSpec, type Job } from '@wattpack/shared';
+import { countGpus, infeasible } from '../core/feasible.js';
 import { canonicalModel } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import type { Cycle } from './cycle.js';
@@ -91,26 +92,9 @@ export class Intake {
 
   /** Refuses at submit what no known node could ever run: a typo should not wait forever. */
   private checkFeasible(gpus: number, nodes: number, models: string[]): void {
-    const known = [...this.state.nodes.values()].map((n) => n.record.inventory.gpus);
-    if (!known.some((g) => g.length > 0)) return; // no GPU node registered yet: nothing to compare with
-    const counts = known.map((list) => {
-      const byModel = new Map<string, number>();
-      for (const g of list) byModel.set(canonicalModel(g.model), (byModel.get(canonicalModel(g.model)) ?? 0) + 1);
-      return byModel;
-    });
-    const siteModels = [...new Set(counts.flatMap((c) => [...c.keys()]))];
-    const accepted = models.length ? models : siteModels;
-    if (!accepted.some((m) => siteModels.includes(m))) {
-      throw new WattpackError('INVALID_ARGUMENT', `invalid job spec: gpuModels: no node of this site has ${models.join('|')} GPUs (it has ${siteModels.join(', ')})`);
-    }
-    const largest = Math.max(...counts.map((c) => Math.max(0, ...accepted.map((m) => c.get(m) ?? 0))));
-    if (gpus > largest) {
-      throw new WattpackError('INVALID_ARGUMENT', `invalid job spec: gpus: ${gpus} per node requested, but the largest node has ${largest} ${accepted.join('|')}`);
-    }
-    const capable = counts.filter((c) => accepted.some((m) => (c.get(m) ?? 0) >= gpus)).length;
-    if (nodes > capable) {
-      throw new WattpackError('INVALID_ARGUMENT', `invalid job spec: nodes: ${nodes} nodes with ${gpus} GPUs requested, but the site has ${capable}`);
-    }
+    const counts = [...this.state.nodes.values()].map((n) => countGpus(n.record.inventory.gpus.map((g) => canonicalModel(g.model))));
+    const why = infeasible(counts, gpus, nodes, models);
+    if (why) throw new WattpackError('INVALID_ARGUMENT', why);
   }
 }
 

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { WattpackError, type AgentCommandInput, type Job, type Logger, type NodeRecord, type SiteConfig } from '@wattpack/shared';
+import { planningLeadS } from '../core/cap-schedule.js';
 import type { PowerProfile } from '../core/power-profile.js';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
 import { holdsResources } from '../state/job-transitions.js';
@@ -115,10 +116,10 @@ export class LoopState {
     return entry && job && entry.attemptId === job.attemptId && holdsResources(job) ? entry.profile.summary() : undefined;
   }
 
-  /** Time to be under an announced lower cap: the longest checkpoint grace of running jobs, plus a minute. */
+  /** Time to be under an announced lower cap: the core's lead for the longest checkpoint grace of running jobs. */
   private shedLeadS(): number {
     let grace = 0;
     for (const j of this.jobs.values()) if (holdsResources(j)) grace = Math.max(grace, j.spec.checkpoint.graceSeconds);
-    return grace + 60;
+    return planningLeadS(grace);
   }
 }

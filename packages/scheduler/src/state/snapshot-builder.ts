@@ -1,4 +1,5 @@
-import { effectiveCapW, gpuModelOf, isTerminal, type Job, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/shared';
+import { gpuModelOf, isTerminal, type Job, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/shared';
+import { capAtW, type CapEvent } from '../core/cap-schedule.js';
 import type { JobPower, NodeView, QueuedJob, RunningJob, SiteSnapshot } from '../core/snapshot.js';
 import { holdsResources } from './job-transitions.js';
 
@@ -100,7 +101,7 @@ export function buildSnapshot(site: SiteConfig, liveNodes: Iterable<LiveNode>, j
       miners: inventory.miners.map((m) => ({ id: m.id, nameplateW: m.nameplatePowerW, hashrateThs: m.nameplateHashrateThs, curtailed: curtailed.has(m.id) })),
     });
   }
-  return { now, capW: effectiveCapW(site, now, leadS), reserveFraction: site.reserveFraction, pue: site.pue, nodes: views, running };
+  return { now, capW: capAtW(site.capMw * 1e6, gridCapEvents(site), now, leadS * 1000), reserveFraction: site.reserveFraction, pue: site.pue, nodes: views, running };
 }
 
 export function toQueued(job: Job): QueuedJob {
@@ -117,4 +118,12 @@ export function toQueued(job: Job): QueuedJob {
     ...(spec.power.maxWatts !== undefined ? { maxW: spec.power.maxWatts } : {}),
     ...(spec.maxRuntime !== undefined ? { maxRuntimeS: spec.maxRuntime } : {}),
   };
+}
+
+/**
+ * The site's grid events as the core's cap events, in ms. The live loop plans against an
+ * event the whole lead ahead whatever its notice (no `notice`): as it always has.
+ */
+export function gridCapEvents(site: Pick<SiteConfig, 'gridEvents'>): CapEvent[] {
+  return site.gridEvents.map((e) => ({ start: e.startMs, end: e.startMs + e.durationS * 1000, capW: e.capMw * 1e6 }));
 }

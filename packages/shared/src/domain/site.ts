@@ -83,19 +83,6 @@ export type SiteConfig = z.output<typeof siteConfigSchema>;
 
 export const defaultSiteConfig = (): SiteConfig => siteConfigSchema.parse({});
 
-/**
- * The cap the scheduler plans against at `now`: the lowest of the base cap and every grid
- * event that is on, or starts within `leadS` (time to checkpoint jobs and ramp down).
- */
-export function effectiveCapW(site: Pick<SiteConfig, 'capMw' | 'gridEvents'>, now: number, leadS: number): number {
-  let cap = site.capMw * 1e6;
-  for (const e of site.gridEvents) {
-    const end = e.startMs + e.durationS * 1000;
-    if (now < end && now >= e.startMs - leadS * 1000) cap = Math.min(cap, e.capMw * 1e6);
-  }
-  return cap;
-}
-
 /** Watts the scheduler may allocate: cap minus reserve. */
 export const allocatableWatts = (site: Pick<SiteConfig, 'capMw' | 'reserveFraction'>): number =>
   site.capMw * 1e6 * (1 - site.reserveFraction);

@@ -1,0 +1,35 @@
+import type { CurvePoint } from '@wattpack/shared';
+import { defaultPolicy, type Policy, type PolicyName, type RightSizing, type TeamShare } from './policy.js';
+
+/**
+ * The site settings a planning Policy is built from, as the live loop's site config and
+ * the simulator's site file both give them. Absent: the policy's default.
+ */
+export interface PolicySettings {
+  teams: Record<string, TeamShare>;
+  /** Runtime assumed for jobs without a max runtime (s). */
+  defaultRuntimeS?: number;
+  /** Curves measured on other GPU models, by catalog name. */
+  curves?: Readonly<Record<string, readonly CurvePoint[]>>;
+  /** How fast facility power may rise (MW per minute; absent: no limit). */
+  rampMwPerMin?: number;
+  /** Right-sizing's trust in measured draw (wattpack only; absent: the default). */
+  rightSizing?: RightSizing;
+  /** The interval between a job's checkpoints (s). */
+  checkpointIntervalS?: number;
+}
+
+/** MW per minute -> W per second. */
+export const rampWPerS = (mwPerMin: number): number => (mwPerMin * 1e6) / 60;
+
+/** The policy `name` with a site's settings. */
+export function policyFromSite(name: PolicyName, s: PolicySettings): Policy {
+  return defaultPolicy(name, {
+    teams: s.teams,
+    ...(s.defaultRuntimeS !== undefined ? { defaultRuntimeS: s.defaultRuntimeS } : {}),
+    ...(s.curves !== undefined ? { curves: s.curves } : {}),
+    ...(s.checkpointIntervalS !== undefined ? { checkpointIntervalS: s.checkpointIntervalS } : {}),
+    ...(s.rampMwPerMin !== undefined ? { rampWPerS: rampWPerS(s.rampMwPerMin) } : {}),
+    ...(name === 'wattpack' && s.rightSizing ? { rightSizing: s.rightSizing } : {}),
+  });
+}
