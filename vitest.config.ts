@@ -8,8 +8,9 @@ export default defineConfig({
     // Unit tests import workspace packages from source; end-to-end tests run the built binaries.
     alias: {
       '@wattpack/shared': src('shared'),
-      // Before '@wattpack/scheduler': the first entry that matches a prefix wins.
+      // Subpaths before '@wattpack/scheduler': the first entry that matches a prefix wins.
       '@wattpack/scheduler/core': fileURLToPath(new URL('./packages/scheduler/src/core/index.ts', import.meta.url)),
+      '@wattpack/scheduler/testing': fileURLToPath(new URL('./packages/scheduler/src/testing/index.ts', import.meta.url)),
       '@wattpack/scheduler': src('scheduler'),
       '@wattpack/agent': src('agent'),
       '@wattpack/sim': src('sim'),
