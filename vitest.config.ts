@@ -7,7 +7,7 @@ export default defineConfig({
   resolve: {
     // Unit tests import workspace packages from source; end-to-end tests run the built binaries.
     alias: {
-      '@wattpack/shared': src('shared'),
+      '@wattpack/common': src('common'),
       // Subpaths before '@wattpack/scheduler': the first entry that matches a prefix wins.
       '@wattpack/scheduler/core': fileURLToPath(new URL('./packages/scheduler/src/core/index.ts', import.meta.url)),
       '@wattpack/scheduler/testing': fileURLToPath(new URL('./packages/scheduler/src/testing/index.ts', import.meta.url)),

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates TypeScript types for proto/ into packages/shared/src/proto/gen.
+// Generates TypeScript types for proto/ into packages/common/src/proto/gen.
 // With --check, generates into a temp dir and fails if the committed types are stale.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const protoDir = join(root, 'proto');
-const outDir = join(root, 'packages/shared/src/proto/gen');
-const require = createRequire(join(root, 'packages/shared/package.json'));
+const outDir = join(root, 'packages/common/src/proto/gen');
+const require = createRequire(join(root, 'packages/common/package.json'));
 const genBin = join(dirname(require.resolve('@grpc/proto-loader/package.json')), 'build/bin/proto-loader-gen-types.js');
-// Must match the loader options in packages/shared/src/proto/load.ts.
+// Must match the loader options in packages/common/src/proto/load.ts.
 const options = ['--longs=Number', '--enums=String', '--defaults', '--oneofs', '--grpcLib=@grpc/grpc-js'];
 
 function walk(dir) {

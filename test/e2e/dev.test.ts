@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '@wattpack/shared';
+import { freePort } from '@wattpack/common';
 import { BIN } from './harness.js';
 
 describe('wattpack dev', () => {

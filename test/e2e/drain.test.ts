@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Node__Output } from '@wattpack/shared/proto/Node';
-import type { Site__Output } from '@wattpack/shared/proto/Site';
+import type { Node__Output } from '@wattpack/common/proto/Node';
+import type { Site__Output } from '@wattpack/common/proto/Site';
 import { TWO_H100_NODES, waitFor, useLocalSite } from './harness.js';
 
 const site = useLocalSite({ agents: [...TWO_H100_NODES, { id: 'miners-1', profile: 's19xp:4', labels: 'rack=m1' }] });

@@ -22,12 +22,12 @@ import {
   type LocalNatsServer,
   type LocalSiteTrust,
   type Role,
-} from '@wattpack/shared';
+} from '@wattpack/common';
 import { parse, stringify } from 'yaml';
-import type { Job__Output } from '@wattpack/shared/proto/Job';
-import type { Node__Output } from '@wattpack/shared/proto/Node';
-import type { SchedulerServiceClient } from '@wattpack/shared/proto/SchedulerService';
-import type { Site__Output } from '@wattpack/shared/proto/Site';
+import type { Job__Output } from '@wattpack/common/proto/Job';
+import type { Node__Output } from '@wattpack/common/proto/Node';
+import type { SchedulerServiceClient } from '@wattpack/common/proto/SchedulerService';
+import type { Site__Output } from '@wattpack/common/proto/Site';
 
 /**
  * A whole local site for end-to-end tests, made of the real binaries: nats-server

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import type { Job__Output } from '@wattpack/shared/proto/Job';
-import type { ListJobsResponse__Output } from '@wattpack/shared/proto/ListJobsResponse';
+import type { Job__Output } from '@wattpack/common/proto/Job';
+import type { ListJobsResponse__Output } from '@wattpack/common/proto/ListJobsResponse';
 import { useLocalSite } from './harness.js';
 
 // One 8-GPU node, and a team may have at most 2 jobs PENDING.

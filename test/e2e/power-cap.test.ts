@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Site__Output } from '@wattpack/shared/proto/Site';
+import type { Site__Output } from '@wattpack/common/proto/Site';
 import { useLocalSite } from './harness.js';
 
 // Two idle 8 x H100 nodes: 1.2 x 2 x (1000 W host + 8 x 110 W) = 4.5 kW. One 8-GPU job at

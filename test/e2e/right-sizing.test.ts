@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Job__Output } from '@wattpack/shared/proto/Job';
-import type { Site__Output } from '@wattpack/shared/proto/Site';
+import type { Job__Output } from '@wattpack/common/proto/Job';
+import type { Site__Output } from '@wattpack/common/proto/Site';
 import { useLocalSite, waitFor, type LocalSite } from './harness.js';
 
 // Two simulated 8 x H100 nodes, idle: 1.2 x 2 x (1000 W + 8 x 110 W) = 4.5 kW. An 8-GPU job

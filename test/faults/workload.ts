@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Job__Output } from '@wattpack/shared/proto/Job';
+import type { Job__Output } from '@wattpack/common/proto/Job';
 import { waitFor, type LocalSite } from '../e2e/harness.js';
 
 /**

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { grpcChannelCredentials, identityOf, loadCredentials, loadProto, localSiteTrust } from '@wattpack/shared';
-import type { AuditRecord__Output } from '@wattpack/shared/proto/AuditRecord';
-import type { Job__Output } from '@wattpack/shared/proto/Job';
-import type { Node__Output } from '@wattpack/shared/proto/Node';
-import type { SchedulerMessage__Output } from '@wattpack/shared/proto/SchedulerMessage';
-import type { Site__Output } from '@wattpack/shared/proto/Site';
+import { grpcChannelCredentials, identityOf, loadCredentials, loadProto, localSiteTrust } from '@wattpack/common';
+import type { AuditRecord__Output } from '@wattpack/common/proto/AuditRecord';
+import type { Job__Output } from '@wattpack/common/proto/Job';
+import type { Node__Output } from '@wattpack/common/proto/Node';
+import type { SchedulerMessage__Output } from '@wattpack/common/proto/SchedulerMessage';
+import type { Site__Output } from '@wattpack/common/proto/Site';
 import { rpcClient, useLocalSite, waitFor } from '../e2e/harness.js';
 
 /**

@@ -17,8 +17,8 @@ import {
   signerOf,
   type Credentials,
   type StartCommand,
-} from '@wattpack/shared';
-import type { Site__Output } from '@wattpack/shared/proto/Site';
+} from '@wattpack/common';
+import type { Site__Output } from '@wattpack/common/proto/Site';
 import { JOB_USER, useLocalSite, waitFor } from '../e2e/harness.js';
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { RetentionPolicy, StorageType, connect } from 'nats';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SitePki, connectNats, freePort, jetStreamReady, loadCredentials, natsConnectionOptions, natsServerBinary } from '@wattpack/shared';
+import { SitePki, connectNats, freePort, jetStreamReady, loadCredentials, natsConnectionOptions, natsServerBinary } from '@wattpack/common';
 import { BIN, waitFor } from '../e2e/harness.js';
 
 /**

@@ -8,8 +8,8 @@
  * Prints one JSON document. Environment: BENCH_JOBS (default 2000), BENCH_AGENTS (10).
  */
 import * as grpc from '@grpc/grpc-js';
-import { grpcChannelCredentials, identityOf, INSECURE, loadCredentials, loadProto, type Credentials } from '@wattpack/shared';
-import type { Job__Output } from '@wattpack/shared/proto/Job';
+import { grpcChannelCredentials, identityOf, INSECURE, loadCredentials, loadProto, type Credentials } from '@wattpack/common';
+import type { Job__Output } from '@wattpack/common/proto/Job';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { LocalSite, rpcClient, waitFor, type AgentSpec } from '../e2e/harness.js';

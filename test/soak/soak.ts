@@ -5,7 +5,7 @@
  * scheduler's peak memory. Environment: SOAK_JOBS (default 5000), SOAK_AGENTS (20).
  */
 import { readFileSync } from 'node:fs';
-import type { Job__Output } from '@wattpack/shared/proto/Job';
+import type { Job__Output } from '@wattpack/common/proto/Job';
 import { LocalSite, waitFor, type AgentSpec } from '../e2e/harness.js';
 import { TracedWorkload } from '../faults/workload.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { STREAMS, SUBJECTS, createLogger, loadCredentials, signerOf, type JobEvent } from '@wattpack/shared';
+import { STREAMS, SUBJECTS, createLogger, loadCredentials, signerOf, type JobEvent } from '@wattpack/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBus, startCommand, until } from '../test-fixtures/agent-bus.js';
 import { startAgent, type AgentHandle } from './index.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { createLogger, type AttemptState, type Logger, type NodeInventory, type NodeReport } from '@wattpack/shared';
+import { createLogger, type AttemptState, type Logger, type NodeInventory, type NodeReport } from '@wattpack/common';
 import { describeHost, hostFacts, hostState } from './collectors/host/host.js';
 import { openHardware } from './hardware.js';
 import { Supervisor } from './jobs/supervisor.js';

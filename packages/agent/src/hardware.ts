@@ -1,4 +1,4 @@
-import { WattpackError, type GpuInfo, type GpuState, type Logger, type MinerInfo, type MinerState } from '@wattpack/shared';
+import { WattpackError, type GpuInfo, type GpuState, type Logger, type MinerInfo, type MinerState } from '@wattpack/common';
 import { loadMinersFile } from './collectors/asic/config.js';
 import { MinerFleet } from './collectors/asic/fleet.js';
 import type { Collector, Devices } from './collectors/collector.js';

@@ -22,7 +22,7 @@ import {
   type LocalNatsServer,
   type LogRecord,
   type StartCommand,
-} from '@wattpack/shared';
+} from '@wattpack/common';
 import type { JetStreamClient, JetStreamManager, NatsConnection, StoredMsg } from 'nats';
 
 /**

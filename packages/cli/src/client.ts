@@ -1,19 +1,19 @@
 import type { CallOptions, ClientReadableStream, requestCallback } from '@grpc/grpc-js';
-import { GRPC_LIMITS, grpcChannelCredentials, loadProto, schedulerTarget, WattpackError, type Credentials } from '@wattpack/shared';
-import type { Job__Output } from '@wattpack/shared/proto/Job';
-import type { ListJobsRequest } from '@wattpack/shared/proto/ListJobsRequest';
-import type { ListJobsResponse__Output } from '@wattpack/shared/proto/ListJobsResponse';
-import type { ListNodesResponse__Output } from '@wattpack/shared/proto/ListNodesResponse';
-import type { LogLine__Output } from '@wattpack/shared/proto/LogLine';
-import type { Node__Output } from '@wattpack/shared/proto/Node';
-import type { Site__Output } from '@wattpack/shared/proto/Site';
-import type { UpdateSiteRequest } from '@wattpack/shared/proto/UpdateSiteRequest';
-import type { DrainNodesRequest } from '@wattpack/shared/proto/DrainNodesRequest';
-import type { UncordonNodesRequest } from '@wattpack/shared/proto/UncordonNodesRequest';
-import type { RevokeCredentialRequest } from '@wattpack/shared/proto/RevokeCredentialRequest';
-import type { RevokeCredentialResponse__Output } from '@wattpack/shared/proto/RevokeCredentialResponse';
-import type { ListAuditRequest } from '@wattpack/shared/proto/ListAuditRequest';
-import type { ListAuditResponse__Output } from '@wattpack/shared/proto/ListAuditResponse';
+import { GRPC_LIMITS, grpcChannelCredentials, loadProto, schedulerTarget, WattpackError, type Credentials } from '@wattpack/common';
+import type { Job__Output } from '@wattpack/common/proto/Job';
+import type { ListJobsRequest } from '@wattpack/common/proto/ListJobsRequest';
+import type { ListJobsResponse__Output } from '@wattpack/common/proto/ListJobsResponse';
+import type { ListNodesResponse__Output } from '@wattpack/common/proto/ListNodesResponse';
+import type { LogLine__Output } from '@wattpack/common/proto/LogLine';
+import type { Node__Output } from '@wattpack/common/proto/Node';
+import type { Site__Output } from '@wattpack/common/proto/Site';
+import type { UpdateSiteRequest } from '@wattpack/common/proto/UpdateSiteRequest';
+import type { DrainNodesRequest } from '@wattpack/common/proto/DrainNodesRequest';
+import type { UncordonNodesRequest } from '@wattpack/common/proto/UncordonNodesRequest';
+import type { RevokeCredentialRequest } from '@wattpack/common/proto/RevokeCredentialRequest';
+import type { RevokeCredentialResponse__Output } from '@wattpack/common/proto/RevokeCredentialResponse';
+import type { ListAuditRequest } from '@wattpack/common/proto/ListAuditRequest';
+import type { ListAuditResponse__Output } from '@wattpack/common/proto/ListAuditResponse';
 
 /** A blackholed address must not hang a command forever. */
 const UNARY_DEADLINE_MS = 15_000;

@@ -1,4 +1,4 @@
-import { WattpackError } from '@wattpack/shared';
+import { WattpackError } from '@wattpack/common';
 import type { Context } from './context.js';
 import { isEnded, jobStatus } from './output/jobs.js';
 

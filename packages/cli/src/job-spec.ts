@@ -1,4 +1,4 @@
-import { parseJobSpec, quote, readYamlFile, WattpackError, type JobSpec } from '@wattpack/shared';
+import { parseJobSpec, quote, readYamlFile, WattpackError, type JobSpec } from '@wattpack/common';
 
 /** Spec fields that `wattpack submit` flags set, named after the flags. */
 export interface SpecFlags {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SitePki, freePort, localSiteTrust } from '@wattpack/shared';
+import { SitePki, freePort, localSiteTrust } from '@wattpack/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { run } from './program.js';
 import { aJob, aNode, startFakeScheduler, type FakeScheduler } from './testing/fake-scheduler.js';

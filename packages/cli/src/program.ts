@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { WattpackError, exitCodeOf } from '@wattpack/shared';
+import { WattpackError, exitCodeOf } from '@wattpack/common';
 import { registerAdmin } from './commands/admin.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCancel } from './commands/cancel.js';

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { Backoff, INSECURE, WattpackError, createLogger, loadConfig, loadCredentials, readYamlFile } from '@wattpack/shared';
+import { Backoff, INSECURE, WattpackError, createLogger, loadConfig, loadCredentials, readYamlFile } from '@wattpack/common';
 import { z } from 'zod';
 import { startScheduler } from './server.js';
 

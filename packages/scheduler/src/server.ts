@@ -24,7 +24,7 @@ import {
   type LogRecord,
   type SiteConfig,
   type SiteConfigInput,
-} from '@wattpack/shared';
+} from '@wattpack/common';
 import type { EventEmitter } from 'node:events';
 import type { TLSSocket } from 'node:tls';
 import { JetStreamAudit, type AuditLog } from './api/audit.js';

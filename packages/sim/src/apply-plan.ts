@@ -1,4 +1,4 @@
-import { WattpackError } from '@wattpack/shared';
+import { WattpackError } from '@wattpack/common';
 import type { GpuView, LimitReason, MinerView, Placement, Plan, SiteSplit } from '@wattpack/scheduler/core';
 import { QUEUED, RUNNING, STOPPING, type JobTable } from './job-table.js';
 import type { JobTransitions } from './job-transitions.js';

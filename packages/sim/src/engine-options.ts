@@ -1,4 +1,4 @@
-import { WattpackError } from '@wattpack/shared';
+import { WattpackError } from '@wattpack/common';
 import { plan as corePlan } from '@wattpack/scheduler/core';
 import type { Plan, Policy, QueuedJob, SiteSnapshot } from '@wattpack/scheduler/core';
 import type { SiteFile } from './site-file.js';

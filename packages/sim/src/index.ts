@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { exitCodeOf, parseDuration, WattpackError } from '@wattpack/shared';
+import { exitCodeOf, parseDuration, WattpackError } from '@wattpack/common';
 import { policyFromSite, POLICY_NAMES, type PolicyName } from '@wattpack/scheduler/core';
 import { chartSvg } from './chart.js';
 import { Engine, type EngineOptions, type JobRecord } from './engine.js';

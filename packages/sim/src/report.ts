@@ -1,4 +1,4 @@
-import { formatDuration } from '@wattpack/shared';
+import { formatDuration } from '@wattpack/common';
 import { percentile } from '@wattpack/scheduler/core';
 import type { EngineStats } from './engine.js';
 import type { SeriesPoint } from './series.js';

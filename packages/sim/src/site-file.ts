@@ -1,4 +1,4 @@
-import { describeIssues, gpuModelOf, parseDuration, readYamlFile, WattpackError } from '@wattpack/shared';
+import { describeIssues, gpuModelOf, parseDuration, readYamlFile, WattpackError } from '@wattpack/common';
 import { z } from 'zod';
 import type { MinerView, NodeView } from '@wattpack/scheduler/core';
 import { SHAPES } from './workload.js';

@@ -1,6 +1,6 @@
-import { acmeGpuPowerCdfs, drawLevel, h200PowerCurves, interpolate, type CurvePoint } from '@wattpack/shared';
+import { acmeGpuPowerCdfs, drawLevel, h200PowerCurves, interpolate, type CurvePoint } from '@wattpack/common';
 
-/** Workload shapes measured on the H200 (packages/shared/data/h200-power-curve.csv). */
+/** Workload shapes measured on the H200 (packages/common/data/h200-power-curve.csv). */
 export const SHAPES = ['gemm', 'train', 'copy'] as const;
 export type Shape = (typeof SHAPES)[number];
 export type WorkloadMix = Record<Shape, number>;

@@ -1,4 +1,4 @@
-import type { GpuState, MinerState, NodeInventory } from '@wattpack/shared';
+import type { GpuState, MinerState, NodeInventory } from '@wattpack/common';
 
 /** What the node has (read once at start) and how it is doing now (read every report). */
 export interface Collector {

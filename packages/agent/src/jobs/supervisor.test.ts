@@ -1,4 +1,4 @@
-import { createLogger, type JobEvent, type LogRecord, type StartCommand } from '@wattpack/shared';
+import { createLogger, type JobEvent, type LogRecord, type StartCommand } from '@wattpack/common';
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulatedHardware } from '../collectors/simulated/hardware.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INSECURE, SUBJECTS, SitePki, json, loadCredentials, signerOf, type Credentials } from '@wattpack/shared';
+import { INSECURE, SUBJECTS, SitePki, json, loadCredentials, signerOf, type Credentials } from '@wattpack/common';
 import type { MsgHdrs } from 'nats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CommandGuard } from './command-guard.js';

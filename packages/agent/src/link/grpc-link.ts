@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import { Backoff, GRPC_LIMITS, grpcChannelCredentials, loadProto, type Credentials, type Logger, type NodeInventory, type NodeReport } from '@wattpack/shared';
-import type { AgentMessage } from '@wattpack/shared/proto/AgentMessage';
-import type { SchedulerMessage__Output } from '@wattpack/shared/proto/SchedulerMessage';
+import { Backoff, GRPC_LIMITS, grpcChannelCredentials, loadProto, type Credentials, type Logger, type NodeInventory, type NodeReport } from '@wattpack/common';
+import type { AgentMessage } from '@wattpack/common/proto/AgentMessage';
+import type { SchedulerMessage__Output } from '@wattpack/common/proto/SchedulerMessage';
 
 /** A scheduler that neither accepts nor rejects a registration this long is treated as down. */
 const REGISTER_TIMEOUT_MS = 10_000;

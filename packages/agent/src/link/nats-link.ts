@@ -15,7 +15,7 @@ import {
   type JobEvent,
   type LogRecord,
   type Logger,
-} from '@wattpack/shared';
+} from '@wattpack/common';
 import { CommandGuard } from './command-guard.js';
 
 /** Short pulls: after a NATS server dies or restarts, the next pull reaches a live one within seconds. */

@@ -1,4 +1,4 @@
-import type { GpuState } from '@wattpack/shared';
+import type { GpuState } from '@wattpack/common';
 import { describe, expect, it } from 'vitest';
 import { attemptPower } from './attempt-power.js';
 

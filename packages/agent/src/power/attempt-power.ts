@@ -1,4 +1,4 @@
-import type { AttemptState, GpuState } from '@wattpack/shared';
+import type { AttemptState, GpuState } from '@wattpack/common';
 
 export type AttemptPower = Pick<AttemptState, 'maxDrawW' | 'enforcedLimitW' | 'powerCapped'>;
 

@@ -1,4 +1,4 @@
-import { WattpackError, type GpuInfo } from '@wattpack/shared';
+import { WattpackError, type GpuInfo } from '@wattpack/common';
 
 export type MinerAction = 'curtail' | 'resume';
 

@@ -1,4 +1,4 @@
-import { WattpackError } from '@wattpack/shared';
+import { WattpackError } from '@wattpack/common';
 import type { SimulatedHardware } from '../collectors/simulated/hardware.js';
 import { checkGpuLimitRequest, type MinerAction, type PowerControl } from './power-control.js';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { SitePki, WattpackError, writeNatsServerConfig, type NatsServerConfigOptions } from '@wattpack/shared';
+import { SitePki, WattpackError, writeNatsServerConfig, type NatsServerConfigOptions } from '@wattpack/common';
 import type { App } from '../context.js';
 
 const list = (v: string) =>

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SitePki, USER_ROLES, WattpackError, isUserRole, type Role } from '@wattpack/shared';
+import { SitePki, USER_ROLES, WattpackError, isUserRole, type Role } from '@wattpack/common';
 import type { App } from '../context.js';
 import { renderFields } from '../output/table.js';
 import { registerAdminNats } from './admin-nats.js';

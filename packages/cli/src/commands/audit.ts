@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { AuditRecord__Output } from '@wattpack/shared/proto/AuditRecord';
+import type { AuditRecord__Output } from '@wattpack/common/proto/AuditRecord';
 import { durationArg, numberArg } from '../args.js';
 import type { App } from '../context.js';
 import { renderTable } from '../output/table.js';

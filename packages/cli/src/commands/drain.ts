@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { parseLabels } from '@wattpack/shared';
-import type { Node__Output } from '@wattpack/shared/proto/Node';
+import { parseLabels } from '@wattpack/common';
+import type { Node__Output } from '@wattpack/common/proto/Node';
 import { durationArg } from '../args.js';
 import type { App, Context } from '../context.js';
 import { drainsTable, nodesTable } from '../output/nodes.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { JOB_STATES, LIST_JOBS_LIMITS, WattpackError, clip, parseDuration, quote } from '@wattpack/shared';
-import type { Job__Output } from '@wattpack/shared/proto/Job';
+import { JOB_STATES, LIST_JOBS_LIMITS, WattpackError, clip, parseDuration, quote } from '@wattpack/common';
+import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { App } from '../context.js';
 import { jobsTable } from '../output/jobs.js';
 

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import type { UpdateSiteRequest } from '@wattpack/shared/proto/UpdateSiteRequest';
-import { WattpackError } from '@wattpack/shared';
+import type { UpdateSiteRequest } from '@wattpack/common/proto/UpdateSiteRequest';
+import { WattpackError } from '@wattpack/common';
 import { durationArg, nonNegativeArg } from '../args.js';
 import type { App, Context } from '../context.js';
 import { siteFields } from '../output/site.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { WattpackError } from '@wattpack/shared';
+import { WattpackError } from '@wattpack/common';
 import { collect, numberArg } from '../args.js';
 import type { App } from '../context.js';
 import { followJob } from '../follow.js';

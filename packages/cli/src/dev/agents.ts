@@ -1,4 +1,4 @@
-import { GPU_MODEL_NAMES, WattpackError } from '@wattpack/shared';
+import { GPU_MODEL_NAMES, WattpackError } from '@wattpack/common';
 
 /** One simulated agent process of a dev site. */
 export interface AgentPlan {

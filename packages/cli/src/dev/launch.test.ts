@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localJobUser } from '@wattpack/shared';
+import { localJobUser } from '@wattpack/common';
 import { describe, expect, it } from 'vitest';
 import { writeDevSite } from './launch.js';
 

@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ANY_USER, freePort, localJobUser, localSiteTrust, natsStorageArgs, readYamlFile, WattpackError } from '@wattpack/shared';
+import { ANY_USER, freePort, localJobUser, localSiteTrust, natsStorageArgs, readYamlFile, WattpackError } from '@wattpack/common';
 import { connectScheduler } from '../client.js';
 import { contextCredentials, parseConfig, saveContexts } from '../config-file.js';
 import type { AgentPlan } from './agents.js';

@@ -1,5 +1,5 @@
-import { TERMINAL_STATES, type JobState } from '@wattpack/shared';
-import type { Job__Output } from '@wattpack/shared/proto/Job';
+import { TERMINAL_STATES, type JobState } from '@wattpack/common';
+import type { Job__Output } from '@wattpack/common/proto/Job';
 import { renderFields, renderTable } from './table.js';
 import { indexRanges, kw, listSome, since, timestampAgo, watts } from './units.js';
 

@@ -1,4 +1,4 @@
-import type { Node__Output } from '@wattpack/shared/proto/Node';
+import type { Node__Output } from '@wattpack/common/proto/Node';
 import { renderTable } from './table.js';
 import { kw, listSome, timestamp } from './units.js';
 

@@ -1,7 +1,7 @@
-import { allocatableWatts, formatDuration } from '@wattpack/shared';
-import type { PowerSplit__Output } from '@wattpack/shared/proto/PowerSplit';
-import type { Site__Output } from '@wattpack/shared/proto/Site';
-import type { GridEvent__Output } from '@wattpack/shared/proto/GridEvent';
+import { allocatableWatts, formatDuration } from '@wattpack/common';
+import type { PowerSplit__Output } from '@wattpack/common/proto/PowerSplit';
+import type { Site__Output } from '@wattpack/common/proto/Site';
+import type { GridEvent__Output } from '@wattpack/common/proto/GridEvent';
 import { renderFields } from './table.js';
 import { mw, timestamp } from './units.js';
 

@@ -1,4 +1,4 @@
-import { formatDuration } from '@wattpack/shared';
+import { formatDuration } from '@wattpack/common';
 
 /** Small formatting helpers shared by the views; "-" stands for "none" or "unknown". */
 

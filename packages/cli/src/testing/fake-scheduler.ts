@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { grpcServerCredentials, loadCredentials, loadProto, localSiteTrust, peerIdentity } from '@wattpack/shared';
-import type { Job__Output } from '@wattpack/shared/proto/Job';
-import type { LogLine__Output } from '@wattpack/shared/proto/LogLine';
-import type { Node__Output } from '@wattpack/shared/proto/Node';
-import type { Site__Output } from '@wattpack/shared/proto/Site';
-import type { AuditRecord__Output } from '@wattpack/shared/proto/AuditRecord';
+import { grpcServerCredentials, loadCredentials, loadProto, localSiteTrust, peerIdentity } from '@wattpack/common';
+import type { Job__Output } from '@wattpack/common/proto/Job';
+import type { LogLine__Output } from '@wattpack/common/proto/LogLine';
+import type { Node__Output } from '@wattpack/common/proto/Node';
+import type { Site__Output } from '@wattpack/common/proto/Site';
+import type { AuditRecord__Output } from '@wattpack/common/proto/AuditRecord';
 
 /** Proto-shaped objects for tests, with every field set as the client receives them. */
 

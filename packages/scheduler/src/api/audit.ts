@@ -1,5 +1,5 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from 'nats';
-import { STREAMS, SUBJECTS, json, type Logger } from '@wattpack/shared';
+import { STREAMS, SUBJECTS, json, type Logger } from '@wattpack/common';
 import { z } from 'zod';
 
 /**

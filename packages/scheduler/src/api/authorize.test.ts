@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WattpackError, type Identity, type Job } from '@wattpack/shared';
+import { WattpackError, type Identity, type Job } from '@wattpack/common';
 import { ACTIONS, RPCS, actionsOf, authorize, inTeam, jobFor, requireTeam, teamFor, type Action } from './authorize.js';
 import { Revocations, revokes, type Revocation } from './revocations.js';
 

@@ -1,6 +1,6 @@
-import { ALL_TEAMS, WattpackError, peerIdentity, roleAtLeast, type Identity, type Job, type Role, type USER_ROLES } from '@wattpack/shared';
-import type { SchedulerServiceHandlers } from '@wattpack/shared/proto/SchedulerService';
-import type { UpdateSiteRequest__Output } from '@wattpack/shared/proto/UpdateSiteRequest';
+import { ALL_TEAMS, WattpackError, peerIdentity, roleAtLeast, type Identity, type Job, type Role, type USER_ROLES } from '@wattpack/common';
+import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerService';
+import type { UpdateSiteRequest__Output } from '@wattpack/common/proto/UpdateSiteRequest';
 import type { RevocationList } from './revocations.js';
 
 /**

@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { createLogger, defaultSiteConfig, JOB_STATES, jobSpecSchema, LIST_JOBS_LIMITS, type Job, type SiteConfig } from '@wattpack/shared';
-import type { ListJobsRequest__Output } from '@wattpack/shared/proto/ListJobsRequest';
-import type { ListJobsResponse } from '@wattpack/shared/proto/ListJobsResponse';
+import { createLogger, defaultSiteConfig, JOB_STATES, jobSpecSchema, LIST_JOBS_LIMITS, type Job, type SiteConfig } from '@wattpack/common';
+import type { ListJobsRequest__Output } from '@wattpack/common/proto/ListJobsRequest';
+import type { ListJobsResponse } from '@wattpack/common/proto/ListJobsResponse';
 import { Scheduler } from '../loop/scheduler.js';
 import { Revocations } from './revocations.js';
 import { schedulerService } from './scheduler-service.js';

@@ -1,5 +1,5 @@
-import { WattpackError, inventoryFromProto, nodeIdSchema, peerIdentity, reportFromProto, type Identity, type Logger } from '@wattpack/shared';
-import type { NodeServiceHandlers } from '@wattpack/shared/proto/NodeService';
+import { WattpackError, inventoryFromProto, nodeIdSchema, peerIdentity, reportFromProto, type Identity, type Logger } from '@wattpack/common';
+import type { NodeServiceHandlers } from '@wattpack/common/proto/NodeService';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { AuditLog } from './audit.js';
 import { revokes, type Revocations } from './revocations.js';

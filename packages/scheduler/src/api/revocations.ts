@@ -1,4 +1,4 @@
-import { WattpackError, isUserRole, type Identity } from '@wattpack/shared';
+import { WattpackError, isUserRole, type Identity } from '@wattpack/common';
 import { z } from 'zod';
 
 /**

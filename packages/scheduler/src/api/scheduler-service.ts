@@ -13,10 +13,10 @@ import {
   type Logger,
   type NodeRecord,
   type SiteConfig,
-} from '@wattpack/shared';
-import type { SchedulerServiceHandlers } from '@wattpack/shared/proto/SchedulerService';
-import type { Site } from '@wattpack/shared/proto/Site';
-import type { UpdateSiteRequest__Output } from '@wattpack/shared/proto/UpdateSiteRequest';
+} from '@wattpack/common';
+import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerService';
+import type { Site } from '@wattpack/common/proto/Site';
+import type { UpdateSiteRequest__Output } from '@wattpack/common/proto/UpdateSiteRequest';
 import { siteWatts } from '../core/watts.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { AuditLog } from './audit.js';

@@ -1,5 +1,5 @@
 import type { ConsumerMessages, JetStreamClient, JetStreamManager } from 'nats';
-import { STREAMS, ensureSchedulerConsumer, json, jobEventSchema, nodeIdSchema, nodeOfSubject, type JobEvent, type Logger } from '@wattpack/shared';
+import { STREAMS, ensureSchedulerConsumer, json, jobEventSchema, nodeIdSchema, nodeOfSubject, type JobEvent, type Logger } from '@wattpack/common';
 
 /**
  * Job events from agents, consumed durably: an event is acknowledged only after the

@@ -1,5 +1,5 @@
 import type { KV, NatsConnection } from 'nats';
-import { BUCKETS, LEADER_KEY, json, type Logger } from '@wattpack/shared';
+import { BUCKETS, LEADER_KEY, json, type Logger } from '@wattpack/common';
 
 export interface Leadership {
   /** Fencing token: grows with every new leader. Commands carry it. */

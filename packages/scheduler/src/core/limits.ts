@@ -1,8 +1,8 @@
-import type { CurvePoint } from '@wattpack/shared';
+import type { CurvePoint } from '@wattpack/common';
 
 /**
  * What a power limit costs a job: relative throughput from a measured curve (the H200's,
- * packages/shared/data/h200-power-curve.csv), scaled to a GPU's own max limit.
+ * packages/common/data/h200-power-curve.csv), scaled to a GPU's own max limit.
  * Pure arithmetic on a sorted point list: the core imports no I/O.
  */
 export class ThroughputCurve {

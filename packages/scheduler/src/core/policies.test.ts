@@ -5,7 +5,7 @@ import { H200_TRAIN_CURVE, defaultPolicy } from './policy.js';
 import { ThroughputCurve } from './limits.js';
 import type { RunningJob, SiteSnapshot } from './snapshot.js';
 import { siteSplit } from './watts.js';
-import { h200PowerCurves } from '@wattpack/shared';
+import { h200PowerCurves } from '@wattpack/common';
 
 const wattpack = defaultPolicy('wattpack');
 const backfill = defaultPolicy('backfill');

@@ -1,4 +1,4 @@
-import type { CurvePoint } from '@wattpack/shared';
+import type { CurvePoint } from '@wattpack/common';
 import { defaultPolicy, type Policy, type PolicyName, type RightSizing, type TeamShare } from './policy.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { CurvePoint } from '@wattpack/shared';
+import type { CurvePoint } from '@wattpack/common';
 
 /** How the core decides; the simulator runs several side by side on the same input. */
 
@@ -59,7 +59,7 @@ export const DEFAULT_RIGHT_SIZING: RightSizing = { marginFraction: 0.1, minMargi
 /** The wattpack family: fair share, limits, miners, preemption. */
 export const isWattpack = (p: Pick<Policy, 'name'>): boolean => p.name === 'wattpack' || p.name === 'wattpack-static';
 
-/** The measured training curve of packages/shared/data/h200-power-curve.csv (a real training mix). */
+/** The measured training curve of packages/common/data/h200-power-curve.csv (a real training mix). */
 export const H200_TRAIN_CURVE: readonly CurvePoint[] = [
   { limitW: 250, meanDrawW: 246.8, relativeThroughput: 0.45 },
   { limitW: 300, meanDrawW: 297.2, relativeThroughput: 0.589 },

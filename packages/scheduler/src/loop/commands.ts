@@ -1,4 +1,4 @@
-import { runAsFor, type Job, type SiteConfig } from '@wattpack/shared';
+import { runAsFor, type Job, type SiteConfig } from '@wattpack/common';
 import type { LoopState } from './state.js';
 
 /**

@@ -1,4 +1,4 @@
-import { LIMIT_HISTORY, isTerminal, type Assignment, type Job, type LimitChange } from '@wattpack/shared';
+import { LIMIT_HISTORY, isTerminal, type Assignment, type Job, type LimitChange } from '@wattpack/common';
 import { plan } from '../core/plan.js';
 import type { Policy } from '../core/policy.js';
 import { policyFromSite } from '../core/policy-from-site.js';

@@ -1,4 +1,4 @@
-import { WattpackError, isTerminal, newId, parseJobSpec, type Job } from '@wattpack/shared';
+import { WattpackError, isTerminal, newId, parseJobSpec, type Job } from '@wattpack/common';
 import { countGpus, infeasible } from '../core/feasible.js';
 import { canonicalModel } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';

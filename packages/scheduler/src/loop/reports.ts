@@ -1,4 +1,4 @@
-import { isTerminal, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/shared';
+import { isTerminal, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/common';
 import { PowerProfile } from '../core/power-profile.js';
 import { applyEvent, holdsResources, markLost } from '../state/job-transitions.js';
 import type { LiveNode } from '../state/snapshot-builder.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WattpackError, createLogger, defaultSiteConfig, type Job, type SiteConfig, type NodeInventory, type StartCommand, type StopCommand } from '@wattpack/shared';
+import { WattpackError, createLogger, defaultSiteConfig, type Job, type SiteConfig, type NodeInventory, type StartCommand, type StopCommand } from '@wattpack/common';
 import { siteSplit, budgetW } from '../core/watts.js';
 import { Scheduler } from './scheduler.js';
 

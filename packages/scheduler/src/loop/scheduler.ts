@@ -1,4 +1,4 @@
-import type { Job, JobEvent, NodeInventory, NodeRecord, NodeReport, SiteConfig } from '@wattpack/shared';
+import type { Job, JobEvent, NodeInventory, NodeRecord, NodeReport, SiteConfig } from '@wattpack/common';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
 import type { JobFilter, JobPage, JobQuery } from '../state/job-index.js';
 import type { LiveNode } from '../state/snapshot-builder.js';

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { WattpackError, type AgentCommandInput, type Job, type Logger, type NodeRecord, type SiteConfig } from '@wattpack/shared';
+import { WattpackError, type AgentCommandInput, type Job, type Logger, type NodeRecord, type SiteConfig } from '@wattpack/common';
 import { planningLeadS } from '../core/cap-schedule.js';
 import type { PowerProfile } from '../core/power-profile.js';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';

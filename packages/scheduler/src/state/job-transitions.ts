@@ -1,4 +1,4 @@
-import { isTerminal, type Job, type JobEvent } from '@wattpack/shared';
+import { isTerminal, type Job, type JobEvent } from '@wattpack/common';
 
 /**
  * How agents' events move a job: pure, so a redelivered or stale event is provably

@@ -1,5 +1,5 @@
 import { KvWatchInclude, type KV, type NatsConnection } from 'nats';
-import { BUCKETS, REVOCATIONS_KEY, SITE_CONFIG_KEY, json, type Job, type NodeRecord, type SiteConfig } from '@wattpack/shared';
+import { BUCKETS, REVOCATIONS_KEY, SITE_CONFIG_KEY, json, type Job, type NodeRecord, type SiteConfig } from '@wattpack/common';
 
 /**
  * The scheduler's durable state in JetStream KV: the single source of truth. The

@@ -1,4 +1,4 @@
-import { gpuModelOf, isTerminal, type Job, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/shared';
+import { gpuModelOf, isTerminal, type Job, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/common';
 import { capAtW, type CapEvent } from '../core/cap-schedule.js';
 import type { JobPower, NodeView, QueuedJob, RunningJob, SiteSnapshot } from '../core/snapshot.js';
 import { holdsResources } from './job-transitions.js';

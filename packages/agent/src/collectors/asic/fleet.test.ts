@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '@wattpack/shared';
+import { createLogger } from '@wattpack/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadMinersFile, type MinerConfig } from './config.js';
 import { MinerFleet } from './fleet.js';

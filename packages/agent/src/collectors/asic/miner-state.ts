@@ -1,4 +1,4 @@
-import type { MinerState } from '@wattpack/shared';
+import type { MinerState } from '@wattpack/common';
 import type { MinerAction } from '../../power/power-control.js';
 import type { MinerReading } from './firmware/driver.js';
 import type { Nameplate } from './models.js';

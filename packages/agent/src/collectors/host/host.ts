@@ -1,6 +1,6 @@
 import { cpus, hostname, loadavg, totalmem, freemem, type as osType, release } from 'node:os';
 import si, { type Systeminformation } from 'systeminformation';
-import type { HostInfo, NodeReport } from '@wattpack/shared';
+import type { HostInfo, NodeReport } from '@wattpack/common';
 
 const MIB = 1024 * 1024;
 

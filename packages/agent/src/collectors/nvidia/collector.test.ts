@@ -1,4 +1,4 @@
-import { createLogger } from '@wattpack/shared';
+import { createLogger } from '@wattpack/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeNvidia, type FakeNvidiaOptions } from '../../../test-fixtures/fake-nvidia.js';
 import { NvidiaPowerLimits } from '../../power/nvidia-power.js';

@@ -1,4 +1,4 @@
-import type { Health } from '@wattpack/shared';
+import type { Health } from '@wattpack/common';
 import type { SmiGpuRow } from './parse-query-gpu.js';
 import { pciKey } from './parse-values.js';
 import type { SmiXmlGpu } from './parse-xml.js';

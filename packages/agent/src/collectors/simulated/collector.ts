@@ -1,4 +1,4 @@
-import { h200PowerCurves, interpolate, GPU_MODELS, type GpuState, type MinerState, type NodeInventory } from '@wattpack/shared';
+import { h200PowerCurves, interpolate, GPU_MODELS, type GpuState, type MinerState, type NodeInventory } from '@wattpack/common';
 import type { Collector } from '../collector.js';
 import { hostInfo } from '../host/host.js';
 import { S19XP, type SimulatedHardware } from './hardware.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { GpuInfo, MinerInfo } from '@wattpack/shared';
+import type { GpuInfo, MinerInfo } from '@wattpack/common';
 import type { SimulatedProfile } from './profile.js';
 
 /** Mutable simulated devices: the power control writes them, the collector reads them. */

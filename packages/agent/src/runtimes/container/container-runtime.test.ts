@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { localJobUser } from '@wattpack/shared';
+import { localJobUser } from '@wattpack/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_GPU_ENV, preparePodman, TEST_IMAGE } from '../../../test-fixtures/podman.js';
 import { StartError, type OutputStream, type StartRequest } from '../runtime.js';

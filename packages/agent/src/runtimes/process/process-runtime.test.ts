@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localJobUser } from '@wattpack/shared';
+import { localJobUser } from '@wattpack/common';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { JobUser, OutputStream, StartRequest } from '../runtime.js';
 import { ProcessRuntime } from './process-runtime.js';

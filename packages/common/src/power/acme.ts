@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Measured per-GPU power in two LLM clusters (Acme 2023, Seren and Kalos, A100 SXM):
- * data/acme-gpu-power-*-cdf.csv, copies of Acme 2023 (packages/shared/data/README.md). Each is a CDF
+ * data/acme-gpu-power-*-cdf.csv, copies of Acme 2023 (packages/common/data/README.md). Each is a CDF
  * (percentile -> W) over all samples; its top value is what those GPUs draw at most.
  */
 export interface PowerCdf {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Measured throughput against GPU power limit (data/h200-power-curve.csv, a copy of
- * packages/shared/data/h200-power-curve.csv: one H200, three workload shapes).
+ * packages/common/data/h200-power-curve.csv: one H200, three workload shapes).
  */
 export interface CurvePoint {
   limitW: number;
