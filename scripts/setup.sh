@@ -31,10 +31,13 @@ if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; t
 fi
 # Container tests (packages/agent): rootful podman with runc (crun fails on hybrid
 # cgroups), catatonit for --init, a static busybox for the locally built test image. The
-# tests write their own containers.conf (runc and ulimits). Only where apt is available.
+# tests write their own containers.conf (runc and ulimits). The distributed-training test
+# runs Debian's CPU PyTorch (python3-torch, for /usr/bin/python3); the accounting tests
+# start their own PostgreSQL; the dashboard test drives Debian's chromium (no browser
+# download works everywhere). Only where apt is available.
 if command -v apt-get >/dev/null 2>&1; then
   need=""
-  for p in podman runc catatonit busybox-static; do dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"; done
+  for p in podman runc catatonit busybox-static python3-torch postgresql chromium; do dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"; done
   if [ -n "$need" ]; then
     say "installing$need (container tests)"
     sudo_if_needed apt-get update -qq
