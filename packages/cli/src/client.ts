@@ -21,7 +21,8 @@ const UNARY_DEADLINE_MS = 15_000;
 /** SchedulerService with promises, async iterables and errors a person can act on. */
 export interface SchedulerClient {
   readonly address: string;
-  submitJob(specJson: string): Promise<Job__Output>;
+  /** `requestId`: the same id on a retry returns the first submission's job. */
+  submitJob(specJson: string, requestId?: string): Promise<Job__Output>;
   getJob(id: string): Promise<Job__Output>;
   /** One page; follow nextPageToken for the rest. */
   listJobs(request: ListJobsRequest): Promise<ListJobsResponse__Output>;
@@ -89,7 +90,7 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
 
   return {
     address,
-    submitJob: (specJson) => unary<Job__Output>((o, cb) => raw.submitJob({ specJson }, o, cb)),
+    submitJob: (specJson, requestId) => unary<Job__Output>((o, cb) => raw.submitJob({ specJson, requestId: requestId ?? '' }, o, cb)),
     getJob: (id) => unary<Job__Output>((o, cb) => raw.getJob({ id }, o, cb)),
     listJobs: (request) => unary<ListJobsResponse__Output>((o, cb) => raw.listJobs(request, o, cb)),
     cancelJob: (id, reason) => unary<Job__Output>((o, cb) => raw.cancelJob({ id, reason }, o, cb)),

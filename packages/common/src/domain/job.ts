@@ -126,6 +126,8 @@ export interface Job {
   preempting?: string;
   /** Its per-GPU limit over time, latest last (the last LIMIT_HISTORY changes). */
   limitHistory?: LimitChange[];
+  /** The submitter's request id: a retried submit with it (same owner) returns this job. */
+  requestId?: string;
 }
 
 export interface LimitChange {

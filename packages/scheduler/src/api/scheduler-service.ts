@@ -184,7 +184,7 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
 
   return {
     SubmitJob: unary('SubmitJob', async (req, caller, note) => {
-      const job = await scheduler.submit(req.specJson, { owner: caller.name, teamFor: (named) => teamFor(caller, named) });
+      const job = await scheduler.submit(req.specJson, { owner: caller.name, teamFor: (named) => teamFor(caller, named), requestId: req.requestId });
       note.target = `job ${job.id}`;
       note.after = { state: job.state, team: job.spec.team, name: job.spec.name, shape: `${job.spec.nodes} node(s) x ${job.spec.gpus} GPU(s)` };
       return jobToProto(job);

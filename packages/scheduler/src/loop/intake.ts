@@ -8,7 +8,12 @@ import type { LoopState } from './state.js';
 export interface SubmitOptions {
   owner?: string;
   teamFor?: (named: string | undefined) => string;
+  /** The client's id for this submission: a retry with it returns the first job. */
+  requestId?: string;
 }
+
+/** What a request id may hold: a UUID, a ULID, a "batch-17:3" of the client's own. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Jobs in and out of the queue from the API: submit (with its checks) and cancel. */
 export class Intake {
@@ -22,8 +27,16 @@ export class Intake {
    * `owner`: who submits it (the API passes the verified caller); the job's processes run as
    * that user. `teamFor` decides the job's team from the one its spec names (undefined:
    * none) and throws when the submitter may not use it; the API passes the caller's rule.
+   * A submit with a `requestId` this owner used before returns the job that one made
+   * (Stripe's idempotency keys, Kubernetes' generateName retries done right): the id is kept
+   * on the job, so the window is as long as the job stays in the store.
    */
   submit(specJson: string, opts: SubmitOptions = {}): Promise<Job> {
+    const owner = opts.owner ?? 'anonymous';
+    const requestId = opts.requestId || undefined;
+    if (requestId !== undefined && !REQUEST_ID.test(requestId)) {
+      return Promise.reject(new WattpackError('INVALID_ARGUMENT', 'request_id: 1 to 128 letters, digits and . _ : - (e.g. a UUID)'));
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(specJson);
@@ -39,13 +52,16 @@ export class Intake {
     if (!parsed.success) return Promise.reject(new WattpackError('INVALID_ARGUMENT', `invalid job spec: ${parsed.error}`));
     const spec = parsed.data;
     return this.state.serial.run(async () => {
+      // In the queue, so two copies of one request in flight make one job.
+      const first = requestId === undefined ? undefined : this.state.jobForRequest(owner, requestId);
+      if (first) return first;
       this.checkFeasible(spec.gpus, spec.nodes, spec.gpuModels);
       this.checkQueue(spec.team);
       const now = this.state.now();
       const job: Job = {
         id: newId('j', now),
         spec,
-        owner: opts.owner ?? 'anonymous',
+        owner,
         state: 'PENDING',
         reason: 'queued',
         submittedAt: now,
@@ -54,6 +70,7 @@ export class Intake {
         assignments: [],
         powerLimitW: 0,
         allocatedFacilityW: 0,
+        ...(requestId !== undefined && { requestId }),
       };
       await this.state.store(job);
       this.cycle.request();

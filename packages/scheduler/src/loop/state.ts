@@ -43,6 +43,8 @@ export class LoopState {
   readonly nodes = new Map<string, LiveNode>();
   /** Node id -> ids of the jobs holding GPUs there (parts not ended). */
   private readonly onNode = new Map<string, Set<string>>();
+  /** Owner + request id -> job id: rebuilt from the stored jobs, so it survives a restart. */
+  private readonly byRequest = new Map<string, string>();
   readonly ports: SchedulerPorts;
   readonly log: Logger;
   readonly now: () => number;
@@ -89,8 +91,15 @@ export class LoopState {
     return [...(this.onNode.get(nodeId) ?? [])].map((id) => this.jobs.get(id)!);
   }
 
+  /** The job a submit with this request id already made, if it is still stored. */
+  jobForRequest(owner: string, requestId: string): Job | undefined {
+    const id = this.byRequest.get(requestKey(owner, requestId));
+    return id === undefined ? undefined : this.jobs.get(id);
+  }
+
   /** Keeps `onNode` in step with a job's parts: reports look it up every second, per node. */
   private index(before: Job | undefined, after: Job): void {
+    if (!before && after.requestId) this.byRequest.set(requestKey(after.owner, after.requestId), after.id);
     for (const a of before?.assignments ?? []) this.onNode.get(a.nodeId)?.delete(after.id);
     if (!holdsResources(after)) return;
     for (const a of after.assignments) {
@@ -123,3 +132,5 @@ export class LoopState {
     return planningLeadS(grace);
   }
 }
+
+const requestKey = (owner: string, requestId: string): string => `${owner}\n${requestId}`;

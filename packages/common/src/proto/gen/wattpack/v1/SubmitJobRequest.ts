@@ -3,8 +3,10 @@
 
 export interface SubmitJobRequest {
   'specJson'?: (string);
+  'requestId'?: (string);
 }
 
 export interface SubmitJobRequest__Output {
   'specJson': (string);
+  'requestId': (string);
 }

@@ -1,0 +1,46 @@
+import type { Job__Output } from '@wattpack/common/proto/Job';
+import type { ListJobsResponse__Output } from '@wattpack/common/proto/ListJobsResponse';
+import { describe, expect, it } from 'vitest';
+import { useLocalSite } from './harness.js';
+
+const site = useLocalSite();
+
+const spec = (name: string) => JSON.stringify({ name, gpus: 1, command: ['sleep', '1'] });
+
+async function jobsNamed(name: string): Promise<Job__Output[]> {
+  const { jobs } = await site().rpc<ListJobsResponse__Output>('ListJobs', { limit: 1000 });
+  return jobs.filter((j) => j.spec?.name === name);
+}
+
+describe('a submit retried with its request id', () => {
+  it('returns the first job, also after the scheduler was killed -9, and only for the same caller', async () => {
+    const first = await site().rpc<Job__Output>('SubmitJob', { specJson: spec('once'), requestId: 'req-1' });
+    const again = await site().rpc<Job__Output>('SubmitJob', { specJson: spec('once'), requestId: 'req-1' });
+    expect(again.id).toBe(first.id);
+
+    await site().killScheduler();
+    await site().startScheduler();
+    const afterKill = await site().rpc<Job__Output>('SubmitJob', { specJson: spec('once'), requestId: 'req-1' });
+    expect(afterKill.id).toBe(first.id);
+    expect(await jobsNamed('once')).toHaveLength(1);
+
+    // Another caller's request id is their own.
+    const ada = await site().clientAs('ada', 'user', ['ml']);
+    const theirs = await ada.rpc<Job__Output>('SubmitJob', { specJson: spec('once'), requestId: 'req-1' });
+    expect(theirs.id).not.toBe(first.id);
+    ada.close();
+
+    await expect(site().rpc('SubmitJob', { specJson: spec('bad-id'), requestId: 'has spaces' })).rejects.toThrow(/request_id: 1 to 128 letters/);
+  }, 90_000);
+
+  it('the CLI retries while the scheduler is down and makes one job', async () => {
+    await site().killScheduler();
+    const submit = site().cli(['submit', '--name', 'retried', '--gpus', '1', '--', 'true']);
+    await new Promise((r) => setTimeout(r, 1500));
+    await site().startScheduler();
+    const res = await submit;
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/did not answer; retrying/);
+    expect(await jobsNamed('retried')).toHaveLength(1);
+  }, 90_000);
+});
