@@ -14,16 +14,19 @@ function inventory(gpus: number, model = 'H100'): NodeInventory {
 }
 
 /** A scheduler with in-memory ports: what it stores and what it sends are plain arrays. */
-async function setup(capMw = 18, siteExtra: Partial<SiteConfig> = {}) {
+async function setup(capMw = 18, siteExtra: Partial<SiteConfig> = {}, now?: () => number) {
   const sent: { nodeId: string; command: StartCommand | StopCommand }[] = [];
   const stored: Job[] = [];
+  const deleted: string[] = [];
   const scheduler = new Scheduler({
     site: { ...defaultSiteConfig(), capMw, ...siteExtra },
     jobs: new Map(),
     nodes: new Map(),
     log,
+    ...(now && { now }),
     ports: {
       putJob: async (j) => void stored.push(j),
+      deleteJob: async (id) => void deleted.push(id),
       putNode: async () => {},
       putSite: async () => {},
       openNode: async () => {},
@@ -41,7 +44,7 @@ async function setup(capMw = 18, siteExtra: Partial<SiteConfig> = {}) {
     }
     await settle();
   };
-  return { scheduler, sent, stored, settle, starts, finish };
+  return { scheduler, sent, stored, deleted, settle, starts, finish };
 }
 
 async function run(scheduler: Scheduler, id: string, nodeId?: string) {
@@ -426,5 +429,29 @@ describe('Scheduler: teams', () => {
     now += 1000;
     scheduler.report(owner, { timestampMs: now, gpus: [], miners: [], attempts: [attempt] });
     expect(scheduler.powerOf(job.id)?.p99W).toBe(123);
+  });
+  it('forgets finished jobs past the retention, from memory, the store, the listing and the request ids', async () => {
+    let clock = Date.now();
+    const { scheduler, settle, finish, deleted } = await setup(18, { finishedJobRetention: 3600 }, () => clock);
+    const old = await scheduler.submit(spec({ gpus: 1 }), { owner: 'alice', requestId: 'r-1' });
+    await settle();
+    await finish(old);
+    clock += 3601_000;
+    const running = await scheduler.submit(spec({ gpus: 1 }), { owner: 'alice' });
+    await settle();
+    // Cancelled now (or told to stop): within the retention either way.
+    const recent = await scheduler.submit(spec({ gpus: 1 }), { owner: 'alice' });
+    await scheduler.cancel(recent.id, 'changed my mind');
+    expect(scheduler.getJob(old.id).state).toBe('SUCCEEDED');
+
+    expect(await scheduler.forgetFinished()).toBe(1);
+    expect(deleted).toEqual([old.id]);
+    expect(() => scheduler.getJob(old.id)).toThrow(WattpackError);
+    expect(scheduler.listJobs().map((j) => j.id)).toEqual([running.id, recent.id]);
+    expect(scheduler.pageJobs({}).jobs.map((j) => j.id)).toEqual([running.id, recent.id]);
+    // Its request id went with it: the same id makes a new job.
+    const again = await scheduler.submit(spec({ gpus: 1 }), { owner: 'alice', requestId: 'r-1' });
+    expect(again.id).not.toBe(old.id);
+    expect(await scheduler.forgetFinished()).toBe(0);
   });
 });

@@ -129,6 +129,11 @@ export class Scheduler {
   }
 
   /** Drain progress and deadlines; called on a timer. */
+  /** Finished jobs past the site's retention leave the store (server.ts sweeps every 10 s). */
+  forgetFinished(): Promise<number> {
+    return this.state.serial.run(() => this.state.forgetFinished());
+  }
+
   checkDrains(): Promise<void> {
     return this.operators.checkDrains();
   }

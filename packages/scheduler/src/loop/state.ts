@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { WattpackError, type AgentCommandInput, type Job, type Logger, type NodeRecord, type SiteConfig } from '@wattpack/common';
+import { WattpackError, isTerminal, type AgentCommandInput, type Job, type Logger, type NodeRecord, type SiteConfig } from '@wattpack/common';
 import { planningLeadS } from '../core/cap-schedule.js';
 import type { PowerProfile } from '../core/power-profile.js';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
@@ -11,6 +11,8 @@ import { SerialQueue } from './serial.js';
 /** Where the scheduler stores state and sends commands: KV and JetStream in production. */
 export interface SchedulerPorts {
   putJob(job: Job): Promise<void>;
+  /** A finished job past its retention leaves the store (history keeps its record). */
+  deleteJob(id: string): Promise<void>;
   putNode(node: NodeRecord): Promise<void>;
   putSite(site: SiteConfig): Promise<void>;
   /** Makes what a node needs to take its commands (its durable consumer): agents may not make it themselves. */
@@ -78,6 +80,28 @@ export class LoopState {
     this.jobs.set(job.id, job);
     if (!holdsResources(job)) this.profiles.delete(job.id);
     this.changes.emit('job', job);
+  }
+
+  /** Finished jobs past the site's retention leave memory and the store; returns how many. */
+  async forgetFinished(): Promise<number> {
+    const before = this.now() - this.site.finishedJobRetention * 1000;
+    const gone: Job[] = [];
+    for (const job of this.jobs.values()) {
+      if (isTerminal(job.state) && (job.finishedAt ?? job.submittedAt) < before) gone.push(job);
+    }
+    const done: Job[] = [];
+    try {
+      for (const job of gone) {
+        await this.ports.deleteJob(job.id);
+        this.jobs.delete(job.id);
+        if (job.requestId) this.byRequest.delete(requestKey(job.owner, job.requestId));
+        done.push(job);
+      }
+    } finally {
+      // A failed delete leaves the rest for the next sweep; the listing follows the map.
+      this.listing.remove(done);
+    }
+    return done.length;
   }
 
   mustGet(id: string): Job {
