@@ -47,6 +47,8 @@ export class LoopState {
   private readonly onNode = new Map<string, Set<string>>();
   /** Owner + request id -> job id: rebuilt from the stored jobs, so it survives a restart. */
   private readonly byRequest = new Map<string, string>();
+  /** Array id -> its tasks' ids by index. */
+  private readonly arrays = new Map<string, Map<number, string>>();
   readonly ports: SchedulerPorts;
   readonly log: Logger;
   readonly now: () => number;
@@ -95,6 +97,7 @@ export class LoopState {
         await this.ports.deleteJob(job.id);
         this.jobs.delete(job.id);
         if (job.requestId) this.byRequest.delete(requestKey(job.owner, job.requestId));
+        if (job.array) this.forgetTask(job.array);
         done.push(job);
       }
     } finally {
@@ -104,10 +107,18 @@ export class LoopState {
     return done.length;
   }
 
+  /** A job by id; an array's task also by "<array id>_<index>" without the padding. */
   mustGet(id: string): Job {
-    const job = this.jobs.get(id);
+    const task = /^(.+)_(\d{1,9})$/.exec(id);
+    const job = this.jobs.get(id) ?? (task ? this.jobs.get(this.arrays.get(task[1]!)?.get(Number(task[2])) ?? '') : undefined);
     if (!job) throw new WattpackError('NOT_FOUND', `no job with id ${id}`);
     return job;
+  }
+
+  /** The tasks of the array with this id (index order); undefined when it is not an array's id. */
+  arrayTasks(id: string): Job[] | undefined {
+    const tasks = this.arrays.get(id);
+    return tasks && [...tasks.keys()].sort((a, b) => a - b).map((i) => this.jobs.get(tasks.get(i)!)!);
   }
 
   /** Jobs holding GPUs on a node, not yet told to stop. */
@@ -121,9 +132,16 @@ export class LoopState {
     return id === undefined ? undefined : this.jobs.get(id);
   }
 
+  private forgetTask(task: NonNullable<Job['array']>): void {
+    const tasks = this.arrays.get(task.jobId);
+    tasks?.delete(task.index);
+    if (tasks?.size === 0) this.arrays.delete(task.jobId);
+  }
+
   /** Keeps `onNode` in step with a job's parts: reports look it up every second, per node. */
   private index(before: Job | undefined, after: Job): void {
     if (!before && after.requestId) this.byRequest.set(requestKey(after.owner, after.requestId), after.id);
+    if (!before && after.array) (this.arrays.get(after.array.jobId) ?? this.arrays.set(after.array.jobId, new Map()).get(after.array.jobId)!).set(after.array.index, after.id);
     for (const a of before?.assignments ?? []) this.onNode.get(a.nodeId)?.delete(after.id);
     if (!holdsResources(after)) return;
     for (const a of after.assignments) {

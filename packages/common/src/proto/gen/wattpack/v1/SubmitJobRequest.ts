@@ -4,9 +4,11 @@
 export interface SubmitJobRequest {
   'specJson'?: (string);
   'requestId'?: (string);
+  'array'?: (string);
 }
 
 export interface SubmitJobRequest__Output {
   'specJson': (string);
   'requestId': (string);
+  'array': (string);
 }
