@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { Backoff, WattpackError } from '@wattpack/common';
+import { Backoff, WattpackError, parseArraySpec } from '@wattpack/common';
 import { collect, durationArg, numberArg } from '../args.js';
 import type { App, Context } from '../context.js';
 import type { Job__Output } from '@wattpack/common/proto/Job';
@@ -28,13 +28,13 @@ function splitOperands(cmd: Command, commandLine: readonly string[]): { file?: s
  */
 const SUBMIT_RETRY_S = 10;
 
-async function submitWithRetry(ctx: Context, specJson: string, retryForS: number): Promise<Job__Output> {
+async function submitWithRetry(ctx: Context, request: { specJson: string; array: string }, retryForS: number): Promise<Job__Output> {
   const requestId = randomUUID();
   const backoff = new Backoff(250, 4000);
   const giveUpAt = Date.now() + retryForS * 1000;
   for (let tries = 1; ; tries++) {
     try {
-      return await ctx.client().submitJob(specJson, requestId);
+      return await ctx.client().submitJob({ ...request, requestId });
     } catch (err) {
       const e = WattpackError.from(err);
       if (e.code !== 'UNAVAILABLE' || Date.now() >= giveUpAt) throw e;
@@ -72,15 +72,19 @@ export function registerSubmit(program: Command, app: App): void {
     .option('--memory <MiB>', 'memory limit of each node part in MiB (containers; exit 137 under it is reported as out of memory)', numberArg)
     .option('--preemptible', 'may be checkpointed and requeued for other work or a cap drop (the default)')
     .option('--no-preemptible', 'must not be preempted')
+    .option('--array <indices>', "a job array, as sbatch --array: 0-1999, 1,3,5-9, 0-99:10, with %N for at most N tasks at once (0-1999%50); each task gets WATTPACK_ARRAY_JOB_ID and WATTPACK_ARRAY_INDEX")
     .option('--wait', 'follow the job to its end; exit 0 only if it succeeded')
     .option('--retry-for <duration>', `retry while the scheduler is unavailable (a failover), without making the job twice; 0: once`, durationArg, SUBMIT_RETRY_S)
     .action(
       app.action(async (ctx, cmd) => {
-        const { wait, retryFor, ...flags } = cmd.opts<SpecFlags & { wait?: boolean; retryFor: number }>();
+        const { wait, retryFor, array, ...flags } = cmd.opts<SpecFlags & { wait?: boolean; retryFor: number; array?: string }>();
+        // Checked here too, so a typo is a usage error before anything is sent.
+        const tasks = array === undefined ? undefined : parseArraySpec(array).indices.length;
+        if (tasks !== undefined && wait) throw new WattpackError('INVALID_ARGUMENT', '--wait follows one job: leave it out with --array and follow the tasks with "wattpack jobs"');
         const { raw } = loadJobSpec({ ...splitOperands(cmd, ctx.argv), flags });
-        const job = await submitWithRetry(ctx, JSON.stringify(raw), retryFor);
+        const job = await submitWithRetry(ctx, { specJson: JSON.stringify(raw), array: array ?? '' }, retryFor);
         const status = jobStatus(job);
-        const line = `submitted job ${job.id}: ${status}`;
+        const line = job.arrayJobId ? `submitted array ${job.arrayJobId} (${tasks} tasks): ${status}` : `submitted job ${job.id}: ${status}`;
         if (!wait) return ctx.print(job, () => line);
         ctx.printItem(job, () => line);
         return followJob(ctx, job.id, status);

@@ -1,7 +1,9 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { ListJobsResponse__Output } from '@wattpack/common/proto/ListJobsResponse';
 import { describe, expect, it } from 'vitest';
-import { useLocalSite } from './harness.js';
+import { useLocalSite, waitFor } from './harness.js';
 
 const site = useLocalSite();
 
@@ -43,4 +45,28 @@ describe('a submit retried with its request id', () => {
     expect(res.stderr).toMatch(/did not answer; retrying/);
     expect(await jobsNamed('retried')).toHaveLength(1);
   }, 90_000);
+
+  it('an array runs every task with its index, at most %N at once, and `jobs` shows it as one row', async () => {
+    const marks = site().jobDir('array-marks');
+    const sub = await site().cli(['submit', '--array', '0-5%2', '--name', 'sweep', '--gpus', '1', '--env', `MARKS=${marks}`, '--', 'sh', '-c', 'echo $WATTPACK_ARRAY_JOB_ID > $MARKS/$WATTPACK_ARRAY_INDEX; sleep 1']);
+    expect(sub.exitCode, sub.stderr).toBe(0);
+    const arrayId = /submitted array (\S+) \(6 tasks\)/.exec(sub.stdout)?.[1];
+    expect(arrayId, sub.stdout).toBeDefined();
+    // The throttle: never more than two tasks holding GPUs.
+    let most = 0;
+    await waitFor('every task to succeed', async () => {
+      const { jobs } = await site().rpc<ListJobsResponse__Output>('ListJobs', { limit: 1000 });
+      const tasks = jobs.filter((j) => j.arrayJobId === arrayId);
+      most = Math.max(most, tasks.filter((t) => t.state === 'STARTING' || t.state === 'RUNNING').length);
+      return tasks.length === 6 && tasks.every((t) => t.state === 'SUCCEEDED');
+    }, 60_000);
+    expect(most).toBeLessThanOrEqual(2);
+    expect(readdirSync(marks).sort()).toEqual(['0', '1', '2', '3', '4', '5']);
+    expect(readFileSync(join(marks, '3'), 'utf8').trim()).toBe(arrayId);
+    const table = await site().cli(['jobs']);
+    expect(table.stdout).toMatch(new RegExp(`${arrayId}_\\[0-5\\]\\s+sweep\\s+default\\s+SUCCEEDED 6`));
+    const task = await site().cli(['job', `${arrayId}_4`]);
+    expect(task.stdout).toMatch(/SUCCEEDED/);
+  }, 90_000);
 });
+
