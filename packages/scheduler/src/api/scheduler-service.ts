@@ -189,9 +189,14 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
       note.after = { state: job.state, team: job.spec.team, name: job.spec.name, shape: `${job.spec.nodes} node(s) x ${job.spec.gpus} GPU(s)` };
       return jobToProto(job);
     }),
-    GetJob: unary('GetJob', (req, caller) => jobToProto(jobFor(caller, scheduler.getJob(req.id)), scheduler.powerOf(req.id))),
+    GetJob: unary('GetJob', (req, caller) => {
+      const job = scheduler.findJob(req.id);
+      return jobToProto(jobFor(caller, job), scheduler.powerOf(job.id));
+    }),
     ListJobs: unary('ListJobs', (req, caller) => {
-      const page = scheduler.pageJobs({ states: req.states, team: req.team, since: req.sinceMs, limit: req.limit, pageToken: req.pageToken });
+      // "Mine" is the verified name, never one the request carries.
+      const owner = req.mine ? { owner: caller.name } : {};
+      const page = scheduler.pageJobs({ states: req.states, team: req.team, ...owner, since: req.sinceMs, limit: req.limit, pageToken: req.pageToken });
       return { jobs: page.jobs.map((j) => jobToProto(jobFor(caller, j))), nextPageToken: page.nextPageToken };
     }),
     CancelJob: unary('CancelJob', async (req, caller, note) => {
@@ -228,6 +233,9 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
           { reason: req.reason, by: caller.name, ...(req.deadlineS ? { deadlineS: req.deadlineS } : {}), migrate: !req.noMigrate, force: req.force, cancel: req.cancel },
         ),
       ),
+    ),
+    CordonNodes: unary('CordonNodes', (req, caller, note) =>
+      nodeChange(note, () => scheduler.cordon({ nodeIds: req.nodes?.nodeIds ?? [], labels: req.nodes?.labels ?? {} }, { reason: req.reason, by: caller.name })),
     ),
     UncordonNodes: unary('UncordonNodes', (req, _caller, note) =>
       nodeChange(note, () => scheduler.uncordon({ nodeIds: req.nodes?.nodeIds ?? [], labels: req.nodes?.labels ?? {} })),
@@ -335,6 +343,7 @@ function targetOf(rpc: Rpc, request: unknown): string {
       return siteActions(request as UpdateSiteRequest__Output)
         .map((a) => ({ 'set-cap': 'cap', 'grid-events': 'grid events', 'set-teams': 'teams' })[a as string] ?? 'site')
         .join(', ');
+    case 'CordonNodes':
     case 'DrainNodes':
     case 'UncordonNodes': {
       const labels = Object.entries(req.nodes?.labels ?? {}).map(([k, v]) => `${k}=${v}`);

@@ -20,6 +20,13 @@ export interface DrainOptions {
   automatic?: boolean;
 }
 
+export interface CordonOptions {
+  /** Optional: cordoning is routine (kubectl cordon asks for none). */
+  reason: string;
+  /** Who asked: shown with the node. */
+  by: string;
+}
+
 export interface SiteChange {
   capMw?: number;
   addGridEvents?: SiteConfig['gridEvents'];
@@ -28,7 +35,7 @@ export interface SiteChange {
   removeTeams?: string[];
 }
 
-/** What operators and admins change: drains and uncordon, the cap and grid events, teams' shares. */
+/** What operators and admins change: cordons, drains and uncordon, the cap and grid events, teams' shares. */
 export class Operators {
   constructor(
     private readonly state: LoopState,
@@ -98,6 +105,23 @@ export class Operators {
     if (opts.migrate || opts.force) {
       for (const job of this.state.jobsOn(node.record.id)) await this.evict(job, `node ${node.record.id} draining: ${opts.reason}`, opts.force);
     }
+  }
+
+  /**
+   * No new placements on the nodes; what runs there keeps running (kubectl cordon). A node
+   * already cordoned, draining or drained stays as it is: a cordon never cancels a drain.
+   */
+  cordon(selector: NodeSelector, opts: CordonOptions): Promise<NodeRecord[]> {
+    return this.state.serial.run(async () => {
+      const targets = this.select(selector);
+      const now = this.state.now();
+      for (const node of targets) {
+        if (node.record.drain) continue;
+        await this.putNode(node, { state: 'CORDONED', reason: opts.reason.trim() || 'cordoned', by: opts.by, at: now, migrate: false, force: false, automatic: false });
+        this.state.log.warn({ node: node.record.id, reason: opts.reason, by: opts.by }, 'cordoned');
+      }
+      return targets.map((n) => n.record);
+    });
   }
 
   uncordon(selector: NodeSelector): Promise<NodeRecord[]> {

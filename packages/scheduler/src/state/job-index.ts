@@ -12,6 +12,8 @@ export interface JobFilter {
   /** Empty or absent: every state. */
   states?: readonly string[];
   team?: string;
+  /** Jobs of this owner (the verified name that submitted them). */
+  owner?: string;
   /** Submitted at or after, unix ms (0 or absent: any time). */
   since?: number;
 }
@@ -37,11 +39,14 @@ export interface JobPage {
 export class JobIndex {
   private readonly order: Key[] = [];
   private readonly pending = new Map<string, number>();
+  /** Job ids by name: names are not unique, and `lookup` finds jobs by them. */
+  private readonly named = new Map<string, string[]>();
 
   /** `jobs` is the scheduler's own map: the index keeps ids in order and reads jobs from it. */
   constructor(private readonly jobs: ReadonlyMap<string, Job>) {
     for (const job of jobs.values()) {
       this.order.push({ at: job.submittedAt, id: job.id });
+      this.name(job);
       this.count(job, 1);
     }
     this.order.sort(compare);
@@ -50,8 +55,24 @@ export class JobIndex {
   /** Call before the map changes from `before` (undefined: a new job) to `after`. */
   update(before: Job | undefined, after: Job): void {
     if (before) this.count(before, -1);
-    else this.insert({ at: after.submittedAt, id: after.id });
+    else {
+      this.insert({ at: after.submittedAt, id: after.id });
+      this.name(after);
+    }
     this.count(after, 1);
+  }
+
+  /**
+   * The jobs a reference names, as docker and nomad look them up: the job of that id; else
+   * every job of that name; else every job whose id starts with it. One job, or a choice.
+   */
+  lookup(ref: string): Job[] {
+    const exact = this.jobs.get(ref);
+    if (exact) return [exact];
+    const byName = this.named.get(ref);
+    if (byName) return byName.map((id) => this.jobs.get(id)!);
+    if (!ref) return [];
+    return [...this.jobs.values()].filter((j) => j.id.startsWith(ref));
   }
 
   /** Jobs of `team` waiting to be placed. */
@@ -99,6 +120,12 @@ export class JobIndex {
     return { jobs, nextPageToken: i < this.order.length && last ? encodeToken({ at: last.submittedAt, id: last.id }) : '' };
   }
 
+  private name(job: Job): void {
+    const ids = this.named.get(job.spec.name);
+    if (ids) ids.push(job.id);
+    else this.named.set(job.spec.name, [job.id]);
+  }
+
   private count(job: Job, delta: number): void {
     if (job.state !== 'PENDING') return;
     const n = (this.pending.get(job.spec.team) ?? 0) + delta;
@@ -143,7 +170,11 @@ function matcher(filter: JobFilter): (job: Job) => boolean {
   if (unknown !== undefined) throw new WattpackError('INVALID_ARGUMENT', `states: unknown state ${quote(unknown)}: use ${JOB_STATES.join(', ')}`);
   const states = filter.states?.length ? new Set(filter.states) : undefined;
   const since = filter.since ?? 0;
-  return (job) => (!states || states.has(job.state)) && (!filter.team || job.spec.team === filter.team) && job.submittedAt >= since;
+  return (job) =>
+    (!states || states.has(job.state)) &&
+    (!filter.team || job.spec.team === filter.team) &&
+    (!filter.owner || job.owner === filter.owner) &&
+    job.submittedAt >= since;
 }
 
 /** Opaque to clients: base64url of "<submitted ms>.<job id>". */
