@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SitePki, freePort, localSiteTrust } from '@wattpack/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { run } from './program.js';
 import { aJob, aNode, startFakeScheduler, type FakeScheduler } from './testing/fake-scheduler.js';
 
@@ -100,12 +101,26 @@ describe('submit', () => {
     );
   });
 
-  it('--wait exits 1 when the job fails, and prints JSON lines with -o json', async () => {
-    fake.updates.set('job-1', [aJob({ id: 'job-1', state: 'FAILED', reason: 'exited with 3', exitCode: 3 })]);
+  it("--wait ends a failed job with its last stderr lines and exits with its exit code; JSON lines with -o json", async () => {
+    fake.updates.set('job-1', [aJob({ id: 'job-1', state: 'FAILED', reason: 'exited with code 3', exitCode: 3 })]);
+    const logLine = (stream: string, line: string) => ({ jobId: 'job-1', attemptId: 'a1', nodeId: 'gpu-1', stream, line, atMs: 0 });
+    fake.logs.set('job-1', [logLine('stderr', 'old warning'), ...Array.from({ length: 25 }, (_, i) => logLine(i % 2 ? 'stdout' : 'stderr', `line ${i}`))]);
     const r = await cli('submit', '-o', 'json', '--wait', '--name', 'x', '--gpus', '1', '--', 'false');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     const lines = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { state: string });
     expect(lines.map((l) => l.state)).toEqual(['PENDING', 'FAILED']);
+    // The last 20 stderr lines, oldest first; stdout lines are not among them.
+    const tail = [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24].map((i) => `  line ${i}\n`).join('');
+    expect(r.err).toBe(`last 14 stderr line(s) of job job-1 (all of it: wattpack logs job-1):\n  old warning\n${tail}`);
+  });
+
+  it('--wait maps ends without an exit code as documented: 1 for a failure, 143 for a cancel', async () => {
+    fake.updates.set('job-1', [aJob({ id: 'job-1', state: 'FAILED', reason: 'command not found: pyhton' })]);
+    expect((await cli('submit', '--wait', '--name', 'x', '--gpus', '1', '--', 'pyhton')).code).toBe(1);
+    fake.jobs.clear();
+    fake.updates.set('job-1', [aJob({ id: 'job-1', state: 'CANCELLED', reason: 'by olga' })]);
+    const r = await cli('submit', '--wait', '--name', 'x', '--gpus', '1', '--', 'sleep', '1d');
+    expect(r).toMatchObject({ code: 143, err: '' });
   });
 });
 
@@ -118,9 +133,31 @@ describe('jobs, job, cancel', () => {
   it('lists jobs with filters', async () => {
     const r = await cli('jobs', '--state', 'pending,RUNNING', '--team', 'vision');
     expect(r.code).toBe(0);
-    expect(sent('ListJobs')).toEqual([{ states: ['PENDING', 'RUNNING'], team: 'vision', sinceMs: 0, limit: 500, pageToken: '' }]);
+    expect(sent('ListJobs')).toEqual([{ states: ['PENDING', 'RUNNING'], team: 'vision', mine: false, sinceMs: 0, limit: 500, pageToken: '' }]);
     expect(r.out).toMatch(/^ID\s+NAME/);
     expect(r.out).toMatch(/job-2\s+other\s+vision\s+RUNNING\s+2×8/);
+  });
+
+  it('asks the scheduler for my jobs with --mine (it knows me by my certificate)', async () => {
+    expect((await cli('jobs', '--mine')).code).toBe(0);
+    expect(sent('ListJobs')).toMatchObject([{ mine: true }]);
+  });
+
+  it('lists jobs as YAML, and wide with owner, priority, submit time and image', async () => {
+    // The same documents as -o json, as YAML.
+    const yaml = await cli('jobs', '-o', 'yaml');
+    expect(yaml.out).toMatch(/^- assignments: \[\]\n/);
+    expect(parseYaml(yaml.out)).toEqual(JSON.parse((await cli('jobs', '-o', 'json')).out));
+    const wide = await cli('jobs', '-o', 'wide');
+    const lines = wide.out.split('\n');
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+TEAM\s+OWNER\s+STATE\s+GPUS\s+NODES\s+POWER\s+PRIORITY\s+SUBMITTED\s+AGE\/RUNTIME\s+IMAGE\s+REASON$/);
+    expect(lines[1]).toMatch(/^job-1\s+train\s+vision\s+alice\s+PENDING\s+1×8\s+-\s+-\s+100\s+2023-11-14T22:13:20Z\s+\S+\s+-\s+waiting for GPUs$/);
+  });
+
+  it('shows one job as YAML', async () => {
+    const r = await cli('job', 'job-2', '-o', 'yaml');
+    expect(r.out).toMatch(/\nid: job-2\n/);
+    expect(parseYaml(r.out)).toMatchObject({ id: 'job-2', state: 'RUNNING', spec: { name: 'other', nodes: 2 } });
   });
 
   it('lists jobs as a JSON array', async () => {
@@ -143,7 +180,7 @@ describe('jobs, job, cancel', () => {
     expect(r.code).toBe(0);
     expect((JSON.parse(r.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2', 'job-3', 'job-4', 'job-5']);
     expect(sent('ListJobs').map((q) => (q as { limit: number }).limit)).toEqual([3, 2]);
-    expect(r.err).toBe('(the first 5 jobs: more match; raise --limit, or narrow with --since, --state, --team)\n');
+    expect(r.err).toBe('(the first 5 jobs: more match; raise --limit, or narrow with --mine, --since, --state, --team)\n');
   });
 
   it('sends --since as unix ms, from a duration ago or an ISO time', async () => {
@@ -202,13 +239,21 @@ describe('jobs, job, cancel', () => {
   it('watches a job until it ends', async () => {
     fake.updates.set('job-2', [aJob({ id: 'job-2', state: 'RUNNING' }), aJob({ id: 'job-2', state: 'CANCELLED', reason: 'by alice' })]);
     const r = await cli('job', 'job-2', '--watch');
-    expect(r).toMatchObject({ code: 1, out: 'job job-2: RUNNING\njob job-2: CANCELLED: by alice\n' });
+    expect(r).toMatchObject({ code: 143, out: 'job job-2: RUNNING\njob job-2: CANCELLED: by alice\n' });
   });
 
   it('fails when the watch ends before the job does', async () => {
     const r = await cli('job', 'job-2', '--watch');
     expect(r.code).toBe(1);
     expect(r.err).toBe('error: the scheduler stopped streaming job job-2 before it ended\n');
+  });
+
+  it('cancels several jobs, each on its own: one unknown is an error and the rest are cancelled', async () => {
+    const r = await cli('cancel', 'job-1', 'nope', 'job-2', 'job-1');
+    expect(r).toMatchObject({ code: 3, out: 'cancelled job job-1: CANCELLED\ncancelled job job-2: CANCELLED\n', err: 'error: nope: job nope not found\n' });
+    expect(sent('CancelJob').map((c) => (c as { id: string }).id)).toEqual(['job-1', 'job-2']);
+    const json = await cli('cancel', 'job-1', 'job-2', '-o', 'json');
+    expect((JSON.parse(json.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2']);
   });
 
   it('cancels a job with a reason', async () => {
@@ -362,6 +407,7 @@ describe('the command line', () => {
     const r = await cli('--help');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Exit codes:\n\s+0\s+ok\n\s+1\s+the job failed.*\n\s+2\s+bad usage.*\n\s+3\s+not found.*\n\s+4\s+the scheduler is unreachable/);
+    expect(r.out).toMatch(/submit --wait and job --watch exit with the job's own exit code, like srun/);
     expect(r.out).toMatch(/submit/);
     expect(r.out).toMatch(/dev/);
   });
@@ -372,9 +418,9 @@ describe('the command line', () => {
 
   it('exits 2 for an unknown command or output format', async () => {
     expect((await cli('frobnicate')).code).toBe(2);
-    const r = await cli('-o', 'yaml', 'jobs');
+    const r = await cli('-o', 'xml', 'jobs');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/Allowed choices are table, json/);
+    expect(r.err).toMatch(/Allowed choices are table, wide, json, yaml/);
   });
 });
 

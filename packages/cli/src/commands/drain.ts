@@ -8,7 +8,7 @@ import { drainsTable, nodesTable } from '../output/nodes.js';
 const parseSelector = (text: string | undefined): Record<string, string> => (text ? parseLabels(text) : {});
 
 function printNodes(ctx: Context, nodes: Node__Output[]): void {
-  ctx.print(nodes, () => nodesTable(nodes));
+  ctx.print(nodes, (wide) => nodesTable(nodes, wide));
 }
 
 export function registerDrain(program: Command, app: App): void {
@@ -29,7 +29,7 @@ export function registerDrain(program: Command, app: App): void {
         const client = ctx.client();
         if (nodeIds.length === 1 && nodeIds[0] === 'status' && !opts.selector) {
           const nodes = (await client.listNodes()).filter((n) => n.drain);
-          ctx.print(nodes, () => drainsTable(nodes));
+          ctx.print(nodes, (wide) => drainsTable(nodes, wide));
           return;
         }
         const nodes = await client.drainNodes({
@@ -41,6 +41,19 @@ export function registerDrain(program: Command, app: App): void {
           cancel: opts.cancel ?? false,
         });
         printNodes(ctx, nodes);
+      }),
+    );
+  program
+    .command('cordon')
+    .description('operators: no new jobs on these nodes; running jobs keep running (kubectl cordon; drain also moves them)')
+    .argument('[nodes...]', 'node ids')
+    .option('--selector <labels>', 'nodes whose labels match, e.g. rack=r12')
+    .option('--reason <text>', 'why, shown with the node')
+    .action(
+      app.action(async (ctx, cmd) => {
+        const [nodeIds] = cmd.processedArgs as [string[]];
+        const opts = cmd.opts<{ selector?: string; reason?: string }>();
+        printNodes(ctx, await ctx.client().cordonNodes({ nodes: { nodeIds, labels: parseSelector(opts.selector) }, reason: opts.reason ?? '' }));
       }),
     );
   program

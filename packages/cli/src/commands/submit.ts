@@ -47,7 +47,7 @@ export function registerSubmit(program: Command, app: App): void {
     .option('--memory <MiB>', 'memory limit of each node part in MiB (containers; exit 137 under it is reported as out of memory)', numberArg)
     .option('--preemptible', 'may be checkpointed and requeued for other work or a cap drop (the default)')
     .option('--no-preemptible', 'must not be preempted')
-    .option('--wait', 'follow the job to its end; exit 0 only if it succeeded')
+    .option('--wait', "follow the job to its end; then show a failed job's last stderr lines and exit with its exit code, like srun")
     .action(
       app.action(async (ctx, cmd) => {
         const opts = cmd.opts<SpecFlags & { wait?: boolean }>();

@@ -1,7 +1,8 @@
 import { TERMINAL_STATES, type JobState } from '@wattpack/common';
 import type { Job__Output } from '@wattpack/common/proto/Job';
+import type { LogLine__Output } from '@wattpack/common/proto/LogLine';
 import { renderFields, renderTable } from './table.js';
-import { indexRanges, kw, listSome, since, timestampAgo, watts } from './units.js';
+import { indexRanges, kw, listSome, since, timestamp, timestampAgo, watts } from './units.js';
 
 export const isEnded = (job: Job__Output): boolean => TERMINAL_STATES.has(job.state as JobState);
 
@@ -14,12 +15,24 @@ const shape = (job: Job__Output) => `${job.spec?.nodes ?? 0}×${job.spec?.gpus ?
 const elapsed = (job: Job__Output, now: number) =>
   since(job.startedAtMs || job.submittedAtMs, job.finishedAtMs || now);
 
-export function jobsTable(jobs: Job__Output[], now: number): string {
-  return renderTable(
-    ['ID', 'NAME', 'TEAM', 'STATE', 'GPUS', 'NODES', 'POWER', 'AGE/RUNTIME', { header: 'REASON', maxWidth: 48 }],
-    jobs.map((j) => [j.id, j.spec?.name ?? '', j.spec?.team ?? '', j.state, shape(j), listSome(nodeIds(j), 3), watts(j.powerLimitW), elapsed(j, now), j.reason || '-']),
-    'no jobs',
-  );
+/** kubectl's listing; wide adds owner, priority, submit time and image, and lists every node. */
+export function jobsTable(jobs: Job__Output[], now: number, wide = false): string {
+  const columns = wide
+    ? ['ID', 'NAME', 'TEAM', 'OWNER', 'STATE', 'GPUS', 'NODES', 'POWER', 'PRIORITY', 'SUBMITTED', 'AGE/RUNTIME', 'IMAGE', 'REASON']
+    : ['ID', 'NAME', 'TEAM', 'STATE', 'GPUS', 'NODES', 'POWER', 'AGE/RUNTIME', { header: 'REASON', maxWidth: 48 }];
+  const rows = jobs.map((j) => {
+    const [name, team, nodes, power, age, reason] = [j.spec?.name ?? '', j.spec?.team ?? '', listSome(nodeIds(j), wide ? Infinity : 3), watts(j.powerLimitW), elapsed(j, now), j.reason || '-'];
+    return wide
+      ? [j.id, name, team, j.owner || '-', j.state, shape(j), nodes, power, String(j.spec?.priority ?? '-'), timestamp(j.submittedAtMs), age, j.spec?.image || '-', reason]
+      : [j.id, name, team, j.state, shape(j), nodes, power, age, reason];
+  });
+  return renderTable(columns, rows, 'no jobs', wide);
+}
+
+/** A log line as people read it: a gang's lines name their node. */
+export function logLineText(job: Job__Output): (line: LogLine__Output) => string {
+  const multiNode = (job.spec?.nodes ?? 1) > 1 || job.assignments.length > 1;
+  return (line) => (multiNode ? `[${line.nodeId}] ${line.line}` : line.line);
 }
 
 /** One line: "RUNNING on gpu-1,gpu-2: reason (exit code 0)". */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aJob, aNode, aSite } from '../testing/fake-scheduler.js';
 import { jobDetails, jobsTable, jobStatus } from './jobs.js';
-import { toJson } from './json.js';
+import { toJson } from './document.js';
 import { nodesTable } from './nodes.js';
 import { siteFields } from './site.js';
 
