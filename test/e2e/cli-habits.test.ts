@@ -140,6 +140,23 @@ describe('submit --wait', () => {
   }, 60_000);
 });
 
+/**
+ * A line the page shows, as a pattern of what the CLI prints: job ids, times, durations,
+ * measured power and the node a job landed on differ from run to run, and so do column widths.
+ */
+function shownLine(line: string): RegExp {
+  const pattern = line
+    .trim()
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/j-[a-z0-9]+/g, 'j-[a-z0-9]+')
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, '\\S+Z')
+    .replace(/\b\d+(?:m\d+)?s\b/g, '\\S+')
+    .replace(/\d+\\\.\d \/ \d+\\\.\d kW/g, '\\S+ / \\S+ kW')
+    .replace(/gpu-\d/g, 'gpu-\\d')
+    .replace(/ +/g, '\\s+');
+  return new RegExp(`^\\s*${pattern}$`, 'm');
+}
+
 describe('docs/cli.md', () => {
   /** Each ```console block: its `$ ` commands, each with the output the page shows after it. */
   function examples(): { command: string; shown: string[] }[][] {
@@ -176,6 +193,9 @@ describe('docs/cli.md', () => {
       expect({ command: e.command, status: statuses[i] }, r.stderr).toEqual({ command: e.command, status: want });
       if (e.command === 'echo $?') expect(r.stdout).toContain(`\n${e.shown[0]}\n`);
     });
+    // What the page shows after each command is what a person sees ("..." leaves lines out).
+    const printed = `${r.stdout}\n${r.stderr}`;
+    for (const line of all.flatMap((e) => e.shown).filter((l) => l.trim() && l !== '...')) expect(printed, line).toMatch(shownLine(line));
     // What the page shows of the failing job is what a person sees.
     expect(r.stderr).toMatch(/last 2 stderr line\(s\) of job j-\S+ \(all of it: wattpack logs j-\S+\):\n {2}loading shard 7\n {2}ValueError: loss is NaN\n/);
     expect(r.stdout).toMatch(/\ncomplete -o default -F _wattpack wattpack$/);
