@@ -80,7 +80,7 @@ describe('ListJobs', () => {
   it('pages through 100,000 jobs: each exactly once, in order, without sorting them all per page', async () => {
     const jobs = storedJobs(100_000);
     const started = performance.now();
-    const { all, listJobs } = api(jobs);
+    const { all, listJobs, getJob } = api(jobs);
     const expected = inOrder(jobs.values());
 
     const t0 = performance.now();
@@ -109,9 +109,16 @@ describe('ListJobs', () => {
     expect((await listJobs({ limit: 10, pageToken: deepToken })).jobs.map((j) => j.id)).toEqual(expected.slice(99_990));
     expect(firstPage.jobs.map((j) => j.id)).toEqual(expected.slice(0, 10));
 
+    // GetJob by an id prefix scans the ids ("j-" and 4 characters name one job here).
+    const probe = expected[50_000]!;
+    const tLookup = performance.now();
+    for (let i = 0; i < 100; i++) expect((await getJob(probe.slice(0, 7))).id).toBe(probe);
+    const lookupMs = performance.now() - tLookup;
+
     console.log(
       `100,000 jobs: index built and first query in ${(t0 - started).toFixed(0)} ms; 200 pages of 500 in ${pagedMs.toFixed(0)} ms; ` +
-        `200 first pages of 10 in ${firstMs.toFixed(0)} ms, 200 last pages of 10 in ${deepMs.toFixed(0)} ms`,
+        `200 first pages of 10 in ${firstMs.toFixed(0)} ms, 200 last pages of 10 in ${deepMs.toFixed(0)} ms; ` +
+        `100 GetJob by id prefix in ${lookupMs.toFixed(0)} ms`,
     );
     // Sorting 100,000 jobs per page took about a second for 200 pages on its own; a page
     // at the end must cost about what the first does (generous bounds: shared CI cores).

@@ -41,15 +41,19 @@ export class JobIndex {
   private readonly pending = new Map<string, number>();
   /** Job ids by name: names are not unique, and `lookup` finds jobs by them. */
   private readonly named = new Map<string, string[]>();
+  /** Every id, sorted: the ids of a prefix are a run of it (found by binary search). */
+  private readonly ids: string[] = [];
 
   /** `jobs` is the scheduler's own map: the index keeps ids in order and reads jobs from it. */
   constructor(private readonly jobs: ReadonlyMap<string, Job>) {
     for (const job of jobs.values()) {
       this.order.push({ at: job.submittedAt, id: job.id });
       this.name(job);
+      this.ids.push(job.id);
       this.count(job, 1);
     }
     this.order.sort(compare);
+    this.ids.sort();
   }
 
   /** Call before the map changes from `before` (undefined: a new job) to `after`. */
@@ -58,6 +62,10 @@ export class JobIndex {
     else {
       this.insert({ at: after.submittedAt, id: after.id });
       this.name(after);
+      // New ids nearly always sort last: they start with the time.
+      const at = partitionPoint(this.ids, (id) => id < after.id);
+      if (at === this.ids.length) this.ids.push(after.id);
+      else this.ids.splice(at, 0, after.id);
     }
     this.count(after, 1);
   }
@@ -72,7 +80,9 @@ export class JobIndex {
     const byName = this.named.get(ref);
     if (byName) return byName.map((id) => this.jobs.get(id)!);
     if (!ref) return [];
-    return [...this.jobs.values()].filter((j) => j.id.startsWith(ref));
+    const found: Job[] = [];
+    for (let i = partitionPoint(this.ids, (id) => id < ref); i < this.ids.length && this.ids[i]!.startsWith(ref); i++) found.push(this.jobs.get(this.ids[i]!)!);
+    return found;
   }
 
   /** Jobs of `team` waiting to be placed. */
@@ -142,27 +152,25 @@ export class JobIndex {
 
   /** First position whose key is >= `key`. */
   private lowerBound(key: Key): number {
-    let lo = 0;
-    let hi = this.order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compare(this.order[mid]!, key) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return partitionPoint(this.order, (k) => compare(k, key) < 0);
   }
 
   /** First position whose key is > `key`. */
   private upperBound(key: Key): number {
-    let lo = 0;
-    let hi = this.order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compare(this.order[mid]!, key) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return partitionPoint(this.order, (k) => compare(k, key) <= 0);
   }
+}
+
+/** Binary search: the first position of sorted `items` for which `before` is false. */
+function partitionPoint<T>(items: readonly T[], before: (item: T) => boolean): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(items[mid]!)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function matcher(filter: JobFilter): (job: Job) => boolean {
