@@ -23,6 +23,8 @@ describe('cordon', () => {
     expect(drain('c')).toMatchObject({ state: 'DRAINING', reason: 'PSU', by: 'ops' });
     expect(scheduler.snapshot().nodes.filter((n) => n.schedulable).map((n) => n.id)).toEqual(['b']);
     await expect(scheduler.cordon({ nodeIds: ['nope'] }, { reason: '', by: 'olga' })).rejects.toThrow('no node with id nope');
+    await expect(scheduler.cordon({ nodeIds: ['b'] }, { reason: 'x'.repeat(501), by: 'olga' })).rejects.toThrow('reason: at most 500 characters (it is shown with the node), not 501');
+    await expect(scheduler.drain({ nodeIds: ['b'] }, { reason: 'x'.repeat(501), by: 'olga', migrate: true, force: false })).rejects.toThrow('reason: at most 500 characters');
 
     await scheduler.cordon({ nodeIds: ['b'] }, { reason: 'firmware', by: 'olga' });
     expect(drain('b')).toMatchObject({ state: 'CORDONED', reason: 'firmware' });

@@ -35,6 +35,13 @@ export interface SiteChange {
   removeTeams?: string[];
 }
 
+/** A node's reason is shown in every listing of it, and stored with it. */
+const REASON_MAX = 500;
+
+function checkReason(reason: string): void {
+  if (reason.length > REASON_MAX) throw new WattpackError('INVALID_ARGUMENT', `reason: at most ${REASON_MAX} characters (it is shown with the node), not ${reason.length}`);
+}
+
 /** What operators and admins change: cordons, drains and uncordon, the cap and grid events, teams' shares. */
 export class Operators {
   constructor(
@@ -77,6 +84,7 @@ export class Operators {
     return this.state.serial.run(async () => {
       const targets = this.select(selector);
       if (!opts.cancel && !opts.reason.trim()) throw new WattpackError('INVALID_ARGUMENT', 'reason: a drain needs a reason (it is shown to everyone)');
+      checkReason(opts.reason);
       const now = this.state.now();
       for (const node of targets) {
         if (opts.cancel) {
@@ -113,6 +121,7 @@ export class Operators {
    */
   cordon(selector: NodeSelector, opts: CordonOptions): Promise<NodeRecord[]> {
     return this.state.serial.run(async () => {
+      checkReason(opts.reason);
       const targets = this.select(selector);
       const now = this.state.now();
       for (const node of targets) {
