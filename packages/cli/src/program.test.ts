@@ -251,7 +251,9 @@ describe('jobs, job, cancel', () => {
   it('cancels several jobs, each on its own: one unknown is an error and the rest are cancelled', async () => {
     const r = await cli('cancel', 'job-1', 'nope', 'job-2', 'job-1');
     expect(r).toMatchObject({ code: 3, out: 'cancelled job job-1: CANCELLED\ncancelled job job-2: CANCELLED\n', err: 'error: nope: job nope not found\n' });
-    expect(sent('CancelJob').map((c) => (c as { id: string }).id)).toEqual(['job-1', 'job-2']);
+    // Each reference is first tried as an id (an array's id cancels its tasks); an unknown one is then looked up.
+    expect(sent('CancelJob').map((c) => (c as { id: string }).id)).toEqual(['job-1', 'nope', 'job-2']);
+    expect(sent('GetJob').map((c) => (c as { id: string }).id)).toEqual(['nope']);
     const json = await cli('cancel', 'job-1', 'job-2', '-o', 'json');
     expect((JSON.parse(json.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2']);
   });
@@ -396,7 +398,7 @@ describe('admin revoke', () => {
 describe('the command line', () => {
   it('exits 4 and says how to start a scheduler when it is unreachable', async () => {
     const address = `127.0.0.1:${await freePort()}`;
-    for (const argv of [['jobs'], ['logs', '-f', 'job-1'], ['submit', '--name', 'a', '--gpus', '0', '--', 'true']]) {
+    for (const argv of [['jobs'], ['logs', '-f', 'job-1'], ['submit', '--retry-for', '0', '--name', 'a', '--gpus', '0', '--', 'true']]) {
       const r = await cli('--scheduler', address, ...argv);
       expect(r.code, argv.join(' ')).toBe(4);
       expect(r.err).toMatch(new RegExp(`^error: cannot reach the scheduler at ${address} .*wattpack dev.*WATTPACK_SCHEDULER`));

@@ -18,13 +18,17 @@ export function registerCancel(program: Command, app: App): void {
         const client = ctx.client();
         const cancelled = new Map<string, Job__Output>();
         let exitCode = 0;
-        for (const ref of refs) {
+        for (const ref of new Set(refs)) {
           try {
-            // The scheduler resolves a name or prefix; the cancel names the one job it found.
-            const { id } = await client.getJob(ref);
-            if (cancelled.has(id)) continue;
-            const job = await client.cancelJob(id, reason);
-            cancelled.set(id, job);
+            // An id (or an array's id: all its tasks) is cancelled as it is; a name or a
+            // prefix is resolved by the scheduler first, and the cancel names the one job found.
+            const job = await client.cancelJob(ref, reason).catch(async (err: unknown) => {
+              if (WattpackError.from(err).code !== 'NOT_FOUND') throw err;
+              const { id } = await client.getJob(ref);
+              return cancelled.get(id) ?? client.cancelJob(id, reason);
+            });
+            if (cancelled.has(job.id)) continue;
+            cancelled.set(job.id, job);
             if (!ctx.structured) ctx.io.out(`${isEnded(job) ? 'cancelled' : 'cancelling'} job ${job.id}: ${jobStatus(job)}\n`);
           } catch (err) {
             const e = WattpackError.from(err);

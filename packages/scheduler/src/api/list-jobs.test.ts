@@ -45,7 +45,7 @@ function api(jobs: Map<string, Job>) {
     jobs,
     nodes: new Map(),
     log,
-    ports: { putJob: async () => {}, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
+    ports: { putJob: async () => {}, deleteJob: async () => {}, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
   });
   // Paging is what these tests look at: no revocations, and ListJobs (a read) writes no audit.
   const trust = { revocations: new Revocations([], async () => {}), audit: { record: async () => {}, read: async () => ({ records: [], truncated: false }) } };
@@ -203,6 +203,20 @@ describe('ListJobs', () => {
     await expect(getJob('')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
   });
 
+  it('forgets finished jobs past retention in the lookup too: their names and prefixes no longer find them', async () => {
+    const jobs = storedJobs(30);
+    // storedJobs cycles through the states: the finished ones (long ago) are swept.
+    for (const j of jobs.values()) j.finishedAt = 1;
+    const finished = [...jobs.values()].filter((j) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.state));
+    const kept = [...jobs.values()].find((j) => !finished.includes(j))!;
+    const { scheduler, getJob } = api(jobs);
+    expect(await scheduler.forgetFinished()).toBe(finished.length);
+    await expect(getJob(finished[0]!.id)).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(getJob(finished[0]!.id.slice(0, 7))).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    expect((await getJob(kept.id.slice(0, 7))).id).toBe(kept.id);
+    await expect(getJob('train')).rejects.toMatchObject({ details: expect.stringContaining(`"train" names ${30 - finished.length} jobs`) });
+  });
+
   it('refuses an unknown state and a token it did not make, repeating little of either', async () => {
     const { listJobs } = api(storedJobs(10));
     await expect(listJobs({ states: ['DONE'] })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'states: unknown state "DONE": use PENDING, STARTING, RUNNING, SUCCEEDED, FAILED, CANCELLED' });
@@ -221,7 +235,7 @@ describe('per-team queue limit', () => {
       jobs,
       nodes: new Map(),
       log,
-      ports: { putJob: async () => {}, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
+      ports: { putJob: async () => {}, deleteJob: async () => {}, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
     });
     s.stop(); // no passes: what is PENDING stays so
     return s;

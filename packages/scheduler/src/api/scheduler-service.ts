@@ -184,10 +184,16 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
 
   return {
     SubmitJob: unary('SubmitJob', async (req, caller, note) => {
-      const job = await scheduler.submit(req.specJson, { owner: caller.name, teamFor: (named) => teamFor(caller, named) });
-      note.target = `job ${job.id}`;
-      note.after = { state: job.state, team: job.spec.team, name: job.spec.name, shape: `${job.spec.nodes} node(s) x ${job.spec.gpus} GPU(s)` };
+      const job = await scheduler.submit(req.specJson, { owner: caller.name, teamFor: (named) => teamFor(caller, named), requestId: req.requestId, array: req.array });
+      note.target = job.array ? `array ${job.array.jobId}` : `job ${job.id}`;
+      note.after = { state: job.state, team: job.spec.team, name: job.spec.name, shape: `${job.spec.nodes} node(s) x ${job.spec.gpus} GPU(s)`, ...(req.array && { array: req.array }) };
       return jobToProto(job);
+    }),
+    SubmitJobs: unary('SubmitJobs', async (req, caller, note) => {
+      const jobs = await scheduler.submitMany(req.jobs, { owner: caller.name, teamFor: (named) => teamFor(caller, named) });
+      note.target = `${jobs.length} submissions`;
+      note.after = { jobs: String(jobs.length), first: jobs[0]?.id ?? '', last: jobs.at(-1)?.id ?? '' };
+      return { jobs: jobs.map((j) => jobToProto(j)) };
     }),
     GetJob: unary('GetJob', (req, caller) => {
       const job = scheduler.findJob(req.id);
@@ -200,7 +206,8 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
       return { jobs: page.jobs.map((j) => jobToProto(jobFor(caller, j))), nextPageToken: page.nextPageToken };
     }),
     CancelJob: unary('CancelJob', async (req, caller, note) => {
-      const job = scheduler.getJob(req.id);
+      // An array's id stands for its tasks: one team's, checked on the first.
+      const job = scheduler.jobOrArray(req.id);
       note.before = jobState(job);
       requireTeam(caller, job, 'cancel');
       const done = await scheduler.cancel(req.id, req.reason);
@@ -331,6 +338,7 @@ function targetOf(rpc: Rpc, request: unknown): string {
   const req = (request ?? {}) as { id?: string; team?: string; kind?: string; name?: string; nodes?: { nodeIds?: string[]; labels?: Record<string, string> } };
   switch (rpc) {
     case 'SubmitJob':
+    case 'SubmitJobs':
       return 'job';
     case 'GetJob':
     case 'WatchJob':

@@ -37,12 +37,12 @@ export interface JobPage {
  * submit checks its team's queue without counting it.
  */
 export class JobIndex {
-  private readonly order: Key[] = [];
+  private order: Key[] = [];
   private readonly pending = new Map<string, number>();
   /** Job ids by name: names are not unique, and `lookup` finds jobs by them. */
   private readonly named = new Map<string, string[]>();
   /** Every id, sorted: the ids of a prefix are a run of it (found by binary search). */
-  private readonly ids: string[] = [];
+  private ids: string[] = [];
 
   /** `jobs` is the scheduler's own map: the index keeps ids in order and reads jobs from it. */
   constructor(private readonly jobs: ReadonlyMap<string, Job>) {
@@ -71,18 +71,30 @@ export class JobIndex {
   }
 
   /**
-   * The jobs a reference names, as docker and nomad look them up: the job of that id; else
+   * The jobs a reference names that is not a job id, as docker and nomad look them up:
    * every job of that name; else every job whose id starts with it. One job, or a choice.
    */
   lookup(ref: string): Job[] {
-    const exact = this.jobs.get(ref);
-    if (exact) return [exact];
     const byName = this.named.get(ref);
     if (byName) return byName.map((id) => this.jobs.get(id)!);
     if (!ref) return [];
     const found: Job[] = [];
     for (let i = partitionPoint(this.ids, (id) => id < ref); i < this.ids.length && this.ids[i]!.startsWith(ref); i++) found.push(this.jobs.get(this.ids[i]!)!);
     return found;
+  }
+
+  /** Call after the map lost these jobs; one pass over the order, however many go. */
+  remove(gone: readonly Job[]): void {
+    for (const job of gone) this.count(job, -1);
+    const ids = new Set(gone.map((j) => j.id));
+    this.order = this.order.filter((k) => !ids.has(k.id));
+    this.ids = this.ids.filter((id) => !ids.has(id));
+    // Once per name: a sweep of many jobs of one name stays one pass over its ids.
+    for (const name of new Set(gone.map((j) => j.spec.name))) {
+      const left = this.named.get(name)?.filter((id) => !ids.has(id)) ?? [];
+      if (left.length) this.named.set(name, left);
+      else this.named.delete(name);
+    }
   }
 
   /** Jobs of `team` waiting to be placed. */
