@@ -2,43 +2,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SitePki, freePort, localSiteTrust } from '@wattpack/common';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-import { run } from './program.js';
-import { aJob, aNode, startFakeScheduler, type FakeScheduler } from './testing/fake-scheduler.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { cliWith, useFakeScheduler } from './testing/cli-session.js';
+import { aJob, aNode } from './testing/fake-scheduler.js';
 
-let fake: FakeScheduler;
-
-/** Runs the CLI in-process against the fake scheduler (through WATTPACK_SCHEDULER), as its site's admin. */
-async function cli(...argv: string[]) {
-  return cliWith({ WATTPACK_SCHEDULER: fake.address, WATTPACK_CONFIG: fake.config }, ...argv);
-}
-
-async function cliWith(env: NodeJS.ProcessEnv, ...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(argv, { out: (t) => (out += t), err: (t) => (err += t), env });
-  return { code, out, err };
-}
-
-const sent = (method: string) => fake.calls.filter((c) => c.method === method).map((c) => c.request);
+const { fake, cli, sent } = useFakeScheduler();
 
 const specFile = (text: string) => {
   const path = join(mkdtempSync(join(tmpdir(), 'wattpack-cli-')), 'job.yaml');
   writeFileSync(path, text);
   return path;
 };
-
-beforeAll(async () => {
-  fake = await startFakeScheduler();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.calls.length = 0;
-  fake.jobs.clear();
-  fake.updates.clear();
-  fake.logs.clear();
-});
 
 describe('submit', () => {
   it('sends flags and the argv after -- as the spec, and prints the new id', async () => {
@@ -85,11 +59,11 @@ describe('submit', () => {
     expect(r.out).toBe('');
     expect(r.err).toMatch(message);
     expect(r.err).not.toMatch(/\n\s+at /);
-    expect(fake.calls).toEqual([]);
+    expect(fake().calls).toEqual([]);
   });
 
   it('--wait follows the job and exits 0 when it succeeds', async () => {
-    fake.updates.set('job-1', [
+    fake().updates.set('job-1', [
       aJob({ id: 'job-1', state: 'PENDING', reason: 'waiting for GPUs' }),
       aJob({ id: 'job-1', state: 'RUNNING', assignments: [{ nodeId: 'gpu-1', gpuIndices: [0], gpuModel: 'H100', started: true }] }),
       aJob({ id: 'job-1', state: 'SUCCEEDED', exitCode: 0 }),
@@ -101,33 +75,12 @@ describe('submit', () => {
     );
   });
 
-  it("--wait ends a failed job with its last stderr lines and exits with its exit code; JSON lines with -o json", async () => {
-    fake.updates.set('job-1', [aJob({ id: 'job-1', state: 'FAILED', reason: 'exited with code 3', exitCode: 3 })]);
-    const logLine = (stream: string, line: string) => ({ jobId: 'job-1', attemptId: 'a1', nodeId: 'gpu-1', stream, line, atMs: 0 });
-    fake.logs.set('job-1', [logLine('stderr', 'old warning'), ...Array.from({ length: 25 }, (_, i) => logLine(i % 2 ? 'stdout' : 'stderr', `line ${i}`))]);
-    const r = await cli('submit', '-o', 'json', '--wait', '--name', 'x', '--gpus', '1', '--', 'false');
-    expect(r.code).toBe(3);
-    const lines = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { state: string });
-    expect(lines.map((l) => l.state)).toEqual(['PENDING', 'FAILED']);
-    // The last 20 stderr lines, oldest first; stdout lines are not among them.
-    const tail = [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24].map((i) => `  line ${i}\n`).join('');
-    expect(r.err).toBe(`last 14 stderr line(s) of job job-1 (all of it: wattpack logs job-1):\n  old warning\n${tail}`);
-  });
-
-  it('--wait maps ends without an exit code as documented: 1 for a failure, 143 for a cancel', async () => {
-    fake.updates.set('job-1', [aJob({ id: 'job-1', state: 'FAILED', reason: 'command not found: pyhton' })]);
-    expect((await cli('submit', '--wait', '--name', 'x', '--gpus', '1', '--', 'pyhton')).code).toBe(1);
-    fake.jobs.clear();
-    fake.updates.set('job-1', [aJob({ id: 'job-1', state: 'CANCELLED', reason: 'by olga' })]);
-    const r = await cli('submit', '--wait', '--name', 'x', '--gpus', '1', '--', 'sleep', '1d');
-    expect(r).toMatchObject({ code: 143, err: '' });
-  });
 });
 
 describe('jobs, job, cancel', () => {
   beforeEach(() => {
-    fake.jobs.set('job-1', aJob({ reason: 'waiting for GPUs' }));
-    fake.jobs.set('job-2', aJob({ id: 'job-2', state: 'RUNNING', spec: { ...aJob().spec!, name: 'other', nodes: 2 } }));
+    fake().jobs.set('job-1', aJob({ reason: 'waiting for GPUs' }));
+    fake().jobs.set('job-2', aJob({ id: 'job-2', state: 'RUNNING', spec: { ...aJob().spec!, name: 'other', nodes: 2 } }));
   });
 
   it('lists jobs with filters', async () => {
@@ -138,35 +91,13 @@ describe('jobs, job, cancel', () => {
     expect(r.out).toMatch(/job-2\s+other\s+vision\s+RUNNING\s+2×8/);
   });
 
-  it('asks the scheduler for my jobs with --mine (it knows me by my certificate)', async () => {
-    expect((await cli('jobs', '--mine')).code).toBe(0);
-    expect(sent('ListJobs')).toMatchObject([{ mine: true }]);
-  });
-
-  it('lists jobs as YAML, and wide with owner, priority, submit time and image', async () => {
-    // The same documents as -o json, as YAML.
-    const yaml = await cli('jobs', '-o', 'yaml');
-    expect(yaml.out).toMatch(/^- assignments: \[\]\n/);
-    expect(parseYaml(yaml.out)).toEqual(JSON.parse((await cli('jobs', '-o', 'json')).out));
-    const wide = await cli('jobs', '-o', 'wide');
-    const lines = wide.out.split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+TEAM\s+OWNER\s+STATE\s+GPUS\s+NODES\s+POWER\s+PRIORITY\s+SUBMITTED\s+AGE\/RUNTIME\s+IMAGE\s+REASON$/);
-    expect(lines[1]).toMatch(/^job-1\s+train\s+vision\s+alice\s+PENDING\s+1×8\s+-\s+-\s+100\s+2023-11-14T22:13:20Z\s+\S+\s+-\s+waiting for GPUs$/);
-  });
-
-  it('shows one job as YAML', async () => {
-    const r = await cli('job', 'job-2', '-o', 'yaml');
-    expect(r.out).toMatch(/\nid: job-2\n/);
-    expect(parseYaml(r.out)).toMatchObject({ id: 'job-2', state: 'RUNNING', spec: { name: 'other', nodes: 2 } });
-  });
-
   it('lists jobs as a JSON array', async () => {
     const r = await cli('jobs', '-o', 'json');
     expect((JSON.parse(r.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2']);
   });
 
   it('follows every page, the token of each into the next request', async () => {
-    for (let i = 3; i <= 7; i++) fake.jobs.set(`job-${i}`, aJob({ id: `job-${i}` }));
+    for (let i = 3; i <= 7; i++) fake().jobs.set(`job-${i}`, aJob({ id: `job-${i}` }));
     const r = await cli('jobs', '--page-size', '2', '-o', 'json');
     expect(r).toMatchObject({ code: 0, err: '' });
     expect((JSON.parse(r.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2', 'job-3', 'job-4', 'job-5', 'job-6', 'job-7']);
@@ -175,7 +106,7 @@ describe('jobs, job, cancel', () => {
   });
 
   it('stops at --limit, asking only for what it still needs, and says more match', async () => {
-    for (let i = 3; i <= 7; i++) fake.jobs.set(`job-${i}`, aJob({ id: `job-${i}` }));
+    for (let i = 3; i <= 7; i++) fake().jobs.set(`job-${i}`, aJob({ id: `job-${i}` }));
     const r = await cli('jobs', '--limit', '5', '--page-size', '3', '-o', 'json');
     expect(r.code).toBe(0);
     expect((JSON.parse(r.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2', 'job-3', 'job-4', 'job-5']);
@@ -204,11 +135,11 @@ describe('jobs, job, cancel', () => {
     expect(r).toMatchObject({ code: 2, out: '' });
     expect(r.err).toMatch(message);
     expect(r.err.length).toBeLessThan(200);
-    expect(fake.calls).toEqual([]);
+    expect(fake().calls).toEqual([]);
   });
 
   it("takes a response over grpc-js's default 4 MiB (a page of large jobs)", async () => {
-    fake.jobs.set('job-3', aJob({ id: 'job-3', reason: 'r'.repeat(5 * 1024 * 1024) }));
+    fake().jobs.set('job-3', aJob({ id: 'job-3', reason: 'r'.repeat(5 * 1024 * 1024) }));
     const r = await cli('jobs', '-o', 'json');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -219,7 +150,7 @@ describe('jobs, job, cancel', () => {
     const r = await cli('jobs', '--state', 'DONE');
     expect(r).toMatchObject({ code: 2, out: '' });
     expect(r.err).toMatch(/--state: unknown state DONE/);
-    expect(fake.calls).toEqual([]);
+    expect(fake().calls).toEqual([]);
   });
 
   it('shows a job', async () => {
@@ -237,7 +168,7 @@ describe('jobs, job, cancel', () => {
   });
 
   it('watches a job until it ends', async () => {
-    fake.updates.set('job-2', [aJob({ id: 'job-2', state: 'RUNNING' }), aJob({ id: 'job-2', state: 'CANCELLED', reason: 'by alice' })]);
+    fake().updates.set('job-2', [aJob({ id: 'job-2', state: 'RUNNING' }), aJob({ id: 'job-2', state: 'CANCELLED', reason: 'by alice' })]);
     const r = await cli('job', 'job-2', '--watch');
     expect(r).toMatchObject({ code: 143, out: 'job job-2: RUNNING\njob job-2: CANCELLED: by alice\n' });
   });
@@ -246,16 +177,6 @@ describe('jobs, job, cancel', () => {
     const r = await cli('job', 'job-2', '--watch');
     expect(r.code).toBe(1);
     expect(r.err).toBe('error: the scheduler stopped streaming job job-2 before it ended\n');
-  });
-
-  it('cancels several jobs, each on its own: one unknown is an error and the rest are cancelled', async () => {
-    const r = await cli('cancel', 'job-1', 'nope', 'job-2', 'job-1');
-    expect(r).toMatchObject({ code: 3, out: 'cancelled job job-1: CANCELLED\ncancelled job job-2: CANCELLED\n', err: 'error: nope: job nope not found\n' });
-    // Each reference is first tried as an id (an array's id cancels its tasks); an unknown one is then looked up.
-    expect(sent('CancelJob').map((c) => (c as { id: string }).id)).toEqual(['job-1', 'nope', 'job-2']);
-    expect(sent('GetJob').map((c) => (c as { id: string }).id)).toEqual(['nope']);
-    const json = await cli('cancel', 'job-1', 'job-2', '-o', 'json');
-    expect((JSON.parse(json.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2']);
   });
 
   it('cancels a job with a reason', async () => {
@@ -269,10 +190,10 @@ describe('logs', () => {
   const line = (nodeId: string, stream: string, text: string) => ({ jobId: 'job-2', attemptId: 'a1', nodeId, stream, line: text, atMs: 0 });
 
   beforeEach(() => {
-    fake.jobs.set('job-1', aJob());
-    fake.jobs.set('job-2', aJob({ id: 'job-2', spec: { ...aJob().spec!, nodes: 2 } }));
-    fake.logs.set('job-1', [line('gpu-1', 'stdout', 'step 1'), line('gpu-1', 'stderr', 'warning'), line('gpu-1', 'stdout', 'step 2')]);
-    fake.logs.set('job-2', [line('gpu-1', 'stdout', 'rank 0'), line('gpu-2', 'stderr', 'rank 1 failed')]);
+    fake().jobs.set('job-1', aJob());
+    fake().jobs.set('job-2', aJob({ id: 'job-2', spec: { ...aJob().spec!, nodes: 2 } }));
+    fake().logs.set('job-1', [line('gpu-1', 'stdout', 'step 1'), line('gpu-1', 'stderr', 'warning'), line('gpu-1', 'stdout', 'step 2')]);
+    fake().logs.set('job-2', [line('gpu-1', 'stdout', 'rank 0'), line('gpu-2', 'stderr', 'rank 1 failed')]);
   });
 
   it('prints lines, stderr lines to stderr', async () => {
@@ -296,7 +217,7 @@ describe('logs', () => {
 
 describe('nodes and site', () => {
   it('lists nodes', async () => {
-    fake.nodes = [aNode()];
+    fake().nodes = [aNode()];
     const table = await cli('nodes');
     expect(table.out).toMatch(/gpu-1\s+READY\s+8\/8 H100/);
     const json = await cli('nodes', '-o', 'json');
@@ -345,7 +266,7 @@ describe('nodes and site', () => {
     const r = await cli(...argv);
     expect(r).toMatchObject({ code: 2, out: '' });
     expect(r.err).toMatch(message);
-    expect(fake.calls).toEqual([]);
+    expect(fake().calls).toEqual([]);
   });
 });
 
@@ -353,7 +274,7 @@ describe('audit', () => {
   const record = (extra: object) => ({ atMs: 1_700_000_000_000, name: 'olga', role: 'operator', serial: 'ab', action: 'UpdateSite', target: 'cap', result: 'OK', message: '', before: {}, after: {}, ...extra });
 
   it('asks for the last 24 hours by default and shows what changed, or why it was refused', async () => {
-    fake.audit = [
+    fake().audit = [
       record({ before: { capMw: '18' }, after: { capMw: '12' } }),
       record({ name: 'alice', role: 'user', result: 'PERMISSION_DENIED', message: 'alice is a user: changing the cap needs the operator role' }),
     ];
@@ -429,21 +350,21 @@ describe('the command line', () => {
 describe('credentials', () => {
   it('connects with the context\'s certificate, which names the caller', async () => {
     expect((await cli('site')).code).toBe(0);
-    expect(fake.calls.find((c) => c.method === 'GetSite')?.caller).toBe('dev');
+    expect(fake().calls.find((c) => c.method === 'GetSite')?.caller).toBe('dev');
   });
 
   it('refuses to connect without a context, saying how to get one (exit 5)', async () => {
-    const r = await cliWith({ WATTPACK_SCHEDULER: fake.address, WATTPACK_CONFIG: join(mkdtempSync(join(tmpdir(), 'wattpack-cli-')), 'none.yaml') }, 'jobs');
+    const r = await cliWith({ WATTPACK_SCHEDULER: fake().address, WATTPACK_CONFIG: join(mkdtempSync(join(tmpdir(), 'wattpack-cli-')), 'none.yaml') }, 'jobs');
     expect(r.code).toBe(5);
     expect(r.err).toMatch(/no credentials: .* names no current context\. Start a local site with "wattpack dev".*wattpack login <file>/);
-    expect(fake.calls).toEqual([]);
+    expect(fake().calls).toEqual([]);
   });
 
   it('imports a credential file with login, then uses it; whoami reads the certificate', async () => {
     const env = { WATTPACK_CONFIG: join(mkdtempSync(join(tmpdir(), 'wattpack-cli-')), 'config.yaml') };
-    const login = await cliWith(env, '--scheduler', fake.address, 'login', fake.adminCredentialFile, '--name', 'prod');
+    const login = await cliWith(env, '--scheduler', fake().address, 'login', fake().adminCredentialFile, '--name', 'prod');
     expect(login).toMatchObject({ code: 0, out: expect.stringContaining('logged in as dev (admin, teams *): context "prod"') });
-    expect(await cliWith(env, 'whoami')).toMatchObject({ code: 0, out: `dev (admin, teams *), context "prod", scheduler ${fake.address}\n` });
+    expect(await cliWith(env, 'whoami')).toMatchObject({ code: 0, out: `dev (admin, teams *), context "prod", scheduler ${fake().address}\n` });
     expect((await cliWith(env, 'site')).code).toBe(0);
     expect((await cliWith(env, 'config', 'get-contexts')).out).toMatch(/^\s*\*\s+prod\s+127\.0\.0\.1:\d+\s+dev\s+admin\s+\*$/m);
     expect(await cliWith(env, 'config', 'use-context', 'nosuch')).toMatchObject({ code: 3, err: expect.stringContaining('no context "nosuch"') });
@@ -452,7 +373,7 @@ describe('credentials', () => {
     const other = await localSiteTrust(mkdtempSync(join(tmpdir(), 'wattpack-other-')), []);
     const config = join(mkdtempSync(join(tmpdir(), 'wattpack-cli-')), 'config.yaml');
     writeFileSync(config, readFileSync(other.adminContext, 'utf8').replace('contexts:', 'current-context: local-dev\ncontexts:'));
-    const r = await cliWith({ WATTPACK_SCHEDULER: fake.address, WATTPACK_CONFIG: config }, 'site');
+    const r = await cliWith({ WATTPACK_SCHEDULER: fake().address, WATTPACK_CONFIG: config }, 'site');
     expect(r.code).toBe(5);
     expect(r.err).toMatch(/the scheduler at 127\.0\.0\.1:\d+ and your context do not trust each other \(self-signed certificate in certificate chain\)/);
   });
