@@ -25,8 +25,9 @@ export function jobsTable(jobs: Job__Output[], now: number, opts: { wide?: boole
   const columns = wide
     ? ['ID', 'NAME', 'TEAM', 'OWNER', 'STATE', 'GPUS', 'NODES', 'POWER', 'PRIORITY', 'SUBMITTED', 'AGE/RUNTIME', 'IMAGE', 'REASON']
     : ['ID', 'NAME', 'TEAM', 'STATE', 'GPUS', 'NODES', 'POWER', 'AGE/RUNTIME', { header: 'REASON', maxWidth: 48 }];
+  // With tasks each task is a job of its own ("<array>_<index>", its state), as squeue -r shows it.
   const groups = opts.tasks ? jobs.map((j) => [j]) : foldArrays(jobs);
-  return renderTable(columns, groups.map((group) => row(group, now, wide)), 'no jobs', wide);
+  return renderTable(columns, groups.map((group) => row(group, now, wide, opts.tasks ?? false)), 'no jobs', wide);
 }
 
 /** Jobs in listing order, an array's tasks together where its first task was. */
@@ -40,9 +41,9 @@ function foldArrays(jobs: Job__Output[]): Job__Output[][] {
 }
 
 /** One job's row, or one array's: its tasks' states counted, nodes merged, the reason of one that waits. */
-function row(group: Job__Output[], now: number, wide: boolean): string[] {
+function row(group: Job__Output[], now: number, wide: boolean, tasks: boolean): string[] {
   const first = group[0]!;
-  const single = group.length === 1 && !first.arrayJobId;
+  const single = tasks || (group.length === 1 && !first.arrayJobId);
   const counts = new Map<string, number>();
   for (const t of group) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
   const id = single ? first.id : `${first.arrayJobId}_[${indexRanges(group.map((t) => t.arrayIndex))}]`;
