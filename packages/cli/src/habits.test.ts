@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { useFakeScheduler } from './testing/cli-session.js';
 import { aJob } from './testing/fake-scheduler.js';
 
@@ -66,5 +66,25 @@ describe('jobs, job, cancel', () => {
     expect(sent('GetJob').map((c) => (c as { id: string }).id)).toEqual(['nope']);
     const json = await cli('cancel', 'job-1', 'job-2', '-o', 'json');
     expect((JSON.parse(json.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2']);
+  });
+});
+
+describe('-o wide and -o yaml elsewhere', () => {
+  it('cuts nothing in the audit with -o wide', async () => {
+    const change = `teams ${'vision: 8 GPUs, 1 MW; '.repeat(6)}`;
+    fake().audit = [{ atMs: 1_700_000_000_000, name: 'ada', role: 'admin', serial: 'ab', action: 'UpdateSite', target: 'teams', result: 'OK', message: '', before: {}, after: { teams: change } }];
+    expect((await cli('audit')).out).toContain('…');
+    const wide = await cli('audit', '-o', 'wide');
+    expect(wide.out).not.toContain('…');
+    expect(wide.out).toContain(change.trimEnd());
+  });
+
+  it('streams one YAML document per item (logs -o yaml)', async () => {
+    fake().jobs.set('job-1', aJob());
+    fake().logs.set('job-1', ['step 1', 'loss: nan'].map((line, i) => ({ jobId: 'job-1', attemptId: 'a1', nodeId: 'gpu-1', stream: i ? 'stderr' : 'stdout', line, atMs: 0 })));
+    const r = await cli('logs', 'job-1', '-o', 'yaml');
+    expect(r.err).toBe('');
+    expect(r.out.startsWith('---\n')).toBe(true);
+    expect(parseAllDocuments(r.out).map((d) => (d.toJS() as { line: string }).line)).toEqual(['step 1', 'loss: nan']);
   });
 });
