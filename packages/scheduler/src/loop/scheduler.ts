@@ -1,16 +1,19 @@
-import type { Job, JobEvent, NodeInventory, NodeRecord, NodeReport, SiteConfig } from '@wattpack/common';
+import { WattpackError, quote, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/common';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
 import type { JobFilter, JobPage, JobQuery } from '../state/job-index.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
 import { Commands } from './commands.js';
 import { Cycle } from './cycle.js';
 import { Intake, type SubmitOptions, type SubmitRequest } from './intake.js';
-import { Operators, type DrainOptions, type NodeSelector, type SiteChange } from './operators.js';
+import { Operators, type CordonOptions, type DrainOptions, type NodeSelector, type SiteChange } from './operators.js';
 import { Reports } from './reports.js';
 import { LoopState, type SchedulerInit } from './state.js';
 
+/** An ambiguous reference lists this many of its jobs: enough to pick one, short enough to read. */
+const AMBIGUOUS_LISTED = 10;
+
 export type { SchedulerPorts, SchedulerInit } from './state.js';
-export type { NodeSelector, DrainOptions, SiteChange } from './operators.js';
+export type { NodeSelector, CordonOptions, DrainOptions, SiteChange } from './operators.js';
 export type { SubmitOptions } from './intake.js';
 
 /**
@@ -84,6 +87,23 @@ export class Scheduler {
     return this.state.mustGet(id);
   }
 
+  /**
+   * The one job a reference names (GetJob): its id (or an array task's "<array>_<index>"),
+   * else its name, else a prefix of its id; a choice is refused, listing it.
+   */
+  findJob(ref: string): Job {
+    const exact = this.state.find(ref);
+    if (exact) return exact;
+    const found = this.state.listing.lookup(ref);
+    if (found.length === 1) return found[0]!;
+    const shown = quote(ref);
+    if (found.length === 0) throw new WattpackError('NOT_FOUND', `no job with id, name or id prefix ${shown}`);
+    const newest = found.sort((a, b) => b.submittedAt - a.submittedAt);
+    const listed = newest.slice(0, AMBIGUOUS_LISTED).map((j) => `${j.id} (${j.spec.name}, ${j.state}, ${j.owner || '-'})`);
+    const more = found.length > AMBIGUOUS_LISTED ? `, and ${found.length - AMBIGUOUS_LISTED} more` : '';
+    throw new WattpackError('INVALID_ARGUMENT', `${shown} names ${found.length} jobs, newest first: ${listed.join(', ')}${more}; give a job id or a longer prefix`);
+  }
+
   /** A job, or an array's first task given the array's id. */
   jobOrArray(id: string): Job {
     return this.state.arrayTasks(id)?.[0] ?? this.state.mustGet(id);
@@ -135,6 +155,10 @@ export class Scheduler {
 
   drain(selector: NodeSelector, opts: DrainOptions): Promise<NodeRecord[]> {
     return this.operators.drain(selector, opts);
+  }
+
+  cordon(selector: NodeSelector, opts: CordonOptions): Promise<NodeRecord[]> {
+    return this.operators.cordon(selector, opts);
   }
 
   uncordon(selector: NodeSelector): Promise<NodeRecord[]> {
