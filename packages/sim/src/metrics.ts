@@ -1,4 +1,4 @@
-import type { Plan, SiteSplit } from '@wattpack/scheduler/core';
+import type { Placement, SiteSplit } from '@wattpack/scheduler/core';
 import { DONE, FUTURE, RUNNING, STOPPING, type JobTable } from './job-table.js';
 import { Series } from './series.js';
 import { SHAPES } from './workload.js';
@@ -173,13 +173,15 @@ export class Metrics {
     this.t = t;
   }
 
-  /**
-   * Placements that needed reclaimed watts: once the pass has used up what the site would
-   * have had with every right-sized job back at its placed limit.
-   */
-  countAdmittedByReclaim(p: Plan): void {
-    let without = p.budgetW - this.facilityW + this.minersW - this.pue * this.reclaimedW;
-    for (const pl of p.placements) {
+  /** Before a pass applies: what the site would have had free with every right-sized job back at its placed limit. */
+  headroomWithoutReclaimW(planBudgetW: number): number {
+    return planBudgetW - this.facilityW + this.minersW - this.pue * this.reclaimedW;
+  }
+
+  /** Placements that needed reclaimed watts: once the pass has used up that headroom. */
+  countAdmittedByReclaim(headroomW: number, placements: readonly Placement[]): void {
+    let without = headroomW;
+    for (const pl of placements) {
       without -= pl.facilityW;
       if (without < -1e-6) this.stats.jobsAdmittedByReclaim++;
     }

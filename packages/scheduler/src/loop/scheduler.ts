@@ -139,8 +139,9 @@ export class Scheduler {
     return this.reports.registerNode(reg);
   }
 
-  report(nodeId: string, report: NodeReport): void {
-    this.reports.report(nodeId, report);
+  /** Applied in the serial queue; resolves once applied (failures are logged, never thrown). */
+  report(nodeId: string, report: NodeReport): Promise<void> {
+    return this.reports.report(nodeId, report);
   }
 
   handleEvent(event: JobEvent): Promise<void> {
