@@ -142,6 +142,8 @@ function targetOf(rpc: Rpc, request: unknown): string {
       return 'nodes';
     case 'GetSite':
       return 'site';
+    case 'PlanNext':
+      return 'plan';
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, MinersCommand } from '@wattpack/common';
+import { planView } from '../api/views.js';
 import { siteSplit } from '../core/watts.js';
 import { inventory, setup, spec } from './test-scheduler.js';
 
@@ -41,17 +42,7 @@ describe('the live pass: plan, then verify and commit against the state at commi
   });
 
   it('curtails a miner first, and places the job that needs its watts only once its telemetry shows it curtailed', async () => {
-    const { scheduler, sent, starts } = await setup(18);
-    const minerHost = { ...inventory(0), miners: [0, 1].map((i) => ({ id: `m-${i}`, model: 'S19', endpoint: '', nameplatePowerW: 3000, nameplateHashrateThs: 100, firmware: '' })) };
-    await scheduler.registerNode({ nodeId: 'm', labels: {}, inventory: minerHost });
-    // A cap under which an 8-GPU job at 700 W fits with one miner curtailed, not with both mining.
-    const snap = scheduler.snapshot();
-    const gpu = snap.nodes.find((n) => n.id === 'a')!.gpus[0]!;
-    const addW = snap.pue * (8 * (700 - gpu.idleW) + 1500);
-    const budgetW = siteSplit(snap).facilityW + addW - snap.pue * 1500;
-    await scheduler.updateSite({ capMw: budgetW / (1 - snap.reserveFraction) / 1e6 });
-
-    const job = await scheduler.submit(spec({ power: { minWatts: 700, maxWatts: 700 } }));
+    const { scheduler, sent, starts, job, minerHost } = await minerBound();
     const curtails = () => sent.filter((s) => s.command.kind === 'miners' && (s.command as MinersCommand).action === 'curtail');
     await until('the curtail command', () => curtails().length > 0);
     await until('the reason', () => scheduler.getJob(job.id).reason === 'power: waiting for 1 miner(s) to curtail');
@@ -68,7 +59,38 @@ describe('the live pass: plan, then verify and commit against the state at commi
     await until('the placement', () => scheduler.getJob(job.id).state === 'STARTING');
     expect(starts().map((s) => s.command.jobId)).toEqual([job.id]);
   });
+
+  it('previews the next pass through the same driver (the dry run of PlanNext), storing and sending nothing', async () => {
+    const { scheduler, sent, stored, job } = await minerBound({ paused: true });
+    const [storedBefore, sentBefore, jobBefore] = [stored.length, sent.length, scheduler.getJob(job.id)];
+    const view = planView(scheduler.preview());
+    expect(view.placements).toEqual([]);
+    expect(view.requeued).toEqual([{ jobId: job.id, code: 'power', reason: 'power: waiting for 1 miner(s) to curtail' }]);
+    expect(view.curtailMiners).toHaveLength(1);
+    expect(view.allocatedW).toBeLessThanOrEqual(view.budgetW);
+    expect([stored.length, sent.length, scheduler.getJob(job.id)]).toEqual([storedBefore, sentBefore, jobBefore]);
+  });
 });
+
+/**
+ * Two 8-GPU nodes and a host with two 3 kW miners, under a cap where an 8-GPU job at
+ * 700 W fits with one miner curtailed, not with both mining; the job submitted.
+ * `paused`: the scheduler runs no pass of its own.
+ */
+async function minerBound({ paused = false } = {}) {
+  const site = await setup(18);
+  const { scheduler } = site;
+  const minerHost = { ...inventory(0), miners: [0, 1].map((i) => ({ id: `m-${i}`, model: 'S19', endpoint: '', nameplatePowerW: 3000, nameplateHashrateThs: 100, firmware: '' })) };
+  await scheduler.registerNode({ nodeId: 'm', labels: {}, inventory: minerHost });
+  const snap = scheduler.snapshot();
+  const gpu = snap.nodes.find((n) => n.id === 'a')!.gpus[0]!;
+  const addW = snap.pue * (8 * (700 - gpu.idleW) + 1500);
+  const budgetW = siteSplit(snap).facilityW + addW - snap.pue * 1500;
+  await scheduler.updateSite({ capMw: budgetW / (1 - snap.reserveFraction) / 1e6 });
+  if (paused) scheduler.stop();
+  const job = await scheduler.submit(spec({ power: { minWatts: 700, maxWatts: 700 } }));
+  return { ...site, job, minerHost };
+}
 
 describe('agent reports go through the serial queue', () => {
   it('applies a report only after the change in progress, never in the middle of it', async () => {

@@ -1,5 +1,6 @@
 import type { Job, JobEvent, NodeInventory, NodeRecord, NodeReport, SiteConfig } from '@wattpack/common';
-import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
+import type { Applied } from '../core/driver.js';
+import type { JobPower, Plan, SiteSnapshot } from '../core/snapshot.js';
 import type { JobFilter, JobPage, JobQuery } from '../state/job-index.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
 import { Commands } from './commands.js';
@@ -107,6 +108,11 @@ export class Scheduler {
   /** The site as the core sees it now: what `wattpack site` and the tests count. */
   snapshot(): SiteSnapshot {
     return this.state.snapshot();
+  }
+
+  /** What the next pass would do and what of it would commit now: a dry run, through the one driver. */
+  preview(): { plan: Plan; applied: Applied } {
+    return this.cycle.preview();
   }
 
   /** A running job's measured power this attempt; undefined while it warms up. */
