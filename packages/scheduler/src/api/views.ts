@@ -3,7 +3,7 @@ import type { PlanPreview } from '@wattpack/common/proto/PlanPreview';
 import type { Site } from '@wattpack/common/proto/Site';
 import type { Applied } from '../core/driver.js';
 import type { Plan } from '../core/snapshot.js';
-import { siteWatts } from '../core/watts.js';
+import { heldGpuW, siteWatts } from '../core/watts.js';
 import type { Scheduler } from '../loop/scheduler.js';
 
 /** The nodes (all, or those named) as ListNodes shows them, with what is allocated on each. */
@@ -15,11 +15,10 @@ export function nodesView(scheduler: Scheduler, only?: Set<string>) {
       .filter(({ record }) => !only || only.has(record.id))
       .map(({ record, report }) => {
         const view = views.get(record.id);
-        const held = view?.gpus.filter((g) => g.jobId !== undefined) ?? [];
         return nodeToProto(record, {
           ...(report ? { report } : {}),
-          gpusAllocated: held.length,
-          allocatedW: held.reduce((sum, g) => sum + (g.limitW ?? 0), 0),
+          gpusAllocated: view?.gpus.filter((g) => g.jobId !== undefined).length ?? 0,
+          allocatedW: view ? heldGpuW(view) : 0,
           jobsRemaining: scheduler.jobsOn(record.id).length,
         });
       }),

@@ -1,5 +1,5 @@
 import type { NodeView, Placement, Plan, PowerChange, Preemption, RunningJob, SiteSnapshot, Waiting } from './snapshot.js';
-import { budgetW, isBusy, placementW, siteSplit } from './watts.js';
+import { budgetW, isBusy, limitChangeW, placementW, siteSplit } from './watts.js';
 
 /**
  * The one driver that applies a plan to a world: the live site (store, then commands to
@@ -110,7 +110,7 @@ export function verifyPlan(plan: Plan, fresh: FreshState): Applied {
   for (const c of plan.powerChanges) {
     const job = fresh.running(c.jobId);
     if (!job) continue;
-    const addW = fresh.pue * job.gpus * job.nodes * (c.powerLimitW - job.powerLimitW);
+    const addW = limitChangeW(fresh.pue, job.gpus * job.nodes, job.powerLimitW, c.powerLimitW);
     if (addW <= 0 || fits(addW)) out.powerChanges.push(c);
   }
   return out;

@@ -4,6 +4,7 @@ import type { Policy } from '../core/policy.js';
 import { policyFromSite } from '../core/policy-from-site.js';
 import { applyPlan, freshOf, type Applied, type PlanTarget } from '../core/driver.js';
 import type { LimitReason, Placement, Plan, SiteSnapshot } from '../core/snapshot.js';
+import { limitChangeW } from '../core/watts.js';
 import { toQueued } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import type { LoopState } from './state.js';
@@ -144,7 +145,7 @@ export class Cycle {
     const next: Job = {
       ...job,
       powerLimitW,
-      allocatedFacilityW: job.allocatedFacilityW + this.state.site.pue * gpus * (powerLimitW - job.powerLimitW),
+      allocatedFacilityW: job.allocatedFacilityW + limitChangeW(this.state.site.pue, gpus, job.powerLimitW, powerLimitW),
       limitHistory: withLimit(job.limitHistory, { at: this.state.now(), limitW: powerLimitW, why }),
     };
     await this.state.store(next);
