@@ -92,6 +92,19 @@ async function minerBound({ paused = false } = {}) {
   return { ...site, job, minerHost };
 }
 
+describe('grid events', () => {
+  it('plans against a grid event from its lead before it starts, but never before its notice', async () => {
+    let now = 1_000_000;
+    const { scheduler } = await setup(18, {}, { now: () => now });
+    // Announced 30 s ahead; the lead with no running job is 60 s.
+    await scheduler.updateSite({ addGridEvents: [{ startMs: now + 10 * 60_000, durationS: 600, capMw: 12, noticeS: 30 }] });
+    now += 10 * 60_000 - 45_000; // 45 s before it: inside the lead, before the notice
+    expect(scheduler.effectiveCapW()).toBe(18e6);
+    now += 15_000; // 30 s before it: announced
+    expect(scheduler.effectiveCapW()).toBe(12e6);
+  });
+});
+
 describe('agent reports go through the serial queue', () => {
   it('applies a report only after the change in progress, never in the middle of it', async () => {
     const seen: string[] = [];
