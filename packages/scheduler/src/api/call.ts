@@ -144,6 +144,8 @@ function targetOf(rpc: Rpc, request: unknown): string {
       return 'nodes';
     case 'GetSite':
       return 'site';
+    case 'PlanNext':
+      return 'plan';
   }
 }
 
