@@ -22,6 +22,8 @@ import type { Scheduler } from '../loop/scheduler.js';
 import type { AuditLog } from './audit.js';
 import { ANONYMOUS_ADMIN, RPCS, actionsOf, authorize, callerOf, jobFor, requireTeam, siteActions, teamFor, type Action, type Caller, type Rpc } from './authorize.js';
 import { revokes, type Revocations } from './revocations.js';
+import { accountingService } from './accounting-service.js';
+import type { UsageStore } from '../accounting/store.js';
 
 export interface LogSource {
   read(jobId: string, opts: { follow: boolean; jobEnded: () => boolean; cancelled: () => boolean }, write: (r: LogRecord) => void): Promise<void>;
@@ -32,6 +34,9 @@ export interface ApiTrust {
   revocations: Revocations;
   audit: AuditLog;
 }
+
+/** Wraps a unary handler: admits the caller, audits what the RPC's table says, maps errors to statuses. */
+export type Unary = <Req, Res>(rpc: Rpc, fn: (req: Req, caller: Identity) => Promise<Res> | Res) => grpc.handleUnaryCall<Req, Res>;
 
 /** What a handler tells the audit about its call: the target, and what changed. */
 interface Note {
@@ -45,7 +50,7 @@ interface Note {
  * authorized (authorize.ts's table) before its handler runs; mutating calls and refusals
  * are audited. Errors become gRPC statuses here, and only here.
  */
-export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Logger, trust: ApiTrust): SchedulerServiceHandlers {
+export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Logger, trust: ApiTrust, usage: () => UsageStore | undefined = () => undefined): SchedulerServiceHandlers {
 
   const nodesView = (only?: Set<string>) => {
     const views = new Map(scheduler.snapshot().nodes.map((n) => [n.id, n]));
@@ -183,6 +188,7 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
   };
 
   return {
+    ...accountingService(unary, scheduler, usage),
     SubmitJob: unary('SubmitJob', async (req, caller, note) => {
       const job = await scheduler.submit(req.specJson, { owner: caller.name, teamFor: (named) => teamFor(caller, named) });
       note.target = `job ${job.id}`;
@@ -348,6 +354,13 @@ function targetOf(rpc: Rpc, request: unknown): string {
       return 'nodes';
     case 'GetSite':
       return 'site';
+    case 'ListHistory':
+    case 'GetUsage':
+      return 'usage';
+    case 'ListShares':
+      return 'shares';
+    case 'GetJobUsage':
+      return `usage of job ${req.id ?? ''}`;
   }
 }
 

@@ -3,7 +3,7 @@ import { WattpackError, type AgentCommandInput, type Job, type Logger, type Node
 import { attemptEnded, usageRecord } from '../accounting/record.js';
 import { planningLeadS } from '../core/cap-schedule.js';
 import type { PowerProfile } from '../core/power-profile.js';
-import { defaultPolicy } from '../core/policy.js';
+import { defaultPolicy, type TeamUsage } from '../core/policy.js';
 import { UsageMeter } from '../core/usage-meter.js';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
 import { holdsResources } from '../state/job-transitions.js';
@@ -56,6 +56,8 @@ export class LoopState {
   readonly profiles = new Map<string, { attemptId: string; profile: PowerProfile }>();
   /** Each running attempt's energy so far, by job (memory only: see UsageMeter). */
   readonly meters = new Map<string, { attemptId: string; meter: UsageMeter }>();
+  /** Teams' decayed past usage for fair share, refreshed from the accounting store (empty without one). */
+  history: Record<string, TeamUsage> = {};
 
   constructor(init: SchedulerInit) {
     this.site = init.site;
@@ -107,6 +109,13 @@ export class LoopState {
     }
     const { pendingUsage: _sent, ...rest } = job;
     await this.store(rest);
+  }
+
+  /** The running attempt's record as if it ended now (its job as if requeued); undefined for a job not holding GPUs. */
+  usageSoFar(jobId: string): UsageRecord | undefined {
+    const job = this.jobs.get(jobId);
+    if (!job || !holdsResources(job)) return undefined;
+    return this.usageOf(job, { ...job, state: 'RUNNING', reason: 'running' });
   }
 
   /** The record of the attempt `before` held, ending now with the change `after`. */
