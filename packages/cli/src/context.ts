@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 import { connectScheduler, type SchedulerClient } from './client.js';
 import { resolveConnection } from './config-file.js';
+import { WattpackError } from '@wattpack/common';
 import { toJson } from './output/json.js';
 
-export type OutputFormat = 'table' | 'json';
+/** table and json everywhere; wide (more columns) and csv where a listing offers them (history, usage). */
+export const OUTPUT_FORMATS = ['table', 'wide', 'csv', 'json'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Where a run reads its environment and writes its output; tests pass their own. */
 export interface Io {
@@ -46,9 +49,16 @@ export class Context {
     return this.connected;
   }
 
-  /** The one output path: the proto object as JSON, or its rendering for people. */
+  /** The one output path: the proto object as JSON, or its rendering for people (-o wide shows the same here). */
   print(value: unknown, human: () => string): void {
+    if (this.options.output === 'csv') throw new WattpackError('INVALID_ARGUMENT', '-o csv: this command prints table, wide or json; csv is for history and usage');
     this.io.out(`${this.json ? toJson(value) : human()}\n`);
+  }
+
+  /** A listing that also has more columns (-o wide) and CSV (-o csv). */
+  printListing(value: unknown, views: { table: () => string; wide: () => string; csv: () => string }): void {
+    const format = this.options.output;
+    this.io.out(`${format === 'json' ? toJson(value) : views[format]()}\n`);
   }
 
   /** One item of a stream: a JSON document per line, or a human line (none when undefined). */

@@ -374,7 +374,7 @@ describe('the command line', () => {
     expect((await cli('frobnicate')).code).toBe(2);
     const r = await cli('-o', 'yaml', 'jobs');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/Allowed choices are table, json/);
+    expect(r.err).toMatch(/Allowed choices are table, wide, csv, json/);
   });
 });
 

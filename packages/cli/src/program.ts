@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { WattpackError, exitCodeOf } from '@wattpack/common';
 import { registerAdmin } from './commands/admin.js';
 import { registerAudit } from './commands/audit.js';
+import { registerHistory, registerShares, registerUsage } from './commands/accounting.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerLogin } from './commands/login.js';
 import { registerDev } from './commands/dev.js';
@@ -14,7 +15,7 @@ import { registerLogs } from './commands/logs.js';
 import { registerNodes } from './commands/nodes.js';
 import { registerSite } from './commands/site.js';
 import { registerSubmit } from './commands/submit.js';
-import { Context, DEFAULT_SCHEDULER, type App, type GlobalOptions, type Io } from './context.js';
+import { Context, DEFAULT_SCHEDULER, OUTPUT_FORMATS, type App, type GlobalOptions, type Io } from './context.js';
 
 
 
@@ -57,9 +58,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .addOption(new Option('--scheduler <host:port>', `scheduler address (env WATTPACK_SCHEDULER; default: the context's, else ${DEFAULT_SCHEDULER})`))
     .addOption(new Option('--context <name>', 'which context of the config file to use (env WATTPACK_CONTEXT; default: its current context)'))
     .addOption(new Option('--insecure', 'no TLS and no credential, for a scheduler started with --insecure (debugging only)'))
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(new Option('-o, --output <format>', 'output format (wide and csv: history and usage)').choices(OUTPUT_FORMATS).default('table'))
     .addHelpText('after', EPILOG);
-  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit]) {
+  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit, registerHistory, registerUsage, registerShares]) {
     register(program, app);
   }
   try {
