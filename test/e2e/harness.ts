@@ -322,6 +322,15 @@ export class LocalSite {
     await this.killSchedulerById('s1');
   }
 
+  /** Waits for a scheduler that ends by itself (a crash point), and how it ended. */
+  async schedulerExited(id = 's1'): Promise<{ signal?: string; exitCode?: number }> {
+    const result = await this.schedulers.get(id);
+    this.schedulers.delete(id);
+    this.client?.close();
+    this.client = undefined;
+    return { ...(result?.signal ? { signal: result.signal } : {}), ...(result?.exitCode !== undefined ? { exitCode: result.exitCode } : {}) };
+  }
+
   rpc<T>(method: string, request: object): Promise<T> {
     if (!this.client) {
       const Client = loadProto().wattpack.v1.SchedulerService;
@@ -379,7 +388,7 @@ export function useLocalSite(opts: SiteOptions = {}): () => LocalSite {
   let site: LocalSite | undefined;
   beforeAll(async () => {
     site = await LocalSite.start(opts);
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await site?.stop();
   });

@@ -120,4 +120,19 @@ describe('accounting in the live loop', () => {
     expect(t.published).toEqual(kept);
     expect(t.scheduler.getJob(job.id).pendingUsage).toBeUndefined();
   });
+
+  it('orders two teams by their decayed usage from the accounting store, and shows it as `wattpack shares` does', async () => {
+    const t = await setup();
+    t.scheduler.setHistory({ a: { gpuHours: 90, facilityKwh: 45 }, b: { gpuHours: 10, facilityKwh: 5 } });
+    await t.scheduler.drain({ nodeIds: ['a'] }, { reason: 'hold', by: 'test', migrate: false, force: false }); // no start until both are queued
+    const a = await t.scheduler.submit(JSON.stringify({ name: 'a', team: 'a', command: ['x'], gpus: 8 }));
+    const b = await t.scheduler.submit(JSON.stringify({ name: 'b', team: 'b', command: ['x'], gpus: 8 }));
+    const shares = t.scheduler.shares();
+    expect(shares.map((s) => [s.team, s.normalizedUsage])).toEqual([['a', 0.9], ['b', 0.1]]);
+    expect(shares[0]!.factor).toBeCloseTo(2 ** -(0.9 / 0.5), 12);
+    await t.scheduler.uncordon({ nodeIds: ['a'] });
+    for (let i = 0; i < 100 && t.scheduler.getJob(b.id).state !== 'STARTING'; i++) await new Promise((r) => setTimeout(r, 10));
+    // One 8-GPU node: b, which used less, starts though a asked first.
+    expect([t.scheduler.getJob(a.id).state, t.scheduler.getJob(b.id).state]).toEqual(['PENDING', 'STARTING']);
+  });
 });

@@ -1,0 +1,126 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type LocalPostgres } from '@wattpack/scheduler/testing';
+import type { GetUsageResponse__Output } from '@wattpack/common/proto/GetUsageResponse';
+import type { ListHistoryResponse__Output } from '@wattpack/common/proto/ListHistoryResponse';
+import type { UsageRecord__Output } from '@wattpack/common/proto/UsageRecord';
+import { LocalSite, waitFor } from './harness.js';
+
+/** What each GPU of the job draws (the simulated GPUs draw what the job declares, within ±2 W). */
+const DRAW_W = 470;
+const GPUS = 4;
+const PRICES = { energyPerMwh: 90, gpuHour: 2.5, currency: 'EUR' };
+
+async function runMetered(site: LocalSite, name: string, seconds = 8): Promise<string> {
+  const spec = { name, gpus: GPUS, env: { WATTPACK_SIM_DRAW_W: String(DRAW_W) }, command: ['sleep', String(seconds)] };
+  const { id } = await site.rpc<{ id: string }>('SubmitJob', { specJson: JSON.stringify(spec) });
+  const done = await site.waitForState(id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 90_000);
+  expect(done.state, done.reason).toBe('SUCCEEDED');
+  return id;
+}
+
+async function historyOf(site: LocalSite, id: string, count = 1): Promise<UsageRecord__Output[]> {
+  return waitFor(`${count} record(s) of ${id} in history`, async () => {
+    const { records } = await site.rpc<ListHistoryResponse__Output>('ListHistory', { jobId: id });
+    return records.length >= count ? records : undefined;
+  }, 60_000);
+}
+
+/** The stream is read in order: once a later job's record is stored, a copy of an earlier one would be too. */
+async function laterRecordStored(site: LocalSite): Promise<void> {
+  const { id } = await site.rpc<{ id: string }>('SubmitJob', { specJson: JSON.stringify({ name: 'later', gpus: 1, command: ['true'] }) });
+  await historyOf(site, id);
+}
+
+/** GPU energy measured from draw, within 2 % of draw × time, in history (RPC and CLI) and usage (CLI). */
+async function checkEnergy(site: LocalSite, id: string): Promise<void> {
+  const [r] = await historyOf(site, id);
+  const hours = (Number(r!.endedAtMs) - Number(r!.startedAtMs)) / 3_600_000;
+  const expectedKwh = (DRAW_W * GPUS * hours) / 1000;
+  expect(hours * 3600).toBeGreaterThan(7);
+  expect(Math.abs(r!.gpuKwh - expectedKwh) / expectedKwh).toBeLessThan(0.02);
+  expect(r!.gpuHours).toBeCloseTo(GPUS * hours, 9);
+  expect(r!.facilityKwh).toBeCloseTo(1.2 * (r!.gpuKwh + r!.hostKwh), 9); // the site's default PUE
+  expect(r!.hostKwh).toBeGreaterThan(0);
+  expect(r!.costTotal).toBeCloseTo((r!.facilityKwh / 1000) * PRICES.energyPerMwh + r!.gpuHours * PRICES.gpuHour, 9);
+  expect(r!.peakW).toBeGreaterThanOrEqual(GPUS * (DRAW_W - 2));
+  expect(r!.peakW).toBeLessThanOrEqual(GPUS * (DRAW_W + 2));
+
+  const cliHistory = await site.cli(['history', '--job', id, '-o', 'csv']);
+  expect(cliHistory.exitCode, cliHistory.stderr).toBe(0);
+  expect(cliHistory.stdout).toContain(`${id},1,${r!.attemptId}`);
+
+  const usage = await site.cli(['usage', '--since', '1h', '--by', 'user', '-o', 'json']);
+  expect(usage.exitCode, usage.stderr).toBe(0);
+  const rows = (JSON.parse(usage.stdout) as GetUsageResponse__Output).rows;
+  expect(rows).toHaveLength(1);
+  expect(Math.abs(rows[0]!.gpuKwh - expectedKwh) / expectedKwh).toBeLessThan(0.02);
+  expect(rows[0]!.facilityKwh).toBeCloseTo(r!.facilityKwh, 9);
+}
+
+describe('accounting on the embedded store (PGlite)', () => {
+  let site: LocalSite;
+  beforeAll(async () => {
+    site = await LocalSite.start({ site: { prices: PRICES } });
+  }, 120_000);
+  afterAll(() => site?.stop());
+
+  it('records a job with a known draw: energy within 2 % of draw × time in history and usage', async () => {
+    await checkEnergy(site, await runMetered(site, 'metered'));
+  }, 180_000);
+
+  it('kill -9 after a job ended but before its record reached the stream: the record appears once', async () => {
+    const { id } = await site.rpc<{ id: string }>('SubmitJob', { specJson: JSON.stringify({ name: 'crash-1', gpus: GPUS, env: { WATTPACK_SIM_DRAW_W: String(DRAW_W) }, command: ['sleep', '6'] }) });
+    await site.waitForState(id, ['RUNNING'], 60_000);
+    // The next scheduler dies (SIGKILL, by itself) right after storing the job's end, before publishing the record.
+    await site.killScheduler();
+    site.spawnScheduler('s1', { WATTPACK_CRASH_AT: 'before-usage-publish' });
+    expect(await site.schedulerExited()).toMatchObject({ signal: 'SIGKILL' });
+    await site.startScheduler();
+    expect((await site.job(id)).state).toBe('SUCCEEDED');
+    const records = await historyOf(site, id);
+    await laterRecordStored(site);
+    expect((await historyOf(site, id)).map((r) => r.attemptId)).toEqual([records[0]!.attemptId]);
+  }, 180_000);
+
+  it('kill -9 after the record reached the stream but before the store took it: the record appears once', async () => {
+    await site.killScheduler();
+    await site.startScheduler({ WATTPACK_CRASH_AT: 'before-usage-insert' });
+    const { id } = await site.rpc<{ id: string }>('SubmitJob', { specJson: JSON.stringify({ name: 'crash-2', gpus: GPUS, command: ['sleep', '2'] }) });
+    expect(await site.schedulerExited()).toMatchObject({ signal: 'SIGKILL' });
+    await site.startScheduler();
+    await historyOf(site, id);
+    await laterRecordStored(site);
+    expect(await historyOf(site, id)).toHaveLength(1);
+  }, 180_000);
+
+  it('a lost embedded store rebuilds from the accounting stream', async () => {
+    const before = (await site.rpc<ListHistoryResponse__Output>('ListHistory', { sinceMs: Date.now() - 3_600_000 })).records.map((r) => r.attemptId);
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    await site.killScheduler();
+    rmSync(site.stateDir('s1'), { recursive: true, force: true });
+    await site.startScheduler();
+    const after = await waitFor('history rebuilt', async () => {
+      const { records } = await site.rpc<ListHistoryResponse__Output>('ListHistory', { sinceMs: Date.now() - 3_600_000 });
+      return records.length >= before.length ? records.map((r) => r.attemptId) : undefined;
+    }, 60_000);
+    expect(after).toEqual(before);
+  }, 180_000);
+});
+
+describe('accounting on PostgreSQL', () => {
+  let pg: LocalPostgres;
+  let site: LocalSite;
+  beforeAll(async () => {
+    pg = await startPostgres();
+    site = await LocalSite.start({ site: { prices: PRICES }, accountingDb: pg.url });
+  }, 180_000);
+  afterAll(async () => {
+    await site?.stop();
+    await pg?.stop();
+  });
+
+  it('records a job with a known draw: energy within 2 % of draw × time in history and usage', async () => {
+    await checkEnergy(site, await runMetered(site, 'metered-pg'));
+  }, 180_000);
+});
