@@ -1,32 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { run } from './program.js';
+import { describe, expect, it } from 'vitest';
 import { instantArg } from './commands/accounting.js';
-import { aJob, aUsageRecord, startFakeScheduler, type FakeScheduler } from './testing/fake-scheduler.js';
+import { aJob, aUsageRecord } from './testing/fake-scheduler.js';
+import { useFakeScheduler } from './testing/cli-harness.js';
 
-let fake: FakeScheduler;
-
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(argv, { out: (t) => (out += t), err: (t) => (err += t), env: { WATTPACK_SCHEDULER: fake.address, WATTPACK_CONFIG: fake.config } });
-  return { code, out, err };
-}
-
-const sent = (method: string) => fake.calls.filter((c) => c.method === method).map((c) => c.request as Record<string, unknown>);
-
-beforeAll(async () => {
-  fake = await startFakeScheduler();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.calls.length = 0;
-  fake.jobs.clear();
-  fake.history.length = 0;
-});
+const harness = useFakeScheduler();
+const cli = harness.cli;
+const sent = (method: string) => harness.fake().calls.filter((c) => c.method === method).map((c) => c.request as Record<string, unknown>);
 
 describe('wattpack history', () => {
   it('sends the filters, follows pages, and prints a table like sacct', async () => {
-    fake.history.push(...Array.from({ length: 3 }, (_, i) => aUsageRecord({ jobId: `job-${i}`, attemptId: `job-${i}-a1` })));
+    harness.fake().history.push(...Array.from({ length: 3 }, (_, i) => aUsageRecord({ jobId: `job-${i}`, attemptId: `job-${i}-a1` })));
     const r = await cli('history', '--user', 'alice', '--team', 'vision', '--state', 'succeeded,requeued', '--node', 'gpu-1', '--since', '2026-11-01', '--limit', '2');
     expect(r).toMatchObject({ code: 0, err: '' });
     const req = sent('ListHistory')[0]!;
@@ -38,14 +21,14 @@ describe('wattpack history', () => {
   });
 
   it('reads every page up to the limit', async () => {
-    fake.history.push(...Array.from({ length: 700 }, (_, i) => aUsageRecord({ jobId: `job-${i}`, attemptId: `job-${i}-a1` })));
+    harness.fake().history.push(...Array.from({ length: 700 }, (_, i) => aUsageRecord({ jobId: `job-${i}`, attemptId: `job-${i}-a1` })));
     const r = await cli('history', '-o', 'json');
     expect(JSON.parse(r.out)).toHaveLength(700);
     expect(sent('ListHistory').map((q) => q.pageToken)).toEqual(['', '500']);
   });
 
   it('-o wide adds the energy split, draw, limits and work lost; -o csv has every figure at full precision', async () => {
-    fake.history.push(aUsageRecord({ reason: 'lost on gpu-1: no report for 20s; requeued to resume', state: 'REQUEUED', preempted: true, preemptions: 1, workLostGpuHours: 1.25 }));
+    harness.fake().history.push(aUsageRecord({ reason: 'lost on gpu-1: no report for 20s; requeued to resume', state: 'REQUEUED', preempted: true, preemptions: 1, workLostGpuHours: 1.25 }));
     const wide = await cli('history', '-o', 'wide');
     expect(wide.out).toMatch(/GPU KWH\s+HOST KWH\s+MEAN W\s+PEAK W\s+LIMITS\s+PREEMPTIONS\s+LOST GPU-H/);
     expect(wide.out).toMatch(/3\.760\s+2\.500\s+3760\s+3800\s+500 W-700 W \(1 changes\)\s+1\s+1\.25/);
@@ -61,21 +44,21 @@ describe('wattpack history', () => {
     const r = await cli('history', '--state', 'DONE');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/"DONE": use SUCCEEDED, FAILED, CANCELLED, REQUEUED/);
-    expect(fake.calls).toEqual([]);
+    expect(harness.fake().calls).toEqual([]);
   });
 });
 
 describe('wattpack job', () => {
   it('adds the usage of each attempt to a job the scheduler still has', async () => {
-    fake.jobs.set('job-1', aJob({ state: 'SUCCEEDED' }));
-    fake.history.push(aUsageRecord());
+    harness.fake().jobs.set('job-1', aJob({ state: 'SUCCEEDED' }));
+    harness.fake().history.push(aUsageRecord());
     const r = await cli('job', 'job-1');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Usage:\s+attempt 1 SUCCEEDED: 8\.00 GPU-h, 3\.760 kWh GPUs \+ 2\.500 host = 7\.512 kWh facility, mean 3760 W peak 3800 W, 16\.60 USD/);
   });
 
   it('finds a job that left the job store through history', async () => {
-    fake.history.push(aUsageRecord({ jobId: 'old', attemptId: 'old-a1' }));
+    harness.fake().history.push(aUsageRecord({ jobId: 'old', attemptId: 'old-a1' }));
     const r = await cli('job', 'old');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/old\s+1\s+alice\s+vision\s+SUCCEEDED/);

@@ -2,23 +2,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SitePki, freePort, localSiteTrust } from '@wattpack/common';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { run } from './program.js';
-import { aJob, aNode, startFakeScheduler, type FakeScheduler } from './testing/fake-scheduler.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { aJob, aNode, type FakeScheduler } from './testing/fake-scheduler.js';
+import { cliWith, useFakeScheduler } from './testing/cli-harness.js';
 
+const harness = useFakeScheduler();
 let fake: FakeScheduler;
-
-/** Runs the CLI in-process against the fake scheduler (through WATTPACK_SCHEDULER), as its site's admin. */
-async function cli(...argv: string[]) {
-  return cliWith({ WATTPACK_SCHEDULER: fake.address, WATTPACK_CONFIG: fake.config }, ...argv);
-}
-
-async function cliWith(env: NodeJS.ProcessEnv, ...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(argv, { out: (t) => (out += t), err: (t) => (err += t), env });
-  return { code, out, err };
-}
+beforeAll(() => {
+  fake = harness.fake();
+});
+const cli = harness.cli;
 
 const sent = (method: string) => fake.calls.filter((c) => c.method === method).map((c) => c.request);
 
@@ -27,17 +20,6 @@ const specFile = (text: string) => {
   writeFileSync(path, text);
   return path;
 };
-
-beforeAll(async () => {
-  fake = await startFakeScheduler();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.calls.length = 0;
-  fake.jobs.clear();
-  fake.updates.clear();
-  fake.logs.clear();
-});
 
 describe('submit', () => {
   it('sends flags and the argv after -- as the spec, and prints the new id', async () => {
