@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { Backoff, INSECURE, WattpackError, createLogger, loadConfig, loadCredentials, readYamlFile, type Logger } from '@wattpack/common';
-import { UsageStore } from './accounting/store.js';
+import { openUsageStoreThread, type UsageQueries } from './accounting/store-thread.js';
 import { z } from 'zod';
 import { startScheduler } from './server.js';
 
@@ -56,14 +56,18 @@ const program = new Command('wattpack-scheduler')
     const site = { ...(siteFile ?? {}), ...(opts.capMw !== undefined ? { capMw: opts.capMw } : {}) };
     let stopping = false;
     let current: Awaited<ReturnType<typeof startScheduler>> | undefined;
-    // Before campaigning: opening the embedded store keeps the process busy for seconds, longer than a lease.
-    const accounting = await openAccounting(opts, log);
+    // Opened beside scheduling, in a worker thread; a folder that cannot hold it is fatal.
+    const accounting = openAccounting(opts, log);
+    accounting.catch((err: unknown) => {
+      process.stderr.write(`wattpack-scheduler: ${WattpackError.from(err).message}\n`);
+      process.exit(2);
+    });
     const shutdown = async () => {
       if (stopping) return;
       stopping = true;
       log.info('stopping');
       await current?.stop();
-      await accounting.close();
+      await accounting.then((a) => a.close()).catch(() => undefined);
       process.exit(0);
     };
     process.on('SIGTERM', shutdown);
@@ -94,12 +98,12 @@ const program = new Command('wattpack-scheduler')
  * A PostgreSQL that does not answer yet is waited for; a folder that cannot hold the
  * embedded store is an error to fix.
  */
-async function openAccounting(opts: z.output<typeof optionsSchema>, log: Logger): Promise<UsageStore> {
+async function openAccounting(opts: z.output<typeof optionsSchema>, log: Logger): Promise<UsageQueries> {
   const target = opts.accountingDb ? { url: opts.accountingDb } : { dir: join(opts.stateDir, 'accounting') };
   const backoff = new Backoff(500, 5000);
   for (;;) {
     try {
-      return await UsageStore.open(target);
+      return await openUsageStoreThread(target);
     } catch (err) {
       if (!opts.accountingDb) throw new WattpackError('INVALID_ARGUMENT', `--state-dir ${opts.stateDir}: cannot keep the accounting store there: ${String(err)}`);
       log.error({ err: String(err) }, 'the accounting database does not answer: retrying');

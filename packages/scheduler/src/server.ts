@@ -39,7 +39,7 @@ import { Scheduler } from './loop/scheduler.js';
 import { KvStore } from './state/kv-store.js';
 import { becomeLeader } from './bus/leader-election.js';
 import { ingestUsage, publishUsage } from './bus/usage-bus.js';
-import type { UsageStore } from './accounting/store.js';
+import type { UsageQueries } from './accounting/store-thread.js';
 
 /** How often fair share's decayed usage is read again from the accounting store. */
 const HISTORY_REFRESH_S = 30;
@@ -63,8 +63,12 @@ export interface SchedulerOptions {
   credentials: Credentials;
   /** How long and how much the audit stream keeps (default a year, 1 GiB). */
   audit?: { maxAgeDays: number; maxBytes: number };
-  /** Where usage records are queried (history, usage, fair share's past usage); absent: records go to the stream only. */
-  accounting?: UsageStore;
+  /**
+   * Where usage records are queried (history, usage, fair share's past usage), once it has
+   * opened: scheduling does not wait for it (records wait on the stream). Absent: records
+   * go to the stream only.
+   */
+  accounting?: Promise<UsageQueries>;
   log?: Logger;
 }
 
@@ -159,14 +163,22 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     },
   });
   await scheduler.recover();
-  const usage = opts.accounting;
-  const ingest = usage ? await ingestUsage(js, usage, log) : undefined;
+  let usage: UsageQueries | undefined;
+  let ingest: { stop(): Promise<void> } | undefined;
+  let stopped = false;
   const refreshHistory = () =>
     usage
       ?.decayedUsage(Date.now(), scheduler.siteConfig().fairShare.decayHalfLife)
       .then((h) => scheduler.setHistory(h))
       .catch((err: unknown) => log.error({ err: String(err) }, 'reading past usage for fair share failed'));
-  await refreshHistory();
+  const accountingOpened = opts.accounting
+    ?.then(async (store) => {
+      if (stopped) return;
+      ingest = await ingestUsage(js, store, log);
+      usage = store;
+      await refreshHistory();
+    })
+    .catch((err: unknown) => log.error({ err: String(err) }, 'accounting is not available'));
   const events = await consumeJobEvents(js, jsm, (e) => scheduler.handleEvent(e), log);
 
   const proto = loadProto().wattpack.v1;
@@ -201,7 +213,6 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   }, 1000);
   log.info({ address, nats: opts.nats, term: leadership.term }, 'scheduler listening');
 
-  let stopped = false;
   return {
     address,
     scheduler,
@@ -214,6 +225,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       scheduler.stop();
       server.forceShutdown();
       await events.stop();
+      await accountingOpened;
       await ingest?.stop();
       await leadership.resign();
       await nc.drain();

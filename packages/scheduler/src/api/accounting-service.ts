@@ -5,7 +5,8 @@ import type { ListHistoryResponse } from '@wattpack/common/proto/ListHistoryResp
 import type { ListSharesResponse } from '@wattpack/common/proto/ListSharesResponse';
 import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerService';
 import type { UsageRecord as UsageRecordProto } from '@wattpack/common/proto/UsageRecord';
-import { USAGE_GROUPS, type UsageGroup, type UsageStore } from '../accounting/store.js';
+import { USAGE_GROUPS, type UsageGroup } from '../accounting/store.js';
+import type { UsageQueries } from '../accounting/store-thread.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import { usageScope } from './authorize.js';
 import type { Unary } from './scheduler-service.js';
@@ -21,8 +22,8 @@ type AccountingRpcs = Pick<SchedulerServiceHandlers, 'ListHistory' | 'GetUsage' 
  * usage (ended attempts from history, the running one from the live loop), fair share's
  * standings. Who may read whose usage: authorize.ts (`usageScope`).
  */
-export function accountingService(unary: Unary, scheduler: Scheduler, usage: () => UsageStore | undefined): AccountingRpcs {
-  const needStore = (): UsageStore => {
+export function accountingService(unary: Unary, scheduler: Scheduler, usage: () => UsageQueries | undefined): AccountingRpcs {
+  const needStore = (): UsageQueries => {
     const store = usage();
     if (!store) throw new WattpackError('UNAVAILABLE', 'the accounting store is not open yet: try again in a few seconds');
     return store;

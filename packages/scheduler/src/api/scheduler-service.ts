@@ -23,7 +23,7 @@ import type { AuditLog } from './audit.js';
 import { ANONYMOUS_ADMIN, RPCS, actionsOf, authorize, callerOf, jobFor, requireTeam, siteActions, teamFor, type Action, type Caller, type Rpc } from './authorize.js';
 import { revokes, type Revocations } from './revocations.js';
 import { accountingService } from './accounting-service.js';
-import type { UsageStore } from '../accounting/store.js';
+import type { UsageQueries } from '../accounting/store-thread.js';
 
 export interface LogSource {
   read(jobId: string, opts: { follow: boolean; jobEnded: () => boolean; cancelled: () => boolean }, write: (r: LogRecord) => void): Promise<void>;
@@ -50,7 +50,7 @@ interface Note {
  * authorized (authorize.ts's table) before its handler runs; mutating calls and refusals
  * are audited. Errors become gRPC statuses here, and only here.
  */
-export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Logger, trust: ApiTrust, usage: () => UsageStore | undefined = () => undefined): SchedulerServiceHandlers {
+export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Logger, trust: ApiTrust, usage: () => UsageQueries | undefined = () => undefined): SchedulerServiceHandlers {
 
   const nodesView = (only?: Set<string>) => {
     const views = new Map(scheduler.snapshot().nodes.map((n) => [n.id, n]));

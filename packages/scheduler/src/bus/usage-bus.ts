@@ -1,6 +1,6 @@
 import type { JetStreamClient } from 'nats';
 import { Backoff, STREAMS, SUBJECTS, json, usageRecordSchema, type Logger, type UsageRecord } from '@wattpack/common';
-import type { UsageStore } from '../accounting/store.js';
+import type { UsageQueries } from '../accounting/store-thread.js';
 import { crashPoint } from '../crash-point.js';
 
 /** Puts a usage record on the accounting stream; a second copy of an attempt's is dropped by the stream (Nats-Msg-Id). */
@@ -16,7 +16,7 @@ export async function publishUsage(js: JetStreamClient, record: UsageRecord): Pr
  * it moves in the same transaction as the insert, so a crash in between reads the record
  * again and the insert ignores the copy.
  */
-export async function ingestUsage(js: JetStreamClient, store: UsageStore, log: Logger): Promise<{ stop(): Promise<void> }> {
+export async function ingestUsage(js: JetStreamClient, store: UsageQueries, log: Logger): Promise<{ stop(): Promise<void> }> {
   const from = (await store.cursor()) + 1;
   const consumer = await js.consumers.get(STREAMS.accounting, { opt_start_seq: from });
   const messages = await consumer.consume();
