@@ -132,14 +132,25 @@ describe('accounting on PostgreSQL', () => {
   let site: LocalSite;
   beforeAll(async () => {
     pg = await startPostgres();
-    site = await LocalSite.start({ site: { prices: PRICES }, accountingDb: pg.url });
+    // Finished jobs leave the job store at the first sweep after they end: history still finds them.
+    site = await LocalSite.start({ site: { prices: PRICES, finishedJobRetention: 1 }, accountingDb: pg.url });
   }, 180_000);
   afterAll(async () => {
     await site?.stop();
     await pg?.stop();
   });
 
+  let metered = '';
   it('records a job with a known draw: energy within 2 % of draw × time in history and usage', async () => {
-    await checkEnergy(site, await runMetered(site, 'metered-pg'));
+    metered = await runMetered(site, 'metered-pg');
+    await checkEnergy(site, metered);
   }, 180_000);
+
+  it('wattpack job finds a job that left the job store through its history', async () => {
+    await waitFor('the finished job to leave the store', () => site.job(metered).then(() => false, (err: Error) => /no job/.test(String(err))), 30_000);
+    const shown = await site.cli(['job', metered]);
+    expect(shown.exitCode, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`${metered}\\s+1\\s+\\S+\\s+default\\s+SUCCEEDED`));
+    expect(shown.stdout).toContain(`job ${metered} has left the job store`);
+  }, 60_000);
 });

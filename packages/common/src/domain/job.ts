@@ -132,6 +132,17 @@ export interface Job {
    * change that ended the attempt, so a crash before the stream has them loses none.
    */
   pendingUsage?: UsageRecord[];
+  /** The submitter's request id: a retried submit with it (same owner) returns this job. */
+  requestId?: string;
+  /** A task of an array (`submit --array`): WATTPACK_ARRAY_JOB_ID and WATTPACK_ARRAY_INDEX in its env. */
+  array?: ArrayTask;
+}
+
+export interface ArrayTask {
+  jobId: string;
+  index: number;
+  /** At most this many of the array's tasks hold GPUs at once. */
+  maxRunning?: number;
 }
 
 export interface LimitChange {

@@ -7,9 +7,8 @@ import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerS
 import type { UsageRecord as UsageRecordProto } from '@wattpack/common/proto/UsageRecord';
 import { USAGE_GROUPS, type UsageGroup } from '../accounting/store.js';
 import type { UsageQueries } from '../accounting/store-thread.js';
-import type { Scheduler } from '../loop/scheduler.js';
 import { usageScope } from './authorize.js';
-import type { Unary } from './scheduler-service.js';
+import type { Api } from './call.js';
 
 const DAY_MS = 86_400_000;
 /** History pages: 100 records unless asked, never more than 1000 (a caller cannot make the scheduler read the whole table). */
@@ -22,7 +21,7 @@ type AccountingRpcs = Pick<SchedulerServiceHandlers, 'ListHistory' | 'GetUsage' 
  * usage (ended attempts from history, the running one from the live loop), fair share's
  * standings. Who may read whose usage: authorize.ts (`usageScope`).
  */
-export function accountingService(unary: Unary, scheduler: Scheduler, usage: () => UsageQueries | undefined): AccountingRpcs {
+export function accountingRpcs({ unary, scheduler }: Api, usage: () => UsageQueries | undefined): AccountingRpcs {
   const needStore = (): UsageQueries => {
     const store = usage();
     if (!store) throw new WattpackError('UNAVAILABLE', 'the accounting store is not open yet: try again in a few seconds');
