@@ -1,7 +1,10 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { Backoff, INSECURE, WattpackError, createLogger, loadConfig, loadCredentials, readYamlFile } from '@wattpack/common';
+import { Backoff, INSECURE, WattpackError, createLogger, loadConfig, loadCredentials, readYamlFile, startObserveServer, type ObserveServer } from '@wattpack/common';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { z } from 'zod';
+import { SchedulerHealth } from './observe/health.js';
+import { SchedulerMetrics } from './observe/metrics.js';
 import { startScheduler } from './server.js';
 
 const optionsSchema = z.strictObject({
@@ -16,6 +19,7 @@ const optionsSchema = z.strictObject({
   insecure: z.boolean().default(false),
   auditDays: z.number().int().min(1).max(36_500).default(365),
   auditMaxMib: z.number().int().min(1).max(1024 * 1024).default(1024),
+  metricsAddr: z.string().regex(/^[^:]*\S:\d+$/, 'use host:port').optional(),
 });
 
 const number = (v: string) => {
@@ -36,6 +40,7 @@ const program = new Command('wattpack-scheduler')
   .option('--credentials <dir>', "the scheduler's credentials: the site PKI's scheduler/ folder (wattpack admin init; env WATTPACK_CREDENTIALS)")
   .option('--audit-days <n>', 'how long the audit log keeps records (default 365; env WATTPACK_AUDIT_DAYS)', number)
   .option('--audit-max-mib <n>', 'the most the audit log keeps, in MiB; the oldest records go first (default 1024; env WATTPACK_AUDIT_MAX_MIB)', number)
+  .option('--metrics-addr <host:port>', 'serve /metrics (Prometheus), /healthz and /readyz over plain HTTP there; off unless given (env WATTPACK_METRICS_ADDR; docs/observability.md)')
   .option('--insecure', 'no TLS and no authentication: anyone who reaches the site can run anything. Debugging only')
   .showHelpAfterError()
   .action(async (flags: Record<string, unknown>) => {
@@ -50,11 +55,18 @@ const program = new Command('wattpack-scheduler')
     const site = { ...(siteFile ?? {}), ...(opts.capMw !== undefined ? { capMw: opts.capMw } : {}) };
     let stopping = false;
     let current: Awaited<ReturnType<typeof startScheduler>> | undefined;
+    const health = new SchedulerHealth();
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const metrics = new SchedulerMetrics(registry);
+    let observe: ObserveServer | undefined;
+    if (opts.metricsAddr) observe = await startObserveServer(opts.metricsAddr, { registry, ready: () => health.problems(), log });
     const shutdown = async () => {
       if (stopping) return;
       stopping = true;
       log.info('stopping');
       await current?.stop();
+      await observe?.close();
       process.exit(0);
     };
     process.on('SIGTERM', shutdown);
@@ -64,7 +76,7 @@ const program = new Command('wattpack-scheduler')
     const backoff = new Backoff(500, 5000);
     for (;;) {
       try {
-        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
+        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, health, metrics, audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
       } catch (err) {
         const e = WattpackError.from(err);
         if (stopping || e.code === 'INVALID_ARGUMENT') throw e;

@@ -26,6 +26,7 @@ import {
   type SiteConfigInput,
 } from '@wattpack/common';
 import type { EventEmitter } from 'node:events';
+import { HealthImplementation } from 'grpc-health-check';
 import type { TLSSocket } from 'node:tls';
 import { JetStreamAudit, type AuditLog } from './api/audit.js';
 import { schedulerService } from './api/scheduler-service.js';
@@ -37,6 +38,11 @@ import { readJobLogs } from './bus/log-reader.js';
 import { Scheduler } from './loop/scheduler.js';
 import { KvStore } from './state/kv-store.js';
 import { becomeLeader } from './bus/leader-election.js';
+import type { PassRecord } from './loop/cycle.js';
+import type { SchedulerHealth } from './observe/health.js';
+import { JobWatch } from './observe/job-watch.js';
+import { lifecycleLog } from './observe/lifecycle-log.js';
+import type { SchedulerMetrics } from './observe/metrics.js';
 
 /** A standby takes over within this long of the leader's death. */
 const DEFAULT_LEASE_MS = 3000;
@@ -58,6 +64,10 @@ export interface SchedulerOptions {
   /** How long and how much the audit stream keeps (default a year, 1 GiB). */
   audit?: { maxAgeDays: number; maxBytes: number };
   log?: Logger;
+  /** /readyz's view of this process (observe/health.ts), told of each connection and term. */
+  health?: SchedulerHealth;
+  /** Prometheus series (observe/metrics.ts): fed while this term leads. */
+  metrics?: SchedulerMetrics;
 }
 
 export interface SchedulerHandle {
@@ -77,6 +87,7 @@ export interface SchedulerHandle {
 export async function startScheduler(opts: SchedulerOptions): Promise<SchedulerHandle> {
   const log = opts.log ?? createLogger('scheduler');
   const nc = await connectNats(opts.nats, `wattpack-scheduler-${opts.id}`, natsConnectionOptions(opts.credentials));
+  opts.health?.connection(nc);
   try {
     return await lead(nc, opts, log);
   } catch (err) {
@@ -92,7 +103,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   const replicas = opts.natsReplicas ?? 1;
   await ensureStreams(jsm, replicas);
   await ensureAuditStream(jsm, replicas, opts.audit);
-  const leadership = await becomeLeader(nc, opts.id, { ttlMs: opts.leaseMs ?? DEFAULT_LEASE_MS, replicas, log });
+  const leadership = await becomeLeader(nc, opts.id, { ttlMs: opts.leaseMs ?? DEFAULT_LEASE_MS, replicas, log, onStandby: (leader) => opts.health?.standby(leader) });
   // Transient NATS errors are retried while the lease holds: a cycle that gave up between
   // storing a job as STARTING and publishing its start command would strand the job. Once
   // the lease lapses, the next term's recover() sends the commands again.
@@ -148,6 +159,15 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       sendCommand: (nodeId, cmd) => fenced(() => bus.send(nodeId, cmd, leadership.term)),
     },
   });
+  const watch = new JobWatch(scheduler);
+  watch.listen(lifecycleLog(log));
+  const { metrics } = opts;
+  const onPass = (r: PassRecord) => metrics?.pass(r);
+  if (metrics) {
+    watch.listen(metrics.jobs);
+    metrics.attach(scheduler);
+    scheduler.changes.on('pass', onPass);
+  }
   await scheduler.recover();
   const events = await consumeJobEvents(js, jsm, (e) => scheduler.handleEvent(e), log);
 
@@ -167,6 +187,9 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   const trust = { revocations, audit };
   server.addService(proto.SchedulerService.service, schedulerService(scheduler, logs, log, trust));
   server.addService(proto.NodeService.service, nodeService(scheduler, log, trust));
+  // grpc.health.v1 for load balancers and probes: only the leader listens, so SERVING while it leads.
+  const health = new HealthImplementation({ '': 'SERVING', 'wattpack.v1.SchedulerService': 'SERVING', 'wattpack.v1.NodeService': 'SERVING' });
+  health.addToServer(server);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(opts.listen, grpcServerCredentials(opts.credentials), (err, p) => (err ? reject(err) : resolve(p))),
   );
@@ -180,6 +203,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     scheduler.checkDrains().catch((err) => log.error({ err }, 'drain check failed'));
     if (++tick % 5 === 0) scheduler.requestCycle();
   }, 1000);
+  opts.health?.leading();
   log.info({ address, nats: opts.nats, term: leadership.term }, 'scheduler listening');
 
   let stopped = false;
@@ -192,6 +216,11 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       if (stopped) return;
       stopped = true;
       clearInterval(leases);
+      for (const service of ['', 'wattpack.v1.SchedulerService', 'wattpack.v1.NodeService']) health.setStatus(service, 'NOT_SERVING');
+      opts.health?.stepDown();
+      watch.close();
+      scheduler.changes.off('pass', onPass);
+      metrics?.attach(undefined);
       scheduler.stop();
       server.forceShutdown();
       await events.stop();

@@ -17,7 +17,6 @@ import {
 import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerService';
 import type { Site } from '@wattpack/common/proto/Site';
 import type { UpdateSiteRequest__Output } from '@wattpack/common/proto/UpdateSiteRequest';
-import { siteWatts } from '../core/watts.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { AuditLog } from './audit.js';
 import { ANONYMOUS_ADMIN, RPCS, actionsOf, authorize, callerOf, jobFor, requireTeam, siteActions, teamFor, type Action, type Caller, type Rpc } from './authorize.js';
@@ -70,11 +69,7 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
     const site = scheduler.siteConfig();
     const snapshot = scheduler.snapshot();
     const nodes = scheduler.listNodes();
-    const watts = siteWatts(
-      snapshot,
-      nodes.map(({ record, report }) => ({ nodeId: record.id, gpus: report?.gpus ?? [], miners: report?.miners ?? [] })),
-      new Set(nodes.filter((n) => n.record.drain).map((n) => n.record.id)),
-    );
+    const watts = scheduler.siteWatts(snapshot);
     const miners = nodes.flatMap((n) => n.report?.miners ?? []);
     const jobs = scheduler.listJobs();
     return {

@@ -2,13 +2,22 @@ import { LIMIT_HISTORY, isTerminal, type Assignment, type Job, type LimitChange 
 import { plan } from '../core/plan.js';
 import type { Policy } from '../core/policy.js';
 import { policyFromSite } from '../core/policy-from-site.js';
-import type { LimitReason, Placement, Plan } from '../core/snapshot.js';
+import type { LimitReason, Placement, Plan, Preemption, Waiting } from '../core/snapshot.js';
 import { toQueued } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import type { LoopState } from './state.js';
 
 /** How soon to look again while miners curtail or limits come down. */
 const FREEING_RECHECK_MS = 500;
+
+/** What one pass did, as LoopState.changes emits it ('pass') for metrics. */
+export interface PassRecord {
+  seconds: number;
+  /** Jobs placed by this pass (none when it waited for miners to curtail first). */
+  placed: string[];
+  waiting: Waiting[];
+  preemptions: Preemption[];
+}
 
 /**
  * One packing pass: snapshot -> plan (the pure core) -> commit (store) -> dispatch
@@ -48,8 +57,10 @@ export class Cycle {
    */
   private async pass(): Promise<Plan | undefined> {
     if (this.stopped) return undefined;
+    const startedAt = performance.now();
     const pending = [...this.state.jobs.values()].filter((j) => j.state === 'PENDING');
     const snapshot = this.state.snapshot();
+    let placed: string[] = [];
     const result = plan({ ...snapshot, ...(this.lastPass ? { ramp: this.lastPass } : {}) }, pending.map(toQueued), this.policy());
     this.lastPass = { fromW: result.allocatedW, atMs: snapshot.now };
 
@@ -65,11 +76,14 @@ export class Cycle {
       await Promise.all(result.placements.map((p) => this.setReason(p.jobId, why)));
       this.request(FREEING_RECHECK_MS);
     } else {
-      const placed = await Promise.all(result.placements.map((p) => this.commitPlacement(p)));
-      await Promise.all(placed.map((job) => this.commands.dispatchStarts(job)));
+      const jobs = await Promise.all(result.placements.map((p) => this.commitPlacement(p)));
+      await Promise.all(jobs.map((job) => this.commands.dispatchStarts(job)));
+      placed = jobs.map((j) => j.id);
     }
     await Promise.all(result.waiting.map((w) => this.setReason(w.jobId, w.reason)));
     this.logPass(result);
+    const record: PassRecord = { seconds: (performance.now() - startedAt) / 1000, placed, waiting: result.waiting, preemptions: result.preemptions };
+    this.state.changes.emit('pass', record);
     return result;
   }
 

@@ -1,5 +1,6 @@
 import type { Job, JobEvent, NodeInventory, NodeRecord, NodeReport, SiteConfig } from '@wattpack/common';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
+import { siteWatts, type SiteWatts } from '../core/watts.js';
 import type { JobFilter, JobPage, JobQuery } from '../state/job-index.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
 import { Commands } from './commands.js';
@@ -43,7 +44,7 @@ export class Scheduler {
     this.reports = new Reports(this.state, commands, this.cycle, this.operators);
   }
 
-  /** Emits 'job' (Job) after every stored change. */
+  /** Emits 'job', 'report' and 'pass' (see LoopState.changes). */
   get changes(): LoopState['changes'] {
     return this.state.changes;
   }
@@ -107,6 +108,16 @@ export class Scheduler {
   /** The site as the core sees it now: what `wattpack site` and the tests count. */
   snapshot(): SiteSnapshot {
     return this.state.snapshot();
+  }
+
+  /** Every watt figure of the site (core/watts.ts), with what agents measured last. */
+  siteWatts(snapshot: SiteSnapshot = this.snapshot()): SiteWatts {
+    const nodes = this.listNodes();
+    return siteWatts(
+      snapshot,
+      nodes.map(({ record, report }) => ({ nodeId: record.id, gpus: report?.gpus ?? [], miners: report?.miners ?? [] })),
+      new Set(nodes.filter((n) => n.record.drain).map((n) => n.record.id)),
+    );
   }
 
   /** A running job's measured power this attempt; undefined while it warms up. */
