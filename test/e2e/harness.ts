@@ -133,6 +133,8 @@ export class LocalSite {
   readonly agents = new Map<string, ResultPromise>();
   /** Each scheduler's and agent's --metrics-addr (/metrics, /healthz, /readyz), by id. */
   readonly metricsAddr = new Map<string, string>();
+  /** Each scheduler's --dashboard-addr (HTTPS, the web dashboard), by id. */
+  readonly dashboardAddr = new Map<string, string>();
   private client?: SchedulerServiceClient;
   private readonly people = new Map<string, Person>();
 
@@ -174,7 +176,10 @@ export class LocalSite {
     const listen: string[] = [];
     for (let i = 0; i < (opts.schedulers ?? 1); i++) listen.push(`127.0.0.1:${await freePort()}`);
     const site = new LocalSite(trust, nats, listen, opts);
-    for (let i = 1; i <= listen.length; i++) site.metricsAddr.set(`s${i}`, `127.0.0.1:${await freePort()}`);
+    for (let i = 1; i <= listen.length; i++) {
+      site.metricsAddr.set(`s${i}`, `127.0.0.1:${await freePort()}`);
+      site.dashboardAddr.set(`s${i}`, `127.0.0.1:${await freePort()}`);
+    }
     // The CLI finds the site's admin context here, as after `wattpack dev`.
     writeFileSync(site.cliConfig, stringify({ 'current-context': 'dev', contexts: [{ ...site.adminContext(), name: 'dev', scheduler: site.address }] }));
     for (let i = 1; i <= listen.length; i++) site.spawnScheduler(`s${i}`);
@@ -205,7 +210,7 @@ export class LocalSite {
 
   spawnScheduler(id: string): void {
     const listen = this.listen[Number(id.slice(1)) - 1]!;
-    const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, ...this.credentialArgs(this.trust.schedulerCredentials), '--log-level', LOG_LEVEL, '--metrics-addr', this.metricsAddr.get(id)!];
+    const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, ...this.credentialArgs(this.trust.schedulerCredentials), '--log-level', LOG_LEVEL, '--metrics-addr', this.metricsAddr.get(id)!, '--dashboard-addr', this.dashboardAddr.get(id)!, '--dashboard-sample-s', '1'];
     if (this.opts.natsCluster) args.push('--nats-replicas', '3');
     if (this.opts.capMw !== undefined) args.push('--cap-mw', String(this.opts.capMw));
     // Jobs never run as root: every owner maps to JOB_USER unless the test maps users itself.

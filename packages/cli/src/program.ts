@@ -4,6 +4,7 @@ import { WattpackError, exitCodeOf } from '@wattpack/common';
 import { registerAdmin } from './commands/admin.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCancel } from './commands/cancel.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerLogin } from './commands/login.js';
 import { registerDev } from './commands/dev.js';
 import { registerDrain } from './commands/drain.js';
@@ -59,7 +60,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .addOption(new Option('--insecure', 'no TLS and no credential, for a scheduler started with --insecure (debugging only)'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .addHelpText('after', EPILOG);
-  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit]) {
+  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit, registerDashboard]) {
     register(program, app);
   }
   try {

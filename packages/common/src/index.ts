@@ -29,3 +29,4 @@ export * from './trust/command-signing.js';
 export * from './trust/nats-auth.js';
 export * from './trust/nats-config.js';
 export * from './observe/http.js';
+export * from './trust/login-token.js';

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { Backoff, INSECURE, WattpackError, createLogger, loadConfig, loadCredentials, readYamlFile, startObserveServer, type ObserveServer } from '@wattpack/common';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { z } from 'zod';
+import { History } from './dashboard/history.js';
 import { SchedulerHealth } from './observe/health.js';
 import { SchedulerMetrics } from './observe/metrics.js';
 import { startScheduler } from './server.js';
@@ -20,6 +21,8 @@ const optionsSchema = z.strictObject({
   auditDays: z.number().int().min(1).max(36_500).default(365),
   auditMaxMib: z.number().int().min(1).max(1024 * 1024).default(1024),
   metricsAddr: z.string().regex(/^[^:]*\S:\d+$/, 'use host:port').optional(),
+  dashboardAddr: z.string().regex(/^[^:]*\S:\d+$/, 'use host:port').optional(),
+  dashboardSampleS: z.number().int().min(1).max(3600).default(30),
 });
 
 const number = (v: string) => {
@@ -41,6 +44,8 @@ const program = new Command('wattpack-scheduler')
   .option('--audit-days <n>', 'how long the audit log keeps records (default 365; env WATTPACK_AUDIT_DAYS)', number)
   .option('--audit-max-mib <n>', 'the most the audit log keeps, in MiB; the oldest records go first (default 1024; env WATTPACK_AUDIT_MAX_MIB)', number)
   .option('--metrics-addr <host:port>', 'serve /metrics (Prometheus), /healthz and /readyz over plain HTTP there; off unless given (env WATTPACK_METRICS_ADDR; docs/observability.md)')
+  .option('--dashboard-addr <host:port>', 'serve the read-only web dashboard there over HTTPS with the scheduler certificate; off unless given (env WATTPACK_DASHBOARD_ADDR; docs/observability.md)')
+  .option('--dashboard-sample-s <s>', "seconds between the dashboard's samples of the site's power (default 30; 24 h are kept)", number)
   .option('--insecure', 'no TLS and no authentication: anyone who reaches the site can run anything. Debugging only')
   .showHelpAfterError()
   .action(async (flags: Record<string, unknown>) => {
@@ -59,6 +64,7 @@ const program = new Command('wattpack-scheduler')
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const metrics = new SchedulerMetrics(registry);
+    const dashboard = opts.dashboardAddr ? { addr: opts.dashboardAddr, history: new History({ siteEveryS: opts.dashboardSampleS }) } : undefined;
     let observe: ObserveServer | undefined;
     if (opts.metricsAddr) observe = await startObserveServer(opts.metricsAddr, { registry, ready: () => health.problems(), log });
     const shutdown = async () => {
@@ -76,7 +82,7 @@ const program = new Command('wattpack-scheduler')
     const backoff = new Backoff(500, 5000);
     for (;;) {
       try {
-        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, health, metrics, audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
+        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, health, metrics, ...(dashboard ? { dashboard } : {}), audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
       } catch (err) {
         const e = WattpackError.from(err);
         if (stopping || e.code === 'INVALID_ARGUMENT') throw e;

@@ -38,6 +38,8 @@ import { readJobLogs } from './bus/log-reader.js';
 import { Scheduler } from './loop/scheduler.js';
 import { KvStore } from './state/kv-store.js';
 import { becomeLeader } from './bus/leader-election.js';
+import type { History } from './dashboard/history.js';
+import { startDashboard, type Dashboard } from './dashboard/server.js';
 import type { PassRecord } from './loop/cycle.js';
 import type { SchedulerHealth } from './observe/health.js';
 import { JobWatch } from './observe/job-watch.js';
@@ -68,6 +70,8 @@ export interface SchedulerOptions {
   health?: SchedulerHealth;
   /** Prometheus series (observe/metrics.ts): fed while this term leads. */
   metrics?: SchedulerMetrics;
+  /** The web dashboard's HTTPS address (host:port), served while this term leads, and its history. */
+  dashboard?: { addr: string; history: History };
 }
 
 export interface SchedulerHandle {
@@ -194,6 +198,19 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     server.bindAsync(opts.listen, grpcServerCredentials(opts.credentials), (err, p) => (err ? reject(err) : resolve(p))),
   );
   if (!opts.credentials.insecure) auditHandshakes(server, audit);
+  let dashboard: Dashboard | undefined;
+  if (opts.dashboard) {
+    const { history } = opts.dashboard;
+    watch.listen(history.listener);
+    history.start(scheduler);
+    try {
+      dashboard = await startDashboard(scheduler, { addr: opts.dashboard.addr, credentials: opts.credentials, revocations, history, log });
+    } catch (err) {
+      history.stop();
+      server.forceShutdown();
+      throw err;
+    }
+  }
   const host = opts.listen.slice(0, opts.listen.lastIndexOf(':'));
   const address = `${host}:${port}`;
   // Leases, and a periodic pass: grid events and reservations move with the clock, not only with events.
@@ -219,6 +236,8 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       for (const service of ['', 'wattpack.v1.SchedulerService', 'wattpack.v1.NodeService']) health.setStatus(service, 'NOT_SERVING');
       opts.health?.stepDown();
       watch.close();
+      opts.dashboard?.history.stop();
+      await dashboard?.close();
       scheduler.changes.off('pass', onPass);
       metrics?.attach(undefined);
       scheduler.stop();

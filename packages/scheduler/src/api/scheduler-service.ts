@@ -5,7 +5,6 @@ import {
   grpcStatusOf,
   isTerminal,
   jobToProto,
-  nodeToProto,
   peerIdentity,
   type Identity,
   type Job,
@@ -21,6 +20,7 @@ import type { Scheduler } from '../loop/scheduler.js';
 import type { AuditLog } from './audit.js';
 import { ANONYMOUS_ADMIN, RPCS, actionsOf, authorize, callerOf, jobFor, requireTeam, siteActions, teamFor, type Action, type Caller, type Rpc } from './authorize.js';
 import { revokes, type Revocations } from './revocations.js';
+import { nodesOf, siteOf } from './views.js';
 
 export interface LogSource {
   read(jobId: string, opts: { follow: boolean; jobEnded: () => boolean; cancelled: () => boolean }, write: (r: LogRecord) => void): Promise<void>;
@@ -46,55 +46,8 @@ interface Note {
  */
 export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Logger, trust: ApiTrust): SchedulerServiceHandlers {
 
-  const nodesView = (only?: Set<string>) => {
-    const views = new Map(scheduler.snapshot().nodes.map((n) => [n.id, n]));
-    return {
-      nodes: scheduler
-        .listNodes()
-        .filter(({ record }) => !only || only.has(record.id))
-        .map(({ record, report }) => {
-          const view = views.get(record.id);
-          const held = view?.gpus.filter((g) => g.jobId !== undefined) ?? [];
-          return nodeToProto(record, {
-            ...(report ? { report } : {}),
-            gpusAllocated: held.length,
-            allocatedW: held.reduce((sum, g) => sum + (g.limitW ?? 0), 0),
-            jobsRemaining: scheduler.jobsOn(record.id).length,
-          });
-        }),
-    };
-  };
-
-  const siteView = (): Site => {
-    const site = scheduler.siteConfig();
-    const snapshot = scheduler.snapshot();
-    const nodes = scheduler.listNodes();
-    const watts = scheduler.siteWatts(snapshot);
-    const miners = nodes.flatMap((n) => n.report?.miners ?? []);
-    const jobs = scheduler.listJobs();
-    return {
-      name: site.name,
-      capW: site.capMw * 1e6,
-      reserveFraction: site.reserveFraction,
-      pue: site.pue,
-      allocated: { ...watts.allocated },
-      measured: { ...watts.measured },
-      nodesReady: nodes.filter((n) => n.record.status === 'READY').length,
-      gpusTotal: snapshot.nodes.reduce((sum, n) => sum + n.gpus.length, 0),
-      gpusAllocated: snapshot.nodes.reduce((sum, n) => sum + n.gpus.filter((g) => g.jobId !== undefined).length, 0),
-      jobsPending: jobs.filter((j) => j.state === 'PENDING').length,
-      jobsRunning: jobs.filter((j) => j.state === 'RUNNING' || j.state === 'STARTING').length,
-      minersMining: miners.filter((m) => m.state === 'MINER_RUN_STATE_MINING').length,
-      minersCurtailed: miners.filter((m) => m.state === 'MINER_RUN_STATE_CURTAILED').length,
-      effectiveCapW: snapshot.capW,
-      gridEvents: site.gridEvents,
-      teams: site.teams,
-      miningW: watts.miningW,
-      aiW: watts.aiW,
-      retiredW: watts.retiredW,
-      heldGpus: watts.heldGpus,
-    };
-  };
+  const nodesView = (only?: Set<string>) => nodesOf(scheduler, only);
+  const siteView = (): Site => siteOf(scheduler);
 
   /** The caller named as well as the call allows, for the audit of a refused call. */
   const whoCalled = (call: Caller): Pick<Identity, 'name' | 'serial'> & { role: string } => {

@@ -105,6 +105,12 @@ export class Scheduler {
     return this.state.snapshot().capW;
   }
 
+  /** Whether a grid event (a lower cap) is in force now, not only announced. */
+  gridEventInForce(): boolean {
+    const now = this.now();
+    return this.state.site.gridEvents.some((e) => e.startMs <= now && now < e.startMs + e.durationS * 1000);
+  }
+
   /** The site as the core sees it now: what `wattpack site` and the tests count. */
   snapshot(): SiteSnapshot {
     return this.state.snapshot();

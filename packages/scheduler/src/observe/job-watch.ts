@@ -8,8 +8,8 @@ const MAX_REPORT_GAP_MS = 10_000;
 export interface JobWatchListener {
   /** A job changed state or attempt (before: undefined when just submitted). energyJ: measured GPU energy so far. */
   transition?(before: Job | undefined, after: Job, energyJ: number): void;
-  /** Measured GPU energy one report added to a job. */
-  energy?(job: Job, joules: number): void;
+  /** Measured GPU energy one report added to a job, over `seconds` since the node's previous report. */
+  energy?(job: Job, joules: number, seconds: number): void;
 }
 
 /**
@@ -63,7 +63,7 @@ export class JobWatch {
       if (!entry || entry.job.attemptId !== a.attemptId || !entry.job.assignments.some((p) => p.nodeId === nodeId)) continue;
       const joules = a.gpuIndices.reduce((sum, i) => sum + (drawW.get(i) ?? 0), 0) * seconds;
       entry.energyJ += joules;
-      for (const l of this.listeners) l.energy?.(entry.job, joules);
+      for (const l of this.listeners) l.energy?.(entry.job, joules, seconds);
     }
   }
 }

@@ -64,10 +64,7 @@ export class SchedulerMetrics {
       const snapshot = s.snapshot();
       g.set(budgetW(snapshot) - s.siteWatts(snapshot).allocated.facilityW);
     });
-    gauge('wattpack_site_grid_event_active', '1 while a grid event (a lower cap) is in force, else 0.', [], (g, s) => {
-      const now = Date.now();
-      g.set(s.siteConfig().gridEvents.some((e) => e.startMs <= now && now < e.startMs + e.durationS * 1000) ? 1 : 0);
-    });
+    gauge('wattpack_site_grid_event_active', '1 while a grid event (a lower cap) is in force, else 0.', [], (g, s) => g.set(s.gridEventInForce() ? 1 : 0));
     gauge('wattpack_pending_jobs', 'Jobs waiting, by team and why (gpus, power, never, queued).', ['team', 'reason'], (g, s) => {
       for (const job of s.listJobs({ states: ['PENDING'] })) {
         const reason: PendingReason = this.waitCodes.get(job.id) ?? 'queued';

@@ -1,0 +1,154 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Node__Output } from '@wattpack/common/proto/Node';
+import type { Site__Output } from '@wattpack/common/proto/Site';
+import { TWO_H100_NODES, useLocalSite, waitFor } from './harness.js';
+
+/** Screenshots for people to look at (gitignored); docs/img/dashboard-*.png are copies of these. */
+const SHOTS = fileURLToPath(new URL('./.screenshots/', import.meta.url));
+const CHROMIUM = process.env.WATTPACK_CHROMIUM ?? '/usr/bin/chromium';
+
+const site = useLocalSite({ agents: [...TWO_H100_NODES, { id: 'miners-1', profile: 's19xp:2', labels: 'rack=m1' }] });
+const idOf = (stdout: string): string => JSON.parse(stdout).id as string;
+const MW = (w: number) => (w / 1e6).toFixed(3);
+
+let browser: Browser;
+let page: Page;
+let base: string;
+const jobs = { running: '', pending: '' };
+
+/** The page at `path`, once its data has been drawn. */
+async function open(path: string): Promise<void> {
+  await page.goto(`${base}${path}`);
+  await page.waitForFunction((p) => document.body.dataset.loaded === p || document.body.dataset.loaded === 'error', { timeout: 10_000 }, path);
+  const error = await page.$eval('body', (b) => (b.dataset.loaded === 'error' ? document.getElementById('error')?.textContent : undefined));
+  expect(error).toBeUndefined();
+}
+
+const text = (selector: string) => page.$eval(selector, (e) => e.textContent ?? '');
+const rows = (table: string) => page.$$eval(`#${table} tbody tr`, (trs) => trs.map((tr) => ({ id: tr.getAttribute('data-id'), cells: [...tr.children].map((td) => td.textContent ?? '') })));
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: true });
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  base = `https://${site().dashboardAddr.get('s1')}`;
+  // A job running, a gang waiting behind it for GPUs, and the running job's node draining.
+  jobs.running = idOf((await site().cli(['submit', '--name', 'train', '--team', 'vision', '--gpus', '2', '-o', 'json', '--', 'sleep', '300'])).stdout);
+  await site().waitForState(jobs.running, ['RUNNING']);
+  jobs.pending = idOf((await site().cli(['submit', '--name', 'gang', '--team', 'nlp', '--gpus', '8', '--nodes', '2', '-o', 'json', '--', 'true'])).stdout);
+  const node = (await site().job(jobs.running)).assignments[0]!.nodeId;
+  const drained = await site().cli(['drain', node, '--reason', 'swap a PSU', '--deadline', '2h', '--no-migrate']);
+  expect(drained.exitCode, drained.stderr).toBe(0);
+  // A grid event in force (above what this small site draws: nothing is shed), to be marked on the chart.
+  const event = await site().cli(['site', 'grid-event', '17', '--for', '1h']);
+  expect(event.exitCode, event.stderr).toBe(0);
+  // The browser trusts exactly the scheduler's key (as a site's browsers trust the site CA).
+  const cert = new X509Certificate(readFileSync(join(site().trust.schedulerCredentials, 'cert.pem')));
+  const spki = createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', `--ignore-certificate-errors-spki-list=${spki}`] });
+  page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('the web dashboard, in a real browser against a secure site', () => {
+  it('refuses data without a login, and logs in with the link `wattpack dashboard` prints', async () => {
+    const anonymous = await page.goto(`${base}/api/site`);
+    expect(anonymous!.status()).toBe(401);
+    const tampered = await page.evaluate(async (b) => (await fetch(`${b}/api/login`, { method: 'POST', body: 'eyJhbGciOiJFUzI1NiJ9.e30.AAAA' })).status, base);
+    expect(tampered).toBe(401);
+
+    const link = await site().cli(['dashboard', '--addr', site().dashboardAddr.get('s1')!, '-o', 'json']);
+    expect(link.exitCode, link.stderr).toBe(0);
+    const { url } = JSON.parse(link.stdout) as { url: string };
+    expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/login#token=/);
+    await page.goto(url);
+    await page.waitForFunction(() => document.body.dataset.loaded === '/', { timeout: 10_000 });
+  }, 30_000);
+
+  // How fast it loads is measured by test/soak/bench-dashboard.ts (pnpm bench:dashboard), not here.
+  it('shows the site: the cap and the facility power of the API, with its 24 h chart and grid events', async () => {
+    // A few of the scheduler's samples (one a second on this site) to draw.
+    await waitFor('site samples', async () => {
+      const res = (await page.evaluate(async (u) => (await fetch(u)).json(), `${base}/api/site`)) as { history: { gridEvent: number }[] };
+      return res.history.filter((s) => s.gridEvent).length >= 5 ? true : undefined;
+    });
+    await open('/');
+    const api = await site().rpc<Site__Output>('GetSite', {});
+    expect(await text('#site-cap-mw')).toBe(MW(api.capW));
+    expect(await text('#site-effective-cap-mw')).toBe(MW(api.effectiveCapW));
+    expect(api.effectiveCapW).toBe(17e6);
+    expect(await text('#site-gpus')).toBe(`${api.gpusAllocated} / ${api.gpusTotal}`);
+    expect(await text('#site-pending')).toBe(String(api.jobsPending));
+    // Measured facility power moves with every report: within what a second of simulated draw changes.
+    expect(Math.abs(Number(await text('#site-measured-mw')) - api.measured!.facilityW / 1e6)).toBeLessThan(0.01);
+    expect(await page.$('#site-chart canvas')).not.toBeNull();
+    await shot('site');
+  });
+
+  it('shows the queue by team and reason', async () => {
+    await open('/queue');
+    const pending = await site().job(jobs.pending);
+    expect(await rows('queue-summary')).toEqual([{ id: null, cells: ['nlp', pending.reason, '1'] }]);
+    const listed = await rows('queue-jobs');
+    expect(listed.map((r) => r.id)).toEqual([jobs.pending]);
+    expect(listed[0]!.cells.slice(1, 5)).toEqual(['gang', 'nlp', pending.owner, '2 × 8']);
+    await shot('queue');
+  });
+
+  it('shows nodes by rack with their state and power', async () => {
+    await open('/nodes');
+    const { nodes } = await site().rpc<{ nodes: Node__Output[] }>('ListNodes', {});
+    for (const rack of ['r1', 'm1']) {
+      const shown = await rows(`rack-${rack}`);
+      const expected = nodes.filter((n) => n.labels.rack === rack);
+      expect(shown.map((r) => r.id)).toEqual(expected.map((n) => n.id));
+      for (const n of expected) {
+        const cells = shown.find((r) => r.id === n.id)!.cells;
+        expect(cells[1]).toBe(n.drain ? n.drain.state : n.status);
+        expect(cells[2]).toBe(`${n.gpusAllocated} / ${n.inventory!.gpus.length}`);
+        expect(cells[3]).toBe((n.allocatedW / 1e3).toFixed(1));
+      }
+    }
+    expect((await rows('rack-m1'))[0]!.cells[5]).toBe('2');
+    await shot('nodes');
+  });
+
+  it('shows drains in progress with their deadline', async () => {
+    await open('/drains');
+    const node = (await site().job(jobs.running)).assignments[0]!.nodeId;
+    const { nodes } = await site().rpc<{ nodes: Node__Output[] }>('ListNodes', {});
+    const drain = nodes.find((n) => n.id === node)!.drain!;
+    const shown = await rows('drains');
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toMatchObject({ id: node });
+    expect(shown[0]!.cells.slice(1)).toEqual([drain.state, '1', new Date(Number(drain.deadlineMs)).toISOString().replace('T', ' ').slice(0, 19), drain.by, 'swap a PSU']);
+    await shot('drains');
+  });
+
+  it("shows a job's power-limit history and draw", async () => {
+    // Some draw samples first: the agents report every second.
+    await waitFor('draw samples of the job', async () => {
+      const res = await page.evaluate(async (u) => (await fetch(u)).json(), `${base}/api/jobs/${jobs.running}`);
+      return (res as { draw: unknown[] }).draw.length >= 3 ? true : undefined;
+    });
+    await open(`/jobs/${jobs.running}`);
+    const job = await site().job(jobs.running);
+    expect(await text('#job-state')).toBe(job.state);
+    expect(await text('#job-limit')).toBe(String(job.powerLimitW));
+    expect(await text('#job-gpus')).toBe('2');
+    const limits = await rows('job-limits');
+    expect(limits.map((r) => [r.cells[1], r.cells[2]])).toEqual(job.limitHistory.map((c) => [String(c.limitW), c.why]));
+    expect(await page.$('#job-chart canvas')).not.toBeNull();
+    await shot('job');
+  });
+});
