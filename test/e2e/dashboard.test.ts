@@ -1,43 +1,34 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import { createHash, X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node__Output } from '@wattpack/common/proto/Node';
 import type { Site__Output } from '@wattpack/common/proto/Site';
+import { dashboardBrowser, type DashboardBrowser } from './browser.js';
 import { TWO_H100_NODES, useLocalSite, waitFor } from './harness.js';
 
 /** Screenshots for people to look at (gitignored); docs/img/dashboard-*.png are copies of these. */
 const SHOTS = fileURLToPath(new URL('./.screenshots/', import.meta.url));
-const CHROMIUM = process.env.WATTPACK_CHROMIUM ?? '/usr/bin/chromium';
 
 const site = useLocalSite({ agents: [...TWO_H100_NODES, { id: 'miners-1', profile: 's19xp:2', labels: 'rack=m1' }] });
 const idOf = (stdout: string): string => JSON.parse(stdout).id as string;
 const MW = (w: number) => (w / 1e6).toFixed(3);
 
-let browser: Browser;
+let chromium: DashboardBrowser;
 let page: Page;
 let base: string;
 const jobs = { running: '', pending: '' };
 
-/** The page at `path`, once its data has been drawn. */
-async function open(path: string): Promise<void> {
-  await page.goto(`${base}${path}`);
-  await page.waitForFunction((p) => document.body.dataset.loaded === p || document.body.dataset.loaded === 'error', { timeout: 10_000 }, path);
-  const error = await page.$eval('body', (b) => (b.dataset.loaded === 'error' ? document.getElementById('error')?.textContent : undefined));
-  expect(error).toBeUndefined();
-}
-
+const open = (path: string) => chromium.open(path);
 const text = (selector: string) => page.$eval(selector, (e) => e.textContent ?? '');
 const rows = (table: string) => page.$$eval(`#${table} tbody tr`, (trs) => trs.map((tr) => ({ id: tr.getAttribute('data-id'), cells: [...tr.children].map((td) => td.textContent ?? '') })));
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: true });
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  base = `https://${site().dashboardAddr.get('s1')}`;
   // A job running, a gang waiting behind it for GPUs, and the running job's node draining.
   jobs.running = idOf((await site().cli(['submit', '--name', 'train', '--team', 'vision', '--gpus', '2', '-o', 'json', '--', 'sleep', '300'])).stdout);
   await site().waitForState(jobs.running, ['RUNNING']);
@@ -48,16 +39,12 @@ beforeAll(async () => {
   // A grid event in force (above what this small site draws: nothing is shed), to be marked on the chart.
   const event = await site().cli(['site', 'grid-event', '17', '--for', '1h']);
   expect(event.exitCode, event.stderr).toBe(0);
-  // The browser trusts exactly the scheduler's key (as a site's browsers trust the site CA).
-  const cert = new X509Certificate(readFileSync(join(site().trust.schedulerCredentials, 'cert.pem')));
-  const spki = createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', `--ignore-certificate-errors-spki-list=${spki}`] });
-  page = await browser.newPage();
-  await page.setViewport({ width: 1280, height: 900 });
+  chromium = await dashboardBrowser(site());
+  ({ page, base } = chromium);
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await chromium?.close();
 });
 
 describe('the web dashboard, in a real browser against a secure site', () => {
