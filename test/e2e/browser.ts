@@ -15,8 +15,8 @@ export interface DashboardBrowser {
   base: string;
   /** Opens a page of the dashboard and waits until its data is drawn; throws with the page's error. */
   open(path: string): Promise<void>;
-  /** Logs in with the link `wattpack dashboard` prints for the site's admin. */
-  login(): Promise<void>;
+  /** Logs in with the link `wattpack dashboard` prints for the site's admin, or for whom a CLI config names (LocalSite.person). */
+  login(cliConfig?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,8 +44,8 @@ export async function dashboardBrowser(site: LocalSite): Promise<DashboardBrowse
       await page.goto(`${base}${path}`);
       await loaded(path);
     },
-    async login() {
-      const link = await site.cli(['dashboard', '--addr', site.dashboardAddr.get('s1')!, '-o', 'json']);
+    async login(cliConfig) {
+      const link = await site.cli(['dashboard', '--addr', site.dashboardAddr.get('s1')!, '-o', 'json'], undefined, cliConfig);
       if (link.exitCode !== 0) throw new Error(`wattpack dashboard: ${link.stderr}`);
       await page.goto((JSON.parse(link.stdout) as { url: string }).url);
       await loaded('/');

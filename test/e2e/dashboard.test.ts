@@ -122,6 +122,27 @@ describe('the web dashboard, in a real browser against a secure site', () => {
     await shot('drains');
   });
 
+  it("shows a user another team's job without its command, and ends a revoked user's session at once", async () => {
+    const ivan = await site().person('ivan', 'user', ['vision']);
+    const other = await dashboardBrowser(site());
+    try {
+      await other.login(ivan.cliConfig);
+      const read = (path: string) => other.page.evaluate(async (u) => { const r = await fetch(u); return { status: r.status, body: await r.json() }; }, `${other.base}${path}`);
+      const gang = await read(`/api/jobs/${jobs.pending}`);
+      expect(gang.status).toBe(200);
+      expect(gang.body.job.spec).toMatchObject({ team: 'nlp', command: [] });
+      const own = await read(`/api/jobs/${jobs.running}`);
+      expect(own.body.job.spec.command).toEqual(['sleep', '300']);
+      const revoked = await site().cli(['admin', 'revoke', 'user', 'ivan', '--pki', site().trust.pki.dir]);
+      expect(revoked.exitCode, revoked.stderr).toBe(0);
+      const after = await read('/api/site');
+      expect(after.status).toBe(401);
+      expect(after.body.error).toMatch(/revoked/);
+    } finally {
+      await other.close();
+    }
+  }, 30_000);
+
   it("shows a job's power-limit history and draw", async () => {
     // Some draw samples first: the agents report every second.
     await waitFor('draw samples of the job', async () => {
