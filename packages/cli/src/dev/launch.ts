@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ANY_USER, freePort, localJobUser, localSiteTrust, natsStorageArgs, readYamlFile, WattpackError } from '@wattpack/common';
 import { connectScheduler } from '../client.js';
+import { DASHBOARD_PORT_OFFSET } from '../commands/dashboard.js';
 import { contextCredentials, parseConfig, saveContexts } from '../config-file.js';
 import type { AgentPlan } from './agents.js';
 import { processStartTime, stopSite, writeDevState, type DevProcess, type DevState } from './state.js';
@@ -136,6 +137,10 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
   let natsUrl = o.nats ?? '';
   let natsStoreDir: string | undefined;
   const startedAt = new Date().toISOString();
+  // The dashboard beside the scheduler, where `wattpack dashboard` looks (7780 beside 7700); metrics on free ports.
+  const dashboard = `127.0.0.1:${o.port + DASHBOARD_PORT_OFFSET}`;
+  const metrics: Record<string, string> = {};
+  for (const name of ['scheduler', ...o.agents.map((a) => a.nodeId)]) metrics[name] = `127.0.0.1:${await freePort()}`;
   const state = (): DevState => ({
     startedAt,
     detached: o.detached,
@@ -145,6 +150,8 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
     ...(natsStoreDir ? { natsStoreDir } : {}),
     nodes: o.agents.map((a) => a.nodeId),
     processes: children.map(({ child: _child, ...p }) => p),
+    dashboard,
+    metrics,
   });
   const logOf = (name: string) => join(logDir, `${name}.log`);
   const trust = await localSiteTrust(join(o.stateDir, 'pki'), o.agents.map((a) => a.nodeId));
@@ -160,7 +167,7 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
       natsUrl = `nats://127.0.0.1:${port}`;
       await waitUntil(children, NATS_START_MS, async () => (await accepts(port)) || `nats-server is not listening on ${port}`);
     }
-    const schedulerArgs = [packageBin('@wattpack/scheduler', 'wattpack-scheduler.js'), '--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials];
+    const schedulerArgs = [packageBin('@wattpack/scheduler', 'wattpack-scheduler.js'), '--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials, '--metrics-addr', metrics.scheduler!, '--dashboard-addr', dashboard];
     schedulerArgs.push('--site', writeDevSite(o.stateDir, o.site));
     if (o.capMw !== undefined) schedulerArgs.push('--cap-mw', String(o.capMw));
     if (o.logLevel) schedulerArgs.push('--log-level', o.logLevel);
@@ -168,7 +175,7 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
     const agentBin = packageBin('@wattpack/agent', 'wattpack-agent.js');
     for (const a of o.agents) {
       const labels = Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(',');
-      const args = [agentBin, '--scheduler', address, '--nats', natsUrl, '--node-id', a.nodeId, '--credentials', trust.nodeCredentials(a.nodeId), '--simulate', a.profile, '--runtime', 'process', '--labels', labels];
+      const args = [agentBin, '--scheduler', address, '--nats', natsUrl, '--node-id', a.nodeId, '--credentials', trust.nodeCredentials(a.nodeId), '--simulate', a.profile, '--runtime', 'process', '--labels', labels, '--metrics-addr', metrics[a.nodeId]!];
       children.push(await spawnLogged({ role: 'agent', name: a.nodeId, log: logOf(a.nodeId) }, process.execPath, args, o.detached));
     }
     // Written before waiting, so that `dev down` can clean up even if this process dies now.
