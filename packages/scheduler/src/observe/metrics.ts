@@ -10,6 +10,12 @@ import type { JobWatchListener } from './job-watch.js';
 type PendingReason = WaitCode | 'queued';
 const NODE_STATES = ['ready', 'not_ready', 'cordoned', 'draining', 'drained'] as const;
 const SOURCES = ['gpus', 'hosts', 'miners'] as const;
+type Labels = Record<string, string>;
+/** How a gauge's fill writes its samples (the site label is added for it). */
+interface GaugeOut {
+  set(labels: Labels, value: number): void;
+  inc(labels: Labels): void;
+}
 /** Admission waits run from seconds to days. */
 const WAIT_BUCKETS = [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86_400, 3 * 86_400];
 
@@ -35,21 +41,25 @@ export class SchedulerMetrics {
   constructor(registry: Registry) {
     const registers = [registry];
     const current = () => this.scheduler;
-    const gauge = (name: string, help: string, labelNames: string[], fill: (g: Gauge, s: Scheduler) => void) =>
+    // Every gauge carries the site's name: a Prometheus may scrape several sites, and a
+    // gauge with labels goes empty on a standby (an unlabelled one would read 0).
+    const gauge = (name: string, help: string, labelNames: string[], fill: (out: GaugeOut, s: Scheduler) => void) =>
       new Gauge({
         name,
         help,
-        labelNames,
+        labelNames: ['site', ...labelNames],
         registers,
         collect(this: Gauge) {
           this.reset();
           const scheduler = current();
-          if (scheduler) fill(this, scheduler);
+          if (!scheduler) return;
+          const site = scheduler.siteConfig().name;
+          fill({ set: (labels, value) => this.set({ site, ...labels }, value), inc: (labels) => this.inc({ site, ...labels }) }, scheduler);
         },
       });
-    gauge('wattpack_site_cap_watts', 'The configured facility power cap, W.', [], (g, s) => g.set(s.siteConfig().capMw * 1e6));
-    gauge('wattpack_site_effective_cap_watts', 'The cap planned against now (lowered by a grid event or its lead), W.', [], (g, s) => g.set(s.effectiveCapW()));
-    gauge('wattpack_site_reserve_watts', 'Watts kept free under the effective cap (reserve fraction × cap).', [], (g, s) => g.set(s.effectiveCapW() * s.siteConfig().reserveFraction));
+    gauge('wattpack_site_cap_watts', 'The configured facility power cap, W.', [], (g, s) => g.set({}, s.siteConfig().capMw * 1e6));
+    gauge('wattpack_site_effective_cap_watts', 'The cap planned against now (lowered by a grid event or its lead), W.', [], (g, s) => g.set({}, s.effectiveCapW()));
+    gauge('wattpack_site_reserve_watts', 'Watts kept free under the effective cap (reserve fraction × cap).', [], (g, s) => g.set({}, s.effectiveCapW() * s.siteConfig().reserveFraction));
     gauge('wattpack_site_allocated_watts', 'Facility watts allocated against the cap (PUE included), by source.', ['source'], (g, s) => {
       const { allocated } = s.siteWatts();
       const pue = s.siteConfig().pue;
@@ -62,9 +72,9 @@ export class SchedulerMetrics {
     });
     gauge('wattpack_site_headroom_watts', 'Facility watts still free to allocate: cap minus reserve minus allocated.', [], (g, s) => {
       const snapshot = s.snapshot();
-      g.set(budgetW(snapshot) - s.siteWatts(snapshot).allocated.facilityW);
+      g.set({}, budgetW(snapshot) - s.siteWatts(snapshot).allocated.facilityW);
     });
-    gauge('wattpack_site_grid_event_active', '1 while a grid event (a lower cap) is in force, else 0.', [], (g, s) => g.set(s.gridEventInForce() ? 1 : 0));
+    gauge('wattpack_site_grid_event_active', '1 while a grid event (a lower cap) is in force, else 0.', [], (g, s) => g.set({}, s.gridEventInForce() ? 1 : 0));
     gauge('wattpack_pending_jobs', 'Jobs waiting, by team and why (gpus, power, never, queued).', ['team', 'reason'], (g, s) => {
       for (const job of s.listJobs({ states: ['PENDING'] })) {
         const reason: PendingReason = this.waitCodes.get(job.id) ?? 'queued';
@@ -79,7 +89,7 @@ export class SchedulerMetrics {
       for (const { record } of s.listNodes()) g.inc({ state: record.drain ? record.drain.state.toLowerCase() : record.status.toLowerCase() });
     });
     gauge('wattpack_drains_in_progress', 'Nodes cordoned or draining: not yet drained.', [], (g, s) => {
-      g.set(s.listNodes().filter(({ record }) => record.drain && record.drain.state !== 'DRAINED').length);
+      g.set({}, s.listNodes().filter(({ record }) => record.drain && record.drain.state !== 'DRAINED').length);
     });
     gauge('wattpack_drain_deadline_timestamp_seconds', 'When each draining node must be empty (Unix seconds).', ['node'], (g, s) => {
       for (const { record } of s.listNodes()) {

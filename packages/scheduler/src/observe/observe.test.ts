@@ -77,7 +77,7 @@ describe('lifecycle log and scheduler metrics', () => {
     expect(waits.find((v) => v.metricName === 'wattpack_admission_wait_time_seconds_count')).toMatchObject({ labels: { team: 'vision' }, value: 1 });
     const text = await registry.metrics();
     expect(text).toMatch(/^wattpack_schedule_attempts_total\{result="scheduled"\} 1$/m);
-    expect(text).toMatch(/^wattpack_nodes\{state="ready"\} 1$/m);
+    expect(text).toMatch(/^wattpack_nodes\{site="local",state="ready"\} 1$/m);
   });
 
   it('labels a job waiting for power, and counts preemptions by reason when a grid event sheds load', async () => {
@@ -95,7 +95,7 @@ describe('lifecycle log and scheduler metrics', () => {
     await settle();
     const text = await registry.metrics();
     expect(text).toMatch(/^wattpack_preemptions_total\{reason="shed"\} 1$/m);
-    expect(text).toMatch(/^wattpack_pending_jobs\{team="nlp",reason="power"\} 2$/m);
-    expect(text).toMatch(/^wattpack_site_cap_watts 3000$/m);
+    expect(text).toMatch(/^wattpack_pending_jobs\{site="local",team="nlp",reason="power"\} 2$/m);
+    expect(text).toMatch(/^wattpack_site_cap_watts\{site="local"\} 3000$/m);
   });
 });
