@@ -61,8 +61,9 @@ export async function startDashboard(scheduler: Scheduler, opts: DashboardOption
   };
 
   const login = async (req: IncomingMessage, res: ServerResponse) => {
+    if (credentials.insecure) throw new WattpackError('INVALID_ARGUMENT', 'an --insecure scheduler has no login: open the dashboard directly');
     const token = (await body(req)).trim();
-    const id = await verifyLoginToken(token, credentials.insecure ? '' : credentials.caPem);
+    const id = await verifyLoginToken(token, credentials.caPem);
     opts.revocations.check(id);
     const cookie = await new SignJWT({ id }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime(`${SESSION_S}s`).sign(secret);
     res.writeHead(204, { 'set-cookie': `${COOKIE}=${cookie}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=${SESSION_S}` }).end();
