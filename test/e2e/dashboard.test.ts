@@ -53,6 +53,9 @@ describe('the web dashboard, in a real browser against a secure site', () => {
     expect(anonymous!.status()).toBe(401);
     const tampered = await page.evaluate(async (b) => (await fetch(`${b}/api/login`, { method: 'POST', body: 'eyJhbGciOiJFUzI1NiJ9.e30.AAAA' })).status, base);
     expect(tampered).toBe(401);
+    // Refusals are audited like the API's.
+    const audit = JSON.parse((await site().cli(['audit', '--since', '1h', '-o', 'json'])).stdout) as { action: string; result: string; target: string }[];
+    expect(audit.find((r) => r.action === 'Dashboard')).toMatchObject({ result: 'UNAUTHENTICATED', target: expect.stringMatching(/^GET \/api\/site from /) });
 
     const link = await site().cli(['dashboard', '--addr', site().dashboardAddr.get('s1')!, '-o', 'json']);
     expect(link.exitCode, link.stderr).toBe(0);

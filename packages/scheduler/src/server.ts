@@ -204,7 +204,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     watch.listen(history.listener);
     history.start(scheduler);
     try {
-      dashboard = await startDashboard(scheduler, { addr: opts.dashboard.addr, credentials: opts.credentials, revocations, history, log });
+      dashboard = await startDashboard(scheduler, { addr: opts.dashboard.addr, credentials: opts.credentials, revocations, audit, history, log });
     } catch (err) {
       history.stop();
       server.forceShutdown();

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { SignJWT, jwtVerify } from 'jose';
 import { WattpackError, jobToProto, verifyLoginToken, type Credentials, type Identity, type Logger } from '@wattpack/common';
 import { ANONYMOUS_ADMIN, authorize, jobFor, type Action } from '../api/authorize.js';
+import type { AuditLog } from '../api/audit.js';
 import type { Revocations } from '../api/revocations.js';
 import { nodesOf, siteOf } from '../api/views.js';
 import type { Scheduler } from '../loop/scheduler.js';
@@ -25,6 +26,8 @@ export interface DashboardOptions {
   addr: string;
   credentials: Credentials;
   revocations: Revocations;
+  /** Refusals (no or a bad login, a revoked credential, a role too low) are audited like the API's. */
+  audit: AuditLog;
   history: History;
   log: Logger;
 }
@@ -96,6 +99,7 @@ export async function startDashboard(scheduler: Scheduler, opts: DashboardOption
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!;
+    let caller: Identity | undefined;
     res.setHeader('content-security-policy', "default-src 'self'; style-src 'self'; frame-ancestors 'none'");
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('cache-control', 'no-store');
@@ -104,11 +108,20 @@ export async function startDashboard(scheduler: Scheduler, opts: DashboardOption
       if (req.method !== 'GET') throw new WattpackError('INVALID_ARGUMENT', 'read-only: use GET');
       if (PAGES.test(path)) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(files.get('/index.html'));
       if (ASSETS[path]) return void res.writeHead(200, { 'content-type': ASSETS[path] }).end(files.get(path));
-      const data = JSON.stringify(api(path, await session(req)));
+      caller = await session(req);
+      const data = JSON.stringify(api(path, caller));
       res.writeHead(200, { 'content-type': 'application/json' }).end(data);
     } catch (err) {
       const e = WattpackError.from(err);
       if (e.code === 'INTERNAL') opts.log.error({ err, path }, 'dashboard request failed');
+      if (e.code === 'UNAUTHENTICATED' || e.code === 'PERMISSION_DENIED') {
+        const from = req.socket.remoteAddress ?? 'an unknown address';
+        const who = caller ?? { name: '-', role: '', serial: '' };
+        void opts.audit.record(
+          { name: who.name, role: who.role, serial: who.serial, action: 'Dashboard', target: `${req.method} ${path.slice(0, 100)} from ${from}`, result: e.code, message: e.message, before: {}, after: {} },
+          { throttle: `dashboard:${caller?.serial ?? from}` },
+        );
+      }
       if (res.headersSent) return void res.end();
       res.writeHead(HTTP_STATUS[e.code] ?? 500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: e.code === 'INTERNAL' ? 'internal error' : e.message }));
     }
