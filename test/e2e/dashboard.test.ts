@@ -57,6 +57,9 @@ describe('the web dashboard, in a real browser against a secure site', () => {
     const audit = JSON.parse((await site().cli(['audit', '--since', '1h', '-o', 'json'])).stdout) as { action: string; result: string; target: string }[];
     expect(audit.find((r) => r.action === 'Dashboard')).toMatchObject({ result: 'UNAUTHENTICATED', target: expect.stringMatching(/^GET \/api\/site from /) });
 
+    const bad = await site().cli(['dashboard', '--addr', 'https://x']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('--addr "https://x": use host:port');
     const link = await site().cli(['dashboard', '--addr', site().dashboardAddr.get('s1')!, '-o', 'json']);
     expect(link.exitCode, link.stderr).toBe(0);
     const { url } = JSON.parse(link.stdout) as { url: string };
