@@ -2,6 +2,7 @@ import type { CallOptions, ClientReadableStream, requestCallback } from '@grpc/g
 import { GRPC_LIMITS, grpcChannelCredentials, loadProto, schedulerTarget, WattpackError, type Credentials } from '@wattpack/common';
 import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { ListJobsRequest } from '@wattpack/common/proto/ListJobsRequest';
+import type { SubmitJobRequest } from '@wattpack/common/proto/SubmitJobRequest';
 import type { ListJobsResponse__Output } from '@wattpack/common/proto/ListJobsResponse';
 import type { ListNodesResponse__Output } from '@wattpack/common/proto/ListNodesResponse';
 import type { LogLine__Output } from '@wattpack/common/proto/LogLine';
@@ -21,7 +22,8 @@ const UNARY_DEADLINE_MS = 15_000;
 /** SchedulerService with promises, async iterables and errors a person can act on. */
 export interface SchedulerClient {
   readonly address: string;
-  submitJob(specJson: string): Promise<Job__Output>;
+  /** The same `requestId` on a retry returns the first submission's job; `array`: Slurm's --array syntax. */
+  submitJob(request: SubmitJobRequest): Promise<Job__Output>;
   getJob(id: string): Promise<Job__Output>;
   /** One page; follow nextPageToken for the rest. */
   listJobs(request: ListJobsRequest): Promise<ListJobsResponse__Output>;
@@ -89,7 +91,7 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
 
   return {
     address,
-    submitJob: (specJson) => unary<Job__Output>((o, cb) => raw.submitJob({ specJson }, o, cb)),
+    submitJob: (request) => unary<Job__Output>((o, cb) => raw.submitJob(request, o, cb)),
     getJob: (id) => unary<Job__Output>((o, cb) => raw.getJob({ id }, o, cb)),
     listJobs: (request) => unary<ListJobsResponse__Output>((o, cb) => raw.listJobs(request, o, cb)),
     cancelJob: (id, reason) => unary<Job__Output>((o, cb) => raw.cancelJob({ id, reason }, o, cb)),

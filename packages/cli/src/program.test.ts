@@ -351,7 +351,7 @@ describe('admin revoke', () => {
 describe('the command line', () => {
   it('exits 4 and says how to start a scheduler when it is unreachable', async () => {
     const address = `127.0.0.1:${await freePort()}`;
-    for (const argv of [['jobs'], ['logs', '-f', 'job-1'], ['submit', '--name', 'a', '--gpus', '0', '--', 'true']]) {
+    for (const argv of [['jobs'], ['logs', '-f', 'job-1'], ['submit', '--retry-for', '0', '--name', 'a', '--gpus', '0', '--', 'true']]) {
       const r = await cli('--scheduler', address, ...argv);
       expect(r.code, argv.join(' ')).toBe(4);
       expect(r.err).toMatch(new RegExp(`^error: cannot reach the scheduler at ${address} .*wattpack dev.*WATTPACK_SCHEDULER`));

@@ -14,12 +14,44 @@ const shape = (job: Job__Output) => `${job.spec?.nodes ?? 0}×${job.spec?.gpus ?
 const elapsed = (job: Job__Output, now: number) =>
   since(job.startedAtMs || job.submittedAtMs, job.finishedAtMs || now);
 
-export function jobsTable(jobs: Job__Output[], now: number): string {
+/** `tasks`: an array's tasks one row each, not folded into one row (squeue -r). */
+export function jobsTable(jobs: Job__Output[], now: number, tasks = false): string {
+  const row = (j: Job__Output) => [j.id, j.spec?.name ?? '', j.spec?.team ?? '', j.state, shape(j), listSome(nodeIds(j), 3), watts(j.powerLimitW), elapsed(j, now), j.reason || '-'];
   return renderTable(
     ['ID', 'NAME', 'TEAM', 'STATE', 'GPUS', 'NODES', 'POWER', 'AGE/RUNTIME', { header: 'REASON', maxWidth: 48 }],
-    jobs.map((j) => [j.id, j.spec?.name ?? '', j.spec?.team ?? '', j.state, shape(j), listSome(nodeIds(j), 3), watts(j.powerLimitW), elapsed(j, now), j.reason || '-']),
+    (tasks ? jobs.map((j) => [j]) : foldArrays(jobs)).map((group) => (group.length === 1 && !group[0]!.arrayJobId ? row(group[0]!) : arrayRow(group, now))),
     'no jobs',
   );
+}
+
+/** Jobs in listing order, an array's tasks together where its first task was. */
+function foldArrays(jobs: Job__Output[]): Job__Output[][] {
+  const groups = new Map<string, Job__Output[]>();
+  for (const j of jobs) {
+    const key = j.arrayJobId || j.id;
+    (groups.get(key) ?? groups.set(key, []).get(key)!).push(j);
+  }
+  return [...groups.values()];
+}
+
+/** One row for an array, as squeue writes it: "<id>_[0-1999]", its tasks counted by state. */
+function arrayRow(tasks: Job__Output[], now: number): string[] {
+  const first = tasks[0]!;
+  const counts = new Map<string, number>();
+  for (const t of tasks) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
+  const states = [...counts].map(([state, n]) => `${state} ${n}`).join(', ');
+  const waiting = tasks.find((t) => t.state === 'PENDING');
+  return [
+    `${first.arrayJobId}_[${indexRanges(tasks.map((t) => t.arrayIndex))}]`,
+    first.spec?.name ?? '',
+    first.spec?.team ?? '',
+    states,
+    shape(first),
+    listSome([...new Set(tasks.flatMap(nodeIds))], 3),
+    '-',
+    elapsed(first, now),
+    waiting?.reason || '-',
+  ];
 }
 
 /** One line: "RUNNING on gpu-1,gpu-2: reason (exit code 0)". */

@@ -49,6 +49,7 @@ export type Rpc = KnownKeys<SchedulerServiceHandlers>;
  */
 export const RPCS: Record<Rpc, { needs: Action | ((request: never) => Action[]); mutates: boolean }> = {
   SubmitJob: { needs: 'submit-job', mutates: true },
+  SubmitJobs: { needs: 'submit-job', mutates: true },
   GetJob: { needs: 'read-jobs', mutates: false },
   ListJobs: { needs: 'read-jobs', mutates: false },
   WatchJob: { needs: 'read-jobs', mutates: false },

@@ -44,7 +44,7 @@ function api(jobs: Map<string, Job>) {
     jobs,
     nodes: new Map(),
     log,
-    ports: { putJob: async () => {}, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
+    ports: { putJob: async () => {}, deleteJob: async () => {}, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
   });
   // Paging is what these tests look at: no revocations, and ListJobs (a read) writes no audit.
   const trust = { revocations: new Revocations([], async () => {}), audit: { record: async () => {}, read: async () => ({ records: [], truncated: false }) } };
@@ -176,7 +176,7 @@ describe('per-team queue limit', () => {
       jobs,
       nodes: new Map(),
       log,
-      ports: { putJob: async () => {}, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
+      ports: { putJob: async () => {}, deleteJob: async () => {}, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
     });
     s.stop(); // no passes: what is PENDING stays so
     return s;

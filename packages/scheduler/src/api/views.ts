@@ -1,14 +1,9 @@
 import { nodeToProto } from '@wattpack/common';
-import type { Node } from '@wattpack/common/proto/Node';
 import type { Site } from '@wattpack/common/proto/Site';
 import type { Scheduler } from '../loop/scheduler.js';
 
-/**
- * The site and its nodes as the API shows them (GetSite, ListNodes), computed once here
- * so that the gRPC API and the dashboard show the same figures.
- */
-
-export function nodesOf(scheduler: Scheduler, only?: Set<string>): { nodes: Node[] } {
+/** The nodes (all, or those named) as ListNodes shows them, with what is allocated on each. */
+export function nodesView(scheduler: Scheduler, only?: Set<string>) {
   const views = new Map(scheduler.snapshot().nodes.map((n) => [n.id, n]));
   return {
     nodes: scheduler
@@ -27,7 +22,8 @@ export function nodesOf(scheduler: Scheduler, only?: Set<string>): { nodes: Node
   };
 }
 
-export function siteOf(scheduler: Scheduler): Site {
+/** The site as GetSite (and the dashboard) shows it: settings, watts allocated and measured, counts. */
+export function siteView(scheduler: Scheduler): Site {
   const site = scheduler.siteConfig();
   const snapshot = scheduler.snapshot();
   const nodes = scheduler.listNodes();

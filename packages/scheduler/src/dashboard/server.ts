@@ -8,7 +8,7 @@ import { WattpackError, jobToProto, verifyLoginToken, type Credentials, type Ide
 import { ANONYMOUS_ADMIN, authorize, jobFor, type Action } from '../api/authorize.js';
 import type { AuditLog } from '../api/audit.js';
 import type { Revocations } from '../api/revocations.js';
-import { nodesOf, siteOf } from '../api/views.js';
+import { nodesView, siteView } from '../api/views.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { History } from './history.js';
 
@@ -78,11 +78,11 @@ export async function startDashboard(scheduler: Scheduler, opts: DashboardOption
     const need = (action: Action) => authorize(id, action);
     if (path === '/api/site') {
       need('read-site');
-      return { site: siteOf(scheduler), history: opts.history.siteSamples() };
+      return { site: siteView(scheduler), history: opts.history.siteSamples() };
     }
     if (path === '/api/nodes') {
       need('read-site');
-      return nodesOf(scheduler);
+      return nodesView(scheduler);
     }
     if (path === '/api/queue') {
       need('read-jobs');

@@ -5,6 +5,7 @@ import { policyFromSite } from '../core/policy-from-site.js';
 import type { LimitReason, Placement, Plan, Preemption, Waiting } from '../core/snapshot.js';
 import { toQueued } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
+import { throttleArrays, throttledReason } from './array-throttle.js';
 import type { LoopState } from './state.js';
 
 /** How soon to look again while miners curtail or limits come down. */
@@ -58,7 +59,10 @@ export class Cycle {
   private async pass(): Promise<Plan | undefined> {
     if (this.stopped) return undefined;
     const startedAt = performance.now();
-    const pending = [...this.state.jobs.values()].filter((j) => j.state === 'PENDING');
+    const { admitted: pending, held } = throttleArrays(
+      [...this.state.jobs.values()].filter((j) => j.state === 'PENDING'),
+      (id) => this.state.arrayTasks(id) ?? [],
+    );
     const snapshot = this.state.snapshot();
     let placed: string[] = [];
     const result = plan({ ...snapshot, ...(this.lastPass ? { ramp: this.lastPass } : {}) }, pending.map(toQueued), this.policy());
@@ -81,6 +85,7 @@ export class Cycle {
       placed = jobs.map((j) => j.id);
     }
     await Promise.all(result.waiting.map((w) => this.setReason(w.jobId, w.reason)));
+    await Promise.all(held.map((j) => this.setReason(j.id, throttledReason(j))));
     this.logPass(result);
     const record: PassRecord = { seconds: (performance.now() - startedAt) / 1000, placed, waiting: result.waiting, preemptions: result.preemptions };
     this.state.changes.emit('pass', record);

@@ -5,7 +5,7 @@ import type { JobFilter, JobPage, JobQuery } from '../state/job-index.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
 import { Commands } from './commands.js';
 import { Cycle } from './cycle.js';
-import { Intake, type SubmitOptions } from './intake.js';
+import { Intake, type SubmitOptions, type SubmitRequest } from './intake.js';
 import { Operators, type DrainOptions, type NodeSelector, type SiteChange } from './operators.js';
 import { Reports } from './reports.js';
 import { LoopState, type SchedulerInit } from './state.js';
@@ -65,16 +65,29 @@ export class Scheduler {
 
   // ---- API ----------------------------------------------------------------
 
-  submit(specJson: string, opts: SubmitOptions = {}): Promise<Job> {
-    return this.intake.submit(specJson, opts);
+  /** One submission (`requestId`, `array`: see SubmitRequest). */
+  async submit(specJson: string, opts: SubmitOptions & Omit<SubmitRequest, 'specJson'> = {}): Promise<Job> {
+    const { requestId, array, ...rest } = opts;
+    return (await this.intake.submit([{ specJson, requestId, array }], rest))[0]!;
   }
 
+  /** Many submissions at once, all or none; one job per request (an array's first task). */
+  submitMany(requests: readonly SubmitRequest[], opts: SubmitOptions = {}): Promise<Job[]> {
+    return this.intake.submit(requests, opts);
+  }
+
+  /** A job, or every task of an array given its id. */
   cancel(id: string, reason: string): Promise<Job> {
-    return this.intake.cancel(id, reason);
+    return this.intake.cancelAny(id, reason);
   }
 
   getJob(id: string): Job {
     return this.state.mustGet(id);
+  }
+
+  /** A job, or an array's first task given the array's id. */
+  jobOrArray(id: string): Job {
+    return this.state.arrayTasks(id)?.[0] ?? this.state.mustGet(id);
   }
 
   /** Every matching job, oldest first (submitted time, then id). */
@@ -146,6 +159,11 @@ export class Scheduler {
   }
 
   /** Drain progress and deadlines; called on a timer. */
+  /** Finished jobs past the site's retention leave the store (server.ts sweeps every 10 s). */
+  forgetFinished(): Promise<number> {
+    return this.state.serial.run(() => this.state.forgetFinished());
+  }
+
   checkDrains(): Promise<void> {
     return this.operators.checkDrains();
   }

@@ -35,7 +35,7 @@ export interface JobPage {
  * submit checks its team's queue without counting it.
  */
 export class JobIndex {
-  private readonly order: Key[] = [];
+  private order: Key[] = [];
   private readonly pending = new Map<string, number>();
 
   /** `jobs` is the scheduler's own map: the index keeps ids in order and reads jobs from it. */
@@ -52,6 +52,13 @@ export class JobIndex {
     if (before) this.count(before, -1);
     else this.insert({ at: after.submittedAt, id: after.id });
     this.count(after, 1);
+  }
+
+  /** Call after the map lost these jobs; one pass over the order, however many go. */
+  remove(gone: readonly Job[]): void {
+    for (const job of gone) this.count(job, -1);
+    const ids = new Set(gone.map((j) => j.id));
+    this.order = this.order.filter((k) => !ids.has(k.id));
   }
 
   /** Jobs of `team` waiting to be placed. */

@@ -48,6 +48,8 @@ import type { SchedulerMessage as _wattpack_v1_SchedulerMessage, SchedulerMessag
 import type { SchedulerServiceClient as _wattpack_v1_SchedulerServiceClient, SchedulerServiceDefinition as _wattpack_v1_SchedulerServiceDefinition } from './wattpack/v1/SchedulerService.js';
 import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from './wattpack/v1/Site.js';
 import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobRequest__Output as _wattpack_v1_SubmitJobRequest__Output } from './wattpack/v1/SubmitJobRequest.js';
+import type { SubmitJobsRequest as _wattpack_v1_SubmitJobsRequest, SubmitJobsRequest__Output as _wattpack_v1_SubmitJobsRequest__Output } from './wattpack/v1/SubmitJobsRequest.js';
+import type { SubmitJobsResponse as _wattpack_v1_SubmitJobsResponse, SubmitJobsResponse__Output as _wattpack_v1_SubmitJobsResponse__Output } from './wattpack/v1/SubmitJobsResponse.js';
 import type { TeamShare as _wattpack_v1_TeamShare, TeamShare__Output as _wattpack_v1_TeamShare__Output } from './wattpack/v1/TeamShare.js';
 import type { UncordonNodesRequest as _wattpack_v1_UncordonNodesRequest, UncordonNodesRequest__Output as _wattpack_v1_UncordonNodesRequest__Output } from './wattpack/v1/UncordonNodesRequest.js';
 import type { UpdateSiteRequest as _wattpack_v1_UpdateSiteRequest, UpdateSiteRequest__Output as _wattpack_v1_UpdateSiteRequest__Output } from './wattpack/v1/UpdateSiteRequest.js';
@@ -109,6 +111,8 @@ export interface ProtoGrpcType {
       SchedulerService: SubtypeConstructor<typeof grpc.Client, _wattpack_v1_SchedulerServiceClient> & { service: _wattpack_v1_SchedulerServiceDefinition }
       Site: MessageTypeDefinition<_wattpack_v1_Site, _wattpack_v1_Site__Output>
       SubmitJobRequest: MessageTypeDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_SubmitJobRequest__Output>
+      SubmitJobsRequest: MessageTypeDefinition<_wattpack_v1_SubmitJobsRequest, _wattpack_v1_SubmitJobsRequest__Output>
+      SubmitJobsResponse: MessageTypeDefinition<_wattpack_v1_SubmitJobsResponse, _wattpack_v1_SubmitJobsResponse__Output>
       TeamShare: MessageTypeDefinition<_wattpack_v1_TeamShare, _wattpack_v1_TeamShare__Output>
       UncordonNodesRequest: MessageTypeDefinition<_wattpack_v1_UncordonNodesRequest, _wattpack_v1_UncordonNodesRequest__Output>
       UpdateSiteRequest: MessageTypeDefinition<_wattpack_v1_UpdateSiteRequest, _wattpack_v1_UpdateSiteRequest__Output>

@@ -19,6 +19,8 @@ import type { RevokeCredentialRequest as _wattpack_v1_RevokeCredentialRequest, R
 import type { RevokeCredentialResponse as _wattpack_v1_RevokeCredentialResponse, RevokeCredentialResponse__Output as _wattpack_v1_RevokeCredentialResponse__Output } from '../../wattpack/v1/RevokeCredentialResponse.js';
 import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from '../../wattpack/v1/Site.js';
 import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobRequest__Output as _wattpack_v1_SubmitJobRequest__Output } from '../../wattpack/v1/SubmitJobRequest.js';
+import type { SubmitJobsRequest as _wattpack_v1_SubmitJobsRequest, SubmitJobsRequest__Output as _wattpack_v1_SubmitJobsRequest__Output } from '../../wattpack/v1/SubmitJobsRequest.js';
+import type { SubmitJobsResponse as _wattpack_v1_SubmitJobsResponse, SubmitJobsResponse__Output as _wattpack_v1_SubmitJobsResponse__Output } from '../../wattpack/v1/SubmitJobsResponse.js';
 import type { UncordonNodesRequest as _wattpack_v1_UncordonNodesRequest, UncordonNodesRequest__Output as _wattpack_v1_UncordonNodesRequest__Output } from '../../wattpack/v1/UncordonNodesRequest.js';
 import type { UpdateSiteRequest as _wattpack_v1_UpdateSiteRequest, UpdateSiteRequest__Output as _wattpack_v1_UpdateSiteRequest__Output } from '../../wattpack/v1/UpdateSiteRequest.js';
 import type { WatchJobRequest as _wattpack_v1_WatchJobRequest, WatchJobRequest__Output as _wattpack_v1_WatchJobRequest__Output } from '../../wattpack/v1/WatchJobRequest.js';
@@ -110,6 +112,15 @@ export interface SchedulerServiceClient extends grpc.Client {
   submitJob(argument: _wattpack_v1_SubmitJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   submitJob(argument: _wattpack_v1_SubmitJobRequest, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   
+  SubmitJobs(argument: _wattpack_v1_SubmitJobsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  SubmitJobs(argument: _wattpack_v1_SubmitJobsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  SubmitJobs(argument: _wattpack_v1_SubmitJobsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  SubmitJobs(argument: _wattpack_v1_SubmitJobsRequest, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  submitJobs(argument: _wattpack_v1_SubmitJobsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  submitJobs(argument: _wattpack_v1_SubmitJobsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  submitJobs(argument: _wattpack_v1_SubmitJobsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  submitJobs(argument: _wattpack_v1_SubmitJobsRequest, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  
   UncordonNodes(argument: _wattpack_v1_UncordonNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   UncordonNodes(argument: _wattpack_v1_UncordonNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   UncordonNodes(argument: _wattpack_v1_UncordonNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
@@ -156,6 +167,8 @@ export interface SchedulerServiceHandlers extends grpc.UntypedServiceImplementat
   
   SubmitJob: grpc.handleUnaryCall<_wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job>;
   
+  SubmitJobs: grpc.handleUnaryCall<_wattpack_v1_SubmitJobsRequest__Output, _wattpack_v1_SubmitJobsResponse>;
+  
   UncordonNodes: grpc.handleUnaryCall<_wattpack_v1_UncordonNodesRequest__Output, _wattpack_v1_ListNodesResponse>;
   
   UpdateSite: grpc.handleUnaryCall<_wattpack_v1_UpdateSiteRequest__Output, _wattpack_v1_Site>;
@@ -175,6 +188,7 @@ export interface SchedulerServiceDefinition extends grpc.ServiceDefinition {
   ListNodes: MethodDefinition<_wattpack_v1_ListNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_ListNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
   RevokeCredential: MethodDefinition<_wattpack_v1_RevokeCredentialRequest, _wattpack_v1_RevokeCredentialResponse, _wattpack_v1_RevokeCredentialRequest__Output, _wattpack_v1_RevokeCredentialResponse__Output>
   SubmitJob: MethodDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_Job, _wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job__Output>
+  SubmitJobs: MethodDefinition<_wattpack_v1_SubmitJobsRequest, _wattpack_v1_SubmitJobsResponse, _wattpack_v1_SubmitJobsRequest__Output, _wattpack_v1_SubmitJobsResponse__Output>
   UncordonNodes: MethodDefinition<_wattpack_v1_UncordonNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_UncordonNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
   UpdateSite: MethodDefinition<_wattpack_v1_UpdateSiteRequest, _wattpack_v1_Site, _wattpack_v1_UpdateSiteRequest__Output, _wattpack_v1_Site__Output>
   WatchJob: MethodDefinition<_wattpack_v1_WatchJobRequest, _wattpack_v1_Job, _wattpack_v1_WatchJobRequest__Output, _wattpack_v1_Job__Output>
