@@ -40,7 +40,6 @@ import { KvStore } from './state/kv-store.js';
 import { becomeLeader } from './bus/leader-election.js';
 import type { History } from './dashboard/history.js';
 import { startDashboard, type Dashboard } from './dashboard/server.js';
-import type { PassRecord } from './loop/cycle.js';
 import type { SchedulerHealth } from './observe/health.js';
 import { JobWatch } from './observe/job-watch.js';
 import { lifecycleLog } from './observe/lifecycle-log.js';
@@ -166,13 +165,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   });
   const watch = new JobWatch(scheduler);
   watch.listen(lifecycleLog(log));
-  const { metrics } = opts;
-  const onPass = (r: PassRecord) => metrics?.pass(r);
-  if (metrics) {
-    watch.listen(metrics.jobs);
-    metrics.attach(scheduler);
-    scheduler.changes.on('pass', onPass);
-  }
+  opts.metrics?.attach({ scheduler, watch });
   await scheduler.recover();
   const events = await consumeJobEvents(js, jsm, (e) => scheduler.handleEvent(e), log);
 
@@ -205,7 +198,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     watch.listen(history.listener);
     history.start(scheduler);
     try {
-      dashboard = await startDashboard(scheduler, { addr: opts.dashboard.addr, credentials: opts.credentials, revocations, audit, history, log });
+      dashboard = await startDashboard(scheduler, { addr: opts.dashboard.addr, credentials: opts.credentials, revocations, audit, history, watch, log });
     } catch (err) {
       history.stop();
       server.forceShutdown();
@@ -240,8 +233,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       watch.close();
       opts.dashboard?.history.stop();
       await dashboard?.close();
-      scheduler.changes.off('pass', onPass);
-      metrics?.attach(undefined);
+      opts.metrics?.attach(undefined);
       scheduler.stop();
       server.forceShutdown();
       await events.stop();

@@ -10,6 +10,7 @@ import type { AuditLog } from '../api/audit.js';
 import type { Revocations } from '../api/revocations.js';
 import { nodesView, siteView } from '../api/views.js';
 import type { Scheduler } from '../loop/scheduler.js';
+import type { JobWatch } from '../observe/job-watch.js';
 import type { History } from './history.js';
 
 /** A browser session lasts a working day; every request is still checked against revocations. */
@@ -29,6 +30,8 @@ export interface DashboardOptions {
   /** Refusals (no or a bad login, a revoked credential, a role too low) are audited like the API's. */
   audit: AuditLog;
   history: History;
+  /** Why each pending job waits (the core's code), for the queue page. */
+  watch: JobWatch;
   log: Logger;
 }
 
@@ -86,7 +89,8 @@ export async function startDashboard(scheduler: Scheduler, opts: DashboardOption
     }
     if (path === '/api/queue') {
       need('read-jobs');
-      return { jobs: scheduler.listJobs({ states: ['PENDING'] }).map((j) => jobToProto(jobFor(id, j))) };
+      const pending = scheduler.listJobs({ states: ['PENDING'] });
+      return { jobs: pending.map((j) => jobToProto(jobFor(id, j))), reasons: Object.fromEntries(pending.map((j) => [j.id, opts.watch.pendingReason(j.id)])) };
     }
     const job = /^\/api\/jobs\/([A-Za-z0-9_-]{1,80})$/.exec(path);
     if (job) {

@@ -1,13 +1,10 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { isTerminal, type Job } from '@wattpack/common';
-import type { WaitCode } from '../core/snapshot.js';
 import { budgetW } from '../core/watts.js';
 import type { PassRecord } from '../loop/cycle.js';
 import type { Scheduler } from '../loop/scheduler.js';
-import type { JobWatchListener } from './job-watch.js';
+import type { JobWatch, JobWatchListener } from './job-watch.js';
 
-/** Why a job waits, as a label: the core's code, or `queued` before its first pass. */
-type PendingReason = WaitCode | 'queued';
 const NODE_STATES = ['ready', 'not_ready', 'cordoned', 'draining', 'drained'] as const;
 const SOURCES = ['gpus', 'hosts', 'miners'] as const;
 type Labels = Record<string, string>;
@@ -27,8 +24,7 @@ const WAIT_BUCKETS = [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86_400,
  */
 export class SchedulerMetrics {
   private scheduler: Scheduler | undefined;
-  /** The core's reason code for each pending job, from the last pass. */
-  private waitCodes = new Map<string, WaitCode>();
+  private watch: JobWatch | undefined;
   /** When each pending job (re)joined the queue: where its admission wait starts. */
   private readonly queuedAt = new Map<string, number>();
   private readonly passDuration: Histogram;
@@ -41,6 +37,7 @@ export class SchedulerMetrics {
   constructor(registry: Registry) {
     const registers = [registry];
     const current = () => this.scheduler;
+    const why = (jobId: string) => this.watch?.pendingReason(jobId) ?? 'queued';
     // Every gauge carries the site's name: a Prometheus may scrape several sites, and a
     // gauge with labels goes empty on a standby (an unlabelled one would read 0).
     const gauge = (name: string, help: string, labelNames: string[], fill: (out: GaugeOut, s: Scheduler) => void) =>
@@ -76,10 +73,7 @@ export class SchedulerMetrics {
     });
     gauge('wattpack_site_grid_event_active', '1 while a grid event (a lower cap) is in force, else 0.', [], (g, s) => g.set({}, s.gridEventInForce() ? 1 : 0));
     gauge('wattpack_pending_jobs', 'Jobs waiting, by team and why (gpus, power, never, queued).', ['team', 'reason'], (g, s) => {
-      for (const job of s.listJobs({ states: ['PENDING'] })) {
-        const reason: PendingReason = this.waitCodes.get(job.id) ?? 'queued';
-        g.inc({ team: job.spec.team, reason });
-      }
+      for (const job of s.listJobs({ states: ['PENDING'] })) g.inc({ team: job.spec.team, reason: why(job.id) });
     });
     gauge('wattpack_running_jobs', 'Jobs starting or running, by team.', ['team'], (g, s) => {
       for (const job of s.listJobs({ states: ['STARTING', 'RUNNING'] })) g.inc({ team: job.spec.team });
@@ -115,22 +109,21 @@ export class SchedulerMetrics {
     this.energy = new Counter({ name: 'wattpack_team_gpu_energy_joules_total', help: "Energy the team's jobs' GPUs drew, integrated from agents' measurements, J.", labelNames: ['team'], registers });
   }
 
-  /** Reads this scheduler while it leads; undefined while standby (site gauges go empty). */
-  attach(scheduler: Scheduler | undefined): void {
-    this.scheduler = scheduler;
-    this.waitCodes = new Map();
+  /** Reads this scheduler and listens to its watch while it leads; nothing while standby (site gauges go empty). */
+  attach(lead: { scheduler: Scheduler; watch: JobWatch } | undefined): void {
+    this.scheduler = lead?.scheduler;
+    this.watch = lead?.watch;
+    lead?.watch.listen(this.listener);
   }
 
-  pass(record: PassRecord): void {
-    this.passDuration.observe(record.seconds);
-    this.attempts.inc({ result: 'scheduled' }, record.placed.length);
-    this.attempts.inc({ result: 'unschedulable' }, record.waiting.length);
-    for (const p of record.preemptions) this.preemptions.inc({ reason: p.code });
-    this.waitCodes = new Map(record.waiting.map((w) => [w.jobId, w.code]));
-  }
-
-  /** What the job watch feeds: admission waits, finished jobs, energy per team. */
-  readonly jobs: JobWatchListener = {
+  /** What the job watch feeds: passes, admission waits, finished jobs, energy per team. */
+  private readonly listener: JobWatchListener = {
+    pass: (record: PassRecord) => {
+      this.passDuration.observe(record.seconds);
+      this.attempts.inc({ result: 'scheduled' }, record.placed.length);
+      this.attempts.inc({ result: 'unschedulable' }, record.waiting.length);
+      for (const p of record.preemptions) this.preemptions.inc({ reason: p.code });
+    },
     transition: (before: Job | undefined, job: Job) => {
       if (job.state === 'PENDING') this.queuedAt.set(job.id, before ? Date.now() : job.submittedAt);
       else if (job.state === 'STARTING') {

@@ -31,11 +31,9 @@ async function setup() {
   await scheduler.registerNode({ nodeId: 'a', labels: {}, inventory });
   const registry = new Registry();
   const metrics = new SchedulerMetrics(registry);
-  metrics.attach(scheduler);
-  scheduler.changes.on('pass', (r) => metrics.pass(r));
   const watch = new JobWatch(scheduler);
   watch.listen(lifecycleLog(log));
-  watch.listen(metrics.jobs);
+  metrics.attach({ scheduler, watch });
   const settle = () => new Promise((r) => setTimeout(r, 20));
   return { scheduler, registry, lines, settle, clock };
 }

@@ -102,15 +102,16 @@ async function sitePage() {
 }
 
 async function queuePage() {
-  const { jobs } = await get('/api/queue');
+  const { jobs, reasons } = await get('/api/queue');
   const counts = new Map<string, number>();
   for (const j of jobs as Json[]) {
-    const key = `${j.spec.team}\t${j.reason || 'queued'}`;
+    const key = `${j.spec.team}\t${reasons[j.id]}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const now = Date.now();
   main.replaceChildren(
     el('h2', {}, 'Queue by team and reason'),
+    el('p', {}, 'gpus: waiting for free GPUs; power: for watts under the cap; never: the site as it is cannot run it; queued: not planned yet.'),
     table('queue-summary', ['team', 'reason', 'jobs'], [...counts].map(([k, n]) => [...k.split('\t'), String(n)])),
     el('h2', {}, 'Pending jobs'),
     table(
