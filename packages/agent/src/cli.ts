@@ -55,6 +55,7 @@ interface RunFlags {
   logLevel: string;
   credentials?: string;
   insecure?: boolean;
+  metricsAddr?: string;
   fleet?: string;
 }
 
@@ -92,6 +93,7 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
     .addOption(new Option('--job-root <dir>', "where host-process jobs get their working directories (default: <tmpdir>/wattpack-jobs-<uid>); the agent's own, writable by no one else").env('WATTPACK_JOB_ROOT'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).env('WATTPACK_LOG_LEVEL').default('info'))
     .addOption(new Option('--credentials <dir>', "the node's credentials (wattpack admin issue node <id>): its certificate names the node").env('WATTPACK_CREDENTIALS'))
+    .addOption(new Option('--metrics-addr <host:port>', 'serve /metrics (DCGM-exporter names), /healthz and /readyz over plain HTTP there; off unless given (not with --fleet)').env('WATTPACK_METRICS_ADDR').conflicts(['fleet']))
     .addOption(new Option('--fleet <dir>', 'hollow nodes: run every node whose credentials folder is in <dir> in this one process, each a full agent on --simulate hardware (site-sized fleets on one machine)').conflicts(['credentials', 'nodeId', 'insecure']))
     .addOption(new Option('--insecure', 'no TLS and no credentials: anyone on the network can command this node. Debugging only'))
     .exitOverride()
@@ -110,6 +112,7 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
         ...(o.credentials ? { credentials: o.credentials } : {}),
         ...(o.insecure ? { insecure: true } : {}),
         ...(o.jobRoot ? { jobRoot: o.jobRoot } : {}),
+        ...(o.metricsAddr ? { metricsAddr: o.metricsAddr } : {}),
       };
       try {
         resolveHardware(run);

@@ -44,6 +44,8 @@ export interface AgentOptions {
   insecure?: boolean;
   /** Where host-process jobs get their working directories (default: <tmpdir>/wattpack-jobs-<uid>). */
   jobRoot?: string;
+  /** host:port for /metrics, /healthz and /readyz (plain HTTP); none when unset. */
+  metricsAddr?: string;
 }
 
 /** Where the node's devices come from. */
@@ -59,6 +61,7 @@ export interface ResolvedOptions {
   reportIntervalMs: number;
   credentials: Credentials;
   jobRoot?: string;
+  metricsAddr?: string;
 }
 
 const invalid = (message: string) => new WattpackError('INVALID_ARGUMENT', message);
@@ -142,6 +145,7 @@ export function resolveOptions(opts: AgentOptions): ResolvedOptions {
     labels: { ...opts.labels },
     reportIntervalMs: parseReportInterval(opts.reportIntervalMs ?? DEFAULTS.reportIntervalMs),
     ...(opts.jobRoot ? { jobRoot: resolve(opts.jobRoot) } : {}),
+    ...(opts.metricsAddr ? { metricsAddr: opts.metricsAddr } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ANY_USER, freePort, localJobUser, localSiteTrust, natsStorageArgs, readYamlFile, WattpackError } from '@wattpack/common';
 import { connectScheduler } from '../client.js';
+import { DASHBOARD_PORT_OFFSET } from '../commands/dashboard.js';
 import { contextCredentials, parseConfig, saveContexts } from '../config-file.js';
 import type { AgentPlan } from './agents.js';
 import { processStartTime, stopSite, writeDevState, type DevProcess, type DevState } from './state.js';
@@ -136,6 +137,10 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
   let natsUrl = o.nats ?? '';
   let natsStoreDir: string | undefined;
   const startedAt = new Date().toISOString();
+  // The dashboard beside the scheduler, where `wattpack dashboard` looks (7780 beside 7700);
+  // metrics on free ports, for the scheduler and each agent process of one node (not fleets).
+  const dashboard = `127.0.0.1:${o.port + DASHBOARD_PORT_OFFSET}`;
+  const metrics: Record<string, string> = { scheduler: `127.0.0.1:${await freePort()}` };
   const state = (): DevState => ({
     startedAt,
     detached: o.detached,
@@ -145,6 +150,8 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
     ...(natsStoreDir ? { natsStoreDir } : {}),
     nodes: o.agents.map((a) => a.nodeId),
     processes: children.map(({ child: _child, ...p }) => p),
+    dashboard,
+    metrics,
   });
   const logOf = (name: string) => join(logDir, `${name}.log`);
   const trust = await localSiteTrust(join(o.stateDir, 'pki'), o.agents.map((a) => a.nodeId));
@@ -160,7 +167,7 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
       natsUrl = `nats://127.0.0.1:${port}`;
       await waitUntil(children, NATS_START_MS, async () => (await accepts(port)) || `nats-server is not listening on ${port}`);
     }
-    const schedulerArgs = [packageBin('@wattpack/scheduler', 'wattpack-scheduler.js'), '--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials];
+    const schedulerArgs = [packageBin('@wattpack/scheduler', 'wattpack-scheduler.js'), '--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials, '--metrics-addr', metrics.scheduler!, '--dashboard-addr', dashboard];
     schedulerArgs.push('--state-dir', join(o.stateDir, 'scheduler'));
     schedulerArgs.push('--site', writeDevSite(o.stateDir, o.site));
     if (o.capMw !== undefined) schedulerArgs.push('--cap-mw', String(o.capMw));
@@ -172,7 +179,9 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
       const labels = Object.entries(first.labels).map(([k, v]) => `${k}=${v}`).join(',');
       const common = [agentBin, '--scheduler', address, '--nats', natsUrl, '--simulate', first.profile, '--runtime', 'process', '--labels', labels];
       if (group.length === 1) {
-        const args = [...common, '--node-id', first.nodeId, '--credentials', trust.nodeCredentials(first.nodeId)];
+        const metricsAddr = `127.0.0.1:${await freePort()}`;
+        metrics[first.nodeId] = metricsAddr;
+        const args = [...common, '--node-id', first.nodeId, '--credentials', trust.nodeCredentials(first.nodeId), '--metrics-addr', metricsAddr];
         children.push(await spawnLogged({ role: 'agent', name: first.nodeId, log: logOf(first.nodeId) }, process.execPath, args, o.detached));
       } else {
         const name = `fleet-${first.nodeId}-${group.length}`;

@@ -4,7 +4,7 @@ import { FairShare, type ShareStanding } from '../core/order.js';
 import type { Policy } from '../core/policy.js';
 import { policyFromSite } from '../core/policy-from-site.js';
 import { applyPlan, freshOf, type Applied, type PlanTarget } from '../core/driver.js';
-import type { LimitReason, Placement, Plan, SiteSnapshot } from '../core/snapshot.js';
+import type { LimitReason, Placement, Plan, Preemption, SiteSnapshot, Waiting } from '../core/snapshot.js';
 import { limitChangeW } from '../core/watts.js';
 import { toQueued } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
@@ -23,6 +23,14 @@ const DRY_RUN = (snapshot: SiteSnapshot): PlanTarget<void> => ({
   place: () => {},
   wait: () => {},
 });
+/** What one pass did, as LoopState.changes emits it ('pass') for metrics. */
+export interface PassRecord {
+  seconds: number;
+  /** Jobs placed by this pass (none when it waited for miners to curtail first). */
+  placed: string[];
+  waiting: Waiting[];
+  preemptions: Preemption[];
+}
 
 /**
  * One packing pass: snapshot -> plan (the pure core) -> verify and commit (the driver,
@@ -65,8 +73,9 @@ export class Cycle {
    * telemetry confirms it, so placements that need them wait for a later pass.
    */
   private async pass(): Promise<void> {
+    const startedAt = performance.now();
     const planned = await this.state.serial.run(() => this.plan());
-    if (planned) await this.state.serial.run(() => this.commit(planned.plan, planned.held));
+    if (planned) await this.state.serial.run(() => this.commit(planned.plan, planned.held, startedAt));
   }
 
   /** The next plan from the state now; the ramp limit counts from it. */
@@ -78,13 +87,20 @@ export class Cycle {
   }
 
   /** Applies a plan through the driver against the state as it is now; `held`: array tasks over their %N. */
-  private async commit(planned: Plan, held: readonly Job[]): Promise<Applied | undefined> {
+  private async commit(planned: Plan, held: readonly Job[], startedAt: number): Promise<Applied | undefined> {
     if (this.stopped) return undefined;
     const applied = await applyPlan(planned, this.target());
     await Promise.all(held.map((j) => this.setReason(j.id, throttledReason(j))));
     // Placements requeued at commit (miners still curtailing, a node that changed): look again soon.
     if (applied.requeued.length > 0) this.request(FREEING_RECHECK_MS);
     this.logPass(planned, applied);
+    const record: PassRecord = {
+      seconds: (performance.now() - startedAt) / 1000,
+      placed: applied.placements.map((p) => p.jobId),
+      waiting: [...planned.waiting, ...applied.requeued],
+      preemptions: planned.preemptions,
+    };
+    this.state.changes.emit('pass', record);
     return applied;
   }
 
