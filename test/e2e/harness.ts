@@ -52,6 +52,8 @@ export interface AgentSpec {
   id: string;
   profile: string;
   labels?: string;
+  /** How it runs jobs (default process); podman needs CONTAINERS_CONF set by preparePodman. */
+  runtime?: 'process' | 'podman';
 }
 
 export interface SiteOptions {
@@ -142,6 +144,8 @@ export class LocalSite {
     /** host:port of each scheduler, in id order. */
     readonly listen: string[],
     private readonly opts: SiteOptions,
+    /** Ports the scheduler hands out as MASTER_PORT: free ones here, so that sites of parallel tests do not meet. */
+    private readonly rendezvousPorts: { from: number; to: number },
   ) {}
 
   /** What clients dial: every scheduler; only the leader listens. */
@@ -171,7 +175,8 @@ export class LocalSite {
       : [await startNatsServer(opts.insecure ? {} : { config })];
     const listen: string[] = [];
     for (let i = 0; i < (opts.schedulers ?? 1); i++) listen.push(`127.0.0.1:${await freePort()}`);
-    const site = new LocalSite(trust, nats, listen, opts);
+    const port = await freePort();
+    const site = new LocalSite(trust, nats, listen, opts, { from: port, to: Math.min(port + 9, 65_535) });
     // The CLI finds the site's admin context here, as after `wattpack dev`.
     writeFileSync(site.cliConfig, stringify({ 'current-context': 'dev', contexts: [{ ...site.adminContext(), name: 'dev', scheduler: site.address }] }));
     for (let i = 1; i <= listen.length; i++) site.spawnScheduler(`s${i}`);
@@ -183,6 +188,11 @@ export class LocalSite {
 
   private credentialArgs(dir: string): string[] {
     return this.opts.insecure ? ['--insecure'] : ['--credentials', dir];
+  }
+
+  /** The site setting checkpointRoot: jobs' checkpoint directories are <this>/<job id>. */
+  get checkpointRoot(): string {
+    return join(this.workDir, 'checkpoints');
   }
 
   /** The CLI's config file (WATTPACK_CONFIG) for this site: the admin's context. */
@@ -207,7 +217,10 @@ export class LocalSite {
     if (this.opts.capMw !== undefined) args.push('--cap-mw', String(this.opts.capMw));
     // Jobs never run as root: every owner maps to JOB_USER unless the test maps users itself.
     const file = join(this.workDir, 'site.json');
-    writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: JOB_USER }, ...this.opts.site }));
+    // Checkpoints on "site storage": one directory every agent of this machine shares.
+    chmodSync(this.workDir, 0o711);
+    const storage = { checkpointRoot: this.checkpointRoot, rendezvousPorts: this.rendezvousPorts };
+    writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: JOB_USER }, ...storage, ...this.opts.site }));
     args.push('--site', file);
     this.schedulers.set(id, execa(process.execPath, [BIN.scheduler, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(id) }));
   }
@@ -264,7 +277,7 @@ export class LocalSite {
       await Promise.all(this.natsServers.map((n) => n.reload()));
     }
     const who = this.opts.insecure ? ['--insecure', '--node-id', a.id] : ['--credentials', this.trust.nodeCredentials(a.id)];
-    const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, ...who, '--simulate', a.profile, '--runtime', 'process', '--log-level', LOG_LEVEL];
+    const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, ...who, '--simulate', a.profile, '--runtime', a.runtime ?? 'process', '--address', '127.0.0.1', '--log-level', LOG_LEVEL];
     if (a.labels) args.push('--labels', a.labels);
     this.agents.set(a.id, execa(process.execPath, [BIN.agent, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(a.id) }));
   }

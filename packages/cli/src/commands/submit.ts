@@ -25,7 +25,7 @@ export function registerSubmit(program: Command, app: App): void {
     .summary('submit a job from a YAML file, flags, or both')
     .description(
       'Submit a job. The file has the job spec keys (name, team, command, args, env, image, gpus, nodes, ' +
-        'gpuModels, priority, maxRuntime, power, checkpoint, preemptible); flags override them, and everything after -- ' +
+        'gpuModels, priority, maxRuntime, power, checkpoint, preemptible, workdir, output, error, mounts, afterOk, afterAny); flags override them, and everything after -- ' +
         'is the program and its arguments (run directly, never through a shell; it replaces the file\'s command and args). ' +
         'The spec is checked here before it is sent.',
     )
@@ -45,6 +45,12 @@ export function registerSubmit(program: Command, app: App): void {
     .option('--max-watts <W>', 'highest per-GPU power limit the job wants', numberArg)
     .option('--cpus <n>', 'CPU limit of each node part (containers)', numberArg)
     .option('--memory <MiB>', 'memory limit of each node part in MiB (containers; exit 137 under it is reported as out of memory)', numberArg)
+    .option('--workdir <dir>', 'working directory on the node (relative: to here); default: a scratch directory per attempt')
+    .option('--output <file>', 'also write stdout to this file on each node (%j: job id, %t: node rank)')
+    .option('--error <file>', 'also write stderr to this file on each node (%j, %t as for --output)')
+    .option('--export <NAME,...>', "copy these variables of your environment into the job's (nothing is copied otherwise)")
+    .option('--after-ok <id,...>', 'start only after these jobs succeeded; if one fails, this job ends (sbatch --dependency=afterok)')
+    .option('--after-any <id,...>', 'start only after these jobs ended, however (sbatch --dependency=afterany)')
     .option('--preemptible', 'may be checkpointed and requeued for other work or a cap drop (the default)')
     .option('--no-preemptible', 'must not be preempted')
     .option('--wait', 'follow the job to its end; exit 0 only if it succeeded')

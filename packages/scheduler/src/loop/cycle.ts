@@ -3,8 +3,10 @@ import { plan } from '../core/plan.js';
 import type { Policy } from '../core/policy.js';
 import { policyFromSite } from '../core/policy-from-site.js';
 import type { LimitReason, Placement, Plan } from '../core/snapshot.js';
+import { dependencyStatus } from '../state/dependencies.js';
 import { toQueued } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
+import { chooseRendezvous } from './rendezvous.js';
 import type { LoopState } from './state.js';
 
 /** How soon to look again while miners curtail or limits come down. */
@@ -48,7 +50,7 @@ export class Cycle {
    */
   private async pass(): Promise<Plan | undefined> {
     if (this.stopped) return undefined;
-    const pending = [...this.state.jobs.values()].filter((j) => j.state === 'PENDING');
+    const pending = await this.withDependenciesMet([...this.state.jobs.values()].filter((j) => j.state === 'PENDING'));
     const snapshot = this.state.snapshot();
     const result = plan({ ...snapshot, ...(this.lastPass ? { ramp: this.lastPass } : {}) }, pending.map(toQueued), this.policy());
     this.lastPass = { fromW: result.allocatedW, atMs: snapshot.now };
@@ -71,6 +73,18 @@ export class Cycle {
     await Promise.all(result.waiting.map((w) => this.setReason(w.jobId, w.reason)));
     this.logPass(result);
     return result;
+  }
+
+  /** The jobs free to be placed; the others wait with the reason, or end when their dependencies can never be met. */
+  private async withDependenciesMet(pending: Job[]): Promise<Job[]> {
+    const ready: Job[] = [];
+    for (const job of pending) {
+      const deps = dependencyStatus(job, (id) => this.state.jobs.get(id));
+      if (deps.kind === 'met') ready.push(job);
+      else if (deps.kind === 'wait') await this.setReason(job.id, deps.reason);
+      else await this.state.store({ ...job, state: 'CANCELLED', reason: deps.reason, finishedAt: this.state.now() });
+    }
+    return ready;
   }
 
   private logPass(result: Plan): void {
@@ -119,6 +133,7 @@ export class Cycle {
     const job = this.state.jobs.get(p.jobId)!;
     const attempt = job.attempt + 1;
     const assignments: Assignment[] = p.nodes.map((n) => ({ nodeId: n.nodeId, gpuIndices: n.gpuIndices, gpuModel: n.gpuModel, started: false, ended: false }));
+    const rank0 = this.state.nodes.get(assignments[0]!.nodeId)!.record;
     const next: Job = {
       ...job,
       state: 'STARTING',
@@ -130,6 +145,7 @@ export class Cycle {
       powerLimitW: p.powerLimitW,
       allocatedFacilityW: p.facilityW,
       limitHistory: withLimit(job.limitHistory, { at: this.state.now(), limitW: p.powerLimitW, why: 'placed' }),
+      rendezvous: chooseRendezvous(rank0, this.state.jobs.values(), this.state.site.rendezvousPorts),
     };
     await this.state.store(next);
     return next;

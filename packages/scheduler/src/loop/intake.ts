@@ -1,4 +1,4 @@
-import { WattpackError, isTerminal, newId, parseJobSpec, type Job } from '@wattpack/common';
+import { WattpackError, isTerminal, newId, parseJobSpec, type Job, type Mount } from '@wattpack/common';
 import { countGpus, infeasible } from '../core/feasible.js';
 import { canonicalModel } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
@@ -41,6 +41,8 @@ export class Intake {
     return this.state.serial.run(async () => {
       this.checkFeasible(spec.gpus, spec.nodes, spec.gpuModels);
       this.checkQueue(spec.team);
+      checkMounts(spec.mounts, this.state.site.allowedMounts);
+      this.checkDependencies([...spec.afterOk, ...spec.afterAny]);
       const now = this.state.now();
       const job: Job = {
         id: newId('j', now),
@@ -90,11 +92,28 @@ export class Intake {
     }
   }
 
+  /** A dependency must name a job the scheduler knows: a typo would otherwise end the job later, or never matter. */
+  private checkDependencies(ids: string[]): void {
+    const unknown = ids.filter((id) => !this.state.jobs.has(id));
+    if (unknown.length) throw new WattpackError('INVALID_ARGUMENT', `dependency: no job ${unknown.join(', ')} (give the ids wattpack jobs shows)`);
+  }
+
   /** Refuses at submit what no known node could ever run: a typo should not wait forever. */
   private checkFeasible(gpus: number, nodes: number, models: string[]): void {
     const counts = [...this.state.nodes.values()].map((n) => countGpus(n.record.inventory.gpus.map((g) => canonicalModel(g.model))));
     const why = infeasible(counts, gpus, nodes, models);
     if (why) throw new WattpackError('INVALID_ARGUMENT', why);
+  }
+}
+
+/** Volumes only from the site's allowedMounts: each source must be one of them or lie under one. */
+function checkMounts(mounts: readonly Mount[], allowed: readonly string[]): void {
+  const under = (path: string, root: string) => root === '/' || path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`);
+  for (const m of mounts) {
+    if (!allowed.some((root) => under(m.source, root))) {
+      const list = allowed.length ? `the site allows ${allowed.join(', ')} (setting allowedMounts)` : 'the site allows none (setting allowedMounts is empty)';
+      throw new WattpackError('PERMISSION_DENIED', `mounts: ${m.source} may not be mounted: ${list}`);
+    }
   }
 }
 
