@@ -357,12 +357,12 @@ export class LocalSite {
     return dir;
   }
 
-  /** Runs the real CLI against this site, as its admin (or as whom `config` names: see person). */
-  cli(args: string[], input?: string, config = this.cliConfig) {
+  /** Runs the real CLI against this site, as its admin (or as whom `config` names: see person), with `env` added to its environment. */
+  cli(args: string[], input?: string, config = this.cliConfig, env: Record<string, string> = {}) {
     return execa(process.execPath, [BIN.cli, '--scheduler', this.address, ...(this.opts.insecure ? ['--insecure'] : []), ...args], {
       reject: false,
       ...(input ? { input } : {}),
-      env: { WATTPACK_DEV_DIR: join(this.workDir, 'dev'), WATTPACK_CONFIG: config },
+      env: { ...env, WATTPACK_DEV_DIR: join(this.workDir, 'dev'), WATTPACK_CONFIG: config },
     });
   }
 

@@ -92,9 +92,9 @@ describe('loadJobSpec', () => {
   });
 
   it('takes workdir (relative to here), output files, and dependencies from flags', () => {
-    const { spec } = loadJobSpec({ flags: { name: 'a', gpus: 1, workdir: 'runs', output: 'out-%j-%t.log', afterOk: 'j-abc1,j-abc2', afterAny: 'j-abc3' }, argv: ['x'] });
+    const { spec } = loadJobSpec({ flags: { name: 'a', gpus: 1, workdir: 'runs', outputFile: 'out-%j-%t.log', afterOk: 'j-abc1,j-abc2', afterAny: 'j-abc3' }, argv: ['x'] });
     expect(spec).toMatchObject({ workdir: resolve('runs'), output: 'out-%j-%t.log', afterOk: ['j-abc1', 'j-abc2'], afterAny: ['j-abc3'] });
-    expect(() => loadJobSpec({ flags: { name: 'a', gpus: 1, output: 'out-%x.log' }, argv: ['x'] })).toThrow(/output: a path where "%" may only start %j/);
+    expect(() => loadJobSpec({ flags: { name: 'a', gpus: 1, outputFile: 'out-%x.log' }, argv: ['x'] })).toThrow(/output: a path where "%" may only start %j/);
     expect(() => loadJobSpec({ flags: { name: 'a', gpus: 1, afterOk: 'not an id' }, argv: ['x'] })).toThrow(/afterOk\.0: a job id/);
   });
 

@@ -18,8 +18,8 @@ export interface SpecFlags {
   cpus?: number;
   memory?: number;
   workdir?: string;
-  output?: string;
-  error?: string;
+  outputFile?: string;
+  errorFile?: string;
   export?: string;
   afterOk?: string;
   afterAny?: string;
@@ -105,8 +105,8 @@ export function loadJobSpec(source: SpecSource, environment: NodeJS.ProcessEnv =
       preemptible: flags.preemptible,
       // Like sbatch --chdir: relative to where the CLI runs.
       workdir: flags.workdir === undefined ? undefined : resolve(flags.workdir),
-      output: flags.output,
-      error: flags.error,
+      output: flags.outputFile,
+      error: flags.errorFile,
       afterOk: jobIds(flags.afterOk),
       afterAny: jobIds(flags.afterAny),
     }),
