@@ -46,6 +46,10 @@ describe('prepareCheckpointDir', () => {
     symlinkSync('/etc', join(tmp, 'ckpt2', 'j-1'));
     expect(() => prepareCheckpointDir(join(tmp, 'ckpt2', 'j-1'), USER)).toThrow(/is not a directory of uid/);
     expect(() => prepareCheckpointDir(join(tmp, 'ckpt', 'j-1'), { ...USER, uid: USER.uid + 1 })).toThrow(/is not a directory of uid/);
+    const open = join(tmp, 'open-root');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    expect(() => prepareCheckpointDir(join(open, 'j-1'), USER)).toThrow(`the checkpoint root ${open} must belong to uid`);
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, lchownSync, lstatSync, mkdirSync } from 'node:fs';
+import { chmodSync, lchownSync, lstatSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { StartCommand } from '@wattpack/common';
 import { StartError, type JobUser, type OutputStream } from '../runtimes/runtime.js';
@@ -50,8 +50,19 @@ export function jobEnv(cmd: StartCommand, nodeId: string): Record<string, string
  * else's directory would hand the job another's files.
  */
 export function prepareCheckpointDir(dir: string, user: JobUser): void {
+  const root = dirname(dir);
   try {
-    mkdirSync(dirname(dir), { recursive: true, mode: 0o711 });
+    mkdirSync(root, { recursive: true, mode: 0o711 });
+  } catch (err) {
+    throw new StartError(`cannot create the checkpoint root ${root} (site setting checkpointRoot): ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  // As for the job root: a root others may write to would let them swap a job's directory.
+  const me = process.getuid?.() ?? 0;
+  const st = statSync(root);
+  if ((st.uid !== me && st.uid !== 0) || (st.mode & 0o022) !== 0) {
+    throw new StartError(`the checkpoint root ${root} must belong to uid ${me} or root and be writable by no one else`);
+  }
+  try {
     mkdirSync(dir, { mode: 0o700 });
     lchownSync(dir, user.uid, user.gid);
     chmodSync(dir, 0o700);
