@@ -24,6 +24,7 @@ describe('dependencies (--after-ok, --after-any)', () => {
     const shown = await site().cli(['job', b]);
     expect(shown.stdout).toMatch(/State:\s+PENDING/);
     expect(shown.stdout).toContain(`dependency: waiting for job ${a} to succeed`);
+    expect(shown.stdout).toMatch(new RegExp(`Depends on:\\s+${a} \\(after-ok\\)`));
     writeFileSync(gate, '');
     const [doneA, doneB] = [await ended(a), await ended(b)];
     expect(doneA.state).toBe('SUCCEEDED');
@@ -43,10 +44,15 @@ describe('dependencies (--after-ok, --after-any)', () => {
     expect((await ended(d)).state).toBe('SUCCEEDED');
   });
 
-  it('refuses a dependency on a job that does not exist, naming it', async () => {
+  it("refuses a dependency on a job that does not exist, or on another team's, naming it alike", async () => {
     const r = await site().cli(['submit', '--name', 'x', '--gpus', '1', '--after-ok', 'j-nosuchjob1', '--', 'true']);
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toContain('dependency: no job j-nosuchjob1');
+    const theirs = await submit(['--name', 'theirs', '--team', 'finance', '--gpus', '1', '--', 'true']);
+    const bob = await site().cliAs('bob', 'user', ['nlp']);
+    const refused = await bob(['submit', '--name', 'y', '--gpus', '1', '--after-any', theirs, '--', 'true']);
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toContain(`dependency: no job ${theirs}`);
   });
 });
 
@@ -69,5 +75,9 @@ describe('execution context', () => {
     }
     const logs = await site().cli(['logs', id]);
     expect(logs.stdout).toContain(`pwd=${dir} rank=0`);
+    const shown = (await site().cli(['job', id])).stdout;
+    expect(shown).toMatch(new RegExp(`Workdir:\\s+${dir}`));
+    expect(shown).toContain(`stdout out-%j-%t.log, stderr ${join(dir, 'err-%t.log')}`);
+    expect(shown).toMatch(/Rendezvous:\s+127\.0\.0\.1:\d+/);
   });
 });

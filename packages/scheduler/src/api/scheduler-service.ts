@@ -20,7 +20,7 @@ import type { UpdateSiteRequest__Output } from '@wattpack/common/proto/UpdateSit
 import { siteWatts } from '../core/watts.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { AuditLog } from './audit.js';
-import { ANONYMOUS_ADMIN, RPCS, actionsOf, authorize, callerOf, jobFor, requireTeam, siteActions, teamFor, type Action, type Caller, type Rpc } from './authorize.js';
+import { ANONYMOUS_ADMIN, RPCS, actionsOf, authorize, callerOf, inTeam, jobFor, requireTeam, siteActions, teamFor, type Action, type Caller, type Rpc } from './authorize.js';
 import { revokes, type Revocations } from './revocations.js';
 
 export interface LogSource {
@@ -184,7 +184,7 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
 
   return {
     SubmitJob: unary('SubmitJob', async (req, caller, note) => {
-      const job = await scheduler.submit(req.specJson, { owner: caller.name, teamFor: (named) => teamFor(caller, named) });
+      const job = await scheduler.submit(req.specJson, { owner: caller.name, teamFor: (named) => teamFor(caller, named), canSee: (j) => inTeam(caller, j.spec.team) });
       note.target = `job ${job.id}`;
       note.after = { state: job.state, team: job.spec.team, name: job.spec.name, shape: `${job.spec.nodes} node(s) x ${job.spec.gpus} GPU(s)` };
       return jobToProto(job);

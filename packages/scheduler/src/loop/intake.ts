@@ -8,6 +8,8 @@ import type { LoopState } from './state.js';
 export interface SubmitOptions {
   owner?: string;
   teamFor?: (named: string | undefined) => string;
+  /** Whether the submitter may see a job (the API: its team's jobs); only those can be dependencies. */
+  canSee?: (job: Job) => boolean;
 }
 
 /** Jobs in and out of the queue from the API: submit (with its checks) and cancel. */
@@ -42,7 +44,7 @@ export class Intake {
       this.checkFeasible(spec.gpus, spec.nodes, spec.gpuModels);
       this.checkQueue(spec.team);
       checkMounts(spec.mounts, this.state.site.allowedMounts);
-      this.checkDependencies([...spec.afterOk, ...spec.afterAny]);
+      this.checkDependencies([...spec.afterOk, ...spec.afterAny], opts.canSee);
       const now = this.state.now();
       const job: Job = {
         id: newId('j', now),
@@ -92,9 +94,16 @@ export class Intake {
     }
   }
 
-  /** A dependency must name a job the scheduler knows: a typo would otherwise end the job later, or never matter. */
-  private checkDependencies(ids: string[]): void {
-    const unknown = ids.filter((id) => !this.state.jobs.has(id));
+  /**
+   * A dependency must name a job the submitter may see: a typo would otherwise end the job
+   * later, and another team's job would tell its fate. Both read alike, so that a refusal
+   * does not tell whether another team's job exists.
+   */
+  private checkDependencies(ids: string[], canSee: SubmitOptions['canSee'] = () => true): void {
+    const unknown = ids.filter((id) => {
+      const dep = this.state.jobs.get(id);
+      return !dep || !canSee(dep);
+    });
     if (unknown.length) throw new WattpackError('INVALID_ARGUMENT', `dependency: no job ${unknown.join(', ')} (give the ids wattpack jobs shows)`);
   }
 
