@@ -342,10 +342,16 @@ export class LocalSite {
   }
 
   async waitForState(id: string, states: string[], timeoutMs = 20_000): Promise<Job__Output> {
-    return waitFor(`job ${id} to be ${states.join('|')}`, async () => {
-      const j = await this.job(id);
-      return states.includes(j.state) ? j : undefined;
-    }, timeoutMs);
+    let seen: Job__Output | undefined;
+    try {
+      return await waitFor(`job ${id} to be ${states.join('|')}`, async () => {
+        seen = await this.job(id);
+        return states.includes(seen.state) ? seen : undefined;
+      }, timeoutMs);
+    } catch (err) {
+      // What it was instead says why: still PENDING (and its reason), STARTING, ended.
+      throw new Error(`${(err as Error).message}; it was ${seen ? `${seen.state} (${seen.reason || 'no reason'}), attempt ${seen.attempt}` : 'never seen'}`);
+    }
   }
 
   /** A new directory under workDir that jobs (running as JOB_USER) may write to. */

@@ -57,6 +57,15 @@ describe('dependencies (--after-ok, --after-any)', () => {
 });
 
 describe('execution context', () => {
+  it('runs examples/gang-2x8.yaml as written: every rank knows where the ranks meet', async () => {
+    const id = await submit(['examples/gang-2x8.yaml']);
+    const done = await ended(id);
+    expect(done.state).toBe('SUCCEEDED');
+    const logs = (await site().cli(['logs', id])).stdout;
+    // Rank i runs on the job's i-th node; both meet at rank 0's.
+    done.assignments.forEach((a, rank) => expect(logs).toContain(`rank ${rank}/2 on ${a.nodeId}, GPUs 0,1,2,3,4,5,6,7: meets at ${done.rendezvous}, 8 processes per node for a launcher`));
+  });
+
   it('runs in its workdir, writes output files per rank besides the log stream, and sees only the variables it was given', async () => {
     const dir = site().jobDir('runs');
     const id = await submit(

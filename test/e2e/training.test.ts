@@ -28,7 +28,8 @@ async function steps(id: string): Promise<[number, number, string][]> {
 
 /** The examples/ddp-gloo.yaml job as its docs submit it, from the repository. */
 const submitExample = async (...flags: string[]) => {
-  const r = await site().cli(['submit', join(root, 'examples/ddp-gloo.yaml'), '--workdir', root, '-o', 'json', ...flags]);
+  // As docs/jobs.md says, from the repository (vitest runs there): --workdir . is this directory.
+  const r = await site().cli(['submit', 'examples/ddp-gloo.yaml', '--workdir', '.', '-o', 'json', ...flags]);
   expect(r.exitCode, r.stderr).toBe(0);
   return idOf(r.stdout);
 };
@@ -59,7 +60,7 @@ describe('a PyTorch gang with torch.distributed (gloo, env://)', () => {
 
   it('resumes from its checkpoint after a drain moves it: the next attempt starts at the step the first one saved', async () => {
     const id = await submitExample('--env', 'STEPS=30', '--env', 'STEP_SECONDS=0.3');
-    const first = await site().waitForState(id, ['RUNNING'], 60_000);
+    const first = await site().waitForState(id, ['RUNNING'], 120_000);
     await waitFor('a few steps', async () => (await steps(id)).some(([, s]) => s >= 3), 90_000);
     const node = first.assignments[0]!.nodeId;
     const drained = await site().cli(['drain', node, '--reason', 'move the training run']);
