@@ -29,7 +29,7 @@ export const nodePathSchema = z
   .refine((p) => /^\/[^\0]*$/.test(p) && !p.split('/').some((part) => part === '.' || part === '..'), 'an absolute path without "." or ".." parts, e.g. /data/imagenet');
 
 /** A container volume: a host path the site allows (setting allowedMounts) at a path inside the container. */
-const mountPathSchema = nodePathSchema.refine((p) => !/[:,]/.test(p), 'no ":" or "," (the container engine would split the path there)');
+export const mountPathSchema = nodePathSchema.refine((p) => !/[:,]/.test(p), 'no ":" or "," (the container engine would split the path there)');
 export const mountSchema = z.strictObject({
   source: mountPathSchema,
   target: mountPathSchema,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationSeconds } from './duration.js';
 import { DEFAULT_MAX_QUEUED_PER_TEAM } from './limits.js';
 import { usersSchema } from './job-user.js';
-import { nodePathSchema } from './job.js';
+import { mountPathSchema, nodePathSchema } from './job.js';
 
 const portSchema = z.number().int().min(1024).max(65_535);
 
@@ -83,9 +83,9 @@ export const siteConfigSchema = z.strictObject({
    * Site storage every node mounts at the same path: each job's checkpoint directory
    * (WATTPACK_CHECKPOINT_DIR) is <checkpointRoot>/<job id>, kept across attempts and nodes.
    */
-  checkpointRoot: nodePathSchema.default('/var/lib/wattpack/checkpoints'),
+  checkpointRoot: mountPathSchema.default('/var/lib/wattpack/checkpoints'),
   /** Host paths container jobs may mount (each with what lies under it); anything else is refused at submit. */
-  allowedMounts: z.array(nodePathSchema).default([]),
+  allowedMounts: z.array(mountPathSchema).default([]),
   /** What every container job gets: /dev/shm size and IPC mode (NCCL and dataloaders share memory), host devices such as /dev/infiniband. */
   containers: z
     .strictObject({

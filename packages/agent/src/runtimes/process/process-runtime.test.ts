@@ -86,6 +86,15 @@ describe('ProcessRuntime', () => {
     expect(workDirsOf(attemptId)).toEqual([]);
     await expect(runtime.start(request(['true'], { workdir: join(tmp, 'no-such-dir') }).req)).rejects.toThrow(`workdir ${join(tmp, 'no-such-dir')} is not a directory on this node`);
     await expect(runtime.start(request(['true'], { mounts: [{ source: '/data', target: '/data', readOnly: true }] }).req)).rejects.toThrow('mounts need a container runtime');
+    // Only another user's directory can be closed to the job's user.
+    if (USER.uid !== (process.getuid?.() ?? 0)) {
+      const closed = join(tmp, 'closed-workdir');
+      mkdirSync(closed, { mode: 0o700 });
+      await expect(runtime.start(request(['true'], { workdir: closed }).req)).rejects.toThrow(`permission denied: job-user (uid ${USER.uid}) may not enter the workdir ${closed}`);
+      // ... nor one under a directory closed to them.
+      mkdirSync(join(closed, 'inner'), { mode: 0o777 });
+      await expect(runtime.start(request(['true'], { workdir: join(closed, 'inner') }).req)).rejects.toThrow('may not enter the workdir');
+    }
   });
 
   it("runs the job as its user, in its own process group and a working directory of its own, with the user's HOME, USER and LOGNAME", async () => {

@@ -51,6 +51,8 @@ export class ProcessRuntime implements Runtime {
     if (req.cpus !== undefined || req.memoryMib !== undefined) throw new StartError('CPU and memory limits need a container runtime; this agent runs jobs with --runtime process');
     if (req.mounts?.length) throw new StartError('mounts need a container runtime; this agent runs jobs with --runtime process');
     if (req.workdir && !isDirectory(req.workdir)) throw new StartError(`workdir ${req.workdir} is not a directory on this node`);
+    // The agent enters it before switching users, so the exec would not notice.
+    if (req.workdir && !mayEnter(req.workdir, req.user)) throw new StartError(`permission denied: ${req.user.name} (uid ${req.user.uid}) may not enter the workdir ${req.workdir}`);
     const [file, ...args] = req.argv;
     if (!file) throw new StartError('no command to run');
     const { user } = req;
@@ -211,6 +213,20 @@ function baseEnv(): NodeJS.ProcessEnv {
 function userEnv(user: JobUser, workDir: string): Record<string, string> {
   const home = user.home && isDirectory(user.home) ? user.home : workDir;
   return { HOME: home, USER: user.name, LOGNAME: user.name, PWD: workDir };
+}
+
+/**
+ * Whether the user may search every directory down to `dir`, by the mode bits: the job
+ * runs with its uid and gid only (supplementary groups cleared), so these decide (ACLs aside).
+ */
+function mayEnter(dir: string, user: Pick<JobUser, 'uid' | 'gid'>): boolean {
+  if (user.uid === 0) return true;
+  const parts = dir.split('/').filter(Boolean);
+  return parts.every((_, i) => {
+    const st = statSync(`/${parts.slice(0, i + 1).join('/')}`);
+    const bit = st.uid === user.uid ? 0o100 : st.gid === user.gid ? 0o010 : 0o001;
+    return (st.mode & bit) !== 0;
+  });
 }
 
 function isDirectory(path: string): boolean {
