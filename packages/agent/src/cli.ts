@@ -18,7 +18,7 @@ export interface MinerSimOptions {
 }
 
 export type CommandLine =
-  | { run: AgentOptions; logLevel: string }
+  | { run: AgentOptions; logLevel: string; fleet?: string }
   | { probe: ProbeTarget; json: boolean }
   | { simulateMiners: MinerSimOptions }
   | { exitCode: number };
@@ -56,6 +56,7 @@ interface RunFlags {
   logLevel: string;
   credentials?: string;
   insecure?: boolean;
+  fleet?: string;
 }
 
 function positiveInt(value: string): number {
@@ -93,6 +94,7 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
     .addOption(new Option('--address <ip|host>', "where other nodes reach this one: a job's ranks meet at rank 0's (default: the first non-loopback IPv4 address)").env('WATTPACK_ADDRESS').argParser(check(parseAddress)))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).env('WATTPACK_LOG_LEVEL').default('info'))
     .addOption(new Option('--credentials <dir>', "the node's credentials (wattpack admin issue node <id>): its certificate names the node").env('WATTPACK_CREDENTIALS'))
+    .addOption(new Option('--fleet <dir>', 'hollow nodes: run every node whose credentials folder is in <dir> in this one process, each a full agent on --simulate hardware (site-sized fleets on one machine)').conflicts(['credentials', 'nodeId', 'insecure']))
     .addOption(new Option('--insecure', 'no TLS and no credentials: anyone on the network can command this node. Debugging only'))
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
@@ -114,12 +116,13 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
       };
       try {
         resolveHardware(run);
+        if (o.fleet && !o.simulate) throw new Error('--fleet runs simulated nodes: give --simulate <profile>');
       } catch (err) {
         io.err(`error: ${(err as Error).message}\n`);
         result = { exitCode: 2 };
         return;
       }
-      result = { run, logLevel: o.logLevel };
+      result = { run, logLevel: o.logLevel, ...(o.fleet ? { fleet: o.fleet } : {}) };
     });
 
   program

@@ -49,7 +49,7 @@ const outputPathSchema = z
 export const outputPath = (pattern: string, jobId: string, rank: number): string =>
   pattern.replace(/%([jt%])/g, (_, c: string) => (c === 'j' ? jobId : c === 't' ? String(rank) : '%'));
 
-const jobIdsSchema = z.array(z.string().regex(/^[a-z]+-[a-z0-9]{1,40}$/, 'a job id, e.g. j-mbx1k2a3f09c1d')).max(64, 'at most 64 jobs');
+const jobIdsSchema = z.array(z.string().regex(/^[a-z]+-[a-z0-9]{1,40}(_[0-9]{1,7})?$/, 'a job id, e.g. j-mbx1k2a3f09c1d, or an array task, j-mbx1k2a3f09c1d_3')).max(64, 'at most 64 jobs');
 const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 /**
@@ -167,8 +167,21 @@ export interface Job {
   preempting?: string;
   /** Its per-GPU limit over time, latest last (the last LIMIT_HISTORY changes). */
   limitHistory?: LimitChange[];
+  /** The submitter's request id: a retried submit with it (same owner) returns this job. */
+  requestId?: string;
+  /** A task of an array (`submit --array`): WATTPACK_ARRAY_JOB_ID and WATTPACK_ARRAY_INDEX in its env. */
+  array?: ArrayTask;
   /** Where this attempt's ranks meet (MASTER_ADDR, MASTER_PORT): rank 0's node, a port of the site's range. */
   rendezvous?: Rendezvous;
+  /** Its afterOk/afterAny jobs were found done: it stays free to run once they are swept away. */
+  dependenciesMet?: boolean;
+}
+
+export interface ArrayTask {
+  jobId: string;
+  index: number;
+  /** At most this many of the array's tasks hold GPUs at once. */
+  maxRunning?: number;
 }
 
 export interface Rendezvous {

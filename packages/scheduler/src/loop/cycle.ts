@@ -6,6 +6,7 @@ import type { LimitReason, Placement, Plan } from '../core/snapshot.js';
 import { dependencyStatus } from '../state/dependencies.js';
 import { toQueued } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
+import { throttleArrays, throttledReason } from './array-throttle.js';
 import { chooseRendezvous } from './rendezvous.js';
 import type { LoopState } from './state.js';
 
@@ -50,7 +51,10 @@ export class Cycle {
    */
   private async pass(): Promise<Plan | undefined> {
     if (this.stopped) return undefined;
-    const pending = await this.withDependenciesMet([...this.state.jobs.values()].filter((j) => j.state === 'PENDING'));
+    const { admitted: pending, held } = throttleArrays(
+      await this.withDependenciesMet([...this.state.jobs.values()].filter((j) => j.state === 'PENDING')),
+      (id) => this.state.arrayTasks(id) ?? [],
+    );
     const snapshot = this.state.snapshot();
     const result = plan({ ...snapshot, ...(this.lastPass ? { ramp: this.lastPass } : {}) }, pending.map(toQueued), this.policy());
     this.lastPass = { fromW: result.allocatedW, atMs: snapshot.now };
@@ -71,6 +75,7 @@ export class Cycle {
       await Promise.all(placed.map((job) => this.commands.dispatchStarts(job)));
     }
     await Promise.all(result.waiting.map((w) => this.setReason(w.jobId, w.reason)));
+    await Promise.all(held.map((j) => this.setReason(j.id, throttledReason(j))));
     this.logPass(result);
     return result;
   }
@@ -79,13 +84,20 @@ export class Cycle {
   private async withDependenciesMet(pending: Job[]): Promise<Job[]> {
     const ready: Job[] = [];
     for (const job of pending) {
-      const deps = dependencyStatus(job, (id) => this.state.jobs.get(id));
-      if (deps.kind === 'met') ready.push(job);
-      else if (deps.kind === 'wait') await this.setReason(job.id, deps.reason);
-      else await this.state.store({ ...job, state: 'CANCELLED', reason: deps.reason, finishedAt: this.state.now() });
+      const deps = job.dependenciesMet ? { kind: 'met' as const } : dependencyStatus(job, (id) => this.state.jobs.get(id));
+      if (deps.kind === 'wait') await this.setReason(job.id, deps.reason);
+      else if (deps.kind === 'never') await this.state.store({ ...job, state: 'CANCELLED', reason: deps.reason, finishedAt: this.state.now() });
+      else if (job.dependenciesMet || (!job.spec.afterOk.length && !job.spec.afterAny.length)) ready.push(job);
+      else {
+        // Kept: the jobs it waited on may leave the store (finishedJobRetention) before it is placed.
+        const met = { ...job, dependenciesMet: true };
+        await this.state.store(met);
+        ready.push(met);
+      }
     }
     return ready;
   }
+
 
   private logPass(result: Plan): void {
     if (result.placements.length + result.preemptions.length + result.curtail.length + result.resume.length === 0) return;
