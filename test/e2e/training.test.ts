@@ -59,7 +59,8 @@ describe('a PyTorch gang with torch.distributed (gloo, env://)', () => {
   }, 150_000);
 
   it('resumes from its checkpoint after a drain moves it: the next attempt starts at the step the first one saved', async () => {
-    const id = await submitExample('--env', 'STEPS=30', '--env', 'STEP_SECONDS=0.3');
+    // Long enough (30 s) that the drain lands mid-run on a loaded machine.
+    const id = await submitExample('--env', 'STEPS=60', '--env', 'STEP_SECONDS=0.5');
     const first = await site().waitForState(id, ['RUNNING'], 120_000);
     await waitFor('a few steps', async () => (await steps(id)).some(([, s]) => s >= 3), 90_000);
     const node = first.assignments[0]!.nodeId;
@@ -76,7 +77,7 @@ describe('a PyTorch gang with torch.distributed (gloo, env://)', () => {
     expect(stdout).toContain(`rank 1: resumed from step ${stoppedAt}`);
     // The second attempt trained on from there: every step after it once per rank, with the same loss.
     const after = (await steps(id)).filter(([, s]) => s > stoppedAt);
-    expect(after).toHaveLength(2 * (30 - stoppedAt));
+    expect(after).toHaveLength(2 * (60 - stoppedAt));
     expect((await site().cli(['uncordon', node])).exitCode).toBe(0);
   }, 300_000);
 });
