@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { SIM_KINDS, type SimKind } from './collectors/asic/simulator.js';
 import { parseProfile, PROFILE_HELP } from './collectors/simulated/profile.js';
 import { DEFAULTS, GPU_SOURCES, parseGpuSource, parseLabels, parseNodeId, parseReportInterval, parseRuntime, parseSchedulerAddress, resolveHardware, RUNTIMES, type AgentOptions } from './options.js';
-import { AGENT_VERSION } from './version.js';
+import { versionText } from '@wattpack/common';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -76,7 +76,7 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
   let result: CommandLine | undefined;
   const program = new Command('wattpack-agent')
     .description('The wattpack node agent: runs job attempts, applies power limits, reports GPUs and miners to the scheduler.')
-    .version(AGENT_VERSION)
+    .version(versionText())
     // `probe --gpus` is the probe's flag, not the agent's --gpus <source>.
     .enablePositionalOptions()
     .addOption(new Option('--scheduler <host:port>', 'scheduler gRPC address').env('WATTPACK_SCHEDULER').default(DEFAULTS.scheduler).argParser(check(parseSchedulerAddress)))

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { Backoff, INSECURE, WattpackError, createLogger, loadConfig, loadCredentials, readYamlFile } from '@wattpack/common';
+import { Backoff, INSECURE, WattpackError, createLogger, loadConfig, loadCredentials, readYamlFile, versionText } from '@wattpack/common';
 import { z } from 'zod';
 import { startScheduler } from './server.js';
 
@@ -26,6 +26,7 @@ const number = (v: string) => {
 
 const program = new Command('wattpack-scheduler')
   .description('The wattpack scheduler: packs jobs onto nodes under the site power cap.')
+  .version(versionText())
   .option('--listen <host:port>', 'gRPC address for agents and the CLI (env WATTPACK_LISTEN)')
   .option('--nats <url>', 'NATS server(s) with JetStream, comma-separated (env WATTPACK_NATS)')
   .option('--site <file>', 'site settings (YAML): capMw, pue, reserveFraction, hostPower, ...')
