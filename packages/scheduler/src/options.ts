@@ -16,14 +16,14 @@ const optionsSchema = z.strictObject({
   auditMaxMib: z.number().int().min(1).max(1024 * 1024).default(1024),
 });
 
-export type SchedulerOptions = z.output<typeof optionsSchema>;
+export type SchedulerSettings = z.output<typeof optionsSchema>;
 
 /**
  * The scheduler's settings: a flag wins over WATTPACK_<SETTING> in the environment, which
  * wins over the --config file (/etc/wattpack/scheduler.yaml under systemd), which wins over
  * the defaults. Errors name the setting and, for the file, the file.
  */
-export function schedulerOptions(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): SchedulerOptions {
+export function schedulerOptions(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): SchedulerSettings {
   const { config, ...rest } = flags;
   return loadConfig(optionsSchema, { ...(typeof config === 'string' ? { file: config } : {}), envPrefix: 'WATTPACK_', env, flags: rest });
 }
