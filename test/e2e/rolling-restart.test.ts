@@ -1,7 +1,6 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUCKETS, LEADER_KEY, connectNats, json, loadCredentials, natsConnectionOptions } from '@wattpack/common';
+import { TracedWorkload } from '../faults/workload.js';
 import { useLocalSite, waitFor } from './harness.js';
 
 const site = useLocalSite({ schedulers: 2 });
@@ -22,12 +21,8 @@ async function leaderId(): Promise<string> {
 // systemd stops each with SIGTERM. No job may be lost or started twice.
 describe('a rolling restart of the schedulers, standby first', () => {
   it('loses no job and starts none twice', async () => {
-    const marks = site().jobDir('marks');
-    const ids: string[] = [];
-    for (let i = 0; i < 8; i++) {
-      const spec = { name: `roll-${i}`, gpus: 8, env: { MARKS: marks }, command: ['sh', '-c', 'echo $WATTPACK_ATTEMPT_ID >> $MARKS/$WATTPACK_JOB_ID; sleep 4'] };
-      ids.push((await site().rpc<{ id: string }>('SubmitJob', { specJson: JSON.stringify(spec) })).id);
-    }
+    const work = new TracedWorkload(site());
+    const ids = await work.submit(8, { seconds: 4 });
     await site().waitForState(ids[0]!, ['RUNNING']);
 
     const leader = await leaderId();
@@ -42,13 +37,9 @@ describe('a rolling restart of the schedulers, standby first', () => {
     await site().waitForLeader(30_000);
     site().spawnScheduler(leader);
 
-    for (const id of ids) {
-      const done = await site().waitForState(id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 90_000);
-      expect(done.state, `${id}: ${done.reason}`).toBe('SUCCEEDED');
-      expect(done.attempt, id).toBe(1);
-    }
-    expect(readdirSync(marks).sort()).toEqual([...ids].sort());
-    for (const id of ids) expect(readFileSync(join(marks, id), 'utf8').trim().split('\n'), id).toHaveLength(1);
+    const outcome = await work.settle(90_000);
+    expect(outcome).toMatchObject({ submitted: 8, finished: 8, lost: 0, duplicated: 0 });
+    for (const job of outcome.jobs) expect(job.attempt, job.id).toBe(1);
     expect(await leaderId()).toBe(standby); // the old leader came back as the standby
   }, 180_000);
 });
