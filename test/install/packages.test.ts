@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,10 +73,17 @@ describe('npm packages', () => {
 });
 
 describe('single executables', () => {
-  it('answer --version and --help, and read their embedded files, with no node_modules in reach', async () => {
+  /** The three binaries alone in an empty folder; nats-server (for dev) from Debian's /usr/sbin. */
+  function installed() {
     const dir = emptyDir('wattpack-sea-');
     for (const name of BINARIES) copyFileSync(join(out, 'bin', name), join(dir, name));
-    const run = (name: string, ...args: string[]) => execa(join(dir, name), args, { cwd: dir, reject: false, env: { PATH: '/usr/bin:/bin', NODE_PATH: '' }, extendEnv: false });
+    const env = { PATH: '/usr/sbin:/usr/bin:/bin', NODE_PATH: '', WATTPACK_DEV_DIR: join(dir, 'dev'), WATTPACK_CONFIG: join(dir, 'config.yaml') };
+    const run = (name: string, ...args: string[]) => execa(join(dir, name), args, { cwd: dir, reject: false, env, extendEnv: false });
+    return { dir, run };
+  }
+
+  it('answer --version and --help, and read their embedded files, with no node_modules in reach', async () => {
+    const { run } = installed();
     for (const name of BINARIES) {
       const version = await run(name, '--version');
       expect(version.exitCode, version.stderr).toBe(0);
@@ -106,4 +113,21 @@ describe('single executables', () => {
       await miners;
     }
   }, 60_000);
+
+  it('run `wattpack dev` and a job with nothing but themselves', async () => {
+    const { dir, run } = installed();
+    const up = await run('wattpack', 'dev', '--detach', '--port', String(await freePort()));
+    try {
+      expect(up.exitCode, up.stderr + up.stdout).toBe(0);
+      const state = JSON.parse(readFileSync(join(dir, 'dev/dev.json'), 'utf8')) as { processes: { role: string; pid: number }[] };
+      for (const p of state.processes.filter((p) => p.role !== 'nats')) expect(readlinkSync(`/proc/${p.pid}/exe`)).toBe(join(dir, `wattpack-${p.role}`));
+      copyFileSync(join(root, 'examples/train-h100.yaml'), join(dir, 'job.yaml'));
+      const job = await run('wattpack', 'submit', 'job.yaml', '--wait');
+      expect(job.exitCode, job.stderr + job.stdout).toBe(0);
+      expect(job.stdout).toContain('SUCCEEDED');
+    } finally {
+      const down = await run('wattpack', 'dev', 'down');
+      expect(down.exitCode, down.stderr).toBe(0);
+    }
+  }, 120_000);
 });

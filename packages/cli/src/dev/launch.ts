@@ -4,7 +4,8 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { isSea } from 'node:sea';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ANY_USER, freePort, localJobUser, localSiteTrust, natsStorageArgs, readYamlFile, WattpackError } from '@wattpack/common';
 import { connectScheduler } from '../client.js';
@@ -49,6 +50,17 @@ function packageBin(pkg: string, bin: string): string {
     if (existsSync(file)) return file;
   }
   throw new WattpackError('FAILED_PRECONDITION', `cannot find ${pkg}: run pnpm install and pnpm build`);
+}
+
+/**
+ * How to start a wattpack program: its package's bin with this Node, or, when this is the
+ * single executable (pnpm package), the executable of that name beside it.
+ */
+function programCommand(pkg: string, bin: string): string[] {
+  if (!isSea()) return [process.execPath, packageBin(pkg, `${bin}.js`)];
+  const beside = join(dirname(process.execPath), bin);
+  if (!existsSync(beside)) throw new WattpackError('FAILED_PRECONDITION', `cannot find ${beside}: put the ${bin} executable beside ${process.execPath}`);
+  return [beside];
 }
 
 const hasExited = (c: RunningChild) => c.child.exitCode !== null || c.child.signalCode !== null;
@@ -160,16 +172,17 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
       natsUrl = `nats://127.0.0.1:${port}`;
       await waitUntil(children, NATS_START_MS, async () => (await accepts(port)) || `nats-server is not listening on ${port}`);
     }
-    const schedulerArgs = [packageBin('@wattpack/scheduler', 'wattpack-scheduler.js'), '--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials];
+    const [schedulerFile, ...schedulerArgs] = programCommand('@wattpack/scheduler', 'wattpack-scheduler');
+    schedulerArgs.push('--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials);
     schedulerArgs.push('--site', writeDevSite(o.stateDir, o.site));
     if (o.capMw !== undefined) schedulerArgs.push('--cap-mw', String(o.capMw));
     if (o.logLevel) schedulerArgs.push('--log-level', o.logLevel);
-    children.push(await spawnLogged({ role: 'scheduler', name: 'scheduler', log: logOf('scheduler') }, process.execPath, schedulerArgs, o.detached));
-    const agentBin = packageBin('@wattpack/agent', 'wattpack-agent.js');
+    children.push(await spawnLogged({ role: 'scheduler', name: 'scheduler', log: logOf('scheduler') }, schedulerFile!, schedulerArgs, o.detached));
+    const [agentFile, ...agentArgs] = programCommand('@wattpack/agent', 'wattpack-agent');
     for (const a of o.agents) {
       const labels = Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(',');
-      const args = [agentBin, '--scheduler', address, '--nats', natsUrl, '--node-id', a.nodeId, '--credentials', trust.nodeCredentials(a.nodeId), '--simulate', a.profile, '--runtime', 'process', '--labels', labels];
-      children.push(await spawnLogged({ role: 'agent', name: a.nodeId, log: logOf(a.nodeId) }, process.execPath, args, o.detached));
+      const args = [...agentArgs, '--scheduler', address, '--nats', natsUrl, '--node-id', a.nodeId, '--credentials', trust.nodeCredentials(a.nodeId), '--simulate', a.profile, '--runtime', 'process', '--labels', labels];
+      children.push(await spawnLogged({ role: 'agent', name: a.nodeId, log: logOf(a.nodeId) }, agentFile!, args, o.detached));
     }
     // Written before waiting, so that `dev down` can clean up even if this process dies now.
     writeDevState(o.stateDir, state());
