@@ -15,16 +15,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'out');
 const readJson = (p) => JSON.parse(readFileSync(join(root, p), 'utf8'));
 
-/** Folders whose files the programs read at run time (readAsset). */
+/** Folders whose files the programs read at run time (readAsset): every program's, then each one's own. */
 const ASSET_DIRS = ['proto', 'packages/common/data', 'packages/agent/hardware/asic'];
-const ASSET_EXT = /\.(proto|csv|json|txt|xml)$/;
+const ASSET_EXT = /\.(proto|csv|json|txt|xml|yaml)$/;
 
 const PROGRAMS = [
-  { pkg: 'scheduler', bin: 'wattpack-scheduler', node: 'node', deps: [] },
+  { pkg: 'scheduler', bin: 'wattpack-scheduler', node: 'node', deps: [], assets: [] },
   // A small young generation keeps the agent's memory flat (as packages/agent/bin does).
-  { pkg: 'agent', bin: 'wattpack-agent', node: 'node --max-semi-space-size=1', deps: [] },
-  // `wattpack dev` starts the scheduler and agents from their packages.
-  { pkg: 'cli', bin: 'wattpack', node: 'node', deps: ['scheduler', 'agent'] },
+  { pkg: 'agent', bin: 'wattpack-agent', node: 'node --max-semi-space-size=1', deps: [], assets: [] },
+  // `wattpack dev` starts the scheduler and agents from their packages; `wattpack sim` reads the named traces and sites.
+  { pkg: 'cli', bin: 'wattpack', node: 'node', deps: ['scheduler', 'agent'], assets: ['packages/sim/data/traces', 'sites'] },
 ];
 
 function walk(dir) {
@@ -134,12 +134,11 @@ function singleExecutable(program, bundleFile) {
 }
 
 const info = { version: version(), commit: commit() };
-const assets = Object.fromEntries(
-  ASSET_DIRS.flatMap((d) => walk(join(root, d))).filter((f) => ASSET_EXT.test(f)).map((f) => [relative(root, f), readFileSync(f, 'utf8')]),
-);
+const assetsOf = (dirs) =>
+  Object.fromEntries(dirs.flatMap((d) => walk(join(root, d))).filter((f) => ASSET_EXT.test(f)).map((f) => [relative(root, f), readFileSync(f, 'utf8')]));
 rmSync(join(out, 'npm'), { recursive: true, force: true });
 for (const program of PROGRAMS) {
-  const file = await bundle(program, info, assets);
+  const file = await bundle(program, info, assetsOf([...ASSET_DIRS, ...program.assets]));
   const tgz = npmPackage(program, info, file);
   process.stdout.write(`${relative(root, tgz)}\n`);
   if (!process.argv.includes('--no-sea')) process.stdout.write(`${relative(root, singleExecutable(program, file))}\n`);

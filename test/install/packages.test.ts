@@ -96,6 +96,10 @@ describe('single executables', () => {
     const jobs = await run('wattpack', 'jobs', '--scheduler', `127.0.0.1:${await freePort()}`, '--insecure');
     expect(jobs.stderr).not.toContain('ENOENT');
     expect(jobs.exitCode, jobs.stderr).toBe(4);
+    // So are the simulator's named traces and sites.
+    const sim = await run('wattpack', 'sim', '--trace', 'openb', '--site', 'openb-slice', '--policy', 'fifo', '--until', '6h', '--json');
+    expect(sim.exitCode, sim.stderr).toBe(0);
+    expect(JSON.parse(sim.stdout)).toMatchObject({ trace: 'openb', site: 'openb-slice', policy: 'fifo' });
     // So are the recorded miner replies: the agent binary simulates a miner and probes it.
     const miners = run('wattpack-agent', 'simulate-miners', '--count', '1', '--kinds', 'antminer-s19pro');
     try {
