@@ -19,7 +19,7 @@ export interface MinerSimOptions {
 }
 
 export type CommandLine =
-  | { run: AgentOptions; logLevel: string }
+  | { run: AgentOptions; logLevel: string; fleet?: string }
   | { probe: ProbeTarget; json: boolean }
   | { simulateMiners: MinerSimOptions }
   | { exitCode: number };
@@ -56,6 +56,7 @@ interface RunFlags {
   logLevel: string;
   credentials?: string;
   insecure?: boolean;
+  fleet?: string;
 }
 
 function positiveInt(value: string): number {
@@ -92,6 +93,7 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
     .addOption(new Option('--job-root <dir>', "where host-process jobs get their working directories (default: <tmpdir>/wattpack-jobs-<uid>); the agent's own, writable by no one else").env('WATTPACK_JOB_ROOT'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).env('WATTPACK_LOG_LEVEL').default('info'))
     .addOption(new Option('--credentials <dir>', "the node's credentials (wattpack admin issue node <id>): its certificate names the node").env('WATTPACK_CREDENTIALS'))
+    .addOption(new Option('--fleet <dir>', 'hollow nodes: run every node whose credentials folder is in <dir> in this one process, each a full agent on --simulate hardware (site-sized fleets on one machine)').env('WATTPACK_FLEET').conflicts(['credentials', 'nodeId', 'insecure']))
     .addOption(new Option('--insecure', 'no TLS and no credentials: anyone on the network can command this node. Debugging only').env('WATTPACK_INSECURE'))
     .addOption(new Option('--config <file>', 'settings (YAML): any flag above in camelCase, e.g. reportInterval: 500. A flag wins over WATTPACK_*, which wins over the file (docs/operations.md)'))
     .exitOverride()
@@ -115,12 +117,13 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
       };
       try {
         resolveHardware(run);
+        if (o.fleet && !o.simulate) throw new Error('--fleet runs simulated nodes: give --simulate <profile>');
       } catch (err) {
         io.err(`error: ${(err as Error).message}\n`);
         result = { exitCode: 2 };
         return;
       }
-      result = { run, logLevel: o.logLevel };
+      result = { run, logLevel: o.logLevel, ...(o.fleet ? { fleet: o.fleet } : {}) };
     });
 
   program

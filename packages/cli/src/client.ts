@@ -2,6 +2,7 @@ import type { CallOptions, ClientReadableStream, requestCallback } from '@grpc/g
 import { GRPC_LIMITS, grpcChannelCredentials, loadProto, schedulerTarget, WattpackError, type Credentials } from '@wattpack/common';
 import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { ListJobsRequest } from '@wattpack/common/proto/ListJobsRequest';
+import type { SubmitJobRequest } from '@wattpack/common/proto/SubmitJobRequest';
 import type { ListJobsResponse__Output } from '@wattpack/common/proto/ListJobsResponse';
 import type { ListNodesResponse__Output } from '@wattpack/common/proto/ListNodesResponse';
 import type { LogLine__Output } from '@wattpack/common/proto/LogLine';
@@ -9,6 +10,7 @@ import type { Node__Output } from '@wattpack/common/proto/Node';
 import type { Site__Output } from '@wattpack/common/proto/Site';
 import type { UpdateSiteRequest } from '@wattpack/common/proto/UpdateSiteRequest';
 import type { DrainNodesRequest } from '@wattpack/common/proto/DrainNodesRequest';
+import type { CordonNodesRequest } from '@wattpack/common/proto/CordonNodesRequest';
 import type { UncordonNodesRequest } from '@wattpack/common/proto/UncordonNodesRequest';
 import type { RevokeCredentialRequest } from '@wattpack/common/proto/RevokeCredentialRequest';
 import type { RevokeCredentialResponse__Output } from '@wattpack/common/proto/RevokeCredentialResponse';
@@ -21,7 +23,8 @@ const UNARY_DEADLINE_MS = 15_000;
 /** SchedulerService with promises, async iterables and errors a person can act on. */
 export interface SchedulerClient {
   readonly address: string;
-  submitJob(specJson: string): Promise<Job__Output>;
+  /** The same `requestId` on a retry returns the first submission's job; `array`: Slurm's --array syntax. */
+  submitJob(request: SubmitJobRequest): Promise<Job__Output>;
   getJob(id: string): Promise<Job__Output>;
   /** One page; follow nextPageToken for the rest. */
   listJobs(request: ListJobsRequest): Promise<ListJobsResponse__Output>;
@@ -32,6 +35,7 @@ export interface SchedulerClient {
   getSite(): Promise<Site__Output>;
   updateSite(change: UpdateSiteRequest): Promise<Site__Output>;
   drainNodes(request: DrainNodesRequest): Promise<Node__Output[]>;
+  cordonNodes(request: CordonNodesRequest): Promise<Node__Output[]>;
   uncordonNodes(request: UncordonNodesRequest): Promise<Node__Output[]>;
   revokeCredential(request: RevokeCredentialRequest): Promise<RevokeCredentialResponse__Output>;
   listAudit(request: ListAuditRequest): Promise<ListAuditResponse__Output>;
@@ -89,7 +93,7 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
 
   return {
     address,
-    submitJob: (specJson) => unary<Job__Output>((o, cb) => raw.submitJob({ specJson }, o, cb)),
+    submitJob: (request) => unary<Job__Output>((o, cb) => raw.submitJob(request, o, cb)),
     getJob: (id) => unary<Job__Output>((o, cb) => raw.getJob({ id }, o, cb)),
     listJobs: (request) => unary<ListJobsResponse__Output>((o, cb) => raw.listJobs(request, o, cb)),
     cancelJob: (id, reason) => unary<Job__Output>((o, cb) => raw.cancelJob({ id, reason }, o, cb)),
@@ -99,6 +103,7 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
     getSite: () => unary<Site__Output>((o, cb) => raw.getSite({}, o, cb)),
     updateSite: (change) => unary<Site__Output>((o, cb) => raw.updateSite(change, o, cb)),
     drainNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.drainNodes(req, o, cb))).nodes,
+    cordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.cordonNodes(req, o, cb))).nodes,
     uncordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.uncordonNodes(req, o, cb))).nodes,
     revokeCredential: (req) => unary<RevokeCredentialResponse__Output>((o, cb) => raw.revokeCredential(req, o, cb)),
     listAudit: (req) => unary<ListAuditResponse__Output>((o, cb) => raw.listAudit(req, o, cb)),

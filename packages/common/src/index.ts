@@ -1,6 +1,7 @@
 export * from './domain/duration.js';
 export * from './domain/gpu-models.js';
 export * from './domain/job.js';
+export * from './domain/job-array.js';
 export * from './domain/job-user.js';
 export * from './domain/node.js';
 export * from './domain/site.js';

@@ -142,6 +142,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     log,
     ports: {
       putJob: (j) => fenced(() => store.putJob(j)),
+      deleteJob: (id) => fenced(() => store.deleteJob(id)),
       putNode: (n) => fenced(() => store.putNode(n)),
       putSite: (s) => fenced(() => store.putSite(s)),
       openNode,
@@ -179,6 +180,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     scheduler.checkLeases().catch((err) => log.error({ err }, 'lease check failed'));
     scheduler.checkDrains().catch((err) => log.error({ err }, 'drain check failed'));
     if (++tick % 5 === 0) scheduler.requestCycle();
+    if (tick % 10 === 0) scheduler.forgetFinished().catch((err) => log.error({ err }, 'retention sweep failed'));
   }, 1000);
   log.info({ address, nats: opts.nats, term: leadership.term }, 'scheduler listening');
 

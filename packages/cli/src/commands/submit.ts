@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { WattpackError } from '@wattpack/common';
-import { collect, numberArg } from '../args.js';
-import type { App } from '../context.js';
+import { Backoff, WattpackError, parseArraySpec } from '@wattpack/common';
+import { collect, durationArg, numberArg } from '../args.js';
+import type { App, Context } from '../context.js';
+import type { Job__Output } from '@wattpack/common/proto/Job';
 import { followJob } from '../follow.js';
 import { loadJobSpec, type SpecFlags } from '../job-spec.js';
 import { jobStatus } from '../output/jobs.js';
@@ -17,6 +19,29 @@ function splitOperands(cmd: Command, commandLine: readonly string[]): { file?: s
   const files = operands.slice(0, operands.length - argvCount);
   if (files.length > 1) throw new WattpackError('INVALID_ARGUMENT', `one job file at a time; put the command after --, e.g. wattpack submit --gpus 1 -- ${files.join(' ')}`);
   return { file: files[0], argv: operands.slice(operands.length - argvCount) };
+}
+
+/**
+ * A scheduler failing over (a standby takes over within its lease, 3 s by default) answers
+ * UNAVAILABLE for a moment; the request id makes retrying safe, since a submission whose reply
+ * was lost returns its job instead of making a second one. Like sbatch, retry for a while.
+ */
+const SUBMIT_RETRY_S = 10;
+
+async function submitWithRetry(ctx: Context, request: { specJson: string; array: string }, retryForS: number): Promise<Job__Output> {
+  const requestId = randomUUID();
+  const backoff = new Backoff(250, 4000);
+  const giveUpAt = Date.now() + retryForS * 1000;
+  for (let tries = 1; ; tries++) {
+    try {
+      return await ctx.client().submitJob({ ...request, requestId });
+    } catch (err) {
+      const e = WattpackError.from(err);
+      if (e.code !== 'UNAVAILABLE' || Date.now() >= giveUpAt) throw e;
+      if (tries === 1) ctx.io.err(`the scheduler did not answer; retrying for up to ${retryForS} s (request ${requestId})\n`);
+      await backoff.wait();
+    }
+  }
 }
 
 export function registerSubmit(program: Command, app: App): void {
@@ -47,15 +72,20 @@ export function registerSubmit(program: Command, app: App): void {
     .option('--memory <MiB>', 'memory limit of each node part in MiB (containers; exit 137 under it is reported as out of memory)', numberArg)
     .option('--preemptible', 'may be checkpointed and requeued for other work or a cap drop (the default)')
     .option('--no-preemptible', 'must not be preempted')
-    .option('--wait', 'follow the job to its end; exit 0 only if it succeeded')
+    .option('--array <indices>', "a job array, as sbatch --array: 0-1999, 1,3,5-9, 0-99:10, with %N for at most N tasks at once (0-1999%50); each task gets WATTPACK_ARRAY_JOB_ID and WATTPACK_ARRAY_INDEX")
+    .option('--wait', "follow the job to its end; then show a failed job's last stderr lines and exit with its exit code, like srun")
+    .option('--retry-for <duration>', `retry while the scheduler is unavailable (a failover), without making the job twice; 0: once`, durationArg, SUBMIT_RETRY_S)
     .action(
       app.action(async (ctx, cmd) => {
-        const opts = cmd.opts<SpecFlags & { wait?: boolean }>();
-        const { raw } = loadJobSpec({ ...splitOperands(cmd, ctx.argv), flags: opts });
-        const job = await ctx.client().submitJob(JSON.stringify(raw));
+        const { wait, retryFor, array, ...flags } = cmd.opts<SpecFlags & { wait?: boolean; retryFor: number; array?: string }>();
+        // Checked here too, so a typo is a usage error before anything is sent.
+        const tasks = array === undefined ? undefined : parseArraySpec(array).indices.length;
+        if (tasks !== undefined && wait) throw new WattpackError('INVALID_ARGUMENT', '--wait follows one job: leave it out with --array and follow the tasks with "wattpack jobs"');
+        const { raw } = loadJobSpec({ ...splitOperands(cmd, ctx.argv), flags });
+        const job = await submitWithRetry(ctx, { specJson: JSON.stringify(raw), array: array ?? '' }, retryFor);
         const status = jobStatus(job);
-        const line = `submitted job ${job.id}: ${status}`;
-        if (!opts.wait) return ctx.print(job, () => line);
+        const line = job.arrayJobId ? `submitted array ${job.arrayJobId} (${tasks} tasks): ${status}` : `submitted job ${job.id}: ${status}`;
+        if (!wait) return ctx.print(job, () => line);
         ctx.printItem(job, () => line);
         return followJob(ctx, job.id, status);
       }),

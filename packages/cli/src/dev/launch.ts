@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -179,14 +179,23 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
     if (o.logLevel) schedulerArgs.push('--log-level', o.logLevel);
     children.push(await spawnLogged({ role: 'scheduler', name: 'scheduler', log: logOf('scheduler') }, schedulerFile!, schedulerArgs, o.detached));
     const [agentFile, ...agentArgs] = programCommand('@wattpack/agent', 'wattpack-agent');
-    for (const a of o.agents) {
-      const labels = Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(',');
-      const args = [...agentArgs, '--scheduler', address, '--nats', natsUrl, '--node-id', a.nodeId, '--credentials', trust.nodeCredentials(a.nodeId), '--simulate', a.profile, '--runtime', 'process', '--labels', labels];
-      children.push(await spawnLogged({ role: 'agent', name: a.nodeId, log: logOf(a.nodeId) }, agentFile!, args, o.detached));
+    for (const group of agentProcesses(o.agents)) {
+      const first = group[0]!;
+      const labels = Object.entries(first.labels).map(([k, v]) => `${k}=${v}`).join(',');
+      const common = [...agentArgs, '--scheduler', address, '--nats', natsUrl, '--simulate', first.profile, '--runtime', 'process', '--labels', labels];
+      if (group.length === 1) {
+        const args = [...common, '--node-id', first.nodeId, '--credentials', trust.nodeCredentials(first.nodeId)];
+        children.push(await spawnLogged({ role: 'agent', name: first.nodeId, log: logOf(first.nodeId) }, agentFile!, args, o.detached));
+      } else {
+        const name = `fleet-${first.nodeId}-${group.length}`;
+        const dir = fleetDir(join(o.stateDir, 'fleets', name), group.map((a) => [a.nodeId, trust.nodeCredentials(a.nodeId)]));
+        children.push(await spawnLogged({ role: 'agent', name, log: logOf(name) }, agentFile!, [...common, '--fleet', dir], o.detached));
+      }
     }
     // Written before waiting, so that `dev down` can clean up even if this process dies now.
     writeDevState(o.stateDir, state());
-    await waitUntil(children, READY_MS, async () => {
+    // A site-sized fleet registers a few hundred nodes a second on this machine.
+    await waitUntil(children, READY_MS + 100 * o.agents.length, async () => {
       const nodes = await client.listNodes().catch(() => undefined);
       if (!nodes) return `the scheduler did not answer on ${address} (logs: ${logDir})`;
       const waiting = o.agents.filter((a) => nodes.find((n) => n.id === a.nodeId)?.status !== 'READY');
@@ -200,4 +209,25 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
   } finally {
     client.close();
   }
+}
+
+/** Nodes of a kind beyond this run as one hollow-node process (wattpack-agent --fleet), not a process each. */
+const FLEET_FROM = 9;
+
+/** The agent processes of a site: a node alone, or a fleet of nodes with one profile and labels. */
+export function agentProcesses(agents: readonly AgentPlan[]): AgentPlan[][] {
+  const kinds = new Map<string, AgentPlan[]>();
+  for (const a of agents) {
+    const key = `${a.profile} ${JSON.stringify(a.labels)}`;
+    (kinds.get(key) ?? kinds.set(key, []).get(key)!).push(a);
+  }
+  return [...kinds.values()].flatMap((group) => (group.length >= FLEET_FROM ? [group] : group.map((a) => [a])));
+}
+
+/** A fleet folder: a link per node to its credentials, so one process runs exactly these nodes. */
+function fleetDir(dir: string, members: [nodeId: string, credentials: string][]): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const [nodeId, credentials] of members) symlinkSync(credentials, join(dir, nodeId));
+  return dir;
 }

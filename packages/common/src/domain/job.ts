@@ -126,6 +126,17 @@ export interface Job {
   preempting?: string;
   /** Its per-GPU limit over time, latest last (the last LIMIT_HISTORY changes). */
   limitHistory?: LimitChange[];
+  /** The submitter's request id: a retried submit with it (same owner) returns this job. */
+  requestId?: string;
+  /** A task of an array (`submit --array`): WATTPACK_ARRAY_JOB_ID and WATTPACK_ARRAY_INDEX in its env. */
+  array?: ArrayTask;
+}
+
+export interface ArrayTask {
+  jobId: string;
+  index: number;
+  /** At most this many of the array's tasks hold GPUs at once. */
+  maxRunning?: number;
 }
 
 export interface LimitChange {

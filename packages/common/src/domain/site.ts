@@ -24,6 +24,12 @@ export const siteConfigSchema = z.strictObject({
   /** Runtime assumed for jobs without maxRuntime, for backfill reservations (seconds or e.g. "4h"). */
   defaultRuntime: durationSeconds.default(4 * 3600),
   /**
+   * How long a finished job stays in the scheduler's store (memory and KV) for `wattpack job`,
+   * `jobs` and request-id retries; after it, only history has it. Slurm's MinJobAge, Nomad's
+   * job GC: without it the store grows with every job ever run.
+   */
+  finishedJobRetention: durationSeconds.default(3600),
+  /**
    * Throughput against power limit measured on a GPU model (by catalog name), for models
    * whose curve differs from the H200's; others use the H200 training curve scaled to their max.
    */

@@ -50,6 +50,8 @@ export function jobToProto(job: Job, power?: JobPowerSummary): ProtoJob {
     limitHistory: (job.limitHistory ?? []).map((c) => ({ atMs: c.at, limitW: c.limitW, why: c.why, confirmedAtMs: c.confirmedAt ?? 0 })),
     ...(power ? { power } : {}),
     owner: job.owner ?? '',
+    arrayJobId: job.array?.jobId ?? '',
+    arrayIndex: job.array?.index ?? 0,
   };
 }
 

@@ -51,6 +51,7 @@ describe('the role table', () => {
     expect(roleOf('SubmitJob')).toEqual(['user']);
     expect(roleOf('ListJobs')).toEqual(['user']);
     expect(roleOf('JobLogs')).toEqual(['user']);
+    expect(roleOf('CordonNodes')).toEqual(['operator']);
     expect(roleOf('DrainNodes')).toEqual(['operator']);
     expect(roleOf('UncordonNodes')).toEqual(['operator']);
     expect(roleOf('ListAudit')).toEqual(['operator']);

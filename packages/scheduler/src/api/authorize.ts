@@ -27,6 +27,7 @@ export const ACTIONS = {
   'update-site': { role: 'operator', doing: "changing the site's settings" },
   'set-cap': { role: 'operator', doing: 'changing the cap' },
   'grid-events': { role: 'operator', doing: 'changing grid events' },
+  cordon: { role: 'operator', doing: 'cordoning nodes' },
   drain: { role: 'operator', doing: 'draining nodes' },
   uncordon: { role: 'operator', doing: 'uncordoning nodes' },
   'read-audit': { role: 'operator', doing: 'reading the audit log' },
@@ -46,6 +47,7 @@ export type Rpc = KnownKeys<SchedulerServiceHandlers>;
  */
 export const RPCS: Record<Rpc, { needs: Action | ((request: never) => Action[]); mutates: boolean }> = {
   SubmitJob: { needs: 'submit-job', mutates: true },
+  SubmitJobs: { needs: 'submit-job', mutates: true },
   GetJob: { needs: 'read-jobs', mutates: false },
   ListJobs: { needs: 'read-jobs', mutates: false },
   WatchJob: { needs: 'read-jobs', mutates: false },
@@ -54,6 +56,7 @@ export const RPCS: Record<Rpc, { needs: Action | ((request: never) => Action[]);
   ListNodes: { needs: 'read-site', mutates: false },
   GetSite: { needs: 'read-site', mutates: false },
   UpdateSite: { needs: siteActions, mutates: true },
+  CordonNodes: { needs: 'cordon', mutates: true },
   DrainNodes: { needs: 'drain', mutates: true },
   UncordonNodes: { needs: 'uncordon', mutates: true },
   RevokeCredential: { needs: 'revoke', mutates: true },

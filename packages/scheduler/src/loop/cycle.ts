@@ -5,6 +5,7 @@ import { policyFromSite } from '../core/policy-from-site.js';
 import type { LimitReason, Placement, Plan } from '../core/snapshot.js';
 import { toQueued } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
+import { throttleArrays, throttledReason } from './array-throttle.js';
 import type { LoopState } from './state.js';
 
 /** How soon to look again while miners curtail or limits come down. */
@@ -48,7 +49,10 @@ export class Cycle {
    */
   private async pass(): Promise<Plan | undefined> {
     if (this.stopped) return undefined;
-    const pending = [...this.state.jobs.values()].filter((j) => j.state === 'PENDING');
+    const { admitted: pending, held } = throttleArrays(
+      [...this.state.jobs.values()].filter((j) => j.state === 'PENDING'),
+      (id) => this.state.arrayTasks(id) ?? [],
+    );
     const snapshot = this.state.snapshot();
     const result = plan({ ...snapshot, ...(this.lastPass ? { ramp: this.lastPass } : {}) }, pending.map(toQueued), this.policy());
     this.lastPass = { fromW: result.allocatedW, atMs: snapshot.now };
@@ -69,6 +73,7 @@ export class Cycle {
       await Promise.all(placed.map((job) => this.commands.dispatchStarts(job)));
     }
     await Promise.all(result.waiting.map((w) => this.setReason(w.jobId, w.reason)));
+    await Promise.all(held.map((j) => this.setReason(j.id, throttledReason(j))));
     this.logPass(result);
     return result;
   }

@@ -1,58 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { WattpackError, createLogger, defaultSiteConfig, type Job, type SiteConfig, type NodeInventory, type StartCommand, type StopCommand } from '@wattpack/common';
+import { WattpackError, defaultSiteConfig, type StartCommand, type StopCommand } from '@wattpack/common';
 import { siteSplit, budgetW } from '../core/watts.js';
-import { Scheduler } from './scheduler.js';
-
-const log = createLogger('test', 'silent');
-
-function inventory(gpus: number, model = 'H100'): NodeInventory {
-  return {
-    gpus: Array.from({ length: gpus }, (_, index) => ({ index, uuid: `GPU-${index}`, model, memoryMib: 81559, minPowerLimitW: 200, maxPowerLimitW: 700, defaultPowerLimitW: 700 })),
-    miners: [],
-    host: { hostname: 'h', cpuCores: 64, memoryMib: 1 << 20, os: 'linux', idlePowerW: 1000, busyPowerW: 2500 },
-  };
-}
-
-/** A scheduler with in-memory ports: what it stores and what it sends are plain arrays. */
-async function setup(capMw = 18, siteExtra: Partial<SiteConfig> = {}) {
-  const sent: { nodeId: string; command: StartCommand | StopCommand }[] = [];
-  const stored: Job[] = [];
-  const scheduler = new Scheduler({
-    site: { ...defaultSiteConfig(), capMw, ...siteExtra },
-    jobs: new Map(),
-    nodes: new Map(),
-    log,
-    ports: {
-      putJob: async (j) => void stored.push(j),
-      putNode: async () => {},
-      putSite: async () => {},
-      openNode: async () => {},
-      sendCommand: async (nodeId, command) => void sent.push({ nodeId, command }),
-    },
-  });
-  for (const id of ['a', 'b']) await scheduler.registerNode({ nodeId: id, labels: { rack: 'r1' }, inventory: inventory(8) });
-  const settle = () => new Promise((r) => setTimeout(r, 20));
-  const starts = () => sent.filter((s) => s.command.kind === 'start') as { nodeId: string; command: StartCommand }[];
-  const finish = async (job: Job, exitCode = 0) => {
-    const j = scheduler.getJob(job.id);
-    for (const a of j.assignments) {
-      await scheduler.handleEvent({ kind: 'started', nodeId: a.nodeId, jobId: j.id, attemptId: j.attemptId, at: 1 });
-      await scheduler.handleEvent({ kind: 'exited', nodeId: a.nodeId, jobId: j.id, attemptId: j.attemptId, at: 2, exitCode });
-    }
-    await settle();
-  };
-  return { scheduler, sent, stored, settle, starts, finish };
-}
-
-async function run(scheduler: Scheduler, id: string, nodeId?: string) {
-  const j = scheduler.getJob(id);
-  for (const a of j.assignments) {
-    if (nodeId && a.nodeId !== nodeId) continue;
-    await scheduler.handleEvent({ kind: 'started', nodeId: a.nodeId, jobId: j.id, attemptId: j.attemptId, at: 1 });
-  }
-}
-
-const spec = (extra: object = {}) => JSON.stringify({ name: 'train', command: ['python', 'train.py'], gpus: 8, ...extra });
+import { inventory, log, run, setup, spec } from './test-setup.js';
 
 describe('Scheduler', () => {
   it('places a submitted job, sends its start with the power limit, and follows events to SUCCEEDED', async () => {

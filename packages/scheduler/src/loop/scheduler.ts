@@ -1,16 +1,19 @@
-import type { Job, JobEvent, NodeInventory, NodeRecord, NodeReport, SiteConfig } from '@wattpack/common';
+import { WattpackError, quote, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/common';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
 import type { JobFilter, JobPage, JobQuery } from '../state/job-index.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
 import { Commands } from './commands.js';
 import { Cycle } from './cycle.js';
-import { Intake, type SubmitOptions } from './intake.js';
-import { Operators, type DrainOptions, type NodeSelector, type SiteChange } from './operators.js';
+import { Intake, type SubmitOptions, type SubmitRequest } from './intake.js';
+import { Operators, type CordonOptions, type DrainOptions, type NodeSelector, type SiteChange } from './operators.js';
 import { Reports } from './reports.js';
 import { LoopState, type SchedulerInit } from './state.js';
 
+/** An ambiguous reference lists this many of its jobs: enough to pick one, short enough to read. */
+const AMBIGUOUS_LISTED = 10;
+
 export type { SchedulerPorts, SchedulerInit } from './state.js';
-export type { NodeSelector, DrainOptions, SiteChange } from './operators.js';
+export type { NodeSelector, CordonOptions, DrainOptions, SiteChange } from './operators.js';
 export type { SubmitOptions } from './intake.js';
 
 /**
@@ -64,16 +67,46 @@ export class Scheduler {
 
   // ---- API ----------------------------------------------------------------
 
-  submit(specJson: string, opts: SubmitOptions = {}): Promise<Job> {
-    return this.intake.submit(specJson, opts);
+  /** One submission (`requestId`, `array`: see SubmitRequest). */
+  async submit(specJson: string, opts: SubmitOptions & Omit<SubmitRequest, 'specJson'> = {}): Promise<Job> {
+    const { requestId, array, ...rest } = opts;
+    return (await this.intake.submit([{ specJson, requestId, array }], rest))[0]!;
   }
 
+  /** Many submissions at once, all or none; one job per request (an array's first task). */
+  submitMany(requests: readonly SubmitRequest[], opts: SubmitOptions = {}): Promise<Job[]> {
+    return this.intake.submit(requests, opts);
+  }
+
+  /** A job, or every task of an array given its id. */
   cancel(id: string, reason: string): Promise<Job> {
-    return this.intake.cancel(id, reason);
+    return this.intake.cancelAny(id, reason);
   }
 
   getJob(id: string): Job {
     return this.state.mustGet(id);
+  }
+
+  /**
+   * The one job a reference names (GetJob): its id (or an array task's "<array>_<index>"),
+   * else its name, else a prefix of its id; a choice is refused, listing it.
+   */
+  findJob(ref: string): Job {
+    const exact = this.state.find(ref);
+    if (exact) return exact;
+    const found = this.state.listing.lookup(ref);
+    if (found.length === 1) return found[0]!;
+    const shown = quote(ref);
+    if (found.length === 0) throw new WattpackError('NOT_FOUND', `no job with id, name or id prefix ${shown}`);
+    const newest = found.sort((a, b) => b.submittedAt - a.submittedAt);
+    const listed = newest.slice(0, AMBIGUOUS_LISTED).map((j) => `${j.id} (${j.spec.name}, ${j.state}, ${j.owner || '-'})`);
+    const more = found.length > AMBIGUOUS_LISTED ? `, and ${found.length - AMBIGUOUS_LISTED} more` : '';
+    throw new WattpackError('INVALID_ARGUMENT', `${shown} names ${found.length} jobs, newest first: ${listed.join(', ')}${more}; give a job id or a longer prefix`);
+  }
+
+  /** A job, or an array's first task given the array's id. */
+  jobOrArray(id: string): Job {
+    return this.state.arrayTasks(id)?.[0] ?? this.state.mustGet(id);
   }
 
   /** Every matching job, oldest first (submitted time, then id). */
@@ -124,11 +157,20 @@ export class Scheduler {
     return this.operators.drain(selector, opts);
   }
 
+  cordon(selector: NodeSelector, opts: CordonOptions): Promise<NodeRecord[]> {
+    return this.operators.cordon(selector, opts);
+  }
+
   uncordon(selector: NodeSelector): Promise<NodeRecord[]> {
     return this.operators.uncordon(selector);
   }
 
   /** Drain progress and deadlines; called on a timer. */
+  /** Finished jobs past the site's retention leave the store (server.ts sweeps every 10 s). */
+  forgetFinished(): Promise<number> {
+    return this.state.serial.run(() => this.state.forgetFinished());
+  }
+
   checkDrains(): Promise<void> {
     return this.operators.checkDrains();
   }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { WattpackError, type AgentCommandInput, type Job, type Logger, type NodeRecord, type SiteConfig } from '@wattpack/common';
+import { WattpackError, isTerminal, type AgentCommandInput, type Job, type Logger, type NodeRecord, type SiteConfig } from '@wattpack/common';
 import { planningLeadS } from '../core/cap-schedule.js';
 import type { PowerProfile } from '../core/power-profile.js';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
@@ -11,6 +11,8 @@ import { SerialQueue } from './serial.js';
 /** Where the scheduler stores state and sends commands: KV and JetStream in production. */
 export interface SchedulerPorts {
   putJob(job: Job): Promise<void>;
+  /** A finished job past its retention leaves the store (history keeps its record). */
+  deleteJob(id: string): Promise<void>;
   putNode(node: NodeRecord): Promise<void>;
   putSite(site: SiteConfig): Promise<void>;
   /** Makes what a node needs to take its commands (its durable consumer): agents may not make it themselves. */
@@ -43,6 +45,10 @@ export class LoopState {
   readonly nodes = new Map<string, LiveNode>();
   /** Node id -> ids of the jobs holding GPUs there (parts not ended). */
   private readonly onNode = new Map<string, Set<string>>();
+  /** Owner + request id -> job id: rebuilt from the stored jobs, so it survives a restart. */
+  private readonly byRequest = new Map<string, string>();
+  /** Array id -> its tasks' ids by index. */
+  private readonly arrays = new Map<string, Map<number, string>>();
   readonly ports: SchedulerPorts;
   readonly log: Logger;
   readonly now: () => number;
@@ -78,10 +84,45 @@ export class LoopState {
     this.changes.emit('job', job);
   }
 
+  /** Finished jobs past the site's retention leave memory and the store; returns how many. */
+  async forgetFinished(): Promise<number> {
+    const before = this.now() - this.site.finishedJobRetention * 1000;
+    const gone: Job[] = [];
+    for (const job of this.jobs.values()) {
+      if (isTerminal(job.state) && (job.finishedAt ?? job.submittedAt) < before) gone.push(job);
+    }
+    const done: Job[] = [];
+    try {
+      for (const job of gone) {
+        await this.ports.deleteJob(job.id);
+        this.jobs.delete(job.id);
+        if (job.requestId) this.byRequest.delete(requestKey(job.owner, job.requestId));
+        if (job.array) this.forgetTask(job.array);
+        done.push(job);
+      }
+    } finally {
+      // A failed delete leaves the rest for the next sweep; the listing follows the map.
+      this.listing.remove(done);
+    }
+    return done.length;
+  }
+
+  /** A job by id; an array's task also by "<array id>_<index>" without the padding. */
+  find(id: string): Job | undefined {
+    const task = /^(.+)_(\d{1,9})$/.exec(id);
+    return this.jobs.get(id) ?? (task ? this.jobs.get(this.arrays.get(task[1]!)?.get(Number(task[2])) ?? '') : undefined);
+  }
+
   mustGet(id: string): Job {
-    const job = this.jobs.get(id);
+    const job = this.find(id);
     if (!job) throw new WattpackError('NOT_FOUND', `no job with id ${id}`);
     return job;
+  }
+
+  /** The tasks of the array with this id (index order); undefined when it is not an array's id. */
+  arrayTasks(id: string): Job[] | undefined {
+    const tasks = this.arrays.get(id);
+    return tasks && [...tasks.keys()].sort((a, b) => a - b).map((i) => this.jobs.get(tasks.get(i)!)!);
   }
 
   /** Jobs holding GPUs on a node, not yet told to stop. */
@@ -89,8 +130,22 @@ export class LoopState {
     return [...(this.onNode.get(nodeId) ?? [])].map((id) => this.jobs.get(id)!);
   }
 
+  /** The job a submit with this request id already made, if it is still stored. */
+  jobForRequest(owner: string, requestId: string): Job | undefined {
+    const id = this.byRequest.get(requestKey(owner, requestId));
+    return id === undefined ? undefined : this.jobs.get(id);
+  }
+
+  private forgetTask(task: NonNullable<Job['array']>): void {
+    const tasks = this.arrays.get(task.jobId);
+    tasks?.delete(task.index);
+    if (tasks?.size === 0) this.arrays.delete(task.jobId);
+  }
+
   /** Keeps `onNode` in step with a job's parts: reports look it up every second, per node. */
   private index(before: Job | undefined, after: Job): void {
+    if (!before && after.requestId) this.byRequest.set(requestKey(after.owner, after.requestId), after.id);
+    if (!before && after.array) (this.arrays.get(after.array.jobId) ?? this.arrays.set(after.array.jobId, new Map()).get(after.array.jobId)!).set(after.array.index, after.id);
     for (const a of before?.assignments ?? []) this.onNode.get(a.nodeId)?.delete(after.id);
     if (!holdsResources(after)) return;
     for (const a of after.assignments) {
@@ -123,3 +178,5 @@ export class LoopState {
     return planningLeadS(grace);
   }
 }
+
+const requestKey = (owner: string, requestId: string): string => `${owner}\n${requestId}`;

@@ -1,4 +1,4 @@
-import { KvWatchInclude, type JetStreamClient, type KV, type NatsConnection } from 'nats';
+import { KvWatchInclude, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection } from 'nats';
 import { BUCKETS, REVOCATIONS_KEY, SITE_CONFIG_KEY, json, type Job, type NodeRecord, type SiteConfig } from '@wattpack/common';
 
 /**
@@ -10,11 +10,13 @@ export class KvStore {
     private readonly jobs: KV,
     private readonly nodes: KV,
     private readonly site: KV,
+    private readonly jsm: JetStreamManager,
   ) {}
 
   static async open(nc: NatsConnection, replicas = 1): Promise<KvStore> {
     const js = nc.jetstream();
-    return new KvStore(await openBucket(js, BUCKETS.jobs, replicas), await openBucket(js, BUCKETS.nodes, replicas), await openBucket(js, BUCKETS.site, replicas));
+    const open = (name: string) => openBucket(js, name, replicas);
+    return new KvStore(await open(BUCKETS.jobs), await open(BUCKETS.nodes), await open(BUCKETS.site), await nc.jetstreamManager());
   }
 
   loadJobs(): Promise<Map<string, Job>> {
@@ -42,6 +44,14 @@ export class KvStore {
 
   async putJob(job: Job): Promise<void> {
     await this.jobs.put(job.id, json.encode(job));
+  }
+
+  /**
+   * Removes a job's values from the bucket's stream outright: a KV delete or purge would
+   * leave a marker per job, and the bucket would still grow with every job ever run.
+   */
+  async deleteJob(id: string): Promise<void> {
+    await this.jsm.streams.purge(`KV_${BUCKETS.jobs}`, { filter: `$KV.${BUCKETS.jobs}.${id}` });
   }
 
   async putNode(node: NodeRecord): Promise<void> {

@@ -6,6 +6,7 @@ import type { AttemptState as _wattpack_v1_AttemptState, AttemptState__Output as
 import type { AuditRecord as _wattpack_v1_AuditRecord, AuditRecord__Output as _wattpack_v1_AuditRecord__Output } from './wattpack/v1/AuditRecord.js';
 import type { CancelJobRequest as _wattpack_v1_CancelJobRequest, CancelJobRequest__Output as _wattpack_v1_CancelJobRequest__Output } from './wattpack/v1/CancelJobRequest.js';
 import type { Checkpoint as _wattpack_v1_Checkpoint, Checkpoint__Output as _wattpack_v1_Checkpoint__Output } from './wattpack/v1/Checkpoint.js';
+import type { CordonNodesRequest as _wattpack_v1_CordonNodesRequest, CordonNodesRequest__Output as _wattpack_v1_CordonNodesRequest__Output } from './wattpack/v1/CordonNodesRequest.js';
 import type { DrainNodesRequest as _wattpack_v1_DrainNodesRequest, DrainNodesRequest__Output as _wattpack_v1_DrainNodesRequest__Output } from './wattpack/v1/DrainNodesRequest.js';
 import type { EndedAttempt as _wattpack_v1_EndedAttempt, EndedAttempt__Output as _wattpack_v1_EndedAttempt__Output } from './wattpack/v1/EndedAttempt.js';
 import type { GetJobRequest as _wattpack_v1_GetJobRequest, GetJobRequest__Output as _wattpack_v1_GetJobRequest__Output } from './wattpack/v1/GetJobRequest.js';
@@ -48,6 +49,8 @@ import type { SchedulerMessage as _wattpack_v1_SchedulerMessage, SchedulerMessag
 import type { SchedulerServiceClient as _wattpack_v1_SchedulerServiceClient, SchedulerServiceDefinition as _wattpack_v1_SchedulerServiceDefinition } from './wattpack/v1/SchedulerService.js';
 import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from './wattpack/v1/Site.js';
 import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobRequest__Output as _wattpack_v1_SubmitJobRequest__Output } from './wattpack/v1/SubmitJobRequest.js';
+import type { SubmitJobsRequest as _wattpack_v1_SubmitJobsRequest, SubmitJobsRequest__Output as _wattpack_v1_SubmitJobsRequest__Output } from './wattpack/v1/SubmitJobsRequest.js';
+import type { SubmitJobsResponse as _wattpack_v1_SubmitJobsResponse, SubmitJobsResponse__Output as _wattpack_v1_SubmitJobsResponse__Output } from './wattpack/v1/SubmitJobsResponse.js';
 import type { TeamShare as _wattpack_v1_TeamShare, TeamShare__Output as _wattpack_v1_TeamShare__Output } from './wattpack/v1/TeamShare.js';
 import type { UncordonNodesRequest as _wattpack_v1_UncordonNodesRequest, UncordonNodesRequest__Output as _wattpack_v1_UncordonNodesRequest__Output } from './wattpack/v1/UncordonNodesRequest.js';
 import type { UpdateSiteRequest as _wattpack_v1_UpdateSiteRequest, UpdateSiteRequest__Output as _wattpack_v1_UpdateSiteRequest__Output } from './wattpack/v1/UpdateSiteRequest.js';
@@ -65,6 +68,7 @@ export interface ProtoGrpcType {
       AuditRecord: MessageTypeDefinition<_wattpack_v1_AuditRecord, _wattpack_v1_AuditRecord__Output>
       CancelJobRequest: MessageTypeDefinition<_wattpack_v1_CancelJobRequest, _wattpack_v1_CancelJobRequest__Output>
       Checkpoint: MessageTypeDefinition<_wattpack_v1_Checkpoint, _wattpack_v1_Checkpoint__Output>
+      CordonNodesRequest: MessageTypeDefinition<_wattpack_v1_CordonNodesRequest, _wattpack_v1_CordonNodesRequest__Output>
       DrainNodesRequest: MessageTypeDefinition<_wattpack_v1_DrainNodesRequest, _wattpack_v1_DrainNodesRequest__Output>
       EndedAttempt: MessageTypeDefinition<_wattpack_v1_EndedAttempt, _wattpack_v1_EndedAttempt__Output>
       GetJobRequest: MessageTypeDefinition<_wattpack_v1_GetJobRequest, _wattpack_v1_GetJobRequest__Output>
@@ -109,6 +113,8 @@ export interface ProtoGrpcType {
       SchedulerService: SubtypeConstructor<typeof grpc.Client, _wattpack_v1_SchedulerServiceClient> & { service: _wattpack_v1_SchedulerServiceDefinition }
       Site: MessageTypeDefinition<_wattpack_v1_Site, _wattpack_v1_Site__Output>
       SubmitJobRequest: MessageTypeDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_SubmitJobRequest__Output>
+      SubmitJobsRequest: MessageTypeDefinition<_wattpack_v1_SubmitJobsRequest, _wattpack_v1_SubmitJobsRequest__Output>
+      SubmitJobsResponse: MessageTypeDefinition<_wattpack_v1_SubmitJobsResponse, _wattpack_v1_SubmitJobsResponse__Output>
       TeamShare: MessageTypeDefinition<_wattpack_v1_TeamShare, _wattpack_v1_TeamShare__Output>
       UncordonNodesRequest: MessageTypeDefinition<_wattpack_v1_UncordonNodesRequest, _wattpack_v1_UncordonNodesRequest__Output>
       UpdateSiteRequest: MessageTypeDefinition<_wattpack_v1_UpdateSiteRequest, _wattpack_v1_UpdateSiteRequest__Output>

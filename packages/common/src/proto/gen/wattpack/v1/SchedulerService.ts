@@ -3,6 +3,7 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CancelJobRequest as _wattpack_v1_CancelJobRequest, CancelJobRequest__Output as _wattpack_v1_CancelJobRequest__Output } from '../../wattpack/v1/CancelJobRequest.js';
+import type { CordonNodesRequest as _wattpack_v1_CordonNodesRequest, CordonNodesRequest__Output as _wattpack_v1_CordonNodesRequest__Output } from '../../wattpack/v1/CordonNodesRequest.js';
 import type { DrainNodesRequest as _wattpack_v1_DrainNodesRequest, DrainNodesRequest__Output as _wattpack_v1_DrainNodesRequest__Output } from '../../wattpack/v1/DrainNodesRequest.js';
 import type { GetJobRequest as _wattpack_v1_GetJobRequest, GetJobRequest__Output as _wattpack_v1_GetJobRequest__Output } from '../../wattpack/v1/GetJobRequest.js';
 import type { GetSiteRequest as _wattpack_v1_GetSiteRequest, GetSiteRequest__Output as _wattpack_v1_GetSiteRequest__Output } from '../../wattpack/v1/GetSiteRequest.js';
@@ -19,6 +20,8 @@ import type { RevokeCredentialRequest as _wattpack_v1_RevokeCredentialRequest, R
 import type { RevokeCredentialResponse as _wattpack_v1_RevokeCredentialResponse, RevokeCredentialResponse__Output as _wattpack_v1_RevokeCredentialResponse__Output } from '../../wattpack/v1/RevokeCredentialResponse.js';
 import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from '../../wattpack/v1/Site.js';
 import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobRequest__Output as _wattpack_v1_SubmitJobRequest__Output } from '../../wattpack/v1/SubmitJobRequest.js';
+import type { SubmitJobsRequest as _wattpack_v1_SubmitJobsRequest, SubmitJobsRequest__Output as _wattpack_v1_SubmitJobsRequest__Output } from '../../wattpack/v1/SubmitJobsRequest.js';
+import type { SubmitJobsResponse as _wattpack_v1_SubmitJobsResponse, SubmitJobsResponse__Output as _wattpack_v1_SubmitJobsResponse__Output } from '../../wattpack/v1/SubmitJobsResponse.js';
 import type { UncordonNodesRequest as _wattpack_v1_UncordonNodesRequest, UncordonNodesRequest__Output as _wattpack_v1_UncordonNodesRequest__Output } from '../../wattpack/v1/UncordonNodesRequest.js';
 import type { UpdateSiteRequest as _wattpack_v1_UpdateSiteRequest, UpdateSiteRequest__Output as _wattpack_v1_UpdateSiteRequest__Output } from '../../wattpack/v1/UpdateSiteRequest.js';
 import type { WatchJobRequest as _wattpack_v1_WatchJobRequest, WatchJobRequest__Output as _wattpack_v1_WatchJobRequest__Output } from '../../wattpack/v1/WatchJobRequest.js';
@@ -32,6 +35,15 @@ export interface SchedulerServiceClient extends grpc.Client {
   cancelJob(argument: _wattpack_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   cancelJob(argument: _wattpack_v1_CancelJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   cancelJob(argument: _wattpack_v1_CancelJobRequest, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  
+  CordonNodes(argument: _wattpack_v1_CordonNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  CordonNodes(argument: _wattpack_v1_CordonNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  CordonNodes(argument: _wattpack_v1_CordonNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  CordonNodes(argument: _wattpack_v1_CordonNodesRequest, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  cordonNodes(argument: _wattpack_v1_CordonNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  cordonNodes(argument: _wattpack_v1_CordonNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  cordonNodes(argument: _wattpack_v1_CordonNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  cordonNodes(argument: _wattpack_v1_CordonNodesRequest, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   
   DrainNodes(argument: _wattpack_v1_DrainNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   DrainNodes(argument: _wattpack_v1_DrainNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
@@ -110,6 +122,15 @@ export interface SchedulerServiceClient extends grpc.Client {
   submitJob(argument: _wattpack_v1_SubmitJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   submitJob(argument: _wattpack_v1_SubmitJobRequest, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   
+  SubmitJobs(argument: _wattpack_v1_SubmitJobsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  SubmitJobs(argument: _wattpack_v1_SubmitJobsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  SubmitJobs(argument: _wattpack_v1_SubmitJobsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  SubmitJobs(argument: _wattpack_v1_SubmitJobsRequest, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  submitJobs(argument: _wattpack_v1_SubmitJobsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  submitJobs(argument: _wattpack_v1_SubmitJobsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  submitJobs(argument: _wattpack_v1_SubmitJobsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  submitJobs(argument: _wattpack_v1_SubmitJobsRequest, callback: grpc.requestCallback<_wattpack_v1_SubmitJobsResponse__Output>): grpc.ClientUnaryCall;
+  
   UncordonNodes(argument: _wattpack_v1_UncordonNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   UncordonNodes(argument: _wattpack_v1_UncordonNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   UncordonNodes(argument: _wattpack_v1_UncordonNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
@@ -138,6 +159,8 @@ export interface SchedulerServiceClient extends grpc.Client {
 export interface SchedulerServiceHandlers extends grpc.UntypedServiceImplementation {
   CancelJob: grpc.handleUnaryCall<_wattpack_v1_CancelJobRequest__Output, _wattpack_v1_Job>;
   
+  CordonNodes: grpc.handleUnaryCall<_wattpack_v1_CordonNodesRequest__Output, _wattpack_v1_ListNodesResponse>;
+  
   DrainNodes: grpc.handleUnaryCall<_wattpack_v1_DrainNodesRequest__Output, _wattpack_v1_ListNodesResponse>;
   
   GetJob: grpc.handleUnaryCall<_wattpack_v1_GetJobRequest__Output, _wattpack_v1_Job>;
@@ -156,6 +179,8 @@ export interface SchedulerServiceHandlers extends grpc.UntypedServiceImplementat
   
   SubmitJob: grpc.handleUnaryCall<_wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job>;
   
+  SubmitJobs: grpc.handleUnaryCall<_wattpack_v1_SubmitJobsRequest__Output, _wattpack_v1_SubmitJobsResponse>;
+  
   UncordonNodes: grpc.handleUnaryCall<_wattpack_v1_UncordonNodesRequest__Output, _wattpack_v1_ListNodesResponse>;
   
   UpdateSite: grpc.handleUnaryCall<_wattpack_v1_UpdateSiteRequest__Output, _wattpack_v1_Site>;
@@ -166,6 +191,7 @@ export interface SchedulerServiceHandlers extends grpc.UntypedServiceImplementat
 
 export interface SchedulerServiceDefinition extends grpc.ServiceDefinition {
   CancelJob: MethodDefinition<_wattpack_v1_CancelJobRequest, _wattpack_v1_Job, _wattpack_v1_CancelJobRequest__Output, _wattpack_v1_Job__Output>
+  CordonNodes: MethodDefinition<_wattpack_v1_CordonNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_CordonNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
   DrainNodes: MethodDefinition<_wattpack_v1_DrainNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_DrainNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
   GetJob: MethodDefinition<_wattpack_v1_GetJobRequest, _wattpack_v1_Job, _wattpack_v1_GetJobRequest__Output, _wattpack_v1_Job__Output>
   GetSite: MethodDefinition<_wattpack_v1_GetSiteRequest, _wattpack_v1_Site, _wattpack_v1_GetSiteRequest__Output, _wattpack_v1_Site__Output>
@@ -175,6 +201,7 @@ export interface SchedulerServiceDefinition extends grpc.ServiceDefinition {
   ListNodes: MethodDefinition<_wattpack_v1_ListNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_ListNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
   RevokeCredential: MethodDefinition<_wattpack_v1_RevokeCredentialRequest, _wattpack_v1_RevokeCredentialResponse, _wattpack_v1_RevokeCredentialRequest__Output, _wattpack_v1_RevokeCredentialResponse__Output>
   SubmitJob: MethodDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_Job, _wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job__Output>
+  SubmitJobs: MethodDefinition<_wattpack_v1_SubmitJobsRequest, _wattpack_v1_SubmitJobsResponse, _wattpack_v1_SubmitJobsRequest__Output, _wattpack_v1_SubmitJobsResponse__Output>
   UncordonNodes: MethodDefinition<_wattpack_v1_UncordonNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_UncordonNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
   UpdateSite: MethodDefinition<_wattpack_v1_UpdateSiteRequest, _wattpack_v1_Site, _wattpack_v1_UpdateSiteRequest__Output, _wattpack_v1_Site__Output>
   WatchJob: MethodDefinition<_wattpack_v1_WatchJobRequest, _wattpack_v1_Job, _wattpack_v1_WatchJobRequest__Output, _wattpack_v1_Job__Output>
