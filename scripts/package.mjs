@@ -97,14 +97,15 @@ function npmPackage(program, info, bundleFile) {
   try {
     copyFileSync(readme, join(dir, 'README.md'));
   } catch {
-    writeFileSync(join(dir, 'README.md'), `# ${source.name}\n\n${program.bin}: see https://github.com/wattpack/wattpack, docs/operations.md.\n`);
+    writeFileSync(join(dir, 'README.md'), `# ${source.name}\n\n${program.bin}, part of wattpack: installing and running it is docs/operations.md in the wattpack repository.\n`);
   }
   // No "type": module: the bundle is CommonJS. Its dependencies are inside it.
   const manifest = {
     name: source.name,
     version: info.version,
     description: `wattpack: ${program.bin} (commit ${info.commit})`,
-    license: 'Apache-2.0',
+    // The project has chosen no license yet: npm's word for "not licensed to others" until it does.
+    license: readJson('package.json').license ?? 'UNLICENSED',
     bin: { [program.bin]: `bin/${program.bin}.js` },
     files: ['bin', 'THIRD-PARTY-LICENSES.txt'],
     engines: { node: '>=20' },
