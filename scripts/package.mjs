@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `pnpm package`: what a site installs, from the built workspace (run `pnpm build` first).
 //   out/npm/<name>-<version>.tgz  the CLI, the scheduler and the agent as npm packages
-//   out/bin/wattpack{,-scheduler,-agent}  single executables (Node's SEA), nothing else needed
+//   out/bin/wattpack{,-scheduler,-agent}  single executables (Node's SEA), nothing else needed,
+//                                         each with <name>.THIRD-PARTY-LICENSES.txt
 // Each program is one esbuild bundle with its dependencies, @wattpack/common included, and
 // the data files it reads at run time embedded (packages/common/src/build/assets.ts), so
 // neither form refers to the workspace. Options: --no-sea (npm packages only).
@@ -62,9 +63,30 @@ const noNodeCanvas = {
   },
 };
 
+/** The name, version, license and license text of every npm package inside a bundle. */
+function thirdPartyLicenses(metafile) {
+  const dirs = new Set(
+    Object.keys(metafile.inputs)
+      .map((input) => /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1])
+      .filter(Boolean),
+  );
+  const seen = new Set();
+  const parts = [];
+  for (const dir of [...dirs].sort()) {
+    const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+    const id = `${manifest.name}@${manifest.version}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const licenseFile = readdirSync(join(root, dir)).find((f) => /^(licen[cs]e|copying)/i.test(f));
+    const text = licenseFile ? readFileSync(join(root, dir, licenseFile), 'utf8').trim() : '(no license file in the package)';
+    parts.push(`${id} (${manifest.license ?? 'license not stated'})\n\n${text}\n`);
+  }
+  return `Packages bundled into this program, with their licenses.\n\n${parts.join(`\n${'-'.repeat(72)}\n\n`)}`;
+}
+
 async function bundle(program, info, assets) {
   const file = join(out, 'bundle', `${program.bin}.cjs`);
-  await build({
+  const result = await build({
     entryPoints: [join(root, 'packages', program.pkg, 'dist/main.js')],
     outfile: file,
     bundle: true,
@@ -73,7 +95,7 @@ async function bundle(program, info, assets) {
     // CommonJS: Node 20's single executables run only that.
     format: 'cjs',
     minify: false,
-    legalComments: 'linked',
+    metafile: true,
     logLevel: 'warning',
     banner: { js: `#!/usr/bin/env ${program.node.includes(' ') ? '-S ' : ''}${program.node}\nconst __wattpackMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
     define: {
@@ -82,6 +104,7 @@ async function bundle(program, info, assets) {
     },
     plugins: [noNodeCanvas],
   });
+  writeFileSync(`${file}.licenses.txt`, thirdPartyLicenses(result.metafile));
   return file;
 }
 
@@ -91,7 +114,7 @@ function npmPackage(program, info, bundleFile) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'bin'), { recursive: true });
   copyFileSync(bundleFile, join(dir, 'bin', `${program.bin}.js`));
-  copyFileSync(`${bundleFile.replace(/\.cjs$/, '')}.cjs.LEGAL.txt`, join(dir, 'THIRD-PARTY-LICENSES.txt'));
+  copyFileSync(`${bundleFile}.licenses.txt`, join(dir, 'THIRD-PARTY-LICENSES.txt'));
   chmodSync(join(dir, 'bin', `${program.bin}.js`), 0o755);
   const readme = join(root, 'packages', program.pkg, 'README.md');
   try {
@@ -131,6 +154,8 @@ function singleExecutable(program, bundleFile) {
   chmodSync(exe, 0o755);
   const postject = join(root, 'node_modules/postject/dist/cli.js');
   execFileSync(process.execPath, [postject, exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: 'ignore' });
+  // What is inside besides Node (whose own license ships with Node): ship it with the binary.
+  copyFileSync(`${bundleFile}.licenses.txt`, `${exe}.THIRD-PARTY-LICENSES.txt`);
   return exe;
 }
 

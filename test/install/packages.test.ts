@@ -37,6 +37,8 @@ describe('npm packages', () => {
       expect(Object.keys(manifest.bin)).toHaveLength(1);
       expect(JSON.stringify(manifest)).not.toContain('workspace:');
       expect(Object.keys(manifest.dependencies)).not.toContain('@wattpack/common');
+      // What the bundle holds, with each package's license.
+      expect(readFileSync(join(out, 'npm', pkg, 'THIRD-PARTY-LICENSES.txt'), 'utf8')).toMatch(/^commander@\S+ \(MIT\)$/m);
     }
   });
 
