@@ -10,7 +10,7 @@ const etc = join(dirname(fileURLToPath(import.meta.url)), '../../deploy/etc/watt
 
 describe('the example /etc/wattpack files', () => {
   it('scheduler.yaml is what wattpack-scheduler --config accepts', () => {
-    expect(schedulerOptions({ config: join(etc, 'scheduler.yaml') }, {})).toMatchObject({ id: 'sched-a', natsReplicas: 3, credentials: '/etc/wattpack/pki/scheduler', site: '/etc/wattpack/site.yaml' });
+    expect(schedulerOptions({ config: join(etc, 'scheduler.yaml') }, {})).toMatchObject({ id: 'sched-a', natsReplicas: 3, credentials: '/etc/wattpack/credentials', site: '/etc/wattpack/site.yaml' });
   });
 
   it('site.yaml holds valid site settings', () => {
@@ -22,6 +22,6 @@ describe('the example /etc/wattpack files', () => {
     const errors: string[] = [];
     const result = parseCommandLine(['--config', join(etc, 'agent.yaml')], { out: () => {}, err: (t) => void errors.push(t) });
     expect(errors).toEqual([]);
-    expect(result).toMatchObject({ run: { gpus: 'nvidia', runtime: 'podman', credentials: '/etc/wattpack/node', labels: { rack: 'r12', zone: 'a' } } });
+    expect(result).toMatchObject({ run: { gpus: 'nvidia', runtime: 'podman', credentials: '/etc/wattpack/credentials', labels: { rack: 'r12', zone: 'a' } } });
   });
 });
