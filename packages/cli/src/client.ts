@@ -16,6 +16,7 @@ import type { RevokeCredentialRequest } from '@wattpack/common/proto/RevokeCrede
 import type { RevokeCredentialResponse__Output } from '@wattpack/common/proto/RevokeCredentialResponse';
 import type { ListAuditRequest } from '@wattpack/common/proto/ListAuditRequest';
 import type { ListAuditResponse__Output } from '@wattpack/common/proto/ListAuditResponse';
+import type { PlanPreview__Output } from '@wattpack/common/proto/PlanPreview';
 
 /** A blackholed address must not hang a command forever. */
 const UNARY_DEADLINE_MS = 15_000;
@@ -39,6 +40,8 @@ export interface SchedulerClient {
   uncordonNodes(request: UncordonNodesRequest): Promise<Node__Output[]>;
   revokeCredential(request: RevokeCredentialRequest): Promise<RevokeCredentialResponse__Output>;
   listAudit(request: ListAuditRequest): Promise<ListAuditResponse__Output>;
+  /** The next pass's plan, as its commit would take it: a dry run. */
+  planNext(): Promise<PlanPreview__Output>;
   close(): void;
 }
 
@@ -107,6 +110,7 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
     uncordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.uncordonNodes(req, o, cb))).nodes,
     revokeCredential: (req) => unary<RevokeCredentialResponse__Output>((o, cb) => raw.revokeCredential(req, o, cb)),
     listAudit: (req) => unary<ListAuditResponse__Output>((o, cb) => raw.listAudit(req, o, cb)),
+    planNext: () => unary<PlanPreview__Output>((o, cb) => raw.planNext({}, o, cb)),
     close: () => raw.close(),
   };
 }

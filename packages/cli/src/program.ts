@@ -13,6 +13,7 @@ import { registerJob } from './commands/job.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerLogs } from './commands/logs.js';
 import { registerNodes } from './commands/nodes.js';
+import { registerPlan } from './commands/plan.js';
 import { registerSite } from './commands/site.js';
 import { registerSubmit } from './commands/submit.js';
 import { Context, DEFAULT_SCHEDULER, OUTPUT_FORMATS, type App, type GlobalOptions, type Io } from './context.js';
@@ -62,7 +63,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .addOption(new Option('--insecure', 'no TLS and no credential, for a scheduler started with --insecure (debugging only)'))
     .addOption(new Option('-o, --output <format>', 'output format: wide has more columns; json and yaml are the API objects').choices(OUTPUT_FORMATS).default('table'))
     .addHelpText('after', EPILOG);
-  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit, registerCompletion]) {
+  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerPlan, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit, registerCompletion]) {
     register(program, app);
   }
   try {

@@ -31,6 +31,7 @@ export const ACTIONS = {
   drain: { role: 'operator', doing: 'draining nodes' },
   uncordon: { role: 'operator', doing: 'uncordoning nodes' },
   'read-audit': { role: 'operator', doing: 'reading the audit log' },
+  'read-plan': { role: 'operator', doing: "reading the next pass's plan" },
   'set-teams': { role: 'admin', doing: "changing teams and their shares" },
   revoke: { role: 'admin', doing: 'revoking credentials' },
 } as const satisfies Record<string, { role: UserRole; doing: string }>;
@@ -61,6 +62,7 @@ export const RPCS: Record<Rpc, { needs: Action | ((request: never) => Action[]);
   UncordonNodes: { needs: 'uncordon', mutates: true },
   RevokeCredential: { needs: 'revoke', mutates: true },
   ListAudit: { needs: 'read-audit', mutates: false },
+  PlanNext: { needs: 'read-plan', mutates: false },
 };
 
 /** An UpdateSite needs the role of each thing it changes. */

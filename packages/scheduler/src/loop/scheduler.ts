@@ -1,5 +1,6 @@
 import { WattpackError, quote, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/common';
-import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
+import type { Applied } from '../core/driver.js';
+import type { JobPower, Plan, SiteSnapshot } from '../core/snapshot.js';
 import type { JobFilter, JobPage, JobQuery } from '../state/job-index.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
 import { Commands } from './commands.js';
@@ -142,6 +143,11 @@ export class Scheduler {
     return this.state.snapshot();
   }
 
+  /** What the next pass would do and what of it would commit now: a dry run, through the one driver. */
+  preview(): { plan: Plan; applied: Applied } {
+    return this.cycle.preview();
+  }
+
   /** A running job's measured power this attempt; undefined while it warms up. */
   powerOf(jobId: string): JobPower | undefined {
     return this.state.powerOf(jobId);
@@ -181,8 +187,9 @@ export class Scheduler {
     return this.reports.registerNode(reg);
   }
 
-  report(nodeId: string, report: NodeReport): void {
-    this.reports.report(nodeId, report);
+  /** Applied in the serial queue; resolves once applied (failures are logged, never thrown). */
+  report(nodeId: string, report: NodeReport): Promise<void> {
+    return this.reports.report(nodeId, report);
   }
 
   handleEvent(event: JobEvent): Promise<void> {

@@ -16,6 +16,8 @@ import type { ListJobsResponse as _wattpack_v1_ListJobsResponse, ListJobsRespons
 import type { ListNodesRequest as _wattpack_v1_ListNodesRequest, ListNodesRequest__Output as _wattpack_v1_ListNodesRequest__Output } from '../../wattpack/v1/ListNodesRequest.js';
 import type { ListNodesResponse as _wattpack_v1_ListNodesResponse, ListNodesResponse__Output as _wattpack_v1_ListNodesResponse__Output } from '../../wattpack/v1/ListNodesResponse.js';
 import type { LogLine as _wattpack_v1_LogLine, LogLine__Output as _wattpack_v1_LogLine__Output } from '../../wattpack/v1/LogLine.js';
+import type { PlanNextRequest as _wattpack_v1_PlanNextRequest, PlanNextRequest__Output as _wattpack_v1_PlanNextRequest__Output } from '../../wattpack/v1/PlanNextRequest.js';
+import type { PlanPreview as _wattpack_v1_PlanPreview, PlanPreview__Output as _wattpack_v1_PlanPreview__Output } from '../../wattpack/v1/PlanPreview.js';
 import type { RevokeCredentialRequest as _wattpack_v1_RevokeCredentialRequest, RevokeCredentialRequest__Output as _wattpack_v1_RevokeCredentialRequest__Output } from '../../wattpack/v1/RevokeCredentialRequest.js';
 import type { RevokeCredentialResponse as _wattpack_v1_RevokeCredentialResponse, RevokeCredentialResponse__Output as _wattpack_v1_RevokeCredentialResponse__Output } from '../../wattpack/v1/RevokeCredentialResponse.js';
 import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from '../../wattpack/v1/Site.js';
@@ -104,6 +106,15 @@ export interface SchedulerServiceClient extends grpc.Client {
   listNodes(argument: _wattpack_v1_ListNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   listNodes(argument: _wattpack_v1_ListNodesRequest, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   
+  PlanNext(argument: _wattpack_v1_PlanNextRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  PlanNext(argument: _wattpack_v1_PlanNextRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  PlanNext(argument: _wattpack_v1_PlanNextRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  PlanNext(argument: _wattpack_v1_PlanNextRequest, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  planNext(argument: _wattpack_v1_PlanNextRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  planNext(argument: _wattpack_v1_PlanNextRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  planNext(argument: _wattpack_v1_PlanNextRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  planNext(argument: _wattpack_v1_PlanNextRequest, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  
   RevokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
   RevokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
   RevokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
@@ -175,6 +186,8 @@ export interface SchedulerServiceHandlers extends grpc.UntypedServiceImplementat
   
   ListNodes: grpc.handleUnaryCall<_wattpack_v1_ListNodesRequest__Output, _wattpack_v1_ListNodesResponse>;
   
+  PlanNext: grpc.handleUnaryCall<_wattpack_v1_PlanNextRequest__Output, _wattpack_v1_PlanPreview>;
+  
   RevokeCredential: grpc.handleUnaryCall<_wattpack_v1_RevokeCredentialRequest__Output, _wattpack_v1_RevokeCredentialResponse>;
   
   SubmitJob: grpc.handleUnaryCall<_wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job>;
@@ -199,6 +212,7 @@ export interface SchedulerServiceDefinition extends grpc.ServiceDefinition {
   ListAudit: MethodDefinition<_wattpack_v1_ListAuditRequest, _wattpack_v1_ListAuditResponse, _wattpack_v1_ListAuditRequest__Output, _wattpack_v1_ListAuditResponse__Output>
   ListJobs: MethodDefinition<_wattpack_v1_ListJobsRequest, _wattpack_v1_ListJobsResponse, _wattpack_v1_ListJobsRequest__Output, _wattpack_v1_ListJobsResponse__Output>
   ListNodes: MethodDefinition<_wattpack_v1_ListNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_ListNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
+  PlanNext: MethodDefinition<_wattpack_v1_PlanNextRequest, _wattpack_v1_PlanPreview, _wattpack_v1_PlanNextRequest__Output, _wattpack_v1_PlanPreview__Output>
   RevokeCredential: MethodDefinition<_wattpack_v1_RevokeCredentialRequest, _wattpack_v1_RevokeCredentialResponse, _wattpack_v1_RevokeCredentialRequest__Output, _wattpack_v1_RevokeCredentialResponse__Output>
   SubmitJob: MethodDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_Job, _wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job__Output>
   SubmitJobs: MethodDefinition<_wattpack_v1_SubmitJobsRequest, _wattpack_v1_SubmitJobsResponse, _wattpack_v1_SubmitJobsRequest__Output, _wattpack_v1_SubmitJobsResponse__Output>
