@@ -10,11 +10,13 @@ import type { Node__Output } from '@wattpack/common/proto/Node';
 import type { Site__Output } from '@wattpack/common/proto/Site';
 import type { UpdateSiteRequest } from '@wattpack/common/proto/UpdateSiteRequest';
 import type { DrainNodesRequest } from '@wattpack/common/proto/DrainNodesRequest';
+import type { CordonNodesRequest } from '@wattpack/common/proto/CordonNodesRequest';
 import type { UncordonNodesRequest } from '@wattpack/common/proto/UncordonNodesRequest';
 import type { RevokeCredentialRequest } from '@wattpack/common/proto/RevokeCredentialRequest';
 import type { RevokeCredentialResponse__Output } from '@wattpack/common/proto/RevokeCredentialResponse';
 import type { ListAuditRequest } from '@wattpack/common/proto/ListAuditRequest';
 import type { ListAuditResponse__Output } from '@wattpack/common/proto/ListAuditResponse';
+import type { PlanPreview__Output } from '@wattpack/common/proto/PlanPreview';
 
 /** A blackholed address must not hang a command forever. */
 const UNARY_DEADLINE_MS = 15_000;
@@ -34,9 +36,12 @@ export interface SchedulerClient {
   getSite(): Promise<Site__Output>;
   updateSite(change: UpdateSiteRequest): Promise<Site__Output>;
   drainNodes(request: DrainNodesRequest): Promise<Node__Output[]>;
+  cordonNodes(request: CordonNodesRequest): Promise<Node__Output[]>;
   uncordonNodes(request: UncordonNodesRequest): Promise<Node__Output[]>;
   revokeCredential(request: RevokeCredentialRequest): Promise<RevokeCredentialResponse__Output>;
   listAudit(request: ListAuditRequest): Promise<ListAuditResponse__Output>;
+  /** The next pass's plan, as its commit would take it: a dry run. */
+  planNext(): Promise<PlanPreview__Output>;
   close(): void;
 }
 
@@ -101,9 +106,11 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
     getSite: () => unary<Site__Output>((o, cb) => raw.getSite({}, o, cb)),
     updateSite: (change) => unary<Site__Output>((o, cb) => raw.updateSite(change, o, cb)),
     drainNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.drainNodes(req, o, cb))).nodes,
+    cordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.cordonNodes(req, o, cb))).nodes,
     uncordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.uncordonNodes(req, o, cb))).nodes,
     revokeCredential: (req) => unary<RevokeCredentialResponse__Output>((o, cb) => raw.revokeCredential(req, o, cb)),
     listAudit: (req) => unary<ListAuditResponse__Output>((o, cb) => raw.listAudit(req, o, cb)),
+    planNext: () => unary<PlanPreview__Output>((o, cb) => raw.planNext({}, o, cb)),
     close: () => raw.close(),
   };
 }

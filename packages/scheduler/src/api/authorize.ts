@@ -30,9 +30,11 @@ export const ACTIONS = {
   'update-site': { role: 'operator', doing: "changing the site's settings" },
   'set-cap': { role: 'operator', doing: 'changing the cap' },
   'grid-events': { role: 'operator', doing: 'changing grid events' },
+  cordon: { role: 'operator', doing: 'cordoning nodes' },
   drain: { role: 'operator', doing: 'draining nodes' },
   uncordon: { role: 'operator', doing: 'uncordoning nodes' },
   'read-audit': { role: 'operator', doing: 'reading the audit log' },
+  'read-plan': { role: 'operator', doing: "reading the next pass's plan" },
   'set-teams': { role: 'admin', doing: "changing teams and their shares" },
   revoke: { role: 'admin', doing: 'revoking credentials' },
 } as const satisfies Record<string, { role: UserRole; doing: string }>;
@@ -58,10 +60,12 @@ export const RPCS: Record<Rpc, { needs: Action | ((request: never) => Action[]);
   ListNodes: { needs: 'read-site', mutates: false },
   GetSite: { needs: 'read-site', mutates: false },
   UpdateSite: { needs: siteActions, mutates: true },
+  CordonNodes: { needs: 'cordon', mutates: true },
   DrainNodes: { needs: 'drain', mutates: true },
   UncordonNodes: { needs: 'uncordon', mutates: true },
   RevokeCredential: { needs: 'revoke', mutates: true },
   ListAudit: { needs: 'read-audit', mutates: false },
+  PlanNext: { needs: 'read-plan', mutates: false },
 };
 
 /** An UpdateSite needs the role of each thing it changes. */
