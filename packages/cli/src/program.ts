@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { WattpackError, exitCodeOf } from '@wattpack/common';
 import { registerAdmin } from './commands/admin.js';
 import { registerAudit } from './commands/audit.js';
+import { registerHistory, registerShares, registerUsage } from './commands/accounting.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerDashboard } from './commands/dashboard.js';
@@ -62,9 +63,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .addOption(new Option('--scheduler <host:port>', `scheduler address (env WATTPACK_SCHEDULER; default: the context's, else ${DEFAULT_SCHEDULER})`))
     .addOption(new Option('--context <name>', 'which context of the config file to use (env WATTPACK_CONTEXT; default: its current context)'))
     .addOption(new Option('--insecure', 'no TLS and no credential, for a scheduler started with --insecure (debugging only)'))
-    .addOption(new Option('-o, --output <format>', 'output format: wide has more columns; json and yaml are the API objects').choices(OUTPUT_FORMATS).default('table'))
+    .addOption(new Option('-o, --output <format>', 'output format: wide has more columns; json and yaml are the API objects; csv for history and usage').choices(OUTPUT_FORMATS).default('table'))
     .addHelpText('after', EPILOG);
-  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerPlan, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit, registerCompletion, registerDashboard]) {
+  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerPlan, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit, registerHistory, registerUsage, registerShares, registerCompletion, registerDashboard]) {
     register(program, app);
   }
   try {

@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { Backoff, INSECURE, WattpackError, createLogger, loadConfig, loadCredentials, readYamlFile, startObserveServer, type ObserveServer } from '@wattpack/common';
+import { join } from 'node:path';
+import { Backoff, INSECURE, WattpackError, createLogger, loadConfig, loadCredentials, readYamlFile, startObserveServer, type Logger, type ObserveServer } from '@wattpack/common';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { openUsageStoreThread, type UsageQueries } from './accounting/store-thread.js';
 import { z } from 'zod';
 import { History } from './dashboard/history.js';
 import { SchedulerHealth } from './observe/health.js';
@@ -23,6 +25,8 @@ const optionsSchema = z.strictObject({
   metricsAddr: z.string().regex(/^[^:]*\S:\d+$/, 'use host:port').optional(),
   dashboardAddr: z.string().regex(/^[^:]*\S:\d+$/, 'use host:port').optional(),
   dashboardSampleS: z.number().int().min(1).max(3600).default(30),
+  stateDir: z.string().min(1).default('/var/lib/wattpack/scheduler'),
+  accountingDb: z.string().regex(/^postgres(ql)?:\/\//, 'use a postgres:// URL').optional(),
 });
 
 const number = (v: string) => {
@@ -46,6 +50,8 @@ const program = new Command('wattpack-scheduler')
   .option('--metrics-addr <host:port>', 'serve /metrics (Prometheus), /healthz and /readyz over plain HTTP there; off unless given (env WATTPACK_METRICS_ADDR; docs/observability.md)')
   .option('--dashboard-addr <host:port>', 'serve the read-only web dashboard there over HTTPS with the scheduler certificate; off unless given (env WATTPACK_DASHBOARD_ADDR; docs/observability.md)')
   .option('--dashboard-sample-s <s>', "seconds between the dashboard's samples of the site's power (default 30; 24 h are kept)", number)
+  .option('--state-dir <dir>', "the scheduler's own files: the embedded accounting store (default /var/lib/wattpack/scheduler; env WATTPACK_STATE_DIR)")
+  .option('--accounting-db <url>', 'a PostgreSQL for accounting (postgres://...) instead of the embedded store (env WATTPACK_ACCOUNTING_DB)')
   .option('--insecure', 'no TLS and no authentication: anyone who reaches the site can run anything. Debugging only')
   .showHelpAfterError()
   .action(async (flags: Record<string, unknown>) => {
@@ -67,12 +73,19 @@ const program = new Command('wattpack-scheduler')
     const dashboard = opts.dashboardAddr ? { addr: opts.dashboardAddr, history: new History({ siteEveryS: opts.dashboardSampleS }) } : undefined;
     let observe: ObserveServer | undefined;
     if (opts.metricsAddr) observe = await startObserveServer(opts.metricsAddr, { registry, ready: () => health.problems(), log });
+    // Opened beside scheduling, in a worker thread; a folder that cannot hold it is fatal.
+    const accounting = openAccounting(opts, log);
+    accounting.catch((err: unknown) => {
+      process.stderr.write(`wattpack-scheduler: ${WattpackError.from(err).message}\n`);
+      process.exit(2);
+    });
     const shutdown = async () => {
       if (stopping) return;
       stopping = true;
       log.info('stopping');
       await current?.stop();
       await observe?.close();
+      await accounting.then((a) => a.close()).catch(() => undefined);
       process.exit(0);
     };
     process.on('SIGTERM', shutdown);
@@ -82,7 +95,7 @@ const program = new Command('wattpack-scheduler')
     const backoff = new Backoff(500, 5000);
     for (;;) {
       try {
-        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, health, metrics, ...(dashboard ? { dashboard } : {}), audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
+        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, accounting, health, metrics, ...(dashboard ? { dashboard } : {}), audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
       } catch (err) {
         const e = WattpackError.from(err);
         if (stopping || e.code === 'INVALID_ARGUMENT') throw e;
@@ -97,6 +110,25 @@ const program = new Command('wattpack-scheduler')
       await current.stop().catch((err: unknown) => log.error({ err: String(err) }, 'stepping down'));
     }
   });
+
+/**
+ * The accounting store, opened once per process (a standby keeps it open to lead at once).
+ * A PostgreSQL that does not answer yet is waited for; a folder that cannot hold the
+ * embedded store is an error to fix.
+ */
+async function openAccounting(opts: z.output<typeof optionsSchema>, log: Logger): Promise<UsageQueries> {
+  const target = opts.accountingDb ? { url: opts.accountingDb } : { dir: join(opts.stateDir, 'accounting') };
+  const backoff = new Backoff(500, 5000);
+  for (;;) {
+    try {
+      return await openUsageStoreThread(target);
+    } catch (err) {
+      if (!opts.accountingDb) throw new WattpackError('INVALID_ARGUMENT', `--state-dir ${opts.stateDir}: cannot keep the accounting store there: ${String(err)}`);
+      log.error({ err: String(err) }, 'the accounting database does not answer: retrying');
+      await backoff.wait();
+    }
+  }
+}
 
 program.parseAsync().catch((err: unknown) => {
   const e = WattpackError.from(err);

@@ -1,5 +1,6 @@
 import { LIMIT_HISTORY, isTerminal, type Assignment, type Job, type LimitChange } from '@wattpack/common';
 import { plan } from '../core/plan.js';
+import { FairShare, type ShareStanding } from '../core/order.js';
 import type { Policy } from '../core/policy.js';
 import { policyFromSite } from '../core/policy-from-site.js';
 import { applyPlan, freshOf, type Applied, type PlanTarget } from '../core/driver.js';
@@ -198,6 +199,12 @@ export class Cycle {
     return next;
   }
 
+  /** Fair share's view of the teams with work now: what `wattpack shares` shows. */
+  shares(): ShareStanding[] {
+    const pending = [...this.state.jobs.values()].filter((j) => j.state === 'PENDING');
+    return new FairShare(this.state.snapshot(), pending.map(toQueued), this.policy()).standing();
+  }
+
   /** The wattpack policy with this site's settings (wattpack-static when right-sizing is off). */
   private policy(): Policy {
     const { site } = this.state;
@@ -208,6 +215,7 @@ export class Cycle {
       curves: site.curves,
       ...(site.rampMwPerMin !== undefined ? { rampMwPerMin: site.rampMwPerMin } : {}),
       rightSizing: { marginFraction, minMarginW, heldFraction },
+      history: this.state.history,
     });
   }
 }

@@ -1,5 +1,7 @@
-import { WattpackError, quote, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/common';
+import { WattpackError, quote, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig, type UsageRecord } from '@wattpack/common';
 import type { Applied } from '../core/driver.js';
+import type { ShareStanding } from '../core/order.js';
+import type { TeamUsage } from '../core/policy.js';
 import type { JobPower, Plan, SiteSnapshot } from '../core/snapshot.js';
 import { siteWatts, type SiteWatts } from '../core/watts.js';
 import type { JobFilter, JobPage, JobQuery } from '../state/job-index.js';
@@ -111,6 +113,11 @@ export class Scheduler {
     return this.state.arrayTasks(id)?.[0] ?? this.state.mustGet(id);
   }
 
+  /** The job with this id, or undefined where the job store has none (it may have left: history has it). */
+  storedJob(id: string): Job | undefined {
+    return this.state.jobs.get(id);
+  }
+
   /** Every matching job, oldest first (submitted time, then id). */
   listJobs(filter: JobFilter = {}): Job[] {
     return this.state.listing.list(filter);
@@ -168,6 +175,21 @@ export class Scheduler {
   /** A running job's measured power this attempt; undefined while it warms up. */
   powerOf(jobId: string): JobPower | undefined {
     return this.state.powerOf(jobId);
+  }
+
+  /** The running attempt's usage so far, as its record would say if it ended now; undefined for a job not running. */
+  usageSoFar(jobId: string): UsageRecord | undefined {
+    return this.state.usageSoFar(jobId);
+  }
+
+  /** Teams' decayed past usage, from the accounting store: fair share weighs it from the next pass. */
+  setHistory(history: Record<string, TeamUsage>): void {
+    this.state.history = history;
+  }
+
+  /** Each team with work, its share, decayed usage and fair-share factor, as the next pass will see them. */
+  shares(): ShareStanding[] {
+    return this.cycle.shares();
   }
 
   // ---- Operators ------------------------------------------------------------
