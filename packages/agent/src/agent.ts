@@ -42,7 +42,8 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
   let nats: NatsLink;
   let inventory: NodeInventory;
   try {
-    inventory = await collector.inventory();
+    const found = await collector.inventory();
+    inventory = { ...found, host: { ...found.host, address: opts.address } };
     nats = await connectNatsLink({ url: opts.nats, nodeId, credentials: opts.credentials, logger });
   } catch (err) {
     await hardware.close();

@@ -22,11 +22,11 @@ const optionsSchema = z.strictObject({
   insecure: z.boolean().default(false),
   auditDays: z.number().int().min(1).max(36_500).default(365),
   auditMaxMib: z.number().int().min(1).max(1024 * 1024).default(1024),
+  stateDir: z.string().min(1).default('/var/lib/wattpack/scheduler'),
+  accountingDb: z.string().regex(/^postgres(ql)?:\/\//, 'use a postgres:// URL').optional(),
   metricsAddr: z.string().regex(/^[^:]*\S:\d+$/, 'use host:port').optional(),
   dashboardAddr: z.string().regex(/^[^:]*\S:\d+$/, 'use host:port').optional(),
   dashboardSampleS: z.number().int().min(1).max(3600).default(30),
-  stateDir: z.string().min(1).default('/var/lib/wattpack/scheduler'),
-  accountingDb: z.string().regex(/^postgres(ql)?:\/\//, 'use a postgres:// URL').optional(),
 });
 
 const number = (v: string) => {
@@ -47,11 +47,11 @@ const program = new Command('wattpack-scheduler')
   .option('--credentials <dir>', "the scheduler's credentials: the site PKI's scheduler/ folder (wattpack admin init; env WATTPACK_CREDENTIALS)")
   .option('--audit-days <n>', 'how long the audit log keeps records (default 365; env WATTPACK_AUDIT_DAYS)', number)
   .option('--audit-max-mib <n>', 'the most the audit log keeps, in MiB; the oldest records go first (default 1024; env WATTPACK_AUDIT_MAX_MIB)', number)
+  .option('--state-dir <dir>', "the scheduler's own files: the embedded accounting store (default /var/lib/wattpack/scheduler; env WATTPACK_STATE_DIR)")
+  .option('--accounting-db <url>', 'a PostgreSQL for accounting (postgres://...) instead of the embedded store (env WATTPACK_ACCOUNTING_DB)')
   .option('--metrics-addr <host:port>', 'serve /metrics (Prometheus), /healthz and /readyz over plain HTTP there; off unless given (env WATTPACK_METRICS_ADDR; docs/observability.md)')
   .option('--dashboard-addr <host:port>', 'serve the read-only web dashboard there over HTTPS with the scheduler certificate; off unless given (env WATTPACK_DASHBOARD_ADDR; docs/observability.md)')
   .option('--dashboard-sample-s <s>', "seconds between the dashboard's samples of the site's power (default 30; 24 h are kept)", number)
-  .option('--state-dir <dir>', "the scheduler's own files: the embedded accounting store (default /var/lib/wattpack/scheduler; env WATTPACK_STATE_DIR)")
-  .option('--accounting-db <url>', 'a PostgreSQL for accounting (postgres://...) instead of the embedded store (env WATTPACK_ACCOUNTING_DB)')
   .option('--insecure', 'no TLS and no authentication: anyone who reaches the site can run anything. Debugging only')
   .showHelpAfterError()
   .action(async (flags: Record<string, unknown>) => {
@@ -66,6 +66,12 @@ const program = new Command('wattpack-scheduler')
     const site = { ...(siteFile ?? {}), ...(opts.capMw !== undefined ? { capMw: opts.capMw } : {}) };
     let stopping = false;
     let current: Awaited<ReturnType<typeof startScheduler>> | undefined;
+    // Opened beside scheduling, in a worker thread; a folder that cannot hold it is fatal.
+    const accounting = openAccounting(opts, log);
+    accounting.catch((err: unknown) => {
+      process.stderr.write(`wattpack-scheduler: ${WattpackError.from(err).message}\n`);
+      process.exit(2);
+    });
     const health = new SchedulerHealth();
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
@@ -73,19 +79,13 @@ const program = new Command('wattpack-scheduler')
     const dashboard = opts.dashboardAddr ? { addr: opts.dashboardAddr, history: new History({ siteEveryS: opts.dashboardSampleS }) } : undefined;
     let observe: ObserveServer | undefined;
     if (opts.metricsAddr) observe = await startObserveServer(opts.metricsAddr, { registry, ready: () => health.problems(), log });
-    // Opened beside scheduling, in a worker thread; a folder that cannot hold it is fatal.
-    const accounting = openAccounting(opts, log);
-    accounting.catch((err: unknown) => {
-      process.stderr.write(`wattpack-scheduler: ${WattpackError.from(err).message}\n`);
-      process.exit(2);
-    });
     const shutdown = async () => {
       if (stopping) return;
       stopping = true;
       log.info('stopping');
       await current?.stop();
-      await observe?.close();
       await accounting.then((a) => a.close()).catch(() => undefined);
+      await observe?.close();
       process.exit(0);
     };
     process.on('SIGTERM', shutdown);

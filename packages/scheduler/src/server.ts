@@ -39,17 +39,17 @@ import { readJobLogs } from './bus/log-reader.js';
 import { Scheduler } from './loop/scheduler.js';
 import { KvStore } from './state/kv-store.js';
 import { becomeLeader } from './bus/leader-election.js';
+import { ingestUsage, publishUsage } from './bus/usage-bus.js';
+import type { UsageQueries } from './accounting/store-thread.js';
+
+/** How often fair share's decayed usage is read again from the accounting store. */
+const HISTORY_REFRESH_S = 30;
 import type { History } from './dashboard/history.js';
 import { startDashboard, type Dashboard } from './dashboard/server.js';
 import type { SchedulerHealth } from './observe/health.js';
 import { JobWatch } from './observe/job-watch.js';
 import { lifecycleLog } from './observe/lifecycle-log.js';
 import type { SchedulerMetrics } from './observe/metrics.js';
-import { ingestUsage, publishUsage } from './bus/usage-bus.js';
-import type { UsageQueries } from './accounting/store-thread.js';
-
-/** How often fair share's decayed usage is read again from the accounting store. */
-const HISTORY_REFRESH_S = 30;
 
 /** A standby takes over within this long of the leader's death. */
 const DEFAULT_LEASE_MS = 3000;

@@ -112,13 +112,17 @@ export const DEV_CONTEXT = 'dev';
 
 /**
  * The scheduler's site file: the given one (if any) with, unless it maps users itself,
- * every job run as the invoking user, or as nobody when that is root (docs/security.md).
+ * every job run as the invoking user, or as nobody when that is root (docs/security.md),
+ * and unless it names one, a checkpoint root every agent of this machine shares: in the
+ * temporary directory, which the jobs' user can reach (the state dir may be in a home
+ * only its owner may enter).
  */
 export function writeDevSite(stateDir: string, site?: string): string {
   const given = site ? readYamlFile(resolve(site)) : {};
   if (given !== null && (typeof given !== 'object' || Array.isArray(given))) throw new WattpackError('INVALID_ARGUMENT', `${site}: expected a mapping of settings`);
   const file = join(stateDir, 'site.json');
-  writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: localJobUser() }, ...given }));
+  const checkpointRoot = join(tmpdir(), `wattpack-dev-checkpoints-${process.getuid?.() ?? 0}`);
+  writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: localJobUser() }, checkpointRoot, ...given }));
   return file;
 }
 
@@ -177,7 +181,7 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
     for (const group of agentProcesses(o.agents)) {
       const first = group[0]!;
       const labels = Object.entries(first.labels).map(([k, v]) => `${k}=${v}`).join(',');
-      const common = [agentBin, '--scheduler', address, '--nats', natsUrl, '--simulate', first.profile, '--runtime', 'process', '--labels', labels];
+      const common = [agentBin, '--scheduler', address, '--nats', natsUrl, '--simulate', first.profile, '--runtime', 'process', '--address', '127.0.0.1', '--labels', labels];
       if (group.length === 1) {
         const metricsAddr = `127.0.0.1:${await freePort()}`;
         metrics[first.nodeId] = metricsAddr;

@@ -137,12 +137,13 @@ export function teamFor(id: Identity, named: string | undefined): string {
 
 /**
  * A job as this caller may see it: in full for its team's members; for others, what it
- * is and where it runs, without its command, arguments or environment (they carry
- * secrets: tokens, paths, data set names).
+ * is and where it runs, without its command, arguments, environment, paths or mounts
+ * (they carry secrets: tokens, paths, data set names).
  */
 export function jobFor(id: Identity, job: Job): Job {
   if (inTeam(id, job.spec.team)) return job;
-  return { ...job, spec: { ...job.spec, command: [], args: [], env: {} } };
+  const { workdir: _workdir, output: _output, error: _error, ...spec } = job.spec;
+  return { ...job, spec: { ...spec, command: [], args: [], env: {}, mounts: [] } };
 }
 
 /**

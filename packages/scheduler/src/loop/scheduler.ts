@@ -157,6 +157,11 @@ export class Scheduler {
     return this.state.snapshot();
   }
 
+  /** What the next pass would do and what of it would commit now: a dry run, through the one driver. */
+  preview(): { plan: Plan; applied: Applied } {
+    return this.cycle.preview();
+  }
+
   /** Every watt figure of the site (core/watts.ts), with what agents measured last. */
   siteWatts(snapshot: SiteSnapshot = this.snapshot()): SiteWatts {
     const nodes = this.listNodes();
@@ -165,11 +170,6 @@ export class Scheduler {
       nodes.map(({ record, report }) => ({ nodeId: record.id, gpus: report?.gpus ?? [], miners: report?.miners ?? [] })),
       new Set(nodes.filter((n) => n.record.drain).map((n) => n.record.id)),
     );
-  }
-
-  /** What the next pass would do and what of it would commit now: a dry run, through the one driver. */
-  preview(): { plan: Plan; applied: Applied } {
-    return this.cycle.preview();
   }
 
   /** A running job's measured power this attempt; undefined while it warms up. */
