@@ -85,9 +85,9 @@ export class History {
     return this.jobs.get(jobId)?.list() ?? [];
   }
 
-  /** Fed by the job watch: one draw sample per job per report interval, at most one a second. */
+  /** Fed by the job watch: a job's draw, at most one sample a second. */
   readonly listener: JobWatchListener = {
-    energy: (job: Job, joules: number, seconds: number) => {
+    draw: (job: Job, drawW: number) => {
       const now = Date.now();
       if (now - (this.lastJobSample.get(job.id) ?? 0) < 1000) return;
       this.lastJobSample.set(job.id, now);
@@ -102,7 +102,7 @@ export class History {
           this.lastJobSample.delete(oldest);
         }
       }
-      ring.push({ t: now, drawW: seconds > 0 ? joules / seconds : 0, limitW: job.powerLimitW });
+      ring.push({ t: now, drawW, limitW: job.powerLimitW });
     },
   };
 }

@@ -261,7 +261,7 @@ export class Reports {
 }
 
 /** The attempt's GPUs' summed draw in a report; undefined when one of them reported none. */
-function attemptDrawW(report: NodeReport, gpuIndices: readonly number[]): number | undefined {
+export function attemptDrawW(report: NodeReport, gpuIndices: readonly number[]): number | undefined {
   let sum = 0;
   for (const i of gpuIndices) {
     const w = report.gpus.find((g) => g.index === i)?.powerDrawW;

@@ -49,7 +49,8 @@ describe('lifecycle log and scheduler metrics', () => {
     await scheduler.handleEvent({ kind: 'started', nodeId: 'a', jobId: job.id, attemptId: placed.attemptId, at: t0 });
     // Three reports a second apart, both GPUs at 500 W: two intervals of 2 × 500 W × 1 s.
     for (let i = 0; i < 3; i++) {
-      scheduler.report('a', {
+      clock.now = t0 + i * 1000;
+      await scheduler.report('a', {
         timestampMs: t0 + i * 1000,
         gpus: inventory.gpus.map((g) => ({ index: g.index, powerDrawW: placed.assignments[0]!.gpuIndices.includes(g.index) ? 500 : 60, health: 'HEALTH_OK', healthReason: '' })),
         miners: [],
