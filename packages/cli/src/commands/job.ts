@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { WattpackError } from '@wattpack/common';
 import type { App } from '../context.js';
 import { followJob } from '../follow.js';
-import { WattpackError } from '@wattpack/common';
 import { historyTable, usageFields } from '../output/accounting.js';
 import { jobDetails } from '../output/jobs.js';
 
@@ -22,7 +22,7 @@ export function registerJob(program: Command, app: App): void {
           throw err;
         });
         // Another user's job: its details, without its usage (a user reads their own: docs/accounting.md).
-        const usage = await client.getJobUsage(id).catch((err: unknown) => {
+        const usage = await client.getJobUsage(job?.id ?? id).catch((err: unknown) => {
           if (job && WattpackError.from(err).code === 'PERMISSION_DENIED') return { attempts: [], running: null };
           throw err;
         });

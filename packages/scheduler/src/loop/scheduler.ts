@@ -91,9 +91,13 @@ export class Scheduler {
     return this.state.arrayTasks(id)?.[0] ?? this.state.mustGet(id);
   }
 
-  /** The job, or undefined where the job store has none. */
+  /** The job (an array's task also by "<array id>_<index>"), or undefined where the job store has none. */
   findJob(id: string): Job | undefined {
-    return this.state.jobs.get(id);
+    try {
+      return this.state.mustGet(id);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Every matching job, oldest first (submitted time, then id). */
