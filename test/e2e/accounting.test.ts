@@ -23,7 +23,7 @@ async function historyOf(site: LocalSite, id: string, count = 1): Promise<UsageR
   return waitFor(`${count} record(s) of ${id} in history`, async () => {
     const { records } = await site.rpc<ListHistoryResponse__Output>('ListHistory', { jobId: id });
     return records.length >= count ? records : undefined;
-  }, 60_000);
+  }, 120_000); // an embedded store opening on a loaded machine answers UNAVAILABLE for a while
 }
 
 /** The stream is read in order: once a later job's record is stored, a copy of an earlier one would be too. */
