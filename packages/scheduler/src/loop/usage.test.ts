@@ -27,6 +27,7 @@ async function setup() {
     now: () => now,
     ports: {
       putJob: async (j) => void stored.push(j),
+      deleteJob: async () => {},
       putNode: async () => {},
       putSite: async () => {},
       openNode: async () => {},
