@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { instantArg } from './commands/accounting.js';
 import { aJob, aUsageRecord } from './testing/fake-scheduler.js';
-import { useFakeScheduler } from './testing/cli-harness.js';
+import { useFakeScheduler } from './testing/cli-session.js';
 
 const harness = useFakeScheduler();
 const cli = harness.cli;
@@ -82,7 +82,7 @@ describe('output formats', () => {
   it('-o csv is for listings that have it', async () => {
     const r = await cli('nodes', '-o', 'csv');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/-o csv: this command prints table, wide or json/);
+    expect(r.err).toMatch(/-o csv: this command prints table, wide, json or yaml/);
   });
 
   it('takes instants as a duration ago or a date', () => {

@@ -10,11 +10,13 @@ import type { Node__Output } from '@wattpack/common/proto/Node';
 import type { Site__Output } from '@wattpack/common/proto/Site';
 import type { UpdateSiteRequest } from '@wattpack/common/proto/UpdateSiteRequest';
 import type { DrainNodesRequest } from '@wattpack/common/proto/DrainNodesRequest';
+import type { CordonNodesRequest } from '@wattpack/common/proto/CordonNodesRequest';
 import type { UncordonNodesRequest } from '@wattpack/common/proto/UncordonNodesRequest';
 import type { RevokeCredentialRequest } from '@wattpack/common/proto/RevokeCredentialRequest';
 import type { RevokeCredentialResponse__Output } from '@wattpack/common/proto/RevokeCredentialResponse';
 import type { ListAuditRequest } from '@wattpack/common/proto/ListAuditRequest';
 import type { ListAuditResponse__Output } from '@wattpack/common/proto/ListAuditResponse';
+import type { PlanPreview__Output } from '@wattpack/common/proto/PlanPreview';
 import type { ListHistoryRequest } from '@wattpack/common/proto/ListHistoryRequest';
 import type { ListHistoryResponse__Output } from '@wattpack/common/proto/ListHistoryResponse';
 import type { GetUsageRequest } from '@wattpack/common/proto/GetUsageRequest';
@@ -40,9 +42,12 @@ export interface SchedulerClient {
   getSite(): Promise<Site__Output>;
   updateSite(change: UpdateSiteRequest): Promise<Site__Output>;
   drainNodes(request: DrainNodesRequest): Promise<Node__Output[]>;
+  cordonNodes(request: CordonNodesRequest): Promise<Node__Output[]>;
   uncordonNodes(request: UncordonNodesRequest): Promise<Node__Output[]>;
   revokeCredential(request: RevokeCredentialRequest): Promise<RevokeCredentialResponse__Output>;
   listAudit(request: ListAuditRequest): Promise<ListAuditResponse__Output>;
+  /** The next pass's plan, as its commit would take it: a dry run. */
+  planNext(): Promise<PlanPreview__Output>;
   /** One page of ended attempts; follow nextPageToken for the rest. */
   listHistory(request: ListHistoryRequest): Promise<ListHistoryResponse__Output>;
   getUsage(request: GetUsageRequest): Promise<GetUsageResponse__Output>;
@@ -112,9 +117,11 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
     getSite: () => unary<Site__Output>((o, cb) => raw.getSite({}, o, cb)),
     updateSite: (change) => unary<Site__Output>((o, cb) => raw.updateSite(change, o, cb)),
     drainNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.drainNodes(req, o, cb))).nodes,
+    cordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.cordonNodes(req, o, cb))).nodes,
     uncordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.uncordonNodes(req, o, cb))).nodes,
     revokeCredential: (req) => unary<RevokeCredentialResponse__Output>((o, cb) => raw.revokeCredential(req, o, cb)),
     listAudit: (req) => unary<ListAuditResponse__Output>((o, cb) => raw.listAudit(req, o, cb)),
+    planNext: () => unary<PlanPreview__Output>((o, cb) => raw.planNext({}, o, cb)),
     listHistory: (req) => unary<ListHistoryResponse__Output>((o, cb) => raw.listHistory(req, o, cb)),
     getUsage: (req) => unary<GetUsageResponse__Output>((o, cb) => raw.getUsage(req, o, cb)),
     listShares: () => unary<ListSharesResponse__Output>((o, cb) => raw.listShares({}, o, cb)),

@@ -73,7 +73,7 @@ export function registerSubmit(program: Command, app: App): void {
     .option('--preemptible', 'may be checkpointed and requeued for other work or a cap drop (the default)')
     .option('--no-preemptible', 'must not be preempted')
     .option('--array <indices>', "a job array, as sbatch --array: 0-1999, 1,3,5-9, 0-99:10, with %N for at most N tasks at once (0-1999%50); each task gets WATTPACK_ARRAY_JOB_ID and WATTPACK_ARRAY_INDEX")
-    .option('--wait', 'follow the job to its end; exit 0 only if it succeeded')
+    .option('--wait', "follow the job to its end; then show a failed job's last stderr lines and exit with its exit code, like srun")
     .option('--retry-for <duration>', `retry while the scheduler is unavailable (a failover), without making the job twice; 0: once`, durationArg, SUBMIT_RETRY_S)
     .action(
       app.action(async (ctx, cmd) => {

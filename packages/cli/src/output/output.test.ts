@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { aJob, aNode, aSite } from '../testing/fake-scheduler.js';
 import { jobDetails, jobsTable, jobStatus } from './jobs.js';
-import { toJson } from './json.js';
+import { toJson } from './document.js';
 import { nodesTable } from './nodes.js';
+import { planText } from './plan.js';
 import { siteFields } from './site.js';
 
 const NOW = 1_700_000_000_000 + 5 * 60_000;
@@ -35,6 +36,16 @@ describe('jobs', () => {
     expect(lines[2]).toMatch(/^job-2\s+train\s+vision\s+RUNNING\s+2×8\s+gpu-1,gpu-2\s+560 W\s+4m0s\s+placed under the cap/);
     expect(lines[2]).toMatch(/…$/);
     expect(lines[2]).not.toContain('facility limit');
+  });
+
+  it('folds an array into one row, also wide (13 columns, nothing cut), and lists its tasks with tasks', () => {
+    const task = (i: number, state: string) => aJob({ id: `j-a_${i}`, arrayJobId: 'j-a', arrayIndex: i, state, reason: state === 'PENDING' ? 'waiting for GPUs' : '', owner: 'bob' });
+    const tasks = [task(0, 'RUNNING'), task(1, 'PENDING'), task(2, 'PENDING')];
+    const wide = jobsTable([aJob({ reason: 'r'.repeat(60) }), ...tasks], NOW, { wide: true }).split('\n');
+    expect(wide).toHaveLength(3);
+    expect(wide[1]).toMatch(/^job-1\s+train\s+vision\s+alice\s+PENDING\s+1×8\s+-\s+-\s+100\s+2023-11-14T22:13:20Z\s+5m0s\s+-\s+r{60}$/);
+    expect(wide[2]).toMatch(/^j-a_\[0-2\]\s+train\s+vision\s+bob\s+RUNNING 1, PENDING 2\s+1×8\s+-\s+-\s+100\s+\S+Z\s+5m0s\s+-\s+waiting for GPUs$/);
+    expect(jobsTable(tasks, NOW, { tasks: true }).split('\n').slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['j-a_0', 'j-a_1', 'j-a_2']);
   });
 
   it('says so when there are no jobs', () => {
@@ -139,5 +150,30 @@ describe('site', () => {
     expect(text).toMatch(/Grid events:\s+9.000 MW from 2023-11-14T22:13:20Z for 1h0m \(notice 30m0s\)\n\s+12.000 MW from 2023-11-16T02:00:00Z for 10m0s \(notice 0s\)/);
     expect(text).toMatch(/Reserve:\s+2.0% \(0.180 MW\)/);
     expect(text).toMatch(/Headroom:\s+8.664 MW/);
+  });
+});
+
+describe('wattpack plan', () => {
+  it('shows what would start, what would not yet, what waits, the miners and the watts', () => {
+    const text = planText({
+      placements: [{ jobId: 'job-1', nodeIds: ['gpu-1'], gpus: 8, powerLimitW: 560 }],
+      requeued: [{ jobId: 'job-2', code: 'power', reason: 'power: waiting for 1 miner(s) to curtail' }],
+      waiting: [{ jobId: 'job-3', code: 'gpus', reason: 'no node with 8 free H100' }],
+      preemptions: [],
+      powerChanges: [{ jobId: 'job-4', powerLimitW: 450, why: 'right-size' }],
+      curtailMiners: ['m-0'],
+      resumeMiners: [],
+      allocatedW: 812_500,
+      budgetW: 980_000,
+    });
+    expect(text.split('\n').map((l) => l.trimEnd())).toEqual([
+      'JOB    ACTION     DETAIL',
+      'job-1  start      8 GPU(s) on gpu-1 at 560 W',
+      'job-4  set limit  450 W (right-size)',
+      'job-2  not yet    power: waiting for 1 miner(s) to curtail',
+      'job-3  wait       no node with 8 free H100',
+      'curtail 1 miner(s): m-0',
+      'allocated after the pass: 812.5 kW of a 980.0 kW budget',
+    ]);
   });
 });

@@ -36,7 +36,7 @@ export function usageRecord({ before, after, endedAt, meter, host, site, checkpo
     const h = host(p.nodeId);
     if (h) hostWh += hostShareW(h.busyW, p.gpuIndices.length, h.gpus) * hours;
   }
-  const facilityKwh = facilityOf(site.pue, measured.gpuWh, hostWh) / 1000;
+  const facilityKwh = facilityOf(site.pue, measured.gpuWh + hostWh) / 1000;
   const requeued = after.state === 'PENDING';
   // This attempt's limits: from its placement on.
   const history = before.limitHistory ?? [];

@@ -79,15 +79,14 @@ export function accountingRpcs({ unary, scheduler }: Api, usage: () => UsageQuer
     })),
 
     GetJobUsage: unary('GetJobUsage', async (req, caller): Promise<GetJobUsageResponse> => {
-      const live = scheduler.findJob(req.id);
-      const jobId = live?.id ?? req.id;
+      const live = scheduler.storedJob(req.id);
       // A finished job may have left the job store: its history still has it.
       const store = usage();
-      const ended = store ? (await store.history({ jobId, limit: PAGE.max })).rows : [];
+      const ended = store ? (await store.history({ jobId: req.id, limit: PAGE.max })).rows : [];
       const owner = live?.owner ?? ended[0]?.user;
       if (owner === undefined) throw new WattpackError('NOT_FOUND', `no job with id ${req.id.slice(0, 100)}, running or in history`);
       usageScope(caller, owner);
-      const running = scheduler.usageSoFar(jobId);
+      const running = scheduler.usageSoFar(req.id);
       return { attempts: ended.map(recordToProto), ...(running ? { running: recordToProto(running) } : {}) };
     }),
   };

@@ -51,9 +51,11 @@ describe('the role table', () => {
     expect(roleOf('SubmitJob')).toEqual(['user']);
     expect(roleOf('ListJobs')).toEqual(['user']);
     expect(roleOf('JobLogs')).toEqual(['user']);
+    expect(roleOf('CordonNodes')).toEqual(['operator']);
     expect(roleOf('DrainNodes')).toEqual(['operator']);
     expect(roleOf('UncordonNodes')).toEqual(['operator']);
     expect(roleOf('ListAudit')).toEqual(['operator']);
+    expect(roleOf('PlanNext')).toEqual(['operator']);
     expect(roleOf('RevokeCredential')).toEqual(['admin']);
     expect(roleOf('UpdateSite', { capMw: 12, addGridEvents: [], removeTeams: [], setTeams: {} })).toEqual(['operator']);
     expect(roleOf('UpdateSite', { clearGridEvents: true, addGridEvents: [] })).toEqual(['operator']);

@@ -130,6 +130,7 @@ function targetOf(rpc: Rpc, request: unknown): string {
       return siteActions(request as UpdateSiteRequest__Output)
         .map((a) => ({ 'set-cap': 'cap', 'grid-events': 'grid events', 'set-teams': 'teams' })[a as string] ?? 'site')
         .join(', ');
+    case 'CordonNodes':
     case 'DrainNodes':
     case 'UncordonNodes': {
       const labels = Object.entries(req.nodes?.labels ?? {}).map(([k, v]) => `${k}=${v}`);
@@ -143,6 +144,8 @@ function targetOf(rpc: Rpc, request: unknown): string {
       return 'nodes';
     case 'GetSite':
       return 'site';
+    case 'PlanNext':
+      return 'plan';
     case 'ListHistory':
     case 'GetUsage':
       return 'usage';

@@ -20,9 +20,14 @@ export function jobRpcs({ scheduler, logs, unary, admit, finish, closeOnRevoke, 
       note.after = { jobs: String(jobs.length), first: jobs[0]?.id ?? '', last: jobs.at(-1)?.id ?? '' };
       return { jobs: jobs.map((j) => jobToProto(j)) };
     }),
-    GetJob: unary('GetJob', (req, caller) => jobToProto(jobFor(caller, scheduler.getJob(req.id)), scheduler.powerOf(req.id))),
+    GetJob: unary('GetJob', (req, caller) => {
+      const job = scheduler.findJob(req.id);
+      return jobToProto(jobFor(caller, job), scheduler.powerOf(job.id));
+    }),
     ListJobs: unary('ListJobs', (req, caller) => {
-      const page = scheduler.pageJobs({ states: req.states, team: req.team, since: req.sinceMs, limit: req.limit, pageToken: req.pageToken });
+      // "Mine" is the verified name, never one the request carries.
+      const owner = req.mine ? { owner: caller.name } : {};
+      const page = scheduler.pageJobs({ states: req.states, team: req.team, ...owner, since: req.sinceMs, limit: req.limit, pageToken: req.pageToken });
       return { jobs: page.jobs.map((j) => jobToProto(jobFor(caller, j))), nextPageToken: page.nextPageToken };
     }),
     CancelJob: unary('CancelJob', async (req, caller, note) => {

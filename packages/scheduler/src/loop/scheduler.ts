@@ -1,18 +1,22 @@
-import type { Job, JobEvent, NodeInventory, NodeRecord, NodeReport, SiteConfig, UsageRecord } from '@wattpack/common';
+import { WattpackError, quote, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig, type UsageRecord } from '@wattpack/common';
+import type { Applied } from '../core/driver.js';
 import type { ShareStanding } from '../core/order.js';
 import type { TeamUsage } from '../core/policy.js';
-import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
+import type { JobPower, Plan, SiteSnapshot } from '../core/snapshot.js';
 import type { JobFilter, JobPage, JobQuery } from '../state/job-index.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
 import { Commands } from './commands.js';
 import { Cycle } from './cycle.js';
 import { Intake, type SubmitOptions, type SubmitRequest } from './intake.js';
-import { Operators, type DrainOptions, type NodeSelector, type SiteChange } from './operators.js';
+import { Operators, type CordonOptions, type DrainOptions, type NodeSelector, type SiteChange } from './operators.js';
 import { Reports } from './reports.js';
 import { LoopState, type SchedulerInit } from './state.js';
 
+/** An ambiguous reference lists this many of its jobs: enough to pick one, short enough to read. */
+const AMBIGUOUS_LISTED = 10;
+
 export type { SchedulerPorts, SchedulerInit } from './state.js';
-export type { NodeSelector, DrainOptions, SiteChange } from './operators.js';
+export type { NodeSelector, CordonOptions, DrainOptions, SiteChange } from './operators.js';
 export type { SubmitOptions } from './intake.js';
 
 /**
@@ -86,18 +90,31 @@ export class Scheduler {
     return this.state.mustGet(id);
   }
 
+  /**
+   * The one job a reference names (GetJob): its id (or an array task's "<array>_<index>"),
+   * else its name, else a prefix of its id; a choice is refused, listing it.
+   */
+  findJob(ref: string): Job {
+    const exact = this.state.find(ref);
+    if (exact) return exact;
+    const found = this.state.listing.lookup(ref);
+    if (found.length === 1) return found[0]!;
+    const shown = quote(ref);
+    if (found.length === 0) throw new WattpackError('NOT_FOUND', `no job with id, name or id prefix ${shown}`);
+    const newest = found.sort((a, b) => b.submittedAt - a.submittedAt);
+    const listed = newest.slice(0, AMBIGUOUS_LISTED).map((j) => `${j.id} (${j.spec.name}, ${j.state}, ${j.owner || '-'})`);
+    const more = found.length > AMBIGUOUS_LISTED ? `, and ${found.length - AMBIGUOUS_LISTED} more` : '';
+    throw new WattpackError('INVALID_ARGUMENT', `${shown} names ${found.length} jobs, newest first: ${listed.join(', ')}${more}; give a job id or a longer prefix`);
+  }
+
   /** A job, or an array's first task given the array's id. */
   jobOrArray(id: string): Job {
     return this.state.arrayTasks(id)?.[0] ?? this.state.mustGet(id);
   }
 
-  /** The job (an array's task also by "<array id>_<index>"), or undefined where the job store has none. */
-  findJob(id: string): Job | undefined {
-    try {
-      return this.state.mustGet(id);
-    } catch {
-      return undefined;
-    }
+  /** The job with this id, or undefined where the job store has none (it may have left: history has it). */
+  storedJob(id: string): Job | undefined {
+    return this.state.jobs.get(id);
   }
 
   /** Every matching job, oldest first (submitted time, then id). */
@@ -133,6 +150,11 @@ export class Scheduler {
     return this.state.snapshot();
   }
 
+  /** What the next pass would do and what of it would commit now: a dry run, through the one driver. */
+  preview(): { plan: Plan; applied: Applied } {
+    return this.cycle.preview();
+  }
+
   /** A running job's measured power this attempt; undefined while it warms up. */
   powerOf(jobId: string): JobPower | undefined {
     return this.state.powerOf(jobId);
@@ -163,6 +185,10 @@ export class Scheduler {
     return this.operators.drain(selector, opts);
   }
 
+  cordon(selector: NodeSelector, opts: CordonOptions): Promise<NodeRecord[]> {
+    return this.operators.cordon(selector, opts);
+  }
+
   uncordon(selector: NodeSelector): Promise<NodeRecord[]> {
     return this.operators.uncordon(selector);
   }
@@ -183,8 +209,9 @@ export class Scheduler {
     return this.reports.registerNode(reg);
   }
 
-  report(nodeId: string, report: NodeReport): void {
-    this.reports.report(nodeId, report);
+  /** Applied in the serial queue; resolves once applied (failures are logged, never thrown). */
+  report(nodeId: string, report: NodeReport): Promise<void> {
+    return this.reports.report(nodeId, report);
   }
 
   handleEvent(event: JobEvent): Promise<void> {

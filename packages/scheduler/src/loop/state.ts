@@ -177,9 +177,13 @@ export class LoopState {
   }
 
   /** A job by id; an array's task also by "<array id>_<index>" without the padding. */
-  mustGet(id: string): Job {
+  find(id: string): Job | undefined {
     const task = /^(.+)_(\d{1,9})$/.exec(id);
-    const job = this.jobs.get(id) ?? (task ? this.jobs.get(this.arrays.get(task[1]!)?.get(Number(task[2])) ?? '') : undefined);
+    return this.jobs.get(id) ?? (task ? this.jobs.get(this.arrays.get(task[1]!)?.get(Number(task[2])) ?? '') : undefined);
+  }
+
+  mustGet(id: string): Job {
+    const job = this.find(id);
     if (!job) throw new WattpackError('NOT_FOUND', `no job with id ${id}`);
     return job;
   }

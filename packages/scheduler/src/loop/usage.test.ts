@@ -67,7 +67,7 @@ describe('accounting in the live loop', () => {
     // 10 reports a minute apart: 400 W per GPU for 5 minutes, then 600 W.
     for (let i = 1; i <= 10; i++) {
       t.tick(60_000);
-      t.report(job, i <= 5 ? 400 : 600);
+      await t.report(job, i <= 5 ? 400 : 600);
     }
     t.tick(30_000); // the exit comes half a minute after the last report: held at its last draw
     await t.scheduler.handleEvent({ kind: 'exited', nodeId: 'a', jobId: job.id, attemptId: job.attemptId, at: t.now, exitCode: 0 });
@@ -93,7 +93,7 @@ describe('accounting in the live loop', () => {
     const job = await t.placed(spec);
     for (let i = 0; i < 15; i++) {
       t.tick(60_000);
-      t.report(job, 500);
+      await t.report(job, 500);
     }
     t.tick(20_000); // past the node's 15 s lease: the attempt is lost and the job requeued
     await t.scheduler.checkLeases();
@@ -108,7 +108,7 @@ describe('accounting in the live loop', () => {
     const t = await setup();
     const job = await t.placed(spec);
     t.tick(10_000);
-    t.report(job, 300);
+    await t.report(job, 300);
     t.bus.down = true;
     await t.scheduler.handleEvent({ kind: 'exited', nodeId: 'a', jobId: job.id, attemptId: job.attemptId, at: t.now, exitCode: 3 });
     expect(t.published).toEqual([]);

@@ -120,11 +120,12 @@ export function toQueued(job: Job): QueuedJob {
 }
 
 /**
- * The site's grid events as the core's cap events, in ms. The live loop plans against an
- * event the whole lead ahead whatever its notice (no `notice`): as it always has.
+ * The site's grid events as the core's cap events, in ms. An event counts from its
+ * planning lead before it starts, but never before its notice: as in the simulator, the
+ * scheduler does not act on what the grid has not announced yet.
  */
 export function gridCapEvents(site: Pick<SiteConfig, 'gridEvents'>): CapEvent[] {
-  return site.gridEvents.map((e) => ({ start: e.startMs, end: e.startMs + e.durationS * 1000, capW: e.capMw * 1e6 }));
+  return site.gridEvents.map((e) => ({ start: e.startMs, end: e.startMs + e.durationS * 1000, capW: e.capMw * 1e6, notice: e.noticeS * 1000 }));
 }
 
 /** A GPU server's host power, idle and busy: as its agent measured it, else the site's setting. */

@@ -6,6 +6,7 @@ import type { AttemptState as _wattpack_v1_AttemptState, AttemptState__Output as
 import type { AuditRecord as _wattpack_v1_AuditRecord, AuditRecord__Output as _wattpack_v1_AuditRecord__Output } from './wattpack/v1/AuditRecord.js';
 import type { CancelJobRequest as _wattpack_v1_CancelJobRequest, CancelJobRequest__Output as _wattpack_v1_CancelJobRequest__Output } from './wattpack/v1/CancelJobRequest.js';
 import type { Checkpoint as _wattpack_v1_Checkpoint, Checkpoint__Output as _wattpack_v1_Checkpoint__Output } from './wattpack/v1/Checkpoint.js';
+import type { CordonNodesRequest as _wattpack_v1_CordonNodesRequest, CordonNodesRequest__Output as _wattpack_v1_CordonNodesRequest__Output } from './wattpack/v1/CordonNodesRequest.js';
 import type { DrainNodesRequest as _wattpack_v1_DrainNodesRequest, DrainNodesRequest__Output as _wattpack_v1_DrainNodesRequest__Output } from './wattpack/v1/DrainNodesRequest.js';
 import type { EndedAttempt as _wattpack_v1_EndedAttempt, EndedAttempt__Output as _wattpack_v1_EndedAttempt__Output } from './wattpack/v1/EndedAttempt.js';
 import type { GetJobRequest as _wattpack_v1_GetJobRequest, GetJobRequest__Output as _wattpack_v1_GetJobRequest__Output } from './wattpack/v1/GetJobRequest.js';
@@ -45,6 +46,12 @@ import type { NodeInventory as _wattpack_v1_NodeInventory, NodeInventory__Output
 import type { NodeReport as _wattpack_v1_NodeReport, NodeReport__Output as _wattpack_v1_NodeReport__Output } from './wattpack/v1/NodeReport.js';
 import type { NodeSelector as _wattpack_v1_NodeSelector, NodeSelector__Output as _wattpack_v1_NodeSelector__Output } from './wattpack/v1/NodeSelector.js';
 import type { NodeServiceClient as _wattpack_v1_NodeServiceClient, NodeServiceDefinition as _wattpack_v1_NodeServiceDefinition } from './wattpack/v1/NodeService.js';
+import type { PlanNextRequest as _wattpack_v1_PlanNextRequest, PlanNextRequest__Output as _wattpack_v1_PlanNextRequest__Output } from './wattpack/v1/PlanNextRequest.js';
+import type { PlanPreview as _wattpack_v1_PlanPreview, PlanPreview__Output as _wattpack_v1_PlanPreview__Output } from './wattpack/v1/PlanPreview.js';
+import type { PlannedLimit as _wattpack_v1_PlannedLimit, PlannedLimit__Output as _wattpack_v1_PlannedLimit__Output } from './wattpack/v1/PlannedLimit.js';
+import type { PlannedPlacement as _wattpack_v1_PlannedPlacement, PlannedPlacement__Output as _wattpack_v1_PlannedPlacement__Output } from './wattpack/v1/PlannedPlacement.js';
+import type { PlannedPreemption as _wattpack_v1_PlannedPreemption, PlannedPreemption__Output as _wattpack_v1_PlannedPreemption__Output } from './wattpack/v1/PlannedPreemption.js';
+import type { PlannedWait as _wattpack_v1_PlannedWait, PlannedWait__Output as _wattpack_v1_PlannedWait__Output } from './wattpack/v1/PlannedWait.js';
 import type { PowerPolicy as _wattpack_v1_PowerPolicy, PowerPolicy__Output as _wattpack_v1_PowerPolicy__Output } from './wattpack/v1/PowerPolicy.js';
 import type { PowerSplit as _wattpack_v1_PowerSplit, PowerSplit__Output as _wattpack_v1_PowerSplit__Output } from './wattpack/v1/PowerSplit.js';
 import type { RegisterNode as _wattpack_v1_RegisterNode, RegisterNode__Output as _wattpack_v1_RegisterNode__Output } from './wattpack/v1/RegisterNode.js';
@@ -78,6 +85,7 @@ export interface ProtoGrpcType {
       AuditRecord: MessageTypeDefinition<_wattpack_v1_AuditRecord, _wattpack_v1_AuditRecord__Output>
       CancelJobRequest: MessageTypeDefinition<_wattpack_v1_CancelJobRequest, _wattpack_v1_CancelJobRequest__Output>
       Checkpoint: MessageTypeDefinition<_wattpack_v1_Checkpoint, _wattpack_v1_Checkpoint__Output>
+      CordonNodesRequest: MessageTypeDefinition<_wattpack_v1_CordonNodesRequest, _wattpack_v1_CordonNodesRequest__Output>
       DrainNodesRequest: MessageTypeDefinition<_wattpack_v1_DrainNodesRequest, _wattpack_v1_DrainNodesRequest__Output>
       EndedAttempt: MessageTypeDefinition<_wattpack_v1_EndedAttempt, _wattpack_v1_EndedAttempt__Output>
       GetJobRequest: MessageTypeDefinition<_wattpack_v1_GetJobRequest, _wattpack_v1_GetJobRequest__Output>
@@ -119,6 +127,12 @@ export interface ProtoGrpcType {
       NodeReport: MessageTypeDefinition<_wattpack_v1_NodeReport, _wattpack_v1_NodeReport__Output>
       NodeSelector: MessageTypeDefinition<_wattpack_v1_NodeSelector, _wattpack_v1_NodeSelector__Output>
       NodeService: SubtypeConstructor<typeof grpc.Client, _wattpack_v1_NodeServiceClient> & { service: _wattpack_v1_NodeServiceDefinition }
+      PlanNextRequest: MessageTypeDefinition<_wattpack_v1_PlanNextRequest, _wattpack_v1_PlanNextRequest__Output>
+      PlanPreview: MessageTypeDefinition<_wattpack_v1_PlanPreview, _wattpack_v1_PlanPreview__Output>
+      PlannedLimit: MessageTypeDefinition<_wattpack_v1_PlannedLimit, _wattpack_v1_PlannedLimit__Output>
+      PlannedPlacement: MessageTypeDefinition<_wattpack_v1_PlannedPlacement, _wattpack_v1_PlannedPlacement__Output>
+      PlannedPreemption: MessageTypeDefinition<_wattpack_v1_PlannedPreemption, _wattpack_v1_PlannedPreemption__Output>
+      PlannedWait: MessageTypeDefinition<_wattpack_v1_PlannedWait, _wattpack_v1_PlannedWait__Output>
       PowerPolicy: MessageTypeDefinition<_wattpack_v1_PowerPolicy, _wattpack_v1_PowerPolicy__Output>
       PowerSplit: MessageTypeDefinition<_wattpack_v1_PowerSplit, _wattpack_v1_PowerSplit__Output>
       RegisterNode: MessageTypeDefinition<_wattpack_v1_RegisterNode, _wattpack_v1_RegisterNode__Output>

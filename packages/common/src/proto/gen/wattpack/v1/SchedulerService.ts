@@ -3,6 +3,7 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CancelJobRequest as _wattpack_v1_CancelJobRequest, CancelJobRequest__Output as _wattpack_v1_CancelJobRequest__Output } from '../../wattpack/v1/CancelJobRequest.js';
+import type { CordonNodesRequest as _wattpack_v1_CordonNodesRequest, CordonNodesRequest__Output as _wattpack_v1_CordonNodesRequest__Output } from '../../wattpack/v1/CordonNodesRequest.js';
 import type { DrainNodesRequest as _wattpack_v1_DrainNodesRequest, DrainNodesRequest__Output as _wattpack_v1_DrainNodesRequest__Output } from '../../wattpack/v1/DrainNodesRequest.js';
 import type { GetJobRequest as _wattpack_v1_GetJobRequest, GetJobRequest__Output as _wattpack_v1_GetJobRequest__Output } from '../../wattpack/v1/GetJobRequest.js';
 import type { GetJobUsageRequest as _wattpack_v1_GetJobUsageRequest, GetJobUsageRequest__Output as _wattpack_v1_GetJobUsageRequest__Output } from '../../wattpack/v1/GetJobUsageRequest.js';
@@ -23,6 +24,8 @@ import type { ListNodesResponse as _wattpack_v1_ListNodesResponse, ListNodesResp
 import type { ListSharesRequest as _wattpack_v1_ListSharesRequest, ListSharesRequest__Output as _wattpack_v1_ListSharesRequest__Output } from '../../wattpack/v1/ListSharesRequest.js';
 import type { ListSharesResponse as _wattpack_v1_ListSharesResponse, ListSharesResponse__Output as _wattpack_v1_ListSharesResponse__Output } from '../../wattpack/v1/ListSharesResponse.js';
 import type { LogLine as _wattpack_v1_LogLine, LogLine__Output as _wattpack_v1_LogLine__Output } from '../../wattpack/v1/LogLine.js';
+import type { PlanNextRequest as _wattpack_v1_PlanNextRequest, PlanNextRequest__Output as _wattpack_v1_PlanNextRequest__Output } from '../../wattpack/v1/PlanNextRequest.js';
+import type { PlanPreview as _wattpack_v1_PlanPreview, PlanPreview__Output as _wattpack_v1_PlanPreview__Output } from '../../wattpack/v1/PlanPreview.js';
 import type { RevokeCredentialRequest as _wattpack_v1_RevokeCredentialRequest, RevokeCredentialRequest__Output as _wattpack_v1_RevokeCredentialRequest__Output } from '../../wattpack/v1/RevokeCredentialRequest.js';
 import type { RevokeCredentialResponse as _wattpack_v1_RevokeCredentialResponse, RevokeCredentialResponse__Output as _wattpack_v1_RevokeCredentialResponse__Output } from '../../wattpack/v1/RevokeCredentialResponse.js';
 import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from '../../wattpack/v1/Site.js';
@@ -42,6 +45,15 @@ export interface SchedulerServiceClient extends grpc.Client {
   cancelJob(argument: _wattpack_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   cancelJob(argument: _wattpack_v1_CancelJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   cancelJob(argument: _wattpack_v1_CancelJobRequest, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
+  
+  CordonNodes(argument: _wattpack_v1_CordonNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  CordonNodes(argument: _wattpack_v1_CordonNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  CordonNodes(argument: _wattpack_v1_CordonNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  CordonNodes(argument: _wattpack_v1_CordonNodesRequest, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  cordonNodes(argument: _wattpack_v1_CordonNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  cordonNodes(argument: _wattpack_v1_CordonNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  cordonNodes(argument: _wattpack_v1_CordonNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  cordonNodes(argument: _wattpack_v1_CordonNodesRequest, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   
   DrainNodes(argument: _wattpack_v1_DrainNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   DrainNodes(argument: _wattpack_v1_DrainNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
@@ -138,6 +150,15 @@ export interface SchedulerServiceClient extends grpc.Client {
   listShares(argument: _wattpack_v1_ListSharesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListSharesResponse__Output>): grpc.ClientUnaryCall;
   listShares(argument: _wattpack_v1_ListSharesRequest, callback: grpc.requestCallback<_wattpack_v1_ListSharesResponse__Output>): grpc.ClientUnaryCall;
   
+  PlanNext(argument: _wattpack_v1_PlanNextRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  PlanNext(argument: _wattpack_v1_PlanNextRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  PlanNext(argument: _wattpack_v1_PlanNextRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  PlanNext(argument: _wattpack_v1_PlanNextRequest, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  planNext(argument: _wattpack_v1_PlanNextRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  planNext(argument: _wattpack_v1_PlanNextRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  planNext(argument: _wattpack_v1_PlanNextRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  planNext(argument: _wattpack_v1_PlanNextRequest, callback: grpc.requestCallback<_wattpack_v1_PlanPreview__Output>): grpc.ClientUnaryCall;
+  
   RevokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
   RevokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
   RevokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
@@ -193,6 +214,8 @@ export interface SchedulerServiceClient extends grpc.Client {
 export interface SchedulerServiceHandlers extends grpc.UntypedServiceImplementation {
   CancelJob: grpc.handleUnaryCall<_wattpack_v1_CancelJobRequest__Output, _wattpack_v1_Job>;
   
+  CordonNodes: grpc.handleUnaryCall<_wattpack_v1_CordonNodesRequest__Output, _wattpack_v1_ListNodesResponse>;
+  
   DrainNodes: grpc.handleUnaryCall<_wattpack_v1_DrainNodesRequest__Output, _wattpack_v1_ListNodesResponse>;
   
   GetJob: grpc.handleUnaryCall<_wattpack_v1_GetJobRequest__Output, _wattpack_v1_Job>;
@@ -215,6 +238,8 @@ export interface SchedulerServiceHandlers extends grpc.UntypedServiceImplementat
   
   ListShares: grpc.handleUnaryCall<_wattpack_v1_ListSharesRequest__Output, _wattpack_v1_ListSharesResponse>;
   
+  PlanNext: grpc.handleUnaryCall<_wattpack_v1_PlanNextRequest__Output, _wattpack_v1_PlanPreview>;
+  
   RevokeCredential: grpc.handleUnaryCall<_wattpack_v1_RevokeCredentialRequest__Output, _wattpack_v1_RevokeCredentialResponse>;
   
   SubmitJob: grpc.handleUnaryCall<_wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job>;
@@ -231,6 +256,7 @@ export interface SchedulerServiceHandlers extends grpc.UntypedServiceImplementat
 
 export interface SchedulerServiceDefinition extends grpc.ServiceDefinition {
   CancelJob: MethodDefinition<_wattpack_v1_CancelJobRequest, _wattpack_v1_Job, _wattpack_v1_CancelJobRequest__Output, _wattpack_v1_Job__Output>
+  CordonNodes: MethodDefinition<_wattpack_v1_CordonNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_CordonNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
   DrainNodes: MethodDefinition<_wattpack_v1_DrainNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_DrainNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
   GetJob: MethodDefinition<_wattpack_v1_GetJobRequest, _wattpack_v1_Job, _wattpack_v1_GetJobRequest__Output, _wattpack_v1_Job__Output>
   GetJobUsage: MethodDefinition<_wattpack_v1_GetJobUsageRequest, _wattpack_v1_GetJobUsageResponse, _wattpack_v1_GetJobUsageRequest__Output, _wattpack_v1_GetJobUsageResponse__Output>
@@ -242,6 +268,7 @@ export interface SchedulerServiceDefinition extends grpc.ServiceDefinition {
   ListJobs: MethodDefinition<_wattpack_v1_ListJobsRequest, _wattpack_v1_ListJobsResponse, _wattpack_v1_ListJobsRequest__Output, _wattpack_v1_ListJobsResponse__Output>
   ListNodes: MethodDefinition<_wattpack_v1_ListNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_ListNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
   ListShares: MethodDefinition<_wattpack_v1_ListSharesRequest, _wattpack_v1_ListSharesResponse, _wattpack_v1_ListSharesRequest__Output, _wattpack_v1_ListSharesResponse__Output>
+  PlanNext: MethodDefinition<_wattpack_v1_PlanNextRequest, _wattpack_v1_PlanPreview, _wattpack_v1_PlanNextRequest__Output, _wattpack_v1_PlanPreview__Output>
   RevokeCredential: MethodDefinition<_wattpack_v1_RevokeCredentialRequest, _wattpack_v1_RevokeCredentialResponse, _wattpack_v1_RevokeCredentialRequest__Output, _wattpack_v1_RevokeCredentialResponse__Output>
   SubmitJob: MethodDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_Job, _wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job__Output>
   SubmitJobs: MethodDefinition<_wattpack_v1_SubmitJobsRequest, _wattpack_v1_SubmitJobsResponse, _wattpack_v1_SubmitJobsRequest__Output, _wattpack_v1_SubmitJobsResponse__Output>
