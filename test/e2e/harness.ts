@@ -331,9 +331,9 @@ export class LocalSite {
     await this.natsServers[index]!.stop({ signal: 'SIGKILL' });
   }
 
-  /** Kills a scheduler with SIGKILL: no shutdown code runs. */
-  async killSchedulerById(id: string): Promise<void> {
-    this.schedulers.get(id)?.kill('SIGKILL');
+  /** Kills a scheduler with SIGKILL (no shutdown code runs), or stops it as systemd does (SIGTERM). */
+  async killSchedulerById(id: string, signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL'): Promise<void> {
+    this.schedulers.get(id)?.kill(signal);
     await this.schedulers.get(id);
     this.schedulers.delete(id);
     this.client?.close();

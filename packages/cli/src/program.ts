@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { WattpackError, exitCodeOf } from '@wattpack/common';
+import { WattpackError, exitCodeOf, versionText } from '@wattpack/common';
 import { registerAdmin } from './commands/admin.js';
 import { registerAudit } from './commands/audit.js';
 import { registerHistory, registerShares, registerUsage } from './commands/accounting.js';
@@ -20,8 +19,6 @@ import { registerSite } from './commands/site.js';
 import { registerSubmit } from './commands/submit.js';
 import { Context, DEFAULT_SCHEDULER, OUTPUT_FORMATS, type App, type GlobalOptions, type Io } from './context.js';
 
-
-
 const EPILOG = `
 Exit codes:
   0  ok
@@ -39,7 +36,6 @@ Environment:
   WATTPACK_SCHEDULER  scheduler address (default: the context's, else ${DEFAULT_SCHEDULER})
   WATTPACK_DEV_DIR    state directory of "wattpack dev" (default ~/.wattpack/dev)`;
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Runs the CLI on `argv` (without node and the script) and returns the exit code; never throws. */
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -58,7 +54,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(add --help for usage)')
-    .version(VERSION)
+    .version(versionText())
     .description('Schedule GPU jobs under a site power cap.')
     .addOption(new Option('--scheduler <host:port>', `scheduler address (env WATTPACK_SCHEDULER; default: the context's, else ${DEFAULT_SCHEDULER})`))
     .addOption(new Option('--context <name>', 'which context of the config file to use (env WATTPACK_CONTEXT; default: its current context)'))

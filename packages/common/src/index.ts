@@ -15,6 +15,7 @@ export * from './proto/convert.js';
 export * from './power/curve.js';
 export * from './power/acme.js';
 export * from './config/load.js';
+export * from './build/assets.js';
 export * from './backoff.js';
 export * from './errors.js';
 export * from './ids.js';

@@ -1,33 +1,13 @@
-import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
-import { Backoff, INSECURE, WattpackError, createLogger, loadConfig, loadCredentials, readYamlFile, startObserveServer, type Logger, type ObserveServer } from '@wattpack/common';
+import { Backoff, INSECURE, WattpackError, createLogger, loadCredentials, readYamlFile, startObserveServer, versionText, type Logger, type ObserveServer } from '@wattpack/common';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { openUsageStoreThread, type UsageQueries } from './accounting/store-thread.js';
-import { z } from 'zod';
 import { History } from './dashboard/history.js';
 import { SchedulerHealth } from './observe/health.js';
 import { SchedulerMetrics } from './observe/metrics.js';
+import { schedulerOptions, type SchedulerSettings } from './options.js';
 import { startScheduler } from './server.js';
-
-const optionsSchema = z.strictObject({
-  listen: z.string().regex(/^[^:]+:\d+$/, 'use host:port').default('127.0.0.1:7700'),
-  nats: z.string().min(1).default('nats://127.0.0.1:4222'),
-  site: z.string().optional(),
-  capMw: z.number().positive().optional(),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
-  natsReplicas: z.number().int().min(1).max(5).default(1),
-  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use 1-64 letters, digits, ".", "_" or "-"').default(hostname()),
-  credentials: z.string().optional(),
-  insecure: z.boolean().default(false),
-  auditDays: z.number().int().min(1).max(36_500).default(365),
-  auditMaxMib: z.number().int().min(1).max(1024 * 1024).default(1024),
-  stateDir: z.string().min(1).default('/var/lib/wattpack/scheduler'),
-  accountingDb: z.string().regex(/^postgres(ql)?:\/\//, 'use a postgres:// URL').optional(),
-  metricsAddr: z.string().regex(/^[^:]*\S:\d+$/, 'use host:port').optional(),
-  dashboardAddr: z.string().regex(/^[^:]*\S:\d+$/, 'use host:port').optional(),
-  dashboardSampleS: z.number().int().min(1).max(3600).default(30),
-});
 
 const number = (v: string) => {
   const n = Number(v);
@@ -37,9 +17,11 @@ const number = (v: string) => {
 
 const program = new Command('wattpack-scheduler')
   .description('The wattpack scheduler: packs jobs onto nodes under the site power cap.')
+  .version(versionText())
+  .option('--config <file>', 'settings (YAML): any flag below in camelCase, e.g. natsReplicas: 3. A flag wins over WATTPACK_*, which wins over the file (docs/operations.md)')
   .option('--listen <host:port>', 'gRPC address for agents and the CLI (env WATTPACK_LISTEN)')
   .option('--nats <url>', 'NATS server(s) with JetStream, comma-separated (env WATTPACK_NATS)')
-  .option('--site <file>', 'site settings (YAML): capMw, pue, reserveFraction, hostPower, ...')
+  .option('--site <file>', 'site settings (YAML): capMw, pue, reserveFraction, hostPower, ... (env WATTPACK_SITE)')
   .option('--cap-mw <MW>', 'facility power cap in MW (overrides the site file)', number)
   .option('--nats-replicas <n>', 'replicas of streams and KV buckets: 3 on a 3-node NATS cluster (env WATTPACK_NATS_REPLICAS)', number)
   .option('--id <id>', 'identity in the leader election, unique per scheduler (default: the host name; env WATTPACK_ID)')
@@ -55,7 +37,7 @@ const program = new Command('wattpack-scheduler')
   .option('--insecure', 'no TLS and no authentication: anyone who reaches the site can run anything. Debugging only')
   .showHelpAfterError()
   .action(async (flags: Record<string, unknown>) => {
-    const opts = loadConfig(optionsSchema, { envPrefix: 'WATTPACK_', flags });
+    const opts = schedulerOptions(flags, process.env);
     const log = createLogger('scheduler', opts.logLevel);
     if (!opts.credentials && !opts.insecure) {
       throw new WattpackError('INVALID_ARGUMENT', '--credentials: give the scheduler folder of the site PKI (made by "wattpack admin init"), or --insecure to debug without security');
@@ -116,7 +98,7 @@ const program = new Command('wattpack-scheduler')
  * A PostgreSQL that does not answer yet is waited for; a folder that cannot hold the
  * embedded store is an error to fix.
  */
-async function openAccounting(opts: z.output<typeof optionsSchema>, log: Logger): Promise<UsageQueries> {
+async function openAccounting(opts: SchedulerSettings, log: Logger): Promise<UsageQueries> {
   const target = opts.accountingDb ? { url: opts.accountingDb } : { dir: join(opts.stateDir, 'accounting') };
   const backoff = new Backoff(500, 5000);
   for (;;) {
