@@ -34,10 +34,11 @@ fi
 # tests write their own containers.conf (runc and ulimits). The distributed-training test
 # runs Debian's CPU PyTorch (python3-torch, for /usr/bin/python3); the accounting tests
 # start their own PostgreSQL; the dashboard test drives Debian's chromium (no browser
-# download works everywhere). Only where apt is available.
+# download works everywhere); the shell completion test sources its script in a real zsh.
+# Only where apt is available.
 if command -v apt-get >/dev/null 2>&1; then
   need=""
-  for p in podman runc catatonit busybox-static python3-torch postgresql chromium; do dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"; done
+  for p in podman runc catatonit busybox-static python3-torch postgresql chromium zsh; do dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"; done
   if [ -n "$need" ]; then
     say "installing$need (container tests)"
     sudo_if_needed apt-get update -qq

@@ -21,6 +21,23 @@ describe('wattpack-agent command line', () => {
     for (const flag of ['--scheduler', '--nats', '--node-id', '--simulate', '--gpus', '--miners', '--runtime', '--labels', '--report-interval', '--job-root', '--log-level', 'probe']) expect(stdout).toContain(flag);
   });
 
+  it('takes a fleet of hollow nodes only on simulated hardware, and not with one node\'s identity', () => {
+    expect(run('--fleet', '/x', '--simulate', 'h100x8').result).toMatchObject({ fleet: '/x', run: { simulate: 'h100x8' } });
+    const bare = run('--fleet', '/x', '--gpus', 'none', '--miners', 'm.yaml');
+    expect(bare.result).toEqual({ exitCode: 2 });
+    expect(bare.stderr).toContain('--fleet runs simulated nodes: give --simulate <profile>');
+    const both = run('--fleet', '/x', '--simulate', 'h100x8', '--node-id', 'gpu-1');
+    expect(both.result).toEqual({ exitCode: 2 });
+    expect(both.stderr).toMatch(/--fleet.*cannot be used with option '--node-id/);
+  });
+
+  it('takes --metrics-addr for one node, and refuses it with a fleet (one listener cannot speak for many nodes)', () => {
+    expect(run('--simulate', 'h100x8', '--insecure', '--metrics-addr', '127.0.0.1:9401').result).toMatchObject({ run: { metricsAddr: '127.0.0.1:9401' } });
+    const fleet = run('--fleet', '/x', '--simulate', 'h100x8', '--metrics-addr', '127.0.0.1:9401');
+    expect(fleet.result).toEqual({ exitCode: 2 });
+    expect(fleet.stderr).toMatch(/--metrics-addr.*cannot be used with option '--fleet/);
+  });
+
   it('fills in defaults and parses flags into agent options', () => {
     delete process.env.WATTPACK_SCHEDULER;
     delete process.env.WATTPACK_NATS;

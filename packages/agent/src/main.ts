@@ -3,6 +3,7 @@ import { createLogger, WattpackError } from '@wattpack/common';
 import { stringify } from 'yaml';
 import { startAgent, type AgentHandle } from './agent.js';
 import { parseCommandLine, type MinerSimOptions } from './cli.js';
+import { startFleet } from './fleet.js';
 import { startMiners } from './collectors/asic/simulator.js';
 import type { AgentOptions } from './options.js';
 import { runProbe } from './probe.js';
@@ -13,11 +14,11 @@ const cmd = parseCommandLine(process.argv.slice(2));
 if ('exitCode' in cmd) process.exit(cmd.exitCode);
 if ('probe' in cmd) process.exit(await runProbe(cmd.probe, cmd.json, stdio));
 if ('simulateMiners' in cmd) await simulateMiners(cmd.simulateMiners);
-else await runAgent(cmd.run, cmd.logLevel);
+else await runAgent(cmd.run, cmd.logLevel, cmd.fleet);
 
-async function runAgent(options: AgentOptions, logLevel: string): Promise<void> {
+async function runAgent(options: AgentOptions, logLevel: string, fleet?: string): Promise<void> {
   const logger = createLogger('wattpack-agent', logLevel);
-  let agent: AgentHandle | undefined;
+  let agents: AgentHandle[] = [];
   let stopping = false;
 
   async function shutdown(signal: NodeJS.Signals): Promise<void> {
@@ -28,7 +29,7 @@ async function runAgent(options: AgentOptions, logLevel: string): Promise<void> 
     stopping = true;
     logger.info({ signal }, 'shutting down');
     // No handle yet: still waiting for NATS, nothing runs.
-    await agent?.stop();
+    await Promise.all(agents.map((a) => a.stop()));
     process.exit(0);
   }
 
@@ -37,7 +38,7 @@ async function runAgent(options: AgentOptions, logLevel: string): Promise<void> 
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
 
   try {
-    agent = await startAgent({ ...options, logger });
+    agents = fleet ? await startFleet({ ...options, logger }, fleet) : [await startAgent({ ...options, logger })];
   } catch (err) {
     const e = WattpackError.from(err);
     process.stderr.write(`wattpack-agent: ${e.message}\n`);

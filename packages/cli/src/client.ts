@@ -2,6 +2,7 @@ import type { CallOptions, ClientReadableStream, requestCallback } from '@grpc/g
 import { GRPC_LIMITS, grpcChannelCredentials, loadProto, schedulerTarget, WattpackError, type Credentials } from '@wattpack/common';
 import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { ListJobsRequest } from '@wattpack/common/proto/ListJobsRequest';
+import type { SubmitJobRequest } from '@wattpack/common/proto/SubmitJobRequest';
 import type { ListJobsResponse__Output } from '@wattpack/common/proto/ListJobsResponse';
 import type { ListNodesResponse__Output } from '@wattpack/common/proto/ListNodesResponse';
 import type { LogLine__Output } from '@wattpack/common/proto/LogLine';
@@ -9,12 +10,19 @@ import type { Node__Output } from '@wattpack/common/proto/Node';
 import type { Site__Output } from '@wattpack/common/proto/Site';
 import type { UpdateSiteRequest } from '@wattpack/common/proto/UpdateSiteRequest';
 import type { DrainNodesRequest } from '@wattpack/common/proto/DrainNodesRequest';
+import type { CordonNodesRequest } from '@wattpack/common/proto/CordonNodesRequest';
 import type { UncordonNodesRequest } from '@wattpack/common/proto/UncordonNodesRequest';
 import type { RevokeCredentialRequest } from '@wattpack/common/proto/RevokeCredentialRequest';
 import type { RevokeCredentialResponse__Output } from '@wattpack/common/proto/RevokeCredentialResponse';
 import type { ListAuditRequest } from '@wattpack/common/proto/ListAuditRequest';
 import type { ListAuditResponse__Output } from '@wattpack/common/proto/ListAuditResponse';
 import type { PlanPreview__Output } from '@wattpack/common/proto/PlanPreview';
+import type { ListHistoryRequest } from '@wattpack/common/proto/ListHistoryRequest';
+import type { ListHistoryResponse__Output } from '@wattpack/common/proto/ListHistoryResponse';
+import type { GetUsageRequest } from '@wattpack/common/proto/GetUsageRequest';
+import type { GetUsageResponse__Output } from '@wattpack/common/proto/GetUsageResponse';
+import type { ListSharesResponse__Output } from '@wattpack/common/proto/ListSharesResponse';
+import type { GetJobUsageResponse__Output } from '@wattpack/common/proto/GetJobUsageResponse';
 
 /** A blackholed address must not hang a command forever. */
 const UNARY_DEADLINE_MS = 15_000;
@@ -22,7 +30,8 @@ const UNARY_DEADLINE_MS = 15_000;
 /** SchedulerService with promises, async iterables and errors a person can act on. */
 export interface SchedulerClient {
   readonly address: string;
-  submitJob(specJson: string): Promise<Job__Output>;
+  /** The same `requestId` on a retry returns the first submission's job; `array`: Slurm's --array syntax. */
+  submitJob(request: SubmitJobRequest): Promise<Job__Output>;
   getJob(id: string): Promise<Job__Output>;
   /** One page; follow nextPageToken for the rest. */
   listJobs(request: ListJobsRequest): Promise<ListJobsResponse__Output>;
@@ -33,11 +42,17 @@ export interface SchedulerClient {
   getSite(): Promise<Site__Output>;
   updateSite(change: UpdateSiteRequest): Promise<Site__Output>;
   drainNodes(request: DrainNodesRequest): Promise<Node__Output[]>;
+  cordonNodes(request: CordonNodesRequest): Promise<Node__Output[]>;
   uncordonNodes(request: UncordonNodesRequest): Promise<Node__Output[]>;
   revokeCredential(request: RevokeCredentialRequest): Promise<RevokeCredentialResponse__Output>;
   listAudit(request: ListAuditRequest): Promise<ListAuditResponse__Output>;
   /** The next pass's plan, as its commit would take it: a dry run. */
   planNext(): Promise<PlanPreview__Output>;
+  /** One page of ended attempts; follow nextPageToken for the rest. */
+  listHistory(request: ListHistoryRequest): Promise<ListHistoryResponse__Output>;
+  getUsage(request: GetUsageRequest): Promise<GetUsageResponse__Output>;
+  listShares(): Promise<ListSharesResponse__Output>;
+  getJobUsage(id: string): Promise<GetJobUsageResponse__Output>;
   close(): void;
 }
 
@@ -92,7 +107,7 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
 
   return {
     address,
-    submitJob: (specJson) => unary<Job__Output>((o, cb) => raw.submitJob({ specJson }, o, cb)),
+    submitJob: (request) => unary<Job__Output>((o, cb) => raw.submitJob(request, o, cb)),
     getJob: (id) => unary<Job__Output>((o, cb) => raw.getJob({ id }, o, cb)),
     listJobs: (request) => unary<ListJobsResponse__Output>((o, cb) => raw.listJobs(request, o, cb)),
     cancelJob: (id, reason) => unary<Job__Output>((o, cb) => raw.cancelJob({ id, reason }, o, cb)),
@@ -102,10 +117,15 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
     getSite: () => unary<Site__Output>((o, cb) => raw.getSite({}, o, cb)),
     updateSite: (change) => unary<Site__Output>((o, cb) => raw.updateSite(change, o, cb)),
     drainNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.drainNodes(req, o, cb))).nodes,
+    cordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.cordonNodes(req, o, cb))).nodes,
     uncordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.uncordonNodes(req, o, cb))).nodes,
     revokeCredential: (req) => unary<RevokeCredentialResponse__Output>((o, cb) => raw.revokeCredential(req, o, cb)),
     listAudit: (req) => unary<ListAuditResponse__Output>((o, cb) => raw.listAudit(req, o, cb)),
     planNext: () => unary<PlanPreview__Output>((o, cb) => raw.planNext({}, o, cb)),
+    listHistory: (req) => unary<ListHistoryResponse__Output>((o, cb) => raw.listHistory(req, o, cb)),
+    getUsage: (req) => unary<GetUsageResponse__Output>((o, cb) => raw.getUsage(req, o, cb)),
+    listShares: () => unary<ListSharesResponse__Output>((o, cb) => raw.listShares({}, o, cb)),
+    getJobUsage: (id) => unary<GetJobUsageResponse__Output>((o, cb) => raw.getJobUsage({ id }, o, cb)),
     close: () => raw.close(),
   };
 }

@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 import { connectScheduler, type SchedulerClient } from './client.js';
 import { resolveConnection } from './config-file.js';
-import { toJson } from './output/json.js';
+import { WattpackError } from '@wattpack/common';
+import { toJson, toYaml } from './output/document.js';
 
-export type OutputFormat = 'table' | 'json';
+/** table and wide for people (wide: more columns, nothing cut); json and yaml for programs; csv where a listing offers it (history, usage). */
+export const OUTPUT_FORMATS = ['table', 'wide', 'csv', 'json', 'yaml'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Where a run reads its environment and writes its output; tests pass their own. */
 export interface Io {
@@ -33,8 +36,9 @@ export class Context {
     readonly argv: readonly string[],
   ) {}
 
-  get json(): boolean {
-    return this.options.output === 'json';
+  /** JSON or YAML: documents for programs, nothing on stdout for people. */
+  get structured(): boolean {
+    return this.options.output === 'json' || this.options.output === 'yaml';
   }
 
   client(): SchedulerClient {
@@ -46,15 +50,29 @@ export class Context {
     return this.connected;
   }
 
-  /** The one output path: the proto object as JSON, or its rendering for people. */
-  print(value: unknown, human: () => string): void {
-    this.io.out(`${this.json ? toJson(value) : human()}\n`);
+  /** The one output path: the proto object as JSON or YAML, or its rendering for people (`wide`: with -o wide). */
+  print(value: unknown, human: (wide: boolean) => string): void {
+    if (this.options.output === 'csv') throw new WattpackError('INVALID_ARGUMENT', '-o csv: this command prints table, wide, json or yaml; csv is for history and usage');
+    this.io.out(`${this.document(value, { pretty: true }) ?? human(this.options.output === 'wide')}\n`);
   }
 
-  /** One item of a stream: a JSON document per line, or a human line (none when undefined). */
+  /** A listing that also has more columns (-o wide) and CSV (-o csv). */
+  printListing(value: unknown, views: { table: () => string; wide: () => string; csv: () => string }): void {
+    const format = this.options.output;
+    this.io.out(`${this.document(value, { pretty: true }) ?? views[format as 'table' | 'wide' | 'csv']()}\n`);
+  }
+
+  /** One item of a stream: a JSON document per line, a YAML document each, or a human line (none when undefined). */
   printItem(value: unknown, human: () => string | undefined): void {
-    const text = this.json ? toJson(value, { pretty: false }) : human();
+    const text = this.document(value, { pretty: false }) ?? human();
     if (text !== undefined) this.io.out(`${text}\n`);
+  }
+
+  private document(value: unknown, opts: { pretty: boolean }): string | undefined {
+    if (this.options.output === 'json') return toJson(value, opts);
+    // A stream of YAML documents, each started by "---".
+    if (this.options.output === 'yaml') return opts.pretty ? toYaml(value) : `---\n${toYaml(value)}`;
+    return undefined;
   }
 
   close(): void {

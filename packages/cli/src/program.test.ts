@@ -2,42 +2,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SitePki, freePort, localSiteTrust } from '@wattpack/common';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { run } from './program.js';
-import { aJob, aNode, startFakeScheduler, type FakeScheduler } from './testing/fake-scheduler.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { cliWith, useFakeScheduler } from './testing/cli-session.js';
+import { aJob, aNode } from './testing/fake-scheduler.js';
 
-let fake: FakeScheduler;
-
-/** Runs the CLI in-process against the fake scheduler (through WATTPACK_SCHEDULER), as its site's admin. */
-async function cli(...argv: string[]) {
-  return cliWith({ WATTPACK_SCHEDULER: fake.address, WATTPACK_CONFIG: fake.config }, ...argv);
-}
-
-async function cliWith(env: NodeJS.ProcessEnv, ...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(argv, { out: (t) => (out += t), err: (t) => (err += t), env });
-  return { code, out, err };
-}
-
-const sent = (method: string) => fake.calls.filter((c) => c.method === method).map((c) => c.request);
+const { fake, cli, sent } = useFakeScheduler();
 
 const specFile = (text: string) => {
   const path = join(mkdtempSync(join(tmpdir(), 'wattpack-cli-')), 'job.yaml');
   writeFileSync(path, text);
   return path;
 };
-
-beforeAll(async () => {
-  fake = await startFakeScheduler();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.calls.length = 0;
-  fake.jobs.clear();
-  fake.updates.clear();
-  fake.logs.clear();
-});
 
 describe('submit', () => {
   it('sends flags and the argv after -- as the spec, and prints the new id', async () => {
@@ -84,11 +59,11 @@ describe('submit', () => {
     expect(r.out).toBe('');
     expect(r.err).toMatch(message);
     expect(r.err).not.toMatch(/\n\s+at /);
-    expect(fake.calls).toEqual([]);
+    expect(fake().calls).toEqual([]);
   });
 
   it('--wait follows the job and exits 0 when it succeeds', async () => {
-    fake.updates.set('job-1', [
+    fake().updates.set('job-1', [
       aJob({ id: 'job-1', state: 'PENDING', reason: 'waiting for GPUs' }),
       aJob({ id: 'job-1', state: 'RUNNING', assignments: [{ nodeId: 'gpu-1', gpuIndices: [0], gpuModel: 'H100', started: true }] }),
       aJob({ id: 'job-1', state: 'SUCCEEDED', exitCode: 0 }),
@@ -100,25 +75,18 @@ describe('submit', () => {
     );
   });
 
-  it('--wait exits 1 when the job fails, and prints JSON lines with -o json', async () => {
-    fake.updates.set('job-1', [aJob({ id: 'job-1', state: 'FAILED', reason: 'exited with 3', exitCode: 3 })]);
-    const r = await cli('submit', '-o', 'json', '--wait', '--name', 'x', '--gpus', '1', '--', 'false');
-    expect(r.code).toBe(1);
-    const lines = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { state: string });
-    expect(lines.map((l) => l.state)).toEqual(['PENDING', 'FAILED']);
-  });
 });
 
 describe('jobs, job, cancel', () => {
   beforeEach(() => {
-    fake.jobs.set('job-1', aJob({ reason: 'waiting for GPUs' }));
-    fake.jobs.set('job-2', aJob({ id: 'job-2', state: 'RUNNING', spec: { ...aJob().spec!, name: 'other', nodes: 2 } }));
+    fake().jobs.set('job-1', aJob({ reason: 'waiting for GPUs' }));
+    fake().jobs.set('job-2', aJob({ id: 'job-2', state: 'RUNNING', spec: { ...aJob().spec!, name: 'other', nodes: 2 } }));
   });
 
   it('lists jobs with filters', async () => {
     const r = await cli('jobs', '--state', 'pending,RUNNING', '--team', 'vision');
     expect(r.code).toBe(0);
-    expect(sent('ListJobs')).toEqual([{ states: ['PENDING', 'RUNNING'], team: 'vision', sinceMs: 0, limit: 500, pageToken: '' }]);
+    expect(sent('ListJobs')).toEqual([{ states: ['PENDING', 'RUNNING'], team: 'vision', mine: false, sinceMs: 0, limit: 500, pageToken: '' }]);
     expect(r.out).toMatch(/^ID\s+NAME/);
     expect(r.out).toMatch(/job-2\s+other\s+vision\s+RUNNING\s+2×8/);
   });
@@ -129,7 +97,7 @@ describe('jobs, job, cancel', () => {
   });
 
   it('follows every page, the token of each into the next request', async () => {
-    for (let i = 3; i <= 7; i++) fake.jobs.set(`job-${i}`, aJob({ id: `job-${i}` }));
+    for (let i = 3; i <= 7; i++) fake().jobs.set(`job-${i}`, aJob({ id: `job-${i}` }));
     const r = await cli('jobs', '--page-size', '2', '-o', 'json');
     expect(r).toMatchObject({ code: 0, err: '' });
     expect((JSON.parse(r.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2', 'job-3', 'job-4', 'job-5', 'job-6', 'job-7']);
@@ -138,12 +106,12 @@ describe('jobs, job, cancel', () => {
   });
 
   it('stops at --limit, asking only for what it still needs, and says more match', async () => {
-    for (let i = 3; i <= 7; i++) fake.jobs.set(`job-${i}`, aJob({ id: `job-${i}` }));
+    for (let i = 3; i <= 7; i++) fake().jobs.set(`job-${i}`, aJob({ id: `job-${i}` }));
     const r = await cli('jobs', '--limit', '5', '--page-size', '3', '-o', 'json');
     expect(r.code).toBe(0);
     expect((JSON.parse(r.out) as { id: string }[]).map((j) => j.id)).toEqual(['job-1', 'job-2', 'job-3', 'job-4', 'job-5']);
     expect(sent('ListJobs').map((q) => (q as { limit: number }).limit)).toEqual([3, 2]);
-    expect(r.err).toBe('(the first 5 jobs: more match; raise --limit, or narrow with --since, --state, --team)\n');
+    expect(r.err).toBe('(the first 5 jobs: more match; raise --limit, or narrow with --mine, --since, --state, --team)\n');
   });
 
   it('sends --since as unix ms, from a duration ago or an ISO time', async () => {
@@ -167,11 +135,11 @@ describe('jobs, job, cancel', () => {
     expect(r).toMatchObject({ code: 2, out: '' });
     expect(r.err).toMatch(message);
     expect(r.err.length).toBeLessThan(200);
-    expect(fake.calls).toEqual([]);
+    expect(fake().calls).toEqual([]);
   });
 
   it("takes a response over grpc-js's default 4 MiB (a page of large jobs)", async () => {
-    fake.jobs.set('job-3', aJob({ id: 'job-3', reason: 'r'.repeat(5 * 1024 * 1024) }));
+    fake().jobs.set('job-3', aJob({ id: 'job-3', reason: 'r'.repeat(5 * 1024 * 1024) }));
     const r = await cli('jobs', '-o', 'json');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -182,7 +150,7 @@ describe('jobs, job, cancel', () => {
     const r = await cli('jobs', '--state', 'DONE');
     expect(r).toMatchObject({ code: 2, out: '' });
     expect(r.err).toMatch(/--state: unknown state DONE/);
-    expect(fake.calls).toEqual([]);
+    expect(fake().calls).toEqual([]);
   });
 
   it('shows a job', async () => {
@@ -200,9 +168,9 @@ describe('jobs, job, cancel', () => {
   });
 
   it('watches a job until it ends', async () => {
-    fake.updates.set('job-2', [aJob({ id: 'job-2', state: 'RUNNING' }), aJob({ id: 'job-2', state: 'CANCELLED', reason: 'by alice' })]);
+    fake().updates.set('job-2', [aJob({ id: 'job-2', state: 'RUNNING' }), aJob({ id: 'job-2', state: 'CANCELLED', reason: 'by alice' })]);
     const r = await cli('job', 'job-2', '--watch');
-    expect(r).toMatchObject({ code: 1, out: 'job job-2: RUNNING\njob job-2: CANCELLED: by alice\n' });
+    expect(r).toMatchObject({ code: 143, out: 'job job-2: RUNNING\njob job-2: CANCELLED: by alice\n' });
   });
 
   it('fails when the watch ends before the job does', async () => {
@@ -222,10 +190,10 @@ describe('logs', () => {
   const line = (nodeId: string, stream: string, text: string) => ({ jobId: 'job-2', attemptId: 'a1', nodeId, stream, line: text, atMs: 0 });
 
   beforeEach(() => {
-    fake.jobs.set('job-1', aJob());
-    fake.jobs.set('job-2', aJob({ id: 'job-2', spec: { ...aJob().spec!, nodes: 2 } }));
-    fake.logs.set('job-1', [line('gpu-1', 'stdout', 'step 1'), line('gpu-1', 'stderr', 'warning'), line('gpu-1', 'stdout', 'step 2')]);
-    fake.logs.set('job-2', [line('gpu-1', 'stdout', 'rank 0'), line('gpu-2', 'stderr', 'rank 1 failed')]);
+    fake().jobs.set('job-1', aJob());
+    fake().jobs.set('job-2', aJob({ id: 'job-2', spec: { ...aJob().spec!, nodes: 2 } }));
+    fake().logs.set('job-1', [line('gpu-1', 'stdout', 'step 1'), line('gpu-1', 'stderr', 'warning'), line('gpu-1', 'stdout', 'step 2')]);
+    fake().logs.set('job-2', [line('gpu-1', 'stdout', 'rank 0'), line('gpu-2', 'stderr', 'rank 1 failed')]);
   });
 
   it('prints lines, stderr lines to stderr', async () => {
@@ -249,7 +217,7 @@ describe('logs', () => {
 
 describe('nodes and site', () => {
   it('lists nodes', async () => {
-    fake.nodes = [aNode()];
+    fake().nodes = [aNode()];
     const table = await cli('nodes');
     expect(table.out).toMatch(/gpu-1\s+READY\s+8\/8 H100/);
     const json = await cli('nodes', '-o', 'json');
@@ -298,7 +266,7 @@ describe('nodes and site', () => {
     const r = await cli(...argv);
     expect(r).toMatchObject({ code: 2, out: '' });
     expect(r.err).toMatch(message);
-    expect(fake.calls).toEqual([]);
+    expect(fake().calls).toEqual([]);
   });
 });
 
@@ -306,7 +274,7 @@ describe('audit', () => {
   const record = (extra: object) => ({ atMs: 1_700_000_000_000, name: 'olga', role: 'operator', serial: 'ab', action: 'UpdateSite', target: 'cap', result: 'OK', message: '', before: {}, after: {}, ...extra });
 
   it('asks for the last 24 hours by default and shows what changed, or why it was refused', async () => {
-    fake.audit = [
+    fake().audit = [
       record({ before: { capMw: '18' }, after: { capMw: '12' } }),
       record({ name: 'alice', role: 'user', result: 'PERMISSION_DENIED', message: 'alice is a user: changing the cap needs the operator role' }),
     ];
@@ -351,7 +319,7 @@ describe('admin revoke', () => {
 describe('the command line', () => {
   it('exits 4 and says how to start a scheduler when it is unreachable', async () => {
     const address = `127.0.0.1:${await freePort()}`;
-    for (const argv of [['jobs'], ['logs', '-f', 'job-1'], ['submit', '--name', 'a', '--gpus', '0', '--', 'true']]) {
+    for (const argv of [['jobs'], ['logs', '-f', 'job-1'], ['submit', '--retry-for', '0', '--name', 'a', '--gpus', '0', '--', 'true']]) {
       const r = await cli('--scheduler', address, ...argv);
       expect(r.code, argv.join(' ')).toBe(4);
       expect(r.err).toMatch(new RegExp(`^error: cannot reach the scheduler at ${address} .*wattpack dev.*WATTPACK_SCHEDULER`));
@@ -362,6 +330,7 @@ describe('the command line', () => {
     const r = await cli('--help');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Exit codes:\n\s+0\s+ok\n\s+1\s+the job failed.*\n\s+2\s+bad usage.*\n\s+3\s+not found.*\n\s+4\s+the scheduler is unreachable/);
+    expect(r.out).toMatch(/submit --wait and job --watch exit with the job's own exit code, like srun/);
     expect(r.out).toMatch(/submit/);
     expect(r.out).toMatch(/dev/);
   });
@@ -372,30 +341,30 @@ describe('the command line', () => {
 
   it('exits 2 for an unknown command or output format', async () => {
     expect((await cli('frobnicate')).code).toBe(2);
-    const r = await cli('-o', 'yaml', 'jobs');
+    const r = await cli('-o', 'xml', 'jobs');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/Allowed choices are table, json/);
+    expect(r.err).toMatch(/Allowed choices are table, wide, csv, json, yaml/);
   });
 });
 
 describe('credentials', () => {
   it('connects with the context\'s certificate, which names the caller', async () => {
     expect((await cli('site')).code).toBe(0);
-    expect(fake.calls.find((c) => c.method === 'GetSite')?.caller).toBe('dev');
+    expect(fake().calls.find((c) => c.method === 'GetSite')?.caller).toBe('dev');
   });
 
   it('refuses to connect without a context, saying how to get one (exit 5)', async () => {
-    const r = await cliWith({ WATTPACK_SCHEDULER: fake.address, WATTPACK_CONFIG: join(mkdtempSync(join(tmpdir(), 'wattpack-cli-')), 'none.yaml') }, 'jobs');
+    const r = await cliWith({ WATTPACK_SCHEDULER: fake().address, WATTPACK_CONFIG: join(mkdtempSync(join(tmpdir(), 'wattpack-cli-')), 'none.yaml') }, 'jobs');
     expect(r.code).toBe(5);
     expect(r.err).toMatch(/no credentials: .* names no current context\. Start a local site with "wattpack dev".*wattpack login <file>/);
-    expect(fake.calls).toEqual([]);
+    expect(fake().calls).toEqual([]);
   });
 
   it('imports a credential file with login, then uses it; whoami reads the certificate', async () => {
     const env = { WATTPACK_CONFIG: join(mkdtempSync(join(tmpdir(), 'wattpack-cli-')), 'config.yaml') };
-    const login = await cliWith(env, '--scheduler', fake.address, 'login', fake.adminCredentialFile, '--name', 'prod');
+    const login = await cliWith(env, '--scheduler', fake().address, 'login', fake().adminCredentialFile, '--name', 'prod');
     expect(login).toMatchObject({ code: 0, out: expect.stringContaining('logged in as dev (admin, teams *): context "prod"') });
-    expect(await cliWith(env, 'whoami')).toMatchObject({ code: 0, out: `dev (admin, teams *), context "prod", scheduler ${fake.address}\n` });
+    expect(await cliWith(env, 'whoami')).toMatchObject({ code: 0, out: `dev (admin, teams *), context "prod", scheduler ${fake().address}\n` });
     expect((await cliWith(env, 'site')).code).toBe(0);
     expect((await cliWith(env, 'config', 'get-contexts')).out).toMatch(/^\s*\*\s+prod\s+127\.0\.0\.1:\d+\s+dev\s+admin\s+\*$/m);
     expect(await cliWith(env, 'config', 'use-context', 'nosuch')).toMatchObject({ code: 3, err: expect.stringContaining('no context "nosuch"') });
@@ -404,7 +373,7 @@ describe('credentials', () => {
     const other = await localSiteTrust(mkdtempSync(join(tmpdir(), 'wattpack-other-')), []);
     const config = join(mkdtempSync(join(tmpdir(), 'wattpack-cli-')), 'config.yaml');
     writeFileSync(config, readFileSync(other.adminContext, 'utf8').replace('contexts:', 'current-context: local-dev\ncontexts:'));
-    const r = await cliWith({ WATTPACK_SCHEDULER: fake.address, WATTPACK_CONFIG: config }, 'site');
+    const r = await cliWith({ WATTPACK_SCHEDULER: fake().address, WATTPACK_CONFIG: config }, 'site');
     expect(r.code).toBe(5);
     expect(r.err).toMatch(/the scheduler at 127\.0\.0\.1:\d+ and your context do not trust each other \(self-signed certificate in certificate chain\)/);
   });

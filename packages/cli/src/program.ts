@@ -3,7 +3,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { WattpackError, exitCodeOf } from '@wattpack/common';
 import { registerAdmin } from './commands/admin.js';
 import { registerAudit } from './commands/audit.js';
+import { registerHistory, registerShares, registerUsage } from './commands/accounting.js';
 import { registerCancel } from './commands/cancel.js';
+import { registerCompletion } from './commands/completion.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerLogin } from './commands/login.js';
 import { registerDev } from './commands/dev.js';
 import { registerDrain } from './commands/drain.js';
@@ -15,7 +18,7 @@ import { registerNodes } from './commands/nodes.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSite } from './commands/site.js';
 import { registerSubmit } from './commands/submit.js';
-import { Context, DEFAULT_SCHEDULER, type App, type GlobalOptions, type Io } from './context.js';
+import { Context, DEFAULT_SCHEDULER, OUTPUT_FORMATS, type App, type GlobalOptions, type Io } from './context.js';
 
 
 
@@ -27,6 +30,8 @@ Exit codes:
   3  not found (e.g. an unknown job id)
   4  the scheduler is unreachable
   5  not allowed: no valid credential, or your role or team does not permit it
+  submit --wait and job --watch exit with the job's own exit code, like srun: 0 if it
+  succeeded; 1 if it failed without one; 143 if it was cancelled (see docs/cli.md)
 
 Environment:
   WATTPACK_CONFIG     the CLI's contexts: scheduler address and credential (default ~/.config/wattpack/config.yaml)
@@ -58,9 +63,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .addOption(new Option('--scheduler <host:port>', `scheduler address (env WATTPACK_SCHEDULER; default: the context's, else ${DEFAULT_SCHEDULER})`))
     .addOption(new Option('--context <name>', 'which context of the config file to use (env WATTPACK_CONTEXT; default: its current context)'))
     .addOption(new Option('--insecure', 'no TLS and no credential, for a scheduler started with --insecure (debugging only)'))
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(new Option('-o, --output <format>', 'output format: wide has more columns; json and yaml are the API objects; csv for history and usage').choices(OUTPUT_FORMATS).default('table'))
     .addHelpText('after', EPILOG);
-  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerPlan, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit]) {
+  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerPlan, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit, registerHistory, registerUsage, registerShares, registerDashboard, registerCompletion]) {
     register(program, app);
   }
   try {

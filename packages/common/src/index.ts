@@ -1,9 +1,11 @@
 export * from './domain/duration.js';
 export * from './domain/gpu-models.js';
 export * from './domain/job.js';
+export * from './domain/job-array.js';
 export * from './domain/job-user.js';
 export * from './domain/node.js';
 export * from './domain/site.js';
+export * from './domain/accounting.js';
 export * from './domain/limits.js';
 export * from './bus/subjects.js';
 export * from './bus/messages.js';
@@ -28,3 +30,5 @@ export * from './trust/local-site.js';
 export * from './trust/command-signing.js';
 export * from './trust/nats-auth.js';
 export * from './trust/nats-config.js';
+export * from './observe/http.js';
+export * from './trust/login-token.js';

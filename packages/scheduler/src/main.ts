@@ -1,7 +1,13 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { Backoff, INSECURE, WattpackError, createLogger, loadConfig, loadCredentials, readYamlFile } from '@wattpack/common';
+import { join } from 'node:path';
+import { Backoff, INSECURE, WattpackError, createLogger, loadConfig, loadCredentials, readYamlFile, startObserveServer, type Logger, type ObserveServer } from '@wattpack/common';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { openUsageStoreThread, type UsageQueries } from './accounting/store-thread.js';
 import { z } from 'zod';
+import { History } from './dashboard/history.js';
+import { SchedulerHealth } from './observe/health.js';
+import { SchedulerMetrics } from './observe/metrics.js';
 import { startScheduler } from './server.js';
 
 const optionsSchema = z.strictObject({
@@ -16,6 +22,11 @@ const optionsSchema = z.strictObject({
   insecure: z.boolean().default(false),
   auditDays: z.number().int().min(1).max(36_500).default(365),
   auditMaxMib: z.number().int().min(1).max(1024 * 1024).default(1024),
+  stateDir: z.string().min(1).default('/var/lib/wattpack/scheduler'),
+  accountingDb: z.string().regex(/^postgres(ql)?:\/\//, 'use a postgres:// URL').optional(),
+  metricsAddr: z.string().regex(/^[^:]*\S:\d+$/, 'use host:port').optional(),
+  dashboardAddr: z.string().regex(/^[^:]*\S:\d+$/, 'use host:port').optional(),
+  dashboardSampleS: z.number().int().min(1).max(3600).default(30),
 });
 
 const number = (v: string) => {
@@ -36,6 +47,11 @@ const program = new Command('wattpack-scheduler')
   .option('--credentials <dir>', "the scheduler's credentials: the site PKI's scheduler/ folder (wattpack admin init; env WATTPACK_CREDENTIALS)")
   .option('--audit-days <n>', 'how long the audit log keeps records (default 365; env WATTPACK_AUDIT_DAYS)', number)
   .option('--audit-max-mib <n>', 'the most the audit log keeps, in MiB; the oldest records go first (default 1024; env WATTPACK_AUDIT_MAX_MIB)', number)
+  .option('--state-dir <dir>', "the scheduler's own files: the embedded accounting store (default /var/lib/wattpack/scheduler; env WATTPACK_STATE_DIR)")
+  .option('--accounting-db <url>', 'a PostgreSQL for accounting (postgres://...) instead of the embedded store (env WATTPACK_ACCOUNTING_DB)')
+  .option('--metrics-addr <host:port>', 'serve /metrics (Prometheus), /healthz and /readyz over plain HTTP there; off unless given (env WATTPACK_METRICS_ADDR; docs/observability.md)')
+  .option('--dashboard-addr <host:port>', 'serve the read-only web dashboard there over HTTPS with the scheduler certificate; off unless given (env WATTPACK_DASHBOARD_ADDR; docs/observability.md)')
+  .option('--dashboard-sample-s <s>', "seconds between the dashboard's samples of the site's power (default 30; 24 h are kept)", number)
   .option('--insecure', 'no TLS and no authentication: anyone who reaches the site can run anything. Debugging only')
   .showHelpAfterError()
   .action(async (flags: Record<string, unknown>) => {
@@ -50,11 +66,26 @@ const program = new Command('wattpack-scheduler')
     const site = { ...(siteFile ?? {}), ...(opts.capMw !== undefined ? { capMw: opts.capMw } : {}) };
     let stopping = false;
     let current: Awaited<ReturnType<typeof startScheduler>> | undefined;
+    // Opened beside scheduling, in a worker thread; a folder that cannot hold it is fatal.
+    const accounting = openAccounting(opts, log);
+    accounting.catch((err: unknown) => {
+      process.stderr.write(`wattpack-scheduler: ${WattpackError.from(err).message}\n`);
+      process.exit(2);
+    });
+    const health = new SchedulerHealth();
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const metrics = new SchedulerMetrics(registry);
+    const dashboard = opts.dashboardAddr ? { addr: opts.dashboardAddr, history: new History({ siteEveryS: opts.dashboardSampleS }) } : undefined;
+    let observe: ObserveServer | undefined;
+    if (opts.metricsAddr) observe = await startObserveServer(opts.metricsAddr, { registry, ready: () => health.problems(), log });
     const shutdown = async () => {
       if (stopping) return;
       stopping = true;
       log.info('stopping');
       await current?.stop();
+      await accounting.then((a) => a.close()).catch(() => undefined);
+      await observe?.close();
       process.exit(0);
     };
     process.on('SIGTERM', shutdown);
@@ -64,7 +95,7 @@ const program = new Command('wattpack-scheduler')
     const backoff = new Backoff(500, 5000);
     for (;;) {
       try {
-        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
+        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, accounting, health, metrics, ...(dashboard ? { dashboard } : {}), audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
       } catch (err) {
         const e = WattpackError.from(err);
         if (stopping || e.code === 'INVALID_ARGUMENT') throw e;
@@ -79,6 +110,25 @@ const program = new Command('wattpack-scheduler')
       await current.stop().catch((err: unknown) => log.error({ err: String(err) }, 'stepping down'));
     }
   });
+
+/**
+ * The accounting store, opened once per process (a standby keeps it open to lead at once).
+ * A PostgreSQL that does not answer yet is waited for; a folder that cannot hold the
+ * embedded store is an error to fix.
+ */
+async function openAccounting(opts: z.output<typeof optionsSchema>, log: Logger): Promise<UsageQueries> {
+  const target = opts.accountingDb ? { url: opts.accountingDb } : { dir: join(opts.stateDir, 'accounting') };
+  const backoff = new Backoff(500, 5000);
+  for (;;) {
+    try {
+      return await openUsageStoreThread(target);
+    } catch (err) {
+      if (!opts.accountingDb) throw new WattpackError('INVALID_ARGUMENT', `--state-dir ${opts.stateDir}: cannot keep the accounting store there: ${String(err)}`);
+      log.error({ err: String(err) }, 'the accounting database does not answer: retrying');
+      await backoff.wait();
+    }
+  }
+}
 
 program.parseAsync().catch((err: unknown) => {
   const e = WattpackError.from(err);

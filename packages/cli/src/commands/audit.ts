@@ -12,9 +12,9 @@ export function auditChange(r: AuditRecord__Output): string {
   return keys.map((k) => (k in r.before ? `${k} ${r.before[k]} -> ${r.after[k] ?? '-'}` : `${k} ${r.after[k]}`)).join('; ');
 }
 
-export function auditTable(records: AuditRecord__Output[], truncated: boolean): string {
+export function auditTable(records: AuditRecord__Output[], truncated: boolean, wide = false): string {
   const rows = records.map((r) => [timestamp(Number(r.atMs)), r.name, r.role || '-', r.action, r.target || '-', r.result, auditChange(r) || '-']);
-  const table = renderTable(['TIME', 'WHO', 'ROLE', 'ACTION', 'TARGET', 'RESULT', { header: 'CHANGE', maxWidth: 80 }], rows, 'no audit records');
+  const table = renderTable(['TIME', 'WHO', 'ROLE', 'ACTION', 'TARGET', 'RESULT', { header: 'CHANGE', maxWidth: 80 }], rows, 'no audit records', wide);
   return truncated ? `${table}\n(older records left out: narrow --since or raise --limit)` : table;
 }
 
@@ -29,7 +29,7 @@ export function registerAudit(program: Command, app: App): void {
       app.action(async (ctx, cmd) => {
         const o = cmd.opts<{ since: number; user?: string; limit: number }>();
         const res = await ctx.client().listAudit({ sinceMs: Date.now() - o.since * 1000, user: o.user ?? '', limit: o.limit });
-        ctx.print(res.records, () => auditTable(res.records, res.truncated));
+        ctx.print(res.records, (wide) => auditTable(res.records, res.truncated, wide));
       }),
     );
 }

@@ -36,14 +36,16 @@ export function registerJobs(program: Command, app: App): void {
     .command('jobs')
     .description('list jobs, oldest first (every page of them)')
     .option('--state <states>', `only jobs in these states, comma-separated (${JOB_STATES.join(',')})`)
+    .option('--mine', 'only my jobs (the owner the scheduler verified from my credential)')
     .option('--team <team>', "only this team's jobs")
     .option('--since <when>', 'only jobs submitted since then: a duration ago (24h, 90m) or a time (2025-06-01T12:00:00Z)')
     .option('--limit <n>', 'at most n jobs (the oldest that match)')
+    .option('--tasks', "an array's tasks one row each (by default an array is one row with its tasks counted by state)")
     .option('--page-size <n>', `jobs per request to the scheduler (default ${LIST_JOBS_LIMITS.defaultLimit}, at most ${LIST_JOBS_LIMITS.maxLimit})`)
     .action(
       app.action(async (ctx, cmd) => {
-        const opts = cmd.opts<{ state?: string; team?: string; since?: string; limit?: string; pageSize?: string }>();
-        const filter = { states: parseStates(opts.state), team: opts.team ?? '', sinceMs: parseSince(opts.since, Date.now()) };
+        const opts = cmd.opts<{ mine?: boolean; state?: string; team?: string; since?: string; limit?: string; pageSize?: string; tasks?: boolean }>();
+        const filter = { states: parseStates(opts.state), team: opts.team ?? '', mine: opts.mine ?? false, sinceMs: parseSince(opts.since, Date.now()) };
         const limit = parseCount('--limit', opts.limit);
         const pageSize = parseCount('--page-size', opts.pageSize, LIST_JOBS_LIMITS.maxLimit) ?? LIST_JOBS_LIMITS.defaultLimit;
         const jobs: Job__Output[] = [];
@@ -55,8 +57,8 @@ export function registerJobs(program: Command, app: App): void {
           if (page.nextPageToken && page.nextPageToken === pageToken) throw new WattpackError('INTERNAL', 'the scheduler returned the same page token twice');
           pageToken = page.nextPageToken;
         } while (pageToken && (limit === undefined || jobs.length < limit));
-        ctx.print(jobs, () => jobsTable(jobs, Date.now()));
-        if (pageToken) ctx.io.err(`(the first ${jobs.length} jobs: more match; raise --limit, or narrow with --since, --state, --team)\n`);
+        ctx.print(jobs, (wide) => jobsTable(jobs, Date.now(), { wide, tasks: opts.tasks ?? false }));
+        if (pageToken) ctx.io.err(`(the first ${jobs.length} jobs: more match; raise --limit, or narrow with --mine, --since, --state, --team)\n`);
       }),
     );
 }

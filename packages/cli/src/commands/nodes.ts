@@ -9,7 +9,7 @@ export function registerNodes(program: Command, app: App): void {
     .action(
       app.action(async (ctx) => {
         const nodes = await ctx.client().listNodes();
-        ctx.print(nodes, () => nodesTable(nodes));
+        ctx.print(nodes, (wide) => nodesTable(nodes, wide));
       }),
     );
 }

@@ -8,7 +8,7 @@ export function registerSim(program: Command, app: App): void {
     app.action(async (ctx, cmd) => {
       // -o json works like --json here too.
       const flags = cmd.opts<Parameters<typeof simCommand>[0]>();
-      return simCommand({ ...flags, json: flags.json || ctx.json }, ctx.io);
+      return simCommand({ ...flags, json: flags.json || ctx.options.output === 'json' }, ctx.io);
     }),
   );
 }

@@ -23,8 +23,8 @@ describe('parseAgents', () => {
   it.each([
     ['h101x8', /unknown GPU model "h101"/],
     ['h100x0', /GPUs per node must be 1-64/],
-    ['h100x8:0', /the node count must be 1-64/],
-    ['s19xp:100', /the miner count must be 1-64/],
+    ['h100x8:0', /the node count must be 1-4000/],
+    ['s19xp:5000', /the miner count must be 1-4000/],
     ['h100', /cannot read "h100"/],
     ['h100x8,', /cannot read ""/],
     ['gpu-1', /cannot read "gpu-1"/],

@@ -18,12 +18,14 @@ export const AGENTS_HELP =
 const GPU_ITEM = /^([a-z0-9]+)x(\d+)(?::(\d+))?$/i;
 const MINER_ITEM = /^([a-z][a-z0-9]*)(?::(\d+))?$/i;
 
-/** More processes than this on one dev box is a typo. */
-const MAX_PER_ITEM = 64;
+/** GPUs in one server: more is a typo. */
+const MAX_GPUS = 64;
+/** Nodes or miners of one kind: a site (1,200 servers, 2,000 miners) with room; large kinds run as hollow-node fleets (launch.ts). */
+const MAX_PER_ITEM = 4000;
 
-function count(item: string, text: string | undefined, what: string): number {
+function count(item: string, text: string | undefined, what: string, max = MAX_PER_ITEM): number {
   const n = text === undefined ? 1 : Number(text);
-  if (n < 1 || n > MAX_PER_ITEM) throw new WattpackError('INVALID_ARGUMENT', `--agents ${item}: ${what} must be 1-${MAX_PER_ITEM}`);
+  if (n < 1 || n > max) throw new WattpackError('INVALID_ARGUMENT', `--agents ${item}: ${what} must be 1-${max}`);
   return n;
 }
 
@@ -40,7 +42,7 @@ export function parseAgents(spec: string): AgentPlan[] {
       if (!GPU_MODEL_NAMES.includes(model.toUpperCase())) {
         throw new WattpackError('INVALID_ARGUMENT', `--agents ${item}: unknown GPU model "${model}": use one of ${GPU_MODEL_NAMES.join(', ')}`);
       }
-      const profile = `${model.toLowerCase()}x${count(item, gpus, 'GPUs per node')}`;
+      const profile = `${model.toLowerCase()}x${count(item, gpus, 'GPUs per node', MAX_GPUS)}`;
       for (let i = count(item, nodes, 'the node count'); i > 0; i--) agents.push({ nodeId: `gpu-${++gpuNodes}`, profile, labels: { rack: 'r1' } });
     } else if (miner && !GPU_MODEL_NAMES.includes(miner[1]!.toUpperCase())) {
       const [, model = '', miners] = miner;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ANY_USER, freePort, localJobUser, localSiteTrust, natsStorageArgs, readYamlFile, WattpackError } from '@wattpack/common';
 import { connectScheduler } from '../client.js';
+import { DASHBOARD_PORT_OFFSET } from '../commands/dashboard.js';
 import { contextCredentials, parseConfig, saveContexts } from '../config-file.js';
 import type { AgentPlan } from './agents.js';
 import { processStartTime, stopSite, writeDevState, type DevProcess, type DevState } from './state.js';
@@ -111,13 +112,17 @@ export const DEV_CONTEXT = 'dev';
 
 /**
  * The scheduler's site file: the given one (if any) with, unless it maps users itself,
- * every job run as the invoking user, or as nobody when that is root (docs/security.md).
+ * every job run as the invoking user, or as nobody when that is root (docs/security.md),
+ * and unless it names one, a checkpoint root every agent of this machine shares: in the
+ * temporary directory, which the jobs' user can reach (the state dir may be in a home
+ * only its owner may enter).
  */
 export function writeDevSite(stateDir: string, site?: string): string {
   const given = site ? readYamlFile(resolve(site)) : {};
   if (given !== null && (typeof given !== 'object' || Array.isArray(given))) throw new WattpackError('INVALID_ARGUMENT', `${site}: expected a mapping of settings`);
   const file = join(stateDir, 'site.json');
-  writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: localJobUser() }, ...given }));
+  const checkpointRoot = join(tmpdir(), `wattpack-dev-checkpoints-${process.getuid?.() ?? 0}`);
+  writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: localJobUser() }, checkpointRoot, ...given }));
   return file;
 }
 
@@ -136,6 +141,10 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
   let natsUrl = o.nats ?? '';
   let natsStoreDir: string | undefined;
   const startedAt = new Date().toISOString();
+  // The dashboard beside the scheduler, where `wattpack dashboard` looks (7780 beside 7700);
+  // metrics on free ports, for the scheduler and each agent process of one node (not fleets).
+  const dashboard = `127.0.0.1:${o.port + DASHBOARD_PORT_OFFSET}`;
+  const metrics: Record<string, string> = { scheduler: `127.0.0.1:${await freePort()}` };
   const state = (): DevState => ({
     startedAt,
     detached: o.detached,
@@ -145,6 +154,8 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
     ...(natsStoreDir ? { natsStoreDir } : {}),
     nodes: o.agents.map((a) => a.nodeId),
     processes: children.map(({ child: _child, ...p }) => p),
+    dashboard,
+    metrics,
   });
   const logOf = (name: string) => join(logDir, `${name}.log`);
   const trust = await localSiteTrust(join(o.stateDir, 'pki'), o.agents.map((a) => a.nodeId));
@@ -160,20 +171,32 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
       natsUrl = `nats://127.0.0.1:${port}`;
       await waitUntil(children, NATS_START_MS, async () => (await accepts(port)) || `nats-server is not listening on ${port}`);
     }
-    const schedulerArgs = [packageBin('@wattpack/scheduler', 'wattpack-scheduler.js'), '--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials];
+    const schedulerArgs = [packageBin('@wattpack/scheduler', 'wattpack-scheduler.js'), '--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials, '--metrics-addr', metrics.scheduler!, '--dashboard-addr', dashboard];
+    schedulerArgs.push('--state-dir', join(o.stateDir, 'scheduler'));
     schedulerArgs.push('--site', writeDevSite(o.stateDir, o.site));
     if (o.capMw !== undefined) schedulerArgs.push('--cap-mw', String(o.capMw));
     if (o.logLevel) schedulerArgs.push('--log-level', o.logLevel);
     children.push(await spawnLogged({ role: 'scheduler', name: 'scheduler', log: logOf('scheduler') }, process.execPath, schedulerArgs, o.detached));
     const agentBin = packageBin('@wattpack/agent', 'wattpack-agent.js');
-    for (const a of o.agents) {
-      const labels = Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(',');
-      const args = [agentBin, '--scheduler', address, '--nats', natsUrl, '--node-id', a.nodeId, '--credentials', trust.nodeCredentials(a.nodeId), '--simulate', a.profile, '--runtime', 'process', '--labels', labels];
-      children.push(await spawnLogged({ role: 'agent', name: a.nodeId, log: logOf(a.nodeId) }, process.execPath, args, o.detached));
+    for (const group of agentProcesses(o.agents)) {
+      const first = group[0]!;
+      const labels = Object.entries(first.labels).map(([k, v]) => `${k}=${v}`).join(',');
+      const common = [agentBin, '--scheduler', address, '--nats', natsUrl, '--simulate', first.profile, '--runtime', 'process', '--address', '127.0.0.1', '--labels', labels];
+      if (group.length === 1) {
+        const metricsAddr = `127.0.0.1:${await freePort()}`;
+        metrics[first.nodeId] = metricsAddr;
+        const args = [...common, '--node-id', first.nodeId, '--credentials', trust.nodeCredentials(first.nodeId), '--metrics-addr', metricsAddr];
+        children.push(await spawnLogged({ role: 'agent', name: first.nodeId, log: logOf(first.nodeId) }, process.execPath, args, o.detached));
+      } else {
+        const name = `fleet-${first.nodeId}-${group.length}`;
+        const dir = fleetDir(join(o.stateDir, 'fleets', name), group.map((a) => [a.nodeId, trust.nodeCredentials(a.nodeId)]));
+        children.push(await spawnLogged({ role: 'agent', name, log: logOf(name) }, process.execPath, [...common, '--fleet', dir], o.detached));
+      }
     }
     // Written before waiting, so that `dev down` can clean up even if this process dies now.
     writeDevState(o.stateDir, state());
-    await waitUntil(children, READY_MS, async () => {
+    // A site-sized fleet registers a few hundred nodes a second on this machine.
+    await waitUntil(children, READY_MS + 100 * o.agents.length, async () => {
       const nodes = await client.listNodes().catch(() => undefined);
       if (!nodes) return `the scheduler did not answer on ${address} (logs: ${logDir})`;
       const waiting = o.agents.filter((a) => nodes.find((n) => n.id === a.nodeId)?.status !== 'READY');
@@ -187,4 +210,25 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
   } finally {
     client.close();
   }
+}
+
+/** Nodes of a kind beyond this run as one hollow-node process (wattpack-agent --fleet), not a process each. */
+const FLEET_FROM = 9;
+
+/** The agent processes of a site: a node alone, or a fleet of nodes with one profile and labels. */
+export function agentProcesses(agents: readonly AgentPlan[]): AgentPlan[][] {
+  const kinds = new Map<string, AgentPlan[]>();
+  for (const a of agents) {
+    const key = `${a.profile} ${JSON.stringify(a.labels)}`;
+    (kinds.get(key) ?? kinds.set(key, []).get(key)!).push(a);
+  }
+  return [...kinds.values()].flatMap((group) => (group.length >= FLEET_FROM ? [group] : group.map((a) => [a])));
+}
+
+/** A fleet folder: a link per node to its credentials, so one process runs exactly these nodes. */
+function fleetDir(dir: string, members: [nodeId: string, credentials: string][]): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const [nodeId, credentials] of members) symlinkSync(credentials, join(dir, nodeId));
+  return dir;
 }

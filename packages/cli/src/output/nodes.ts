@@ -24,22 +24,30 @@ function miners(node: Node__Output): string {
   return `${mining}/${total}`;
 }
 
-export function nodesTable(nodes: Node__Output[]): string {
+/** wide: every label, the GPU draw and miners' draw apart, the last report's time, nothing cut. */
+export function nodesTable(nodes: Node__Output[], wide = false): string {
+  const columns = wide
+    ? ['NODE', 'STATUS', 'GPUS', 'POWER', 'MINERS', 'LAST REPORT', 'LABELS', 'REASON']
+    : ['NODE', 'STATUS', 'GPUS', 'POWER', 'MINERS', 'LABELS', { header: 'REASON', maxWidth: 48 }];
   return renderTable(
-    ['NODE', 'STATUS', 'GPUS', 'POWER', 'MINERS', 'LABELS', { header: 'REASON', maxWidth: 48 }],
+    columns,
     nodes.map((n) => {
       const measured = measuredW(n);
       const labels = Object.entries(n.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
       const status = n.drain ? `${n.status},${n.drain.state}` : n.status;
       const reason = n.drain ? `${n.drain.reason} (${n.drain.by})` : n.reason;
-      return [n.id, status, gpus(n), `${kw(n.allocatedW)} / ${measured === undefined ? '?' : kw(measured)} kW`, miners(n), listSome(labels, 4), reason || '-'];
+      const power = `${kw(n.allocatedW)} / ${measured === undefined ? '?' : kw(measured)} kW`;
+      return wide
+        ? [n.id, status, gpus(n), power, miners(n), timestamp(Number(n.lastReport?.timestampMs ?? 0)), listSome(labels, Infinity), reason || '-']
+        : [n.id, status, gpus(n), power, miners(n), listSome(labels, 4), reason || '-'];
     }),
     'no nodes',
+    wide,
   );
 }
 
 /** `wattpack drain status`: every cordoned node, its drain and its progress. */
-export function drainsTable(nodes: Node__Output[]): string {
+export function drainsTable(nodes: Node__Output[], wide = false): string {
   return renderTable(
     ['NODE', 'DRAIN', 'JOBS LEFT', 'MINERS', 'DEADLINE', 'BY', 'SINCE', { header: 'REASON', maxWidth: 48 }],
     nodes
@@ -49,5 +57,6 @@ export function drainsTable(nodes: Node__Output[]): string {
         return [n.id, d.state, String(d.jobsRemaining), miners(n), d.deadlineMs ? timestamp(d.deadlineMs) : '-', d.automatic ? 'wattpack (auto)' : d.by, timestamp(d.atMs), d.reason];
       }),
     'no node is cordoned or draining',
+    wide,
   );
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aJob, aNode, aSite } from '../testing/fake-scheduler.js';
 import { jobDetails, jobsTable, jobStatus } from './jobs.js';
-import { toJson } from './json.js';
+import { toJson } from './document.js';
 import { nodesTable } from './nodes.js';
 import { planText } from './plan.js';
 import { siteFields } from './site.js';
@@ -36,6 +36,16 @@ describe('jobs', () => {
     expect(lines[2]).toMatch(/^job-2\s+train\s+vision\s+RUNNING\s+2×8\s+gpu-1,gpu-2\s+560 W\s+4m0s\s+placed under the cap/);
     expect(lines[2]).toMatch(/…$/);
     expect(lines[2]).not.toContain('facility limit');
+  });
+
+  it('folds an array into one row, also wide (13 columns, nothing cut), and lists its tasks with tasks', () => {
+    const task = (i: number, state: string) => aJob({ id: `j-a_${i}`, arrayJobId: 'j-a', arrayIndex: i, state, reason: state === 'PENDING' ? 'waiting for GPUs' : '', owner: 'bob' });
+    const tasks = [task(0, 'RUNNING'), task(1, 'PENDING'), task(2, 'PENDING')];
+    const wide = jobsTable([aJob({ reason: 'r'.repeat(60) }), ...tasks], NOW, { wide: true }).split('\n');
+    expect(wide).toHaveLength(3);
+    expect(wide[1]).toMatch(/^job-1\s+train\s+vision\s+alice\s+PENDING\s+1×8\s+-\s+-\s+100\s+2023-11-14T22:13:20Z\s+5m0s\s+-\s+r{60}$/);
+    expect(wide[2]).toMatch(/^j-a_\[0-2\]\s+train\s+vision\s+bob\s+RUNNING 1, PENDING 2\s+1×8\s+-\s+-\s+100\s+\S+Z\s+5m0s\s+-\s+waiting for GPUs$/);
+    expect(jobsTable(tasks, NOW, { tasks: true }).split('\n').slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['j-a_0', 'j-a_1', 'j-a_2']);
   });
 
   it('says so when there are no jobs', () => {

@@ -23,11 +23,11 @@ const render = (table: Table.Table): string =>
     .map((line) => line.trimEnd())
     .join('\n');
 
-/** Rows under a header line; `empty` is printed instead when there are no rows. */
-export function renderTable(columns: (string | Column)[], rows: string[][], empty: string): string {
+/** Rows under a header line; `empty` is printed instead when there are no rows. `wide` (-o wide) cuts nothing. */
+export function renderTable(columns: (string | Column)[], rows: string[][], empty: string, wide = false): string {
   if (rows.length === 0) return empty;
   const cols = columns.map((c) => (typeof c === 'string' ? { header: c } : c));
-  const table = new Table({ ...PLAIN, head: cols.map((c) => c.header), colWidths: cols.map((c) => c.maxWidth ?? null) });
+  const table = new Table({ ...PLAIN, head: cols.map((c) => c.header), colWidths: cols.map((c) => (wide ? null : (c.maxWidth ?? null))) });
   table.push(...rows);
   return render(table);
 }

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { durationSeconds } from './duration.js';
 import { DEFAULT_MAX_QUEUED_PER_TEAM } from './limits.js';
 import { usersSchema } from './job-user.js';
+import { fairShareSchema, pricesSchema } from './accounting.js';
+import { mountPathSchema, nodePathSchema } from './job.js';
+
+const portSchema = z.number().int().min(1024).max(65_535);
 
 /** Site settings (KV bucket wp-site, key "config"; seeded from --site or defaults). */
 export const siteConfigSchema = z.strictObject({
@@ -23,6 +27,12 @@ export const siteConfigSchema = z.strictObject({
   rampMwPerMin: z.number().positive().optional(),
   /** Runtime assumed for jobs without maxRuntime, for backfill reservations (seconds or e.g. "4h"). */
   defaultRuntime: durationSeconds.default(4 * 3600),
+  /**
+   * How long a finished job stays in the scheduler's store (memory and KV) for `wattpack job`,
+   * `jobs` and request-id retries; after it, only history has it. Slurm's MinJobAge, Nomad's
+   * job GC: without it the store grows with every job ever run.
+   */
+  finishedJobRetention: durationSeconds.default(3600),
   /**
    * Throughput against power limit measured on a GPU model (by catalog name), for models
    * whose curve differs from the H200's; others use the H200 training curve scaled to their max.
@@ -74,8 +84,32 @@ export const siteConfigSchema = z.strictObject({
    * { uid, gid } or { account }. Owners not mapped run as the node's Unix account of their name.
    */
   users: usersSchema,
+  /** Prices accounting records are costed at (docs/accounting.md). */
+  prices: pricesSchema,
+  /** How long fair share remembers a team's usage (docs/scheduling.md, "Fair share"). */
+  fairShare: fairShareSchema,
   /** Teams whose container jobs share the host's network (multi-node jobs need it); others get the engine's private network. */
   allowHostNetwork: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name')).default([]),
+  /**
+   * Site storage every node mounts at the same path: each job's checkpoint directory
+   * (WATTPACK_CHECKPOINT_DIR) is <checkpointRoot>/<job id>, kept across attempts and nodes.
+   */
+  checkpointRoot: mountPathSchema.default('/var/lib/wattpack/checkpoints'),
+  /** Host paths container jobs may mount (each with what lies under it); anything else is refused at submit. */
+  allowedMounts: z.array(mountPathSchema).default([]),
+  /** What every container job gets: /dev/shm size and IPC mode (NCCL and dataloaders share memory), host devices such as /dev/infiniband. */
+  containers: z
+    .strictObject({
+      shmSize: z.string().regex(/^[1-9][0-9]*[kmg]?$/, 'a size such as 16g, 512m').default('16g'),
+      ipc: z.enum(['private', 'host']).default('private'),
+      devices: z.array(nodePathSchema).default([]),
+    })
+    .default({ shmSize: '16g', ipc: 'private', devices: [] }),
+  /** Ports on rank 0's node the scheduler hands to jobs as MASTER_PORT; keep them for wattpack's jobs. */
+  rendezvousPorts: z
+    .strictObject({ from: portSchema, to: portSchema })
+    .refine((r) => r.from <= r.to, { message: 'from must not exceed to', path: ['from'] })
+    .default({ from: 29_500, to: 29_999 }),
 });
 
 export type SiteConfigInput = z.input<typeof siteConfigSchema>;

@@ -6,7 +6,10 @@ import type { RevocationList } from './revocations.js';
 /**
  * Authorization, in one place: who a caller is (their certificate), what each action
  * needs (a table, like Nomad's ACL capabilities), which teams' jobs they may see in full.
- * Every SchedulerService call passes through `authorize` before its handler runs.
+ * Every SchedulerService call passes through `authorize` before its handler runs; so does
+ * every data call of the web dashboard (dashboard/server.ts: read-site, read-jobs). The
+ * gRPC health service (grpc.health.v1, server.ts) answers any peer of the site CA: it
+ * tells only SERVING or NOT_SERVING.
  */
 
 /** What a call offers to tell who made it: the TLS peer of its connection. */
@@ -27,10 +30,13 @@ export const ACTIONS = {
   'update-site': { role: 'operator', doing: "changing the site's settings" },
   'set-cap': { role: 'operator', doing: 'changing the cap' },
   'grid-events': { role: 'operator', doing: 'changing grid events' },
+  cordon: { role: 'operator', doing: 'cordoning nodes' },
   drain: { role: 'operator', doing: 'draining nodes' },
   uncordon: { role: 'operator', doing: 'uncordoning nodes' },
   'read-audit': { role: 'operator', doing: 'reading the audit log' },
   'read-plan': { role: 'operator', doing: "reading the next pass's plan" },
+  'read-own-usage': { role: 'user', doing: 'reading your own usage and history' },
+  'read-all-usage': { role: 'operator', doing: "reading other people's usage and history" },
   'set-teams': { role: 'admin', doing: "changing teams and their shares" },
   revoke: { role: 'admin', doing: 'revoking credentials' },
 } as const satisfies Record<string, { role: UserRole; doing: string }>;
@@ -47,6 +53,7 @@ export type Rpc = KnownKeys<SchedulerServiceHandlers>;
  */
 export const RPCS: Record<Rpc, { needs: Action | ((request: never) => Action[]); mutates: boolean }> = {
   SubmitJob: { needs: 'submit-job', mutates: true },
+  SubmitJobs: { needs: 'submit-job', mutates: true },
   GetJob: { needs: 'read-jobs', mutates: false },
   ListJobs: { needs: 'read-jobs', mutates: false },
   WatchJob: { needs: 'read-jobs', mutates: false },
@@ -55,11 +62,16 @@ export const RPCS: Record<Rpc, { needs: Action | ((request: never) => Action[]);
   ListNodes: { needs: 'read-site', mutates: false },
   GetSite: { needs: 'read-site', mutates: false },
   UpdateSite: { needs: siteActions, mutates: true },
+  CordonNodes: { needs: 'cordon', mutates: true },
   DrainNodes: { needs: 'drain', mutates: true },
   UncordonNodes: { needs: 'uncordon', mutates: true },
   RevokeCredential: { needs: 'revoke', mutates: true },
   ListAudit: { needs: 'read-audit', mutates: false },
   PlanNext: { needs: 'read-plan', mutates: false },
+  ListHistory: { needs: 'read-own-usage', mutates: false },
+  GetUsage: { needs: 'read-own-usage', mutates: false },
+  ListShares: { needs: 'read-site', mutates: false },
+  GetJobUsage: { needs: 'read-own-usage', mutates: false },
 };
 
 /** An UpdateSite needs the role of each thing it changes. */
@@ -125,12 +137,23 @@ export function teamFor(id: Identity, named: string | undefined): string {
 
 /**
  * A job as this caller may see it: in full for its team's members; for others, what it
- * is and where it runs, without its command, arguments or environment (they carry
- * secrets: tokens, paths, data set names).
+ * is and where it runs, without its command, arguments, environment, paths or mounts
+ * (they carry secrets: tokens, paths, data set names).
  */
 export function jobFor(id: Identity, job: Job): Job {
   if (inTeam(id, job.spec.team)) return job;
-  return { ...job, spec: { ...job.spec, command: [], args: [], env: {} } };
+  const { workdir: _workdir, output: _output, error: _error, ...spec } = job.spec;
+  return { ...job, spec: { ...spec, command: [], args: [], env: {}, mounts: [] } };
+}
+
+/**
+ * Whose usage a caller may read (like sacct): a user their own, whatever they ask for;
+ * operators and admins anyone's. Returns the user to filter on (undefined: everyone).
+ */
+export function usageScope(id: Identity, asked: string | undefined): string | undefined {
+  if (roleAtLeast(id.role, 'operator')) return asked;
+  if (asked !== undefined && asked !== id.name) authorize(id, 'read-all-usage');
+  return id.name;
 }
 
 /** Reading a job's output, or cancelling it, is for its team; cancelling any job also for operators. */

@@ -117,6 +117,7 @@ function targetOf(rpc: Rpc, request: unknown): string {
   const req = (request ?? {}) as { id?: string; team?: string; kind?: string; name?: string; nodes?: { nodeIds?: string[]; labels?: Record<string, string> } };
   switch (rpc) {
     case 'SubmitJob':
+    case 'SubmitJobs':
       return 'job';
     case 'GetJob':
     case 'WatchJob':
@@ -129,6 +130,7 @@ function targetOf(rpc: Rpc, request: unknown): string {
       return siteActions(request as UpdateSiteRequest__Output)
         .map((a) => ({ 'set-cap': 'cap', 'grid-events': 'grid events', 'set-teams': 'teams' })[a as string] ?? 'site')
         .join(', ');
+    case 'CordonNodes':
     case 'DrainNodes':
     case 'UncordonNodes': {
       const labels = Object.entries(req.nodes?.labels ?? {}).map(([k, v]) => `${k}=${v}`);
@@ -144,6 +146,13 @@ function targetOf(rpc: Rpc, request: unknown): string {
       return 'site';
     case 'PlanNext':
       return 'plan';
+    case 'ListHistory':
+    case 'GetUsage':
+      return 'usage';
+    case 'ListShares':
+      return 'shares';
+    case 'GetJobUsage':
+      return `usage of job ${req.id ?? ''}`;
   }
 }
 

@@ -1,26 +1,38 @@
 import { WattpackError, isTerminal, jobToProto, type Identity, type Job } from '@wattpack/common';
 import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerService';
-import { jobFor, requireTeam, teamFor } from './authorize.js';
+import { inTeam, jobFor, requireTeam, teamFor } from './authorize.js';
 import type { Api, Note } from './call.js';
 
-type JobRpcs = Pick<SchedulerServiceHandlers, 'SubmitJob' | 'GetJob' | 'ListJobs' | 'CancelJob' | 'WatchJob' | 'JobLogs'>;
+type JobRpcs = Pick<SchedulerServiceHandlers, 'SubmitJob' | 'SubmitJobs' | 'GetJob' | 'ListJobs' | 'CancelJob' | 'WatchJob' | 'JobLogs'>;
 
 /** Jobs: submit, read, list, cancel, watch, logs. A member sees and touches only their team's jobs. */
 export function jobRpcs({ scheduler, logs, unary, admit, finish, closeOnRevoke, failStream }: Api): JobRpcs {
   return {
     SubmitJob: unary('SubmitJob', async (req, caller, note) => {
-      const job = await scheduler.submit(req.specJson, { owner: caller.name, teamFor: (named) => teamFor(caller, named) });
-      note.target = `job ${job.id}`;
-      note.after = { state: job.state, team: job.spec.team, name: job.spec.name, shape: `${job.spec.nodes} node(s) x ${job.spec.gpus} GPU(s)` };
+      const job = await scheduler.submit(req.specJson, { owner: caller.name, teamFor: (named) => teamFor(caller, named), canSee: (j) => inTeam(caller, j.spec.team), requestId: req.requestId, array: req.array });
+      note.target = job.array ? `array ${job.array.jobId}` : `job ${job.id}`;
+      note.after = { state: job.state, team: job.spec.team, name: job.spec.name, shape: `${job.spec.nodes} node(s) x ${job.spec.gpus} GPU(s)`, ...(req.array && { array: req.array }) };
       return jobToProto(job);
     }),
-    GetJob: unary('GetJob', (req, caller) => jobToProto(jobFor(caller, scheduler.getJob(req.id)), scheduler.powerOf(req.id))),
+    SubmitJobs: unary('SubmitJobs', async (req, caller, note) => {
+      const jobs = await scheduler.submitMany(req.jobs, { owner: caller.name, teamFor: (named) => teamFor(caller, named), canSee: (j) => inTeam(caller, j.spec.team) });
+      note.target = `${jobs.length} submissions`;
+      note.after = { jobs: String(jobs.length), first: jobs[0]?.id ?? '', last: jobs.at(-1)?.id ?? '' };
+      return { jobs: jobs.map((j) => jobToProto(j)) };
+    }),
+    GetJob: unary('GetJob', (req, caller) => {
+      const job = scheduler.findJob(req.id);
+      return jobToProto(jobFor(caller, job), scheduler.powerOf(job.id));
+    }),
     ListJobs: unary('ListJobs', (req, caller) => {
-      const page = scheduler.pageJobs({ states: req.states, team: req.team, since: req.sinceMs, limit: req.limit, pageToken: req.pageToken });
+      // "Mine" is the verified name, never one the request carries.
+      const owner = req.mine ? { owner: caller.name } : {};
+      const page = scheduler.pageJobs({ states: req.states, team: req.team, ...owner, since: req.sinceMs, limit: req.limit, pageToken: req.pageToken });
       return { jobs: page.jobs.map((j) => jobToProto(jobFor(caller, j))), nextPageToken: page.nextPageToken };
     }),
     CancelJob: unary('CancelJob', async (req, caller, note) => {
-      const job = scheduler.getJob(req.id);
+      // An array's id stands for its tasks: one team's, checked on the first.
+      const job = scheduler.jobOrArray(req.id);
       note.before = jobState(job);
       requireTeam(caller, job, 'cancel');
       const done = await scheduler.cancel(req.id, req.reason);

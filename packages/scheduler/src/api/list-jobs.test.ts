@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger, defaultSiteConfig, JOB_STATES, jobSpecSchema, LIST_JOBS_LIMITS, type Job, type SiteConfig } from '@wattpack/common';
 import type { ListJobsRequest__Output } from '@wattpack/common/proto/ListJobsRequest';
 import type { ListJobsResponse } from '@wattpack/common/proto/ListJobsResponse';
+import type { Job as JobProto } from '@wattpack/common/proto/Job';
 import { Scheduler } from '../loop/scheduler.js';
 import { Revocations } from './revocations.js';
 import { schedulerService } from './scheduler-service.js';
@@ -44,7 +45,7 @@ function api(jobs: Map<string, Job>) {
     jobs,
     nodes: new Map(),
     log,
-    ports: { putJob: async () => {}, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
+    ports: { putJob: async () => {}, deleteJob: async () => {}, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
   });
   // Paging is what these tests look at: no revocations, and ListJobs (a read) writes no audit.
   const trust = { revocations: new Revocations([], async () => {}), audit: { record: async () => {}, read: async () => ({ records: [], truncated: false }) } };
@@ -53,6 +54,11 @@ function api(jobs: Map<string, Job>) {
     new Promise<Required<ListJobsResponse>>((resolve, reject) => {
       const call = { getAuthContext: () => ({}), request: { states: [], team: '', sinceMs: 0, limit: 0, pageToken: '', ...request } } as unknown as grpc.ServerUnaryCall<ListJobsRequest__Output, ListJobsResponse>;
       service.ListJobs(call, (err, res) => (err ? reject(err) : resolve(res as Required<ListJobsResponse>)));
+    });
+  const getJob = (id: string) =>
+    new Promise<JobProto>((resolve, reject) => {
+      const call = { getAuthContext: () => ({}), request: { id } } as unknown as grpc.ServerUnaryCall<{ id: string }, JobProto>;
+      service.GetJob(call, (err, res) => (err ? reject(err) : resolve(res!)));
     });
   /** Every page of a query: the ids in the order they came, and how many pages. */
   const all = async (request: Partial<ListJobsRequest__Output>) => {
@@ -67,14 +73,14 @@ function api(jobs: Map<string, Job>) {
     } while (pageToken);
     return { ids, pages };
   };
-  return { scheduler, listJobs, all };
+  return { scheduler, listJobs, all, getJob };
 }
 
 describe('ListJobs', () => {
   it('pages through 100,000 jobs: each exactly once, in order, without sorting them all per page', async () => {
     const jobs = storedJobs(100_000);
     const started = performance.now();
-    const { all, listJobs } = api(jobs);
+    const { all, listJobs, getJob } = api(jobs);
     const expected = inOrder(jobs.values());
 
     const t0 = performance.now();
@@ -103,9 +109,16 @@ describe('ListJobs', () => {
     expect((await listJobs({ limit: 10, pageToken: deepToken })).jobs.map((j) => j.id)).toEqual(expected.slice(99_990));
     expect(firstPage.jobs.map((j) => j.id)).toEqual(expected.slice(0, 10));
 
+    // GetJob by an id prefix scans the ids ("j-" and 4 characters name one job here).
+    const probe = expected[50_000]!;
+    const tLookup = performance.now();
+    for (let i = 0; i < 100; i++) expect((await getJob(probe.slice(0, 7))).id).toBe(probe);
+    const lookupMs = performance.now() - tLookup;
+
     console.log(
       `100,000 jobs: index built and first query in ${(t0 - started).toFixed(0)} ms; 200 pages of 500 in ${pagedMs.toFixed(0)} ms; ` +
-        `200 first pages of 10 in ${firstMs.toFixed(0)} ms, 200 last pages of 10 in ${deepMs.toFixed(0)} ms`,
+        `200 first pages of 10 in ${firstMs.toFixed(0)} ms, 200 last pages of 10 in ${deepMs.toFixed(0)} ms; ` +
+        `100 GetJob by id prefix in ${lookupMs.toFixed(0)} ms`,
     );
     // Sorting 100,000 jobs per page took about a second for 200 pages on its own; a page
     // at the end must cost about what the first does (generous bounds: shared CI cores).
@@ -158,6 +171,52 @@ describe('ListJobs', () => {
     expect((await all({ limit: 300 })).ids).toEqual(inOrder(jobs.values()));
   });
 
+  it("lists only the caller's own jobs with mine: the name its certificate verified", async () => {
+    const jobs = storedJobs(500);
+    // Without a certificate (an insecure scheduler) the caller is "anonymous".
+    for (const [i, j] of [...jobs.values()].entries()) j.owner = i % 4 === 0 ? 'anonymous' : 'alice';
+    const { all } = api(jobs);
+    const want = [...jobs.values()].filter((j) => j.owner === 'anonymous' && j.spec.team === 'vision');
+    expect(want.length).toBeGreaterThan(10);
+    expect((await all({ mine: true, team: 'vision', limit: 9 })).ids).toEqual(inOrder(want));
+    expect((await all({ mine: false })).ids).toHaveLength(500);
+  });
+
+  it('finds a job by id, by name, or by a prefix of one id; a choice is refused, listing the newest', async () => {
+    const jobs = storedJobs(30);
+    const ids = [...jobs.keys()];
+    const lone = jobs.get(ids[3]!)!;
+    lone.spec = { ...lone.spec, name: 'lone' };
+    const { getJob } = api(jobs);
+    expect((await getJob(lone.id)).id).toBe(lone.id);
+    expect((await getJob('lone')).id).toBe(lone.id);
+    // A prefix only this id has: its whole id but the last character.
+    const unique = ids.find((id) => ids.filter((other) => other.startsWith(id.slice(0, -1))).length === 1)!;
+    expect((await getJob(unique.slice(0, -1))).id).toBe(unique);
+
+    const byName = await getJob('train').catch((e: grpc.StatusObject) => e);
+    expect(byName).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/^"train" names 29 jobs, newest first: j-\S+ \(train, \w+, -\), .*, and 19 more; give a job id or a longer prefix$/) });
+    const newest = [...jobs.values()].filter((j) => j.spec.name === 'train').sort((a, b) => b.submittedAt - a.submittedAt)[0]!;
+    expect((byName as grpc.StatusObject).details).toContain(`newest first: ${newest.id} `);
+    await expect(getJob('j-')).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('"j-" names 30 jobs') });
+    await expect(getJob('nope')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: 'no job with id, name or id prefix "nope"' });
+    await expect(getJob('')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+  });
+
+  it('forgets finished jobs past retention in the lookup too: their names and prefixes no longer find them', async () => {
+    const jobs = storedJobs(30);
+    // storedJobs cycles through the states: the finished ones (long ago) are swept.
+    for (const j of jobs.values()) j.finishedAt = 1;
+    const finished = [...jobs.values()].filter((j) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.state));
+    const kept = [...jobs.values()].find((j) => !finished.includes(j))!;
+    const { scheduler, getJob } = api(jobs);
+    expect(await scheduler.forgetFinished()).toBe(finished.length);
+    await expect(getJob(finished[0]!.id)).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(getJob(finished[0]!.id.slice(0, 7))).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    expect((await getJob(kept.id.slice(0, 7))).id).toBe(kept.id);
+    await expect(getJob('train')).rejects.toMatchObject({ details: expect.stringContaining(`"train" names ${30 - finished.length} jobs`) });
+  });
+
   it('refuses an unknown state and a token it did not make, repeating little of either', async () => {
     const { listJobs } = api(storedJobs(10));
     await expect(listJobs({ states: ['DONE'] })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'states: unknown state "DONE": use PENDING, STARTING, RUNNING, SUCCEEDED, FAILED, CANCELLED' });
@@ -176,7 +235,7 @@ describe('per-team queue limit', () => {
       jobs,
       nodes: new Map(),
       log,
-      ports: { putJob: async () => {}, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
+      ports: { putJob: async () => {}, deleteJob: async () => {}, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
     });
     s.stop(); // no passes: what is PENDING stays so
     return s;

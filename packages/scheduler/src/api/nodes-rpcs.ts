@@ -3,7 +3,7 @@ import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerS
 import type { Api, Note } from './call.js';
 import { nodesView } from './views.js';
 
-type NodeRpcs = Pick<SchedulerServiceHandlers, 'ListNodes' | 'DrainNodes' | 'UncordonNodes'>;
+type NodeRpcs = Pick<SchedulerServiceHandlers, 'ListNodes' | 'DrainNodes' | 'CordonNodes' | 'UncordonNodes'>;
 
 /** Nodes: list them; operators drain and uncordon them. */
 export function nodeRpcs({ scheduler, unary }: Api): NodeRpcs {
@@ -29,6 +29,9 @@ export function nodeRpcs({ scheduler, unary }: Api): NodeRpcs {
           { reason: req.reason, by: caller.name, ...(req.deadlineS ? { deadlineS: req.deadlineS } : {}), migrate: !req.noMigrate, force: req.force, cancel: req.cancel },
         ),
       ),
+    ),
+    CordonNodes: unary('CordonNodes', (req, caller, note) =>
+      nodeChange(note, () => scheduler.cordon({ nodeIds: req.nodes?.nodeIds ?? [], labels: req.nodes?.labels ?? {} }, { reason: req.reason, by: caller.name })),
     ),
     UncordonNodes: unary('UncordonNodes', (req, _caller, note) =>
       nodeChange(note, () => scheduler.uncordon({ nodeIds: req.nodes?.nodeIds ?? [], labels: req.nodes?.labels ?? {} })),

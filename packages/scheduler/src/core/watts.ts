@@ -154,3 +154,10 @@ export function siteWatts(site: SiteSnapshot, measuredNodes: readonly MeasuredNo
     aiW: allocated.gpusW + allocated.hostsW,
   };
 }
+
+/**
+ * A job's share of a busy host: the host's busy watts split over the node's GPUs, for
+ * the GPUs the job holds there (hosts are not metered per job, so this is allocated).
+ */
+export const hostShareW = (hostBusyW: number, jobGpus: number, nodeGpus: number): number => (nodeGpus > 0 ? (hostBusyW * jobGpus) / nodeGpus : 0);
+

@@ -1,4 +1,4 @@
-import { WattpackError, isTerminal, newId, parseJobSpec, type Job } from '@wattpack/common';
+import { WattpackError, arrayTaskId, isTerminal, newId, parseArraySpec, parseJobSpec, type ArraySpec, type Job, type JobSpec, type Mount } from '@wattpack/common';
 import { countGpus, infeasible } from '../core/feasible.js';
 import { canonicalModel } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
@@ -8,6 +8,29 @@ import type { LoopState } from './state.js';
 export interface SubmitOptions {
   owner?: string;
   teamFor?: (named: string | undefined) => string;
+  /** Whether the submitter may see a job (the API: its team's jobs); only those can be dependencies. */
+  canSee?: (job: Job) => boolean;
+}
+
+/** One submission: a spec as JSON, the client's request id, and an array expression. */
+export interface SubmitRequest {
+  specJson: string;
+  /** A retry with it returns the first job instead of making another. */
+  requestId?: string;
+  /** Slurm's --array syntax (job-array.ts); absent: one job. */
+  array?: string;
+}
+
+/** Submissions in one SubmitJobs call. */
+export const MAX_BATCH = 1000;
+
+/** What a request id may hold: a UUID, a ULID, a "batch-17:3" of the client's own. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+interface Prepared {
+  spec: JobSpec;
+  requestId?: string;
+  array?: ArraySpec;
 }
 
 /** Jobs in and out of the queue from the API: submit (with its checks) and cancel. */
@@ -19,46 +42,59 @@ export class Intake {
   ) {}
 
   /**
-   * `owner`: who submits it (the API passes the verified caller); the job's processes run as
-   * that user. `teamFor` decides the job's team from the one its spec names (undefined:
+   * `owner`: who submits (the API passes the verified caller); the jobs' processes run as
+   * that user. `teamFor` decides a job's team from the one its spec names (undefined:
    * none) and throws when the submitter may not use it; the API passes the caller's rule.
+   * A request id this owner used before returns the job that submission made (Stripe's
+   * idempotency keys): the id is kept on the job, so the window is as long as the job is
+   * stored. A batch is all or nothing, and takes one turn of the queue however large.
+   * Returns one job per request: an array's is its first task.
    */
-  submit(specJson: string, opts: SubmitOptions = {}): Promise<Job> {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(specJson);
-    } catch {
-      return Promise.reject(new WattpackError('INVALID_ARGUMENT', 'the job spec is not valid JSON'));
+  async submit(requests: readonly SubmitRequest[], opts: SubmitOptions = {}): Promise<Job[]> {
+    if (requests.length === 0 || requests.length > MAX_BATCH) {
+      throw new WattpackError('INVALID_ARGUMENT', `jobs: 1 to ${MAX_BATCH} submissions per request (got ${requests.length})`);
     }
-    try {
-      raw = withTeam(raw, opts.teamFor);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const parsed = parseJobSpec(raw, specJson);
-    if (!parsed.success) return Promise.reject(new WattpackError('INVALID_ARGUMENT', `invalid job spec: ${parsed.error}`));
-    const spec = parsed.data;
+    const owner = opts.owner ?? 'anonymous';
+    const where = (i: number) => (requests.length > 1 ? `jobs[${i}]: ` : '');
+    // Checked outside the queue: parsing specs does not hold up the loop.
+    const prepared = requests.map((r, i) => named(where(i), () => prepare(r, opts.teamFor)));
     return this.state.serial.run(async () => {
-      this.checkFeasible(spec.gpus, spec.nodes, spec.gpuModels);
-      this.checkQueue(spec.team);
       const now = this.state.now();
-      const job: Job = {
-        id: newId('j', now),
-        spec,
-        owner: opts.owner ?? 'anonymous',
-        state: 'PENDING',
-        reason: 'queued',
-        submittedAt: now,
-        attempt: 0,
-        attemptId: '',
-        assignments: [],
-        powerLimitW: 0,
-        allocatedFacilityW: 0,
-      };
-      await this.state.store(job);
-      this.cycle.request();
-      return job;
+      const out: Job[] = [];
+      const made: Job[] = [];
+      const inBatch = new Map<string, Job>();
+      const adding = new Map<string, number>();
+      prepared.forEach((p, i) =>
+        named(where(i), () => {
+          // In the queue, so two copies of one request in flight make one job.
+          const first = p.requestId === undefined ? undefined : (this.state.jobForRequest(owner, p.requestId) ?? inBatch.get(p.requestId));
+          if (first) return void out.push(first);
+          this.checkFeasible(p.spec.gpus, p.spec.nodes, p.spec.gpuModels);
+          checkMounts(p.spec.mounts, this.state.site.allowedMounts);
+          this.checkDependencies([...p.spec.afterOk, ...p.spec.afterAny], opts.canSee);
+          const count = p.array?.indices.length ?? 1;
+          const team = p.spec.team;
+          this.checkQueue(team, (adding.get(team) ?? 0) + count);
+          adding.set(team, (adding.get(team) ?? 0) + count);
+          const jobs = materialize(p, owner, now);
+          if (p.requestId !== undefined) inBatch.set(p.requestId, jobs[0]!);
+          made.push(...jobs);
+          out.push(jobs[0]!);
+        }),
+      );
+      // Written together: the store pipelines them instead of one round-trip per job.
+      await Promise.all(made.map((job) => this.state.store(job)));
+      if (made.length) this.cycle.request();
+      return out;
     });
+  }
+
+  /** Cancels a job, or every task of an array given the array's id; returns the job (an array's first task). */
+  async cancelAny(id: string, reason: string): Promise<Job> {
+    const tasks = this.state.arrayTasks(id);
+    if (!tasks) return this.cancel(id, reason);
+    const done = await Promise.all(tasks.map((t) => this.cancel(t.id, reason)));
+    return done[0]!;
   }
 
   cancel(id: string, reason: string): Promise<Job> {
@@ -79,15 +115,29 @@ export class Intake {
   }
 
   /** Refuses a submit while the team has the site's limit of jobs queued: one team cannot flood the queue. */
-  private checkQueue(team: string): void {
+  private checkQueue(team: string, adding: number): void {
     const limit = this.state.site.maxQueuedPerTeam;
     const queued = this.state.listing.queued(team);
-    if (limit > 0 && queued >= limit) {
+    if (limit > 0 && queued + adding > limit) {
+      const these = adding > 1 ? ` and ${adding} more would exceed` : '';
       throw new WattpackError(
         'RESOURCE_EXHAUSTED',
-        `team ${team} has ${queued} jobs queued (PENDING), the site's limit (maxQueuedPerTeam ${limit}): wait for some to start, or cancel some`,
+        `team ${team} has ${queued} jobs queued (PENDING)${these || ','} the site's limit (maxQueuedPerTeam ${limit}): wait for some to start, or cancel some`,
       );
     }
+  }
+
+  /**
+   * A dependency must name a job the submitter may see: a typo would otherwise end the job
+   * later, and another team's job would tell its fate. Both read alike, so that a refusal
+   * does not tell whether another team's job exists.
+   */
+  private checkDependencies(ids: string[], canSee: SubmitOptions['canSee'] = () => true): void {
+    const unknown = ids.filter((id) => {
+      const dep = this.state.jobs.get(id);
+      return !dep || !canSee(dep);
+    });
+    if (unknown.length) throw new WattpackError('INVALID_ARGUMENT', `dependency: no job ${unknown.join(', ')} (give the ids wattpack jobs shows)`);
   }
 
   /** Refuses at submit what no known node could ever run: a typo should not wait forever. */
@@ -96,6 +146,75 @@ export class Intake {
     const why = infeasible(counts, gpus, nodes, models);
     if (why) throw new WattpackError('INVALID_ARGUMENT', why);
   }
+}
+
+/** Volumes only from the site's allowedMounts: each source must be one of them or lie under one. */
+function checkMounts(mounts: readonly Mount[], allowed: readonly string[]): void {
+  const under = (path: string, root: string) => root === '/' || path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`);
+  for (const m of mounts) {
+    if (!allowed.some((root) => under(m.source, root))) {
+      const list = allowed.length ? `the site allows ${allowed.join(', ')} (setting allowedMounts)` : 'the site allows none (setting allowedMounts is empty)';
+      throw new WattpackError('PERMISSION_DENIED', `mounts: ${m.source} may not be mounted: ${list}`);
+    }
+  }
+}
+
+/** Runs `fn`, naming the batch entry in the error it throws. */
+function named<T>(prefix: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!prefix) throw err;
+    const e = WattpackError.from(err);
+    throw new WattpackError(e.code, prefix + e.message, { cause: err });
+  }
+}
+
+/** A request's spec checked (with its team decided), its request id and array parsed. */
+function prepare(r: SubmitRequest, teamFor: SubmitOptions['teamFor']): Prepared {
+  const requestId = r.requestId || undefined;
+  if (requestId !== undefined && !REQUEST_ID.test(requestId)) {
+    throw new WattpackError('INVALID_ARGUMENT', 'request_id: 1 to 128 letters, digits and . _ : - (e.g. a UUID)');
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(r.specJson);
+  } catch {
+    throw new WattpackError('INVALID_ARGUMENT', 'the job spec is not valid JSON');
+  }
+  const parsed = parseJobSpec(withTeam(raw, teamFor), r.specJson);
+  if (!parsed.success) throw new WattpackError('INVALID_ARGUMENT', `invalid job spec: ${parsed.error}`);
+  return { spec: parsed.data, ...(requestId !== undefined && { requestId }), ...(r.array && { array: parseArraySpec(r.array) }) };
+}
+
+/** The jobs a request makes: one, or an array's tasks (in index order, which their ids sort in). */
+function materialize(p: Prepared, owner: string, now: number): Job[] {
+  const base = (id: string, spec: JobSpec): Job => ({
+    id,
+    spec,
+    owner,
+    state: 'PENDING',
+    reason: 'queued',
+    submittedAt: now,
+    attempt: 0,
+    attemptId: '',
+    assignments: [],
+    powerLimitW: 0,
+    allocatedFacilityW: 0,
+  });
+  const { array, requestId } = p;
+  const withRequest = (job: Job): Job => (requestId !== undefined ? { ...job, requestId } : job);
+  if (!array) return [withRequest(base(newId('j', now), p.spec))];
+  const arrayJobId = newId('j', now);
+  const width = String(array.indices.at(-1)).length;
+  return array.indices.map((index, i) => {
+    const env = { ...p.spec.env, WATTPACK_ARRAY_JOB_ID: arrayJobId, WATTPACK_ARRAY_INDEX: String(index) };
+    const task: Job = {
+      ...base(arrayTaskId(arrayJobId, index, width), { ...p.spec, env }),
+      array: { jobId: arrayJobId, index, ...(array.maxRunning !== undefined && { maxRunning: array.maxRunning }) },
+    };
+    return i === 0 ? withRequest(task) : task;
+  });
 }
 
 /** The spec with the team `teamFor` decides (it throws when the submitter may not use it). */

@@ -20,6 +20,13 @@ export interface DrainOptions {
   automatic?: boolean;
 }
 
+export interface CordonOptions {
+  /** Optional: cordoning is routine (kubectl cordon asks for none). */
+  reason: string;
+  /** Who asked: shown with the node. */
+  by: string;
+}
+
 export interface SiteChange {
   capMw?: number;
   addGridEvents?: SiteConfig['gridEvents'];
@@ -28,7 +35,14 @@ export interface SiteChange {
   removeTeams?: string[];
 }
 
-/** What operators and admins change: drains and uncordon, the cap and grid events, teams' shares. */
+/** A node's reason is shown in every listing of it, and stored with it. */
+const REASON_MAX = 500;
+
+function checkReason(reason: string): void {
+  if (reason.length > REASON_MAX) throw new WattpackError('INVALID_ARGUMENT', `reason: at most ${REASON_MAX} characters (it is shown with the node), not ${reason.length}`);
+}
+
+/** What operators and admins change: cordons, drains and uncordon, the cap and grid events, teams' shares. */
 export class Operators {
   constructor(
     private readonly state: LoopState,
@@ -70,6 +84,7 @@ export class Operators {
     return this.state.serial.run(async () => {
       const targets = this.select(selector);
       if (!opts.cancel && !opts.reason.trim()) throw new WattpackError('INVALID_ARGUMENT', 'reason: a drain needs a reason (it is shown to everyone)');
+      checkReason(opts.reason);
       const now = this.state.now();
       for (const node of targets) {
         if (opts.cancel) {
@@ -98,6 +113,24 @@ export class Operators {
     if (opts.migrate || opts.force) {
       for (const job of this.state.jobsOn(node.record.id)) await this.evict(job, `node ${node.record.id} draining: ${opts.reason}`, opts.force);
     }
+  }
+
+  /**
+   * No new placements on the nodes; what runs there keeps running (kubectl cordon). A node
+   * already cordoned, draining or drained stays as it is: a cordon never cancels a drain.
+   */
+  cordon(selector: NodeSelector, opts: CordonOptions): Promise<NodeRecord[]> {
+    return this.state.serial.run(async () => {
+      checkReason(opts.reason);
+      const targets = this.select(selector);
+      const now = this.state.now();
+      for (const node of targets) {
+        if (node.record.drain) continue;
+        await this.putNode(node, { state: 'CORDONED', reason: opts.reason.trim() || 'cordoned', by: opts.by, at: now, migrate: false, force: false, automatic: false });
+        this.state.log.warn({ node: node.record.id, reason: opts.reason, by: opts.by }, 'cordoned');
+      }
+      return targets.map((n) => n.record);
+    });
   }
 
   uncordon(selector: NodeSelector): Promise<NodeRecord[]> {

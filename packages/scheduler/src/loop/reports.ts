@@ -32,6 +32,7 @@ export class Reports {
       for (const job of this.state.jobs.values()) {
         if (job.state === 'STARTING') await this.commands.dispatchStarts(job);
         if (job.cancelRequested || (isTerminal(job.state) && holdsResources(job))) await this.commands.dispatchStops(job, job.reason);
+        if (job.pendingUsage?.length) await this.state.publishPendingUsage(job);
       }
     });
     this.cycle.request();
@@ -77,6 +78,7 @@ export class Reports {
     node.record = { ...node.record, lastSeenAt: this.state.now() };
     await this.reconcileAttempts(node, report);
     await this.recordPower(nodeId, report);
+    this.state.changes.emit('report', nodeId, report);
     // A GPU that needs a reset or service: drain the node, with the agent's reason. The
     // drain is a serial task of its own, queued to run right after this one.
     const failed = report.gpus.find((g) => g.health === 'HEALTH_FAILED');
@@ -100,7 +102,10 @@ export class Reports {
     let pass = false;
     for (const a of report.attempts) {
       const job = state.jobs.get(a.jobId);
-      if (!job || job.attemptId !== a.attemptId || !holdsResources(job) || !job.assignments.some((p) => p.nodeId === nodeId)) continue;
+      const part = job?.assignments.find((p) => p.nodeId === nodeId);
+      if (!job || !part || job.attemptId !== a.attemptId || !holdsResources(job)) continue;
+      const drawW = attemptDrawW(report, a.gpuIndices);
+      if (drawW !== undefined) state.meter(job, nodeId, part.startedAt ?? job.startedAt ?? a.startedAtMs, state.now(), drawW);
       let entry = state.profiles.get(job.id);
       if (entry?.attemptId !== job.attemptId) {
         entry = { attemptId: job.attemptId, profile: new PowerProfile(job.startedAt ?? a.startedAtMs, { warmupS: rs.warmupSeconds, window: rs.windowSamples, minSamples: rs.minSamples }) };
@@ -253,4 +258,15 @@ export class Reports {
     if (result.stopNodes.length > 0) await this.commands.dispatchStops(result.job, result.job.reason, result.stopNodes);
     if (!holdsResources(result.job) || event.kind !== 'started') this.cycle.request();
   }
+}
+
+/** The attempt's GPUs' summed draw in a report; undefined when one of them reported none. */
+function attemptDrawW(report: NodeReport, gpuIndices: readonly number[]): number | undefined {
+  let sum = 0;
+  for (const i of gpuIndices) {
+    const w = report.gpus.find((g) => g.index === i)?.powerDrawW;
+    if (w === undefined) return undefined;
+    sum += w;
+  }
+  return sum;
 }

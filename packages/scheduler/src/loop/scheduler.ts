@@ -1,17 +1,23 @@
-import type { Job, JobEvent, NodeInventory, NodeRecord, NodeReport, SiteConfig } from '@wattpack/common';
+import { WattpackError, quote, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig, type UsageRecord } from '@wattpack/common';
 import type { Applied } from '../core/driver.js';
+import type { ShareStanding } from '../core/order.js';
+import type { TeamUsage } from '../core/policy.js';
 import type { JobPower, Plan, SiteSnapshot } from '../core/snapshot.js';
+import { siteWatts, type SiteWatts } from '../core/watts.js';
 import type { JobFilter, JobPage, JobQuery } from '../state/job-index.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
 import { Commands } from './commands.js';
 import { Cycle } from './cycle.js';
-import { Intake, type SubmitOptions } from './intake.js';
-import { Operators, type DrainOptions, type NodeSelector, type SiteChange } from './operators.js';
+import { Intake, type SubmitOptions, type SubmitRequest } from './intake.js';
+import { Operators, type CordonOptions, type DrainOptions, type NodeSelector, type SiteChange } from './operators.js';
 import { Reports } from './reports.js';
 import { LoopState, type SchedulerInit } from './state.js';
 
+/** An ambiguous reference lists this many of its jobs: enough to pick one, short enough to read. */
+const AMBIGUOUS_LISTED = 10;
+
 export type { SchedulerPorts, SchedulerInit } from './state.js';
-export type { NodeSelector, DrainOptions, SiteChange } from './operators.js';
+export type { NodeSelector, CordonOptions, DrainOptions, SiteChange } from './operators.js';
 export type { SubmitOptions } from './intake.js';
 
 /**
@@ -44,7 +50,7 @@ export class Scheduler {
     this.reports = new Reports(this.state, commands, this.cycle, this.operators);
   }
 
-  /** Emits 'job' (Job) after every stored change. */
+  /** Emits 'job', 'report' and 'pass' (see LoopState.changes). */
   get changes(): LoopState['changes'] {
     return this.state.changes;
   }
@@ -65,16 +71,51 @@ export class Scheduler {
 
   // ---- API ----------------------------------------------------------------
 
-  submit(specJson: string, opts: SubmitOptions = {}): Promise<Job> {
-    return this.intake.submit(specJson, opts);
+  /** One submission (`requestId`, `array`: see SubmitRequest). */
+  async submit(specJson: string, opts: SubmitOptions & Omit<SubmitRequest, 'specJson'> = {}): Promise<Job> {
+    const { requestId, array, ...rest } = opts;
+    return (await this.intake.submit([{ specJson, requestId, array }], rest))[0]!;
   }
 
+  /** Many submissions at once, all or none; one job per request (an array's first task). */
+  submitMany(requests: readonly SubmitRequest[], opts: SubmitOptions = {}): Promise<Job[]> {
+    return this.intake.submit(requests, opts);
+  }
+
+  /** A job, or every task of an array given its id. */
   cancel(id: string, reason: string): Promise<Job> {
-    return this.intake.cancel(id, reason);
+    return this.intake.cancelAny(id, reason);
   }
 
   getJob(id: string): Job {
     return this.state.mustGet(id);
+  }
+
+  /**
+   * The one job a reference names (GetJob): its id (or an array task's "<array>_<index>"),
+   * else its name, else a prefix of its id; a choice is refused, listing it.
+   */
+  findJob(ref: string): Job {
+    const exact = this.state.find(ref);
+    if (exact) return exact;
+    const found = this.state.listing.lookup(ref);
+    if (found.length === 1) return found[0]!;
+    const shown = quote(ref);
+    if (found.length === 0) throw new WattpackError('NOT_FOUND', `no job with id, name or id prefix ${shown}`);
+    const newest = found.sort((a, b) => b.submittedAt - a.submittedAt);
+    const listed = newest.slice(0, AMBIGUOUS_LISTED).map((j) => `${j.id} (${j.spec.name}, ${j.state}, ${j.owner || '-'})`);
+    const more = found.length > AMBIGUOUS_LISTED ? `, and ${found.length - AMBIGUOUS_LISTED} more` : '';
+    throw new WattpackError('INVALID_ARGUMENT', `${shown} names ${found.length} jobs, newest first: ${listed.join(', ')}${more}; give a job id or a longer prefix`);
+  }
+
+  /** A job, or an array's first task given the array's id. */
+  jobOrArray(id: string): Job {
+    return this.state.arrayTasks(id)?.[0] ?? this.state.mustGet(id);
+  }
+
+  /** The job with this id, or undefined where the job store has none (it may have left: history has it). */
+  storedJob(id: string): Job | undefined {
+    return this.state.jobs.get(id);
   }
 
   /** Every matching job, oldest first (submitted time, then id). */
@@ -105,6 +146,12 @@ export class Scheduler {
     return this.state.snapshot().capW;
   }
 
+  /** Whether a grid event (a lower cap) is in force now, not only announced. */
+  gridEventInForce(): boolean {
+    const now = this.now();
+    return this.state.site.gridEvents.some((e) => e.startMs <= now && now < e.startMs + e.durationS * 1000);
+  }
+
   /** The site as the core sees it now: what `wattpack site` and the tests count. */
   snapshot(): SiteSnapshot {
     return this.state.snapshot();
@@ -115,9 +162,34 @@ export class Scheduler {
     return this.cycle.preview();
   }
 
+  /** Every watt figure of the site (core/watts.ts), with what agents measured last. */
+  siteWatts(snapshot: SiteSnapshot = this.snapshot()): SiteWatts {
+    const nodes = this.listNodes();
+    return siteWatts(
+      snapshot,
+      nodes.map(({ record, report }) => ({ nodeId: record.id, gpus: report?.gpus ?? [], miners: report?.miners ?? [] })),
+      new Set(nodes.filter((n) => n.record.drain).map((n) => n.record.id)),
+    );
+  }
+
   /** A running job's measured power this attempt; undefined while it warms up. */
   powerOf(jobId: string): JobPower | undefined {
     return this.state.powerOf(jobId);
+  }
+
+  /** The running attempt's usage so far, as its record would say if it ended now; undefined for a job not running. */
+  usageSoFar(jobId: string): UsageRecord | undefined {
+    return this.state.usageSoFar(jobId);
+  }
+
+  /** Teams' decayed past usage, from the accounting store: fair share weighs it from the next pass. */
+  setHistory(history: Record<string, TeamUsage>): void {
+    this.state.history = history;
+  }
+
+  /** Each team with work, its share, decayed usage and fair-share factor, as the next pass will see them. */
+  shares(): ShareStanding[] {
+    return this.cycle.shares();
   }
 
   // ---- Operators ------------------------------------------------------------
@@ -130,11 +202,20 @@ export class Scheduler {
     return this.operators.drain(selector, opts);
   }
 
+  cordon(selector: NodeSelector, opts: CordonOptions): Promise<NodeRecord[]> {
+    return this.operators.cordon(selector, opts);
+  }
+
   uncordon(selector: NodeSelector): Promise<NodeRecord[]> {
     return this.operators.uncordon(selector);
   }
 
   /** Drain progress and deadlines; called on a timer. */
+  /** Finished jobs past the site's retention leave the store (server.ts sweeps every 10 s). */
+  forgetFinished(): Promise<number> {
+    return this.state.serial.run(() => this.state.forgetFinished());
+  }
+
   checkDrains(): Promise<void> {
     return this.operators.checkDrains();
   }

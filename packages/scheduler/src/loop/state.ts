@@ -1,22 +1,29 @@
 import { EventEmitter } from 'node:events';
-import { WattpackError, type AgentCommandInput, type Job, type Logger, type NodeRecord, type SiteConfig } from '@wattpack/common';
+import { WattpackError, isTerminal, type AgentCommandInput, type Job, type Logger, type NodeRecord, type SiteConfig, type UsageRecord } from '@wattpack/common';
+import { attemptEnded, usageRecord } from '../accounting/record.js';
 import { planningLeadS } from '../core/cap-schedule.js';
 import type { PowerProfile } from '../core/power-profile.js';
+import { defaultPolicy, type TeamUsage } from '../core/policy.js';
+import { UsageMeter } from '../core/usage-meter.js';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
 import { holdsResources } from '../state/job-transitions.js';
 import { JobIndex } from '../state/job-index.js';
-import { buildSnapshot, type LiveNode } from '../state/snapshot-builder.js';
+import { buildSnapshot, hostWatts, type LiveNode } from '../state/snapshot-builder.js';
 import { SerialQueue } from './serial.js';
 
 /** Where the scheduler stores state and sends commands: KV and JetStream in production. */
 export interface SchedulerPorts {
   putJob(job: Job): Promise<void>;
+  /** A finished job past its retention leaves the store (history keeps its record). */
+  deleteJob(id: string): Promise<void>;
   putNode(node: NodeRecord): Promise<void>;
   putSite(site: SiteConfig): Promise<void>;
   /** Makes what a node needs to take its commands (its durable consumer): agents may not make it themselves. */
   openNode(nodeId: string): Promise<void>;
   /** The adapter stamps the scheduler's term on each command. */
   sendCommand(nodeId: string, command: AgentCommandInput): Promise<void>;
+  /** Puts an ended attempt's usage record on the accounting stream (idempotent by attempt id). Absent: no accounting. */
+  publishUsage?(record: UsageRecord): Promise<void>;
 }
 
 export interface SchedulerInit {
@@ -34,7 +41,11 @@ export interface SchedulerInit {
  * queue every change goes through. `store` is the only way a job changes.
  */
 export class LoopState {
-  /** Emits 'job' (Job) after every stored change. */
+  /**
+   * Emits 'job' (Job) after every stored change, 'report' (nodeId, NodeReport) for each
+   * agent report, and 'pass' (cycle.ts PassRecord) after each packing pass: what the
+   * observers (observe/) watch without the loop knowing them.
+   */
   readonly changes = new EventEmitter();
   site: SiteConfig;
   readonly jobs: Map<string, Job>;
@@ -43,12 +54,20 @@ export class LoopState {
   readonly nodes = new Map<string, LiveNode>();
   /** Node id -> ids of the jobs holding GPUs there (parts not ended). */
   private readonly onNode = new Map<string, Set<string>>();
+  /** Owner + request id -> job id: rebuilt from the stored jobs, so it survives a restart. */
+  private readonly byRequest = new Map<string, string>();
+  /** Array id -> its tasks' ids by index. */
+  private readonly arrays = new Map<string, Map<number, string>>();
   readonly ports: SchedulerPorts;
   readonly log: Logger;
   readonly now: () => number;
   readonly serial = new SerialQueue();
   /** Each running job's power profile, from its agents' reports (memory only: it rebuilds within a window). */
   readonly profiles = new Map<string, { attemptId: string; profile: PowerProfile }>();
+  /** Each running attempt's energy so far, by job (memory only: see UsageMeter). */
+  readonly meters = new Map<string, { attemptId: string; meter: UsageMeter }>();
+  /** Teams' decayed past usage for fair share, refreshed from the accounting store (empty without one). */
+  history: Record<string, TeamUsage> = {};
 
   constructor(init: SchedulerInit) {
     this.site = init.site;
@@ -69,19 +88,114 @@ export class LoopState {
     }
   }
 
-  async store(job: Job): Promise<void> {
+  /**
+   * Stores a job's change. A change that ends an attempt carries the attempt's usage
+   * record in the same write; the record then goes to the accounting stream, and the job
+   * is stored again without it. A crash in between leaves it with the job, and
+   * `publishPendingUsage` sends it again (the stream drops the copy by attempt id).
+   */
+  async store(change: Job): Promise<void> {
+    const before = this.jobs.get(change.id);
+    const job = attemptEnded(before, change) && this.ports.publishUsage ? { ...change, pendingUsage: [...(change.pendingUsage ?? []), this.usageOf(before, change)] } : change;
     await this.ports.putJob(job);
-    this.index(this.jobs.get(job.id), job);
-    this.listing.update(this.jobs.get(job.id), job);
+    this.index(before, job);
+    this.listing.update(before, job);
     this.jobs.set(job.id, job);
-    if (!holdsResources(job)) this.profiles.delete(job.id);
+    if (!holdsResources(job)) {
+      this.profiles.delete(job.id);
+      this.meters.delete(job.id);
+    }
     this.changes.emit('job', job);
+    if (job.pendingUsage?.length) await this.publishPendingUsage(job);
+  }
+
+  /** Sends a job's pending usage records; on failure they stay with the job for the next try (recovery). */
+  async publishPendingUsage(job: Job): Promise<void> {
+    try {
+      for (const record of job.pendingUsage ?? []) await this.ports.publishUsage!(record);
+    } catch (err) {
+      this.log.error({ err, job: job.id }, 'usage records not on the accounting stream yet: sent again on recovery');
+      return;
+    }
+    const { pendingUsage: _sent, ...rest } = job;
+    await this.store(rest);
+  }
+
+  /** The running attempt's record as if it ended now (its job as if requeued); undefined for a job not holding GPUs. */
+  usageSoFar(jobId: string): UsageRecord | undefined {
+    const job = this.jobs.get(jobId);
+    if (!job || !holdsResources(job)) return undefined;
+    return this.usageOf(job, { ...job, state: 'RUNNING', reason: 'running' });
+  }
+
+  /** The record of the attempt `before` held, ending now with the change `after`. */
+  private usageOf(before: Job, after: Job): UsageRecord {
+    const metered = this.meters.get(before.id);
+    return usageRecord({
+      before,
+      after,
+      endedAt: this.now(),
+      meter: metered?.attemptId === before.attemptId ? metered.meter : undefined,
+      host: (nodeId) => {
+        const inventory = this.nodes.get(nodeId)?.record.inventory;
+        return inventory && { busyW: hostWatts(inventory, this.site).hostBusyW, gpus: inventory.gpus.length };
+      },
+      site: this.site,
+      checkpointIntervalS: defaultPolicy().checkpointIntervalS,
+    });
+  }
+
+  /** A report's draw for a running attempt's part on `nodeId`: into the attempt's meter. */
+  meter(job: Job, nodeId: string, startedAt: number, atMs: number, gpuW: number): void {
+    let entry = this.meters.get(job.id);
+    if (entry?.attemptId !== job.attemptId) {
+      entry = { attemptId: job.attemptId, meter: new UsageMeter() };
+      this.meters.set(job.id, entry);
+    }
+    entry.meter.addPart(nodeId, startedAt);
+    entry.meter.sample(nodeId, atMs, gpuW);
+  }
+
+  /** Finished jobs past the site's retention leave memory and the store; returns how many. */
+  async forgetFinished(): Promise<number> {
+    const before = this.now() - this.site.finishedJobRetention * 1000;
+    const gone: Job[] = [];
+    for (const job of this.jobs.values()) {
+      // A job whose usage record has not reached the accounting stream stays until it has.
+      if (isTerminal(job.state) && !job.pendingUsage?.length && (job.finishedAt ?? job.submittedAt) < before) gone.push(job);
+    }
+    const done: Job[] = [];
+    try {
+      for (const job of gone) {
+        await this.ports.deleteJob(job.id);
+        this.jobs.delete(job.id);
+        if (job.requestId) this.byRequest.delete(requestKey(job.owner, job.requestId));
+        if (job.array) this.forgetTask(job.array);
+        done.push(job);
+      }
+    } finally {
+      // A failed delete leaves the rest for the next sweep; the listing follows the map.
+      this.listing.remove(done);
+    }
+    return done.length;
+  }
+
+  /** A job by id; an array's task also by "<array id>_<index>" without the padding. */
+  find(id: string): Job | undefined {
+    const task = /^(.+)_(\d{1,9})$/.exec(id);
+    return this.jobs.get(id) ?? (task ? this.jobs.get(this.arrays.get(task[1]!)?.get(Number(task[2])) ?? '') : undefined);
   }
 
   mustGet(id: string): Job {
-    const job = this.jobs.get(id);
+    const job = this.find(id);
     if (!job) throw new WattpackError('NOT_FOUND', `no job with id ${id}`);
     return job;
+  }
+
+  /** The tasks of the array with this id (index order); undefined when it is not an array's id. */
+  arrayTasks(id: string): Job[] | undefined {
+    const tasks = this.arrays.get(id);
+    return tasks && [...tasks.keys()].sort((a, b) => a - b).map((i) => this.jobs.get(tasks.get(i)!)!);
   }
 
   /** Jobs holding GPUs on a node, not yet told to stop. */
@@ -89,8 +203,22 @@ export class LoopState {
     return [...(this.onNode.get(nodeId) ?? [])].map((id) => this.jobs.get(id)!);
   }
 
+  /** The job a submit with this request id already made, if it is still stored. */
+  jobForRequest(owner: string, requestId: string): Job | undefined {
+    const id = this.byRequest.get(requestKey(owner, requestId));
+    return id === undefined ? undefined : this.jobs.get(id);
+  }
+
+  private forgetTask(task: NonNullable<Job['array']>): void {
+    const tasks = this.arrays.get(task.jobId);
+    tasks?.delete(task.index);
+    if (tasks?.size === 0) this.arrays.delete(task.jobId);
+  }
+
   /** Keeps `onNode` in step with a job's parts: reports look it up every second, per node. */
   private index(before: Job | undefined, after: Job): void {
+    if (!before && after.requestId) this.byRequest.set(requestKey(after.owner, after.requestId), after.id);
+    if (!before && after.array) (this.arrays.get(after.array.jobId) ?? this.arrays.set(after.array.jobId, new Map()).get(after.array.jobId)!).set(after.array.index, after.id);
     for (const a of before?.assignments ?? []) this.onNode.get(a.nodeId)?.delete(after.id);
     if (!holdsResources(after)) return;
     for (const a of after.assignments) {
@@ -123,3 +251,5 @@ export class LoopState {
     return planningLeadS(grace);
   }
 }
+
+const requestKey = (owner: string, requestId: string): string => `${owner}\n${requestId}`;

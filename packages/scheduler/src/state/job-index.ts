@@ -12,6 +12,8 @@ export interface JobFilter {
   /** Empty or absent: every state. */
   states?: readonly string[];
   team?: string;
+  /** Jobs of this owner (the verified name that submitted them). */
+  owner?: string;
   /** Submitted at or after, unix ms (0 or absent: any time). */
   since?: number;
 }
@@ -35,23 +37,64 @@ export interface JobPage {
  * submit checks its team's queue without counting it.
  */
 export class JobIndex {
-  private readonly order: Key[] = [];
+  private order: Key[] = [];
   private readonly pending = new Map<string, number>();
+  /** Job ids by name: names are not unique, and `lookup` finds jobs by them. */
+  private readonly named = new Map<string, string[]>();
+  /** Every id, sorted: the ids of a prefix are a run of it (found by binary search). */
+  private ids: string[] = [];
 
   /** `jobs` is the scheduler's own map: the index keeps ids in order and reads jobs from it. */
   constructor(private readonly jobs: ReadonlyMap<string, Job>) {
     for (const job of jobs.values()) {
       this.order.push({ at: job.submittedAt, id: job.id });
+      this.name(job);
+      this.ids.push(job.id);
       this.count(job, 1);
     }
     this.order.sort(compare);
+    this.ids.sort();
   }
 
   /** Call before the map changes from `before` (undefined: a new job) to `after`. */
   update(before: Job | undefined, after: Job): void {
     if (before) this.count(before, -1);
-    else this.insert({ at: after.submittedAt, id: after.id });
+    else {
+      this.insert({ at: after.submittedAt, id: after.id });
+      this.name(after);
+      // New ids nearly always sort last: they start with the time.
+      const at = partitionPoint(this.ids, (id) => id < after.id);
+      if (at === this.ids.length) this.ids.push(after.id);
+      else this.ids.splice(at, 0, after.id);
+    }
     this.count(after, 1);
+  }
+
+  /**
+   * The jobs a reference names that is not a job id, as docker and nomad look them up:
+   * every job of that name; else every job whose id starts with it. One job, or a choice.
+   */
+  lookup(ref: string): Job[] {
+    const byName = this.named.get(ref);
+    if (byName) return byName.map((id) => this.jobs.get(id)!);
+    if (!ref) return [];
+    const found: Job[] = [];
+    for (let i = partitionPoint(this.ids, (id) => id < ref); i < this.ids.length && this.ids[i]!.startsWith(ref); i++) found.push(this.jobs.get(this.ids[i]!)!);
+    return found;
+  }
+
+  /** Call after the map lost these jobs; one pass over the order, however many go. */
+  remove(gone: readonly Job[]): void {
+    for (const job of gone) this.count(job, -1);
+    const ids = new Set(gone.map((j) => j.id));
+    this.order = this.order.filter((k) => !ids.has(k.id));
+    this.ids = this.ids.filter((id) => !ids.has(id));
+    // Once per name: a sweep of many jobs of one name stays one pass over its ids.
+    for (const name of new Set(gone.map((j) => j.spec.name))) {
+      const left = this.named.get(name)?.filter((id) => !ids.has(id)) ?? [];
+      if (left.length) this.named.set(name, left);
+      else this.named.delete(name);
+    }
   }
 
   /** Jobs of `team` waiting to be placed. */
@@ -99,6 +142,12 @@ export class JobIndex {
     return { jobs, nextPageToken: i < this.order.length && last ? encodeToken({ at: last.submittedAt, id: last.id }) : '' };
   }
 
+  private name(job: Job): void {
+    const ids = this.named.get(job.spec.name);
+    if (ids) ids.push(job.id);
+    else this.named.set(job.spec.name, [job.id]);
+  }
+
   private count(job: Job, delta: number): void {
     if (job.state !== 'PENDING') return;
     const n = (this.pending.get(job.spec.team) ?? 0) + delta;
@@ -115,27 +164,25 @@ export class JobIndex {
 
   /** First position whose key is >= `key`. */
   private lowerBound(key: Key): number {
-    let lo = 0;
-    let hi = this.order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compare(this.order[mid]!, key) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return partitionPoint(this.order, (k) => compare(k, key) < 0);
   }
 
   /** First position whose key is > `key`. */
   private upperBound(key: Key): number {
-    let lo = 0;
-    let hi = this.order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compare(this.order[mid]!, key) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return partitionPoint(this.order, (k) => compare(k, key) <= 0);
   }
+}
+
+/** Binary search: the first position of sorted `items` for which `before` is false. */
+function partitionPoint<T>(items: readonly T[], before: (item: T) => boolean): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(items[mid]!)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function matcher(filter: JobFilter): (job: Job) => boolean {
@@ -143,7 +190,11 @@ function matcher(filter: JobFilter): (job: Job) => boolean {
   if (unknown !== undefined) throw new WattpackError('INVALID_ARGUMENT', `states: unknown state ${quote(unknown)}: use ${JOB_STATES.join(', ')}`);
   const states = filter.states?.length ? new Set(filter.states) : undefined;
   const since = filter.since ?? 0;
-  return (job) => (!states || states.has(job.state)) && (!filter.team || job.spec.team === filter.team) && job.submittedAt >= since;
+  return (job) =>
+    (!states || states.has(job.state)) &&
+    (!filter.team || job.spec.team === filter.team) &&
+    (!filter.owner || job.owner === filter.owner) &&
+    job.submittedAt >= since;
 }
 
 /** Opaque to clients: base64url of "<submitted ms>.<job id>". */

@@ -1,4 +1,4 @@
-import { KvWatchInclude, type KV, type NatsConnection } from 'nats';
+import { KvWatchInclude, type JetStreamManager, type KV, type NatsConnection } from 'nats';
 import { BUCKETS, REVOCATIONS_KEY, SITE_CONFIG_KEY, json, type Job, type NodeRecord, type SiteConfig } from '@wattpack/common';
 
 /**
@@ -10,12 +10,13 @@ export class KvStore {
     private readonly jobs: KV,
     private readonly nodes: KV,
     private readonly site: KV,
+    private readonly jsm: JetStreamManager,
   ) {}
 
   static async open(nc: NatsConnection, replicas = 1): Promise<KvStore> {
     const js = nc.jetstream();
     const open = (name: string) => js.views.kv(name, { history: 1, replicas });
-    return new KvStore(await open(BUCKETS.jobs), await open(BUCKETS.nodes), await open(BUCKETS.site));
+    return new KvStore(await open(BUCKETS.jobs), await open(BUCKETS.nodes), await open(BUCKETS.site), await nc.jetstreamManager());
   }
 
   loadJobs(): Promise<Map<string, Job>> {
@@ -43,6 +44,14 @@ export class KvStore {
 
   async putJob(job: Job): Promise<void> {
     await this.jobs.put(job.id, json.encode(job));
+  }
+
+  /**
+   * Removes a job's values from the bucket's stream outright: a KV delete or purge would
+   * leave a marker per job, and the bucket would still grow with every job ever run.
+   */
+  async deleteJob(id: string): Promise<void> {
+    await this.jsm.streams.purge(`KV_${BUCKETS.jobs}`, { filter: `$KV.${BUCKETS.jobs}.${id}` });
   }
 
   async putNode(node: NodeRecord): Promise<void> {

@@ -22,6 +22,7 @@ export function inventory(gpus: number, model = 'H100'): NodeInventory {
 export async function setup(capMw = 18, siteExtra: Partial<SiteConfig> = {}, hooks: Hooks = {}) {
   const sent: { nodeId: string; command: AgentCommandInput }[] = [];
   const stored: Job[] = [];
+  const deleted: string[] = [];
   const scheduler = new Scheduler({
     site: { ...defaultSiteConfig(), capMw, ...siteExtra },
     jobs: new Map(),
@@ -33,6 +34,7 @@ export async function setup(capMw = 18, siteExtra: Partial<SiteConfig> = {}, hoo
         await hooks.beforePut?.(j);
         stored.push(j);
       },
+      deleteJob: async (id) => void deleted.push(id),
       putNode: async () => {},
       putSite: async () => {},
       openNode: async () => {},
@@ -50,7 +52,7 @@ export async function setup(capMw = 18, siteExtra: Partial<SiteConfig> = {}, hoo
     }
     await settle();
   };
-  return { scheduler, sent, stored, settle, starts, finish };
+  return { scheduler, sent, stored, deleted, settle, starts, finish };
 }
 
 export async function run(scheduler: Scheduler, id: string, nodeId?: string) {

@@ -24,6 +24,9 @@ export interface Job {
   'limitHistory'?: (_wattpack_v1_LimitChange)[];
   'power'?: (_wattpack_v1_JobPower | null);
   'owner'?: (string);
+  'arrayJobId'?: (string);
+  'arrayIndex'?: (number);
+  'rendezvous'?: (string);
   '_exitCode'?: "exitCode";
   '_power'?: "power";
 }
@@ -46,6 +49,9 @@ export interface Job__Output {
   'limitHistory': (_wattpack_v1_LimitChange__Output)[];
   'power'?: (_wattpack_v1_JobPower__Output | null);
   'owner': (string);
+  'arrayJobId': (string);
+  'arrayIndex': (number);
+  'rendezvous': (string);
   '_exitCode'?: "exitCode";
   '_power'?: "power";
 }

@@ -8,6 +8,7 @@ export interface ListJobsRequest {
   'sinceMs'?: (number | string | Long);
   'limit'?: (number);
   'pageToken'?: (string);
+  'mine'?: (boolean);
 }
 
 export interface ListJobsRequest__Output {
@@ -16,4 +17,5 @@ export interface ListJobsRequest__Output {
   'sinceMs': (number);
   'limit': (number);
   'pageToken': (string);
+  'mine': (boolean);
 }

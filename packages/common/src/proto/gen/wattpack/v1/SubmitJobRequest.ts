@@ -3,8 +3,12 @@
 
 export interface SubmitJobRequest {
   'specJson'?: (string);
+  'requestId'?: (string);
+  'array'?: (string);
 }
 
 export interface SubmitJobRequest__Output {
   'specJson': (string);
+  'requestId': (string);
+  'array': (string);
 }

@@ -1,0 +1,112 @@
+/**
+ * `pnpm bench:e2e` (a benchmark, not a CI test): N one-GPU `true` jobs end to end on 400
+ * GPUs (a dev site of 50 × 8-GPU hollow nodes: one agent process), submit -> all SUCCEEDED:
+ *   - as one array (one request), and one job per request (IN_FLIGHT at once): jobs/s and
+ *     submissions/s;
+ *   - submit -> running latency p50/p99 on the idle site, one job at a time;
+ *   - when slurmctld is installed (Debian slurm-wlm, with munge), the same array on Slurm
+ *     in the same run (100 slurmd × 4 GPUs on this machine), and the ratio.
+ * Prints one JSON document. Environment: BENCH_JOBS (default 2000).
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { parse } from 'yaml';
+import { freePort, grpcChannelCredentials, identityOf } from '@wattpack/common';
+import type { Job__Output } from '@wattpack/common/proto/Job';
+import { BIN, rpcClient, waitFor, type RpcClient } from '../e2e/harness.js';
+import { startSlurm } from './slurm.js';
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 2000);
+const IN_FLIGHT = 64;
+const LATENCY_SAMPLES = 200;
+
+const round = (x: number) => Math.round(x * 100) / 100;
+const percentiles = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (p: number) => s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+  return { p50: round(at(50)), p99: round(at(99)) };
+};
+const spec = (name: string) => JSON.stringify({ name, gpus: 1, command: ['true'] });
+
+/** Waits until no job is queued or running, then returns every job (all pages). */
+async function drained(client: RpcClient): Promise<Job__Output[]> {
+  await waitFor('every job to end', async () => (await client.rpc<{ jobs: Job__Output[] }>('ListJobs', { states: ['PENDING', 'STARTING', 'RUNNING'], limit: 1 })).jobs.length === 0, 30 * 60_000);
+  const all: Job__Output[] = [];
+  let pageToken = '';
+  do {
+    const page = await client.rpc<{ jobs: Job__Output[]; nextPageToken: string }>('ListJobs', { limit: 5000, pageToken });
+    all.push(...page.jobs);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return all;
+}
+
+async function run(client: RpcClient, label: string, submit: () => Promise<void>) {
+  const t0 = Date.now();
+  await submit();
+  const submitS = (Date.now() - t0) / 1000;
+  const jobs = (await drained(client)).filter((j) => j.spec?.name === label);
+  const totalS = (Date.now() - t0) / 1000;
+  const failed = jobs.filter((j) => j.state !== 'SUCCEEDED').length;
+  return { jobs: jobs.length, failed, submitS: round(submitS), submissionsPerS: round(JOBS / submitS), totalS: round(totalS), jobsPerS: round(JOBS / totalS) };
+}
+
+async function wattpack() {
+  const dir = mkdtempSync(join(tmpdir(), 'wattpack-bench-e2e-'));
+  const port = await freePort();
+  const env = { ...process.env, WATTPACK_DEV_DIR: join(dir, 'dev'), WATTPACK_CONFIG: join(dir, 'config.yaml') };
+  const siteFile = join(dir, 'site.yaml');
+  writeFileSync(siteFile, 'maxQueuedPerTeam: 0\n');
+  const up = await execa(process.execPath, [BIN.cli, 'dev', '--detach', '--port', String(port), '--agents', 'h100x8:50', '--site', siteFile, '--log-level', 'warn'], { env, reject: false });
+  if (up.exitCode !== 0) throw new Error(`wattpack dev failed: ${up.stderr}`);
+  const ctx = (parse(readFileSync(env.WATTPACK_CONFIG, 'utf8')) as { contexts: { ca: string; cert: string; key: string }[] }).contexts[0]!;
+  const client = rpcClient(`127.0.0.1:${port}`, grpcChannelCredentials({ insecure: false, caPem: ctx.ca, certPem: ctx.cert, keyPem: ctx.key, identity: identityOf(ctx.cert) }));
+  try {
+    const array = await run(client, 'array', () => client.rpc('SubmitJob', { specJson: spec('array'), array: `0-${JOBS - 1}` }).then(() => undefined));
+    const single = await run(client, 'single', async () => {
+      let next = 0;
+      const submitter = async () => {
+        while (next < JOBS) await client.rpc('SubmitJob', { specJson: spec('single'), requestId: `single-${next++}` });
+      };
+      await Promise.all(Array.from({ length: IN_FLIGHT }, submitter));
+    });
+    for (let i = 0; i < LATENCY_SAMPLES; i++) {
+      await client.rpc('SubmitJob', { specJson: spec('latency') });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const latency = (await drained(client)).filter((j) => j.spec?.name === 'latency').map((j) => Number(j.startedAtMs) - Number(j.submittedAtMs));
+    return { gpus: 400, nodes: '50 × 8 H100 (hollow, one agent process)', array, oneJobPerRequest: { ...single, inFlight: IN_FLIGHT }, submitToRunningMs: percentiles(latency) };
+  } finally {
+    client.close();
+    await execa(process.execPath, [BIN.cli, 'dev', 'down'], { env, reject: false });
+  }
+}
+
+async function slurm() {
+  if (!existsSync('/usr/sbin/slurmctld')) return { skipped: 'slurmctld is not installed (Debian: apt-get install slurm-wlm munge)' };
+  const cluster = await startSlurm({ nodes: 100, gpusPerNode: 4 });
+  try {
+    const t0 = Date.now();
+    cluster.run('sbatch', ['--array', `1-${JOBS}`, '--gres', 'gpu:1', '-o', '/dev/null', '--wrap', 'true']);
+    const submitS = (Date.now() - t0) / 1000;
+    await waitFor('Slurm to run every job', () => cluster.run('squeue', ['-h']).trim() === '', 30 * 60_000);
+    const totalS = (Date.now() - t0) / 1000;
+    return { version: cluster.version, gpus: 400, nodes: '100 slurmd × 4 GPUs', array: { jobs: JOBS, submitS: round(submitS), totalS: round(totalS), jobsPerS: round(JOBS / totalS) } };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const w = await wattpack();
+  const s = await slurm();
+  const ratio = 'array' in s && s.array ? { arrayJobsPerS: round(w.array.jobsPerS / s.array.jobsPerS), oneJobPerRequestJobsPerS: round(w.oneJobPerRequest.jobsPerS / s.array.jobsPerS) } : undefined;
+  process.stdout.write(`${JSON.stringify({ machine: `${cpus().length} cores`, jobs: JOBS, wattpack: w, slurm: s, ...(ratio && { wattpackOverSlurm: ratio }) }, null, 2)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:e2e failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
