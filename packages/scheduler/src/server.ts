@@ -37,6 +37,7 @@ import { readJobLogs } from './bus/log-reader.js';
 import { Scheduler } from './loop/scheduler.js';
 import { KvStore } from './state/kv-store.js';
 import { becomeLeader } from './bus/leader-election.js';
+import { pollMeter } from './meter/poll.js';
 
 /** A standby takes over within this long of the leader's death. */
 const DEFAULT_LEASE_MS = 3000;
@@ -180,7 +181,8 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     scheduler.checkDrains().catch((err) => log.error({ err }, 'drain check failed'));
     if (++tick % 5 === 0) scheduler.requestCycle();
   }, 1000);
-  log.info({ address, nats: opts.nats, term: leadership.term }, 'scheduler listening');
+  const meter = site.meter ? pollMeter(site.meter, (s) => scheduler.meterSample(s), log) : undefined;
+  log.info({ address, nats: opts.nats, term: leadership.term, meter: site.meter ? `${site.meter.host}:${site.meter.port}` : 'none' }, 'scheduler listening');
 
   let stopped = false;
   return {
@@ -192,6 +194,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       if (stopped) return;
       stopped = true;
       clearInterval(leases);
+      meter?.stop();
       scheduler.stop();
       server.forceShutdown();
       await events.stop();

@@ -140,4 +140,14 @@ describe('site', () => {
     expect(text).toMatch(/Reserve:\s+2.0% \(0.180 MW\)/);
     expect(text).toMatch(/Headroom:\s+8.664 MW/);
   });
+
+  it('shows the meter against the model, its correction in the headroom, and why it is not trusted', () => {
+    expect(siteFields(aSite())).toMatch(/Meter:\s+- \(none: the model alone counts\)/);
+    const meter = { address: '10.0.0.5:502', trusted: true, reason: '', measuredW: 168_480, measuredAtMs: 1_700_000_000_000, modeledW: 156_000, errorW: 12_480, correctionW: 12_480 };
+    const text = siteFields(aSite({ meter }));
+    expect(text).toMatch(/Meter:\s+10.0.0.5:502: 0.168 MW at 2023-11-14T22:13:20Z; model 0.156 MW, error \+0.012 MW\n\s+counted: \+0.012 MW on the model/);
+    expect(text).toMatch(/Headroom:\s+17.472 MW \(cap - reserve - allocated - meter correction\)/);
+    const down = siteFields(aSite({ meter: { ...meter, trusted: false, correctionW: 7800, reason: 'meter 10.0.0.5:502 did not answer: Timed out; no good reading for 6s: counting the model plus 5 %' } }));
+    expect(down).toMatch(/NOT TRUSTED: counting \+0.008 MW on the model\n\s+meter 10.0.0.5:502 did not answer: Timed out; no good reading for 6s/);
+  });
 });

@@ -21,11 +21,22 @@ const teamShares = (teams: Site__Output['teams'] | undefined): string =>
     .map(([team, s]) => `${team}: ${s.gpus ?? '-'} GPUs, ${s.mw !== undefined ? `${s.mw} MW` : '- MW'}`)
     .join('\n') || '- (teams split the site evenly)';
 
+/** What the meter measures against the model, and why it is not counted when it is not. */
+function meterLine(m: Site__Output['meter']): string {
+  if (!m) return '- (none: the model alone counts)';
+  const reading = m.measuredW !== undefined ? `${mw(m.measuredW)} MW at ${timestamp(m.measuredAtMs ?? 0)}; model ${mw(m.modeledW)} MW, error ${signedMw(m.errorW ?? 0)} MW` : 'no reading yet';
+  const state = m.trusted ? `counted: +${mw(m.correctionW)} MW on the model` : `NOT TRUSTED: counting +${mw(m.correctionW)} MW on the model`;
+  return [`${m.address}: ${reading}`, state, ...(m.reason ? [m.reason] : [])].join('\n');
+}
+
+const signedMw = (w: number) => `${w >= 0 ? '+' : '-'}${mw(Math.abs(w))}`;
+
 export function siteFields(site: Site__Output): string {
   // Planning uses the cap in force now, which a grid event may lower.
   const cap = site.effectiveCapW;
   const allocatable = allocatableWatts({ capMw: cap / 1e6, reserveFraction: site.reserveFraction });
-  const allocated = site.allocated?.facilityW ?? 0;
+  // The meter's correction counts like allocated watts: the cap holds at the meter.
+  const allocated = (site.allocated?.facilityW ?? 0) + (site.meter?.correctionW ?? 0);
   return renderFields([
     ['Site', site.name],
     ['Cap', cap < site.capW ? `${mw(site.capW)} MW, ${mw(cap)} MW now (grid event)` : `${mw(site.capW)} MW`],
@@ -34,7 +45,8 @@ export function siteFields(site: Site__Output): string {
     ['PUE', site.pue.toFixed(2)],
     ['Allocated', split(site.allocated)],
     ['Measured', split(site.measured)],
-    ['Headroom', `${mw(allocatable - allocated)} MW (cap - reserve - allocated)`],
+    ['Meter', meterLine(site.meter)],
+    ['Headroom', `${mw(allocatable - allocated)} MW (cap - reserve - allocated${site.meter ? ' - meter correction' : ''})`],
     ['Held GPUs', heldGpus(site.heldGpus)],
     ['Nodes ready', String(site.nodesReady)],
     ['GPUs', `${site.gpusAllocated}/${site.gpusTotal} allocated`],

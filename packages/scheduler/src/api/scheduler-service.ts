@@ -77,6 +77,7 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
     );
     const miners = nodes.flatMap((n) => n.report?.miners ?? []);
     const jobs = scheduler.listJobs();
+    const meter = scheduler.meterStatus();
     return {
       name: site.name,
       capW: site.capMw * 1e6,
@@ -98,6 +99,18 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
       aiW: watts.aiW,
       retiredW: watts.retiredW,
       heldGpus: watts.heldGpus,
+      ...(site.meter && meter
+        ? {
+            meter: {
+              address: `${site.meter.host}:${site.meter.port}`,
+              trusted: meter.trusted,
+              reason: meter.reason,
+              modeledW: meter.modeledW,
+              correctionW: meter.correctionW,
+              ...(meter.measuredW !== undefined ? { measuredW: meter.measuredW, measuredAtMs: meter.measuredAt!, errorW: meter.errorW! } : {}),
+            },
+          }
+        : {}),
     };
   };
 

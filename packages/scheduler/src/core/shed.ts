@@ -22,9 +22,14 @@ export function shed(pass: Pass): boolean {
   for (const v of victims) {
     if (what.allocatedW <= what.budgetW) break;
     what.release(v.id);
-    pass.preemptions.push({ jobId: v.id, reason: `preempted: the site cap dropped to ${(pass.site.capW / 1e6).toFixed(2)} MW` });
+    pass.preemptions.push({ jobId: v.id, reason: overReason(pass) });
   }
   return true;
+}
+
+function overReason(pass: Pass): string {
+  const cap = `${(pass.site.capW / 1e6).toFixed(2)} MW`;
+  return pass.site.correctionW ? `preempted: the site draws over its ${cap} cap at the meter` : `preempted: the site cap dropped to ${cap}`;
 }
 
 /** Whether the site draws over its cap. Stopping jobs still draw until they exit, but their watts are already on the way out. */

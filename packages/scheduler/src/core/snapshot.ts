@@ -46,6 +46,11 @@ export interface SiteSnapshot {
   nodes: NodeView[];
   /** Jobs holding GPUs now (their GPUs carry jobId in `nodes`). */
   running: RunningJob[];
+  /**
+   * Facility watts the facility meter measures beyond the model (>= 0; docs/metering.md):
+   * counted on top of every watt the model counts, so the cap holds at the meter.
+   */
+  correctionW?: number;
   /** For the ramp limit: the allocated facility watts after the previous pass, and when. */
   ramp?: { fromW: number; atMs: number };
 }

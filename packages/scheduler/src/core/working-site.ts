@@ -107,6 +107,8 @@ export class WorkingSite {
       return { view, rack: view.labels['rack'] ?? '', busyGpus, gpuW, minersW, free };
     });
     for (const n of this.nodes) this.allocatedW += this.pue * this.itW(n);
+    // What the meter measures beyond the model: it counts as long as the site draws it.
+    this.allocatedW += site.correctionW ?? 0;
     this.nodes.forEach((n, pos) => {
       if (!n.view.schedulable) return;
       for (const [model, total] of gpusByModel(n.view)) {

@@ -5,6 +5,9 @@ import type { LiveNode } from '../state/snapshot-builder.js';
 import { Commands } from './commands.js';
 import { Cycle } from './cycle.js';
 import { Intake, type SubmitOptions } from './intake.js';
+import { Metering } from './meter.js';
+import type { MeterSample } from '../meter/modbus-meter.js';
+import type { MeterStatus } from '../meter/tracker.js';
 import { Operators, type DrainOptions, type NodeSelector, type SiteChange } from './operators.js';
 import { Reports } from './reports.js';
 import { LoopState, type SchedulerInit } from './state.js';
@@ -30,6 +33,7 @@ export class Scheduler {
   private readonly intake: Intake;
   private readonly reports: Reports;
   private readonly operators: Operators;
+  private readonly metering: Metering;
   /** The clock every room reads, through this field (tests replace it). */
   private readonly now: () => number;
 
@@ -41,6 +45,7 @@ export class Scheduler {
     this.intake = new Intake(this.state, commands, this.cycle);
     this.operators = new Operators(this.state, commands, this.cycle);
     this.reports = new Reports(this.state, commands, this.cycle, this.operators);
+    this.metering = new Metering(this.state, this.cycle);
   }
 
   /** Emits 'job' (Job) after every stored change. */
@@ -112,6 +117,18 @@ export class Scheduler {
   /** A running job's measured power this attempt; undefined while it warms up. */
   powerOf(jobId: string): JobPower | undefined {
     return this.state.powerOf(jobId);
+  }
+
+  // ---- The facility meter ---------------------------------------------------
+
+  /** One reading of the facility meter (or why there is none): judged, and counted from the next pass. */
+  meterSample(sample: MeterSample): MeterStatus | undefined {
+    return this.metering.sample(sample);
+  }
+
+  /** The meter's last judgement; undefined when the site has no meter. */
+  meterStatus(): MeterStatus | undefined {
+    return this.state.meter;
   }
 
   // ---- Operators ------------------------------------------------------------

@@ -3,6 +3,7 @@ import { WattpackError, type AgentCommandInput, type Job, type Logger, type Node
 import { planningLeadS } from '../core/cap-schedule.js';
 import type { PowerProfile } from '../core/power-profile.js';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
+import type { MeterStatus } from '../meter/tracker.js';
 import { holdsResources } from '../state/job-transitions.js';
 import { JobIndex } from '../state/job-index.js';
 import { buildSnapshot, type LiveNode } from '../state/snapshot-builder.js';
@@ -49,6 +50,8 @@ export class LoopState {
   readonly serial = new SerialQueue();
   /** Each running job's power profile, from its agents' reports (memory only: it rebuilds within a window). */
   readonly profiles = new Map<string, { attemptId: string; profile: PowerProfile }>();
+  /** The facility meter's last judgement (loop/meter.ts); undefined without a meter. */
+  meter: MeterStatus | undefined;
 
   constructor(init: SchedulerInit) {
     this.site = init.site;
@@ -106,6 +109,7 @@ export class LoopState {
       defaultRuntimeS: this.site.defaultRuntime,
       leadS: this.shedLeadS(),
       powerOf: (id) => this.powerOf(id),
+      ...(this.meter ? { correctionW: this.meter.correctionW } : {}),
     });
   }
 

@@ -23,6 +23,8 @@ export interface SnapshotContext {
   leadS?: number;
   /** A running job's measured power (absent while warming up). */
   powerOf?: (jobId: string) => JobPower | undefined;
+  /** Facility watts the meter measures beyond the model (loop/meter.ts). */
+  correctionW?: number;
 }
 
 /**
@@ -101,7 +103,15 @@ export function buildSnapshot(site: SiteConfig, liveNodes: Iterable<LiveNode>, j
       miners: inventory.miners.map((m) => ({ id: m.id, nameplateW: m.nameplatePowerW, hashrateThs: m.nameplateHashrateThs, curtailed: curtailed.has(m.id) })),
     });
   }
-  return { now, capW: capAtW(site.capMw * 1e6, gridCapEvents(site), now, leadS * 1000), reserveFraction: site.reserveFraction, pue: site.pue, nodes: views, running };
+  return {
+    now,
+    capW: capAtW(site.capMw * 1e6, gridCapEvents(site), now, leadS * 1000),
+    reserveFraction: site.reserveFraction,
+    pue: site.pue,
+    nodes: views,
+    running,
+    ...(ctx.correctionW ? { correctionW: ctx.correctionW } : {}),
+  };
 }
 
 export function toQueued(job: Job): QueuedJob {

@@ -28,6 +28,7 @@ import type { ListJobsResponse as _wattpack_v1_ListJobsResponse, ListJobsRespons
 import type { ListNodesRequest as _wattpack_v1_ListNodesRequest, ListNodesRequest__Output as _wattpack_v1_ListNodesRequest__Output } from './wattpack/v1/ListNodesRequest.js';
 import type { ListNodesResponse as _wattpack_v1_ListNodesResponse, ListNodesResponse__Output as _wattpack_v1_ListNodesResponse__Output } from './wattpack/v1/ListNodesResponse.js';
 import type { LogLine as _wattpack_v1_LogLine, LogLine__Output as _wattpack_v1_LogLine__Output } from './wattpack/v1/LogLine.js';
+import type { Meter as _wattpack_v1_Meter, Meter__Output as _wattpack_v1_Meter__Output } from './wattpack/v1/Meter.js';
 import type { MinerInfo as _wattpack_v1_MinerInfo, MinerInfo__Output as _wattpack_v1_MinerInfo__Output } from './wattpack/v1/MinerInfo.js';
 import type { MinerState as _wattpack_v1_MinerState, MinerState__Output as _wattpack_v1_MinerState__Output } from './wattpack/v1/MinerState.js';
 import type { Node as _wattpack_v1_Node, Node__Output as _wattpack_v1_Node__Output } from './wattpack/v1/Node.js';
@@ -88,6 +89,7 @@ export interface ProtoGrpcType {
       ListNodesRequest: MessageTypeDefinition<_wattpack_v1_ListNodesRequest, _wattpack_v1_ListNodesRequest__Output>
       ListNodesResponse: MessageTypeDefinition<_wattpack_v1_ListNodesResponse, _wattpack_v1_ListNodesResponse__Output>
       LogLine: MessageTypeDefinition<_wattpack_v1_LogLine, _wattpack_v1_LogLine__Output>
+      Meter: MessageTypeDefinition<_wattpack_v1_Meter, _wattpack_v1_Meter__Output>
       MinerInfo: MessageTypeDefinition<_wattpack_v1_MinerInfo, _wattpack_v1_MinerInfo__Output>
       MinerRunState: EnumTypeDefinition
       MinerState: MessageTypeDefinition<_wattpack_v1_MinerState, _wattpack_v1_MinerState__Output>

@@ -1,0 +1,35 @@
+import type { MeterSample } from '../meter/modbus-meter.js';
+import { MeterTracker, type MeterStatus } from '../meter/tracker.js';
+import { budgetW, siteSplit } from '../core/watts.js';
+import type { Cycle } from './cycle.js';
+import type { LoopState } from './state.js';
+
+/**
+ * The facility meter's readings into the live state: each is judged against the model
+ * (meter/tracker.ts), and the correction it gives is what the next snapshot counts. Over
+ * the cap at the meter, a pass runs at once: shedding waits for no timer.
+ */
+export class Metering {
+  private readonly tracker: MeterTracker | undefined;
+
+  constructor(
+    private readonly state: LoopState,
+    private readonly cycle: Cycle,
+  ) {
+    const { meter } = state.site;
+    this.tracker = meter ? new MeterTracker(meter) : undefined;
+  }
+
+  sample(s: MeterSample): MeterStatus | undefined {
+    if (!this.tracker) return undefined;
+    const before = this.state.meter?.correctionW ?? 0;
+    const snapshot = this.state.snapshot();
+    const modeledW = siteSplit(snapshot).facilityW;
+    const status = this.tracker.sample(s, modeledW);
+    this.state.meter = status;
+    const over = modeledW + status.correctionW > budgetW(snapshot);
+    // A change worth a pass: over the cap now, or the correction moved by more than 0.5 % of the cap.
+    if (over || Math.abs(status.correctionW - before) > 0.005 * snapshot.capW) this.cycle.request();
+    return status;
+  }
+}
