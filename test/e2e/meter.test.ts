@@ -1,0 +1,77 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '@wattpack/common';
+import type { Site__Output } from '@wattpack/common/proto/Site';
+import { TWO_H100_NODES, useLocalSite, waitFor } from './harness.js';
+
+// Two idle 8 x H100 nodes (4.5 kW) and a host of two S19 XP miners (1.2 x 2 x 3010 W =
+// 7.2 kW): 11.7 kW by the model. A job of 8 GPUs at 700 W adds 7.5 kW: 19.2 kW, which fits
+// the model under a 20.4 kW cap (20.0 kW after the 2 % reserve), but not a meter that reads
+// 8 % above the model (20.7 kW).
+const CAP_MW = 0.0204;
+const meterPort = await freePort();
+
+const site = useLocalSite({
+  agents: [...TWO_H100_NODES, { id: 'miners-1', profile: 's19xp:2', labels: 'rack=m1' }],
+  capMw: CAP_MW,
+  site: { meter: { host: '127.0.0.1', port: meterPort, preset: 'eastron-sdm630', pollMs: 250, staleAfterMs: 3000 } },
+});
+
+describe('the cap at the meter (a secure dev site, a simulated Modbus TCP meter 8 % above the model)', () => {
+  let meter: ReturnType<ReturnType<typeof site>['cli']> | undefined;
+  afterAll(async () => {
+    meter?.kill('SIGTERM');
+    await meter;
+  });
+
+  it('counts what the meter measures beyond the model, so the site stays under the cap at the meter', async () => {
+    meter = site().cli(['dev', 'meter', '--listen', `127.0.0.1:${meterPort}`, '--error', '8', '--noise', '0.1', '--base', 'model']);
+    const trusted = await waitFor('the meter trusted', async () => {
+      const s = await site().rpc<Site__Output>('GetSite', {});
+      return s.meter?.trusted && s.meter.measuredW! > 0 ? s : undefined;
+    });
+    expect(trusted.meter!.errorW! / trusted.meter!.modeledW).toBeGreaterThan(0.07);
+
+    const readings: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const s = await site().rpc<Site__Output>('GetSite', {});
+        if (s.meter?.measuredW) readings.push(s.meter.measuredW);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const r = await site().cli(['submit', '--name', 'train', '--gpus', '8', '--min-watts', '300', '--max-watts', '700', '-o', 'json', '--', 'sleep', '60']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const id = JSON.parse(r.stdout).id as string;
+    await site().waitForState(id, ['RUNNING'], 30_000);
+    // The miners gave way: by the model alone, both would still be mining.
+    const shed = await waitFor('a miner curtailed', async () => {
+      const s = await site().rpc<Site__Output>('GetSite', {});
+      return s.minersCurtailed > 0 ? s : undefined;
+    }, 30_000);
+    expect(shed.allocated!.facilityW + 1.2 * 3010).toBeLessThan(CAP_MW * 1e6 * 0.98);
+    await new Promise((r) => setTimeout(r, 3000));
+    sampling = false;
+    await sampler;
+    expect(Math.max(...readings)).toBeLessThanOrEqual(CAP_MW * 1e6);
+
+    const text = await site().cli(['site']);
+    expect(text.stdout).toMatch(/Meter:\s+127\.0\.0\.1:\d+: 0\.0\d\d MW at .*; model 0\.0\d\d MW, error \+0\.00\d MW\n\s+counted: \+0\.00\d MW on the model/);
+    await site().cli(['cancel', id]);
+  });
+
+  it('names a meter that stops answering in `wattpack site`, and counts the model plus a margin', async () => {
+    meter?.kill('SIGTERM');
+    await meter;
+    meter = undefined;
+    const down = await waitFor('the meter untrusted', async () => {
+      const s = await site().rpc<Site__Output>('GetSite', {});
+      return s.meter && !s.meter.trusted ? s : undefined;
+    }, 20_000);
+    expect(down.meter!.reason).toMatch(/did not answer: .*; no good reading for \d+s: counting the model plus 5 %/);
+    expect(down.meter!.correctionW).toBeGreaterThanOrEqual(0.05 * down.meter!.modeledW - 1);
+    const text = await site().cli(['site']);
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toMatch(/NOT TRUSTED: counting \+0\.00\d MW on the model/);
+  });
+});
