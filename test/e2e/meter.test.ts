@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '@wattpack/common';
 import type { Site__Output } from '@wattpack/common/proto/Site';
-import { TWO_H100_NODES, useLocalSite, waitFor } from './harness.js';
+import { useLocalSite, waitFor } from './harness.js';
 
 // Two idle 8 x H100 nodes (4.5 kW) and a host of two S19 XP miners (1.2 x 2 x 3010 W =
 // 7.2 kW): 11.7 kW by the model. A job of 8 GPUs at 700 W adds 7.5 kW: 19.2 kW, which fits
@@ -11,7 +11,13 @@ const CAP_MW = 0.0204;
 const meterPort = await freePort();
 
 const site = useLocalSite({
-  agents: [...TWO_H100_NODES, { id: 'miners-1', profile: 's19xp:2', labels: 'rack=m1' }],
+  // The servers' hosts really draw 1150 W idle and 2900 W busy, their simulated BMCs say;
+  // the agents declare 1000 W and 2500 W, as a site file would.
+  agents: [
+    { id: 'gpu-1', profile: 'h100x8+host:1150/2900', labels: 'rack=r1' },
+    { id: 'gpu-2', profile: 'h100x8+host:1150/2900', labels: 'rack=r1' },
+    { id: 'miners-1', profile: 's19xp:2', labels: 'rack=m1' },
+  ],
   capMw: CAP_MW,
   site: { meter: { host: '127.0.0.1', port: meterPort, preset: 'eastron-sdm630', pollMs: 250, staleAfterMs: 3000 } },
 });
@@ -58,6 +64,17 @@ describe('the cap at the meter (a secure dev site, a simulated Modbus TCP meter 
     const text = await site().cli(['site']);
     expect(text.stdout).toMatch(/Meter:\s+127\.0\.0\.1:\d+: 0\.0\d\d MW at .*; model 0\.0\d\d MW, error \+0\.00\d MW\n\s+counted: \+0\.00\d MW on the model/);
     await site().cli(['cancel', id]);
+  });
+
+  it("learns each GPU server's host power from its BMC (Redfish, simulated on loopback) instead of the site file's 1 kW idle", async () => {
+    const s = await waitFor('host power learned', async () => {
+      const site_ = await site().rpc<Site__Output>('GetSite', {});
+      const learned = Math.abs(site_.allocated!.hostsW - 2 * 1150) < 100;
+      // Measured now: both servers idle again once the first test's job has gone.
+      return site_.jobsRunning === 0 && learned && Math.abs(site_.measured!.hostsW - 2 * 1150) < 150 ? site_ : undefined;
+    }, 30_000);
+    // Not the figures the agents declared (2 x 1000 W).
+    expect(s.allocated!.hostsW).toBeGreaterThan(2 * 1100);
   });
 
   it('names a meter that stops answering in `wattpack site`, and counts the model plus a margin', async () => {

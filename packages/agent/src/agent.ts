@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { createLogger, type AttemptState, type Logger, type NodeInventory, type NodeReport } from '@wattpack/common';
 import { describeHost, hostFacts, hostState } from './collectors/host/host.js';
 import { openHardware } from './hardware.js';
+import { BmcPoller } from './collectors/bmc/poller.js';
 import { Supervisor } from './jobs/supervisor.js';
 import { startGrpcLink, type GrpcLink, type SchedulerLinkState } from './link/grpc-link.js';
 import { connectNatsLink, type NatsLink } from './link/nats-link.js';
@@ -38,6 +39,8 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
   // Simulated GPUs are busy while an attempt runs on them; sample() is first called after supervisor exists.
   const hardware = await openHardware(opts.hardware, { nodeId, busyGpus: () => supervisor.busyGpus(), reportIntervalMs: opts.reportIntervalMs, logger });
   const { collector, power } = hardware;
+  // Real BMCs answer in seconds: read every 5 s; a simulated one with every report.
+  const bmc = hardware.bmc ? new BmcPoller(hardware.bmc, 'simulate' in opts.hardware ? opts.reportIntervalMs : 5000, logger) : undefined;
   let nats: NatsLink;
   let inventory: NodeInventory;
   try {
@@ -70,10 +73,11 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
       miners,
       attempts: supervisor.attempts().map((a) => ({ ...a, ...attemptPower(a.gpuIndices, gpus) })),
       ended: supervisor.recentlyEnded(),
-      host: hostState(),
+      host: { ...hostState(), ...bmc?.hostPower() },
     };
   };
   let scheduler: GrpcLink;
+  bmc?.start();
   try {
     const recovered = await supervisor.recover();
     if (recovered) logger.info({ attempts: recovered }, 'attempts recovered from before a restart');
@@ -90,6 +94,7 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
       logger,
     });
   } catch (err) {
+    bmc?.stop();
     await nats.close();
     await hardware.close();
     throw err;
@@ -110,6 +115,7 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
         await supervisor.stopAll('agent shutting down');
         scheduler.close();
         await nats.close();
+        bmc?.stop();
         await hardware.close();
         logger.info('agent stopped');
       })()),

@@ -55,6 +55,10 @@ interface RunFlags {
   logLevel: string;
   credentials?: string;
   insecure?: boolean;
+  bmc?: string;
+  bmcCredentials?: string;
+  bmcCa?: string;
+  bmcChassis?: string;
 }
 
 function positiveInt(value: string): number {
@@ -85,6 +89,10 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
     .addOption(new Option('--simulate <profile>', `simulate hardware instead of using real GPUs and miners: ${PROFILE_HELP}`).argParser(check((v) => (parseProfile(v), v))))
     .addOption(new Option('--gpus <source>', `GPUs: ${GPU_SOURCES.join(', ')} (auto: nvidia when nvidia-smi is on PATH)`).argParser(check((v) => (parseGpuSource(v), v))))
     .addOption(new Option('--miners <file.yaml>', 'miners this agent manages: a YAML list of {endpoint, firmware?, model?, credentials?}'))
+    .addOption(new Option('--bmc <https://address | ipmi>', "where the server's input power is read: its BMC's Redfish address, or ipmi (ipmitool dcmi, in-band) where Redfish is absent"))
+    .addOption(new Option('--bmc-credentials <file>', 'the Redfish user: a YAML or JSON file { username, password }'))
+    .addOption(new Option('--bmc-ca <file.pem>', "the CA of the BMC's certificate (BMCs mostly sign their own)"))
+    .addOption(new Option('--bmc-chassis <id>', 'which Redfish chassis (default: the first listed)'))
     .addOption(new Option('--runtime <name>', `how jobs run: ${RUNTIMES.join(', ')}`).default(DEFAULTS.runtime).argParser(check(parseRuntime)))
     .addOption(new Option('--labels <key=value,...>', 'node labels, e.g. rack=r1,zone=a').argParser(check(parseLabels)))
     .addOption(new Option('--report-interval <ms>', 'report interval until the scheduler sets one').default(DEFAULTS.reportIntervalMs).argParser(check(parseReportInterval)))
@@ -108,6 +116,10 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
         ...(o.credentials ? { credentials: o.credentials } : {}),
         ...(o.insecure ? { insecure: true } : {}),
         ...(o.jobRoot ? { jobRoot: o.jobRoot } : {}),
+        ...(o.bmc ? { bmc: o.bmc } : {}),
+        ...(o.bmcCredentials ? { bmcCredentials: o.bmcCredentials } : {}),
+        ...(o.bmcCa ? { bmcCa: o.bmcCa } : {}),
+        ...(o.bmcChassis ? { bmcChassis: o.bmcChassis } : {}),
       };
       try {
         resolveHardware(run);

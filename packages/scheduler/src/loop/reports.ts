@@ -70,6 +70,7 @@ export class Reports {
     node.record = { ...node.record, lastSeenAt: this.state.now() };
     this.reconcileAttempts(node, report).catch((err) => log.error({ err, node: nodeId }, 'reconciling attempts failed'));
     this.recordPower(nodeId, report);
+    this.state.hostPower.add(nodeId, report);
     // A GPU that needs a reset or service: drain the node, with the agent's reason.
     const failed = report.gpus.find((g) => g.health === 'HEALTH_FAILED');
     if (failed && !node.record.drain) {

@@ -6,6 +6,7 @@ import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
 import type { MeterStatus } from '../meter/tracker.js';
 import { holdsResources } from '../state/job-transitions.js';
 import { JobIndex } from '../state/job-index.js';
+import { HostPowerLearner } from '../state/host-power.js';
 import { buildSnapshot, type LiveNode } from '../state/snapshot-builder.js';
 import { SerialQueue } from './serial.js';
 
@@ -50,6 +51,8 @@ export class LoopState {
   readonly serial = new SerialQueue();
   /** Each running job's power profile, from its agents' reports (memory only: it rebuilds within a window). */
   readonly profiles = new Map<string, { attemptId: string; profile: PowerProfile }>();
+  /** Each node's host power, learned from its BMC readings (memory only: it rebuilds within minutes). */
+  readonly hostPower = new HostPowerLearner();
   /** The facility meter's last judgement (loop/meter.ts); undefined without a meter. */
   meter: MeterStatus | undefined;
 
@@ -109,6 +112,7 @@ export class LoopState {
       defaultRuntimeS: this.site.defaultRuntime,
       leadS: this.shedLeadS(),
       powerOf: (id) => this.powerOf(id),
+      hostPowerOf: (id) => this.hostPower.estimate(id),
       ...(this.meter ? { correctionW: this.meter.correctionW } : {}),
     });
   }

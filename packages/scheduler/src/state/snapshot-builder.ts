@@ -23,6 +23,8 @@ export interface SnapshotContext {
   leadS?: number;
   /** A running job's measured power (absent while warming up). */
   powerOf?: (jobId: string) => JobPower | undefined;
+  /** A node's host power learned from its BMC (state/host-power.ts); each figure absent until learned. */
+  hostPowerOf?: (nodeId: string) => { idleW?: number; busyW?: number };
   /** Facility watts the meter measures beyond the model (loop/meter.ts). */
   correctionW?: number;
 }
@@ -80,13 +82,15 @@ export function buildSnapshot(site: SiteConfig, liveNodes: Iterable<LiveNode>, j
   for (const { record, report, stale } of nodes.values()) {
     const { inventory } = record;
     const unhealthy = report?.gpus.some((g) => g.health === 'HEALTH_FAILED') ?? false;
+    const learned = ctx.hostPowerOf?.(record.id);
     const curtailed = new Set(report?.miners.filter((m) => m.state === 'MINER_RUN_STATE_CURTAILED').map((m) => m.id));
     views.push({
       id: record.id,
       labels: record.labels,
       schedulable: record.status === 'READY' && !record.drain && !unhealthy && !stale,
-      hostIdleW: inventory.gpus.length === 0 ? 0 : inventory.host.idlePowerW || site.hostPower.idleW,
-      hostBusyW: inventory.gpus.length === 0 ? 0 : inventory.host.busyPowerW || site.hostPower.busyW,
+      // Host power: learned from the BMC, else what the agent declared, else the site's figure.
+      hostIdleW: inventory.gpus.length === 0 ? 0 : (learned?.idleW ?? (inventory.host.idlePowerW || site.hostPower.idleW)),
+      hostBusyW: inventory.gpus.length === 0 ? 0 : (learned?.busyW ?? (inventory.host.busyPowerW || site.hostPower.busyW)),
       gpus: inventory.gpus.map((g) => {
         const held = holders.get(`${record.id}/${g.index}`);
         const model = gpuModelOf(g.model);
