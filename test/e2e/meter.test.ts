@@ -66,6 +66,37 @@ describe('the cap at the meter (a secure dev site, a simulated Modbus TCP meter 
     await site().cli(['cancel', id]);
   });
 
+  it('meets a --reduce 30% grid event at the meter within 30 s and holds it: miners, then limits give way', async () => {
+    const r = await site().cli(['submit', '--name', 'flexible', '--gpus', '8', '--min-watts', '300', '--max-watts', '700', '-o', 'json', '--', 'sleep', '120']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const id = JSON.parse(r.stdout).id as string;
+    await site().waitForState(id, ['RUNNING'], 30_000);
+    const event = await site().cli(['site', 'grid-event', '--reduce', '30%', '--for', '10m', '-o', 'json']);
+    expect(event.exitCode, event.stderr).toBe(0);
+    const set = JSON.parse(event.stdout) as Site__Output;
+    const ev = set.gridEvents.at(-1)!;
+    expect(ev.capMw * 1e6).toBeCloseTo(0.7 * ev.baselineW!, 0);
+    const t0 = Date.now();
+    const met = await waitFor('the meter under the event cap', async () => {
+      const s = await site().rpc<Site__Output>('GetSite', {});
+      return s.meter?.trusted && s.meter.measuredAtMs! > t0 && s.meter.measuredW! <= s.effectiveCapW ? s : undefined;
+    }, 30_000);
+    const tookS = (Date.now() - t0) / 1000;
+    expect(tookS).toBeLessThan(30);
+    expect(met.minersCurtailed).toBe(2);
+    // Held: every reading for the next 5 s stays under the cap.
+    const held: number[] = [];
+    for (const end = Date.now() + 5000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+      held.push((await site().rpc<Site__Output>('GetSite', {})).meter!.measuredW!);
+    }
+    expect(Math.max(...held)).toBeLessThanOrEqual(met.effectiveCapW);
+    const job = await site().job(id);
+    expect(job.limitHistory.some((c) => c.why === 'shed')).toBe(true);
+    console.log(`--reduce 30%: baseline ${(ev.baselineW! / 1e3).toFixed(1)} kW, cap ${(ev.capMw * 1e3).toFixed(1)} kW, met at the meter in ${tookS.toFixed(1)} s`);
+    await site().cli(['site', 'clear-grid-events']);
+    await site().cli(['cancel', id]);
+  });
+
   it("learns each GPU server's host power from its BMC (Redfish, simulated on loopback) instead of the site file's 1 kW idle", async () => {
     const s = await waitFor('host power learned', async () => {
       const site_ = await site().rpc<Site__Output>('GetSite', {});

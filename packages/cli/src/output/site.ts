@@ -9,7 +9,8 @@ const split = (p: PowerSplit__Output | null) =>
   p ? `${mw(p.facilityW)} MW facility (IT: GPUs ${mw(p.gpusW)}, hosts ${mw(p.hostsW)}, miners ${mw(p.minersW)} MW)` : '-';
 
 const gridEvent = (e: GridEvent__Output) =>
-  `${mw(e.capMw * 1e6)} MW from ${timestamp(e.startMs)} for ${formatDuration(e.durationS)} (notice ${formatDuration(e.noticeS)})`;
+  `${mw(e.capMw * 1e6)} MW from ${timestamp(e.startMs)} for ${formatDuration(e.durationS)} (notice ${formatDuration(e.noticeS)})` +
+  (e.reduceFraction != null ? `: ${+(e.reduceFraction * 100).toFixed(1)} % below the ${mw(e.baselineW ?? 0)} MW measured when it was set` : '');
 
 /** Reserved (at jobs' max limits), enforced, drawn, and the stranded watts right-sizing reclaimed. */
 const heldGpus = (h: Site__Output['heldGpus']): string =>

@@ -67,6 +67,9 @@ export const siteConfigSchema = z.strictObject({
         durationS: z.number().int().positive(),
         capMw: z.number().nonnegative(),
         noticeS: z.number().int().nonnegative().default(0),
+        /** A relative event: capMw was the measured baseline (baselineW, facility W) times (1 - reduceFraction). */
+        reduceFraction: z.number().gt(0, 'a share above 0').lt(1, 'a share below 1 (100 %)').optional(),
+        baselineW: z.number().nonnegative().optional(),
       }),
     )
     .default([]),

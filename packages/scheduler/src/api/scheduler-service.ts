@@ -18,7 +18,7 @@ import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerS
 import type { Site } from '@wattpack/common/proto/Site';
 import type { UpdateSiteRequest__Output } from '@wattpack/common/proto/UpdateSiteRequest';
 import { siteWatts } from '../core/watts.js';
-import { plausibleInputW } from '../state/host-power.js';
+import { measuredNodes } from '../state/snapshot-builder.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { AuditLog } from './audit.js';
 import { ANONYMOUS_ADMIN, RPCS, actionsOf, authorize, callerOf, jobFor, requireTeam, siteActions, teamFor, type Action, type Caller, type Rpc } from './authorize.js';
@@ -73,10 +73,7 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
     const nodes = scheduler.listNodes();
     const watts = siteWatts(
       snapshot,
-      nodes.map(({ record, report }) => {
-        const inputPowerW = plausibleInputW(report?.host?.inputPowerW);
-        return { nodeId: record.id, gpus: report?.gpus ?? [], miners: report?.miners ?? [], ...(inputPowerW !== undefined ? { inputPowerW } : {}) };
-      }),
+      measuredNodes(nodes),
       new Set(nodes.filter((n) => n.record.drain).map((n) => n.record.id)),
     );
     const miners = nodes.flatMap((n) => n.report?.miners ?? []);
@@ -229,7 +226,13 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
       );
       const site = await scheduler.updateSite({
         ...(req.capMw !== undefined ? { capMw: req.capMw } : {}),
-        addGridEvents: req.addGridEvents.map((e) => ({ startMs: e.startMs, durationS: e.durationS, capMw: e.capMw, noticeS: e.noticeS })),
+        addGridEvents: req.addGridEvents.map((e) => ({
+          startMs: e.startMs,
+          durationS: e.durationS,
+          capMw: e.capMw,
+          noticeS: e.noticeS,
+          ...(e.reduceFraction != null ? { reduceFraction: e.reduceFraction } : {}),
+        })),
         clearGridEvents: req.clearGridEvents,
         setTeams,
         removeTeams: req.removeTeams ?? [],

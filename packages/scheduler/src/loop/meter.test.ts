@@ -99,4 +99,22 @@ describe('the facility meter in the live loop', () => {
     sim.fault = 'none';
     await until('trusted again', () => scheduler.meterStatus()!.trusted && scheduler.meterStatus()!.reason === '');
   });
+
+  it('takes a relative grid event against the measured baseline (the meter while trusted), and refuses one that has ended', async () => {
+    const { scheduler, meter, modelW } = await site(0.1);
+    const poller = pollMeter(meter, (s) => scheduler.meterSample(s), log);
+    stops.push(() => poller.stop());
+    const status = await until('a good reading', () => (scheduler.meterStatus()?.trusted ? scheduler.meterStatus() : undefined));
+    const now = Date.now();
+    const site_ = await scheduler.updateSite({ addGridEvents: [{ startMs: now, durationS: 3600, capMw: 0, noticeS: 0, reduceFraction: 0.3 }] });
+    const event = site_.gridEvents[0]!;
+    // The meter reads 10 % above the model: the baseline is the meter's, not the model's.
+    expect(event.baselineW! / modelW()).toBeCloseTo(1.1, 1);
+    expect(event.capMw * 1e6).toBeCloseTo(0.7 * event.baselineW!, 0);
+    expect(Math.abs(event.baselineW! - status.measuredW!) / status.measuredW!).toBeLessThan(0.01);
+    await expect(scheduler.updateSite({ addGridEvents: [{ startMs: now - 7200_000, durationS: 3600, capMw: 1, noticeS: 0 }] })).rejects.toThrow(
+      /grid event 1: it ended at .*, before now: give a window that is not over/,
+    );
+    await expect(scheduler.updateSite({ addGridEvents: [{ startMs: now, durationS: 3600, capMw: -2, noticeS: 0 }] })).rejects.toThrow(/gridEvents\.1\.capMw/);
+  });
 });

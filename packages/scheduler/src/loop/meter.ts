@@ -1,6 +1,7 @@
 import type { MeterSample } from '../meter/modbus-meter.js';
 import { MeterTracker, type MeterStatus } from '../meter/tracker.js';
-import { budgetW, siteSplit } from '../core/watts.js';
+import { budgetW, siteSplit, siteWatts } from '../core/watts.js';
+import { measuredNodes } from '../state/snapshot-builder.js';
 import type { Cycle } from './cycle.js';
 import type { LoopState } from './state.js';
 
@@ -32,4 +33,15 @@ export class Metering {
     if (over || Math.abs(status.correctionW - before) > 0.005 * snapshot.capW) this.cycle.request();
     return status;
   }
+}
+
+/**
+ * The site's measured facility power now: the meter's last good reading while it is
+ * trusted, else what the agents measured (hosts by their BMCs, or as the model counts them).
+ * Relative grid events (--reduce 25%) are taken against it.
+ */
+export function measuredBaselineW(state: LoopState): number {
+  const m = state.meter;
+  if (m?.trusted && m.measuredW !== undefined) return m.measuredW;
+  return siteWatts(state.snapshot(), measuredNodes(state.nodes.values()), new Set()).measured.facilityW;
 }

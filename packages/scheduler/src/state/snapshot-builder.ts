@@ -2,6 +2,8 @@ import { gpuModelOf, isTerminal, type Job, type NodeRecord, type NodeReport, typ
 import { capAtW, type CapEvent } from '../core/cap-schedule.js';
 import type { JobPower, NodeView, QueuedJob, RunningJob, SiteSnapshot } from '../core/snapshot.js';
 import { holdsResources } from './job-transitions.js';
+import type { MeasuredNode } from '../core/watts.js';
+import { plausibleInputW } from './host-power.js';
 
 export interface LiveNode {
   record: NodeRecord;
@@ -140,4 +142,12 @@ export function toQueued(job: Job): QueuedJob {
  */
 export function gridCapEvents(site: Pick<SiteConfig, 'gridEvents'>): CapEvent[] {
   return site.gridEvents.map((e) => ({ start: e.startMs, end: e.startMs + e.durationS * 1000, capW: e.capMw * 1e6 }));
+}
+
+/** What agents measured, node by node (their last reports): what `siteWatts` counts as measured. */
+export function measuredNodes(nodes: Iterable<LiveNode>): MeasuredNode[] {
+  return [...nodes].map(({ record, report }) => {
+    const inputPowerW = plausibleInputW(report?.host?.inputPowerW);
+    return { nodeId: record.id, gpus: report?.gpus ?? [], miners: report?.miners ?? [], ...(inputPowerW !== undefined ? { inputPowerW } : {}) };
+  });
 }
