@@ -64,19 +64,24 @@ describe('the cap at the meter (a secure dev site, a simulated Modbus TCP meter 
     const text = await site().cli(['site']);
     expect(text.stdout).toMatch(/Meter:\s+127\.0\.0\.1:\d+: 0\.0\d\d MW at .*; model 0\.0\d\d MW, error \+0\.00\d MW\n\s+counted: \+0\.00\d MW on the model/);
     await site().cli(['cancel', id]);
-  });
+  }, 90_000);
 
-  it('meets a --reduce 30% grid event at the meter within 30 s and holds it: miners, then limits give way', async () => {
-    const r = await site().cli(['submit', '--name', 'flexible', '--gpus', '8', '--min-watts', '300', '--max-watts', '700', '-o', 'json', '--', 'sleep', '120']);
-    expect(r.exitCode, r.stderr).toBe(0);
-    const id = JSON.parse(r.stdout).id as string;
-    await site().waitForState(id, ['RUNNING'], 30_000);
+  it('meets a --reduce 30% grid event at the meter within 30 s and holds it: miners and the flexible job give way, the flex-0 job keeps its limit', async () => {
+    const submit = async (args: string[]) => {
+      const r = await site().cli(['submit', '-o', 'json', ...args, '--', 'sleep', '120']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).id as string;
+    };
+    const flexible = await submit(['--name', 'flexible', '--gpus', '8', '--min-watts', '200', '--max-watts', '700', '--flex', '50']);
+    const rigid = await submit(['--name', 'rigid', '--gpus', '2', '--min-watts', '200', '--max-watts', '700', '--flex', '0', '--priority', '500']);
+    await site().waitForState(flexible, ['RUNNING'], 30_000);
+    await site().waitForState(rigid, ['RUNNING'], 30_000);
+    // Time to target counts from the moment the operator asks.
+    const t0 = Date.now();
     const event = await site().cli(['site', 'grid-event', '--reduce', '30%', '--for', '10m', '-o', 'json']);
     expect(event.exitCode, event.stderr).toBe(0);
-    const set = JSON.parse(event.stdout) as Site__Output;
-    const ev = set.gridEvents.at(-1)!;
+    const ev = (JSON.parse(event.stdout) as Site__Output).gridEvents.at(-1)!;
     expect(ev.capMw * 1e6).toBeCloseTo(0.7 * ev.baselineW!, 0);
-    const t0 = Date.now();
     const met = await waitFor('the meter under the event cap', async () => {
       const s = await site().rpc<Site__Output>('GetSite', {});
       return s.meter?.trusted && s.meter.measuredAtMs! > t0 && s.meter.measuredW! <= s.effectiveCapW ? s : undefined;
@@ -90,12 +95,17 @@ describe('the cap at the meter (a secure dev site, a simulated Modbus TCP meter 
       held.push((await site().rpc<Site__Output>('GetSite', {})).meter!.measuredW!);
     }
     expect(Math.max(...held)).toBeLessThanOrEqual(met.effectiveCapW);
-    const job = await site().job(id);
-    expect(job.limitHistory.some((c) => c.why === 'shed')).toBe(true);
-    console.log(`--reduce 30%: baseline ${(ev.baselineW! / 1e3).toFixed(1)} kW, cap ${(ev.capMw * 1e3).toFixed(1)} kW, met at the meter in ${tookS.toFixed(1)} s`);
+    const [f, r] = [await site().job(flexible), await site().job(rigid)];
+    // The flexible job was slowed (down to its 50 % floor) or, that not being enough, checkpointed.
+    expect(f.limitHistory.some((c) => c.why === 'shed') || f.state === 'PENDING' || f.preempting !== '').toBe(true);
+    expect(r.state).toBe('RUNNING');
+    expect(r.powerLimitW).toBe(700);
+    expect(r.limitHistory.some((c) => c.why === 'shed')).toBe(false);
+    console.log(`--reduce 30%: baseline ${(ev.baselineW! / 1e3).toFixed(1)} kW, cap ${(ev.capMw * 1e3).toFixed(1)} kW, met at the meter in ${tookS.toFixed(1)} s; flexible job at ${f.powerLimitW} W (${f.state}), flex-0 job at ${r.powerLimitW} W`);
     await site().cli(['site', 'clear-grid-events']);
-    await site().cli(['cancel', id]);
-  });
+    await site().cli(['cancel', flexible]);
+    await site().cli(['cancel', rigid]);
+  }, 90_000);
 
   it("learns each GPU server's host power from its BMC (Redfish, simulated on loopback) instead of the site file's 1 kW idle", async () => {
     const s = await waitFor('host power learned', async () => {

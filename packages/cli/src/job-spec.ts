@@ -14,6 +14,7 @@ export interface SpecFlags {
   minWatts?: number;
   maxWatts?: number;
   preemptible?: boolean;
+  flex?: number;
   cpus?: number;
   memory?: number;
 }
@@ -73,6 +74,7 @@ export function loadJobSpec(source: SpecSource): { raw: Fields; spec: JobSpec } 
       priority: flags.priority,
       maxRuntime: flags.maxRuntime,
       preemptible: flags.preemptible,
+      flex: flags.flex,
     }),
   };
   if (flags.gpuModel?.length) raw.gpuModels = flags.gpuModel.flatMap((m) => m.split(',')).filter(Boolean);

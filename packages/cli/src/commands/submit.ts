@@ -25,7 +25,7 @@ export function registerSubmit(program: Command, app: App): void {
     .summary('submit a job from a YAML file, flags, or both')
     .description(
       'Submit a job. The file has the job spec keys (name, team, command, args, env, image, gpus, nodes, ' +
-        'gpuModels, priority, maxRuntime, power, checkpoint, preemptible); flags override them, and everything after -- ' +
+        'gpuModels, priority, maxRuntime, power, checkpoint, preemptible, flex); flags override them, and everything after -- ' +
         'is the program and its arguments (run directly, never through a shell; it replaces the file\'s command and args). ' +
         'The spec is checked here before it is sent.',
     )
@@ -47,6 +47,7 @@ export function registerSubmit(program: Command, app: App): void {
     .option('--memory <MiB>', 'memory limit of each node part in MiB (containers; exit 137 under it is reported as out of memory)', numberArg)
     .option('--preemptible', 'may be checkpointed and requeued for other work or a cap drop (the default)')
     .option('--no-preemptible', 'must not be preempted')
+    .option('--flex <percent>', "flexibility class: 0, 10, 25 or 50 (% slowdown tolerated when the site sheds; default the team's)", numberArg)
     .option('--wait', 'follow the job to its end; exit 0 only if it succeeded')
     .action(
       app.action(async (ctx, cmd) => {

@@ -23,6 +23,9 @@ export const checkpointSchema = z.strictObject({
 const { argvEntries, envBytes, maxRuntimeSeconds } = JOB_SPEC_LIMITS;
 const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
+/** A flexibility class (docs/scheduling.md, "Flexibility"): 0, 10, 25 or 50 (% throughput a job may lose when the site sheds). */
+export const flexSchema = z.union([z.literal(0), z.literal(10), z.literal(25), z.literal(50)], { message: 'a flexibility class: 0, 10, 25 or 50 (% slowdown tolerated)' });
+
 /**
  * What a user submits (YAML or flags). Unknown fields are errors, not silently dropped.
  * Sizes are bounded (JOB_SPEC_LIMITS; the whole spec by parseJobSpec).
@@ -59,6 +62,8 @@ export const jobSpecSchema = z.strictObject({
   checkpoint: checkpointSchema.default({ signal: 'SIGTERM', graceSeconds: 30 }),
   /** May be checkpointed (signal, grace) and requeued for higher-priority work or a cap drop. */
   preemptible: z.boolean().default(true),
+  /** Flexibility class: % of throughput the job tolerates losing when the site sheds (0, 10, 25, 50); default its team's. */
+  flex: flexSchema.optional(),
   /** CPU and memory limits of each node's part; containers enforce them (the process runtime refuses them). */
   resources: z
     .strictObject({ cpus: z.number().positive().max(1024).optional(), memoryMib: z.number().int().positive().max(16 * 1024 * 1024).optional() })

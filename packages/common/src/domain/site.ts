@@ -3,6 +3,7 @@ import { durationSeconds } from './duration.js';
 import { DEFAULT_MAX_QUEUED_PER_TEAM } from './limits.js';
 import { usersSchema } from './job-user.js';
 import { meterSchema } from './meter.js';
+import { flexSchema } from './job.js';
 
 /** Site settings (KV bucket wp-site, key "config"; seeded from --site or defaults). */
 export const siteConfigSchema = z.strictObject({
@@ -57,6 +58,8 @@ export const siteConfigSchema = z.strictObject({
   teams: z
     .record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name'), z.strictObject({ gpus: z.number().int().nonnegative().optional(), mw: z.number().nonnegative().optional() }))
     .default({}),
+  /** Each team's flexibility class for jobs that name none ("*": every other team); unset: the job's power range alone. */
+  flexDefaults: z.record(z.union([z.literal('*'), z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name or *')]), flexSchema).default({}),
   /** Submits are refused while a team has this many jobs PENDING (0: no limit): one team cannot flood the queue. */
   maxQueuedPerTeam: z.number().int().nonnegative().default(DEFAULT_MAX_QUEUED_PER_TEAM),
   /** Grid events: the cap drops to capMw for a window; notice is how early it was announced. */

@@ -47,10 +47,10 @@ export interface SiteSnapshot {
   /** Jobs holding GPUs now (their GPUs carry jobId in `nodes`). */
   running: RunningJob[];
   /**
-   * Facility watts the facility meter measures beyond the model (>= 0; docs/metering.md):
-   * counted on top of every watt the model counts, so the cap holds at the meter.
+   * The facility meter's measured/modeled (>= 1; docs/metering.md): every facility watt
+   * the model counts is counted this many times, so the cap holds at the meter.
    */
-  correctionW?: number;
+  meterFactor?: number;
   /** For the ramp limit: the allocated facility watts after the previous pass, and when. */
   ramp?: { fromW: number; atMs: number };
 }
@@ -79,6 +79,8 @@ export interface RunningJob {
   maxW?: number;
   /** May be checkpointed and requeued for higher-priority work. */
   preemptible: boolean;
+  /** Flexibility class: % throughput it tolerates losing when the site sheds (core/flex.ts); unset: its power range bounds it. */
+  flex?: number;
   /** Already told to stop (preempted, cancelled): its watts count until it exits. */
   stopping?: boolean;
   /** Its measured power; absent while warming up or without telemetry. */

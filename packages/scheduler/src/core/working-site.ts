@@ -78,7 +78,8 @@ export class WorkingSite {
 
   constructor(site: SiteSnapshot) {
     this.pue = site.pue;
-    this.budgetW = budgetW(site);
+    // The meter's factor on every modeled watt, applied once here: model x factor <= budget.
+    this.budgetW = budgetW(site) / (site.meterFactor ?? 1);
     this.nodes = site.nodes.map((view, pos) => {
       const free = new Map<string, GpuView[]>();
       let busyGpus = 0;
@@ -107,8 +108,6 @@ export class WorkingSite {
       return { view, rack: view.labels['rack'] ?? '', busyGpus, gpuW, minersW, free };
     });
     for (const n of this.nodes) this.allocatedW += this.pue * this.itW(n);
-    // What the meter measures beyond the model: it counts as long as the site draws it.
-    this.allocatedW += site.correctionW ?? 0;
     this.nodes.forEach((n, pos) => {
       if (!n.view.schedulable) return;
       for (const [model, total] of gpusByModel(n.view)) {

@@ -79,7 +79,7 @@ describe('the facility meter in the live loop', () => {
     expect(status.trusted).toBe(true);
     expect(status.errorW! / status.modeledW).toBeGreaterThan(0.07);
     // At the meter (the model plus its error) the site is back under the cap.
-    await until('the cap held at the meter', () => modelW() + scheduler.meterStatus()!.correctionW <= scheduler.effectiveCapW());
+    await until('the cap held at the meter', () => modelW() * scheduler.meterStatus()!.factor <= scheduler.effectiveCapW());
   });
 
   it('falls back to the model plus a margin when the meter stops answering or answers garbage, and recovers', async () => {

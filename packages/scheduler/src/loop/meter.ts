@@ -23,14 +23,14 @@ export class Metering {
 
   sample(s: MeterSample): MeterStatus | undefined {
     if (!this.tracker) return undefined;
-    const before = this.state.meter?.correctionW ?? 0;
+    const before = this.state.meter?.factor ?? 1;
     const snapshot = this.state.snapshot();
     const modeledW = siteSplit(snapshot).facilityW;
     const status = this.tracker.sample(s, modeledW);
     this.state.meter = status;
-    const over = modeledW + status.correctionW > budgetW(snapshot);
-    // A change worth a pass: over the cap now, or the correction moved by more than 0.5 % of the cap.
-    if (over || Math.abs(status.correctionW - before) > 0.005 * snapshot.capW) this.cycle.request();
+    const over = modeledW * status.factor > budgetW(snapshot);
+    // A change worth a pass: over the cap now, or the factor moved by more than 0.5 %.
+    if (over || Math.abs(status.factor - before) > 0.005) this.cycle.request();
     return status;
   }
 }

@@ -113,7 +113,7 @@ export class LoopState {
       leadS: this.shedLeadS(),
       powerOf: (id) => this.powerOf(id),
       hostPowerOf: (id) => this.hostPower.estimate(id),
-      ...(this.meter ? { correctionW: this.meter.correctionW } : {}),
+      ...(this.meter ? { meterFactor: this.meter.factor } : {}),
     });
   }
 

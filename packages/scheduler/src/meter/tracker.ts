@@ -14,30 +14,33 @@ export interface MeterStatus {
   modeledW: number;
   /** Measured minus modeled at the last good reading, W. */
   errorW?: number;
-  /** Facility watts the core adds to the model (>= 0). */
+  /** What the core multiplies the model's facility watts by (>= 1), and the watts that adds now. */
+  factor: number;
   correctionW: number;
 }
 
 type Config = Pick<MeterConfig, 'staleAfterMs' | 'jumpFactor' | 'window' | 'fallbackMarginFraction'>;
 
 /**
- * Judges the meter's readings and turns them into the correction the core counts:
- * the median of the last few good readings' model error (noise and single spikes do not
- * move it), never below zero (a model above the meter is kept: limits can be drawn any
- * moment). A reading that is no number, negative, or a jump by `jumpFactor` against the
+ * Judges the meter's readings and turns them into the correction the core counts: a
+ * factor on the model's facility watts, the median of the last few good readings'
+ * measured/modeled (noise and single spikes do not move it). A factor, not an offset: the
+ * model's errors (host power, PUE) grow with the load, and a job about to start must be
+ * counted with its share of the error, or it starts, the meter shows it over, and it is
+ * shed again. Never below 1 (a model above the meter is kept: limits can be drawn any moment). A reading that is no number, negative, or a jump by `jumpFactor` against the
  * model or the last good reading is refused with its reason. Without a good reading for
- * staleAfterMs the meter is not trusted: the model plus a margin, or the last correction
- * if larger (the last safe state), until good readings come back.
+ * staleAfterMs the meter is not trusted: the model plus a margin, or the last factor if
+ * larger (the last safe state), until good readings come back.
  */
 export class MeterTracker {
-  private errors: number[] = [];
+  private ratios: number[] = [];
   private last: { w: number; at: number } | undefined;
-  /** The correction the last good reading gave. */
-  private goodCorrectionW = 0;
+  /** The factor the last good reading gave. */
+  private goodFactor = 1;
   private status: MeterStatus;
 
   constructor(private readonly config: Config) {
-    this.status = { trusted: false, reason: 'no reading yet', modeledW: 0, correctionW: 0 };
+    this.status = { trusted: false, reason: 'no reading yet', modeledW: 0, factor: 1, correctionW: 0 };
   }
 
   get current(): MeterStatus {
@@ -49,9 +52,9 @@ export class MeterTracker {
     const refused = s.ok ? this.judge(s.watts, modeledW, s.at) : s.reason;
     if (refused === undefined && s.ok) {
       this.last = { w: s.watts, at: s.at };
-      this.errors = [...this.errors, s.watts - modeledW].slice(-this.config.window);
-      this.goodCorrectionW = Math.max(0, median(this.errors));
-      this.status = { trusted: true, reason: '', measuredW: s.watts, measuredAt: s.at, modeledW, errorW: s.watts - modeledW, correctionW: this.goodCorrectionW };
+      if (modeledW > 0) this.ratios = [...this.ratios, s.watts / modeledW].slice(-this.config.window);
+      this.goodFactor = Math.max(1, this.ratios.length ? median(this.ratios) : 1);
+      this.status = { trusted: true, reason: '', measuredW: s.watts, measuredAt: s.at, modeledW, errorW: s.watts - modeledW, ...counted(this.goodFactor, modeledW) };
       return this.status;
     }
     const fresh = this.last !== undefined && s.at - this.last.at <= this.config.staleAfterMs;
@@ -59,16 +62,15 @@ export class MeterTracker {
     const kept = { ...(measuredW !== undefined ? { measuredW, measuredAt, errorW } : {}) };
     if (fresh) {
       // A glitch between good readings: hold what the good ones said.
-      this.status = { ...kept, trusted: true, reason: refused ?? '', modeledW, correctionW: this.goodCorrectionW };
+      this.status = { ...kept, trusted: true, reason: refused ?? '', modeledW, ...counted(this.goodFactor, modeledW) };
     } else {
-      const fallbackW = this.config.fallbackMarginFraction * modeledW;
       const since = this.last ? `no good reading for ${Math.round((s.at - this.last.at) / 1000)}s` : 'no good reading yet';
       this.status = {
         ...kept,
         trusted: false,
         reason: `${refused}; ${since}: counting the model plus ${Math.round(this.config.fallbackMarginFraction * 100)} %`,
         modeledW,
-        correctionW: Math.max(fallbackW, this.goodCorrectionW),
+        ...counted(Math.max(1 + this.config.fallbackMarginFraction, this.goodFactor), modeledW),
       };
     }
     return this.status;
@@ -87,6 +89,8 @@ export class MeterTracker {
     return undefined;
   }
 }
+
+const counted = (factor: number, modeledW: number) => ({ factor, correctionW: (factor - 1) * modeledW });
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

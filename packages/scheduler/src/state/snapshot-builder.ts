@@ -27,8 +27,8 @@ export interface SnapshotContext {
   powerOf?: (jobId: string) => JobPower | undefined;
   /** A node's host power learned from its BMC (state/host-power.ts); each figure absent until learned. */
   hostPowerOf?: (nodeId: string) => { idleW?: number; busyW?: number };
-  /** Facility watts the meter measures beyond the model (loop/meter.ts). */
-  correctionW?: number;
+  /** The meter's factor on modeled facility watts (loop/meter.ts). */
+  meterFactor?: number;
 }
 
 /**
@@ -71,6 +71,7 @@ export function buildSnapshot(site: SiteConfig, liveNodes: Iterable<LiveNode>, j
       ...(job.spec.power.minWatts !== undefined ? { minW: job.spec.power.minWatts } : {}),
       ...(job.spec.power.maxWatts !== undefined ? { maxW: job.spec.power.maxWatts } : {}),
       preemptible: job.spec.preemptible,
+      ...flexOf(site, job),
       ...(job.cancelRequested || job.preempting || isTerminal(job.state) ? { stopping: true } : {}),
       ...(power ? { power } : {}),
       ...(telemetryLost ? { telemetryLost } : {}),
@@ -116,7 +117,7 @@ export function buildSnapshot(site: SiteConfig, liveNodes: Iterable<LiveNode>, j
     pue: site.pue,
     nodes: views,
     running,
-    ...(ctx.correctionW ? { correctionW: ctx.correctionW } : {}),
+    ...(ctx.meterFactor !== undefined && ctx.meterFactor !== 1 ? { meterFactor: ctx.meterFactor } : {}),
   };
 }
 
@@ -150,4 +151,10 @@ export function measuredNodes(nodes: Iterable<LiveNode>): MeasuredNode[] {
     const inputPowerW = plausibleInputW(report?.host?.inputPowerW);
     return { nodeId: record.id, gpus: report?.gpus ?? [], miners: report?.miners ?? [], ...(inputPowerW !== undefined ? { inputPowerW } : {}) };
   });
+}
+
+/** A job's flexibility class: its own, else its team's, else the site's for every team. */
+function flexOf(site: Pick<SiteConfig, 'flexDefaults'>, job: Job): { flex?: number } {
+  const flex = job.spec.flex ?? site.flexDefaults[job.spec.team] ?? site.flexDefaults['*'];
+  return flex !== undefined ? { flex } : {};
 }
