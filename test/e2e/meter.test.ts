@@ -101,6 +101,14 @@ describe('the cap at the meter (a secure dev site, a simulated Modbus TCP meter 
     expect(r.state).toBe('RUNNING');
     expect(r.powerLimitW).toBe(700);
     expect(r.limitHistory.some((c) => c.why === 'shed')).toBe(false);
+    // The compliance report: target against the meter, time to target, the job slowed.
+    const report = await site().cli(['site', 'events']);
+    expect(report.exitCode, report.stderr).toBe(0);
+    expect(report.stdout).toMatch(/Reached:\s+at the meter after \d+\.\d s/);
+    expect(report.stdout).toContain(`${flexible}: 700 -> 268 W`);
+    expect(report.stdout).not.toContain(`${rigid}:`);
+    expect(report.stdout).toMatch(/target 0\.0\d\d  metered mean 0\.0\d\d  max 0\.0\d\d MW/);
+    console.log(report.stdout);
     console.log(`--reduce 30%: baseline ${(ev.baselineW! / 1e3).toFixed(1)} kW, cap ${(ev.capMw * 1e3).toFixed(1)} kW, met at the meter in ${tookS.toFixed(1)} s; flexible job at ${f.powerLimitW} W (${f.state}), flex-0 job at ${r.powerLimitW} W`);
     await site().cli(['site', 'clear-grid-events']);
     await site().cli(['cancel', flexible]);

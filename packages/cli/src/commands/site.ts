@@ -3,7 +3,7 @@ import type { UpdateSiteRequest } from '@wattpack/common/proto/UpdateSiteRequest
 import { WattpackError } from '@wattpack/common';
 import { durationArg, nonNegativeArg, reduceArg, targetArg, timeArg } from '../args.js';
 import type { App, Context } from '../context.js';
-import { siteFields } from '../output/site.js';
+import { eventReports, siteFields } from '../output/site.js';
 
 async function show(ctx: Context, change?: UpdateSiteRequest): Promise<void> {
   const client = ctx.client();
@@ -43,6 +43,15 @@ export function registerSite(program: Command, app: App): void {
         const noticeS = Math.max(0, Math.round((startMs - now) / 1000));
         const cap = opts.reduce !== undefined ? { capMw: 0, reduceFraction: opts.reduce } : { capMw: positional ?? opts.target! };
         return show(ctx, { addGridEvents: [{ startMs, durationS: opts.for, noticeS, ...cap }] });
+      }),
+    );
+  site
+    .command('events')
+    .description('each grid event against the meter: target vs metered power per minute, time to reach the target, jobs slowed')
+    .action(
+      app.action(async (ctx) => {
+        const s = await ctx.client().getSite();
+        ctx.print(s.eventReports, () => eventReports(s));
       }),
     );
   site

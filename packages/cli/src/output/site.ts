@@ -57,3 +57,21 @@ export function siteFields(site: Site__Output): string {
     ['Conversion', `${mw(site.miningW)} MW mining, ${mw(site.aiW)} MW serving AI, ${mw(site.retiredW)} MW retired (IT)`],
   ]);
 }
+
+/** `wattpack site events`: each grid event with its target against the meter, per minute. */
+export function eventReports(site: Site__Output): string {
+  const reports = site.eventReports ?? [];
+  if (reports.length === 0) return site.meter ? 'no grid event seen with the meter trusted since the scheduler started' : 'no facility meter: events are reported against the meter (docs/metering.md)';
+  return reports
+    .map((e) => {
+      const head = renderFields([
+        ['Event', `${timestamp(e.startMs)} for ${formatDuration(e.durationS)}`],
+        ['Target', `${mw(e.targetW)} MW${e.baselineW != null ? ` (against a ${mw(e.baselineW)} MW baseline)` : ''}`],
+        ['Reached', e.reachedAfterS != null ? `at the meter after ${e.reachedAfterS.toFixed(1)} s` : 'not yet'],
+        ['Slowed', e.slowed.map((j) => `${j.jobId}: ${Math.round(j.fromW)} -> ${Math.round(j.toW)} W, ${(j.throughputKept * 100).toFixed(0)} % throughput kept`).join('\n') || '-'],
+      ]);
+      const rows = e.intervals.map((i) => `${timestamp(i.startMs)}  target ${mw(i.targetW)}  metered mean ${mw(i.meanW)}  max ${mw(i.maxW)} MW${i.maxW > i.targetW ? '  OVER' : ''}`);
+      return [head, ...rows].join('\n');
+    })
+    .join('\n\n');
+}

@@ -100,6 +100,7 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
       aiW: watts.aiW,
       retiredW: watts.retiredW,
       heldGpus: watts.heldGpus,
+      eventReports: scheduler.eventReports(),
       ...(site.meter && meter
         ? {
             meter: {

@@ -28,6 +28,8 @@ export class Metering {
     const modeledW = siteSplit(snapshot).facilityW;
     const status = this.tracker.sample(s, modeledW);
     this.state.meter = status;
+    // A reading the meter is trusted with goes into the record of grid events.
+    if (s.ok && status.trusted && status.measuredAt === s.at) this.state.compliance.observe(this.state.site, s.at, s.watts);
     const over = modeledW * status.factor > budgetW(snapshot);
     // A change worth a pass: over the cap now, or the factor moved by more than 0.5 %.
     if (over || Math.abs(status.factor - before) > 0.005) this.cycle.request();

@@ -8,6 +8,7 @@ import { Intake, type SubmitOptions } from './intake.js';
 import { Metering } from './meter.js';
 import type { MeterSample } from '../meter/modbus-meter.js';
 import type { MeterStatus } from '../meter/tracker.js';
+import type { EventReport } from './compliance.js';
 import { Operators, type DrainOptions, type NodeSelector, type SiteChange } from './operators.js';
 import { Reports } from './reports.js';
 import { LoopState, type SchedulerInit } from './state.js';
@@ -124,6 +125,11 @@ export class Scheduler {
   /** One reading of the facility meter (or why there is none): judged, and counted from the next pass. */
   meterSample(sample: MeterSample): MeterStatus | undefined {
     return this.metering.sample(sample);
+  }
+
+  /** Grid events seen with a trusted meter: target against metered power, time to target, jobs slowed. */
+  eventReports(): EventReport[] {
+    return this.state.compliance.reports(this.state.jobs.values());
   }
 
   /** The meter's last judgement; undefined when the site has no meter. */

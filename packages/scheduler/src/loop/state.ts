@@ -4,6 +4,7 @@ import { planningLeadS } from '../core/cap-schedule.js';
 import type { PowerProfile } from '../core/power-profile.js';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
 import type { MeterStatus } from '../meter/tracker.js';
+import { Compliance } from './compliance.js';
 import { holdsResources } from '../state/job-transitions.js';
 import { JobIndex } from '../state/job-index.js';
 import { HostPowerLearner } from '../state/host-power.js';
@@ -53,6 +54,8 @@ export class LoopState {
   readonly profiles = new Map<string, { attemptId: string; profile: PowerProfile }>();
   /** Each node's host power, learned from its BMC readings (memory only: it rebuilds within minutes). */
   readonly hostPower = new HostPowerLearner();
+  /** Grid events against the meter's readings (compliance.ts). */
+  readonly compliance = new Compliance();
   /** The facility meter's last judgement (loop/meter.ts); undefined without a meter. */
   meter: MeterStatus | undefined;
 

@@ -8,12 +8,14 @@ import type { CancelJobRequest as _wattpack_v1_CancelJobRequest, CancelJobReques
 import type { Checkpoint as _wattpack_v1_Checkpoint, Checkpoint__Output as _wattpack_v1_Checkpoint__Output } from './wattpack/v1/Checkpoint.js';
 import type { DrainNodesRequest as _wattpack_v1_DrainNodesRequest, DrainNodesRequest__Output as _wattpack_v1_DrainNodesRequest__Output } from './wattpack/v1/DrainNodesRequest.js';
 import type { EndedAttempt as _wattpack_v1_EndedAttempt, EndedAttempt__Output as _wattpack_v1_EndedAttempt__Output } from './wattpack/v1/EndedAttempt.js';
+import type { EventInterval as _wattpack_v1_EventInterval, EventInterval__Output as _wattpack_v1_EventInterval__Output } from './wattpack/v1/EventInterval.js';
 import type { GetJobRequest as _wattpack_v1_GetJobRequest, GetJobRequest__Output as _wattpack_v1_GetJobRequest__Output } from './wattpack/v1/GetJobRequest.js';
 import type { GetSiteRequest as _wattpack_v1_GetSiteRequest, GetSiteRequest__Output as _wattpack_v1_GetSiteRequest__Output } from './wattpack/v1/GetSiteRequest.js';
 import type { GpuInfo as _wattpack_v1_GpuInfo, GpuInfo__Output as _wattpack_v1_GpuInfo__Output } from './wattpack/v1/GpuInfo.js';
 import type { GpuState as _wattpack_v1_GpuState, GpuState__Output as _wattpack_v1_GpuState__Output } from './wattpack/v1/GpuState.js';
 import type { GpuWatts as _wattpack_v1_GpuWatts, GpuWatts__Output as _wattpack_v1_GpuWatts__Output } from './wattpack/v1/GpuWatts.js';
 import type { GridEvent as _wattpack_v1_GridEvent, GridEvent__Output as _wattpack_v1_GridEvent__Output } from './wattpack/v1/GridEvent.js';
+import type { GridEventReport as _wattpack_v1_GridEventReport, GridEventReport__Output as _wattpack_v1_GridEventReport__Output } from './wattpack/v1/GridEventReport.js';
 import type { HostInfo as _wattpack_v1_HostInfo, HostInfo__Output as _wattpack_v1_HostInfo__Output } from './wattpack/v1/HostInfo.js';
 import type { HostState as _wattpack_v1_HostState, HostState__Output as _wattpack_v1_HostState__Output } from './wattpack/v1/HostState.js';
 import type { Job as _wattpack_v1_Job, Job__Output as _wattpack_v1_Job__Output } from './wattpack/v1/Job.js';
@@ -48,6 +50,7 @@ import type { RevokeCredentialResponse as _wattpack_v1_RevokeCredentialResponse,
 import type { SchedulerMessage as _wattpack_v1_SchedulerMessage, SchedulerMessage__Output as _wattpack_v1_SchedulerMessage__Output } from './wattpack/v1/SchedulerMessage.js';
 import type { SchedulerServiceClient as _wattpack_v1_SchedulerServiceClient, SchedulerServiceDefinition as _wattpack_v1_SchedulerServiceDefinition } from './wattpack/v1/SchedulerService.js';
 import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from './wattpack/v1/Site.js';
+import type { SlowedJob as _wattpack_v1_SlowedJob, SlowedJob__Output as _wattpack_v1_SlowedJob__Output } from './wattpack/v1/SlowedJob.js';
 import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobRequest__Output as _wattpack_v1_SubmitJobRequest__Output } from './wattpack/v1/SubmitJobRequest.js';
 import type { TeamShare as _wattpack_v1_TeamShare, TeamShare__Output as _wattpack_v1_TeamShare__Output } from './wattpack/v1/TeamShare.js';
 import type { UncordonNodesRequest as _wattpack_v1_UncordonNodesRequest, UncordonNodesRequest__Output as _wattpack_v1_UncordonNodesRequest__Output } from './wattpack/v1/UncordonNodesRequest.js';
@@ -68,12 +71,14 @@ export interface ProtoGrpcType {
       Checkpoint: MessageTypeDefinition<_wattpack_v1_Checkpoint, _wattpack_v1_Checkpoint__Output>
       DrainNodesRequest: MessageTypeDefinition<_wattpack_v1_DrainNodesRequest, _wattpack_v1_DrainNodesRequest__Output>
       EndedAttempt: MessageTypeDefinition<_wattpack_v1_EndedAttempt, _wattpack_v1_EndedAttempt__Output>
+      EventInterval: MessageTypeDefinition<_wattpack_v1_EventInterval, _wattpack_v1_EventInterval__Output>
       GetJobRequest: MessageTypeDefinition<_wattpack_v1_GetJobRequest, _wattpack_v1_GetJobRequest__Output>
       GetSiteRequest: MessageTypeDefinition<_wattpack_v1_GetSiteRequest, _wattpack_v1_GetSiteRequest__Output>
       GpuInfo: MessageTypeDefinition<_wattpack_v1_GpuInfo, _wattpack_v1_GpuInfo__Output>
       GpuState: MessageTypeDefinition<_wattpack_v1_GpuState, _wattpack_v1_GpuState__Output>
       GpuWatts: MessageTypeDefinition<_wattpack_v1_GpuWatts, _wattpack_v1_GpuWatts__Output>
       GridEvent: MessageTypeDefinition<_wattpack_v1_GridEvent, _wattpack_v1_GridEvent__Output>
+      GridEventReport: MessageTypeDefinition<_wattpack_v1_GridEventReport, _wattpack_v1_GridEventReport__Output>
       Health: EnumTypeDefinition
       HostInfo: MessageTypeDefinition<_wattpack_v1_HostInfo, _wattpack_v1_HostInfo__Output>
       HostState: MessageTypeDefinition<_wattpack_v1_HostState, _wattpack_v1_HostState__Output>
@@ -110,6 +115,7 @@ export interface ProtoGrpcType {
       SchedulerMessage: MessageTypeDefinition<_wattpack_v1_SchedulerMessage, _wattpack_v1_SchedulerMessage__Output>
       SchedulerService: SubtypeConstructor<typeof grpc.Client, _wattpack_v1_SchedulerServiceClient> & { service: _wattpack_v1_SchedulerServiceDefinition }
       Site: MessageTypeDefinition<_wattpack_v1_Site, _wattpack_v1_Site__Output>
+      SlowedJob: MessageTypeDefinition<_wattpack_v1_SlowedJob, _wattpack_v1_SlowedJob__Output>
       SubmitJobRequest: MessageTypeDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_SubmitJobRequest__Output>
       TeamShare: MessageTypeDefinition<_wattpack_v1_TeamShare, _wattpack_v1_TeamShare__Output>
       UncordonNodesRequest: MessageTypeDefinition<_wattpack_v1_UncordonNodesRequest, _wattpack_v1_UncordonNodesRequest__Output>
