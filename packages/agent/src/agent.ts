@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { createLogger, startObserveServer, type AttemptState, type Logger, type NodeInventory, type NodeReport, type ObserveServer } from '@wattpack/common';
 import { describeHost, hostFacts, hostState } from './collectors/host/host.js';
 import { openHardware } from './hardware.js';
+import { BmcPoller } from './collectors/bmc/poller.js';
 import { Supervisor } from './jobs/supervisor.js';
 import { startGrpcLink, type GrpcLink, type SchedulerLinkState } from './link/grpc-link.js';
 import { connectNatsLink, type NatsLink } from './link/nats-link.js';
@@ -39,6 +40,8 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
   // Simulated GPUs are busy while an attempt runs on them; sample() is first called after supervisor exists.
   const hardware = await openHardware(opts.hardware, { nodeId, busyGpus: () => supervisor.busyGpus(), reportIntervalMs: opts.reportIntervalMs, logger });
   const { collector, power } = hardware;
+  // Real BMCs answer in seconds: read every 5 s; a simulated one with every report.
+  const bmc = hardware.bmc ? new BmcPoller(hardware.bmc, 'simulate' in opts.hardware ? opts.reportIntervalMs : 5000, logger) : undefined;
   let nats: NatsLink;
   let inventory: NodeInventory;
   try {
@@ -72,7 +75,7 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
       miners,
       attempts: supervisor.attempts().map((a) => ({ ...a, ...attemptPower(a.gpuIndices, gpus) })),
       ended: supervisor.recentlyEnded(),
-      host: hostState(),
+      host: { ...hostState(), ...bmc?.hostPower() },
     };
   };
   const metrics = new NodeMetrics(inventory, sample, 2 * opts.reportIntervalMs);
@@ -83,6 +86,7 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
   };
   let scheduler: GrpcLink;
   let observe: ObserveServer | undefined;
+  bmc?.start();
   try {
     // Ready means connected to NATS: where its commands come from.
     if (opts.metricsAddr) observe = await startObserveServer(opts.metricsAddr, { registry: metrics.registry, ready: () => (nats.connected() ? [] : ['not connected to NATS']), log: logger });
@@ -102,6 +106,7 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
     });
   } catch (err) {
     await observe?.close();
+    bmc?.stop();
     await nats.close();
     await hardware.close();
     throw err;
@@ -123,6 +128,7 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
         scheduler.close();
         await observe?.close();
         await nats.close();
+        bmc?.stop();
         await hardware.close();
         logger.info('agent stopped');
       })()),

@@ -59,6 +59,10 @@ interface RunFlags {
   insecure?: boolean;
   metricsAddr?: string;
   fleet?: string;
+  bmc?: string;
+  bmcCredentials?: string;
+  bmcCa?: string;
+  bmcChassis?: string;
 }
 
 function positiveInt(value: string): number {
@@ -89,6 +93,10 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
     .addOption(new Option('--simulate <profile>', `simulate hardware instead of using real GPUs and miners: ${PROFILE_HELP}`).env('WATTPACK_SIMULATE').argParser(check((v) => (parseProfile(v), v))))
     .addOption(new Option('--gpus <source>', `GPUs: ${GPU_SOURCES.join(', ')} (auto: nvidia when nvidia-smi is on PATH)`).env('WATTPACK_GPUS').argParser(check((v) => (parseGpuSource(v), v))))
     .addOption(new Option('--miners <file.yaml>', 'miners this agent manages: a YAML list of {endpoint, firmware?, model?, credentials?}').env('WATTPACK_MINERS'))
+    .addOption(new Option('--bmc <https://address | ipmi>', "where the server's input power is read: its BMC's Redfish address, or ipmi (ipmitool dcmi, in-band) where Redfish is absent").env('WATTPACK_BMC'))
+    .addOption(new Option('--bmc-credentials <file>', 'the Redfish user: a YAML or JSON file { username, password }').env('WATTPACK_BMC_CREDENTIALS'))
+    .addOption(new Option('--bmc-ca <file.pem>', "the CA of the BMC's certificate (BMCs mostly sign their own)").env('WATTPACK_BMC_CA'))
+    .addOption(new Option('--bmc-chassis <id>', 'which Redfish chassis (default: the first listed)').env('WATTPACK_BMC_CHASSIS'))
     .addOption(new Option('--runtime <name>', `how jobs run: ${RUNTIMES.join(', ')}`).env('WATTPACK_RUNTIME').default(DEFAULTS.runtime).argParser(check(parseRuntime)))
     .addOption(new Option('--labels <key=value,...>', 'node labels, e.g. rack=r1,zone=a').env('WATTPACK_LABELS').argParser(check(parseLabels)))
     .addOption(new Option('--report-interval <ms>', 'report interval until the scheduler sets one').env('WATTPACK_REPORT_INTERVAL').default(DEFAULTS.reportIntervalMs).argParser(check(parseReportInterval)))
@@ -120,6 +128,10 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
         ...(o.jobRoot ? { jobRoot: o.jobRoot } : {}),
         ...(o.metricsAddr ? { metricsAddr: o.metricsAddr } : {}),
         ...(o.address ? { address: o.address } : {}),
+        ...(o.bmc ? { bmc: o.bmc } : {}),
+        ...(o.bmcCredentials ? { bmcCredentials: o.bmcCredentials } : {}),
+        ...(o.bmcCa ? { bmcCa: o.bmcCa } : {}),
+        ...(o.bmcChassis ? { bmcChassis: o.bmcChassis } : {}),
       };
       try {
         resolveHardware(run);

@@ -1,5 +1,10 @@
 import { WattpackError, type GpuInfo, type GpuState, type Logger, type MinerInfo, type MinerState } from '@wattpack/common';
+import { randomBytes } from 'node:crypto';
 import { loadMinersFile } from './collectors/asic/config.js';
+import { IpmiDcmiPower } from './collectors/bmc/ipmi.js';
+import type { BmcPower } from './collectors/bmc/reading.js';
+import { RedfishPower } from './collectors/bmc/redfish.js';
+import { startRedfishSimulator } from './collectors/bmc/redfish-simulator.js';
 import { MinerFleet } from './collectors/asic/fleet.js';
 import type { Collector, Devices } from './collectors/collector.js';
 import { hostInfo } from './collectors/host/host.js';
@@ -17,6 +22,8 @@ import { SimulatedPowerControl } from './power/simulated-power.js';
 export interface Hardware {
   collector: Collector;
   power: PowerControl;
+  /** The server's BMC, for its input power; absent when the node has none configured. */
+  bmc?: BmcPower;
   close(): Promise<void>;
 }
 
@@ -32,7 +39,12 @@ export interface HardwareDeps {
 export async function openHardware(choice: HardwareChoice, deps: HardwareDeps): Promise<Hardware> {
   if ('simulate' in choice) {
     const hw = createSimulatedHardware(choice.simulate, deps.nodeId);
-    return { collector: new SimulatedCollector(hw, deps.busyGpus), power: new SimulatedPowerControl(hw), close: async () => {} };
+    const collector = new SimulatedCollector(hw, deps.busyGpus);
+    if (hw.gpus.length === 0) return { collector, power: new SimulatedPowerControl(hw), close: async () => {} };
+    // A GPU server has a BMC: a Redfish one on loopback, read through the real client.
+    const credentials = { username: 'wattpack', password: randomBytes(12).toString('hex') };
+    const sim = await startRedfishSimulator({ inputW: () => hw.inputW, ...credentials });
+    return { collector, power: new SimulatedPowerControl(hw), bmc: new RedfishPower({ url: sim.url, ca: sim.ca, ...credentials }), close: () => sim.close() };
   }
   const gpus = choice.gpus === 'nvidia' ? await openNvidia(deps) : noGpus();
   let miners: Part<MinerInfo, MinerState, MinerPowerControl>;
@@ -42,9 +54,11 @@ export async function openHardware(choice: HardwareChoice, deps: HardwareDeps): 
     await gpus.close();
     throw err;
   }
+  const bmc = choice.bmc?.kind === 'redfish' ? new RedfishPower(choice.bmc) : choice.bmc?.kind === 'ipmi' ? new IpmiDcmiPower() : undefined;
   return {
     collector: nodeCollector(gpus.devices, miners.devices),
     power: { setGpuLimits: (i, w) => gpus.power.setGpuLimits(i, w), setMiners: (ids, a) => miners.power.setMiners(ids, a) },
+    ...(bmc ? { bmc } : {}),
     close: async () => {
       await Promise.all([gpus.close(), miners.close()]);
     },
@@ -121,7 +135,7 @@ async function openMiners(file: string, deps: HardwareDeps): Promise<Part<MinerI
   return { devices: fleet, power: fleet, close: () => fleet.stop() };
 }
 
-/** A real node: its GPUs and miners; host power is unknown here, so the scheduler's site default applies. */
+/** A real node: its GPUs and miners; host power comes from the BMC (if any) in reports, else the site default applies. */
 function nodeCollector(gpus: Devices<GpuInfo, GpuState>, miners: Devices<MinerInfo, MinerState>): Collector {
   return {
     inventory: async () => ({ gpus: await gpus.inventory(), miners: await miners.inventory(), host: await hostInfo({ idlePowerW: 0, busyPowerW: 0 }) }),

@@ -5,6 +5,7 @@ import { checkLabelKey, INSECURE, loadCredentials, nodeIdSchema, parseLabels, sc
 
 export { parseLabels };
 import { parseProfile, PROFILE_HELP, type SimulatedProfile } from './collectors/simulated/profile.js';
+import { resolveBmc, type BmcChoice, type BmcFlags } from './collectors/bmc/config.js';
 
 export const DEFAULTS = {
   scheduler: '127.0.0.1:7700',
@@ -21,7 +22,7 @@ export const GPU_SOURCES = ['auto', 'nvidia', 'none'] as const;
 export type GpuSource = (typeof GPU_SOURCES)[number];
 
 /** What startAgent accepts; everything has a default, but the node needs devices (see resolveHardware). */
-export interface AgentOptions {
+export interface AgentOptions extends BmcFlags {
   /** Default: this host's name with anything but letters, digits, "_" and "-" replaced by "-". */
   nodeId?: string;
   /** host:port of the scheduler's gRPC NodeService. */
@@ -51,7 +52,7 @@ export interface AgentOptions {
 }
 
 /** Where the node's devices come from. */
-export type HardwareChoice = { simulate: SimulatedProfile } | { gpus: 'nvidia' | 'none'; miners?: string };
+export type HardwareChoice = { simulate: SimulatedProfile } | { gpus: 'nvidia' | 'none'; miners?: string; bmc?: BmcChoice };
 
 export interface ResolvedOptions {
   nodeId: string;
@@ -132,17 +133,18 @@ function isOnPath(name: string): boolean {
  * --simulate, or real devices: --gpus (auto finds nvidia-smi on PATH) and --miners. A node
  * with nothing to manage is a mistake, not a default.
  */
-export function resolveHardware(opts: Pick<AgentOptions, 'simulate' | 'gpus' | 'miners'>): HardwareChoice {
+export function resolveHardware(opts: Pick<AgentOptions, 'simulate' | 'gpus' | 'miners' | keyof BmcFlags>): HardwareChoice {
   const gpus = parseGpuSource(opts.gpus ?? 'auto');
   if (opts.simulate) {
-    if (gpus === 'nvidia' || opts.miners) throw invalid('--simulate replaces real hardware: leave out --gpus nvidia and --miners');
+    if (gpus === 'nvidia' || opts.miners || opts.bmc) throw invalid('--simulate replaces real hardware (a simulated BMC included): leave out --gpus nvidia, --miners and --bmc');
     return { simulate: parseProfile(opts.simulate) };
   }
   const real = gpus === 'nvidia' || (gpus === 'auto' && isOnPath('nvidia-smi')) ? 'nvidia' : 'none';
   if (real === 'none' && !opts.miners) {
     throw invalid(`nothing to manage: no nvidia-smi on PATH and no --miners file; pass --gpus nvidia, --miners <file>, or --simulate <profile> (profiles: ${PROFILE_HELP})`);
   }
-  return { gpus: real, ...(opts.miners ? { miners: opts.miners } : {}) };
+  const bmc = resolveBmc(opts);
+  return { gpus: real, ...(opts.miners ? { miners: opts.miners } : {}), ...(bmc ? { bmc } : {}) };
 }
 
 /** Validates and fills in defaults; errors name the option and the bad value. */

@@ -24,3 +24,27 @@ export function durationArg(value: string): number {
 
 /** For repeatable flags: `--env A=1 --env B=2`. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Power as MW: "12MW", "12.5 MW", "500kW", "12" (MW). */
+export function targetArg(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(mw|kw|w)?\s*$/i.exec(value);
+  if (!m) throw new InvalidArgumentError('use a power such as 12MW, 500kW or 12 (MW).');
+  const unit = (m[2] ?? 'mw').toLowerCase();
+  return Number(m[1]) / (unit === 'mw' ? 1 : unit === 'kw' ? 1e3 : 1e6);
+}
+
+/** A cut as a share: "25%" or "25" -> 0.25; above 0 and below 100 %. */
+export function reduceArg(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(value);
+  const pct = m ? Number(m[1]) : NaN;
+  if (!(pct > 0 && pct < 100)) throw new InvalidArgumentError('use a percentage above 0 and below 100, e.g. 25%.');
+  return pct / 100;
+}
+
+/** An ISO time ("2026-07-01T14:00:00Z") or "now", as ms. */
+export function timeArg(value: string): number {
+  if (value === 'now') return Date.now();
+  const ms = /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError('use an ISO time such as 2026-07-01T14:00:00Z, or now.');
+  return ms;
+}

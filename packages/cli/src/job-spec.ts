@@ -15,6 +15,7 @@ export interface SpecFlags {
   minWatts?: number;
   maxWatts?: number;
   preemptible?: boolean;
+  flex?: number;
   cpus?: number;
   memory?: number;
   workdir?: string;
@@ -109,6 +110,7 @@ export function loadJobSpec(source: SpecSource, environment: NodeJS.ProcessEnv =
       error: flags.errorFile,
       afterOk: jobIds(flags.afterOk),
       afterAny: jobIds(flags.afterAny),
+      flex: flags.flex,
     }),
   };
   if (flags.gpuModel?.length) raw.gpuModels = flags.gpuModel.flatMap((m) => m.split(',')).filter(Boolean);

@@ -245,6 +245,33 @@ describe('nodes and site', () => {
     expect(clear).toMatchObject({ addGridEvents: [], clearGridEvents: true });
   });
 
+  it('schedules absolute and relative grid events: --target with --from, and --reduce against the measured baseline', async () => {
+    expect((await cli('site', 'grid-event', '--target', '12MW', '--from', '2099-07-01T14:00:00Z', '--for', '3h')).code).toBe(0);
+    expect((await cli('site', 'grid-event', '--reduce', '25%', '--for', '3h')).code).toBe(0);
+    expect((await cli('site', 'grid-event', '--target', '500kW', '--for', '10m')).code).toBe(0);
+    const [target, reduce, kw] = sent('UpdateSite') as { addGridEvents: { startMs: number; capMw: number; reduceFraction?: number; durationS: number }[] }[];
+    expect(target!.addGridEvents[0]).toMatchObject({ startMs: Date.parse('2099-07-01T14:00:00Z'), capMw: 12, durationS: 10_800 });
+    expect(target!.addGridEvents[0]!.reduceFraction).toBeUndefined();
+    expect(reduce!.addGridEvents[0]).toMatchObject({ reduceFraction: 0.25, durationS: 10_800, noticeS: 0 });
+    expect(kw!.addGridEvents[0]).toMatchObject({ capMw: 0.5 });
+  });
+
+  it.each([
+    [['site', 'grid-event', '9', '--reduce', '25%', '--for', '1h'], /give exactly one of <MW>, --target or --reduce/],
+    [['site', 'grid-event', '--for', '1h'], /give exactly one of <MW>, --target or --reduce/],
+    [['site', 'grid-event', '--target', '12MW', '--from', '2020-01-01T00:00:00Z', '--for', '1h'], /--from: the event would have ended at 2020-01-01T01:00:00.000Z, before now/],
+    [['site', 'grid-event', '--target', '12MW', '--from', '2099-01-01T00:00:00Z', '--in', '1h', '--for', '1h'], /give --from or --in, not both/],
+    [['site', 'grid-event', '--reduce', '120%', '--for', '1h'], /option '--reduce <percent>' argument '120%' is invalid. use a percentage above 0 and below 100/],
+    [['site', 'grid-event', '--reduce', '-5%', '--for', '1h'], /'--reduce <percent>' argument '-5%' is invalid/],
+    [['site', 'grid-event', '--target', '-12MW', '--for', '1h'], /'--target <power>' argument '-12MW' is invalid. use a power such as 12MW/],
+    [['site', 'grid-event', '--target', '12MW', '--from', 'tomorrow', '--for', '1h'], /'--from <time>' argument 'tomorrow' is invalid. use an ISO time/],
+  ])('refuses grid-event %j by the option at fault, sending nothing', async (argv, message) => {
+    const r = await cli(...argv);
+    expect(r.code).toBeGreaterThan(0);
+    expect(r.err).toMatch(message);
+    expect(fake().calls).toEqual([]);
+  });
+
   it("sets and removes teams' shares", async () => {
     expect((await cli('site', 'set-team', 'vision', '--gpus', '64', '--mw', '2.5')).code).toBe(0);
     expect((await cli('site', 'set-team', 'nlp', '--mw', '1')).code).toBe(0);

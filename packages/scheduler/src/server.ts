@@ -41,15 +41,16 @@ import { KvStore } from './state/kv-store.js';
 import { becomeLeader } from './bus/leader-election.js';
 import { ingestUsage, publishUsage } from './bus/usage-bus.js';
 import type { UsageQueries } from './accounting/store-thread.js';
-
-/** How often fair share's decayed usage is read again from the accounting store. */
-const HISTORY_REFRESH_S = 30;
 import type { History } from './dashboard/history.js';
 import { startDashboard, type Dashboard } from './dashboard/server.js';
+import { pollMeter } from './meter/poll.js';
 import type { SchedulerHealth } from './observe/health.js';
 import { JobWatch } from './observe/job-watch.js';
 import { lifecycleLog } from './observe/lifecycle-log.js';
 import type { SchedulerMetrics } from './observe/metrics.js';
+
+/** How often fair share's decayed usage is read again from the accounting store. */
+const HISTORY_REFRESH_S = 30;
 
 /** A standby takes over within this long of the leader's death. */
 const DEFAULT_LEASE_MS = 3000;
@@ -247,7 +248,8 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     if (tick % HISTORY_REFRESH_S === 0) void refreshHistory();
   }, 1000);
   opts.health?.leading();
-  log.info({ address, nats: opts.nats, term: leadership.term }, 'scheduler listening');
+  const meter = site.meter ? pollMeter(site.meter, (s) => scheduler.meterSample(s), log) : undefined;
+  log.info({ address, nats: opts.nats, term: leadership.term, meter: site.meter ? `${site.meter.host}:${site.meter.port}` : 'none' }, 'scheduler listening');
 
   return {
     address,
@@ -261,6 +263,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       for (const service of ['', 'wattpack.v1.SchedulerService', 'wattpack.v1.NodeService']) health.setStatus(service, 'NOT_SERVING');
       opts.health?.stepDown();
       watch.close();
+      meter?.stop();
       opts.dashboard?.history.stop();
       await dashboard?.close();
       opts.metrics?.attach(undefined);

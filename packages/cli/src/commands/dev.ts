@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { once } from 'node:events';
 import { numberArg } from '../args.js';
 import type { App, Context } from '../context.js';
@@ -7,6 +7,7 @@ import { exitedMessage, launchSite, type RunningChild } from '../dev/launch.js';
 import { devStateDir, devStateFile, ensureNoSite, readDevState, stopSite, type DevState } from '../dev/state.js';
 import { renderFields } from '../output/table.js';
 import { configPath } from '../config-file.js';
+import { METER_BASES, serveDevMeter, type MeterBase } from '../dev/meter.js';
 
 interface DevOptions {
   nats?: string;
@@ -17,6 +18,9 @@ interface DevOptions {
   site?: string;
   capMw?: number;
   logLevel?: string;
+  /** Percent the simulated meter reads above the site's draw (true: 0). */
+  meter?: number | true;
+  meterBase: MeterBase;
 }
 
 function summary(state: DevState, stateDir: string, config: string): string {
@@ -57,7 +61,9 @@ async function up(ctx: Context, opts: DevOptions): Promise<number> {
   const agents = parseAgents(opts.agents);
   await ensureNoSite(stateDir);
   ctx.io.err(`starting ${opts.nats ? '' : 'nats-server, '}the scheduler and ${agents.length} agent(s); logs in ${stateDir}/logs\n`);
-  const { state, children } = await launchSite({ ...opts, stateDir, agents, detached: opts.detach ?? false, env: ctx.io.env });
+  const { meter: meterOpt, meterBase, ...rest } = opts;
+  const meter = meterOpt === undefined ? undefined : { errorFraction: meterOpt === true ? 0 : meterOpt / 100, base: meterBase };
+  const { state, children } = await launchSite({ ...rest, stateDir, agents, detached: opts.detach ?? false, env: ctx.io.env, ...(meter ? { meter } : {}) });
   ctx.print(state, () => summary(state, stateDir, configPath(ctx.io.env)));
   if (state.detached) return 0;
   const dead = await Promise.race([untilSignal().then(() => undefined), untilAnyExits(children)]);
@@ -97,7 +103,22 @@ export function registerDev(program: Command, app: App): void {
     .option('--log-level <level>', 'scheduler log level (trace, debug, info, warn, error)')
     .option('--detach', 'leave the site running in the background and return once it is ready')
     .option('--state-dir <dir>', stateDirHelp)
+    .option('--meter [percent]', 'a simulated facility meter (Modbus TCP) the scheduler reads, this many percent above the site draw (default 0)', numberArg)
+    .addOption(new Option('--meter-base <base>', "what the simulated meter measures: the agents' draw, or the model (GPUs at their limits)").choices(METER_BASES).default('measured'))
     .action(app.action((ctx, cmd) => up(ctx, cmd.opts<DevOptions>())));
+  dev
+    .command('meter')
+    .description('serve a simulated facility meter (Modbus TCP, an Eastron SDM630 map) reading the current context\'s site draw; `wattpack dev --meter` starts one')
+    .requiredOption('--listen <host:port>', 'where to serve Modbus TCP')
+    .option('--error <percent>', 'how far above the draw it reads', numberArg, 0)
+    .option('--noise <percent>', 'Gaussian noise, standard deviation in percent of the draw', numberArg, 0.5)
+    .addOption(new Option('--base <base>', "the agents' measured draw, or the model").choices(METER_BASES).default('measured'))
+    .action(
+      app.action((ctx, cmd) => {
+        const o = cmd.opts<{ listen: string; error: number; noise: number; base: MeterBase }>();
+        return serveDevMeter(ctx.client(), { listen: o.listen, errorFraction: o.error / 100, noiseFraction: o.noise / 100, base: o.base }, untilSignal());
+      }),
+    );
   dev
     .command('down')
     .description('stop the local site started by "wattpack dev"')

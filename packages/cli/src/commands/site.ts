@@ -1,9 +1,9 @@
 import { Option, type Command } from 'commander';
 import type { UpdateSiteRequest } from '@wattpack/common/proto/UpdateSiteRequest';
 import { WattpackError } from '@wattpack/common';
-import { durationArg, nonNegativeArg } from '../args.js';
+import { durationArg, nonNegativeArg, reduceArg, targetArg, timeArg } from '../args.js';
 import type { App, Context } from '../context.js';
-import { siteFields } from '../output/site.js';
+import { eventReports, siteFields } from '../output/site.js';
 
 async function show(ctx: Context, change?: UpdateSiteRequest): Promise<void> {
   const client = ctx.client();
@@ -24,14 +24,34 @@ export function registerSite(program: Command, app: App): void {
   site
     .command('grid-event')
     .description('schedule a lower cap for a window (a grid event): jobs are checkpointed and shed ahead of it')
-    .argument('<MW>', 'the cap during the event, in MW', nonNegativeArg)
-    .requiredOption('--for <duration>', 'how long it lasts, e.g. 30m', durationArg)
-    .addOption(new Option('--in <duration>', 'when it starts, from now; also the notice the scheduler gets').argParser(durationArg).default(0, 'now'))
+    .argument('[MW]', 'the cap during the event, in MW (or --target)', nonNegativeArg)
+    .option('--target <power>', 'the cap during the event: 12MW, 500kW or MW alone', targetArg)
+    .option('--reduce <percent>', 'a cut against the measured baseline now (the meter, else the agents), e.g. 25%', reduceArg)
+    .requiredOption('--for <duration>', 'how long it lasts, e.g. 30m, 3h', durationArg)
+    .option('--from <time>', 'when it starts: an ISO time such as 2026-07-01T14:00:00Z (default now)', timeArg)
+    .addOption(new Option('--in <duration>', 'when it starts, from now; also the notice the scheduler gets').argParser(durationArg))
     .action(
       app.action((ctx, cmd) => {
-        const opts = cmd.opts<{ for: number; in: number }>();
-        const event = { startMs: Date.now() + opts.in * 1000, durationS: opts.for, capMw: cmd.processedArgs[0] as number, noticeS: opts.in };
-        return show(ctx, { addGridEvents: [event] });
+        const opts = cmd.opts<{ for: number; in?: number; from?: number; target?: number; reduce?: number }>();
+        const positional = cmd.processedArgs[0] as number | undefined;
+        const given = [positional !== undefined, opts.target !== undefined, opts.reduce !== undefined].filter(Boolean).length;
+        if (given !== 1) throw new WattpackError('INVALID_ARGUMENT', 'grid-event: give exactly one of <MW>, --target or --reduce');
+        if (opts.in !== undefined && opts.from !== undefined) throw new WattpackError('INVALID_ARGUMENT', 'grid-event: give --from or --in, not both');
+        const now = Date.now();
+        const startMs = opts.from ?? now + (opts.in ?? 0) * 1000;
+        if (startMs + opts.for * 1000 <= now) throw new WattpackError('INVALID_ARGUMENT', `--from: the event would have ended at ${new Date(startMs + opts.for * 1000).toISOString()}, before now`);
+        const noticeS = Math.max(0, Math.round((startMs - now) / 1000));
+        const cap = opts.reduce !== undefined ? { capMw: 0, reduceFraction: opts.reduce } : { capMw: positional ?? opts.target! };
+        return show(ctx, { addGridEvents: [{ startMs, durationS: opts.for, noticeS, ...cap }] });
+      }),
+    );
+  site
+    .command('events')
+    .description('each grid event against the meter: target vs metered power per minute, time to reach the target, jobs slowed')
+    .action(
+      app.action(async (ctx) => {
+        const s = await ctx.client().getSite();
+        ctx.print(s.eventReports, () => eventReports(s));
       }),
     );
   site

@@ -50,7 +50,7 @@ export function registerSubmit(program: Command, app: App): void {
     .summary('submit a job from a YAML file, flags, or both')
     .description(
       'Submit a job. The file has the job spec keys (name, team, command, args, env, image, gpus, nodes, ' +
-        'gpuModels, priority, maxRuntime, power, checkpoint, preemptible, workdir, output, error, mounts, afterOk, afterAny); flags override them, and everything after -- ' +
+        'gpuModels, priority, maxRuntime, power, checkpoint, preemptible, flex, workdir, output, error, mounts, afterOk, afterAny); flags override them, and everything after -- ' +
         'is the program and its arguments (run directly, never through a shell; it replaces the file\'s command and args). ' +
         'The spec is checked here before it is sent.',
     )
@@ -79,6 +79,7 @@ export function registerSubmit(program: Command, app: App): void {
     .option('--preemptible', 'may be checkpointed and requeued for other work or a cap drop (the default)')
     .option('--no-preemptible', 'must not be preempted')
     .option('--array <indices>', "a job array, as sbatch --array: 0-1999, 1,3,5-9, 0-99:10, with %N for at most N tasks at once (0-1999%50); each task gets WATTPACK_ARRAY_JOB_ID and WATTPACK_ARRAY_INDEX")
+    .option('--flex <percent>', "flexibility class: 0, 10, 25 or 50 (% slowdown tolerated when the site sheds; default the team's)", numberArg)
     .option('--wait', "follow the job to its end; then show a failed job's last stderr lines and exit with its exit code, like srun")
     .option('--retry-for <duration>', `retry while the scheduler is unavailable (a failover), without making the job twice; 0: once`, durationArg, SUBMIT_RETRY_S)
     .action(

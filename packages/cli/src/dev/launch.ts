@@ -6,12 +6,14 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { isSea } from 'node:sea';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ANY_USER, freePort, localJobUser, localSiteTrust, natsStorageArgs, readYamlFile, WattpackError } from '@wattpack/common';
 import { connectScheduler } from '../client.js';
 import { DASHBOARD_PORT_OFFSET } from '../commands/dashboard.js';
 import { contextCredentials, parseConfig, saveContexts } from '../config-file.js';
 import type { AgentPlan } from './agents.js';
+import { DEV_METER_PRESET, type MeterBase } from './meter.js';
 import { processStartTime, stopSite, writeDevState, type DevProcess, type DevState } from './state.js';
 
 const NATS_START_MS = 10_000;
@@ -31,6 +33,8 @@ export interface LaunchOptions {
   detached: boolean;
   /** Where the CLI's config file is found (WATTPACK_CONFIG, HOME): dev writes its context there. */
   env: NodeJS.ProcessEnv;
+  /** A simulated facility meter the scheduler reads (docs/metering.md). */
+  meter?: { errorFraction: number; base: MeterBase };
 }
 
 export interface RunningChild extends DevProcess {
@@ -80,11 +84,11 @@ export function exitedMessage(c: RunningChild): string {
   return `${c.name} exited ${how}; its log is ${c.log}:\n${logTail(c.log)}`;
 }
 
-async function spawnLogged(proc: Omit<DevProcess, 'pid'>, file: string, args: string[], detached: boolean): Promise<RunningChild> {
+async function spawnLogged(proc: Omit<DevProcess, 'pid'>, file: string, args: string[], detached: boolean, env?: NodeJS.ProcessEnv): Promise<RunningChild> {
   const fd = openSync(proc.log, 'w');
   try {
     // Its own process group: a terminal's Ctrl-C reaches only `wattpack dev`, which then stops the children in order.
-    const child = spawn(file, args, { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(file, args, { detached: true, stdio: ['ignore', fd, fd], ...(env ? { env: { ...process.env, ...env } } : {}) });
     if (child.pid === undefined) {
       const [err] = (await once(child, 'error')) as [NodeJS.ErrnoException];
       const hint = err.code === 'ENOENT' ? `${file} not found on PATH: install it (Debian: apt-get install nats-server) or pass --nats <url>` : err.message;
@@ -129,12 +133,13 @@ export const DEV_CONTEXT = 'dev';
  * temporary directory, which the jobs' user can reach (the state dir may be in a home
  * only its owner may enter).
  */
-export function writeDevSite(stateDir: string, site?: string): string {
+export function writeDevSite(stateDir: string, site?: string, meterPort?: number): string {
   const given = site ? readYamlFile(resolve(site)) : {};
   if (given !== null && (typeof given !== 'object' || Array.isArray(given))) throw new WattpackError('INVALID_ARGUMENT', `${site}: expected a mapping of settings`);
   const file = join(stateDir, 'site.json');
   const checkpointRoot = join(tmpdir(), `wattpack-dev-checkpoints-${process.getuid?.() ?? 0}`);
-  writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: localJobUser() }, checkpointRoot, ...given }));
+  const meter = meterPort ? { meter: { host: '127.0.0.1', port: meterPort, preset: DEV_METER_PRESET } } : {};
+  writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: localJobUser() }, checkpointRoot, ...given, ...meter }));
   return file;
 }
 
@@ -186,7 +191,8 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
     const [schedulerFile, ...schedulerArgs] = programCommand('@wattpack/scheduler', 'wattpack-scheduler');
     schedulerArgs.push('--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials, '--metrics-addr', metrics.scheduler!, '--dashboard-addr', dashboard);
     schedulerArgs.push('--state-dir', join(o.stateDir, 'scheduler'));
-    schedulerArgs.push('--site', writeDevSite(o.stateDir, o.site));
+    const meterPort = o.meter ? await freePort() : undefined;
+    schedulerArgs.push('--site', writeDevSite(o.stateDir, o.site, meterPort));
     if (o.capMw !== undefined) schedulerArgs.push('--cap-mw', String(o.capMw));
     if (o.logLevel) schedulerArgs.push('--log-level', o.logLevel);
     children.push(await spawnLogged({ role: 'scheduler', name: 'scheduler', log: logOf('scheduler') }, schedulerFile!, schedulerArgs, o.detached));
@@ -205,6 +211,11 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
         const dir = fleetDir(join(o.stateDir, 'fleets', name), group.map((a) => [a.nodeId, trust.nodeCredentials(a.nodeId)]));
         children.push(await spawnLogged({ role: 'agent', name, log: logOf(name) }, agentFile!, [...common, '--fleet', dir], o.detached));
       }
+    }
+    if (o.meter && meterPort) {
+      const cli = fileURLToPath(new URL('../../bin/wattpack.js', import.meta.url));
+      const args = [cli, '--scheduler', address, '--context', admin.name, 'dev', 'meter', '--listen', `127.0.0.1:${meterPort}`, '--error', String(o.meter.errorFraction * 100), '--base', o.meter.base];
+      children.push(await spawnLogged({ role: 'meter', name: 'meter', log: logOf('meter') }, process.execPath, args, o.detached, { WATTPACK_CONFIG: trust.adminContext }));
     }
     // Written before waiting, so that `dev down` can clean up even if this process dies now.
     writeDevState(o.stateDir, state());

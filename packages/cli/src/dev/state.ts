@@ -6,7 +6,7 @@ import { WattpackError } from '@wattpack/common';
 import { z } from 'zod';
 
 /** Agents first (they stop their jobs), then the scheduler, then the bus under both. */
-const STOP_ORDER = ['agent', 'scheduler', 'nats'] as const;
+const STOP_ORDER = ['meter', 'agent', 'scheduler', 'nats'] as const;
 const STOP_GRACE_MS = 10_000;
 
 const devProcessSchema = z.object({

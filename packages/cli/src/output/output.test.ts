@@ -4,7 +4,7 @@ import { jobDetails, jobsTable, jobStatus } from './jobs.js';
 import { toJson } from './document.js';
 import { nodesTable } from './nodes.js';
 import { planText } from './plan.js';
-import { siteFields } from './site.js';
+import { eventReports, siteFields } from './site.js';
 
 const NOW = 1_700_000_000_000 + 5 * 60_000;
 
@@ -150,6 +150,45 @@ describe('site', () => {
     expect(text).toMatch(/Grid events:\s+9.000 MW from 2023-11-14T22:13:20Z for 1h0m \(notice 30m0s\)\n\s+12.000 MW from 2023-11-16T02:00:00Z for 10m0s \(notice 0s\)/);
     expect(text).toMatch(/Reserve:\s+2.0% \(0.180 MW\)/);
     expect(text).toMatch(/Headroom:\s+8.664 MW/);
+  });
+
+  it('reports grid events against the meter: target, time to target, jobs slowed, each minute', () => {
+    expect(eventReports(aSite())).toMatch(/no facility meter/);
+    const meter = { address: 'm:502', trusted: true, reason: '', modeledW: 0, correctionW: 0 };
+    const text = eventReports(
+      aSite({
+        meter,
+        eventReports: [
+          {
+            startMs: 1_700_000_000_000,
+            durationS: 10_800,
+            targetW: 12e6,
+            baselineW: 16e6,
+            reachedAfterS: 21.5,
+            intervals: [
+              { startMs: 1_700_000_000_000, targetW: 12e6, meanW: 13e6, maxW: 15.9e6 },
+              { startMs: 1_700_000_060_000, targetW: 12e6, meanW: 11.8e6, maxW: 11.9e6 },
+            ],
+            slowed: [{ jobId: 'j-1', fromW: 700, toW: 268, throughputKept: 0.5 }],
+          },
+        ],
+      }),
+    );
+    expect(text).toMatch(/Event:\s+2023-11-14T22:13:20Z for 3h0m/);
+    expect(text).toMatch(/Target:\s+12.000 MW \(against a 16.000 MW baseline\)/);
+    expect(text).toMatch(/Reached:\s+at the meter after 21.5 s/);
+    expect(text).toMatch(/Slowed:\s+j-1: 700 -> 268 W, 50 % throughput kept/);
+    expect(text).toMatch(/2023-11-14T22:13:20Z  target 12.000  metered mean 13.000  max 15.900 MW  OVER\n2023-11-14T22:14:20Z  target 12.000  metered mean 11.800  max 11.900 MW$/);
+  });
+
+  it('shows the meter against the model, its correction in the headroom, and why it is not trusted', () => {
+    expect(siteFields(aSite())).toMatch(/Meter:\s+- \(none: the model alone counts\)/);
+    const meter = { address: '10.0.0.5:502', trusted: true, reason: '', measuredW: 168_480, measuredAtMs: 1_700_000_000_000, modeledW: 156_000, errorW: 12_480, correctionW: 12_480 };
+    const text = siteFields(aSite({ meter }));
+    expect(text).toMatch(/Meter:\s+10.0.0.5:502: 0.168 MW at 2023-11-14T22:13:20Z; model 0.156 MW, error \+0.012 MW\n\s+counted: \+0.012 MW on the model/);
+    expect(text).toMatch(/Headroom:\s+17.472 MW \(cap - reserve - allocated - meter correction\)/);
+    const down = siteFields(aSite({ meter: { ...meter, trusted: false, correctionW: 7800, reason: 'meter 10.0.0.5:502 did not answer: Timed out; no good reading for 6s: counting the model plus 5 %' } }));
+    expect(down).toMatch(/NOT TRUSTED: counting \+0.008 MW on the model\n\s+meter 10.0.0.5:502 did not answer: Timed out; no good reading for 6s/);
   });
 });
 

@@ -53,6 +53,9 @@ export const outputPath = (pattern: string, jobId: string, rank: number): string
 const jobIdsSchema = z.array(z.string().regex(/^[a-z]+-[a-z0-9]{1,40}(_[0-9]{1,7})?$/, 'a job id, e.g. j-mbx1k2a3f09c1d, or an array task, j-mbx1k2a3f09c1d_3')).max(64, 'at most 64 jobs');
 const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
+/** A flexibility class (docs/scheduling.md, "Flexibility"): 0, 10, 25 or 50 (% throughput a job may lose when the site sheds). */
+export const flexSchema = z.union([z.literal(0), z.literal(10), z.literal(25), z.literal(50)], { message: 'a flexibility class: 0, 10, 25 or 50 (% slowdown tolerated)' });
+
 /**
  * What a user submits (YAML or flags). Unknown fields are errors, not silently dropped.
  * Sizes are bounded (JOB_SPEC_LIMITS; the whole spec by parseJobSpec).
@@ -100,6 +103,8 @@ export const jobSpecSchema = z.strictObject({
   afterOk: jobIdsSchema.default([]),
   /** Start only after these jobs ended, however they ended (sbatch --dependency=afterany). */
   afterAny: jobIdsSchema.default([]),
+  /** Flexibility class: % of throughput the job tolerates losing when the site sheds (0, 10, 25, 50); default its team's. */
+  flex: flexSchema.optional(),
   /** CPU and memory limits of each node's part; containers enforce them (the process runtime refuses them). */
   resources: z
     .strictObject({ cpus: z.number().positive().max(1024).optional(), memoryMib: z.number().int().positive().max(16 * 1024 * 1024).optional() })

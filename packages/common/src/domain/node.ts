@@ -98,7 +98,8 @@ export interface NodeReport {
   attempts: AttemptState[];
   /** Attempts that ended lately (see node.proto). */
   ended?: EndedAttempt[];
-  host?: { cpuLoadPct?: number; memoryUsedMib?: number };
+  /** inputPowerW: the server's input power from its BMC (GPUs included), and powerSource where it came from. */
+  host?: { cpuLoadPct?: number; memoryUsedMib?: number; inputPowerW?: number; powerSource?: string };
 }
 
 export type NodeStatus = 'READY' | 'NOT_READY';

@@ -3,7 +3,8 @@ import { durationSeconds } from './duration.js';
 import { DEFAULT_MAX_QUEUED_PER_TEAM } from './limits.js';
 import { usersSchema } from './job-user.js';
 import { fairShareSchema, pricesSchema } from './accounting.js';
-import { mountPathSchema, nodePathSchema } from './job.js';
+import { flexSchema, mountPathSchema, nodePathSchema } from './job.js';
+import { meterSchema } from './meter.js';
 
 const portSchema = z.number().int().min(1024).max(65_535);
 
@@ -66,6 +67,8 @@ export const siteConfigSchema = z.strictObject({
   teams: z
     .record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name'), z.strictObject({ gpus: z.number().int().nonnegative().optional(), mw: z.number().nonnegative().optional() }))
     .default({}),
+  /** Each team's flexibility class for jobs that name none ("*": every other team); unset: the job's power range alone. */
+  flexDefaults: z.record(z.union([z.literal('*'), z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name or *')]), flexSchema).default({}),
   /** Submits are refused while a team has this many jobs PENDING (0: no limit): one team cannot flood the queue. */
   maxQueuedPerTeam: z.number().int().nonnegative().default(DEFAULT_MAX_QUEUED_PER_TEAM),
   /** Grid events: the cap drops to capMw for a window; notice is how early it was announced. */
@@ -76,6 +79,9 @@ export const siteConfigSchema = z.strictObject({
         durationS: z.number().int().positive(),
         capMw: z.number().nonnegative(),
         noticeS: z.number().int().nonnegative().default(0),
+        /** A relative event: capMw was the measured baseline (baselineW, facility W) times (1 - reduceFraction). */
+        reduceFraction: z.number().gt(0, 'a share above 0').lt(1, 'a share below 1 (100 %)').optional(),
+        baselineW: z.number().nonnegative().optional(),
       }),
     )
     .default([]),
@@ -88,6 +94,11 @@ export const siteConfigSchema = z.strictObject({
   prices: pricesSchema,
   /** How long fair share remembers a team's usage (docs/scheduling.md, "Fair share"). */
   fairShare: fairShareSchema,
+  /**
+   * The facility meter read over Modbus TCP (docs/metering.md): measured facility power is
+   * the truth the cap is held to; unset, the model alone counts.
+   */
+  meter: meterSchema.optional(),
   /** Teams whose container jobs share the host's network (multi-node jobs need it); others get the engine's private network. */
   allowHostNetwork: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name')).default([]),
   /**

@@ -20,7 +20,13 @@ export function siteRpcs({ scheduler, trust, unary }: Api): SiteRpcs {
       );
       const site = await scheduler.updateSite({
         ...(req.capMw !== undefined ? { capMw: req.capMw } : {}),
-        addGridEvents: req.addGridEvents.map((e) => ({ startMs: e.startMs, durationS: e.durationS, capMw: e.capMw, noticeS: e.noticeS })),
+        addGridEvents: req.addGridEvents.map((e) => ({
+          startMs: e.startMs,
+          durationS: e.durationS,
+          capMw: e.capMw,
+          noticeS: e.noticeS,
+          ...(e.reduceFraction != null ? { reduceFraction: e.reduceFraction } : {}),
+        })),
         clearGridEvents: req.clearGridEvents,
         setTeams,
         removeTeams: req.removeTeams ?? [],

@@ -33,6 +33,7 @@ export function siteView(scheduler: Scheduler): Site {
   const watts = scheduler.siteWatts(snapshot);
   const miners = nodes.flatMap((n) => n.report?.miners ?? []);
   const jobs = scheduler.listJobs();
+  const meter = scheduler.meterStatus();
   return {
     name: site.name,
     capW: site.capMw * 1e6,
@@ -54,6 +55,19 @@ export function siteView(scheduler: Scheduler): Site {
     aiW: watts.aiW,
     retiredW: watts.retiredW,
     heldGpus: watts.heldGpus,
+    eventReports: scheduler.eventReports(),
+    ...(site.meter && meter
+      ? {
+          meter: {
+            address: `${site.meter.host}:${site.meter.port}`,
+            trusted: meter.trusted,
+            reason: meter.reason,
+            modeledW: meter.modeledW,
+            correctionW: meter.correctionW,
+            ...(meter.measuredW !== undefined ? { measuredW: meter.measuredW, measuredAtMs: meter.measuredAt!, errorW: meter.errorW! } : {}),
+          },
+        }
+      : {}),
   };
 }
 

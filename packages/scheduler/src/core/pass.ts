@@ -25,6 +25,8 @@ export interface Flex {
   demandW?: number;
   /** Telemetry shows its limit holds it back: it loses most without watts. */
   held?: boolean;
+  /** Its flexibility class (% throughput it may lose); its floor already keeps the rest. */
+  flex?: number;
 }
 
 /**

@@ -1,24 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { buildJob, buildSite } from '../testing/index.js';
+import { buildJob, buildSite, runOn as run } from '../testing/index.js';
 import { plan } from './plan.js';
 import { H200_TRAIN_CURVE, defaultPolicy } from './policy.js';
 import { ThroughputCurve } from './limits.js';
-import type { RunningJob, SiteSnapshot } from './snapshot.js';
+import type { SiteSnapshot } from './snapshot.js';
 import { siteSplit } from './watts.js';
 import { h200PowerCurves } from '@wattpack/common';
 
 const wattpack = defaultPolicy('wattpack');
 const backfill = defaultPolicy('backfill');
 const fifo = defaultPolicy('fifo');
-
-/** Marks `gpus` GPUs of each listed node as held by a running job. */
-function run(site: SiteSnapshot, job: Partial<RunningJob> & { id: string }, nodes: string[], gpus: number, limitW = 700): void {
-  for (const id of nodes) {
-    const n = site.nodes.find((x) => x.id === id)!;
-    n.gpus.filter((g) => !g.jobId).slice(0, gpus).forEach((g) => Object.assign(g, { jobId: job.id, limitW }));
-  }
-  site.running.push({ team: 'default', priority: 100, startedAt: 0, expectedEndAt: 3600_000, gpus, nodes: nodes.length, powerLimitW: limitW, preemptible: true, ...job });
-}
 
 describe('the curve', () => {
   it('is the measured H200 training curve', () => {

@@ -1,3 +1,4 @@
+import { toleranceFloor } from './flex.js';
 import type { Flex, Pass } from './pass.js';
 import type { RunningJob } from './snapshot.js';
 import { facilityOf } from './watts.js';
@@ -21,6 +22,12 @@ export function flexJobs(pass: Pass): Map<string, Flex> {
     if (!b) continue;
     const f: Flex = { jobId: r.id, model: b.model, gpus: b.gpus, maxW: b.maxW, ...pass.bounds(r, b.minW, b.maxW, b.pos, b.model) };
     measured(pass, r, f, b.minW);
+    if (r.flex !== undefined) {
+      // Never below what keeps the throughput its class promises.
+      const topW = Math.min(f.maxW, r.maxW ?? f.maxW);
+      f.flex = r.flex;
+      f.floor = Math.min(f.want, Math.max(f.floor, toleranceFloor(pass.curveFor(b.model), r.flex, f.floor, topW, f.maxW, f.demandW)));
+    }
     if (f.floor >= f.want && b.limitW === f.want) continue;
     pass.flex.set(r.id, f);
   }

@@ -1,4 +1,5 @@
-import type { Pass } from './pass.js';
+import { SHED_ORDER } from './flex.js';
+import type { Flex, Pass } from './pass.js';
 import { flexJobs, freedAt } from './right-size.js';
 
 /**
@@ -22,9 +23,14 @@ export function shed(pass: Pass): boolean {
   for (const v of victims) {
     if (what.allocatedW <= what.budgetW) break;
     what.release(v.id);
-    pass.preemptions.push({ jobId: v.id, code: 'shed', reason: `preempted: the site cap dropped to ${(pass.site.capW / 1e6).toFixed(2)} MW` });
+    pass.preemptions.push({ jobId: v.id, code: 'shed', reason: overReason(pass) });
   }
   return true;
+}
+
+function overReason(pass: Pass): string {
+  const cap = `${(pass.site.capW / 1e6).toFixed(2)} MW`;
+  return (pass.site.meterFactor ?? 1) > 1 ? `preempted: the site draws over its ${cap} cap at the meter` : `preempted: the site cap dropped to ${cap}`;
 }
 
 /** Whether the site draws over its cap. Stopping jobs still draw until they exit, but their watts are already on the way out. */
@@ -39,10 +45,24 @@ function overCap(pass: Pass): boolean {
   return true;
 }
 
-/** Lowers flexible jobs to one common level (never below their floors) that frees the excess, or as close as they go. */
+/**
+ * Lowers flexible jobs, the most flexible class first (core/flex.ts): within a class, to one
+ * common level (never below each one's floor, which keeps its class's throughput) that frees
+ * the excess, or as close as they go; a less flexible class only if that was not enough.
+ * Flex-0 jobs are never in the list: their floor is their limit.
+ */
 function lowerFlexible(pass: Pass): void {
   const { work } = pass;
-  const flex = [...flexJobs(pass).values()];
+  const all = [...flexJobs(pass).values()];
+  for (const cls of SHED_ORDER) {
+    if (work.allocatedW <= work.budgetW) return;
+    const flex = all.filter((f) => f.flex === cls);
+    if (flex.length > 0) lowerToCommonLevel(pass, flex);
+  }
+}
+
+function lowerToCommonLevel(pass: Pass, flex: readonly Flex[]): void {
+  const { work } = pass;
   const excess = work.allocatedW - work.budgetW;
   let lo = Math.min(...flex.map((f) => f.floor), 0);
   let hi = Math.max(0, ...flex.map((f) => pass.limitNow(f)));

@@ -46,6 +46,11 @@ export interface SiteSnapshot {
   nodes: NodeView[];
   /** Jobs holding GPUs now (their GPUs carry jobId in `nodes`). */
   running: RunningJob[];
+  /**
+   * The facility meter's measured/modeled (>= 1; docs/metering.md): every facility watt
+   * the model counts is counted this many times, so the cap holds at the meter.
+   */
+  meterFactor?: number;
   /** For the ramp limit: the allocated facility watts after the previous pass, and when. */
   ramp?: { fromW: number; atMs: number };
 }
@@ -74,6 +79,8 @@ export interface RunningJob {
   maxW?: number;
   /** May be checkpointed and requeued for higher-priority work. */
   preemptible: boolean;
+  /** Flexibility class: % throughput it tolerates losing when the site sheds (core/flex.ts); unset: its power range bounds it. */
+  flex?: number;
   /** Already told to stop (preempted, cancelled): its watts count until it exits. */
   stopping?: boolean;
   /** Its measured power; absent while warming up or without telemetry. */

@@ -109,12 +109,14 @@ export interface MeasuredNode {
   nodeId: string;
   gpus: readonly { index: number; powerDrawW?: number }[];
   miners: readonly { powerW?: number }[];
+  /** The server's input power from its BMC (GPUs included), when it has one. */
+  inputPowerW?: number;
 }
 
 export interface SiteWatts {
   /** As the cap counts them (limits, idle draw, hosts, nameplate miners). */
   allocated: ItSplit & { facilityW: number };
-  /** As agents measured them; hosts count as allocated until agents measure host power. */
+  /** As agents measured them; a host without a BMC reading counts as allocated. */
   measured: ItSplit & { facilityW: number };
   /** Held GPUs: reserved at their jobs' max, at their enforced limits, and drawn (facility W). */
   heldGpus: { reservedW: number; enforcedW: number; reclaimedW: number; drawnW: number };
@@ -129,12 +131,16 @@ export function siteWatts(site: SiteSnapshot, measuredNodes: readonly MeasuredNo
   const allocated = siteSplit(site);
   const held = new Set(site.nodes.flatMap((n) => n.gpus.filter((g) => g.jobId !== undefined).map((g) => `${n.id}/${g.index}`)));
   const measured: ItSplit = { gpusW: 0, hostsW: allocated.hostsW, minersW: 0 };
+  const allocatedHostW = new Map(site.nodes.map((n) => [n.id, nodeSplit(n).hostsW]));
   let heldDrawnW = 0;
   for (const n of measuredNodes) {
+    let nodeGpusW = 0;
     for (const g of n.gpus) {
-      measured.gpusW += g.powerDrawW ?? 0;
+      nodeGpusW += g.powerDrawW ?? 0;
       if (held.has(`${n.nodeId}/${g.index}`)) heldDrawnW += g.powerDrawW ?? 0;
     }
+    measured.gpusW += nodeGpusW;
+    if (n.inputPowerW !== undefined) measured.hostsW += Math.max(0, n.inputPowerW - nodeGpusW) - (allocatedHostW.get(n.nodeId) ?? 0);
     for (const m of n.miners) measured.minersW += m.powerW ?? 0;
   }
   let miningW = 0;

@@ -78,7 +78,8 @@ export class WorkingSite {
 
   constructor(site: SiteSnapshot) {
     this.pue = site.pue;
-    this.budgetW = budgetW(site);
+    // The meter's factor on every modeled watt, applied once here: model x factor <= budget.
+    this.budgetW = budgetW(site) / (site.meterFactor ?? 1);
     this.nodes = site.nodes.map((view, pos) => {
       const free = new Map<string, GpuView[]>();
       let busyGpus = 0;

@@ -2,6 +2,7 @@ import { WattpackError, describeIssues, isTerminal, siteConfigSchema, type Job, 
 import type { LiveNode } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import type { Cycle } from './cycle.js';
+import { measuredBaselineW } from './meter.js';
 import type { LoopState } from './state.js';
 
 export interface NodeSelector {
@@ -59,7 +60,7 @@ export class Operators {
       const parsed = siteConfigSchema.safeParse({
         ...current,
         ...(change.capMw !== undefined ? { capMw: change.capMw } : {}),
-        gridEvents: [...(change.clearGridEvents ? [] : current.gridEvents), ...(change.addGridEvents ?? [])],
+        gridEvents: [...(change.clearGridEvents ? [] : current.gridEvents), ...this.newEvents(change.addGridEvents ?? [])],
         teams,
       });
       if (!parsed.success) throw new WattpackError('INVALID_ARGUMENT', `invalid site change: ${describeIssues(parsed.error)}`);
@@ -71,6 +72,22 @@ export class Operators {
       this.state.log.info({ capMw: site.capMw, gridEvents: site.gridEvents.length }, 'site updated');
       this.cycle.request();
       return site;
+    });
+  }
+
+  /**
+   * Events to add, checked: one that has already ended is refused by name, and a relative
+   * one (reduceFraction) gets its cap from the measured baseline now.
+   */
+  private newEvents(events: NonNullable<SiteChange['addGridEvents']>): SiteConfig['gridEvents'] {
+    const now = this.state.now();
+    return events.map((e, i) => {
+      const endMs = e.startMs + e.durationS * 1000;
+      if (endMs <= now) throw new WattpackError('INVALID_ARGUMENT', `grid event ${i + 1}: it ended at ${new Date(endMs).toISOString()}, before now: give a window that is not over`);
+      if (e.reduceFraction === undefined) return e;
+      if (!(e.reduceFraction > 0 && e.reduceFraction < 1)) throw new WattpackError('INVALID_ARGUMENT', `grid event ${i + 1}: reduce must be a share above 0 and below 100 %, got ${e.reduceFraction}`);
+      const baselineW = measuredBaselineW(this.state);
+      return { ...e, baselineW, capMw: (baselineW * (1 - e.reduceFraction)) / 1e6 };
     });
   }
 

@@ -9,6 +9,10 @@ import type { LiveNode } from '../state/snapshot-builder.js';
 import { Commands } from './commands.js';
 import { Cycle } from './cycle.js';
 import { Intake, type SubmitOptions, type SubmitRequest } from './intake.js';
+import { Metering } from './meter.js';
+import type { MeterSample } from '../meter/modbus-meter.js';
+import type { MeterStatus } from '../meter/tracker.js';
+import type { EventReport } from './compliance.js';
 import { Operators, type CordonOptions, type DrainOptions, type NodeSelector, type SiteChange } from './operators.js';
 import { Reports } from './reports.js';
 import { LoopState, type SchedulerInit } from './state.js';
@@ -37,6 +41,7 @@ export class Scheduler {
   private readonly intake: Intake;
   private readonly reports: Reports;
   private readonly operators: Operators;
+  private readonly metering: Metering;
   /** The clock every room reads, through this field (tests replace it). */
   private readonly now: () => number;
 
@@ -48,6 +53,7 @@ export class Scheduler {
     this.intake = new Intake(this.state, commands, this.cycle);
     this.operators = new Operators(this.state, commands, this.cycle);
     this.reports = new Reports(this.state, commands, this.cycle, this.operators);
+    this.metering = new Metering(this.state, this.cycle);
   }
 
   /** Emits 'job', 'report' and 'pass' (see LoopState.changes). */
@@ -190,6 +196,23 @@ export class Scheduler {
   /** Each team with work, its share, decayed usage and fair-share factor, as the next pass will see them. */
   shares(): ShareStanding[] {
     return this.cycle.shares();
+  }
+
+  // ---- The facility meter ---------------------------------------------------
+
+  /** One reading of the facility meter (or why there is none): judged, and counted from the next pass. */
+  meterSample(sample: MeterSample): MeterStatus | undefined {
+    return this.metering.sample(sample);
+  }
+
+  /** Grid events seen with a trusted meter: target against metered power, time to target, jobs slowed. */
+  eventReports(): EventReport[] {
+    return this.state.compliance.reports(this.state.jobs.values());
+  }
+
+  /** The meter's last judgement; undefined when the site has no meter. */
+  meterStatus(): MeterStatus | undefined {
+    return this.state.meterStatus;
   }
 
   // ---- Operators ------------------------------------------------------------

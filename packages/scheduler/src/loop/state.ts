@@ -6,8 +6,11 @@ import type { PowerProfile } from '../core/power-profile.js';
 import { defaultPolicy, type TeamUsage } from '../core/policy.js';
 import { UsageMeter } from '../core/usage-meter.js';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
+import type { MeterStatus } from '../meter/tracker.js';
+import { Compliance } from './compliance.js';
 import { holdsResources } from '../state/job-transitions.js';
 import { JobIndex } from '../state/job-index.js';
+import { HostPowerLearner } from '../state/host-power.js';
 import { buildSnapshot, hostWatts, type LiveNode } from '../state/snapshot-builder.js';
 import { SerialQueue } from './serial.js';
 
@@ -68,6 +71,12 @@ export class LoopState {
   readonly meters = new Map<string, { attemptId: string; meter: UsageMeter }>();
   /** Teams' decayed past usage for fair share, refreshed from the accounting store (empty without one). */
   history: Record<string, TeamUsage> = {};
+  /** Each node's host power, learned from its BMC readings (memory only: it rebuilds within minutes). */
+  readonly hostPower = new HostPowerLearner();
+  /** Grid events against the meter's readings (compliance.ts). */
+  readonly compliance = new Compliance();
+  /** The facility meter's last judgement (loop/meter.ts); undefined without a meter. */
+  meterStatus: MeterStatus | undefined;
 
   constructor(init: SchedulerInit) {
     this.site = init.site;
@@ -138,7 +147,7 @@ export class LoopState {
       meter: metered?.attemptId === before.attemptId ? metered.meter : undefined,
       host: (nodeId) => {
         const inventory = this.nodes.get(nodeId)?.record.inventory;
-        return inventory && { busyW: hostWatts(inventory, this.site).hostBusyW, gpus: inventory.gpus.length };
+        return inventory && { busyW: hostWatts(inventory, this.site, this.hostPower.estimate(nodeId)).hostBusyW, gpus: inventory.gpus.length };
       },
       site: this.site,
       checkpointIntervalS: defaultPolicy().checkpointIntervalS,
@@ -234,6 +243,8 @@ export class LoopState {
       defaultRuntimeS: this.site.defaultRuntime,
       leadS: this.shedLeadS(),
       powerOf: (id) => this.powerOf(id),
+      hostPowerOf: (id) => this.hostPower.estimate(id),
+      ...(this.meterStatus ? { meterFactor: this.meterStatus.factor } : {}),
     });
   }
 

@@ -2,6 +2,8 @@ import { gpuModelOf, isTerminal, type Job, type NodeInventory, type NodeRecord, 
 import { capAtW, type CapEvent } from '../core/cap-schedule.js';
 import type { JobPower, NodeView, QueuedJob, RunningJob, SiteSnapshot } from '../core/snapshot.js';
 import { holdsResources } from './job-transitions.js';
+import type { MeasuredNode } from '../core/watts.js';
+import { plausibleInputW } from './host-power.js';
 
 export interface LiveNode {
   record: NodeRecord;
@@ -23,6 +25,10 @@ export interface SnapshotContext {
   leadS?: number;
   /** A running job's measured power (absent while warming up). */
   powerOf?: (jobId: string) => JobPower | undefined;
+  /** A node's host power learned from its BMC (state/host-power.ts); each figure absent until learned. */
+  hostPowerOf?: (nodeId: string) => { idleW?: number; busyW?: number };
+  /** The meter's factor on modeled facility watts (loop/meter.ts). */
+  meterFactor?: number;
 }
 
 /**
@@ -65,6 +71,7 @@ export function buildSnapshot(site: SiteConfig, liveNodes: Iterable<LiveNode>, j
       ...(job.spec.power.minWatts !== undefined ? { minW: job.spec.power.minWatts } : {}),
       ...(job.spec.power.maxWatts !== undefined ? { maxW: job.spec.power.maxWatts } : {}),
       preemptible: job.spec.preemptible,
+      ...flexOf(site, job),
       ...(job.cancelRequested || job.preempting || isTerminal(job.state) ? { stopping: true } : {}),
       ...(power ? { power } : {}),
       ...(telemetryLost ? { telemetryLost } : {}),
@@ -78,12 +85,14 @@ export function buildSnapshot(site: SiteConfig, liveNodes: Iterable<LiveNode>, j
   for (const { record, report, stale } of nodes.values()) {
     const { inventory } = record;
     const unhealthy = report?.gpus.some((g) => g.health === 'HEALTH_FAILED') ?? false;
+    const learned = ctx.hostPowerOf?.(record.id);
     const curtailed = new Set(report?.miners.filter((m) => m.state === 'MINER_RUN_STATE_CURTAILED').map((m) => m.id));
     views.push({
       id: record.id,
       labels: record.labels,
       schedulable: record.status === 'READY' && !record.drain && !unhealthy && !stale,
-      ...hostWatts(inventory, site),
+      // Host power: learned from the BMC, else what the agent declared, else the site's figure.
+      ...hostWatts(inventory, site, learned),
       gpus: inventory.gpus.map((g) => {
         const held = holders.get(`${record.id}/${g.index}`);
         const model = gpuModelOf(g.model);
@@ -100,7 +109,15 @@ export function buildSnapshot(site: SiteConfig, liveNodes: Iterable<LiveNode>, j
       miners: inventory.miners.map((m) => ({ id: m.id, nameplateW: m.nameplatePowerW, hashrateThs: m.nameplateHashrateThs, curtailed: curtailed.has(m.id) })),
     });
   }
-  return { now, capW: capAtW(site.capMw * 1e6, gridCapEvents(site), now, leadS * 1000), reserveFraction: site.reserveFraction, pue: site.pue, nodes: views, running };
+  return {
+    now,
+    capW: capAtW(site.capMw * 1e6, gridCapEvents(site), now, leadS * 1000),
+    reserveFraction: site.reserveFraction,
+    pue: site.pue,
+    nodes: views,
+    running,
+    ...(ctx.meterFactor !== undefined && ctx.meterFactor !== 1 ? { meterFactor: ctx.meterFactor } : {}),
+  };
 }
 
 export function toQueued(job: Job): QueuedJob {
@@ -129,7 +146,24 @@ export function gridCapEvents(site: Pick<SiteConfig, 'gridEvents'>): CapEvent[] 
 }
 
 /** A GPU server's host power, idle and busy: as its agent measured it, else the site's setting. */
-export function hostWatts(inventory: NodeInventory, site: Pick<SiteConfig, 'hostPower'>): { hostIdleW: number; hostBusyW: number } {
+export function hostWatts(inventory: NodeInventory, site: Pick<SiteConfig, 'hostPower'>, learned?: { idleW?: number; busyW?: number }): { hostIdleW: number; hostBusyW: number } {
   if (inventory.gpus.length === 0) return { hostIdleW: 0, hostBusyW: 0 };
-  return { hostIdleW: inventory.host.idlePowerW || site.hostPower.idleW, hostBusyW: inventory.host.busyPowerW || site.hostPower.busyW };
+  return {
+    hostIdleW: learned?.idleW ?? (inventory.host.idlePowerW || site.hostPower.idleW),
+    hostBusyW: learned?.busyW ?? (inventory.host.busyPowerW || site.hostPower.busyW),
+  };
+}
+
+/** What agents measured, node by node (their last reports): what `siteWatts` counts as measured. */
+export function measuredNodes(nodes: Iterable<LiveNode>): MeasuredNode[] {
+  return [...nodes].map(({ record, report }) => {
+    const inputPowerW = plausibleInputW(report?.host?.inputPowerW);
+    return { nodeId: record.id, gpus: report?.gpus ?? [], miners: report?.miners ?? [], ...(inputPowerW !== undefined ? { inputPowerW } : {}) };
+  });
+}
+
+/** A job's flexibility class: its own, else its team's, else the site's for every team. */
+function flexOf(site: Pick<SiteConfig, 'flexDefaults'>, job: Job): { flex?: number } {
+  const flex = job.spec.flex ?? site.flexDefaults[job.spec.team] ?? site.flexDefaults['*'];
+  return flex !== undefined ? { flex } : {};
 }

@@ -1,4 +1,4 @@
-import type { GpuView, NodeView, QueuedJob, SiteSnapshot } from '../core/snapshot.js';
+import type { GpuView, NodeView, QueuedJob, RunningJob, SiteSnapshot } from '../core/snapshot.js';
 
 /** Builders for sites and queues: tests, benchmarks and demos share them. */
 
@@ -42,3 +42,12 @@ export function buildJob(extra: Partial<QueuedJob> = {}): QueuedJob {
   return { id: `j${String(seq).padStart(7, '0')}`, team: 'default', priority: 100, submittedAt: seq, gpus: 1, nodes: 1, gpuModels: [], ...extra };
 }
 export { startPostgres, type LocalPostgres } from '../accounting/postgres-server.js';
+
+/** Marks `gpus` GPUs of each listed node as held by a running job at `limitW`. */
+export function runOn(site: SiteSnapshot, job: Partial<RunningJob> & { id: string }, nodes: string[], gpus: number, limitW = 700): void {
+  for (const id of nodes) {
+    const n = site.nodes.find((x) => x.id === id)!;
+    n.gpus.filter((g) => !g.jobId).slice(0, gpus).forEach((g) => Object.assign(g, { jobId: job.id, limitW }));
+  }
+  site.running.push({ team: 'default', priority: 100, startedAt: 0, expectedEndAt: 3600_000, gpus, nodes: nodes.length, powerLimitW: limitW, preemptible: true, ...job });
+}

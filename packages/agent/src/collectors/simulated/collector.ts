@@ -1,10 +1,9 @@
 import { h200PowerCurves, interpolate, GPU_MODELS, type GpuState, type MinerState, type NodeInventory } from '@wattpack/common';
 import type { Collector } from '../collector.js';
 import { hostInfo } from '../host/host.js';
-import { S19XP, type SimulatedHardware } from './hardware.js';
+import { S19XP, SIM_HOST_POWER, type SimulatedHardware } from './hardware.js';
 
 /** Host power of a simulated GPU server (CPUs, fans, NICs, switches). */
-const HOST_POWER = { idlePowerW: 1000, busyPowerW: 2500 };
 /** Standby draw of a sleeping miner's control board. */
 const CURTAILED_MINER_W = 10;
 
@@ -33,7 +32,7 @@ export class SimulatedCollector implements Collector {
     return {
       gpus: this.hw.gpus.map((g) => ({ ...g.info })),
       miners: this.hw.miners.map((m) => ({ ...m.info })),
-      host: await hostInfo(HOST_POWER),
+      host: await hostInfo(SIM_HOST_POWER),
     };
   }
 
@@ -59,6 +58,9 @@ export class SimulatedCollector implements Collector {
         powerCapped: running && demandW >= limitW * CAPPED_WITHIN,
       };
     });
+    // What the simulated BMC measures: the host (busy while any GPU runs a job) and every GPU.
+    const hostW = busy.size > 0 ? this.hw.host.busyW : this.hw.host.idleW;
+    this.hw.inputW = hostW + gpus.reduce((sum, g) => sum + (g.powerDrawW ?? 0), 0);
     const miners = this.hw.miners.map(({ info, curtailed }): MinerState =>
       curtailed
         ? { id: info.id, hashrateThs: 0, powerW: CURTAILED_MINER_W, state: 'MINER_RUN_STATE_CURTAILED', reason: 'curtailed' }

@@ -6,7 +6,14 @@ import type { SimulatedProfile } from './profile.js';
 export interface SimulatedHardware {
   gpus: { info: GpuInfo; limitW: number }[];
   miners: { info: MinerInfo; curtailed: boolean }[];
+  /** What the server really draws besides its GPUs (its simulated BMC measures it), W. */
+  host: { idleW: number; busyW: number };
+  /** The server's input power at the last sample (host + GPUs), W; null before the first. */
+  inputW: number | null;
 }
+
+/** What a simulated GPU server declares as its host power, and draws unless its profile says otherwise (host:IDLE/BUSY). */
+export const SIM_HOST_POWER = { idlePowerW: 1000, busyPowerW: 2500 } as const;
 
 export const S19XP = { model: 'Antminer S19 XP', powerW: 3010, hashrateThs: 140 } as const;
 
@@ -36,6 +43,8 @@ export function createSimulatedHardware(profile: SimulatedProfile, nodeId: strin
       },
       curtailed: false,
     })),
+    host: profile.gpus.length === 0 ? { idleW: 0, busyW: 0 } : (profile.hostW ?? { idleW: SIM_HOST_POWER.idlePowerW, busyW: SIM_HOST_POWER.busyPowerW }),
+    inputW: null,
   };
 }
 

@@ -9,6 +9,7 @@ import type { Checkpoint as _wattpack_v1_Checkpoint, Checkpoint__Output as _watt
 import type { CordonNodesRequest as _wattpack_v1_CordonNodesRequest, CordonNodesRequest__Output as _wattpack_v1_CordonNodesRequest__Output } from './wattpack/v1/CordonNodesRequest.js';
 import type { DrainNodesRequest as _wattpack_v1_DrainNodesRequest, DrainNodesRequest__Output as _wattpack_v1_DrainNodesRequest__Output } from './wattpack/v1/DrainNodesRequest.js';
 import type { EndedAttempt as _wattpack_v1_EndedAttempt, EndedAttempt__Output as _wattpack_v1_EndedAttempt__Output } from './wattpack/v1/EndedAttempt.js';
+import type { EventInterval as _wattpack_v1_EventInterval, EventInterval__Output as _wattpack_v1_EventInterval__Output } from './wattpack/v1/EventInterval.js';
 import type { GetJobRequest as _wattpack_v1_GetJobRequest, GetJobRequest__Output as _wattpack_v1_GetJobRequest__Output } from './wattpack/v1/GetJobRequest.js';
 import type { GetJobUsageRequest as _wattpack_v1_GetJobUsageRequest, GetJobUsageRequest__Output as _wattpack_v1_GetJobUsageRequest__Output } from './wattpack/v1/GetJobUsageRequest.js';
 import type { GetJobUsageResponse as _wattpack_v1_GetJobUsageResponse, GetJobUsageResponse__Output as _wattpack_v1_GetJobUsageResponse__Output } from './wattpack/v1/GetJobUsageResponse.js';
@@ -19,6 +20,7 @@ import type { GpuInfo as _wattpack_v1_GpuInfo, GpuInfo__Output as _wattpack_v1_G
 import type { GpuState as _wattpack_v1_GpuState, GpuState__Output as _wattpack_v1_GpuState__Output } from './wattpack/v1/GpuState.js';
 import type { GpuWatts as _wattpack_v1_GpuWatts, GpuWatts__Output as _wattpack_v1_GpuWatts__Output } from './wattpack/v1/GpuWatts.js';
 import type { GridEvent as _wattpack_v1_GridEvent, GridEvent__Output as _wattpack_v1_GridEvent__Output } from './wattpack/v1/GridEvent.js';
+import type { GridEventReport as _wattpack_v1_GridEventReport, GridEventReport__Output as _wattpack_v1_GridEventReport__Output } from './wattpack/v1/GridEventReport.js';
 import type { HostInfo as _wattpack_v1_HostInfo, HostInfo__Output as _wattpack_v1_HostInfo__Output } from './wattpack/v1/HostInfo.js';
 import type { HostState as _wattpack_v1_HostState, HostState__Output as _wattpack_v1_HostState__Output } from './wattpack/v1/HostState.js';
 import type { Job as _wattpack_v1_Job, Job__Output as _wattpack_v1_Job__Output } from './wattpack/v1/Job.js';
@@ -37,6 +39,7 @@ import type { ListNodesResponse as _wattpack_v1_ListNodesResponse, ListNodesResp
 import type { ListSharesRequest as _wattpack_v1_ListSharesRequest, ListSharesRequest__Output as _wattpack_v1_ListSharesRequest__Output } from './wattpack/v1/ListSharesRequest.js';
 import type { ListSharesResponse as _wattpack_v1_ListSharesResponse, ListSharesResponse__Output as _wattpack_v1_ListSharesResponse__Output } from './wattpack/v1/ListSharesResponse.js';
 import type { LogLine as _wattpack_v1_LogLine, LogLine__Output as _wattpack_v1_LogLine__Output } from './wattpack/v1/LogLine.js';
+import type { Meter as _wattpack_v1_Meter, Meter__Output as _wattpack_v1_Meter__Output } from './wattpack/v1/Meter.js';
 import type { MinerInfo as _wattpack_v1_MinerInfo, MinerInfo__Output as _wattpack_v1_MinerInfo__Output } from './wattpack/v1/MinerInfo.js';
 import type { MinerState as _wattpack_v1_MinerState, MinerState__Output as _wattpack_v1_MinerState__Output } from './wattpack/v1/MinerState.js';
 import type { Mount as _wattpack_v1_Mount, Mount__Output as _wattpack_v1_Mount__Output } from './wattpack/v1/Mount.js';
@@ -63,6 +66,7 @@ import type { RevokeCredentialResponse as _wattpack_v1_RevokeCredentialResponse,
 import type { SchedulerMessage as _wattpack_v1_SchedulerMessage, SchedulerMessage__Output as _wattpack_v1_SchedulerMessage__Output } from './wattpack/v1/SchedulerMessage.js';
 import type { SchedulerServiceClient as _wattpack_v1_SchedulerServiceClient, SchedulerServiceDefinition as _wattpack_v1_SchedulerServiceDefinition } from './wattpack/v1/SchedulerService.js';
 import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from './wattpack/v1/Site.js';
+import type { SlowedJob as _wattpack_v1_SlowedJob, SlowedJob__Output as _wattpack_v1_SlowedJob__Output } from './wattpack/v1/SlowedJob.js';
 import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobRequest__Output as _wattpack_v1_SubmitJobRequest__Output } from './wattpack/v1/SubmitJobRequest.js';
 import type { SubmitJobsRequest as _wattpack_v1_SubmitJobsRequest, SubmitJobsRequest__Output as _wattpack_v1_SubmitJobsRequest__Output } from './wattpack/v1/SubmitJobsRequest.js';
 import type { SubmitJobsResponse as _wattpack_v1_SubmitJobsResponse, SubmitJobsResponse__Output as _wattpack_v1_SubmitJobsResponse__Output } from './wattpack/v1/SubmitJobsResponse.js';
@@ -89,6 +93,7 @@ export interface ProtoGrpcType {
       CordonNodesRequest: MessageTypeDefinition<_wattpack_v1_CordonNodesRequest, _wattpack_v1_CordonNodesRequest__Output>
       DrainNodesRequest: MessageTypeDefinition<_wattpack_v1_DrainNodesRequest, _wattpack_v1_DrainNodesRequest__Output>
       EndedAttempt: MessageTypeDefinition<_wattpack_v1_EndedAttempt, _wattpack_v1_EndedAttempt__Output>
+      EventInterval: MessageTypeDefinition<_wattpack_v1_EventInterval, _wattpack_v1_EventInterval__Output>
       GetJobRequest: MessageTypeDefinition<_wattpack_v1_GetJobRequest, _wattpack_v1_GetJobRequest__Output>
       GetJobUsageRequest: MessageTypeDefinition<_wattpack_v1_GetJobUsageRequest, _wattpack_v1_GetJobUsageRequest__Output>
       GetJobUsageResponse: MessageTypeDefinition<_wattpack_v1_GetJobUsageResponse, _wattpack_v1_GetJobUsageResponse__Output>
@@ -99,6 +104,7 @@ export interface ProtoGrpcType {
       GpuState: MessageTypeDefinition<_wattpack_v1_GpuState, _wattpack_v1_GpuState__Output>
       GpuWatts: MessageTypeDefinition<_wattpack_v1_GpuWatts, _wattpack_v1_GpuWatts__Output>
       GridEvent: MessageTypeDefinition<_wattpack_v1_GridEvent, _wattpack_v1_GridEvent__Output>
+      GridEventReport: MessageTypeDefinition<_wattpack_v1_GridEventReport, _wattpack_v1_GridEventReport__Output>
       Health: EnumTypeDefinition
       HostInfo: MessageTypeDefinition<_wattpack_v1_HostInfo, _wattpack_v1_HostInfo__Output>
       HostState: MessageTypeDefinition<_wattpack_v1_HostState, _wattpack_v1_HostState__Output>
@@ -118,6 +124,7 @@ export interface ProtoGrpcType {
       ListSharesRequest: MessageTypeDefinition<_wattpack_v1_ListSharesRequest, _wattpack_v1_ListSharesRequest__Output>
       ListSharesResponse: MessageTypeDefinition<_wattpack_v1_ListSharesResponse, _wattpack_v1_ListSharesResponse__Output>
       LogLine: MessageTypeDefinition<_wattpack_v1_LogLine, _wattpack_v1_LogLine__Output>
+      Meter: MessageTypeDefinition<_wattpack_v1_Meter, _wattpack_v1_Meter__Output>
       MinerInfo: MessageTypeDefinition<_wattpack_v1_MinerInfo, _wattpack_v1_MinerInfo__Output>
       MinerRunState: EnumTypeDefinition
       MinerState: MessageTypeDefinition<_wattpack_v1_MinerState, _wattpack_v1_MinerState__Output>
@@ -145,6 +152,7 @@ export interface ProtoGrpcType {
       SchedulerMessage: MessageTypeDefinition<_wattpack_v1_SchedulerMessage, _wattpack_v1_SchedulerMessage__Output>
       SchedulerService: SubtypeConstructor<typeof grpc.Client, _wattpack_v1_SchedulerServiceClient> & { service: _wattpack_v1_SchedulerServiceDefinition }
       Site: MessageTypeDefinition<_wattpack_v1_Site, _wattpack_v1_Site__Output>
+      SlowedJob: MessageTypeDefinition<_wattpack_v1_SlowedJob, _wattpack_v1_SlowedJob__Output>
       SubmitJobRequest: MessageTypeDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_SubmitJobRequest__Output>
       SubmitJobsRequest: MessageTypeDefinition<_wattpack_v1_SubmitJobsRequest, _wattpack_v1_SubmitJobsRequest__Output>
       SubmitJobsResponse: MessageTypeDefinition<_wattpack_v1_SubmitJobsResponse, _wattpack_v1_SubmitJobsResponse__Output>

@@ -7,6 +7,10 @@ export interface GridEvent {
   'durationS'?: (number);
   'capMw'?: (number | string);
   'noticeS'?: (number);
+  'reduceFraction'?: (number | string);
+  'baselineW'?: (number | string);
+  '_reduceFraction'?: "reduceFraction";
+  '_baselineW'?: "baselineW";
 }
 
 export interface GridEvent__Output {
@@ -14,4 +18,8 @@ export interface GridEvent__Output {
   'durationS': (number);
   'capMw': (number);
   'noticeS': (number);
+  'reduceFraction'?: (number);
+  'baselineW'?: (number);
+  '_reduceFraction'?: "reduceFraction";
+  '_baselineW'?: "baselineW";
 }

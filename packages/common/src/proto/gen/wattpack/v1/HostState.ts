@@ -5,13 +5,19 @@ import type { Long } from '@grpc/proto-loader';
 export interface HostState {
   'cpuLoadPct'?: (number | string);
   'memoryUsedMib'?: (number | string | Long);
+  'inputPowerW'?: (number | string);
+  'powerSource'?: (string);
   '_cpuLoadPct'?: "cpuLoadPct";
   '_memoryUsedMib'?: "memoryUsedMib";
+  '_inputPowerW'?: "inputPowerW";
 }
 
 export interface HostState__Output {
   'cpuLoadPct'?: (number);
   'memoryUsedMib'?: (number);
+  'inputPowerW'?: (number);
+  'powerSource': (string);
   '_cpuLoadPct'?: "cpuLoadPct";
   '_memoryUsedMib'?: "memoryUsedMib";
+  '_inputPowerW'?: "inputPowerW";
 }

@@ -4,6 +4,8 @@ import type { PowerSplit as _wattpack_v1_PowerSplit, PowerSplit__Output as _watt
 import type { GridEvent as _wattpack_v1_GridEvent, GridEvent__Output as _wattpack_v1_GridEvent__Output } from '../../wattpack/v1/GridEvent.js';
 import type { GpuWatts as _wattpack_v1_GpuWatts, GpuWatts__Output as _wattpack_v1_GpuWatts__Output } from '../../wattpack/v1/GpuWatts.js';
 import type { TeamShare as _wattpack_v1_TeamShare, TeamShare__Output as _wattpack_v1_TeamShare__Output } from '../../wattpack/v1/TeamShare.js';
+import type { Meter as _wattpack_v1_Meter, Meter__Output as _wattpack_v1_Meter__Output } from '../../wattpack/v1/Meter.js';
+import type { GridEventReport as _wattpack_v1_GridEventReport, GridEventReport__Output as _wattpack_v1_GridEventReport__Output } from '../../wattpack/v1/GridEventReport.js';
 
 export interface Site {
   'name'?: (string);
@@ -26,6 +28,8 @@ export interface Site {
   'retiredW'?: (number | string);
   'heldGpus'?: (_wattpack_v1_GpuWatts | null);
   'teams'?: ({[key: string]: _wattpack_v1_TeamShare});
+  'meter'?: (_wattpack_v1_Meter | null);
+  'eventReports'?: (_wattpack_v1_GridEventReport)[];
 }
 
 export interface Site__Output {
@@ -49,4 +53,6 @@ export interface Site__Output {
   'retiredW': (number);
   'heldGpus': (_wattpack_v1_GpuWatts__Output | null);
   'teams': ({[key: string]: _wattpack_v1_TeamShare__Output});
+  'meter': (_wattpack_v1_Meter__Output | null);
+  'eventReports': (_wattpack_v1_GridEventReport__Output)[];
 }
