@@ -83,8 +83,8 @@ describe('zsh completion', () => {
     expect(zsh(path, 'site', '')).toEqual([
       "set-cap:change the site's facility power cap now",
       expect.stringMatching(/^grid-event:/),
-      'clear-grid-events:cancel every scheduled grid event',
       expect.stringMatching(/^events:each grid event against the meter/),
+      'clear-grid-events:cancel every scheduled grid event',
       expect.stringMatching(/^set-team:admins: /),
       expect.stringMatching(/^remove-team:admins: /),
     ]);
