@@ -165,6 +165,7 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
       await waitUntil(children, NATS_START_MS, async () => (await accepts(port)) || `nats-server is not listening on ${port}`);
     }
     const schedulerArgs = [packageBin('@wattpack/scheduler', 'wattpack-scheduler.js'), '--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials];
+    schedulerArgs.push('--state-dir', join(o.stateDir, 'scheduler'));
     schedulerArgs.push('--site', writeDevSite(o.stateDir, o.site));
     if (o.capMw !== undefined) schedulerArgs.push('--cap-mw', String(o.capMw));
     if (o.logLevel) schedulerArgs.push('--log-level', o.logLevel);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationSeconds } from './duration.js';
 import { DEFAULT_MAX_QUEUED_PER_TEAM } from './limits.js';
 import { usersSchema } from './job-user.js';
+import { fairShareSchema, pricesSchema } from './accounting.js';
 import { mountPathSchema, nodePathSchema } from './job.js';
 
 const portSchema = z.number().int().min(1024).max(65_535);
@@ -83,6 +84,10 @@ export const siteConfigSchema = z.strictObject({
    * { uid, gid } or { account }. Owners not mapped run as the node's Unix account of their name.
    */
   users: usersSchema,
+  /** Prices accounting records are costed at (docs/accounting.md). */
+  prices: pricesSchema,
+  /** How long fair share remembers a team's usage (docs/scheduling.md, "Fair share"). */
+  fairShare: fairShareSchema,
   /** Teams whose container jobs share the host's network (multi-node jobs need it); others get the engine's private network. */
   allowHostNetwork: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name')).default([]),
   /**

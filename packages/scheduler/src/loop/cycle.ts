@@ -1,26 +1,47 @@
 import { LIMIT_HISTORY, isTerminal, type Assignment, type Job, type LimitChange } from '@wattpack/common';
 import { plan } from '../core/plan.js';
+import { FairShare, type ShareStanding } from '../core/order.js';
 import type { Policy } from '../core/policy.js';
 import { policyFromSite } from '../core/policy-from-site.js';
-import type { LimitReason, Placement, Plan } from '../core/snapshot.js';
-import { dependencyStatus } from '../state/dependencies.js';
+import { applyPlan, freshOf, type Applied, type PlanTarget } from '../core/driver.js';
+import type { LimitReason, Placement, Plan, SiteSnapshot } from '../core/snapshot.js';
+import { limitChangeW } from '../core/watts.js';
+import { sortByDependencies, type DependencySort } from '../state/dependencies.js';
 import { toQueued } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import { throttleArrays, throttledReason } from './array-throttle.js';
 import { chooseRendezvous } from './rendezvous.js';
 import type { LoopState } from './state.js';
 
+/** A pass's plan, the array tasks it held back and its decisions about dependencies. */
+interface Planned {
+  plan: Plan;
+  held: Job[];
+  deps: DependencySort;
+}
+
 /** How soon to look again while miners curtail or limits come down. */
 const FREEING_RECHECK_MS = 500;
 
+/** The dry run's target: the state read once, nothing applied. */
+const DRY_RUN = (snapshot: SiteSnapshot): PlanTarget<void> => ({
+  fresh: () => freshOf(snapshot),
+  preempt: () => {},
+  setLimit: () => {},
+  miners: () => {},
+  place: () => {},
+  wait: () => {},
+});
+
 /**
- * One packing pass: snapshot -> plan (the pure core) -> commit (store) -> dispatch
- * (commands). Passes run in the serial queue, so the plan is committed against the very
- * state it was computed from; bursts of triggers coalesce into one pass.
+ * One packing pass: snapshot -> plan (the pure core) -> verify and commit (the driver,
+ * core/driver.ts: store, then commands). Planning and committing are serial tasks of
+ * their own; bursts of triggers coalesce into one pass.
  */
 export class Cycle {
   private lastPass: { fromW: number; atMs: number } | undefined;
   private requested = false;
+  private passing: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(
@@ -38,72 +59,94 @@ export class Cycle {
     this.requested = true;
     const go = () => {
       this.requested = false;
-      this.state.serial.run(() => this.pass()).catch((err) => this.state.log.error({ err }, 'scheduling cycle failed'));
+      // Passes never overlap: the next plans only once the last has committed.
+      this.passing = this.passing.then(() => this.pass()).catch((err) => this.state.log.error({ err }, 'scheduling cycle failed'));
     };
     if (afterMs > 0) setTimeout(go, afterMs).unref();
     else setImmediate(go);
   }
 
   /**
-   * snapshot -> plan -> commit -> dispatch. Runs inside the serial queue. Watts freed by
-   * curtailing miners or lowering limits are used only once the next pass sees them
-   * freed (miners by their telemetry), so the cap holds while commands are in flight.
+   * One pass: plan (a serial task: the state is read, nothing changes), then commit (a
+   * later serial task: changes that landed in between, such as a drain or a node lost,
+   * are there to see). The driver re-verifies the plan against the state at commit and
+   * requeues what no longer fits; watts freed by curtailing miners count only once their
+   * telemetry confirms it, so placements that need them wait for a later pass.
    */
-  private async pass(): Promise<Plan | undefined> {
+  private async pass(): Promise<void> {
+    const planned = await this.state.serial.run(() => this.plan());
+    if (planned) await this.state.serial.run(() => this.commit(planned.plan, planned.held, planned.deps));
+  }
+
+  /** The next plan from the state now; the ramp limit counts from it. */
+  private plan(): Planned | undefined {
     if (this.stopped) return undefined;
-    const { admitted: pending, held } = throttleArrays(
-      await this.withDependenciesMet([...this.state.jobs.values()].filter((j) => j.state === 'PENDING')),
-      (id) => this.state.arrayTasks(id) ?? [],
-    );
-    const snapshot = this.state.snapshot();
-    const result = plan({ ...snapshot, ...(this.lastPass ? { ramp: this.lastPass } : {}) }, pending.map(toQueued), this.policy());
-    this.lastPass = { fromW: result.allocatedW, atMs: snapshot.now };
+    const planned = this.planNow();
+    this.lastPass = { fromW: planned.plan.allocatedW, atMs: this.state.now() };
+    return planned;
+  }
 
-    await Promise.all(result.preemptions.map((p) => this.preempt(p.jobId, p.reason)));
-    await Promise.all(result.powerChanges.map((c) => this.changeLimit(c.jobId, c.powerLimitW, c.why)));
-    await this.commands.commandMiners(result.curtail, 'curtail');
-    await this.commands.commandMiners(result.resume, 'resume');
-
-    // The core already waits for lower GPU limits to be enforced; miners' watts it counts
-    // at once, so placements wait for the next pass, which sees them curtailed.
-    if (result.curtail.length > 0 && result.placements.length > 0) {
-      const why = `power: waiting for ${result.curtail.length} miner(s) to curtail`;
-      await Promise.all(result.placements.map((p) => this.setReason(p.jobId, why)));
-      this.request(FREEING_RECHECK_MS);
-    } else {
-      const placed = await Promise.all(result.placements.map((p) => this.commitPlacement(p)));
-      await Promise.all(placed.map((job) => this.commands.dispatchStarts(job)));
-    }
-    await Promise.all(result.waiting.map((w) => this.setReason(w.jobId, w.reason)));
+  /** Applies a plan through the driver against the state as it is now; `held`: array tasks over their %N; `deps`: what the plan decided about dependencies. */
+  private async commit(planned: Plan, held: readonly Job[], deps: DependencySort): Promise<Applied | undefined> {
+    if (this.stopped) return undefined;
+    await this.settleDependencies(deps);
+    const applied = await applyPlan(planned, this.target());
     await Promise.all(held.map((j) => this.setReason(j.id, throttledReason(j))));
-    this.logPass(result);
-    return result;
+    // Placements requeued at commit (miners still curtailing, a node that changed): look again soon.
+    if (applied.requeued.length > 0) this.request(FREEING_RECHECK_MS);
+    this.logPass(planned, applied);
+    return applied;
   }
 
-  /** The jobs free to be placed; the others wait with the reason, or end when their dependencies can never be met. */
-  private async withDependenciesMet(pending: Job[]): Promise<Job[]> {
-    const ready: Job[] = [];
-    for (const job of pending) {
-      const deps = job.dependenciesMet ? { kind: 'met' as const } : dependencyStatus(job, (id) => this.state.jobs.get(id));
-      if (deps.kind === 'wait') await this.setReason(job.id, deps.reason);
-      else if (deps.kind === 'never') await this.state.store({ ...job, state: 'CANCELLED', reason: deps.reason, finishedAt: this.state.now() });
-      else if (job.dependenciesMet || (!job.spec.afterOk.length && !job.spec.afterAny.length)) ready.push(job);
-      else {
-        // Kept: the jobs it waited on may leave the store (finishedJobRetention) before it is placed.
-        const met = { ...job, dependenciesMet: true };
-        await this.state.store(met);
-        ready.push(met);
-      }
+  /** What the next pass would do, and what of it would commit now: the dry run, through the same driver, changing nothing. */
+  preview(): { plan: Plan; applied: Applied } {
+    const planned = this.planNow().plan;
+    return { plan: planned, applied: applyPlan(planned, DRY_RUN(this.state.snapshot())) };
+  }
+
+  /** The plan for the pending jobs whose dependencies are met, but an array's tasks over its %N, which are `held`. */
+  private planNow(): Planned {
+    const deps = sortByDependencies(
+      [...this.state.jobs.values()].filter((j) => j.state === 'PENDING'),
+      (id) => this.state.jobs.get(id),
+    );
+    const { admitted, held } = throttleArrays(deps.ready, (id) => this.state.arrayTasks(id) ?? []);
+    const snapshot = this.state.snapshot();
+    return { plan: plan({ ...snapshot, ...(this.lastPass ? { ramp: this.lastPass } : {}) }, admitted.map(toQueued), this.policy()), held, deps };
+  }
+
+  /**
+   * Before the plan commits: jobs whose dependencies were just met keep that, those that
+   * wait say on what, those whose after-ok job failed end. Each only while still PENDING
+   * as the plan saw it (a cancel may have landed in between).
+   */
+  private async settleDependencies(deps: DependencySort): Promise<void> {
+    const still = (job: Job) => this.state.jobs.get(job.id)?.state === 'PENDING';
+    for (const job of deps.newlyMet) if (still(job)) await this.state.store({ ...this.state.jobs.get(job.id)!, dependenciesMet: true });
+    await Promise.all(deps.waiting.map(({ job, reason }) => this.setReason(job.id, reason)));
+    for (const { job, reason } of deps.never) {
+      if (still(job)) await this.state.store({ ...this.state.jobs.get(job.id)!, state: 'CANCELLED', reason, finishedAt: this.state.now() });
     }
-    return ready;
   }
 
+  /** The live site as the driver's target: stored first, then sent to agents. */
+  private target(): PlanTarget<Promise<void>> {
+    return {
+      fresh: () => freshOf(this.state.snapshot()),
+      preempt: (p) => this.preempt(p.jobId, p.reason),
+      setLimit: (c) => this.changeLimit(c.jobId, c.powerLimitW, c.why),
+      miners: (ids, action) => this.commands.commandMiners(ids, action),
+      place: async (p) => this.commands.dispatchStarts(await this.commitPlacement(p)),
+      wait: (w) => this.setReason(w.jobId, w.reason),
+    };
+  }
 
-  private logPass(result: Plan): void {
+  private logPass(result: Plan, applied: Applied): void {
     if (result.placements.length + result.preemptions.length + result.curtail.length + result.resume.length === 0) return;
     this.state.log.info(
       {
-        placed: result.placements.length,
+        placed: applied.placements.length,
+        requeued: applied.requeued.length,
         waiting: result.waiting.length,
         preempted: result.preemptions.length,
         curtail: result.curtail.length,
@@ -134,7 +177,7 @@ export class Cycle {
     const next: Job = {
       ...job,
       powerLimitW,
-      allocatedFacilityW: job.allocatedFacilityW + this.state.site.pue * gpus * (powerLimitW - job.powerLimitW),
+      allocatedFacilityW: job.allocatedFacilityW + limitChangeW(this.state.site.pue, gpus, job.powerLimitW, powerLimitW),
       limitHistory: withLimit(job.limitHistory, { at: this.state.now(), limitW: powerLimitW, why }),
     };
     await this.state.store(next);
@@ -163,6 +206,12 @@ export class Cycle {
     return next;
   }
 
+  /** Fair share's view of the teams with work now: what `wattpack shares` shows. */
+  shares(): ShareStanding[] {
+    const pending = [...this.state.jobs.values()].filter((j) => j.state === 'PENDING');
+    return new FairShare(this.state.snapshot(), pending.map(toQueued), this.policy()).standing();
+  }
+
   /** The wattpack policy with this site's settings (wattpack-static when right-sizing is off). */
   private policy(): Policy {
     const { site } = this.state;
@@ -173,6 +222,7 @@ export class Cycle {
       curves: site.curves,
       ...(site.rampMwPerMin !== undefined ? { rampMwPerMin: site.rampMwPerMin } : {}),
       rightSizing: { marginFraction, minMarginW, heldFraction },
+      history: this.state.history,
     });
   }
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { setup, spec } from './test-setup.js';
+import { setup, spec } from './test-scheduler.js';
 
 describe('dependencies in the live loop', () => {
   it('places an after-ok job only once its dependency succeeded, and keeps it free to run after the dependency is swept away', async () => {
     let clock = Date.now();
-    const { scheduler, settle, finish, starts } = await setup(18, { finishedJobRetention: 3600 }, () => clock);
+    const { scheduler, settle, finish, starts } = await setup(18, { finishedJobRetention: 3600 }, { now: () => clock });
     const a = await scheduler.submit(spec({ gpus: 1 }));
     // B needs both nodes whole: it waits for capacity after A, while a blocker holds one node.
     const blocker = await scheduler.submit(spec({ gpus: 8 }));
