@@ -23,7 +23,7 @@ async function historyOf(site: LocalSite, id: string, count = 1): Promise<UsageR
   return waitFor(`${count} record(s) of ${id} in history`, async () => {
     const { records } = await site.rpc<ListHistoryResponse__Output>('ListHistory', { jobId: id });
     return records.length >= count ? records : undefined;
-  }, 60_000);
+  }, 120_000); // an embedded store opening on a loaded machine answers UNAVAILABLE for a while
 }
 
 /** The stream is read in order: once a later job's record is stored, a copy of an earlier one would be too. */
@@ -38,7 +38,9 @@ async function checkEnergy(site: LocalSite, id: string): Promise<void> {
   const hours = (Number(r!.endedAtMs) - Number(r!.startedAtMs)) / 3_600_000;
   const expectedKwh = (DRAW_W * GPUS * hours) / 1000;
   expect(hours * 3600).toBeGreaterThan(7);
-  expect(Math.abs(r!.gpuKwh - expectedKwh) / expectedKwh).toBeLessThan(0.02);
+  const error = (r!.gpuKwh - expectedKwh) / expectedKwh;
+  console.info(`GPU energy ${(r!.gpuKwh * 1000).toFixed(3)} Wh measured, ${(expectedKwh * 1000).toFixed(3)} Wh draw × time: ${(100 * error).toFixed(2)} %`);
+  expect(Math.abs(error)).toBeLessThan(0.02);
   expect(r!.gpuHours).toBeCloseTo(GPUS * hours, 9);
   expect(r!.facilityKwh).toBeCloseTo(1.2 * (r!.gpuKwh + r!.hostKwh), 9); // the site's default PUE
   expect(r!.hostKwh).toBeGreaterThan(0);

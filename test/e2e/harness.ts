@@ -135,6 +135,10 @@ export class LocalSite {
   /** Scheduler processes by id (s1, s2, ...). */
   readonly schedulers = new Map<string, ResultPromise>();
   readonly agents = new Map<string, ResultPromise>();
+  /** Each scheduler's and agent's --metrics-addr (/metrics, /healthz, /readyz), by id. */
+  readonly metricsAddr = new Map<string, string>();
+  /** Each scheduler's --dashboard-addr (HTTPS, the web dashboard), by id. */
+  readonly dashboardAddr = new Map<string, string>();
   private client?: SchedulerServiceClient;
   private readonly people = new Map<string, Person>();
 
@@ -179,6 +183,10 @@ export class LocalSite {
     for (let i = 0; i < (opts.schedulers ?? 1); i++) listen.push(`127.0.0.1:${await freePort()}`);
     const port = await freePort();
     const site = new LocalSite(trust, nats, listen, opts, { from: port, to: Math.min(port + 9, 65_535) });
+    for (let i = 1; i <= listen.length; i++) {
+      site.metricsAddr.set(`s${i}`, `127.0.0.1:${await freePort()}`);
+      site.dashboardAddr.set(`s${i}`, `127.0.0.1:${await freePort()}`);
+    }
     // The CLI finds the site's admin context here, as after `wattpack dev`.
     writeFileSync(site.cliConfig, stringify({ 'current-context': 'dev', contexts: [{ ...site.adminContext(), name: 'dev', scheduler: site.address }] }));
     for (let i = 1; i <= listen.length; i++) site.spawnScheduler(`s${i}`);
@@ -215,7 +223,7 @@ export class LocalSite {
   /** `env` adds to the scheduler's environment (WATTPACK_CRASH_AT for crash tests). */
   spawnScheduler(id: string, env: Record<string, string> = {}): void {
     const listen = this.listen[Number(id.slice(1)) - 1]!;
-    const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, ...this.credentialArgs(this.trust.schedulerCredentials), '--log-level', LOG_LEVEL];
+    const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, ...this.credentialArgs(this.trust.schedulerCredentials), '--log-level', LOG_LEVEL, '--metrics-addr', this.metricsAddr.get(id)!, '--dashboard-addr', this.dashboardAddr.get(id)!, '--dashboard-sample-s', '1'];
     args.push('--state-dir', this.stateDir(id));
     if (this.opts.accountingDb) args.push('--accounting-db', this.opts.accountingDb);
     if (this.opts.natsCluster) args.push('--nats-replicas', '3');
@@ -287,7 +295,8 @@ export class LocalSite {
       await Promise.all(this.natsServers.map((n) => n.reload()));
     }
     const who = this.opts.insecure ? ['--insecure', '--node-id', a.id] : ['--credentials', this.trust.nodeCredentials(a.id)];
-    const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, ...who, '--simulate', a.profile, '--runtime', a.runtime ?? 'process', '--address', '127.0.0.1', '--log-level', LOG_LEVEL];
+    if (!this.metricsAddr.has(a.id)) this.metricsAddr.set(a.id, `127.0.0.1:${await freePort()}`);
+    const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, ...who, '--simulate', a.profile, '--runtime', a.runtime ?? 'process', '--address', '127.0.0.1', '--log-level', LOG_LEVEL, '--metrics-addr', this.metricsAddr.get(a.id)!];
     if (a.labels) args.push('--labels', a.labels);
     this.agents.set(a.id, execa(process.execPath, [BIN.agent, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(a.id) }));
   }
@@ -323,9 +332,9 @@ export class LocalSite {
     await this.natsServers[index]!.stop({ signal: 'SIGKILL' });
   }
 
-  /** Kills a scheduler with SIGKILL: no shutdown code runs. */
-  async killSchedulerById(id: string): Promise<void> {
-    this.schedulers.get(id)?.kill('SIGKILL');
+  /** Kills a scheduler with SIGKILL (no shutdown code runs), or stops it as systemd does (SIGTERM). */
+  async killSchedulerById(id: string, signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL'): Promise<void> {
+    this.schedulers.get(id)?.kill(signal);
     await this.schedulers.get(id);
     this.schedulers.delete(id);
     this.client?.close();
@@ -355,6 +364,12 @@ export class LocalSite {
     return new Promise((resolve, reject) =>
       client[method]!.call(this.client, request, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res))),
     );
+  }
+
+  /** GET on a daemon's metrics listener (/metrics, /healthz, /readyz): its status and body. */
+  async observe(id: string, path: string): Promise<{ status: number; body: string }> {
+    const res = await fetch(`http://${this.metricsAddr.get(id)}${path}`, { signal: AbortSignal.timeout(5000) });
+    return { status: res.status, body: await res.text() };
   }
 
   job(id: string): Promise<Job__Output> {

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURE_BIN } from '../test-fixtures/fake-nvidia.js';
 import { parseCommandLine } from './cli.js';
@@ -29,6 +32,13 @@ describe('wattpack-agent command line', () => {
     const both = run('--fleet', '/x', '--simulate', 'h100x8', '--node-id', 'gpu-1');
     expect(both.result).toEqual({ exitCode: 2 });
     expect(both.stderr).toMatch(/--fleet.*cannot be used with option '--node-id/);
+  });
+
+  it('takes --metrics-addr for one node, and refuses it with a fleet (one listener cannot speak for many nodes)', () => {
+    expect(run('--simulate', 'h100x8', '--insecure', '--metrics-addr', '127.0.0.1:9401').result).toMatchObject({ run: { metricsAddr: '127.0.0.1:9401' } });
+    const fleet = run('--fleet', '/x', '--simulate', 'h100x8', '--metrics-addr', '127.0.0.1:9401');
+    expect(fleet.result).toEqual({ exitCode: 2 });
+    expect(fleet.stderr).toMatch(/--metrics-addr.*cannot be used with option '--fleet/);
   });
 
   it('fills in defaults and parses flags into agent options', () => {
@@ -91,5 +101,56 @@ describe('wattpack-agent command line', () => {
     expect(result).toEqual({ exitCode: 2 });
     expect(stderr).toMatch(message);
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  describe('--config', () => {
+    const file = (text: string) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'wattpack-agent-conf-')), 'agent.yaml');
+      writeFileSync(path, text);
+      return path;
+    };
+    const settings = 'scheduler: file-sched:7700\nnats: nats://file:4222\nsimulate: h100x8\nnodeId: gpu-file\nreportInterval: 500\nlabels: { rack: r9 }\nlogLevel: warn\n';
+
+    it('takes a flag over WATTPACK_*, the environment over the file, the file over the defaults', () => {
+      const config = file(settings);
+      process.env.WATTPACK_NATS = 'nats://env:4222';
+      process.env.WATTPACK_NODE_ID = 'gpu-env';
+      delete process.env.WATTPACK_SCHEDULER;
+      delete process.env.WATTPACK_LOG_LEVEL;
+      expect(run('--config', config, '--node-id', 'gpu-flag').result).toEqual({
+        run: {
+          scheduler: 'file-sched:7700', // file over default
+          nats: 'nats://env:4222', // env over file
+          nodeId: 'gpu-flag', // flag over env and file
+          simulate: 'h100x8',
+          runtime: 'process', // default
+          reportIntervalMs: 500,
+          labels: { rack: 'r9' },
+        },
+        logLevel: 'warn',
+      });
+      expect(run(`--config=${config}`).result).toMatchObject({ run: { nodeId: 'gpu-env' } });
+    });
+
+    it('turns --insecure on from the environment only with WATTPACK_INSECURE=true', () => {
+      const config = file('simulate: h100x8\n');
+      process.env.WATTPACK_INSECURE = 'false';
+      expect(run('--config', config).result).not.toMatchObject({ run: { insecure: true } });
+      process.env.WATTPACK_INSECURE = 'true';
+      expect(run('--config', config).result).toMatchObject({ run: { insecure: true } });
+    });
+
+    it.each([
+      ['reportInterval: 5\n', /agent\.yaml: reportInterval: report interval "5"/],
+      ['runtime: rkt\n', /agent\.yaml: runtime: runtime "rkt" is not available/],
+      ['logLevel: loud\n', /agent\.yaml: logLevel "loud": use one of fatal, error/],
+      ['insecure: yes-please\n', /agent\.yaml: insecure must be true or false/],
+      ['schedulr: a:1\n', /agent\.yaml: unknown setting "schedulr": use scheduler, nats, nodeId/],
+      ['- a\n', /agent\.yaml: expected a mapping of settings/],
+    ])('rejects %j naming the file and the setting', (text, message) => {
+      const { result, stderr } = run('--config', file(text));
+      expect(result).toEqual({ exitCode: 2 });
+      expect(stderr).toMatch(message);
+    });
   });
 });

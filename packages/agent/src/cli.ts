@@ -1,8 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SIM_KINDS, type SimKind } from './collectors/asic/simulator.js';
+import { applyConfigFile, configFlag } from './config-file.js';
 import { parseProfile, PROFILE_HELP } from './collectors/simulated/profile.js';
 import { DEFAULTS, GPU_SOURCES, parseAddress, parseGpuSource, parseLabels, parseNodeId, parseReportInterval, parseRuntime, parseSchedulerAddress, resolveHardware, RUNTIMES, type AgentOptions } from './options.js';
-import { AGENT_VERSION } from './version.js';
+import { versionText } from '@wattpack/common';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -56,6 +57,7 @@ interface RunFlags {
   logLevel: string;
   credentials?: string;
   insecure?: boolean;
+  metricsAddr?: string;
   fleet?: string;
 }
 
@@ -78,27 +80,31 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
   let result: CommandLine | undefined;
   const program = new Command('wattpack-agent')
     .description('The wattpack node agent: runs job attempts, applies power limits, reports GPUs and miners to the scheduler.')
-    .version(AGENT_VERSION)
+    .version(versionText())
     // `probe --gpus` is the probe's flag, not the agent's --gpus <source>.
     .enablePositionalOptions()
     .addOption(new Option('--scheduler <host:port>', 'scheduler gRPC address').env('WATTPACK_SCHEDULER').default(DEFAULTS.scheduler).argParser(check(parseSchedulerAddress)))
     .addOption(new Option('--nats <url>', 'NATS server URL(s), comma-separated').env('WATTPACK_NATS').default(DEFAULTS.nats))
-    .addOption(new Option('--node-id <id>', 'node id (default: this host name, sanitized to letters, digits, "_" and "-")').argParser(check(parseNodeId)))
-    .addOption(new Option('--simulate <profile>', `simulate hardware instead of using real GPUs and miners: ${PROFILE_HELP}`).argParser(check((v) => (parseProfile(v), v))))
-    .addOption(new Option('--gpus <source>', `GPUs: ${GPU_SOURCES.join(', ')} (auto: nvidia when nvidia-smi is on PATH)`).argParser(check((v) => (parseGpuSource(v), v))))
-    .addOption(new Option('--miners <file.yaml>', 'miners this agent manages: a YAML list of {endpoint, firmware?, model?, credentials?}'))
-    .addOption(new Option('--runtime <name>', `how jobs run: ${RUNTIMES.join(', ')}`).default(DEFAULTS.runtime).argParser(check(parseRuntime)))
-    .addOption(new Option('--labels <key=value,...>', 'node labels, e.g. rack=r1,zone=a').argParser(check(parseLabels)))
-    .addOption(new Option('--report-interval <ms>', 'report interval until the scheduler sets one').default(DEFAULTS.reportIntervalMs).argParser(check(parseReportInterval)))
+    .addOption(new Option('--node-id <id>', 'node id (default: this host name, sanitized to letters, digits, "_" and "-")').env('WATTPACK_NODE_ID').argParser(check(parseNodeId)))
+    .addOption(new Option('--simulate <profile>', `simulate hardware instead of using real GPUs and miners: ${PROFILE_HELP}`).env('WATTPACK_SIMULATE').argParser(check((v) => (parseProfile(v), v))))
+    .addOption(new Option('--gpus <source>', `GPUs: ${GPU_SOURCES.join(', ')} (auto: nvidia when nvidia-smi is on PATH)`).env('WATTPACK_GPUS').argParser(check((v) => (parseGpuSource(v), v))))
+    .addOption(new Option('--miners <file.yaml>', 'miners this agent manages: a YAML list of {endpoint, firmware?, model?, credentials?}').env('WATTPACK_MINERS'))
+    .addOption(new Option('--runtime <name>', `how jobs run: ${RUNTIMES.join(', ')}`).env('WATTPACK_RUNTIME').default(DEFAULTS.runtime).argParser(check(parseRuntime)))
+    .addOption(new Option('--labels <key=value,...>', 'node labels, e.g. rack=r1,zone=a').env('WATTPACK_LABELS').argParser(check(parseLabels)))
+    .addOption(new Option('--report-interval <ms>', 'report interval until the scheduler sets one').env('WATTPACK_REPORT_INTERVAL').default(DEFAULTS.reportIntervalMs).argParser(check(parseReportInterval)))
     .addOption(new Option('--job-root <dir>', "where host-process jobs get their working directories (default: <tmpdir>/wattpack-jobs-<uid>); the agent's own, writable by no one else").env('WATTPACK_JOB_ROOT'))
     .addOption(new Option('--address <ip|host>', "where other nodes reach this one: a job's ranks meet at rank 0's (default: the first non-loopback IPv4 address)").env('WATTPACK_ADDRESS').argParser(check(parseAddress)))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).env('WATTPACK_LOG_LEVEL').default('info'))
     .addOption(new Option('--credentials <dir>', "the node's credentials (wattpack admin issue node <id>): its certificate names the node").env('WATTPACK_CREDENTIALS'))
-    .addOption(new Option('--fleet <dir>', 'hollow nodes: run every node whose credentials folder is in <dir> in this one process, each a full agent on --simulate hardware (site-sized fleets on one machine)').conflicts(['credentials', 'nodeId', 'insecure']))
-    .addOption(new Option('--insecure', 'no TLS and no credentials: anyone on the network can command this node. Debugging only'))
+    .addOption(new Option('--metrics-addr <host:port>', 'serve /metrics (DCGM-exporter names), /healthz and /readyz over plain HTTP there; off unless given (not with --fleet)').env('WATTPACK_METRICS_ADDR').conflicts(['fleet']))
+    .addOption(new Option('--fleet <dir>', 'hollow nodes: run every node whose credentials folder is in <dir> in this one process, each a full agent on --simulate hardware (site-sized fleets on one machine)').env('WATTPACK_FLEET').conflicts(['credentials', 'nodeId', 'insecure']))
+    .addOption(new Option('--insecure', 'no TLS and no credentials: anyone on the network can command this node. Debugging only').env('WATTPACK_INSECURE'))
+    .addOption(new Option('--config <file>', 'settings (YAML): any flag above in camelCase, e.g. reportInterval: 500. A flag wins over WATTPACK_*, which wins over the file (docs/operations.md)'))
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .action((o: RunFlags) => {
+      // An environment boolean is on only when it says so (commander takes any value as on).
+      const insecure = o.insecure === true && (program.getOptionValueSource('insecure') !== 'env' || process.env.WATTPACK_INSECURE === 'true');
       const run: AgentOptions = {
         scheduler: o.scheduler,
         nats: o.nats,
@@ -110,8 +116,9 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
         ...(o.nodeId ? { nodeId: o.nodeId } : {}),
         ...(o.labels ? { labels: o.labels } : {}),
         ...(o.credentials ? { credentials: o.credentials } : {}),
-        ...(o.insecure ? { insecure: true } : {}),
+        ...(insecure ? { insecure: true } : {}),
         ...(o.jobRoot ? { jobRoot: o.jobRoot } : {}),
+        ...(o.metricsAddr ? { metricsAddr: o.metricsAddr } : {}),
         ...(o.address ? { address: o.address } : {}),
       };
       try {
@@ -159,6 +166,13 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
       result = { simulateMiners: { count: o.count, kinds, transitionMs: o.transitionMs, ...(o.write ? { write: o.write } : {}) } };
     });
 
+  try {
+    const file = configFlag(argv);
+    if (file) applyConfigFile(program, file);
+  } catch (err) {
+    io.err(`error: ${(err as Error).message}\n`);
+    return { exitCode: 2 };
+  }
   try {
     program.parse(argv, { from: 'user' });
   } catch (err) {

@@ -10,11 +10,16 @@ import { runProbe } from './probe.js';
 
 const stdio = { out: (t: string) => void process.stdout.write(t), err: (t: string) => void process.stderr.write(t) };
 
-const cmd = parseCommandLine(process.argv.slice(2));
-if ('exitCode' in cmd) process.exit(cmd.exitCode);
-if ('probe' in cmd) process.exit(await runProbe(cmd.probe, cmd.json, stdio));
-if ('simulateMiners' in cmd) await simulateMiners(cmd.simulateMiners);
-else await runAgent(cmd.run, cmd.logLevel, cmd.fleet);
+// No top-level await: the single-file build (scripts/package.mjs) is CommonJS, as Node 20's SEA requires.
+void main();
+
+async function main(): Promise<void> {
+  const cmd = parseCommandLine(process.argv.slice(2));
+  if ('exitCode' in cmd) process.exit(cmd.exitCode);
+  if ('probe' in cmd) process.exit(await runProbe(cmd.probe, cmd.json, stdio));
+  if ('simulateMiners' in cmd) await simulateMiners(cmd.simulateMiners);
+  else await runAgent(cmd.run, cmd.logLevel, cmd.fleet);
+}
 
 async function runAgent(options: AgentOptions, logLevel: string, fleet?: string): Promise<void> {
   const logger = createLogger('wattpack-agent', logLevel);

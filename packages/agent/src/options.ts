@@ -44,6 +44,8 @@ export interface AgentOptions {
   insecure?: boolean;
   /** Where host-process jobs get their working directories (default: <tmpdir>/wattpack-jobs-<uid>). */
   jobRoot?: string;
+  /** host:port for /metrics, /healthz and /readyz (plain HTTP); none when unset. */
+  metricsAddr?: string;
   /** Where other nodes reach this one (a job's ranks meet at rank 0's); default: defaultAddress(). */
   address?: string;
 }
@@ -61,6 +63,7 @@ export interface ResolvedOptions {
   reportIntervalMs: number;
   credentials: Credentials;
   jobRoot?: string;
+  metricsAddr?: string;
   address: string;
 }
 
@@ -156,6 +159,7 @@ export function resolveOptions(opts: AgentOptions): ResolvedOptions {
     labels: { ...opts.labels },
     reportIntervalMs: parseReportInterval(opts.reportIntervalMs ?? DEFAULTS.reportIntervalMs),
     ...(opts.jobRoot ? { jobRoot: resolve(opts.jobRoot) } : {}),
+    ...(opts.metricsAddr ? { metricsAddr: opts.metricsAddr } : {}),
     address: parseAddress(opts.address ?? defaultAddress()),
   };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { wattpackVersion } from '@wattpack/common';
 
-/** From package.json, one level above both src/ and dist/. */
-export const AGENT_VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+/** Sent at registration: the scheduler sees which version each node runs. */
+export const AGENT_VERSION: string = wattpackVersion();

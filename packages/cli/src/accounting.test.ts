@@ -66,6 +66,18 @@ describe('wattpack job', () => {
   });
 });
 
+describe('wattpack shares', () => {
+  it("shows each team's share, decayed usage and factor, and the half-life", async () => {
+    const r = await cli('shares');
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines[0]).toMatch(/^TEAM\s+SHARE GPUS\s+SHARE MW\s+USAGE GPU-H\s+USAGE MWH\s+NORM USAGE\s+FACTOR$/);
+    expect(lines[1]).toMatch(/^nlp\s+50\.0%\s+50\.0%\s+90\.00\s+0\.0600\s+90\.0%\s+0\.287$/);
+    expect(lines[2]).toMatch(/^vision\s+50\.0%\s+50\.0%\s+10\.00\s+0\.0065\s+10\.0%\s+0\.871$/);
+    expect(lines[3]).toBe('(usage decays with a half-life of 168h0m; factor = 2^(-usage/share), 1 for a team that used nothing)');
+  });
+});
+
 describe('output formats', () => {
   it('-o csv is for listings that have it', async () => {
     const r = await cli('nodes', '-o', 'csv');

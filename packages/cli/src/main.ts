@@ -6,8 +6,11 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-process.exitCode = await run(process.argv.slice(2), {
+// No top-level await: the single-file build (scripts/package.mjs) is CommonJS, as Node 20's SEA requires.
+void run(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   env: process.env,
+}).then((code) => {
+  process.exitCode = code;
 });

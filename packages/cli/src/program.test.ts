@@ -336,7 +336,7 @@ describe('the command line', () => {
   });
 
   it('prints the version', async () => {
-    expect(await cli('--version')).toMatchObject({ code: 0, out: '0.1.0\n' });
+    expect(await cli('--version')).toMatchObject({ code: 0, out: '0.1.0 (workspace build)\n' });
   });
 
   it('exits 2 for an unknown command or output format', async () => {

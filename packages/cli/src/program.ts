@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { WattpackError, exitCodeOf } from '@wattpack/common';
+import { WattpackError, exitCodeOf, versionText } from '@wattpack/common';
 import { registerAdmin } from './commands/admin.js';
 import { registerAudit } from './commands/audit.js';
 import { registerHistory, registerShares, registerUsage } from './commands/accounting.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerLogin } from './commands/login.js';
 import { registerDev } from './commands/dev.js';
 import { registerDrain } from './commands/drain.js';
@@ -18,8 +18,6 @@ import { registerPlan } from './commands/plan.js';
 import { registerSite } from './commands/site.js';
 import { registerSubmit } from './commands/submit.js';
 import { Context, DEFAULT_SCHEDULER, OUTPUT_FORMATS, type App, type GlobalOptions, type Io } from './context.js';
-
-
 
 const EPILOG = `
 Exit codes:
@@ -38,7 +36,6 @@ Environment:
   WATTPACK_SCHEDULER  scheduler address (default: the context's, else ${DEFAULT_SCHEDULER})
   WATTPACK_DEV_DIR    state directory of "wattpack dev" (default ~/.wattpack/dev)`;
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Runs the CLI on `argv` (without node and the script) and returns the exit code; never throws. */
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -57,14 +54,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(add --help for usage)')
-    .version(VERSION)
+    .version(versionText())
     .description('Schedule GPU jobs under a site power cap.')
     .addOption(new Option('--scheduler <host:port>', `scheduler address (env WATTPACK_SCHEDULER; default: the context's, else ${DEFAULT_SCHEDULER})`))
     .addOption(new Option('--context <name>', 'which context of the config file to use (env WATTPACK_CONTEXT; default: its current context)'))
     .addOption(new Option('--insecure', 'no TLS and no credential, for a scheduler started with --insecure (debugging only)'))
     .addOption(new Option('-o, --output <format>', 'output format: wide has more columns; json and yaml are the API objects; csv for history and usage').choices(OUTPUT_FORMATS).default('table'))
     .addHelpText('after', EPILOG);
-  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerPlan, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit, registerHistory, registerUsage, registerShares, registerCompletion]) {
+  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerPlan, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit, registerHistory, registerUsage, registerShares, registerDashboard, registerCompletion]) {
     register(program, app);
   }
   try {

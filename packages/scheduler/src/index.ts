@@ -2,3 +2,4 @@ export * from './core/index.js';
 export { Scheduler, type SchedulerPorts } from './loop/scheduler.js';
 export { startScheduler, type SchedulerHandle, type SchedulerOptions } from './server.js';
 export { buildSnapshot } from './state/snapshot-builder.js';
+export { backupState, restoreState, BACKUP_BUCKETS, BACKUP_STREAMS, type BackupCounts } from './state/backup.js';

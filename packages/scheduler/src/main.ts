@@ -1,26 +1,13 @@
-import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
-import { Backoff, INSECURE, WattpackError, createLogger, loadConfig, loadCredentials, readYamlFile, type Logger } from '@wattpack/common';
+import { Backoff, INSECURE, WattpackError, createLogger, loadCredentials, readYamlFile, startObserveServer, versionText, type Logger, type ObserveServer } from '@wattpack/common';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { openUsageStoreThread, type UsageQueries } from './accounting/store-thread.js';
-import { z } from 'zod';
+import { History } from './dashboard/history.js';
+import { SchedulerHealth } from './observe/health.js';
+import { SchedulerMetrics } from './observe/metrics.js';
+import { schedulerOptions, type SchedulerSettings } from './options.js';
 import { startScheduler } from './server.js';
-
-const optionsSchema = z.strictObject({
-  listen: z.string().regex(/^[^:]+:\d+$/, 'use host:port').default('127.0.0.1:7700'),
-  nats: z.string().min(1).default('nats://127.0.0.1:4222'),
-  site: z.string().optional(),
-  capMw: z.number().positive().optional(),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
-  natsReplicas: z.number().int().min(1).max(5).default(1),
-  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use 1-64 letters, digits, ".", "_" or "-"').default(hostname()),
-  credentials: z.string().optional(),
-  insecure: z.boolean().default(false),
-  auditDays: z.number().int().min(1).max(36_500).default(365),
-  auditMaxMib: z.number().int().min(1).max(1024 * 1024).default(1024),
-  stateDir: z.string().min(1).default('/var/lib/wattpack/scheduler'),
-  accountingDb: z.string().regex(/^postgres(ql)?:\/\//, 'use a postgres:// URL').optional(),
-});
 
 const number = (v: string) => {
   const n = Number(v);
@@ -30,9 +17,11 @@ const number = (v: string) => {
 
 const program = new Command('wattpack-scheduler')
   .description('The wattpack scheduler: packs jobs onto nodes under the site power cap.')
+  .version(versionText())
+  .option('--config <file>', 'settings (YAML): any flag below in camelCase, e.g. natsReplicas: 3. A flag wins over WATTPACK_*, which wins over the file (docs/operations.md)')
   .option('--listen <host:port>', 'gRPC address for agents and the CLI (env WATTPACK_LISTEN)')
   .option('--nats <url>', 'NATS server(s) with JetStream, comma-separated (env WATTPACK_NATS)')
-  .option('--site <file>', 'site settings (YAML): capMw, pue, reserveFraction, hostPower, ...')
+  .option('--site <file>', 'site settings (YAML): capMw, pue, reserveFraction, hostPower, ... (env WATTPACK_SITE)')
   .option('--cap-mw <MW>', 'facility power cap in MW (overrides the site file)', number)
   .option('--nats-replicas <n>', 'replicas of streams and KV buckets: 3 on a 3-node NATS cluster (env WATTPACK_NATS_REPLICAS)', number)
   .option('--id <id>', 'identity in the leader election, unique per scheduler (default: the host name; env WATTPACK_ID)')
@@ -42,10 +31,13 @@ const program = new Command('wattpack-scheduler')
   .option('--audit-max-mib <n>', 'the most the audit log keeps, in MiB; the oldest records go first (default 1024; env WATTPACK_AUDIT_MAX_MIB)', number)
   .option('--state-dir <dir>', "the scheduler's own files: the embedded accounting store (default /var/lib/wattpack/scheduler; env WATTPACK_STATE_DIR)")
   .option('--accounting-db <url>', 'a PostgreSQL for accounting (postgres://...) instead of the embedded store (env WATTPACK_ACCOUNTING_DB)')
+  .option('--metrics-addr <host:port>', 'serve /metrics (Prometheus), /healthz and /readyz over plain HTTP there; off unless given (env WATTPACK_METRICS_ADDR; docs/observability.md)')
+  .option('--dashboard-addr <host:port>', 'serve the read-only web dashboard there over HTTPS with the scheduler certificate; off unless given (env WATTPACK_DASHBOARD_ADDR; docs/observability.md)')
+  .option('--dashboard-sample-s <s>', "seconds between the dashboard's samples of the site's power (default 30; 24 h are kept)", number)
   .option('--insecure', 'no TLS and no authentication: anyone who reaches the site can run anything. Debugging only')
   .showHelpAfterError()
   .action(async (flags: Record<string, unknown>) => {
-    const opts = loadConfig(optionsSchema, { envPrefix: 'WATTPACK_', flags });
+    const opts = schedulerOptions(flags, process.env);
     const log = createLogger('scheduler', opts.logLevel);
     if (!opts.credentials && !opts.insecure) {
       throw new WattpackError('INVALID_ARGUMENT', '--credentials: give the scheduler folder of the site PKI (made by "wattpack admin init"), or --insecure to debug without security');
@@ -62,12 +54,20 @@ const program = new Command('wattpack-scheduler')
       process.stderr.write(`wattpack-scheduler: ${WattpackError.from(err).message}\n`);
       process.exit(2);
     });
+    const health = new SchedulerHealth();
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const metrics = new SchedulerMetrics(registry);
+    const dashboard = opts.dashboardAddr ? { addr: opts.dashboardAddr, history: new History({ siteEveryS: opts.dashboardSampleS }) } : undefined;
+    let observe: ObserveServer | undefined;
+    if (opts.metricsAddr) observe = await startObserveServer(opts.metricsAddr, { registry, ready: () => health.problems(), log });
     const shutdown = async () => {
       if (stopping) return;
       stopping = true;
       log.info('stopping');
       await current?.stop();
       await accounting.then((a) => a.close()).catch(() => undefined);
+      await observe?.close();
       process.exit(0);
     };
     process.on('SIGTERM', shutdown);
@@ -77,7 +77,7 @@ const program = new Command('wattpack-scheduler')
     const backoff = new Backoff(500, 5000);
     for (;;) {
       try {
-        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, accounting, audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
+        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, accounting, health, metrics, ...(dashboard ? { dashboard } : {}), audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
       } catch (err) {
         const e = WattpackError.from(err);
         if (stopping || e.code === 'INVALID_ARGUMENT') throw e;
@@ -98,7 +98,7 @@ const program = new Command('wattpack-scheduler')
  * A PostgreSQL that does not answer yet is waited for; a folder that cannot hold the
  * embedded store is an error to fix.
  */
-async function openAccounting(opts: z.output<typeof optionsSchema>, log: Logger): Promise<UsageQueries> {
+async function openAccounting(opts: SchedulerSettings, log: Logger): Promise<UsageQueries> {
   const target = opts.accountingDb ? { url: opts.accountingDb } : { dir: join(opts.stateDir, 'accounting') };
   const backoff = new Backoff(500, 5000);
   for (;;) {

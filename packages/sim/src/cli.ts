@@ -22,7 +22,7 @@ export function addSimOptions(cmd: Command): Command {
     .addOption(new Option('--time-format <fmt>', 'CSV trace: submit time as seconds, milliseconds or a date-time').choices([...TIME_FORMATS]).default('s'));
 }
 
-/** `node packages/sim/dist/cli.js --trace philly --site philly-slice --policy wattpack --json` */
+/** `node packages/sim/dist/main.js --trace philly --site philly-slice --policy wattpack --json` */
 export async function main(argv: string[]): Promise<number> {
   const cmd = addSimOptions(new Command('wattpack-sim').description('Replay a GPU job trace on a simulated power-capped site.')).exitOverride();
   try {
@@ -31,8 +31,4 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   return simCommand(cmd.opts<SimFlags>());
-}
-
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  process.exitCode = await main(process.argv.slice(2));
 }

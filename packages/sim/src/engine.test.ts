@@ -222,6 +222,15 @@ describe('engine applying every field of a plan', () => {
     expect(points[0]!.gpuServersMw).toBeCloseTo(BUSY_NODE_W / 1e6, 9);
   });
 
+  it('starts a job that needs the watts of a miner the same plan curtails only at the next pass, once it is curtailed', () => {
+    // 15 kW: an idle node and two 3.6 kW miners (9.46 kW) leave too little for 7.46 kW more; one miner less, enough.
+    const site = tinySite({ facility: { capMw: 0.015, pue: 1.2, reserveFraction: 0 }, miners: { count: 2, model: 'S19 XP', hashrateThs: 100, powerW: 3000, perContainer: 1 } });
+    const planner = scripted({ 0: () => ({ ...start('j000000'), curtail: ['miner-0000'] }), 100: () => start('j000000') });
+    const s = simulate(site, tinyTrace([{ durationS: 500 }]), 'fifo', { ...every100, planner });
+    expect(s.jobs![0]!.startS).toBe(100);
+    expect(s.capViolations).toBe(0);
+  });
+
   it('counts each excursion over the cap once, and its length', () => {
     // Two grid events at 5 kW while a busy node (9.72 kW) runs: the scripted planner sheds nothing.
     const gridEvents = [{ atS: 1000, durationS: 50, capMw: 0.005 }, { atS: 1300, durationS: 100, capMw: 0.005 }];

@@ -1,14 +1,14 @@
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { exitCodeOf, parseDuration, WattpackError } from '@wattpack/common';
+import { exitCodeOf, parseDuration, parseYamlText, readAsset, WattpackError } from '@wattpack/common';
 import { policyFromSite, POLICY_NAMES, type PolicyName } from '@wattpack/scheduler/core';
 import { chartSvg } from './chart.js';
 import { Engine, type EngineOptions, type JobRecord } from './engine.js';
 import { buildResult, seriesCsv, summaryText, type SimResult } from './report.js';
 import type { SeriesPoint } from './series.js';
-import { loadSiteFile, type SiteFile } from './site-file.js';
-import { loadTrace, repoRoot, type CsvMapping, type Trace } from './traces/index.js';
+import { loadSiteFile, parseSiteFile, type SiteFile } from './site-file.js';
+import { loadTrace, type CsvMapping, type Trace } from './traces/index.js';
 
 export type { SimResult } from './report.js';
 export { downsample, type SeriesPoint } from './series.js';
@@ -55,12 +55,17 @@ export interface SimRun {
   jobs?: JobRecord[];
 }
 
-/** Resolves `--site`: a path, or a bare name of a file in the repository's sites/. */
-export function resolveSitePath(site: string): string {
-  if (existsSync(site)) return site;
-  const named = join(repoRoot(), 'sites', site.endsWith('.yaml') ? site : `${site}.yaml`);
-  if (existsSync(named)) return named;
-  throw new WattpackError('NOT_FOUND', `site file not found: ${site} (nor ${named})`);
+/** `--site`: a path, or a bare name of a file in the repository's sites/ (embedded in the single executable). */
+export function loadSite(site: string): SiteFile {
+  if (existsSync(site)) return loadSiteFile(site);
+  const named = `sites/${site.endsWith('.yaml') ? site : `${site}.yaml`}`;
+  let text: string;
+  try {
+    text = readAsset(named);
+  } catch {
+    throw new WattpackError('NOT_FOUND', `site file not found: ${site} (nor ${named} of wattpack)`);
+  }
+  return parseSiteFile(parseYamlText(text, named), named);
 }
 
 export function parseUntil(until: number | string | undefined): number | undefined {
@@ -80,7 +85,7 @@ export function parsePolicy(name: string): PolicyName {
 /** Replays a trace on a site under one policy, through the core's plan(). */
 export function runSimulation(options: SimOptions): SimRun {
   const policyName = parsePolicy(options.policy);
-  const site = typeof options.site === 'string' ? loadSiteFile(resolveSitePath(options.site)) : options.site;
+  const site = typeof options.site === 'string' ? loadSite(options.site) : options.site;
   const trace = typeof options.trace === 'string' ? loadTrace(options.trace, options.mapping, options.env) : options.trace;
   const untilS = parseUntil(options.until);
   const loadScale = options.loadScale ?? 1;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { SitePki, USER_ROLES, WattpackError, isUserRole, type Role } from '@wattpack/common';
 import type { App } from '../context.js';
 import { renderFields } from '../output/table.js';
+import { registerAdminBackup } from './admin-backup.js';
 import { registerAdminNats } from './admin-nats.js';
 
 const list = (v: string) =>
@@ -16,8 +17,9 @@ const list = (v: string) =>
  * read access to the PKI folder, which is the admin's by file permissions.
  */
 export function registerAdmin(program: Command, app: App): void {
-  const admin = program.command('admin').description('the site PKI: create the CA, issue credentials for nodes and people');
+  const admin = program.command('admin').description('the site PKI: create the CA, issue credentials for nodes and people; back up and restore the state');
   registerAdminNats(admin, app);
+  registerAdminBackup(admin, app);
   admin
     .command('init')
     .description('create the site CA, the certificates of nats-server and the scheduler, and an admin credential')

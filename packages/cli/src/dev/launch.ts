@@ -4,10 +4,12 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { isSea } from 'node:sea';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ANY_USER, freePort, localJobUser, localSiteTrust, natsStorageArgs, readYamlFile, WattpackError } from '@wattpack/common';
 import { connectScheduler } from '../client.js';
+import { DASHBOARD_PORT_OFFSET } from '../commands/dashboard.js';
 import { contextCredentials, parseConfig, saveContexts } from '../config-file.js';
 import type { AgentPlan } from './agents.js';
 import { processStartTime, stopSite, writeDevState, type DevProcess, type DevState } from './state.js';
@@ -49,6 +51,17 @@ function packageBin(pkg: string, bin: string): string {
     if (existsSync(file)) return file;
   }
   throw new WattpackError('FAILED_PRECONDITION', `cannot find ${pkg}: run pnpm install and pnpm build`);
+}
+
+/**
+ * How to start a wattpack program: its package's bin with this Node, or, when this is the
+ * single executable (pnpm package), the executable of that name beside it.
+ */
+function programCommand(pkg: string, bin: string): string[] {
+  if (!isSea()) return [process.execPath, packageBin(pkg, `${bin}.js`)];
+  const beside = join(dirname(process.execPath), bin);
+  if (!existsSync(beside)) throw new WattpackError('FAILED_PRECONDITION', `cannot find ${beside}: put the ${bin} executable beside ${process.execPath}`);
+  return [beside];
 }
 
 const hasExited = (c: RunningChild) => c.child.exitCode !== null || c.child.signalCode !== null;
@@ -140,6 +153,10 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
   let natsUrl = o.nats ?? '';
   let natsStoreDir: string | undefined;
   const startedAt = new Date().toISOString();
+  // The dashboard beside the scheduler, where `wattpack dashboard` looks (7780 beside 7700);
+  // metrics on free ports, for the scheduler and each agent process of one node (not fleets).
+  const dashboard = `127.0.0.1:${o.port + DASHBOARD_PORT_OFFSET}`;
+  const metrics: Record<string, string> = { scheduler: `127.0.0.1:${await freePort()}` };
   const state = (): DevState => ({
     startedAt,
     detached: o.detached,
@@ -149,6 +166,8 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
     ...(natsStoreDir ? { natsStoreDir } : {}),
     nodes: o.agents.map((a) => a.nodeId),
     processes: children.map(({ child: _child, ...p }) => p),
+    dashboard,
+    metrics,
   });
   const logOf = (name: string) => join(logDir, `${name}.log`);
   const trust = await localSiteTrust(join(o.stateDir, 'pki'), o.agents.map((a) => a.nodeId));
@@ -164,24 +183,27 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
       natsUrl = `nats://127.0.0.1:${port}`;
       await waitUntil(children, NATS_START_MS, async () => (await accepts(port)) || `nats-server is not listening on ${port}`);
     }
-    const schedulerArgs = [packageBin('@wattpack/scheduler', 'wattpack-scheduler.js'), '--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials];
+    const [schedulerFile, ...schedulerArgs] = programCommand('@wattpack/scheduler', 'wattpack-scheduler');
+    schedulerArgs.push('--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials, '--metrics-addr', metrics.scheduler!, '--dashboard-addr', dashboard);
     schedulerArgs.push('--state-dir', join(o.stateDir, 'scheduler'));
     schedulerArgs.push('--site', writeDevSite(o.stateDir, o.site));
     if (o.capMw !== undefined) schedulerArgs.push('--cap-mw', String(o.capMw));
     if (o.logLevel) schedulerArgs.push('--log-level', o.logLevel);
-    children.push(await spawnLogged({ role: 'scheduler', name: 'scheduler', log: logOf('scheduler') }, process.execPath, schedulerArgs, o.detached));
-    const agentBin = packageBin('@wattpack/agent', 'wattpack-agent.js');
+    children.push(await spawnLogged({ role: 'scheduler', name: 'scheduler', log: logOf('scheduler') }, schedulerFile!, schedulerArgs, o.detached));
+    const [agentFile, ...agentArgs] = programCommand('@wattpack/agent', 'wattpack-agent');
     for (const group of agentProcesses(o.agents)) {
       const first = group[0]!;
       const labels = Object.entries(first.labels).map(([k, v]) => `${k}=${v}`).join(',');
-      const common = [agentBin, '--scheduler', address, '--nats', natsUrl, '--simulate', first.profile, '--runtime', 'process', '--address', '127.0.0.1', '--labels', labels];
+      const common = [...agentArgs, '--scheduler', address, '--nats', natsUrl, '--simulate', first.profile, '--runtime', 'process', '--address', '127.0.0.1', '--labels', labels];
       if (group.length === 1) {
-        const args = [...common, '--node-id', first.nodeId, '--credentials', trust.nodeCredentials(first.nodeId)];
-        children.push(await spawnLogged({ role: 'agent', name: first.nodeId, log: logOf(first.nodeId) }, process.execPath, args, o.detached));
+        const metricsAddr = `127.0.0.1:${await freePort()}`;
+        metrics[first.nodeId] = metricsAddr;
+        const args = [...common, '--node-id', first.nodeId, '--credentials', trust.nodeCredentials(first.nodeId), '--metrics-addr', metricsAddr];
+        children.push(await spawnLogged({ role: 'agent', name: first.nodeId, log: logOf(first.nodeId) }, agentFile!, args, o.detached));
       } else {
         const name = `fleet-${first.nodeId}-${group.length}`;
         const dir = fleetDir(join(o.stateDir, 'fleets', name), group.map((a) => [a.nodeId, trust.nodeCredentials(a.nodeId)]));
-        children.push(await spawnLogged({ role: 'agent', name, log: logOf(name) }, process.execPath, [...common, '--fleet', dir], o.detached));
+        children.push(await spawnLogged({ role: 'agent', name, log: logOf(name) }, agentFile!, [...common, '--fleet', dir], o.detached));
       }
     }
     // Written before waiting, so that `dev down` can clean up even if this process dies now.

@@ -244,6 +244,16 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
       const to = from + (call.request.limit || 100);
       cb(null, { records: fake.history.slice(from, to), nextPageToken: to < fake.history.length ? String(to) : '' });
     },
+    ListShares(call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
+      record('ListShares', call.request);
+      cb(null, {
+        teams: [
+          { team: 'nlp', shareGpus: 0.5, shareW: 0.5, usageGpuHours: 90, usageFacilityKwh: 60, normalizedUsage: 0.9, factor: 2 ** -1.8 },
+          { team: 'vision', shareGpus: 0.5, shareW: 0.5, usageGpuHours: 10, usageFacilityKwh: 6.5, normalizedUsage: 0.1, factor: 2 ** -0.2 },
+        ],
+        decayHalfLifeS: 7 * 86400,
+      });
+    },
     GetJobUsage(call: grpc.ServerUnaryCall<{ id: string }, unknown>, cb: grpc.sendUnaryData<unknown>) {
       record('GetJobUsage', call.request);
       const attempts = fake.history.filter((r) => r.jobId === call.request.id);

@@ -12,10 +12,15 @@ export function readYamlFile(path: string): unknown {
   } catch (err) {
     throw new WattpackError('INVALID_ARGUMENT', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
+  return parseYamlText(text, path);
+}
+
+/** YAML text into a plain value; `source` names it in the error. */
+export function parseYamlText(text: string, source: string): unknown {
   try {
     return parseYaml(text);
   } catch (err) {
-    throw new WattpackError('INVALID_ARGUMENT', `${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new WattpackError('INVALID_ARGUMENT', `${source} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
 }
 

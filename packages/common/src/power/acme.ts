@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readAsset } from '../build/assets.js';
 
 /**
  * Measured per-GPU power in two LLM clusters (Acme 2023, Seren and Kalos, A100 SXM):
@@ -27,8 +25,7 @@ export function parsePowerCdf(cluster: string, csv: string): PowerCdf {
 
 let cdfs: PowerCdf[] | undefined;
 export function acmeGpuPowerCdfs(): PowerCdf[] {
-  const dir = join(dirname(fileURLToPath(import.meta.url)), '../../data');
-  cdfs ??= ['seren', 'kalos'].map((c) => parsePowerCdf(c, readFileSync(join(dir, `acme-gpu-power-${c}-cdf.csv`), 'utf8')));
+  cdfs ??= ['seren', 'kalos'].map((c) => parsePowerCdf(c, readAsset(`packages/common/data/acme-gpu-power-${c}-cdf.csv`)));
   return cdfs;
 }
 

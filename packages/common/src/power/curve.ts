@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readAsset } from '../build/assets.js';
 
 /**
  * Measured throughput against GPU power limit (data/h200-power-curve.csv, a copy of
@@ -36,7 +34,7 @@ export function parsePowerCurves(csv: string): PowerCurves {
 
 let h200: PowerCurves | undefined;
 export function h200PowerCurves(): PowerCurves {
-  h200 ??= parsePowerCurves(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../data/h200-power-curve.csv'), 'utf8'));
+  h200 ??= parsePowerCurves(readAsset('packages/common/data/h200-power-curve.csv'));
   return h200;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WattpackError, type Identity, type Job } from '@wattpack/common';
-import { ACTIONS, RPCS, actionsOf, authorize, inTeam, jobFor, requireTeam, teamFor, type Action } from './authorize.js';
+import { ACTIONS, RPCS, actionsOf, authorize, inTeam, jobFor, requireTeam, teamFor, usageScope, type Action } from './authorize.js';
 import { Revocations, revokes, type Revocation } from './revocations.js';
 
 const who = (name: string, role: Identity['role'], teams: string[], extra: Partial<Identity> = {}): Identity => ({ name, role, teams, serial: `${name}01`, issuedAt: 1_000_000, ...extra });
@@ -109,6 +109,17 @@ describe('teams', () => {
     expect(refusal(() => requireTeam(olga, job('finance'), 'logs')).code).toBe('PERMISSION_DENIED');
     expect(refusal(() => requireTeam(alice, job('finance'), 'cancel')).message).toBe("alice is a user: cancelling another team's job needs the operator role");
     expect(() => requireTeam(olga, job('finance'), 'cancel')).not.toThrow();
+  });
+});
+
+describe('whose usage', () => {
+  it('a user reads their own, whatever they ask; operators and admins anyone\'s (like sacct)', () => {
+    expect(usageScope(alice, undefined)).toBe('alice');
+    expect(usageScope(alice, 'alice')).toBe('alice');
+    expect(refusal(() => usageScope(alice, 'bob')).message).toBe("alice is a user: reading other people's usage and history needs the operator role");
+    expect(usageScope(olga, undefined)).toBeUndefined();
+    expect(usageScope(olga, 'bob')).toBe('bob');
+    expect(usageScope(root, 'bob')).toBe('bob');
   });
 });
 

@@ -6,7 +6,10 @@ import type { RevocationList } from './revocations.js';
 /**
  * Authorization, in one place: who a caller is (their certificate), what each action
  * needs (a table, like Nomad's ACL capabilities), which teams' jobs they may see in full.
- * Every SchedulerService call passes through `authorize` before its handler runs.
+ * Every SchedulerService call passes through `authorize` before its handler runs; so does
+ * every data call of the web dashboard (dashboard/server.ts: read-site, read-jobs). The
+ * gRPC health service (grpc.health.v1, server.ts) answers any peer of the site CA: it
+ * tells only SERVING or NOT_SERVING.
  */
 
 /** What a call offers to tell who made it: the TLS peer of its connection. */

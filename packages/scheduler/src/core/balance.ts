@@ -1,6 +1,7 @@
 import type { Flex, Pass } from './pass.js';
 import { flexJobs } from './right-size.js';
 import type { LimitReason } from './snapshot.js';
+import { facilityOf } from './watts.js';
 
 /** Phase 6 (wattpack): spare watts raise limits back toward what jobs want, then wake miners. */
 
@@ -19,7 +20,7 @@ function raiseTo(pass: Pass, flex: Flex[], why: LimitReason): void {
   if (flex.length === 0) return;
   const spare = pass.work.freeW;
   if (spare <= 0) return;
-  const costAt = (level: number) => pass.work.pue * flex.reduce((s, f) => s + f.gpus * Math.max(0, Math.min(f.want, level) - pass.limitNow(f)), 0);
+  const costAt = (level: number) => facilityOf(pass.work.pue, flex.reduce((s, f) => s + f.gpus * Math.max(0, Math.min(f.want, level) - pass.limitNow(f)), 0));
   let lo = Math.min(...flex.map((f) => pass.limitNow(f)));
   let hi = Math.max(...flex.map((f) => f.want)) + 1;
   while (hi - lo > 1) {
@@ -42,7 +43,7 @@ export function balanceMiners(pass: Pass): void {
     .flatMap((n, pos) => (n.schedulable ? n.miners.filter((m) => m.curtailed && !pass.curtail.includes(m.id)).map((m) => ({ m, pos })) : []))
     .sort((a, b) => (b.m.hashrateThs ?? 0) / b.m.nameplateW - (a.m.hashrateThs ?? 0) / a.m.nameplateW || (a.m.id < b.m.id ? -1 : 1));
   for (const { m, pos } of asleep) {
-    const w = work.pue * m.nameplateW;
+    const w = facilityOf(work.pue, m.nameplateW);
     if (w > work.freeW) break;
     work.setMinerRunning(pos, w, true);
     pass.resume.push(m.id);

@@ -4,6 +4,7 @@ import type { Pass } from './pass.js';
 import { reserve, tryPreempt } from './reserve.js';
 import { shaveFor } from './right-size.js';
 import type { QueuedJob, Waiting } from './snapshot.js';
+import { facilityOf } from './watts.js';
 
 /**
  * Phases 2-5 for one queued job: filter nodes, pick its watts, assign them in the
@@ -75,7 +76,7 @@ function assign(pass: Pass, job: QueuedJob, fit: Fit, endsAt: number, long: bool
   const { count, idleW, hostW, gpuMin, gpuMax } = pick(pass, job, fit);
   let avail = work.freeW + pass.minersW;
   if (long) avail = Math.min(avail, pass.reservation!.spareW);
-  const need = (limitW: number) => work.pue * (hostW + count * limitW - idleW);
+  const need = (limitW: number) => facilityOf(work.pue, hostW + count * limitW - idleW);
 
   let limitW = 0;
   let bounds: { floor: number; want: number } | undefined;

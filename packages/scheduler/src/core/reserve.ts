@@ -2,6 +2,7 @@ import { findNodes, type Fit } from './fit.js';
 import type { Pass } from './pass.js';
 import type { QueuedJob, RunningJob } from './snapshot.js';
 import type { WorkingSite } from './working-site.js';
+import { facilityOf } from './watts.js';
 
 /** Phase 5 for a blocked job: an EASY backfill reservation, or (wattpack) preemption. */
 
@@ -11,7 +12,7 @@ function floorNeedW(pass: Pass, what: WorkingSite, job: QueuedJob, fit: Fit): nu
   const gpus = picks.flatMap((p) => p.gpus);
   const hostW = picks.reduce((s, p) => s + p.hostTurnsBusyW, 0);
   const floor = gpus.length ? pass.bounds(job, Math.max(...gpus.map((g) => g.minW)), Math.min(...gpus.map((g) => g.maxW)), fit.positions[0]!, fit.model).floor : 0;
-  return what.pue * (hostW + gpus.reduce((s, g) => s + floor - g.idleW, 0));
+  return facilityOf(what.pue, hostW + gpus.reduce((s, g) => s + floor - g.idleW, 0));
 }
 
 /** EASY backfill: when and where the first blocked job will start, from running jobs' expected ends. */
@@ -51,7 +52,8 @@ export function tryPreempt(pass: Pass, job: QueuedJob): boolean {
     if (floorNeedW(pass, what, job, fit) > what.freeW + pass.minersW) continue;
     for (const v of victims) {
       pass.preempting.add(v.id);
-      pass.preemptions.push({ jobId: v.id, reason: `preempted for ${job.id} (priority ${job.priority}${v.priority >= job.priority ? ', fair share' : ''})` });
+      const fairShare = v.priority >= job.priority;
+      pass.preemptions.push({ jobId: v.id, code: fairShare ? 'fair-share' : 'priority', reason: `preempted for ${job.id} (priority ${job.priority}${fairShare ? ', fair share' : ''})` });
     }
     return true;
   }

@@ -1,5 +1,6 @@
 import type { Flex, Pass } from './pass.js';
 import type { RunningJob } from './snapshot.js';
+import { facilityOf } from './watts.js';
 
 /**
  * Flexible jobs (wattpack): running jobs whose limits may move, right-sizing them to
@@ -104,7 +105,7 @@ export function shaveFor(pass: Pass, ask: ShaveAsk): { limitW: number } | { lowe
 
 /** Facility watts freed by lowering every flexible job to `level` (never below its floor). */
 export function freedAt(pass: Pass, flex: readonly Flex[], level: number): number {
-  return pass.work.pue * flex.reduce((s, f) => s + f.gpus * Math.max(0, pass.limitNow(f) - Math.max(level, f.floor)), 0);
+  return facilityOf(pass.work.pue, flex.reduce((s, f) => s + f.gpus * Math.max(0, pass.limitNow(f) - Math.max(level, f.floor)), 0));
 }
 
 /** The work flexible jobs lose when lowered to `level`, from each one's curve and measured draw. */

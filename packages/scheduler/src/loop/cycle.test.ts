@@ -2,16 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Job, MinersCommand } from '@wattpack/common';
 import { planView } from '../api/views.js';
 import { siteSplit } from '../core/watts.js';
-import { inventory, setup, spec } from './test-scheduler.js';
-
-/** Waits for a condition, with a deadline generous enough for a loaded machine. */
-async function until(what: string, ok: () => boolean, deadlineMs = 10_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { inventory, setup, spec, until } from '../testing/live-scheduler.js';
 
 describe('the live pass: plan, then verify and commit against the state at commit', () => {
   it('requeues a placement whose node was drained between plan and commit, sends no start, and places it once the node is back', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setup, spec } from './test-scheduler.js';
+import { setup, spec } from '../testing/live-scheduler.js';
 
 describe('dependencies in the live loop', () => {
   it('places an after-ok job only once its dependency succeeded, and keeps it free to run after the dependency is swept away', async () => {

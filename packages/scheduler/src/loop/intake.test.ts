@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WattpackError } from '@wattpack/common';
-import { setup, spec } from './test-scheduler.js';
+import { setup, spec } from '../testing/live-scheduler.js';
 
 describe('submissions: arrays, batches, request ids', () => {
   it('makes an array of tasks in index order, with their index in the env, and finds a task by its unpadded id', async () => {

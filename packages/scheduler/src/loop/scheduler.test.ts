@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WattpackError, defaultSiteConfig, type StartCommand, type StopCommand } from '@wattpack/common';
 import { siteSplit, budgetW } from '../core/watts.js';
-import { inventory, run, setup, spec } from './test-scheduler.js';
+import { inventory, run, setup, spec } from '../testing/live-scheduler.js';
 
 describe('Scheduler', () => {
   it('places a submitted job, sends its start with the power limit, and follows events to SUCCEEDED', async () => {

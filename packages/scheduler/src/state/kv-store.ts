@@ -1,4 +1,4 @@
-import { KvWatchInclude, type JetStreamManager, type KV, type NatsConnection } from 'nats';
+import { KvWatchInclude, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection } from 'nats';
 import { BUCKETS, REVOCATIONS_KEY, SITE_CONFIG_KEY, json, type Job, type NodeRecord, type SiteConfig } from '@wattpack/common';
 
 /**
@@ -15,7 +15,7 @@ export class KvStore {
 
   static async open(nc: NatsConnection, replicas = 1): Promise<KvStore> {
     const js = nc.jetstream();
-    const open = (name: string) => js.views.kv(name, { history: 1, replicas });
+    const open = (name: string) => openBucket(js, name, replicas);
     return new KvStore(await open(BUCKETS.jobs), await open(BUCKETS.nodes), await open(BUCKETS.site), await nc.jetstreamManager());
   }
 
@@ -61,6 +61,11 @@ export class KvStore {
   async putSite(site: SiteConfig): Promise<void> {
     await this.site.put(SITE_CONFIG_KEY, json.encode(site));
   }
+}
+
+/** A bucket of the scheduler's, made if missing (a restore makes them as the scheduler does). */
+export function openBucket(js: JetStreamClient, name: string, replicas: number): Promise<KV> {
+  return js.views.kv(name, { history: 1, replicas });
 }
 
 /** Every current value of a bucket, read with one watcher rather than a get per key. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WattpackError } from '@wattpack/common';
+import { readAsset, WattpackError } from '@wattpack/common';
 import { parseGenericCsv, type CsvMapping } from './generic.js';
 import { parseOpenb } from './openb.js';
 import { parsePhilly } from './philly.js';
@@ -41,10 +41,15 @@ export function tracesDir(env: NodeJS.ProcessEnv = process.env): string {
 /** `philly`, `openb`, `openb-gpuspec33`, or a CSV path (read with the column mapping). */
 export function loadTrace(spec: string, mapping: Partial<CsvMapping> = {}, env: NodeJS.ProcessEnv = process.env): Trace {
   const named = NAMED_TRACES[spec];
+  if (named && !env.WATTPACK_TRACES) {
+    // The shipped traces: from the checkout, or embedded in the single executable.
+    const asset = `packages/sim/data/traces/${named.file}`;
+    return named.parse(readAsset(asset), asset);
+  }
   if (named) {
     const path = join(tracesDir(env), named.file);
     if (!existsSync(path)) {
-      throw new WattpackError('NOT_FOUND', `trace "${spec}" not found: expected ${path} (the sim package's data/traces, or set WATTPACK_TRACES)`);
+      throw new WattpackError('NOT_FOUND', `trace "${spec}" not found: expected ${path} (WATTPACK_TRACES names the folder)`);
     }
     return named.parse(readFileSync(path, 'utf8'), path);
   }

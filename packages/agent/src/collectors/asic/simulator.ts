@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readAsset } from '@wattpack/common';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -57,6 +58,11 @@ const HOST = '127.0.0.1';
  */
 export function hardwareDir(): string {
   return process.env.WATTPACK_HARDWARE ? resolve(process.env.WATTPACK_HARDWARE) : fileURLToPath(new URL('../../../hardware', import.meta.url));
+}
+
+/** A recorded reply: from WATTPACK_HARDWARE or a test's folder, else the shipped one (embedded in a bundle). */
+function readReply(dir: string | undefined, path: string): string {
+  return dir ? readFileSync(join(dir, 'asic', path), 'utf8') : readAsset(`packages/agent/hardware/asic/${path}`);
 }
 
 type Replies = Record<string, string>;
@@ -128,7 +134,7 @@ export class SimulatedMiner {
 
   constructor(
     private readonly opts: SimMinerOptions,
-    private readonly dir = hardwareDir(),
+    private readonly dir = process.env.WATTPACK_HARDWARE ? hardwareDir() : undefined,
   ) {
     this.kind = opts.kind;
   }
@@ -205,7 +211,7 @@ export class SimulatedMiner {
   private file(path: string): string {
     let text = this.files.get(path);
     if (text === undefined) {
-      text = readFileSync(join(this.dir, 'asic', path), 'utf8');
+      text = readReply(this.dir, path);
       this.files.set(path, text);
     }
     return text;

@@ -1,7 +1,7 @@
 import { createLogger, defaultSiteConfig, type AgentCommandInput, type Job, type NodeInventory, type SiteConfig, type StartCommand } from '@wattpack/common';
-import { Scheduler } from './scheduler.js';
+import { Scheduler } from '../loop/scheduler.js';
 
-/** A live scheduler with in-memory ports and two 8-GPU nodes, for the loop's tests. */
+/** A live scheduler with in-memory ports and two 8-GPU nodes, for the loop's tests (not in the ./testing index: the core's builders stay free of the loop). */
 const log = createLogger('test', 'silent');
 
 /** Where a test steps in: the clock every room reads, and each job write before it is stored. */
@@ -65,3 +65,12 @@ export async function run(scheduler: Scheduler, id: string, nodeId?: string) {
 
 export const spec = (extra: object = {}) => JSON.stringify({ name: 'train', command: ['python', 'train.py'], gpus: 8, ...extra });
 
+
+/** Waits for a condition, with a deadline generous enough for a loaded machine. */
+export async function until(what: string, ok: () => boolean, deadlineMs = 10_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
