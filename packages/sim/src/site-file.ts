@@ -1,4 +1,4 @@
-import { describeIssues, gpuModelOf, parseDuration, readYamlFile, WattpackError } from '@wattpack/common';
+import { describeIssues, gpuModelOf, parseDuration, readYamlFile, siteConfigSchema, WattpackError } from '@wattpack/common';
 import { z } from 'zod';
 import type { MinerView, NodeView } from '@wattpack/scheduler/core';
 import { SHAPES } from './workload.js';
@@ -55,13 +55,15 @@ export const siteFileSchema = z
   .strictObject({
     name: z.string().min(1),
     description: z.string().optional(),
+    // The live site's own settings, checked by the same schema (SiteConfig): one definition
+    // of what a cap, a PUE, a reserve and a ramp limit may be. The cap has no default here.
     facility: z.strictObject({
       /** The grid connection's cap, MW: everything on site, cooling included. */
-      capMw: z.number().positive().max(10_000),
-      pue: z.number().min(1).max(3),
-      reserveFraction: z.number().min(0).max(0.5).default(0.02),
+      capMw: siteConfigSchema.shape.capMw.unwrap(),
+      pue: siteConfigSchema.shape.pue.unwrap(),
+      reserveFraction: siteConfigSchema.shape.reserveFraction,
       /** Grid ramp limit: steps larger than this within a minute are counted (not prevented). */
-      rampMwPerMin: z.number().positive().optional(),
+      rampMwPerMin: siteConfigSchema.shape.rampMwPerMin,
     }),
     nodeGroups: z.array(nodeGroupSchema).min(1),
     miners: z
