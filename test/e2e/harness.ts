@@ -301,11 +301,12 @@ export class LocalSite {
     this.agents.set(a.id, execa(process.execPath, [BIN.agent, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(a.id) }));
   }
 
-  async waitForNodes(count: number): Promise<void> {
+  /** Agents start slowly on a loaded machine (several sites of parallel test files at once): a generous deadline. */
+  async waitForNodes(count: number, timeoutMs = 60_000): Promise<void> {
     await waitFor(`${count} nodes READY`, async () => {
       const { nodes } = await this.rpc<{ nodes: Node__Output[] }>('ListNodes', {});
       return nodes.filter((n) => n.status === 'READY').length >= count;
-    });
+    }, timeoutMs);
   }
 
   async killAgent(id: string): Promise<void> {

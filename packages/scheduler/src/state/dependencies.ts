@@ -25,34 +25,3 @@ export function dependencyStatus(job: Job, lookup: (id: string) => Job | undefin
   }
   return waiting.length ? { kind: 'wait', reason: `dependency: waiting for job ${waiting.join(', ')}` } : { kind: 'met' };
 }
-
-/** What a pass does about dependencies: plan the ready, note why others wait, end those that never can. */
-export interface DependencySort {
-  ready: Job[];
-  /** Ready for the first time: the pass keeps that on the job (dependenciesMet). */
-  newlyMet: Job[];
-  waiting: { job: Job; reason: string }[];
-  never: { job: Job; reason: string }[];
-}
-
-/**
- * Sorts pending jobs by their dependencies. A job whose dependencies were met once stays
- * ready: the jobs it waited on may leave the store (finishedJobRetention) before it is placed.
- */
-export function sortByDependencies(pending: readonly Job[], lookup: (id: string) => Job | undefined): DependencySort {
-  const out: DependencySort = { ready: [], newlyMet: [], waiting: [], never: [] };
-  for (const job of pending) {
-    if (job.dependenciesMet || (!job.spec.afterOk.length && !job.spec.afterAny.length)) {
-      out.ready.push(job);
-      continue;
-    }
-    const deps = dependencyStatus(job, lookup);
-    if (deps.kind === 'wait') out.waiting.push({ job, reason: deps.reason });
-    else if (deps.kind === 'never') out.never.push({ job, reason: deps.reason });
-    else {
-      out.ready.push(job);
-      out.newlyMet.push(job);
-    }
-  }
-  return out;
-}
