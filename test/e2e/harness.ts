@@ -65,6 +65,8 @@ export interface SiteOptions {
   natsCluster?: boolean;
   /** Everything --insecure (no TLS, no credentials): only to measure what security costs (pnpm bench:security). */
   insecure?: boolean;
+  /** A PostgreSQL URL for accounting (--accounting-db); absent: each scheduler's embedded store in its state folder. */
+  accountingDb?: string;
 }
 
 export const TWO_H100_NODES: AgentSpec[] = [
@@ -200,25 +202,33 @@ export class LocalSite {
     return grpcChannelCredentials({ insecure: false, caPem: ctx.ca, certPem: ctx.cert, keyPem: ctx.key, identity: identityOf(ctx.cert) });
   }
 
-  spawnScheduler(id: string): void {
+  /** `env` adds to the scheduler's environment (WATTPACK_CRASH_AT for crash tests). */
+  spawnScheduler(id: string, env: Record<string, string> = {}): void {
     const listen = this.listen[Number(id.slice(1)) - 1]!;
     const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, ...this.credentialArgs(this.trust.schedulerCredentials), '--log-level', LOG_LEVEL];
+    args.push('--state-dir', this.stateDir(id));
+    if (this.opts.accountingDb) args.push('--accounting-db', this.opts.accountingDb);
     if (this.opts.natsCluster) args.push('--nats-replicas', '3');
     if (this.opts.capMw !== undefined) args.push('--cap-mw', String(this.opts.capMw));
     // Jobs never run as root: every owner maps to JOB_USER unless the test maps users itself.
     const file = join(this.workDir, 'site.json');
     writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: JOB_USER }, ...this.opts.site }));
     args.push('--site', file);
-    this.schedulers.set(id, execa(process.execPath, [BIN.scheduler, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(id) }));
+    this.schedulers.set(id, execa(process.execPath, [BIN.scheduler, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(id), env }));
   }
 
-  async waitForLeader(timeoutMs = 20_000): Promise<void> {
+  /** A scheduler's own folder (--state-dir): its embedded accounting store. */
+  stateDir(id = 's1'): string {
+    return join(this.workDir, `state-${id}`);
+  }
+
+  async waitForLeader(timeoutMs = 60_000): Promise<void> {
     await waitFor('a scheduler to lead and serve', async () => (await this.rpc<Site__Output>('GetSite', {})) !== undefined, timeoutMs);
   }
 
   /** (Re)starts the single scheduler and waits until it serves. */
-  async startScheduler(): Promise<void> {
-    this.spawnScheduler('s1');
+  async startScheduler(env: Record<string, string> = {}): Promise<void> {
+    this.spawnScheduler('s1', env);
     await this.waitForLeader();
   }
 
@@ -312,6 +322,15 @@ export class LocalSite {
     await this.killSchedulerById('s1');
   }
 
+  /** Waits for a scheduler that ends by itself (a crash point), and how it ended. */
+  async schedulerExited(id = 's1'): Promise<{ signal?: string; exitCode?: number }> {
+    const result = await this.schedulers.get(id);
+    this.schedulers.delete(id);
+    this.client?.close();
+    this.client = undefined;
+    return { ...(result?.signal ? { signal: result.signal } : {}), ...(result?.exitCode !== undefined ? { exitCode: result.exitCode } : {}) };
+  }
+
   rpc<T>(method: string, request: object): Promise<T> {
     if (!this.client) {
       const Client = loadProto().wattpack.v1.SchedulerService;
@@ -369,7 +388,7 @@ export function useLocalSite(opts: SiteOptions = {}): () => LocalSite {
   let site: LocalSite | undefined;
   beforeAll(async () => {
     site = await LocalSite.start(opts);
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await site?.stop();
   });

@@ -16,6 +16,13 @@ import type { RevokeCredentialRequest } from '@wattpack/common/proto/RevokeCrede
 import type { RevokeCredentialResponse__Output } from '@wattpack/common/proto/RevokeCredentialResponse';
 import type { ListAuditRequest } from '@wattpack/common/proto/ListAuditRequest';
 import type { ListAuditResponse__Output } from '@wattpack/common/proto/ListAuditResponse';
+import type { PlanPreview__Output } from '@wattpack/common/proto/PlanPreview';
+import type { ListHistoryRequest } from '@wattpack/common/proto/ListHistoryRequest';
+import type { ListHistoryResponse__Output } from '@wattpack/common/proto/ListHistoryResponse';
+import type { GetUsageRequest } from '@wattpack/common/proto/GetUsageRequest';
+import type { GetUsageResponse__Output } from '@wattpack/common/proto/GetUsageResponse';
+import type { ListSharesResponse__Output } from '@wattpack/common/proto/ListSharesResponse';
+import type { GetJobUsageResponse__Output } from '@wattpack/common/proto/GetJobUsageResponse';
 
 /** A blackholed address must not hang a command forever. */
 const UNARY_DEADLINE_MS = 15_000;
@@ -39,6 +46,13 @@ export interface SchedulerClient {
   uncordonNodes(request: UncordonNodesRequest): Promise<Node__Output[]>;
   revokeCredential(request: RevokeCredentialRequest): Promise<RevokeCredentialResponse__Output>;
   listAudit(request: ListAuditRequest): Promise<ListAuditResponse__Output>;
+  /** The next pass's plan, as its commit would take it: a dry run. */
+  planNext(): Promise<PlanPreview__Output>;
+  /** One page of ended attempts; follow nextPageToken for the rest. */
+  listHistory(request: ListHistoryRequest): Promise<ListHistoryResponse__Output>;
+  getUsage(request: GetUsageRequest): Promise<GetUsageResponse__Output>;
+  listShares(): Promise<ListSharesResponse__Output>;
+  getJobUsage(id: string): Promise<GetJobUsageResponse__Output>;
   close(): void;
 }
 
@@ -107,6 +121,11 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
     uncordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.uncordonNodes(req, o, cb))).nodes,
     revokeCredential: (req) => unary<RevokeCredentialResponse__Output>((o, cb) => raw.revokeCredential(req, o, cb)),
     listAudit: (req) => unary<ListAuditResponse__Output>((o, cb) => raw.listAudit(req, o, cb)),
+    planNext: () => unary<PlanPreview__Output>((o, cb) => raw.planNext({}, o, cb)),
+    listHistory: (req) => unary<ListHistoryResponse__Output>((o, cb) => raw.listHistory(req, o, cb)),
+    getUsage: (req) => unary<GetUsageResponse__Output>((o, cb) => raw.getUsage(req, o, cb)),
+    listShares: () => unary<ListSharesResponse__Output>((o, cb) => raw.listShares({}, o, cb)),
+    getJobUsage: (id) => unary<GetJobUsageResponse__Output>((o, cb) => raw.getJobUsage({ id }, o, cb)),
     close: () => raw.close(),
   };
 }

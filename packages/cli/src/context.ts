@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { connectScheduler, type SchedulerClient } from './client.js';
 import { resolveConnection } from './config-file.js';
+import { WattpackError } from '@wattpack/common';
 import { toJson, toYaml } from './output/document.js';
 
-/** table and wide for people (wide: more columns, nothing cut); json and yaml for programs. */
-export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
+/** table and wide for people (wide: more columns, nothing cut); json and yaml for programs; csv where a listing offers it (history, usage). */
+export const OUTPUT_FORMATS = ['table', 'wide', 'csv', 'json', 'yaml'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Where a run reads its environment and writes its output; tests pass their own. */
@@ -51,7 +52,14 @@ export class Context {
 
   /** The one output path: the proto object as JSON or YAML, or its rendering for people (`wide`: with -o wide). */
   print(value: unknown, human: (wide: boolean) => string): void {
+    if (this.options.output === 'csv') throw new WattpackError('INVALID_ARGUMENT', '-o csv: this command prints table, wide, json or yaml; csv is for history and usage');
     this.io.out(`${this.document(value, { pretty: true }) ?? human(this.options.output === 'wide')}\n`);
+  }
+
+  /** A listing that also has more columns (-o wide) and CSV (-o csv). */
+  printListing(value: unknown, views: { table: () => string; wide: () => string; csv: () => string }): void {
+    const format = this.options.output;
+    this.io.out(`${this.document(value, { pretty: true }) ?? views[format as 'table' | 'wide' | 'csv']()}\n`);
   }
 
   /** One item of a stream: a JSON document per line, a YAML document each, or a human line (none when undefined). */

@@ -343,7 +343,7 @@ describe('the command line', () => {
     expect((await cli('frobnicate')).code).toBe(2);
     const r = await cli('-o', 'xml', 'jobs');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/Allowed choices are table, wide, json, yaml/);
+    expect(r.err).toMatch(/Allowed choices are table, wide, csv, json, yaml/);
   });
 });
 

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { WattpackError, exitCodeOf, versionText } from '@wattpack/common';
 import { registerAdmin } from './commands/admin.js';
 import { registerAudit } from './commands/audit.js';
+import { registerHistory, registerShares, registerUsage } from './commands/accounting.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerLogin } from './commands/login.js';
@@ -12,6 +13,7 @@ import { registerJob } from './commands/job.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerLogs } from './commands/logs.js';
 import { registerNodes } from './commands/nodes.js';
+import { registerPlan } from './commands/plan.js';
 import { registerSite } from './commands/site.js';
 import { registerSubmit } from './commands/submit.js';
 import { Context, DEFAULT_SCHEDULER, OUTPUT_FORMATS, type App, type GlobalOptions, type Io } from './context.js';
@@ -56,9 +58,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .addOption(new Option('--scheduler <host:port>', `scheduler address (env WATTPACK_SCHEDULER; default: the context's, else ${DEFAULT_SCHEDULER})`))
     .addOption(new Option('--context <name>', 'which context of the config file to use (env WATTPACK_CONTEXT; default: its current context)'))
     .addOption(new Option('--insecure', 'no TLS and no credential, for a scheduler started with --insecure (debugging only)'))
-    .addOption(new Option('-o, --output <format>', 'output format: wide has more columns; json and yaml are the API objects').choices(OUTPUT_FORMATS).default('table'))
+    .addOption(new Option('-o, --output <format>', 'output format: wide has more columns; json and yaml are the API objects; csv for history and usage').choices(OUTPUT_FORMATS).default('table'))
     .addHelpText('after', EPILOG);
-  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit, registerCompletion]) {
+  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerPlan, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit, registerHistory, registerUsage, registerShares, registerCompletion]) {
     register(program, app);
   }
   try {

@@ -5,6 +5,7 @@ export * from './domain/job-array.js';
 export * from './domain/job-user.js';
 export * from './domain/node.js';
 export * from './domain/site.js';
+export * from './domain/accounting.js';
 export * from './domain/limits.js';
 export * from './bus/subjects.js';
 export * from './bus/messages.js';

@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { Backoff, INSECURE, WattpackError, createLogger, loadCredentials, readYamlFile, versionText } from '@wattpack/common';
-import { schedulerOptions } from './options.js';
+import { join } from 'node:path';
+import { Backoff, INSECURE, WattpackError, createLogger, loadCredentials, readYamlFile, versionText, type Logger } from '@wattpack/common';
+import { openUsageStoreThread, type UsageQueries } from './accounting/store-thread.js';
+import { schedulerOptions, type SchedulerSettings } from './options.js';
 import { startScheduler } from './server.js';
 
 const number = (v: string) => {
@@ -23,6 +25,8 @@ const program = new Command('wattpack-scheduler')
   .option('--credentials <dir>', "the scheduler's credentials: the site PKI's scheduler/ folder (wattpack admin init; env WATTPACK_CREDENTIALS)")
   .option('--audit-days <n>', 'how long the audit log keeps records (default 365; env WATTPACK_AUDIT_DAYS)', number)
   .option('--audit-max-mib <n>', 'the most the audit log keeps, in MiB; the oldest records go first (default 1024; env WATTPACK_AUDIT_MAX_MIB)', number)
+  .option('--state-dir <dir>', "the scheduler's own files: the embedded accounting store (default /var/lib/wattpack/scheduler; env WATTPACK_STATE_DIR)")
+  .option('--accounting-db <url>', 'a PostgreSQL for accounting (postgres://...) instead of the embedded store (env WATTPACK_ACCOUNTING_DB)')
   .option('--insecure', 'no TLS and no authentication: anyone who reaches the site can run anything. Debugging only')
   .showHelpAfterError()
   .action(async (flags: Record<string, unknown>) => {
@@ -37,11 +41,18 @@ const program = new Command('wattpack-scheduler')
     const site = { ...(siteFile ?? {}), ...(opts.capMw !== undefined ? { capMw: opts.capMw } : {}) };
     let stopping = false;
     let current: Awaited<ReturnType<typeof startScheduler>> | undefined;
+    // Opened beside scheduling, in a worker thread; a folder that cannot hold it is fatal.
+    const accounting = openAccounting(opts, log);
+    accounting.catch((err: unknown) => {
+      process.stderr.write(`wattpack-scheduler: ${WattpackError.from(err).message}\n`);
+      process.exit(2);
+    });
     const shutdown = async () => {
       if (stopping) return;
       stopping = true;
       log.info('stopping');
       await current?.stop();
+      await accounting.then((a) => a.close()).catch(() => undefined);
       process.exit(0);
     };
     process.on('SIGTERM', shutdown);
@@ -51,7 +62,7 @@ const program = new Command('wattpack-scheduler')
     const backoff = new Backoff(500, 5000);
     for (;;) {
       try {
-        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
+        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, accounting, audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
       } catch (err) {
         const e = WattpackError.from(err);
         if (stopping || e.code === 'INVALID_ARGUMENT') throw e;
@@ -66,6 +77,25 @@ const program = new Command('wattpack-scheduler')
       await current.stop().catch((err: unknown) => log.error({ err: String(err) }, 'stepping down'));
     }
   });
+
+/**
+ * The accounting store, opened once per process (a standby keeps it open to lead at once).
+ * A PostgreSQL that does not answer yet is waited for; a folder that cannot hold the
+ * embedded store is an error to fix.
+ */
+async function openAccounting(opts: SchedulerSettings, log: Logger): Promise<UsageQueries> {
+  const target = opts.accountingDb ? { url: opts.accountingDb } : { dir: join(opts.stateDir, 'accounting') };
+  const backoff = new Backoff(500, 5000);
+  for (;;) {
+    try {
+      return await openUsageStoreThread(target);
+    } catch (err) {
+      if (!opts.accountingDb) throw new WattpackError('INVALID_ARGUMENT', `--state-dir ${opts.stateDir}: cannot keep the accounting store there: ${String(err)}`);
+      log.error({ err: String(err) }, 'the accounting database does not answer: retrying');
+      await backoff.wait();
+    }
+  }
+}
 
 program.parseAsync().catch((err: unknown) => {
   const e = WattpackError.from(err);

@@ -14,6 +14,8 @@ const optionsSchema = z.strictObject({
   insecure: z.boolean().default(false),
   auditDays: z.number().int().min(1).max(36_500).default(365),
   auditMaxMib: z.number().int().min(1).max(1024 * 1024).default(1024),
+  stateDir: z.string().min(1).default('/var/lib/wattpack/scheduler'),
+  accountingDb: z.string().regex(/^postgres(ql)?:\/\//, 'use a postgres:// URL').optional(),
 });
 
 export type SchedulerSettings = z.output<typeof optionsSchema>;

@@ -9,6 +9,7 @@ import {
   connectNats,
   describeIssues,
   createLogger,
+  ensureAccountingStream,
   ensureAuditStream,
   ensureAgentConsumer,
   ensureStreams,
@@ -37,6 +38,11 @@ import { readJobLogs } from './bus/log-reader.js';
 import { Scheduler } from './loop/scheduler.js';
 import { KvStore } from './state/kv-store.js';
 import { becomeLeader } from './bus/leader-election.js';
+import { ingestUsage, publishUsage } from './bus/usage-bus.js';
+import type { UsageQueries } from './accounting/store-thread.js';
+
+/** How often fair share's decayed usage is read again from the accounting store. */
+const HISTORY_REFRESH_S = 30;
 
 /** A standby takes over within this long of the leader's death. */
 const DEFAULT_LEASE_MS = 3000;
@@ -57,6 +63,12 @@ export interface SchedulerOptions {
   credentials: Credentials;
   /** How long and how much the audit stream keeps (default a year, 1 GiB). */
   audit?: { maxAgeDays: number; maxBytes: number };
+  /**
+   * Where usage records are queried (history, usage, fair share's past usage), once it has
+   * opened: scheduling does not wait for it (records wait on the stream). Absent: records
+   * go to the stream only.
+   */
+  accounting?: Promise<UsageQueries>;
   log?: Logger;
 }
 
@@ -92,6 +104,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   const replicas = opts.natsReplicas ?? 1;
   await ensureStreams(jsm, replicas);
   await ensureAuditStream(jsm, replicas, opts.audit);
+  await ensureAccountingStream(jsm, replicas);
   const leadership = await becomeLeader(nc, opts.id, { ttlMs: opts.leaseMs ?? DEFAULT_LEASE_MS, replicas, log });
   // Transient NATS errors are retried while the lease holds: a cycle that gave up between
   // storing a job as STARTING and publishing its start command would strand the job. Once
@@ -147,9 +160,26 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       putSite: (s) => fenced(() => store.putSite(s)),
       openNode,
       sendCommand: (nodeId, cmd) => fenced(() => bus.send(nodeId, cmd, leadership.term)),
+      publishUsage: (record) => fenced(() => publishUsage(js, record)),
     },
   });
   await scheduler.recover();
+  let usage: UsageQueries | undefined;
+  let ingest: { stop(): Promise<void> } | undefined;
+  let stopped = false;
+  const refreshHistory = () =>
+    usage
+      ?.decayedUsage(Date.now(), scheduler.siteConfig().fairShare.decayHalfLife)
+      .then((h) => scheduler.setHistory(h))
+      .catch((err: unknown) => log.error({ err: String(err) }, 'reading past usage for fair share failed'));
+  const accountingOpened = opts.accounting
+    ?.then(async (store) => {
+      if (stopped) return;
+      ingest = await ingestUsage(js, store, log);
+      usage = store;
+      await refreshHistory();
+    })
+    .catch((err: unknown) => log.error({ err: String(err) }, 'accounting is not available'));
   const events = await consumeJobEvents(js, jsm, (e) => scheduler.handleEvent(e), log);
 
   const proto = loadProto().wattpack.v1;
@@ -166,7 +196,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   };
   const logs = { read: (id: string, o: { follow: boolean; jobEnded: () => boolean; cancelled: () => boolean }, w: (r: LogRecord) => void) => readJobLogs(js, jsm, id, { ...o, fromNode: (n) => placedOn(id, n) }, w) };
   const trust = { revocations, audit };
-  server.addService(proto.SchedulerService.service, schedulerService(scheduler, logs, log, trust));
+  server.addService(proto.SchedulerService.service, schedulerService(scheduler, logs, log, trust, () => usage));
   server.addService(proto.NodeService.service, nodeService(scheduler, log, trust));
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(opts.listen, grpcServerCredentials(opts.credentials), (err, p) => (err ? reject(err) : resolve(p))),
@@ -181,10 +211,10 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     scheduler.checkDrains().catch((err) => log.error({ err }, 'drain check failed'));
     if (++tick % 5 === 0) scheduler.requestCycle();
     if (tick % 10 === 0) scheduler.forgetFinished().catch((err) => log.error({ err }, 'retention sweep failed'));
+    if (tick % HISTORY_REFRESH_S === 0) void refreshHistory();
   }, 1000);
   log.info({ address, nats: opts.nats, term: leadership.term }, 'scheduler listening');
 
-  let stopped = false;
   return {
     address,
     scheduler,
@@ -197,6 +227,8 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       scheduler.stop();
       server.forceShutdown();
       await events.stop();
+      await accountingOpened;
+      await ingest?.stop();
       await leadership.resign();
       await nc.drain();
     },

@@ -13,7 +13,8 @@ function simulate(site: SiteFile, trace: Trace, policy: PolicyName = 'fifo', ext
   return new Engine({ site, trace, policy: defaultPolicy(policy), recordJobs: true, ...extra }).run();
 }
 
-const empty = (): Plan => ({ placements: [], waiting: [], preemptions: [], powerChanges: [], curtail: [], resume: [], allocatedW: 0, budgetW: 0 });
+// A scripted plan claims no budget of its own: the driver checks it against the site's.
+const empty = (): Plan => ({ placements: [], waiting: [], preemptions: [], powerChanges: [], curtail: [], resume: [], allocatedW: 0, budgetW: Infinity });
 
 /** A plan that starts `jobId` on all 8 GPUs of node `nodeId` at `limitW`. */
 const start = (jobId: string, limitW = 700, nodeId = 'n-0000'): Plan => ({
@@ -222,17 +223,26 @@ describe('engine applying every field of a plan', () => {
   });
 
   it('counts each excursion over the cap once, and its length', () => {
-    // Cap 5 kW: a busy node (9.72 kW) is over it, an idle one (2.26 kW) is not.
-    const site = tinySite({ facility: { capMw: 0.005, pue: 1.2, reserveFraction: 0 } });
-    const planner = scripted({ 0: () => start('j000000'), 300: () => start('j000001') });
-    const s = simulate(site, tinyTrace([{ durationS: 100 }, { submitS: 50, durationS: 100 }]), 'fifo', { ...every100, planner });
+    // Two grid events at 5 kW while a busy node (9.72 kW) runs: the scripted planner sheds nothing.
+    const gridEvents = [{ atS: 1000, durationS: 50, capMw: 0.005 }, { atS: 1300, durationS: 100, capMw: 0.005 }];
+    const planner = scripted({ 0: () => start('j000000') });
+    const s = simulate(tinySite({ gridEvents }), tinyTrace([{ durationS: 2000 }]), 'fifo', { ...every100, planner });
     expect(s.capViolations).toBe(2);
-    expect(s.capViolationS).toBe(200);
+    expect(s.capViolationS).toBe(150);
+  });
+
+  it('holds back a placement that does not fit under the cap as it stands, and places it once it does', () => {
+    // Cap 12 kW: one busy node (9.72 kW) and one idle (2.26 kW) fit; two busy nodes do not.
+    const site = tinySite({ facility: { capMw: 0.012, pue: 1.2, reserveFraction: 0 } }, 2);
+    const planner = scripted({ 0: () => start('j000000'), 100: () => start('j000001', 700, 'n-0001'), 200: () => start('j000001', 700, 'n-0001') });
+    const s = simulate(site, tinyTrace([{ durationS: 150 }, { durationS: 100 }]), 'fifo', { ...every100, planner });
+    expect(s.capViolations).toBe(0);
+    expect(s.jobs!.map((j) => j.startS)).toEqual([0, 200]);
   });
 
   it('refuses a plan that places a job on GPUs another job holds', () => {
     const planner = scripted({ 0: () => start('j000000'), 100: () => start('j000001') });
-    expect(() => simulate(tinySite(), tinyTrace([{ durationS: 500 }, { durationS: 500 }]), 'fifo', { ...every100, planner })).toThrow(/placement of j000001 on n-0000\/0, held by j000000/);
+    expect(() => simulate(tinySite(), tinyTrace([{ durationS: 500 }, { durationS: 500 }]), 'fifo', { ...every100, planner })).toThrow(/plan at t=100s: j000001 requeued: GPU n-0000\/0 was taken/);
   });
 
   it('hands the core a queue in its own order, jobs larger than a node as gangs, and declared runtimes', () => {

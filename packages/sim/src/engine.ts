@@ -1,3 +1,4 @@
+import { WattpackError } from '@wattpack/common';
 import { planningLeadS, SiteSplit } from '@wattpack/scheduler/core';
 import type { RunningJob, SiteSnapshot } from '@wattpack/scheduler/core';
 import { PlanApplier } from './apply-plan.js';
@@ -74,7 +75,7 @@ export class Engine {
       cycleS: o.cycleS,
     });
     this.lifecycle = new JobTransitions(o, this.jobs, running, watts, this.metrics);
-    this.applier = new PlanApplier(hw, this.jobs, this.lifecycle, watts, this.metrics, minerThs);
+    this.applier = new PlanApplier(this.snap, hw, this.jobs, this.lifecycle, watts, this.metrics, minerThs);
     this.refreshWatts();
   }
 
@@ -161,17 +162,22 @@ export class Engine {
     if (this.o.rightSizing) this.lifecycle.sampleTelemetry(t);
     const p = this.o.planner(this.snap, considered, this.o.policy);
     this.snap.ramp = { fromW: p.allocatedW, atMs: this.snap.now };
-    if (this.o.rightSizing) this.metrics.countAdmittedByReclaim(p);
-    let changed = this.applier.apply(p, t);
+    const headroomW = this.metrics.headroomWithoutReclaimW(p.budgetW);
+    const { applied, changed: applyChanged } = this.applier.apply(p, t);
+    const gone = applied.requeued.find((w) => w.code !== 'power');
+    // Nothing changes here between plan and commit: only a curtailment still to land may hold a placement back.
+    if (gone) throw new WattpackError('INTERNAL', `plan at t=${t}s: ${gone.jobId} ${gone.reason}`);
+    if (this.o.rightSizing) this.metrics.countAdmittedByReclaim(headroomW, applied.placements);
+    let changed = applyChanged;
     this.settle = changed;
-    if (p.placements.length > 0) {
+    if (applied.placements.length > 0) {
       this.lifecycle.compactQueue();
       changed = true;
     }
     let never = 0;
     for (const w of p.waiting) if (w.code === 'never') never++;
     this.neverFits = never;
-    this.waitingNow = p.waiting.length - never + (this.lifecycle.queue.length - considered.length);
+    this.waitingNow = p.waiting.length - never + applied.requeued.length + (this.lifecycle.queue.length - considered.length);
     return changed;
   }
 

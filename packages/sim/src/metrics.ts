@@ -1,4 +1,4 @@
-import type { Plan, SiteSplit } from '@wattpack/scheduler/core';
+import { facilityOf, type Placement, type SiteSplit } from '@wattpack/scheduler/core';
 import { DONE, FUTURE, RUNNING, STOPPING, type JobTable } from './job-table.js';
 import { Series } from './series.js';
 import { SHAPES } from './workload.js';
@@ -119,8 +119,8 @@ export class Metrics {
     const split = this.watts.total();
     const pue = this.pue;
     this.facilityW = split.facilityW;
-    this.gpuServersW = pue * (split.gpusW + split.hostsW);
-    this.minersW = pue * split.minersW;
+    this.gpuServersW = facilityOf(pue, split.gpusW + split.hostsW);
+    this.minersW = facilityOf(pue, split.minersW);
     if (this.facilityW > this.stats.peakFacilityW) this.stats.peakFacilityW = this.facilityW;
     const over = this.facilityW > capW;
     if (over && !this.overCap) this.stats.capViolations++;
@@ -158,8 +158,8 @@ export class Metrics {
     const s = this.stats;
     const w = this.facilityW;
     s.energyJ += w * dt;
-    s.drawnJ += (w - this.pue * this.unusedW) * dt;
-    s.reclaimedWs += this.pue * this.reclaimedW * dt;
+    s.drawnJ += (w - facilityOf(this.pue, this.unusedW)) * dt;
+    s.reclaimedWs += facilityOf(this.pue, this.reclaimedW) * dt;
     s.capIntegralWs += capW * dt;
     s.busyGpuS += this.busyGpus * dt;
     s.usefulGpuS += this.usefulRate * dt;
@@ -173,13 +173,15 @@ export class Metrics {
     this.t = t;
   }
 
-  /**
-   * Placements that needed reclaimed watts: once the pass has used up what the site would
-   * have had with every right-sized job back at its placed limit.
-   */
-  countAdmittedByReclaim(p: Plan): void {
-    let without = p.budgetW - this.facilityW + this.minersW - this.pue * this.reclaimedW;
-    for (const pl of p.placements) {
+  /** Before a pass applies: what the site would have had free with every right-sized job back at its placed limit. */
+  headroomWithoutReclaimW(planBudgetW: number): number {
+    return planBudgetW - this.facilityW + this.minersW - facilityOf(this.pue, this.reclaimedW);
+  }
+
+  /** Placements that needed reclaimed watts: once the pass has used up that headroom. */
+  countAdmittedByReclaim(headroomW: number, placements: readonly Placement[]): void {
+    let without = headroomW;
+    for (const pl of placements) {
       without -= pl.facilityW;
       if (without < -1e-6) this.stats.jobsAdmittedByReclaim++;
     }

@@ -59,13 +59,13 @@ describe('bash completion', () => {
     expect(bash(path, 'jobs', '--m')).toEqual(['--mine']);
     expect(bash(path, 'jobs', '--')).toEqual(expect.arrayContaining(['--mine', '--state', '--since', '--limit', '--output', '--scheduler']));
     expect(bash(path, 'submit', '--name', 'x', '--w')).toEqual(['--wait']);
-    expect(bash(path, 'jobs', '-o', '')).toEqual(['table', 'wide', 'json', 'yaml']);
+    expect(bash(path, 'jobs', '-o', '')).toEqual(['table', 'wide', 'csv', 'json', 'yaml']);
     expect(bash(path, '--output', 'y')).toEqual(['yaml']);
   });
 
   it("skips flags' values when finding the command, and leaves a job's own command to bash", () => {
     // "site" is --scheduler's value here, not the site command.
-    expect(bash(path, '--scheduler', 'site', 's')).toEqual(['submit', 'site', 'sim']);
+    expect(bash(path, '--scheduler', 'site', 's')).toEqual(['submit', 'site', 'sim', 'shares']);
     expect(bash(path, '-o', 'json', 'site', 'set-')).toEqual(['set-cap', 'set-team']);
     // Values without fixed choices, and the words after --, fall back to file names (-o default).
     expect(bash(path, 'submit', '--name', '')).toEqual([]);
@@ -88,7 +88,7 @@ describe('zsh completion', () => {
       expect.stringMatching(/^remove-team:admins: /),
     ]);
     expect(zsh(path, 'jobs', '--')).toEqual(expect.arrayContaining([expect.stringMatching(/^--mine:only my jobs/), expect.stringMatching(/^--output:output format/)]));
-    expect(zsh(path, 'jobs', '-o', '')).toEqual(['table', 'wide', 'json', 'yaml']);
+    expect(zsh(path, 'jobs', '-o', '')).toEqual(['table', 'wide', 'csv', 'json', 'yaml']);
     expect(zsh(path, '--scheduler', 'site', '')).toEqual(expect.arrayContaining([expect.stringMatching(/^cordon:/)]));
     expect(zsh(path, 'submit', '--', '')).toEqual(['<files>']);
   });

@@ -174,6 +174,7 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
     }
     const [schedulerFile, ...schedulerArgs] = programCommand('@wattpack/scheduler', 'wattpack-scheduler');
     schedulerArgs.push('--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials);
+    schedulerArgs.push('--state-dir', join(o.stateDir, 'scheduler'));
     schedulerArgs.push('--site', writeDevSite(o.stateDir, o.site));
     if (o.capMw !== undefined) schedulerArgs.push('--cap-mw', String(o.capMw));
     if (o.logLevel) schedulerArgs.push('--log-level', o.logLevel);

@@ -3,6 +3,7 @@ import { aJob, aNode, aSite } from '../testing/fake-scheduler.js';
 import { jobDetails, jobsTable, jobStatus } from './jobs.js';
 import { toJson } from './document.js';
 import { nodesTable } from './nodes.js';
+import { planText } from './plan.js';
 import { siteFields } from './site.js';
 
 const NOW = 1_700_000_000_000 + 5 * 60_000;
@@ -149,5 +150,30 @@ describe('site', () => {
     expect(text).toMatch(/Grid events:\s+9.000 MW from 2023-11-14T22:13:20Z for 1h0m \(notice 30m0s\)\n\s+12.000 MW from 2023-11-16T02:00:00Z for 10m0s \(notice 0s\)/);
     expect(text).toMatch(/Reserve:\s+2.0% \(0.180 MW\)/);
     expect(text).toMatch(/Headroom:\s+8.664 MW/);
+  });
+});
+
+describe('wattpack plan', () => {
+  it('shows what would start, what would not yet, what waits, the miners and the watts', () => {
+    const text = planText({
+      placements: [{ jobId: 'job-1', nodeIds: ['gpu-1'], gpus: 8, powerLimitW: 560 }],
+      requeued: [{ jobId: 'job-2', code: 'power', reason: 'power: waiting for 1 miner(s) to curtail' }],
+      waiting: [{ jobId: 'job-3', code: 'gpus', reason: 'no node with 8 free H100' }],
+      preemptions: [],
+      powerChanges: [{ jobId: 'job-4', powerLimitW: 450, why: 'right-size' }],
+      curtailMiners: ['m-0'],
+      resumeMiners: [],
+      allocatedW: 812_500,
+      budgetW: 980_000,
+    });
+    expect(text.split('\n').map((l) => l.trimEnd())).toEqual([
+      'JOB    ACTION     DETAIL',
+      'job-1  start      8 GPU(s) on gpu-1 at 560 W',
+      'job-4  set limit  450 W (right-size)',
+      'job-2  not yet    power: waiting for 1 miner(s) to curtail',
+      'job-3  wait       no node with 8 free H100',
+      'curtail 1 miner(s): m-0',
+      'allocated after the pass: 812.5 kW of a 980.0 kW budget',
+    ]);
   });
 });

@@ -31,6 +31,7 @@ export function useFakeScheduler() {
     fake.jobs.clear();
     fake.updates.clear();
     fake.logs.clear();
+    fake.history.length = 0;
   });
   return {
     fake: () => fake,

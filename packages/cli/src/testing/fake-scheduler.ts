@@ -8,6 +8,7 @@ import type { LogLine__Output } from '@wattpack/common/proto/LogLine';
 import type { Node__Output } from '@wattpack/common/proto/Node';
 import type { Site__Output } from '@wattpack/common/proto/Site';
 import type { AuditRecord__Output } from '@wattpack/common/proto/AuditRecord';
+import type { UsageRecord__Output } from '@wattpack/common/proto/UsageRecord';
 
 /** Proto-shaped objects for tests, with every field set as the client receives them. */
 
@@ -98,6 +99,44 @@ export function aSite(overrides: Partial<Site__Output> = {}): Site__Output {
   };
 }
 
+export function aUsageRecord(overrides: Partial<UsageRecord__Output> = {}): UsageRecord__Output {
+  return {
+    attemptId: 'job-1-a1',
+    jobId: 'job-1',
+    attempt: 1,
+    jobName: 'train',
+    user: 'alice',
+    team: 'vision',
+    nodes: ['gpu-1'],
+    gpus: 8,
+    gpuModel: 'H100',
+    startedAtMs: 1_700_000_000_000,
+    endedAtMs: 1_700_003_600_000,
+    state: 'SUCCEEDED',
+    reason: 'exited with code 0',
+    exitCode: 0,
+    gpuHours: 8,
+    gpuKwh: 3.76,
+    hostKwh: 2.5,
+    facilityKwh: 7.512,
+    meanW: 3760,
+    peakW: 3800,
+    measuredS: 3599,
+    limitMinW: 500,
+    limitMaxW: 700,
+    limitChanges: 1,
+    preempted: false,
+    preemptions: 0,
+    workLostGpuHours: 0,
+    costEnergy: 0.6,
+    costGpu: 16,
+    costTotal: 16.6,
+    currency: 'USD',
+    _exitCode: 'exitCode',
+    ...overrides,
+  };
+}
+
 /** A SchedulerService on 127.0.0.1:<free port> that serves canned data and records calls. */
 export interface FakeScheduler {
   address: string;
@@ -111,6 +150,8 @@ export interface FakeScheduler {
   site: Site__Output;
   /** What ListAudit returns. */
   audit: AuditRecord__Output[];
+  /** Ended attempts: ListHistory pages them, GetJobUsage finds a job's. */
+  history: UsageRecord__Output[];
   /** A CLI config file (WATTPACK_CONFIG) whose current context is an admin of this scheduler's site. */
   config: string;
   /** The identity file an admin would hand a user: `wattpack login` imports it. */
@@ -134,6 +175,7 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
     nodes: [],
     site: aSite(),
     audit: [],
+    history: [],
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
   const notFound = (id: string) => ({ code: grpc.status.NOT_FOUND, details: `job ${id} not found` });
@@ -195,6 +237,18 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
     ListAudit(call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
       record('ListAudit', call.request);
       cb(null, { records: fake.audit, truncated: false });
+    },
+    ListHistory(call: grpc.ServerUnaryCall<{ limit: number; pageToken: string }, unknown>, cb: grpc.sendUnaryData<unknown>) {
+      record('ListHistory', call.request);
+      const from = Number(call.request.pageToken || 0);
+      const to = from + (call.request.limit || 100);
+      cb(null, { records: fake.history.slice(from, to), nextPageToken: to < fake.history.length ? String(to) : '' });
+    },
+    GetJobUsage(call: grpc.ServerUnaryCall<{ id: string }, unknown>, cb: grpc.sendUnaryData<unknown>) {
+      record('GetJobUsage', call.request);
+      const attempts = fake.history.filter((r) => r.jobId === call.request.id);
+      if (!fake.jobs.has(call.request.id) && attempts.length === 0) return cb(notFound(call.request.id));
+      cb(null, { attempts });
     },
   });
   const port = await new Promise<number>((resolve, reject) =>

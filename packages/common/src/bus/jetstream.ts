@@ -62,6 +62,18 @@ const auditStreamConfig = (limits: { maxAgeDays: number; maxBytes: number }): Pa
 });
 
 /**
+ * Usage records: kept for good (the SQL store rebuilds from them), deduplicated by
+ * attempt id for a day, so a record sent again after a crash is stored once.
+ */
+const accountingStreamConfig: Partial<StreamConfig> = {
+  name: STREAMS.accounting,
+  subjects: [SUBJECTS.accounting],
+  retention: RetentionPolicy.Limits,
+  storage: StorageType.File,
+  duplicate_window: DAY_NS,
+};
+
+/**
  * Creates missing streams; safe to call from every process at start. The scheduler
  * passes `replicas` (3 on a NATS cluster) and brings existing streams to it; agents pass
  * none and leave existing streams as they are.
@@ -73,6 +85,11 @@ export async function ensureStreams(jsm: JetStreamManager, replicas?: number): P
 /** The audit stream: the scheduler's alone (agents neither create nor write it). */
 export async function ensureAuditStream(jsm: JetStreamManager, replicas: number, limits = AUDIT_STREAM_DEFAULTS): Promise<void> {
   await ensureStream(jsm, auditStreamConfig(limits), replicas);
+}
+
+/** The accounting stream: the scheduler's alone, like the audit. */
+export async function ensureAccountingStream(jsm: JetStreamManager, replicas: number): Promise<void> {
+  await ensureStream(jsm, accountingStreamConfig, replicas);
 }
 
 async function ensureStream(jsm: JetStreamManager, base: Partial<StreamConfig>, replicas: number | undefined): Promise<void> {

@@ -11,6 +11,8 @@ export const STREAMS = {
   logs: 'WP_LOGS',
   /** Who did what through the API, and every refusal: written by the scheduler only. */
   audit: 'WP_AUDIT',
+  /** One usage record per ended attempt, deduplicated by attempt id: written by the scheduler only. */
+  accounting: 'WP_ACCOUNTING',
 } as const;
 
 /**
@@ -31,6 +33,7 @@ export const SUBJECTS = {
   logsOfJob: (jobId: string) => `wp.log.*.${jobId}`,
   logsAll: 'wp.log.>',
   audit: 'wp.audit',
+  accounting: 'wp.acct',
   /** A node's reply subjects (its connection's inbox prefix): only that node may subscribe to them. */
   inbox: (nodeId: string) => `_INBOX_${nodeId}`,
 } as const;

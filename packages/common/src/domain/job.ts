@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { UsageRecord } from './accounting.js';
 import { durationSeconds } from './duration.js';
 import { GPU_MODEL_NAMES, powerRange } from './gpu-models.js';
 import { JOB_SPEC_LIMITS, clip, formatBytes } from './limits.js';
@@ -126,6 +127,11 @@ export interface Job {
   preempting?: string;
   /** Its per-GPU limit over time, latest last (the last LIMIT_HISTORY changes). */
   limitHistory?: LimitChange[];
+  /**
+   * Usage records of ended attempts not yet on the accounting stream: stored with the
+   * change that ended the attempt, so a crash before the stream has them loses none.
+   */
+  pendingUsage?: UsageRecord[];
   /** The submitter's request id: a retried submit with it (same owner) returns this job. */
   requestId?: string;
   /** A task of an array (`submit --array`): WATTPACK_ARRAY_JOB_ID and WATTPACK_ARRAY_INDEX in its env. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationSeconds } from './duration.js';
 import { DEFAULT_MAX_QUEUED_PER_TEAM } from './limits.js';
 import { usersSchema } from './job-user.js';
+import { fairShareSchema, pricesSchema } from './accounting.js';
 
 /** Site settings (KV bucket wp-site, key "config"; seeded from --site or defaults). */
 export const siteConfigSchema = z.strictObject({
@@ -80,6 +81,10 @@ export const siteConfigSchema = z.strictObject({
    * { uid, gid } or { account }. Owners not mapped run as the node's Unix account of their name.
    */
   users: usersSchema,
+  /** Prices accounting records are costed at (docs/accounting.md). */
+  prices: pricesSchema,
+  /** How long fair share remembers a team's usage (docs/scheduling.md, "Fair share"). */
+  fairShare: fairShareSchema,
   /** Teams whose container jobs share the host's network (multi-node jobs need it); others get the engine's private network. */
   allowHostNetwork: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name')).default([]),
 });

@@ -55,6 +55,7 @@ describe('the role table', () => {
     expect(roleOf('DrainNodes')).toEqual(['operator']);
     expect(roleOf('UncordonNodes')).toEqual(['operator']);
     expect(roleOf('ListAudit')).toEqual(['operator']);
+    expect(roleOf('PlanNext')).toEqual(['operator']);
     expect(roleOf('RevokeCredential')).toEqual(['admin']);
     expect(roleOf('UpdateSite', { capMw: 12, addGridEvents: [], removeTeams: [], setTeams: {} })).toEqual(['operator']);
     expect(roleOf('UpdateSite', { clearGridEvents: true, addGridEvents: [] })).toEqual(['operator']);

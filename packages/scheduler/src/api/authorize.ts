@@ -31,6 +31,9 @@ export const ACTIONS = {
   drain: { role: 'operator', doing: 'draining nodes' },
   uncordon: { role: 'operator', doing: 'uncordoning nodes' },
   'read-audit': { role: 'operator', doing: 'reading the audit log' },
+  'read-plan': { role: 'operator', doing: "reading the next pass's plan" },
+  'read-own-usage': { role: 'user', doing: 'reading your own usage and history' },
+  'read-all-usage': { role: 'operator', doing: "reading other people's usage and history" },
   'set-teams': { role: 'admin', doing: "changing teams and their shares" },
   revoke: { role: 'admin', doing: 'revoking credentials' },
 } as const satisfies Record<string, { role: UserRole; doing: string }>;
@@ -61,6 +64,11 @@ export const RPCS: Record<Rpc, { needs: Action | ((request: never) => Action[]);
   UncordonNodes: { needs: 'uncordon', mutates: true },
   RevokeCredential: { needs: 'revoke', mutates: true },
   ListAudit: { needs: 'read-audit', mutates: false },
+  PlanNext: { needs: 'read-plan', mutates: false },
+  ListHistory: { needs: 'read-own-usage', mutates: false },
+  GetUsage: { needs: 'read-own-usage', mutates: false },
+  ListShares: { needs: 'read-site', mutates: false },
+  GetJobUsage: { needs: 'read-own-usage', mutates: false },
 };
 
 /** An UpdateSite needs the role of each thing it changes. */
@@ -132,6 +140,16 @@ export function teamFor(id: Identity, named: string | undefined): string {
 export function jobFor(id: Identity, job: Job): Job {
   if (inTeam(id, job.spec.team)) return job;
   return { ...job, spec: { ...job.spec, command: [], args: [], env: {} } };
+}
+
+/**
+ * Whose usage a caller may read (like sacct): a user their own, whatever they ask for;
+ * operators and admins anyone's. Returns the user to filter on (undefined: everyone).
+ */
+export function usageScope(id: Identity, asked: string | undefined): string | undefined {
+  if (roleAtLeast(id.role, 'operator')) return asked;
+  if (asked !== undefined && asked !== id.name) authorize(id, 'read-all-usage');
+  return id.name;
 }
 
 /** Reading a job's output, or cancelling it, is for its team; cancelling any job also for operators. */

@@ -144,6 +144,15 @@ function targetOf(rpc: Rpc, request: unknown): string {
       return 'nodes';
     case 'GetSite':
       return 'site';
+    case 'PlanNext':
+      return 'plan';
+    case 'ListHistory':
+    case 'GetUsage':
+      return 'usage';
+    case 'ListShares':
+      return 'shares';
+    case 'GetJobUsage':
+      return `usage of job ${req.id ?? ''}`;
   }
 }
 

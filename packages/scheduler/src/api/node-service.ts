@@ -90,7 +90,7 @@ export function nodeService(scheduler: Scheduler, log: Logger, trust: { revocati
             .then(() => call.write({ registered: { nodeId: id.data, reportIntervalMs: scheduler.siteConfig().reportIntervalMs } }))
             .catch((err: unknown) => reject(WattpackError.from(err).message));
         } else if (msg.report) {
-          if (nodeId && current.get(nodeId) === token) scheduler.report(nodeId, reportFromProto(msg.report));
+          if (nodeId && current.get(nodeId) === token) void scheduler.report(nodeId, reportFromProto(msg.report));
         }
       });
       call.on('end', () => {

@@ -5,6 +5,8 @@ import { api, type ApiTrust, type LogSource } from './call.js';
 import { jobRpcs } from './jobs-rpcs.js';
 import { nodeRpcs } from './nodes-rpcs.js';
 import { siteRpcs } from './site-rpcs.js';
+import { accountingRpcs } from './accounting-rpcs.js';
+import type { UsageQueries } from '../accounting/store-thread.js';
 
 /**
  * The CLI's API, one room per subject: jobs (jobs-rpcs.ts), nodes (nodes-rpcs.ts), the
@@ -12,7 +14,7 @@ import { siteRpcs } from './site-rpcs.js';
  * not revoked) and authorized (authorize.ts's table) before its handler runs; mutating
  * calls and refusals are audited (call.ts).
  */
-export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Logger, trust: ApiTrust): SchedulerServiceHandlers {
+export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Logger, trust: ApiTrust, usage: () => UsageQueries | undefined = () => undefined): SchedulerServiceHandlers {
   const frame = api(scheduler, logs, log, trust);
-  return { ...jobRpcs(frame), ...nodeRpcs(frame), ...siteRpcs(frame) };
+  return { ...jobRpcs(frame), ...nodeRpcs(frame), ...siteRpcs(frame), ...accountingRpcs(frame, usage) };
 }

@@ -3,14 +3,15 @@ import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerS
 import type { Site } from '@wattpack/common/proto/Site';
 import { siteActions, type Action } from './authorize.js';
 import type { Api } from './call.js';
-import { siteView } from './views.js';
+import { planView, siteView } from './views.js';
 
-type SiteRpcs = Pick<SchedulerServiceHandlers, 'GetSite' | 'UpdateSite' | 'RevokeCredential' | 'ListAudit'>;
+type SiteRpcs = Pick<SchedulerServiceHandlers, 'GetSite' | 'UpdateSite' | 'RevokeCredential' | 'ListAudit' | 'PlanNext'>;
 
-/** The site and its operators: settings (cap, grid events, teams), credentials, the audit. */
+/** The site and its operators: settings (cap, grid events, teams), the next plan (a dry run), credentials, the audit. */
 export function siteRpcs({ scheduler, trust, unary }: Api): SiteRpcs {
   return {
     GetSite: unary('GetSite', () => siteView(scheduler)),
+    PlanNext: unary('PlanNext', () => planView(scheduler.preview())),
     UpdateSite: unary('UpdateSite', async (req, _caller, note): Promise<Site> => {
       const touched = siteActions(req);
       note.before = siteState(scheduler.siteConfig(), touched);

@@ -1,6 +1,9 @@
 import { nodeToProto } from '@wattpack/common';
+import type { PlanPreview } from '@wattpack/common/proto/PlanPreview';
 import type { Site } from '@wattpack/common/proto/Site';
-import { siteWatts } from '../core/watts.js';
+import type { Applied } from '../core/driver.js';
+import type { Plan } from '../core/snapshot.js';
+import { heldGpuW, siteWatts } from '../core/watts.js';
 import type { Scheduler } from '../loop/scheduler.js';
 
 /** The nodes (all, or those named) as ListNodes shows them, with what is allocated on each. */
@@ -12,11 +15,10 @@ export function nodesView(scheduler: Scheduler, only?: Set<string>) {
       .filter(({ record }) => !only || only.has(record.id))
       .map(({ record, report }) => {
         const view = views.get(record.id);
-        const held = view?.gpus.filter((g) => g.jobId !== undefined) ?? [];
         return nodeToProto(record, {
           ...(report ? { report } : {}),
-          gpusAllocated: held.length,
-          allocatedW: held.reduce((sum, g) => sum + (g.limitW ?? 0), 0),
+          gpusAllocated: view?.gpus.filter((g) => g.jobId !== undefined).length ?? 0,
+          allocatedW: view ? heldGpuW(view) : 0,
           jobsRemaining: scheduler.jobsOn(record.id).length,
         });
       }),
@@ -56,5 +58,26 @@ export function siteView(scheduler: Scheduler): Site {
     aiW: watts.aiW,
     retiredW: watts.retiredW,
     heldGpus: watts.heldGpus,
+  };
+}
+
+/** The dry run as PlanNext shows it: what would commit, what would be requeued, what waits. */
+export function planView({ plan, applied }: { plan: Plan; applied: Applied }): PlanPreview {
+  const wait = ({ jobId, code, reason }: Plan['waiting'][number]) => ({ jobId, code, reason });
+  return {
+    placements: applied.placements.map((p) => ({
+      jobId: p.jobId,
+      nodeIds: p.nodes.map((n) => n.nodeId),
+      gpus: p.nodes.reduce((sum, n) => sum + n.gpuIndices.length, 0),
+      powerLimitW: p.powerLimitW,
+    })),
+    requeued: applied.requeued.map(wait),
+    waiting: plan.waiting.map(wait),
+    preemptions: plan.preemptions.map(({ jobId, reason }) => ({ jobId, reason })),
+    powerChanges: applied.powerChanges.map(({ jobId, powerLimitW, why }) => ({ jobId, powerLimitW, why })),
+    curtailMiners: plan.curtail,
+    resumeMiners: plan.resume,
+    allocatedW: plan.allocatedW,
+    budgetW: plan.budgetW,
   };
 }

@@ -14,8 +14,8 @@ export function countGpus(models: Iterable<string>): Map<string, number> {
 }
 
 /**
- * Why no set of the site's nodes could ever hold `nodes` nodes of `gpus` GPUs each, of one
- * of `models` (empty: any model the site has), in the words the API refuses the submit
+ * Why no set of the site's nodes could ever hold `nodes` nodes of `gpus` GPUs each, all of
+ * one of `models` (empty: any model the site has), in the words the API refuses the submit
  * with; undefined when they could, or when the site has no GPU yet to compare with.
  */
 export function infeasible(counts: readonly NodeGpus[], gpus: number, nodes: number, models: readonly string[]): string | undefined {
@@ -27,7 +27,8 @@ export function infeasible(counts: readonly NodeGpus[], gpus: number, nodes: num
   }
   const largest = Math.max(...counts.map((c) => Math.max(0, ...accepted.map((m) => c.get(m) ?? 0))));
   if (gpus > largest) return `invalid job spec: gpus: ${gpus} per node requested, but the largest node has ${largest} ${accepted.join('|')}`;
-  const capable = counts.filter((c) => accepted.some((m) => (c.get(m) ?? 0) >= gpus)).length;
-  if (nodes > capable) return `invalid job spec: nodes: ${nodes} nodes with ${gpus} GPUs requested, but the site has ${capable}`;
+  // A gang runs on one model (as the core places it): count the capable nodes model by model.
+  const capable = Math.max(...accepted.map((m) => counts.filter((c) => (c.get(m) ?? 0) >= gpus).length));
+  if (nodes > capable) return `invalid job spec: nodes: ${nodes} nodes with ${gpus} GPUs requested, but the site has ${capable} with one GPU model (a gang runs on one)`;
   return undefined;
 }

@@ -9,3 +9,4 @@ export { percentile } from './percentile.js';
 export * from './cap-schedule.js';
 export * from './policy-from-site.js';
 export * from './feasible.js';
+export * from './driver.js';

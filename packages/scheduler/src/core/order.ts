@@ -1,4 +1,4 @@
-import type { Policy } from './policy.js';
+import type { Policy, TeamUsage } from './policy.js';
 import type { QueuedJob, SiteSnapshot } from './snapshot.js';
 import { budgetW } from './watts.js';
 
@@ -14,16 +14,31 @@ export function orderQueue(queue: readonly QueuedJob[]): readonly QueuedJob[] {
   return queue;
 }
 
+/** A team's fair-share standing from its history (docs/scheduling.md, "Fair share"). */
+export interface ShareStanding {
+  team: string;
+  /** Its share of the teams with work: GPUs and facility watts, as fractions. */
+  shareGpus: number;
+  shareW: number;
+  /** Its decayed past usage, and that as a fraction of all these teams' (dominant of GPU-hours and energy). */
+  usage: TeamUsage;
+  normalizedUsage: number;
+  /** 2^(-normalizedUsage / share): 1 for a team that used nothing, 0.5 for one that used exactly its share. */
+  factor: number;
+}
+
 /**
  * Fair share across teams (wattpack). Each team has a guaranteed share of GPUs and
  * facility watts (configured, or an equal split among the teams with work); its usage
  * is its dominant share: max(GPUs used / GPU share, watts used / watt share). Teams under
- * their share go first, then by priority and usage: a team over its share can borrow
- * idle capacity but never goes ahead of a team under its share.
+ * their share go first, then by priority, then by the fair-share factor of their decayed
+ * past usage, then by current usage: a team over its share can borrow idle capacity but
+ * never goes ahead of a team under its share.
  */
 export class FairShare {
   private readonly usage = new Map<string, { gpus: number; w: number }>();
   private readonly shares = new Map<string, { gpus: number; w: number }>();
+  private readonly standings = new Map<string, ShareStanding>();
 
   constructor(site: SiteSnapshot, queue: readonly QueuedJob[], policy: Policy) {
     const teams = new Set<string>();
@@ -44,6 +59,37 @@ export class FairShare {
       });
     }
     for (const r of site.running) this.add(r.team, r.gpus * r.nodes, site.pue * r.gpus * r.nodes * r.powerLimitW);
+    this.rank(policy.history ?? {});
+  }
+
+  /**
+   * Slurm's classic fair-share factor, on the dominant resource: F = 2^(-U/S), where S is
+   * the team's share and U its decayed usage, each as a fraction of the teams with work.
+   */
+  private rank(history: Readonly<Record<string, TeamUsage>>): void {
+    const sum = { gpus: 0, w: 0, gpuHours: 0, kwh: 0 };
+    for (const [team, s] of this.shares) {
+      const h = history[team];
+      sum.gpus += s.gpus;
+      sum.w += s.w;
+      sum.gpuHours += h?.gpuHours ?? 0;
+      sum.kwh += h?.facilityKwh ?? 0;
+    }
+    for (const [team, s] of this.shares) {
+      const usage = history[team] ?? { gpuHours: 0, facilityKwh: 0 };
+      const shareGpus = s.gpus / sum.gpus;
+      const shareW = s.w / sum.w;
+      const ug = sum.gpuHours > 0 ? usage.gpuHours / sum.gpuHours : 0;
+      const ue = sum.kwh > 0 ? usage.facilityKwh / sum.kwh : 0;
+      const normalizedUsage = Math.max(ug, ue);
+      const factor = 2 ** -Math.max(ug / shareGpus, ue / shareW);
+      this.standings.set(team, { team, shareGpus, shareW, usage, normalizedUsage, factor });
+    }
+  }
+
+  /** Each team with work, as `wattpack shares` shows it. */
+  standing(): ShareStanding[] {
+    return [...this.standings.values()].sort((a, b) => a.team.localeCompare(b.team));
   }
 
   add(team: string, gpus: number, w: number): void {
@@ -83,12 +129,12 @@ export class FairShare {
     const heads = [...byTeam.entries()].map(([team, jobs]) => ({ team, jobs, at: 0 }));
     while (heads.length > 0) {
       let best = 0;
-      let bestKey: [number, number, number, number] | undefined;
+      let bestKey: [number, number, number, number, number] | undefined;
       for (let i = 0; i < heads.length; i++) {
         const h = heads[i]!;
         const job = h.jobs[h.at]!;
         const d = this.dominant(h.team);
-        const key: [number, number, number, number] = [d >= 1 ? 1 : 0, -job.priority, d, job.submittedAt];
+        const key: [number, number, number, number, number] = [d >= 1 ? 1 : 0, -job.priority, -(this.standings.get(h.team)?.factor ?? 1), d, job.submittedAt];
         if (!bestKey || lexLess(key, bestKey)) {
           best = i;
           bestKey = key;

@@ -1,5 +1,5 @@
 import type { CurvePoint } from '@wattpack/common';
-import { defaultPolicy, type Policy, type PolicyName, type RightSizing, type TeamShare } from './policy.js';
+import { defaultPolicy, type Policy, type PolicyName, type RightSizing, type TeamShare, type TeamUsage } from './policy.js';
 
 /**
  * The site settings a planning Policy is built from, as the live loop's site config and
@@ -17,6 +17,8 @@ export interface PolicySettings {
   rightSizing?: RightSizing;
   /** The interval between a job's checkpoints (s). */
   checkpointIntervalS?: number;
+  /** Teams' decayed past usage (the live loop's, from the accounting store). */
+  history?: Readonly<Record<string, TeamUsage>>;
 }
 
 /** MW per minute -> W per second. */
@@ -31,5 +33,6 @@ export function policyFromSite(name: PolicyName, s: PolicySettings): Policy {
     ...(s.checkpointIntervalS !== undefined ? { checkpointIntervalS: s.checkpointIntervalS } : {}),
     ...(s.rampMwPerMin !== undefined ? { rampWPerS: rampWPerS(s.rampMwPerMin) } : {}),
     ...(name === 'wattpack' && s.rightSizing ? { rightSizing: s.rightSizing } : {}),
+    ...(s.history !== undefined ? { history: s.history } : {}),
   });
 }

@@ -43,6 +43,17 @@ export interface Policy {
   rampWPerS?: number;
   /** wattpack: right-size running jobs' limits from their measured draw (absent: static limits). */
   rightSizing?: RightSizing;
+  /**
+   * wattpack: each team's past usage, decayed by the site's half-life (from the accounting
+   * store; absent or empty: no history, so fair share looks at current use only).
+   */
+  history?: Readonly<Record<string, TeamUsage>>;
+}
+
+/** A team's decayed past usage: GPU-hours and facility kWh. */
+export interface TeamUsage {
+  gpuHours: number;
+  facilityKwh: number;
 }
 
 /** How far right-sizing trusts a job's measured draw (docs/scheduling.md, "Right-sizing"). */

@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { buildSite } from '../testing/index.js';
-import { SiteSplit, siteSplit, siteWatts } from './watts.js';
+import { SiteSplit, facilityOf, heldGpuW, limitChangeW, siteSplit, siteWatts } from './watts.js';
 
 describe('watts', () => {
+  it('converts IT watts, limit changes and held GPUs to what the cap counts, for every driver and the API', () => {
+    expect(facilityOf(1.2, 1000)).toBe(1200);
+    // Eight GPUs lowered from 700 W to 450 W free 2,400 W of facility power at PUE 1.2.
+    expect(limitChangeW(1.2, 8, 700, 450)).toBe(-2400);
+    const site = buildSite({ nodes: 1, gpusPerNode: 2 });
+    expect(heldGpuW(site.nodes[0]!)).toBe(0);
+    Object.assign(site.nodes[0]!.gpus[1]!, { jobId: 'j', limitW: 450 });
+    expect(heldGpuW(site.nodes[0]!)).toBe(450);
+  });
+
+
   it('counts allocated, measured, held and converted watts of a site in one place', () => {
     const site = buildSite({ nodes: 2, gpusPerNode: 2, minersPerNode: 2, pue: 1.5, hostIdleW: 1000, hostBusyW: 2000 });
     // n0: GPU 0 held at 500 W (its job's max 700 W); n1 is drained; one miner of n0 curtailed.

@@ -7,6 +7,15 @@ import type { GpuView, NodeView, SiteSnapshot } from './snapshot.js';
  * a miner at nameplate unless curtailed.
  */
 
+/** IT watts as the facility draws them (cooling and conversion on top): what the cap counts. */
+export const facilityOf = (pue: number, itW: number): number => pue * itW;
+
+/** Facility watts a running job's limit change adds over its GPUs (negative: it frees them). */
+export const limitChangeW = (pue: number, gpus: number, fromW: number, toW: number): number => facilityOf(pue, gpus * (toW - fromW));
+
+/** IT watts of a node's held GPUs, at the limits they count at. */
+export const heldGpuW = (n: NodeView): number => n.gpus.reduce((sum, g) => (g.jobId !== undefined ? sum + gpuW(g) : sum), 0);
+
 export const gpuW = (g: GpuView): number => (g.jobId !== undefined ? (g.limitW ?? g.maxW) : g.idleW);
 
 export const isBusy = (n: NodeView): boolean => n.gpus.some((g) => g.jobId !== undefined);
@@ -145,3 +154,10 @@ export function siteWatts(site: SiteSnapshot, measuredNodes: readonly MeasuredNo
     aiW: allocated.gpusW + allocated.hostsW,
   };
 }
+
+/**
+ * A job's share of a busy host: the host's busy watts split over the node's GPUs, for
+ * the GPUs the job holds there (hosts are not metered per job, so this is allocated).
+ */
+export const hostShareW = (hostBusyW: number, jobGpus: number, nodeGpus: number): number => (nodeGpus > 0 ? (hostBusyW * jobGpus) / nodeGpus : 0);
+

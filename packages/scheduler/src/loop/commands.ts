@@ -90,7 +90,7 @@ export class Commands {
     );
   }
 
-  async commandMiners(minerIds: string[], action: 'curtail' | 'resume'): Promise<void> {
+  async commandMiners(minerIds: readonly string[], action: 'curtail' | 'resume'): Promise<void> {
     const { ports, now } = this.state;
     const byNode = new Map<string, string[]>();
     for (const { record } of this.state.nodes.values()) {

@@ -1,8 +1,11 @@
 import { LIMIT_HISTORY, isTerminal, type Assignment, type Job, type LimitChange } from '@wattpack/common';
 import { plan } from '../core/plan.js';
+import { FairShare, type ShareStanding } from '../core/order.js';
 import type { Policy } from '../core/policy.js';
 import { policyFromSite } from '../core/policy-from-site.js';
-import type { LimitReason, Placement, Plan } from '../core/snapshot.js';
+import { applyPlan, freshOf, type Applied, type PlanTarget } from '../core/driver.js';
+import type { LimitReason, Placement, Plan, SiteSnapshot } from '../core/snapshot.js';
+import { limitChangeW } from '../core/watts.js';
 import { toQueued } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import { throttleArrays, throttledReason } from './array-throttle.js';
@@ -11,14 +14,25 @@ import type { LoopState } from './state.js';
 /** How soon to look again while miners curtail or limits come down. */
 const FREEING_RECHECK_MS = 500;
 
+/** The dry run's target: the state read once, nothing applied. */
+const DRY_RUN = (snapshot: SiteSnapshot): PlanTarget<void> => ({
+  fresh: () => freshOf(snapshot),
+  preempt: () => {},
+  setLimit: () => {},
+  miners: () => {},
+  place: () => {},
+  wait: () => {},
+});
+
 /**
- * One packing pass: snapshot -> plan (the pure core) -> commit (store) -> dispatch
- * (commands). Passes run in the serial queue, so the plan is committed against the very
- * state it was computed from; bursts of triggers coalesce into one pass.
+ * One packing pass: snapshot -> plan (the pure core) -> verify and commit (the driver,
+ * core/driver.ts: store, then commands). Planning and committing are serial tasks of
+ * their own; bursts of triggers coalesce into one pass.
  */
 export class Cycle {
   private lastPass: { fromW: number; atMs: number } | undefined;
   private requested = false;
+  private passing: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(
@@ -36,53 +50,78 @@ export class Cycle {
     this.requested = true;
     const go = () => {
       this.requested = false;
-      this.state.serial.run(() => this.pass()).catch((err) => this.state.log.error({ err }, 'scheduling cycle failed'));
+      // Passes never overlap: the next plans only once the last has committed.
+      this.passing = this.passing.then(() => this.pass()).catch((err) => this.state.log.error({ err }, 'scheduling cycle failed'));
     };
     if (afterMs > 0) setTimeout(go, afterMs).unref();
     else setImmediate(go);
   }
 
   /**
-   * snapshot -> plan -> commit -> dispatch. Runs inside the serial queue. Watts freed by
-   * curtailing miners or lowering limits are used only once the next pass sees them
-   * freed (miners by their telemetry), so the cap holds while commands are in flight.
+   * One pass: plan (a serial task: the state is read, nothing changes), then commit (a
+   * later serial task: changes that landed in between, such as a drain or a node lost,
+   * are there to see). The driver re-verifies the plan against the state at commit and
+   * requeues what no longer fits; watts freed by curtailing miners count only once their
+   * telemetry confirms it, so placements that need them wait for a later pass.
    */
-  private async pass(): Promise<Plan | undefined> {
+  private async pass(): Promise<void> {
+    const planned = await this.state.serial.run(() => this.plan());
+    if (planned) await this.state.serial.run(() => this.commit(planned.plan, planned.held));
+  }
+
+  /** The next plan from the state now; the ramp limit counts from it. */
+  private plan(): { plan: Plan; held: Job[] } | undefined {
     if (this.stopped) return undefined;
-    const { admitted: pending, held } = throttleArrays(
+    const planned = this.planNow();
+    this.lastPass = { fromW: planned.plan.allocatedW, atMs: this.state.now() };
+    return planned;
+  }
+
+  /** Applies a plan through the driver against the state as it is now; `held`: array tasks over their %N. */
+  private async commit(planned: Plan, held: readonly Job[]): Promise<Applied | undefined> {
+    if (this.stopped) return undefined;
+    const applied = await applyPlan(planned, this.target());
+    await Promise.all(held.map((j) => this.setReason(j.id, throttledReason(j))));
+    // Placements requeued at commit (miners still curtailing, a node that changed): look again soon.
+    if (applied.requeued.length > 0) this.request(FREEING_RECHECK_MS);
+    this.logPass(planned, applied);
+    return applied;
+  }
+
+  /** What the next pass would do, and what of it would commit now: the dry run, through the same driver, changing nothing. */
+  preview(): { plan: Plan; applied: Applied } {
+    const planned = this.planNow().plan;
+    return { plan: planned, applied: applyPlan(planned, DRY_RUN(this.state.snapshot())) };
+  }
+
+  /** The plan for the pending jobs, but an array's tasks over its %N, which are `held`. */
+  private planNow(): { plan: Plan; held: Job[] } {
+    const { admitted, held } = throttleArrays(
       [...this.state.jobs.values()].filter((j) => j.state === 'PENDING'),
       (id) => this.state.arrayTasks(id) ?? [],
     );
     const snapshot = this.state.snapshot();
-    const result = plan({ ...snapshot, ...(this.lastPass ? { ramp: this.lastPass } : {}) }, pending.map(toQueued), this.policy());
-    this.lastPass = { fromW: result.allocatedW, atMs: snapshot.now };
-
-    await Promise.all(result.preemptions.map((p) => this.preempt(p.jobId, p.reason)));
-    await Promise.all(result.powerChanges.map((c) => this.changeLimit(c.jobId, c.powerLimitW, c.why)));
-    await this.commands.commandMiners(result.curtail, 'curtail');
-    await this.commands.commandMiners(result.resume, 'resume');
-
-    // The core already waits for lower GPU limits to be enforced; miners' watts it counts
-    // at once, so placements wait for the next pass, which sees them curtailed.
-    if (result.curtail.length > 0 && result.placements.length > 0) {
-      const why = `power: waiting for ${result.curtail.length} miner(s) to curtail`;
-      await Promise.all(result.placements.map((p) => this.setReason(p.jobId, why)));
-      this.request(FREEING_RECHECK_MS);
-    } else {
-      const placed = await Promise.all(result.placements.map((p) => this.commitPlacement(p)));
-      await Promise.all(placed.map((job) => this.commands.dispatchStarts(job)));
-    }
-    await Promise.all(result.waiting.map((w) => this.setReason(w.jobId, w.reason)));
-    await Promise.all(held.map((j) => this.setReason(j.id, throttledReason(j))));
-    this.logPass(result);
-    return result;
+    return { plan: plan({ ...snapshot, ...(this.lastPass ? { ramp: this.lastPass } : {}) }, admitted.map(toQueued), this.policy()), held };
   }
 
-  private logPass(result: Plan): void {
+  /** The live site as the driver's target: stored first, then sent to agents. */
+  private target(): PlanTarget<Promise<void>> {
+    return {
+      fresh: () => freshOf(this.state.snapshot()),
+      preempt: (p) => this.preempt(p.jobId, p.reason),
+      setLimit: (c) => this.changeLimit(c.jobId, c.powerLimitW, c.why),
+      miners: (ids, action) => this.commands.commandMiners(ids, action),
+      place: async (p) => this.commands.dispatchStarts(await this.commitPlacement(p)),
+      wait: (w) => this.setReason(w.jobId, w.reason),
+    };
+  }
+
+  private logPass(result: Plan, applied: Applied): void {
     if (result.placements.length + result.preemptions.length + result.curtail.length + result.resume.length === 0) return;
     this.state.log.info(
       {
-        placed: result.placements.length,
+        placed: applied.placements.length,
+        requeued: applied.requeued.length,
         waiting: result.waiting.length,
         preempted: result.preemptions.length,
         curtail: result.curtail.length,
@@ -113,7 +152,7 @@ export class Cycle {
     const next: Job = {
       ...job,
       powerLimitW,
-      allocatedFacilityW: job.allocatedFacilityW + this.state.site.pue * gpus * (powerLimitW - job.powerLimitW),
+      allocatedFacilityW: job.allocatedFacilityW + limitChangeW(this.state.site.pue, gpus, job.powerLimitW, powerLimitW),
       limitHistory: withLimit(job.limitHistory, { at: this.state.now(), limitW: powerLimitW, why }),
     };
     await this.state.store(next);
@@ -140,6 +179,12 @@ export class Cycle {
     return next;
   }
 
+  /** Fair share's view of the teams with work now: what `wattpack shares` shows. */
+  shares(): ShareStanding[] {
+    const pending = [...this.state.jobs.values()].filter((j) => j.state === 'PENDING');
+    return new FairShare(this.state.snapshot(), pending.map(toQueued), this.policy()).standing();
+  }
+
   /** The wattpack policy with this site's settings (wattpack-static when right-sizing is off). */
   private policy(): Policy {
     const { site } = this.state;
@@ -150,6 +195,7 @@ export class Cycle {
       curves: site.curves,
       ...(site.rampMwPerMin !== undefined ? { rampMwPerMin: site.rampMwPerMin } : {}),
       rightSizing: { marginFraction, minMarginW, heldFraction },
+      history: this.state.history,
     });
   }
 }

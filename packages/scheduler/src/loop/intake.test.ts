@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WattpackError } from '@wattpack/common';
-import { setup, spec } from './test-setup.js';
+import { setup, spec } from './test-scheduler.js';
 
 describe('submissions: arrays, batches, request ids', () => {
   it('makes an array of tasks in index order, with their index in the env, and finds a task by its unpadded id', async () => {
@@ -60,7 +60,7 @@ describe('submissions: arrays, batches, request ids', () => {
 
   it('forgets finished jobs past the retention, from memory, the store, the listing and the request ids', async () => {
     let clock = Date.now();
-    const { scheduler, settle, finish, deleted } = await setup(18, { finishedJobRetention: 3600 }, () => clock);
+    const { scheduler, settle, finish, deleted } = await setup(18, { finishedJobRetention: 3600 }, { now: () => clock });
     const old = await scheduler.submit(spec({ gpus: 1 }), { owner: 'alice', requestId: 'r-1' });
     await settle();
     await finish(old);

@@ -32,6 +32,7 @@ export class Reports {
       for (const job of this.state.jobs.values()) {
         if (job.state === 'STARTING') await this.commands.dispatchStarts(job);
         if (job.cancelRequested || (isTerminal(job.state) && holdsResources(job))) await this.commands.dispatchStops(job, job.reason);
+        if (job.pendingUsage?.length) await this.state.publishPendingUsage(job);
       }
     });
     this.cycle.request();
@@ -61,22 +62,30 @@ export class Reports {
     });
   }
 
-  /** Reports are frequent: kept in memory only, never written to the store. */
-  report(nodeId: string, report: NodeReport): void {
-    const { log } = this.state;
+  /**
+   * Reports are frequent: kept in memory only, never written to the store. Like every
+   * change, one applies in the serial queue: never between a pass's plan and its commit
+   * unseen, never half-way through another change.
+   */
+  report(nodeId: string, report: NodeReport): Promise<void> {
+    return this.state.serial.run(() => this.applyReport(nodeId, report)).catch((err) => this.state.log.error({ err, node: nodeId }, 'applying a report failed'));
+  }
+
+  private async applyReport(nodeId: string, report: NodeReport): Promise<void> {
     const node = this.state.nodes.get(nodeId);
     if (!node) return;
     node.report = report;
     node.record = { ...node.record, lastSeenAt: this.state.now() };
-    this.reconcileAttempts(node, report).catch((err) => log.error({ err, node: nodeId }, 'reconciling attempts failed'));
-    this.recordPower(nodeId, report);
-    // A GPU that needs a reset or service: drain the node, with the agent's reason.
+    await this.reconcileAttempts(node, report);
+    await this.recordPower(nodeId, report);
+    // A GPU that needs a reset or service: drain the node, with the agent's reason. The
+    // drain is a serial task of its own, queued to run right after this one.
     const failed = report.gpus.find((g) => g.health === 'HEALTH_FAILED');
     if (failed && !node.record.drain) {
       const reason = `GPU ${failed.index} unhealthy: ${failed.healthReason || 'needs reset or service'}`;
       this.operators
         .drain({ nodeIds: [nodeId] }, { reason, by: 'wattpack', migrate: true, force: false, automatic: true })
-        .catch((err) => log.error({ err, node: nodeId }, 'automatic drain failed'));
+        .catch((err) => this.state.log.error({ err, node: nodeId }, 'automatic drain failed'));
     }
   }
 
@@ -86,13 +95,16 @@ export class Reports {
    * lower limit (watts now free), each call for a pass at once. A node speaks only for
    * the attempts placed on it: another job's draw in its report is ignored.
    */
-  private recordPower(nodeId: string, report: NodeReport): void {
+  private async recordPower(nodeId: string, report: NodeReport): Promise<void> {
     const { state } = this;
     const rs = state.site.rightSizing;
     let pass = false;
     for (const a of report.attempts) {
       const job = state.jobs.get(a.jobId);
-      if (!job || job.attemptId !== a.attemptId || !holdsResources(job) || !job.assignments.some((p) => p.nodeId === nodeId)) continue;
+      const part = job?.assignments.find((p) => p.nodeId === nodeId);
+      if (!job || !part || job.attemptId !== a.attemptId || !holdsResources(job)) continue;
+      const drawW = attemptDrawW(report, a.gpuIndices);
+      if (drawW !== undefined) state.meter(job, nodeId, part.startedAt ?? job.startedAt ?? a.startedAtMs, state.now(), drawW);
       let entry = state.profiles.get(job.id);
       if (entry?.attemptId !== job.attemptId) {
         entry = { attemptId: job.attemptId, profile: new PowerProfile(job.startedAt ?? a.startedAtMs, { warmupS: rs.warmupSeconds, window: rs.windowSamples, minSamples: rs.minSamples }) };
@@ -107,8 +119,7 @@ export class Reports {
       }
       const last = job.limitHistory?.at(-1);
       if (last && last.confirmedAt === undefined && this.enforcedEverywhere(job, last.limitW)) {
-        const confirmed: Job = { ...job, limitHistory: [...job.limitHistory!.slice(0, -1), { ...last, confirmedAt: state.now() }] };
-        state.serial.run(() => (state.jobs.get(job.id) === job ? state.store(confirmed) : Promise.resolve())).catch((err) => state.log.error({ err, job: job.id }, 'recording a confirmed limit failed'));
+        await state.store({ ...job, limitHistory: [...job.limitHistory!.slice(0, -1), { ...last, confirmedAt: state.now() }] });
         pass = true;
       }
     }
@@ -149,24 +160,27 @@ export class Reports {
     }
   }
 
-  private loseJobsOn(nodeId: string, reason: string, attemptIds?: Set<string>): Promise<void> {
+  private loseJobsOn(nodeId: string, reason: string): Promise<void> {
+    return this.state.serial.run(() => this.loseJobs(nodeId, reason));
+  }
+
+  /** Inside the serial queue: the node's parts of these attempts (all, without ids) count as ended. */
+  private async loseJobs(nodeId: string, reason: string, attemptIds?: Set<string>): Promise<void> {
     const { state } = this;
-    return state.serial.run(async () => {
-      for (const job of state.jobsOn(nodeId)) {
-        if (attemptIds && !attemptIds.has(job.attemptId)) continue;
-        const result = markLost(job, nodeId, reason, state.now());
-        if (!result) continue;
-        state.log.warn({ job: job.id, node: nodeId, reason }, 'attempt lost');
-        await state.store(result.job);
-        if (result.stopNodes.length > 0) await this.commands.dispatchStops(result.job, result.job.preempting ?? reason, result.stopNodes);
-      }
-      this.cycle.request();
-    });
+    for (const job of state.jobsOn(nodeId)) {
+      if (attemptIds && !attemptIds.has(job.attemptId)) continue;
+      const result = markLost(job, nodeId, reason, state.now());
+      if (!result) continue;
+      state.log.warn({ job: job.id, node: nodeId, reason }, 'attempt lost');
+      await state.store(result.job);
+      if (result.stopNodes.length > 0) await this.commands.dispatchStops(result.job, result.job.preempting ?? reason, result.stopNodes);
+    }
+    this.cycle.request();
   }
 
   /**
-   * Compares what an agent runs with what the scheduler expects there. Attempts it runs
-   * that have moved on (a node that was cut off and came back) are stopped before the
+   * Inside the serial queue: compares what an agent runs with what the scheduler expects
+   * there. Attempts it runs that have moved on (a node that was cut off and came back) are stopped before the
    * node takes new work; started attempts it does not report although it registered after
    * they started (an agent restart lost them) are lost and requeued.
    */
@@ -198,7 +212,7 @@ export class Reports {
       const part = job?.assignments.find((p) => p.nodeId === nodeId);
       if (!job || job.attemptId !== e.attemptId || !part || part.ended) continue;
       const base = { nodeId, jobId: e.jobId, attemptId: e.attemptId, at: e.atMs };
-      await this.handleEvent(
+      await this.takeEvent(
         e.failed
           ? { ...base, kind: 'failed', reason: e.reason }
           : { ...base, kind: 'exited', exitCode: e.exitCode, ...(e.signal ? { signal: e.signal } : {}), ...(e.reason ? { reason: e.reason } : {}) },
@@ -225,19 +239,33 @@ export class Reports {
         )
         .map((j) => j.attemptId),
     );
-    if (missing.size > 0) await this.loseJobsOn(nodeId, 'the agent restarted without it', missing);
+    if (missing.size > 0) await this.loseJobs(nodeId, 'the agent restarted without it', missing);
   }
 
   handleEvent(event: JobEvent): Promise<void> {
-    const { state } = this;
-    return state.serial.run(async () => {
-      const job = state.jobs.get(event.jobId);
-      if (!job) return;
-      const result = applyEvent(job, event, state.now());
-      if (!result) return;
-      await state.store(result.job);
-      if (result.stopNodes.length > 0) await this.commands.dispatchStops(result.job, result.job.reason, result.stopNodes);
-      if (!holdsResources(result.job) || event.kind !== 'started') this.cycle.request();
-    });
+    return this.state.serial.run(() => this.takeEvent(event));
   }
+
+  /** Inside the serial queue: one job event through the job's state machine. */
+  private async takeEvent(event: JobEvent): Promise<void> {
+    const { state } = this;
+    const job = state.jobs.get(event.jobId);
+    if (!job) return;
+    const result = applyEvent(job, event, state.now());
+    if (!result) return;
+    await state.store(result.job);
+    if (result.stopNodes.length > 0) await this.commands.dispatchStops(result.job, result.job.reason, result.stopNodes);
+    if (!holdsResources(result.job) || event.kind !== 'started') this.cycle.request();
+  }
+}
+
+/** The attempt's GPUs' summed draw in a report; undefined when one of them reported none. */
+function attemptDrawW(report: NodeReport, gpuIndices: readonly number[]): number | undefined {
+  let sum = 0;
+  for (const i of gpuIndices) {
+    const w = report.gpus.find((g) => g.index === i)?.powerDrawW;
+    if (w === undefined) return undefined;
+    sum += w;
+  }
+  return sum;
 }

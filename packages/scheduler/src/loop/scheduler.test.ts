@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WattpackError, defaultSiteConfig, type StartCommand, type StopCommand } from '@wattpack/common';
 import { siteSplit, budgetW } from '../core/watts.js';
-import { inventory, log, run, setup, spec } from './test-setup.js';
+import { inventory, run, setup, spec } from './test-scheduler.js';
 
 describe('Scheduler', () => {
   it('places a submitted job, sends its start with the power limit, and follows events to SUCCEEDED', async () => {
@@ -246,7 +246,7 @@ describe('Scheduler', () => {
       const { scheduler, settle } = await setup();
       const gpus = Array.from({ length: 8 }, (_, index) => ({ index, health: 'HEALTH_OK' as const, healthReason: '' }));
       gpus[3] = { index: 3, health: 'HEALTH_FAILED' as const, healthReason: 'XID 79: GPU has fallen off the bus' };
-      scheduler.report('a', { timestampMs: 1, gpus, miners: [], attempts: [] });
+      await scheduler.report('a', { timestampMs: 1, gpus, miners: [], attempts: [] });
       await settle();
       expect(scheduler.listNodes().find((n) => n.record.id === 'a')!.record.drain).toMatchObject({
         state: 'DRAINING',
@@ -268,9 +268,9 @@ describe('Scheduler', () => {
       const lostNode = first.assignments[0]!.nodeId;
       const other = lostNode === 'a' ? 'b' : 'a';
       await run(scheduler, job.id);
-      scheduler.report(other, { timestampMs: now, gpus: [], miners: [], attempts: [] });
+      await scheduler.report(other, { timestampMs: now, gpus: [], miners: [], attempts: [] });
       now += 16_000; // past the 15 s lease, and only the other node reported
-      scheduler.report(other, { timestampMs: now, gpus: [], miners: [], attempts: [] });
+      await scheduler.report(other, { timestampMs: now, gpus: [], miners: [], attempts: [] });
       await scheduler.checkLeases();
       await settle();
       const moved = scheduler.getJob(job.id);
@@ -279,12 +279,12 @@ describe('Scheduler', () => {
 
       // The cut-off node comes back still running attempt 1: it is killed, and the node takes no work meanwhile.
       await scheduler.registerNode({ nodeId: lostNode, labels: {}, inventory: inventory(8) });
-      scheduler.report(lostNode, { timestampMs: now, gpus: [], miners: [], attempts: [{ jobId: job.id, attemptId: first.attemptId, gpuIndices: [0], startedAtMs: 1 }] });
+      await scheduler.report(lostNode, { timestampMs: now, gpus: [], miners: [], attempts: [{ jobId: job.id, attemptId: first.attemptId, gpuIndices: [0], startedAtMs: 1 }] });
       await settle();
       const kill = sent.filter((x) => x.nodeId === lostNode && x.command.kind === 'stop').at(-1)!.command as StopCommand;
       expect(kill).toMatchObject({ attemptId: first.attemptId, signal: 'SIGKILL', graceSeconds: 0 });
       expect(scheduler.snapshot().nodes.find((n) => n.id === lostNode)!.schedulable).toBe(false);
-      scheduler.report(lostNode, { timestampMs: now, gpus: [], miners: [], attempts: [] });
+      await scheduler.report(lostNode, { timestampMs: now, gpus: [], miners: [], attempts: [] });
       await settle();
       expect(scheduler.snapshot().nodes.find((n) => n.id === lostNode)!.schedulable).toBe(true);
     });
@@ -301,7 +301,7 @@ describe('Scheduler', () => {
       now += 1000;
       await scheduler.registerNode({ nodeId, labels: {}, inventory: inventory(8) });
       now += 6000;
-      scheduler.report(nodeId, {
+      await scheduler.report(nodeId, {
         timestampMs: now, gpus: [], miners: [], attempts: [],
         ended: [{ jobId: job.id, attemptId, failed: false, exitCode: 0, signal: '', reason: '', atMs: now - 3000 }],
       });
@@ -320,11 +320,11 @@ describe('Scheduler', () => {
       await scheduler.handleEvent({ kind: 'started', nodeId, jobId: job.id, attemptId: scheduler.getJob(job.id).attemptId, at: now });
       now += 1000;
       await scheduler.registerNode({ nodeId, labels: {}, inventory: inventory(8) }); // the agent restarted
-      scheduler.report(nodeId, { timestampMs: now, gpus: [], miners: [], attempts: [] });
+      await scheduler.report(nodeId, { timestampMs: now, gpus: [], miners: [], attempts: [] });
       await settle();
       expect(scheduler.getJob(job.id).attempt).toBe(1); // within the grace: events may still be on their way
       now += 6000;
-      scheduler.report(nodeId, { timestampMs: now, gpus: [], miners: [], attempts: [] });
+      await scheduler.report(nodeId, { timestampMs: now, gpus: [], miners: [], attempts: [] });
       await settle();
       await settle();
       const requeued = scheduler.getJob(job.id);
@@ -369,11 +369,11 @@ describe('Scheduler: teams', () => {
     const attempt = { jobId: job.id, attemptId, gpuIndices: [0], startedAtMs: now, maxDrawW: 123, powerCapped: true };
     for (let i = 0; i < 3; i++) {
       now += 1000;
-      scheduler.report(other, { timestampMs: now, gpus: [], miners: [], attempts: [attempt] });
+      await scheduler.report(other, { timestampMs: now, gpus: [], miners: [], attempts: [attempt] });
     }
     expect(scheduler.powerOf(job.id)).toBeUndefined();
     now += 1000;
-    scheduler.report(owner, { timestampMs: now, gpus: [], miners: [], attempts: [attempt] });
+    await scheduler.report(owner, { timestampMs: now, gpus: [], miners: [], attempts: [attempt] });
     expect(scheduler.powerOf(job.id)?.p99W).toBe(123);
   });
 });

@@ -1,5 +1,8 @@
-import { WattpackError, quote, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/common';
-import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
+import { WattpackError, quote, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig, type UsageRecord } from '@wattpack/common';
+import type { Applied } from '../core/driver.js';
+import type { ShareStanding } from '../core/order.js';
+import type { TeamUsage } from '../core/policy.js';
+import type { JobPower, Plan, SiteSnapshot } from '../core/snapshot.js';
 import type { JobFilter, JobPage, JobQuery } from '../state/job-index.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
 import { Commands } from './commands.js';
@@ -109,6 +112,11 @@ export class Scheduler {
     return this.state.arrayTasks(id)?.[0] ?? this.state.mustGet(id);
   }
 
+  /** The job with this id, or undefined where the job store has none (it may have left: history has it). */
+  storedJob(id: string): Job | undefined {
+    return this.state.jobs.get(id);
+  }
+
   /** Every matching job, oldest first (submitted time, then id). */
   listJobs(filter: JobFilter = {}): Job[] {
     return this.state.listing.list(filter);
@@ -142,9 +150,29 @@ export class Scheduler {
     return this.state.snapshot();
   }
 
+  /** What the next pass would do and what of it would commit now: a dry run, through the one driver. */
+  preview(): { plan: Plan; applied: Applied } {
+    return this.cycle.preview();
+  }
+
   /** A running job's measured power this attempt; undefined while it warms up. */
   powerOf(jobId: string): JobPower | undefined {
     return this.state.powerOf(jobId);
+  }
+
+  /** The running attempt's usage so far, as its record would say if it ended now; undefined for a job not running. */
+  usageSoFar(jobId: string): UsageRecord | undefined {
+    return this.state.usageSoFar(jobId);
+  }
+
+  /** Teams' decayed past usage, from the accounting store: fair share weighs it from the next pass. */
+  setHistory(history: Record<string, TeamUsage>): void {
+    this.state.history = history;
+  }
+
+  /** Each team with work, its share, decayed usage and fair-share factor, as the next pass will see them. */
+  shares(): ShareStanding[] {
+    return this.cycle.shares();
   }
 
   // ---- Operators ------------------------------------------------------------
@@ -181,8 +209,9 @@ export class Scheduler {
     return this.reports.registerNode(reg);
   }
 
-  report(nodeId: string, report: NodeReport): void {
-    this.reports.report(nodeId, report);
+  /** Applied in the serial queue; resolves once applied (failures are logged, never thrown). */
+  report(nodeId: string, report: NodeReport): Promise<void> {
+    return this.reports.report(nodeId, report);
   }
 
   handleEvent(event: JobEvent): Promise<void> {

@@ -1,11 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { WattpackError, isTerminal, type AgentCommandInput, type Job, type Logger, type NodeRecord, type SiteConfig } from '@wattpack/common';
+import { WattpackError, isTerminal, type AgentCommandInput, type Job, type Logger, type NodeRecord, type SiteConfig, type UsageRecord } from '@wattpack/common';
+import { attemptEnded, usageRecord } from '../accounting/record.js';
 import { planningLeadS } from '../core/cap-schedule.js';
 import type { PowerProfile } from '../core/power-profile.js';
+import { defaultPolicy, type TeamUsage } from '../core/policy.js';
+import { UsageMeter } from '../core/usage-meter.js';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
 import { holdsResources } from '../state/job-transitions.js';
 import { JobIndex } from '../state/job-index.js';
-import { buildSnapshot, type LiveNode } from '../state/snapshot-builder.js';
+import { buildSnapshot, hostWatts, type LiveNode } from '../state/snapshot-builder.js';
 import { SerialQueue } from './serial.js';
 
 /** Where the scheduler stores state and sends commands: KV and JetStream in production. */
@@ -19,6 +22,8 @@ export interface SchedulerPorts {
   openNode(nodeId: string): Promise<void>;
   /** The adapter stamps the scheduler's term on each command. */
   sendCommand(nodeId: string, command: AgentCommandInput): Promise<void>;
+  /** Puts an ended attempt's usage record on the accounting stream (idempotent by attempt id). Absent: no accounting. */
+  publishUsage?(record: UsageRecord): Promise<void>;
 }
 
 export interface SchedulerInit {
@@ -55,6 +60,10 @@ export class LoopState {
   readonly serial = new SerialQueue();
   /** Each running job's power profile, from its agents' reports (memory only: it rebuilds within a window). */
   readonly profiles = new Map<string, { attemptId: string; profile: PowerProfile }>();
+  /** Each running attempt's energy so far, by job (memory only: see UsageMeter). */
+  readonly meters = new Map<string, { attemptId: string; meter: UsageMeter }>();
+  /** Teams' decayed past usage for fair share, refreshed from the accounting store (empty without one). */
+  history: Record<string, TeamUsage> = {};
 
   constructor(init: SchedulerInit) {
     this.site = init.site;
@@ -75,13 +84,72 @@ export class LoopState {
     }
   }
 
-  async store(job: Job): Promise<void> {
+  /**
+   * Stores a job's change. A change that ends an attempt carries the attempt's usage
+   * record in the same write; the record then goes to the accounting stream, and the job
+   * is stored again without it. A crash in between leaves it with the job, and
+   * `publishPendingUsage` sends it again (the stream drops the copy by attempt id).
+   */
+  async store(change: Job): Promise<void> {
+    const before = this.jobs.get(change.id);
+    const job = attemptEnded(before, change) && this.ports.publishUsage ? { ...change, pendingUsage: [...(change.pendingUsage ?? []), this.usageOf(before, change)] } : change;
     await this.ports.putJob(job);
-    this.index(this.jobs.get(job.id), job);
-    this.listing.update(this.jobs.get(job.id), job);
+    this.index(before, job);
+    this.listing.update(before, job);
     this.jobs.set(job.id, job);
-    if (!holdsResources(job)) this.profiles.delete(job.id);
+    if (!holdsResources(job)) {
+      this.profiles.delete(job.id);
+      this.meters.delete(job.id);
+    }
     this.changes.emit('job', job);
+    if (job.pendingUsage?.length) await this.publishPendingUsage(job);
+  }
+
+  /** Sends a job's pending usage records; on failure they stay with the job for the next try (recovery). */
+  async publishPendingUsage(job: Job): Promise<void> {
+    try {
+      for (const record of job.pendingUsage ?? []) await this.ports.publishUsage!(record);
+    } catch (err) {
+      this.log.error({ err, job: job.id }, 'usage records not on the accounting stream yet: sent again on recovery');
+      return;
+    }
+    const { pendingUsage: _sent, ...rest } = job;
+    await this.store(rest);
+  }
+
+  /** The running attempt's record as if it ended now (its job as if requeued); undefined for a job not holding GPUs. */
+  usageSoFar(jobId: string): UsageRecord | undefined {
+    const job = this.jobs.get(jobId);
+    if (!job || !holdsResources(job)) return undefined;
+    return this.usageOf(job, { ...job, state: 'RUNNING', reason: 'running' });
+  }
+
+  /** The record of the attempt `before` held, ending now with the change `after`. */
+  private usageOf(before: Job, after: Job): UsageRecord {
+    const metered = this.meters.get(before.id);
+    return usageRecord({
+      before,
+      after,
+      endedAt: this.now(),
+      meter: metered?.attemptId === before.attemptId ? metered.meter : undefined,
+      host: (nodeId) => {
+        const inventory = this.nodes.get(nodeId)?.record.inventory;
+        return inventory && { busyW: hostWatts(inventory, this.site).hostBusyW, gpus: inventory.gpus.length };
+      },
+      site: this.site,
+      checkpointIntervalS: defaultPolicy().checkpointIntervalS,
+    });
+  }
+
+  /** A report's draw for a running attempt's part on `nodeId`: into the attempt's meter. */
+  meter(job: Job, nodeId: string, startedAt: number, atMs: number, gpuW: number): void {
+    let entry = this.meters.get(job.id);
+    if (entry?.attemptId !== job.attemptId) {
+      entry = { attemptId: job.attemptId, meter: new UsageMeter() };
+      this.meters.set(job.id, entry);
+    }
+    entry.meter.addPart(nodeId, startedAt);
+    entry.meter.sample(nodeId, atMs, gpuW);
   }
 
   /** Finished jobs past the site's retention leave memory and the store; returns how many. */
@@ -89,7 +157,8 @@ export class LoopState {
     const before = this.now() - this.site.finishedJobRetention * 1000;
     const gone: Job[] = [];
     for (const job of this.jobs.values()) {
-      if (isTerminal(job.state) && (job.finishedAt ?? job.submittedAt) < before) gone.push(job);
+      // A job whose usage record has not reached the accounting stream stays until it has.
+      if (isTerminal(job.state) && !job.pendingUsage?.length && (job.finishedAt ?? job.submittedAt) < before) gone.push(job);
     }
     const done: Job[] = [];
     try {

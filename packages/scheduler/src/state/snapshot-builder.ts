@@ -1,4 +1,4 @@
-import { gpuModelOf, isTerminal, type Job, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/common';
+import { gpuModelOf, isTerminal, type Job, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/common';
 import { capAtW, type CapEvent } from '../core/cap-schedule.js';
 import type { JobPower, NodeView, QueuedJob, RunningJob, SiteSnapshot } from '../core/snapshot.js';
 import { holdsResources } from './job-transitions.js';
@@ -83,8 +83,7 @@ export function buildSnapshot(site: SiteConfig, liveNodes: Iterable<LiveNode>, j
       id: record.id,
       labels: record.labels,
       schedulable: record.status === 'READY' && !record.drain && !unhealthy && !stale,
-      hostIdleW: inventory.gpus.length === 0 ? 0 : inventory.host.idlePowerW || site.hostPower.idleW,
-      hostBusyW: inventory.gpus.length === 0 ? 0 : inventory.host.busyPowerW || site.hostPower.busyW,
+      ...hostWatts(inventory, site),
       gpus: inventory.gpus.map((g) => {
         const held = holders.get(`${record.id}/${g.index}`);
         const model = gpuModelOf(g.model);
@@ -121,9 +120,16 @@ export function toQueued(job: Job): QueuedJob {
 }
 
 /**
- * The site's grid events as the core's cap events, in ms. The live loop plans against an
- * event the whole lead ahead whatever its notice (no `notice`): as it always has.
+ * The site's grid events as the core's cap events, in ms. An event counts from its
+ * planning lead before it starts, but never before its notice: as in the simulator, the
+ * scheduler does not act on what the grid has not announced yet.
  */
 export function gridCapEvents(site: Pick<SiteConfig, 'gridEvents'>): CapEvent[] {
-  return site.gridEvents.map((e) => ({ start: e.startMs, end: e.startMs + e.durationS * 1000, capW: e.capMw * 1e6 }));
+  return site.gridEvents.map((e) => ({ start: e.startMs, end: e.startMs + e.durationS * 1000, capW: e.capMw * 1e6, notice: e.noticeS * 1000 }));
+}
+
+/** A GPU server's host power, idle and busy: as its agent measured it, else the site's setting. */
+export function hostWatts(inventory: NodeInventory, site: Pick<SiteConfig, 'hostPower'>): { hostIdleW: number; hostBusyW: number } {
+  if (inventory.gpus.length === 0) return { hostIdleW: 0, hostBusyW: 0 };
+  return { hostIdleW: inventory.host.idlePowerW || site.hostPower.idleW, hostBusyW: inventory.host.busyPowerW || site.hostPower.busyW };
 }

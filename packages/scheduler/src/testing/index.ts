@@ -41,3 +41,4 @@ export function buildJob(extra: Partial<QueuedJob> = {}): QueuedJob {
   seq++;
   return { id: `j${String(seq).padStart(7, '0')}`, team: 'default', priority: 100, submittedAt: seq, gpus: 1, nodes: 1, gpuModels: [], ...extra };
 }
+export { startPostgres, type LocalPostgres } from '../accounting/postgres-server.js';

@@ -10,7 +10,11 @@ import type { CordonNodesRequest as _wattpack_v1_CordonNodesRequest, CordonNodes
 import type { DrainNodesRequest as _wattpack_v1_DrainNodesRequest, DrainNodesRequest__Output as _wattpack_v1_DrainNodesRequest__Output } from './wattpack/v1/DrainNodesRequest.js';
 import type { EndedAttempt as _wattpack_v1_EndedAttempt, EndedAttempt__Output as _wattpack_v1_EndedAttempt__Output } from './wattpack/v1/EndedAttempt.js';
 import type { GetJobRequest as _wattpack_v1_GetJobRequest, GetJobRequest__Output as _wattpack_v1_GetJobRequest__Output } from './wattpack/v1/GetJobRequest.js';
+import type { GetJobUsageRequest as _wattpack_v1_GetJobUsageRequest, GetJobUsageRequest__Output as _wattpack_v1_GetJobUsageRequest__Output } from './wattpack/v1/GetJobUsageRequest.js';
+import type { GetJobUsageResponse as _wattpack_v1_GetJobUsageResponse, GetJobUsageResponse__Output as _wattpack_v1_GetJobUsageResponse__Output } from './wattpack/v1/GetJobUsageResponse.js';
 import type { GetSiteRequest as _wattpack_v1_GetSiteRequest, GetSiteRequest__Output as _wattpack_v1_GetSiteRequest__Output } from './wattpack/v1/GetSiteRequest.js';
+import type { GetUsageRequest as _wattpack_v1_GetUsageRequest, GetUsageRequest__Output as _wattpack_v1_GetUsageRequest__Output } from './wattpack/v1/GetUsageRequest.js';
+import type { GetUsageResponse as _wattpack_v1_GetUsageResponse, GetUsageResponse__Output as _wattpack_v1_GetUsageResponse__Output } from './wattpack/v1/GetUsageResponse.js';
 import type { GpuInfo as _wattpack_v1_GpuInfo, GpuInfo__Output as _wattpack_v1_GpuInfo__Output } from './wattpack/v1/GpuInfo.js';
 import type { GpuState as _wattpack_v1_GpuState, GpuState__Output as _wattpack_v1_GpuState__Output } from './wattpack/v1/GpuState.js';
 import type { GpuWatts as _wattpack_v1_GpuWatts, GpuWatts__Output as _wattpack_v1_GpuWatts__Output } from './wattpack/v1/GpuWatts.js';
@@ -24,10 +28,14 @@ import type { JobSpec as _wattpack_v1_JobSpec, JobSpec__Output as _wattpack_v1_J
 import type { LimitChange as _wattpack_v1_LimitChange, LimitChange__Output as _wattpack_v1_LimitChange__Output } from './wattpack/v1/LimitChange.js';
 import type { ListAuditRequest as _wattpack_v1_ListAuditRequest, ListAuditRequest__Output as _wattpack_v1_ListAuditRequest__Output } from './wattpack/v1/ListAuditRequest.js';
 import type { ListAuditResponse as _wattpack_v1_ListAuditResponse, ListAuditResponse__Output as _wattpack_v1_ListAuditResponse__Output } from './wattpack/v1/ListAuditResponse.js';
+import type { ListHistoryRequest as _wattpack_v1_ListHistoryRequest, ListHistoryRequest__Output as _wattpack_v1_ListHistoryRequest__Output } from './wattpack/v1/ListHistoryRequest.js';
+import type { ListHistoryResponse as _wattpack_v1_ListHistoryResponse, ListHistoryResponse__Output as _wattpack_v1_ListHistoryResponse__Output } from './wattpack/v1/ListHistoryResponse.js';
 import type { ListJobsRequest as _wattpack_v1_ListJobsRequest, ListJobsRequest__Output as _wattpack_v1_ListJobsRequest__Output } from './wattpack/v1/ListJobsRequest.js';
 import type { ListJobsResponse as _wattpack_v1_ListJobsResponse, ListJobsResponse__Output as _wattpack_v1_ListJobsResponse__Output } from './wattpack/v1/ListJobsResponse.js';
 import type { ListNodesRequest as _wattpack_v1_ListNodesRequest, ListNodesRequest__Output as _wattpack_v1_ListNodesRequest__Output } from './wattpack/v1/ListNodesRequest.js';
 import type { ListNodesResponse as _wattpack_v1_ListNodesResponse, ListNodesResponse__Output as _wattpack_v1_ListNodesResponse__Output } from './wattpack/v1/ListNodesResponse.js';
+import type { ListSharesRequest as _wattpack_v1_ListSharesRequest, ListSharesRequest__Output as _wattpack_v1_ListSharesRequest__Output } from './wattpack/v1/ListSharesRequest.js';
+import type { ListSharesResponse as _wattpack_v1_ListSharesResponse, ListSharesResponse__Output as _wattpack_v1_ListSharesResponse__Output } from './wattpack/v1/ListSharesResponse.js';
 import type { LogLine as _wattpack_v1_LogLine, LogLine__Output as _wattpack_v1_LogLine__Output } from './wattpack/v1/LogLine.js';
 import type { MinerInfo as _wattpack_v1_MinerInfo, MinerInfo__Output as _wattpack_v1_MinerInfo__Output } from './wattpack/v1/MinerInfo.js';
 import type { MinerState as _wattpack_v1_MinerState, MinerState__Output as _wattpack_v1_MinerState__Output } from './wattpack/v1/MinerState.js';
@@ -38,6 +46,12 @@ import type { NodeInventory as _wattpack_v1_NodeInventory, NodeInventory__Output
 import type { NodeReport as _wattpack_v1_NodeReport, NodeReport__Output as _wattpack_v1_NodeReport__Output } from './wattpack/v1/NodeReport.js';
 import type { NodeSelector as _wattpack_v1_NodeSelector, NodeSelector__Output as _wattpack_v1_NodeSelector__Output } from './wattpack/v1/NodeSelector.js';
 import type { NodeServiceClient as _wattpack_v1_NodeServiceClient, NodeServiceDefinition as _wattpack_v1_NodeServiceDefinition } from './wattpack/v1/NodeService.js';
+import type { PlanNextRequest as _wattpack_v1_PlanNextRequest, PlanNextRequest__Output as _wattpack_v1_PlanNextRequest__Output } from './wattpack/v1/PlanNextRequest.js';
+import type { PlanPreview as _wattpack_v1_PlanPreview, PlanPreview__Output as _wattpack_v1_PlanPreview__Output } from './wattpack/v1/PlanPreview.js';
+import type { PlannedLimit as _wattpack_v1_PlannedLimit, PlannedLimit__Output as _wattpack_v1_PlannedLimit__Output } from './wattpack/v1/PlannedLimit.js';
+import type { PlannedPlacement as _wattpack_v1_PlannedPlacement, PlannedPlacement__Output as _wattpack_v1_PlannedPlacement__Output } from './wattpack/v1/PlannedPlacement.js';
+import type { PlannedPreemption as _wattpack_v1_PlannedPreemption, PlannedPreemption__Output as _wattpack_v1_PlannedPreemption__Output } from './wattpack/v1/PlannedPreemption.js';
+import type { PlannedWait as _wattpack_v1_PlannedWait, PlannedWait__Output as _wattpack_v1_PlannedWait__Output } from './wattpack/v1/PlannedWait.js';
 import type { PowerPolicy as _wattpack_v1_PowerPolicy, PowerPolicy__Output as _wattpack_v1_PowerPolicy__Output } from './wattpack/v1/PowerPolicy.js';
 import type { PowerSplit as _wattpack_v1_PowerSplit, PowerSplit__Output as _wattpack_v1_PowerSplit__Output } from './wattpack/v1/PowerSplit.js';
 import type { RegisterNode as _wattpack_v1_RegisterNode, RegisterNode__Output as _wattpack_v1_RegisterNode__Output } from './wattpack/v1/RegisterNode.js';
@@ -52,8 +66,11 @@ import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobReques
 import type { SubmitJobsRequest as _wattpack_v1_SubmitJobsRequest, SubmitJobsRequest__Output as _wattpack_v1_SubmitJobsRequest__Output } from './wattpack/v1/SubmitJobsRequest.js';
 import type { SubmitJobsResponse as _wattpack_v1_SubmitJobsResponse, SubmitJobsResponse__Output as _wattpack_v1_SubmitJobsResponse__Output } from './wattpack/v1/SubmitJobsResponse.js';
 import type { TeamShare as _wattpack_v1_TeamShare, TeamShare__Output as _wattpack_v1_TeamShare__Output } from './wattpack/v1/TeamShare.js';
+import type { TeamStanding as _wattpack_v1_TeamStanding, TeamStanding__Output as _wattpack_v1_TeamStanding__Output } from './wattpack/v1/TeamStanding.js';
 import type { UncordonNodesRequest as _wattpack_v1_UncordonNodesRequest, UncordonNodesRequest__Output as _wattpack_v1_UncordonNodesRequest__Output } from './wattpack/v1/UncordonNodesRequest.js';
 import type { UpdateSiteRequest as _wattpack_v1_UpdateSiteRequest, UpdateSiteRequest__Output as _wattpack_v1_UpdateSiteRequest__Output } from './wattpack/v1/UpdateSiteRequest.js';
+import type { UsageRecord as _wattpack_v1_UsageRecord, UsageRecord__Output as _wattpack_v1_UsageRecord__Output } from './wattpack/v1/UsageRecord.js';
+import type { UsageRow as _wattpack_v1_UsageRow, UsageRow__Output as _wattpack_v1_UsageRow__Output } from './wattpack/v1/UsageRow.js';
 import type { WatchJobRequest as _wattpack_v1_WatchJobRequest, WatchJobRequest__Output as _wattpack_v1_WatchJobRequest__Output } from './wattpack/v1/WatchJobRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -72,7 +89,11 @@ export interface ProtoGrpcType {
       DrainNodesRequest: MessageTypeDefinition<_wattpack_v1_DrainNodesRequest, _wattpack_v1_DrainNodesRequest__Output>
       EndedAttempt: MessageTypeDefinition<_wattpack_v1_EndedAttempt, _wattpack_v1_EndedAttempt__Output>
       GetJobRequest: MessageTypeDefinition<_wattpack_v1_GetJobRequest, _wattpack_v1_GetJobRequest__Output>
+      GetJobUsageRequest: MessageTypeDefinition<_wattpack_v1_GetJobUsageRequest, _wattpack_v1_GetJobUsageRequest__Output>
+      GetJobUsageResponse: MessageTypeDefinition<_wattpack_v1_GetJobUsageResponse, _wattpack_v1_GetJobUsageResponse__Output>
       GetSiteRequest: MessageTypeDefinition<_wattpack_v1_GetSiteRequest, _wattpack_v1_GetSiteRequest__Output>
+      GetUsageRequest: MessageTypeDefinition<_wattpack_v1_GetUsageRequest, _wattpack_v1_GetUsageRequest__Output>
+      GetUsageResponse: MessageTypeDefinition<_wattpack_v1_GetUsageResponse, _wattpack_v1_GetUsageResponse__Output>
       GpuInfo: MessageTypeDefinition<_wattpack_v1_GpuInfo, _wattpack_v1_GpuInfo__Output>
       GpuState: MessageTypeDefinition<_wattpack_v1_GpuState, _wattpack_v1_GpuState__Output>
       GpuWatts: MessageTypeDefinition<_wattpack_v1_GpuWatts, _wattpack_v1_GpuWatts__Output>
@@ -87,10 +108,14 @@ export interface ProtoGrpcType {
       LimitChange: MessageTypeDefinition<_wattpack_v1_LimitChange, _wattpack_v1_LimitChange__Output>
       ListAuditRequest: MessageTypeDefinition<_wattpack_v1_ListAuditRequest, _wattpack_v1_ListAuditRequest__Output>
       ListAuditResponse: MessageTypeDefinition<_wattpack_v1_ListAuditResponse, _wattpack_v1_ListAuditResponse__Output>
+      ListHistoryRequest: MessageTypeDefinition<_wattpack_v1_ListHistoryRequest, _wattpack_v1_ListHistoryRequest__Output>
+      ListHistoryResponse: MessageTypeDefinition<_wattpack_v1_ListHistoryResponse, _wattpack_v1_ListHistoryResponse__Output>
       ListJobsRequest: MessageTypeDefinition<_wattpack_v1_ListJobsRequest, _wattpack_v1_ListJobsRequest__Output>
       ListJobsResponse: MessageTypeDefinition<_wattpack_v1_ListJobsResponse, _wattpack_v1_ListJobsResponse__Output>
       ListNodesRequest: MessageTypeDefinition<_wattpack_v1_ListNodesRequest, _wattpack_v1_ListNodesRequest__Output>
       ListNodesResponse: MessageTypeDefinition<_wattpack_v1_ListNodesResponse, _wattpack_v1_ListNodesResponse__Output>
+      ListSharesRequest: MessageTypeDefinition<_wattpack_v1_ListSharesRequest, _wattpack_v1_ListSharesRequest__Output>
+      ListSharesResponse: MessageTypeDefinition<_wattpack_v1_ListSharesResponse, _wattpack_v1_ListSharesResponse__Output>
       LogLine: MessageTypeDefinition<_wattpack_v1_LogLine, _wattpack_v1_LogLine__Output>
       MinerInfo: MessageTypeDefinition<_wattpack_v1_MinerInfo, _wattpack_v1_MinerInfo__Output>
       MinerRunState: EnumTypeDefinition
@@ -102,6 +127,12 @@ export interface ProtoGrpcType {
       NodeReport: MessageTypeDefinition<_wattpack_v1_NodeReport, _wattpack_v1_NodeReport__Output>
       NodeSelector: MessageTypeDefinition<_wattpack_v1_NodeSelector, _wattpack_v1_NodeSelector__Output>
       NodeService: SubtypeConstructor<typeof grpc.Client, _wattpack_v1_NodeServiceClient> & { service: _wattpack_v1_NodeServiceDefinition }
+      PlanNextRequest: MessageTypeDefinition<_wattpack_v1_PlanNextRequest, _wattpack_v1_PlanNextRequest__Output>
+      PlanPreview: MessageTypeDefinition<_wattpack_v1_PlanPreview, _wattpack_v1_PlanPreview__Output>
+      PlannedLimit: MessageTypeDefinition<_wattpack_v1_PlannedLimit, _wattpack_v1_PlannedLimit__Output>
+      PlannedPlacement: MessageTypeDefinition<_wattpack_v1_PlannedPlacement, _wattpack_v1_PlannedPlacement__Output>
+      PlannedPreemption: MessageTypeDefinition<_wattpack_v1_PlannedPreemption, _wattpack_v1_PlannedPreemption__Output>
+      PlannedWait: MessageTypeDefinition<_wattpack_v1_PlannedWait, _wattpack_v1_PlannedWait__Output>
       PowerPolicy: MessageTypeDefinition<_wattpack_v1_PowerPolicy, _wattpack_v1_PowerPolicy__Output>
       PowerSplit: MessageTypeDefinition<_wattpack_v1_PowerSplit, _wattpack_v1_PowerSplit__Output>
       RegisterNode: MessageTypeDefinition<_wattpack_v1_RegisterNode, _wattpack_v1_RegisterNode__Output>
@@ -116,8 +147,11 @@ export interface ProtoGrpcType {
       SubmitJobsRequest: MessageTypeDefinition<_wattpack_v1_SubmitJobsRequest, _wattpack_v1_SubmitJobsRequest__Output>
       SubmitJobsResponse: MessageTypeDefinition<_wattpack_v1_SubmitJobsResponse, _wattpack_v1_SubmitJobsResponse__Output>
       TeamShare: MessageTypeDefinition<_wattpack_v1_TeamShare, _wattpack_v1_TeamShare__Output>
+      TeamStanding: MessageTypeDefinition<_wattpack_v1_TeamStanding, _wattpack_v1_TeamStanding__Output>
       UncordonNodesRequest: MessageTypeDefinition<_wattpack_v1_UncordonNodesRequest, _wattpack_v1_UncordonNodesRequest__Output>
       UpdateSiteRequest: MessageTypeDefinition<_wattpack_v1_UpdateSiteRequest, _wattpack_v1_UpdateSiteRequest__Output>
+      UsageRecord: MessageTypeDefinition<_wattpack_v1_UsageRecord, _wattpack_v1_UsageRecord__Output>
+      UsageRow: MessageTypeDefinition<_wattpack_v1_UsageRow, _wattpack_v1_UsageRow__Output>
       WatchJobRequest: MessageTypeDefinition<_wattpack_v1_WatchJobRequest, _wattpack_v1_WatchJobRequest__Output>
     }
   }

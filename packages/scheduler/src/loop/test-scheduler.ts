@@ -1,8 +1,14 @@
-// The in-memory scheduler the loop's tests drive: what it stores and sends are plain arrays.
-import { createLogger, defaultSiteConfig, type Job, type SiteConfig, type NodeInventory, type StartCommand, type StopCommand } from '@wattpack/common';
+import { createLogger, defaultSiteConfig, type AgentCommandInput, type Job, type NodeInventory, type SiteConfig, type StartCommand } from '@wattpack/common';
 import { Scheduler } from './scheduler.js';
 
-export const log = createLogger('test', 'silent');
+/** A live scheduler with in-memory ports and two 8-GPU nodes, for the loop's tests. */
+const log = createLogger('test', 'silent');
+
+/** Where a test steps in: the clock every room reads, and each job write before it is stored. */
+export interface Hooks {
+  now?: () => number;
+  beforePut?: (job: Job) => Promise<void> | void;
+}
 
 export function inventory(gpus: number, model = 'H100'): NodeInventory {
   return {
@@ -13,8 +19,8 @@ export function inventory(gpus: number, model = 'H100'): NodeInventory {
 }
 
 /** A scheduler with in-memory ports: what it stores and what it sends are plain arrays. */
-export async function setup(capMw = 18, siteExtra: Partial<SiteConfig> = {}, now?: () => number) {
-  const sent: { nodeId: string; command: StartCommand | StopCommand }[] = [];
+export async function setup(capMw = 18, siteExtra: Partial<SiteConfig> = {}, hooks: Hooks = {}) {
+  const sent: { nodeId: string; command: AgentCommandInput }[] = [];
   const stored: Job[] = [];
   const deleted: string[] = [];
   const scheduler = new Scheduler({
@@ -22,9 +28,12 @@ export async function setup(capMw = 18, siteExtra: Partial<SiteConfig> = {}, now
     jobs: new Map(),
     nodes: new Map(),
     log,
-    ...(now && { now }),
+    ...(hooks.now ? { now: hooks.now } : {}),
     ports: {
-      putJob: async (j) => void stored.push(j),
+      putJob: async (j) => {
+        await hooks.beforePut?.(j);
+        stored.push(j);
+      },
       deleteJob: async (id) => void deleted.push(id),
       putNode: async () => {},
       putSite: async () => {},

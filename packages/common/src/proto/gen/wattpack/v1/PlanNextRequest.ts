@@ -1,0 +1,8 @@
+// Original file: proto/wattpack/v1/scheduler.proto
+
+
+export interface PlanNextRequest {
+}
+
+export interface PlanNextRequest__Output {
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import type { Job, MinersCommand } from '@wattpack/common';
+import { planView } from '../api/views.js';
+import { siteSplit } from '../core/watts.js';
+import { inventory, setup, spec } from './test-scheduler.js';
+
+/** Waits for a condition, with a deadline generous enough for a loaded machine. */
+async function until(what: string, ok: () => boolean, deadlineMs = 10_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('the live pass: plan, then verify and commit against the state at commit', () => {
+  it('requeues a placement whose node was drained between plan and commit, sends no start, and places it once the node is back', async () => {
+    let drainOnNextPlan = false;
+    const { scheduler, stored, starts } = await setup(18, {}, {
+      now: () => {
+        // The first clock read after the submit is the pass's snapshot: an operator's
+        // drain lands while it plans, before it commits.
+        if (drainOnNextPlan) {
+          drainOnNextPlan = false;
+          void scheduler.drain({ nodeIds: ['a', 'b'] }, { reason: 'maintenance', by: 'ops', migrate: true, force: false });
+        }
+        return Date.now();
+      },
+    });
+    const job = await scheduler.submit(spec());
+    drainOnNextPlan = true;
+
+    const requeued = (j: Job) => j.id === job.id && j.reason.startsWith('requeued: node ');
+    await until('the requeue at commit', () => stored.some(requeued));
+    expect(stored.find(requeued)!.reason).toMatch(/^requeued: node [ab] no longer takes work \(down, draining or unhealthy\)$/);
+    expect(stored.some((j) => j.id === job.id && j.state === 'STARTING')).toBe(false);
+    expect(starts()).toHaveLength(0);
+
+    await scheduler.uncordon({ nodeIds: ['a', 'b'] });
+    await until('the placement after uncordon', () => scheduler.getJob(job.id).state === 'STARTING');
+    expect(starts().map((s) => s.command.jobId)).toEqual([job.id]);
+  });
+
+  it('curtails a miner first, and places the job that needs its watts only once its telemetry shows it curtailed', async () => {
+    const { scheduler, sent, starts, job, minerHost } = await minerBound();
+    const curtails = () => sent.filter((s) => s.command.kind === 'miners' && (s.command as MinersCommand).action === 'curtail');
+    await until('the curtail command', () => curtails().length > 0);
+    await until('the reason', () => scheduler.getJob(job.id).reason === 'power: waiting for 1 miner(s) to curtail');
+    expect(scheduler.getJob(job.id).state).toBe('PENDING');
+    expect(starts()).toHaveLength(0);
+
+    const curtailed = (curtails()[0]!.command as MinersCommand).minerIds;
+    await scheduler.report('m', {
+      timestampMs: Date.now(),
+      gpus: [],
+      attempts: [],
+      miners: minerHost.miners.map((m) => ({ id: m.id, state: curtailed.includes(m.id) ? 'MINER_RUN_STATE_CURTAILED' : 'MINER_RUN_STATE_MINING', reason: '' })),
+    });
+    await until('the placement', () => scheduler.getJob(job.id).state === 'STARTING');
+    expect(starts().map((s) => s.command.jobId)).toEqual([job.id]);
+  });
+
+  it('previews the next pass through the same driver (the dry run of PlanNext), storing and sending nothing', async () => {
+    const { scheduler, sent, stored, job } = await minerBound({ paused: true });
+    const [storedBefore, sentBefore, jobBefore] = [stored.length, sent.length, scheduler.getJob(job.id)];
+    const view = planView(scheduler.preview());
+    expect(view.placements).toEqual([]);
+    expect(view.requeued).toEqual([{ jobId: job.id, code: 'power', reason: 'power: waiting for 1 miner(s) to curtail' }]);
+    expect(view.curtailMiners).toHaveLength(1);
+    expect(view.allocatedW).toBeLessThanOrEqual(view.budgetW);
+    expect([stored.length, sent.length, scheduler.getJob(job.id)]).toEqual([storedBefore, sentBefore, jobBefore]);
+  });
+});
+
+/**
+ * Two 8-GPU nodes and a host with two 3 kW miners, under a cap where an 8-GPU job at
+ * 700 W fits with one miner curtailed, not with both mining; the job submitted.
+ * `paused`: the scheduler runs no pass of its own.
+ */
+async function minerBound({ paused = false } = {}) {
+  const site = await setup(18);
+  const { scheduler } = site;
+  const minerHost = { ...inventory(0), miners: [0, 1].map((i) => ({ id: `m-${i}`, model: 'S19', endpoint: '', nameplatePowerW: 3000, nameplateHashrateThs: 100, firmware: '' })) };
+  await scheduler.registerNode({ nodeId: 'm', labels: {}, inventory: minerHost });
+  const snap = scheduler.snapshot();
+  const gpu = snap.nodes.find((n) => n.id === 'a')!.gpus[0]!;
+  const addW = snap.pue * (8 * (700 - gpu.idleW) + 1500);
+  const budgetW = siteSplit(snap).facilityW + addW - snap.pue * 1500;
+  await scheduler.updateSite({ capMw: budgetW / (1 - snap.reserveFraction) / 1e6 });
+  if (paused) scheduler.stop();
+  const job = await scheduler.submit(spec({ power: { minWatts: 700, maxWatts: 700 } }));
+  return { ...site, job, minerHost };
+}
+
+describe('grid events', () => {
+  it('plans against a grid event from its lead before it starts, but never before its notice', async () => {
+    let now = 1_000_000;
+    const { scheduler } = await setup(18, {}, { now: () => now });
+    // Announced 30 s ahead; the lead with no running job is 60 s.
+    await scheduler.updateSite({ addGridEvents: [{ startMs: now + 10 * 60_000, durationS: 600, capMw: 12, noticeS: 30 }] });
+    now += 10 * 60_000 - 45_000; // 45 s before it: inside the lead, before the notice
+    expect(scheduler.effectiveCapW()).toBe(18e6);
+    now += 15_000; // 30 s before it: announced
+    expect(scheduler.effectiveCapW()).toBe(12e6);
+  });
+});
+
+describe('agent reports go through the serial queue', () => {
+  it('applies a report only after the change in progress, never in the middle of it', async () => {
+    const seen: string[] = [];
+    let reportDuringSubmit: Promise<void> | undefined;
+    const { scheduler } = await setup(18, {}, {
+      beforePut: async () => {
+        if (reportDuringSubmit) return;
+        // The submit is storing its job: a report arrives now.
+        reportDuringSubmit = scheduler.report('a', { timestampMs: 1, gpus: [], miners: [], attempts: [] });
+        seen.push(`report applied at once: ${nodeA().report !== undefined}`);
+        await new Promise((r) => setTimeout(r, 0));
+        seen.push(`report applied after a turn of the event loop: ${nodeA().report !== undefined}`);
+      },
+    });
+    const nodeA = () => scheduler.listNodes().find((n) => n.record.id === 'a')!;
+    await scheduler.submit(spec({ gpus: 1 }));
+    await reportDuringSubmit;
+    seen.push(`report applied once the submit is stored: ${nodeA().report !== undefined}`);
+    expect(seen).toEqual(['report applied at once: false', 'report applied after a turn of the event loop: false', 'report applied once the submit is stored: true']);
+  });
+});
