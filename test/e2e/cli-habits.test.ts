@@ -142,7 +142,8 @@ describe('submit --wait', () => {
 
 /**
  * A line the page shows, as a pattern of what the CLI prints: job ids, times, durations,
- * measured power and the node a job landed on differ from run to run, and so do column widths.
+ * measured power, GPUs in use and the node a job landed on differ from run to run, and so
+ * do column widths.
  */
 function shownLine(line: string): RegExp {
   const pattern = line
@@ -153,6 +154,7 @@ function shownLine(line: string): RegExp {
     .replace(/\b\d+(?:m\d+)?s\b/g, '\\S+')
     .replace(/\d+\\\.\d \/ \d+\\\.\d kW/g, '\\S+ / \\S+ kW')
     .replace(/gpu-\d/g, 'gpu-\\d')
+    .replace(/\d+\/\d+ H100/g, '\\d+/\\d+ H100')
     .replace(/ +/g, '\\s+');
   return new RegExp(`^\\s*${pattern}$`, 'm');
 }

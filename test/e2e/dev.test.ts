@@ -29,6 +29,16 @@ describe('wattpack dev', () => {
       expect(job.exitCode, job.stderr + job.stdout).toBe(0);
       expect(job.stdout).toContain('SUCCEEDED');
 
+      // Metrics and the dashboard are on: the state file names them, `wattpack dashboard` finds the dashboard beside the scheduler.
+      const state = JSON.parse(readFileSync(join(stateDir, 'dev.json'), 'utf8')) as { dashboard: string; metrics: Record<string, string> };
+      expect(state.dashboard).toBe(`127.0.0.1:${port + 80}`);
+      expect(up.stdout).toContain(`https://${state.dashboard}/`);
+      expect((await fetch(`http://${state.metrics.scheduler}/readyz`)).status).toBe(200);
+      expect(await (await fetch(`http://${state.metrics['gpu-1']}/metrics`)).text()).toContain('DCGM_FI_DEV_POWER_USAGE{');
+      const link = await wattpack('dashboard', '-o', 'json');
+      expect(link.exitCode, link.stderr).toBe(0);
+      expect(JSON.parse(link.stdout).url).toMatch(new RegExp(`^https://127\\.0\\.0\\.1:${port + 80}/login#token=`));
+
       const nodes = await wattpack('nodes', '-o', 'json');
       expect(JSON.parse(nodes.stdout).map((n: { id: string; status: string }) => `${n.id}:${n.status}`)).toEqual(['gpu-1:READY', 'gpu-2:READY', 'miners-1:READY']);
     } finally {

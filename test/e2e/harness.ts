@@ -52,6 +52,8 @@ export interface AgentSpec {
   id: string;
   profile: string;
   labels?: string;
+  /** How it runs jobs (default process); podman needs CONTAINERS_CONF set by preparePodman. */
+  runtime?: 'process' | 'podman';
 }
 
 export interface SiteOptions {
@@ -133,6 +135,10 @@ export class LocalSite {
   /** Scheduler processes by id (s1, s2, ...). */
   readonly schedulers = new Map<string, ResultPromise>();
   readonly agents = new Map<string, ResultPromise>();
+  /** Each scheduler's and agent's --metrics-addr (/metrics, /healthz, /readyz), by id. */
+  readonly metricsAddr = new Map<string, string>();
+  /** Each scheduler's --dashboard-addr (HTTPS, the web dashboard), by id. */
+  readonly dashboardAddr = new Map<string, string>();
   private client?: SchedulerServiceClient;
   private readonly people = new Map<string, Person>();
 
@@ -144,6 +150,8 @@ export class LocalSite {
     /** host:port of each scheduler, in id order. */
     readonly listen: string[],
     private readonly opts: SiteOptions,
+    /** Ports the scheduler hands out as MASTER_PORT: free ones here, so that sites of parallel tests do not meet. */
+    private readonly rendezvousPorts: { from: number; to: number },
   ) {}
 
   /** What clients dial: every scheduler; only the leader listens. */
@@ -173,7 +181,12 @@ export class LocalSite {
       : [await startNatsServer(opts.insecure ? {} : { config })];
     const listen: string[] = [];
     for (let i = 0; i < (opts.schedulers ?? 1); i++) listen.push(`127.0.0.1:${await freePort()}`);
-    const site = new LocalSite(trust, nats, listen, opts);
+    const port = await freePort();
+    const site = new LocalSite(trust, nats, listen, opts, { from: port, to: Math.min(port + 9, 65_535) });
+    for (let i = 1; i <= listen.length; i++) {
+      site.metricsAddr.set(`s${i}`, `127.0.0.1:${await freePort()}`);
+      site.dashboardAddr.set(`s${i}`, `127.0.0.1:${await freePort()}`);
+    }
     // The CLI finds the site's admin context here, as after `wattpack dev`.
     writeFileSync(site.cliConfig, stringify({ 'current-context': 'dev', contexts: [{ ...site.adminContext(), name: 'dev', scheduler: site.address }] }));
     for (let i = 1; i <= listen.length; i++) site.spawnScheduler(`s${i}`);
@@ -185,6 +198,11 @@ export class LocalSite {
 
   private credentialArgs(dir: string): string[] {
     return this.opts.insecure ? ['--insecure'] : ['--credentials', dir];
+  }
+
+  /** The site setting checkpointRoot: jobs' checkpoint directories are <this>/<job id>. */
+  get checkpointRoot(): string {
+    return join(this.workDir, 'checkpoints');
   }
 
   /** The CLI's config file (WATTPACK_CONFIG) for this site: the admin's context. */
@@ -205,14 +223,17 @@ export class LocalSite {
   /** `env` adds to the scheduler's environment (WATTPACK_CRASH_AT for crash tests). */
   spawnScheduler(id: string, env: Record<string, string> = {}): void {
     const listen = this.listen[Number(id.slice(1)) - 1]!;
-    const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, ...this.credentialArgs(this.trust.schedulerCredentials), '--log-level', LOG_LEVEL];
+    const args = ['--id', id, '--listen', listen, '--nats', this.natsUrl, ...this.credentialArgs(this.trust.schedulerCredentials), '--log-level', LOG_LEVEL, '--metrics-addr', this.metricsAddr.get(id)!, '--dashboard-addr', this.dashboardAddr.get(id)!, '--dashboard-sample-s', '1'];
     args.push('--state-dir', this.stateDir(id));
     if (this.opts.accountingDb) args.push('--accounting-db', this.opts.accountingDb);
     if (this.opts.natsCluster) args.push('--nats-replicas', '3');
     if (this.opts.capMw !== undefined) args.push('--cap-mw', String(this.opts.capMw));
     // Jobs never run as root: every owner maps to JOB_USER unless the test maps users itself.
     const file = join(this.workDir, 'site.json');
-    writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: JOB_USER }, ...this.opts.site }));
+    // Checkpoints on "site storage": one directory every agent of this machine shares.
+    chmodSync(this.workDir, 0o711);
+    const storage = { checkpointRoot: this.checkpointRoot, rendezvousPorts: this.rendezvousPorts };
+    writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: JOB_USER }, ...storage, ...this.opts.site }));
     args.push('--site', file);
     this.schedulers.set(id, execa(process.execPath, [BIN.scheduler, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(id), env }));
   }
@@ -274,7 +295,8 @@ export class LocalSite {
       await Promise.all(this.natsServers.map((n) => n.reload()));
     }
     const who = this.opts.insecure ? ['--insecure', '--node-id', a.id] : ['--credentials', this.trust.nodeCredentials(a.id)];
-    const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, ...who, '--simulate', a.profile, '--runtime', 'process', '--log-level', LOG_LEVEL];
+    if (!this.metricsAddr.has(a.id)) this.metricsAddr.set(a.id, `127.0.0.1:${await freePort()}`);
+    const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, ...who, '--simulate', a.profile, '--runtime', a.runtime ?? 'process', '--address', '127.0.0.1', '--log-level', LOG_LEVEL, '--metrics-addr', this.metricsAddr.get(a.id)!];
     if (a.labels) args.push('--labels', a.labels);
     this.agents.set(a.id, execa(process.execPath, [BIN.agent, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(a.id) }));
   }
@@ -343,15 +365,27 @@ export class LocalSite {
     );
   }
 
+  /** GET on a daemon's metrics listener (/metrics, /healthz, /readyz): its status and body. */
+  async observe(id: string, path: string): Promise<{ status: number; body: string }> {
+    const res = await fetch(`http://${this.metricsAddr.get(id)}${path}`, { signal: AbortSignal.timeout(5000) });
+    return { status: res.status, body: await res.text() };
+  }
+
   job(id: string): Promise<Job__Output> {
     return this.rpc<Job__Output>('GetJob', { id });
   }
 
   async waitForState(id: string, states: string[], timeoutMs = 20_000): Promise<Job__Output> {
-    return waitFor(`job ${id} to be ${states.join('|')}`, async () => {
-      const j = await this.job(id);
-      return states.includes(j.state) ? j : undefined;
-    }, timeoutMs);
+    let seen: Job__Output | undefined;
+    try {
+      return await waitFor(`job ${id} to be ${states.join('|')}`, async () => {
+        seen = await this.job(id);
+        return states.includes(seen.state) ? seen : undefined;
+      }, timeoutMs);
+    } catch (err) {
+      // What it was instead says why: still PENDING (and its reason), STARTING, ended.
+      throw new Error(`${(err as Error).message}; it was ${seen ? `${seen.state} (${seen.reason || 'no reason'}), attempt ${seen.attempt}` : 'never seen'}`);
+    }
   }
 
   /** A new directory under workDir that jobs (running as JOB_USER) may write to. */
@@ -363,12 +397,12 @@ export class LocalSite {
     return dir;
   }
 
-  /** Runs the real CLI against this site, as its admin (or as whom `config` names: see person). */
-  cli(args: string[], input?: string, config = this.cliConfig) {
+  /** Runs the real CLI against this site, as its admin (or as whom `config` names: see person), with `env` added to its environment. */
+  cli(args: string[], input?: string, config = this.cliConfig, env: Record<string, string> = {}) {
     return execa(process.execPath, [BIN.cli, '--scheduler', this.address, ...(this.opts.insecure ? ['--insecure'] : []), ...args], {
       reject: false,
       ...(input ? { input } : {}),
-      env: { WATTPACK_DEV_DIR: join(this.workDir, 'dev'), WATTPACK_CONFIG: config },
+      env: { ...env, WATTPACK_DEV_DIR: join(this.workDir, 'dev'), WATTPACK_CONFIG: config },
     });
   }
 

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { createLogger, type AttemptState, type Logger, type NodeInventory, type NodeReport } from '@wattpack/common';
+import { createLogger, startObserveServer, type AttemptState, type Logger, type NodeInventory, type NodeReport, type ObserveServer } from '@wattpack/common';
 import { describeHost, hostFacts, hostState } from './collectors/host/host.js';
 import { openHardware } from './hardware.js';
 import { Supervisor } from './jobs/supervisor.js';
 import { startGrpcLink, type GrpcLink, type SchedulerLinkState } from './link/grpc-link.js';
 import { connectNatsLink, type NatsLink } from './link/nats-link.js';
+import { NodeMetrics } from './observe/node-metrics.js';
 import { resolveOptions, type AgentOptions } from './options.js';
 import { attemptPower } from './power/attempt-power.js';
 import { ContainerRuntime } from './runtimes/container/container-runtime.js';
@@ -41,7 +42,8 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
   let nats: NatsLink;
   let inventory: NodeInventory;
   try {
-    inventory = await collector.inventory();
+    const found = await collector.inventory();
+    inventory = { ...found, host: { ...found.host, address: opts.address } };
     nats = await connectNatsLink({ url: opts.nats, nodeId, credentials: opts.credentials, logger });
   } catch (err) {
     await hardware.close();
@@ -62,7 +64,7 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
     publishLog: (r) => nats.publishLog(r),
     logger,
   });
-  const report = async (): Promise<NodeReport> => {
+  const sample = async (): Promise<NodeReport> => {
     const { gpus, miners } = await collector.sample();
     return {
       timestampMs: Date.now(),
@@ -73,8 +75,17 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
       host: hostState(),
     };
   };
+  const metrics = new NodeMetrics(inventory, sample, 2 * opts.reportIntervalMs);
+  const report = async (): Promise<NodeReport> => {
+    const r = await sample();
+    metrics.observe(r);
+    return r;
+  };
   let scheduler: GrpcLink;
+  let observe: ObserveServer | undefined;
   try {
+    // Ready means connected to NATS: where its commands come from.
+    if (opts.metricsAddr) observe = await startObserveServer(opts.metricsAddr, { registry: metrics.registry, ready: () => (nats.connected() ? [] : ['not connected to NATS']), log: logger });
     const recovered = await supervisor.recover();
     if (recovered) logger.info({ attempts: recovered }, 'attempts recovered from before a restart');
     await nats.consumeCommands((cmd) => supervisor.handle(cmd));
@@ -90,6 +101,7 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
       logger,
     });
   } catch (err) {
+    await observe?.close();
     await nats.close();
     await hardware.close();
     throw err;
@@ -109,6 +121,7 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
         await nats.stopConsuming();
         await supervisor.stopAll('agent shutting down');
         scheduler.close();
+        await observe?.close();
         await nats.close();
         await hardware.close();
         logger.info('agent stopped');

@@ -34,6 +34,13 @@ describe('wattpack-agent command line', () => {
     expect(both.stderr).toMatch(/--fleet.*cannot be used with option '--node-id/);
   });
 
+  it('takes --metrics-addr for one node, and refuses it with a fleet (one listener cannot speak for many nodes)', () => {
+    expect(run('--simulate', 'h100x8', '--insecure', '--metrics-addr', '127.0.0.1:9401').result).toMatchObject({ run: { metricsAddr: '127.0.0.1:9401' } });
+    const fleet = run('--fleet', '/x', '--simulate', 'h100x8', '--metrics-addr', '127.0.0.1:9401');
+    expect(fleet.result).toEqual({ exitCode: 2 });
+    expect(fleet.stderr).toMatch(/--metrics-addr.*cannot be used with option '--fleet/);
+  });
+
   it('fills in defaults and parses flags into agent options', () => {
     delete process.env.WATTPACK_SCHEDULER;
     delete process.env.WATTPACK_NATS;

@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { SIM_KINDS, type SimKind } from './collectors/asic/simulator.js';
 import { applyConfigFile, configFlag } from './config-file.js';
 import { parseProfile, PROFILE_HELP } from './collectors/simulated/profile.js';
-import { DEFAULTS, GPU_SOURCES, parseGpuSource, parseLabels, parseNodeId, parseReportInterval, parseRuntime, parseSchedulerAddress, resolveHardware, RUNTIMES, type AgentOptions } from './options.js';
+import { DEFAULTS, GPU_SOURCES, parseAddress, parseGpuSource, parseLabels, parseNodeId, parseReportInterval, parseRuntime, parseSchedulerAddress, resolveHardware, RUNTIMES, type AgentOptions } from './options.js';
 import { versionText } from '@wattpack/common';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -53,9 +53,11 @@ interface RunFlags {
   labels?: Record<string, string>;
   reportInterval: number;
   jobRoot?: string;
+  address?: string;
   logLevel: string;
   credentials?: string;
   insecure?: boolean;
+  metricsAddr?: string;
   fleet?: string;
 }
 
@@ -91,8 +93,10 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
     .addOption(new Option('--labels <key=value,...>', 'node labels, e.g. rack=r1,zone=a').env('WATTPACK_LABELS').argParser(check(parseLabels)))
     .addOption(new Option('--report-interval <ms>', 'report interval until the scheduler sets one').env('WATTPACK_REPORT_INTERVAL').default(DEFAULTS.reportIntervalMs).argParser(check(parseReportInterval)))
     .addOption(new Option('--job-root <dir>', "where host-process jobs get their working directories (default: <tmpdir>/wattpack-jobs-<uid>); the agent's own, writable by no one else").env('WATTPACK_JOB_ROOT'))
+    .addOption(new Option('--address <ip|host>', "where other nodes reach this one: a job's ranks meet at rank 0's (default: the first non-loopback IPv4 address)").env('WATTPACK_ADDRESS').argParser(check(parseAddress)))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).env('WATTPACK_LOG_LEVEL').default('info'))
     .addOption(new Option('--credentials <dir>', "the node's credentials (wattpack admin issue node <id>): its certificate names the node").env('WATTPACK_CREDENTIALS'))
+    .addOption(new Option('--metrics-addr <host:port>', 'serve /metrics (DCGM-exporter names), /healthz and /readyz over plain HTTP there; off unless given (not with --fleet)').env('WATTPACK_METRICS_ADDR').conflicts(['fleet']))
     .addOption(new Option('--fleet <dir>', 'hollow nodes: run every node whose credentials folder is in <dir> in this one process, each a full agent on --simulate hardware (site-sized fleets on one machine)').env('WATTPACK_FLEET').conflicts(['credentials', 'nodeId', 'insecure']))
     .addOption(new Option('--insecure', 'no TLS and no credentials: anyone on the network can command this node. Debugging only').env('WATTPACK_INSECURE'))
     .addOption(new Option('--config <file>', 'settings (YAML): any flag above in camelCase, e.g. reportInterval: 500. A flag wins over WATTPACK_*, which wins over the file (docs/operations.md)'))
@@ -114,6 +118,8 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
         ...(o.credentials ? { credentials: o.credentials } : {}),
         ...(insecure ? { insecure: true } : {}),
         ...(o.jobRoot ? { jobRoot: o.jobRoot } : {}),
+        ...(o.metricsAddr ? { metricsAddr: o.metricsAddr } : {}),
+        ...(o.address ? { address: o.address } : {}),
       };
       try {
         resolveHardware(run);

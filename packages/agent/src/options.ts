@@ -1,5 +1,5 @@
 import { accessSync, constants as fsConstants } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { checkLabelKey, INSECURE, loadCredentials, nodeIdSchema, parseLabels, schedulerTarget, WattpackError, type Credentials } from '@wattpack/common';
 
@@ -44,6 +44,10 @@ export interface AgentOptions {
   insecure?: boolean;
   /** Where host-process jobs get their working directories (default: <tmpdir>/wattpack-jobs-<uid>). */
   jobRoot?: string;
+  /** host:port for /metrics, /healthz and /readyz (plain HTTP); none when unset. */
+  metricsAddr?: string;
+  /** Where other nodes reach this one (a job's ranks meet at rank 0's); default: defaultAddress(). */
+  address?: string;
 }
 
 /** Where the node's devices come from. */
@@ -59,12 +63,25 @@ export interface ResolvedOptions {
   reportIntervalMs: number;
   credentials: Credentials;
   jobRoot?: string;
+  metricsAddr?: string;
+  address: string;
 }
 
 const invalid = (message: string) => new WattpackError('INVALID_ARGUMENT', message);
 
 export function defaultNodeId(): string {
   return hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64) || 'node';
+}
+
+/** The first IPv4 address of a non-loopback interface, else the host name: what a site's other nodes most likely reach. */
+export function defaultAddress(): string {
+  const v4 = Object.values(networkInterfaces()).flatMap((list) => list ?? []).find((i) => i.family === 'IPv4' && !i.internal);
+  return v4?.address ?? hostname();
+}
+
+export function parseAddress(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/.test(value)) throw invalid(`address "${value}": give an IP address or host name other nodes reach this one at`);
+  return value;
 }
 
 export function parseNodeId(value: string): string {
@@ -142,6 +159,8 @@ export function resolveOptions(opts: AgentOptions): ResolvedOptions {
     labels: { ...opts.labels },
     reportIntervalMs: parseReportInterval(opts.reportIntervalMs ?? DEFAULTS.reportIntervalMs),
     ...(opts.jobRoot ? { jobRoot: resolve(opts.jobRoot) } : {}),
+    ...(opts.metricsAddr ? { metricsAddr: opts.metricsAddr } : {}),
+    address: parseAddress(opts.address ?? defaultAddress()),
   };
 }
 

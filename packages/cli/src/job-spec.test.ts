@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadJobSpec } from './job-spec.js';
+import { parseJobSpec } from '@wattpack/common';
 
 const dir = mkdtempSync(join(tmpdir(), 'wattpack-spec-'));
 const file = (name: string, text: string) => {
@@ -77,7 +78,32 @@ describe('loadJobSpec', () => {
   const examples = new URL('../../../examples/', import.meta.url);
   it.each(readdirSync(examples).filter((f) => f.endsWith('.yaml')))('accepts examples/%s', (name) => {
     const { spec } = loadJobSpec({ file: new URL(name, examples).pathname, flags: {}, argv: [] });
-    expect(spec.command[0]).toBe('node');
+    // Programs the examples run here as written: node on PATH, or an absolute path that exists.
+    expect(spec.command[0] === 'node' || existsSync(spec.command[0]!), spec.command[0]).toBe(true);
+  });
+
+  it('copies only the variables --export names from the environment, and refuses ALL', () => {
+    const flags = { name: 'a', gpus: 1, export: 'HF_HOME, WANDB_PROJECT', env: ['WANDB_PROJECT=over'] };
+    const { spec } = loadJobSpec({ flags, argv: ['x'] }, { HF_HOME: '/data/hf', WANDB_PROJECT: 'p', SECRET_TOKEN: 't' });
+    expect(spec.env).toEqual({ HF_HOME: '/data/hf', WANDB_PROJECT: 'over' });
+    expect(loadJobSpec({ flags: { name: 'a', gpus: 1, export: 'NONE' }, argv: ['x'] }, { A: '1' }).spec.env).toEqual({});
+    expect(() => loadJobSpec({ flags: { name: 'a', gpus: 1, export: 'ALL' }, argv: ['x'] }, {})).toThrow(/--export ALL: name the variables to copy/);
+    expect(() => loadJobSpec({ flags: { name: 'a', gpus: 1, export: 'NOPE' }, argv: ['x'] }, {})).toThrow('--export "NOPE": not set in your environment');
+  });
+
+  it('takes workdir (relative to here), output files, and dependencies from flags', () => {
+    const { spec } = loadJobSpec({ flags: { name: 'a', gpus: 1, workdir: 'runs', outputFile: 'out-%j-%t.log', afterOk: 'j-abc1,j-abc2', afterAny: 'j-abc3' }, argv: ['x'] });
+    expect(spec).toMatchObject({ workdir: resolve('runs'), output: 'out-%j-%t.log', afterOk: ['j-abc1', 'j-abc2'], afterAny: ['j-abc3'] });
+    expect(() => loadJobSpec({ flags: { name: 'a', gpus: 1, outputFile: 'out-%x.log' }, argv: ['x'] })).toThrow(/output: a path where "%" may only start %j/);
+    expect(() => loadJobSpec({ flags: { name: 'a', gpus: 1, afterOk: 'not an id' }, argv: ['x'] })).toThrow(/afterOk\.0: a job id/);
+  });
+
+  it('refuses mounts for a process job and paths a container engine would split', () => {
+    const mount = (source: string) => ({ name: 'a', gpus: 1, command: ['x'], mounts: [{ source, target: '/data' }] });
+    expect(parseJobSpec(mount('/data/x'))).toMatchObject({ success: false, error: expect.stringContaining('mounts: only container jobs (image) mount volumes') });
+    expect(parseJobSpec({ ...mount('/data/x'), image: 'busybox' })).toMatchObject({ success: true });
+    expect(parseJobSpec({ ...mount('/data/a:b'), image: 'busybox' })).toMatchObject({ success: false, error: expect.stringContaining('mounts.0.source: no ":" or ","') });
+    expect(parseJobSpec({ ...mount('/data/../etc'), image: 'busybox' })).toMatchObject({ success: false, error: expect.stringContaining('mounts.0.source: an absolute path without') });
   });
 
   it('rejects flag mistakes', () => {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseJobSpec, quote, readYamlFile, WattpackError, type JobSpec } from '@wattpack/common';
 
 /** Spec fields that `wattpack submit` flags set, named after the flags. */
@@ -16,6 +17,12 @@ export interface SpecFlags {
   preemptible?: boolean;
   cpus?: number;
   memory?: number;
+  workdir?: string;
+  outputFile?: string;
+  errorFile?: string;
+  export?: string;
+  afterOk?: string;
+  afterAny?: string;
 }
 
 export interface SpecSource {
@@ -50,11 +57,34 @@ function parseEnv(pairs: string[]): Record<string, string> {
 }
 
 /**
+ * --export NAME,...: these variables of the submitter's environment, copied into the
+ * job's env (sbatch's --export). Nothing is copied otherwise, and never all of it: the
+ * submitter's environment holds credentials and paths of their machine, and the spec is
+ * stored and shown to whoever may see the job (docs/jobs.md).
+ */
+function exportedEnv(names: string, from: NodeJS.ProcessEnv): Record<string, string> {
+  const list = names.split(',').map((n) => n.trim()).filter(Boolean);
+  if (list.some((n) => n.toUpperCase() === 'ALL')) {
+    throw new WattpackError('INVALID_ARGUMENT', '--export ALL: name the variables to copy (--export HF_HOME,WANDB_PROJECT); the whole environment would carry your credentials into the stored job');
+  }
+  const env: Record<string, string> = {};
+  for (const name of list) {
+    if (name.toUpperCase() === 'NONE') continue;
+    const value = from[name];
+    if (value === undefined) throw new WattpackError('INVALID_ARGUMENT', `--export ${quote(name)}: not set in your environment`);
+    env[name] = value;
+  }
+  return env;
+}
+
+const jobIds = (value: string | undefined) => value?.split(',').map((id) => id.trim()).filter(Boolean);
+
+/**
  * The spec as the user wrote it (file, then flags, then the argv after `--`), checked
  * here so that mistakes are reported before anything is sent. `raw` is what goes to the
  * scheduler, which validates it again.
  */
-export function loadJobSpec(source: SpecSource): { raw: Fields; spec: JobSpec } {
+export function loadJobSpec(source: SpecSource, environment: NodeJS.ProcessEnv = process.env): { raw: Fields; spec: JobSpec } {
   const { file, flags, argv } = source;
   if (!file && argv.length === 0) {
     throw new WattpackError(
@@ -73,10 +103,17 @@ export function loadJobSpec(source: SpecSource): { raw: Fields; spec: JobSpec } 
       priority: flags.priority,
       maxRuntime: flags.maxRuntime,
       preemptible: flags.preemptible,
+      // Like sbatch --chdir: relative to where the CLI runs.
+      workdir: flags.workdir === undefined ? undefined : resolve(flags.workdir),
+      output: flags.outputFile,
+      error: flags.errorFile,
+      afterOk: jobIds(flags.afterOk),
+      afterAny: jobIds(flags.afterAny),
     }),
   };
   if (flags.gpuModel?.length) raw.gpuModels = flags.gpuModel.flatMap((m) => m.split(',')).filter(Boolean);
-  if (flags.env?.length) raw.env = { ...(isFields(raw.env) ? raw.env : {}), ...parseEnv(flags.env) };
+  const exported = flags.export === undefined ? {} : exportedEnv(flags.export, environment);
+  if (flags.env?.length || Object.keys(exported).length) raw.env = { ...(isFields(raw.env) ? raw.env : {}), ...exported, ...parseEnv(flags.env ?? []) };
   const power = given({ minWatts: flags.minWatts, maxWatts: flags.maxWatts });
   if (Object.keys(power).length) raw.power = { ...(isFields(raw.power) ? raw.power : {}), ...power };
   const resources = given({ cpus: flags.cpus, memoryMib: flags.memory });

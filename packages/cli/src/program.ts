@@ -5,6 +5,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerHistory, registerShares, registerUsage } from './commands/accounting.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerLogin } from './commands/login.js';
 import { registerDev } from './commands/dev.js';
 import { registerDrain } from './commands/drain.js';
@@ -60,7 +61,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .addOption(new Option('--insecure', 'no TLS and no credential, for a scheduler started with --insecure (debugging only)'))
     .addOption(new Option('-o, --output <format>', 'output format: wide has more columns; json and yaml are the API objects; csv for history and usage').choices(OUTPUT_FORMATS).default('table'))
     .addHelpText('after', EPILOG);
-  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerPlan, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit, registerHistory, registerUsage, registerShares, registerCompletion]) {
+  for (const register of [registerSubmit, registerJobs, registerJob, registerCancel, registerLogs, registerNodes, registerSite, registerPlan, registerDrain, registerSim, registerDev, registerLogin, registerAdmin, registerAudit, registerHistory, registerUsage, registerShares, registerDashboard, registerCompletion]) {
     register(program, app);
   }
   try {

@@ -31,3 +31,5 @@ export * from './trust/local-site.js';
 export * from './trust/command-signing.js';
 export * from './trust/nats-auth.js';
 export * from './trust/nats-config.js';
+export * from './observe/http.js';
+export * from './trust/login-token.js';

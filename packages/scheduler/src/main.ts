@@ -1,7 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
-import { Backoff, INSECURE, WattpackError, createLogger, loadCredentials, readYamlFile, versionText, type Logger } from '@wattpack/common';
+import { Backoff, INSECURE, WattpackError, createLogger, loadCredentials, readYamlFile, startObserveServer, versionText, type Logger, type ObserveServer } from '@wattpack/common';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { openUsageStoreThread, type UsageQueries } from './accounting/store-thread.js';
+import { History } from './dashboard/history.js';
+import { SchedulerHealth } from './observe/health.js';
+import { SchedulerMetrics } from './observe/metrics.js';
 import { schedulerOptions, type SchedulerSettings } from './options.js';
 import { startScheduler } from './server.js';
 
@@ -27,6 +31,9 @@ const program = new Command('wattpack-scheduler')
   .option('--audit-max-mib <n>', 'the most the audit log keeps, in MiB; the oldest records go first (default 1024; env WATTPACK_AUDIT_MAX_MIB)', number)
   .option('--state-dir <dir>', "the scheduler's own files: the embedded accounting store (default /var/lib/wattpack/scheduler; env WATTPACK_STATE_DIR)")
   .option('--accounting-db <url>', 'a PostgreSQL for accounting (postgres://...) instead of the embedded store (env WATTPACK_ACCOUNTING_DB)')
+  .option('--metrics-addr <host:port>', 'serve /metrics (Prometheus), /healthz and /readyz over plain HTTP there; off unless given (env WATTPACK_METRICS_ADDR; docs/observability.md)')
+  .option('--dashboard-addr <host:port>', 'serve the read-only web dashboard there over HTTPS with the scheduler certificate; off unless given (env WATTPACK_DASHBOARD_ADDR; docs/observability.md)')
+  .option('--dashboard-sample-s <s>', "seconds between the dashboard's samples of the site's power (default 30; 24 h are kept)", number)
   .option('--insecure', 'no TLS and no authentication: anyone who reaches the site can run anything. Debugging only')
   .showHelpAfterError()
   .action(async (flags: Record<string, unknown>) => {
@@ -47,12 +54,20 @@ const program = new Command('wattpack-scheduler')
       process.stderr.write(`wattpack-scheduler: ${WattpackError.from(err).message}\n`);
       process.exit(2);
     });
+    const health = new SchedulerHealth();
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const metrics = new SchedulerMetrics(registry);
+    const dashboard = opts.dashboardAddr ? { addr: opts.dashboardAddr, history: new History({ siteEveryS: opts.dashboardSampleS }) } : undefined;
+    let observe: ObserveServer | undefined;
+    if (opts.metricsAddr) observe = await startObserveServer(opts.metricsAddr, { registry, ready: () => health.problems(), log });
     const shutdown = async () => {
       if (stopping) return;
       stopping = true;
       log.info('stopping');
       await current?.stop();
       await accounting.then((a) => a.close()).catch(() => undefined);
+      await observe?.close();
       process.exit(0);
     };
     process.on('SIGTERM', shutdown);
@@ -62,7 +77,7 @@ const program = new Command('wattpack-scheduler')
     const backoff = new Backoff(500, 5000);
     for (;;) {
       try {
-        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, accounting, audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
+        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, accounting, health, metrics, ...(dashboard ? { dashboard } : {}), audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
       } catch (err) {
         const e = WattpackError.from(err);
         if (stopping || e.code === 'INVALID_ARGUMENT') throw e;

@@ -16,6 +16,9 @@ const optionsSchema = z.strictObject({
   auditMaxMib: z.number().int().min(1).max(1024 * 1024).default(1024),
   stateDir: z.string().min(1).default('/var/lib/wattpack/scheduler'),
   accountingDb: z.string().regex(/^postgres(ql)?:\/\//, 'use a postgres:// URL').optional(),
+  metricsAddr: z.string().regex(/^[^:]*\S:\d+$/, 'use host:port').optional(),
+  dashboardAddr: z.string().regex(/^[^:]*\S:\d+$/, 'use host:port').optional(),
+  dashboardSampleS: z.number().int().min(1).max(3600).default(30),
 });
 
 export type SchedulerSettings = z.output<typeof optionsSchema>;

@@ -27,6 +27,7 @@ import {
   type SiteConfigInput,
 } from '@wattpack/common';
 import type { EventEmitter } from 'node:events';
+import { HealthImplementation } from 'grpc-health-check';
 import type { TLSSocket } from 'node:tls';
 import { JetStreamAudit, type AuditLog } from './api/audit.js';
 import { schedulerService } from './api/scheduler-service.js';
@@ -43,6 +44,12 @@ import type { UsageQueries } from './accounting/store-thread.js';
 
 /** How often fair share's decayed usage is read again from the accounting store. */
 const HISTORY_REFRESH_S = 30;
+import type { History } from './dashboard/history.js';
+import { startDashboard, type Dashboard } from './dashboard/server.js';
+import type { SchedulerHealth } from './observe/health.js';
+import { JobWatch } from './observe/job-watch.js';
+import { lifecycleLog } from './observe/lifecycle-log.js';
+import type { SchedulerMetrics } from './observe/metrics.js';
 
 /** A standby takes over within this long of the leader's death. */
 const DEFAULT_LEASE_MS = 3000;
@@ -70,6 +77,12 @@ export interface SchedulerOptions {
    */
   accounting?: Promise<UsageQueries>;
   log?: Logger;
+  /** /readyz's view of this process (observe/health.ts), told of each connection and term. */
+  health?: SchedulerHealth;
+  /** Prometheus series (observe/metrics.ts): fed while this term leads. */
+  metrics?: SchedulerMetrics;
+  /** The web dashboard's HTTPS address (host:port), served while this term leads, and its history. */
+  dashboard?: { addr: string; history: History };
 }
 
 export interface SchedulerHandle {
@@ -89,6 +102,7 @@ export interface SchedulerHandle {
 export async function startScheduler(opts: SchedulerOptions): Promise<SchedulerHandle> {
   const log = opts.log ?? createLogger('scheduler');
   const nc = await connectNats(opts.nats, `wattpack-scheduler-${opts.id}`, natsConnectionOptions(opts.credentials));
+  opts.health?.connection(nc);
   try {
     return await lead(nc, opts, log);
   } catch (err) {
@@ -105,7 +119,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   await ensureStreams(jsm, replicas);
   await ensureAuditStream(jsm, replicas, opts.audit);
   await ensureAccountingStream(jsm, replicas);
-  const leadership = await becomeLeader(nc, opts.id, { ttlMs: opts.leaseMs ?? DEFAULT_LEASE_MS, replicas, log });
+  const leadership = await becomeLeader(nc, opts.id, { ttlMs: opts.leaseMs ?? DEFAULT_LEASE_MS, replicas, log, onStandby: (leader) => opts.health?.standby(leader) });
   // Transient NATS errors are retried while the lease holds: a cycle that gave up between
   // storing a job as STARTING and publishing its start command would strand the job. Once
   // the lease lapses, the next term's recover() sends the commands again.
@@ -163,6 +177,9 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       publishUsage: (record) => fenced(() => publishUsage(js, record)),
     },
   });
+  const watch = new JobWatch(scheduler);
+  watch.listen(lifecycleLog(log));
+  opts.metrics?.attach({ scheduler, watch });
   await scheduler.recover();
   let usage: UsageQueries | undefined;
   let ingest: { stop(): Promise<void> } | undefined;
@@ -198,10 +215,26 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   const trust = { revocations, audit };
   server.addService(proto.SchedulerService.service, schedulerService(scheduler, logs, log, trust, () => usage));
   server.addService(proto.NodeService.service, nodeService(scheduler, log, trust));
+  // grpc.health.v1 for load balancers and probes: only the leader listens, so SERVING while it leads.
+  const health = new HealthImplementation({ '': 'SERVING', 'wattpack.v1.SchedulerService': 'SERVING', 'wattpack.v1.NodeService': 'SERVING' });
+  health.addToServer(server);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(opts.listen, grpcServerCredentials(opts.credentials), (err, p) => (err ? reject(err) : resolve(p))),
   );
   if (!opts.credentials.insecure) auditHandshakes(server, audit);
+  let dashboard: Dashboard | undefined;
+  if (opts.dashboard) {
+    const { history } = opts.dashboard;
+    watch.listen(history.listener);
+    history.start(scheduler);
+    try {
+      dashboard = await startDashboard(scheduler, { addr: opts.dashboard.addr, credentials: opts.credentials, revocations, audit, history, watch, log });
+    } catch (err) {
+      history.stop();
+      server.forceShutdown();
+      throw err;
+    }
+  }
   const host = opts.listen.slice(0, opts.listen.lastIndexOf(':'));
   const address = `${host}:${port}`;
   // Leases, and a periodic pass: grid events and reservations move with the clock, not only with events.
@@ -213,6 +246,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     if (tick % 10 === 0) scheduler.forgetFinished().catch((err) => log.error({ err }, 'retention sweep failed'));
     if (tick % HISTORY_REFRESH_S === 0) void refreshHistory();
   }, 1000);
+  opts.health?.leading();
   log.info({ address, nats: opts.nats, term: leadership.term }, 'scheduler listening');
 
   return {
@@ -224,6 +258,12 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       if (stopped) return;
       stopped = true;
       clearInterval(leases);
+      for (const service of ['', 'wattpack.v1.SchedulerService', 'wattpack.v1.NodeService']) health.setStatus(service, 'NOT_SERVING');
+      opts.health?.stepDown();
+      watch.close();
+      opts.dashboard?.history.stop();
+      await dashboard?.close();
+      opts.metrics?.attach(undefined);
       scheduler.stop();
       server.forceShutdown();
       await events.stop();

@@ -3,6 +3,7 @@ import { startCommandSchema, type AgentCommand, type AttemptState, type EndedAtt
 import type { PowerControl } from '../power/power-control.js';
 import { StartError, type ExitStatus, type JobUser, type Runtime } from '../runtimes/runtime.js';
 import { lookupAccount, resolveJobUser, type AccountLookup } from './accounts.js';
+import { jobEnv, outputFile, OutputFiles, prepareCheckpointDir } from './job-context.js';
 
 export interface SupervisorDeps {
   nodeId: string;
@@ -25,6 +26,8 @@ interface Attempt {
   /** A stop that arrived while the attempt was still starting. */
   pendingStop?: StopRequest;
   maxRuntimeTimer?: NodeJS.Timeout;
+  /** The job's output files on this node, when it asked for them. */
+  outputFiles?: OutputFiles;
   /** Resolves once the attempt's last event was handed to publishEvent. */
   done: Promise<void>;
   finish(): void;
@@ -153,20 +156,32 @@ export class Supervisor {
     }
     let exited: Promise<ExitStatus>;
     try {
+      if (cmd.checkpointDir) prepareCheckpointDir(cmd.checkpointDir, user);
+      const files = { ...(cmd.output ? { stdout: outputFile(cmd.output, cmd) } : {}), ...(cmd.error ? { stderr: outputFile(cmd.error, cmd) } : {}) };
+      if (cmd.output || cmd.error) attempt.outputFiles = new OutputFiles(files, user);
+      // A container sees its checkpoint directory at the same path as the host.
+      const checkpointMount = cmd.image && cmd.checkpointDir ? [{ source: cmd.checkpointDir, target: cmd.checkpointDir, readOnly: false }] : [];
       ({ exited } = await this.deps.runtime.start({
         attemptId: cmd.attemptId,
         argv: [...cmd.command, ...cmd.args],
-        env: { ...cmd.env, ...this.jobEnv(cmd) },
+        env: { ...cmd.env, ...jobEnv(cmd, this.deps.nodeId) },
         user,
         gpuIndices: cmd.gpuIndices,
         ...(cmd.hostNetwork ? { hostNetwork: true } : {}),
         ...(cmd.image ? { image: cmd.image } : {}),
         ...(cmd.cpus !== undefined ? { cpus: cmd.cpus } : {}),
         ...(cmd.memoryMib !== undefined ? { memoryMib: cmd.memoryMib } : {}),
+        ...(cmd.workdir ? { workdir: cmd.workdir } : {}),
+        mounts: [...(cmd.mounts ?? []), ...checkpointMount],
+        ...(cmd.container ? { container: cmd.container } : {}),
         labels: this.labels(cmd),
-        onLine: (stream, line) => this.publishLog({ jobId: cmd.jobId, attemptId: cmd.attemptId, nodeId: this.deps.nodeId, stream, line: line.slice(0, MAX_LINE_CHARS), at: Date.now() }),
+        onLine: (stream, line) => {
+          attempt.outputFiles?.write(stream, line);
+          this.publishLog({ jobId: cmd.jobId, attemptId: cmd.attemptId, nodeId: this.deps.nodeId, stream, line: line.slice(0, MAX_LINE_CHARS), at: Date.now() });
+        },
       }));
     } catch (err) {
+      await attempt.outputFiles?.close();
       await this.restoreLimits(attempt);
       return this.failed(attempt, err instanceof StartError ? err.message : `cannot start: ${messageOf(err)}`);
     }
@@ -241,18 +256,6 @@ export class Supervisor {
     return { [LABELS.node]: this.deps.nodeId, [LABELS.job]: cmd.jobId, [LABELS.attempt]: JSON.stringify(savedAttemptSchema.parse(cmd)) };
   }
 
-  /** What every job sees besides its own env; ours win, so a job cannot misreport its identity. */
-  private jobEnv(cmd: StartCommand): Record<string, string> {
-    return {
-      WATTPACK_JOB_ID: cmd.jobId,
-      WATTPACK_ATTEMPT: String(cmd.attempt),
-      WATTPACK_ATTEMPT_ID: cmd.attemptId,
-      WATTPACK_NODE_RANK: String(cmd.nodeRank),
-      WATTPACK_NNODES: String(cmd.nodeCount),
-      WATTPACK_NODE_ID: this.deps.nodeId,
-    };
-  }
-
   private stop(cmd: StopCommand): void {
     const attempt = this.active.get(cmd.attemptId);
     if (!attempt) {
@@ -287,7 +290,7 @@ export class Supervisor {
     const { cmd } = attempt;
     clearTimeout(attempt.maxRuntimeTimer);
     this.active.delete(cmd.attemptId);
-    await this.restoreLimits(attempt);
+    await Promise.all([this.restoreLimits(attempt), attempt.outputFiles?.close()]);
     const reason = attempt.stopReason ?? status.reason ?? (status.oomKilled ? 'out of memory: killed at its memory limit' : undefined);
     this.log.info({ jobId: cmd.jobId, attemptId: cmd.attemptId, exitCode: status.exitCode, signal: status.signal, oomKilled: status.oomKilled, reason }, 'attempt exited');
     const published = this.publish({

@@ -8,6 +8,7 @@ import {
   CONSUMERS,
   connectNats,
   json,
+  natsConnected,
   natsConnectionOptions,
   WattpackError,
   type Credentials,
@@ -45,6 +46,8 @@ export interface NatsLink {
   stopConsuming(): Promise<void>;
   /** Flushes pending events (up to a deadline) and closes the connection. */
   close(): Promise<void>;
+  /** Whether the connection is up now (the agent's /readyz). */
+  connected(): boolean;
 }
 
 export async function connectNatsLink(opts: { url: string; nodeId: string; credentials: Credentials; logger: Logger }): Promise<NatsLink> {
@@ -55,6 +58,7 @@ export async function connectNatsLink(opts: { url: string; nodeId: string; crede
   const nc = await connectNats(opts.url, `wattpack-agent-${nodeId}`, { ...natsConnectionOptions(opts.credentials), waitOnFirstConnect: true }).catch((err: Error) => {
     throw new WattpackError('UNAVAILABLE', `cannot connect to NATS at "${opts.url}": ${err.message}`, { cause: err });
   });
+  const connected = natsConnected(nc);
   try {
     void (async () => {
       for await (const s of nc.status()) {
@@ -105,6 +109,7 @@ export async function connectNatsLink(opts: { url: string; nodeId: string; crede
     };
 
     const link: NatsLink = {
+      connected,
       async publishEvent(event) {
         const msgID = `${event.attemptId}:${nodeId}:${event.kind}:${nonce}`;
         const attempt = (async () => {

@@ -1,3 +1,5 @@
+import type { Mount } from '@wattpack/common';
+
 export type OutputStream = 'stdout' | 'stderr';
 
 /** The Unix user a job runs as (jobs/accounts.ts resolves it); never uid or gid 0. */
@@ -27,6 +29,12 @@ export interface StartRequest {
   memoryMib?: number;
   /** Containers: share the host's network (otherwise the engine's private one). */
   hostNetwork?: boolean;
+  /** The working directory (containers: in the image); default: a scratch directory of the attempt's own. */
+  workdir?: string;
+  /** Containers: host paths mounted into the container; runtimes without containers refuse them. */
+  mounts?: Mount[];
+  /** Containers: /dev/shm size, IPC mode and host devices (site setting containers). */
+  container?: { shmSize: string; ipc: 'private' | 'host'; devices: string[] };
   /** Kept with the running attempt (container labels) and handed back by recover(). */
   labels: Record<string, string>;
   /** Each output line, without its newline. Must not throw. */

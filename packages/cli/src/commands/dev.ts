@@ -26,6 +26,8 @@ function summary(state: DevState, stateDir: string, config: string): string {
     renderFields([
       ['NATS', state.natsUrl],
       ['Scheduler', state.scheduler],
+      ...(state.dashboard ? [['Dashboard', `https://${state.dashboard}/ (log in: wattpack dashboard)`] as [string, string]] : []),
+      ...(state.metrics?.scheduler ? [['Metrics', `http://${state.metrics.scheduler}/metrics (each agent's: the state file)`] as [string, string]] : []),
       ['Logs', state.logDir],
       ['State', devStateFile(stateDir)],
     ]),

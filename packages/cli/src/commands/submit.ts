@@ -50,7 +50,7 @@ export function registerSubmit(program: Command, app: App): void {
     .summary('submit a job from a YAML file, flags, or both')
     .description(
       'Submit a job. The file has the job spec keys (name, team, command, args, env, image, gpus, nodes, ' +
-        'gpuModels, priority, maxRuntime, power, checkpoint, preemptible); flags override them, and everything after -- ' +
+        'gpuModels, priority, maxRuntime, power, checkpoint, preemptible, workdir, output, error, mounts, afterOk, afterAny); flags override them, and everything after -- ' +
         'is the program and its arguments (run directly, never through a shell; it replaces the file\'s command and args). ' +
         'The spec is checked here before it is sent.',
     )
@@ -70,6 +70,12 @@ export function registerSubmit(program: Command, app: App): void {
     .option('--max-watts <W>', 'highest per-GPU power limit the job wants', numberArg)
     .option('--cpus <n>', 'CPU limit of each node part (containers)', numberArg)
     .option('--memory <MiB>', 'memory limit of each node part in MiB (containers; exit 137 under it is reported as out of memory)', numberArg)
+    .option('--workdir <dir>', 'working directory on the node (relative: to here); default: a scratch directory per attempt')
+    .option('--output-file <file>', "also write stdout to this file on each node (%j: job id, %t: node rank; spec field output; -o is the CLI's format)")
+    .option('--error-file <file>', 'also write stderr to this file on each node (%j, %t as for --output-file; spec field error)')
+    .option('--export <NAME,...>', "copy these variables of your environment into the job's (nothing is copied otherwise)")
+    .option('--after-ok <id,...>', 'start only after these jobs succeeded; if one fails, this job ends (sbatch --dependency=afterok)')
+    .option('--after-any <id,...>', 'start only after these jobs ended, however (sbatch --dependency=afterany)')
     .option('--preemptible', 'may be checkpointed and requeued for other work or a cap drop (the default)')
     .option('--no-preemptible', 'must not be preempted')
     .option('--array <indices>', "a job array, as sbatch --array: 0-1999, 1,3,5-9, 0-99:10, with %N for at most N tasks at once (0-1999%50); each task gets WATTPACK_ARRAY_JOB_ID and WATTPACK_ARRAY_INDEX")

@@ -58,7 +58,7 @@ describe('bash completion', () => {
   it("completes a command's own flags and the global ones, and the values a flag allows", () => {
     expect(bash(path, 'jobs', '--m')).toEqual(['--mine']);
     expect(bash(path, 'jobs', '--')).toEqual(expect.arrayContaining(['--mine', '--state', '--since', '--limit', '--output', '--scheduler']));
-    expect(bash(path, 'submit', '--name', 'x', '--w')).toEqual(['--wait']);
+    expect(bash(path, 'submit', '--name', 'x', '--wa')).toEqual(['--wait']);
     expect(bash(path, 'jobs', '-o', '')).toEqual(['table', 'wide', 'csv', 'json', 'yaml']);
     expect(bash(path, '--output', 'y')).toEqual(['yaml']);
   });

@@ -9,14 +9,15 @@ import { parseAgents } from './agents.js';
 const read = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 
 describe("the dev site's settings", () => {
-  it('run every job as the invoking user (nobody for root) unless the site file maps users', () => {
+  it('run every job as the invoking user (nobody for root) unless the site file maps users, with checkpoints in a shared temporary directory unless it names one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wattpack-dev-site-'));
-    expect(read(writeDevSite(dir))).toEqual({ users: { '*': localJobUser() } });
+    const checkpointRoot = join(tmpdir(), `wattpack-dev-checkpoints-${process.getuid?.() ?? 0}`);
+    expect(read(writeDevSite(dir))).toEqual({ users: { '*': localJobUser() }, checkpointRoot });
     const given = join(dir, 'given.yaml');
     writeFileSync(given, 'capMw: 2\n');
-    expect(read(writeDevSite(dir, given))).toEqual({ users: { '*': localJobUser() }, capMw: 2 });
-    writeFileSync(given, 'capMw: 2\nusers:\n  alice: { uid: 1001, gid: 1001 }\n');
-    expect(read(writeDevSite(dir, given))).toEqual({ users: { alice: { uid: 1001, gid: 1001 } }, capMw: 2 });
+    expect(read(writeDevSite(dir, given))).toEqual({ users: { '*': localJobUser() }, checkpointRoot, capMw: 2 });
+    writeFileSync(given, 'capMw: 2\ncheckpointRoot: /nfs/ckpt\nusers:\n  alice: { uid: 1001, gid: 1001 }\n');
+    expect(read(writeDevSite(dir, given))).toEqual({ users: { alice: { uid: 1001, gid: 1001 } }, checkpointRoot: '/nfs/ckpt', capMw: 2 });
     writeFileSync(given, '- a\n');
     expect(() => writeDevSite(dir, given)).toThrow(`${given}: expected a mapping of settings`);
   });

@@ -9,6 +9,7 @@ import { isSea } from 'node:sea';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ANY_USER, freePort, localJobUser, localSiteTrust, natsStorageArgs, readYamlFile, WattpackError } from '@wattpack/common';
 import { connectScheduler } from '../client.js';
+import { DASHBOARD_PORT_OFFSET } from '../commands/dashboard.js';
 import { contextCredentials, parseConfig, saveContexts } from '../config-file.js';
 import type { AgentPlan } from './agents.js';
 import { processStartTime, stopSite, writeDevState, type DevProcess, type DevState } from './state.js';
@@ -123,13 +124,17 @@ export const DEV_CONTEXT = 'dev';
 
 /**
  * The scheduler's site file: the given one (if any) with, unless it maps users itself,
- * every job run as the invoking user, or as nobody when that is root (docs/security.md).
+ * every job run as the invoking user, or as nobody when that is root (docs/security.md),
+ * and unless it names one, a checkpoint root every agent of this machine shares: in the
+ * temporary directory, which the jobs' user can reach (the state dir may be in a home
+ * only its owner may enter).
  */
 export function writeDevSite(stateDir: string, site?: string): string {
   const given = site ? readYamlFile(resolve(site)) : {};
   if (given !== null && (typeof given !== 'object' || Array.isArray(given))) throw new WattpackError('INVALID_ARGUMENT', `${site}: expected a mapping of settings`);
   const file = join(stateDir, 'site.json');
-  writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: localJobUser() }, ...given }));
+  const checkpointRoot = join(tmpdir(), `wattpack-dev-checkpoints-${process.getuid?.() ?? 0}`);
+  writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: localJobUser() }, checkpointRoot, ...given }));
   return file;
 }
 
@@ -148,6 +153,10 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
   let natsUrl = o.nats ?? '';
   let natsStoreDir: string | undefined;
   const startedAt = new Date().toISOString();
+  // The dashboard beside the scheduler, where `wattpack dashboard` looks (7780 beside 7700);
+  // metrics on free ports, for the scheduler and each agent process of one node (not fleets).
+  const dashboard = `127.0.0.1:${o.port + DASHBOARD_PORT_OFFSET}`;
+  const metrics: Record<string, string> = { scheduler: `127.0.0.1:${await freePort()}` };
   const state = (): DevState => ({
     startedAt,
     detached: o.detached,
@@ -157,6 +166,8 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
     ...(natsStoreDir ? { natsStoreDir } : {}),
     nodes: o.agents.map((a) => a.nodeId),
     processes: children.map(({ child: _child, ...p }) => p),
+    dashboard,
+    metrics,
   });
   const logOf = (name: string) => join(logDir, `${name}.log`);
   const trust = await localSiteTrust(join(o.stateDir, 'pki'), o.agents.map((a) => a.nodeId));
@@ -173,7 +184,7 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
       await waitUntil(children, NATS_START_MS, async () => (await accepts(port)) || `nats-server is not listening on ${port}`);
     }
     const [schedulerFile, ...schedulerArgs] = programCommand('@wattpack/scheduler', 'wattpack-scheduler');
-    schedulerArgs.push('--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials);
+    schedulerArgs.push('--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials, '--metrics-addr', metrics.scheduler!, '--dashboard-addr', dashboard);
     schedulerArgs.push('--state-dir', join(o.stateDir, 'scheduler'));
     schedulerArgs.push('--site', writeDevSite(o.stateDir, o.site));
     if (o.capMw !== undefined) schedulerArgs.push('--cap-mw', String(o.capMw));
@@ -183,9 +194,11 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
     for (const group of agentProcesses(o.agents)) {
       const first = group[0]!;
       const labels = Object.entries(first.labels).map(([k, v]) => `${k}=${v}`).join(',');
-      const common = [...agentArgs, '--scheduler', address, '--nats', natsUrl, '--simulate', first.profile, '--runtime', 'process', '--labels', labels];
+      const common = [...agentArgs, '--scheduler', address, '--nats', natsUrl, '--simulate', first.profile, '--runtime', 'process', '--address', '127.0.0.1', '--labels', labels];
       if (group.length === 1) {
-        const args = [...common, '--node-id', first.nodeId, '--credentials', trust.nodeCredentials(first.nodeId)];
+        const metricsAddr = `127.0.0.1:${await freePort()}`;
+        metrics[first.nodeId] = metricsAddr;
+        const args = [...common, '--node-id', first.nodeId, '--credentials', trust.nodeCredentials(first.nodeId), '--metrics-addr', metricsAddr];
         children.push(await spawnLogged({ role: 'agent', name: first.nodeId, log: logOf(first.nodeId) }, agentFile!, args, o.detached));
       } else {
         const name = `fleet-${first.nodeId}-${group.length}`;

@@ -29,6 +29,9 @@ export const devStateSchema = z.object({
   natsStoreDir: z.string().optional(),
   nodes: z.array(z.string()),
   processes: z.array(devProcessSchema),
+  /** The scheduler's web dashboard (HTTPS) and each daemon's metrics listener, by process name. */
+  dashboard: z.string().optional(),
+  metrics: z.record(z.string(), z.string()).optional(),
 });
 
 export type DevProcess = z.infer<typeof devProcessSchema>;

@@ -73,6 +73,21 @@ export function jobStatus(job: Job__Output): string {
 
 const quoteArg = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg));
 
+/** Where it runs and what it waits for: rows only for what the job has. */
+function contextRows(job: Job__Output): [string, string][] {
+  const spec = job.spec;
+  const deps = [...(spec?.afterOk ?? []).map((id) => `${id} (after-ok)`), ...(spec?.afterAny ?? []).map((id) => `${id} (after-any)`)];
+  const files = [spec?.output ? `stdout ${spec.output}` : '', spec?.error ? `stderr ${spec.error}` : ''].filter(Boolean);
+  const rows: [string, string][] = [
+    ['Depends on', deps.join(', ')],
+    ['Workdir', spec?.workdir ?? ''],
+    ['Output', files.join(', ')],
+    ['Mounts', (spec?.mounts ?? []).map((m) => `${m.source} -> ${m.target}${m.readOnly ? ' (read-only)' : ''}`).join('\n')],
+    ['Rendezvous', job.rendezvous],
+  ];
+  return rows.filter(([, value]) => value);
+}
+
 export function jobDetails(job: Job__Output, now: number): string {
   const spec = job.spec;
   const argv = spec ? [...spec.command, ...spec.args] : [];
@@ -95,6 +110,7 @@ export function jobDetails(job: Job__Output, now: number): string {
     ['Image', spec?.image || '- (runs on the host)'],
     ['Asks for', `${spec?.nodes ?? 0} node(s) × ${spec?.gpus ?? 0} GPU(s), ${models}`],
     ['Nodes', nodes.join('\n') || '-'],
+    ...contextRows(job),
     ['Power', job.powerLimitW > 0 ? `${watts(job.powerLimitW)} per GPU` : '-'],
     ['Draw', job.power ? `p50 ${watts(job.power.p50W)}, p99 ${watts(job.power.p99W)} (hottest GPU), held back at its limit ${(100 * job.power.heldFraction).toFixed(0)}% of ${job.power.samples} samples` : job.state === 'RUNNING' ? '- (warming up)' : '-'],
     ['Limits', job.limitHistory.map((c) => `${timestampAgo(Number(c.atMs), now)}  ${watts(c.limitW)}  ${c.why}${Number(c.confirmedAtMs) ? '' : ' (not yet enforced)'}`).join('\n') || '-'],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkpointSchema } from '../domain/job.js';
+import { checkpointSchema, mountSchema } from '../domain/job.js';
 import { runAsSchema } from '../domain/job-user.js';
 
 /**
@@ -40,6 +40,17 @@ export const startCommandSchema = z.object({
   runAs: runAsSchema.optional(),
   /** Containers share the host's network only when the site allows it for the job's team. */
   hostNetwork: z.boolean().default(false),
+  /** Where the ranks meet: rank 0's address and port, and every node's address in rank order. */
+  rendezvous: z.object({ address: z.string().min(1), port: z.number().int().positive(), nodes: z.array(z.string()) }).optional(),
+  /** The job's checkpoint directory on site storage (the agent creates it, owned by the job's user). */
+  checkpointDir: z.string().optional(),
+  workdir: z.string().optional(),
+  /** Output files of this node's part, %j and %t already replaced. */
+  output: z.string().optional(),
+  error: z.string().optional(),
+  /** Containers: the job's volumes (the scheduler checked them against the site's allowedMounts), /dev/shm, IPC, devices. */
+  mounts: z.array(mountSchema).optional(),
+  container: z.object({ shmSize: z.string(), ipc: z.enum(['private', 'host']), devices: z.array(z.string()) }).optional(),
 });
 
 export const stopCommandSchema = z.object({

@@ -22,6 +22,35 @@ export const checkpointSchema = z.strictObject({
 });
 
 const { argvEntries, envBytes, maxRuntimeSeconds } = JOB_SPEC_LIMITS;
+
+/** A path on the node: absolute, normalized (no "." or ".." parts), no NUL. */
+export const nodePathSchema = z
+  .string()
+  .max(1024, 'at most 1024 characters')
+  .refine((p) => /^\/[^\0]*$/.test(p) && !p.split('/').some((part) => part === '.' || part === '..'), 'an absolute path without "." or ".." parts, e.g. /data/imagenet');
+
+/** A container volume: a host path the site allows (setting allowedMounts) at a path inside the container. */
+export const mountPathSchema = nodePathSchema.refine((p) => !/[:,]/.test(p), 'no ":" or "," (the container engine would split the path there)');
+export const mountSchema = z.strictObject({
+  source: mountPathSchema,
+  target: mountPathSchema,
+  readOnly: z.boolean().default(false),
+});
+export type Mount = z.output<typeof mountSchema>;
+
+/** An output file: %j is the job id, %t the node rank, %% a "%"; relative paths are the workdir's. */
+const outputPathSchema = z
+  .string()
+  .min(1)
+  .max(1024, 'at most 1024 characters')
+  .refine((p) => !p.includes('\0'), 'no NUL characters')
+  .refine((p) => !p.replace(/%[jt%]/g, '').includes('%'), 'a path where "%" may only start %j (job id), %t (node rank) or %%');
+
+/** The output path of one node's part: %j, %t and %% replaced. */
+export const outputPath = (pattern: string, jobId: string, rank: number): string =>
+  pattern.replace(/%([jt%])/g, (_, c: string) => (c === 'j' ? jobId : c === 't' ? String(rank) : '%'));
+
+const jobIdsSchema = z.array(z.string().regex(/^[a-z]+-[a-z0-9]{1,40}(_[0-9]{1,7})?$/, 'a job id, e.g. j-mbx1k2a3f09c1d, or an array task, j-mbx1k2a3f09c1d_3')).max(64, 'at most 64 jobs');
 const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 /**
@@ -60,11 +89,23 @@ export const jobSpecSchema = z.strictObject({
   checkpoint: checkpointSchema.default({ signal: 'SIGTERM', graceSeconds: 30 }),
   /** May be checkpointed (signal, grace) and requeued for higher-priority work or a cap drop. */
   preemptible: z.boolean().default(true),
+  /** The working directory on the node (container jobs: in the image). Default: a scratch directory per attempt, removed when it ends. */
+  workdir: nodePathSchema.optional(),
+  /** Also write stdout (output) and stderr (error) to these files on each node, besides the log stream. */
+  output: outputPathSchema.optional(),
+  error: outputPathSchema.optional(),
+  /** Container jobs: host paths under the site's allowedMounts. */
+  mounts: z.array(mountSchema).max(32, 'at most 32 mounts').default([]),
+  /** Start only after these jobs succeeded (sbatch --dependency=afterok). */
+  afterOk: jobIdsSchema.default([]),
+  /** Start only after these jobs ended, however they ended (sbatch --dependency=afterany). */
+  afterAny: jobIdsSchema.default([]),
   /** CPU and memory limits of each node's part; containers enforce them (the process runtime refuses them). */
   resources: z
     .strictObject({ cpus: z.number().positive().max(1024).optional(), memoryMib: z.number().int().positive().max(16 * 1024 * 1024).optional() })
     .default({}),
 }).superRefine((spec, ctx) => {
+  if (spec.mounts.length && !spec.image) ctx.addIssue({ code: 'custom', path: ['mounts'], message: 'only container jobs (image) mount volumes; a process job sees the node\'s files as they are' });
   const entries = spec.command.length + spec.args.length;
   if (entries > argvEntries) ctx.addIssue({ code: 'custom', path: ['args'], message: `command and args have ${entries} entries: at most ${argvEntries}` });
   // Limits no accepted GPU could apply are typos (a kW for a W), not a wait.
@@ -136,6 +177,10 @@ export interface Job {
   requestId?: string;
   /** A task of an array (`submit --array`): WATTPACK_ARRAY_JOB_ID and WATTPACK_ARRAY_INDEX in its env. */
   array?: ArrayTask;
+  /** Where this attempt's ranks meet (MASTER_ADDR, MASTER_PORT): rank 0's node, a port of the site's range. */
+  rendezvous?: Rendezvous;
+  /** Its afterOk/afterAny jobs were found done: it stays free to run once they are swept away. */
+  dependenciesMet?: boolean;
 }
 
 export interface ArrayTask {
@@ -143,6 +188,11 @@ export interface ArrayTask {
   index: number;
   /** At most this many of the array's tasks hold GPUs at once. */
   maxRunning?: number;
+}
+
+export interface Rendezvous {
+  address: string;
+  port: number;
 }
 
 export interface LimitChange {

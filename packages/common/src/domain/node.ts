@@ -25,6 +25,8 @@ export interface MinerInfo {
 
 export interface HostInfo {
   hostname: string;
+  /** Where other nodes reach this one (a job's ranks meet at rank 0's): an IP address or name; empty: the hostname. */
+  address?: string;
   cpuCores: number;
   memoryMib: number;
   os: string;

@@ -3,6 +3,9 @@ import { durationSeconds } from './duration.js';
 import { DEFAULT_MAX_QUEUED_PER_TEAM } from './limits.js';
 import { usersSchema } from './job-user.js';
 import { fairShareSchema, pricesSchema } from './accounting.js';
+import { mountPathSchema, nodePathSchema } from './job.js';
+
+const portSchema = z.number().int().min(1024).max(65_535);
 
 /** Site settings (KV bucket wp-site, key "config"; seeded from --site or defaults). */
 export const siteConfigSchema = z.strictObject({
@@ -87,6 +90,26 @@ export const siteConfigSchema = z.strictObject({
   fairShare: fairShareSchema,
   /** Teams whose container jobs share the host's network (multi-node jobs need it); others get the engine's private network. */
   allowHostNetwork: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name')).default([]),
+  /**
+   * Site storage every node mounts at the same path: each job's checkpoint directory
+   * (WATTPACK_CHECKPOINT_DIR) is <checkpointRoot>/<job id>, kept across attempts and nodes.
+   */
+  checkpointRoot: mountPathSchema.default('/var/lib/wattpack/checkpoints'),
+  /** Host paths container jobs may mount (each with what lies under it); anything else is refused at submit. */
+  allowedMounts: z.array(mountPathSchema).default([]),
+  /** What every container job gets: /dev/shm size and IPC mode (NCCL and dataloaders share memory), host devices such as /dev/infiniband. */
+  containers: z
+    .strictObject({
+      shmSize: z.string().regex(/^[1-9][0-9]*[kmg]?$/, 'a size such as 16g, 512m').default('16g'),
+      ipc: z.enum(['private', 'host']).default('private'),
+      devices: z.array(nodePathSchema).default([]),
+    })
+    .default({ shmSize: '16g', ipc: 'private', devices: [] }),
+  /** Ports on rank 0's node the scheduler hands to jobs as MASTER_PORT; keep them for wattpack's jobs. */
+  rendezvousPorts: z
+    .strictObject({ from: portSchema, to: portSchema })
+    .refine((r) => r.from <= r.to, { message: 'from must not exceed to', path: ['from'] })
+    .default({ from: 29_500, to: 29_999 }),
 });
 
 export type SiteConfigInput = z.input<typeof siteConfigSchema>;

@@ -28,6 +28,12 @@ export function jobToProto(job: Job, power?: JobPowerSummary): ProtoJob {
       preemptible: spec.preemptible,
       cpus: spec.resources.cpus ?? 0,
       memoryMib: spec.resources.memoryMib ?? 0,
+      workdir: spec.workdir ?? '',
+      output: spec.output ?? '',
+      error: spec.error ?? '',
+      mounts: spec.mounts,
+      afterOk: spec.afterOk,
+      afterAny: spec.afterAny,
     },
     state: job.state,
     reason: job.reason,
@@ -52,6 +58,7 @@ export function jobToProto(job: Job, power?: JobPowerSummary): ProtoJob {
     owner: job.owner ?? '',
     arrayJobId: job.array?.jobId ?? '',
     arrayIndex: job.array?.index ?? 0,
+    rendezvous: job.rendezvous ? `${job.rendezvous.address}:${job.rendezvous.port}` : '',
   };
 }
 
@@ -91,7 +98,7 @@ export function inventoryFromProto(inv: NodeInventory__Output | null): NodeInven
     miners: (inv?.miners ?? []).map((m) => ({ ...m })),
     host: inv?.host
       ? { ...inv.host }
-      : { hostname: '', cpuCores: 0, memoryMib: 0, os: '', idlePowerW: 0, busyPowerW: 0 },
+      : { hostname: '', address: '', cpuCores: 0, memoryMib: 0, os: '', idlePowerW: 0, busyPowerW: 0 },
   };
 }
 

@@ -93,7 +93,8 @@ describe('teams', () => {
 
   it("shows other teams' jobs without command, arguments or environment", () => {
     const theirs = jobFor(alice, job('finance'));
-    expect(theirs.spec).toMatchObject({ command: [], args: [], env: {}, name: 'train', team: 'finance', gpus: 8 });
+    expect(theirs.spec).toMatchObject({ command: [], args: [], env: {}, mounts: [], name: 'train', team: 'finance', gpus: 8 });
+    expect(theirs.spec.workdir ?? theirs.spec.output ?? theirs.spec.error).toBeUndefined();
     expect(JSON.stringify(theirs)).not.toContain('s3cret');
     expect(jobFor(alice, job('nlp')).spec.env).toEqual({ HF_TOKEN: 'hf_s3cret' });
     expect(jobFor(root, job('finance')).spec.args).toEqual(['--token', 's3cret']);

@@ -6,7 +6,10 @@ import type { RevocationList } from './revocations.js';
 /**
  * Authorization, in one place: who a caller is (their certificate), what each action
  * needs (a table, like Nomad's ACL capabilities), which teams' jobs they may see in full.
- * Every SchedulerService call passes through `authorize` before its handler runs.
+ * Every SchedulerService call passes through `authorize` before its handler runs; so does
+ * every data call of the web dashboard (dashboard/server.ts: read-site, read-jobs). The
+ * gRPC health service (grpc.health.v1, server.ts) answers any peer of the site CA: it
+ * tells only SERVING or NOT_SERVING.
  */
 
 /** What a call offers to tell who made it: the TLS peer of its connection. */
@@ -134,12 +137,13 @@ export function teamFor(id: Identity, named: string | undefined): string {
 
 /**
  * A job as this caller may see it: in full for its team's members; for others, what it
- * is and where it runs, without its command, arguments or environment (they carry
- * secrets: tokens, paths, data set names).
+ * is and where it runs, without its command, arguments, environment, paths or mounts
+ * (they carry secrets: tokens, paths, data set names).
  */
 export function jobFor(id: Identity, job: Job): Job {
   if (inTeam(id, job.spec.team)) return job;
-  return { ...job, spec: { ...job.spec, command: [], args: [], env: {} } };
+  const { workdir: _workdir, output: _output, error: _error, ...spec } = job.spec;
+  return { ...job, spec: { ...spec, command: [], args: [], env: {}, mounts: [] } };
 }
 
 /**

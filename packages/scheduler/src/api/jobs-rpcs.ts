@@ -1,6 +1,6 @@
 import { WattpackError, isTerminal, jobToProto, type Identity, type Job } from '@wattpack/common';
 import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerService';
-import { jobFor, requireTeam, teamFor } from './authorize.js';
+import { inTeam, jobFor, requireTeam, teamFor } from './authorize.js';
 import type { Api, Note } from './call.js';
 
 type JobRpcs = Pick<SchedulerServiceHandlers, 'SubmitJob' | 'SubmitJobs' | 'GetJob' | 'ListJobs' | 'CancelJob' | 'WatchJob' | 'JobLogs'>;
@@ -9,13 +9,13 @@ type JobRpcs = Pick<SchedulerServiceHandlers, 'SubmitJob' | 'SubmitJobs' | 'GetJ
 export function jobRpcs({ scheduler, logs, unary, admit, finish, closeOnRevoke, failStream }: Api): JobRpcs {
   return {
     SubmitJob: unary('SubmitJob', async (req, caller, note) => {
-      const job = await scheduler.submit(req.specJson, { owner: caller.name, teamFor: (named) => teamFor(caller, named), requestId: req.requestId, array: req.array });
+      const job = await scheduler.submit(req.specJson, { owner: caller.name, teamFor: (named) => teamFor(caller, named), canSee: (j) => inTeam(caller, j.spec.team), requestId: req.requestId, array: req.array });
       note.target = job.array ? `array ${job.array.jobId}` : `job ${job.id}`;
       note.after = { state: job.state, team: job.spec.team, name: job.spec.name, shape: `${job.spec.nodes} node(s) x ${job.spec.gpus} GPU(s)`, ...(req.array && { array: req.array }) };
       return jobToProto(job);
     }),
     SubmitJobs: unary('SubmitJobs', async (req, caller, note) => {
-      const jobs = await scheduler.submitMany(req.jobs, { owner: caller.name, teamFor: (named) => teamFor(caller, named) });
+      const jobs = await scheduler.submitMany(req.jobs, { owner: caller.name, teamFor: (named) => teamFor(caller, named), canSee: (j) => inTeam(caller, j.spec.team) });
       note.target = `${jobs.length} submissions`;
       note.after = { jobs: String(jobs.length), first: jobs[0]?.id ?? '', last: jobs.at(-1)?.id ?? '' };
       return { jobs: jobs.map((j) => jobToProto(j)) };

@@ -3,7 +3,7 @@ import type { PlanPreview } from '@wattpack/common/proto/PlanPreview';
 import type { Site } from '@wattpack/common/proto/Site';
 import type { Applied } from '../core/driver.js';
 import type { Plan } from '../core/snapshot.js';
-import { heldGpuW, siteWatts } from '../core/watts.js';
+import { heldGpuW } from '../core/watts.js';
 import type { Scheduler } from '../loop/scheduler.js';
 
 /** The nodes (all, or those named) as ListNodes shows them, with what is allocated on each. */
@@ -25,16 +25,12 @@ export function nodesView(scheduler: Scheduler, only?: Set<string>) {
   };
 }
 
-/** The site as GetSite shows it: settings, watts allocated and measured, counts. */
+/** The site as GetSite (and the dashboard) shows it: settings, watts allocated and measured, counts. */
 export function siteView(scheduler: Scheduler): Site {
   const site = scheduler.siteConfig();
   const snapshot = scheduler.snapshot();
   const nodes = scheduler.listNodes();
-  const watts = siteWatts(
-    snapshot,
-    nodes.map(({ record, report }) => ({ nodeId: record.id, gpus: report?.gpus ?? [], miners: report?.miners ?? [] })),
-    new Set(nodes.filter((n) => n.record.drain).map((n) => n.record.id)),
-  );
+  const watts = scheduler.siteWatts(snapshot);
   const miners = nodes.flatMap((n) => n.report?.miners ?? []);
   const jobs = scheduler.listJobs();
   return {

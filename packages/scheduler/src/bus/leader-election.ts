@@ -16,7 +16,7 @@ export interface Leadership {
  * compare-and-set; a standby creates it once the TTL has removed it. A scheduler that
  * restarts with the same id takes its own lease back at once.
  */
-export async function becomeLeader(nc: NatsConnection, id: string, opts: { ttlMs: number; replicas: number; log: Logger; stopped?: () => boolean }): Promise<Leadership> {
+export async function becomeLeader(nc: NatsConnection, id: string, opts: { ttlMs: number; replicas: number; log: Logger; stopped?: () => boolean; onStandby?: (leader: string | undefined) => void }): Promise<Leadership> {
   const kv: KV = await nc.jetstream().views.kv(BUCKETS.leader, { history: 1, ttl: opts.ttlMs, replicas: opts.replicas });
   const value = () => json.encode({ id, at: Date.now() });
   let revision = 0;
@@ -32,6 +32,7 @@ export async function becomeLeader(nc: NatsConnection, id: string, opts: { ttlMs
         revision = await kv.update(LEADER_KEY, value(), entry.revision).catch(() => 0);
       } else {
         if (!waiting) opts.log.info({ leader: holder }, 'standby: another scheduler leads');
+        opts.onStandby?.(holder);
         waiting = true;
         await new Promise((r) => setTimeout(r, opts.ttlMs / 10));
       }

@@ -51,7 +51,8 @@ export function tryPreempt(pass: Pass, job: QueuedJob): boolean {
     if (floorNeedW(pass, what, job, fit) > what.freeW + pass.minersW) continue;
     for (const v of victims) {
       pass.preempting.add(v.id);
-      pass.preemptions.push({ jobId: v.id, reason: `preempted for ${job.id} (priority ${job.priority}${v.priority >= job.priority ? ', fair share' : ''})` });
+      const fairShare = v.priority >= job.priority;
+      pass.preemptions.push({ jobId: v.id, code: fairShare ? 'fair-share' : 'priority', reason: `preempted for ${job.id} (priority ${job.priority}${fairShare ? ', fair share' : ''})` });
     }
     return true;
   }

@@ -22,7 +22,7 @@ export function shed(pass: Pass): boolean {
   for (const v of victims) {
     if (what.allocatedW <= what.budgetW) break;
     what.release(v.id);
-    pass.preemptions.push({ jobId: v.id, reason: `preempted: the site cap dropped to ${(pass.site.capW / 1e6).toFixed(2)} MW` });
+    pass.preemptions.push({ jobId: v.id, code: 'shed', reason: `preempted: the site cap dropped to ${(pass.site.capW / 1e6).toFixed(2)} MW` });
   }
   return true;
 }

@@ -130,6 +130,8 @@ export interface Waiting {
 /** A running job to checkpoint (its signal and grace) and requeue. */
 export interface Preemption {
   jobId: string;
+  /** For metrics: a higher-priority job, fair share, or a lower cap shedding load. */
+  code: 'priority' | 'fair-share' | 'shed';
   reason: string;
 }
 

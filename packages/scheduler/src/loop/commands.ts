@@ -1,4 +1,6 @@
-import { runAsFor, type Job, type SiteConfig } from '@wattpack/common';
+import { outputPath, runAsFor, type Job, type SiteConfig } from '@wattpack/common';
+import { join } from 'node:path/posix';
+import { nodeAddress } from './rendezvous.js';
 import type { LoopState } from './state.js';
 
 /**
@@ -11,6 +13,10 @@ export class Commands {
   async dispatchStarts(job: Job): Promise<void> {
     const { spec } = job;
     const { site, now } = this.state;
+    const nodes = job.assignments.map((a) => {
+      const node = this.state.nodes.get(a.nodeId);
+      return node ? nodeAddress(node.record) : a.nodeId;
+    });
     await Promise.all(
       job.assignments.map((a, rank) =>
         this.state.ports.sendCommand(a.nodeId, {
@@ -36,6 +42,13 @@ export class Commands {
           // Jobs stored before owners existed run as "anonymous" (the site's "*" user, if any).
           ...runAsFields(site, job.owner || 'anonymous'),
           hostNetwork: site.allowHostNetwork.includes(spec.team),
+          ...(job.rendezvous ? { rendezvous: { ...job.rendezvous, nodes } } : {}),
+          checkpointDir: join(site.checkpointRoot, job.id),
+          ...(spec.workdir ? { workdir: spec.workdir } : {}),
+          ...(spec.output ? { output: outputPath(spec.output, job.id, rank) } : {}),
+          ...(spec.error ? { error: outputPath(spec.error, job.id, rank) } : {}),
+          ...(spec.mounts.length ? { mounts: spec.mounts } : {}),
+          ...(spec.image ? { container: site.containers } : {}),
         }),
       ),
     );

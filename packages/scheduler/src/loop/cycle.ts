@@ -4,11 +4,13 @@ import { FairShare, type ShareStanding } from '../core/order.js';
 import type { Policy } from '../core/policy.js';
 import { policyFromSite } from '../core/policy-from-site.js';
 import { applyPlan, freshOf, type Applied, type PlanTarget } from '../core/driver.js';
-import type { LimitReason, Placement, Plan, SiteSnapshot } from '../core/snapshot.js';
+import type { LimitReason, Placement, Plan, Preemption, SiteSnapshot, Waiting } from '../core/snapshot.js';
 import { limitChangeW } from '../core/watts.js';
+import { dependencyStatus } from '../state/dependencies.js';
 import { toQueued } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import { throttleArrays, throttledReason } from './array-throttle.js';
+import { chooseRendezvous } from './rendezvous.js';
 import type { LoopState } from './state.js';
 
 /** How soon to look again while miners curtail or limits come down. */
@@ -23,6 +25,14 @@ const DRY_RUN = (snapshot: SiteSnapshot): PlanTarget<void> => ({
   place: () => {},
   wait: () => {},
 });
+/** What one pass did, as LoopState.changes emits it ('pass') for metrics. */
+export interface PassRecord {
+  seconds: number;
+  /** Jobs placed by this pass (none when it waited for miners to curtail first). */
+  placed: string[];
+  waiting: Waiting[];
+  preemptions: Preemption[];
+}
 
 /**
  * One packing pass: snapshot -> plan (the pure core) -> verify and commit (the driver,
@@ -65,41 +75,54 @@ export class Cycle {
    * telemetry confirms it, so placements that need them wait for a later pass.
    */
   private async pass(): Promise<void> {
+    const startedAt = performance.now();
     const planned = await this.state.serial.run(() => this.plan());
-    if (planned) await this.state.serial.run(() => this.commit(planned.plan, planned.held));
+    if (planned) await this.state.serial.run(() => this.commit(planned.plan, planned.held, startedAt));
   }
 
-  /** The next plan from the state now; the ramp limit counts from it. */
-  private plan(): { plan: Plan; held: Job[] } | undefined {
+  /**
+   * The next plan from the state now; the ramp limit counts from it. Dependencies are
+   * settled first (a job whose dependency can never be met ends here, with why).
+   */
+  private async plan(): Promise<{ plan: Plan; held: Job[] } | undefined> {
     if (this.stopped) return undefined;
-    const planned = this.planNow();
+    const planned = this.planNow(await this.withDependenciesMet(this.pending()));
     this.lastPass = { fromW: planned.plan.allocatedW, atMs: this.state.now() };
     return planned;
   }
 
   /** Applies a plan through the driver against the state as it is now; `held`: array tasks over their %N. */
-  private async commit(planned: Plan, held: readonly Job[]): Promise<Applied | undefined> {
+  private async commit(planned: Plan, held: readonly Job[], startedAt: number): Promise<Applied | undefined> {
     if (this.stopped) return undefined;
     const applied = await applyPlan(planned, this.target());
     await Promise.all(held.map((j) => this.setReason(j.id, throttledReason(j))));
     // Placements requeued at commit (miners still curtailing, a node that changed): look again soon.
     if (applied.requeued.length > 0) this.request(FREEING_RECHECK_MS);
     this.logPass(planned, applied);
+    const record: PassRecord = {
+      seconds: (performance.now() - startedAt) / 1000,
+      placed: applied.placements.map((p) => p.jobId),
+      waiting: [...planned.waiting, ...applied.requeued],
+      preemptions: planned.preemptions,
+    };
+    this.state.changes.emit('pass', record);
     return applied;
   }
 
   /** What the next pass would do, and what of it would commit now: the dry run, through the same driver, changing nothing. */
   preview(): { plan: Plan; applied: Applied } {
-    const planned = this.planNow().plan;
+    const ready = this.pending().filter((j) => j.dependenciesMet || dependencyStatus(j, (id) => this.state.jobs.get(id)).kind === 'met');
+    const planned = this.planNow(ready).plan;
     return { plan: planned, applied: applyPlan(planned, DRY_RUN(this.state.snapshot())) };
   }
 
-  /** The plan for the pending jobs, but an array's tasks over its %N, which are `held`. */
-  private planNow(): { plan: Plan; held: Job[] } {
-    const { admitted, held } = throttleArrays(
-      [...this.state.jobs.values()].filter((j) => j.state === 'PENDING'),
-      (id) => this.state.arrayTasks(id) ?? [],
-    );
+  private pending(): Job[] {
+    return [...this.state.jobs.values()].filter((j) => j.state === 'PENDING');
+  }
+
+  /** The plan for these pending jobs, but an array's tasks over its %N, which are `held`. */
+  private planNow(pending: Job[]): { plan: Plan; held: Job[] } {
+    const { admitted, held } = throttleArrays(pending, (id) => this.state.arrayTasks(id) ?? []);
     const snapshot = this.state.snapshot();
     return { plan: plan({ ...snapshot, ...(this.lastPass ? { ramp: this.lastPass } : {}) }, admitted.map(toQueued), this.policy()), held };
   }
@@ -114,6 +137,24 @@ export class Cycle {
       place: async (p) => this.commands.dispatchStarts(await this.commitPlacement(p)),
       wait: (w) => this.setReason(w.jobId, w.reason),
     };
+  }
+
+  /** The jobs free to be placed; the others wait with the reason, or end when their dependencies can never be met. */
+  private async withDependenciesMet(pending: Job[]): Promise<Job[]> {
+    const ready: Job[] = [];
+    for (const job of pending) {
+      const deps = job.dependenciesMet ? { kind: 'met' as const } : dependencyStatus(job, (id) => this.state.jobs.get(id));
+      if (deps.kind === 'wait') await this.setReason(job.id, deps.reason);
+      else if (deps.kind === 'never') await this.state.store({ ...job, state: 'CANCELLED', reason: deps.reason, finishedAt: this.state.now() });
+      else if (job.dependenciesMet || (!job.spec.afterOk.length && !job.spec.afterAny.length)) ready.push(job);
+      else {
+        // Kept: the jobs it waited on may leave the store (finishedJobRetention) before it is placed.
+        const met = { ...job, dependenciesMet: true };
+        await this.state.store(met);
+        ready.push(met);
+      }
+    }
+    return ready;
   }
 
   private logPass(result: Plan, applied: Applied): void {
@@ -163,6 +204,7 @@ export class Cycle {
     const job = this.state.jobs.get(p.jobId)!;
     const attempt = job.attempt + 1;
     const assignments: Assignment[] = p.nodes.map((n) => ({ nodeId: n.nodeId, gpuIndices: n.gpuIndices, gpuModel: n.gpuModel, started: false, ended: false }));
+    const rank0 = this.state.nodes.get(assignments[0]!.nodeId)!.record;
     const next: Job = {
       ...job,
       state: 'STARTING',
@@ -174,6 +216,7 @@ export class Cycle {
       powerLimitW: p.powerLimitW,
       allocatedFacilityW: p.facilityW,
       limitHistory: withLimit(job.limitHistory, { at: this.state.now(), limitW: p.powerLimitW, why: 'placed' }),
+      rendezvous: chooseRendezvous(rank0, this.state.jobs.values(), this.state.site.rendezvousPorts),
     };
     await this.state.store(next);
     return next;

@@ -1,4 +1,4 @@
-import { WattpackError, arrayTaskId, isTerminal, newId, parseArraySpec, parseJobSpec, type ArraySpec, type Job, type JobSpec } from '@wattpack/common';
+import { WattpackError, arrayTaskId, isTerminal, newId, parseArraySpec, parseJobSpec, type ArraySpec, type Job, type JobSpec, type Mount } from '@wattpack/common';
 import { countGpus, infeasible } from '../core/feasible.js';
 import { canonicalModel } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
@@ -8,6 +8,8 @@ import type { LoopState } from './state.js';
 export interface SubmitOptions {
   owner?: string;
   teamFor?: (named: string | undefined) => string;
+  /** Whether the submitter may see a job (the API: its team's jobs); only those can be dependencies. */
+  canSee?: (job: Job) => boolean;
 }
 
 /** One submission: a spec as JSON, the client's request id, and an array expression. */
@@ -68,6 +70,8 @@ export class Intake {
           const first = p.requestId === undefined ? undefined : (this.state.jobForRequest(owner, p.requestId) ?? inBatch.get(p.requestId));
           if (first) return void out.push(first);
           this.checkFeasible(p.spec.gpus, p.spec.nodes, p.spec.gpuModels);
+          checkMounts(p.spec.mounts, this.state.site.allowedMounts);
+          this.checkDependencies([...p.spec.afterOk, ...p.spec.afterAny], opts.canSee);
           const count = p.array?.indices.length ?? 1;
           const team = p.spec.team;
           this.checkQueue(team, (adding.get(team) ?? 0) + count);
@@ -123,11 +127,35 @@ export class Intake {
     }
   }
 
+  /**
+   * A dependency must name a job the submitter may see: a typo would otherwise end the job
+   * later, and another team's job would tell its fate. Both read alike, so that a refusal
+   * does not tell whether another team's job exists.
+   */
+  private checkDependencies(ids: string[], canSee: SubmitOptions['canSee'] = () => true): void {
+    const unknown = ids.filter((id) => {
+      const dep = this.state.jobs.get(id);
+      return !dep || !canSee(dep);
+    });
+    if (unknown.length) throw new WattpackError('INVALID_ARGUMENT', `dependency: no job ${unknown.join(', ')} (give the ids wattpack jobs shows)`);
+  }
+
   /** Refuses at submit what no known node could ever run: a typo should not wait forever. */
   private checkFeasible(gpus: number, nodes: number, models: string[]): void {
     const counts = [...this.state.nodes.values()].map((n) => countGpus(n.record.inventory.gpus.map((g) => canonicalModel(g.model))));
     const why = infeasible(counts, gpus, nodes, models);
     if (why) throw new WattpackError('INVALID_ARGUMENT', why);
+  }
+}
+
+/** Volumes only from the site's allowedMounts: each source must be one of them or lie under one. */
+function checkMounts(mounts: readonly Mount[], allowed: readonly string[]): void {
+  const under = (path: string, root: string) => root === '/' || path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`);
+  for (const m of mounts) {
+    if (!allowed.some((root) => under(m.source, root))) {
+      const list = allowed.length ? `the site allows ${allowed.join(', ')} (setting allowedMounts)` : 'the site allows none (setting allowedMounts is empty)';
+      throw new WattpackError('PERMISSION_DENIED', `mounts: ${m.source} may not be mounted: ${list}`);
+    }
   }
 }
 

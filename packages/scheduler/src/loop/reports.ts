@@ -78,6 +78,7 @@ export class Reports {
     node.record = { ...node.record, lastSeenAt: this.state.now() };
     await this.reconcileAttempts(node, report);
     await this.recordPower(nodeId, report);
+    this.state.changes.emit('report', nodeId, report);
     // A GPU that needs a reset or service: drain the node, with the agent's reason. The
     // drain is a serial task of its own, queued to run right after this one.
     const failed = report.gpus.find((g) => g.health === 'HEALTH_FAILED');

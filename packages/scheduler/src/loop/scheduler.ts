@@ -3,6 +3,7 @@ import type { Applied } from '../core/driver.js';
 import type { ShareStanding } from '../core/order.js';
 import type { TeamUsage } from '../core/policy.js';
 import type { JobPower, Plan, SiteSnapshot } from '../core/snapshot.js';
+import { siteWatts, type SiteWatts } from '../core/watts.js';
 import type { JobFilter, JobPage, JobQuery } from '../state/job-index.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
 import { Commands } from './commands.js';
@@ -49,7 +50,7 @@ export class Scheduler {
     this.reports = new Reports(this.state, commands, this.cycle, this.operators);
   }
 
-  /** Emits 'job' (Job) after every stored change. */
+  /** Emits 'job', 'report' and 'pass' (see LoopState.changes). */
   get changes(): LoopState['changes'] {
     return this.state.changes;
   }
@@ -145,6 +146,12 @@ export class Scheduler {
     return this.state.snapshot().capW;
   }
 
+  /** Whether a grid event (a lower cap) is in force now, not only announced. */
+  gridEventInForce(): boolean {
+    const now = this.now();
+    return this.state.site.gridEvents.some((e) => e.startMs <= now && now < e.startMs + e.durationS * 1000);
+  }
+
   /** The site as the core sees it now: what `wattpack site` and the tests count. */
   snapshot(): SiteSnapshot {
     return this.state.snapshot();
@@ -153,6 +160,16 @@ export class Scheduler {
   /** What the next pass would do and what of it would commit now: a dry run, through the one driver. */
   preview(): { plan: Plan; applied: Applied } {
     return this.cycle.preview();
+  }
+
+  /** Every watt figure of the site (core/watts.ts), with what agents measured last. */
+  siteWatts(snapshot: SiteSnapshot = this.snapshot()): SiteWatts {
+    const nodes = this.listNodes();
+    return siteWatts(
+      snapshot,
+      nodes.map(({ record, report }) => ({ nodeId: record.id, gpus: report?.gpus ?? [], miners: report?.miners ?? [] })),
+      new Set(nodes.filter((n) => n.record.drain).map((n) => n.record.id)),
+    );
   }
 
   /** A running job's measured power this attempt; undefined while it warms up. */

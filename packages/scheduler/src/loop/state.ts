@@ -41,7 +41,11 @@ export interface SchedulerInit {
  * queue every change goes through. `store` is the only way a job changes.
  */
 export class LoopState {
-  /** Emits 'job' (Job) after every stored change. */
+  /**
+   * Emits 'job' (Job) after every stored change, 'report' (nodeId, NodeReport) for each
+   * agent report, and 'pass' (cycle.ts PassRecord) after each packing pass: what the
+   * observers (observe/) watch without the loop knowing them.
+   */
   readonly changes = new EventEmitter();
   site: SiteConfig;
   readonly jobs: Map<string, Job>;

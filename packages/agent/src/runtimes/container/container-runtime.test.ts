@@ -39,6 +39,16 @@ describe('container command lines', () => {
     expect(runArgs('podman', base({ hostNetwork: false })).join(' ')).not.toContain('--network');
   });
 
+  it('mounts the volumes it was given, sets the workdir, and gives NCCL a /dev/shm, an IPC mode and the site\'s devices', () => {
+    const mounts = [{ source: '/data/imagenet', target: '/data', readOnly: true }, { source: '/ckpt/j-1', target: '/ckpt/j-1', readOnly: false }];
+    const args = runArgs('podman', base({ workdir: '/workspace', mounts, container: { shmSize: '16g', ipc: 'private', devices: ['/dev/infiniband'] } })).join(' ');
+    expect(args).toContain('--workdir /workspace --volume /data/imagenet:/data:ro --volume /ckpt/j-1:/ckpt/j-1 --ipc private --shm-size 16g --device /dev/infiniband nvcr.io');
+    // The host's IPC namespace brings the host's /dev/shm: no size of its own.
+    const host = runArgs('podman', base({ container: { shmSize: '16g', ipc: 'host', devices: [] } })).join(' ');
+    expect(host).toContain('--ipc host');
+    expect(host).not.toContain('--shm-size');
+  });
+
   it('refuses to run a container as root', () => {
     expect(() => runArgs('podman', base({ user: { name: 'root', uid: 0, gid: 0 } }))).toThrow('jobs never run as root');
     expect(() => runArgs('podman', base({ user: { name: 'x', uid: 1000, gid: 0 } }))).toThrow('jobs never run as root');

@@ -86,9 +86,22 @@ export function runArgs(engine: Engine, req: StartRequest): string[] {
     ...(req.cpus !== undefined ? ['--cpus', String(req.cpus)] : []),
     // Swap as large as memory: no swap, so the limit is a limit.
     ...(req.memoryMib !== undefined ? ['--memory', `${req.memoryMib}m`, '--memory-swap', `${req.memoryMib}m`] : []),
+    ...(req.workdir ? ['--workdir', req.workdir] : []),
+    ...(req.mounts ?? []).flatMap((m) => ['--volume', `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`]),
+    ...containerArgs(req.container),
     image,
     ...req.argv,
   ];
+}
+
+/**
+ * What NCCL and dataloader workers need: a /dev/shm larger than the engine's 64 MB (in the
+ * container's own IPC namespace; with the host's, the host's /dev/shm), and the site's
+ * devices (e.g. /dev/infiniband for RDMA).
+ */
+function containerArgs(c: StartRequest['container']): string[] {
+  if (!c) return [];
+  return [...(c.ipc === 'host' ? ['--ipc', 'host'] : ['--ipc', 'private', '--shm-size', c.shmSize]), ...c.devices.flatMap((d) => ['--device', d])];
 }
 
 /**

@@ -59,17 +59,41 @@ describe('ProcessRuntime', () => {
     expect(lines.filter((l) => l.stream === 'stderr').map((l) => l.line)).toEqual(['err']);
   });
 
-  it('passes argv without a shell and sets CUDA_VISIBLE_DEVICES over the job env, but none of the agent\'s WATTPACK_ settings', async () => {
+  it("passes argv without a shell and sets CUDA_VISIBLE_DEVICES over the job env, and of the agent's environment only PATH, LANG, LC_ALL and TZ", async () => {
     process.env.WATTPACK_AGENT_SECRET = 'not for jobs';
+    process.env.AGENT_ONLY_SETTING = 'not for jobs either';
     try {
       const { req, lines } = request(
-        ['node', '-e', 'console.log(JSON.stringify([process.argv[1], process.env.CUDA_VISIBLE_DEVICES, process.env.WATTPACK_JOB_ID, process.env.PATH !== undefined, process.env.WATTPACK_AGENT_SECRET ?? null]))', '$HOME; echo hi'],
+        ['node', '-e', 'console.log(JSON.stringify([process.argv[1], process.env.CUDA_VISIBLE_DEVICES, process.env.WATTPACK_JOB_ID, process.env.PATH, process.env.WATTPACK_AGENT_SECRET ?? null, process.env.AGENT_ONLY_SETTING ?? null]))', '$HOME; echo hi'],
         { gpuIndices: [2, 5], env: { WATTPACK_JOB_ID: 'job-1', CUDA_VISIBLE_DEVICES: '0,1,2,3,4,5,6,7' } },
       );
       await expect((await runtime.start(req)).exited).resolves.toEqual({ exitCode: 0 });
-      expect(JSON.parse(lines[0]!.line)).toEqual(['$HOME; echo hi', '2,5', 'job-1', true, null]);
+      expect(JSON.parse(lines[0]!.line)).toEqual(['$HOME; echo hi', '2,5', 'job-1', process.env.PATH, null, null]);
     } finally {
       delete process.env.WATTPACK_AGENT_SECRET;
+      delete process.env.AGENT_ONLY_SETTING;
+    }
+  });
+
+  it('runs in the workdir the job names and leaves it in place; a missing one is a start error', async () => {
+    const dir = join(tmp, 'own-workdir');
+    mkdirSync(dir, { mode: 0o777 });
+    chmodSync(dir, 0o777);
+    const { req, lines, attemptId } = request(['sh', '-c', 'pwd; echo $PWD; touch made-here'], { workdir: dir });
+    await expect((await runtime.start(req)).exited).resolves.toEqual({ exitCode: 0 });
+    expect(lines.map((l) => l.line)).toEqual([dir, dir]);
+    expect(existsSync(join(dir, 'made-here'))).toBe(true);
+    expect(workDirsOf(attemptId)).toEqual([]);
+    await expect(runtime.start(request(['true'], { workdir: join(tmp, 'no-such-dir') }).req)).rejects.toThrow(`workdir ${join(tmp, 'no-such-dir')} is not a directory on this node`);
+    await expect(runtime.start(request(['true'], { mounts: [{ source: '/data', target: '/data', readOnly: true }] }).req)).rejects.toThrow('mounts need a container runtime');
+    // Only another user's directory can be closed to the job's user.
+    if (USER.uid !== (process.getuid?.() ?? 0)) {
+      const closed = join(tmp, 'closed-workdir');
+      mkdirSync(closed, { mode: 0o700 });
+      await expect(runtime.start(request(['true'], { workdir: closed }).req)).rejects.toThrow(`permission denied: job-user (uid ${USER.uid}) may not enter the workdir ${closed}`);
+      // ... nor one under a directory closed to them.
+      mkdirSync(join(closed, 'inner'), { mode: 0o777 });
+      await expect(runtime.start(request(['true'], { workdir: join(closed, 'inner') }).req)).rejects.toThrow('may not enter the workdir');
     }
   });
 

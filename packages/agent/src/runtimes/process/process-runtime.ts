@@ -49,14 +49,20 @@ export class ProcessRuntime implements Runtime {
   async start(req: StartRequest): Promise<RunningProcess> {
     if (req.image) throw new StartError(`image "${req.image}" needs a container runtime; this agent runs jobs with --runtime process`);
     if (req.cpus !== undefined || req.memoryMib !== undefined) throw new StartError('CPU and memory limits need a container runtime; this agent runs jobs with --runtime process');
+    if (req.mounts?.length) throw new StartError('mounts need a container runtime; this agent runs jobs with --runtime process');
+    if (req.workdir && !isDirectory(req.workdir)) throw new StartError(`workdir ${req.workdir} is not a directory on this node`);
+    // The agent enters it before switching users, so the exec would not notice.
+    if (req.workdir && !mayEnter(req.workdir, req.user)) throw new StartError(`permission denied: ${req.user.name} (uid ${req.user.uid}) may not enter the workdir ${req.workdir}`);
     const [file, ...args] = req.argv;
     if (!file) throw new StartError('no command to run');
     const { user } = req;
     refuseRoot(user);
     checkSwitchable(user);
-    const workDir = this.makeWorkDir(req.attemptId, user);
+    // The job's own workdir is its to keep; a scratch one is the attempt's, removed when it ends.
+    const scratch = req.workdir ? undefined : this.makeWorkDir(req.attemptId, user);
+    const workDir = req.workdir ?? scratch!;
     // CUDA_VISIBLE_DEVICES last: the job's own env must not widen its GPUs. Empty hides all GPUs.
-    const env: NodeJS.ProcessEnv = { ...agentEnv(), ...userEnv(user, workDir), ...req.env, CUDA_VISIBLE_DEVICES: req.gpuIndices.join(',') };
+    const env: NodeJS.ProcessEnv = { ...baseEnv(), ...userEnv(user, workDir), ...req.env, CUDA_VISIBLE_DEVICES: req.gpuIndices.join(',') };
     const child = spawn(file, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env,
@@ -70,7 +76,7 @@ export class ProcessRuntime implements Runtime {
       child.once('error', resolve);
     });
     if (failed || child.pid === undefined) {
-      await removeWorkDir(workDir, user);
+      if (scratch) await removeWorkDir(scratch, user);
       throw new StartError(startFailure(file, env.PATH, user, failed?.code, failed?.message));
     }
     const pid = child.pid;
@@ -82,13 +88,13 @@ export class ProcessRuntime implements Runtime {
     const exited = exitEvent.then(async (status) => {
       killGroup(pid);
       await output; // the last output lines
-      await removeWorkDir(workDir, user);
+      if (scratch) await removeWorkDir(scratch, user);
       this.running.delete(req.attemptId);
       this.record();
       return status;
     });
     const startTime = processStartTime(pid);
-    const proc = { pid, exited, workDir, uid: user.uid, gid: user.gid, ...(startTime !== undefined ? { startTime } : {}) };
+    const proc = { pid, exited, ...(scratch ? { workDir: scratch } : {}), uid: user.uid, gid: user.gid, ...(startTime !== undefined ? { startTime } : {}) };
     this.running.set(req.attemptId, proc);
     this.record();
     return proc;
@@ -196,15 +202,31 @@ function checkSwitchable(user: JobUser): void {
   }
 }
 
-/** The agent's environment, less its own settings (WATTPACK_*: credentials among them); jobs get their own WATTPACK_ variables. */
-function agentEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WATTPACK_')));
+/** What a job takes from the agent's environment: where programs are, language and time zone; nothing else (no credentials, no agent settings). */
+const BASE_ENV = ['PATH', 'LANG', 'LC_ALL', 'TZ'] as const;
+
+function baseEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(BASE_ENV.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
 }
 
 /** HOME (the account's, else the working directory), USER, LOGNAME, PWD; the job's own env may change them. */
 function userEnv(user: JobUser, workDir: string): Record<string, string> {
   const home = user.home && isDirectory(user.home) ? user.home : workDir;
   return { HOME: home, USER: user.name, LOGNAME: user.name, PWD: workDir };
+}
+
+/**
+ * Whether the user may search every directory down to `dir`, by the mode bits: the job
+ * runs with its uid and gid only (supplementary groups cleared), so these decide (ACLs aside).
+ */
+function mayEnter(dir: string, user: Pick<JobUser, 'uid' | 'gid'>): boolean {
+  if (user.uid === 0) return true;
+  const parts = dir.split('/').filter(Boolean);
+  return parts.every((_, i) => {
+    const st = statSync(`/${parts.slice(0, i + 1).join('/')}`);
+    const bit = st.uid === user.uid ? 0o100 : st.gid === user.gid ? 0o010 : 0o001;
+    return (st.mode & bit) !== 0;
+  });
 }
 
 function isDirectory(path: string): boolean {

@@ -39,6 +39,7 @@ import type { ListSharesResponse as _wattpack_v1_ListSharesResponse, ListSharesR
 import type { LogLine as _wattpack_v1_LogLine, LogLine__Output as _wattpack_v1_LogLine__Output } from './wattpack/v1/LogLine.js';
 import type { MinerInfo as _wattpack_v1_MinerInfo, MinerInfo__Output as _wattpack_v1_MinerInfo__Output } from './wattpack/v1/MinerInfo.js';
 import type { MinerState as _wattpack_v1_MinerState, MinerState__Output as _wattpack_v1_MinerState__Output } from './wattpack/v1/MinerState.js';
+import type { Mount as _wattpack_v1_Mount, Mount__Output as _wattpack_v1_Mount__Output } from './wattpack/v1/Mount.js';
 import type { Node as _wattpack_v1_Node, Node__Output as _wattpack_v1_Node__Output } from './wattpack/v1/Node.js';
 import type { NodeAssignment as _wattpack_v1_NodeAssignment, NodeAssignment__Output as _wattpack_v1_NodeAssignment__Output } from './wattpack/v1/NodeAssignment.js';
 import type { NodeDrain as _wattpack_v1_NodeDrain, NodeDrain__Output as _wattpack_v1_NodeDrain__Output } from './wattpack/v1/NodeDrain.js';
@@ -120,6 +121,7 @@ export interface ProtoGrpcType {
       MinerInfo: MessageTypeDefinition<_wattpack_v1_MinerInfo, _wattpack_v1_MinerInfo__Output>
       MinerRunState: EnumTypeDefinition
       MinerState: MessageTypeDefinition<_wattpack_v1_MinerState, _wattpack_v1_MinerState__Output>
+      Mount: MessageTypeDefinition<_wattpack_v1_Mount, _wattpack_v1_Mount__Output>
       Node: MessageTypeDefinition<_wattpack_v1_Node, _wattpack_v1_Node__Output>
       NodeAssignment: MessageTypeDefinition<_wattpack_v1_NodeAssignment, _wattpack_v1_NodeAssignment__Output>
       NodeDrain: MessageTypeDefinition<_wattpack_v1_NodeDrain, _wattpack_v1_NodeDrain__Output>

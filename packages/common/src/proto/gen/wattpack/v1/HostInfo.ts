@@ -9,6 +9,7 @@ export interface HostInfo {
   'os'?: (string);
   'idlePowerW'?: (number | string);
   'busyPowerW'?: (number | string);
+  'address'?: (string);
 }
 
 export interface HostInfo__Output {
@@ -18,4 +19,5 @@ export interface HostInfo__Output {
   'os': (string);
   'idlePowerW': (number);
   'busyPowerW': (number);
+  'address': (string);
 }

@@ -26,6 +26,7 @@ export interface Job {
   'owner'?: (string);
   'arrayJobId'?: (string);
   'arrayIndex'?: (number);
+  'rendezvous'?: (string);
   '_exitCode'?: "exitCode";
   '_power'?: "power";
 }
@@ -50,6 +51,7 @@ export interface Job__Output {
   'owner': (string);
   'arrayJobId': (string);
   'arrayIndex': (number);
+  'rendezvous': (string);
   '_exitCode'?: "exitCode";
   '_power'?: "power";
 }

@@ -2,6 +2,7 @@
 
 import type { PowerPolicy as _wattpack_v1_PowerPolicy, PowerPolicy__Output as _wattpack_v1_PowerPolicy__Output } from '../../wattpack/v1/PowerPolicy.js';
 import type { Checkpoint as _wattpack_v1_Checkpoint, Checkpoint__Output as _wattpack_v1_Checkpoint__Output } from '../../wattpack/v1/Checkpoint.js';
+import type { Mount as _wattpack_v1_Mount, Mount__Output as _wattpack_v1_Mount__Output } from '../../wattpack/v1/Mount.js';
 
 export interface JobSpec {
   'name'?: (string);
@@ -20,6 +21,12 @@ export interface JobSpec {
   'preemptible'?: (boolean);
   'cpus'?: (number | string);
   'memoryMib'?: (number);
+  'workdir'?: (string);
+  'output'?: (string);
+  'error'?: (string);
+  'mounts'?: (_wattpack_v1_Mount)[];
+  'afterOk'?: (string)[];
+  'afterAny'?: (string)[];
 }
 
 export interface JobSpec__Output {
@@ -39,4 +46,10 @@ export interface JobSpec__Output {
   'preemptible': (boolean);
   'cpus': (number);
   'memoryMib': (number);
+  'workdir': (string);
+  'output': (string);
+  'error': (string);
+  'mounts': (_wattpack_v1_Mount__Output)[];
+  'afterOk': (string)[];
+  'afterAny': (string)[];
 }
