@@ -7,7 +7,7 @@
 // the data files it reads at run time embedded (packages/common/src/build/assets.ts), so
 // neither form refers to the workspace. Options: --no-sea (npm packages only).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -16,6 +16,8 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'out');
 const readJson = (p) => JSON.parse(readFileSync(join(root, p), 'utf8'));
+// The workspace's own protobufjs (a dependency of @wattpack/common).
+const protobuf = createRequire(join(root, 'packages/common/package.json'))('protobufjs');
 
 /** Folders whose files the programs read at run time (readAsset): every program's, then each one's own. */
 const ASSET_DIRS = ['proto', 'packages/common/data', 'packages/agent/hardware/asic'];
@@ -28,6 +30,7 @@ const ASSET_EXT = /\.(proto|csv|json|txt|xml|yaml)$/;
  */
 const ACCOUNTING_WORKER = 'packages/scheduler/dist/accounting/store-worker.js';
 const PGLITE_FILES = ['pglite.wasm', 'pglite.data', 'initdb.wasm'];
+const DASHBOARD_WEB = 'packages/scheduler/dist/dashboard/web';
 
 const PROGRAMS = [
   { pkg: 'scheduler', bin: 'wattpack-scheduler', node: 'node', deps: [], assets: [], worker: ACCOUNTING_WORKER },
@@ -108,6 +111,31 @@ const workerAsModule = {
   },
 };
 
+/**
+ * grpc-health-check reads its .proto beside its own module when it is imported; in a
+ * bundle that is nowhere. Give it the definition parsed here instead (fromJSON, with the
+ * options it loads with: keepCase).
+ */
+const healthProtoInline = {
+  name: 'health-proto-inline',
+  setup(b) {
+    b.onLoad({ filter: /grpc-health-check[\\/]build[\\/]src[\\/]health\.js$/ }, (args) => {
+      const protoDir = join(dirname(args.path), '../../proto');
+      const protoRoot = new protobuf.Root();
+      protobuf.parse(readFileSync(join(protoDir, 'health/v1/health.proto'), 'utf8'), protoRoot, { keepCase: true });
+      const source = readFileSync(args.path, 'utf8');
+      const loaded = "(0, proto_loader_1.loadSync)('health/v1/health.proto', {";
+      if (!source.includes(loaded)) throw new Error(`${args.path}: its proto loading changed; update healthProtoInline`);
+      return {
+        contents: source
+          .replace(loaded, `(0, proto_loader_1.fromJSON)(${JSON.stringify(protoRoot.toJSON())}, {`)
+          .replace('includeDirs: [`${__dirname}/../../proto`],', ''),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 /** The accounting worker and PGlite's files, into `dir`. */
 async function companions(program, info, dir) {
   if (!program.worker) return [];
@@ -125,7 +153,9 @@ async function companions(program, info, dir) {
   });
   const pgliteDist = dirname(createRequire(join(root, 'packages/scheduler/package.json')).resolve('@electric-sql/pglite'));
   for (const f of PGLITE_FILES) copyFileSync(join(pgliteDist, f), join(dir, f));
-  return ['store-worker.mjs', ...PGLITE_FILES];
+  // The dashboard's page, script and styles, which it reads from web/ beside its module.
+  cpSync(join(root, DASHBOARD_WEB), join(dir, 'web'), { recursive: true });
+  return ['store-worker.mjs', ...PGLITE_FILES, 'web'];
 }
 
 async function bundle(program, info, assets) {
@@ -146,7 +176,7 @@ async function bundle(program, info, assets) {
       'import.meta.url': '__wattpackMetaUrl',
       WATTPACK_BUNDLE: JSON.stringify({ ...info, assets }),
     },
-    plugins: [noNodeCanvas, workerAsModule],
+    plugins: [noNodeCanvas, workerAsModule, healthProtoInline],
   });
   writeFileSync(`${file}.licenses.txt`, thirdPartyLicenses(result.metafile));
   return file;

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,7 +82,7 @@ describe('single executables', () => {
    */
   function installed() {
     const dir = emptyDir('wattpack-sea-');
-    for (const name of readdirSync(join(out, 'bin'))) copyFileSync(join(out, 'bin', name), join(dir, name));
+    cpSync(join(out, 'bin'), dir, { recursive: true });
     for (const name of BINARIES) chmodSync(join(dir, name), 0o755);
     const env = { PATH: '/usr/sbin:/usr/bin:/bin', NODE_PATH: '', WATTPACK_DEV_DIR: join(dir, 'dev'), WATTPACK_CONFIG: join(dir, 'config.yaml') };
     const run = (name: string, ...args: string[]) => execa(join(dir, name), args, { cwd: dir, reject: false, env, extendEnv: false });
