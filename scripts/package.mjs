@@ -7,21 +7,33 @@
 // the data files it reads at run time embedded (packages/common/src/build/assets.ts), so
 // neither form refers to the workspace. Options: --no-sea (npm packages only).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'out');
 const readJson = (p) => JSON.parse(readFileSync(join(root, p), 'utf8'));
+// The workspace's own protobufjs (a dependency of @wattpack/common).
+const protobuf = createRequire(join(root, 'packages/common/package.json'))('protobufjs');
 
 /** Folders whose files the programs read at run time (readAsset): every program's, then each one's own. */
 const ASSET_DIRS = ['proto', 'packages/common/data', 'packages/agent/hardware/asic'];
 const ASSET_EXT = /\.(proto|csv|json|txt|xml|yaml)$/;
 
+/**
+ * Files a program needs beside it: the scheduler's accounting store runs PGlite (Postgres
+ * as WASM) in a worker thread, and a worker is a file of its own, as are PGlite's WASM and
+ * data, which it finds beside its module. So the scheduler is a binary and these files.
+ */
+const ACCOUNTING_WORKER = 'packages/scheduler/dist/accounting/store-worker.js';
+const PGLITE_FILES = ['pglite.wasm', 'pglite.data', 'initdb.wasm'];
+const DASHBOARD_WEB = 'packages/scheduler/dist/dashboard/web';
+
 const PROGRAMS = [
-  { pkg: 'scheduler', bin: 'wattpack-scheduler', node: 'node', deps: [], assets: [] },
+  { pkg: 'scheduler', bin: 'wattpack-scheduler', node: 'node', deps: [], assets: [], worker: ACCOUNTING_WORKER },
   // A small young generation keeps the agent's memory flat (as packages/agent/bin does).
   { pkg: 'agent', bin: 'wattpack-agent', node: 'node --max-semi-space-size=1', deps: [], assets: [] },
   // `wattpack dev` starts the scheduler and agents from their packages; `wattpack sim` reads the named traces and sites.
@@ -84,6 +96,68 @@ function thirdPartyLicenses(metafile) {
   return `Packages bundled into this program, with their licenses.\n\n${parts.join(`\n${'-'.repeat(72)}\n\n`)}`;
 }
 
+/**
+ * The worker as an ES module (it awaits at the top, and PGlite finds its files by
+ * import.meta.url), named .mjs because the packages are CommonJS; the scheduler's bundle is
+ * pointed at that name by the plugin below.
+ */
+const workerAsModule = {
+  name: 'worker-as-module',
+  setup(b) {
+    b.onLoad({ filter: /accounting[\\/]store-thread\.js$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace("'./store-worker.js'", "'./store-worker.mjs'"),
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * grpc-health-check reads its .proto beside its own module when it is imported; in a
+ * bundle that is nowhere. Give it the definition parsed here instead (fromJSON, with the
+ * options it loads with: keepCase).
+ */
+const healthProtoInline = {
+  name: 'health-proto-inline',
+  setup(b) {
+    b.onLoad({ filter: /grpc-health-check[\\/]build[\\/]src[\\/]health\.js$/ }, (args) => {
+      const protoDir = join(dirname(args.path), '../../proto');
+      const protoRoot = new protobuf.Root();
+      protobuf.parse(readFileSync(join(protoDir, 'health/v1/health.proto'), 'utf8'), protoRoot, { keepCase: true });
+      const source = readFileSync(args.path, 'utf8');
+      const loaded = "(0, proto_loader_1.loadSync)('health/v1/health.proto', {";
+      if (!source.includes(loaded)) throw new Error(`${args.path}: its proto loading changed; update healthProtoInline`);
+      return {
+        contents: source
+          .replace(loaded, `(0, proto_loader_1.fromJSON)(${JSON.stringify(protoRoot.toJSON())}, {`)
+          .replace('includeDirs: [`${__dirname}/../../proto`],', ''),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/** The accounting worker and PGlite's files, into `dir`. */
+async function companions(program, info, dir) {
+  if (!program.worker) return [];
+  await build({
+    entryPoints: [join(root, program.worker)],
+    outfile: join(dir, 'store-worker.mjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    logLevel: 'warning',
+    // Some bundled CommonJS code calls require(): give the module one.
+    banner: { js: "import { createRequire as __wattpackRequire } from 'node:module'; const require = __wattpackRequire(import.meta.url);" },
+    define: { WATTPACK_BUNDLE: JSON.stringify({ ...info, assets: {} }) },
+  });
+  const pgliteDist = dirname(createRequire(join(root, 'packages/scheduler/package.json')).resolve('@electric-sql/pglite'));
+  for (const f of PGLITE_FILES) copyFileSync(join(pgliteDist, f), join(dir, f));
+  // The dashboard's page, script and styles, which it reads from web/ beside its module.
+  cpSync(join(root, DASHBOARD_WEB), join(dir, 'web'), { recursive: true });
+  return ['store-worker.mjs', ...PGLITE_FILES, 'web'];
+}
+
 async function bundle(program, info, assets) {
   const file = join(out, 'bundle', `${program.bin}.cjs`);
   const result = await build({
@@ -102,13 +176,13 @@ async function bundle(program, info, assets) {
       'import.meta.url': '__wattpackMetaUrl',
       WATTPACK_BUNDLE: JSON.stringify({ ...info, assets }),
     },
-    plugins: [noNodeCanvas],
+    plugins: [noNodeCanvas, workerAsModule, healthProtoInline],
   });
   writeFileSync(`${file}.licenses.txt`, thirdPartyLicenses(result.metafile));
   return file;
 }
 
-function npmPackage(program, info, bundleFile) {
+async function npmPackage(program, info, bundleFile) {
   const source = readJson(`packages/${program.pkg}/package.json`);
   const dir = join(out, 'npm', program.pkg);
   rmSync(dir, { recursive: true, force: true });
@@ -116,6 +190,7 @@ function npmPackage(program, info, bundleFile) {
   copyFileSync(bundleFile, join(dir, 'bin', `${program.bin}.js`));
   copyFileSync(`${bundleFile}.licenses.txt`, join(dir, 'THIRD-PARTY-LICENSES.txt'));
   chmodSync(join(dir, 'bin', `${program.bin}.js`), 0o755);
+  await companions(program, info, join(dir, 'bin'));
   const readme = join(root, 'packages', program.pkg, 'README.md');
   try {
     copyFileSync(readme, join(dir, 'README.md'));
@@ -140,7 +215,7 @@ function npmPackage(program, info, bundleFile) {
 }
 
 /** Node 20's single executable: the bundle as a blob injected into a copy of this node. */
-function singleExecutable(program, bundleFile) {
+async function singleExecutable(program, info, bundleFile) {
   const work = join(out, 'sea', program.bin);
   mkdirSync(work, { recursive: true });
   const blob = join(work, 'prep.blob');
@@ -156,6 +231,7 @@ function singleExecutable(program, bundleFile) {
   execFileSync(process.execPath, [postject, exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: 'ignore' });
   // What is inside besides Node (whose own license ships with Node): ship it with the binary.
   copyFileSync(`${bundleFile}.licenses.txt`, `${exe}.THIRD-PARTY-LICENSES.txt`);
+  await companions(program, info, dirname(exe));
   return exe;
 }
 
@@ -165,7 +241,7 @@ const assetsOf = (dirs) =>
 rmSync(join(out, 'npm'), { recursive: true, force: true });
 for (const program of PROGRAMS) {
   const file = await bundle(program, info, assetsOf([...ASSET_DIRS, ...program.assets]));
-  const tgz = npmPackage(program, info, file);
+  const tgz = await npmPackage(program, info, file);
   process.stdout.write(`${relative(root, tgz)}\n`);
-  if (!process.argv.includes('--no-sea')) process.stdout.write(`${relative(root, singleExecutable(program, file))}\n`);
+  if (!process.argv.includes('--no-sea')) process.stdout.write(`${relative(root, await singleExecutable(program, info, file))}\n`);
 }

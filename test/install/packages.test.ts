@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,10 +75,15 @@ describe('npm packages', () => {
 });
 
 describe('single executables', () => {
-  /** The three binaries alone in an empty folder; nats-server (for dev) from Debian's /usr/sbin. */
+  /**
+   * What pnpm package puts in out/bin (the three binaries; beside the scheduler its
+   * accounting worker and PGlite's files) alone in an empty folder; nats-server (for dev)
+   * from Debian's /usr/sbin.
+   */
   function installed() {
     const dir = emptyDir('wattpack-sea-');
-    for (const name of BINARIES) copyFileSync(join(out, 'bin', name), join(dir, name));
+    cpSync(join(out, 'bin'), dir, { recursive: true });
+    for (const name of BINARIES) chmodSync(join(dir, name), 0o755);
     const env = { PATH: '/usr/sbin:/usr/bin:/bin', NODE_PATH: '', WATTPACK_DEV_DIR: join(dir, 'dev'), WATTPACK_CONFIG: join(dir, 'config.yaml') };
     const run = (name: string, ...args: string[]) => execa(join(dir, name), args, { cwd: dir, reject: false, env, extendEnv: false });
     return { dir, run };

@@ -34,7 +34,7 @@ describe('deploy/systemd', () => {
   it('runs the scheduler unprivileged and hardened, the agent as root, all logging to journald', () => {
     const scheduler = settings('wattpack-scheduler.service');
     expect(scheduler.get('User')).toBe('wattpack');
-    for (const [key, value] of Object.entries({ NoNewPrivileges: 'yes', ProtectSystem: 'strict', PrivateTmp: 'yes', CapabilityBoundingSet: '', StateDirectory: 'wattpack-scheduler', Restart: 'always' })) {
+    for (const [key, value] of Object.entries({ NoNewPrivileges: 'yes', ProtectSystem: 'strict', PrivateTmp: 'yes', CapabilityBoundingSet: '', StateDirectory: 'wattpack/scheduler', Restart: 'always' })) {
       expect(scheduler.get(key), key).toBe(value);
     }
     expect(settings('wattpack-agent.service').get('User')).toBe('root');

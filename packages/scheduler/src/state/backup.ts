@@ -1,15 +1,16 @@
 import { headers as natsHeaders, KvWatchInclude, type JetStreamClient, type NatsConnection } from 'nats';
-import { BUCKETS, STREAMS, WattpackError, ensureAuditStream, ensureStreams, wattpackVersion } from '@wattpack/common';
+import { BUCKETS, STREAMS, WattpackError, ensureAccountingStream, ensureAuditStream, ensureStreams, wattpackVersion } from '@wattpack/common';
 import { openBucket } from './kv-store.js';
 
 /**
  * A site's state as JSON lines, one record a line: the KV buckets (jobs, nodes, site
- * settings and revocations) and the history streams (job logs, the audit log). Commands
+ * settings and revocations) and the history streams (job logs, the audit log, the usage
+ * records the accounting store is built from). Commands
  * and events in flight are not kept: they are work queues, and a scheduler started on the
  * restored state reconciles with what its agents report (docs/operations.md).
  */
 export const BACKUP_BUCKETS = [BUCKETS.jobs, BUCKETS.nodes, BUCKETS.site] as const;
-export const BACKUP_STREAMS = [STREAMS.logs, STREAMS.audit] as const;
+export const BACKUP_STREAMS = [STREAMS.logs, STREAMS.audit, STREAMS.accounting] as const;
 const FORMAT = 'wattpack-backup/1';
 
 type Line =
@@ -80,6 +81,7 @@ export async function restoreState(nc: NatsConnection, openLines: () => AsyncIte
   const jsm = await nc.jetstreamManager();
   await ensureStreams(jsm, replicas);
   await ensureAuditStream(jsm, replicas);
+  await ensureAccountingStream(jsm, replicas);
   const kvs = new Map(await Promise.all(BACKUP_BUCKETS.map(async (b) => [b, await openBucket(js, b, replicas)] as const)));
   const jobs = (await kvs.get(BUCKETS.jobs)!.status()).values;
   if (jobs > 0) throw new WattpackError('FAILED_PRECONDITION', `${BUCKETS.jobs} already holds ${jobs} job(s): restore into an empty NATS store, with every scheduler stopped`);
