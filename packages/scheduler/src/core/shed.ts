@@ -42,7 +42,7 @@ function overCap(pass: Pass): boolean {
 /** Lowers flexible jobs to one common level (never below their floors) that frees the excess, or as close as they go. */
 function lowerFlexible(pass: Pass): void {
   const { work } = pass;
-  const flex = [...flexJobs(pass).values()];
+  const flex = flexJobs(pass);
   const excess = work.allocatedW - work.budgetW;
   let lo = Math.min(...flex.map((f) => f.floor), 0);
   let hi = Math.max(0, ...flex.map((f) => pass.limitNow(f)));
