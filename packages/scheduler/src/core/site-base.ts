@@ -50,23 +50,22 @@ export function itW(n: WorkingNode): number {
 }
 
 /**
- * What a node's view said when its working node was built, to tell what changed since:
- * per GPU the view object, the job holding it and its limit; per miner the view and
- * whether it was curtailed. A GPU's or miner's hardware (model, index, power bounds,
- * idle draw, nameplate) is its view object's for life (snapshot.ts): a new object is
- * new hardware.
+ * What a node's view said when its working node was built, to tell what changed since.
+ * Per GPU (in flat site-wide arrays, from `gpuAt`) the view object, the job holding it
+ * and its limit; per miner the view and whether it was curtailed. A GPU's or miner's
+ * hardware (model, index, power bounds, idle draw, nameplate) is its view object's for
+ * life (snapshot.ts): a new object is new hardware.
  */
-interface Seen {
+interface SeenNode {
   view: NodeView;
   schedulable: boolean;
   hostIdleW: number;
   hostBusyW: number;
   rack: string | undefined;
-  gpus: GpuView[];
-  jobIds: (string | undefined)[];
-  limits: (number | undefined)[];
-  miners: MinerView[];
-  curtailed: boolean[];
+  gpuAt: number;
+  gpus: number;
+  minerAt: number;
+  miners: number;
 }
 
 /** compare()'s answers: bits for what changed. */
@@ -96,15 +95,18 @@ export class SiteBase {
   /** Facility watts allocated, summed in node order (the same bits as a fresh build). */
   allocatedW = 0;
   private byValue: { miners: RunningMiner[]; w: number } | undefined;
-  private readonly seen: Seen[];
+  private readonly seen: SeenNode[] = [];
+  private readonly seenGpus: GpuView[] = [];
+  private readonly seenJobs: (string | undefined)[] = [];
+  private readonly seenLimits: (number | undefined)[] = [];
+  private readonly seenMiners: MinerView[] = [];
+  private readonly seenCurtailed: boolean[] = [];
 
   constructor(site: SiteSnapshot) {
     this.pue = site.pue;
-    this.seen = site.nodes.map(see);
-    const read = site.nodes.map((view, pos) => this.readNode(view, pos));
-    this.nodes = read.map((r) => r.node);
+    for (const view of site.nodes) this.see(view);
     const parts = new Map<string, Holding[]>();
-    for (const r of read) for (const [jobId, list] of r.holdings) (parts.get(jobId) ?? parts.set(jobId, []).get(jobId)!).push(...list);
+    this.nodes = site.nodes.map((view, pos) => this.readNode(view, pos, parts));
     for (const [jobId, list] of parts) this.holdings.set(jobId, heldOf(list));
     this.nodes.forEach((n, pos) => {
       if (!n.view.schedulable) return;
@@ -126,7 +128,7 @@ export class SiteBase {
     const changed: number[] = [];
     let miners = false;
     for (let pos = 0; pos < this.nodes.length; pos++) {
-      const how = compare(this.seen[pos]!, site.nodes[pos]!);
+      const how = this.compare(pos, site.nodes[pos]!);
       if (how & STRUCTURE) return false;
       if (how) changed.push(pos);
       if (how & MINERS) miners = true;
@@ -136,18 +138,23 @@ export class SiteBase {
     const fresh = new Map<number, Map<string, Holding[]>>();
     const touched = new Set<Set<number>>();
     for (const pos of changed) {
-      for (const jobId of this.seen[pos]!.jobIds) if (jobId !== undefined) affected.add(jobId);
+      const { gpuAt, gpus, minerAt } = this.seen[pos]!;
+      for (let i = gpuAt; i < gpuAt + gpus; i++) if (this.seenJobs[i] !== undefined) affected.add(this.seenJobs[i]!);
       const old = this.nodes[pos]!;
       const view = site.nodes[pos]!;
-      const read = this.readNode(view, pos);
-      this.nodes[pos] = read.node;
-      this.seen[pos] = see(view);
-      fresh.set(pos, read.holdings);
-      for (const jobId of read.holdings.keys()) affected.add(jobId);
+      const here = new Map<string, Holding[]>();
+      const node = (this.nodes[pos] = this.readNode(view, pos, here));
+      view.gpus.forEach((g, i) => {
+        this.seenJobs[gpuAt + i] = g.jobId;
+        this.seenLimits[gpuAt + i] = g.limitW;
+      });
+      view.miners.forEach((m, i) => (this.seenCurtailed[minerAt + i] = m.curtailed));
+      fresh.set(pos, here);
+      for (const jobId of here.keys()) affected.add(jobId);
       if (!view.schedulable) continue;
       for (const model of gpusByModel(view).keys()) {
         const from = old.free.get(model)?.length ?? 0;
-        const to = read.node.free.get(model)?.length ?? 0;
+        const to = node.free.get(model)?.length ?? 0;
         this.buckets.get(model)![from]!.delete(pos);
         const bucket = this.bucket(model, to);
         bucket.add(pos);
@@ -171,9 +178,9 @@ export class SiteBase {
     return this.byValue;
   }
 
-  private readNode(view: NodeView, pos: number): { node: WorkingNode; holdings: Map<string, Holding[]> } {
+  /** A node's working entry; the GPUs its jobs hold go into `holdings` (job -> parts, in node order). */
+  private readNode(view: NodeView, pos: number, holdings: Map<string, Holding[]>): WorkingNode {
     const free = new Map<string, GpuView[]>();
-    const holdings = new Map<string, Holding[]>();
     let busyGpus = 0;
     let gpuW = 0;
     for (const g of view.gpus) {
@@ -185,14 +192,14 @@ export class SiteBase {
       busyGpus++;
       gpuW += g.limitW ?? g.maxW;
       const list = holdings.get(g.jobId) ?? holdings.set(g.jobId, []).get(g.jobId)!;
-      let part = list.find((p) => p.model === g.model);
+      let part = list.find((p) => p.pos === pos && p.model === g.model);
       if (!part) list.push((part = { pos, model: g.model, gpus: [] }));
       part.gpus.push(g);
     }
     for (const list of free.values()) list.sort((a, b) => a.index - b.index);
     let minersW = 0;
     for (const m of view.miners) if (!m.curtailed) minersW += m.nameplateW;
-    return { node: { view, rack: view.labels['rack'] ?? '', busyGpus, gpuW, minersW, free }, holdings };
+    return { view, rack: view.labels['rack'] ?? '', busyGpus, gpuW, minersW, free };
   }
 
   /** Rebuilds the holdings of jobs on changed nodes: their parts elsewhere, and the fresh ones, in node order. */
@@ -220,6 +227,40 @@ export class SiteBase {
   private sumWatts(): void {
     this.allocatedW = 0;
     for (const n of this.nodes) this.allocatedW += this.pue * itW(n);
+  }
+
+  private see(view: NodeView): void {
+    const { schedulable, hostIdleW, hostBusyW, gpus, miners } = view;
+    this.seen.push({ view, schedulable, hostIdleW, hostBusyW, rack: view.labels['rack'], gpuAt: this.seenGpus.length, gpus: gpus.length, minerAt: this.seenMiners.length, miners: miners.length });
+    for (const g of gpus) {
+      this.seenGpus.push(g);
+      this.seenJobs.push(g.jobId);
+      this.seenLimits.push(g.limitW);
+    }
+    for (const m of miners) {
+      this.seenMiners.push(m);
+      this.seenCurtailed.push(m.curtailed);
+    }
+  }
+
+  /** How a node's view differs from what was seen: GPUs held or their limits, miners curtailed, or its hardware (bits). */
+  private compare(pos: number, view: NodeView): number {
+    const s = this.seen[pos]!;
+    if (s.view !== view || s.schedulable !== view.schedulable || s.hostIdleW !== view.hostIdleW || s.hostBusyW !== view.hostBusyW) return STRUCTURE;
+    const { gpus, miners } = view;
+    if (s.gpus !== gpus.length || s.miners !== miners.length || s.rack !== view.labels['rack']) return STRUCTURE;
+    let how = 0;
+    for (let i = 0, k = s.gpuAt; i < gpus.length; i++, k++) {
+      const g = gpus[i]!;
+      if (this.seenGpus[k] !== g) return STRUCTURE;
+      if (this.seenJobs[k] !== g.jobId || this.seenLimits[k] !== g.limitW) how |= GPUS;
+    }
+    for (let i = 0, k = s.minerAt; i < miners.length; i++, k++) {
+      const m = miners[i]!;
+      if (this.seenMiners[k] !== m) return STRUCTURE;
+      if (this.seenCurtailed[k] !== m.curtailed) how |= MINERS;
+    }
+    return how;
   }
 
   private bucket(model: string, free: number): Set<number> {
@@ -253,36 +294,3 @@ function inNodeOrder(bucket: Set<number>): void {
   for (const pos of sorted) bucket.add(pos);
 }
 
-function see(view: NodeView): Seen {
-  return {
-    view,
-    schedulable: view.schedulable,
-    hostIdleW: view.hostIdleW,
-    hostBusyW: view.hostBusyW,
-    rack: view.labels['rack'],
-    gpus: [...view.gpus],
-    jobIds: view.gpus.map((g) => g.jobId),
-    limits: view.gpus.map((g) => g.limitW),
-    miners: [...view.miners],
-    curtailed: view.miners.map((m) => m.curtailed),
-  };
-}
-
-/** How a node's view differs from what was seen: GPUs held or their limits, miners curtailed, or its hardware (bits). */
-function compare(s: Seen, view: NodeView): number {
-  if (s.view !== view || s.schedulable !== view.schedulable || s.hostIdleW !== view.hostIdleW || s.hostBusyW !== view.hostBusyW) return STRUCTURE;
-  const { gpus, miners } = view;
-  if (s.gpus.length !== gpus.length || s.miners.length !== miners.length || s.rack !== view.labels['rack']) return STRUCTURE;
-  let how = 0;
-  for (let i = 0; i < gpus.length; i++) {
-    const g = gpus[i]!;
-    if (s.gpus[i] !== g) return STRUCTURE;
-    if (s.jobIds[i] !== g.jobId || s.limits[i] !== g.limitW) how |= GPUS;
-  }
-  for (let i = 0; i < miners.length; i++) {
-    const m = miners[i]!;
-    if (s.miners[i] !== m) return STRUCTURE;
-    if (s.curtailed[i] !== m.curtailed) how |= MINERS;
-  }
-  return how;
-}
