@@ -1,3 +1,4 @@
+import { Kept } from './kept.js';
 import type { Flex, Pass } from './pass.js';
 import type { RunningJob } from './snapshot.js';
 
@@ -42,13 +43,16 @@ interface FlexCache {
   inputs: FlexInputs[];
   list: Flex[];
 }
-const kept = new WeakMap<readonly RunningJob[], FlexCache>();
+const kept = new Kept<readonly RunningJob[], FlexCache>();
 
 function runningFlex(pass: Pass): Flex[] {
   const running = pass.site.running;
   let cache = kept.get(running);
   const base = pass.work.baseKey;
-  if (!cache || cache.policy !== pass.policy || cache.base !== base) kept.set(running, (cache = { policy: pass.policy, base, inputs: [], list: [] }));
+  if (!cache || cache.policy !== pass.policy || cache.base !== base) {
+    cache = { policy: pass.policy, base, inputs: [], list: [] };
+    kept.set(running, cache);
+  }
   const last = cache.inputs;
   let byId: Map<string, FlexInputs> | undefined;
   const inputs: FlexInputs[] = new Array(running.length);

@@ -1,9 +1,10 @@
+import { Kept } from './kept.js';
 import { addGpus, itW, newHeld, SiteBase, type Held, type RunningMiner, type WorkingNode } from './site-base.js';
 import type { GpuView, NodeView, PlacedNode, SiteSnapshot } from './snapshot.js';
 import { budgetW } from './watts.js';
 
 /** The kept base of each driver's node list: a driver that keeps its views between passes reuses it. */
-const bases = new WeakMap<readonly NodeView[], SiteBase>();
+const bases = new Kept<readonly NodeView[], SiteBase>();
 
 /**
  * A what-if copy of the site for one planning pass. Free GPUs are indexed by model and
@@ -33,7 +34,10 @@ export class WorkingSite {
   /** The working copy of `site` for one pass: over the base kept for its node list, brought up to date. */
   static of(site: SiteSnapshot): WorkingSite {
     let base = bases.get(site.nodes);
-    if (!base || !base.sync(site)) bases.set(site.nodes, (base = new SiteBase(site)));
+    if (!base || !base.sync(site)) {
+      base = new SiteBase(site);
+      bases.set(site.nodes, base);
+    }
     return new WorkingSite(base, budgetW(site));
   }
 
