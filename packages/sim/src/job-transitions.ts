@@ -30,6 +30,8 @@ export class JobTransitions {
   /** Ends of warm-up: a pass then reads the job's first telemetry. */
   private readonly warmups = new EventHeap();
   private readonly sampledLimit: Float64Array;
+  /** Each running job's row in the table, in `running`'s order (sampleTelemetry reads every one each pass). */
+  private readonly runningRows: number[] = [];
 
   constructor(
     private readonly o: EngineSettings,
@@ -218,6 +220,7 @@ export class JobTransitions {
     jobs.runningView[j] = r;
     jobs.runningPos[j] = this.running.length;
     this.running.push(r);
+    this.runningRows.push(j);
     this.metrics.busyGpus += gpus.length;
     this.metrics.stats.placements++;
   }
@@ -239,8 +242,9 @@ export class JobTransitions {
   /** Each warmed-up job's draw at its current limit, as an agent would report it. */
   sampleTelemetry(t: number): void {
     const warmupS = SIM_PROFILE.warmupS;
-    for (const r of this.running) {
-      const j = this.jobs.idIndex.get(r.id)!;
+    for (let i = 0; i < this.running.length; i++) {
+      const r = this.running[i]!;
+      const j = this.runningRows[i]!;
       const limit = this.jobs.limit[j]!;
       if (t < this.jobs.attemptStart[j]! + warmupS || this.sampledLimit[j] === limit) continue;
       this.sampledLimit[j] = limit;
@@ -322,9 +326,11 @@ export class JobTransitions {
     jobs.runTime[j] = jobs.runTime[j]! + (t - jobs.attemptStart[j]!);
     const pos = jobs.runningPos[j]!;
     const last = this.running.pop()!;
+    const lastRow = this.runningRows.pop()!;
     if (pos < this.running.length) {
       this.running[pos] = last;
-      jobs.runningPos[jobs.idIndex.get(last.id)!] = pos;
+      this.runningRows[pos] = lastRow;
+      jobs.runningPos[lastRow] = pos;
     }
     jobs.runningPos[j] = -1;
     jobs.runningView[j] = undefined;

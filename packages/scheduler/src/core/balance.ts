@@ -11,7 +11,7 @@ import { facilityOf } from './watts.js';
  * then the others.
  */
 export function raiseLimits(pass: Pass): void {
-  const below = [...flexJobs(pass).values()].filter((f) => pass.limitNow(f) < f.want && !pass.lowering.has(f.jobId));
+  const below = flexJobs(pass).filter((f) => pass.limitNow(f) < f.want && !pass.lowering.has(f.jobId));
   raiseTo(pass, below.filter((f) => f.held), 'held back');
   raiseTo(pass, below.filter((f) => !f.held), 'raise');
 }

@@ -42,7 +42,11 @@ export class FairShare {
 
   constructor(site: SiteSnapshot, queue: readonly QueuedJob[], policy: Policy) {
     const teams = new Set<string>();
-    for (const r of site.running) teams.add(r.team);
+    // One walk of the running jobs a pass: their teams, and what they use.
+    for (const r of site.running) {
+      teams.add(r.team);
+      this.add(r.team, r.gpus * r.nodes, site.pue * r.gpus * r.nodes * r.powerLimitW);
+    }
     for (const j of queue) teams.add(j.team);
     const totalGpus = site.nodes.reduce((sum, n) => sum + n.gpus.length, 0);
     const totalW = budgetW(site);
@@ -58,7 +62,6 @@ export class FairShare {
         w: c?.mw !== undefined ? c.mw * 1e6 : Math.max(1, leftW / split),
       });
     }
-    for (const r of site.running) this.add(r.team, r.gpus * r.nodes, site.pue * r.gpus * r.nodes * r.powerLimitW);
     this.rank(policy.history ?? {});
   }
 

@@ -2,6 +2,7 @@ import { ThroughputCurve } from './limits.js';
 import { FairShare } from './order.js';
 import { isWattpack, type Policy, type RightSizing } from './policy.js';
 import type { LimitReason, Placement, Preemption, QueuedJob, RunningJob, SiteSnapshot, Waiting } from './snapshot.js';
+import type { RunningMiner } from './site-base.js';
 import { WorkingSite } from './working-site.js';
 
 /** EASY backfill: where and when the first blocked job will start. */
@@ -40,7 +41,6 @@ export class Pass {
   readonly curves = new Map<string, ThroughputCurve>();
   readonly wattpack: boolean;
   readonly fair: FairShare | undefined;
-  readonly running = new Map<string, RunningJob>();
   readonly placements: Placement[] = [];
   readonly waiting: Waiting[] = [];
   readonly preemptions: Preemption[] = [];
@@ -52,37 +52,49 @@ export class Pass {
   readonly rightSizing: RightSizing | undefined;
   readonly curtail: string[] = [];
   readonly resume: string[] = [];
-  readonly ends: { id: string; at: number }[] = [];
+  /** Expected ends of the jobs placed in this pass (endsByTime adds the running ones). */
+  readonly placedEnds: { id: string; at: number }[] = [];
   readonly noFit = new Map<string | number, Omit<Waiting, 'jobId'>>();
   readonly preempting = new Set<string>();
   reservation: Reservation | undefined;
   reserved = false;
   blockedBy: string | undefined;
   rescues = 0;
-  flex: Map<string, Flex> | undefined;
+  /** Flexible jobs (right-size.ts flexJobs): the running ones, then those placed in this pass. */
+  flex: Flex[] | undefined;
   /** Flexible jobs placed in this pass before `flex` was built. */
   readonly placedFlex: Flex[] = [];
   /** Running miners, least valuable first: the watts wattpack may take back. */
-  miners: WorkingSite['miners'];
+  miners: RunningMiner[];
   minersW: number;
+  private runningById: Map<string, RunningJob> | undefined;
 
   constructor(
     readonly site: SiteSnapshot,
     readonly queue: readonly QueuedJob[],
     readonly policy: Policy,
   ) {
-    this.work = new WorkingSite(site);
+    this.work = WorkingSite.of(site);
     this.curve = ThroughputCurve.of(policy.curve);
     for (const [model, points] of Object.entries(policy.curves ?? {})) this.curves.set(model, ThroughputCurve.of(points));
     this.wattpack = isWattpack(policy);
     this.rightSizing = this.wattpack ? policy.rightSizing : undefined;
     this.fair = this.wattpack ? new FairShare(site, queue, policy) : undefined;
-    for (const r of site.running) {
-      this.running.set(r.id, r);
-      this.ends.push({ id: r.id, at: r.stopping ? site.now : r.expectedEndAt });
-    }
-    this.miners = this.wattpack ? [...this.work.miners].sort((a, b) => a.valuePerW - b.valuePerW || (a.id < b.id ? -1 : 1)) : [];
-    this.minersW = this.miners.reduce((sum, m) => sum + m.w, 0);
+    const byValue = this.wattpack ? this.work.minersByValue() : undefined;
+    this.miners = byValue ? [...byValue.miners] : [];
+    this.minersW = byValue?.w ?? 0;
+  }
+
+  /** The running jobs by id: built when a pass first asks (most passes never do). */
+  get running(): ReadonlyMap<string, RunningJob> {
+    return (this.runningById ??= new Map(this.site.running.map((r) => [r.id, r])));
+  }
+
+  /** Running and placed jobs' expected ends, soonest first (a stopping job ends now). */
+  endsByTime(): { id: string; at: number }[] {
+    const ends = this.site.running.map((r) => ({ id: r.id, at: r.stopping ? this.site.now : r.expectedEndAt }));
+    for (const e of this.placedEnds) ends.push(e);
+    return ends.sort((a, b) => a.at - b.at);
   }
 
   /** A job's per-GPU limit range. fifo and backfill run GPUs at max; wattpack may go down to the node-efficient limit. */

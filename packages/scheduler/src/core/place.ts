@@ -104,11 +104,11 @@ function assign(pass: Pass, job: QueuedJob, fit: Fit, endsAt: number, long: bool
   const facilityW = need(limitW);
   if (long) pass.reservation!.spareW -= facilityW;
   pass.placements.push({ jobId: job.id, nodes, powerLimitW: limitW, facilityW });
-  pass.ends.push({ id: job.id, at: endsAt });
+  pass.placedEnds.push({ id: job.id, at: endsAt });
   pass.fair?.add(job.team, count, facilityW);
   if (pass.wattpack && bounds) {
     const f = { jobId: job.id, model: fit.model, gpus: count, maxW: gpuMax, ...bounds };
-    if (pass.flex) pass.flex.set(job.id, f);
+    if (pass.flex) pass.flex.push(f);
     else pass.placedFlex.push(f);
   }
   return undefined;

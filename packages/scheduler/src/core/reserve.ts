@@ -18,8 +18,7 @@ function floorNeedW(pass: Pass, what: WorkingSite, job: QueuedJob, fit: Fit): nu
 /** EASY backfill: when and where the first blocked job will start, from running jobs' expected ends. */
 export function reserve(pass: Pass, job: QueuedJob): void {
   const what = pass.work.clone();
-  const ends = [...pass.ends].sort((a, b) => a.at - b.at);
-  for (const end of ends) {
+  for (const end of pass.endsByTime()) {
     what.release(end.id);
     const fit = findNodes(what, job);
     if ('code' in fit) continue;

@@ -1,4 +1,5 @@
 import { toleranceFloor } from './flex.js';
+import { Kept } from './kept.js';
 import type { Flex, Pass } from './pass.js';
 import type { RunningJob } from './snapshot.js';
 import { facilityOf } from './watts.js';
@@ -12,27 +13,95 @@ import { facilityOf } from './watts.js';
  * Running jobs whose limit wattpack may move, built once per pass when first needed.
  * A job already at its maximum with no room below (floor = max) is left out early.
  */
-export function flexJobs(pass: Pass): Map<string, Flex> {
+export function flexJobs(pass: Pass): Flex[] {
   if (pass.flex) return pass.flex;
-  pass.flex = new Map();
-  for (const r of pass.site.running) {
-    // Without telemetry a job's limit stays put: nothing is raised blind.
-    if (r.stopping || r.telemetryLost) continue;
-    const b = pass.work.boundsOf(r.id);
-    if (!b) continue;
-    const f: Flex = { jobId: r.id, model: b.model, gpus: b.gpus, maxW: b.maxW, ...pass.bounds(r, b.minW, b.maxW, b.pos, b.model) };
-    measured(pass, r, f, b.minW);
-    if (r.flex !== undefined) {
-      // Never below what keeps the throughput its class promises.
-      const topW = Math.min(f.maxW, r.maxW ?? f.maxW);
-      f.flex = r.flex;
-      f.floor = Math.min(f.want, Math.max(f.floor, toleranceFloor(pass.curveFor(b.model), r.flex, f.floor, topW, f.maxW, f.demandW)));
-    }
-    if (f.floor >= f.want && b.limitW === f.want) continue;
-    pass.flex.set(r.id, f);
-  }
-  for (const f of pass.placedFlex) pass.flex.set(f.jobId, f);
+  pass.flex = runningFlex(pass).slice();
+  for (const f of pass.placedFlex) pass.flex.push(f);
   return pass.flex;
+}
+
+/** What a running job's Flex was made from: the same again gives the same Flex. */
+interface FlexInputs {
+  r: RunningJob;
+  stopping: boolean | undefined;
+  telemetryLost: boolean | undefined;
+  minW: number | undefined;
+  maxW: number | undefined;
+  p99W: number | undefined;
+  heldFraction: number | undefined;
+  /** Its flexibility class (% slowdown tolerated), which floors its limit. */
+  flexClass: number | undefined;
+  bounds: Readonly<{ gpus: number; minW: number; maxW: number; limitW: number; pos: number; model: string }> | undefined;
+  flex: Flex | undefined;
+}
+
+/**
+ * The running jobs' Flex of the last pass over the same running list, policy and site
+ * base: a driver that keeps its running list (the simulator) has most of them unchanged
+ * from pass to pass, so only the jobs that changed are worked out again. `inputs` is in
+ * the running list's order of the last pass; a job that moved is found by id.
+ */
+interface FlexCache {
+  policy: Pass['policy'];
+  base: object;
+  inputs: FlexInputs[];
+  list: Flex[];
+}
+const kept = new Kept<readonly RunningJob[], FlexCache>();
+
+function runningFlex(pass: Pass): Flex[] {
+  const running = pass.site.running;
+  let cache = kept.get(running);
+  const base = pass.work.baseKey;
+  if (!cache || cache.policy !== pass.policy || cache.base !== base) {
+    cache = { policy: pass.policy, base, inputs: [], list: [] };
+    kept.set(running, cache);
+  }
+  const last = cache.inputs;
+  let byId: Map<string, FlexInputs> | undefined;
+  const inputs: FlexInputs[] = new Array(running.length);
+  const list: Flex[] = [];
+  let same = true;
+  for (let i = 0; i < running.length; i++) {
+    const r = running[i]!;
+    const b = pass.work.boundsOf(r.id);
+    let was = last[i]?.r === r ? last[i] : (byId ??= new Map(last.map((x) => [x.r.id, x]))).get(r.id);
+    if (!was || !unchanged(was, r, b)) was = inputsOf(r, b, b && flexOf(pass, r, b));
+    inputs[i] = was;
+    if (!was.flex) continue;
+    if (cache.list[list.length] !== was.flex) same = false;
+    list.push(was.flex);
+  }
+  cache.inputs = inputs;
+  if (same && list.length === cache.list.length) return cache.list;
+  return (cache.list = list);
+}
+
+/** One literal with every field, so that V8 keeps one fast shape for all of them. */
+function inputsOf(r: RunningJob, b: FlexInputs['bounds'], flex: Flex | undefined): FlexInputs {
+  const bounds = b && { gpus: b.gpus, minW: b.minW, maxW: b.maxW, limitW: b.limitW, pos: b.pos, model: b.model };
+  return { r, stopping: r.stopping, telemetryLost: r.telemetryLost, minW: r.minW, maxW: r.maxW, p99W: r.power?.p99W, heldFraction: r.power?.heldFraction, flexClass: r.flex, bounds, flex };
+}
+
+function unchanged(was: FlexInputs, r: RunningJob, b: FlexInputs['bounds']): boolean {
+  const a = was.bounds;
+  const sameBounds = a === b || (a !== undefined && b !== undefined && a.gpus === b.gpus && a.minW === b.minW && a.maxW === b.maxW && a.limitW === b.limitW && a.pos === b.pos && a.model === b.model);
+  return sameBounds && was.stopping === r.stopping && was.telemetryLost === r.telemetryLost && was.minW === r.minW && was.maxW === r.maxW && was.p99W === r.power?.p99W && was.heldFraction === r.power?.heldFraction && was.flexClass === r.flex;
+}
+
+/** A running job's Flex, or undefined when its limit stays put. */
+function flexOf(pass: Pass, r: RunningJob, b: NonNullable<FlexInputs['bounds']>): Flex | undefined {
+  // Without telemetry a job's limit stays put: nothing is raised blind.
+  if (r.stopping || r.telemetryLost) return undefined;
+  const f: Flex = { jobId: r.id, model: b.model, gpus: b.gpus, maxW: b.maxW, ...pass.bounds(r, b.minW, b.maxW, b.pos, b.model) };
+  measured(pass, r, f, b.minW);
+  if (r.flex !== undefined) {
+    // Never below what keeps the throughput its class promises.
+    const topW = Math.min(f.maxW, r.maxW ?? f.maxW);
+    f.flex = r.flex;
+    f.floor = Math.min(f.want, Math.max(f.floor, toleranceFloor(pass.curveFor(b.model), r.flex, f.floor, topW, f.maxW, f.demandW)));
+  }
+  return f.floor >= f.want && b.limitW === f.want ? undefined : f;
 }
 
 /**
@@ -56,7 +125,7 @@ function measured(pass: Pass, r: RunningJob, f: Flex, gpuMin: number): void {
 /** The right-size phase: lower every job to what it wants; the watts free up when the hardware confirms. */
 export function rightSize(pass: Pass): void {
   if (!pass.rightSizing) return;
-  for (const f of flexJobs(pass).values()) {
+  for (const f of flexJobs(pass)) {
     if (pass.limitNow(f) - f.want >= pass.policy.minLimitChangeW) pass.lower(f.jobId, f.want, 'right-size');
   }
 }
@@ -84,7 +153,7 @@ export function shaveFor(pass: Pass, ask: ShaveAsk): { limitW: number } | { lowe
   if (pass.rescues >= pass.policy.maxRescuesPerPass) return undefined;
   pass.rescues++;
   const { need, floor, want, maxW, model, gpus, avail } = ask;
-  const flex = [...flexJobs(pass).values()].filter((f) => !pass.lowering.has(f.jobId));
+  const flex = flexJobs(pass).filter((f) => !pass.lowering.has(f.jobId));
   const own = (level: number) => Math.min(want, Math.max(floor, level));
   const fits = (level: number) => freedAt(pass, flex, level) + avail >= need(own(level));
   let lo = Math.min(floor, ...flex.map((f) => f.floor));

@@ -3,6 +3,11 @@
  * state/snapshot-builder.ts from the live state, or by the simulator from a trace.
  */
 
+/**
+ * A GPU's hardware (index, model, bounds, idle draw) is its view object's for life: the
+ * core keeps what it built from a view between passes (site-base.ts) and rereads only
+ * `jobId` and `limitW`; a driver that changes the hardware gives a new object.
+ */
 export interface GpuView {
   index: number;
   model: string;
