@@ -5,6 +5,7 @@ export * from './domain/job-user.js';
 export * from './domain/node.js';
 export * from './domain/site.js';
 export * from './domain/meter.js';
+export * from './domain/openadr.js';
 export * from './domain/limits.js';
 export * from './bus/subjects.js';
 export * from './bus/messages.js';

@@ -40,6 +40,7 @@ import type { NodeInventory as _wattpack_v1_NodeInventory, NodeInventory__Output
 import type { NodeReport as _wattpack_v1_NodeReport, NodeReport__Output as _wattpack_v1_NodeReport__Output } from './wattpack/v1/NodeReport.js';
 import type { NodeSelector as _wattpack_v1_NodeSelector, NodeSelector__Output as _wattpack_v1_NodeSelector__Output } from './wattpack/v1/NodeSelector.js';
 import type { NodeServiceClient as _wattpack_v1_NodeServiceClient, NodeServiceDefinition as _wattpack_v1_NodeServiceDefinition } from './wattpack/v1/NodeService.js';
+import type { OpenAdr as _wattpack_v1_OpenAdr, OpenAdr__Output as _wattpack_v1_OpenAdr__Output } from './wattpack/v1/OpenAdr.js';
 import type { PowerPolicy as _wattpack_v1_PowerPolicy, PowerPolicy__Output as _wattpack_v1_PowerPolicy__Output } from './wattpack/v1/PowerPolicy.js';
 import type { PowerSplit as _wattpack_v1_PowerSplit, PowerSplit__Output as _wattpack_v1_PowerSplit__Output } from './wattpack/v1/PowerSplit.js';
 import type { RegisterNode as _wattpack_v1_RegisterNode, RegisterNode__Output as _wattpack_v1_RegisterNode__Output } from './wattpack/v1/RegisterNode.js';
@@ -105,6 +106,7 @@ export interface ProtoGrpcType {
       NodeReport: MessageTypeDefinition<_wattpack_v1_NodeReport, _wattpack_v1_NodeReport__Output>
       NodeSelector: MessageTypeDefinition<_wattpack_v1_NodeSelector, _wattpack_v1_NodeSelector__Output>
       NodeService: SubtypeConstructor<typeof grpc.Client, _wattpack_v1_NodeServiceClient> & { service: _wattpack_v1_NodeServiceDefinition }
+      OpenAdr: MessageTypeDefinition<_wattpack_v1_OpenAdr, _wattpack_v1_OpenAdr__Output>
       PowerPolicy: MessageTypeDefinition<_wattpack_v1_PowerPolicy, _wattpack_v1_PowerPolicy__Output>
       PowerSplit: MessageTypeDefinition<_wattpack_v1_PowerSplit, _wattpack_v1_PowerSplit__Output>
       RegisterNode: MessageTypeDefinition<_wattpack_v1_RegisterNode, _wattpack_v1_RegisterNode__Output>
