@@ -38,6 +38,7 @@ import { Scheduler } from './loop/scheduler.js';
 import { KvStore } from './state/kv-store.js';
 import { becomeLeader } from './bus/leader-election.js';
 import { pollMeter } from './meter/poll.js';
+import { Ven } from './openadr/ven.js';
 
 /** A standby takes over within this long of the leader's death. */
 const DEFAULT_LEASE_MS = 3000;
@@ -152,6 +153,8 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   await scheduler.recover();
   const events = await consumeJobEvents(js, jsm, (e) => scheduler.handleEvent(e), log);
 
+  // The utility's events, polled from its VTN (docs/grid.md); started with the meter below.
+  const ven = site.openadr ? new Ven(site.openadr, scheduler, log) : undefined;
   const proto = loadProto().wattpack.v1;
   const server = new grpc.Server({
     // Set, not left to grpc-js defaults: a caller cannot make the scheduler buffer and parse
@@ -166,7 +169,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   };
   const logs = { read: (id: string, o: { follow: boolean; jobEnded: () => boolean; cancelled: () => boolean }, w: (r: LogRecord) => void) => readJobLogs(js, jsm, id, { ...o, fromNode: (n) => placedOn(id, n) }, w) };
   const trust = { revocations, audit };
-  server.addService(proto.SchedulerService.service, schedulerService(scheduler, logs, log, trust));
+  server.addService(proto.SchedulerService.service, schedulerService(scheduler, logs, log, trust, () => ven?.status()));
   server.addService(proto.NodeService.service, nodeService(scheduler, log, trust));
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(opts.listen, grpcServerCredentials(opts.credentials), (err, p) => (err ? reject(err) : resolve(p))),
@@ -182,6 +185,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     if (++tick % 5 === 0) scheduler.requestCycle();
   }, 1000);
   const meter = site.meter ? pollMeter(site.meter, (s) => scheduler.meterSample(s), log) : undefined;
+  ven?.start();
   log.info({ address, nats: opts.nats, term: leadership.term, meter: site.meter ? `${site.meter.host}:${site.meter.port}` : 'none' }, 'scheduler listening');
 
   let stopped = false;
@@ -195,6 +199,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       stopped = true;
       clearInterval(leases);
       meter?.stop();
+      ven?.stop();
       scheduler.stop();
       server.forceShutdown();
       await events.stop();

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { VenStatus } from '../openadr/ven.js';
 import {
   NAME_PATTERN,
   WattpackError,
@@ -46,7 +47,10 @@ interface Note {
  * authorized (authorize.ts's table) before its handler runs; mutating calls and refusals
  * are audited. Errors become gRPC statuses here, and only here.
  */
-export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Logger, trust: ApiTrust): SchedulerServiceHandlers {
+/** The OpenADR VEN's last poll, when the site has one (server.ts runs it). */
+export type OpenAdrSource = () => VenStatus | undefined;
+
+export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Logger, trust: ApiTrust, openadr: OpenAdrSource = () => undefined): SchedulerServiceHandlers {
 
   const nodesView = (only?: Set<string>) => {
     const views = new Map(scheduler.snapshot().nodes.map((n) => [n.id, n]));
@@ -79,6 +83,7 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
     const miners = nodes.flatMap((n) => n.report?.miners ?? []);
     const jobs = scheduler.listJobs();
     const meter = scheduler.meterStatus();
+    const ven = openadr();
     return {
       name: site.name,
       capW: site.capMw * 1e6,
@@ -113,6 +118,7 @@ export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Log
             },
           }
         : {}),
+      ...(ven ? { openadr: ven } : {}),
     };
   };
 
