@@ -3,3 +3,4 @@ export { Scheduler, type SchedulerPorts } from './loop/scheduler.js';
 export { startScheduler, type SchedulerHandle, type SchedulerOptions } from './server.js';
 export { buildSnapshot } from './state/snapshot-builder.js';
 export { startMeterSimulator, type MeterSimulator, type MeterSimulatorOptions, type MeterFault } from './meter/simulator.js';
+export { startVtnSimulator, type VtnSimulator } from './openadr/simulator.js';
