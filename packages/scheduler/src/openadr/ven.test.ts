@@ -2,13 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, defaultSiteConfig, meterSchema, openadrSchema, type NodeInventory } from '@wattpack/common';
-import { siteSplit } from '../core/watts.js';
-import { Scheduler } from '../loop/scheduler.js';
+import { createLogger, defaultSiteConfig, openadrSchema } from '@wattpack/common';
+import type { Scheduler } from '../loop/scheduler.js';
 import { pollMeter } from '../meter/poll.js';
-import { startMeterSimulator } from '../meter/simulator.js';
 import { startVtnSimulator, type VtnSimulator } from './simulator.js';
 import { Ven } from './ven.js';
+import { meteredScheduler, until } from '../testing/live.js';
 
 /**
  * The VEN against a VTN on loopback (real HTTP, the spec's JSON), the live scheduler, and a
@@ -19,22 +18,6 @@ const stops: (() => unknown)[] = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
-
-const inventory: NodeInventory = {
-  gpus: Array.from({ length: 8 }, (_, index) => ({ index, uuid: `GPU-${index}`, model: 'H100', memoryMib: 81559, minPowerLimitW: 200, maxPowerLimitW: 700, defaultPowerLimitW: 700 })),
-  miners: [],
-  host: { hostname: 'h', cpuCores: 64, memoryMib: 1 << 20, os: 'linux', idlePowerW: 1000, busyPowerW: 2500 },
-};
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const limitEvent = (id: string, startMs: number, kw: unknown) => ({
   id,
@@ -52,20 +35,10 @@ async function site(): Promise<{ scheduler: Scheduler; vtn: VtnSimulator; ven: V
   writeFileSync(join(dir, 'token'), `${token}\n`);
   const vtn = await startVtnSimulator(token);
   stops.push(() => vtn.close());
-  const meter = meterSchema.parse({ host: '127.0.0.1', port: 1, preset: 'eastron-sdm630', pollMs: 200, timeoutMs: 200, staleAfterMs: 1000 });
   const openadr = openadrSchema.parse({ vtnUrl: vtn.url, tokenFile: join(dir, 'token'), programs: ['capacity'], pollS: 1 });
-  const scheduler = new Scheduler({
-    site: { ...defaultSiteConfig(), capMw: 1, reserveFraction: 0, meter, openadr },
-    jobs: new Map(),
-    nodes: new Map(),
-    log,
-    ports: { putJob: async () => {}, putNode: async () => {}, putSite: async () => {}, openNode: async () => {}, sendCommand: async () => {} },
-  });
-  stops.push(() => scheduler.stop());
-  await scheduler.registerNode({ nodeId: 'a', labels: {}, inventory });
-  const sim = await startMeterSimulator({ drawW: () => siteSplit(scheduler.snapshot()).facilityW, register: meter.register, errorFraction: 0 });
-  stops.push(() => sim.close());
-  const poller = pollMeter({ ...meter, port: sim.port }, (s) => scheduler.meterSample(s), log);
+  const { scheduler, meter, close } = await meteredScheduler(log, 0, { openadr });
+  stops.push(close);
+  const poller = pollMeter(meter, (s) => scheduler.meterSample(s), log);
   stops.push(() => poller.stop());
   const ven = new Ven(openadr, scheduler, log);
   return { scheduler, vtn, ven };
