@@ -13,7 +13,8 @@ export interface VtnSimulator {
   events: object[];
   /** Reports POSTed by VENs, as received. */
   reports: Record<string, unknown>[];
-  mode: 'ok' | 'down' | 'garbage';
+  /** down: HTTP 503; garbage: not JSON; huge: a list of events larger than a VEN should read. */
+  mode: 'ok' | 'down' | 'garbage' | 'huge';
   close(): Promise<void>;
 }
 
@@ -32,6 +33,7 @@ export async function startVtnSimulator(token: string): Promise<VtnSimulator> {
     if (sim.mode === 'down') return void send(503, { title: 'Service Unavailable', status: 503 });
     if (req.headers.authorization !== `Bearer ${token}`) return void send(403, { title: 'Forbidden', status: 403, detail: 'bad token' });
     if (sim.mode === 'garbage') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"events": [oops');
+    if (sim.mode === 'huge') return void res.writeHead(200, { 'content-type': 'application/json' }).end(`[${'{"id":"x","programName":"p"},'.repeat(200_000)}{}]`);
     const url = new URL(req.url ?? '/', 'http://vtn');
     if (req.method === 'GET' && url.pathname === '/programs') return void send(200, sim.programs.map((p) => ({ objectType: 'PROGRAM', ...p })));
     if (req.method === 'GET' && url.pathname === '/events') {

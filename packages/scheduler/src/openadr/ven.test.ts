@@ -89,6 +89,9 @@ describe('the OpenADR VEN with the live scheduler', () => {
     expect((await ven.poll()).reasons).toEqual([`VTN ${vtn.url}: GET /programs: the answer is not JSON; holding the events already taken`]);
     expect(scheduler.siteConfig().gridEvents.map((e) => e.capMw)).toEqual([0.7]);
 
+    vtn.mode = 'huge';
+    expect((await ven.poll()).reasons).toEqual([`VTN ${vtn.url}: GET /programs: the answer is over 4 MiB; holding the events already taken`]);
+
     await vtn.close();
     expect((await ven.poll()).reasons[0]).toMatch(/^VTN http:\/\/127\.0\.0\.1:\d+: GET \/programs: connect ECONNREFUSED .*; holding the events already taken$/);
     expect(scheduler.siteConfig().gridEvents.map((e) => e.capMw)).toEqual([0.7]);

@@ -22,6 +22,8 @@ export interface VenStatus {
 }
 
 const TIMEOUT_MS = 10_000;
+/** The most of one VTN answer read: a year of 5-minute intervals is well under it; more is refused, not buffered. */
+const MAX_ANSWER_BYTES = 4 << 20;
 /** A VTN event's report is finished this long after its end (the meter's last minute is in). */
 const REPORT_AFTER_END_MS = 120_000;
 
@@ -69,6 +71,7 @@ export class Ven {
     const now = this.now();
     try {
       const token = (await readFile(this.config.tokenFile, 'utf8')).trim();
+      if (!token) throw new Error(`tokenFile ${this.config.tokenFile} is empty: put the VTN's bearer token in it`);
       const events = await this.fetchEvents(token, now);
       const reasons = [...events.reasons];
       await this.apply(events.events).catch((err: Error) => reasons.push(`events not taken: ${err.message}`));
@@ -151,7 +154,7 @@ export class Ven {
     }).catch((err: Error) => {
       throw new Error(`${init.method} ${path}: ${(err.cause as Error | undefined)?.message ?? err.message}`);
     });
-    const text = await res.text();
+    const text = await readCapped(res, `${init.method} ${path}`);
     if (!res.ok) throw new Error(`${init.method} ${path}: HTTP ${res.status}${text ? ` ${text.slice(0, 200)}` : ''}`);
     try {
       return text ? JSON.parse(text) : undefined;
@@ -159,4 +162,18 @@ export class Ven {
       throw new Error(`${init.method} ${path}: the answer is not JSON`);
     }
   }
+}
+
+/** The answer's text, refused past MAX_ANSWER_BYTES: the VTN is on the network, and a VEN must not buffer without bound. */
+async function readCapped(res: Response, what: string): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  // Leaving the loop early cancels the body: the rest is never read.
+  for await (const chunk of res.body ?? []) {
+    bytes += chunk.byteLength;
+    if (bytes > MAX_ANSWER_BYTES) break;
+    chunks.push(chunk);
+  }
+  if (bytes > MAX_ANSWER_BYTES) throw new Error(`${what}: the answer is over ${MAX_ANSWER_BYTES >> 20} MiB`);
+  return Buffer.concat(chunks).toString('utf8');
 }
