@@ -11,7 +11,7 @@ import { useLocalSite, waitFor } from './harness.js';
 const token = 'e2e-vtn-token';
 const dir = mkdtempSync(join(tmpdir(), 'wp-openadr-'));
 writeFileSync(join(dir, 'token'), token);
-const vtn = await startVtnSimulator(token);
+const vtn = await startVtnSimulator({ token });
 const startMs = Date.now() + 3_600_000;
 vtn.events.push({
   id: 'evt-7',

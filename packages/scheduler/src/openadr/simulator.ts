@@ -24,7 +24,17 @@ async function body(req: IncomingMessage): Promise<string> {
   return text;
 }
 
-export async function startVtnSimulator(token: string): Promise<VtnSimulator> {
+export interface VtnSimulatorOptions {
+  /** The bearer token a VEN must present. */
+  token: string;
+  host?: string;
+  /** 0 (default): any free port. */
+  port?: number;
+  onReport?: (report: Record<string, unknown>) => void;
+}
+
+/** A VTN publishing one program, "capacity" (id p-1); tests and `wattpack dev vtn` set its events. */
+export async function startVtnSimulator({ token, host = '127.0.0.1', port = 0, onReport }: VtnSimulatorOptions): Promise<VtnSimulator> {
   const sim: Omit<VtnSimulator, 'url' | 'close'> = { programs: [{ id: 'p-1', programName: 'capacity' }], events: [], reports: [], mode: 'ok' };
   const server = createServer((req, res) => {
     const send = (status: number, value: unknown): void => {
@@ -45,6 +55,7 @@ export async function startVtnSimulator(token: string): Promise<VtnSimulator> {
         (text) => {
           const report = JSON.parse(text) as Record<string, unknown>;
           sim.reports.push(report);
+          onReport?.(report);
           send(201, { id: String(sim.reports.length), objectType: 'REPORT', clientID: 'ven-1', ...report });
         },
         () => send(400, { title: 'Bad Request', status: 400 }),
@@ -53,10 +64,10 @@ export async function startVtnSimulator(token: string): Promise<VtnSimulator> {
     }
     send(404, { title: 'Not Found', status: 404 });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  const bound = (server.address() as AddressInfo).port;
   return Object.assign(sim, {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });
 }

@@ -33,7 +33,7 @@ async function site(): Promise<{ scheduler: Scheduler; vtn: VtnSimulator; ven: V
   const token = 'vtn-token-1';
   const dir = mkdtempSync(join(tmpdir(), 'wp-ven-'));
   writeFileSync(join(dir, 'token'), `${token}\n`);
-  const vtn = await startVtnSimulator(token);
+  const vtn = await startVtnSimulator({ token });
   stops.push(() => vtn.close());
   const openadr = openadrSchema.parse({ vtnUrl: vtn.url, tokenFile: join(dir, 'token'), programs: ['capacity'], pollS: 1 });
   const { scheduler, meter, close } = await meteredScheduler(log, 0, { openadr });
