@@ -4,3 +4,4 @@ export { startScheduler, type SchedulerHandle, type SchedulerOptions } from './s
 export { buildSnapshot } from './state/snapshot-builder.js';
 export { backupState, restoreState, BACKUP_BUCKETS, BACKUP_STREAMS, type BackupCounts } from './state/backup.js';
 export { startMeterSimulator, type MeterSimulator, type MeterSimulatorOptions, type MeterFault } from './meter/simulator.js';
+export { startVtnSimulator, type VtnSimulator } from './openadr/simulator.js';

@@ -48,6 +48,7 @@ import type { SchedulerHealth } from './observe/health.js';
 import { JobWatch } from './observe/job-watch.js';
 import { lifecycleLog } from './observe/lifecycle-log.js';
 import type { SchedulerMetrics } from './observe/metrics.js';
+import { Ven } from './openadr/ven.js';
 
 /** How often fair share's decayed usage is read again from the accounting store. */
 const HISTORY_REFRESH_S = 30;
@@ -200,6 +201,8 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     .catch((err: unknown) => log.error({ err: String(err) }, 'accounting is not available'));
   const events = await consumeJobEvents(js, jsm, (e) => scheduler.handleEvent(e), log);
 
+  // The utility's events, polled from its VTN (docs/grid.md); started with the meter below.
+  const ven = site.openadr ? new Ven(site.openadr, scheduler, log) : undefined;
   const proto = loadProto().wattpack.v1;
   const server = new grpc.Server({
     // Set, not left to grpc-js defaults: a caller cannot make the scheduler buffer and parse
@@ -214,7 +217,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   };
   const logs = { read: (id: string, o: { follow: boolean; jobEnded: () => boolean; cancelled: () => boolean }, w: (r: LogRecord) => void) => readJobLogs(js, jsm, id, { ...o, fromNode: (n) => placedOn(id, n) }, w) };
   const trust = { revocations, audit };
-  server.addService(proto.SchedulerService.service, schedulerService(scheduler, logs, log, trust, () => usage));
+  server.addService(proto.SchedulerService.service, schedulerService(scheduler, logs, log, trust, () => usage, () => ven?.status()));
   server.addService(proto.NodeService.service, nodeService(scheduler, log, trust));
   // grpc.health.v1 for load balancers and probes: only the leader listens, so SERVING while it leads.
   const health = new HealthImplementation({ '': 'SERVING', 'wattpack.v1.SchedulerService': 'SERVING', 'wattpack.v1.NodeService': 'SERVING' });
@@ -249,6 +252,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
   }, 1000);
   opts.health?.leading();
   const meter = site.meter ? pollMeter(site.meter, (s) => scheduler.meterSample(s), log) : undefined;
+  ven?.start();
   log.info({ address, nats: opts.nats, term: leadership.term, meter: site.meter ? `${site.meter.host}:${site.meter.port}` : 'none' }, 'scheduler listening');
 
   return {
@@ -264,6 +268,7 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
       opts.health?.stepDown();
       watch.close();
       meter?.stop();
+      ven?.stop();
       opts.dashboard?.history.stop();
       await dashboard?.close();
       opts.metrics?.attach(undefined);

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { once } from 'node:events';
-import { numberArg } from '../args.js';
+import { durationArg, numberArg, targetArg } from '../args.js';
 import type { App, Context } from '../context.js';
 import { AGENTS_HELP, DEFAULT_AGENTS, parseAgents } from '../dev/agents.js';
 import { exitedMessage, launchSite, type RunningChild } from '../dev/launch.js';
@@ -8,6 +8,7 @@ import { devStateDir, devStateFile, ensureNoSite, readDevState, stopSite, type D
 import { renderFields } from '../output/table.js';
 import { configPath } from '../config-file.js';
 import { METER_BASES, serveDevMeter, type MeterBase } from '../dev/meter.js';
+import { startDevVtn, type DevVtnOptions } from '../dev/vtn.js';
 
 interface DevOptions {
   nats?: string;
@@ -117,6 +118,23 @@ export function registerDev(program: Command, app: App): void {
       app.action((ctx, cmd) => {
         const o = cmd.opts<{ listen: string; error: number; noise: number; base: MeterBase }>();
         return serveDevMeter(ctx.client(), { listen: o.listen, errorFraction: o.error / 100, noiseFraction: o.noise / 100, base: o.base }, untilSignal());
+      }),
+    );
+  dev
+    .command('vtn')
+    .description("serve a utility's OpenADR 3 VTN with one import-capacity event, for a site whose settings name it (openadr: { vtnUrl, tokenFile }); prints the reports it gets")
+    .requiredOption('--listen <host:port>', 'where to serve the REST API (http)')
+    .requiredOption('--token-file <file>', 'the bearer token VENs must present')
+    .requiredOption('--limit <power>', 'the import capacity limit, e.g. 12MW or 500kW', targetArg)
+    .option('--in <duration>', 'when it starts, from now', durationArg, 0)
+    .option('--for <duration>', 'how long it lasts', durationArg, 3600)
+    .action(
+      app.action(async (ctx, cmd) => {
+        const o = cmd.opts<{ listen: string; tokenFile: string; limit: number; in: number; for: number }>();
+        const opts: DevVtnOptions = { listen: o.listen, tokenFile: o.tokenFile, limitMw: o.limit, inS: o.in, forS: o.for };
+        const vtn = await startDevVtn(opts, (line) => ctx.printItem({ line }, () => line));
+        await untilSignal();
+        await vtn.close();
       }),
     );
   dev

@@ -190,6 +190,17 @@ describe('site', () => {
     const down = siteFields(aSite({ meter: { ...meter, trusted: false, correctionW: 7800, reason: 'meter 10.0.0.5:502 did not answer: Timed out; no good reading for 6s: counting the model plus 5 %' } }));
     expect(down).toMatch(/NOT TRUSTED: counting \+0.008 MW on the model\n\s+meter 10.0.0.5:502 did not answer: Timed out; no good reading for 6s/);
   });
+
+  it("shows the utility's VTN: its last poll, the events taken with their source, and why something was refused", () => {
+    expect(siteFields(aSite())).toMatch(/OpenADR:\s+- \(none: grid events from operators only\)/);
+    const openadr = { vtnUrl: 'https://vtn.example/oadr', ok: true, reasons: ['program capacity: event neg interval 0: IMPORT_CAPACITY_LIMIT -5: a limit must be a number of KW above 0'], polledAtMs: 1_700_000_000_000, events: 1, reportsSent: 2 };
+    const gridEvents = [{ startMs: 1_700_000_000_000, durationS: 3600, capMw: 12, noticeS: 0, source: 'openadr:evt-1:0' }];
+    const text = siteFields(aSite({ openadr, gridEvents }));
+    expect(text).toMatch(/OpenADR:\s+https:\/\/vtn.example\/oadr: polled 2023-11-14T22:13:20Z: 1 event interval\(s\), 2 report\(s\) sent\n\s+program capacity: event neg interval 0: IMPORT_CAPACITY_LIMIT -5/);
+    expect(text).toMatch(/12.000 MW from 2023-11-14T22:13:20Z for 1h0m \(notice 0s\) \[openadr:evt-1:0\]/);
+    const down = siteFields(aSite({ openadr: { ...openadr, ok: false, reasons: ['VTN https://vtn.example/oadr: GET /programs: HTTP 503; holding the events already taken'] } }));
+    expect(down).toMatch(/FAILED, holding the events already taken\n\s+VTN https:\/\/vtn.example\/oadr: GET \/programs: HTTP 503/);
+  });
 });
 
 describe('wattpack plan', () => {

@@ -10,7 +10,8 @@ const split = (p: PowerSplit__Output | null) =>
 
 const gridEvent = (e: GridEvent__Output) =>
   `${mw(e.capMw * 1e6)} MW from ${timestamp(e.startMs)} for ${formatDuration(e.durationS)} (notice ${formatDuration(e.noticeS)})` +
-  (e.reduceFraction != null ? `: ${+(e.reduceFraction * 100).toFixed(1)} % below the ${mw(e.baselineW ?? 0)} MW measured when it was set` : '');
+  (e.reduceFraction != null ? `: ${+(e.reduceFraction * 100).toFixed(1)} % below the ${mw(e.baselineW ?? 0)} MW measured when it was set` : '') +
+  (e.source ? ` [${e.source}]` : '');
 
 /** Reserved (at jobs' max limits), enforced, drawn, and the stranded watts right-sizing reclaimed. */
 const heldGpus = (h: Site__Output['heldGpus']): string =>
@@ -30,6 +31,14 @@ function meterLine(m: Site__Output['meter']): string {
   return [`${m.address}: ${reading}`, state, ...(m.reason ? [m.reason] : [])].join('\n');
 }
 
+/** The utility's VTN: when it was last polled, and every reason something was not taken. */
+function openadrLine(o: Site__Output['openadr']): string {
+  if (!o) return '- (none: grid events from operators only)';
+  const polled = o.polledAtMs ? `polled ${timestamp(o.polledAtMs)}` : 'not polled yet';
+  const state = o.ok ? `${polled}: ${o.events} event interval(s), ${o.reportsSent} report(s) sent` : `${polled}: FAILED, holding the events already taken`;
+  return [`${o.vtnUrl}: ${state}`, ...o.reasons].join('\n');
+}
+
 const signedMw = (w: number) => `${w >= 0 ? '+' : '-'}${mw(Math.abs(w))}`;
 
 export function siteFields(site: Site__Output): string {
@@ -47,6 +56,7 @@ export function siteFields(site: Site__Output): string {
     ['Allocated', split(site.allocated)],
     ['Measured', split(site.measured)],
     ['Meter', meterLine(site.meter)],
+    ['OpenADR', openadrLine(site.openadr)],
     ['Headroom', `${mw(allocatable - allocated)} MW (cap - reserve - allocated${site.meter ? ' - meter correction' : ''})`],
     ['Held GPUs', heldGpus(site.heldGpus)],
     ['Nodes ready', String(site.nodesReady)],

@@ -5,6 +5,7 @@ import { usersSchema } from './job-user.js';
 import { fairShareSchema, pricesSchema } from './accounting.js';
 import { flexSchema, mountPathSchema, nodePathSchema } from './job.js';
 import { meterSchema } from './meter.js';
+import { openadrSchema } from './openadr.js';
 
 const portSchema = z.number().int().min(1024).max(65_535);
 
@@ -82,6 +83,8 @@ export const siteConfigSchema = z.strictObject({
         /** A relative event: capMw was the measured baseline (baselineW, facility W) times (1 - reduceFraction). */
         reduceFraction: z.number().gt(0, 'a share above 0').lt(1, 'a share below 1 (100 %)').optional(),
         baselineW: z.number().nonnegative().optional(),
+        /** Where it came from when not an operator: "openadr:<eventID>:<interval id>" (the VEN replaces its own). */
+        source: z.string().max(300).optional(),
       }),
     )
     .default([]),
@@ -99,6 +102,8 @@ export const siteConfigSchema = z.strictObject({
    * the truth the cap is held to; unset, the model alone counts.
    */
   meter: meterSchema.optional(),
+  /** The utility's OpenADR 3 VTN (docs/grid.md): its events become grid events; unset, only operators set them. */
+  openadr: openadrSchema.optional(),
   /** Teams whose container jobs share the host's network (multi-node jobs need it); others get the engine's private network. */
   allowHostNetwork: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name')).default([]),
   /**

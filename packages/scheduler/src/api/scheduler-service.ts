@@ -5,6 +5,7 @@ import { api, type ApiTrust, type LogSource } from './call.js';
 import { jobRpcs } from './jobs-rpcs.js';
 import { nodeRpcs } from './nodes-rpcs.js';
 import { siteRpcs } from './site-rpcs.js';
+import type { OpenAdrSource } from './views.js';
 import { accountingRpcs } from './accounting-rpcs.js';
 import type { UsageQueries } from '../accounting/store-thread.js';
 
@@ -14,7 +15,14 @@ import type { UsageQueries } from '../accounting/store-thread.js';
  * not revoked) and authorized (authorize.ts's table) before its handler runs; mutating
  * calls and refusals are audited (call.ts).
  */
-export function schedulerService(scheduler: Scheduler, logs: LogSource, log: Logger, trust: ApiTrust, usage: () => UsageQueries | undefined = () => undefined): SchedulerServiceHandlers {
+export function schedulerService(
+  scheduler: Scheduler,
+  logs: LogSource,
+  log: Logger,
+  trust: ApiTrust,
+  usage: () => UsageQueries | undefined = () => undefined,
+  openadr: OpenAdrSource = () => undefined,
+): SchedulerServiceHandlers {
   const frame = api(scheduler, logs, log, trust);
-  return { ...jobRpcs(frame), ...nodeRpcs(frame), ...siteRpcs(frame), ...accountingRpcs(frame, usage) };
+  return { ...jobRpcs(frame), ...nodeRpcs(frame), ...siteRpcs(frame, openadr), ...accountingRpcs(frame, usage) };
 }

@@ -3,14 +3,14 @@ import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerS
 import type { Site } from '@wattpack/common/proto/Site';
 import { siteActions, type Action } from './authorize.js';
 import type { Api } from './call.js';
-import { planView, siteView } from './views.js';
+import { planView, siteView, type OpenAdrSource } from './views.js';
 
 type SiteRpcs = Pick<SchedulerServiceHandlers, 'GetSite' | 'UpdateSite' | 'RevokeCredential' | 'ListAudit' | 'PlanNext'>;
 
 /** The site and its operators: settings (cap, grid events, teams), the next plan (a dry run), credentials, the audit. */
-export function siteRpcs({ scheduler, trust, unary }: Api): SiteRpcs {
+export function siteRpcs({ scheduler, trust, unary }: Api, openadr: OpenAdrSource): SiteRpcs {
   return {
-    GetSite: unary('GetSite', () => siteView(scheduler)),
+    GetSite: unary('GetSite', () => siteView(scheduler, openadr)),
     PlanNext: unary('PlanNext', () => planView(scheduler.preview())),
     UpdateSite: unary('UpdateSite', async (req, _caller, note): Promise<Site> => {
       const touched = siteActions(req);
@@ -32,7 +32,7 @@ export function siteRpcs({ scheduler, trust, unary }: Api): SiteRpcs {
         removeTeams: req.removeTeams ?? [],
       });
       note.after = siteState(site, touched);
-      return siteView(scheduler);
+      return siteView(scheduler, openadr);
     }),
     RevokeCredential: unary('RevokeCredential', async (req, caller, note) => {
       const kind = req.kind;

@@ -5,6 +5,7 @@ import type { Applied } from '../core/driver.js';
 import type { Plan } from '../core/snapshot.js';
 import { heldGpuW } from '../core/watts.js';
 import type { Scheduler } from '../loop/scheduler.js';
+import type { VenStatus } from '../openadr/ven.js';
 
 /** The nodes (all, or those named) as ListNodes shows them, with what is allocated on each. */
 export function nodesView(scheduler: Scheduler, only?: Set<string>) {
@@ -26,7 +27,10 @@ export function nodesView(scheduler: Scheduler, only?: Set<string>) {
 }
 
 /** The site as GetSite (and the dashboard) shows it: settings, watts allocated and measured, counts. */
-export function siteView(scheduler: Scheduler): Site {
+/** The OpenADR VEN's last poll, when the site has one (server.ts runs it). */
+export type OpenAdrSource = () => VenStatus | undefined;
+
+export function siteView(scheduler: Scheduler, openadr: OpenAdrSource = () => undefined): Site {
   const site = scheduler.siteConfig();
   const snapshot = scheduler.snapshot();
   const nodes = scheduler.listNodes();
@@ -34,6 +38,7 @@ export function siteView(scheduler: Scheduler): Site {
   const miners = nodes.flatMap((n) => n.report?.miners ?? []);
   const jobs = scheduler.listJobs();
   const meter = scheduler.meterStatus();
+  const ven = openadr();
   return {
     name: site.name,
     capW: site.capMw * 1e6,
@@ -68,6 +73,7 @@ export function siteView(scheduler: Scheduler): Site {
           },
         }
       : {}),
+    ...(ven ? { openadr: ven } : {}),
   };
 }
 

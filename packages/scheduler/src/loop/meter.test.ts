@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, defaultSiteConfig, meterSchema, type MeterConfig, type NodeInventory } from '@wattpack/common';
-import { siteSplit } from '../core/watts.js';
+import { createLogger } from '@wattpack/common';
 import { pollMeter } from '../meter/poll.js';
-import { startMeterSimulator, type MeterSimulator } from '../meter/simulator.js';
-import { Scheduler } from './scheduler.js';
+import { meteredScheduler, until } from '../testing/live.js';
 
 /**
  * The scheduler against a real Modbus TCP meter on loopback that reads the model's
@@ -15,37 +13,10 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-const inventory: NodeInventory = {
-  gpus: Array.from({ length: 8 }, (_, index) => ({ index, uuid: `GPU-${index}`, model: 'H100', memoryMib: 81559, minPowerLimitW: 200, maxPowerLimitW: 700, defaultPowerLimitW: 700 })),
-  miners: [],
-  host: { hostname: 'h', cpuCores: 64, memoryMib: 1 << 20, os: 'linux', idlePowerW: 1000, busyPowerW: 2500 },
-};
-
 async function site(errorFraction: number) {
-  const meter: MeterConfig = meterSchema.parse({ host: '127.0.0.1', port: 1, preset: 'eastron-sdm630', pollMs: 200, timeoutMs: 200, staleAfterMs: 1000 });
-  const scheduler = new Scheduler({
-    site: { ...defaultSiteConfig(), capMw: 1, reserveFraction: 0, meter },
-    jobs: new Map(),
-    nodes: new Map(),
-    log,
-    ports: { putJob: async () => {}, putNode: async () => {}, putSite: async () => {}, openNode: async () => {}, sendCommand: async () => {} },
-  });
-  stops.push(() => scheduler.stop());
-  await scheduler.registerNode({ nodeId: 'a', labels: {}, inventory });
-  const modelW = () => siteSplit(scheduler.snapshot()).facilityW;
-  const sim: MeterSimulator = await startMeterSimulator({ drawW: modelW, register: meter.register, errorFraction });
-  stops.push(() => sim.close());
-  return { scheduler, sim, modelW, meter: { ...meter, port: sim.port } };
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const live = await meteredScheduler(log, errorFraction);
+  stops.push(live.close);
+  return live;
 }
 
 const job = (power: object) => JSON.stringify({ name: 'train', command: ['python', 'train.py'], gpus: 8, power });

@@ -32,6 +32,8 @@ export interface SiteChange {
   capMw?: number;
   addGridEvents?: SiteConfig['gridEvents'];
   clearGridEvents?: boolean;
+  /** Events to drop by their source (the OpenADR VEN replaces its own, never an operator's). */
+  removeGridEventSources?: string[];
   setTeams?: SiteConfig['teams'];
   removeTeams?: string[];
 }
@@ -60,7 +62,10 @@ export class Operators {
       const parsed = siteConfigSchema.safeParse({
         ...current,
         ...(change.capMw !== undefined ? { capMw: change.capMw } : {}),
-        gridEvents: [...(change.clearGridEvents ? [] : current.gridEvents), ...this.newEvents(change.addGridEvents ?? [])],
+        gridEvents: [
+          ...(change.clearGridEvents ? [] : current.gridEvents.filter((e) => !e.source || !change.removeGridEventSources?.includes(e.source))),
+          ...this.newEvents(change.addGridEvents ?? []),
+        ],
         teams,
       });
       if (!parsed.success) throw new WattpackError('INVALID_ARGUMENT', `invalid site change: ${describeIssues(parsed.error)}`);

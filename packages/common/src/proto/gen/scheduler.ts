@@ -50,6 +50,7 @@ import type { NodeInventory as _wattpack_v1_NodeInventory, NodeInventory__Output
 import type { NodeReport as _wattpack_v1_NodeReport, NodeReport__Output as _wattpack_v1_NodeReport__Output } from './wattpack/v1/NodeReport.js';
 import type { NodeSelector as _wattpack_v1_NodeSelector, NodeSelector__Output as _wattpack_v1_NodeSelector__Output } from './wattpack/v1/NodeSelector.js';
 import type { NodeServiceClient as _wattpack_v1_NodeServiceClient, NodeServiceDefinition as _wattpack_v1_NodeServiceDefinition } from './wattpack/v1/NodeService.js';
+import type { OpenAdr as _wattpack_v1_OpenAdr, OpenAdr__Output as _wattpack_v1_OpenAdr__Output } from './wattpack/v1/OpenAdr.js';
 import type { PlanNextRequest as _wattpack_v1_PlanNextRequest, PlanNextRequest__Output as _wattpack_v1_PlanNextRequest__Output } from './wattpack/v1/PlanNextRequest.js';
 import type { PlanPreview as _wattpack_v1_PlanPreview, PlanPreview__Output as _wattpack_v1_PlanPreview__Output } from './wattpack/v1/PlanPreview.js';
 import type { PlannedLimit as _wattpack_v1_PlannedLimit, PlannedLimit__Output as _wattpack_v1_PlannedLimit__Output } from './wattpack/v1/PlannedLimit.js';
@@ -136,6 +137,7 @@ export interface ProtoGrpcType {
       NodeReport: MessageTypeDefinition<_wattpack_v1_NodeReport, _wattpack_v1_NodeReport__Output>
       NodeSelector: MessageTypeDefinition<_wattpack_v1_NodeSelector, _wattpack_v1_NodeSelector__Output>
       NodeService: SubtypeConstructor<typeof grpc.Client, _wattpack_v1_NodeServiceClient> & { service: _wattpack_v1_NodeServiceDefinition }
+      OpenAdr: MessageTypeDefinition<_wattpack_v1_OpenAdr, _wattpack_v1_OpenAdr__Output>
       PlanNextRequest: MessageTypeDefinition<_wattpack_v1_PlanNextRequest, _wattpack_v1_PlanNextRequest__Output>
       PlanPreview: MessageTypeDefinition<_wattpack_v1_PlanPreview, _wattpack_v1_PlanPreview__Output>
       PlannedLimit: MessageTypeDefinition<_wattpack_v1_PlannedLimit, _wattpack_v1_PlannedLimit__Output>

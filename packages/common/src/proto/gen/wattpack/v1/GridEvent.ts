@@ -9,8 +9,10 @@ export interface GridEvent {
   'noticeS'?: (number);
   'reduceFraction'?: (number | string);
   'baselineW'?: (number | string);
+  'source'?: (string);
   '_reduceFraction'?: "reduceFraction";
   '_baselineW'?: "baselineW";
+  '_source'?: "source";
 }
 
 export interface GridEvent__Output {
@@ -20,6 +22,8 @@ export interface GridEvent__Output {
   'noticeS': (number);
   'reduceFraction'?: (number);
   'baselineW'?: (number);
+  'source'?: (string);
   '_reduceFraction'?: "reduceFraction";
   '_baselineW'?: "baselineW";
+  '_source'?: "source";
 }

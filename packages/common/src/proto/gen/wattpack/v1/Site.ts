@@ -6,6 +6,7 @@ import type { GpuWatts as _wattpack_v1_GpuWatts, GpuWatts__Output as _wattpack_v
 import type { TeamShare as _wattpack_v1_TeamShare, TeamShare__Output as _wattpack_v1_TeamShare__Output } from '../../wattpack/v1/TeamShare.js';
 import type { Meter as _wattpack_v1_Meter, Meter__Output as _wattpack_v1_Meter__Output } from '../../wattpack/v1/Meter.js';
 import type { GridEventReport as _wattpack_v1_GridEventReport, GridEventReport__Output as _wattpack_v1_GridEventReport__Output } from '../../wattpack/v1/GridEventReport.js';
+import type { OpenAdr as _wattpack_v1_OpenAdr, OpenAdr__Output as _wattpack_v1_OpenAdr__Output } from '../../wattpack/v1/OpenAdr.js';
 
 export interface Site {
   'name'?: (string);
@@ -30,6 +31,7 @@ export interface Site {
   'teams'?: ({[key: string]: _wattpack_v1_TeamShare});
   'meter'?: (_wattpack_v1_Meter | null);
   'eventReports'?: (_wattpack_v1_GridEventReport)[];
+  'openadr'?: (_wattpack_v1_OpenAdr | null);
 }
 
 export interface Site__Output {
@@ -55,4 +57,5 @@ export interface Site__Output {
   'teams': ({[key: string]: _wattpack_v1_TeamShare__Output});
   'meter': (_wattpack_v1_Meter__Output | null);
   'eventReports': (_wattpack_v1_GridEventReport__Output)[];
+  'openadr': (_wattpack_v1_OpenAdr__Output | null);
 }
