@@ -1,6 +1,6 @@
 import type { Policy, TeamUsage } from './policy.js';
 import type { QueuedJob, SiteSnapshot } from './snapshot.js';
-import { budgetW } from './watts.js';
+import { budgetW, facilityOf } from './watts.js';
 
 export function compareJobs(a: QueuedJob, b: QueuedJob): number {
   return b.priority - a.priority || a.submittedAt - b.submittedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -45,7 +45,7 @@ export class FairShare {
     // One walk of the running jobs a pass: their teams, and what they use.
     for (const r of site.running) {
       teams.add(r.team);
-      this.add(r.team, r.gpus * r.nodes, site.pue * r.gpus * r.nodes * r.powerLimitW);
+      this.add(r.team, r.gpus * r.nodes, facilityOf(site.pue, r.gpus * r.nodes * r.powerLimitW));
     }
     for (const j of queue) teams.add(j.team);
     const totalGpus = site.nodes.reduce((sum, n) => sum + n.gpus.length, 0);

@@ -4,6 +4,7 @@ import { isWattpack, type Policy, type RightSizing } from './policy.js';
 import type { LimitReason, Placement, Preemption, QueuedJob, RunningJob, SiteSnapshot, Waiting } from './snapshot.js';
 import type { RunningMiner } from './site-base.js';
 import { WorkingSite } from './working-site.js';
+import { limitChangeW } from './watts.js';
 
 /** EASY backfill: where and when the first blocked job will start. */
 export interface Reservation {
@@ -132,7 +133,7 @@ export class Pass {
     const placed = this.placements.find((p) => p.jobId === jobId);
     if (placed) {
       const bounds = this.work.boundsOf(jobId)!;
-      placed.facilityW += this.work.pue * bounds.gpus * (limitW - placed.powerLimitW);
+      placed.facilityW += limitChangeW(this.work.pue, bounds.gpus, placed.powerLimitW, limitW);
       placed.powerLimitW = limitW;
     } else this.limits.set(jobId, { w: limitW, why });
   }

@@ -1,4 +1,5 @@
 import type { GpuView, MinerView, NodeView, SiteSnapshot } from './snapshot.js';
+import { facilityOf } from './watts.js';
 
 /** One node as a pass sees it: GPUs held, the IT watts of GPUs, host and running miners. */
 export interface WorkingNode {
@@ -217,7 +218,7 @@ export class SiteBase {
     const miners: RunningMiner[] = [];
     this.nodes.forEach(({ view }, pos) => {
       for (const m of view.miners) {
-        if (!m.curtailed) miners.push({ id: m.id, pos, w: this.pue * m.nameplateW, valuePerW: (m.hashrateThs ?? 0) / m.nameplateW });
+        if (!m.curtailed) miners.push({ id: m.id, pos, w: facilityOf(this.pue, m.nameplateW), valuePerW: (m.hashrateThs ?? 0) / m.nameplateW });
       }
     });
     this.miners = miners;
@@ -226,7 +227,7 @@ export class SiteBase {
 
   private sumWatts(): void {
     this.allocatedW = 0;
-    for (const n of this.nodes) this.allocatedW += this.pue * itW(n);
+    for (const n of this.nodes) this.allocatedW += facilityOf(this.pue, itW(n));
   }
 
   private see(view: NodeView): void {

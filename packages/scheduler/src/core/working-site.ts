@@ -1,7 +1,7 @@
 import { Kept } from './kept.js';
 import { addGpus, itW, newHeld, SiteBase, type Held, type RunningMiner, type WorkingNode } from './site-base.js';
 import type { GpuView, NodeView, PlacedNode, SiteSnapshot } from './snapshot.js';
-import { budgetW } from './watts.js';
+import { budgetW, facilityOf, limitChangeW } from './watts.js';
 
 /** The kept base of each driver's node list: a driver that keeps its views between passes reuses it. */
 const bases = new Kept<readonly NodeView[], SiteBase>();
@@ -157,7 +157,7 @@ export class WorkingSite {
     const held = this.held(jobId);
     if (!held) return 0;
     const gpus = held.parts.reduce((sum, p) => sum + p.gpus.length, 0);
-    return this.pue * gpus * (limitW - held.limitW);
+    return limitChangeW(this.pue, gpus, held.limitW, limitW);
   }
 
   setLimit(jobId: string, limitW: number): void {
@@ -233,7 +233,7 @@ export class WorkingSite {
   private change(n: WorkingNode, mutate: () => void): void {
     const before = itW(n);
     mutate();
-    this.allocatedW += this.pue * (itW(n) - before);
+    this.allocatedW += facilityOf(this.pue, itW(n) - before);
   }
 
   private moveBucket(pos: number, model: string, from: number, to: number): void {

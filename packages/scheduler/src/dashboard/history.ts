@@ -1,6 +1,7 @@
 import type { Job } from '@wattpack/common';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { JobWatchListener } from '../observe/job-watch.js';
+import { facilityOf } from '../core/watts.js';
 
 /** One sample of the site: facility watts (PUE included) as measured, and the cap then. */
 export interface SiteSample {
@@ -113,9 +114,9 @@ function siteSample(scheduler: Scheduler): SiteSample {
   return {
     t: Date.now(),
     capW: scheduler.effectiveCapW(),
-    gpusW: pue * measured.gpusW,
-    hostsW: pue * measured.hostsW,
-    minersW: pue * measured.minersW,
+    gpusW: facilityOf(pue, measured.gpusW),
+    hostsW: facilityOf(pue, measured.hostsW),
+    minersW: facilityOf(pue, measured.minersW),
     gridEvent: scheduler.gridEventInForce() ? 1 : 0,
   };
 }

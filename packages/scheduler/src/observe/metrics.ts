@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { isTerminal, type Job } from '@wattpack/common';
-import { budgetW } from '../core/watts.js';
+import { budgetW, facilityOf } from '../core/watts.js';
 import type { PassRecord } from '../loop/cycle.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { JobWatch, JobWatchListener } from './job-watch.js';
@@ -60,12 +60,12 @@ export class SchedulerMetrics {
     gauge('wattpack_site_allocated_watts', 'Facility watts allocated against the cap (PUE included), by source.', ['source'], (g, s) => {
       const { allocated } = s.siteWatts();
       const pue = s.siteConfig().pue;
-      for (const src of SOURCES) g.set({ source: src }, pue * allocated[`${src}W`]);
+      for (const src of SOURCES) g.set({ source: src }, facilityOf(pue, allocated[`${src}W`]));
     });
     gauge('wattpack_site_measured_watts', 'Facility watts as agents measured them (PUE included), by source; hosts count as allocated.', ['source'], (g, s) => {
       const { measured } = s.siteWatts();
       const pue = s.siteConfig().pue;
-      for (const src of SOURCES) g.set({ source: src }, pue * measured[`${src}W`]);
+      for (const src of SOURCES) g.set({ source: src }, facilityOf(pue, measured[`${src}W`]));
     });
     gauge('wattpack_site_headroom_watts', 'Facility watts still free to allocate: cap minus reserve minus allocated.', [], (g, s) => {
       const snapshot = s.snapshot();
