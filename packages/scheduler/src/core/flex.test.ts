@@ -64,6 +64,19 @@ describe('flexibility classes', () => {
     expect(p.preemptions.length).toBeGreaterThan(0);
   });
 
+  it('checkpoint the most flexible job first when limits are not enough, whatever started last', () => {
+    const s = buildSite({ nodes: 2, reserveFraction: 0, gpusPerNode: 8 });
+    for (const n of s.nodes) for (const g of n.gpus) g.maxW = 700;
+    // Without classes the newest job (flex 0) would go first.
+    runOn(s, { id: 'flexible', flex: 50, minW: 200, startedAt: 0 }, ['n0'], 8);
+    runOn(s, { id: 'rigid', flex: 0, minW: 200, startedAt: 60_000 }, ['n1'], 8);
+    // Past the flex-50 job's floor by 2 kW: one job must stop.
+    s.capW = siteSplit(s).facilityW - 1.2 * 8 * (700 - F50) - 2000;
+    const p = plan(s, [], wattpack);
+    expect(p.preemptions.map((x) => x.jobId)).toEqual(['flexible']);
+    expect(limits(p)['rigid']).toBeUndefined();
+  });
+
   it('leave jobs of no class as they were: down to their power floor', () => {
     const s = buildSite({ nodes: 1, reserveFraction: 0 });
     runOn(s, { id: 'any', minW: 300 }, ['n0'], 8);

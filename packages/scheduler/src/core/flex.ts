@@ -30,3 +30,9 @@ export function toleranceFloor(curve: ThroughputCurve, flex: number, floor: numb
 
 /** Shedding takes the most flexible first; jobs of no class after the classed flexible ones; flex 0 never. */
 export const SHED_ORDER: readonly (number | undefined)[] = [50, 25, 10, undefined];
+
+/**
+ * Which running job is checkpointed first when limits were not enough: the same order,
+ * then flex 0 last, so a flex-0 job is never stopped while a more flexible one runs.
+ */
+export const preemptRank = (flex: number | undefined): number => flex ?? 5;

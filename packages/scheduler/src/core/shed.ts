@@ -1,5 +1,6 @@
-import { SHED_ORDER } from './flex.js';
+import { preemptRank, SHED_ORDER } from './flex.js';
 import type { Flex, Pass } from './pass.js';
+import type { RunningJob } from './snapshot.js';
 import { flexJobs, freedAt } from './right-size.js';
 
 /**
@@ -14,12 +15,14 @@ export function shed(pass: Pass): boolean {
   while (work.allocatedW > work.budgetW && pass.miners.length > 0) pass.curtailNext();
   // 2. Flexible GPU limits toward their floors, one common level.
   if (pass.wattpack && work.allocatedW > work.budgetW) lowerFlexible(pass);
-  // 3. Checkpoint and preempt the lowest-priority jobs, newest first (least work lost).
-  //    They draw until they exit, so the pass keeps counting them; a what-if picks them.
+  // 3. Checkpoint and preempt: the most flexible class first (wattpack), then the
+  //    lowest-priority jobs, newest first (least work lost). They draw until they exit, so
+  //    the pass keeps counting them; a what-if picks them.
   const what = work.clone();
+  const rank = (r: RunningJob) => (pass.wattpack ? preemptRank(r.flex) : 0);
   const victims = pass.site.running
     .filter((r) => !r.stopping)
-    .sort((a, b) => Number(b.preemptible) - Number(a.preemptible) || a.priority - b.priority || b.startedAt - a.startedAt);
+    .sort((a, b) => Number(b.preemptible) - Number(a.preemptible) || rank(b) - rank(a) || a.priority - b.priority || b.startedAt - a.startedAt);
   for (const v of victims) {
     if (what.allocatedW <= what.budgetW) break;
     what.release(v.id);
