@@ -9,3 +9,4 @@ export { percentile } from './percentile.js';
 export * from './cap-schedule.js';
 export * from './policy-from-site.js';
 export * from './feasible.js';
+export { FLEX_CLASSES, type FlexClass } from './flex.js';
