@@ -51,10 +51,10 @@ describe('site files', () => {
     expect(site.gridEvents).toEqual([{ atS: 2 * 86400, durationS: 7200, capMw: 12, noticeS: 600 }]);
   });
 
-  it('the -25 % variants cut for 3 h from 33 h, with and without miners, jobs a quarter in each flexibility class', () => {
+  it('the -25 % variants cut for 3 h from 48 h, with and without miners, jobs a quarter in each flexibility class', () => {
     for (const [name, miners] of [['washington-18mw-reduce25', 2000], ['washington-18mw-no-miners-reduce25', 0]] as const) {
       const site = loadSiteFile(join(sites, `${name}.yaml`));
-      expect(site.gridEvents).toEqual([{ atS: 33 * 3600, durationS: 3 * 3600, reducePct: 25, noticeS: 600 }]);
+      expect(site.gridEvents).toEqual([{ atS: 48 * 3600, durationS: 3 * 3600, reducePct: 25, noticeS: 600 }]);
       expect(site.flexMix).toEqual({ '0': 0.25, '10': 0.25, '25': 0.25, '50': 0.25 });
       expect(buildHardware(site).miners).toHaveLength(miners);
     }
