@@ -73,7 +73,7 @@ export class Engine {
       totalGpus: hw.gpus,
       activeThs: hw.miners.length * minerThs,
       cycleS: o.cycleS,
-      events: new EventMeter(this.jobs, this.caps.events),
+      events: new EventMeter(this.jobs, this.caps.events, site.facility.pue),
     });
     this.lifecycle = new JobTransitions(o, this.jobs, running, watts, this.metrics);
     this.applier = new PlanApplier(hw, this.jobs, this.lifecycle, watts, this.metrics, minerThs);

@@ -1,5 +1,6 @@
 import { announcedAt, type SimGridEvent } from './cap-schedule.js';
 import { DONE, type JobTable } from './job-table.js';
+import { relativeSpeed } from './workload.js';
 
 /** What one grid event did (the sim report's `gridEvents`). */
 export interface GridEventStats {
@@ -14,6 +15,12 @@ export interface GridEventStats {
   /** Seconds over the target during the event. */
   violationS: number;
   meanFacilityMw: number;
+  /**
+   * What limits alone could free when the event began: PUE × Σ GPUs × (limit − the lowest
+   * limit that keeps the job's class of throughput on the same curve; the GPU's minimum
+   * for a job of no class; none for flex 0). A cut larger than this needs preemption.
+   */
+  limitHeadroomMw: number;
   /** Jobs that held GPUs during the event, and their GPUs. */
   jobs: number;
   gpus: number;
@@ -42,6 +49,7 @@ export class EventMeter {
   private reachedAt = NaN;
   private violationS = 0;
   private energyWs = 0;
+  private headroomW = 0;
   private readonly acc: Float64Array;
   private readonly since: Float64Array;
   private readonly last: Float64Array;
@@ -52,6 +60,7 @@ export class EventMeter {
   constructor(
     private readonly jobs: JobTable,
     events: readonly SimGridEvent[],
+    private readonly pue: number,
   ) {
     this.order = [...events].sort((a, b) => a.start - b.start);
     const n = jobs.n;
@@ -85,14 +94,42 @@ export class EventMeter {
     this.reachedAt = NaN;
     this.violationS = 0;
     this.energyWs = 0;
+    this.headroomW = 0;
+    const holding = [...holders];
+    for (const j of holding) this.headroomW += this.pue * this.limitHeadroomW(j);
     // Jobs shed ahead of the start for it count too (at 0 until they run again).
-    for (const j of [...holders, ...this.leftEarly]) {
+    for (const j of [...holding, ...this.leftEarly]) {
       if (this.jobs.state[j] === DONE) continue;
       this.since[j] = t;
       this.last[j] = t;
     }
     this.leftEarly.clear();
     this.watts(t, facilityW);
+  }
+
+  /** Watts (no PUE) job j's limit could give before its class's throughput is lost. */
+  private limitHeadroomW(j: number): number {
+    const jobs = this.jobs;
+    const flex = jobs.flex[j]!;
+    const limit = jobs.limit[j]!;
+    const minW = jobs.held[j]![0]!.minW;
+    if (flex === 0 || limit <= minW) return 0;
+    let floor = minW;
+    if (flex > 0) {
+      const keep = 1 - flex / 100;
+      const at = (w: number) => relativeSpeed(jobs.shape[j]!, w, jobs.demand[j]!);
+      if (at(minW) < keep) {
+        let lo = minW;
+        let hi = limit;
+        while (hi - lo > 1) {
+          const mid = (lo + hi) / 2;
+          if (at(mid) >= keep) hi = mid;
+          else lo = mid;
+        }
+        floor = hi;
+      }
+    }
+    return jobs.heldCount[j]! * Math.max(0, limit - floor);
   }
 
   /** Job j's speed changes at t from `old` (it starts, is limited, leaves its GPUs). */
@@ -173,6 +210,7 @@ export class EventMeter {
       timeToTargetS: Number.isNaN(this.reachedAt) ? null : this.reachedAt - e.start,
       violationS: this.violationS,
       meanFacilityMw: round4(span > 0 ? this.energyWs / span / 1e6 : 0),
+      limitHeadroomMw: round4(this.headroomW / 1e6),
       jobs: count,
       gpus,
       performance: round4(gpus > 0 ? weighted / gpus : 1),
