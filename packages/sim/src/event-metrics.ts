@@ -16,7 +16,7 @@ export interface GridEventStats {
   violationS: number;
   meanFacilityMw: number;
   /**
-   * What limits alone could free when the event began: PUE × Σ GPUs × (limit − the lowest
+   * What limits alone could free when the event was announced (before any shedding for it): PUE × Σ GPUs × (limit − the lowest
    * limit that keeps the job's class of throughput on the same curve; the GPU's minimum
    * for a job of no class; none for flex 0). A cut larger than this needs preemption.
    */
@@ -50,6 +50,7 @@ export class EventMeter {
   private violationS = 0;
   private energyWs = 0;
   private headroomW = 0;
+  private announced = false;
   private readonly acc: Float64Array;
   private readonly since: Float64Array;
   private readonly last: Float64Array;
@@ -74,19 +75,26 @@ export class EventMeter {
     return this.order[this.k];
   }
 
-  /** When the event in hand begins or ends next (Infinity: none left): the engine steps there. */
+  /** When the event in hand is announced, begins or ends next (Infinity: none left): the engine steps there. */
   nextAtS(): number {
     const e = this.event;
-    return !e ? Infinity : this.active ? e.end : e.start;
+    return !e ? Infinity : this.active ? e.end : this.announced ? e.start : announcedAt(e);
   }
 
-  /** At instant t (after the cap changes due then): begins or ends the event in hand. */
+  /** At instant t (after the cap changes due then): the event in hand is announced, begins or ends. */
   at(t: number, facilityW: number, holders: Iterable<number>): void {
     let e = this.event;
     if (e && this.active && t >= e.end) this.end(e.end);
     // An event the replay jumped past (it started before the first instant) is not measured.
     while ((e = this.event) && !this.active && t >= e.end) this.k++;
-    if (!e || this.active || t < e.start || t >= e.end) return;
+    if (!e || this.active) return;
+    const holding = [...holders];
+    if (!this.announced && t >= announcedAt(e)) {
+      this.announced = true;
+      this.headroomW = 0;
+      for (const j of holding) this.headroomW += this.pue * this.limitHeadroomW(j);
+    }
+    if (t < e.start || t >= e.end) return;
     this.active = true;
     this.acc.fill(0);
     this.since.fill(NaN);
@@ -94,9 +102,6 @@ export class EventMeter {
     this.reachedAt = NaN;
     this.violationS = 0;
     this.energyWs = 0;
-    this.headroomW = 0;
-    const holding = [...holders];
-    for (const j of holding) this.headroomW += this.pue * this.limitHeadroomW(j);
     // Jobs shed ahead of the start for it count too (at 0 until they run again).
     for (const j of [...holding, ...this.leftEarly]) {
       if (this.jobs.state[j] === DONE) continue;
@@ -217,6 +222,7 @@ export class EventMeter {
       byFlex,
     });
     this.active = false;
+    this.announced = false;
     this.k++;
   }
 }

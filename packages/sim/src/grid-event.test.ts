@@ -52,7 +52,7 @@ describe('grid events in the simulator', () => {
     const atFloor = relativeSpeed(TRAIN, 400, demandW(TRAIN, 1, 700, 110));
     expect(atFloor).toBeLessThan(1);
     expect(e!.performance).toBeCloseTo((8 * atFloor + 8 * 0.1) / 16, 4);
-    // At the start both flex-25 jobs were at 700 W: each could give 8 x (700 - the limit that keeps 75 %).
+    // When announced (at the start: no notice) both flex-25 jobs were at 700 W: each could give 8 x (700 - the limit that keeps 75 %).
     const keep75 = [...Array(501).keys()].map((k) => 200 + k).find((w) => relativeSpeed(TRAIN, w, demandW(TRAIN, 1, 700, 110)) >= 0.75)!;
     expect(e!.limitHeadroomMw).toBeCloseTo((2 * 1.2 * 8 * (700 - keep75)) / 1e6, 4);
     expect(e!.byFlex['25']).toEqual({ jobs: 2, gpus: 16, performance: e!.performance });
