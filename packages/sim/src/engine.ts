@@ -3,6 +3,7 @@ import { planningLeadS, SiteSplit } from '@wattpack/scheduler/core';
 import type { RunningJob, SiteSnapshot } from '@wattpack/scheduler/core';
 import { PlanApplier } from './apply-plan.js';
 import { CapClock } from './cap-schedule.js';
+import { EventMeter } from './event-metrics.js';
 import { engineSettings, type EngineOptions, type EngineSettings } from './engine-options.js';
 import { JobTable } from './job-table.js';
 import { JobTransitions } from './job-transitions.js';
@@ -73,6 +74,7 @@ export class Engine {
       totalGpus: hw.gpus,
       activeThs: hw.miners.length * minerThs,
       cycleS: o.cycleS,
+      events: new EventMeter(this.jobs, this.caps.events, site.facility.pue),
     });
     this.lifecycle = new JobTransitions(o, this.jobs, running, watts, this.metrics);
     this.applier = new PlanApplier(this.snap, hw, this.jobs, this.lifecycle, watts, this.metrics, minerThs);
@@ -102,7 +104,7 @@ export class Engine {
     const { idlePassS } = this.o;
     const tComp = this.lifecycle.nextExitS();
     const tArr = this.nextArrival < this.jobs.n ? this.jobs.submit[this.nextArrival]! : Infinity;
-    const tCap = this.caps.nextAtS();
+    const tCap = Math.min(this.caps.nextAtS(), this.metrics.events.nextAtS());
     const tWarm = this.lifecycle.nextWarmupS();
     const eventsLeft = tComp < Infinity || tArr < Infinity || tCap < Infinity;
     const waiting = this.lifecycle.queue.length - this.neverFits;
@@ -119,8 +121,11 @@ export class Engine {
     // 1. completions
     let changed = this.lifecycle.exitDue(t);
     let happened = changed;
-    // 2. cap changes: the core sees the new cap at this very instant.
-    const capChanged = this.caps.advanceTo(t);
+    // 2. cap changes: the core sees the new cap at this very instant (a cut once
+    // announced, against the watts drawn now); the grid event in hand begins or ends.
+    const resolved = this.caps.resolve(t, this.metrics.drawnW);
+    const capChanged = this.caps.advanceTo(t) || resolved;
+    this.metrics.events.at(t, this.metrics.facilityNowW, this.holders());
     // 3. arrivals
     const arrivals = this.jobs.submit;
     while (this.nextArrival < this.jobs.n && arrivals[this.nextArrival]! <= t) {
@@ -139,6 +144,11 @@ export class Engine {
       if (this.settle || !this.o.skipQuietCycles) this.nextPassAt = t + this.o.cycleS;
     }
     if (changed || capChanged) this.refreshWatts();
+  }
+
+  /** Indices of the jobs holding GPUs now. */
+  private *holders(): Iterable<number> {
+    for (const r of this.lifecycle.running) yield this.jobs.idIndex.get(r.id)!;
   }
 
   private boundaryAtOrAfter(x: number): number {

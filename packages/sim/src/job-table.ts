@@ -1,7 +1,7 @@
 import type { GpuView, PowerProfile, QueuedJob, RunningJob } from '@wattpack/scheduler/core';
 import type { SiteFile, SiteHardware } from './site-file.js';
 import type { Trace } from './traces/types.js';
-import { pickDrawLevel, pickShape } from './workload.js';
+import { pickDrawLevel, pickFlex, pickShape } from './workload.js';
 
 export const FUTURE = 0;
 export const QUEUED = 1;
@@ -36,6 +36,8 @@ export class JobTable {
   readonly drawLevel: Float64Array;
   /** Declared max runtime: the real duration x 1.5, rounded. */
   readonly maxRuntimeS: Float64Array;
+  /** Flexibility class (site flexMix, by id); -1: none. */
+  readonly flex: Int8Array;
 
   readonly state: Uint8Array;
   /** Work left at lastUpdate. */
@@ -85,6 +87,7 @@ export class JobTable {
     this.shape = new Uint8Array(n);
     this.drawLevel = new Float64Array(n);
     this.maxRuntimeS = new Float64Array(n);
+    this.flex = new Int8Array(n);
     this.state = new Uint8Array(n);
     this.remaining = new Float64Array(n);
     this.lastUpdate = new Float64Array(n);
@@ -137,6 +140,7 @@ export class JobTable {
       this.shape[j] = pickShape(id, site.workloadMix);
       this.drawLevel[j] = site.drawLevel ?? pickDrawLevel(id);
       this.maxRuntimeS[j] = Math.max(1, Math.round(job.durationS * 1.5));
+      this.flex[j] = pickFlex(id, site.flexMix);
     }
   }
 }

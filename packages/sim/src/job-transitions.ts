@@ -217,6 +217,7 @@ export class JobTransitions {
     };
     if (q.minW !== undefined) r.minW = q.minW;
     if (q.maxW !== undefined) r.maxW = q.maxW;
+    if (jobs.flex[j]! >= 0) r.flex = jobs.flex[j]!;
     jobs.runningView[j] = r;
     jobs.runningPos[j] = this.running.length;
     this.running.push(r);
@@ -274,6 +275,7 @@ export class JobTransitions {
 
   /** Sets the job's speed from now on (its progress so far is already counted) and its finish time. */
   private setSpeed(j: number, speed: number, t: number): void {
+    this.metrics.events.speed(j, t, this.jobs.speed[j]!);
     this.metrics.usefulRate += this.jobs.heldCount[j]! * (speed - this.jobs.speed[j]!);
     this.jobs.speed[j] = speed;
     this.jobs.version[j]!++;
@@ -322,6 +324,8 @@ export class JobTransitions {
     jobs.heldNodes[j] = undefined;
     m.busyGpus -= jobs.heldCount[j]!;
     m.usefulRate -= jobs.heldCount[j]! * jobs.speed[j]!;
+    m.events.speed(j, t, jobs.speed[j]!);
+    m.events.left(j, t);
     jobs.speed[j] = 0;
     jobs.runTime[j] = jobs.runTime[j]! + (t - jobs.attemptStart[j]!);
     const pos = jobs.runningPos[j]!;
@@ -343,6 +347,7 @@ export class JobTransitions {
     this.release(j, t);
     this.jobs.state[j] = DONE;
     this.jobs.endAt[j] = t;
+    this.metrics.events.completed(j, t);
     this.metrics.jobDone(j, t);
   }
 

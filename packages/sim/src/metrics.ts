@@ -1,4 +1,5 @@
 import { facilityOf, type Placement, type SiteSplit } from '@wattpack/scheduler/core';
+import type { EventMeter, GridEventStats } from './event-metrics.js';
 import { DONE, FUTURE, RUNNING, STOPPING, type JobTable } from './job-table.js';
 import { Series } from './series.js';
 import { SHAPES } from './workload.js';
@@ -59,6 +60,8 @@ export interface EngineStats {
   jobsAdmittedByReclaim: number;
   teams: Map<string, TeamStats>;
   series: Series;
+  /** What each grid event did (event-metrics.ts). */
+  gridEvents: GridEventStats[];
   jobs?: JobRecord[];
 }
 
@@ -73,6 +76,7 @@ export interface MetricsSetup {
   /** TH/s of the miners, all running. */
   activeThs: number;
   cycleS: number;
+  events: EventMeter;
 }
 
 /**
@@ -104,9 +108,11 @@ export class Metrics {
   private readonly watts: SiteSplit;
   private readonly pue: number;
   private readonly rampW: number;
+  readonly events: EventMeter;
 
   constructor(setup: MetricsSetup) {
     this.jobs = setup.jobs;
+    this.events = setup.events;
     this.watts = setup.watts;
     this.pue = setup.pue;
     this.rampW = setup.rampW;
@@ -125,7 +131,17 @@ export class Metrics {
     const over = this.facilityW > capW;
     if (over && !this.overCap) this.stats.capViolations++;
     this.overCap = over;
+    this.events.watts(this.t, this.facilityW);
     if (this.rampW > 0) this.checkRamp();
+  }
+
+  /** Facility watts as the core counts them (at the allocated limits), and as drawn (what a meter reads). */
+  get facilityNowW(): number {
+    return this.facilityW;
+  }
+
+  get drawnW(): number {
+    return this.facilityW - this.pue * this.unusedW;
   }
 
   /** Counts each time the facility moves by more than rampMwPerMin within a minute. */
@@ -165,6 +181,7 @@ export class Metrics {
     s.usefulGpuS += this.usefulRate * dt;
     s.minedThS += this.activeThs * dt;
     if (this.overCap) s.capViolationS += dt;
+    this.events.integrate(this.t, t, w, this.overCap);
     if (waitingNow > 0 && queued > 0) {
       s.waitingS += dt;
       if (capW > 0) s.capUseWhileWaitingS += (w / capW) * dt;
@@ -207,6 +224,8 @@ export class Metrics {
     const s = this.stats;
     const jobs = this.jobs;
     s.endS = this.t;
+    this.events.finish(this.t);
+    s.gridEvents = this.events.done;
     s.submitted = submitted;
     s.finished = this.jct.length;
     s.unfinished = s.submitted - s.finished;
@@ -264,6 +283,7 @@ function emptyStats(jobs: JobTable, totalGpus: number, cycleS: number): EngineSt
     jobsAdmittedByReclaim: 0,
     teams,
     series: new Series(cycleS),
+    gridEvents: [],
   };
 }
 

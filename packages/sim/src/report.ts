@@ -1,6 +1,7 @@
 import { formatDuration } from '@wattpack/common';
 import { percentile } from '@wattpack/scheduler/core';
 import type { EngineStats } from './engine.js';
+import type { GridEventStats } from './event-metrics.js';
 import type { SeriesPoint } from './series.js';
 import type { SiteFile } from './site-file.js';
 
@@ -59,6 +60,8 @@ export interface SimResult {
   loadScale: number;
   cycleS: number;
   untilS?: number;
+  /** Per grid event: target, time to target, seconds over it, weighted job performance. */
+  gridEvents?: GridEventStats[];
   /** Simulation wall time, s. */
   wallS: number;
 }
@@ -142,6 +145,7 @@ export function buildResult(stats: EngineStats, meta: ResultMeta): SimResult {
   };
   if (meta.site.facility.rampMwPerMin !== undefined) result.rampExcursions = stats.rampExcursions;
   if (meta.untilS !== undefined && Number.isFinite(meta.untilS)) result.untilS = meta.untilS;
+  if (stats.gridEvents.length > 0) result.gridEvents = stats.gridEvents;
   return result;
 }
 
@@ -169,8 +173,19 @@ export function summaryText(r: SimResult): string {
     ['wall time', `${r.wallS.toFixed(2)} s`],
   ];
   if (r.rampExcursions !== undefined) rows.splice(8, 0, ['ramp excursions', String(r.rampExcursions)]);
+  for (const e of r.gridEvents ?? []) rows.push(['grid event', gridEventText(e)]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return [`${r.policy} on ${r.site}, trace ${r.trace}${r.loadScale !== 1 ? ` ×${r.loadScale} load` : ''}${r.untilS !== undefined ? `, until ${formatDuration(r.untilS)}` : ''}`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');
+}
+
+/** One grid event on one line: when, the target, how it was met, and what jobs kept. */
+function gridEventText(e: GridEventStats): string {
+  const cut = e.reducePct !== undefined ? ` (-${e.reducePct} % of ${e.baselineMw!.toFixed(3)} MW drawn)` : '';
+  const reached = e.timeToTargetS === null ? 'target never reached' : `target in ${formatDuration(e.timeToTargetS)}`;
+  const classes = Object.entries(e.byFlex)
+    .map(([c, v]) => `flex ${c} ${v.performance.toFixed(3)}`)
+    .join(', ');
+  return `${formatDuration(e.startS)}-${formatDuration(e.endS)} to ${e.targetMw.toFixed(3)} MW${cut}: ${reached}, ${formatDuration(e.violationS)} over, mean ${e.meanFacilityMw.toFixed(3)} MW, ${e.limitHeadroomMw.toFixed(3)} MW in limits when announced; weighted job performance ${e.performance.toFixed(3)} over ${e.jobs} jobs (${e.gpus} GPUs; ${classes})`;
 }
 
 /** The series as CSV (t in seconds). */

@@ -28,7 +28,7 @@ const errorOf = (patch: (s: Record<string, any>) => void): string => {
 describe('site files', () => {
   it('every file in sites/ is valid', () => {
     const files = readdirSync(sites).filter((f) => f.endsWith('.yaml'));
-    expect(files.sort()).toEqual(['openb-slice-power-bound.yaml', 'openb-slice.yaml', 'philly-slice-power-bound.yaml', 'philly-slice.yaml', 'washington-18mw-grid-event.yaml', 'washington-18mw.yaml']);
+    expect(files.sort()).toEqual(['openb-slice-power-bound.yaml', 'openb-slice.yaml', 'philly-slice-power-bound.yaml', 'philly-slice.yaml', 'washington-18mw-grid-event.yaml', 'washington-18mw-no-miners-reduce25.yaml', 'washington-18mw-reduce25.yaml', 'washington-18mw.yaml']);
     for (const f of files) expect(loadSiteFile(join(sites, f)).name).toBe(f.replace('.yaml', ''));
   });
 
@@ -49,6 +49,15 @@ describe('site files', () => {
   it('the grid-event variant drops the cap to 12 MW for 2 h with 10 min notice', () => {
     const site = loadSiteFile(join(sites, 'washington-18mw-grid-event.yaml'));
     expect(site.gridEvents).toEqual([{ atS: 2 * 86400, durationS: 7200, capMw: 12, noticeS: 600 }]);
+  });
+
+  it('the -25 % variants cut for 3 h from 48 h, with and without miners, jobs a quarter in each flexibility class', () => {
+    for (const [name, miners] of [['washington-18mw-reduce25', 2000], ['washington-18mw-no-miners-reduce25', 0]] as const) {
+      const site = loadSiteFile(join(sites, `${name}.yaml`));
+      expect(site.gridEvents).toEqual([{ atS: 48 * 3600, durationS: 3 * 3600, reducePct: 25, noticeS: 600 }]);
+      expect(site.flexMix).toEqual({ '0': 0.25, '10': 0.25, '25': 0.25, '50': 0.25 });
+      expect(buildHardware(site).miners).toHaveLength(miners);
+    }
   });
 
   it('fills defaults', () => {

@@ -1,6 +1,6 @@
 import { describeIssues, gpuModelOf, parseDuration, readYamlFile, siteConfigSchema, WattpackError } from '@wattpack/common';
 import { z } from 'zod';
-import type { MinerView, NodeView } from '@wattpack/scheduler/core';
+import { FLEX_CLASSES, type MinerView, type NodeView } from '@wattpack/scheduler/core';
 import { SHAPES } from './workload.js';
 
 /**
@@ -83,10 +83,38 @@ export const siteFileSchema = z
       aiUsdPerGpuHour: z.number().nonnegative(),
       energyUsdPerMwh: z.number().nonnegative(),
     }),
-    /** The cap drops to capMw at atS (from the simulation's start) for durationS; noticeS ahead it is announced. */
+    /**
+     * The cap drops at atS (from the simulation's start) for durationS, announced noticeS
+     * ahead: to capMw, or by reducePct % of the facility's measured (drawn) watts when the
+     * event is announced, as `wattpack site grid-event --reduce` takes its baseline.
+     */
     gridEvents: z
-      .array(z.strictObject({ atS: duration, durationS: duration.refine((v) => v > 0, 'must be positive'), capMw: z.number().nonnegative(), noticeS: duration.default(0) }))
+      .array(
+        z
+          .strictObject({
+            atS: duration,
+            durationS: duration.refine((v) => v > 0, 'must be positive'),
+            capMw: z.number().nonnegative().optional(),
+            reducePct: z.number().gt(0).lt(100).optional(),
+            noticeS: duration.default(0),
+          })
+          .superRefine((e, ctx) => {
+            if ((e.capMw === undefined) === (e.reducePct === undefined)) ctx.addIssue({ code: 'custom', path: [], message: 'give either capMw (a target) or reducePct (a cut), not both or neither' });
+          }),
+      )
       .default([]),
+    /**
+     * Flexibility classes of the trace's jobs (traces record none): fractions of jobs in
+     * each class (0, 10, 25, 50 % slowdown tolerated); each job draws its class from its id.
+     * Unset: jobs have no class (their power range alone bounds them).
+     */
+    flexMix: z
+      .strictObject(Object.fromEntries(FLEX_CLASSES.map((c) => [String(c), z.number().min(0).max(1).default(0)])) as Record<string, z.ZodDefault<z.ZodNumber>>)
+      .superRefine((mix, ctx) => {
+        const sum = Object.values(mix).reduce((a, b) => a + b, 0);
+        if (Math.abs(sum - 1) > 1e-6) ctx.addIssue({ code: 'custom', path: [], message: `fractions must sum to 1 (they sum to ${+sum.toFixed(6)})` });
+      })
+      .optional(),
     /** Guaranteed GPUs and MW per team (the policy's fair shares). */
     teams: z.record(z.string().min(1), z.strictObject({ gpus: z.number().int().nonnegative().optional(), mw: z.number().nonnegative().optional() })).default({}),
     /** Fractions of jobs of each measured shape; each job draws its shape from its id. */

@@ -32,6 +32,20 @@ export function pickShape(id: string, mix: WorkloadMix): number {
   return 0;
 }
 
+/** A job's flexibility class, drawn from the mix by its id (-1: the mix is unset, no class). */
+export function pickFlex(id: string, mix: Record<string, number> | undefined): number {
+  if (!mix) return -1;
+  const u = hashFraction(`${id}#flex`);
+  const classes = Object.keys(mix).map(Number).sort((a, b) => a - b);
+  let acc = 0;
+  for (const c of classes) {
+    acc += mix[String(c)]!;
+    if (u < acc) return c;
+  }
+  // Rounding: the mix sums to 1 within 1e-6.
+  return classes.filter((c) => mix[String(c)]! > 0).at(-1) ?? -1;
+}
+
 /**
  * A job's draw level: the share of its shape's full draw it draws unconstrained, drawn by
  * its id from the Acme clusters' measured per-GPU power (one of the two clusters, then a

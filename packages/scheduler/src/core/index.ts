@@ -10,3 +10,4 @@ export * from './cap-schedule.js';
 export * from './policy-from-site.js';
 export * from './feasible.js';
 export * from './driver.js';
+export { FLEX_CLASSES, type FlexClass } from './flex.js';
