@@ -120,7 +120,8 @@ const healthProtoInline = {
   name: 'health-proto-inline',
   setup(b) {
     b.onLoad({ filter: /grpc-health-check[\\/]build[\\/]src[\\/]health\.js$/ }, (args) => {
-      const protoDir = join(dirname(args.path), '../../proto');
+      // The package's own folder: the filter matched <package>/build/src/health.js.
+      const protoDir = join(args.path.slice(0, args.path.search(/[\\/]build[\\/]src[\\/]health\.js$/)), 'proto');
       const protoRoot = new protobuf.Root();
       protobuf.parse(readFileSync(join(protoDir, 'health/v1/health.proto'), 'utf8'), protoRoot, { keepCase: true });
       const source = readFileSync(args.path, 'utf8');
@@ -129,7 +130,7 @@ const healthProtoInline = {
       return {
         contents: source
           .replace(loaded, `(0, proto_loader_1.fromJSON)(${JSON.stringify(protoRoot.toJSON())}, {`)
-          .replace('includeDirs: [`${__dirname}/../../proto`],', ''),
+          .replace(/includeDirs: \[`\$\{__dirname\}\/\.\.\/\.\.\/proto`\],/, ''),
         loader: 'js',
       };
     });
