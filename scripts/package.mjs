@@ -20,7 +20,7 @@ const readJson = (p) => JSON.parse(readFileSync(join(root, p), 'utf8'));
 const protobuf = createRequire(join(root, 'packages/common/package.json'))('protobufjs');
 
 /** Folders whose files the programs read at run time (readAsset): every program's, then each one's own. */
-const ASSET_DIRS = ['proto', 'packages/common/data', 'packages/agent/hardware/asic'];
+const ASSET_DIRS = ['proto', 'packages/common/data', 'packages/agent/hardware/asic', 'packages/agent/data'];
 const ASSET_EXT = /\.(proto|csv|json|txt|xml|yaml)$/;
 
 /**

@@ -213,8 +213,9 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
       }
     }
     if (o.meter && meterPort) {
-      const cli = fileURLToPath(new URL('../../bin/wattpack.js', import.meta.url));
-      const args = [cli, '--scheduler', address, '--context', admin.name, 'dev', 'meter', '--listen', `127.0.0.1:${meterPort}`, '--error', String(o.meter.errorFraction * 100), '--base', o.meter.base];
+      // This CLI again: the single binary itself, or node with its script.
+      const self = isSea() ? [] : [fileURLToPath(new URL('../../bin/wattpack.js', import.meta.url))];
+      const args = [...self, '--scheduler', address, '--context', admin.name, 'dev', 'meter', '--listen', `127.0.0.1:${meterPort}`, '--error', String(o.meter.errorFraction * 100), '--base', o.meter.base];
       children.push(await spawnLogged({ role: 'meter', name: 'meter', log: logOf('meter') }, process.execPath, args, o.detached, { WATTPACK_CONFIG: trust.adminContext }));
     }
     // Written before waiting, so that `dev down` can clean up even if this process dies now.

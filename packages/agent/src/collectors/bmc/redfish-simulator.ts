@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createCa, issueCertificate } from '@wattpack/common';
+import { createCa, issueCertificate, readAsset } from '@wattpack/common';
 
-/** The replies of DMTF's public-rackmount1 mockup (data/redfish-rackmount1/README.md). */
-const data = (file: string) => JSON.parse(readFileSync(new URL(`../../../data/redfish-rackmount1/${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+/**
+ * The replies of DMTF's public-rackmount1 mockup (data/redfish-rackmount1/README.md),
+ * through readAsset: a single binary carries them, a checkout reads them from data/.
+ */
+const data = (file: string) => JSON.parse(readAsset(`packages/agent/data/redfish-rackmount1/${file}`)) as Record<string, unknown>;
 const CHASSIS = '/redfish/v1/Chassis/1U';
 
 export interface RedfishSimulatorOptions {
