@@ -58,7 +58,7 @@ describe('bounded lists and queues, with the real binaries', () => {
     const bad = await site().cli(['jobs', '--since', 'last tuesday']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/--since "last tuesday": use a duration ago/);
-  });
+  }, 90_000); // eleven runs of the real CLI
 
   it("refuses a submit over the team's queue limit through the CLI (exit 1, the team, its count, the limit), and takes one again once a place frees", async () => {
     const blocker = await submit(['--name', 'blocker', '--team', 'other', '--gpus', '8', '--', 'sleep', '60']);

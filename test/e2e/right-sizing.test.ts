@@ -44,8 +44,10 @@ describe('right-sizing: a memory-bound job gives back watts, which start a job w
     const watch = watchAllocated(site());
     const copy = await submit(site(), 'copy', ['--env', 'WATTPACK_SIM_DRAW_W=300'], 20);
     await site().waitForState(copy, ['RUNNING']);
+    // Whether it still waits when the CLI returns depends on how long the CLI took (the
+    // warm-up is short); what must hold is below: it starts only once the lower limit is
+    // enforced.
     const fixed = await submit(site(), 'fixed', ['--min-watts', '700', '--max-watts', '700'], 1);
-    expect((await site().job(fixed)).state).toBe('PENDING');
 
     const started = await site().waitForState(fixed, ['RUNNING', 'SUCCEEDED'], 30_000);
     const sized = await site().job(copy);

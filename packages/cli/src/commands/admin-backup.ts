@@ -2,7 +2,7 @@ import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { connectNats, INSECURE, loadCredentials, natsConnectionOptions, WattpackError } from '@wattpack/common';
-import { backupState, restoreState, type BackupCounts } from '@wattpack/scheduler';
+import type { BackupCounts } from '@wattpack/scheduler';
 import type { App, Context } from '../context.js';
 
 interface BusFlags {
@@ -42,6 +42,7 @@ export function registerAdminBackup(admin: Command, app: App): void {
         const nc = await connectAsScheduler(ctx, o);
         const fd = openSync(o.out, 'w', 0o600);
         try {
+          const { backupState } = await import('@wattpack/scheduler');
           const counts = await backupState(nc, (line) => void writeSync(fd, line));
           ctx.print({ path: o.out, counts }, () => `wrote ${o.out}: ${summary(counts)}`);
         } finally {
@@ -68,6 +69,7 @@ export function registerAdminBackup(admin: Command, app: App): void {
         await opened;
         const nc = await connectAsScheduler(ctx, o);
         try {
+          const { restoreState } = await import('@wattpack/scheduler');
           const counts = await restoreState(nc, () => createInterface({ input, crlfDelay: Infinity }), replicas);
           ctx.print({ path: file, counts }, () => `restored ${file}: ${summary(counts)}\nstart the schedulers: they take over these jobs, and agents reconcile what runs`);
         } finally {

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { METER_PRESETS, WattpackError } from '@wattpack/common';
-import { startMeterSimulator } from '@wattpack/scheduler';
 import type { SchedulerClient } from '../client.js';
 
 /** What the simulated meter measures: the agents' reported draw, or the model (every GPU at its limit). */
@@ -33,6 +32,8 @@ export function splitHostPort(listen: string, flag: string): { host: string; por
 export async function serveDevMeter(client: SchedulerClient, o: DevMeterOptions, stopped: Promise<void>): Promise<void> {
   const { host, port } = splitHostPort(o.listen, '--listen');
   let drawW = 0;
+  // Loaded when used: the scheduler package (Modbus, PGlite, pg) would slow every CLI start.
+  const { startMeterSimulator } = await import('@wattpack/scheduler');
   const meter = await startMeterSimulator({ host, port, register: { ...METER_PRESETS[DEV_METER_PRESET] }, errorFraction: o.errorFraction, noiseFraction: o.noiseFraction, drawW: () => drawW });
   let done = false;
   void stopped.then(() => (done = true));

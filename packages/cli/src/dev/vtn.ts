@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { WattpackError } from '@wattpack/common';
-import { startVtnSimulator, type VtnSimulator } from '@wattpack/scheduler';
+import type { VtnSimulator } from '@wattpack/scheduler';
 import { splitHostPort } from './meter.js';
 
 export interface DevVtnOptions {
@@ -24,6 +24,8 @@ export async function startDevVtn(o: DevVtnOptions, print: (line: string) => voi
     throw new WattpackError('INVALID_ARGUMENT', `--token-file: cannot read ${o.tokenFile}: ${err.message}`);
   })).trim();
   if (!token) throw new WattpackError('INVALID_ARGUMENT', `--token-file: ${o.tokenFile} is empty`);
+  // Loaded when used: the scheduler package would slow every CLI start.
+  const { startVtnSimulator } = await import('@wattpack/scheduler');
   const vtn = await startVtnSimulator({
     token,
     host,
