@@ -148,10 +148,21 @@ export function gridCapEvents(site: Pick<SiteConfig, 'gridEvents'>): CapEvent[] 
 /** A GPU server's host power, idle and busy: as its agent measured it, else the site's setting. */
 export function hostWatts(inventory: NodeInventory, site: Pick<SiteConfig, 'hostPower'>, learned?: { idleW?: number; busyW?: number }): { hostIdleW: number; hostBusyW: number } {
   if (inventory.gpus.length === 0) return { hostIdleW: 0, hostBusyW: 0 };
-  return {
-    hostIdleW: learned?.idleW ?? (inventory.host.idlePowerW || site.hostPower.idleW),
-    hostBusyW: learned?.busyW ?? (inventory.host.busyPowerW || site.hostPower.busyW),
-  };
+  const declaredIdle = inventory.host.idlePowerW || site.hostPower.idleW;
+  const declaredBusy = inventory.host.busyPowerW || site.hostPower.busyW;
+  return { hostIdleW: learnedOr(learned?.idleW, declaredIdle), hostBusyW: learnedOr(learned?.busyW, declaredBusy) };
+}
+
+/**
+ * A BMC's figure where it really differs from the declared one: within the readings' noise
+ * (BMC and GPUs are read at different moments) the declared figure stays, so the model
+ * does not move by a watt this pass and back the next, and what was placed against it
+ * stays under the cap.
+ */
+const LEARNED_BAND = { w: 25, fraction: 0.02 };
+function learnedOr(learnedW: number | undefined, declaredW: number): number {
+  if (learnedW === undefined) return declaredW;
+  return Math.abs(learnedW - declaredW) <= Math.max(LEARNED_BAND.w, LEARNED_BAND.fraction * declaredW) ? declaredW : learnedW;
 }
 
 /** What agents measured, node by node (their last reports): what `siteWatts` counts as measured. */
