@@ -28,6 +28,9 @@ import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { Node__Output } from '@wattpack/common/proto/Node';
 import type { SchedulerServiceClient } from '@wattpack/common/proto/SchedulerService';
 import type { Site__Output } from '@wattpack/common/proto/Site';
+import { rpcClient, waitFor, type RpcClient } from './rpc.js';
+
+export { rpcClient, waitFor, type RpcClient };
 
 /**
  * A whole local site for end-to-end tests, made of the real binaries: nats-server
@@ -78,47 +81,6 @@ export const TWO_H100_NODES: AgentSpec[] = [
 
 /** Whom jobs run as on a test site: the invoking user, or nobody (65534) when the tests run as root. */
 export const JOB_USER = localJobUser();
-
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
-/** A SchedulerService client with promises: unary calls, and streams read to their end. */
-export interface RpcClient {
-  rpc<T>(method: string, request: object): Promise<T>;
-  /** Every message of a server stream (WatchJob, JobLogs) until it ends; rejects with its error. */
-  stream<T>(method: string, request: object, timeoutMs?: number): Promise<T[]>;
-  close(): void;
-}
-
-export function rpcClient(address: string, credentials: grpc.ChannelCredentials): RpcClient {
-  const Client = loadProto().wattpack.v1.SchedulerService;
-  const client = new Client(address, credentials) as unknown as Record<string, (req: object, opts: object, cb?: (err: Error | null, res: unknown) => void) => unknown>;
-  return {
-    rpc: <T>(method: string, request: object) =>
-      new Promise<T>((resolve, reject) => client[method]!.call(client, request, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res as T)))),
-    stream: <T>(method: string, request: object, timeoutMs = 5000) =>
-      new Promise<T[]>((resolve, reject) => {
-        const out: T[] = [];
-        const call = client[method]!.call(client, request, { deadline: Date.now() + timeoutMs }) as grpc.ClientReadableStream<T>;
-        call.on('data', (m: T) => out.push(m));
-        call.on('error', reject);
-        call.on('end', () => resolve(out));
-      }),
-    close: () => (client as unknown as grpc.Client).close(),
-  };
-}
 
 /** A person of the site: a credential its CA issued, the CLI config holding it, and the clients that act as them. */
 export interface Person {
