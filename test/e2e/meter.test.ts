@@ -121,10 +121,10 @@ describe('the cap at the meter (a secure dev site, a simulated Modbus TCP meter 
       const learned = Math.abs(site_.allocated!.hostsW - 2 * 1150) < 100;
       // Measured now: both servers idle again once the first test's job has gone.
       return site_.jobsRunning === 0 && learned && Math.abs(site_.measured!.hostsW - 2 * 1150) < 150 ? site_ : undefined;
-    }, 30_000);
+    }, 75_000);
     // Not the figures the agents declared (2 x 1000 W).
     expect(s.allocated!.hostsW).toBeGreaterThan(2 * 1100);
-  });
+  }, 90_000); // after the event test: its jobs end and the BMC window refills
 
   it('names a meter that stops answering in `wattpack site`, and counts the model plus a margin', async () => {
     meter?.kill('SIGTERM');
