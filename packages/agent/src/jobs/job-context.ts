@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, lchownSync, lstatSync, mkdirSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { StartCommand } from '@wattpack/common';
 import { StartError, type JobUser, type OutputStream } from '../runtimes/runtime.js';
@@ -62,14 +63,31 @@ export function prepareCheckpointDir(dir: string, user: JobUser): void {
   if ((st.uid !== me && st.uid !== 0) || (st.mode & 0o022) !== 0) {
     throw new StartError(`the checkpoint root ${root} must belong to uid ${me} or root and be writable by no one else`);
   }
+  if (!existsSync(dir)) makeWhole(dir, user);
+  const made = lstatSync(dir);
+  if (!made.isDirectory() || made.uid !== user.uid) throw new StartError(`the checkpoint directory ${dir} is not a directory of uid ${user.uid}: refusing to use it`);
+}
+
+/**
+ * The job's directory, made whole beside it and then renamed into place: the agents of a
+ * gang share the storage and start together, and one must never see the other's directory
+ * before its owner is set. A peer that won the race leaves its own in place (or ours
+ * replaces it while both are still empty: the same owner either way).
+ */
+function makeWhole(dir: string, user: JobUser): void {
+  const tmp = `${dir}.${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    mkdirSync(dir, { mode: 0o700 });
-    lchownSync(dir, user.uid, user.gid);
-    chmodSync(dir, 0o700);
+    mkdirSync(tmp, { mode: 0o700 });
+    lchownSync(tmp, user.uid, user.gid);
+    chmodSync(tmp, 0o700);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StartError(`cannot create the checkpoint directory ${dir} (site setting checkpointRoot): ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    const st = lstatSync(dir);
-    if (!st.isDirectory() || st.uid !== user.uid) throw new StartError(`the checkpoint directory ${dir} is not a directory of uid ${user.uid}: refusing to use it`);
+    rmSync(tmp, { recursive: true, force: true });
+    throw new StartError(`cannot create the checkpoint directory ${dir} (site setting checkpointRoot): ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
 
