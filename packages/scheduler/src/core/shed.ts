@@ -56,7 +56,7 @@ function overCap(pass: Pass): boolean {
  */
 function lowerFlexible(pass: Pass): void {
   const { work } = pass;
-  const all = [...flexJobs(pass).values()];
+  const all = flexJobs(pass);
   for (const cls of SHED_ORDER) {
     if (work.allocatedW <= work.budgetW) return;
     const flex = all.filter((f) => f.flex === cls);

@@ -66,11 +66,5 @@ export async function run(scheduler: Scheduler, id: string, nodeId?: string) {
 export const spec = (extra: object = {}) => JSON.stringify({ name: 'train', command: ['python', 'train.py'], gpus: 8, ...extra });
 
 
-/** Waits for a condition, with a deadline generous enough for a loaded machine. */
-export async function until(what: string, ok: () => boolean, deadlineMs = 10_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** One wait on a condition for every live-scheduler test (live.ts). */
+export { until } from './live.js';

@@ -2,15 +2,12 @@ import { defaultSiteConfig, meterSchema, type Logger, type MeterConfig, type Nod
 import { siteSplit } from '../core/watts.js';
 import { Scheduler, type SchedulerPorts } from '../loop/scheduler.js';
 import { startMeterSimulator } from '../meter/simulator.js';
+import { inventory } from './live-scheduler.js';
 
 /** For tests of the live scheduler in one process: a node, ports that store nothing, a wait on a condition. */
 
-/** One server of 8 H100s whose host draws 1 kW idle and 2.5 kW busy. */
-export const H100X8: NodeInventory = {
-  gpus: Array.from({ length: 8 }, (_, index) => ({ index, uuid: `GPU-${index}`, model: 'H100', memoryMib: 81559, minPowerLimitW: 200, maxPowerLimitW: 700, defaultPowerLimitW: 700 })),
-  miners: [],
-  host: { hostname: 'h', cpuCores: 64, memoryMib: 1 << 20, os: 'linux', idlePowerW: 1000, busyPowerW: 2500 },
-};
+/** One server of 8 H100s whose host draws 1 kW idle and 2.5 kW busy (live-scheduler.ts's node). */
+export const H100X8: NodeInventory = inventory(8);
 
 export const memoryPorts = (): SchedulerPorts => ({ putJob: async () => {}, deleteJob: async () => {}, putNode: async () => {}, putSite: async () => {}, openNode: async () => {}, sendCommand: async () => {} });
 
