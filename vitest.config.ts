@@ -7,12 +7,15 @@ export default defineConfig({
   resolve: {
     // Unit tests import workspace packages from source; end-to-end tests run the built binaries.
     alias: {
+      // Subpaths before their package: the first entry that matches a prefix wins.
+      '@wattpack/common/core': fileURLToPath(new URL('./packages/common/src/core.ts', import.meta.url)),
+      '@wattpack/common/grpc': fileURLToPath(new URL('./packages/common/src/grpc.ts', import.meta.url)),
       '@wattpack/common': src('common'),
-      // Subpaths before '@wattpack/scheduler': the first entry that matches a prefix wins.
       '@wattpack/scheduler/core': fileURLToPath(new URL('./packages/scheduler/src/core/index.ts', import.meta.url)),
       '@wattpack/scheduler/testing': fileURLToPath(new URL('./packages/scheduler/src/testing/index.ts', import.meta.url)),
       '@wattpack/scheduler': src('scheduler'),
       '@wattpack/agent': src('agent'),
+      '@wattpack/sim/cli': fileURLToPath(new URL('./packages/sim/src/cli.ts', import.meta.url)),
       '@wattpack/sim': src('sim'),
     },
   },

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { parseDuration } from '@wattpack/common';
+import { parseDuration } from '@wattpack/common/core';
 
 /** Parsers for flags and arguments: commander reports what they throw as usage errors (exit 2). */
 

@@ -1,5 +1,6 @@
 import type { CallOptions, ClientReadableStream, requestCallback } from '@grpc/grpc-js';
-import { GRPC_LIMITS, grpcChannelCredentials, loadProto, schedulerTarget, WattpackError, type Credentials } from '@wattpack/common';
+import { GRPC_LIMITS, schedulerTarget, WattpackError, type Credentials } from '@wattpack/common/core';
+import { grpcChannelCredentials, loadProto } from '@wattpack/common/grpc';
 import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { ListJobsRequest } from '@wattpack/common/proto/ListJobsRequest';
 import type { SubmitJobRequest } from '@wattpack/common/proto/SubmitJobRequest';

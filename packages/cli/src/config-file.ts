@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { identityOf, INSECURE, WattpackError, type Credentials } from '@wattpack/common';
+import { identityOf, INSECURE, WattpackError, type Credentials } from '@wattpack/common/core';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 

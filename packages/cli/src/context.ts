@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { connectScheduler, type SchedulerClient } from './client.js';
+import type { SchedulerClient } from './client.js';
 import { resolveConnection } from './config-file.js';
-import { WattpackError } from '@wattpack/common';
+import { WattpackError } from '@wattpack/common/core';
 import { toJson, toYaml } from './output/document.js';
 
 /** table and wide for people (wide: more columns, nothing cut); json and yaml for programs; csv where a listing offers it (history, usage). */
@@ -20,6 +20,12 @@ export interface GlobalOptions {
   context?: string;
   insecure?: boolean;
   output: OutputFormat;
+}
+
+/** gRPC and the protos, loaded once a command runs (loadClient): help and usage errors never load them. */
+let clientModule: typeof import('./client.js') | undefined;
+export async function loadClient(): Promise<void> {
+  clientModule ??= await import('./client.js');
 }
 
 /** The scheduler `wattpack dev` starts, when neither a flag, the environment nor the context names one. */
@@ -45,7 +51,8 @@ export class Context {
     if (!this.connected) {
       const { address, credentials } = resolveConnection(this.io.env, this.options, DEFAULT_SCHEDULER);
       if (credentials.insecure) this.io.err('warning: --insecure: no TLS and no credential; only a scheduler started with --insecure answers\n');
-      this.connected = connectScheduler(address, credentials);
+      if (!clientModule) throw new Error('loadClient() was not awaited before client()');
+      this.connected = clientModule.connectScheduler(address, credentials);
     }
     return this.connected;
   }

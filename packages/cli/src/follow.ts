@@ -1,4 +1,4 @@
-import { WattpackError } from '@wattpack/common';
+import { WattpackError } from '@wattpack/common/core';
 import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { Context } from './context.js';
 import { isEnded, jobStatus, logLineText } from './output/jobs.js';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { parseJobSpec, quote, readYamlFile, WattpackError, type JobSpec } from '@wattpack/common';
+import { parseJobSpec, quote, readYamlFile, WattpackError, type JobSpec } from '@wattpack/common/core';
 
 /** Spec fields that `wattpack submit` flags set, named after the flags. */
 export interface SpecFlags {

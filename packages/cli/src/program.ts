@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { WattpackError, exitCodeOf, versionText } from '@wattpack/common';
+import { WattpackError, exitCodeOf, versionText } from '@wattpack/common/core';
 import { registerAdmin } from './commands/admin.js';
 import { registerAudit } from './commands/audit.js';
 import { registerHistory, registerShares, registerUsage } from './commands/accounting.js';
@@ -17,7 +17,7 @@ import { registerNodes } from './commands/nodes.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSite } from './commands/site.js';
 import { registerSubmit } from './commands/submit.js';
-import { Context, DEFAULT_SCHEDULER, OUTPUT_FORMATS, type App, type GlobalOptions, type Io } from './context.js';
+import { Context, DEFAULT_SCHEDULER, loadClient, OUTPUT_FORMATS, type App, type GlobalOptions, type Io } from './context.js';
 
 const EPILOG = `
 Exit codes:
@@ -44,6 +44,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const app: App = {
     action: (handler) => async (...args) => {
       const cmd = args.at(-1) as Command;
+      await loadClient();
       const ctx = new Context(io, cmd.optsWithGlobals<GlobalOptions>(), argv);
       contexts.push(ctx);
       exitCode = (await handler(ctx, cmd)) ?? 0;

@@ -1,4 +1,5 @@
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+// Types only: this module is in the light entry (core.ts), which must not load gRPC.
+import type { status as GrpcStatus, ServiceError } from '@grpc/grpc-js';
 
 export type ErrorCode =
   | 'INVALID_ARGUMENT'
@@ -31,16 +32,18 @@ export class WattpackError extends Error {
   }
 }
 
-const TO_GRPC: Record<ErrorCode, GrpcStatus> = {
-  INVALID_ARGUMENT: GrpcStatus.INVALID_ARGUMENT,
-  NOT_FOUND: GrpcStatus.NOT_FOUND,
-  FAILED_PRECONDITION: GrpcStatus.FAILED_PRECONDITION,
-  RESOURCE_EXHAUSTED: GrpcStatus.RESOURCE_EXHAUSTED,
-  UNAVAILABLE: GrpcStatus.UNAVAILABLE,
-  INTERNAL: GrpcStatus.INTERNAL,
-  UNAUTHENTICATED: GrpcStatus.UNAUTHENTICATED,
-  PERMISSION_DENIED: GrpcStatus.PERMISSION_DENIED,
+/** gRPC's status numbers (the wire protocol's); each typed as grpc-js's member, so the compiler checks the number. */
+const TO_GRPC: { [C in ErrorCode]: (typeof GrpcStatus)[C] } = {
+  INVALID_ARGUMENT: 3,
+  NOT_FOUND: 5,
+  FAILED_PRECONDITION: 9,
+  RESOURCE_EXHAUSTED: 8,
+  UNAVAILABLE: 14,
+  INTERNAL: 13,
+  UNAUTHENTICATED: 16,
+  PERMISSION_DENIED: 7,
 };
+const DEADLINE_EXCEEDED: GrpcStatus.DEADLINE_EXCEEDED = 4;
 
 /**
  * Exit codes of every wattpack command: 1 failed, 2 invalid input, 3 not found,
@@ -64,7 +67,7 @@ export const grpcStatusOf = (code: ErrorCode): GrpcStatus => TO_GRPC[code];
 function codeOfGrpc(code: GrpcStatus): ErrorCode {
   const found = (Object.entries(TO_GRPC) as [ErrorCode, GrpcStatus][]).find(([, g]) => g === code);
   if (found) return found[0];
-  return code === GrpcStatus.DEADLINE_EXCEEDED ? 'UNAVAILABLE' : 'INTERNAL';
+  return code === DEADLINE_EXCEEDED ? 'UNAVAILABLE' : 'INTERNAL';
 }
 
 function isServiceError(err: unknown): err is ServiceError {

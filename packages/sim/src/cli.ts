@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { POLICY_NAMES } from '@wattpack/scheduler/core';
-import { simCommand, type SimFlags } from './index.js';
+import type { SimFlags } from './index.js';
 import { TIME_FORMATS } from './traces/index.js';
 
 /** The options of `wattpack sim`, for any commander command (the CLI's verb, or this runner). */
@@ -30,5 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch {
     return 2;
   }
+  // The engine and the charts load once the options parsed: the CLI registers these options at every start.
+  const { simCommand } = await import('./index.js');
   return simCommand(cmd.opts<SimFlags>());
 }

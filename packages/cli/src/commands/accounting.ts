@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { ATTEMPT_ENDS, parseDuration } from '@wattpack/common';
+import { ATTEMPT_ENDS, parseDuration } from '@wattpack/common/core';
 import type { UsageRecord__Output } from '@wattpack/common/proto/UsageRecord';
 import { collect, numberArg } from '../args.js';
 import type { App } from '../context.js';

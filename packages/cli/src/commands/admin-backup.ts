@@ -1,7 +1,8 @@
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { connectNats, INSECURE, loadCredentials, natsConnectionOptions, WattpackError } from '@wattpack/common';
+import type { connectNats } from '@wattpack/common';
+import { INSECURE, loadCredentials, WattpackError } from '@wattpack/common/core';
 import type { BackupCounts } from '@wattpack/scheduler';
 import type { App, Context } from '../context.js';
 
@@ -16,6 +17,7 @@ async function connectAsScheduler(ctx: Context, o: BusFlags): ReturnType<typeof 
   const credentials = o.credentials ? loadCredentials(o.credentials) : INSECURE;
   try {
     // One try, no reconnects: a command, not a daemon.
+    const { connectNats, natsConnectionOptions } = await import('@wattpack/common');
     return await connectNats(o.nats, 'wattpack-admin-backup', { ...natsConnectionOptions(credentials), maxReconnectAttempts: 0, timeout: 5000 });
   } catch (err) {
     throw new WattpackError('UNAVAILABLE', `cannot reach NATS at ${o.nats}: ${(err as Error).message}`);

@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { SitePki, WattpackError, writeNatsServerConfig, type NatsServerConfigOptions } from '@wattpack/common';
+import { WattpackError, writeNatsServerConfig, type NatsServerConfigOptions } from '@wattpack/common/core';
 import type { App } from '../context.js';
+
+/** The site PKI's code (X.509, ASN.1) loads when an admin command runs, not at every start of the CLI. */
+export const sitePki = async () => (await import('@wattpack/common')).SitePki;
 
 const list = (v: string) =>
   v
@@ -34,7 +37,7 @@ export function registerAdminNats(admin: Command, app: App): void {
         if (o.routes && !o.cluster) throw new WattpackError('INVALID_ARGUMENT', '--routes: give --cluster <name> too');
         if (o.cluster && !o.routes) throw new WattpackError('INVALID_ARGUMENT', "--cluster: give --routes, every member's route address");
         if (o.maxFileStore && !/^\d+(?:[KMGT]B?)?$/i.test(o.maxFileStore)) throw new WattpackError('INVALID_ARGUMENT', `--max-file-store "${o.maxFileStore.slice(0, 20)}": a size such as 20GB`);
-        const pki = SitePki.open(o.pki);
+        const pki = (await sitePki()).open(o.pki);
         const file = o.out ?? join(o.pki, 'nats', `${o.serverName ?? 'nats-server'}.conf`);
         const opts: NatsServerConfigOptions = {
           file,

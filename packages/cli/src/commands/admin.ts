@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { SitePki, USER_ROLES, WattpackError, isUserRole, type Role } from '@wattpack/common';
+import { USER_ROLES, WattpackError, isUserRole, type Role } from '@wattpack/common/core';
 import type { App } from '../context.js';
 import { renderFields } from '../output/table.js';
 import { registerAdminBackup } from './admin-backup.js';
-import { registerAdminNats } from './admin-nats.js';
+import { registerAdminNats, sitePki } from './admin-nats.js';
 
 const list = (v: string) =>
   v
@@ -31,7 +31,7 @@ export function registerAdmin(program: Command, app: App): void {
     .action(
       app.action(async (ctx, cmd) => {
         const o = cmd.opts<{ pki: string; site: string; schedulerHost: string; natsHost: string; admin: string }>();
-        const pki = await SitePki.init(o.pki, { site: o.site, schedulerHosts: list(o.schedulerHost), natsHosts: list(o.natsHost) });
+        const pki = await (await sitePki()).init(o.pki, { site: o.site, schedulerHosts: list(o.schedulerHost), natsHosts: list(o.natsHost) });
         const { path } = await pki.issue({ name: o.admin, role: 'admin', teams: ['*'] });
         const files = pki.natsFiles();
         ctx.print({ pki: o.pki, scheduler: pki.credentialsDir('scheduler', 'scheduler'), nats: files, admin: path }, () =>
@@ -61,7 +61,7 @@ export function registerAdmin(program: Command, app: App): void {
         if (kind === 'user' && !(USER_ROLES as readonly string[]).includes(o.role)) throw new WattpackError('INVALID_ARGUMENT', `--role "${o.role.slice(0, 20)}": use one of ${USER_ROLES.join(', ')}`);
         const days = o.days === undefined ? undefined : Number(o.days);
         if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 3650)) throw new WattpackError('INVALID_ARGUMENT', '--days: a whole number from 1 to 3650');
-        const pki = SitePki.open(o.pki);
+        const pki = (await sitePki()).open(o.pki);
         const id = kind === 'node' ? { name, role: 'node' as Role, teams: [] } : { name, role: o.role as Role, teams: list(o.teams) };
         const { path, entry } = await pki.issue(id, days);
         const next = kind === 'node' ? `wattpack-agent --credentials ${path}; reload nats-server (SIGHUP) so that it admits the node` : `hand it over; they run: wattpack login ${path} --scheduler <host:port>`;
@@ -84,7 +84,7 @@ export function registerAdmin(program: Command, app: App): void {
         if (kind !== 'node' && kind !== 'user') throw new WattpackError('INVALID_ARGUMENT', `kind "${kind.slice(0, 20)}": use node or user`);
         const serials: string[] = [];
         if (o.pki) {
-          const pki = SitePki.open(o.pki);
+          const pki = (await sitePki()).open(o.pki);
           const covered = (role: string) => (kind === 'node' ? role === 'node' : isUserRole(role as Role));
           const roles = [...new Set(pki.entries().filter((e) => e.name === name && covered(e.role) && !e.revokedAt).map((e) => e.role as Role))];
           for (const role of roles) serials.push(...pki.revoke(role, name).map((e) => e.serial));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { WattpackError, exitCodeOf } from '@wattpack/common';
+import { WattpackError, exitCodeOf } from '@wattpack/common/core';
 import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { App } from '../context.js';
 import { JOB_REF } from '../job-ref.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { WattpackError, signLoginToken } from '@wattpack/common';
+import { WattpackError } from '@wattpack/common/core';
 import { DEFAULT_SCHEDULER, type App } from '../context.js';
 import { resolveConnection } from '../config-file.js';
 
@@ -31,7 +31,7 @@ export function registerDashboard(program: Command, app: App): void {
           ctx.print({ url: `http://${host}/` }, () => `http://${host}/  (insecure: no login)`);
           return;
         }
-        const url = `https://${host}/login#token=${await signLoginToken(credentials)}`;
+        const url = `https://${host}/login#token=${await (await import('@wattpack/common')).signLoginToken(credentials)}`;
         ctx.print({ url }, () => `Open within 2 minutes (the browser must trust the site CA, docs/security.md):\n${url}`);
       }),
     );

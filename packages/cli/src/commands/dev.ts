@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { durationArg, numberArg, targetArg } from '../args.js';
 import type { App, Context } from '../context.js';
 import { AGENTS_HELP, DEFAULT_AGENTS, parseAgents } from '../dev/agents.js';
-import { exitedMessage, launchSite, type RunningChild } from '../dev/launch.js';
+import type { RunningChild } from '../dev/launch.js';
 import { devStateDir, devStateFile, ensureNoSite, readDevState, stopSite, type DevState } from '../dev/state.js';
 import { renderFields } from '../output/table.js';
 import { configPath } from '../config-file.js';
@@ -64,6 +64,8 @@ async function up(ctx: Context, opts: DevOptions): Promise<number> {
   ctx.io.err(`starting ${opts.nats ? '' : 'nats-server, '}the scheduler and ${agents.length} agent(s); logs in ${stateDir}/logs\n`);
   const { meter: meterOpt, meterBase, ...rest } = opts;
   const meter = meterOpt === undefined ? undefined : { errorFraction: meterOpt === true ? 0 : meterOpt / 100, base: meterBase };
+  // The launcher brings the PKI, NATS and gRPC code: loaded only when a site starts.
+  const { exitedMessage, launchSite } = await import('../dev/launch.js');
   const { state, children } = await launchSite({ ...rest, stateDir, agents, detached: opts.detach ?? false, env: ctx.io.env, ...(meter ? { meter } : {}) });
   ctx.print(state, () => summary(state, stateDir, configPath(ctx.io.env)));
   if (state.detached) return 0;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseLabels } from '@wattpack/common';
+import { parseLabels } from '@wattpack/common/core';
 import type { Node__Output } from '@wattpack/common/proto/Node';
 import type { NodeSelector } from '@wattpack/common/proto/NodeSelector';
 import { durationArg } from '../args.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { App } from '../context.js';
 import { followJob } from '../follow.js';
 import { JOB_REF } from '../job-ref.js';
-import { WattpackError } from '@wattpack/common';
+import { WattpackError } from '@wattpack/common/core';
 import { historyTable, usageFields } from '../output/accounting.js';
 import { jobDetails } from '../output/jobs.js';
 

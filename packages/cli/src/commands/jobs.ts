@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { JOB_STATES, LIST_JOBS_LIMITS, WattpackError, clip, parseDuration, quote } from '@wattpack/common';
+import { JOB_STATES, LIST_JOBS_LIMITS, WattpackError, clip, parseDuration, quote } from '@wattpack/common/core';
 import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { App } from '../context.js';
 import { jobsTable } from '../output/jobs.js';

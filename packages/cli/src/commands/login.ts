@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { describeIdentity, identityOf, WattpackError } from '@wattpack/common';
+import { describeIdentity, identityOf, WattpackError } from '@wattpack/common/core';
 import { configPath, parseConfig, readConfig, resolveConnection, saveContexts, useContext } from '../config-file.js';
 import { DEFAULT_SCHEDULER, type App } from '../context.js';
 import { renderTable } from '../output/table.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { addSimOptions, simCommand } from '@wattpack/sim';
+import { addSimOptions } from '@wattpack/sim/cli';
+import type { simCommand } from '@wattpack/sim';
 import type { App } from '../context.js';
 
 /** `wattpack sim`: a trace through the same packing core, on a simulated site, with a virtual clock. */
@@ -8,7 +9,8 @@ export function registerSim(program: Command, app: App): void {
     app.action(async (ctx, cmd) => {
       // -o json works like --json here too.
       const flags = cmd.opts<Parameters<typeof simCommand>[0]>();
-      return simCommand({ ...flags, json: flags.json || ctx.options.output === 'json' }, ctx.io);
+      // The simulator and its charts load only for this command.
+      return (await import('@wattpack/sim')).simCommand({ ...flags, json: flags.json || ctx.options.output === 'json' }, ctx.io);
     }),
   );
 }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { UpdateSiteRequest } from '@wattpack/common/proto/UpdateSiteRequest';
-import { WattpackError } from '@wattpack/common';
+import { WattpackError } from '@wattpack/common/core';
 import { durationArg, nonNegativeArg, reduceArg, targetArg, timeArg } from '../args.js';
 import type { App, Context } from '../context.js';
 import { eventReports, siteFields } from '../output/site.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { Backoff, WattpackError, parseArraySpec } from '@wattpack/common';
+import { Backoff, WattpackError, parseArraySpec } from '@wattpack/common/core';
 import { collect, durationArg, numberArg } from '../args.js';
 import type { App, Context } from '../context.js';
 import type { Job__Output } from '@wattpack/common/proto/Job';

@@ -1,4 +1,4 @@
-import { GPU_MODEL_NAMES, WattpackError } from '@wattpack/common';
+import { GPU_MODEL_NAMES, WattpackError } from '@wattpack/common/core';
 
 /** One simulated agent process of a dev site. */
 export interface AgentPlan {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { METER_PRESETS, WattpackError } from '@wattpack/common';
+import { METER_PRESETS, WattpackError } from '@wattpack/common/core';
 import type { SchedulerClient } from '../client.js';
 
 /** What the simulated meter measures: the agents' reported draw, or the model (every GPU at its limit). */

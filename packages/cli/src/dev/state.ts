@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WattpackError } from '@wattpack/common';
+import { WattpackError } from '@wattpack/common/core';
 import { z } from 'zod';
 
 /** Agents first (they stop their jobs), then the scheduler, then the bus under both. */

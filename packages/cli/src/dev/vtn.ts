@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { WattpackError } from '@wattpack/common';
+import { WattpackError } from '@wattpack/common/core';
 import type { VtnSimulator } from '@wattpack/scheduler';
 import { splitHostPort } from './meter.js';
 

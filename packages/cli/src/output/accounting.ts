@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { formatDuration } from '@wattpack/common';
+import { formatDuration } from '@wattpack/common/core';
 import type { ListSharesResponse__Output } from '@wattpack/common/proto/ListSharesResponse';
 import type { UsageRecord__Output } from '@wattpack/common/proto/UsageRecord';
 import type { UsageRow__Output } from '@wattpack/common/proto/UsageRow';

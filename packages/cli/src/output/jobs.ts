@@ -1,4 +1,4 @@
-import { TERMINAL_STATES, type JobState } from '@wattpack/common';
+import { TERMINAL_STATES, type JobState } from '@wattpack/common/core';
 import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { LogLine__Output } from '@wattpack/common/proto/LogLine';
 import { renderFields, renderTable } from './table.js';

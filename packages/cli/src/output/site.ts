@@ -1,4 +1,4 @@
-import { allocatableWatts, formatDuration } from '@wattpack/common';
+import { allocatableWatts, formatDuration } from '@wattpack/common/core';
 import type { PowerSplit__Output } from '@wattpack/common/proto/PowerSplit';
 import type { Site__Output } from '@wattpack/common/proto/Site';
 import type { GridEvent__Output } from '@wattpack/common/proto/GridEvent';

@@ -1,4 +1,4 @@
-import { formatDuration } from '@wattpack/common';
+import { formatDuration } from '@wattpack/common/core';
 
 /** Small formatting helpers shared by the views; "-" stands for "none" or "unknown". */
 

@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { connectNats, jetStreamReady } from './jetstream.js';
-import { natsConnectionOptions, type Credentials } from '../trust/credentials.js';
+import type { Credentials } from '../trust/credential-files.js';
+import { natsConnectionOptions } from '../trust/nats-credentials.js';
 import { writeNatsServerConfig } from '../trust/nats-config.js';
 import type { SitePki } from '../trust/site-pki.js';
 

@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey, sign, verify, type KeyObject } from 'node:crypto';
 import { headers as natsHeaders, type MsgHdrs } from 'nats';
-import type { Credentials } from './credentials.js';
+import type { Credentials } from './credential-files.js';
 import { identityOf, type Identity } from './identity.js';
 
 /**

@@ -1,34 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { nkeyAuthenticator, type ConnectionOptions } from 'nats';
-import { SUBJECTS } from '../bus/subjects.js';
-import { WattpackError } from '../errors.js';
+import type { Credentials } from './credential-files.js';
 import { identityOf, type Identity } from './identity.js';
-
-/**
- * A component's credentials: the site CA it trusts, its certificate and key, and the
- * nkey seed it signs in to NATS with (a folder the site PKI wrote: ca.pem, cert.pem,
- * key.pem, nats.nk). `insecure` is the debugging mode without any of it.
- */
-export type Credentials =
-  | { insecure: false; caPem: string; certPem: string; keyPem: string; natsSeed?: string; identity: Identity }
-  | { insecure: true };
-
-export const INSECURE: Credentials = { insecure: true };
-
-export function loadCredentials(dir: string): Credentials {
-  const read = (file: string, required = true) => {
-    const path = join(dir, file);
-    if (!existsSync(path)) {
-      if (!required) return undefined;
-      throw new WattpackError('FAILED_PRECONDITION', `credentials: ${path} is missing (issue them with "wattpack-scheduler issue")`);
-    }
-    return readFileSync(path, 'utf8');
-  };
-  const certPem = read('cert.pem')!;
-  return { insecure: false, caPem: read('ca.pem')!, certPem, keyPem: read('key.pem')!, natsSeed: read('nats.nk', false)?.trim(), identity: identityOf(certPem) };
-}
 
 /** Every client must present a certificate from the site CA (mTLS), people included. */
 export function grpcServerCredentials(c: Credentials): grpc.ServerCredentials {
@@ -40,20 +12,6 @@ export function grpcChannelCredentials(c: Credentials): grpc.ChannelCredentials 
   if (c.insecure) return grpc.credentials.createInsecure();
   silenceIpServerNameWarning();
   return grpc.credentials.createSsl(Buffer.from(c.caPem), Buffer.from(c.keyPem), Buffer.from(c.certPem));
-}
-
-/**
- * TLS to nats-server (verified against the site CA) and the component's nkey. A node's
- * replies come to its own inbox prefix, the only one its NATS user may subscribe to.
- */
-export function natsConnectionOptions(c: Credentials): Partial<ConnectionOptions> {
-  if (c.insecure) return {};
-  if (!c.natsSeed) throw new WattpackError('FAILED_PRECONDITION', `credentials of ${c.identity.name} hold no NATS key (nats.nk)`);
-  return {
-    tls: { ca: c.caPem },
-    authenticator: nkeyAuthenticator(new TextEncoder().encode(c.natsSeed)),
-    ...(c.identity.role === 'node' ? { inboxPrefix: SUBJECTS.inbox(c.identity.name) } : {}),
-  };
 }
 
 /** The identity a TLS peer proved, from a gRPC call; undefined on an insecure server. */

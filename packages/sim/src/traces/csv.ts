@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { WattpackError } from '@wattpack/common';
+import { WattpackError } from '@wattpack/common/core';
 import { NO_MODELS, type TraceJob } from './types.js';
 
 /** A parsed CSV: the header and the rows as arrays of cells (blank lines skipped). */

@@ -1,4 +1,4 @@
-import { parseDuration, WattpackError } from '@wattpack/common';
+import { parseDuration, WattpackError } from '@wattpack/common/core';
 import type { Trace, TraceJob } from './types.js';
 import { column, num, parseCsv, rowJob, utcSeconds } from './csv.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readAsset, WattpackError } from '@wattpack/common';
+import { readAsset, WattpackError } from '@wattpack/common/core';
 import { parseGenericCsv, type CsvMapping } from './generic.js';
 import { parseOpenb } from './openb.js';
 import { parsePhilly } from './philly.js';

@@ -1,4 +1,4 @@
-import { gpuModelOf } from '@wattpack/common';
+import { gpuModelOf } from '@wattpack/common/core';
 import type { Trace, TraceJob } from './types.js';
 import { NO_MODELS } from './types.js';
 import { column, countDrop, num, parseCsv } from './csv.js';
