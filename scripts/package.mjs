@@ -34,8 +34,8 @@ const DASHBOARD_WEB = 'packages/scheduler/dist/dashboard/web';
 
 const PROGRAMS = [
   { pkg: 'scheduler', bin: 'wattpack-scheduler', node: 'node', deps: [], assets: [], worker: ACCOUNTING_WORKER },
-  // A small young generation keeps the agent's memory flat (as packages/agent/bin does).
-  { pkg: 'agent', bin: 'wattpack-agent', node: 'node --max-semi-space-size=1', deps: [], assets: [] },
+  // The agent's V8 settings, as packages/agent/bin has them (docs/benchmarks.md, the agent's own cost).
+  { pkg: 'agent', bin: 'wattpack-agent', node: 'node --max-semi-space-size=1 --single-threaded', deps: [], assets: [] },
   // `wattpack dev` starts the scheduler and agents from their packages; `wattpack sim` reads the named traces and sites.
   { pkg: 'cli', bin: 'wattpack', node: 'node', deps: ['scheduler', 'agent'], assets: ['packages/sim/data/traces', 'sites'] },
 ];

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { createLogger, startObserveServer, type AttemptState, type Logger, type NodeInventory, type NodeReport, type ObserveServer } from '@wattpack/common';
+import { createLogger, startObserveServer, type AttemptState, type Logger, type NodeInventory, type NodeReport, type ObserveServer } from '@wattpack/common/daemon';
 import { describeHost, hostFacts, hostState } from './collectors/host/host.js';
 import { openHardware } from './hardware.js';
 import { BmcPoller } from './collectors/bmc/poller.js';
 import { Supervisor } from './jobs/supervisor.js';
 import { startGrpcLink, type GrpcLink, type SchedulerLinkState } from './link/grpc-link.js';
 import { connectNatsLink, type NatsLink } from './link/nats-link.js';
-import { NodeMetrics } from './observe/node-metrics.js';
 import { resolveOptions, type AgentOptions } from './options.js';
 import { attemptPower } from './power/attempt-power.js';
 import { ContainerRuntime } from './runtimes/container/container-runtime.js';
@@ -78,10 +77,11 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
       host: { ...hostState(), ...bmc?.hostPower() },
     };
   };
-  const metrics = new NodeMetrics(inventory, sample, 2 * opts.reportIntervalMs);
+  // Only where they are served: prom-client's default metrics watch the event loop every 10 ms and every GC.
+  const metrics = opts.metricsAddr ? new (await import('./observe/node-metrics.js')).NodeMetrics(inventory, sample, 2 * opts.reportIntervalMs) : undefined;
   const report = async (): Promise<NodeReport> => {
     const r = await sample();
-    metrics.observe(r);
+    metrics?.observe(r);
     return r;
   };
   let scheduler: GrpcLink;
@@ -89,7 +89,7 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
   bmc?.start();
   try {
     // Ready means connected to NATS: where its commands come from.
-    if (opts.metricsAddr) observe = await startObserveServer(opts.metricsAddr, { registry: metrics.registry, ready: () => (nats.connected() ? [] : ['not connected to NATS']), log: logger });
+    if (opts.metricsAddr && metrics) observe = await startObserveServer(opts.metricsAddr, { registry: metrics.registry, ready: () => (nats.connected() ? [] : ['not connected to NATS']), log: logger });
     const recovered = await supervisor.recover();
     if (recovered) logger.info({ attempts: recovered }, 'attempts recovered from before a restart');
     await nats.consumeCommands((cmd) => supervisor.handle(cmd));

@@ -3,7 +3,7 @@ import { SIM_KINDS, type SimKind } from './collectors/asic/simulator.js';
 import { applyConfigFile, configFlag } from './config-file.js';
 import { parseProfile, PROFILE_HELP } from './collectors/simulated/profile.js';
 import { DEFAULTS, GPU_SOURCES, parseAddress, parseGpuSource, parseLabels, parseNodeId, parseReportInterval, parseRuntime, parseSchedulerAddress, resolveHardware, RUNTIMES, type AgentOptions } from './options.js';
-import { versionText } from '@wattpack/common';
+import { versionText } from '@wattpack/common/daemon';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

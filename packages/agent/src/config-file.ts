@@ -1,4 +1,4 @@
-import { readYamlFile, WattpackError } from '@wattpack/common';
+import { readYamlFile, WattpackError } from '@wattpack/common/daemon';
 import type { Command, Option } from 'commander';
 
 const invalid = (message: string) => new WattpackError('INVALID_ARGUMENT', message);

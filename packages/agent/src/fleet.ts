@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { WattpackError, type Logger } from '@wattpack/common';
+import { WattpackError, type Logger } from '@wattpack/common/daemon';
 import { startAgent, type AgentHandle } from './agent.js';
 import type { AgentOptions } from './options.js';
 

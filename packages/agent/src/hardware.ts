@@ -1,10 +1,9 @@
-import { WattpackError, type GpuInfo, type GpuState, type Logger, type MinerInfo, type MinerState } from '@wattpack/common';
+import { WattpackError, type GpuInfo, type GpuState, type Logger, type MinerInfo, type MinerState } from '@wattpack/common/daemon';
 import { randomBytes } from 'node:crypto';
 import { loadMinersFile } from './collectors/asic/config.js';
 import { IpmiDcmiPower } from './collectors/bmc/ipmi.js';
 import type { BmcPower } from './collectors/bmc/reading.js';
 import { RedfishPower } from './collectors/bmc/redfish.js';
-import { startRedfishSimulator } from './collectors/bmc/redfish-simulator.js';
 import { MinerFleet } from './collectors/asic/fleet.js';
 import type { Collector, Devices } from './collectors/collector.js';
 import { hostInfo } from './collectors/host/host.js';
@@ -43,6 +42,8 @@ export async function openHardware(choice: HardwareChoice, deps: HardwareDeps): 
     if (hw.gpus.length === 0) return { collector, power: new SimulatedPowerControl(hw), close: async () => {} };
     // A GPU server has a BMC: a Redfish one on loopback, read through the real client.
     const credentials = { username: 'wattpack', password: randomBytes(12).toString('hex') };
+    // Loaded here: it issues its own certificate, which brings the PKI's X.509 code.
+    const { startRedfishSimulator } = await import('./collectors/bmc/redfish-simulator.js');
     const sim = await startRedfishSimulator({ inputW: () => hw.inputW, ...credentials });
     return { collector, power: new SimulatedPowerControl(hw), bmc: new RedfishPower({ url: sim.url, ca: sim.ca, ...credentials }), close: () => sim.close() };
   }

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { createLogger, WattpackError } from '@wattpack/common';
+import { createLogger, WattpackError } from '@wattpack/common/daemon';
 import { stringify } from 'yaml';
 import { startAgent, type AgentHandle } from './agent.js';
 import { parseCommandLine, type MinerSimOptions } from './cli.js';

@@ -1,7 +1,7 @@
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { checkLabelKey, INSECURE, loadCredentials, nodeIdSchema, parseLabels, schedulerTarget, WattpackError, type Credentials } from '@wattpack/common';
+import { checkLabelKey, INSECURE, loadCredentials, nodeIdSchema, parseLabels, schedulerTarget, WattpackError, type Credentials } from '@wattpack/common/daemon';
 
 export { parseLabels };
 import { parseProfile, PROFILE_HELP, type SimulatedProfile } from './collectors/simulated/profile.js';

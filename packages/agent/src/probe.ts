@@ -1,4 +1,4 @@
-import { createLogger } from '@wattpack/common';
+import { createLogger } from '@wattpack/common/daemon';
 import type { ProbeTarget, Output } from './cli.js';
 import { MinerFleet } from './collectors/asic/fleet.js';
 import { nameplateOf } from './collectors/asic/models.js';

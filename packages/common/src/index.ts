@@ -1,14 +1,5 @@
-export * from './core.js';
-export * from './grpc.js';
-export * from './bus/jetstream.js';
-export * from './log.js';
-export type { WattpackProto } from './proto/load.js';
-export * from './bus/nats-server.js';
+export * from './daemon.js';
 export * from './trust/pki.js';
 export * from './trust/site-pki.js';
-export * from './trust/nats-credentials.js';
 export * from './trust/local-site.js';
-export * from './trust/command-signing.js';
-export * from './trust/nats-auth.js';
-export * from './observe/http.js';
 export * from './trust/login-token.js';

@@ -11,7 +11,8 @@
  *   - miners: 100 simulated miners (in this process) managed by the agent (polled every
  *     5 s when nothing changes); then 20 polls of the same miners in this process with the
  *     agent's 1 s settings, whose durations must stay under the report interval.
- * Usage: node dist/bench/agent-bench.js [--seconds 60]
+ * Usage: node dist/bench/agent-bench.js [--seconds 60] [--only nvidia|simulated|miners] [--cpu-prof <dir>]
+ * (--cpu-prof: the agent runs under `node --cpu-prof`, one .cpuprofile per scenario in dir.)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -28,28 +29,36 @@ import { startMiners } from '../collectors/asic/simulator.js';
 
 const REPORT_MS = 1000;
 const WARMUP_MS = 5000;
+const START_DEADLINE_MS = 60_000;
 const MINERS = 100;
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 60;
+const flag = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const seconds = Number(flag('--seconds')) || 60;
+const only = flag('--only');
+const cpuProfDir = flag('--cpu-prof');
 /** Clock ticks per second of /proc's CPU times. */
 const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-/** A scheduler that registers every agent with a 1 s report interval and counts reports. */
-async function stubScheduler(): Promise<{ address: string; reports: () => number; close(): void }> {
+/** A scheduler that registers every agent with a 1 s report interval, counts reports and keeps the last. */
+async function stubScheduler(): Promise<{ address: string; reports: () => number; last: () => AgentMessage__Output['report']; close(): void }> {
   let reports = 0;
+  let last: AgentMessage__Output['report'];
   const server = new grpc.Server();
   server.addService(loadProto().wattpack.v1.NodeService.service, {
     Connect(call: grpc.ServerDuplexStream<AgentMessage__Output, SchedulerMessage>) {
       call.on('data', (msg: AgentMessage__Output) => {
         if (msg.register) call.write({ registered: { nodeId: msg.register.nodeId, reportIntervalMs: REPORT_MS } });
-        if (msg.report) reports++;
+        if (msg.report) {
+          reports++;
+          last = msg.report;
+        }
       });
       call.on('error', () => {});
       call.on('end', () => call.end());
     },
   });
   const port = await new Promise<number>((ok, fail) => server.bindAsync('127.0.0.1:0', grpcServerCredentials(loadCredentials(trust.schedulerCredentials)), (err, p) => (err ? fail(err) : ok(p))));
-  return { address: `127.0.0.1:${port}`, reports: () => reports, close: () => server.forceShutdown() };
+  return { address: `127.0.0.1:${port}`, reports: () => reports, last: () => last, close: () => server.forceShutdown() };
 }
 
 /** A process's own CPU time and that of its children (exited ones and those still running), in seconds. */
@@ -81,15 +90,23 @@ async function measureAgent(name: string, args: string[], env: NodeJS.ProcessEnv
   const scheduler = await stubScheduler();
   await trust.pki.issue({ name: `bench-${name}`, role: 'node', teams: [] });
   await natsServer.reload();
-  // The installed command, as operators run it (its shebang carries the agent's V8 settings).
-  const child: ChildProcess = spawn(join(packageDir, 'bin/wattpack-agent.js'), ['--credentials', trust.nodeCredentials(`bench-${name}`), '--nats', nats, '--scheduler', scheduler.address, '--log-level', 'warn', ...args], {
+  // The installed command, as operators run it (its shebang carries the agent's V8 settings, repeated when profiling).
+  const bin = join(packageDir, 'bin/wattpack-agent.js');
+  const v8Flags = readFileSync(bin, 'utf8').split('\n')[0]!.split(' node ')[1]?.split(' ') ?? [];
+  const [command, ...prefix] = cpuProfDir ? [process.execPath, ...v8Flags, '--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `agent-${name}.cpuprofile`, bin] : [bin];
+  const child: ChildProcess = spawn(command!, [...prefix, '--credentials', trust.nodeCredentials(`bench-${name}`), '--nats', nats, '--scheduler', scheduler.address, '--log-level', 'warn', ...args], {
     env: { ...env, PATH: `${dirname(process.execPath)}:${env.PATH}` },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
     const pid = child.pid!;
+    // Warm-up: from the first report (a loaded machine starts the agent slowly), then WARMUP_MS.
+    const deadline = Date.now() + START_DEADLINE_MS;
+    while (scheduler.reports() === 0) {
+      if (Date.now() > deadline) throw new Error(`${name}: no report within ${START_DEADLINE_MS / 1000} s`);
+      await sleep(100);
+    }
     await sleep(WARMUP_MS);
-    if (scheduler.reports() === 0) throw new Error(`${name}: no report during the warm-up`);
     const c0 = cpu(pid);
     const r0 = scheduler.reports();
     const rss: number[] = [];
@@ -98,8 +115,12 @@ async function measureAgent(name: string, args: string[], env: NodeJS.ProcessEnv
       rss.push(rssMb(pid, 'VmRSS'));
     }
     const c1 = cpu(pid);
+    const last = scheduler.last();
     return {
       reports: scheduler.reports() - r0,
+      // What the last report held: an agent that cannot read its devices is cheap and wrong.
+      gpusWithDraw: last?.gpus.filter((g) => g.powerDrawW !== undefined && g.powerDrawW !== null).length ?? 0,
+      minersMining: last?.miners.filter((m) => m.state === 'MINER_RUN_STATE_MINING').length ?? 0,
       cpuPctOfCore: round(((c1.own - c0.own) / seconds) * 100),
       childCpuPctOfCore: round(((c1.children - c0.children) / seconds) * 100),
       rssMbAvg: round(rss.reduce((a, b) => a + b, 0) / rss.length, 1),
@@ -127,9 +148,10 @@ async function main(): Promise<void> {
   writeFileSync(minersFile, stringify(miners.map((m) => m.configEntry())));
   try {
     const fake = { ...process.env, PATH: `${join(packageDir, 'test-fixtures/bin')}:${process.env.PATH}`, FAKE_NVIDIA_SMI_CAPTURE: 'h100-load', FAKE_NVIDIA_SMI_GPUS: '8' };
-    const nvidia = await measureAgent('nvidia', ['--gpus', 'nvidia'], fake, nats.url);
-    const simulated = await measureAgent('simulated', ['--simulate', 'h100x8'], process.env, nats.url);
-    const withMiners = await measureAgent('miners', ['--gpus', 'none', '--miners', minersFile], process.env, nats.url);
+    const scenario = (name: string, args: string[], env: NodeJS.ProcessEnv) => (!only || only === name ? measureAgent(name, args, env, nats.url) : undefined);
+    const nvidia = await scenario('nvidia', ['--gpus', 'nvidia'], fake);
+    const simulated = await scenario('simulated', ['--simulate', 'h100x8'], process.env);
+    const withMiners = await scenario('miners', ['--gpus', 'none', '--miners', minersFile], process.env);
 
     // Poll durations of the same 100 miners, with the agent's per-command timeout at a 1 s interval.
     const fleet = await MinerFleet.open({ miners: miners.map((m) => ({ firmware: 'auto', ...m.configEntry() }) as never), pollIntervalMs: REPORT_MS, timeoutMs: 800, logger: createLogger('bench', 'silent') });

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { UNIX_NAME, type RunAs } from '@wattpack/common';
+import { UNIX_NAME, type RunAs } from '@wattpack/common/daemon';
 import { StartError, type JobUser } from '../runtimes/runtime.js';
 import { exec } from '../util/exec.js';
 

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { startCommandSchema, type AgentCommand, type AttemptState, type EndedAttempt, type JobEvent, type LogRecord, type Logger, type MinersCommand, type SetPowerCommand, type StartCommand, type StopCommand } from '@wattpack/common';
+import { startCommandSchema, type AgentCommand, type AttemptState, type EndedAttempt, type JobEvent, type LogRecord, type Logger, type MinersCommand, type SetPowerCommand, type StartCommand, type StopCommand } from '@wattpack/common/daemon';
 import type { PowerControl } from '../power/power-control.js';
 import { StartError, type ExitStatus, type JobUser, type Runtime } from '../runtimes/runtime.js';
 import { lookupAccount, resolveJobUser, type AccountLookup } from './accounts.js';

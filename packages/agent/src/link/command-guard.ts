@@ -1,5 +1,5 @@
 import type { MsgHdrs } from 'nats';
-import { CommandVerifier, agentCommandSchema, describeIssues, json, type AgentCommand, type Credentials } from '@wattpack/common';
+import { CommandVerifier, agentCommandSchema, describeIssues, json, type AgentCommand, type Credentials } from '@wattpack/common/daemon';
 
 /**
  * What the agent checks before it applies a command, in order: the scheduler signed it

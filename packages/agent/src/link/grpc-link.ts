@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { Backoff, GRPC_LIMITS, grpcChannelCredentials, loadProto, type Credentials, type Logger, type NodeInventory, type NodeReport } from '@wattpack/common';
+import { Backoff, GRPC_LIMITS, grpcChannelCredentials, loadProto, type Credentials, type Logger, type NodeInventory, type NodeReport } from '@wattpack/common/daemon';
 import type { AgentMessage } from '@wattpack/common/proto/AgentMessage';
 import type { SchedulerMessage__Output } from '@wattpack/common/proto/SchedulerMessage';
 

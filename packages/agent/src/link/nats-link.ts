@@ -16,7 +16,7 @@ import {
   type JobEvent,
   type LogRecord,
   type Logger,
-} from '@wattpack/common';
+} from '@wattpack/common/daemon';
 import { CommandGuard } from './command-guard.js';
 
 /** Short pulls: after a NATS server dies or restarts, the next pull reaches a live one within seconds. */

@@ -1,4 +1,4 @@
-import { WattpackError, type GpuInfo, type Logger } from '@wattpack/common';
+import { WattpackError, type GpuInfo, type Logger } from '@wattpack/common/daemon';
 import type { PowerWatcher } from '../collectors/nvidia/collector.js';
 import { firstLine, type SmiRunner } from '../collectors/nvidia/nvidia-smi.js';
 import type { SmiGpuRow } from '../collectors/nvidia/parse-query-gpu.js';

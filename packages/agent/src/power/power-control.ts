@@ -1,4 +1,4 @@
-import { WattpackError, type GpuInfo } from '@wattpack/common';
+import { WattpackError, type GpuInfo } from '@wattpack/common/daemon';
 
 export type MinerAction = 'curtail' | 'resume';
 

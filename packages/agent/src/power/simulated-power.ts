@@ -1,4 +1,4 @@
-import { WattpackError } from '@wattpack/common';
+import { WattpackError } from '@wattpack/common/daemon';
 import type { SimulatedHardware } from '../collectors/simulated/hardware.js';
 import { checkGpuLimitRequest, type MinerAction, type PowerControl } from './power-control.js';
 

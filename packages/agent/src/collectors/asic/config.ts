@@ -1,4 +1,4 @@
-import { describeIssues, readYamlFile, WattpackError } from '@wattpack/common';
+import { describeIssues, readYamlFile, WattpackError } from '@wattpack/common/daemon';
 import { z } from 'zod';
 import { FIRMWARES } from './parse-telemetry.js';
 import { parseEndpoint } from './rpc-client.js';

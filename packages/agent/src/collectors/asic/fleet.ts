@@ -1,4 +1,4 @@
-import { WattpackError, type Logger, type MinerInfo, type MinerState } from '@wattpack/common';
+import { WattpackError, type Logger, type MinerInfo, type MinerState } from '@wattpack/common/daemon';
 import type { MinerAction, MinerPowerControl } from '../../power/power-control.js';
 import type { Devices } from '../collector.js';
 import type { MinerConfig } from './config.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { WattpackError, describeIssues, readYamlFile } from '@wattpack/common';
+import { WattpackError, describeIssues, readYamlFile } from '@wattpack/common/daemon';
 
 /** Where the agent reads host power: a Redfish BMC over HTTPS, or ipmitool (in-band) where Redfish is absent. */
 export type BmcChoice = { kind: 'redfish'; url: string; username: string; password: string; ca?: string; chassisId?: string } | { kind: 'ipmi' };

@@ -61,9 +61,12 @@ export async function hostInfo(power: Pick<HostInfo, 'idlePowerW' | 'busyPowerW'
   return hostInfoFrom(await hostFacts(), power);
 }
 
+/** Counted once: os.cpus() reads and builds an object per CPU (224 on a two-socket GPU server). */
+let cores: number | undefined;
+
 /** Cheap enough for every report: no subprocesses, only what the kernel already keeps. */
 export function hostState(): NonNullable<NodeReport['host']> {
-  const cores = cpus().length || 1;
+  cores ??= cpus().length || 1;
   return {
     cpuLoadPct: Math.min(100, Math.round((loadavg()[0]! / cores) * 1000) / 10),
     memoryUsedMib: Math.round((totalmem() - freemem()) / MIB),

@@ -174,10 +174,11 @@ describe('NVIDIA power limits through nvidia-smi -pl', () => {
     expect(s!.health).toBe('HEALTH_FAILED');
     expect(s!.healthReason).toMatch(/^power limit not applied: /);
     expect(s!.healthReason).toMatch(reason);
-    // Once nvidia-smi works again, the next sample's retry clears the condition.
+    // Once nvidia-smi works again, the next sample's retry clears the condition (each sample
+    // starts the fake, a Node script: on a loaded machine that takes more than poll's default 1 s).
     fake.set({ pl: 'ok' });
     await collector.sample();
-    await expect.poll(async () => (await collector.sample())[0]!.health).toBe('HEALTH_OK');
+    await expect.poll(async () => (await collector.sample())[0]!.health, { timeout: 30_000 }).toBe('HEALTH_OK');
   });
 
   it('a change under way is not taken for drift, even with samples streaming in during it', async () => {

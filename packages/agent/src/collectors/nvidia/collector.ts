@@ -1,4 +1,4 @@
-import { gpuModelOf, WattpackError, type GpuInfo, type GpuState } from '@wattpack/common';
+import { gpuModelOf, WattpackError, type GpuInfo, type GpuState } from '@wattpack/common/daemon';
 import type { Devices } from '../collector.js';
 import { gpuHealth } from './health.js';
 import type { XidWatcher } from './kernel-log.js';

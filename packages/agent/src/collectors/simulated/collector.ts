@@ -1,4 +1,4 @@
-import { h200PowerCurves, interpolate, GPU_MODELS, type GpuState, type MinerState, type NodeInventory } from '@wattpack/common';
+import { h200PowerCurves, interpolate, GPU_MODELS, type GpuState, type MinerState, type NodeInventory } from '@wattpack/common/daemon';
 import type { Collector } from '../collector.js';
 import { hostInfo } from '../host/host.js';
 import { S19XP, SIM_HOST_POWER, type SimulatedHardware } from './hardware.js';

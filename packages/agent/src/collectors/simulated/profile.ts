@@ -1,4 +1,4 @@
-import { GPU_MODELS, WattpackError, type GpuModel } from '@wattpack/common';
+import { GPU_MODELS, WattpackError, type GpuModel } from '@wattpack/common/daemon';
 
 /** What a simulated node has: GPUs of catalog models and Antminer S19 XP miners. */
 export interface SimulatedProfile {
