@@ -1,5 +1,5 @@
 // `node --import ./module-log-hook.mjs`: appends the URL of every module the process loads to
-// the file named by MODULE_LOG (cli-startup.test.ts checks what a command loads).
+// the file named by MODULE_LOG (startup.test.ts checks what a command loads).
 import { register } from 'node:module';
 
 register(
