@@ -6,7 +6,8 @@
  *   - submit -> running latency p50/p99 on the idle site, one job at a time;
  *   - when slurmctld is installed (Debian slurm-wlm, with munge), the same array on Slurm
  *     in the same run (100 slurmd × 4 GPUs on this machine), and the ratio.
- * Prints one JSON document. Environment: BENCH_JOBS (default 2000).
+ * Prints one JSON document. Environment: BENCH_JOBS (default 2000); BENCH_SLURM=0 leaves Slurm
+ * out (a quicker run while profiling wattpack alone).
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -85,6 +86,7 @@ async function wattpack() {
 }
 
 async function slurm() {
+  if (process.env.BENCH_SLURM === '0') return { skipped: 'BENCH_SLURM=0' };
   if (!existsSync('/usr/sbin/slurmctld')) return { skipped: 'slurmctld is not installed (Debian: apt-get install slurm-wlm munge)' };
   const cluster = await startSlurm({ nodes: 100, gpusPerNode: 4 });
   try {
