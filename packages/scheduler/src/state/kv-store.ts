@@ -5,10 +5,10 @@ import { BUCKETS, REVOCATIONS_KEY, SITE_CONFIG_KEY, json, type Job, type NodeRec
 /**
  * Job writes in flight on the connection at once, at most. A 2,000-task array is 2,000
  * puts: sent all at once, the leader lease's refresh queued behind them and lapsed on a
- * loaded machine (seen in pnpm bench:e2e). 64 keep the server busy and a refresh waits
+ * loaded machine (seen in pnpm bench:e2e). 256 keep the server busy and a refresh waits
  * behind at most 64; p-limit runs them first come, first served.
  */
-const JOB_WRITES_IN_FLIGHT = 64;
+const JOB_WRITES_IN_FLIGHT = 256;
 
 /**
  * The scheduler's durable state in JetStream KV: the single source of truth. The
