@@ -12,6 +12,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { execa } from 'execa';
 import { parse } from 'yaml';
 import { freePort, grpcChannelCredentials, identityOf } from '@wattpack/common';
@@ -30,6 +31,22 @@ const percentiles = (xs: number[]) => {
   return { p50: round(at(50)), p99: round(at(99)) };
 };
 const spec = (name: string) => JSON.stringify({ name, gpus: 1, command: ['true'] });
+
+/**
+ * SubmitJob as the CLI makes it: with a request id, tried again when the call's deadline
+ * passes or the scheduler is away (the id returns the first job, never a second). A
+ * 2,000-task array can outlast the client's 5 s deadline on a loaded machine.
+ */
+async function submit(client: RpcClient, request: { specJson: string; requestId: string; array?: string }): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return void (await client.rpc('SubmitJob', request));
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (tries >= 5 || (code !== grpcStatus.DEADLINE_EXCEEDED && code !== grpcStatus.UNAVAILABLE)) throw err;
+    }
+  }
+}
 
 /** Waits until no job is queued or running, then returns every job (all pages). */
 async function drained(client: RpcClient): Promise<Job__Output[]> {
@@ -65,16 +82,16 @@ async function wattpack() {
   const ctx = (parse(readFileSync(env.WATTPACK_CONFIG, 'utf8')) as { contexts: { ca: string; cert: string; key: string }[] }).contexts[0]!;
   const client = rpcClient(`127.0.0.1:${port}`, grpcChannelCredentials({ insecure: false, caPem: ctx.ca, certPem: ctx.cert, keyPem: ctx.key, identity: identityOf(ctx.cert) }));
   try {
-    const array = await run(client, 'array', () => client.rpc('SubmitJob', { specJson: spec('array'), array: `0-${JOBS - 1}` }).then(() => undefined));
+    const array = await run(client, 'array', () => submit(client, { specJson: spec('array'), requestId: 'array', array: `0-${JOBS - 1}` }));
     const single = await run(client, 'single', async () => {
       let next = 0;
       const submitter = async () => {
-        while (next < JOBS) await client.rpc('SubmitJob', { specJson: spec('single'), requestId: `single-${next++}` });
+        while (next < JOBS) await submit(client, { specJson: spec('single'), requestId: `single-${next++}` });
       };
       await Promise.all(Array.from({ length: IN_FLIGHT }, submitter));
     });
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
-      await client.rpc('SubmitJob', { specJson: spec('latency') });
+      await submit(client, { specJson: spec('latency'), requestId: `latency-${i}` });
       await new Promise((r) => setTimeout(r, 20));
     }
     const latency = (await drained(client)).filter((j) => j.spec?.name === 'latency').map((j) => Number(j.startedAtMs) - Number(j.submittedAtMs));
