@@ -6,6 +6,8 @@
  *   - submit -> running latency p50/p99 on the idle site, one job at a time;
  *   - when slurmctld is installed (Debian slurm-wlm, with munge), the same array on Slurm
  *     in the same run (100 slurmd × 4 GPUs on this machine), and the ratio.
+ * Each wattpack run also gives the CPU its processes used per job (/proc/<pid>/stat): on a
+ * shared machine the jobs/s follow the load, CPU per job much less.
  * Prints one JSON document. Environment: BENCH_JOBS (default 2000); BENCH_SLURM=0 leaves Slurm
  * out (a quicker run while profiling wattpack alone).
  */
@@ -61,14 +63,33 @@ async function drained(client: RpcClient): Promise<Job__Output[]> {
   return all;
 }
 
-async function run(client: RpcClient, label: string, submit: () => Promise<void>) {
+/** The dev site's processes (from its state file): what CPU they use is read from /proc. */
+type DevProcess = { role: string; name: string; pid: number };
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU seconds of each process so far, by role: its own, and (`jobs`) that of the agent's children it reaped: the jobs' processes. */
+function cpuSeconds(processes: DevProcess[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of processes) {
+    const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+    const [utime, stime, cutime, cstime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 15).map(Number) as [number, number, number, number];
+    out[p.role] = (out[p.role] ?? 0) + (utime + stime) / CLOCK_TICKS_PER_S;
+    if (p.role === 'agent') out.jobs = (out.jobs ?? 0) + (cutime + cstime) / CLOCK_TICKS_PER_S;
+  }
+  return out;
+}
+
+async function run(client: RpcClient, processes: DevProcess[], label: string, submit: () => Promise<void>) {
+  const cpu0 = cpuSeconds(processes);
   const t0 = Date.now();
   await submit();
   const submitS = (Date.now() - t0) / 1000;
   const jobs = (await drained(client)).filter((j) => j.spec?.name === label);
   const totalS = (Date.now() - t0) / 1000;
+  const cpu1 = cpuSeconds(processes);
+  const cpuMsPerJob = Object.fromEntries(Object.keys(cpu1).map((role) => [role, round(((cpu1[role]! - (cpu0[role] ?? 0)) * 1000) / JOBS)]));
   const failed = jobs.filter((j) => j.state !== 'SUCCEEDED').length;
-  return { jobs: jobs.length, failed, submitS: round(submitS), submissionsPerS: round(JOBS / submitS), totalS: round(totalS), jobsPerS: round(JOBS / totalS) };
+  return { jobs: jobs.length, failed, submitS: round(submitS), submissionsPerS: round(JOBS / submitS), totalS: round(totalS), jobsPerS: round(JOBS / totalS), cpuMsPerJob };
 }
 
 async function wattpack() {
@@ -79,11 +100,12 @@ async function wattpack() {
   writeFileSync(siteFile, 'maxQueuedPerTeam: 0\n');
   const up = await execa(process.execPath, [BIN.cli, 'dev', '--detach', '--port', String(port), '--agents', 'h100x8:50', '--site', siteFile, '--log-level', 'warn'], { env, reject: false });
   if (up.exitCode !== 0) throw new Error(`wattpack dev failed: ${up.stderr}`);
+  const processes = (JSON.parse(readFileSync(join(env.WATTPACK_DEV_DIR, 'dev.json'), 'utf8')) as { processes: DevProcess[] }).processes;
   const ctx = (parse(readFileSync(env.WATTPACK_CONFIG, 'utf8')) as { contexts: { ca: string; cert: string; key: string }[] }).contexts[0]!;
   const client = rpcClient(`127.0.0.1:${port}`, grpcChannelCredentials({ insecure: false, caPem: ctx.ca, certPem: ctx.cert, keyPem: ctx.key, identity: identityOf(ctx.cert) }));
   try {
-    const array = await run(client, 'array', () => submit(client, { specJson: spec('array'), requestId: 'array', array: `0-${JOBS - 1}` }));
-    const single = await run(client, 'single', async () => {
+    const array = await run(client, processes, 'array', () => submit(client, { specJson: spec('array'), requestId: 'array', array: `0-${JOBS - 1}` }));
+    const single = await run(client, processes, 'single', async () => {
       let next = 0;
       const submitter = async () => {
         while (next < JOBS) await submit(client, { specJson: spec('single'), requestId: `single-${next++}` });
