@@ -63,7 +63,9 @@ export async function becomeLeader(nc: NatsConnection, id: string, opts: { ttlMs
         if (!/wrong last sequence/i.test(String(err))) return;
         // A refresh that timed out under load may still have been written: then the key names
         // this scheduler at a newer revision, and the lease is still its own.
-        const entry = await kv.get(LEADER_KEY).catch(() => null);
+        const entry = await kv.get(LEADER_KEY).catch(() => undefined);
+        // Not read (a timeout): the next refresh asks again; the lapse check still holds.
+        if (entry === undefined) return;
         if (entry?.operation === 'PUT' && (json.decode(entry.value) as { id: string }).id === id) revision = Math.max(revision, entry.revision);
         else lose('another scheduler took the lease');
       });
