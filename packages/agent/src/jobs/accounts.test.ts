@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lookupAccount, resolveJobUser, type Account } from './accounts.js';
+import { cachedAccounts, lookupAccount, resolveJobUser, type Account } from './accounts.js';
 
 const accounts: Account[] = [
   { name: 'root', uid: 0, gid: 0, home: '/root' },
@@ -44,5 +44,24 @@ describe('whom a job runs as', () => {
     expect(await lookupAccount('wattpack-no-such-user')).toBeUndefined();
     await expect(resolveJobUser('wattpack-no-such-user', undefined, 'here')).rejects.toThrow('user wattpack-no-such-user has no Unix account on here');
     await expect(resolveJobUser('root', undefined, 'here')).rejects.toThrow('jobs never run as root');
+  });
+
+  it('keeps found accounts a while and shares concurrent lookups, but never keeps "not found"', async () => {
+    const asked: Array<string | number> = [];
+    const cached = cachedAccounts(async (key) => {
+      asked.push(key);
+      return lookup(key);
+    }, 200);
+    const eight = await Promise.all(Array.from({ length: 8 }, () => cached('alice')));
+    expect(eight.every((a) => a?.uid === 1001)).toBe(true);
+    expect(await cached(1001)).toMatchObject({ name: 'alice' });
+    expect(await cached('nobody-here')).toBeUndefined();
+    expect(await cached('nobody-here')).toBeUndefined();
+    expect(asked).toEqual(['alice', 1001, 'nobody-here', 'nobody-here']);
+    // Past its time the account is looked up again (it may have changed).
+    await new Promise((r) => setTimeout(r, 300));
+    await cached('alice');
+    expect(asked.at(-1)).toBe('alice');
+    expect(asked).toHaveLength(5);
   });
 });

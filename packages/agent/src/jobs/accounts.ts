@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { LRUCache } from 'lru-cache';
 import { UNIX_NAME, type RunAs } from '@wattpack/common/daemon';
 import { StartError, type JobUser } from '../runtimes/runtime.js';
 import { exec } from '../util/exec.js';
@@ -34,6 +35,24 @@ export const lookupAccount: AccountLookup = async (key) => {
   const lines = (await readFile('/etc/passwd', 'utf8')).split('\n');
   return lines.map(parsePasswdLine).find((a) => a !== undefined && (typeof key === 'number' ? a.uid === key : a.name === key));
 };
+
+/** How long a found account is kept (nscd keeps passwd entries 600 s): a burst of starts then costs one getent. */
+const ACCOUNT_TTL_MS = 60_000;
+
+/**
+ * `lookup` with found accounts kept for `ttlMs`, and concurrent lookups of one key sharing
+ * one call: spawning getent per start cost as much as the job's own spawn in the e2e
+ * benchmark. An account not found is never kept, so one just made works at once.
+ */
+export function cachedAccounts(lookup: AccountLookup = lookupAccount, ttlMs = ACCOUNT_TTL_MS): AccountLookup {
+  const cache = new LRUCache<string, Account>({
+    max: 1000,
+    ttl: ttlMs,
+    // Keys keep the type: the account named "0" is not uid 0.
+    fetchMethod: (key) => lookup(key.startsWith('uid:') ? Number(key.slice(4)) : key.slice(5)),
+  });
+  return (key) => cache.fetch(typeof key === 'number' ? `uid:${key}` : `name:${key}`);
+}
 
 /**
  * Whom an attempt runs as on this node: the site's mapping of its owner (uid/gid, or an

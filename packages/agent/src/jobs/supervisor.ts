@@ -2,7 +2,7 @@ import { constants } from 'node:os';
 import { startCommandSchema, type AgentCommand, type AttemptState, type EndedAttempt, type JobEvent, type LogRecord, type Logger, type MinersCommand, type SetPowerCommand, type StartCommand, type StopCommand } from '@wattpack/common/daemon';
 import type { PowerControl } from '../power/power-control.js';
 import { StartError, type ExitStatus, type JobUser, type Runtime } from '../runtimes/runtime.js';
-import { lookupAccount, resolveJobUser, type AccountLookup } from './accounts.js';
+import { cachedAccounts, resolveJobUser, type AccountLookup } from './accounts.js';
 import { jobEnv, outputFile, OutputFiles, prepareCheckpointDir } from './job-context.js';
 
 export interface SupervisorDeps {
@@ -13,7 +13,7 @@ export interface SupervisorDeps {
   publishEvent(event: JobEvent): Promise<void>;
   publishLog(record: LogRecord): void;
   logger: Logger;
-  /** How the node's Unix accounts are found (default: getent passwd). */
+  /** How the node's Unix accounts are found (default: getent passwd, found ones kept a minute). */
   lookupAccount?: AccountLookup;
 }
 
@@ -77,9 +77,11 @@ export class Supervisor {
   private readonly log: Logger;
   /** The newest scheduler term seen: commands of an older one come from a deposed leader. */
   private term = 0;
+  private readonly accounts: AccountLookup;
 
   constructor(private readonly deps: SupervisorDeps) {
     this.log = deps.logger.child({ component: 'supervisor' });
+    this.accounts = deps.lookupAccount ?? cachedAccounts();
   }
 
   async handle(cmd: AgentCommand): Promise<void> {
@@ -140,7 +142,7 @@ export class Supervisor {
     // Who it runs as, first: an attempt that may not run touches no power limit.
     let user: JobUser;
     try {
-      user = await resolveJobUser(cmd.owner, cmd.runAs, this.deps.nodeId, this.deps.lookupAccount ?? lookupAccount);
+      user = await resolveJobUser(cmd.owner, cmd.runAs, this.deps.nodeId, this.accounts);
     } catch (err) {
       return this.failed(attempt, err instanceof StartError ? err.message : `cannot start: ${messageOf(err)}`);
     }

@@ -45,16 +45,29 @@ export async function becomeLeader(nc: NatsConnection, id: string, opts: { ttlMs
   let onLost!: (reason: string) => void;
   const lost = new Promise<string>((resolve) => (onLost = resolve));
   let done = false;
+  // One refresh at a time: a second, sent while a slow first is in flight, carries the
+  // revision the first replaces and would fail as if another scheduler had taken over.
+  let refreshing = false;
   const refresh = setInterval(() => {
     if (Date.now() > leaseUntil) return lose('the lease lapsed before it could be refreshed (paused?)');
+    if (refreshing) return;
+    refreshing = true;
     kv.update(LEADER_KEY, value(), revision)
+      .finally(() => (refreshing = false))
       .then((r) => {
         revision = r;
         leaseUntil = Date.now() + opts.ttlMs - margin;
       })
-      .catch((err: unknown) => {
-        // Someone else holds the key now; anything else (NATS restarting) is retried until the lease lapses.
-        if (/wrong last sequence/i.test(String(err))) lose('another scheduler took the lease');
+      .catch(async (err: unknown) => {
+        // Anything else (NATS restarting, a timeout) is retried until the lease lapses.
+        if (!/wrong last sequence/i.test(String(err))) return;
+        // A refresh that timed out under load may still have been written: then the key names
+        // this scheduler at a newer revision, and the lease is still its own.
+        const entry = await kv.get(LEADER_KEY).catch(() => undefined);
+        // Not read (a timeout): the next refresh asks again; the lapse check still holds.
+        if (entry === undefined) return;
+        if (entry?.operation === 'PUT' && (json.decode(entry.value) as { id: string }).id === id) revision = Math.max(revision, entry.revision);
+        else lose('another scheduler took the lease');
       });
   }, opts.ttlMs / 4);
   const lose = (reason: string) => {

@@ -129,12 +129,14 @@ export class Cycle {
 
   /** The live site as the driver's target: stored first, then sent to agents. */
   private target(): PlanTarget<Promise<void>> {
+    // This commit's placements: their writes are in flight together, so not yet in the state.
+    const placed: Job[] = [];
     return {
       fresh: () => freshOf(this.state.snapshot()),
       preempt: (p) => this.preempt(p.jobId, p.reason),
       setLimit: (c) => this.changeLimit(c.jobId, c.powerLimitW, c.why),
       miners: (ids, action) => this.commands.commandMiners(ids, action),
-      place: async (p) => this.commands.dispatchStarts(await this.commitPlacement(p)),
+      place: async (p) => this.commands.dispatchStarts(await this.commitPlacement(p, placed)),
       wait: (w) => this.setReason(w.jobId, w.reason),
     };
   }
@@ -200,7 +202,7 @@ export class Cycle {
     await this.commands.setPower(job, powerLimitW);
   }
 
-  private async commitPlacement(p: Placement): Promise<Job> {
+  private async commitPlacement(p: Placement, placed: Job[]): Promise<Job> {
     const job = this.state.jobs.get(p.jobId)!;
     const attempt = job.attempt + 1;
     const assignments: Assignment[] = p.nodes.map((n) => ({ nodeId: n.nodeId, gpuIndices: n.gpuIndices, gpuModel: n.gpuModel, started: false, ended: false }));
@@ -216,8 +218,11 @@ export class Cycle {
       powerLimitW: p.powerLimitW,
       allocatedFacilityW: p.facilityW,
       limitHistory: withLimit(job.limitHistory, { at: this.state.now(), limitW: p.powerLimitW, why: 'placed' }),
-      rendezvous: chooseRendezvous(rank0, this.state.jobs.values(), this.state.site.rendezvousPorts),
+      // Only attempts live on rank 0's node hold a port there: those of the state (not every
+      // job ever stored, per placement) and those placed by this commit.
+      rendezvous: chooseRendezvous(rank0, [...this.state.jobsOn(rank0.id), ...placed], this.state.site.rendezvousPorts),
     };
+    placed.push(next);
     await this.state.store(next);
     return next;
   }

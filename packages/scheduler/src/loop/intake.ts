@@ -3,6 +3,7 @@ import { countGpus, infeasible } from '../core/feasible.js';
 import { canonicalModel } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import type { Cycle } from './cycle.js';
+import { GroupCommit, settled, settledNow } from './group-commit.js';
 import type { LoopState } from './state.js';
 
 export interface SubmitOptions {
@@ -33,13 +34,39 @@ interface Prepared {
   array?: ArraySpec;
 }
 
+/** One submit call waiting for its turn. */
+interface Submission {
+  prepared: Prepared[];
+  owner: string;
+  canSee: SubmitOptions['canSee'];
+  /** Names the call's entry i in its errors. */
+  where: (i: number) => string;
+}
+
+/** What the calls of one group accepted so far: jobs queued per team, and request ids (owner + id) with the call that made their job. */
+interface Group {
+  adding: Map<string, number>;
+  byRequest: Map<string, { job: Job; call: number }>;
+}
+
+/** An accepted call: its reply, the jobs it makes, and the earlier calls of its group whose jobs it returns. */
+interface Admitted {
+  out: Job[];
+  made: Job[];
+  after: Set<number>;
+}
+
 /** Jobs in and out of the queue from the API: submit (with its checks) and cancel. */
 export class Intake {
+  private readonly submissions: GroupCommit<Submission, Job[]>;
+
   constructor(
     private readonly state: LoopState,
     private readonly commands: Commands,
     private readonly cycle: Cycle,
-  ) {}
+  ) {
+    this.submissions = new GroupCommit(state.serial, (calls) => this.commitSubmissions(calls));
+  }
 
   /**
    * `owner`: who submits (the API passes the verified caller); the jobs' processes run as
@@ -47,46 +74,72 @@ export class Intake {
    * none) and throws when the submitter may not use it; the API passes the caller's rule.
    * A request id this owner used before returns the job that submission made (Stripe's
    * idempotency keys): the id is kept on the job, so the window is as long as the job is
-   * stored. A batch is all or nothing, and takes one turn of the queue however large.
+   * stored. A batch is all or nothing; calls that arrive together take one turn of the
+   * queue, and their writes overlap.
    * Returns one job per request: an array's is its first task.
    */
   async submit(requests: readonly SubmitRequest[], opts: SubmitOptions = {}): Promise<Job[]> {
     if (requests.length === 0 || requests.length > MAX_BATCH) {
       throw new WattpackError('INVALID_ARGUMENT', `jobs: 1 to ${MAX_BATCH} submissions per request (got ${requests.length})`);
     }
-    const owner = opts.owner ?? 'anonymous';
     const where = (i: number) => (requests.length > 1 ? `jobs[${i}]: ` : '');
     // Checked outside the queue: parsing specs does not hold up the loop.
     const prepared = requests.map((r, i) => named(where(i), () => prepare(r, opts.teamFor)));
-    return this.state.serial.run(async () => {
-      const now = this.state.now();
-      const out: Job[] = [];
-      const made: Job[] = [];
-      const inBatch = new Map<string, Job>();
-      const adding = new Map<string, number>();
-      prepared.forEach((p, i) =>
-        named(where(i), () => {
-          // In the queue, so two copies of one request in flight make one job.
-          const first = p.requestId === undefined ? undefined : (this.state.jobForRequest(owner, p.requestId) ?? inBatch.get(p.requestId));
-          if (first) return void out.push(first);
-          this.checkFeasible(p.spec.gpus, p.spec.nodes, p.spec.gpuModels);
-          checkMounts(p.spec.mounts, this.state.site.allowedMounts);
-          this.checkDependencies([...p.spec.afterOk, ...p.spec.afterAny], opts.canSee);
-          const count = p.array?.indices.length ?? 1;
-          const team = p.spec.team;
-          this.checkQueue(team, (adding.get(team) ?? 0) + count);
-          adding.set(team, (adding.get(team) ?? 0) + count);
-          const jobs = materialize(p, owner, now);
-          if (p.requestId !== undefined) inBatch.set(p.requestId, jobs[0]!);
-          made.push(...jobs);
-          out.push(jobs[0]!);
-        }),
-      );
-      // Written together: the store pipelines them instead of one round-trip per job.
-      await Promise.all(made.map((job) => this.state.store(job)));
-      if (made.length) this.cycle.request();
-      return out;
-    });
+    return this.submissions.add({ prepared, owner: opts.owner ?? 'anonymous', canSee: opts.canSee, where });
+  }
+
+  /**
+   * Inside the serial queue: the calls that came together (GroupCommit), each checked in
+   * turn against the state and the calls before it, then every accepted call's jobs
+   * written at once. A call that reuses a request id of an earlier call in the group
+   * succeeds only once that call's jobs are stored.
+   */
+  private async commitSubmissions(calls: Submission[]): Promise<PromiseSettledResult<Job[]>[]> {
+    const now = this.state.now();
+    const group: Group = { adding: new Map(), byRequest: new Map() };
+    const admitted = calls.map((call, i) => settledNow(() => this.admit(call, i, group, now)));
+    const stored: Array<Promise<unknown>> = admitted.map((a) => (a.status === 'fulfilled' ? Promise.all(a.value.made.map((job) => this.state.store(job))) : Promise.resolve()));
+    const results = await Promise.all(
+      admitted.map((a, i) => (a.status === 'rejected' ? a : settled(Promise.all([stored[i], ...[...a.value.after].map((j) => stored[j])]).then(() => a.value.out)))),
+    );
+    if (admitted.some((a) => a.status === 'fulfilled' && a.value.made.length)) this.cycle.request();
+    return results;
+  }
+
+  /** One call's checks and jobs (all or none of it), counted into `group` once accepted. */
+  private admit(call: Submission, index: number, group: Group, now: number): Admitted {
+    const { owner, where } = call;
+    const adding = new Map(group.adding);
+    const inCall = new Map<string, { job: Job; call: number }>();
+    const out: Job[] = [];
+    const made: Job[] = [];
+    const after = new Set<number>();
+    call.prepared.forEach((p, i) =>
+      named(where(i), () => {
+        // In the queue, so two copies of one request in flight make one job.
+        const key = p.requestId === undefined ? undefined : `${owner}\n${p.requestId}`;
+        const stored = p.requestId === undefined ? undefined : this.state.jobForRequest(owner, p.requestId);
+        const earlier = key === undefined ? undefined : (inCall.get(key) ?? group.byRequest.get(key));
+        if (stored ?? earlier) {
+          if (!stored && earlier!.call !== index) after.add(earlier!.call);
+          return void out.push(stored ?? earlier!.job);
+        }
+        this.checkFeasible(p.spec.gpus, p.spec.nodes, p.spec.gpuModels);
+        checkMounts(p.spec.mounts, this.state.site.allowedMounts);
+        this.checkDependencies([...p.spec.afterOk, ...p.spec.afterAny], call.canSee);
+        const count = p.array?.indices.length ?? 1;
+        const team = p.spec.team;
+        this.checkQueue(team, (adding.get(team) ?? 0) + count);
+        adding.set(team, (adding.get(team) ?? 0) + count);
+        const jobs = materialize(p, owner, now);
+        if (key !== undefined) inCall.set(key, { job: jobs[0]!, call: index });
+        made.push(...jobs);
+        out.push(jobs[0]!);
+      }),
+    );
+    for (const [team, n] of adding) group.adding.set(team, n);
+    for (const [key, first] of inCall) group.byRequest.set(key, first);
+    return { out, made, after };
   }
 
   /** Cancels a job, or every task of an array given the array's id; returns the job (an array's first task). */

@@ -1,5 +1,6 @@
 import { jobSpecSchema, type Job, type JobState, type NodeRecord } from '@wattpack/common';
 import { describe, expect, it } from 'vitest';
+import { setup, spec } from '../testing/live-scheduler.js';
 import { chooseRendezvous, nodeAddress } from './rendezvous.js';
 
 const node = (id: string, address?: string): NodeRecord => ({
@@ -43,5 +44,20 @@ describe('chooseRendezvous', () => {
     const { port } = chooseRendezvous(node('n1', '10.0.0.1'), jobs, range);
     expect(port).toBeGreaterThanOrEqual(range.from);
     expect(port).toBeLessThanOrEqual(range.to);
+  });
+
+  it('gives attempts placed on one node by one pass ports of their own, and a port back once its attempt ended', async () => {
+    const { scheduler, settle, finish } = await setup(18, { rendezvousPorts: range });
+    // Four 4-GPU jobs fill the two 8-GPU nodes, two on each, in one pass.
+    const jobs = await Promise.all([1, 2, 3, 4].map(() => scheduler.submit(spec({ gpus: 4 }))));
+    await settle();
+    const placed = jobs.map((j) => scheduler.getJob(j.id));
+    const on = (nodeId: string) => placed.filter((j) => j.assignments[0]!.nodeId === nodeId);
+    expect(on('a').map((j) => j.rendezvous!.port).sort()).toEqual([29_500, 29_501]);
+    expect(on('b').map((j) => j.rendezvous!.port).sort()).toEqual([29_500, 29_501]);
+    await finish(on('a').find((j) => j.rendezvous!.port === 29_500)!);
+    const next = await scheduler.submit(spec({ gpus: 4 }));
+    await settle();
+    expect(scheduler.getJob(next.id)).toMatchObject({ state: 'STARTING', assignments: [{ nodeId: 'a' }], rendezvous: { port: 29_500 } });
   });
 });

@@ -4,6 +4,7 @@ import { applyEvent, holdsResources, markLost } from '../state/job-transitions.j
 import type { LiveNode } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import type { Cycle } from './cycle.js';
+import { GroupCommit, settled } from './group-commit.js';
 import type { Operators } from './operators.js';
 import type { LoopState } from './state.js';
 
@@ -16,12 +17,16 @@ const MISSING_GRACE_MS = 5000;
  * lost). Also recovery after a restart.
  */
 export class Reports {
+  private readonly events: GroupCommit<JobEvent, void>;
+
   constructor(
     private readonly state: LoopState,
     private readonly commands: Commands,
     private readonly cycle: Cycle,
     private readonly operators: Operators,
-  ) {}
+  ) {
+    this.events = new GroupCommit(state.serial, (events) => this.takeEvents(events));
+  }
 
   /**
    * After a restart: commands for placed jobs may not have reached the bus before the
@@ -244,8 +249,25 @@ export class Reports {
     if (missing.size > 0) await this.loseJobs(nodeId, 'the agent restarted without it', missing);
   }
 
+  /** Events that arrive together apply in one turn of the serial queue (GroupCommit). */
   handleEvent(event: JobEvent): Promise<void> {
-    return this.state.serial.run(() => this.takeEvent(event));
+    return this.events.add(event);
+  }
+
+  /**
+   * Inside the serial queue: different jobs' events apply side by side, so their store
+   * writes overlap; one job's apply in the order they came, one after the other.
+   */
+  private async takeEvents(events: JobEvent[]): Promise<PromiseSettledResult<void>[]> {
+    const results: PromiseSettledResult<void>[] = [];
+    const byJob = new Map<string, number[]>();
+    events.forEach((e, i) => (byJob.get(e.jobId) ?? byJob.set(e.jobId, []).get(e.jobId)!).push(i));
+    await Promise.all(
+      [...byJob.values()].map(async (indices) => {
+        for (const i of indices) results[i] = await settled(this.takeEvent(events[i]!));
+      }),
+    );
+    return results;
   }
 
   /** Inside the serial queue: one job event through the job's state machine. */

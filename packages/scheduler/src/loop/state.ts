@@ -59,6 +59,8 @@ export class LoopState {
   private readonly onNode = new Map<string, Set<string>>();
   /** Owner + request id -> job id: rebuilt from the stored jobs, so it survives a restart. */
   private readonly byRequest = new Map<string, string>();
+  /** The jobs holding GPUs (or watts) now: what a snapshot reads, rather than every job stored. */
+  private readonly holding = new Set<string>();
   /** Array id -> its tasks' ids by index. */
   private readonly arrays = new Map<string, Map<number, string>>();
   readonly ports: SchedulerPorts;
@@ -178,6 +180,7 @@ export class LoopState {
       for (const job of gone) {
         await this.ports.deleteJob(job.id);
         this.jobs.delete(job.id);
+        this.holding.delete(job.id);
         if (job.requestId) this.byRequest.delete(requestKey(job.owner, job.requestId));
         if (job.array) this.forgetTask(job.array);
         done.push(job);
@@ -229,7 +232,8 @@ export class LoopState {
     if (!before && after.requestId) this.byRequest.set(requestKey(after.owner, after.requestId), after.id);
     if (!before && after.array) (this.arrays.get(after.array.jobId) ?? this.arrays.set(after.array.jobId, new Map()).get(after.array.jobId)!).set(after.array.index, after.id);
     for (const a of before?.assignments ?? []) this.onNode.get(a.nodeId)?.delete(after.id);
-    if (!holdsResources(after)) return;
+    if (!holdsResources(after)) return void this.holding.delete(after.id);
+    this.holding.add(after.id);
     for (const a of after.assignments) {
       if (a.ended) continue;
       (this.onNode.get(a.nodeId) ?? this.onNode.set(a.nodeId, new Set()).get(a.nodeId)!).add(after.id);
@@ -238,7 +242,7 @@ export class LoopState {
 
   /** The site as the core sees it now: what `wattpack site` and the tests count. */
   snapshot(): SiteSnapshot {
-    return buildSnapshot(this.site, this.nodes.values(), this.jobs.values(), {
+    return buildSnapshot(this.site, this.nodes.values(), this.holdingJobs(), {
       now: this.now(),
       defaultRuntimeS: this.site.defaultRuntime,
       leadS: this.shedLeadS(),
@@ -258,8 +262,13 @@ export class LoopState {
   /** Time to be under an announced lower cap: the core's lead for the longest checkpoint grace of running jobs. */
   private shedLeadS(): number {
     let grace = 0;
-    for (const j of this.jobs.values()) if (holdsResources(j)) grace = Math.max(grace, j.spec.checkpoint.graceSeconds);
+    for (const j of this.holdingJobs()) grace = Math.max(grace, j.spec.checkpoint.graceSeconds);
     return planningLeadS(grace);
+  }
+
+  /** The jobs holding resources: passes read them twice each, and finished jobs stay stored for their retention. */
+  private *holdingJobs(): Iterable<Job> {
+    for (const id of this.holding) yield this.jobs.get(id)!;
   }
 }
 

@@ -1,11 +1,22 @@
 import { KvWatchInclude, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection } from 'nats';
+import pLimit from 'p-limit';
 import { BUCKETS, REVOCATIONS_KEY, SITE_CONFIG_KEY, json, type Job, type NodeRecord, type SiteConfig } from '@wattpack/common';
+
+/**
+ * Job writes in flight on the connection at once, at most. A 2,000-task array is 2,000
+ * puts: sent all at once, the leader lease's refresh queued behind them and lapsed on a
+ * loaded machine (seen in pnpm bench:e2e). 256 keep the server busy and a refresh waits
+ * behind at most 64; p-limit runs them first come, first served.
+ */
+const JOB_WRITES_IN_FLIGHT = 256;
 
 /**
  * The scheduler's durable state in JetStream KV: the single source of truth. The
  * scheduler keeps a copy in memory and writes every change through before acting on it.
  */
 export class KvStore {
+  private readonly jobWrites = pLimit(JOB_WRITES_IN_FLIGHT);
+
   private constructor(
     private readonly jobs: KV,
     private readonly nodes: KV,
@@ -43,7 +54,7 @@ export class KvStore {
   }
 
   async putJob(job: Job): Promise<void> {
-    await this.jobs.put(job.id, json.encode(job));
+    await this.jobWrites(() => this.jobs.put(job.id, json.encode(job)));
   }
 
   /**
@@ -51,7 +62,7 @@ export class KvStore {
    * leave a marker per job, and the bucket would still grow with every job ever run.
    */
   async deleteJob(id: string): Promise<void> {
-    await this.jsm.streams.purge(`KV_${BUCKETS.jobs}`, { filter: `$KV.${BUCKETS.jobs}.${id}` });
+    await this.jobWrites(() => this.jsm.streams.purge(`KV_${BUCKETS.jobs}`, { filter: `$KV.${BUCKETS.jobs}.${id}` }));
   }
 
   async putNode(node: NodeRecord): Promise<void> {

@@ -132,8 +132,11 @@ describe('ProcessRuntime', () => {
     const fast = request(['true'], { attemptId: slow.req.attemptId });
     const slowProc = await runtime.start(slow.req);
     await (await other.start(fast.req)).exited;
+    // The fast one's directory (empty: `true` wrote nothing) is gone, the slow one's still there.
+    expect(workDirsOf(slow.req.attemptId)).toHaveLength(1);
     await expect(slowProc.exited).resolves.toEqual({ exitCode: 0 });
     expect(slow.lines.map((l) => l.line)).toEqual(['ok']);
+    expect(workDirsOf(slow.req.attemptId)).toEqual([]);
   });
 
   it("sets HOME to the account's home when the node has it", async () => {
