@@ -1,4 +1,4 @@
-import { gpuModelOf, isTerminal, type Job, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/common';
+import { declaredHostPower, gpuModelOf, isTerminal, teamFlex, type Job, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/common';
 import { capAtW, type CapEvent } from '../core/cap-schedule.js';
 import type { JobPower, NodeView, QueuedJob, RunningJob, SiteSnapshot } from '../core/snapshot.js';
 import { holdsResources } from './job-transitions.js';
@@ -148,9 +148,8 @@ export function gridCapEvents(site: Pick<SiteConfig, 'gridEvents'>): CapEvent[] 
 /** A GPU server's host power, idle and busy: as its agent measured it, else the site's setting. */
 export function hostWatts(inventory: NodeInventory, site: Pick<SiteConfig, 'hostPower'>, learned?: { idleW?: number; busyW?: number }): { hostIdleW: number; hostBusyW: number } {
   if (inventory.gpus.length === 0) return { hostIdleW: 0, hostBusyW: 0 };
-  const declaredIdle = inventory.host.idlePowerW || site.hostPower.idleW;
-  const declaredBusy = inventory.host.busyPowerW || site.hostPower.busyW;
-  return { hostIdleW: learnedOr(learned?.idleW, declaredIdle), hostBusyW: learnedOr(learned?.busyW, declaredBusy) };
+  const declared = declaredHostPower(site, { idleW: inventory.host.idlePowerW, busyW: inventory.host.busyPowerW });
+  return { hostIdleW: learnedOr(learned?.idleW, declared.idleW), hostBusyW: learnedOr(learned?.busyW, declared.busyW) };
 }
 
 /**
@@ -175,6 +174,6 @@ export function measuredNodes(nodes: Iterable<LiveNode>): MeasuredNode[] {
 
 /** A job's flexibility class: its own, else its team's, else the site's for every team. */
 function flexOf(site: Pick<SiteConfig, 'flexDefaults'>, job: Job): { flex?: number } {
-  const flex = job.spec.flex ?? site.flexDefaults[job.spec.team] ?? site.flexDefaults['*'];
+  const flex = job.spec.flex ?? teamFlex(site, job.spec.team);
   return flex !== undefined ? { flex } : {};
 }
