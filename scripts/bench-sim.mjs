@@ -183,8 +183,8 @@ function sitesTable() {
     const gpus = site.nodeGroups.reduce((a, g) => a + g.count * g.gpusPerNode, 0);
     const gpuW = site.nodeGroups.reduce((a, g) => a + g.count * (g.gpusPerNode * g.maxW + g.hostBusyW), 0);
     const minerW = (site.miners?.count ?? 0) * (site.miners?.powerW ?? 0);
-    const fullMw = (site.facility.pue * (gpuW + minerW)) / 1e6;
-    out += `| ${name} | ${fmtInt(nodes)} | ${fmtInt(gpus)} | ${fmtInt(site.miners?.count ?? 0)} | ${site.facility.capMw} MW | ${fullMw.toFixed(2)} MW | ${why} |\n`;
+    const fullMw = (site.site.pue * (gpuW + minerW)) / 1e6;
+    out += `| ${name} | ${fmtInt(nodes)} | ${fmtInt(gpus)} | ${fmtInt(site.miners?.count ?? 0)} | ${site.site.capMw} MW | ${fullMw.toFixed(2)} MW | ${why} |\n`;
   }
   return `${out}\nAll: H100 and H200 SXM half and half (700 W max, 200 W min, 110 W idle), hosts 1.0 kW idle and 2.5 kW busy, racks of 8, PUE 1.2, 2 % reserve; Antminer S19 XP (140 TH/s, 3,010 W). Prices (assumptions): hashprice 0.05 USD/TH/s/day, AI 2.00 USD per full-power GPU-hour, energy 45 USD/MWh. Workload mix: 20 % gemm, 60 % train, 20 % copy.\n\n`;
 }

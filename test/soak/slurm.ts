@@ -22,40 +22,7 @@ export async function startSlurm(o: { nodes: number; gpusPerNode: number }): Pro
   for (const sub of ['state', 'spool', 'log', 'run', 'gpu']) mkdirSync(join(dir, sub));
   for (let i = 0; i < o.gpusPerNode; i++) execFileSync('mknod', [join(dir, 'gpu', `gpu${i}`), 'c', '1', '3']);
   const conf = join(dir, 'slurm.conf');
-  writeFileSync(
-    conf,
-    [
-      'ClusterName=bench',
-      'SlurmctldHost=localhost(127.0.0.1)',
-      'SlurmctldPort=16817',
-      'SlurmUser=root',
-      'SlurmdUser=root',
-      'AuthType=auth/munge',
-      `StateSaveLocation=${dir}/state`,
-      `SlurmdSpoolDir=${dir}/spool/%n`,
-      `SlurmctldPidFile=${dir}/run/slurmctld.pid`,
-      `SlurmdPidFile=${dir}/run/slurmd-%n.pid`,
-      `SlurmctldLogFile=${dir}/log/slurmctld.log`,
-      `SlurmdLogFile=${dir}/log/slurmd-%n.log`,
-      'ProctrackType=proctrack/linuxproc',
-      'TaskPlugin=task/none',
-      'SelectType=select/cons_tres',
-      'SelectTypeParameters=CR_Core',
-      'GresTypes=gpu',
-      'SchedulerType=sched/backfill',
-      'ReturnToService=2',
-      'MpiDefault=none',
-      // Nodes as configured, not as this 2-core host's probe finds them.
-      'SlurmdParameters=config_overrides',
-      'JobAcctGatherType=jobacct_gather/none',
-      'AccountingStorageType=accounting_storage/none',
-      'MaxJobCount=200000',
-      'MaxArraySize=100001',
-      `NodeName=n[1-${o.nodes}] NodeAddr=127.0.0.1 Port=[17001-${17000 + o.nodes}] CPUs=8 RealMemory=1000 Gres=gpu:${o.gpusPerNode} State=UNKNOWN`,
-      'PartitionName=main Nodes=ALL Default=YES MaxTime=INFINITE State=UP',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(conf, slurmConf(dir, o));
   writeFileSync(join(dir, 'gres.conf'), `NodeName=n[1-${o.nodes}] Name=gpu File=${dir}/gpu/gpu[0-${o.gpusPerNode - 1}]\n`);
   const env = { ...process.env, SLURM_CONF: conf };
   const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { env, encoding: 'utf8' });
@@ -81,4 +48,39 @@ export async function startSlurm(o: { nodes: number; gpusPerNode: number }): Pro
     throw err;
   }
   return { version: run('sinfo', ['-V']).trim(), run, stop };
+}
+
+/** slurm.conf for `o.nodes` slurmd on this host, state and logs under `dir`. */
+function slurmConf(dir: string, o: { nodes: number; gpusPerNode: number }): string {
+  return [
+    'ClusterName=bench',
+    'SlurmctldHost=localhost(127.0.0.1)',
+    'SlurmctldPort=16817',
+    'SlurmUser=root',
+    'SlurmdUser=root',
+    'AuthType=auth/munge',
+    `StateSaveLocation=${dir}/state`,
+    `SlurmdSpoolDir=${dir}/spool/%n`,
+    `SlurmctldPidFile=${dir}/run/slurmctld.pid`,
+    `SlurmdPidFile=${dir}/run/slurmd-%n.pid`,
+    `SlurmctldLogFile=${dir}/log/slurmctld.log`,
+    `SlurmdLogFile=${dir}/log/slurmd-%n.log`,
+    'ProctrackType=proctrack/linuxproc',
+    'TaskPlugin=task/none',
+    'SelectType=select/cons_tres',
+    'SelectTypeParameters=CR_Core',
+    'GresTypes=gpu',
+    'SchedulerType=sched/backfill',
+    'ReturnToService=2',
+    'MpiDefault=none',
+    // Nodes as configured, not as this 2-core host's probe finds them.
+    'SlurmdParameters=config_overrides',
+    'JobAcctGatherType=jobacct_gather/none',
+    'AccountingStorageType=accounting_storage/none',
+    'MaxJobCount=200000',
+    'MaxArraySize=100001',
+    `NodeName=n[1-${o.nodes}] NodeAddr=127.0.0.1 Port=[17001-${17000 + o.nodes}] CPUs=8 RealMemory=1000 Gres=gpu:${o.gpusPerNode} State=UNKNOWN`,
+    'PartitionName=main Nodes=ALL Default=YES MaxTime=INFINITE State=UP',
+    '',
+  ].join('\n');
 }

@@ -79,6 +79,79 @@ function parseSimKinds(value: string): SimKind[] {
   });
 }
 
+/** Flags handed to the agent as they are, when given. */
+const PASSED_ON = ['simulate', 'gpus', 'miners', 'nodeId', 'labels', 'credentials', 'jobRoot', 'metricsAddr', 'address', 'bmc', 'bmcCredentials', 'bmcCa', 'bmcChassis'] as const;
+
+/** The keys of `o` among `keys` that are set (not undefined or empty). */
+function given<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  return Object.fromEntries(keys.filter((k) => o[k]).map((k) => [k, o[k]])) as Partial<Pick<T, K>>;
+}
+
+/** The agent's options from its flags (`insecure` as the environment allows it). */
+function agentOptionsOf(o: RunFlags, insecure: boolean): AgentOptions {
+  return {
+    scheduler: o.scheduler,
+    nats: o.nats,
+    runtime: o.runtime,
+    reportIntervalMs: o.reportInterval,
+    ...(insecure ? { insecure: true } : {}),
+    ...given(o, PASSED_ON),
+  };
+}
+
+/** Running the agent: its options, once the hardware they name resolves (exit 2 with one line if not). */
+function runCommand(o: RunFlags, insecure: boolean, io: Output): CommandLine {
+  const run = agentOptionsOf(o, insecure);
+  try {
+    resolveHardware(run);
+    if (o.fleet && !o.simulate) throw new Error('--fleet runs simulated nodes: give --simulate <profile>');
+  } catch (err) {
+    io.err(`error: ${(err as Error).message}\n`);
+    return { exitCode: 2 };
+  }
+  return { run, logLevel: o.logLevel, ...(o.fleet ? { fleet: o.fleet } : {}) };
+}
+
+/** `wattpack-agent probe`: what the agent sees of the GPUs, or of one miner. */
+function addProbe(program: Command, io: Output, set: (r: CommandLine) => void): void {
+  program
+    .command('probe')
+    .description('print what the agent sees of the GPUs, or of one miner, and exit (non-zero on failure)')
+    .option('--gpus', 'the NVIDIA GPUs, through nvidia-smi')
+    .option('--miner <host:port>', 'one miner, through its API (port 4028 unless given)')
+    .addOption(new Option('--firmware <name>', 'the miner firmware, if autodetection is not wanted').choices(['auto', 'luxos', 'braiins', 'antminer', 'vnish', 'cgminer']))
+    .option('--web <url>', "the miner's web or REST base URL (default http://<host>); credentials from WATTPACK_MINER_USERNAME and WATTPACK_MINER_PASSWORD")
+    .option('--json', 'print JSON')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .action((o: { gpus?: boolean; miner?: string; firmware?: string; web?: string; json?: boolean }) => {
+      if (Boolean(o.gpus) === Boolean(o.miner)) {
+        io.err('error: probe needs exactly one of --gpus or --miner <host:port>\n');
+        set({ exitCode: 2 });
+        return;
+      }
+      const target: ProbeTarget = o.miner ? { miner: o.miner, ...(o.firmware ? { firmware: o.firmware } : {}), ...(o.web ? { web: o.web } : {}) } : { gpus: true };
+      set({ probe: target, json: Boolean(o.json) });
+    });
+}
+
+/** `wattpack-agent simulate-miners`: miners answering with recorded replies, and a miners file for them. */
+function addSimulateMiners(program: Command, io: Output, set: (r: CommandLine) => void): void {
+  program
+    .command('simulate-miners')
+    .description('run simulated miners on 127.0.0.1 that answer with real recorded replies, and print a miners file for them')
+    .addOption(new Option('--count <n>', 'how many').default(4).argParser(check(positiveInt)))
+    .addOption(new Option('--kinds <list>', `comma-separated, cycled through: ${SIM_KINDS.join(', ')}`).default(SIM_KINDS.join(',')).argParser(check(parseSimKinds)))
+    .addOption(new Option('--transition-ms <ms>', 'how long a sleep or wake takes to show').default(2000).argParser(check(positiveInt)))
+    .option('--write <file>', 'also write the miners file there')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .action((o: { count: number; kinds: SimKind[] | string; transitionMs: number; write?: string }) => {
+      const kinds = typeof o.kinds === 'string' ? parseSimKinds(o.kinds) : o.kinds;
+      set({ simulateMiners: { count: o.count, kinds, transitionMs: o.transitionMs, ...(o.write ? { write: o.write } : {}) } });
+    });
+}
+
 /** Parses the agent's flags; invalid ones print one line on stderr and give exit code 2. */
 export function parseCommandLine(argv: string[], io: Output = stdio): CommandLine {
   let result: CommandLine | undefined;
@@ -113,70 +186,11 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
     .action((o: RunFlags) => {
       // An environment boolean is on only when it says so (commander takes any value as on).
       const insecure = o.insecure === true && (program.getOptionValueSource('insecure') !== 'env' || process.env.WATTPACK_INSECURE === 'true');
-      const run: AgentOptions = {
-        scheduler: o.scheduler,
-        nats: o.nats,
-        runtime: o.runtime,
-        reportIntervalMs: o.reportInterval,
-        ...(o.simulate ? { simulate: o.simulate } : {}),
-        ...(o.gpus ? { gpus: o.gpus } : {}),
-        ...(o.miners ? { miners: o.miners } : {}),
-        ...(o.nodeId ? { nodeId: o.nodeId } : {}),
-        ...(o.labels ? { labels: o.labels } : {}),
-        ...(o.credentials ? { credentials: o.credentials } : {}),
-        ...(insecure ? { insecure: true } : {}),
-        ...(o.jobRoot ? { jobRoot: o.jobRoot } : {}),
-        ...(o.metricsAddr ? { metricsAddr: o.metricsAddr } : {}),
-        ...(o.address ? { address: o.address } : {}),
-        ...(o.bmc ? { bmc: o.bmc } : {}),
-        ...(o.bmcCredentials ? { bmcCredentials: o.bmcCredentials } : {}),
-        ...(o.bmcCa ? { bmcCa: o.bmcCa } : {}),
-        ...(o.bmcChassis ? { bmcChassis: o.bmcChassis } : {}),
-      };
-      try {
-        resolveHardware(run);
-        if (o.fleet && !o.simulate) throw new Error('--fleet runs simulated nodes: give --simulate <profile>');
-      } catch (err) {
-        io.err(`error: ${(err as Error).message}\n`);
-        result = { exitCode: 2 };
-        return;
-      }
-      result = { run, logLevel: o.logLevel, ...(o.fleet ? { fleet: o.fleet } : {}) };
+      result = runCommand(o, insecure, io);
     });
 
-  program
-    .command('probe')
-    .description('print what the agent sees of the GPUs, or of one miner, and exit (non-zero on failure)')
-    .option('--gpus', 'the NVIDIA GPUs, through nvidia-smi')
-    .option('--miner <host:port>', 'one miner, through its API (port 4028 unless given)')
-    .addOption(new Option('--firmware <name>', 'the miner firmware, if autodetection is not wanted').choices(['auto', 'luxos', 'braiins', 'antminer', 'vnish', 'cgminer']))
-    .option('--web <url>', "the miner's web or REST base URL (default http://<host>); credentials from WATTPACK_MINER_USERNAME and WATTPACK_MINER_PASSWORD")
-    .option('--json', 'print JSON')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .action((o: { gpus?: boolean; miner?: string; firmware?: string; web?: string; json?: boolean }) => {
-      if (Boolean(o.gpus) === Boolean(o.miner)) {
-        io.err('error: probe needs exactly one of --gpus or --miner <host:port>\n');
-        result = { exitCode: 2 };
-        return;
-      }
-      const target: ProbeTarget = o.miner ? { miner: o.miner, ...(o.firmware ? { firmware: o.firmware } : {}), ...(o.web ? { web: o.web } : {}) } : { gpus: true };
-      result = { probe: target, json: Boolean(o.json) };
-    });
-
-  program
-    .command('simulate-miners')
-    .description('run simulated miners on 127.0.0.1 that answer with real recorded replies, and print a miners file for them')
-    .addOption(new Option('--count <n>', 'how many').default(4).argParser(check(positiveInt)))
-    .addOption(new Option('--kinds <list>', `comma-separated, cycled through: ${SIM_KINDS.join(', ')}`).default(SIM_KINDS.join(',')).argParser(check(parseSimKinds)))
-    .addOption(new Option('--transition-ms <ms>', 'how long a sleep or wake takes to show').default(2000).argParser(check(positiveInt)))
-    .option('--write <file>', 'also write the miners file there')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .action((o: { count: number; kinds: SimKind[] | string; transitionMs: number; write?: string }) => {
-      const kinds = typeof o.kinds === 'string' ? parseSimKinds(o.kinds) : o.kinds;
-      result = { simulateMiners: { count: o.count, kinds, transitionMs: o.transitionMs, ...(o.write ? { write: o.write } : {}) } };
-    });
+  addProbe(program, io, (r) => (result = r));
+  addSimulateMiners(program, io, (r) => (result = r));
 
   try {
     const file = configFlag(argv);

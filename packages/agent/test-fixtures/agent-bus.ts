@@ -40,16 +40,7 @@ export async function startBus() {
   await ensureStreams(jsm);
   const scheduler = commandSigner(credentials)!;
 
-  /** Messages stored on one subject, read without consuming them. */
-  const stored = async (stream: string, subject: string): Promise<StoredMsg[]> => {
-    const { state } = await jsm.streams.info(stream);
-    const out: StoredMsg[] = [];
-    for (let s = state.first_seq; s <= state.last_seq && state.messages > 0; s++) {
-      const m = await jsm.streams.getMessage(stream, { seq: s }).catch(() => undefined);
-      if (m?.subject === subject) out.push(m);
-    }
-    return out;
-  };
+  const stored = (stream: string, subject: string) => storedOn(jsm, stream, subject);
   const events = async (nodeId: string): Promise<JobEvent[]> => (await stored(STREAMS.events, SUBJECTS.event(nodeId))).map((m) => jobEventSchema.parse(m.json()));
   return {
     url: server.url,
@@ -128,4 +119,15 @@ export function startCommand(argv: string[], extra: Partial<StartCommand> = {}):
     hostNetwork: false,
     ...extra,
   };
+}
+
+/** Messages stored on one subject, read without consuming them. */
+async function storedOn(jsm: JetStreamManager, stream: string, subject: string): Promise<StoredMsg[]> {
+  const { state } = await jsm.streams.info(stream);
+  const out: StoredMsg[] = [];
+  for (let s = state.first_seq; s <= state.last_seq && state.messages > 0; s++) {
+    const m = await jsm.streams.getMessage(stream, { seq: s }).catch(() => undefined);
+    if (m?.subject === subject) out.push(m);
+  }
+  return out;
 }

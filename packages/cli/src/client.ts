@@ -68,27 +68,7 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
     'grpc.max_send_message_length': GRPC_LIMITS.requestBytes,
   });
 
-  const fail = (err: unknown): WattpackError => {
-    const e = WattpackError.from(err);
-    if (e.code !== 'UNAVAILABLE') return e;
-    // grpc-js wraps the socket error: "No connection established. Last error: Error: connect ECONNREFUSED ... Resolution note: ".
-    const cause = /Last error: (?:Error: )?(.*?)\.? Resolution note/.exec(e.message)?.[1] ?? e.message;
-    // The TLS handshake failed on the certificates: reachable, but not this site, or not you.
-    if (/certificate|self.signed|CERT_|handshake|alert/i.test(cause)) {
-      return new WattpackError(
-        'UNAUTHENTICATED',
-        `the scheduler at ${address} and your context do not trust each other (${cause}): ` +
-          'the context holds another site\'s CA, or a credential the site does not accept; check "wattpack whoami" and "wattpack config get-contexts"',
-        { cause: err },
-      );
-    }
-    return new WattpackError(
-      'UNAVAILABLE',
-      `cannot reach the scheduler at ${address} (${cause}): start a local site with "wattpack dev", ` +
-        'or point --scheduler or WATTPACK_SCHEDULER at a running scheduler',
-      { cause: err },
-    );
-  };
+  const fail = (err: unknown) => clientError(address, err);
 
   const unary = <T>(call: (opts: CallOptions, cb: requestCallback<T>) => unknown): Promise<T> =>
     new Promise((resolve, reject) => {
@@ -129,4 +109,27 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
     getJobUsage: (id) => unary<GetJobUsageResponse__Output>((o, cb) => raw.getJobUsage({ id }, o, cb)),
     close: () => raw.close(),
   };
+}
+
+/** A failed call's error as the user can act on it: certificates not trusted (exit 5), or the scheduler unreachable (exit 4). */
+function clientError(address: string, err: unknown): WattpackError {
+  const e = WattpackError.from(err);
+  if (e.code !== 'UNAVAILABLE') return e;
+  // grpc-js wraps the socket error: "No connection established. Last error: Error: connect ECONNREFUSED ... Resolution note: ".
+  const cause = /Last error: (?:Error: )?(.*?)\.? Resolution note/.exec(e.message)?.[1] ?? e.message;
+  // The TLS handshake failed on the certificates: reachable, but not this site, or not you.
+  if (/certificate|self.signed|CERT_|handshake|alert/i.test(cause)) {
+    return new WattpackError(
+      'UNAUTHENTICATED',
+      `the scheduler at ${address} and your context do not trust each other (${cause}): ` +
+        'the context holds another site\'s CA, or a credential the site does not accept; check "wattpack whoami" and "wattpack config get-contexts"',
+      { cause: err },
+    );
+  }
+  return new WattpackError(
+    'UNAVAILABLE',
+    `cannot reach the scheduler at ${address} (${cause}): start a local site with "wattpack dev", ` +
+      'or point --scheduler or WATTPACK_SCHEDULER at a running scheduler',
+    { cause: err },
+  );
 }

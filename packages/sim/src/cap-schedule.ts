@@ -43,7 +43,7 @@ export class CapClock {
   private nextPlan = 0;
 
   constructor(site: SiteFile, private readonly leadS: number) {
-    this.baseW = site.facility.capMw * 1e6;
+    this.baseW = site.site.capMw * 1e6;
     this.capW = this.baseW;
     this.planCapW = this.baseW;
     this.events = gridEvents(site);

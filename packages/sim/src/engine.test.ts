@@ -84,7 +84,7 @@ describe('engine with the core', () => {
 
   it('counts the cap excursion of a grid event that the site cannot meet', () => {
     // An idle node draws 2,256 W: a 2 kW cap cannot be met even with every job stopped.
-    const site = tinySite({ facility: { capMw: 0.015, pue: 1.2, reserveFraction: 0.02 }, gridEvents: [{ atS: 100, durationS: 200, capMw: 0.002 }] });
+    const site = tinySite({ site: { capMw: 0.015, pue: 1.2, reserveFraction: 0.02 }, gridEvents: [{ atS: 100, durationS: 200, capMw: 0.002 }] });
     const s = simulate(site, tinyTrace([{ durationS: 1000 }]), 'fifo');
     expect(s.capViolations).toBe(1);
     expect(s.capViolationS).toBe(200);
@@ -108,7 +108,7 @@ describe('engine with the core', () => {
 
   it('is deterministic, and draws workload shapes from the mix by job id', () => {
     const trace = tinyTrace(Array.from({ length: 300 }, (_, i) => ({ submitS: i * 7, durationS: 50 + (i % 13) * 40, gpus: 1 + (i % 8) })));
-    const site = tinySite({ workloadMix: { gemm: 0.2, train: 0.6, copy: 0.2 }, facility: { capMw: 0.03, pue: 1.2, reserveFraction: 0.02 } }, 2);
+    const site = tinySite({ workloadMix: { gemm: 0.2, train: 0.6, copy: 0.2 }, site: { capMw: 0.03, pue: 1.2, reserveFraction: 0.02 } }, 2);
     const a = simulate(site, trace, 'wattpack');
     const b = simulate(site, trace, 'wattpack');
     expect(a.jobs).toEqual(b.jobs);
@@ -124,7 +124,7 @@ describe('right-sizing in the simulator', () => {
   it('lowers limits to what jobs draw after warm-up, and the watts admit a job static limits keep waiting', () => {
     // Two nodes; budget 12.5 kW: one busy node at 400 W per GPU (6.8 kW) leaves too little
     // for a second at the 400 W floor. Jobs draw 30 % of the training curve's full draw (194 W).
-    const site = tinySite({ facility: { capMw: 12_500 / 0.98 / 1e6, pue: 1.2, reserveFraction: 0.02 }, drawLevel: 0.3 }, 2);
+    const site = tinySite({ site: { capMw: 12_500 / 0.98 / 1e6, pue: 1.2, reserveFraction: 0.02 }, drawLevel: 0.3 }, 2);
     const trace = tinyTrace([{ durationS: 3600 }, { submitS: 10, durationS: 3600 }]);
     const fixed = simulate(site, trace, 'wattpack-static');
     const sized = simulate(site, trace, 'wattpack');
@@ -211,7 +211,7 @@ describe('engine applying every field of a plan', () => {
   });
 
   it('curtails and wakes miners: their watts and their hashes', () => {
-    const site = tinySite({ miners: { count: 2, model: 'S19 XP', hashrateThs: 100, powerW: 3000, perContainer: 1 } });
+    const site = tinySite({ miners: { count: 2, model: 'S19 XP', hashrateThs: 100, powerW: 3000, hashpriceUsdPerThDay: 0.05, perContainer: 1 } });
     const planner = scripted({ 0: () => ({ ...start('j000000'), curtail: ['miner-0000'] }), 1000: () => ({ ...empty(), resume: ['miner-0000'] }) });
     const s = simulate(site, tinyTrace([{ durationS: 2000 }]), 'fifo', { ...every100, planner });
     expect(s.minedThS).toBe(100 * 2000 + 100 * 1000);
@@ -224,7 +224,7 @@ describe('engine applying every field of a plan', () => {
 
   it('starts a job that needs the watts of a miner the same plan curtails only at the next pass, once it is curtailed', () => {
     // 15 kW: an idle node and two 3.6 kW miners (9.46 kW) leave too little for 7.46 kW more; one miner less, enough.
-    const site = tinySite({ facility: { capMw: 0.015, pue: 1.2, reserveFraction: 0 }, miners: { count: 2, model: 'S19 XP', hashrateThs: 100, powerW: 3000, perContainer: 1 } });
+    const site = tinySite({ site: { capMw: 0.015, pue: 1.2, reserveFraction: 0 }, miners: { count: 2, model: 'S19 XP', hashrateThs: 100, powerW: 3000, hashpriceUsdPerThDay: 0.05, perContainer: 1 } });
     const planner = scripted({ 0: () => ({ ...start('j000000'), curtail: ['miner-0000'] }), 100: () => start('j000000') });
     const s = simulate(site, tinyTrace([{ durationS: 500 }]), 'fifo', { ...every100, planner });
     expect(s.jobs![0]!.startS).toBe(100);
@@ -242,7 +242,7 @@ describe('engine applying every field of a plan', () => {
 
   it('holds back a placement that does not fit under the cap as it stands, and places it once it does', () => {
     // Cap 12 kW: one busy node (9.72 kW) and one idle (2.26 kW) fit; two busy nodes do not.
-    const site = tinySite({ facility: { capMw: 0.012, pue: 1.2, reserveFraction: 0 } }, 2);
+    const site = tinySite({ site: { capMw: 0.012, pue: 1.2, reserveFraction: 0 } }, 2);
     const planner = scripted({ 0: () => start('j000000'), 100: () => start('j000001', 700, 'n-0001'), 200: () => start('j000001', 700, 'n-0001') });
     const s = simulate(site, tinyTrace([{ durationS: 150 }, { durationS: 100 }]), 'fifo', { ...every100, planner });
     expect(s.capViolations).toBe(0);

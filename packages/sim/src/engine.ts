@@ -62,19 +62,19 @@ export class Engine {
     // The planning cap's lead, as the live loop's: the checkpoint grace plus a minute.
     this.caps = new CapClock(site, planningLeadS(o.preemptGraceS));
     const running: RunningJob[] = [];
-    this.snap = { now: 0, capW: this.caps.capW, reserveFraction: site.facility.reserveFraction, pue: site.facility.pue, nodes: hw.nodes, running };
+    this.snap = { now: 0, capW: this.caps.capW, reserveFraction: site.site.reserveFraction, pue: site.site.pue, nodes: hw.nodes, running };
     const watts = new SiteSplit(this.snap);
     const minerThs = site.miners?.hashrateThs ?? 0;
     this.jobs = new JobTable(options.trace, site, hw, o.loadScale);
     this.metrics = new Metrics({
       jobs: this.jobs,
       watts,
-      pue: site.facility.pue,
-      rampW: (site.facility.rampMwPerMin ?? 0) * 1e6,
+      pue: site.site.pue,
+      rampW: (site.site.rampMwPerMin ?? 0) * 1e6,
       totalGpus: hw.gpus,
       activeThs: hw.miners.length * minerThs,
       cycleS: o.cycleS,
-      events: new EventMeter(this.jobs, this.caps.events, site.facility.pue),
+      events: new EventMeter(this.jobs, this.caps.events, site.site.pue),
     });
     this.lifecycle = new JobTransitions(o, this.jobs, running, watts, this.metrics);
     this.applier = new PlanApplier(this.snap, hw, this.jobs, this.lifecycle, watts, this.metrics, minerThs);

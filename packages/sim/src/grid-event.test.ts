@@ -80,7 +80,7 @@ describe('grid events in the simulator', () => {
   });
 
   it('a grid event names its field when it has both a target and a cut, or neither', () => {
-    const base = { name: 'x', facility: { capMw: 1, pue: 1.2 }, nodeGroups: tinySite().nodeGroups, prices: tinySite().prices, workloadMix: { train: 1 } };
+    const base = { name: 'x', site: { capMw: 1, pue: 1.2 }, nodeGroups: tinySite().nodeGroups, workloadMix: { train: 1 } };
     expect(() => parseSiteFile({ ...base, gridEvents: [{ atS: 0, durationS: 10, capMw: 1, reducePct: 25 }] })).toThrow(/gridEvents\.0: give either capMw \(a target\) or reducePct \(a cut\)/);
     expect(() => parseSiteFile({ ...base, gridEvents: [{ atS: 0, durationS: 10, reducePct: 100 }] })).toThrow(/gridEvents\.0\.reducePct/);
     expect(() => parseSiteFile({ ...base, flexMix: { '5': 1 } })).toThrow(/flexMix/);

@@ -13,10 +13,9 @@ writeFileSync(
   sitePath,
   JSON.stringify({
     name: 'two-nodes',
-    facility: { capMw: 0.05, pue: 1.2 },
+    site: { capMw: 0.05, pue: 1.2, prices: { energyPerMwh: 50, gpuHour: 2 } },
     nodeGroups: [{ name: 'n', count: 2, gpusPerNode: 8, model: 'H200', maxW: 700, minW: 200, idleW: 110, hostIdleW: 1000, hostBusyW: 2500 }],
-    miners: { count: 4, model: 'S19 XP', hashrateThs: 140, powerW: 3010 },
-    prices: { hashpriceUsdPerThDay: 0.05, aiUsdPerGpuHour: 2, energyUsdPerMwh: 50 },
+    miners: { count: 4, model: 'S19 XP', hashrateThs: 140, powerW: 3010, hashpriceUsdPerThDay: 0.05 },
     workloadMix: { train: 1 },
   }),
 );

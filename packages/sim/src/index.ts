@@ -91,12 +91,7 @@ export function runSimulation(options: SimOptions): SimRun {
   const loadScale = options.loadScale ?? 1;
   const cycleS = options.cycleS ?? 30;
   const checkpointS = options.checkpointS ?? 600;
-  const policy = policyFromSite(policyName, {
-    teams: site.teams,
-    checkpointIntervalS: checkpointS,
-    // The ramp limit is wattpack's; the baselines know nothing of it.
-    ...(policyName === 'wattpack' && site.facility.rampMwPerMin !== undefined ? { rampMwPerMin: site.facility.rampMwPerMin } : {}),
-  });
+  const policy = policyFromSite(policyName, site.site, { checkpointIntervalS: checkpointS });
   const t0 = performance.now();
   const engine = new Engine({
     site,

@@ -1,6 +1,7 @@
+import { teamFlex } from '@wattpack/common';
 import type { GpuView, PowerProfile, QueuedJob, RunningJob } from '@wattpack/scheduler/core';
 import type { SiteFile, SiteHardware } from './site-file.js';
-import type { Trace } from './traces/types.js';
+import type { Trace, TraceJob } from './traces/types.js';
 import { pickDrawLevel, pickFlex, pickShape } from './workload.js';
 
 export const FUTURE = 0;
@@ -36,7 +37,7 @@ export class JobTable {
   readonly drawLevel: Float64Array;
   /** Declared max runtime: the real duration x 1.5, rounded. */
   readonly maxRuntimeS: Float64Array;
-  /** Flexibility class (site flexMix, by id); -1: none. */
+  /** Flexibility class (the file's flexMix, by id; else the site's flexDefaults); -1: none. */
   readonly flex: Int8Array;
 
   readonly state: Uint8Array;
@@ -74,8 +75,6 @@ export class JobTable {
     const jobs = trace.jobs;
     const order = jobs.map((_, i) => i).sort((a, b) => jobs[a]!.submitS - jobs[b]!.submitS || a - b);
     const n = (this.n = order.length);
-    const t0 = n > 0 ? jobs[order[0]!]!.submitS : 0;
-    const width = Math.max(6, String(n).length);
     this.ids = new Array<string>(n);
     this.teamOf = new Array<string>(n);
     this.teamIdx = new Int32Array(n);
@@ -110,6 +109,13 @@ export class JobTable {
     this.queuedView = new Array<QueuedJob | undefined>(n);
     this.runningView = new Array<RunningJob | undefined>(n);
     this.runningPos = new Int32Array(n).fill(-1);
+    this.describe(order.map((i) => jobs[i]!), site, hw, loadScale);
+  }
+
+  /** Each job's fixed columns, in submit order: id, team, models, submit time, work, gang shape, shape, draw, class. */
+  private describe(jobs: readonly TraceJob[], site: SiteFile, hw: SiteHardware, loadScale: number): void {
+    const t0 = jobs.length > 0 ? jobs[0]!.submitS : 0;
+    const width = Math.max(6, String(jobs.length).length);
     const per = hw.maxGpusPerNode;
     const teamNumber = new Map<string, number>();
     const keepModels = (models: readonly string[]) => {
@@ -117,8 +123,8 @@ export class JobTable {
       const kept = models.filter((m) => hw.models.has(m));
       return kept.length === models.length ? models : kept;
     };
-    for (let j = 0; j < n; j++) {
-      const job = jobs[order[j]!]!;
+    for (let j = 0; j < jobs.length; j++) {
+      const job = jobs[j]!;
       const id = `j${String(j).padStart(width, '0')}`;
       this.ids[j] = id;
       this.idIndex.set(id, j);
@@ -140,7 +146,8 @@ export class JobTable {
       this.shape[j] = pickShape(id, site.workloadMix);
       this.drawLevel[j] = site.drawLevel ?? pickDrawLevel(id);
       this.maxRuntimeS[j] = Math.max(1, Math.round(job.durationS * 1.5));
-      this.flex[j] = pickFlex(id, site.flexMix);
+      // The site file's mix stands for the class each job names; else its team's default, as live.
+      this.flex[j] = site.flexMix ? pickFlex(id, site.flexMix) : (teamFlex(site.site, job.team) ?? -1);
     }
   }
 }

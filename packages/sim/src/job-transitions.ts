@@ -8,9 +8,10 @@ import { demandW, relativeSpeed } from './workload.js';
 
 /**
  * Telemetry in the simulator: a job draws min(limit, its demand) once warmed up, so one
- * sample, taken after warm-up and again after each limit change, is its whole profile.
+ * sample, taken after the site's right-sizing warm-up and again after each limit change,
+ * is its whole profile.
  */
-const SIM_PROFILE: ProfileOptions = { warmupS: 120, window: 1, minSamples: 1 };
+const profileOptions = (o: EngineSettings): ProfileOptions => ({ warmupS: o.site.site.rightSizing.warmupSeconds, window: 1, minSamples: 1 });
 
 /**
  * A job's life on the JobTable: queued in the core's order, started on the GPUs a
@@ -29,6 +30,7 @@ export class JobTransitions {
   private readonly stops = new EventHeap();
   /** Ends of warm-up: a pass then reads the job's first telemetry. */
   private readonly warmups = new EventHeap();
+  private readonly profile: ProfileOptions;
   private readonly sampledLimit: Float64Array;
   /** Each running job's row in the table, in `running`'s order (sampleTelemetry reads every one each pass). */
   private readonly runningRows: number[] = [];
@@ -42,6 +44,7 @@ export class JobTransitions {
     private readonly metrics: Metrics,
   ) {
     this.sampledLimit = new Float64Array(jobs.n).fill(NaN);
+    this.profile = profileOptions(o);
     this.teamSeen = new Int32Array(jobs.teamNames.length);
   }
 
@@ -198,9 +201,9 @@ export class JobTransitions {
     jobs.demand[j] = demandW(jobs.shape[j]!, jobs.drawLevel[j]!, maxW, gpus.length ? Math.max(...gpus.map((g) => g.idleW)) : 0);
     this.metrics.unusedW += this.unused(j);
     if (this.o.rightSizing) {
-      jobs.profile[j] = new PowerProfile(t * 1000, SIM_PROFILE);
+      jobs.profile[j] = new PowerProfile(t * 1000, this.profile);
       this.sampledLimit[j] = NaN;
-      this.warmups.push(t + SIM_PROFILE.warmupS, j, 0);
+      this.warmups.push(t + this.profile.warmupS, j, 0);
     }
     this.setSpeed(j, this.speedAt(j, limitW), t);
     const q = jobs.queuedView[j]!;
@@ -242,7 +245,7 @@ export class JobTransitions {
 
   /** Each warmed-up job's draw at its current limit, as an agent would report it. */
   sampleTelemetry(t: number): void {
-    const warmupS = SIM_PROFILE.warmupS;
+    const warmupS = this.profile.warmupS;
     for (let i = 0; i < this.running.length; i++) {
       const r = this.running[i]!;
       const j = this.runningRows[i]!;

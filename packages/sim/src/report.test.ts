@@ -26,7 +26,7 @@ describe('report', () => {
   });
 
   it('builds the result from a run: every key, revenue from the site prices', () => {
-    const site = tinySite({ miners: { count: 10, model: 'S19 XP', hashrateThs: 140, powerW: 3010 } });
+    const site = tinySite({ miners: { count: 10, model: 'S19 XP', hashrateThs: 140, powerW: 3010, hashpriceUsdPerThDay: 0.05 } });
     const stats = new Engine({ site, trace: tinyTrace([{ durationS: 3600, team: 'a' }, { durationS: 3600, team: 'b', submitS: 10 }]), policy: defaultPolicy('fifo') }).run();
     const r = buildResult(stats, { policy: 'fifo', site, trace: 'tiny', loadScale: 1, cycleS: 30, wallS: 0.5 });
     for (const k of KEYS) expect(r).toHaveProperty(k);

@@ -96,7 +96,8 @@ export function buildResult(stats: EngineStats, meta: ResultMeta): SimResult {
   const jct = Float64Array.from(stats.jctS).sort();
   const wait = Float64Array.from(stats.waitS).sort();
   const span = stats.endS;
-  const prices = meta.site.prices;
+  const prices = meta.site.site.prices;
+  const hashprice = meta.site.miners?.hashpriceUsdPerThDay ?? 0;
   const energyMwh = stats.drawnJ / 3.6e9;
   const allocatedMwh = stats.energyJ / 3.6e9;
   const usefulGpuH = stats.usefulGpuS / 3600;
@@ -118,21 +119,21 @@ export function buildResult(stats: EngineStats, meta: ResultMeta): SimResult {
     gpuUtil: round(span > 0 && stats.totalGpus > 0 ? stats.busyGpuS / (stats.totalGpus * span) : 0, 4),
     meanFacilityMw: round(span > 0 ? stats.energyJ / span / 1e6 : 0, 4),
     peakFacilityMw: round(stats.peakFacilityW / 1e6, 4),
-    meanCapMw: round(span > 0 ? stats.capIntegralWs / span / 1e6 : meta.site.facility.capMw, 4),
+    meanCapMw: round(span > 0 ? stats.capIntegralWs / span / 1e6 : meta.site.site.capMw, 4),
     capUseWhileWaiting: round(stats.waitingS > 0 ? stats.capUseWhileWaitingS / stats.waitingS : 0, 4),
     capViolations: stats.capViolations,
     capViolationS: round(stats.capViolationS, 1),
     energyMwh: round(energyMwh, 3),
     allocatedMwh: round(allocatedMwh, 3),
-    energyCostUsd: round(energyMwh * prices.energyUsdPerMwh, 2),
+    energyCostUsd: round(energyMwh * prices.energyPerMwh, 2),
     usefulGpuHPerMwh: round(energyMwh > 0 ? usefulGpuH / energyMwh : 0, 2),
     usefulGpuHPerAllocatedMwh: round(allocatedMwh > 0 ? usefulGpuH / allocatedMwh : 0, 2),
     reclaimedMw: round(span > 0 ? stats.reclaimedWs / span / 1e6 : 0, 4),
     jobsAdmittedByReclaim: stats.jobsAdmittedByReclaim,
     usefulWorkGpuH: round(usefulGpuH, 2),
     lostWorkGpuH: round(stats.lostGpuS / 3600, 2),
-    miningRevenueUsd: round((stats.minedThS / 86400) * prices.hashpriceUsdPerThDay, 2),
-    aiRevenueUsd: round(usefulGpuH * prices.aiUsdPerGpuHour, 2),
+    miningRevenueUsd: round((stats.minedThS / 86400) * hashprice, 2),
+    aiRevenueUsd: round(usefulGpuH * prices.gpuHour, 2),
     jainFairness: round(jain(rates), 4),
     teams: rates.length,
     placements: stats.placements,
@@ -143,7 +144,7 @@ export function buildResult(stats: EngineStats, meta: ResultMeta): SimResult {
     cycleS: meta.cycleS,
     wallS: round(meta.wallS, 2),
   };
-  if (meta.site.facility.rampMwPerMin !== undefined) result.rampExcursions = stats.rampExcursions;
+  if (meta.site.site.rampMwPerMin !== undefined) result.rampExcursions = stats.rampExcursions;
   if (meta.untilS !== undefined && Number.isFinite(meta.untilS)) result.untilS = meta.untilS;
   if (stats.gridEvents.length > 0) result.gridEvents = stats.gridEvents;
   return result;

@@ -2,16 +2,17 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { siteSplit } from '@wattpack/scheduler/core';
-import { tinySite } from './fixtures.js';
+import { declaredHostPower, siteConfigSchema } from '@wattpack/common';
+import { tinySite, tinyTrace } from './fixtures.js';
+import { JobTable } from './job-table.js';
 import { buildHardware, loadSiteFile, parseSiteFile, type SiteFileInput } from './site-file.js';
 import { repoRoot } from './traces/index.js';
 
 const sites = join(repoRoot(), 'sites');
 const valid = (): SiteFileInput => ({
   name: 'x',
-  facility: { capMw: 1, pue: 1.2 },
+  site: { capMw: 1, pue: 1.2, prices: { energyPerMwh: 50, gpuHour: 2 } },
   nodeGroups: [{ name: 'g', count: 2, gpusPerNode: 8, model: 'H100', maxW: 700, minW: 200, idleW: 110, hostIdleW: 1000, hostBusyW: 2500 }],
-  prices: { hashpriceUsdPerThDay: 0.05, aiUsdPerGpuHour: 2, energyUsdPerMwh: 50 },
   workloadMix: { gemm: 0.5, train: 0.5 },
 });
 const errorOf = (patch: (s: Record<string, any>) => void): string => {
@@ -60,9 +61,10 @@ describe('site files', () => {
     }
   });
 
-  it('fills defaults', () => {
+  it('fills defaults: the live site\'s for its settings', () => {
     const site = parseSiteFile(valid());
-    expect(site.facility.reserveFraction).toBe(0.02);
+    const { capMw: _, name: __, ...liveDefaults } = siteConfigSchema.parse({});
+    expect(site.site).toEqual({ ...liveDefaults, name: 'x', capMw: 1, pue: 1.2, prices: { energyPerMwh: 50, gpuHour: 2, currency: 'USD' } });
     expect(site.workloadMix).toEqual({ gemm: 0.5, train: 0.5, copy: 0 });
     expect(site.jobDefaults).toEqual({ preemptible: true, priority: 100 });
     expect(site.gridEvents).toEqual([]);
@@ -70,20 +72,46 @@ describe('site files', () => {
   });
 
   it('names the field of each error', () => {
-    expect(errorOf((s) => (s.facility.capMw = -1))).toMatch(/^invalid site file x\.yaml: facility\.capMw: /);
+    expect(errorOf((s) => (s.site.capMw = -1))).toMatch(/^invalid site file x\.yaml: site\.capMw: /);
+    expect(errorOf((s) => delete s.site.capMw)).toMatch(/site\.capMw: /);
     expect(errorOf((s) => (s.nodeGroups[0].minW = 800))).toMatch(/nodeGroups\.0\.minW: 800 W exceeds maxW 700 W/);
-    expect(errorOf((s) => (s.nodeGroups[0].hostBusyW = 500))).toMatch(/nodeGroups\.0\.hostBusyW: /);
+    expect(errorOf((s) => (s.nodeGroups[0].hostBusyW = 500))).toMatch(/nodeGroups\.0\.hostBusyW: 500 W is the host's total busy power: at least its idle power \(1000 W\)/);
     expect(errorOf((s) => (s.workloadMix = { gemm: 0.5, train: 0.4 }))).toMatch(/workloadMix: fractions must sum to 1 \(they sum to 0\.9\)/);
     expect(errorOf((s) => (s.workloadMix = { gemm: 1, sgemm: 0 }))).toMatch(/workloadMix: unknown field\(s\) "sgemm"/);
-    expect(errorOf((s) => (s.facility.capMW = 3))).toMatch(/facility: unknown field\(s\) "capMW"/);
+    expect(errorOf((s) => (s.site.capMW = 3))).toMatch(/site: unknown field\(s\) "capMW"/);
+    expect(errorOf((s) => (s.site.teams = { ML: { gpus: 8 } }))).toMatch(/site\.teams\.ML: /);
+    expect(errorOf((s) => (s.site.prices.currency = 'EUR'))).toMatch(/site\.prices\.currency: the simulator reports in USD/);
+    expect(errorOf((s) => (s.site.gridEvents = [{ startMs: 0, durationS: 60, capMw: 1 }]))).toMatch(/site\.gridEvents: give a simulation's grid events at the top level/);
     expect(errorOf((s) => (s.gridEvents = [{ atS: 'tomorrow', durationS: '2h', capMw: 12 }]))).toMatch(/gridEvents\.0\.atS: "tomorrow" is not a duration/);
-    expect(errorOf((s) => delete s.prices)).toMatch(/prices: /);
+    expect(errorOf((s) => delete s.site)).toMatch(/site: /);
     expect(errorOf((s) => s.nodeGroups.push({ ...s.nodeGroups[0] }))).toMatch(/nodeGroups\.1\.name: "g" is used twice/);
     expect(errorOf((s) => (s.jobDefaults = { minW: 600, maxW: 500 }))).toMatch(/jobDefaults\.minW: 600 W exceeds maxW 500 W/);
   });
 
+  it('says where the old layout\'s fields went', () => {
+    const old = errorOf((s) => Object.assign(s, { facility: { capMw: 1 }, prices: {}, teams: {} }));
+    expect(old).toMatch(/facility: moved: its capMw, pue, reserveFraction and rampMwPerMin are settings of the live site: put them under site/);
+    expect(old).toMatch(/prices: moved: energyUsdPerMwh and aiUsdPerGpuHour are site\.prices\.energyPerMwh and site\.prices\.gpuHour/);
+    expect(old).toMatch(/teams: moved: team shares are a setting of the live site: site\.teams/);
+  });
+
+  it('a node group\'s host power is its own, else the site\'s hostPower, as an agent\'s inventory is counted live', () => {
+    const site = parseSiteFile({ ...valid(), site: { capMw: 1, hostPower: { idleW: 800, busyW: 2000 } }, nodeGroups: [{ name: 'a', count: 1, gpusPerNode: 8, model: 'H100', maxW: 700, minW: 200, idleW: 110 }, { name: 'b', count: 1, gpusPerNode: 8, model: 'H100', maxW: 700, minW: 200, idleW: 110, hostBusyW: 3000 }] });
+    expect(buildHardware(site).nodes.map((n) => [n.hostIdleW, n.hostBusyW])).toEqual([[800, 2000], [800, 3000]]);
+    // The rule the live scheduler's hostWatts applies to an agent's declared figures (0: none).
+    expect(declaredHostPower(site.site, { idleW: 0, busyW: 3000 })).toEqual({ idleW: 800, busyW: 3000 });
+  });
+
+  it('the site\'s flexDefaults give the jobs a class where the file has no flexMix, as live', () => {
+    const site = tinySite({ site: { capMw: 1, flexDefaults: { a: 25, '*': 10 } } });
+    const jobs = new JobTable(tinyTrace([{ team: 'a' }, { team: 'b' }]), site, buildHardware(site), 1);
+    expect([...jobs.flex]).toEqual([25, 10]);
+    const mixed = tinySite({ site: { capMw: 1, flexDefaults: { '*': 10 } }, flexMix: { '50': 1 } });
+    expect([...new JobTable(tinyTrace([{ team: 'b' }]), mixed, buildHardware(mixed), 1).flex]).toEqual([50]);
+  });
+
   it('builds miner containers as GPU-less nodes', () => {
-    const site = tinySite({ miners: { count: 250, model: 'S19 XP', hashrateThs: 140, powerW: 3010 } });
+    const site = tinySite({ miners: { count: 250, model: 'S19 XP', hashrateThs: 140, powerW: 3010, hashpriceUsdPerThDay: 0.05 } });
     const hw = buildHardware(site);
     expect(hw.nodes.map((n) => n.id)).toEqual(['n-0000', 'miners-0', 'miners-1', 'miners-2']);
     expect(hw.nodes.slice(1).map((n) => n.miners.length)).toEqual([100, 100, 50]);

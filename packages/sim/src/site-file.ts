@@ -1,11 +1,13 @@
-import { describeIssues, gpuModelOf, parseDuration, readYamlFile, siteConfigSchema, WattpackError } from '@wattpack/common';
+import { declaredHostPower, describeIssues, gpuModelOf, parseDuration, readYamlFile, siteConfigSchema, WattpackError, type SiteConfig } from '@wattpack/common';
 import { z } from 'zod';
 import { FLEX_CLASSES, type MinerView, type NodeView } from '@wattpack/scheduler/core';
 import { SHAPES } from './workload.js';
 
 /**
- * A simulated site (sites/*.yaml): the facility, its GPU servers and miners, prices,
- * grid events, team shares, the workload mix, and the power policy trace jobs declare.
+ * A simulated site (sites/*.yaml): the live scheduler's site settings (`site`, a SiteConfig:
+ * the same schema, names and meaning as `wattpack-scheduler --site`), and what only a
+ * simulation needs: the GPU servers and miners to fabricate, the grid events to replay,
+ * the workload mix, and the power policy trace jobs declare.
  * Unknown fields are errors; every error names its field.
  */
 
@@ -22,6 +24,25 @@ const duration = z.union([z.number().nonnegative(), z.string()]).transform((v, c
   return s;
 });
 
+const fractionsSumToOne = (mix: Record<string, number>, ctx: z.RefinementCtx): void => {
+  const sum = Object.values(mix).reduce((a, b) => a + b, 0);
+  if (Math.abs(sum - 1) > 1e-6) ctx.addIssue({ code: 'custom', path: [], message: `fractions must sum to 1 (they sum to ${+sum.toFixed(6)})` });
+};
+
+/** Fractions by name, each 0-1 (default 0), summing to 1. */
+const mixOf = <N extends string>(names: readonly N[]) =>
+  z.strictObject(Object.fromEntries(names.map((n) => [n, z.number().min(0).max(1).default(0)])) as Record<N, z.ZodDefault<z.ZodNumber>>).superRefine((mix, ctx) => fractionsSumToOne(mix as Record<string, number>, ctx));
+
+/**
+ * The live site's settings. The cap has no default here (a simulated site names its own);
+ * grid events are the simulation's (`gridEvents` beside it, in time from the start), since
+ * the live ones are dated and the simulated clock has no calendar; the report is in USD.
+ */
+const siteSettingsSchema = siteConfigSchema.extend({ capMw: siteConfigSchema.shape.capMw.unwrap() }).superRefine((s, ctx) => {
+  if (s.gridEvents.length > 0) ctx.addIssue({ code: 'custom', path: ['gridEvents'], message: 'give a simulation\'s grid events at the top level (gridEvents: atS, durationS, capMw or reducePct, noticeS)' });
+  if (s.prices.currency !== 'USD') ctx.addIssue({ code: 'custom', path: ['prices', 'currency'], message: 'the simulator reports in USD' });
+});
+
 const nodeGroupSchema = z
   .strictObject({
     /** Prefix of node ids (e.g. "h100" -> h100-0000). */
@@ -33,38 +54,40 @@ const nodeGroupSchema = z
     maxW: watts,
     minW: watts,
     idleW: z.number().nonnegative(),
-    /** Host power (CPUs, fans, NICs, switches) when no GPU is held, and in total when any is. */
-    hostIdleW: z.number().nonnegative(),
-    hostBusyW: z.number().nonnegative(),
+    /** Host power as the group's agents would declare it; unset: the site's hostPower, as live. */
+    hostIdleW: z.number().nonnegative().optional(),
+    hostBusyW: z.number().nonnegative().optional(),
     rackSize: z.number().int().positive().default(8),
   })
   .superRefine((g, ctx) => {
     if (g.minW > g.maxW) ctx.addIssue({ code: 'custom', path: ['minW'], message: `${g.minW} W exceeds maxW ${g.maxW} W` });
     if (g.idleW > g.maxW) ctx.addIssue({ code: 'custom', path: ['idleW'], message: `${g.idleW} W exceeds maxW ${g.maxW} W` });
-    if (g.hostBusyW < g.hostIdleW) ctx.addIssue({ code: 'custom', path: ['hostBusyW'], message: `is the host's total busy power: at least hostIdleW (${g.hostIdleW} W)` });
   });
 
-const mixSchema = z
-  .strictObject(Object.fromEntries(SHAPES.map((s) => [s, z.number().min(0).max(1).default(0)])) as Record<(typeof SHAPES)[number], z.ZodDefault<z.ZodNumber>>)
-  .superRefine((mix, ctx) => {
-    const sum = SHAPES.reduce((acc, s) => acc + mix[s], 0);
-    if (Math.abs(sum - 1) > 1e-6) ctx.addIssue({ code: 'custom', path: [], message: `fractions must sum to 1 (they sum to ${+sum.toFixed(6)})` });
+const gridEventSchema = z
+  .strictObject({
+    atS: duration,
+    durationS: duration.refine((v) => v > 0, 'must be positive'),
+    capMw: z.number().nonnegative().optional(),
+    reducePct: z.number().gt(0).lt(100).optional(),
+    noticeS: duration.default(0),
+  })
+  .superRefine((e, ctx) => {
+    if ((e.capMw === undefined) === (e.reducePct === undefined)) ctx.addIssue({ code: 'custom', path: [], message: 'give either capMw (a target) or reducePct (a cut), not both or neither' });
   });
+
+/** Where the fields of the old layout went, for an error that says so. */
+const MOVED: Record<string, string> = {
+  facility: 'its capMw, pue, reserveFraction and rampMwPerMin are settings of the live site: put them under site',
+  prices: 'energyUsdPerMwh and aiUsdPerGpuHour are site.prices.energyPerMwh and site.prices.gpuHour; hashpriceUsdPerThDay is under miners',
+  teams: 'team shares are a setting of the live site: site.teams',
+};
 
 export const siteFileSchema = z
   .strictObject({
     name: z.string().min(1),
     description: z.string().optional(),
-    // The live site's own settings, checked by the same schema (SiteConfig): one definition
-    // of what a cap, a PUE, a reserve and a ramp limit may be. The cap has no default here.
-    facility: z.strictObject({
-      /** The grid connection's cap, MW: everything on site, cooling included. */
-      capMw: siteConfigSchema.shape.capMw.unwrap(),
-      pue: siteConfigSchema.shape.pue.unwrap(),
-      reserveFraction: siteConfigSchema.shape.reserveFraction,
-      /** Grid ramp limit: steps larger than this within a minute are counted (not prevented). */
-      rampMwPerMin: siteConfigSchema.shape.rampMwPerMin,
-    }),
+    site: siteSettingsSchema,
     nodeGroups: z.array(nodeGroupSchema).min(1),
     miners: z
       .strictObject({
@@ -72,53 +95,26 @@ export const siteFileSchema = z
         model: z.string().min(1),
         hashrateThs: z.number().nonnegative(),
         powerW: watts,
+        /** USD earned per TH/s per day of mining. */
+        hashpriceUsdPerThDay: z.number().nonnegative(),
         /** Miners per simulated container (a node view with no GPUs). */
         perContainer: z.number().int().positive().default(100),
       })
       .optional(),
-    prices: z.strictObject({
-      /** USD earned per TH/s per day of mining. */
-      hashpriceUsdPerThDay: z.number().nonnegative(),
-      /** USD earned per GPU-hour of useful work (full-power equivalent). */
-      aiUsdPerGpuHour: z.number().nonnegative(),
-      energyUsdPerMwh: z.number().nonnegative(),
-    }),
     /**
      * The cap drops at atS (from the simulation's start) for durationS, announced noticeS
      * ahead: to capMw, or by reducePct % of the facility's measured (drawn) watts when the
      * event is announced, as `wattpack site grid-event --reduce` takes its baseline.
      */
-    gridEvents: z
-      .array(
-        z
-          .strictObject({
-            atS: duration,
-            durationS: duration.refine((v) => v > 0, 'must be positive'),
-            capMw: z.number().nonnegative().optional(),
-            reducePct: z.number().gt(0).lt(100).optional(),
-            noticeS: duration.default(0),
-          })
-          .superRefine((e, ctx) => {
-            if ((e.capMw === undefined) === (e.reducePct === undefined)) ctx.addIssue({ code: 'custom', path: [], message: 'give either capMw (a target) or reducePct (a cut), not both or neither' });
-          }),
-      )
-      .default([]),
+    gridEvents: z.array(gridEventSchema).default([]),
     /**
      * Flexibility classes of the trace's jobs (traces record none): fractions of jobs in
      * each class (0, 10, 25, 50 % slowdown tolerated); each job draws its class from its id.
-     * Unset: jobs have no class (their power range alone bounds them).
+     * Unset: the site's flexDefaults, as live; without those, no class.
      */
-    flexMix: z
-      .strictObject(Object.fromEntries(FLEX_CLASSES.map((c) => [String(c), z.number().min(0).max(1).default(0)])) as Record<string, z.ZodDefault<z.ZodNumber>>)
-      .superRefine((mix, ctx) => {
-        const sum = Object.values(mix).reduce((a, b) => a + b, 0);
-        if (Math.abs(sum - 1) > 1e-6) ctx.addIssue({ code: 'custom', path: [], message: `fractions must sum to 1 (they sum to ${+sum.toFixed(6)})` });
-      })
-      .optional(),
-    /** Guaranteed GPUs and MW per team (the policy's fair shares). */
-    teams: z.record(z.string().min(1), z.strictObject({ gpus: z.number().int().nonnegative().optional(), mw: z.number().nonnegative().optional() })).default({}),
+    flexMix: mixOf(FLEX_CLASSES.map(String)).optional(),
     /** Fractions of jobs of each measured shape; each job draws its shape from its id. */
-    workloadMix: mixSchema,
+    workloadMix: mixOf(SHAPES),
     /**
      * How hard jobs draw, as a share of their shape's full draw (1: the measured curve's
      * draw; 0.5: half of it). Unset: each job draws its level from the Acme 2023 clusters.
@@ -138,20 +134,42 @@ export const siteFileSchema = z
       })
       .default({ preemptible: true, priority: 100 }),
   })
-  .superRefine((site, ctx) => {
+  .superRefine((file, ctx) => {
     const names = new Set<string>();
-    site.nodeGroups.forEach((g, i) => {
+    file.nodeGroups.forEach((g, i) => {
       if (names.has(g.name)) ctx.addIssue({ code: 'custom', path: ['nodeGroups', i, 'name'], message: `"${g.name}" is used twice` });
       names.add(g.name);
+      const host = groupHostPower(file.site, g);
+      if (host.busyW < host.idleW) ctx.addIssue({ code: 'custom', path: ['nodeGroups', i, 'hostBusyW'], message: `${host.busyW} W is the host's total busy power: at least its idle power (${host.idleW} W)` });
     });
-  });
+  })
+  // Compiled: each group's host power as the live scheduler would count it.
+  .transform((file) => ({
+    ...file,
+    nodeGroups: file.nodeGroups.map((g) => {
+      const host = groupHostPower(file.site, g);
+      return { ...g, hostIdleW: host.idleW, hostBusyW: host.busyW };
+    }),
+  }));
+
+/** The site's name defaults to the file's; the old layout's fields get an error that says where they went. */
+const withSiteName = (value: unknown, ctx: z.RefinementCtx): unknown => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const file = value as Record<string, unknown>;
+  for (const [key, where] of Object.entries(MOVED)) if (key in file) ctx.addIssue({ code: 'custom', path: [key], message: `moved: ${where} (packages/sim/README.md, "Site files")` });
+  const site = file['site'];
+  if (typeof site !== 'object' || site === null || 'name' in site) return value;
+  return { ...file, site: { name: file['name'], ...site } };
+};
+
+const siteFileInput = z.preprocess(withSiteName, siteFileSchema);
 
 export type SiteFileInput = z.input<typeof siteFileSchema>;
 export type SiteFile = z.output<typeof siteFileSchema>;
 
 /** Validates a parsed site file; the error names each bad field ("facility.capMw: ..."). */
 export function parseSiteFile(value: unknown, source = 'site'): SiteFile {
-  const parsed = siteFileSchema.safeParse(value);
+  const parsed = siteFileInput.safeParse(value);
   if (!parsed.success) throw new WattpackError('INVALID_ARGUMENT', `invalid site file ${source}: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
@@ -207,4 +225,9 @@ export function buildHardware(site: SiteFile): SiteHardware {
     }
   }
   return { nodes, gpuNodes, gpus, miners, maxGpusPerNode: Math.max(...site.nodeGroups.map((g) => g.gpusPerNode)), models };
+}
+
+/** A node group's host power: its own figures, else the site's hostPower (the live scheduler's rule for an agent's inventory). */
+function groupHostPower(site: Pick<SiteConfig, 'hostPower'>, g: { hostIdleW?: number | undefined; hostBusyW?: number | undefined }): { idleW: number; busyW: number } {
+  return declaredHostPower(site, { idleW: g.hostIdleW, busyW: g.hostBusyW });
 }

@@ -158,30 +158,7 @@ export class Supervisor {
     }
     let exited: Promise<ExitStatus>;
     try {
-      if (cmd.checkpointDir) prepareCheckpointDir(cmd.checkpointDir, user);
-      const files = { ...(cmd.output ? { stdout: outputFile(cmd.output, cmd) } : {}), ...(cmd.error ? { stderr: outputFile(cmd.error, cmd) } : {}) };
-      if (cmd.output || cmd.error) attempt.outputFiles = new OutputFiles(files, user);
-      // A container sees its checkpoint directory at the same path as the host.
-      const checkpointMount = cmd.image && cmd.checkpointDir ? [{ source: cmd.checkpointDir, target: cmd.checkpointDir, readOnly: false }] : [];
-      ({ exited } = await this.deps.runtime.start({
-        attemptId: cmd.attemptId,
-        argv: [...cmd.command, ...cmd.args],
-        env: { ...cmd.env, ...jobEnv(cmd, this.deps.nodeId) },
-        user,
-        gpuIndices: cmd.gpuIndices,
-        ...(cmd.hostNetwork ? { hostNetwork: true } : {}),
-        ...(cmd.image ? { image: cmd.image } : {}),
-        ...(cmd.cpus !== undefined ? { cpus: cmd.cpus } : {}),
-        ...(cmd.memoryMib !== undefined ? { memoryMib: cmd.memoryMib } : {}),
-        ...(cmd.workdir ? { workdir: cmd.workdir } : {}),
-        mounts: [...(cmd.mounts ?? []), ...checkpointMount],
-        ...(cmd.container ? { container: cmd.container } : {}),
-        labels: this.labels(cmd),
-        onLine: (stream, line) => {
-          attempt.outputFiles?.write(stream, line);
-          this.publishLog({ jobId: cmd.jobId, attemptId: cmd.attemptId, nodeId: this.deps.nodeId, stream, line: line.slice(0, MAX_LINE_CHARS), at: Date.now() });
-        },
-      }));
+      ({ exited } = await this.spawn(cmd, user, attempt));
     } catch (err) {
       await attempt.outputFiles?.close();
       await this.restoreLimits(attempt);
@@ -191,6 +168,34 @@ export class Supervisor {
     this.running(attempt, Date.now(), exited);
     await this.publish({ kind: 'started', nodeId: this.deps.nodeId, jobId: cmd.jobId, attemptId: cmd.attemptId, at: attempt.startedAtMs! });
     if (attempt.pendingStop) void this.stopAttempt(attempt, attempt.pendingStop);
+  }
+
+  /** The attempt's process or container, with its checkpoint directory, output files and log lines; its exit. */
+  private async spawn(cmd: StartCommand, user: JobUser, attempt: Attempt): Promise<{ exited: Promise<ExitStatus> }> {
+    if (cmd.checkpointDir) prepareCheckpointDir(cmd.checkpointDir, user);
+    const files = { ...(cmd.output ? { stdout: outputFile(cmd.output, cmd) } : {}), ...(cmd.error ? { stderr: outputFile(cmd.error, cmd) } : {}) };
+    if (cmd.output || cmd.error) attempt.outputFiles = new OutputFiles(files, user);
+    // A container sees its checkpoint directory at the same path as the host.
+    const checkpointMount = cmd.image && cmd.checkpointDir ? [{ source: cmd.checkpointDir, target: cmd.checkpointDir, readOnly: false }] : [];
+    return this.deps.runtime.start({
+      attemptId: cmd.attemptId,
+      argv: [...cmd.command, ...cmd.args],
+      env: { ...cmd.env, ...jobEnv(cmd, this.deps.nodeId) },
+      user,
+      gpuIndices: cmd.gpuIndices,
+      ...(cmd.hostNetwork ? { hostNetwork: true } : {}),
+      ...(cmd.image ? { image: cmd.image } : {}),
+      ...(cmd.cpus !== undefined ? { cpus: cmd.cpus } : {}),
+      ...(cmd.memoryMib !== undefined ? { memoryMib: cmd.memoryMib } : {}),
+      ...(cmd.workdir ? { workdir: cmd.workdir } : {}),
+      mounts: [...(cmd.mounts ?? []), ...checkpointMount],
+      ...(cmd.container ? { container: cmd.container } : {}),
+      labels: this.labels(cmd),
+      onLine: (stream, line) => {
+        attempt.outputFiles?.write(stream, line);
+        this.publishLog({ jobId: cmd.jobId, attemptId: cmd.attemptId, nodeId: this.deps.nodeId, stream, line: line.slice(0, MAX_LINE_CHARS), at: Date.now() });
+      },
+    });
   }
 
   /** From now on the attempt runs: its exit is awaited and its max runtime counts from `startedAtMs`. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { describeIdentity, identityOf, WattpackError } from '@wattpack/common/core';
 import { configPath, parseConfig, readConfig, resolveConnection, saveContexts, useContext } from '../config-file.js';
-import { DEFAULT_SCHEDULER, type App } from '../context.js';
+import { DEFAULT_SCHEDULER, type App, type Context } from '../context.js';
 import { renderTable } from '../output/table.js';
 
 /** Credentials on the CLI's side: import one, choose a context, and say who you are. */
@@ -12,25 +12,7 @@ export function registerLogin(program: Command, app: App): void {
     .description('import the credential file an admin issued you (wattpack admin issue user) as a context, and make it current')
     .argument('<file>', 'the credential file (YAML with a context)')
     .option('--name <context>', 'name of the context (default: the name in the file)')
-    .action(
-      app.action(async (ctx, cmd) => {
-        const [file] = cmd.processedArgs as [string];
-        const { name } = cmd.opts<{ name?: string }>();
-        let text: string;
-        try {
-          text = readFileSync(file, 'utf8');
-        } catch (err) {
-          throw new WattpackError('INVALID_ARGUMENT', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-        }
-        const imported = parseConfig(text, file).contexts;
-        if (imported.length !== 1) throw new WattpackError('INVALID_ARGUMENT', `${file}: holds ${imported.length} contexts: a credential file holds one`);
-        const scheduler = ctx.options.scheduler || ctx.io.env.WATTPACK_SCHEDULER || imported[0]!.scheduler;
-        const context = { ...imported[0]!, ...(name ? { name } : {}), ...(scheduler ? { scheduler } : {}) };
-        const id = identityOf(context.cert);
-        const where = saveContexts(ctx.io.env, [context]);
-        ctx.print({ context: context.name, identity: id, config: where }, () => `logged in as ${describeIdentity(id)}: context "${context.name}" in ${where}`);
-      }),
-    );
+    .action(app.action(login));
 
   program
     .command('whoami')
@@ -48,19 +30,7 @@ export function registerLogin(program: Command, app: App): void {
   config
     .command('get-contexts')
     .description('list the contexts; * marks the current one')
-    .action(
-      app.action(async (ctx) => {
-        const cfg = readConfig(ctx.io.env);
-        const rows = cfg.contexts.map((c) => {
-          const id = identityOf(c.cert);
-          return [c.name === cfg['current-context'] ? '*' : '', c.name, c.scheduler ?? '', id.name, id.role, id.teams.join(',')];
-        });
-        ctx.print(
-          { currentContext: cfg['current-context'], contexts: cfg.contexts.map(({ name, scheduler }) => ({ name, scheduler })) },
-          () => renderTable(['', 'NAME', 'SCHEDULER', 'USER', 'ROLE', 'TEAMS'], rows, `no contexts in ${configPath(ctx.io.env)}`),
-        );
-      }),
-    );
+    .action(app.action(getContexts));
   config
     .command('use-context')
     .description('make a context the current one')
@@ -71,4 +41,36 @@ export function registerLogin(program: Command, app: App): void {
         ctx.print({ currentContext: name }, () => `current context: ${name}`);
       }),
     );
+}
+
+/** `wattpack login FILE`: the file's one context, saved and made current. */
+async function login(ctx: Context, cmd: Command): Promise<void> {
+  const [file] = cmd.processedArgs as [string];
+  const { name } = cmd.opts<{ name?: string }>();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new WattpackError('INVALID_ARGUMENT', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const imported = parseConfig(text, file).contexts;
+  if (imported.length !== 1) throw new WattpackError('INVALID_ARGUMENT', `${file}: holds ${imported.length} contexts: a credential file holds one`);
+  const scheduler = ctx.options.scheduler || ctx.io.env.WATTPACK_SCHEDULER || imported[0]!.scheduler;
+  const context = { ...imported[0]!, ...(name ? { name } : {}), ...(scheduler ? { scheduler } : {}) };
+  const id = identityOf(context.cert);
+  const where = saveContexts(ctx.io.env, [context]);
+  ctx.print({ context: context.name, identity: id, config: where }, () => `logged in as ${describeIdentity(id)}: context "${context.name}" in ${where}`);
+}
+
+/** `wattpack config get-contexts`: a table of the contexts, the current one starred. */
+async function getContexts(ctx: Context): Promise<void> {
+  const cfg = readConfig(ctx.io.env);
+  const rows = cfg.contexts.map((c) => {
+    const id = identityOf(c.cert);
+    return [c.name === cfg['current-context'] ? '*' : '', c.name, c.scheduler ?? '', id.name, id.role, id.teams.join(',')];
+  });
+  ctx.print(
+    { currentContext: cfg['current-context'], contexts: cfg.contexts.map(({ name, scheduler }) => ({ name, scheduler })) },
+    () => renderTable(['', 'NAME', 'SCHEDULER', 'USER', 'ROLE', 'TEAMS'], rows, `no contexts in ${configPath(ctx.io.env)}`),
+  );
 }

@@ -30,21 +30,7 @@ export function registerSite(program: Command, app: App): void {
     .requiredOption('--for <duration>', 'how long it lasts, e.g. 30m, 3h', durationArg)
     .option('--from <time>', 'when it starts: an ISO time such as 2026-07-01T14:00:00Z (default now)', timeArg)
     .addOption(new Option('--in <duration>', 'when it starts, from now; also the notice the scheduler gets').argParser(durationArg))
-    .action(
-      app.action((ctx, cmd) => {
-        const opts = cmd.opts<{ for: number; in?: number; from?: number; target?: number; reduce?: number }>();
-        const positional = cmd.processedArgs[0] as number | undefined;
-        const given = [positional !== undefined, opts.target !== undefined, opts.reduce !== undefined].filter(Boolean).length;
-        if (given !== 1) throw new WattpackError('INVALID_ARGUMENT', 'grid-event: give exactly one of <MW>, --target or --reduce');
-        if (opts.in !== undefined && opts.from !== undefined) throw new WattpackError('INVALID_ARGUMENT', 'grid-event: give --from or --in, not both');
-        const now = Date.now();
-        const startMs = opts.from ?? now + (opts.in ?? 0) * 1000;
-        if (startMs + opts.for * 1000 <= now) throw new WattpackError('INVALID_ARGUMENT', `--from: the event would have ended at ${new Date(startMs + opts.for * 1000).toISOString()}, before now`);
-        const noticeS = Math.max(0, Math.round((startMs - now) / 1000));
-        const cap = opts.reduce !== undefined ? { capMw: 0, reduceFraction: opts.reduce } : { capMw: positional ?? opts.target! };
-        return show(ctx, { addGridEvents: [{ startMs, durationS: opts.for, noticeS, ...cap }] });
-      }),
-    );
+    .action(app.action((ctx, cmd) => show(ctx, gridEventChange(cmd))));
   site
     .command('events')
     .description('each grid event against the meter: target vs metered power per minute, time to reach the target, jobs slowed')
@@ -64,17 +50,33 @@ export function registerSite(program: Command, app: App): void {
     .argument('<team>', 'the team')
     .option('--gpus <n>', 'guaranteed GPUs', nonNegativeArg)
     .option('--mw <MW>', 'guaranteed facility MW', nonNegativeArg)
-    .action(
-      app.action((ctx, cmd) => {
-        const [team] = cmd.processedArgs as [string];
-        const o = cmd.opts<{ gpus?: number; mw?: number }>();
-        if (o.gpus !== undefined && !Number.isInteger(o.gpus)) throw new WattpackError('INVALID_ARGUMENT', '--gpus: a whole number');
-        return show(ctx, { setTeams: { [team]: { ...(o.gpus !== undefined ? { gpus: o.gpus } : {}), ...(o.mw !== undefined ? { mw: o.mw } : {}) } } });
-      }),
-    );
+    .action(app.action((ctx, cmd) => show(ctx, teamShareChange(cmd))));
   site
     .command('remove-team')
     .description("admins: remove a team's guaranteed share (its jobs split the rest evenly with other teams)")
     .argument('<team>', 'the team')
     .action(app.action((ctx, cmd) => show(ctx, { removeTeams: [(cmd.processedArgs as [string])[0]] })));
+}
+
+/** `site grid-event`: one of <MW>, --target or --reduce; --from or --in (the notice). */
+function gridEventChange(cmd: Command): UpdateSiteRequest {
+  const opts = cmd.opts<{ for: number; in?: number; from?: number; target?: number; reduce?: number }>();
+  const positional = cmd.processedArgs[0] as number | undefined;
+  const given = [positional !== undefined, opts.target !== undefined, opts.reduce !== undefined].filter(Boolean).length;
+  if (given !== 1) throw new WattpackError('INVALID_ARGUMENT', 'grid-event: give exactly one of <MW>, --target or --reduce');
+  if (opts.in !== undefined && opts.from !== undefined) throw new WattpackError('INVALID_ARGUMENT', 'grid-event: give --from or --in, not both');
+  const now = Date.now();
+  const startMs = opts.from ?? now + (opts.in ?? 0) * 1000;
+  if (startMs + opts.for * 1000 <= now) throw new WattpackError('INVALID_ARGUMENT', `--from: the event would have ended at ${new Date(startMs + opts.for * 1000).toISOString()}, before now`);
+  const noticeS = Math.max(0, Math.round((startMs - now) / 1000));
+  const cap = opts.reduce !== undefined ? { capMw: 0, reduceFraction: opts.reduce } : { capMw: positional ?? opts.target! };
+  return { addGridEvents: [{ startMs, durationS: opts.for, noticeS, ...cap }] };
+}
+
+/** `site set-team`: the shares given; a whole number of GPUs. */
+function teamShareChange(cmd: Command): UpdateSiteRequest {
+  const [team] = cmd.processedArgs as [string];
+  const o = cmd.opts<{ gpus?: number; mw?: number }>();
+  if (o.gpus !== undefined && !Number.isInteger(o.gpus)) throw new WattpackError('INVALID_ARGUMENT', '--gpus: a whole number');
+  return { setTeams: { [team]: { ...(o.gpus !== undefined ? { gpus: o.gpus } : {}), ...(o.mw !== undefined ? { mw: o.mw } : {}) } } };
 }

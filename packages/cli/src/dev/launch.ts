@@ -9,7 +9,7 @@ import { isSea } from 'node:sea';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ANY_USER, freePort, localJobUser, localSiteTrust, natsStorageArgs, readYamlFile, WattpackError } from '@wattpack/common';
-import { connectScheduler } from '../client.js';
+import { connectScheduler, type SchedulerClient } from '../client.js';
 import { DASHBOARD_PORT_OFFSET } from '../commands/dashboard.js';
 import { contextCredentials, parseConfig, saveContexts } from '../config-file.js';
 import type { AgentPlan } from './agents.js';
@@ -188,30 +188,9 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
       natsUrl = `nats://127.0.0.1:${port}`;
       await waitUntil(children, NATS_START_MS, async () => (await accepts(port)) || `nats-server is not listening on ${port}`);
     }
-    const [schedulerFile, ...schedulerArgs] = programCommand('@wattpack/scheduler', 'wattpack-scheduler');
-    schedulerArgs.push('--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials, '--metrics-addr', metrics.scheduler!, '--dashboard-addr', dashboard);
-    schedulerArgs.push('--state-dir', join(o.stateDir, 'scheduler'));
-    const meterPort = o.meter ? await freePort() : undefined;
-    schedulerArgs.push('--site', writeDevSite(o.stateDir, o.site, meterPort));
-    if (o.capMw !== undefined) schedulerArgs.push('--cap-mw', String(o.capMw));
-    if (o.logLevel) schedulerArgs.push('--log-level', o.logLevel);
-    children.push(await spawnLogged({ role: 'scheduler', name: 'scheduler', log: logOf('scheduler') }, schedulerFile!, schedulerArgs, o.detached));
-    const [agentFile, ...agentArgs] = programCommand('@wattpack/agent', 'wattpack-agent');
-    for (const group of agentProcesses(o.agents)) {
-      const first = group[0]!;
-      const labels = Object.entries(first.labels).map(([k, v]) => `${k}=${v}`).join(',');
-      const common = [...agentArgs, '--scheduler', address, '--nats', natsUrl, '--simulate', first.profile, '--runtime', 'process', '--address', '127.0.0.1', '--labels', labels];
-      if (group.length === 1) {
-        const metricsAddr = `127.0.0.1:${await freePort()}`;
-        metrics[first.nodeId] = metricsAddr;
-        const args = [...common, '--node-id', first.nodeId, '--credentials', trust.nodeCredentials(first.nodeId), '--metrics-addr', metricsAddr];
-        children.push(await spawnLogged({ role: 'agent', name: first.nodeId, log: logOf(first.nodeId) }, agentFile!, args, o.detached));
-      } else {
-        const name = `fleet-${first.nodeId}-${group.length}`;
-        const dir = fleetDir(join(o.stateDir, 'fleets', name), group.map((a) => [a.nodeId, trust.nodeCredentials(a.nodeId)]));
-        children.push(await spawnLogged({ role: 'agent', name, log: logOf(name) }, agentFile!, [...common, '--fleet', dir], o.detached));
-      }
-    }
+    const launch: Launch = { o, trust, address, natsUrl, metrics, logOf, children };
+    const meterPort = await spawnScheduler(launch, dashboard);
+    await spawnAgents(launch);
     if (o.meter && meterPort) {
       // This CLI again: the single binary itself, or node with its script.
       const self = isSea() ? [] : [fileURLToPath(new URL('../../bin/wattpack.js', import.meta.url))];
@@ -220,13 +199,7 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
     }
     // Written before waiting, so that `dev down` can clean up even if this process dies now.
     writeDevState(o.stateDir, state());
-    // A site-sized fleet registers a few hundred nodes a second on this machine.
-    await waitUntil(children, READY_MS + 100 * o.agents.length, async () => {
-      const nodes = await client.listNodes().catch(() => undefined);
-      if (!nodes) return `the scheduler did not answer on ${address} (logs: ${logDir})`;
-      const waiting = o.agents.filter((a) => nodes.find((n) => n.id === a.nodeId)?.status !== 'READY');
-      return waiting.length === 0 || `nodes not READY: ${waiting.map((a) => a.nodeId).join(', ')} (logs: ${logDir})`;
-    });
+    await untilReady(client, o.agents, children, address, logDir);
     saveContexts(o.env, [context]);
     return { state: state(), children };
   } catch (err) {
@@ -234,6 +207,60 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
     throw err;
   } finally {
     client.close();
+  }
+}
+
+/** Until every agent's node is READY; a site-sized fleet registers a few hundred nodes a second on this machine. */
+function untilReady(client: SchedulerClient, agents: readonly AgentPlan[], children: RunningChild[], address: string, logDir: string): Promise<void> {
+  return waitUntil(children, READY_MS + 100 * agents.length, async () => {
+    const nodes = await client.listNodes().catch(() => undefined);
+    if (!nodes) return `the scheduler did not answer on ${address} (logs: ${logDir})`;
+    const waiting = agents.filter((a) => nodes.find((n) => n.id === a.nodeId)?.status !== 'READY');
+    return waiting.length === 0 || `nodes not READY: ${waiting.map((a) => a.nodeId).join(', ')} (logs: ${logDir})`;
+  });
+}
+
+/** What starting a site's processes shares: the options, the trust, the addresses, the processes started so far. */
+interface Launch {
+  o: LaunchOptions;
+  trust: Awaited<ReturnType<typeof localSiteTrust>>;
+  address: string;
+  natsUrl: string;
+  metrics: Record<string, string>;
+  logOf(name: string): string;
+  children: RunningChild[];
+}
+
+/** The scheduler, with the dev site's settings (and the simulated meter's port, returned, when asked for one). */
+async function spawnScheduler({ o, trust, address, natsUrl, metrics, logOf, children }: Launch, dashboard: string): Promise<number | undefined> {
+  const [schedulerFile, ...schedulerArgs] = programCommand('@wattpack/scheduler', 'wattpack-scheduler');
+  schedulerArgs.push('--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials, '--metrics-addr', metrics.scheduler!, '--dashboard-addr', dashboard);
+  schedulerArgs.push('--state-dir', join(o.stateDir, 'scheduler'));
+  const meterPort = o.meter ? await freePort() : undefined;
+  schedulerArgs.push('--site', writeDevSite(o.stateDir, o.site, meterPort));
+  if (o.capMw !== undefined) schedulerArgs.push('--cap-mw', String(o.capMw));
+  if (o.logLevel) schedulerArgs.push('--log-level', o.logLevel);
+  children.push(await spawnLogged({ role: 'scheduler', name: 'scheduler', log: logOf('scheduler') }, schedulerFile!, schedulerArgs, o.detached));
+  return meterPort;
+}
+
+/** The agents: a process per node, or one hollow-node fleet process per kind of many nodes. */
+async function spawnAgents({ o, trust, address, natsUrl, metrics, logOf, children }: Launch): Promise<void> {
+  const [agentFile, ...agentArgs] = programCommand('@wattpack/agent', 'wattpack-agent');
+  for (const group of agentProcesses(o.agents)) {
+    const first = group[0]!;
+    const labels = Object.entries(first.labels).map(([k, v]) => `${k}=${v}`).join(',');
+    const common = [...agentArgs, '--scheduler', address, '--nats', natsUrl, '--simulate', first.profile, '--runtime', 'process', '--address', '127.0.0.1', '--labels', labels];
+    if (group.length === 1) {
+      const metricsAddr = `127.0.0.1:${await freePort()}`;
+      metrics[first.nodeId] = metricsAddr;
+      const args = [...common, '--node-id', first.nodeId, '--credentials', trust.nodeCredentials(first.nodeId), '--metrics-addr', metricsAddr];
+      children.push(await spawnLogged({ role: 'agent', name: first.nodeId, log: logOf(first.nodeId) }, agentFile!, args, o.detached));
+    } else {
+      const name = `fleet-${first.nodeId}-${group.length}`;
+      const dir = fleetDir(join(o.stateDir, 'fleets', name), group.map((a) => [a.nodeId, trust.nodeCredentials(a.nodeId)]));
+      children.push(await spawnLogged({ role: 'agent', name, log: logOf(name) }, agentFile!, [...common, '--fleet', dir], o.detached));
+    }
   }
 }
 

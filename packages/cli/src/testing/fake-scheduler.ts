@@ -178,8 +178,27 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
     history: [],
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
-  const notFound = (id: string) => ({ code: grpc.status.NOT_FOUND, details: `job ${id} not found` });
-  const record = (method: string, request: unknown, call?: Parameters<typeof peerIdentity>[0]) => fake.calls.push({ method, request, ...(call ? { caller: peerIdentity(call)?.name } : {}) });
+  const record = recorder(fake);
+  server.addService(loadProto().wattpack.v1.SchedulerService.service, { ...jobHandlers(fake, record), ...siteHandlers(fake, record) });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpcServerCredentials(loadCredentials(trust.schedulerCredentials)), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  fake.address = `127.0.0.1:${port}`;
+  writeFileSync(fake.config, readFileSync(trust.adminContext, 'utf8').replace('contexts:', 'current-context: local-dev\ncontexts:'));
+  return fake;
+}
+
+type Recorder = (method: string, request: unknown, call?: Parameters<typeof peerIdentity>[0]) => void;
+
+/** Each call, kept in `fake.calls` (with the caller's name where asked). */
+function recorder(fake: FakeScheduler): Recorder {
+  return (method, request, call) => void fake.calls.push({ method, request, ...(call ? { caller: peerIdentity(call)?.name } : {}) });
+}
+
+const notFound = (id: string) => ({ code: grpc.status.NOT_FOUND, details: `job ${id} not found` });
+
+/** Jobs: submit, get, cancel, list (paged), watch, logs, from `fake.jobs`, `updates` and `logs`. */
+function jobHandlers(fake: FakeScheduler, record: Recorder): grpc.UntypedServiceImplementation {
   const withJob = (method: string) => (call: grpc.ServerUnaryCall<{ id: string; reason?: string }, Job__Output>, cb: grpc.sendUnaryData<Job__Output>) => {
     record(method, call.request);
     const job = fake.jobs.get(call.request.id);
@@ -187,7 +206,7 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
     if (method === 'CancelJob') Object.assign(job, { state: 'CANCELLED', reason: call.request.reason });
     cb(null, job);
   };
-  server.addService(loadProto().wattpack.v1.SchedulerService.service, {
+  return {
     SubmitJob(call: grpc.ServerUnaryCall<{ specJson: string }, Job__Output>, cb: grpc.sendUnaryData<Job__Output>) {
       record('SubmitJob', call.request);
       const spec = JSON.parse(call.request.specJson) as { name: string };
@@ -218,6 +237,12 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
       for (const line of fake.logs.get(call.request.id) ?? []) call.write(line);
       call.end();
     },
+  };
+}
+
+/** Nodes, site, credentials, audit and accounting, from the fake's fields. */
+function siteHandlers(fake: FakeScheduler, record: Recorder): grpc.UntypedServiceImplementation {
+  return {
     ListNodes(call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
       record('ListNodes', call.request);
       cb(null, { nodes: fake.nodes });
@@ -260,11 +285,5 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
       if (!fake.jobs.has(call.request.id) && attempts.length === 0) return cb(notFound(call.request.id));
       cb(null, { attempts });
     },
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpcServerCredentials(loadCredentials(trust.schedulerCredentials)), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  fake.address = `127.0.0.1:${port}`;
-  writeFileSync(fake.config, readFileSync(trust.adminContext, 'utf8').replace('contexts:', 'current-context: local-dev\ncontexts:'));
-  return fake;
+  };
 }

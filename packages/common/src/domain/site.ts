@@ -136,3 +136,17 @@ export const defaultSiteConfig = (): SiteConfig => siteConfigSchema.parse({});
 /** Watts the scheduler may allocate: cap minus reserve. */
 export const allocatableWatts = (site: Pick<SiteConfig, 'capMw' | 'reserveFraction'>): number =>
   site.capMw * 1e6 * (1 - site.reserveFraction);
+
+/**
+ * A GPU server's host power as declared: its own figures where it gives them (0 or absent:
+ * none), else the site's `hostPower`. The live scheduler applies it to what an agent's
+ * inventory says, the simulator to a node group of its site file.
+ */
+export function declaredHostPower(site: Pick<SiteConfig, 'hostPower'>, own: { idleW?: number | undefined; busyW?: number | undefined }): { idleW: number; busyW: number } {
+  return { idleW: own.idleW || site.hostPower.idleW, busyW: own.busyW || site.hostPower.busyW };
+}
+
+/** The flexibility class of a team's jobs that name none: the team's default, else the site's for every team ("*"). */
+export function teamFlex(site: Pick<SiteConfig, 'flexDefaults'>, team: string): number | undefined {
+  return site.flexDefaults[team] ?? site.flexDefaults['*'];
+}

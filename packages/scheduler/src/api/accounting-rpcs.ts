@@ -1,11 +1,12 @@
-import { ATTEMPT_ENDS, WattpackError, type UsageRecord } from '@wattpack/common';
+import { ATTEMPT_ENDS, WattpackError, type Identity, type UsageRecord } from '@wattpack/common';
 import type { GetJobUsageResponse } from '@wattpack/common/proto/GetJobUsageResponse';
 import type { GetUsageResponse } from '@wattpack/common/proto/GetUsageResponse';
+import type { ListHistoryRequest__Output as ListHistoryRequest } from '@wattpack/common/proto/ListHistoryRequest';
 import type { ListHistoryResponse } from '@wattpack/common/proto/ListHistoryResponse';
 import type { ListSharesResponse } from '@wattpack/common/proto/ListSharesResponse';
 import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerService';
 import type { UsageRecord as UsageRecordProto } from '@wattpack/common/proto/UsageRecord';
-import { USAGE_GROUPS, type UsageGroup } from '../accounting/store.js';
+import { USAGE_GROUPS, type HistoryQuery, type UsageGroup } from '../accounting/store.js';
 import type { UsageQueries } from '../accounting/store-thread.js';
 import { usageScope } from './authorize.js';
 import type { Api } from './call.js';
@@ -30,26 +31,7 @@ export function accountingRpcs({ unary, scheduler }: Api, usage: () => UsageQuer
 
   return {
     ListHistory: unary('ListHistory', async (req, caller): Promise<ListHistoryResponse> => {
-      const states = req.states.map((s) => s.toUpperCase());
-      const bad = states.find((s) => !(ATTEMPT_ENDS as readonly string[]).includes(s));
-      if (bad !== undefined) throw new WattpackError('INVALID_ARGUMENT', `states: "${bad.slice(0, 20)}" is not one; use ${ATTEMPT_ENDS.join(', ')}`);
-      if (req.limit > PAGE.max) throw new WattpackError('INVALID_ARGUMENT', `limit: at most ${PAGE.max} per page (use the page token for more)`);
-      const now = Date.now();
-      const sinceMs = Number(req.sinceMs) || (req.jobId ? undefined : now - DAY_MS);
-      const untilMs = Number(req.untilMs) || undefined;
-      checkWindow(sinceMs, untilMs);
-      const user = usageScope(caller, req.user || undefined);
-      const page = await needStore().history({
-        ...(user !== undefined ? { user } : {}),
-        ...(req.team ? { team: req.team } : {}),
-        states,
-        ...(sinceMs !== undefined ? { sinceMs } : {}),
-        ...(untilMs !== undefined ? { untilMs } : {}),
-        ...(req.node ? { node: req.node } : {}),
-        ...(req.jobId ? { jobId: req.jobId } : {}),
-        limit: req.limit || PAGE.default,
-        ...(req.pageToken ? { pageToken: req.pageToken } : {}),
-      });
+      const page = await needStore().history(historyQuery(req, caller));
       return { records: page.rows.map(recordToProto), nextPageToken: page.nextPageToken };
     }),
 
@@ -89,6 +71,30 @@ export function accountingRpcs({ unary, scheduler }: Api, usage: () => UsageQuer
       const running = scheduler.usageSoFar(req.id);
       return { attempts: ended.map(recordToProto), ...(running ? { running: recordToProto(running) } : {}) };
     }),
+  };
+}
+
+/** ListHistory's request as the store's query: states and the page size checked, a day back by default, the caller's scope. */
+function historyQuery(req: ListHistoryRequest, caller: Identity): HistoryQuery {
+  const states = req.states.map((s) => s.toUpperCase());
+  const bad = states.find((s) => !(ATTEMPT_ENDS as readonly string[]).includes(s));
+  if (bad !== undefined) throw new WattpackError('INVALID_ARGUMENT', `states: "${bad.slice(0, 20)}" is not one; use ${ATTEMPT_ENDS.join(', ')}`);
+  if (req.limit > PAGE.max) throw new WattpackError('INVALID_ARGUMENT', `limit: at most ${PAGE.max} per page (use the page token for more)`);
+  const now = Date.now();
+  const sinceMs = Number(req.sinceMs) || (req.jobId ? undefined : now - DAY_MS);
+  const untilMs = Number(req.untilMs) || undefined;
+  checkWindow(sinceMs, untilMs);
+  const user = usageScope(caller, req.user || undefined);
+  return {
+    ...(user !== undefined ? { user } : {}),
+    ...(req.team ? { team: req.team } : {}),
+    states,
+    ...(sinceMs !== undefined ? { sinceMs } : {}),
+    ...(untilMs !== undefined ? { untilMs } : {}),
+    ...(req.node ? { node: req.node } : {}),
+    ...(req.jobId ? { jobId: req.jobId } : {}),
+    limit: req.limit || PAGE.default,
+    ...(req.pageToken ? { pageToken: req.pageToken } : {}),
   };
 }
 

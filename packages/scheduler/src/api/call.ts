@@ -46,27 +46,7 @@ export function api(scheduler: Scheduler, logs: LogSource, log: Logger, trust: A
     return caller;
   };
 
-  const finish: Api['finish'] = async (rpc, call, request, caller, note, err) => {
-    try {
-      const e = err === undefined ? undefined : WattpackError.from(err);
-      const refused = e?.code === 'PERMISSION_DENIED' || e?.code === 'UNAUTHENTICATED';
-      if (!RPCS[rpc].mutates && !refused) return;
-      const who = caller ?? whoCalled(call);
-      await trust.audit.record({
-        name: who.name,
-        role: who.role,
-        serial: who.serial,
-        action: rpc,
-        target: (note.target ?? targetOf(rpc, request)).slice(0, 300),
-        result: e ? e.code : 'OK',
-        message: e?.message ?? '',
-        before: note.before ?? {},
-        after: e ? {} : (note.after ?? {}),
-      });
-    } catch (auditErr) {
-      log.error({ err: String(auditErr), rpc }, 'auditing a call failed');
-    }
-  };
+  const finish = auditor(trust, log);
 
   const unary: Api['unary'] = (rpc, fn) => (call, callback) => {
     const note: Note = {};
@@ -100,6 +80,31 @@ export function api(scheduler: Scheduler, logs: LogSource, log: Logger, trust: A
   const failStream: Api['failStream'] = (call, err) => void call.emit('error', toStatus(err, log));
 
   return { scheduler, logs, log, trust, admit, finish, unary, closeOnRevoke, failStream };
+}
+
+/** A call's end, audited where it changes state or was refused; a failing audit is logged, never the caller's error. */
+function auditor(trust: ApiTrust, log: Logger): Api['finish'] {
+  return async (rpc, call, request, caller, note, err) => {
+    try {
+      const e = err === undefined ? undefined : WattpackError.from(err);
+      const refused = e?.code === 'PERMISSION_DENIED' || e?.code === 'UNAUTHENTICATED';
+      if (!RPCS[rpc].mutates && !refused) return;
+      const who = caller ?? whoCalled(call);
+      await trust.audit.record({
+        name: who.name,
+        role: who.role,
+        serial: who.serial,
+        action: rpc,
+        target: (note.target ?? targetOf(rpc, request)).slice(0, 300),
+        result: e ? e.code : 'OK',
+        message: e?.message ?? '',
+        before: note.before ?? {},
+        after: e ? {} : (note.after ?? {}),
+      });
+    } catch (auditErr) {
+      log.error({ err: String(auditErr), rpc }, 'auditing a call failed');
+    }
+  };
 }
 
 /** The caller named as well as the call allows, for the audit of a refused call. */

@@ -6,7 +6,11 @@ import type { Api, Note } from './call.js';
 type JobRpcs = Pick<SchedulerServiceHandlers, 'SubmitJob' | 'SubmitJobs' | 'GetJob' | 'ListJobs' | 'CancelJob' | 'WatchJob' | 'JobLogs'>;
 
 /** Jobs: submit, read, list, cancel, watch, logs. A member sees and touches only their team's jobs. */
-export function jobRpcs({ scheduler, logs, unary, admit, finish, closeOnRevoke, failStream }: Api): JobRpcs {
+export function jobRpcs(api: Api): JobRpcs {
+  return { ...unaryJobRpcs(api), WatchJob: watchJob(api), JobLogs: jobLogs(api) };
+}
+
+function unaryJobRpcs({ scheduler, unary }: Api): Omit<JobRpcs, 'WatchJob' | 'JobLogs'> {
   return {
     SubmitJob: unary('SubmitJob', async (req, caller, note) => {
       const job = await scheduler.submit(req.specJson, { owner: caller.name, teamFor: (named) => teamFor(caller, named), canSee: (j) => inTeam(caller, j.spec.team), requestId: req.requestId, array: req.array });
@@ -39,71 +43,77 @@ export function jobRpcs({ scheduler, logs, unary, admit, finish, closeOnRevoke, 
       note.after = jobState(done);
       return jobToProto(jobFor(caller, done));
     }),
+  };
+}
 
-    WatchJob(call) {
-      const note: Note = {};
-      let caller: Identity;
-      let job: Job;
-      try {
-        caller = admit('WatchJob', call, call.request);
-        job = scheduler.getJob(call.request.id);
-      } catch (err) {
-        void finish('WatchJob', call, call.request, undefined, note, err).then(() => failStream(call, err));
-        return;
-      }
-      const send = (j: Job) => {
-        call.write(jobToProto(jobFor(caller, j), scheduler.powerOf(j.id)));
-        if (isTerminal(j.state)) end();
-      };
-      const onChange = (j: Job) => j.id === job.id && send(j);
-      const stop = () => {
-        scheduler.changes.off('job', onChange);
-        unwatch();
-      };
-      const end = () => {
-        stop();
+/** The job as it changes, until it ends, the caller cancels, or their credential is revoked. */
+function watchJob({ scheduler, admit, finish, closeOnRevoke, failStream }: Api): JobRpcs['WatchJob'] {
+  return (call) => {
+    const note: Note = {};
+    let caller: Identity;
+    let job: Job;
+    try {
+      caller = admit('WatchJob', call, call.request);
+      job = scheduler.getJob(call.request.id);
+    } catch (err) {
+      void finish('WatchJob', call, call.request, undefined, note, err).then(() => failStream(call, err));
+      return;
+    }
+    const send = (j: Job) => {
+      call.write(jobToProto(jobFor(caller, j), scheduler.powerOf(j.id)));
+      if (isTerminal(j.state)) end();
+    };
+    const onChange = (j: Job) => j.id === job.id && send(j);
+    const stop = () => {
+      scheduler.changes.off('job', onChange);
+      unwatch();
+    };
+    const end = () => {
+      stop();
+      call.end();
+    };
+    const unwatch = closeOnRevoke(caller, () => {
+      stop();
+      failStream(call, new WattpackError('UNAUTHENTICATED', `the credential of ${caller.name} was revoked`));
+    });
+    scheduler.changes.on('job', onChange);
+    call.on('cancelled', stop);
+    send(job);
+  };
+}
+
+/** The job's lines (following with -f) while its team may read them. */
+function jobLogs({ scheduler, logs, admit, finish, closeOnRevoke, failStream }: Api): JobRpcs['JobLogs'] {
+  return (call) => {
+    const { id, follow } = call.request;
+    const note: Note = {};
+    let caller: Identity | undefined;
+    let cancelled = false;
+    let revoked = false;
+    let unwatch: () => unknown = () => undefined;
+    call.on('cancelled', () => (cancelled = true));
+    Promise.resolve()
+      .then(() => {
+        caller = admit('JobLogs', call, call.request);
+        requireTeam(caller, scheduler.getJob(id), 'logs');
+        unwatch = closeOnRevoke(caller, () => (revoked = true));
+      })
+      .then(() =>
+        logs.read(
+          id,
+          { follow, jobEnded: () => isTerminal(scheduler.getJob(id).state), cancelled: () => cancelled || revoked },
+          (r) => call.write({ jobId: r.jobId, attemptId: r.attemptId, nodeId: r.nodeId, stream: r.stream, line: r.line, atMs: r.at }),
+        ),
+      )
+      .then(() => {
+        if (revoked) throw new WattpackError('UNAUTHENTICATED', `the credential of ${caller!.name} was revoked`);
         call.end();
-      };
-      const unwatch = closeOnRevoke(caller, () => {
-        stop();
-        failStream(call, new WattpackError('UNAUTHENTICATED', `the credential of ${caller.name} was revoked`));
-      });
-      scheduler.changes.on('job', onChange);
-      call.on('cancelled', stop);
-      send(job);
-    },
-
-    JobLogs(call) {
-      const { id, follow } = call.request;
-      const note: Note = {};
-      let caller: Identity | undefined;
-      let cancelled = false;
-      let revoked = false;
-      let unwatch: () => unknown = () => undefined;
-      call.on('cancelled', () => (cancelled = true));
-      Promise.resolve()
-        .then(() => {
-          caller = admit('JobLogs', call, call.request);
-          requireTeam(caller, scheduler.getJob(id), 'logs');
-          unwatch = closeOnRevoke(caller, () => (revoked = true));
-        })
-        .then(() =>
-          logs.read(
-            id,
-            { follow, jobEnded: () => isTerminal(scheduler.getJob(id).state), cancelled: () => cancelled || revoked },
-            (r) => call.write({ jobId: r.jobId, attemptId: r.attemptId, nodeId: r.nodeId, stream: r.stream, line: r.line, atMs: r.at }),
-          ),
-        )
-        .then(() => {
-          if (revoked) throw new WattpackError('UNAUTHENTICATED', `the credential of ${caller!.name} was revoked`);
-          call.end();
-        })
-        .catch(async (err: unknown) => {
-          await finish('JobLogs', call, call.request, caller, note, err);
-          failStream(call, err);
-        })
-        .finally(() => unwatch());
-    },
+      })
+      .catch(async (err: unknown) => {
+        await finish('JobLogs', call, call.request, caller, note, err);
+        failStream(call, err);
+      })
+      .finally(() => unwatch());
   };
 }
 

@@ -1,5 +1,6 @@
 import { WattpackError, inventoryFromProto, nodeIdSchema, peerIdentity, reportFromProto, type Identity, type Logger } from '@wattpack/common';
 import type { NodeServiceHandlers } from '@wattpack/common/proto/NodeService';
+import type { RegisterNode__Output as RegisterMessage } from '@wattpack/common/proto/RegisterNode';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { AuditLog } from './audit.js';
 import { revokes, type Revocations } from './revocations.js';
@@ -34,71 +35,91 @@ export function nodeService(scheduler: Scheduler, log: Logger, trust: { revocati
     );
   };
 
-  return {
-    Connect(call) {
-      const token = {};
-      let peer: Identity | undefined;
-      let nodeId: string | undefined;
-      const gone = (reason: string) => {
-        live.delete(token);
-        if (nodeId && current.get(nodeId) === token) {
-          current.delete(nodeId);
-          scheduler.nodeLost(nodeId, reason).catch((err) => log.error({ err }, 'marking node lost failed'));
-        }
-      };
-      const reject = (reason: string) => {
-        call.write({ rejected: { reason } });
-        call.end();
-      };
-      try {
-        peer = peerIdentity(call);
-        if (peer) trust.revocations.check(peer);
-      } catch (err) {
-        const e = WattpackError.from(err);
-        refused(peer, peer ? `node ${peer.name}` : 'node', e);
-        reject(e.message);
-        return;
-      }
-      if (peer) {
-        const who = peer;
-        live.set(token, {
-          peer: who,
-          close: (reason) => {
-            refused(who, `node ${who.name}`, new WattpackError('UNAUTHENTICATED', reason));
-            gone('its credential was revoked');
-            reject(reason);
-          },
-        });
-      }
-      call.on('data', (msg) => {
-        if (msg.register) {
-          const reg = msg.register;
-          const id = nodeIdSchema.safeParse(reg.nodeId);
-          if (!id.success) {
-            reject(`node id "${reg.nodeId}": ${id.error.issues[0]?.message}`);
-            return;
-          }
-          if (peer && (peer.role !== 'node' || peer.name !== id.data)) {
-            refused(peer, `node ${id.data}`, new WattpackError('PERMISSION_DENIED', `this credential is ${peer.role} "${peer.name}": it cannot register node "${id.data}"`));
-            reject(`this credential is ${peer.role} "${peer.name}": it cannot register node "${id.data}"`);
-            return;
-          }
-          nodeId = id.data;
-          current.set(nodeId, token);
-          scheduler
-            .registerNode({ nodeId, labels: reg.labels, inventory: inventoryFromProto(reg.inventory) })
-            .then(() => call.write({ registered: { nodeId: id.data, reportIntervalMs: scheduler.siteConfig().reportIntervalMs } }))
-            .catch((err: unknown) => reject(WattpackError.from(err).message));
-        } else if (msg.report) {
-          if (nodeId && current.get(nodeId) === token) void scheduler.report(nodeId, reportFromProto(msg.report));
-        }
-      });
-      call.on('end', () => {
-        gone('agent disconnected');
-        call.end();
-      });
-      call.on('error', () => gone('agent stream broke'));
-      call.on('cancelled', () => gone('agent stream cancelled'));
-    },
+  const streams: Streams = { scheduler, log, trust, current, live, refused };
+  return { Connect: (call) => connect(call, streams) };
+}
+
+/** What every agent stream shares: the scheduler, the trust, which stream is each node's current one, the open streams by identity. */
+interface Streams {
+  scheduler: Scheduler;
+  log: Logger;
+  trust: { revocations: Revocations; audit: AuditLog };
+  current: Map<string, object>;
+  live: Map<object, { peer: Identity; close(reason: string): void }>;
+  refused(peer: Identity | undefined, target: string, err: WattpackError): void;
+}
+
+/** One agent's stream: admitted by its certificate, then its registration and reports, until it ends. */
+function connect(call: Parameters<NodeServiceHandlers['Connect']>[0], s: Streams): void {
+  const { scheduler, log, trust, current, live, refused } = s;
+  const token = {};
+  let peer: Identity | undefined;
+  let nodeId: string | undefined;
+  const gone = (reason: string) => {
+    live.delete(token);
+    if (nodeId && current.get(nodeId) === token) {
+      current.delete(nodeId);
+      scheduler.nodeLost(nodeId, reason).catch((err) => log.error({ err }, 'marking node lost failed'));
+    }
   };
+  const reject = (reason: string) => {
+    call.write({ rejected: { reason } });
+    call.end();
+  };
+  try {
+    peer = peerIdentity(call);
+    if (peer) trust.revocations.check(peer);
+  } catch (err) {
+    const e = WattpackError.from(err);
+    refused(peer, peer ? `node ${peer.name}` : 'node', e);
+    reject(e.message);
+    return;
+  }
+  if (peer) {
+    const who = peer;
+    live.set(token, {
+      peer: who,
+      close: (reason) => {
+        refused(who, `node ${who.name}`, new WattpackError('UNAUTHENTICATED', reason));
+        gone('its credential was revoked');
+        reject(reason);
+      },
+    });
+  }
+  call.on('data', (msg) => {
+    if (msg.register) {
+      nodeId = register(msg.register, call, { peer, token, reject }, s) ?? nodeId;
+    } else if (msg.report) {
+      if (nodeId && current.get(nodeId) === token) void scheduler.report(nodeId, reportFromProto(msg.report));
+    }
+  });
+  call.on('end', () => {
+    gone('agent disconnected');
+    call.end();
+  });
+  call.on('error', () => gone('agent stream broke'));
+  call.on('cancelled', () => gone('agent stream cancelled'));
+}
+
+/** A registration: the node its certificate names, and no other; the node id it registered, or undefined when refused. */
+function register(reg: RegisterMessage, call: Parameters<NodeServiceHandlers['Connect']>[0], stream: { peer: Identity | undefined; token: object; reject(reason: string): void }, s: Streams): string | undefined {
+  const { scheduler, current, refused } = s;
+  const { peer, token, reject } = stream;
+  const id = nodeIdSchema.safeParse(reg.nodeId);
+  if (!id.success) {
+    reject(`node id "${reg.nodeId}": ${id.error.issues[0]?.message}`);
+    return undefined;
+  }
+  if (peer && (peer.role !== 'node' || peer.name !== id.data)) {
+    refused(peer, `node ${id.data}`, new WattpackError('PERMISSION_DENIED', `this credential is ${peer.role} "${peer.name}": it cannot register node "${id.data}"`));
+    reject(`this credential is ${peer.role} "${peer.name}": it cannot register node "${id.data}"`);
+    return undefined;
+  }
+  const nodeId = id.data;
+  current.set(nodeId, token);
+  scheduler
+    .registerNode({ nodeId, labels: reg.labels, inventory: inventoryFromProto(reg.inventory) })
+    .then(() => call.write({ registered: { nodeId: id.data, reportIntervalMs: scheduler.siteConfig().reportIntervalMs } }))
+    .catch((err: unknown) => reject(WattpackError.from(err).message));
+  return nodeId;
 }

@@ -1,21 +1,15 @@
-import type { CurvePoint } from '@wattpack/common';
-import { defaultPolicy, type Policy, type PolicyName, type RightSizing, type TeamShare, type TeamUsage } from './policy.js';
+import type { SiteConfig } from '@wattpack/common';
+import { defaultPolicy, type Policy, type PolicyName, type TeamUsage } from './policy.js';
 
 /**
- * The site settings a planning Policy is built from, as the live loop's site config and
- * the simulator's site file both give them. Absent: the policy's default.
+ * The site settings a planning Policy is built from: the live site's (SiteConfig), which
+ * the simulator's site file carries as its `site` block, so a setting means one thing in both.
  */
-export interface PolicySettings {
-  teams: Record<string, TeamShare>;
-  /** Runtime assumed for jobs without a max runtime (s). */
-  defaultRuntimeS?: number;
-  /** Curves measured on other GPU models, by catalog name. */
-  curves?: Readonly<Record<string, readonly CurvePoint[]>>;
-  /** How fast facility power may rise (MW per minute; absent: no limit). */
-  rampMwPerMin?: number;
-  /** Right-sizing's trust in measured draw (wattpack only; absent: the default). */
-  rightSizing?: RightSizing;
-  /** The interval between a job's checkpoints (s). */
+export type PolicySite = Pick<SiteConfig, 'teams' | 'defaultRuntime' | 'curves' | 'rampMwPerMin' | 'rightSizing'>;
+
+/** What a run adds to the site's settings. Absent: the policy's default. */
+export interface PolicyRun {
+  /** The interval between a job's checkpoints (s): the simulator's. */
   checkpointIntervalS?: number;
   /** Teams' decayed past usage (the live loop's, from the accounting store). */
   history?: Readonly<Record<string, TeamUsage>>;
@@ -24,15 +18,19 @@ export interface PolicySettings {
 /** MW per minute -> W per second. */
 export const rampWPerS = (mwPerMin: number): number => (mwPerMin * 1e6) / 60;
 
-/** The policy `name` with a site's settings. */
-export function policyFromSite(name: PolicyName, s: PolicySettings): Policy {
+/** The ramp limit is wattpack's (static or not); the baselines model schedulers that know nothing of it. */
+const honoursRamp = (name: PolicyName): boolean => name === 'wattpack' || name === 'wattpack-static';
+
+/** The policy `name` with a site's settings; right-sizing's margins for wattpack alone. */
+export function policyFromSite(name: PolicyName, site: PolicySite, run: PolicyRun = {}): Policy {
+  const { marginFraction, minMarginW, heldFraction } = site.rightSizing;
   return defaultPolicy(name, {
-    teams: s.teams,
-    ...(s.defaultRuntimeS !== undefined ? { defaultRuntimeS: s.defaultRuntimeS } : {}),
-    ...(s.curves !== undefined ? { curves: s.curves } : {}),
-    ...(s.checkpointIntervalS !== undefined ? { checkpointIntervalS: s.checkpointIntervalS } : {}),
-    ...(s.rampMwPerMin !== undefined ? { rampWPerS: rampWPerS(s.rampMwPerMin) } : {}),
-    ...(name === 'wattpack' && s.rightSizing ? { rightSizing: s.rightSizing } : {}),
-    ...(s.history !== undefined ? { history: s.history } : {}),
+    teams: site.teams,
+    defaultRuntimeS: site.defaultRuntime,
+    curves: site.curves,
+    ...(run.checkpointIntervalS !== undefined ? { checkpointIntervalS: run.checkpointIntervalS } : {}),
+    ...(site.rampMwPerMin !== undefined && honoursRamp(name) ? { rampWPerS: rampWPerS(site.rampMwPerMin) } : {}),
+    ...(name === 'wattpack' ? { rightSizing: { marginFraction, minMarginW, heldFraction } } : {}),
+    ...(run.history !== undefined ? { history: run.history } : {}),
   });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { SignJWT, jwtVerify } from 'jose';
@@ -51,21 +51,6 @@ export async function startDashboard(scheduler: Scheduler, opts: DashboardOption
   const files = new Map(['/index.html', ...Object.keys(ASSETS)].map((f) => [f, readFileSync(WEB + f.slice(1))]));
   const { credentials } = opts;
 
-  const session = async (req: IncomingMessage): Promise<Identity> => {
-    if (credentials.insecure) return ANONYMOUS_ADMIN;
-    const cookie = (req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(`${COOKIE}=`))?.slice(COOKIE.length + 1);
-    if (!cookie) throw new WattpackError('UNAUTHENTICATED', 'not logged in: run "wattpack dashboard" and open the link it prints');
-    let id: Identity;
-    try {
-      const { payload } = await jwtVerify(cookie, secret, { algorithms: ['HS256'] });
-      id = payload.id as Identity;
-    } catch {
-      throw new WattpackError('UNAUTHENTICATED', 'the session has expired: run "wattpack dashboard" again');
-    }
-    opts.revocations.check(id);
-    return id;
-  };
-
   const login = async (req: IncomingMessage, res: ServerResponse) => {
     if (credentials.insecure) throw new WattpackError('INVALID_ARGUMENT', 'an --insecure scheduler has no login: open the dashboard directly');
     const token = (await body(req)).trim();
@@ -74,31 +59,6 @@ export async function startDashboard(scheduler: Scheduler, opts: DashboardOption
     const cookie = await new SignJWT({ id }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime(`${SESSION_S}s`).sign(secret);
     res.writeHead(204, { 'set-cookie': `${COOKIE}=${cookie}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=${SESSION_S}` }).end();
     opts.log.info({ user: id.name, role: id.role }, 'dashboard login');
-  };
-
-  /** The data each page draws: the API's views, as the API's table allows them. */
-  const api = (path: string, id: Identity): unknown => {
-    const need = (action: Action) => authorize(id, action);
-    if (path === '/api/site') {
-      need('read-site');
-      return { site: siteView(scheduler), history: opts.history.siteSamples() };
-    }
-    if (path === '/api/nodes') {
-      need('read-site');
-      return nodesView(scheduler);
-    }
-    if (path === '/api/queue') {
-      need('read-jobs');
-      const pending = scheduler.listJobs({ states: ['PENDING'] });
-      return { jobs: pending.map((j) => jobToProto(jobFor(id, j))), reasons: Object.fromEntries(pending.map((j) => [j.id, opts.watch.pendingReason(j.id)])) };
-    }
-    const job = /^\/api\/jobs\/([A-Za-z0-9_-]{1,80})$/.exec(path);
-    if (job) {
-      need('read-jobs');
-      const jobId = job[1]!;
-      return { job: jobToProto(jobFor(id, scheduler.getJob(jobId)), scheduler.powerOf(jobId)), draw: opts.history.jobSamples(jobId) };
-    }
-    throw new WattpackError('NOT_FOUND', `no such page: ${path.slice(0, 80)}`);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -112,20 +72,13 @@ export async function startDashboard(scheduler: Scheduler, opts: DashboardOption
       if (req.method !== 'GET') throw new WattpackError('INVALID_ARGUMENT', 'read-only: use GET');
       if (PAGES.test(path)) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(files.get('/index.html'));
       if (ASSETS[path]) return void res.writeHead(200, { 'content-type': ASSETS[path] }).end(files.get(path));
-      caller = await session(req);
-      const data = JSON.stringify(api(path, caller));
+      caller = await sessionOf(req, secret, opts);
+      const data = JSON.stringify(pageData(path, caller, scheduler, opts));
       res.writeHead(200, { 'content-type': 'application/json' }).end(data);
     } catch (err) {
       const e = WattpackError.from(err);
       if (e.code === 'INTERNAL') opts.log.error({ err, path }, 'dashboard request failed');
-      if (e.code === 'UNAUTHENTICATED' || e.code === 'PERMISSION_DENIED') {
-        const from = req.socket.remoteAddress ?? 'an unknown address';
-        const who = caller ?? { name: '-', role: '', serial: '' };
-        void opts.audit.record(
-          { name: who.name, role: who.role, serial: who.serial, action: 'Dashboard', target: `${req.method} ${path.slice(0, 100)} from ${from}`, result: e.code, message: e.message, before: {}, after: {} },
-          { throttle: `dashboard:${caller?.serial ?? from}` },
-        );
-      }
+      if (e.code === 'UNAUTHENTICATED' || e.code === 'PERMISSION_DENIED') auditRefusal(opts.audit, req, path, caller, e);
       if (res.headersSent) return void res.end();
       res.writeHead(HTTP_STATUS[e.code] ?? 500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: e.code === 'INTERNAL' ? 'internal error' : e.message }));
     }
@@ -134,13 +87,7 @@ export async function startDashboard(scheduler: Scheduler, opts: DashboardOption
   const server = credentials.insecure
     ? createHttpServer((req, res) => void handle(req, res))
     : createHttpsServer({ cert: credentials.certPem, key: credentials.keyPem }, (req, res) => void handle(req, res));
-  const colon = opts.addr.lastIndexOf(':');
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new WattpackError('INVALID_ARGUMENT', `--dashboard-addr ${opts.addr}: ${err.message}`)));
-    server.listen(Number(opts.addr.slice(colon + 1)), opts.addr.slice(0, colon), () => resolve());
-  });
-  const bound = server.address();
-  const address = `${opts.addr.slice(0, colon)}:${typeof bound === 'object' && bound ? bound.port : 0}`;
+  const address = await listen(server, opts.addr);
   opts.log.info({ address }, 'dashboard listening');
   return {
     address,
@@ -150,6 +97,68 @@ export async function startDashboard(scheduler: Scheduler, opts: DashboardOption
         server.close(() => resolve());
       }),
   };
+}
+
+/** The person a request's session cookie names, while the session lasts and their credential stands. */
+async function sessionOf(req: IncomingMessage, secret: Uint8Array, opts: DashboardOptions): Promise<Identity> {
+  if (opts.credentials.insecure) return ANONYMOUS_ADMIN;
+  const cookie = (req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(`${COOKIE}=`))?.slice(COOKIE.length + 1);
+  if (!cookie) throw new WattpackError('UNAUTHENTICATED', 'not logged in: run "wattpack dashboard" and open the link it prints');
+  let id: Identity;
+  try {
+    const { payload } = await jwtVerify(cookie, secret, { algorithms: ['HS256'] });
+    id = payload.id as Identity;
+  } catch {
+    throw new WattpackError('UNAUTHENTICATED', 'the session has expired: run "wattpack dashboard" again');
+  }
+  opts.revocations.check(id);
+  return id;
+}
+
+/** The data each page draws: the API's views, as the API's table allows them. */
+function pageData(path: string, id: Identity, scheduler: Scheduler, opts: DashboardOptions): unknown {
+  const need = (action: Action) => authorize(id, action);
+  if (path === '/api/site') {
+    need('read-site');
+    return { site: siteView(scheduler), history: opts.history.siteSamples() };
+  }
+  if (path === '/api/nodes') {
+    need('read-site');
+    return nodesView(scheduler);
+  }
+  if (path === '/api/queue') {
+    need('read-jobs');
+    const pending = scheduler.listJobs({ states: ['PENDING'] });
+    return { jobs: pending.map((j) => jobToProto(jobFor(id, j))), reasons: Object.fromEntries(pending.map((j) => [j.id, opts.watch.pendingReason(j.id)])) };
+  }
+  const job = /^\/api\/jobs\/([A-Za-z0-9_-]{1,80})$/.exec(path);
+  if (job) {
+    need('read-jobs');
+    const jobId = job[1]!;
+    return { job: jobToProto(jobFor(id, scheduler.getJob(jobId)), scheduler.powerOf(jobId)), draw: opts.history.jobSamples(jobId) };
+  }
+  throw new WattpackError('NOT_FOUND', `no such page: ${path.slice(0, 80)}`);
+}
+
+/** A refused request, audited at most once a minute per caller (or address). */
+function auditRefusal(audit: DashboardOptions['audit'], req: IncomingMessage, path: string, caller: Identity | undefined, e: WattpackError): void {
+  const from = req.socket.remoteAddress ?? 'an unknown address';
+  const who = caller ?? { name: '-', role: '', serial: '' };
+  void audit.record(
+    { name: who.name, role: who.role, serial: who.serial, action: 'Dashboard', target: `${req.method} ${path.slice(0, 100)} from ${from}`, result: e.code, message: e.message, before: {}, after: {} },
+    { throttle: `dashboard:${caller?.serial ?? from}` },
+  );
+}
+
+/** Listens at "host:port" (port 0: any); the address it got. */
+async function listen(server: HttpServer, addr: string): Promise<string> {
+  const colon = addr.lastIndexOf(':');
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new WattpackError('INVALID_ARGUMENT', `--dashboard-addr ${addr}: ${err.message}`)));
+    server.listen(Number(addr.slice(colon + 1)), addr.slice(0, colon), () => resolve());
+  });
+  const bound = server.address();
+  return `${addr.slice(0, colon)}:${typeof bound === 'object' && bound ? bound.port : 0}`;
 }
 
 /** A small request body (a login token), refused past 16 KiB. */

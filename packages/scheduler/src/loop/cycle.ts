@@ -236,15 +236,7 @@ export class Cycle {
   /** The wattpack policy with this site's settings (wattpack-static when right-sizing is off). */
   private policy(): Policy {
     const { site } = this.state;
-    const { enabled, marginFraction, minMarginW, heldFraction } = site.rightSizing;
-    return policyFromSite(enabled ? 'wattpack' : 'wattpack-static', {
-      teams: site.teams,
-      defaultRuntimeS: site.defaultRuntime,
-      curves: site.curves,
-      ...(site.rampMwPerMin !== undefined ? { rampMwPerMin: site.rampMwPerMin } : {}),
-      rightSizing: { marginFraction, minMarginW, heldFraction },
-      history: this.state.history,
-    });
+    return policyFromSite(site.rightSizing.enabled ? 'wattpack' : 'wattpack-static', site, { history: this.state.history });
   }
 }
 

@@ -36,6 +36,28 @@ export class SchedulerMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
+    this.registerGauges(registers);
+    this.passDuration = new Histogram({
+      name: 'wattpack_scheduling_pass_duration_seconds',
+      help: 'One packing pass: snapshot, plan, commit, dispatch (kube-scheduler: scheduling_algorithm_duration_seconds).',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.attempts = new Counter({ name: 'wattpack_schedule_attempts_total', help: 'Jobs a pass tried to place, by result: scheduled or unschedulable (kube-scheduler: schedule_attempts_total).', labelNames: ['result'], registers });
+    this.preemptions = new Counter({ name: 'wattpack_preemptions_total', help: 'Running jobs preempted by the planner, by reason: priority, fair-share, shed (a lower cap).', labelNames: ['reason'], registers });
+    this.admissionWait = new Histogram({
+      name: 'wattpack_admission_wait_time_seconds',
+      help: 'From joining the queue (submit or requeue) to placement, by team (Kueue: admission_wait_time_seconds).',
+      labelNames: ['team'],
+      buckets: WAIT_BUCKETS,
+      registers,
+    });
+    this.finished = new Counter({ name: 'wattpack_jobs_finished_total', help: 'Jobs ended, by team and final state.', labelNames: ['team', 'state'], registers });
+    this.energy = new Counter({ name: 'wattpack_team_gpu_energy_joules_total', help: "Energy the team's jobs' GPUs drew, integrated from agents' measurements, J.", labelNames: ['team'], registers });
+  }
+
+  /** The gauges, read from the scheduler that leads at each scrape. */
+  private registerGauges(registers: Registry[]): void {
     const current = () => this.scheduler;
     const why = (jobId: string) => this.watch?.pendingReason(jobId) ?? 'queued';
     // Every gauge carries the site's name: a Prometheus may scrape several sites, and a
@@ -90,23 +112,6 @@ export class SchedulerMetrics {
         if (record.drain?.deadlineAt !== undefined && record.drain.state !== 'DRAINED') g.set({ node: record.id }, record.drain.deadlineAt / 1000);
       }
     });
-    this.passDuration = new Histogram({
-      name: 'wattpack_scheduling_pass_duration_seconds',
-      help: 'One packing pass: snapshot, plan, commit, dispatch (kube-scheduler: scheduling_algorithm_duration_seconds).',
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers,
-    });
-    this.attempts = new Counter({ name: 'wattpack_schedule_attempts_total', help: 'Jobs a pass tried to place, by result: scheduled or unschedulable (kube-scheduler: schedule_attempts_total).', labelNames: ['result'], registers });
-    this.preemptions = new Counter({ name: 'wattpack_preemptions_total', help: 'Running jobs preempted by the planner, by reason: priority, fair-share, shed (a lower cap).', labelNames: ['reason'], registers });
-    this.admissionWait = new Histogram({
-      name: 'wattpack_admission_wait_time_seconds',
-      help: 'From joining the queue (submit or requeue) to placement, by team (Kueue: admission_wait_time_seconds).',
-      labelNames: ['team'],
-      buckets: WAIT_BUCKETS,
-      registers,
-    });
-    this.finished = new Counter({ name: 'wattpack_jobs_finished_total', help: 'Jobs ended, by team and final state.', labelNames: ['team', 'state'], registers });
-    this.energy = new Counter({ name: 'wattpack_team_gpu_energy_joules_total', help: "Energy the team's jobs' GPUs drew, integrated from agents' measurements, J.", labelNames: ['team'], registers });
   }
 
   /** Reads this scheduler and listens to its watch while it leads; nothing while standby (site gauges go empty). */

@@ -1,4 +1,4 @@
-import { gpuModelOf, isTerminal, type Job, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/common';
+import { declaredHostPower, gpuModelOf, isTerminal, teamFlex, type Job, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/common';
 import { capAtW, type CapEvent } from '../core/cap-schedule.js';
 import type { JobPower, NodeView, QueuedJob, RunningJob, SiteSnapshot } from '../core/snapshot.js';
 import { holdsResources } from './job-transitions.js';
@@ -38,11 +38,28 @@ export interface SnapshotContext {
  * report intervals has lost telemetry: its jobs' limits are frozen.
  */
 export function buildSnapshot(site: SiteConfig, liveNodes: Iterable<LiveNode>, jobs: Iterable<Job>, ctx: SnapshotContext): SiteSnapshot {
-  const { now, defaultRuntimeS, leadS = 0, powerOf } = ctx;
   const nodes = new Map<string, LiveNode>();
   for (const n of liveNodes) nodes.set(n.record.id, n);
+  const { running, holders } = runningJobs(site, nodes, jobs, ctx);
+  return {
+    now: ctx.now,
+    capW: capAtW(site.capMw * 1e6, gridCapEvents(site), ctx.now, (ctx.leadS ?? 0) * 1000),
+    reserveFraction: site.reserveFraction,
+    pue: site.pue,
+    nodes: [...nodes.values()].map((live) => nodeView(live, site, holders, ctx)),
+    running,
+    ...(ctx.meterFactor !== undefined && ctx.meterFactor !== 1 ? { meterFactor: ctx.meterFactor } : {}),
+  };
+}
+
+/** Who holds each GPU ("node/index") and at what limit. */
+type Holders = Map<string, { jobId: string; limitW: number }>;
+
+/** The jobs that hold resources as the core's running jobs, and the GPUs they hold. */
+function runningJobs(site: SiteConfig, nodes: ReadonlyMap<string, LiveNode>, jobs: Iterable<Job>, ctx: SnapshotContext): { running: RunningJob[]; holders: Holders } {
+  const { now, defaultRuntimeS, powerOf } = ctx;
   const silentMs = 3 * site.reportIntervalMs;
-  const holders = new Map<string, { jobId: string; limitW: number }>();
+  const holders: Holders = new Map();
   const running: RunningJob[] = [];
   for (const job of jobs) {
     if (!holdsResources(job)) continue;
@@ -81,42 +98,35 @@ export function buildSnapshot(site: SiteConfig, liveNodes: Iterable<LiveNode>, j
       for (const idx of a.gpuIndices) holders.set(`${a.nodeId}/${idx}`, { jobId: job.id, limitW });
     }
   }
-  const views: NodeView[] = [];
-  for (const { record, report, stale } of nodes.values()) {
-    const { inventory } = record;
-    const unhealthy = report?.gpus.some((g) => g.health === 'HEALTH_FAILED') ?? false;
-    const learned = ctx.hostPowerOf?.(record.id);
-    const curtailed = new Set(report?.miners.filter((m) => m.state === 'MINER_RUN_STATE_CURTAILED').map((m) => m.id));
-    views.push({
-      id: record.id,
-      labels: record.labels,
-      schedulable: record.status === 'READY' && !record.drain && !unhealthy && !stale,
-      // Host power: learned from the BMC, else what the agent declared, else the site's figure.
-      ...hostWatts(inventory, site, learned),
-      gpus: inventory.gpus.map((g) => {
-        const held = holders.get(`${record.id}/${g.index}`);
-        const model = gpuModelOf(g.model);
-        return {
-          index: g.index,
-          model: model?.name ?? g.model,
-          minW: g.minPowerLimitW,
-          maxW: g.maxPowerLimitW,
-          // nvidia-smi reports no idle draw: take the catalog's, or a conservative 20 % of max.
-          idleW: model?.idleW ?? 0.2 * g.maxPowerLimitW,
-          ...(held ? { jobId: held.jobId, limitW: held.limitW } : {}),
-        };
-      }),
-      miners: inventory.miners.map((m) => ({ id: m.id, nameplateW: m.nameplatePowerW, hashrateThs: m.nameplateHashrateThs, curtailed: curtailed.has(m.id) })),
-    });
-  }
+  return { running, holders };
+}
+
+/** A node as the core sees it: schedulable or not, its host power, its GPUs (held or not) and miners. */
+function nodeView({ record, report, stale }: LiveNode, site: SiteConfig, holders: Holders, ctx: SnapshotContext): NodeView {
+  const { inventory } = record;
+  const unhealthy = report?.gpus.some((g) => g.health === 'HEALTH_FAILED') ?? false;
+  const learned = ctx.hostPowerOf?.(record.id);
+  const curtailed = new Set(report?.miners.filter((m) => m.state === 'MINER_RUN_STATE_CURTAILED').map((m) => m.id));
   return {
-    now,
-    capW: capAtW(site.capMw * 1e6, gridCapEvents(site), now, leadS * 1000),
-    reserveFraction: site.reserveFraction,
-    pue: site.pue,
-    nodes: views,
-    running,
-    ...(ctx.meterFactor !== undefined && ctx.meterFactor !== 1 ? { meterFactor: ctx.meterFactor } : {}),
+    id: record.id,
+    labels: record.labels,
+    schedulable: record.status === 'READY' && !record.drain && !unhealthy && !stale,
+    // Host power: learned from the BMC, else what the agent declared, else the site's figure.
+    ...hostWatts(inventory, site, learned),
+    gpus: inventory.gpus.map((g) => {
+      const held = holders.get(`${record.id}/${g.index}`);
+      const model = gpuModelOf(g.model);
+      return {
+        index: g.index,
+        model: model?.name ?? g.model,
+        minW: g.minPowerLimitW,
+        maxW: g.maxPowerLimitW,
+        // nvidia-smi reports no idle draw: take the catalog's, or a conservative 20 % of max.
+        idleW: model?.idleW ?? 0.2 * g.maxPowerLimitW,
+        ...(held ? { jobId: held.jobId, limitW: held.limitW } : {}),
+      };
+    }),
+    miners: inventory.miners.map((m) => ({ id: m.id, nameplateW: m.nameplatePowerW, hashrateThs: m.nameplateHashrateThs, curtailed: curtailed.has(m.id) })),
   };
 }
 
@@ -148,9 +158,8 @@ export function gridCapEvents(site: Pick<SiteConfig, 'gridEvents'>): CapEvent[] 
 /** A GPU server's host power, idle and busy: as its agent measured it, else the site's setting. */
 export function hostWatts(inventory: NodeInventory, site: Pick<SiteConfig, 'hostPower'>, learned?: { idleW?: number; busyW?: number }): { hostIdleW: number; hostBusyW: number } {
   if (inventory.gpus.length === 0) return { hostIdleW: 0, hostBusyW: 0 };
-  const declaredIdle = inventory.host.idlePowerW || site.hostPower.idleW;
-  const declaredBusy = inventory.host.busyPowerW || site.hostPower.busyW;
-  return { hostIdleW: learnedOr(learned?.idleW, declaredIdle), hostBusyW: learnedOr(learned?.busyW, declaredBusy) };
+  const declared = declaredHostPower(site, { idleW: inventory.host.idlePowerW, busyW: inventory.host.busyPowerW });
+  return { hostIdleW: learnedOr(learned?.idleW, declared.idleW), hostBusyW: learnedOr(learned?.busyW, declared.busyW) };
 }
 
 /**
@@ -175,6 +184,6 @@ export function measuredNodes(nodes: Iterable<LiveNode>): MeasuredNode[] {
 
 /** A job's flexibility class: its own, else its team's, else the site's for every team. */
 function flexOf(site: Pick<SiteConfig, 'flexDefaults'>, job: Job): { flex?: number } {
-  const flex = job.spec.flex ?? site.flexDefaults[job.spec.team] ?? site.flexDefaults['*'];
+  const flex = job.spec.flex ?? teamFlex(site, job.spec.team);
   return flex !== undefined ? { flex } : {};
 }
