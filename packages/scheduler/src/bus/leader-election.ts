@@ -1,4 +1,4 @@
-import type { KV, NatsConnection } from 'nats';
+import type { KV, KvEntry, NatsConnection } from 'nats';
 import { BUCKETS, LEADER_KEY, json, type Logger } from '@wattpack/common';
 
 export interface Leadership {
@@ -11,25 +11,36 @@ export interface Leadership {
   resign(): Promise<void>;
 }
 
+type LeaderOptions = { ttlMs: number; replicas: number; log: Logger; stopped?: () => boolean; onStandby?: (leader: string | undefined) => void };
+
 /**
  * Leader election over a JetStream KV key with a TTL. The leader refreshes the key with
  * compare-and-set; a standby creates it once the TTL has removed it. A scheduler that
  * restarts with the same id takes its own lease back at once.
  */
-export async function becomeLeader(nc: NatsConnection, id: string, opts: { ttlMs: number; replicas: number; log: Logger; stopped?: () => boolean; onStandby?: (leader: string | undefined) => void }): Promise<Leadership> {
+export async function becomeLeader(nc: NatsConnection, id: string, opts: LeaderOptions): Promise<Leadership> {
   const kv: KV = await nc.jetstream().views.kv(BUCKETS.leader, { history: 1, ttl: opts.ttlMs, replicas: opts.replicas });
   const value = () => json.encode({ id, at: Date.now() });
-  let revision = 0;
+  const term = await acquire(kv, id, value, opts);
+  opts.log.info({ term }, 'elected leader');
+  return holdLease(kv, id, value, term, opts.ttlMs);
+}
+
+const holderOf = (entry: KvEntry | null | undefined) => (entry && entry.operation === 'PUT' ? (json.decode(entry.value) as { id: string }).id : undefined);
+
+/** Waits until the key is this scheduler's; returns its revision, the term. */
+async function acquire(kv: KV, id: string, value: () => Uint8Array, opts: LeaderOptions): Promise<number> {
   let waiting = false;
-  while (revision === 0) {
+  for (;;) {
     if (opts.stopped?.()) throw new Error('stopped before becoming leader');
     try {
-      revision = await kv.create(LEADER_KEY, value());
+      return await kv.create(LEADER_KEY, value());
     } catch {
       const entry = await kv.get(LEADER_KEY).catch(() => null);
-      const holder = entry && entry.operation === 'PUT' ? (json.decode(entry.value) as { id: string }).id : undefined;
+      const holder = holderOf(entry);
       if (entry && holder === id) {
-        revision = await kv.update(LEADER_KEY, value(), entry.revision).catch(() => 0);
+        const revision = await kv.update(LEADER_KEY, value(), entry.revision).catch(() => 0);
+        if (revision) return revision;
       } else {
         if (!waiting) opts.log.info({ leader: holder }, 'standby: another scheduler leads');
         opts.onStandby?.(holder);
@@ -38,10 +49,14 @@ export async function becomeLeader(nc: NatsConnection, id: string, opts: { ttlMs
       }
     }
   }
-  const term = revision;
+}
+
+/** Refreshes the lease until it is lost or resigned. */
+function holdLease(kv: KV, id: string, value: () => Uint8Array, term: number, ttlMs: number): Leadership {
+  let revision = term;
   // Keep a margin: act only while the lease is certainly ours.
-  const margin = opts.ttlMs / 5;
-  let leaseUntil = Date.now() + opts.ttlMs - margin;
+  const margin = ttlMs / 5;
+  let leaseUntil = Date.now() + ttlMs - margin;
   let onLost!: (reason: string) => void;
   const lost = new Promise<string>((resolve) => (onLost = resolve));
   let done = false;
@@ -56,7 +71,7 @@ export async function becomeLeader(nc: NatsConnection, id: string, opts: { ttlMs
       .finally(() => (refreshing = false))
       .then((r) => {
         revision = r;
-        leaseUntil = Date.now() + opts.ttlMs - margin;
+        leaseUntil = Date.now() + ttlMs - margin;
       })
       .catch(async (err: unknown) => {
         // Anything else (NATS restarting, a timeout) is retried until the lease lapses.
@@ -66,10 +81,10 @@ export async function becomeLeader(nc: NatsConnection, id: string, opts: { ttlMs
         const entry = await kv.get(LEADER_KEY).catch(() => undefined);
         // Not read (a timeout): the next refresh asks again; the lapse check still holds.
         if (entry === undefined) return;
-        if (entry?.operation === 'PUT' && (json.decode(entry.value) as { id: string }).id === id) revision = Math.max(revision, entry.revision);
+        if (holderOf(entry) === id) revision = Math.max(revision, entry!.revision);
         else lose('another scheduler took the lease');
       });
-  }, opts.ttlMs / 4);
+  }, ttlMs / 4);
   const lose = (reason: string) => {
     if (done) return;
     done = true;
@@ -77,7 +92,6 @@ export async function becomeLeader(nc: NatsConnection, id: string, opts: { ttlMs
     clearInterval(refresh);
     onLost(reason);
   };
-  opts.log.info({ term }, 'elected leader');
   return {
     term,
     valid: () => !done && Date.now() < leaseUntil,
