@@ -164,10 +164,11 @@ async function lead(nc: NatsConnection, leaseNc: NatsConnection, opts: Scheduler
   const revocations = new Revocations(parsedRevocations.data, (list) => fenced(() => store.putRevocations(list)));
   const audit = new JetStreamAudit(js, jsm, log);
   log.info({ jobs: jobs.size, nodes: nodes.size, capMw: site.capMw, revocations: parsedRevocations.data.length }, 'state loaded');
-  // Each node's command consumer: agents may not create it (see trust/nats-auth.ts). Known
-  // nodes get it here, new ones as they register.
+  // Each node's command consumer: agents may not create it (see trust/nats-auth.ts). Made
+  // as a node registers, which every agent does again with a new leader; not here for every
+  // known node, one round trip each before serving: 3,200 of them held a restarted
+  // scheduler back for seconds. Commands sent before then wait in the stream.
   const openNode = (nodeId: string) => fenced(() => ensureAgentConsumer(jsm, nodeId)).then(() => undefined);
-  for (const nodeId of nodes.keys()) await openNode(nodeId);
 
   const bus = new CommandBus(js, commandSigner(opts.credentials));
   const scheduler = new Scheduler({

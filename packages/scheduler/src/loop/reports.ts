@@ -43,7 +43,11 @@ export class Reports {
     this.cycle.request();
   }
 
-  registerNode(reg: { nodeId: string; labels: Record<string, string>; inventory: NodeInventory }): Promise<NodeRecord> {
+  async registerNode(reg: { nodeId: string; labels: Record<string, string>; inventory: NodeInventory }): Promise<NodeRecord> {
+    // Before the agent hears it is registered: it waits for its consumer until then. Outside
+    // the serial queue (it touches no state, and is idempotent): a fleet re-registering after
+    // a restart makes its consumers side by side, not one round trip at a time.
+    await this.state.ports.openNode(reg.nodeId);
     return this.state.serial.run(async () => {
       const now = this.state.now();
       const prev = this.state.nodes.get(reg.nodeId);
@@ -57,8 +61,6 @@ export class Reports {
         lastSeenAt: now,
         ...(prev?.record.drain ? { drain: prev.record.drain } : {}),
       };
-      // Before the agent hears it is registered: it waits for its consumer until then.
-      await this.state.ports.openNode(record.id);
       await this.state.ports.putNode(record);
       this.state.nodes.set(record.id, { record, connectedAt: now });
       this.state.log.info({ node: record.id, gpus: record.inventory.gpus.length, miners: record.inventory.miners.length }, 'node registered');
