@@ -94,6 +94,7 @@ export function runSimulation(options: SimOptions): SimRun {
   const policy = policyFromSite(policyName, {
     teams: site.teams,
     checkpointIntervalS: checkpointS,
+    powerSaving: site.powerSaving,
     // The ramp limit is wattpack's; the baselines know nothing of it.
     ...(policyName === 'wattpack' && site.facility.rampMwPerMin !== undefined ? { rampMwPerMin: site.facility.rampMwPerMin } : {}),
   });

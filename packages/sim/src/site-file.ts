@@ -66,6 +66,8 @@ export const siteFileSchema = z
       rampMwPerMin: siteConfigSchema.shape.rampMwPerMin,
     }),
     nodeGroups: z.array(nodeGroupSchema).min(1),
+    /** Powering idle GPU servers off and on: the live setting (SiteConfig), the same schema. */
+    powerSaving: siteConfigSchema.shape.powerSaving,
     miners: z
       .strictObject({
         count: z.number().int().nonnegative(),

@@ -1,5 +1,5 @@
 import type { CurvePoint } from '@wattpack/common';
-import { defaultPolicy, type Policy, type PolicyName, type RightSizing, type TeamShare, type TeamUsage } from './policy.js';
+import { defaultPolicy, type Policy, type PolicyName, type PowerSavingPolicy, type RightSizing, type TeamShare, type TeamUsage } from './policy.js';
 
 /**
  * The site settings a planning Policy is built from, as the live loop's site config and
@@ -19,6 +19,8 @@ export interface PolicySettings {
   checkpointIntervalS?: number;
   /** Teams' decayed past usage (the live loop's, from the accounting store). */
   history?: Readonly<Record<string, TeamUsage>>;
+  /** The site's powerSaving setting (absent or disabled: nodes stay on). */
+  powerSaving?: { enabled: boolean; suspendAfter: number | 'never'; resumeTimeout: number; minIdleNodes: number; excludeNodes: readonly string[] };
 }
 
 /** MW per minute -> W per second. */
@@ -34,5 +36,15 @@ export function policyFromSite(name: PolicyName, s: PolicySettings): Policy {
     ...(s.rampMwPerMin !== undefined ? { rampWPerS: rampWPerS(s.rampMwPerMin) } : {}),
     ...(name === 'wattpack' && s.rightSizing ? { rightSizing: s.rightSizing } : {}),
     ...(s.history !== undefined ? { history: s.history } : {}),
+    ...(s.powerSaving?.enabled ? { powerSaving: powerSavingPolicy(s.powerSaving) } : {}),
   });
+}
+
+function powerSavingPolicy(p: NonNullable<PolicySettings['powerSaving']>): PowerSavingPolicy {
+  return {
+    suspendAfterS: p.suspendAfter === 'never' ? Infinity : p.suspendAfter,
+    resumeTimeoutS: p.resumeTimeout,
+    minIdleNodes: p.minIdleNodes,
+    excludeNodes: new Set(p.excludeNodes),
+  };
 }

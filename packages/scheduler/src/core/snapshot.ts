@@ -40,7 +40,22 @@ export interface NodeView {
   hostBusyW: number;
   gpus: GpuView[];
   miners: MinerView[];
+  /** Power saving (core/power-saving.ts); absent: on. Only an `on` node takes work. */
+  power?: NodePower;
+  /** IT watts while off or suspending (its BMC in standby). */
+  standbyW?: number;
+  /** Since when no GPU of it is held (ms): power saving's idle timer. */
+  idleSinceMs?: number;
+  /** When its last power-on was sent (ms): power saving's resume timeout. */
+  resumedAtMs?: number;
 }
+
+/**
+ * A node's power, as Slurm shows it: on; suspending (idle%, told to power off) and off
+ * (idle~) both count at standby watts, the former being on their way out like a stopping
+ * job's; resuming (idle#) counts at idle watts and takes no work until it is on.
+ */
+export type NodePower = 'on' | 'suspending' | 'off' | 'resuming';
 
 export interface SiteSnapshot {
   /** The planning instant (ms): wall clock live, virtual clock in the simulator. */
@@ -139,6 +154,12 @@ export interface Waiting {
   reason: string;
 }
 
+export interface NodePowerPlan {
+  suspend: string[];
+  resume: string[];
+  down: string[];
+}
+
 /** A running job to checkpoint (its signal and grace) and requeue. */
 export interface Preemption {
   jobId: string;
@@ -165,6 +186,8 @@ export interface Plan {
   /** Miners to curtail, and curtailed miners to wake. */
   curtail: string[];
   resume: string[];
+  /** Power saving: idle nodes to power off, off nodes to power on, nodes not back in time to mark down. */
+  nodePower: NodePowerPlan;
   /** Facility watts allocated once the plan is applied, and the most the site may allocate. */
   allocatedW: number;
   budgetW: number;

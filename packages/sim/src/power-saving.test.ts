@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { defaultPolicy, policyFromSite } from '@wattpack/scheduler/core';
+import { Engine } from './engine.js';
+import { tinySite, tinyTrace } from './fixtures.js';
+import { buildResult, summaryText } from './report.js';
+import type { SiteFileInput } from './site-file.js';
+
+const wattpack = (site: ReturnType<typeof tinySite>) => policyFromSite('wattpack', { teams: {}, powerSaving: site.powerSaving });
+
+describe('power saving in the simulator', () => {
+  it('powers idle servers off after suspendAfter, and one on (a boot of resumeTime) for the next job', () => {
+    const powerSaving: SiteFileInput['powerSaving'] = { enabled: true, suspendAfter: '10m', resumeTime: '5m', standbyW: 40 };
+    const site = tinySite({ powerSaving }, 2);
+    const trace = tinyTrace([{ submitS: 0, durationS: 100 }, { submitS: 5000, durationS: 100 }]);
+    const stats = new Engine({ site, trace, policy: wattpack(site), recordJobs: true }).run();
+    const [first, second] = stats.jobs!;
+    expect(first!.startS).toBe(0);
+    // Both servers were off when it came: it waits for one to boot (5 min), then starts at the next pass.
+    expect(second!.startS).toBeGreaterThanOrEqual(5000 + 300);
+    expect(second!.startS).toBeLessThanOrEqual(5000 + 300 + 30);
+    expect(stats.powerSaving).toMatchObject({ suspends: 2, resumes: 1 });
+    // Off from about 10 minutes after each went idle until the replay ends (or its boot).
+    expect(stats.powerSaving!.offNodeS).toBeGreaterThan(2 * 4000);
+    expect(stats.powerSaving!.bootingNodeS).toBe(300);
+    // The same without power saving: the job starts at the first pass (30 s cycles), and the idle servers draw all along.
+    const plain = new Engine({ site: tinySite({}, 2), trace, policy: defaultPolicy('wattpack'), recordJobs: true }).run();
+    expect(plain.jobs![1]!.startS).toBe(5010);
+    // Of ~5,100 s, the servers spend all but ~1,100 s (idle timers, a boot, two jobs) at 48 W instead of 2,256 W.
+    expect(stats.energyJ).toBeLessThan(plain.energyJ * 0.3);
+    const text = summaryText(buildResult(stats, { policy: 'wattpack', site, trace: 'tiny', loadScale: 1, cycleS: 30, wallS: 0 }));
+    expect(text).toMatch(/power saving\s+2 servers powered off, 1 on/);
+  });
+
+  it('meets a -25 % grid event by powering idle servers off: the running job keeps full speed', () => {
+    // Three servers, one busy with a long flexible job; the cut (a quarter of ~13.9 kW) is less than two idle servers give.
+    const events = { gridEvents: [{ atS: 600, durationS: 1800, reducePct: 25 }], flexMix: { '25': 1 } };
+    const trace = tinyTrace([{ submitS: 0, durationS: 10_000 }]);
+    const site = tinySite({ ...events, powerSaving: { enabled: true, suspendAfter: 'never', standbyW: 40 } }, 3);
+    const stats = new Engine({ site, trace, policy: wattpack(site), untilS: 3000 }).run();
+    const [e] = stats.gridEvents;
+    expect(e!.performance).toBe(1);
+    expect(e!.violationS).toBe(0);
+    expect(stats.preemptions).toBe(0);
+    expect(stats.powerSaving!.suspends).toBeGreaterThanOrEqual(1);
+    // suspendAfter "never": nothing went off before the event, so the cut was taken against both idle servers.
+    expect(e!.baselineMw).toBeGreaterThan((1.2 * (8 * 110 + 1000) * 2) / 1e6);
+    const plain = new Engine({ site: tinySite(events, 3), trace, policy: defaultPolicy('wattpack'), untilS: 3000 }).run();
+    expect(plain.gridEvents[0]!.performance).toBeLessThan(1);
+  });
+});
