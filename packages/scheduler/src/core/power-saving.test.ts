@@ -100,6 +100,18 @@ describe('power saving', () => {
     expect(plan(s, [job], saving()).placements[0]!.nodes[0]!.nodeId).toBe(p.nodePower.resume[0]);
   });
 
+  it('waits for a boot rather than checkpointing a lower-priority job for GPUs', () => {
+    const s = site();
+    s.nodes[2]!.power = 'off';
+    s.nodes[3]!.power = 'off';
+    const job = buildJob({ priority: 500, gpus: 8 });
+    // Without power saving the node stays off, and the job checkpoints one of priority 100.
+    expect(plan(s, [job], defaultPolicy('wattpack')).preemptions).toHaveLength(1);
+    const p = plan(s, [job], saving());
+    expect(p.preemptions).toEqual([]);
+    expect(p.nodePower.resume).toHaveLength(1);
+  });
+
   it('powers nothing on when the watts free could not run the job there', () => {
     const s = site();
     s.nodes[2]!.power = 'off';

@@ -117,6 +117,30 @@ function resumeForWaiting(pass: Pass): void {
   }
 }
 
+/** Servers off or booting, per pass (found once: a pass asks for each blocked job). */
+const powerable = new WeakMap<Pass, number[]>();
+
+/**
+ * Whether servers off or booting could run `job`: it then waits for a boot rather than
+ * checkpointing others for GPUs (Slurm powers nodes up; it does not preempt for them).
+ */
+export function bootCouldServe(pass: Pass, job: QueuedJob): boolean {
+  if (!pass.policy.powerSaving) return false;
+  const { work } = pass;
+  let list = powerable.get(pass);
+  if (!list) {
+    list = [];
+    for (let pos = 0; pos < work.nodeCount; pos++) {
+      const { view, power } = work.nodeState(pos);
+      if (view.schedulable && (power === 'off' || power === 'resuming')) list.push(pos);
+    }
+    powerable.set(pass, list);
+  }
+  let fitting = 0;
+  for (const pos of list) if (fitsOn(work.nodeState(pos).view, job) && ++fitting >= job.nodes) return true;
+  return false;
+}
+
 /** Removes and returns up to n entries that pass `ok`. */
 function takeUpTo(list: number[], ok: (pos: number) => boolean, n: number): number[] {
   const taken: number[] = [];
