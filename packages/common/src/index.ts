@@ -17,6 +17,7 @@ export * from './proto/load.js';
 export * from './proto/convert.js';
 export * from './power/curve.js';
 export * from './power/acme.js';
+export * from './bmc/redfish-http.js';
 export * from './config/load.js';
 export * from './build/assets.js';
 export * from './backoff.js';

@@ -25,6 +25,25 @@ export const powerSavingSchema = z
     minIdleNodes: z.number().int().nonnegative().default(0),
     /** Servers never powered off (Slurm's SuspendExcNodes): node ids. */
     excludeNodes: z.array(z.string().min(1)).default([]),
+    /**
+     * Each server's BMC, by node id: the scheduler powers servers off and on through it
+     * (Redfish ComputerSystem.Reset), as Slurm's controller runs ResumeProgram: a server
+     * cannot power itself on. Files are read on the scheduler's host.
+     */
+    bmcs: z
+      .record(
+        z.string().min(1),
+        z.strictObject({
+          url: z.url({ protocol: /^https$/, error: 'the BMC\'s Redfish address as https://host[:port] (credentials must not cross the network in the clear)' }),
+          /** YAML or JSON { username, password }. */
+          credentialsFile: z.string().min(1),
+          /** PEM of the CA that signed the BMC's certificate. */
+          caFile: z.string().min(1).optional(),
+          /** Which ComputerSystem: default the first member of /redfish/v1/Systems. */
+          systemId: z.string().min(1).optional(),
+        }),
+      )
+      .default({}),
   })
   .refine((p) => p.resumeTimeout >= p.resumeTime, { message: 'must be at least resumeTime: a server needs that long to boot', path: ['resumeTimeout'] });
 
