@@ -147,6 +147,11 @@ async function lead(nc: NatsConnection, opts: SchedulerOptions, log: Logger): Pr
     throw new WattpackError('INVALID_ARGUMENT', `invalid site settings: ${describeIssues(parsed.error)}`);
   }
   const site: SiteConfig = parsed.data;
+  if (site.powerSaving.enabled) {
+    // The planner and the BMC port exist; the live loop does not drive them yet: refused rather than silently ignored.
+    await nc.close();
+    throw new WattpackError('INVALID_ARGUMENT', 'invalid site settings: powerSaving.enabled: the live scheduler does not power servers off and on yet; power saving runs in the simulator (docs/scheduling.md, "Power saving")');
+  }
   await store.putSite(site);
   const [jobs, nodes, revoked] = await Promise.all([store.loadJobs(), store.loadNodes(), store.loadRevocations()]);
   const parsedRevocations = revocationsSchema.safeParse(revoked);
