@@ -95,9 +95,12 @@ function resumeForWaiting(pass: Pass): void {
   }
   if (off.length === 0) return;
   const queued = new Map(pass.queue.map((q) => [q.id, q]));
+  // No job can be served once the watts left would not even boot the cheapest server.
+  const cheapestW = Math.min(...off.map((pos) => facilityOf(work.pue, idleSavingW(work.nodeState(pos).view))));
   let promisedW = 0;
   for (const w of pass.waiting) {
-    if (w.code !== 'gpus' || off.length === 0) continue;
+    if (off.length === 0 || work.freeW - promisedW < cheapestW) return;
+    if (w.code !== 'gpus') continue;
     const job = queued.get(w.jobId);
     if (!job) continue;
     const fits = (pos: number) => fitsOn(work.nodeState(pos).view, job);
