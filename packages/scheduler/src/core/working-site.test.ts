@@ -55,6 +55,19 @@ function applyInPlace(site: SiteSnapshot, p: Plan, queue: QueuedJob[]): QueuedJo
   return queue.filter((j) => !placed.has(j.id));
 }
 
+/** The driver's part of power saving, in place: servers go off, boot (and come up at random), get marked down; idle timers run. */
+function powerInPlace(site: SiteSnapshot, p: Plan, rand: () => number): void {
+  for (const n of site.nodes) {
+    if (p.nodePower.suspend.includes(n.id)) n.power = 'off';
+    else if (p.nodePower.resume.includes(n.id)) Object.assign(n, { power: 'resuming', resumedAtMs: site.now });
+    else if (p.nodePower.down.includes(n.id)) n.schedulable = false;
+    else if (n.power === 'resuming' && rand() < 0.5) n.power = 'on';
+    const busy = n.gpus.some((g) => g.jobId !== undefined);
+    if (busy || n.power !== undefined && n.power !== 'on') delete n.idleSinceMs;
+    else n.idleSinceMs ??= site.now;
+  }
+}
+
 /** Between passes: jobs end (stopping ones first), telemetry arrives, nodes drain and return, the cap moves. */
 function churn(site: SiteSnapshot, rand: () => number): void {
   for (let i = site.running.length - 1; i >= 0; i--) {
@@ -116,6 +129,32 @@ describe('the kept working site', () => {
         churn(site, rand);
       }
     }
+  });
+
+  it('plans as a build from nothing does with power saving: servers off, booting and back on (seeded random passes)', () => {
+    let suspends = 0;
+    let resumes = 0;
+    for (const seed of [3, 17]) {
+      const rand = rngOf(seed);
+      const site = mixedSite(rand);
+      for (const n of site.nodes) Object.assign(n, { standbyW: 40, idleSinceMs: 0 });
+      const policy = defaultPolicy('wattpack', { powerSaving: { suspendAfterS: 60, resumeTimeoutS: 120, minIdleNodes: 1, excludeNodes: new Set(['n0']) } });
+      let queue: QueuedJob[] = [];
+      for (let pass = 0; pass < 40; pass++) {
+        queue = [...queue, ...arrivals(rand, Math.floor(rand() * 8))].sort((a, b) => b.priority - a.priority || a.submittedAt - b.submittedAt);
+        const fresh = plan(structuredClone(site), queue, policy);
+        const kept = plan(site, queue, policy);
+        expect(kept, `seed ${seed}, pass ${pass}`).toEqual(fresh);
+        expect(observe(WorkingSite.of(site), site), `seed ${seed}, pass ${pass}`).toEqual(observe(WorkingSite.fresh(site), site));
+        queue = applyInPlace(site, kept, queue);
+        suspends += kept.nodePower.suspend.length;
+        resumes += kept.nodePower.resume.length;
+        powerInPlace(site, kept, rand);
+        churn(site, rand);
+      }
+    }
+    expect(suspends).toBeGreaterThan(0);
+    expect(resumes).toBeGreaterThan(0);
   });
 
   it('leaves the kept site as it was after a pass and its what-ifs (copy-on-write)', () => {
