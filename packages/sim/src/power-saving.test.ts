@@ -31,6 +31,20 @@ describe('power saving in the simulator', () => {
     expect(text).toMatch(/power saving\s+2 servers powered off, 1 on/);
   });
 
+  it('keeps excluded servers on, and still runs the others’ idle timers', () => {
+    // n-0000 is excluded: idle from 50 s, its timer runs out at ~650 s and it stays on.
+    // n-0001 runs a job until 1,000 s, then goes off 10 minutes later; the next job starts on n-0000 at once.
+    const site = tinySite({ powerSaving: { enabled: true, suspendAfter: '10m', excludeNodes: ['n-0000'] } }, 2);
+    // Placed in node order: the 50 s job on n-0000, the 1,000 s one on n-0001.
+    const trace = tinyTrace([{ submitS: 0, durationS: 50, gpus: 8 }, { submitS: 0, durationS: 1000, gpus: 8 }, { submitS: 5000, durationS: 100 }]);
+    const stats = new Engine({ site, trace, policy: wattpack(site), recordJobs: true }).run();
+    expect(stats.powerSaving).toMatchObject({ suspends: 1, resumes: 0 });
+    expect(stats.jobs![2]!.startS).toBeLessThanOrEqual(5030);
+    // Off from its timer (1,000 s + 10 min, at the next pass) to the end of the replay (~5,100 s).
+    expect(stats.powerSaving!.offNodeS).toBeGreaterThan(3300);
+    expect(stats.powerSaving!.offNodeS).toBeLessThan(3600);
+  });
+
   it('meets a -25 % grid event by powering idle servers off: the running job keeps full speed', () => {
     // Three servers, one busy with a long flexible job; the cut (a quarter of ~13.9 kW) is less than two idle servers give.
     const events = { gridEvents: [{ atS: 600, durationS: 1800, reducePct: 25 }], flexMix: { '25': 1 } };

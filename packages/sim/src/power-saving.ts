@@ -49,10 +49,12 @@ export class SimPower {
       if (n.gpus.some((g) => g.jobId !== undefined)) n.idleSinceMs = undefined;
       else {
         n.idleSinceMs ??= t * 1000;
-        if (after !== 'never') next = Math.min(next, n.idleSinceMs / 1000 + after);
+        // A timer already run out (a server kept on: excluded, reserved, minIdleNodes) wakes nothing.
+        const dueS = n.idleSinceMs / 1000 + (after === 'never' ? Infinity : after);
+        if (dueS > t && dueS < next) next = dueS;
       }
     }
-    this.nextTimerS = next > t ? next : Infinity;
+    this.nextTimerS = next;
   }
 
   /** The next instant a boot ends or an idle timer runs out. */
