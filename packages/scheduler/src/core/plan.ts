@@ -37,6 +37,7 @@ export function plan(site: SiteSnapshot, queue: readonly QueuedJob[], policy: Po
   const pass = new Pass(site, queue, policy);
   const shedding = shed(pass);
   if (!shedding) rampLimit(pass);
+  if (!shedding) settleAfterShed(pass);
   if (!shedding) rightSize(pass);
   const jobs = pass.fair ? pass.fair.order(pass.queue) : orderQueue(pass.queue);
   for (const job of jobs) {
@@ -49,7 +50,7 @@ export function plan(site: SiteSnapshot, queue: readonly QueuedJob[], policy: Po
     raiseLimits(pass);
     balanceMiners(pass);
   }
-  return planOf(pass);
+  return planOf(pass, shedding);
 }
 
 /** The ramp limit: power may rise only so fast from where the last pass left it. */
@@ -61,8 +62,21 @@ function rampLimit(pass: Pass): void {
   }
 }
 
+/**
+ * Hysteresis after a shed: the meter's correction is a median over its last readings, so
+ * for a while after a shed it still counts less error than the meter shows; a start
+ * against it can put the site back over the cap at the meter. New work waits until
+ * the site is a margin below the cap, or the hold has passed.
+ */
+function settleAfterShed(pass: Pass): void {
+  const hold = pass.policy.settleAfterShed;
+  const { shedAtMs, now, capW, meterFactor } = pass.site;
+  if (!hold || shedAtMs === undefined || now - shedAtMs >= hold.ms) return;
+  pass.work.budgetW -= (hold.marginFraction * capW) / (meterFactor ?? 1);
+}
+
 /** What the pass decided, with running jobs' limit changes. */
-function planOf(pass: Pass): Plan {
+function planOf(pass: Pass, shed: boolean): Plan {
   const powerChanges = [...pass.limits]
     .filter(([id, { w }]) => pass.running.has(id) && w !== pass.running.get(id)!.powerLimitW)
     .map(([jobId, { w, why }]) => ({ jobId, powerLimitW: w, why }));
@@ -74,6 +88,7 @@ function planOf(pass: Pass): Plan {
     curtail: pass.curtail,
     resume: pass.resume,
     nodePower: pass.nodePower,
+    shed,
     allocatedW: pass.work.allocatedW,
     budgetW: pass.work.budgetW,
   };

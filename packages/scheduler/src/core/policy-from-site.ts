@@ -19,9 +19,18 @@ export interface PolicySettings {
   checkpointIntervalS?: number;
   /** Teams' decayed past usage (the live loop's, from the accounting store). */
   history?: Readonly<Record<string, TeamUsage>>;
+  /** The facility meter's reading window (docs/metering.md): a shed is held against its lag. */
+  meter?: { window: number; pollMs: number };
   /** The site's powerSaving setting (absent or disabled: nodes stay on). */
   powerSaving?: { enabled: boolean; suspendAfter: number | 'never'; resumeTimeout: number; minIdleNodes: number; excludeNodes: readonly string[] };
 }
+
+/**
+ * After a shed, new starts keep this share of the cap free until the meter's window has
+ * seen the shed: a meter e2e once read 2.4 % over an event's cap when jobs were placed
+ * again against a correction that still lagged.
+ */
+export const READMIT_MARGIN = 0.03;
 
 /** MW per minute -> W per second. */
 export const rampWPerS = (mwPerMin: number): number => (mwPerMin * 1e6) / 60;
@@ -36,6 +45,7 @@ export function policyFromSite(name: PolicyName, s: PolicySettings): Policy {
     ...(s.rampMwPerMin !== undefined ? { rampWPerS: rampWPerS(s.rampMwPerMin) } : {}),
     ...(name === 'wattpack' && s.rightSizing ? { rightSizing: s.rightSizing } : {}),
     ...(s.history !== undefined ? { history: s.history } : {}),
+    ...(s.meter ? { settleAfterShed: { ms: s.meter.window * s.meter.pollMs, marginFraction: READMIT_MARGIN } } : {}),
     ...(s.powerSaving?.enabled ? { powerSaving: powerSavingPolicy(s.powerSaving) } : {}),
   });
 }

@@ -48,6 +48,11 @@ export interface Policy {
    * store; absent or empty: no history, so fair share looks at current use only).
    */
   history?: Readonly<Record<string, TeamUsage>>;
+  /**
+   * After a shed, for `ms`, new starts and raises see the budget less `marginFraction` of
+   * the cap: they wait for the meter's correction to catch up (absent: no hold).
+   */
+  settleAfterShed?: { ms: number; marginFraction: number };
   /** Power idle nodes off and on (core/power-saving.ts; absent: never). */
   powerSaving?: PowerSavingPolicy;
 }

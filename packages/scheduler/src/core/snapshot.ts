@@ -71,6 +71,11 @@ export interface SiteSnapshot {
    * the model counts is counted this many times, so the cap holds at the meter.
    */
   meterFactor?: number;
+  /**
+   * When a pass last shed load (ms; the live loop's memory): the meter's correction lags
+   * a shed by its window, so new starts keep a margin below the cap until it has settled.
+   */
+  shedAtMs?: number;
   /** For the ramp limit: the allocated facility watts after the previous pass, and when. */
   ramp?: { fromW: number; atMs: number };
 }
@@ -188,6 +193,8 @@ export interface Plan {
   resume: string[];
   /** Power saving: idle nodes to power off, off nodes to power on, nodes not back in time to mark down. */
   nodePower: NodePowerPlan;
+  /** The site was over its cap and this pass shed load (nothing started). */
+  shed: boolean;
   /** Facility watts allocated once the plan is applied, and the most the site may allocate. */
   allocatedW: number;
   budgetW: number;
