@@ -153,6 +153,11 @@ async function lead(nc: NatsConnection, leaseNc: NatsConnection, opts: Scheduler
     throw new WattpackError('INVALID_ARGUMENT', `invalid site settings: ${describeIssues(parsed.error)}`);
   }
   const site: SiteConfig = parsed.data;
+  if (site.powerSaving.enabled) {
+    // The planner and the BMC port exist; the live loop does not drive them yet: refused rather than silently ignored.
+    await nc.close();
+    throw new WattpackError('INVALID_ARGUMENT', 'invalid site settings: powerSaving.enabled: the live scheduler does not power servers off and on yet; power saving runs in the simulator (docs/scheduling.md, "Power saving")');
+  }
   await store.putSite(site);
   const [jobs, nodes, revoked] = await Promise.all([store.loadJobs(), store.loadNodes(), store.loadRevocations()]);
   const parsedRevocations = revocationsSchema.safeParse(revoked);

@@ -1,4 +1,5 @@
 import { notEnoughPower } from './explain.js';
+import { bootCouldServe } from './power-saving.js';
 import { findNodes, type Fit } from './fit.js';
 import type { Pass } from './pass.js';
 import { reserve, tryPreempt } from './reserve.js';
@@ -19,7 +20,8 @@ export function consider(pass: Pass, job: QueuedJob): void {
   const long = pass.reservation !== undefined && endsAt > pass.reservation.at;
   const blocked = place(pass, job, endsAt, long);
   if (!blocked) return;
-  if (blocked.code !== 'never' && pass.wattpack && !pass.awaitingShave.has(job.id) && tryPreempt(pass, job)) {
+  const waitForBoot = blocked.code === 'gpus' && bootCouldServe(pass, job);
+  if (blocked.code !== 'never' && pass.wattpack && !pass.awaitingShave.has(job.id) && !waitForBoot && tryPreempt(pass, job)) {
     pass.waiting.push({ jobId: job.id, code: blocked.code, reason: `preempting ${pass.preemptions.filter((p) => p.reason.includes(job.id)).length} job(s) to make room` });
     return;
   }
