@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildJob, buildSite, runOn } from '../testing/index.js';
+import { siteConfigSchema } from '@wattpack/common';
 import { plan } from './plan.js';
 import { defaultPolicy, type PowerSavingPolicy } from './policy.js';
 import { policyFromSite } from './policy-from-site.js';
@@ -131,7 +132,8 @@ describe('power saving', () => {
 
   it('comes from the site setting, only when enabled', () => {
     const setting = { enabled: true, suspendAfter: 'never' as const, resumeTimeout: 600, minIdleNodes: 2, excludeNodes: ['n9'] };
-    expect(policyFromSite('wattpack', { teams: {}, powerSaving: setting }).powerSaving).toEqual({ suspendAfterS: Infinity, resumeTimeoutS: 600, minIdleNodes: 2, excludeNodes: new Set(['n9']) });
-    expect(policyFromSite('wattpack', { teams: {}, powerSaving: { ...setting, enabled: false } }).powerSaving).toBeUndefined();
+    const site = (powerSaving: object) => siteConfigSchema.parse({ capMw: 1, powerSaving });
+    expect(policyFromSite('wattpack', site(setting)).powerSaving).toEqual({ suspendAfterS: Infinity, resumeTimeoutS: 600, minIdleNodes: 2, excludeNodes: new Set(['n9']) });
+    expect(policyFromSite('wattpack', site({ ...setting, enabled: false })).powerSaving).toBeUndefined();
   });
 });

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildJob, buildSite, runOn } from '../testing/index.js';
+import { siteConfigSchema } from '@wattpack/common';
 import { plan } from './plan.js';
 import { defaultPolicy } from './policy.js';
 import { policyFromSite, READMIT_MARGIN } from './policy-from-site.js';
 import { siteSplit } from './watts.js';
 
 /** The meter's window: 5 readings a second apart. */
-const policy = policyFromSite('wattpack', { teams: {}, meter: { window: 5, pollMs: 1000 } });
+const policy = policyFromSite('wattpack', siteConfigSchema.parse({ capMw: 1, meter: { host: '127.0.0.1', preset: 'eastron-sdm630', window: 5, pollMs: 1000 } }));
 
 /** One busy node, one idle; the cap leaves room for a 1-GPU job with about 2 % of the cap to spare. */
 function site() {

@@ -1,4 +1,4 @@
-import { redfishCall, type RedfishEndpoint } from '@wattpack/common';
+import { redfishCall, type RedfishEndpoint } from '@wattpack/common/daemon';
 import { checkWatts, type BmcPower, type BmcReading } from './reading.js';
 
 export interface RedfishOptions extends RedfishEndpoint {
