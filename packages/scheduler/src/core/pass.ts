@@ -58,6 +58,8 @@ export class Pass {
   /** Expected ends of the jobs placed in this pass (endsByTime adds the running ones). */
   readonly placedEnds: { id: string; at: number }[] = [];
   readonly noFit = new Map<string | number, Omit<Waiting, 'jobId'>>();
+  /** fifo and backfill: why a shape and limit range found no watts, and how many placements the pass had then. */
+  readonly noWatts = new Map<string, Omit<Waiting, 'jobId'> & { placements: number }>();
   readonly preempting = new Set<string>();
   reservation: Reservation | undefined;
   reserved = false;
