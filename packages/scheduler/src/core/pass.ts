@@ -60,6 +60,8 @@ export class Pass {
   readonly noFit = new Map<string | number, Omit<Waiting, 'jobId'>>();
   /** fifo and backfill: why a shape and limit range found no watts, and how many placements the pass had then. */
   readonly noWatts = new Map<string, Omit<Waiting, 'jobId'> & { placements: number }>();
+  /** wattpack: shapes that found no victims, and the state of the pass then (reserve.ts). */
+  readonly noRescue = new Map<string, { state: string; counted: boolean }>();
   readonly preempting = new Set<string>();
   reservation: Reservation | undefined;
   reserved = false;

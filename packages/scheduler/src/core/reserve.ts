@@ -41,8 +41,20 @@ export function tryPreempt(pass: Pass, job: QueuedJob): boolean {
   if (running.stopping) return false; // victims already on their way out
   // None of lower priority, none of another team: no candidate, whatever the shares say.
   if (job.priority <= running.minPriority && [...running.teams].every((t) => t === job.team)) return false;
+  // A blocked job asks what one of the same shape, priority and team asked, while nothing
+  // has changed since: the same answer (a power-bound pass has hundreds of such jobs).
+  const key = `${job.gpuModels.join('|')}/${job.gpus}/${job.nodes}/${job.minW}/${job.maxW}/${job.priority}/${job.team}`;
+  const state = `${pass.work.version}/${pass.minersW}/${pass.placements.length}/${pass.preempting.size}`;
+  const known = pass.noRescue.get(key);
+  if (known?.state === state) {
+    if (known.counted) pass.rescues++;
+    return false;
+  }
   const candidates = preemptCandidates(pass, job);
-  if (candidates.length === 0) return false;
+  if (candidates.length === 0) {
+    pass.noRescue.set(key, { state, counted: false });
+    return false;
+  }
   pass.rescues++;
   const what = pass.work.clone();
   const victims: RunningJob[] = [];
@@ -59,6 +71,7 @@ export function tryPreempt(pass: Pass, job: QueuedJob): boolean {
     }
     return true;
   }
+  pass.noRescue.set(key, { state, counted: true });
   return false;
 }
 

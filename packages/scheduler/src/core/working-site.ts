@@ -24,6 +24,8 @@ export class WorkingSite {
   private readonly nodes = new Map<number, WorkingNode>();
   private readonly buckets = new Map<string, (Set<number> | undefined)[]>();
   private readonly holdings = new Map<string, Held | undefined>();
+  /** Counts changes to GPUs, limits, miners and power: a what-if may remember its answer while it stands still. */
+  private changes = 0;
 
   private constructor(private readonly base: SiteBase, budget: number) {
     this.pue = base.pue;
@@ -49,6 +51,10 @@ export class WorkingSite {
   /** Which base this copy is over: a new one when the site's hardware changed. */
   get baseKey(): object {
     return this.base;
+  }
+
+  get version(): number {
+    return this.changes;
   }
 
   get models(): string[] {
@@ -252,6 +258,7 @@ export class WorkingSite {
 
   /** Applies a change to a node and moves the facility total by its effect. */
   private change(n: WorkingNode, mutate: () => void): void {
+    this.changes++;
     const before = itW(n);
     mutate();
     this.allocatedW += facilityOf(this.pue, itW(n) - before);
