@@ -29,7 +29,7 @@ const SCENARIOS = [
     trace: 'philly',
     site: 'philly-slice',
     options: {},
-    why: 'The whole Philly trace (82,247 jobs, Sept-Dec 2017) at its real arrival rate, to the last completion. This is the speed check: each run must take under 60 s.',
+    why: 'The whole Philly trace (82,247 jobs, Sept-Dec 2017) at its real arrival rate, to the last completion. The speed check (each policy on each site under 60 s of CPU) is `pnpm bench:sim-speed`: docs/benchmarks.md, "Simulator speed".',
   },
   {
     id: 'openb-slice',
@@ -57,7 +57,7 @@ const SCENARIOS = [
     trace: 'philly',
     site: 'washington-18mw',
     options: { loadScale: 30, until: '3d' },
-    why: 'Philly at 30x its arrival rate (durations unchanged) for three days, so that the 9,600-GPU site fills: at 1x the trace never keeps more than a tenth of it busy. The first 15 hours replay the trace\'s quiet first weeks; the site is near its cap from about 30 h. Three days keep the six washington runs of a bench within a few minutes; `--load-scale 8` over the whole trace is the speed check on this site (docs/benchmarks.md, \"Simulator speed\").',
+    why: 'Philly at 30x its arrival rate (durations unchanged) for three days, so that the 9,600-GPU site fills: at 1x the trace never keeps more than a tenth of it busy. The first 15 hours replay the trace\'s quiet first weeks; the site is near its cap from about 30 h. Three days keep the six washington runs of a bench within a few minutes; `--load-scale 8` over the whole trace is the speed check on this site (`pnpm bench:sim-speed`; docs/benchmarks.md, \"Simulator speed\").',
   },
   {
     id: 'washington-18mw-grid-event',

@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll } from 'vitest';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +72,12 @@ export interface SiteOptions {
   insecure?: boolean;
   /** A PostgreSQL URL for accounting (--accounting-db); absent: each scheduler's embedded store in its state folder. */
   accountingDb?: string;
+  /** Hollow nodes hollow-1..N besides the agents: one `wattpack-agent --fleet` process, each node its own identity. */
+  fleet?: { nodes: number; profile: string; labels?: string };
 }
+
+/** The node ids of a site's hollow fleet. */
+export const fleetNodeIds = (nodes: number): string[] => Array.from({ length: nodes }, (_, i) => `hollow-${i + 1}`);
 
 export const TWO_H100_NODES: AgentSpec[] = [
   { id: 'gpu-1', profile: 'h100x8', labels: 'rack=r1' },
@@ -136,7 +141,8 @@ export class LocalSite {
 
   static async start(opts: SiteOptions = {}): Promise<LocalSite> {
     const agents = opts.agents ?? TWO_H100_NODES;
-    const trust = await localSiteTrust(mkdtempSync(join(tmpdir(), 'wattpack-e2e-pki-')), agents.map((a) => a.id));
+    const fleet = fleetNodeIds(opts.fleet?.nodes ?? 0);
+    const trust = await localSiteTrust(mkdtempSync(join(tmpdir(), 'wattpack-e2e-pki-')), [...agents.map((a) => a.id), ...fleet]);
     const config = trust.natsConfig;
     const nats = opts.natsCluster
       ? (await startNatsCluster(3, { pki: trust.pki, credentials: loadCredentials(trust.schedulerCredentials) })).servers
@@ -154,7 +160,9 @@ export class LocalSite {
     for (let i = 1; i <= listen.length; i++) site.spawnScheduler(`s${i}`);
     await site.waitForLeader();
     for (const a of agents) await site.startAgent(a);
-    await site.waitForNodes(agents.length);
+    if (opts.fleet) site.startFleet(fleet, opts.fleet);
+    // A fleet registers its nodes a few at a time: half a second each on a loaded machine.
+    await site.waitForNodes(agents.length + fleet.length, 60_000 + 500 * fleet.length);
     return site;
   }
 
@@ -261,6 +269,16 @@ export class LocalSite {
     const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, ...who, '--simulate', a.profile, '--runtime', a.runtime ?? 'process', '--address', '127.0.0.1', '--log-level', LOG_LEVEL, '--metrics-addr', this.metricsAddr.get(a.id)!];
     if (a.labels) args.push('--labels', a.labels);
     this.agents.set(a.id, execa(process.execPath, [BIN.agent, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(a.id) }));
+  }
+
+  /** The hollow nodes' process: a folder of links to their credentials, as `wattpack dev` makes. */
+  private startFleet(ids: string[], fleet: NonNullable<SiteOptions['fleet']>): void {
+    const dir = join(this.workDir, 'fleet');
+    mkdirSync(dir);
+    for (const id of ids) symlinkSync(this.trust.nodeCredentials(id), join(dir, id));
+    const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, '--fleet', dir, '--simulate', fleet.profile, '--runtime', 'process', '--address', '127.0.0.1', '--log-level', LOG_LEVEL];
+    if (fleet.labels) args.push('--labels', fleet.labels);
+    this.agents.set('fleet', execa(process.execPath, [BIN.agent, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf('fleet') }));
   }
 
   /** Agents start slowly on a loaded machine (several sites of parallel test files at once): a generous deadline. */
@@ -385,7 +403,7 @@ export function useLocalSite(opts: SiteOptions = {}): () => LocalSite {
   let site: LocalSite | undefined;
   beforeAll(async () => {
     site = await LocalSite.start(opts);
-  }, 120_000);
+  }, 120_000 + 500 * (opts.fleet?.nodes ?? 0));
   afterAll(async () => {
     await site?.stop();
   });

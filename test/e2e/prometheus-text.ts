@@ -6,12 +6,14 @@ export interface Sample {
   value: number;
   count?: number;
   sum?: number;
+  /** A histogram's cumulative counts by upper bound (le; +Inf as Infinity). */
+  buckets?: Map<number, number>;
 }
 
 interface Family {
   name: string;
   type: string;
-  metrics: { labels?: Record<string, string>; value?: string; count?: string; sum?: string }[];
+  metrics: { labels?: Record<string, string>; value?: string; count?: string; sum?: string; buckets?: Record<string, string> }[];
 }
 
 /**
@@ -30,6 +32,7 @@ export function parseMetrics(text: string): Map<string, { type: string; samples:
         value: Number(m.value ?? m.count),
         ...(m.count !== undefined ? { count: Number(m.count) } : {}),
         ...(m.sum !== undefined ? { sum: Number(m.sum) } : {}),
+        ...(m.buckets ? { buckets: new Map(Object.entries(m.buckets).map(([le, n]) => [le === '+Inf' ? Infinity : Number(le), Number(n)])) } : {}),
       })),
     });
   }

@@ -3,11 +3,12 @@
  * of random size and duration, with two drains, a cap drop and one kill -9 of the
  * scheduler on the way, all on this machine. Prints the fault table's row and the
  * scheduler's peak memory. Environment: SOAK_JOBS (default 5000), SOAK_AGENTS (20).
+ * `pnpm soak:churn` (soak-churn.ts) is the other soak: 100,000 short jobs, memory over time.
  */
-import { readFileSync } from 'node:fs';
 import type { Job__Output } from '@wattpack/common/proto/Job';
 import { LocalSite, waitFor, type AgentSpec } from '../e2e/harness.js';
 import { TracedWorkload } from '../faults/workload.js';
+import { memoryMb } from './proc.js';
 
 const JOBS = Number(process.env.SOAK_JOBS ?? 5000);
 const AGENTS = Number(process.env.SOAK_AGENTS ?? 20);
@@ -15,10 +16,7 @@ const AGENTS = Number(process.env.SOAK_AGENTS ?? 20);
 const agents: AgentSpec[] = Array.from({ length: AGENTS }, (_, i) => ({ id: `gpu-${i + 1}`, profile: i % 2 ? 'h200x8' : 'h100x8', labels: `rack=r${Math.floor(i / 4) + 1}` }));
 
 /** Peak resident memory of a process (VmHWM), MB. */
-function peakMb(pid: number | undefined): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024);
-}
+const peakMb = (pid: number | undefined): number => memoryMb(pid!).peakMb;
 
 async function main(): Promise<void> {
   const started = Date.now();

@@ -14,6 +14,7 @@ export * from './domain/site.js';
 export * from './domain/accounting.js';
 export * from './domain/meter.js';
 export * from './domain/openadr.js';
+export * from './domain/power-saving.js';
 export * from './domain/limits.js';
 export * from './bus/subjects.js';
 export * from './bus/messages.js';

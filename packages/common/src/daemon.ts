@@ -13,3 +13,4 @@ export * from './trust/nats-credentials.js';
 export * from './trust/command-signing.js';
 export * from './trust/nats-auth.js';
 export * from './observe/http.js';
+export * from './bmc/redfish-http.js';

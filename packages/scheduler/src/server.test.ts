@@ -59,8 +59,11 @@ describe('a scheduler that cannot lead closes what it opened', () => {
     expect(await connectionsSettle()).toEqual([]);
   }, 60_000);
 
-  it('refuses site settings out of range, naming the field, and closes both connections', async () => {
-    await expect(startScheduler(await options({ site: { capMw: -5 } }))).rejects.toThrow(/invalid site settings: .*capMw/);
+  it.each([
+    ['out of range', { capMw: -5 }, /invalid site settings: .*capMw/],
+    ['the live loop cannot honour yet', { powerSaving: { enabled: true } }, /invalid site settings: powerSaving.enabled: the live scheduler does not power servers off/],
+  ])('refuses site settings %s, naming the field, and closes both connections', async (_, site, error) => {
+    await expect(startScheduler(await options({ site }))).rejects.toThrow(error);
     expect(await connectionsSettle()).toEqual([]);
   }, 60_000);
 

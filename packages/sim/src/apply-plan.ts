@@ -4,6 +4,7 @@ import type { Applied, FreshState, GpuView, MinerView, Placement, Plan, PlanTarg
 import { QUEUED, RUNNING, STOPPING, type JobTable } from './job-table.js';
 import type { JobTransitions } from './job-transitions.js';
 import type { Metrics } from './metrics.js';
+import type { SimPower } from './power-saving.js';
 import type { SiteHardware } from './site-file.js';
 
 /**
@@ -30,6 +31,8 @@ export class PlanApplier implements PlanTarget<void> {
     private readonly metrics: Metrics,
     /** TH/s of one miner. */
     private readonly minerThs: number,
+    /** The servers' power, when the site saves power. */
+    private readonly power?: SimPower,
   ) {
     hw.nodes.forEach((node, pos) => this.nodeIndex.set(node.id, pos));
     hw.nodes.forEach((node, pos) => node.miners.forEach((miner) => this.minerIndex.set(miner.id, { miner, pos })));
@@ -77,6 +80,12 @@ export class PlanApplier implements PlanTarget<void> {
 
   miners(ids: readonly string[], action: 'curtail' | 'resume'): void {
     for (const id of ids) if (this.setCurtailed(id, action === 'curtail')) this.changed = true;
+  }
+
+  nodePower(ids: readonly string[], action: 'suspend' | 'resume' | 'down'): void {
+    if (!this.power) this.error(`${action} of ${ids.join(', ')} on a site without powerSaving`);
+    this.power.apply(ids, action, this.t);
+    this.changed = true;
   }
 
   /** The simulator keeps no reasons: the engine counts waiting jobs from the plan. */

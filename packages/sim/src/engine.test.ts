@@ -14,7 +14,7 @@ function simulate(site: SiteFile, trace: Trace, policy: PolicyName = 'fifo', ext
 }
 
 // A scripted plan claims no budget of its own: the driver checks it against the site's.
-const empty = (): Plan => ({ placements: [], waiting: [], preemptions: [], powerChanges: [], curtail: [], resume: [], allocatedW: 0, budgetW: Infinity });
+const empty = (): Plan => ({ placements: [], waiting: [], preemptions: [], powerChanges: [], curtail: [], resume: [], nodePower: { suspend: [], resume: [], down: [] }, shed: false, allocatedW: 0, budgetW: Infinity });
 
 /** A plan that starts `jobId` on all 8 GPUs of node `nodeId` at `limitW`. */
 const start = (jobId: string, limitW = 700, nodeId = 'n-0000'): Plan => ({

@@ -8,6 +8,7 @@ import { engineSettings, type EngineOptions, type EngineSettings } from './engin
 import { JobTable } from './job-table.js';
 import { JobTransitions } from './job-transitions.js';
 import { Metrics, type EngineStats } from './metrics.js';
+import { SimPower } from './power-saving.js';
 import { buildHardware } from './site-file.js';
 
 export type { EngineOptions, Planner } from './engine-options.js';
@@ -40,6 +41,7 @@ export class Engine {
   private readonly metrics: Metrics;
   private readonly lifecycle: JobTransitions;
   private readonly applier: PlanApplier;
+  private readonly power: SimPower | undefined;
 
   private nextArrival = 0;
   private neverFits = 0;
@@ -77,7 +79,8 @@ export class Engine {
       events: new EventMeter(this.jobs, this.caps.events, site.site.pue),
     });
     this.lifecycle = new JobTransitions(o, this.jobs, running, watts, this.metrics);
-    this.applier = new PlanApplier(this.snap, hw, this.jobs, this.lifecycle, watts, this.metrics, minerThs);
+    this.power = site.site.powerSaving.enabled ? new SimPower(hw.nodes, hw.gpuNodes, site.site.powerSaving, watts) : undefined;
+    this.applier = new PlanApplier(this.snap, hw, this.jobs, this.lifecycle, watts, this.metrics, minerThs, this.power);
     this.refreshWatts();
   }
 
@@ -96,7 +99,12 @@ export class Engine {
       this.step(next.t, next.tPass);
     }
     this.lifecycle.advanceHolders(this.metrics.t);
-    return this.metrics.finish(this.nextArrival, this.o.recordJobs);
+    const stats = this.metrics.finish(this.nextArrival, this.o.recordJobs);
+    if (this.power) {
+      this.power.integrateTo(this.metrics.t);
+      stats.powerSaving = this.power.stats;
+    }
+    return stats;
   }
 
   /** The next instant anything happens, and when a pass is due; undefined when the replay is over. */
@@ -106,17 +114,18 @@ export class Engine {
     const tArr = this.nextArrival < this.jobs.n ? this.jobs.submit[this.nextArrival]! : Infinity;
     const tCap = Math.min(this.caps.nextAtS(), this.metrics.events.nextAtS());
     const tWarm = this.lifecycle.nextWarmupS();
+    const tPower = this.power?.nextAtS() ?? Infinity;
     const eventsLeft = tComp < Infinity || tArr < Infinity || tCap < Infinity;
     const waiting = this.lifecycle.queue.length - this.neverFits;
     // Nothing runs, nothing waits, nothing is coming: the replay is over.
     if (!eventsLeft && waiting <= 0 && this.lifecycle.running.length === 0) return undefined;
     let tPass = this.nextPassAt;
     if (tPass === Infinity && idlePassS > 0 && waiting > 0 && eventsLeft) tPass = this.boundaryAtOrAfter(this.lastPassAt + idlePassS);
-    const t = Math.min(tComp, tArr, tCap, tPass, tWarm);
+    const t = Math.min(tComp, tArr, tCap, tPass, tWarm, tPower);
     return t === Infinity ? undefined : { t, tPass };
   }
 
-  /** Everything due at t, in order: completions (and ends of grace), cap changes, arrivals, warm-ups; then the pass if due. */
+  /** Everything due at t, in order: completions (and ends of grace), cap changes, arrivals, warm-ups, boots and idle timers; then the pass if due. */
   private step(t: number, tPass: number): void {
     // 1. completions
     let changed = this.lifecycle.exitDue(t);
@@ -133,6 +142,10 @@ export class Engine {
       happened = true;
     }
     if (this.lifecycle.warmupsDue(t)) happened = true;
+    if (this.power?.due(t)) {
+      happened = true;
+      changed = true;
+    }
     if (happened) this.markDirty(t);
     // 4. the pass
     if (capChanged || t >= this.nextPassAt || t >= tPass) {
@@ -169,6 +182,7 @@ export class Engine {
     this.snap.now = t * 1000;
     this.snap.capW = this.caps.planCapW;
     const considered = this.lifecycle.window();
+    this.power?.beforePass(t);
     if (this.o.rightSizing) this.lifecycle.sampleTelemetry(t);
     const p = this.o.planner(this.snap, considered, this.o.policy);
     this.snap.ramp = { fromW: p.allocatedW, atMs: this.snap.now };

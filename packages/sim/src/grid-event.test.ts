@@ -10,7 +10,7 @@ const BUSY_NODE_W = 1.2 * (8 * 700 + 2500); // 9,720 W
 const IDLE_NODE_W = 1.2 * (8 * 110 + 1000); // 2,256 W
 const TRAIN = SHAPES.indexOf('train');
 const all8 = [0, 1, 2, 3, 4, 5, 6, 7];
-const empty = (): Plan => ({ placements: [], waiting: [], preemptions: [], powerChanges: [], curtail: [], resume: [], allocatedW: 0, budgetW: Infinity });
+const empty = (): Plan => ({ placements: [], waiting: [], preemptions: [], powerChanges: [], curtail: [], resume: [], nodePower: { suspend: [], resume: [], down: [] }, shed: false, allocatedW: 0, budgetW: Infinity });
 
 describe('grid events in the simulator', () => {
   it('a -25 % cut: target from the drawn watts, time to target, seconds over, and GPU-weighted job performance by hand', () => {

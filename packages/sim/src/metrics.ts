@@ -1,3 +1,4 @@
+import type { PowerSavingStats } from './power-saving.js';
 import { facilityOf, type Placement, type SiteSplit } from '@wattpack/scheduler/core';
 import type { EventMeter, GridEventStats } from './event-metrics.js';
 import { DONE, FUTURE, RUNNING, STOPPING, type JobTable } from './job-table.js';
@@ -62,6 +63,8 @@ export interface EngineStats {
   series: Series;
   /** What each grid event did (event-metrics.ts). */
   gridEvents: GridEventStats[];
+  /** What power saving did (sites with powerSaving enabled). */
+  powerSaving?: PowerSavingStats;
   jobs?: JobRecord[];
 }
 

@@ -62,6 +62,8 @@ export interface SimResult {
   untilS?: number;
   /** Per grid event: target, time to target, seconds over it, weighted job performance. */
   gridEvents?: GridEventStats[];
+  /** Power saving: servers powered off and on, and node-hours off and booting. */
+  powerSaving?: { suspends: number; resumes: number; offNodeH: number; bootingNodeH: number };
   /** Simulation wall time, s. */
   wallS: number;
 }
@@ -147,6 +149,10 @@ export function buildResult(stats: EngineStats, meta: ResultMeta): SimResult {
   if (meta.site.site.rampMwPerMin !== undefined) result.rampExcursions = stats.rampExcursions;
   if (meta.untilS !== undefined && Number.isFinite(meta.untilS)) result.untilS = meta.untilS;
   if (stats.gridEvents.length > 0) result.gridEvents = stats.gridEvents;
+  if (stats.powerSaving) {
+    const p = stats.powerSaving;
+    result.powerSaving = { suspends: p.suspends, resumes: p.resumes, offNodeH: round(p.offNodeS / 3600, 1), bootingNodeH: round(p.bootingNodeS / 3600, 1) };
+  }
   return result;
 }
 
@@ -174,6 +180,10 @@ export function summaryText(r: SimResult): string {
     ['wall time', `${r.wallS.toFixed(2)} s`],
   ];
   if (r.rampExcursions !== undefined) rows.splice(8, 0, ['ramp excursions', String(r.rampExcursions)]);
+  if (r.powerSaving) {
+    const p = r.powerSaving;
+    rows.push(['power saving', `${p.suspends} servers powered off, ${p.resumes} on; ${p.offNodeH.toLocaleString('en-US')} node-h off, ${p.bootingNodeH.toLocaleString('en-US')} booting`]);
+  }
   for (const e of r.gridEvents ?? []) rows.push(['grid event', gridEventText(e)]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return [`${r.policy} on ${r.site}, trace ${r.trace}${r.loadScale !== 1 ? ` ×${r.loadScale} load` : ''}${r.untilS !== undefined ? `, until ${formatDuration(r.untilS)}` : ''}`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');

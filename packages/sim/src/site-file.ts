@@ -81,6 +81,7 @@ const MOVED: Record<string, string> = {
   facility: 'its capMw, pue, reserveFraction and rampMwPerMin are settings of the live site: put them under site',
   prices: 'energyUsdPerMwh and aiUsdPerGpuHour are site.prices.energyPerMwh and site.prices.gpuHour; hashpriceUsdPerThDay is under miners',
   teams: 'team shares are a setting of the live site: site.teams',
+  powerSaving: 'powering idle servers off is a setting of the live site: site.powerSaving',
 };
 
 export const siteFileSchema = z

@@ -193,6 +193,8 @@ export interface ArrayTask {
   index: number;
   /** At most this many of the array's tasks hold GPUs at once. */
   maxRunning?: number;
+  /** On the first task until all the others are stored: the array's expression (intake.ts). */
+  pending?: string;
 }
 
 export interface Rendezvous {

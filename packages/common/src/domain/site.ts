@@ -6,6 +6,7 @@ import { fairShareSchema, pricesSchema } from './accounting.js';
 import { flexSchema, mountPathSchema, nodePathSchema } from './job.js';
 import { meterSchema } from './meter.js';
 import { openadrSchema } from './openadr.js';
+import { defaultPowerSaving, powerSavingSchema } from './power-saving.js';
 
 const portSchema = z.number().int().min(1024).max(65_535);
 
@@ -104,6 +105,8 @@ export const siteConfigSchema = z.strictObject({
   meter: meterSchema.optional(),
   /** The utility's OpenADR 3 VTN (docs/grid.md): its events become grid events; unset, only operators set them. */
   openadr: openadrSchema.optional(),
+  /** Powering idle servers off and on (docs/scheduling.md, "Power saving"); off unless enabled. */
+  powerSaving: powerSavingSchema.default(defaultPowerSaving),
   /** Teams whose container jobs share the host's network (multi-node jobs need it); others get the engine's private network. */
   allowHostNetwork: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name')).default([]),
   /**

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { LRUCache } from 'lru-cache';
 import type { Credentials } from './credential-files.js';
 import { identityOf, type Identity } from './identity.js';
 
@@ -14,10 +15,25 @@ export function grpcChannelCredentials(c: Credentials): grpc.ChannelCredentials 
   return grpc.credentials.createSsl(Buffer.from(c.caPem), Buffer.from(c.keyPem), Buffer.from(c.certPem));
 }
 
+/**
+ * Identities of the certificates peers presented lately, by the whole certificate (DER):
+ * parsing one costs ~0.1-0.7 ms, on every API call and agent stream, and a site's 3,200
+ * agents reconnect at once after a scheduler restart. A hit is the very certificate TLS
+ * has just verified, so this trusts nothing more than parsing would. Identities are frozen.
+ */
+const peers = new LRUCache<string, Identity>({ max: 10_000 });
+
 /** The identity a TLS peer proved, from a gRPC call; undefined on an insecure server. */
 export function peerIdentity(call: { getAuthContext(): { sslPeerCertificate?: { raw: Buffer } } }): Identity | undefined {
   const raw = call.getAuthContext().sslPeerCertificate?.raw;
-  return raw ? identityOf(raw) : undefined;
+  if (!raw) return undefined;
+  const key = raw.toString('base64');
+  let id = peers.get(key);
+  if (!id) {
+    id = Object.freeze(identityOf(raw));
+    peers.set(key, id);
+  }
+  return id;
 }
 
 let silenced = false;

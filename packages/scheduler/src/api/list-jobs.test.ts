@@ -39,13 +39,13 @@ function storedJobs(n: number, base = 1_700_000_000_000): Map<string, Job> {
 
 const inOrder = (jobs: Iterable<Job>) => [...jobs].sort((a, b) => a.submittedAt - b.submittedAt || (a.id < b.id ? -1 : 1)).map((j) => j.id);
 
-function api(jobs: Map<string, Job>) {
+function api(jobs: Map<string, Job>, deleteJob: (id: string) => Promise<void> = async () => {}) {
   const scheduler = new Scheduler({
     site: defaultSiteConfig(),
     jobs,
     nodes: new Map(),
     log,
-    ports: { putJob: async () => {}, deleteJob: async () => {}, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
+    ports: { putJob: async () => {}, deleteJob, putNode: async () => {}, putSite: async () => {}, sendCommand: async () => {} },
   });
   // Paging is what these tests look at: no revocations, and ListJobs (a read) writes no audit.
   const trust = { revocations: new Revocations([], async () => {}), audit: { record: async () => {}, read: async () => ({ records: [], truncated: false }) } };
@@ -215,6 +215,26 @@ describe('ListJobs', () => {
     await expect(getJob(finished[0]!.id.slice(0, 7))).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
     expect((await getJob(kept.id.slice(0, 7))).id).toBe(kept.id);
     await expect(getJob('train')).rejects.toMatchObject({ details: expect.stringContaining(`"train" names ${30 - finished.length} jobs`) });
+  });
+
+  it('lists while a sweep deletes from the store: each job is in the map and the listing, or in neither', async () => {
+    const jobs = storedJobs(30);
+    for (const j of jobs.values()) j.finishedAt = 1;
+    const finished = [...jobs.values()].filter((j) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.state)).length;
+    let deleted = 0;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    // The store answers the first few deletes, then holds the next one: the sweep is half-way.
+    const { scheduler, listJobs } = api(jobs, async () => {
+      if (++deleted > 3) await held;
+    });
+    const sweep = scheduler.forgetFinished();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(deleted).toBe(4);
+    expect((await listJobs({ limit: 100 })).jobs).toHaveLength(30);
+    release();
+    expect(await sweep).toBe(finished);
+    expect((await listJobs({ limit: 100 })).jobs).toHaveLength(30 - finished);
   });
 
   it('refuses an unknown state and a token it did not make, repeating little of either', async () => {

@@ -31,6 +31,8 @@ export interface PlanTarget<R extends void | Promise<void>> {
   preempt(p: Preemption): R;
   setLimit(c: PowerChange): R;
   miners(ids: readonly string[], action: 'curtail' | 'resume'): R;
+  /** Power saving's node power (core/power-saving.ts); a target without it never gets a policy with powerSaving. */
+  nodePower?(ids: readonly string[], action: 'suspend' | 'resume' | 'down'): R;
   place(p: Placement): R;
   /** A job the plan leaves queued, or whose placement no longer fits: it stays queued with this reason. */
   wait(w: Waiting): R;
@@ -56,11 +58,21 @@ export function applyPlan(plan: Plan, target: PlanTarget<void | Promise<void>>):
   const done = inOrder([
     () => plan.preemptions.map((p) => target.preempt(p)),
     () => applied.powerChanges.map((c) => target.setLimit(c)),
-    () => [plan.curtail.length ? target.miners(plan.curtail, 'curtail') : undefined, plan.resume.length ? target.miners(plan.resume, 'resume') : undefined],
+    () => [plan.curtail.length ? target.miners(plan.curtail, 'curtail') : undefined, plan.resume.length ? target.miners(plan.resume, 'resume') : undefined, ...nodePower(plan, target)],
     () => applied.placements.map((p) => target.place(p)),
     () => [...plan.waiting, ...applied.requeued].map((w) => target.wait(w)),
   ]);
   return done ? done.then(() => applied) : applied;
+}
+
+/** The plan's node power commands; a target that cannot power nodes must never be given a plan with any. */
+function nodePower(plan: Plan, target: PlanTarget<void | Promise<void>>): Array<void | Promise<void>> {
+  const { suspend, resume, down } = plan.nodePower;
+  const actions = [['suspend', suspend], ['resume', resume], ['down', down]] as const;
+  return actions.filter(([, ids]) => ids.length > 0).map(([action, ids]) => {
+    if (!target.nodePower) throw new Error(`plan: ${action} of ${ids.join(', ')} for a target that cannot power nodes`);
+    return target.nodePower(ids, action);
+  });
 }
 
 /** Runs phases in order; returns a promise only once some effect is one. */
@@ -123,6 +135,7 @@ function placementProblem(p: Placement, fresh: FreshState, taken: ReadonlySet<st
     const node = fresh.node(pn.nodeId);
     if (!node) return `requeued: node ${pn.nodeId} is gone`;
     if (!node.schedulable) return `requeued: node ${pn.nodeId} no longer takes work (down, draining or unhealthy)`;
+    if ((node.power ?? 'on') !== 'on') return `requeued: node ${pn.nodeId} is powered ${node.power === 'resuming' ? 'on but not up yet' : 'off'}`;
     const gpus = [];
     for (const idx of pn.gpuIndices) {
       const g = node.gpus[idx]?.index === idx ? node.gpus[idx] : node.gpus.find((x) => x.index === idx);

@@ -41,12 +41,10 @@ export class FairShare {
   private readonly standings = new Map<string, ShareStanding>();
 
   constructor(site: SiteSnapshot, queue: readonly QueuedJob[], policy: Policy) {
-    const teams = new Set<string>();
-    // One walk of the running jobs a pass: their teams, and what they use.
-    for (const r of site.running) {
-      teams.add(r.team);
-      this.add(r.team, r.gpus * r.nodes, facilityOf(site.pue, r.gpus * r.nodes * r.powerLimitW));
-    }
+    // One walk of the running jobs a pass: what each team uses. Its keys are the running
+    // teams in order of first appearance, as a set filled in the walk would be.
+    for (const r of site.running) this.add(r.team, r.gpus * r.nodes, facilityOf(site.pue, r.gpus * r.nodes * r.powerLimitW));
+    const teams = new Set(this.usage.keys());
     for (const j of queue) teams.add(j.team);
     const totalGpus = site.nodes.reduce((sum, n) => sum + n.gpus.length, 0);
     const totalW = budgetW(site);

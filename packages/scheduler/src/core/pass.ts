@@ -1,7 +1,7 @@
 import { ThroughputCurve } from './limits.js';
 import { FairShare } from './order.js';
 import { isWattpack, type Policy, type RightSizing } from './policy.js';
-import type { LimitReason, Placement, Preemption, QueuedJob, RunningJob, SiteSnapshot, Waiting } from './snapshot.js';
+import type { LimitReason, NodePowerPlan, Placement, Preemption, QueuedJob, RunningJob, SiteSnapshot, Waiting } from './snapshot.js';
 import type { RunningMiner } from './site-base.js';
 import { WorkingSite } from './working-site.js';
 import { limitChangeW } from './watts.js';
@@ -53,9 +53,13 @@ export class Pass {
   readonly rightSizing: RightSizing | undefined;
   readonly curtail: string[] = [];
   readonly resume: string[] = [];
+  /** Power saving's decisions (power-saving.ts). */
+  readonly nodePower: NodePowerPlan = { suspend: [], resume: [], down: [] };
   /** Expected ends of the jobs placed in this pass (endsByTime adds the running ones). */
   readonly placedEnds: { id: string; at: number }[] = [];
   readonly noFit = new Map<string | number, Omit<Waiting, 'jobId'>>();
+  /** fifo and backfill: why a shape and limit range found no watts, and how many placements the pass had then. */
+  readonly noWatts = new Map<string, Omit<Waiting, 'jobId'> & { placements: number }>();
   readonly preempting = new Set<string>();
   reservation: Reservation | undefined;
   reserved = false;

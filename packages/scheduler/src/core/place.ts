@@ -1,4 +1,5 @@
 import { notEnoughPower } from './explain.js';
+import { bootCouldServe } from './power-saving.js';
 import { findNodes, type Fit } from './fit.js';
 import type { Pass } from './pass.js';
 import { reserve, tryPreempt } from './reserve.js';
@@ -19,7 +20,8 @@ export function consider(pass: Pass, job: QueuedJob): void {
   const long = pass.reservation !== undefined && endsAt > pass.reservation.at;
   const blocked = place(pass, job, endsAt, long);
   if (!blocked) return;
-  if (blocked.code !== 'never' && pass.wattpack && !pass.awaitingShave.has(job.id) && tryPreempt(pass, job)) {
+  const waitForBoot = blocked.code === 'gpus' && bootCouldServe(pass, job);
+  if (blocked.code !== 'never' && pass.wattpack && !pass.awaitingShave.has(job.id) && !waitForBoot && tryPreempt(pass, job)) {
     pass.waiting.push({ jobId: job.id, code: blocked.code, reason: `preempting ${pass.preemptions.filter((p) => p.reason.includes(job.id)).length} job(s) to make room` });
     return;
   }
@@ -39,6 +41,13 @@ function place(pass: Pass, job: QueuedJob, endsAt: number, long: boolean): Waiti
   const shape = job.gpuModels.length === 0 ? (job.gpus * 8192 + job.nodes) * 2 + Number(long) : `${job.gpuModels.join('|')}/${job.gpus}/${job.nodes}/${long}`;
   const known = pass.noFit.get(shape);
   if (known) return { jobId: job.id, code: known.code, reason: known.reason };
+  // fifo and backfill change the working site only by placing, so a job of the same shape
+  // and limit range as one short of watts, with nothing placed since, is short the same
+  // (wattpack may shave limits in between). A power-bound backfill pass asks this of
+  // hundreds of jobs; finding their nodes again was most of it.
+  const wattsKey = pass.wattpack ? undefined : `${shape}/${job.minW}/${job.maxW}`;
+  const short = wattsKey !== undefined ? pass.noWatts.get(wattsKey) : undefined;
+  if (short && short.placements === pass.placements.length) return { jobId: job.id, code: short.code, reason: short.reason };
   let fit = findNodes(pass.work, job);
   if (!('code' in fit) && long && fit.positions.some((p) => pass.reservation!.positions.has(p))) {
     fit = findNodes(pass.work, job, pass.reservation!.positions);
@@ -47,7 +56,9 @@ function place(pass: Pass, job: QueuedJob, endsAt: number, long: boolean): Waiti
     pass.noFit.set(shape, { code: fit.code, reason: fit.reason });
     return fit;
   }
-  return assign(pass, job, fit, endsAt, long);
+  const blocked = assign(pass, job, fit, endsAt, long);
+  if (blocked && wattsKey !== undefined) pass.noWatts.set(wattsKey, { code: blocked.code, reason: blocked.reason, placements: pass.placements.length });
+  return blocked;
 }
 
 /** The GPUs a placement on `fit` would take, their bounds, and the host watts it wakes. */

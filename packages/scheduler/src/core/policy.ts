@@ -48,6 +48,25 @@ export interface Policy {
    * store; absent or empty: no history, so fair share looks at current use only).
    */
   history?: Readonly<Record<string, TeamUsage>>;
+  /**
+   * After a shed, for `ms`, new starts and raises see the budget less `marginFraction` of
+   * the cap: they wait for the meter's correction to catch up (absent: no hold).
+   */
+  settleAfterShed?: { ms: number; marginFraction: number };
+  /** Power idle nodes off and on (core/power-saving.ts; absent: never). */
+  powerSaving?: PowerSavingPolicy;
+}
+
+/** What the planner needs of the site's powerSaving setting (docs/scheduling.md, "Power saving"). */
+export interface PowerSavingPolicy {
+  /** Idle this long (s), a node is powered off; Infinity: only to shed load. */
+  suspendAfterS: number;
+  /** A node not on this long (s) after its power-on is marked down. */
+  resumeTimeoutS: number;
+  /** Idle nodes of each GPU model kept on. */
+  minIdleNodes: number;
+  /** Node ids never powered off. */
+  excludeNodes: ReadonlySet<string>;
 }
 
 /** A team's decayed past usage: GPU-hours and facility kWh. */

@@ -39,12 +39,17 @@ interface FlexInputs {
  * The running jobs' Flex of the last pass over the same running list, policy and site
  * base: a driver that keeps its running list (the simulator) has most of them unchanged
  * from pass to pass, so only the jobs that changed are worked out again. `inputs` is in
- * the running list's order of the last pass; a job that moved is found by id.
+ * the running list's order of the last pass; a job that moved or is new is looked up in
+ * `byId`, kept across passes: built from the last list, it cost a walk of all running
+ * jobs in every pass where one started or ended (most passes of a busy site). An entry
+ * from an earlier pass is as good as the last one: `unchanged` compares everything a
+ * Flex is made of.
  */
 interface FlexCache {
   policy: Pass['policy'];
   base: object;
   inputs: FlexInputs[];
+  byId: Map<string, FlexInputs>;
   list: Flex[];
 }
 const kept = new Kept<readonly RunningJob[], FlexCache>();
@@ -54,25 +59,26 @@ function runningFlex(pass: Pass): Flex[] {
   let cache = kept.get(running);
   const base = pass.work.baseKey;
   if (!cache || cache.policy !== pass.policy || cache.base !== base) {
-    cache = { policy: pass.policy, base, inputs: [], list: [] };
+    cache = { policy: pass.policy, base, inputs: [], byId: new Map(), list: [] };
     kept.set(running, cache);
   }
-  const last = cache.inputs;
-  let byId: Map<string, FlexInputs> | undefined;
+  const { inputs: last, byId } = cache;
   const inputs: FlexInputs[] = new Array(running.length);
   const list: Flex[] = [];
   let same = true;
   for (let i = 0; i < running.length; i++) {
     const r = running[i]!;
     const b = pass.work.boundsOf(r.id);
-    let was = last[i]?.r === r ? last[i] : (byId ??= new Map(last.map((x) => [x.r.id, x]))).get(r.id);
-    if (!was || !unchanged(was, r, b)) was = inputsOf(r, b, b && flexOf(pass, r, b));
+    let was = last[i]?.r === r ? last[i] : byId.get(r.id);
+    if (!was || !unchanged(was, r, b)) byId.set(r.id, (was = inputsOf(r, b, b && flexOf(pass, r, b))));
     inputs[i] = was;
     if (!was.flex) continue;
     if (cache.list[list.length] !== was.flex) same = false;
     list.push(was.flex);
   }
   cache.inputs = inputs;
+  // Jobs that ended stay in byId until it holds twice the running list: then only these.
+  if (byId.size > 2 * inputs.length + 64) cache.byId = new Map(inputs.map((x) => [x.r.id, x]));
   if (same && list.length === cache.list.length) return cache.list;
   return (cache.list = list);
 }

@@ -2,10 +2,11 @@ import { preemptRank, SHED_ORDER } from './flex.js';
 import type { Flex, Pass } from './pass.js';
 import type { RunningJob } from './snapshot.js';
 import { flexJobs, freedAt } from './right-size.js';
+import { suspendToShed } from './power-saving.js';
 
 /**
- * Phase 0: shed load over the cap (a cap drop). Curtail miners, lower flexible limits,
- * then preempt the lowest-priority jobs. Returns true when the site is over its cap:
+ * Phase 0: shed load over the cap (a cap drop). Curtail miners, power off idle servers
+ * (power saving), lower flexible limits, then preempt the lowest-priority jobs. Returns true when the site is over its cap:
  * nothing new starts in this pass.
  */
 export function shed(pass: Pass): boolean {
@@ -13,6 +14,8 @@ export function shed(pass: Pass): boolean {
   if (!overCap(pass)) return false;
   // 1. Miners: the fastest flexible load.
   while (work.allocatedW > work.budgetW && pass.miners.length > 0) pass.curtailNext();
+  // 1b. Idle servers (power saving): no job loses anything; they cost a boot later.
+  if (work.allocatedW > work.budgetW) suspendToShed(pass);
   // 2. Flexible GPU limits toward their floors, one common level.
   if (pass.wattpack && work.allocatedW > work.budgetW) lowerFlexible(pass);
   // 3. Checkpoint and preempt: the most flexible class first (wattpack), then the

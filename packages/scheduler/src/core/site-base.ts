@@ -1,5 +1,5 @@
-import type { GpuView, MinerView, NodeView, SiteSnapshot } from './snapshot.js';
-import { facilityOf } from './watts.js';
+import type { GpuView, MinerView, NodePower, NodeView, SiteSnapshot } from './snapshot.js';
+import { facilityOf, isStandby } from './watts.js';
 
 /** One node as a pass sees it: GPUs held, the IT watts of GPUs, host and running miners. */
 export interface WorkingNode {
@@ -10,7 +10,12 @@ export interface WorkingNode {
   minersW: number;
   /** Free GPUs by model, in index order. */
   free: Map<string, GpuView[]>;
+  /** Its power as this pass leaves it (a pass may suspend or resume it). */
+  power: NodePower;
 }
+
+/** Whether a node takes new work: schedulable and powered on. */
+export const placeable = (n: WorkingNode): boolean => n.view.schedulable && n.power === 'on';
 
 export interface Holding {
   pos: number;
@@ -47,6 +52,7 @@ export function addGpus(held: Held, gpus: readonly GpuView[]): void {
 }
 
 export function itW(n: WorkingNode): number {
+  if (isStandby(n.power)) return n.view.standbyW ?? 0;
   return (n.busyGpus > 0 ? n.view.hostBusyW : n.view.hostIdleW) + n.gpuW + n.minersW;
 }
 
@@ -60,6 +66,7 @@ export function itW(n: WorkingNode): number {
 interface SeenNode {
   view: NodeView;
   schedulable: boolean;
+  power: NodePower | undefined;
   hostIdleW: number;
   hostBusyW: number;
   rack: string | undefined;
@@ -112,8 +119,10 @@ export class SiteBase {
     this.nodes.forEach((n, pos) => {
       if (!n.view.schedulable) return;
       for (const [model, total] of gpusByModel(n.view)) {
+        // A node powered off still counts as capacity: power saving turns it on for work that needs it.
         (this.capacity.get(model) ?? this.capacity.set(model, []).get(model)!).push(total);
-        this.bucket(model, n.free.get(model)?.length ?? 0).add(pos);
+        if (placeable(n)) this.bucket(model, n.free.get(model)?.length ?? 0).add(pos);
+        else this.bucket(model, 0);
       }
     });
     this.readMiners();
@@ -152,7 +161,7 @@ export class SiteBase {
       view.miners.forEach((m, i) => (this.seenCurtailed[minerAt + i] = m.curtailed));
       fresh.set(pos, here);
       for (const jobId of here.keys()) affected.add(jobId);
-      if (!view.schedulable) continue;
+      if (!placeable(node)) continue;
       for (const model of gpusByModel(view).keys()) {
         const from = old.free.get(model)?.length ?? 0;
         const to = node.free.get(model)?.length ?? 0;
@@ -200,7 +209,7 @@ export class SiteBase {
     for (const list of free.values()) list.sort((a, b) => a.index - b.index);
     let minersW = 0;
     for (const m of view.miners) if (!m.curtailed) minersW += m.nameplateW;
-    return { view, rack: view.labels['rack'] ?? '', busyGpus, gpuW, minersW, free };
+    return { view, rack: view.labels['rack'] ?? '', busyGpus, gpuW, minersW, free, power: view.power ?? 'on' };
   }
 
   /** Rebuilds the holdings of jobs on changed nodes: their parts elsewhere, and the fresh ones, in node order. */
@@ -231,8 +240,8 @@ export class SiteBase {
   }
 
   private see(view: NodeView): void {
-    const { schedulable, hostIdleW, hostBusyW, gpus, miners } = view;
-    this.seen.push({ view, schedulable, hostIdleW, hostBusyW, rack: view.labels['rack'], gpuAt: this.seenGpus.length, gpus: gpus.length, minerAt: this.seenMiners.length, miners: miners.length });
+    const { schedulable, power, hostIdleW, hostBusyW, gpus, miners } = view;
+    this.seen.push({ view, schedulable, power, hostIdleW, hostBusyW, rack: view.labels['rack'], gpuAt: this.seenGpus.length, gpus: gpus.length, minerAt: this.seenMiners.length, miners: miners.length });
     for (const g of gpus) {
       this.seenGpus.push(g);
       this.seenJobs.push(g.jobId);
@@ -247,7 +256,7 @@ export class SiteBase {
   /** How a node's view differs from what was seen: GPUs held or their limits, miners curtailed, or its hardware (bits). */
   private compare(pos: number, view: NodeView): number {
     const s = this.seen[pos]!;
-    if (s.view !== view || s.schedulable !== view.schedulable || s.hostIdleW !== view.hostIdleW || s.hostBusyW !== view.hostBusyW) return STRUCTURE;
+    if (s.view !== view || s.schedulable !== view.schedulable || s.power !== view.power || s.hostIdleW !== view.hostIdleW || s.hostBusyW !== view.hostBusyW) return STRUCTURE;
     const { gpus, miners } = view;
     if (s.gpus !== gpus.length || s.miners !== miners.length || s.rack !== view.labels['rack']) return STRUCTURE;
     let how = 0;

@@ -40,7 +40,22 @@ export interface NodeView {
   hostBusyW: number;
   gpus: GpuView[];
   miners: MinerView[];
+  /** Power saving (core/power-saving.ts); absent: on. Only an `on` node takes work. */
+  power?: NodePower;
+  /** IT watts while off or suspending (its BMC in standby). */
+  standbyW?: number;
+  /** Since when no GPU of it is held (ms): power saving's idle timer. */
+  idleSinceMs?: number;
+  /** When its last power-on was sent (ms): power saving's resume timeout. */
+  resumedAtMs?: number;
 }
+
+/**
+ * A node's power, as Slurm shows it: on; suspending (idle%, told to power off) and off
+ * (idle~) both count at standby watts, the former being on their way out like a stopping
+ * job's; resuming (idle#) counts at idle watts and takes no work until it is on.
+ */
+export type NodePower = 'on' | 'suspending' | 'off' | 'resuming';
 
 export interface SiteSnapshot {
   /** The planning instant (ms): wall clock live, virtual clock in the simulator. */
@@ -56,6 +71,11 @@ export interface SiteSnapshot {
    * the model counts is counted this many times, so the cap holds at the meter.
    */
   meterFactor?: number;
+  /**
+   * When a pass last shed load (ms; the live loop's memory): the meter's correction lags
+   * a shed by its window, so new starts keep a margin below the cap until it has settled.
+   */
+  shedAtMs?: number;
   /** For the ramp limit: the allocated facility watts after the previous pass, and when. */
   ramp?: { fromW: number; atMs: number };
 }
@@ -139,6 +159,12 @@ export interface Waiting {
   reason: string;
 }
 
+export interface NodePowerPlan {
+  suspend: string[];
+  resume: string[];
+  down: string[];
+}
+
 /** A running job to checkpoint (its signal and grace) and requeue. */
 export interface Preemption {
   jobId: string;
@@ -165,6 +191,10 @@ export interface Plan {
   /** Miners to curtail, and curtailed miners to wake. */
   curtail: string[];
   resume: string[];
+  /** Power saving: idle nodes to power off, off nodes to power on, nodes not back in time to mark down. */
+  nodePower: NodePowerPlan;
+  /** The site was over its cap and this pass shed load (nothing started). */
+  shed: boolean;
   /** Facility watts allocated once the plan is applied, and the most the site may allocate. */
   allocatedW: number;
   budgetW: number;

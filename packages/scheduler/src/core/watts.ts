@@ -4,7 +4,8 @@ import type { GpuView, NodeView, SiteSnapshot } from './snapshot.js';
  * Where watts are counted. Facility power = PUE x (hosts + GPUs + miners): a held GPU
  * counts at its power limit (the hardware enforces it, so draw can never exceed it),
  * an idle GPU at its idle draw, a host at busy power while any of its GPUs is held,
- * a miner at nameplate unless curtailed.
+ * a miner at nameplate unless curtailed. A node powered off (or on its way off) counts at
+ * its standby watts alone; one booting counts at idle (core/power-saving.ts).
  */
 
 /** IT watts as the facility draws them (cooling and conversion on top): what the cap counts. */
@@ -26,7 +27,11 @@ export interface ItSplit {
   minersW: number;
 }
 
+/** A node whose server is off or powering off: its BMC's standby draw is all it costs. */
+export const isStandby = (power: NodeView['power']): boolean => power === 'off' || power === 'suspending';
+
 export function nodeSplit(n: NodeView): ItSplit {
+  if (isStandby(n.power)) return { gpusW: 0, hostsW: n.standbyW ?? 0, minersW: 0 };
   let gpusW = 0;
   for (const g of n.gpus) gpusW += gpuW(g);
   let minersW = 0;

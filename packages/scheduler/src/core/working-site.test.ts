@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildGpu, buildJob, buildSite } from '../testing/index.js';
 import { plan } from './plan.js';
-import { POLICY_NAMES, defaultPolicy } from './policy.js';
+import { POLICY_NAMES, defaultPolicy, type Policy } from './policy.js';
 import type { Plan, QueuedJob, SiteSnapshot } from './snapshot.js';
 import { WorkingSite } from './working-site.js';
 
@@ -55,6 +55,19 @@ function applyInPlace(site: SiteSnapshot, p: Plan, queue: QueuedJob[]): QueuedJo
   return queue.filter((j) => !placed.has(j.id));
 }
 
+/** The driver's part of power saving, in place: servers go off, boot (and come up at random), get marked down; idle timers run. */
+function powerInPlace(site: SiteSnapshot, p: Plan, rand: () => number): void {
+  for (const n of site.nodes) {
+    if (p.nodePower.suspend.includes(n.id)) n.power = 'off';
+    else if (p.nodePower.resume.includes(n.id)) Object.assign(n, { power: 'resuming', resumedAtMs: site.now });
+    else if (p.nodePower.down.includes(n.id)) n.schedulable = false;
+    else if (n.power === 'resuming' && rand() < 0.5) n.power = 'on';
+    const busy = n.gpus.some((g) => g.jobId !== undefined);
+    if (busy || n.power !== undefined && n.power !== 'on') delete n.idleSinceMs;
+    else n.idleSinceMs ??= site.now;
+  }
+}
+
 /** Between passes: jobs end (stopping ones first), telemetry arrives, nodes drain and return, the cap moves. */
 function churn(site: SiteSnapshot, rand: () => number): void {
   for (let i = site.running.length - 1; i >= 0; i--) {
@@ -99,23 +112,43 @@ function observe(work: WorkingSite, site: SiteSnapshot) {
   };
 }
 
+/**
+ * Forty seeded passes over one site changed in place: after each, the kept plan and
+ * working site are what a build from nothing gives. `setUp` and `after` add the driver's
+ * other parts (power saving). The plans made.
+ */
+function checkPasses(seed: number, policy: Policy, setUp?: (site: SiteSnapshot) => void, after?: (site: SiteSnapshot, p: Plan, rand: () => number) => void): Plan[] {
+  const rand = rngOf(seed);
+  const site = mixedSite(rand);
+  setUp?.(site);
+  const plans: Plan[] = [];
+  let queue: QueuedJob[] = [];
+  for (let pass = 0; pass < 40; pass++) {
+    queue = [...queue, ...arrivals(rand, Math.floor(rand() * 8))].sort((a, b) => b.priority - a.priority || a.submittedAt - b.submittedAt);
+    const fresh = plan(structuredClone(site), queue, policy);
+    const kept = plan(site, queue, policy);
+    expect(kept, `seed ${seed}, pass ${pass}`).toEqual(fresh);
+    expect(observe(WorkingSite.of(site), site), `seed ${seed}, pass ${pass}`).toEqual(observe(WorkingSite.fresh(site), site));
+    queue = applyInPlace(site, kept, queue);
+    after?.(site, kept, rand);
+    churn(site, rand);
+    plans.push(kept);
+  }
+  return plans;
+}
+
 describe('the kept working site', () => {
   it.each(POLICY_NAMES)('plans as a build from nothing does, pass after pass (%s; seeded random passes)', (name) => {
-    for (const seed of [1, 7, 99]) {
-      const rand = rngOf(seed);
-      const site = mixedSite(rand);
-      const policy = defaultPolicy(name, { teams: { t0: { gpus: 40 } } });
-      let queue: QueuedJob[] = [];
-      for (let pass = 0; pass < 40; pass++) {
-        queue = [...queue, ...arrivals(rand, Math.floor(rand() * 8))].sort((a, b) => b.priority - a.priority || a.submittedAt - b.submittedAt);
-        const fresh = plan(structuredClone(site), queue, policy);
-        const kept = plan(site, queue, policy);
-        expect(kept, `seed ${seed}, pass ${pass}`).toEqual(fresh);
-        expect(observe(WorkingSite.of(site), site), `seed ${seed}, pass ${pass}`).toEqual(observe(WorkingSite.fresh(site), site));
-        queue = applyInPlace(site, kept, queue);
-        churn(site, rand);
-      }
-    }
+    for (const seed of [1, 7, 99]) checkPasses(seed, defaultPolicy(name, { teams: { t0: { gpus: 40 } } }));
+  });
+
+  it('plans as a build from nothing does with power saving: servers off, booting and back on (seeded random passes)', () => {
+    const policy = defaultPolicy('wattpack', { powerSaving: { suspendAfterS: 60, resumeTimeoutS: 120, minIdleNodes: 1, excludeNodes: new Set(['n0']) } });
+    const plans = [3, 17].flatMap((seed) =>
+      checkPasses(seed, policy, (site) => site.nodes.forEach((n) => Object.assign(n, { standbyW: 40, idleSinceMs: 0 })), powerInPlace),
+    );
+    expect(plans.some((p) => p.nodePower.suspend.length > 0)).toBe(true);
+    expect(plans.some((p) => p.nodePower.resume.length > 0)).toBe(true);
   });
 
   it('leaves the kept site as it was after a pass and its what-ifs (copy-on-write)', () => {

@@ -1,6 +1,6 @@
 import { Kept } from './kept.js';
-import { addGpus, itW, newHeld, SiteBase, type Held, type RunningMiner, type WorkingNode } from './site-base.js';
-import type { GpuView, NodeView, PlacedNode, SiteSnapshot } from './snapshot.js';
+import { addGpus, itW, newHeld, placeable, SiteBase, type Held, type RunningMiner, type WorkingNode } from './site-base.js';
+import type { GpuView, NodePower, NodeView, PlacedNode, SiteSnapshot } from './snapshot.js';
 import { budgetW, facilityOf, limitChangeW } from './watts.js';
 
 /** The kept base of each driver's node list: a driver that keeps its views between passes reuses it. */
@@ -148,7 +148,7 @@ export class WorkingSite {
         n.busyGpus -= part.gpus.length;
         for (const g of part.gpus) n.gpuW -= held.limitW - g.idleW;
       });
-      if (n.view.schedulable) this.moveBucket(part.pos, part.model, before, list.length);
+      if (placeable(n)) this.moveBucket(part.pos, part.model, before, list.length);
     }
   }
 
@@ -196,6 +196,27 @@ export class WorkingSite {
     this.change(n, () => (n.minersW += ((running ? 1 : -1) * w) / this.pue));
   }
 
+  get nodeCount(): number {
+    return this.base.nodes.length;
+  }
+
+  /** A node's view (its hardware and timers), whether any GPU of it is held, and its power in this pass. */
+  nodeState(pos: number): { view: NodeView; busy: boolean; power: NodePower } {
+    const n = this.node(pos);
+    return { view: n.view, busy: n.busyGpus > 0, power: n.power };
+  }
+
+  /**
+   * Powers a node off (suspending: standby watts at once, as a stopping job's watts are on
+   * their way out) or on (resuming: idle watts, still no work until it reports on). An
+   * idle node leaves the free buckets when it goes off.
+   */
+  setPower(pos: number, power: NodePower): void {
+    const n = this.ownNode(pos);
+    if (placeable(n)) for (const [model, list] of n.free) this.ownBucket(model, list.length)?.delete(pos);
+    this.change(n, () => (n.power = power));
+  }
+
   /** An independent copy for a what-if that must not touch this pass's state: it copies only what this one changed. */
   clone(): WorkingSite {
     const copy = new WorkingSite(this.base, this.budgetW);
@@ -237,7 +258,7 @@ export class WorkingSite {
   }
 
   private moveBucket(pos: number, model: string, from: number, to: number): void {
-    if (!this.base.buckets.has(model) || !this.node(pos).view.schedulable) return;
+    if (!this.base.buckets.has(model) || !placeable(this.node(pos))) return;
     this.ownBucket(model, from)?.delete(pos);
     this.ownBucket(model, to, true)!.add(pos);
   }

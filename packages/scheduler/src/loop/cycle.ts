@@ -41,6 +41,8 @@ export interface PassRecord {
  */
 export class Cycle {
   private lastPass: { fromW: number; atMs: number } | undefined;
+  /** When a pass last shed load: new starts hold a margin until the meter has seen it (core/plan.ts). */
+  private lastShedAt: number | undefined;
   private requested = false;
   private passing: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -88,6 +90,7 @@ export class Cycle {
     if (this.stopped) return undefined;
     const planned = this.planNow(await this.withDependenciesMet(this.pending()));
     this.lastPass = { fromW: planned.plan.allocatedW, atMs: this.state.now() };
+    if (planned.plan.shed) this.lastShedAt = this.lastPass.atMs;
     return planned;
   }
 
@@ -124,7 +127,8 @@ export class Cycle {
   private planNow(pending: Job[]): { plan: Plan; held: Job[] } {
     const { admitted, held } = throttleArrays(pending, (id) => this.state.arrayTasks(id) ?? []);
     const snapshot = this.state.snapshot();
-    return { plan: plan({ ...snapshot, ...(this.lastPass ? { ramp: this.lastPass } : {}) }, admitted.map(toQueued), this.policy()), held };
+    const memory = { ...(this.lastPass ? { ramp: this.lastPass } : {}), ...(this.lastShedAt !== undefined ? { shedAtMs: this.lastShedAt } : {}) };
+    return { plan: plan({ ...snapshot, ...memory }, admitted.map(toQueued), this.policy()), held };
   }
 
   /** The live site as the driver's target: stored first, then sent to agents. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { WattpackError } from '@wattpack/common';
+import { WattpackError, createLogger, defaultSiteConfig, type Job } from '@wattpack/common';
 import { setup, spec } from '../testing/live-scheduler.js';
+import { Scheduler } from './scheduler.js';
 
 describe('submissions: arrays, batches, request ids', () => {
   it('makes an array of tasks in index order, with their index in the env, and finds a task by its unpadded id', async () => {
@@ -81,5 +82,47 @@ describe('submissions: arrays, batches, request ids', () => {
     const again = await scheduler.submit(spec({ gpus: 1 }), { owner: 'alice', requestId: 'r-1' });
     expect(again.id).not.toBe(old.id);
     expect(await scheduler.forgetFinished()).toBe(0);
+  });
+
+  describe('an array submit cut off half-way (the lease lost mid-write)', () => {
+    /** A store that fails its `n`th write, as KV does when the lease lapses. */
+    const failing = (n: number) => {
+      let writes = 0;
+      return { beforePut: () => void (++writes === n && (() => { throw new WattpackError('UNAVAILABLE', 'this scheduler is no longer the leader'); })()) };
+    };
+    const tasksOf = (jobs: Job[], arrayId: string) => jobs.filter((j) => j.array?.jobId === arrayId).map((j) => j.array!.index).sort((a, b) => a - b);
+
+    it("the client's retry with its request id stores the rest of the same array, not a second one", async () => {
+      const { scheduler } = await setup(18, {}, failing(5));
+      await expect(scheduler.submit(spec({ gpus: 1 }), { owner: 'alice', requestId: 'r-arr', array: '0-9' })).rejects.toThrow(/no longer the leader/);
+      const first = await scheduler.submit(spec({ gpus: 1 }), { owner: 'alice', requestId: 'r-arr', array: '0-9' });
+      expect(tasksOf(scheduler.listJobs(), first.array!.jobId)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(new Set(scheduler.listJobs().map((j) => j.array?.jobId)).size).toBe(1);
+      expect(scheduler.getJob(first.id).array!.pending).toBeUndefined();
+    });
+
+    it("the next term's recovery stores the rest when no client retries", async () => {
+      const { scheduler, stored } = await setup(18, {}, failing(5));
+      await expect(scheduler.submit(spec({ gpus: 1 }), { owner: 'alice', array: '0-9' })).rejects.toThrow(/no longer the leader/);
+      scheduler.stop();
+      // What the store holds: the last write of each job.
+      const kept = new Map(stored.map((j) => [j.id, j]));
+      const head = [...kept.values()].find((j) => j.array?.index === 0)!;
+      expect(head.array!.pending).toBe('0-9');
+      expect(tasksOf([...kept.values()], head.array!.jobId).length).toBeLessThan(10);
+      const again: Job[] = [];
+      const next = new Scheduler({
+        site: { ...defaultSiteConfig(), capMw: 18 },
+        jobs: kept,
+        nodes: new Map(),
+        log: createLogger('test', 'silent'),
+        ports: { putJob: async (j) => void again.push(j), deleteJob: async () => {}, putNode: async () => {}, putSite: async () => {}, openNode: async () => {}, sendCommand: async () => {} },
+      });
+      await next.recover();
+      next.stop();
+      expect(tasksOf(next.listJobs(), head.array!.jobId)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(next.getJob(head.id).array!.pending).toBeUndefined();
+      expect(again.at(-1)).toMatchObject({ id: head.id });
+    });
   });
 });

@@ -32,6 +32,8 @@ interface Prepared {
   spec: JobSpec;
   requestId?: string;
   array?: ArraySpec;
+  /** The array as the client wrote it: kept on the first task until the array is stored whole. */
+  arrayText?: string;
 }
 
 /** One submit call waiting for its turn. */
@@ -49,12 +51,31 @@ interface Group {
   byRequest: Map<string, { job: Job; call: number }>;
 }
 
-/** An accepted call: its reply, the jobs it makes, and the earlier calls of its group whose jobs it returns. */
+/** An accepted call: its reply, the writes it makes, and the earlier calls of its group whose jobs it returns. */
 interface Admitted {
   out: Job[];
-  made: Job[];
+  made: Writes[];
   after: Set<number>;
 }
+
+/**
+ * One request's jobs in the order they are stored. An array's first task goes first and
+ * carries the array's expression (`pending`) until every other task is stored, then is
+ * sealed without it: a submit cut off half-way (the lease lost, a kill -9) leaves a
+ * record of what is missing, and the client's retry or the next term's recovery stores
+ * the rest, never a second array.
+ */
+interface Writes {
+  head?: Job;
+  rest: Job[];
+  seal?: Job;
+}
+
+const storeWrites = async (state: LoopState, w: Writes): Promise<void> => {
+  if (w.head) await state.store(w.head);
+  await Promise.all(w.rest.map((job) => state.store(job)));
+  if (w.seal) await state.store(w.seal);
+};
 
 /** Jobs in and out of the queue from the API: submit (with its checks) and cancel. */
 export class Intake {
@@ -98,7 +119,7 @@ export class Intake {
     const now = this.state.now();
     const group: Group = { adding: new Map(), byRequest: new Map() };
     const admitted = calls.map((call, i) => settledNow(() => this.admit(call, i, group, now)));
-    const stored: Array<Promise<unknown>> = admitted.map((a) => (a.status === 'fulfilled' ? Promise.all(a.value.made.map((job) => this.state.store(job))) : Promise.resolve()));
+    const stored: Array<Promise<unknown>> = admitted.map((a) => (a.status === 'fulfilled' ? Promise.all(a.value.made.map((w) => storeWrites(this.state, w))) : Promise.resolve()));
     const results = await Promise.all(
       admitted.map((a, i) => (a.status === 'rejected' ? a : settled(Promise.all([stored[i], ...[...a.value.after].map((j) => stored[j])]).then(() => a.value.out)))),
     );
@@ -112,7 +133,7 @@ export class Intake {
     const adding = new Map(group.adding);
     const inCall = new Map<string, { job: Job; call: number }>();
     const out: Job[] = [];
-    const made: Job[] = [];
+    const made: Writes[] = [];
     const after = new Set<number>();
     call.prepared.forEach((p, i) =>
       named(where(i), () => {
@@ -122,6 +143,7 @@ export class Intake {
         const earlier = key === undefined ? undefined : (inCall.get(key) ?? group.byRequest.get(key));
         if (stored ?? earlier) {
           if (!stored && earlier!.call !== index) after.add(earlier!.call);
+          if (stored?.array?.pending) made.push(this.rest(stored));
           return void out.push(stored ?? earlier!.job);
         }
         this.checkFeasible(p.spec.gpus, p.spec.nodes, p.spec.gpuModels);
@@ -133,13 +155,34 @@ export class Intake {
         adding.set(team, (adding.get(team) ?? 0) + count);
         const jobs = materialize(p, owner, now);
         if (key !== undefined) inCall.set(key, { job: jobs[0]!, call: index });
-        made.push(...jobs);
+        made.push(jobs.length > 1 ? { head: pendingOf(jobs[0]!, p.arrayText!), rest: jobs.slice(1), seal: jobs[0]! } : { rest: jobs });
         out.push(jobs[0]!);
       }),
     );
     for (const [team, n] of adding) group.adding.set(team, n);
     for (const [key, first] of inCall) group.byRequest.set(key, first);
     return { out, made, after };
+  }
+
+  /**
+   * After a restart: arrays whose submit was cut off before all their tasks were stored
+   * get the rest (their first task still carries the array's expression).
+   */
+  completeArrays(): Promise<void> {
+    return this.state.serial.run(async () => {
+      const pending = [...this.state.jobs.values()].filter((j) => j.array?.pending);
+      await Promise.all(pending.map((first) => storeWrites(this.state, this.rest(first))));
+      if (pending.length) this.cycle.request();
+    });
+  }
+
+  /** The writes that complete an array from its pending first task: the tasks not stored, then the seal. */
+  private rest(first: Job): Writes {
+    const { pending, ...task } = first.array!;
+    const have = new Set(this.state.arrayTasks(task.jobId)?.map((t) => t.array!.index));
+    const missing = materialize({ spec: first.spec, array: parseArraySpec(pending!) }, first.owner, first.submittedAt, task.jobId).filter((t) => !have.has(t.array!.index));
+    this.state.log.warn({ array: task.jobId, missing: missing.length }, 'array submit was cut off: storing the rest of its tasks');
+    return { rest: missing, seal: { ...first, array: task } };
   }
 
   /** Cancels a job, or every task of an array given the array's id; returns the job (an array's first task). */
@@ -237,11 +280,14 @@ function prepare(r: SubmitRequest, teamFor: SubmitOptions['teamFor']): Prepared 
   }
   const parsed = parseJobSpec(withTeam(raw, teamFor), r.specJson);
   if (!parsed.success) throw new WattpackError('INVALID_ARGUMENT', `invalid job spec: ${parsed.error}`);
-  return { spec: parsed.data, ...(requestId !== undefined && { requestId }), ...(r.array && { array: parseArraySpec(r.array) }) };
+  return { spec: parsed.data, ...(requestId !== undefined && { requestId }), ...(r.array && { array: parseArraySpec(r.array), arrayText: r.array }) };
 }
 
+/** An array's first task as first stored: marked with the expression of the tasks still to store. */
+const pendingOf = (first: Job, expression: string): Job => ({ ...first, array: { ...first.array!, pending: expression } });
+
 /** The jobs a request makes: one, or an array's tasks (in index order, which their ids sort in). */
-function materialize(p: Prepared, owner: string, now: number): Job[] {
+function materialize(p: Prepared, owner: string, now: number, arrayJobId = newId('j', now)): Job[] {
   const base = (id: string, spec: JobSpec): Job => ({
     id,
     spec,
@@ -258,7 +304,6 @@ function materialize(p: Prepared, owner: string, now: number): Job[] {
   const { array, requestId } = p;
   const withRequest = (job: Job): Job => (requestId !== undefined ? { ...job, requestId } : job);
   if (!array) return [withRequest(base(newId('j', now), p.spec))];
-  const arrayJobId = newId('j', now);
   const width = String(array.indices.at(-1)).length;
   return array.indices.map((index, i) => {
     const env = { ...p.spec.env, WATTPACK_ARRAY_JOB_ID: arrayJobId, WATTPACK_ARRAY_INDEX: String(index) };

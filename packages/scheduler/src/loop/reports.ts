@@ -8,7 +8,8 @@ import { GroupCommit, settled } from './group-commit.js';
 import type { Operators } from './operators.js';
 import type { LoopState } from './state.js';
 
-/** How long after an agent registers its missing attempts count as lost. */
+/** How long a node from the store has to reconnect to a new leader before its jobs count as lost. */
+const FAILOVER_LEASE_MS = 60_000;/** How long after an agent registers its missing attempts count as lost. */
 const MISSING_GRACE_MS = 5000;
 
 /**
@@ -43,7 +44,11 @@ export class Reports {
     this.cycle.request();
   }
 
-  registerNode(reg: { nodeId: string; labels: Record<string, string>; inventory: NodeInventory }): Promise<NodeRecord> {
+  async registerNode(reg: { nodeId: string; labels: Record<string, string>; inventory: NodeInventory }): Promise<NodeRecord> {
+    // Before the agent hears it is registered: it waits for its consumer until then. Outside
+    // the serial queue (it touches no state, and is idempotent): a fleet re-registering after
+    // a restart makes its consumers side by side, not one round trip at a time.
+    await this.state.ports.openNode(reg.nodeId);
     return this.state.serial.run(async () => {
       const now = this.state.now();
       const prev = this.state.nodes.get(reg.nodeId);
@@ -57,8 +62,6 @@ export class Reports {
         lastSeenAt: now,
         ...(prev?.record.drain ? { drain: prev.record.drain } : {}),
       };
-      // Before the agent hears it is registered: it waits for its consumer until then.
-      await this.state.ports.openNode(record.id);
       await this.state.ports.putNode(record);
       this.state.nodes.set(record.id, { record, connectedAt: now });
       this.state.log.info({ node: record.id, gpus: record.inventory.gpus.length, miners: record.inventory.miners.length }, 'node registered');
@@ -159,8 +162,13 @@ export class Reports {
   async checkLeases(): Promise<void> {
     const leaseMs = this.state.site.nodeLeaseSeconds * 1000;
     const now = this.state.now();
-    for (const { record } of this.state.nodes.values()) {
-      if (now - record.lastSeenAt <= leaseMs) continue;
+    for (const { record, connectedAt } of this.state.nodes.values()) {
+      // Not heard from since this scheduler took over: agents reconnect after it, a whole
+      // fleet at once with backoff on a loaded control plane, and their attempts' end events
+      // may still wait in the stream. A longer lease then (Nomad's failover heartbeat TTL):
+      // losing a finished attempt would run it twice.
+      const lease = connectedAt === undefined ? Math.max(leaseMs, FAILOVER_LEASE_MS) : leaseMs;
+      if (now - record.lastSeenAt <= lease) continue;
       const silent = `no report for ${Math.round((now - record.lastSeenAt) / 1000)}s`;
       if (record.status === 'READY') await this.nodeLost(record.id, silent);
       await this.loseJobsOn(record.id, silent);

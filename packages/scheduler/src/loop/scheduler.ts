@@ -61,9 +61,10 @@ export class Scheduler {
     return this.state.changes;
   }
 
-  /** After a restart: sends the commands of placed and stopping jobs again. */
-  recover(): Promise<void> {
-    return this.reports.recover();
+  /** After a restart: sends the commands of placed and stopping jobs again, and stores the rest of arrays cut off mid-submit. */
+  async recover(): Promise<void> {
+    await this.intake.completeArrays();
+    await this.reports.recover();
   }
 
   stop(): void {

@@ -179,14 +179,17 @@ export class LoopState {
     try {
       for (const job of gone) {
         await this.ports.deleteJob(job.id);
+        done.push(job);
+      }
+    } finally {
+      // A failed delete leaves the rest for the next sweep. Reads (ListJobs) run between
+      // the store's deletes: the map, its indexes and the listing lose the jobs in one step.
+      for (const job of done) {
         this.jobs.delete(job.id);
         this.holding.delete(job.id);
         if (job.requestId) this.byRequest.delete(requestKey(job.owner, job.requestId));
         if (job.array) this.forgetTask(job.array);
-        done.push(job);
       }
-    } finally {
-      // A failed delete leaves the rest for the next sweep; the listing follows the map.
       this.listing.remove(done);
     }
     return done.length;

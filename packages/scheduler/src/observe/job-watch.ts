@@ -17,6 +17,8 @@ export interface JobWatchListener {
   energy?(job: Job, joules: number): void;
   /** A job's GPUs' draw now: each of its nodes' latest report, summed (W). */
   draw?(job: Job, drawW: number): void;
+  /** A node's report was applied (its timestampMs is when the agent sampled it). */
+  report?(nodeId: string, report: NodeReport): void;
 }
 
 interface LiveJob {
@@ -83,6 +85,7 @@ export class JobWatch {
   }
 
   private report(nodeId: string, report: NodeReport): void {
+    for (const l of this.listeners) l.report?.(nodeId, report);
     for (const a of report.attempts) {
       const entry = this.live.get(a.jobId);
       // A node speaks only for the attempts placed on it.

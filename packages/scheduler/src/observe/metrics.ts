@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { isTerminal, type Job } from '@wattpack/common';
+import { isTerminal, type Job, type NodeReport } from '@wattpack/common';
 import { budgetW, facilityOf } from '../core/watts.js';
 import type { PassRecord } from '../loop/cycle.js';
 import type { Scheduler } from '../loop/scheduler.js';
@@ -28,6 +28,7 @@ export class SchedulerMetrics {
   /** When each pending job (re)joined the queue: where its admission wait starts. */
   private readonly queuedAt = new Map<string, number>();
   private readonly passDuration: Histogram;
+  private readonly reportLag: Histogram;
   private readonly attempts: Counter;
   private readonly preemptions: Counter;
   private readonly admissionWait: Histogram;
@@ -41,6 +42,12 @@ export class SchedulerMetrics {
       name: 'wattpack_scheduling_pass_duration_seconds',
       help: 'One packing pass: snapshot, plan, commit, dispatch (kube-scheduler: scheduling_algorithm_duration_seconds).',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.reportLag = new Histogram({
+      name: 'wattpack_node_report_lag_seconds',
+      help: "From an agent sampling its report to the scheduler applying it (the serial queue's wait included): how far behind the scheduler's view of the site runs.",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
     this.attempts = new Counter({ name: 'wattpack_schedule_attempts_total', help: 'Jobs a pass tried to place, by result: scheduled or unschedulable (kube-scheduler: schedule_attempts_total).', labelNames: ['result'], registers });
@@ -142,5 +149,7 @@ export class SchedulerMetrics {
       }
     },
     energy: (job: Job, joules: number) => this.energy.inc({ team: job.spec.team }, joules),
+    // Agent and scheduler share no clock on a real site: a skew shows as lag, never below 0.
+    report: (_nodeId: string, report: NodeReport) => this.reportLag.observe(Math.max(0, Date.now() - report.timestampMs) / 1000),
   };
 }

@@ -74,6 +74,10 @@ describe('lifecycle log and scheduler metrics', () => {
     expect(finished).toEqual([{ labels: { team: 'vision', state: 'succeeded' }, value: 1 }]);
     const waits = (await (registry.getSingleMetric('wattpack_admission_wait_time_seconds') as Histogram).get()).values;
     expect(waits.find((v) => v.metricName === 'wattpack_admission_wait_time_seconds_count')).toMatchObject({ labels: { team: 'vision' }, value: 1 });
+    // Each report's lag from its sampling; these were stamped now or ahead (a skewed clock counts as 0).
+    const lag = (await (registry.getSingleMetric('wattpack_node_report_lag_seconds') as Histogram).get()).values;
+    expect(lag.find((v) => v.metricName === 'wattpack_node_report_lag_seconds_count')?.value).toBe(3);
+    expect(lag.find((v) => v.metricName === 'wattpack_node_report_lag_seconds_sum')?.value).toBeLessThan(1);
     const text = await registry.metrics();
     expect(text).toMatch(/^wattpack_schedule_attempts_total\{result="scheduled"\} 1$/m);
     expect(text).toMatch(/^wattpack_nodes\{site="local",state="ready"\} 1$/m);

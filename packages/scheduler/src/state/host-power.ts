@@ -20,7 +20,7 @@ export const plausibleInputW = (w: number | undefined): number | undefined => (w
  * negative, or beyond any server are ignored.
  */
 export class HostPowerLearner {
-  private readonly samples = new Map<string, { idle: number[]; busy: number[] }>();
+  private readonly samples = new Map<string, { idle: number[]; busy: number[]; estimate?: { idleW?: number; busyW?: number } }>();
 
   add(nodeId: string, report: NodeReport): void {
     const input = plausibleInputW(report.host?.inputPowerW);
@@ -31,19 +31,26 @@ export class HostPowerLearner {
     const list = report.attempts.length > 0 ? node.busy : node.idle;
     list.push(hostW);
     if (list.length > WINDOW) list.shift();
+    node.estimate = undefined;
   }
 
   forget(nodeId: string): void {
     this.samples.delete(nodeId);
   }
 
-  /** The learned idle and busy host power, W; each absent until enough samples. */
+  /**
+   * The learned idle and busy host power, W; each absent until enough samples. Kept until
+   * the next sample: every pass asks for every node, and sorting two windows of 300 for
+   * each of 3,200 nodes on every pass was most of a site-sized snapshot's cost.
+   */
   estimate(nodeId: string): { idleW?: number; busyW?: number } {
     const node = this.samples.get(nodeId);
     if (!node) return {};
+    if (node.estimate) return node.estimate;
     const idle = median(node.idle);
     const busy = median(node.busy);
-    return { ...(idle !== undefined ? { idleW: idle } : {}), ...(busy !== undefined ? { busyW: busy } : {}) };
+    node.estimate = { ...(idle !== undefined ? { idleW: idle } : {}), ...(busy !== undefined ? { busyW: busy } : {}) };
+    return node.estimate;
   }
 }
 

@@ -14,6 +14,28 @@ export interface LiveNode {
   stale?: boolean;
 }
 
+type GpuView = NodeView['gpus'][number];
+/** What a node's inventory says of its GPUs, once per inventory (a node's changes only when it registers), not per node and pass. */
+const gpuViews = new WeakMap<NodeInventory, readonly GpuView[]>();
+function gpusOf(inventory: NodeInventory): readonly GpuView[] {
+  let views = gpuViews.get(inventory);
+  if (!views) {
+    views = inventory.gpus.map((g) => {
+      const model = gpuModelOf(g.model);
+      return {
+        index: g.index,
+        model: model?.name ?? g.model,
+        minW: g.minPowerLimitW,
+        maxW: g.maxPowerLimitW,
+        // nvidia-smi reports no idle draw: take the catalog's, or a conservative 20 % of max.
+        idleW: model?.idleW ?? 0.2 * g.maxPowerLimitW,
+      };
+    });
+    gpuViews.set(inventory, views);
+  }
+  return views;
+}
+
 /** The catalog name of a reported GPU model ("NVIDIA H100 80GB HBM3" -> "H100"). */
 export const canonicalModel = (reported: string): string => gpuModelOf(reported)?.name ?? reported;
 
@@ -113,18 +135,9 @@ function nodeView({ record, report, stale }: LiveNode, site: SiteConfig, holders
     schedulable: record.status === 'READY' && !record.drain && !unhealthy && !stale,
     // Host power: learned from the BMC, else what the agent declared, else the site's figure.
     ...hostWatts(inventory, site, learned),
-    gpus: inventory.gpus.map((g) => {
+    gpus: gpusOf(inventory).map((g) => {
       const held = holders.get(`${record.id}/${g.index}`);
-      const model = gpuModelOf(g.model);
-      return {
-        index: g.index,
-        model: model?.name ?? g.model,
-        minW: g.minPowerLimitW,
-        maxW: g.maxPowerLimitW,
-        // nvidia-smi reports no idle draw: take the catalog's, or a conservative 20 % of max.
-        idleW: model?.idleW ?? 0.2 * g.maxPowerLimitW,
-        ...(held ? { jobId: held.jobId, limitW: held.limitW } : {}),
-      };
+      return held ? { ...g, jobId: held.jobId, limitW: held.limitW } : g;
     }),
     miners: inventory.miners.map((m) => ({ id: m.id, nameplateW: m.nameplatePowerW, hashrateThs: m.nameplateHashrateThs, curtailed: curtailed.has(m.id) })),
   };

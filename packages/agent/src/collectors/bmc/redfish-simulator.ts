@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createCa, issueCertificate, readAsset } from '@wattpack/common';
@@ -8,6 +9,13 @@ import { createCa, issueCertificate, readAsset } from '@wattpack/common';
  */
 const data = (file: string) => JSON.parse(readAsset(`packages/agent/data/redfish-rackmount1/${file}`)) as Record<string, unknown>;
 const CHASSIS = '/redfish/v1/Chassis/1U';
+const SYSTEM = '/redfish/v1/Systems/437XR1138R2';
+const RESET = `${SYSTEM}/Actions/ComputerSystem.Reset`;
+/** The reset types a DMTF mockup system allows; the simulator acts on the power ones. */
+const RESET_TYPES = ['On', 'ForceOff', 'GracefulShutdown', 'GracefulRestart', 'ForceRestart', 'Nmi', 'ForceOn', 'PushPowerButton'];
+
+/** A ComputerSystem's PowerState (Redfish schema Resource.PowerState). */
+export type RedfishPowerState = 'On' | 'Off' | 'PoweringOn' | 'PoweringOff';
 
 export interface RedfishSimulatorOptions {
   /** The server's input power now, W (null: the BMC has no reading). */
@@ -16,10 +24,18 @@ export interface RedfishSimulatorOptions {
   password: string;
   /** Which power model the BMC serves: the older Power resource, the newer EnvironmentMetrics, or both (as the mockup). */
   models?: 'Power' | 'EnvironmentMetrics' | 'both';
+  /** The server's input power while off (its BMC in standby), W. Default 40. */
+  standbyW?: number;
+  /** How long a power-on takes (PoweringOn, then On), ms. Default 0. */
+  bootMs?: number;
+  /** Told when the server's power changes (the dev site's agent goes dark while off). */
+  onPowerState?: (state: RedfishPowerState) => void;
 }
 
 export interface RedfishSimulator {
   url: string;
+  /** The system's power now. */
+  powerState(): RedfishPowerState;
   /** PEM of the CA that signed its certificate: what a client must trust. */
   ca: string;
   close(): Promise<void>;
@@ -37,8 +53,28 @@ export async function startRedfishSimulator(o: RedfishSimulatorOptions): Promise
   const chassis = data('chassis-1u.json');
   const power = data('power.json');
   const env = data('environment-metrics.json');
+  let state: RedfishPowerState = 'On';
+  let booting: NodeJS.Timeout | undefined;
+  const setPower = (next: RedfishPowerState) => {
+    state = next;
+    o.onPowerState?.(next);
+  };
+  const inputW = () => (state === 'Off' ? (o.standbyW ?? 40) : o.inputW());
   const expected = `Basic ${Buffer.from(`${o.username}:${o.password}`).toString('base64')}`;
   const replies: Record<string, () => unknown> = {
+    '/redfish/v1/Systems': () => ({ '@odata.id': '/redfish/v1/Systems', '@odata.type': '#ComputerSystemCollection.ComputerSystemCollection', Name: 'Computer System Collection', Members: [{ '@odata.id': SYSTEM }], 'Members@odata.count': 1 }),
+    // The fields of public-rackmount1's Systems/437XR1138R2 that power control reads (DMTF ComputerSystem.v1_22_0).
+    [SYSTEM]: () => ({
+      '@odata.id': SYSTEM,
+      '@odata.type': '#ComputerSystem.v1_22_0.ComputerSystem',
+      Id: '437XR1138R2',
+      Name: 'WebFrontEnd483',
+      SystemType: 'Physical',
+      PowerState: state,
+      Status: { State: state === 'Off' ? 'StandbyOffline' : 'Enabled', Health: 'OK' },
+      Links: { Chassis: [{ '@odata.id': CHASSIS }] },
+      Actions: { '#ComputerSystem.Reset': { target: RESET, 'ResetType@Redfish.AllowableValues': RESET_TYPES } },
+    }),
     '/redfish/v1/Chassis': () => ({ '@odata.id': '/redfish/v1/Chassis', '@odata.type': '#ChassisCollection.ChassisCollection', Name: 'Chassis Collection', Members: [{ '@odata.id': CHASSIS }], 'Members@odata.count': 1 }),
     [CHASSIS]: () => {
       const { Power: _p, EnvironmentMetrics: _e, ...rest } = chassis;
@@ -48,17 +84,33 @@ export async function startRedfishSimulator(o: RedfishSimulatorOptions): Promise
       ? {
           [`${CHASSIS}/Power`]: () => {
             const controls = power['PowerControl'] as Record<string, unknown>[];
-            return { ...power, PowerControl: [{ ...controls[0], PowerConsumedWatts: rounded(o.inputW()) }, ...controls.slice(1)] };
+            return { ...power, PowerControl: [{ ...controls[0], PowerConsumedWatts: rounded(inputW()) }, ...controls.slice(1)] };
           },
         }
       : {}),
-    ...(models !== 'Power' ? { [`${CHASSIS}/EnvironmentMetrics`]: () => ({ ...env, PowerWatts: { ...(env['PowerWatts'] as object), Reading: rounded(o.inputW()) } }) } : {}),
+    ...(models !== 'Power' ? { [`${CHASSIS}/EnvironmentMetrics`]: () => ({ ...env, PowerWatts: { ...(env['PowerWatts'] as object), Reading: rounded(inputW()) } }) } : {}),
   };
   const server: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     const path = (req.url ?? '').split('?')[0]!.replace(/\/$/, '');
     const reply = replies[path];
     res.setHeader('Content-Type', 'application/json');
     if (req.headers.authorization !== expected) res.writeHead(401).end(JSON.stringify({ error: { code: 'Base.1.8.NoValidSession', message: 'authentication required' } }));
+    else if (req.method === 'POST' && path === RESET) {
+      readBody(req).then((body) => {
+        const type = (body as { ResetType?: unknown } | undefined)?.ResetType;
+        if (typeof type !== 'string' || !RESET_TYPES.includes(type)) {
+          res.writeHead(400).end(JSON.stringify({ error: { code: 'Base.1.8.ActionParameterValueNotInList', message: `ResetType ${JSON.stringify(type)} is not one of ${RESET_TYPES.join(', ')}` } }));
+          return;
+        }
+        clearTimeout(booting);
+        if (type === 'GracefulShutdown' || type === 'ForceOff') setPower('Off');
+        else if (state === 'Off' && (type === 'On' || type === 'ForceOn' || type === 'PushPowerButton')) {
+          setPower('PoweringOn');
+          booting = setTimeout(() => setPower('On'), o.bootMs ?? 0);
+        }
+        res.writeHead(204).end();
+      }, () => res.writeHead(400).end(JSON.stringify({ error: { code: 'Base.1.8.MalformedJSON', message: 'the body is not JSON' } })));
+    } else if (req.method !== 'GET') res.writeHead(405).end(JSON.stringify({ error: { code: 'Base.1.8.OperationNotAllowed', message: `${req.method} ${path} is not allowed` } }));
     else if (!reply) res.writeHead(404).end(JSON.stringify({ error: { code: 'Base.1.8.ResourceMissingAtURI', message: `${path} not found` } }));
     else res.writeHead(200).end(JSON.stringify(reply()));
   });
@@ -67,12 +119,35 @@ export async function startRedfishSimulator(o: RedfishSimulatorOptions): Promise
   return {
     url: `https://127.0.0.1:${port}`,
     ca: ca.certPem,
+    powerState: () => state,
     close: () =>
       new Promise<void>((done) => {
+        clearTimeout(booting);
         server.close(() => done());
         server.closeAllConnections();
       }),
   };
+}
+
+/** A request's JSON body (at most 64 KiB: an action's parameters). */
+function readBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > 65_536) req.destroy(new Error('body too large'));
+      else chunks.push(c);
+    });
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch (err) {
+        reject(err);
+      }
+    });
+    req.on('error', reject);
+  });
 }
 
 const rounded = (w: number | null) => (w === null ? null : Math.round(w));

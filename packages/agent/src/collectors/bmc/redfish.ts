@@ -1,26 +1,15 @@
-import { request } from 'node:https';
+import { redfishCall, type RedfishEndpoint } from '@wattpack/common/daemon';
 import { checkWatts, type BmcPower, type BmcReading } from './reading.js';
 
-export interface RedfishOptions {
-  /** https://host[:port] of the BMC. */
-  url: string;
-  username: string;
-  password: string;
-  /** PEM of the CA that signed the BMC's certificate (BMCs mostly use their own). */
-  ca?: string;
+export interface RedfishOptions extends RedfishEndpoint {
   /** Which chassis: default the first member of /redfish/v1/Chassis. */
   chassisId?: string;
-  timeoutMs?: number;
 }
-
-/** Replies larger than this are not a power resource: refused rather than buffered. */
-const MAX_REPLY_BYTES = 1 << 20;
 
 /**
  * Server input power over Redfish: `Chassis/<id>/Power` PowerControl[0].PowerConsumedWatts
  * (deprecated but what most BMCs serve), else the newer `EnvironmentMetrics`
- * PowerWatts.Reading, whichever the chassis links. HTTPS with Basic auth (what Dell iDRAC,
- * HPE iLO, Supermicro and DGX BMCs accept), through node:https for its CA option.
+ * PowerWatts.Reading, whichever the chassis links (HTTPS and Basic auth: redfishCall).
  */
 export class RedfishPower implements BmcPower {
   private chassis: string | undefined;
@@ -58,34 +47,6 @@ export class RedfishPower implements BmcPower {
   }
 
   private get(path: string): Promise<unknown> {
-    const url = new URL(path, this.o.url);
-    const auth = Buffer.from(`${this.o.username}:${this.o.password}`).toString('base64');
-    return new Promise((resolve, reject) => {
-      const req = request(url, { method: 'GET', headers: { Authorization: `Basic ${auth}`, Accept: 'application/json' }, timeout: this.o.timeoutMs ?? 5000, ...(this.o.ca ? { ca: this.o.ca } : {}) }, (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          reject(new Error(`GET ${url.pathname}: HTTP ${res.statusCode}${res.statusCode === 401 ? ' (check the BMC credentials file)' : ''}`));
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_REPLY_BYTES) req.destroy(new Error(`GET ${url.pathname}: reply over ${MAX_REPLY_BYTES} bytes`));
-          else chunks.push(c);
-        });
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-          } catch {
-            reject(new Error(`GET ${url.pathname}: not JSON`));
-          }
-        });
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error(`GET ${url.pathname}: timed out`)));
-      req.on('error', reject);
-      req.end();
-    });
+    return redfishCall(this.o, 'GET', path);
   }
 }

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { durationSeconds } from './duration.js';
+
+/**
+ * Power saving (site setting `powerSaving`; docs/scheduling.md, "Power saving"): idle GPU
+ * servers are powered off to their BMC's standby and back on when work or watts need
+ * them. Slurm users know it from slurm.conf: SuspendTime (suspendAfter), ResumeTimeout
+ * (resumeTimeout), SuspendExcNodes (excludeNodes, minIdleNodes).
+ */
+export const powerSavingSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /**
+     * Idle this long, a server is powered off (seconds or e.g. "10m"); "never" (Slurm's
+     * SuspendTime=INFINITE): only to shed load for a grid event or a lower cap.
+     */
+    suspendAfter: z.union([durationSeconds, z.literal('never')]).default(600),
+    /** How long a server takes to boot and report again (what the simulator models). */
+    resumeTime: durationSeconds.default(300),
+    /** A server not back this long after its power-on is marked down (Slurm's ResumeTimeout). */
+    resumeTimeout: durationSeconds.default(900),
+    /** IT watts of a powered-off server (its BMC and fans in standby). */
+    standbyW: z.number().nonnegative().max(5000).default(40),
+    /** Idle servers of each GPU model kept on for quick starts, whatever else. */
+    minIdleNodes: z.number().int().nonnegative().default(0),
+    /** Servers never powered off (Slurm's SuspendExcNodes): node ids. */
+    excludeNodes: z.array(z.string().min(1)).default([]),
+    /**
+     * Each server's BMC, by node id: the scheduler powers servers off and on through it
+     * (Redfish ComputerSystem.Reset), as Slurm's controller runs ResumeProgram: a server
+     * cannot power itself on. Files are read on the scheduler's host.
+     */
+    bmcs: z
+      .record(
+        z.string().min(1),
+        z.strictObject({
+          url: z.url({ protocol: /^https$/, error: 'the BMC\'s Redfish address as https://host[:port] (credentials must not cross the network in the clear)' }),
+          /** YAML or JSON { username, password }. */
+          credentialsFile: z.string().min(1),
+          /** PEM of the CA that signed the BMC's certificate. */
+          caFile: z.string().min(1).optional(),
+          /** Which ComputerSystem: default the first member of /redfish/v1/Systems. */
+          systemId: z.string().min(1).optional(),
+        }),
+      )
+      .default({}),
+  })
+  .refine((p) => p.resumeTimeout >= p.resumeTime, { message: 'must be at least resumeTime: a server needs that long to boot', path: ['resumeTimeout'] });
+
+export type PowerSavingInput = z.input<typeof powerSavingSchema>;
+export type PowerSaving = z.output<typeof powerSavingSchema>;
+
+export const defaultPowerSaving = (): PowerSaving => powerSavingSchema.parse({});

@@ -1,0 +1,171 @@
+import type { Pass } from './pass.js';
+import type { PowerSavingPolicy } from './policy.js';
+import type { NodeView, QueuedJob } from './snapshot.js';
+import { facilityOf } from './watts.js';
+
+/**
+ * Power saving (docs/scheduling.md, "Power saving"): Slurm's SuspendProgram/ResumeProgram
+ * decided by the planner. Idle GPU servers are powered off (to their BMC's standby):
+ *  - to shed load over the cap, right after miners (shed.ts): an idle server costs its
+ *    host and idle GPUs and does no work, so it goes before any job is slowed;
+ *  - after suspendAfter idle, like Slurm's SuspendTime.
+ * Off servers are powered on for queued work that waits for GPUs, when the watts allow;
+ * one not back within resumeTimeout is marked down (Slurm's ResumeTimeout).
+ * Excluded nodes, each model's minIdleNodes and the backfill reservation's nodes stay on.
+ */
+
+/** Over the cap: powers off idle servers, the largest saving first, until the site fits. */
+export function suspendToShed(pass: Pass): void {
+  const ps = pass.policy.powerSaving;
+  if (!ps) return;
+  const { work } = pass;
+  for (const pos of suspendable(pass, ps, () => true)) {
+    if (work.allocatedW <= work.budgetW) return;
+    suspend(pass, pos);
+  }
+}
+
+/** After placement: idle timers, resumes for waiting work, resume timeouts. */
+export function powerPhase(pass: Pass): void {
+  const ps = pass.policy.powerSaving;
+  if (!ps) return;
+  markTimedOut(pass, ps);
+  if (ps.suspendAfterS < Infinity) {
+    const sinceMs = pass.site.now - ps.suspendAfterS * 1000;
+    for (const pos of suspendable(pass, ps, (v) => v.idleSinceMs !== undefined && v.idleSinceMs <= sinceMs)) suspend(pass, pos);
+  }
+  resumeForWaiting(pass);
+}
+
+function suspend(pass: Pass, pos: number): void {
+  pass.work.setPower(pos, 'suspending');
+  pass.nodePower.suspend.push(pass.work.nodeId(pos));
+}
+
+/** IT watts an idle server stops drawing when it is powered off. */
+const idleSavingW = (v: NodeView): number => v.hostIdleW + v.gpus.reduce((sum, g) => sum + g.idleW, 0) - (v.standbyW ?? 0);
+
+/**
+ * Idle, on, schedulable GPU servers that may go off now (`due`), the largest saving first:
+ * not excluded, not the reservation's, and never below minIdleNodes idle ones per model.
+ */
+function suspendable(pass: Pass, ps: PowerSavingPolicy, due: (v: NodeView) => boolean): number[] {
+  const { work } = pass;
+  const reserved = pass.reservation?.positions;
+  const idle = new Map<string, { count: number; candidates: number[] }>();
+  for (let pos = 0; pos < work.nodeCount; pos++) {
+    const { view, busy, power } = work.nodeState(pos);
+    if (busy || power !== 'on' || !view.schedulable || view.gpus.length === 0) continue;
+    const model = view.gpus[0]!.model;
+    const entry = idle.get(model) ?? idle.set(model, { count: 0, candidates: [] }).get(model)!;
+    entry.count++;
+    if (!ps.excludeNodes.has(view.id) && !reserved?.has(pos) && idleSavingW(view) > 0 && due(view)) entry.candidates.push(pos);
+  }
+  const out: number[] = [];
+  for (const { count, candidates } of idle.values()) out.push(...candidates.slice(0, Math.max(0, count - ps.minIdleNodes)));
+  const saving = (pos: number) => idleSavingW(work.nodeState(pos).view);
+  return out.sort((a, b) => saving(b) - saving(a) || a - b);
+}
+
+/** Nodes booting longer than resumeTimeout: the driver marks them down, as Slurm does. */
+function markTimedOut(pass: Pass, ps: PowerSavingPolicy): void {
+  const { work } = pass;
+  const beforeMs = pass.site.now - ps.resumeTimeoutS * 1000;
+  for (let pos = 0; pos < work.nodeCount; pos++) {
+    const { view, power } = work.nodeState(pos);
+    if (power === 'resuming' && view.schedulable && view.resumedAtMs !== undefined && view.resumedAtMs < beforeMs) pass.nodePower.down.push(view.id);
+  }
+}
+
+/**
+ * Powers on off servers for jobs left waiting for GPUs, in queue order: servers already
+ * booting serve first; another is powered on only if the watts free now cover its idle
+ * draw and the job's GPUs at their floor (the job's share is only promised, not taken:
+ * the pass that places it checks again).
+ */
+function resumeForWaiting(pass: Pass): void {
+  const { work } = pass;
+  const booting: number[] = [];
+  const off: number[] = [];
+  for (let pos = 0; pos < work.nodeCount; pos++) {
+    const { view, power } = work.nodeState(pos);
+    if (!view.schedulable || view.gpus.length === 0) continue;
+    if (power === 'resuming') booting.push(pos);
+    else if (power === 'off') off.push(pos);
+  }
+  if (off.length === 0) return;
+  const queued = new Map(pass.queue.map((q) => [q.id, q]));
+  // No job can be served once the watts left would not even boot the cheapest server.
+  const cheapestW = Math.min(...off.map((pos) => facilityOf(work.pue, idleSavingW(work.nodeState(pos).view))));
+  let promisedW = 0;
+  for (const w of pass.waiting) {
+    if (off.length === 0 || work.freeW - promisedW < cheapestW) return;
+    if (w.code !== 'gpus') continue;
+    const job = queued.get(w.jobId);
+    if (!job) continue;
+    const fits = (pos: number) => fitsOn(work.nodeState(pos).view, job);
+    const need = job.nodes - takeUpTo(booting, fits, job.nodes).length;
+    if (need <= 0) continue;
+    const picked = off.filter(fits).slice(0, need);
+    if (picked.length < need) continue;
+    const costW = picked.reduce((sum, pos) => sum + resumeCostW(pass, pos, job), 0);
+    if (work.freeW - promisedW < costW) continue;
+    for (const pos of picked) {
+      off.splice(off.indexOf(pos), 1);
+      const { view } = work.nodeState(pos);
+      promisedW += resumeCostW(pass, pos, job) - facilityOf(work.pue, idleSavingW(view));
+      work.setPower(pos, 'resuming');
+      pass.nodePower.resume.push(view.id);
+    }
+  }
+}
+
+/** Servers off or booting, per pass (found once: a pass asks for each blocked job). */
+const powerable = new WeakMap<Pass, number[]>();
+
+/**
+ * Whether servers off or booting could run `job`: it then waits for a boot rather than
+ * checkpointing others for GPUs (Slurm powers nodes up; it does not preempt for them).
+ */
+export function bootCouldServe(pass: Pass, job: QueuedJob): boolean {
+  if (!pass.policy.powerSaving) return false;
+  const { work } = pass;
+  let list = powerable.get(pass);
+  if (!list) {
+    list = [];
+    for (let pos = 0; pos < work.nodeCount; pos++) {
+      const { view, power } = work.nodeState(pos);
+      if (view.schedulable && (power === 'off' || power === 'resuming')) list.push(pos);
+    }
+    powerable.set(pass, list);
+  }
+  let fitting = 0;
+  for (const pos of list) if (fitsOn(work.nodeState(pos).view, job) && ++fitting >= job.nodes) return true;
+  return false;
+}
+
+/** Removes and returns up to n entries that pass `ok`. */
+function takeUpTo(list: number[], ok: (pos: number) => boolean, n: number): number[] {
+  const taken: number[] = [];
+  for (let i = 0; i < list.length && taken.length < n; ) {
+    if (ok(list[i]!)) taken.push(...list.splice(i, 1));
+    else i++;
+  }
+  return taken;
+}
+
+/** Whether the node has `job.gpus` GPUs of one model the job accepts. */
+function fitsOn(v: NodeView, job: QueuedJob): boolean {
+  const counts = new Map<string, number>();
+  for (const g of v.gpus) if (job.gpuModels.length === 0 || job.gpuModels.includes(g.model)) counts.set(g.model, (counts.get(g.model) ?? 0) + 1);
+  return [...counts.values()].some((c) => c >= job.gpus);
+}
+
+/** Facility watts of powering a server on for `job`: its idle draw, then the job's GPUs at their floor and the host turning busy. */
+function resumeCostW(pass: Pass, pos: number, job: QueuedJob): number {
+  const v = pass.work.nodeState(pos).view;
+  const g = v.gpus[0]!;
+  const { floor } = pass.bounds(job, g.minW, g.maxW, pos, g.model);
+  const jobW = job.gpus * (floor - g.idleW) + (v.hostBusyW - v.hostIdleW);
+  return facilityOf(pass.work.pue, idleSavingW(v) + jobW);
+}

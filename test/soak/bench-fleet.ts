@@ -1,0 +1,214 @@
+/**
+ * `pnpm bench:fleet` (a benchmark, not a CI test): a site-sized hollow fleet against a real
+ * scheduler and a real nats-server, secure as always (site PKI, mTLS, NATS TLS + nkeys):
+ * 1,200 GPU nodes × 8 H100 and 2,000 miner nodes (one S19 XP each), hollow nodes in a few
+ * `wattpack-agent --fleet` processes, each node reporting at 1 Hz, with a steady stream of
+ * one-GPU jobs. After a warm-up it measures a steady window: the scheduler's CPU (% of one
+ * core, /proc/<pid>/stat) and RSS, report lag p99 (agent sampled → scheduler applied,
+ * wattpack_node_report_lag_seconds), pass duration p99, NATS throughput (/varz), the fleet
+ * processes' CPU and RSS. Then it kills the scheduler with SIGKILL, starts it again at once
+ * (as systemd's Restart= would) and times until every node has reported to the new one
+ * (READY) and a new job is placed. Prints one JSON document.
+ *
+ * Environment: BENCH_FLEET_SECONDS (steady window, default 120; the issue's figure is 600),
+ * BENCH_FLEET_GPU_NODES (1200), BENCH_FLEET_MINER_NODES (2000), BENCH_FLEET_PROCESSES (fleet
+ * processes, default 4), BENCH_FLEET_JOBS_PER_S (2; each job sleeps 30 s), BENCH_FLEET_CPU_PROF
+ * (a folder: the scheduler runs with node --cpu-prof during the window and is stopped
+ * gracefully to write it; the kill -9 is then on its successor), BENCH_FLEET_KEEP=1 (keep the
+ * work folder with every process's log).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { ANY_USER, freePort, grpcChannelCredentials, identityOf, localJobUser, localSiteTrust, startNatsServer, type LocalNatsServer } from '@wattpack/common';
+import type { Job__Output } from '@wattpack/common/proto/Job';
+import type { Node__Output } from '@wattpack/common/proto/Node';
+import { BIN, rpcClient, waitFor } from '../e2e/harness.js';
+import { cpuPercent, cpuSeconds, histogramBuckets, memoryMb, quantileBetween, type Buckets } from './proc.js';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const SECONDS = env('BENCH_FLEET_SECONDS', 120);
+const GPU_NODES = env('BENCH_FLEET_GPU_NODES', 1200);
+const MINER_NODES = env('BENCH_FLEET_MINER_NODES', 2000);
+const PROCESSES = Math.max(2, env('BENCH_FLEET_PROCESSES', 4));
+const JOBS_PER_S = env('BENCH_FLEET_JOBS_PER_S', 2);
+const CPU_PROF = process.env.BENCH_FLEET_CPU_PROF ? resolve(process.env.BENCH_FLEET_CPU_PROF) : undefined;
+const WARMUP_S = 15;
+
+const gpuIds = Array.from({ length: GPU_NODES }, (_, i) => `gpu-${i + 1}`);
+const minerIds = Array.from({ length: MINER_NODES }, (_, i) => `miners-${i + 1}`);
+const allIds = [...gpuIds, ...minerIds];
+
+/** The PKI is kept between runs: issuing 3,200 node certificates takes a while. */
+const PKI_DIR = join(tmpdir(), `wattpack-bench-fleet-pki-${process.getuid?.() ?? 0}`);
+const work = mkdtempSync(join(tmpdir(), 'wattpack-bench-fleet-'));
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+const children: ChildProcess[] = [];
+
+/** Each process's log (warn and up) goes to <work>/<name>.log, kept with BENCH_FLEET_KEEP=1. */
+function spawnLogged(name: string, args: string[]): ChildProcess {
+  const log = join(work, `${name.replace(/\W+/g, '-')}.log`);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', openSync(log, 'a')] });
+  child.once('exit', (code, signal) => {
+    if (code && !stopping) process.stderr.write(`${name} exited ${code ?? signal}; its log: ${log}\n`);
+  });
+  children.push(child);
+  return child;
+}
+let stopping = false;
+let natsServer: LocalNatsServer | undefined;
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const trust = await localSiteTrust(PKI_DIR, allIds);
+  const pkiS = (Date.now() - t0) / 1000;
+  const monitorPort = await freePort();
+  const nats = await startNatsServer({ config: trust.natsConfig, args: ['-m', String(monitorPort)] });
+  natsServer = nats;
+  const listen = `127.0.0.1:${await freePort()}`;
+  const metricsAddr = `127.0.0.1:${await freePort()}`;
+  const siteFile = join(work, 'site.json');
+  writeFileSync(siteFile, JSON.stringify({ users: { [ANY_USER]: localJobUser() }, checkpointRoot: join(work, 'checkpoints'), maxQueuedPerTeam: 0 }));
+  const schedulerArgs = ['--id', 's1', '--listen', listen, '--nats', nats.url, '--credentials', trust.schedulerCredentials, '--log-level', 'warn', '--metrics-addr', metricsAddr, '--state-dir', join(work, 'state'), '--site', siteFile];
+  const startScheduler = (profile?: string) => spawnLogged('scheduler', [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []), BIN.scheduler, ...schedulerArgs]);
+  let scheduler = startScheduler(CPU_PROF);
+
+  const ctx = (parse(readFileSync(trust.adminContext, 'utf8')) as { contexts: { ca: string; cert: string; key: string }[] }).contexts[0]!;
+  const client = rpcClient(listen, grpcChannelCredentials({ insecure: false, caPem: ctx.ca, certPem: ctx.cert, keyPem: ctx.key, identity: identityOf(ctx.cert) }));
+  await waitFor('the scheduler to serve', () => client.rpc('GetSite', {}), 60_000);
+
+  // Fleets: half the processes run the GPU nodes, half the miner nodes.
+  const fleets: ChildProcess[] = [];
+  const groups = [...split(gpuIds, PROCESSES / 2).map((ids) => ({ ids, profile: 'h100x8', labels: 'rack=r1' })), ...split(minerIds, PROCESSES / 2).map((ids) => ({ ids, profile: 's19xp:1', labels: 'rack=m1' }))];
+  for (const [i, g] of groups.entries()) {
+    if (g.ids.length === 0) continue;
+    const dir = join(work, `fleet-${i}`);
+    mkdirSync(dir);
+    for (const id of g.ids) symlinkSync(trust.nodeCredentials(id), join(dir, id));
+    fleets.push(spawnLogged(`fleet ${i}`, [BIN.agent, '--scheduler', listen, '--nats', nats.url, '--simulate', g.profile, '--runtime', 'process', '--address', '127.0.0.1', '--labels', g.labels, '--fleet', dir, '--log-level', 'warn']));
+  }
+  const upStart = Date.now();
+  const nodes = () => client.rpc<{ nodes: Node__Output[] }>('ListNodes', {}).then((r) => r.nodes);
+  const readySince = async (since: number) => (await nodes()).filter((n) => n.status === 'READY' && Number(n.lastSeenMs) > since).length;
+  await waitFor(`${allIds.length} nodes READY`, async () => (await readySince(upStart)) === allIds.length, 30 * 60_000);
+  const allReadyS = (Date.now() - upStart) / 1000;
+
+  // The steady job stream: one-GPU jobs of 30 s at JOBS_PER_S.
+  let submitted = 0;
+  let submitErrors = 0;
+  let submitError = '';
+  const stream = setInterval(() => {
+    for (let i = 0; i < JOBS_PER_S; i++) {
+      submitted++;
+      client.rpc('SubmitJob', { specJson: JSON.stringify({ name: 'steady', gpus: 1, command: ['sleep', '30'] }) }).catch((err: Error) => {
+        submitErrors++;
+        submitError = err.message;
+      });
+    }
+  }, 1000);
+
+  const scrape = () => fetch(`http://${metricsAddr}/metrics`).then((r) => r.text());
+  const varz = () => fetch(`http://127.0.0.1:${monitorPort}/varz`).then((r) => r.json() as Promise<{ in_msgs: number; out_msgs: number; in_bytes: number; out_bytes: number }>);
+  const sample = async () => {
+    const text = await scrape();
+    return {
+      at: Date.now(),
+      scheduler: cpuSeconds(scheduler.pid!),
+      fleets: fleets.map((f) => cpuSeconds(f.pid!)),
+      nats: cpuSeconds(nats.process.pid!),
+      lag: histogramBuckets(text, 'wattpack_node_report_lag_seconds'),
+      pass: histogramBuckets(text, 'wattpack_scheduling_pass_duration_seconds'),
+      varz: await varz(),
+    };
+  };
+  await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+  const before = await sample();
+  const rss: number[] = [];
+  const heapMb = (text: string) => Math.round(Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1]) / 2 ** 20);
+  const load: number[] = [];
+  while (Date.now() - before.at < SECONDS * 1000) {
+    await new Promise((r) => setTimeout(r, 5000));
+    rss.push(memoryMb(scheduler.pid!).rssMb);
+    load.push(loadavg()[0]!);
+  }
+  const after = await sample();
+  const wallS = (after.at - before.at) / 1000;
+  const perS = (k: 'in_msgs' | 'out_msgs' | 'in_bytes' | 'out_bytes') => Math.round((after.varz[k] - before.varz[k]) / wallS);
+  const q99 = (b: Buckets, a: Buckets) => {
+    const { le, count } = quantileBetween(b, a, 0.99);
+    return { p99AtMostS: le, observed: count };
+  };
+  const fleetStats = fleets.map((f, i) => ({ nodes: groups[i]!.ids.length, profile: groups[i]!.profile, cpuPercentOfCore: cpuPercent(before.fleets[i]!, after.fleets[i]!, wallS), rssMb: memoryMb(f.pid!).rssMb }));
+  const steady = {
+    windowS: round(wallS),
+    scheduler: { cpuPercentOfCore: cpuPercent(before.scheduler, after.scheduler, wallS), rssMb: { last: rss.at(-1), peak: Math.max(...rss), samples: rss.length }, jsHeapUsedMb: heapMb(await scrape()) },
+    reportLag: q99(before.lag, after.lag),
+    passDuration: q99(before.pass, after.pass),
+    nats: { cpuPercentOfCore: cpuPercent(before.nats, after.nats, wallS), inMsgsPerS: perS('in_msgs'), outMsgsPerS: perS('out_msgs'), inKBPerS: round(perS('in_bytes') / 1024), outKBPerS: round(perS('out_bytes') / 1024) },
+    fleets: fleetStats,
+    perHollowNodeCpuPercent: round(fleetStats.reduce((s, f) => s + f.cpuPercentOfCore, 0) / allIds.length, 3),
+    loadAvg1m: { min: round(Math.min(...load), 2), max: round(Math.max(...load), 2) },
+  };
+
+  if (CPU_PROF) {
+    // node --cpu-prof writes its profile on a clean exit.
+    scheduler.kill('SIGTERM');
+    await once(scheduler, 'exit');
+    scheduler = startScheduler();
+    const restarted = Date.now();
+    await waitFor('every node back after a clean restart', async () => (await readySince(restarted)) === allIds.length, 10 * 60_000);
+  }
+
+  // kill -9, and start again at once.
+  const killedAt = Date.now();
+  scheduler.kill('SIGKILL');
+  await once(scheduler, 'exit');
+  scheduler = startScheduler();
+  await waitFor('the new scheduler to serve', () => client.rpc('GetSite', {}), 5 * 60_000);
+  const servingS = (Date.now() - killedAt) / 1000;
+  await waitFor('every node back', async () => (await readySince(killedAt)) === allIds.length, 10 * 60_000);
+  const nodesBackS = (Date.now() - killedAt) / 1000;
+  clearInterval(stream);
+  const probe = await client.rpc<Job__Output>('SubmitJob', { specJson: JSON.stringify({ name: 'after-kill', gpus: 1, command: ['sleep', '5'] }) });
+  await waitFor('a new job to be placed', async () => {
+    const j = await client.rpc<Job__Output>('GetJob', { id: probe.id });
+    return j.state !== 'PENDING';
+  }, 5 * 60_000);
+  const placedS = (Date.now() - killedAt) / 1000;
+
+  client.close();
+  const result = {
+    machine: `${cpus().length} cores`,
+    nodes: { gpu: GPU_NODES, gpus: GPU_NODES * 8, miner: MINER_NODES, fleetProcesses: fleets.length, reportIntervalMs: 1000 },
+    setup: { pkiS: round(pkiS), allReadyS: round(allReadyS) },
+    jobs: { perS: JOBS_PER_S, submitted, submitErrors, ...(submitError ? { lastSubmitError: submitError } : {}) },
+    steady,
+    recoveryAfterKill9: { servingS: round(servingS), allNodesReadyS: round(nodesBackS), newJobPlacedS: round(placedS) },
+    ...(CPU_PROF ? { cpuProfileDir: CPU_PROF } : {}),
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** `ids` in `n` nearly equal consecutive parts. */
+function split<T>(ids: T[], n: number): T[][] {
+  const size = Math.ceil(ids.length / n);
+  return Array.from({ length: n }, (_, i) => ids.slice(i * size, (i + 1) * size));
+}
+
+async function stop(): Promise<void> {
+  stopping = true;
+  for (const c of children.reverse()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await natsServer?.stop({ removeStore: true });
+  if (process.env.BENCH_FLEET_KEEP === '1') process.stderr.write(`logs kept in ${work}\n`);
+  else rmSync(work, { recursive: true, force: true });
+}
+
+main()
+  .catch((err: unknown) => {
+    process.stderr.write(`bench:fleet failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => stop().then(() => process.exit()));
