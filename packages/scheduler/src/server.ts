@@ -1,4 +1,4 @@
-import type { JetStreamClient, NatsConnection } from 'nats';
+import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import {
   BUCKETS,
   Backoff,
@@ -124,13 +124,8 @@ async function lead(nc: NatsConnection, leaseNc: NatsConnection, opts: Scheduler
   const store = await KvStore.open(nc, replicas);
   const { site, jobs, nodes, revocations } = await loadState(nc, store, opts.site, fenced, log);
   const trust = { revocations, audit: new JetStreamAudit(js, jsm, log) };
-  // Each node's command consumer: agents may not create it (see trust/nats-auth.ts). Made
-  // as a node registers, which every agent does again with a new leader; not here for every
-  // known node, one round trip each before serving: 3,200 of them held a restarted
-  // scheduler back for seconds. Commands sent before then wait in the stream.
-  const openNode = (nodeId: string) => fenced(() => ensureAgentConsumer(jsm, nodeId)).then(() => undefined);
 
-  const scheduler = buildScheduler({ site, jobs, nodes, log }, js, store, fenced, openNode, leadership.term, opts.credentials);
+  const scheduler = buildScheduler({ site, jobs, nodes, log }, js, jsm, store, fenced, leadership.term, opts.credentials);
   const watch = new JobWatch(scheduler);
   watch.listen(lifecycleLog(log));
   opts.metrics?.attach({ scheduler, watch });
@@ -143,8 +138,7 @@ async function lead(nc: NatsConnection, leaseNc: NatsConnection, opts: Scheduler
   const ven = site.openadr ? new Ven(site.openadr, scheduler, log) : undefined;
   const { server, health, port } = await serveGrpc(opts, scheduler, js, jsm, trust, accounting.usage, ven, log);
   const dashboard = await serveDashboard(opts, scheduler, watch, trust, server, log);
-  const host = opts.listen.slice(0, opts.listen.lastIndexOf(':'));
-  const address = `${host}:${port}`;
+  const address = `${opts.listen.slice(0, opts.listen.lastIndexOf(':'))}:${port}`;
   const leases = startPeriodicWork(scheduler, accounting.refreshHistory, log);
   opts.health?.leading();
   const meter = site.meter ? pollMeter(site.meter, (s) => scheduler.meterSample(s), log) : undefined;
@@ -241,13 +235,18 @@ async function loadState(nc: NatsConnection, store: KvStore, given: SiteConfigIn
 function buildScheduler(
   state: Omit<SchedulerInit, 'ports'>,
   js: JetStreamClient,
+  jsm: JetStreamManager,
   store: KvStore,
   fenced: Fenced,
-  openNode: (nodeId: string) => Promise<void>,
   term: number,
   credentials: Credentials,
 ): Scheduler {
   const bus = new CommandBus(js, commandSigner(credentials));
+  // Each node's command consumer: agents may not create it (see trust/nats-auth.ts). Made
+  // as a node registers, which every agent does again with a new leader; not here for every
+  // known node, one round trip each before serving: 3,200 of them held a restarted
+  // scheduler back for seconds. Commands sent before then wait in the stream.
+  const openNode = (nodeId: string) => fenced(() => ensureAgentConsumer(jsm, nodeId)).then(() => undefined);
   return new Scheduler({
     ...state,
     ports: {
