@@ -1,5 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
-import type { NatsConnection } from 'nats';
+import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import {
   BUCKETS,
   Backoff,
@@ -14,41 +13,31 @@ import {
   ensureAgentConsumer,
   ensureStreams,
   isTransientNatsError,
-  grpcServerCredentials,
   jetStreamReady,
-  loadProto,
   natsConnectionOptions,
   siteConfigSchema,
   type Credentials,
-  GRPC_LIMITS,
   type Logger,
-  type LogRecord,
   type SiteConfig,
   type SiteConfigInput,
 } from '@wattpack/common';
-import type { EventEmitter } from 'node:events';
-import { HealthImplementation } from 'grpc-health-check';
-import type { TLSSocket } from 'node:tls';
-import { JetStreamAudit, type AuditLog } from './api/audit.js';
-import { schedulerService } from './api/scheduler-service.js';
-import { nodeService } from './api/node-service.js';
+import { JetStreamAudit } from './api/audit.js';
 import { Revocations, revocationsSchema } from './api/revocations.js';
 import { CommandBus } from './bus/command-bus.js';
 import { consumeJobEvents } from './bus/event-consumer.js';
-import { readJobLogs } from './bus/log-reader.js';
-import { Scheduler } from './loop/scheduler.js';
+import { Scheduler, type SchedulerInit } from './loop/scheduler.js';
 import { KvStore } from './state/kv-store.js';
-import { becomeLeader } from './bus/leader-election.js';
+import { becomeLeader, type Leadership } from './bus/leader-election.js';
 import { ingestUsage, publishUsage } from './bus/usage-bus.js';
 import type { UsageQueries } from './accounting/store-thread.js';
 import type { History } from './dashboard/history.js';
-import { startDashboard, type Dashboard } from './dashboard/server.js';
 import { pollMeter } from './meter/poll.js';
 import type { SchedulerHealth } from './observe/health.js';
 import { JobWatch } from './observe/job-watch.js';
 import { lifecycleLog } from './observe/lifecycle-log.js';
 import type { SchedulerMetrics } from './observe/metrics.js';
 import { Ven } from './openadr/ven.js';
+import { SERVICES, serveDashboard, serveGrpc } from './server-serve.js';
 
 /** How often fair share's decayed usage is read again from the accounting store. */
 const HISTORY_REFRESH_S = 30;
@@ -120,18 +109,76 @@ export async function startScheduler(opts: SchedulerOptions): Promise<SchedulerH
   }
 }
 
+/** A write that is refused once the lease may have lapsed. */
+type Fenced = <T>(write: () => Promise<T>) => Promise<T>;
+
+/**
+ * One term, step by step: the streams, the election, the stored state, the scheduler and its
+ * fenced ports, accounting, the gRPC services, the dashboard, the periodic work. stop() undoes
+ * them in its own order; a failing step leaves the connections to startScheduler to close.
+ */
 async function lead(nc: NatsConnection, leaseNc: NatsConnection, opts: SchedulerOptions, log: Logger): Promise<SchedulerHandle> {
-  const js = nc.jetstream();
-  const jsm = await jetStreamReady(nc);
-  const replicas = opts.natsReplicas ?? 1;
-  await ensureStreams(jsm, replicas);
-  await ensureAuditStream(jsm, replicas, opts.audit);
-  await ensureAccountingStream(jsm, replicas);
+  const { js, jsm, replicas } = await openStreams(nc, opts);
   const leadership = await becomeLeader(leaseNc, opts.id, { ttlMs: opts.leaseMs ?? DEFAULT_LEASE_MS, replicas, log, onStandby: (leader) => opts.health?.standby(leader) });
-  // Transient NATS errors are retried while the lease holds: a cycle that gave up between
-  // storing a job as STARTING and publishing its start command would strand the job. Once
-  // the lease lapses, the next term's recover() sends the commands again.
-  const fenced = async <T>(write: () => Promise<T>): Promise<T> => {
+  const fenced = fencedBy(leadership, log);
+  const store = await KvStore.open(nc, replicas);
+  const { site, jobs, nodes, revocations } = await loadState(nc, store, opts.site, fenced, log);
+  const trust = { revocations, audit: new JetStreamAudit(js, jsm, log) };
+
+  const scheduler = buildScheduler({ site, jobs, nodes, log }, js, jsm, store, fenced, leadership.term, opts.credentials);
+  const watch = new JobWatch(scheduler);
+  watch.listen(lifecycleLog(log));
+  opts.metrics?.attach({ scheduler, watch });
+  await scheduler.recover();
+  let stopped = false;
+  const accounting = openAccounting(js, opts.accounting, scheduler, () => stopped, log);
+  const events = await consumeJobEvents(js, jsm, (e) => scheduler.handleEvent(e), log);
+
+  // The utility's events, polled from its VTN (docs/grid.md); started with the meter below.
+  const ven = site.openadr ? new Ven(site.openadr, scheduler, log) : undefined;
+  const { server, health, port } = await serveGrpc(opts, scheduler, js, jsm, trust, accounting.usage, ven, log);
+  const dashboard = await serveDashboard(opts, scheduler, watch, trust, server, log);
+  const address = `${opts.listen.slice(0, opts.listen.lastIndexOf(':'))}:${port}`;
+  const leases = startPeriodicWork(scheduler, accounting.refreshHistory, log);
+  opts.health?.leading();
+  const meter = site.meter ? pollMeter(site.meter, (s) => scheduler.meterSample(s), log) : undefined;
+  ven?.start();
+  log.info({ address, nats: opts.nats, term: leadership.term, meter: site.meter ? `${site.meter.host}:${site.meter.port}` : 'none' }, 'scheduler listening');
+
+  return {
+    address,
+    scheduler,
+    term: leadership.term,
+    lost: leadership.lost,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(leases);
+      for (const service of SERVICES) health.setStatus(service, 'NOT_SERVING');
+      opts.health?.stepDown();
+      watch.close();
+      meter?.stop();
+      ven?.stop();
+      opts.dashboard?.history.stop();
+      await dashboard?.close();
+      opts.metrics?.attach(undefined);
+      scheduler.stop();
+      server.forceShutdown();
+      await events.stop();
+      await accounting.stop();
+      await leadership.resign();
+      await Promise.all([nc.drain(), leaseNc.drain()]);
+    },
+  };
+}
+
+/**
+ * Transient NATS errors are retried while the lease holds: a cycle that gave up between
+ * storing a job as STARTING and publishing its start command would strand the job. Once
+ * the lease lapses, the next term's recover() sends the commands again.
+ */
+function fencedBy(leadership: Leadership, log: Logger): Fenced {
+  return async <T>(write: () => Promise<T>): Promise<T> => {
     const backoff = new Backoff(100, 1000);
     for (;;) {
       if (!leadership.valid()) throw new WattpackError('UNAVAILABLE', 'this scheduler is no longer the leader');
@@ -144,10 +191,23 @@ async function lead(nc: NatsConnection, leaseNc: NatsConnection, opts: Scheduler
       await backoff.wait();
     }
   };
-  const store = await KvStore.open(nc, replicas);
+}
 
+/** The site's JetStream streams (audit and accounting included), in place with its replicas. */
+async function openStreams(nc: NatsConnection, opts: SchedulerOptions) {
+  const js = nc.jetstream();
+  const jsm = await jetStreamReady(nc);
+  const replicas = opts.natsReplicas ?? 1;
+  await ensureStreams(jsm, replicas);
+  await ensureAuditStream(jsm, replicas, opts.audit);
+  await ensureAccountingStream(jsm, replicas);
+  return { js, jsm, replicas };
+}
+
+/** The stored state, checked: the site settings (with the given ones stored over them), jobs, nodes and revocations. */
+async function loadState(nc: NatsConnection, store: KvStore, given: SiteConfigInput | undefined, fenced: Fenced, log: Logger) {
   const stored = await store.loadSite();
-  const parsed = siteConfigSchema.safeParse({ ...(stored ?? {}), ...(opts.site ?? {}) });
+  const parsed = siteConfigSchema.safeParse({ ...(stored ?? {}), ...(given ?? {}) });
   if (!parsed.success) {
     await nc.close();
     throw new WattpackError('INVALID_ARGUMENT', `invalid site settings: ${describeIssues(parsed.error)}`);
@@ -167,149 +227,78 @@ async function lead(nc: NatsConnection, leaseNc: NatsConnection, opts: Scheduler
     throw new WattpackError('INVALID_ARGUMENT', `the stored revocations (${BUCKETS.site} ${REVOCATIONS_KEY}) are unreadable: ${describeIssues(parsedRevocations.error)}`);
   }
   const revocations = new Revocations(parsedRevocations.data, (list) => fenced(() => store.putRevocations(list)));
-  const audit = new JetStreamAudit(js, jsm, log);
   log.info({ jobs: jobs.size, nodes: nodes.size, capMw: site.capMw, revocations: parsedRevocations.data.length }, 'state loaded');
+  return { site, jobs, nodes, revocations };
+}
+
+/** The scheduler with its ports: every store write and command fenced by the lease. */
+function buildScheduler(
+  state: Omit<SchedulerInit, 'ports'>,
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  store: KvStore,
+  fenced: Fenced,
+  term: number,
+  credentials: Credentials,
+): Scheduler {
+  const bus = new CommandBus(js, commandSigner(credentials));
   // Each node's command consumer: agents may not create it (see trust/nats-auth.ts). Made
   // as a node registers, which every agent does again with a new leader; not here for every
   // known node, one round trip each before serving: 3,200 of them held a restarted
   // scheduler back for seconds. Commands sent before then wait in the stream.
   const openNode = (nodeId: string) => fenced(() => ensureAgentConsumer(jsm, nodeId)).then(() => undefined);
-
-  const bus = new CommandBus(js, commandSigner(opts.credentials));
-  const scheduler = new Scheduler({
-    site,
-    jobs,
-    nodes,
-    log,
+  return new Scheduler({
+    ...state,
     ports: {
       putJob: (j) => fenced(() => store.putJob(j)),
       deleteJob: (id) => fenced(() => store.deleteJob(id)),
       putNode: (n) => fenced(() => store.putNode(n)),
       putSite: (s) => fenced(() => store.putSite(s)),
       openNode,
-      sendCommand: (nodeId, cmd) => fenced(() => bus.send(nodeId, cmd, leadership.term)),
+      sendCommand: (nodeId, cmd) => fenced(() => bus.send(nodeId, cmd, term)),
       publishUsage: (record) => fenced(() => publishUsage(js, record)),
     },
   });
-  const watch = new JobWatch(scheduler);
-  watch.listen(lifecycleLog(log));
-  opts.metrics?.attach({ scheduler, watch });
-  await scheduler.recover();
+}
+
+/**
+ * The accounting store, once it opens (scheduling does not wait for it): usage records
+ * ingested into it, fair share's past usage read from it. Opened after stop(): left alone.
+ */
+function openAccounting(js: JetStreamClient, opening: Promise<UsageQueries> | undefined, scheduler: Scheduler, stopped: () => boolean, log: Logger) {
   let usage: UsageQueries | undefined;
   let ingest: { stop(): Promise<void> } | undefined;
-  let stopped = false;
   const refreshHistory = () =>
     usage
       ?.decayedUsage(Date.now(), scheduler.siteConfig().fairShare.decayHalfLife)
       .then((h) => scheduler.setHistory(h))
       .catch((err: unknown) => log.error({ err: String(err) }, 'reading past usage for fair share failed'));
-  const accountingOpened = opts.accounting
+  const opened = opening
     ?.then(async (store) => {
-      if (stopped) return;
+      if (stopped()) return;
       ingest = await ingestUsage(js, store, log);
       usage = store;
       await refreshHistory();
     })
     .catch((err: unknown) => log.error({ err: String(err) }, 'accounting is not available'));
-  const events = await consumeJobEvents(js, jsm, (e) => scheduler.handleEvent(e), log);
-
-  // The utility's events, polled from its VTN (docs/grid.md); started with the meter below.
-  const ven = site.openadr ? new Ven(site.openadr, scheduler, log) : undefined;
-  const proto = loadProto().wattpack.v1;
-  const server = new grpc.Server({
-    // Set, not left to grpc-js defaults: a caller cannot make the scheduler buffer and parse
-    // more than the largest request it has a use for (GRPC_LIMITS, docs/limits.md).
-    'grpc.max_receive_message_length': GRPC_LIMITS.requestBytes,
-    'grpc.max_send_message_length': GRPC_LIMITS.responseBytes,
-  });
-  // A job's lines count only from nodes it was placed on.
-  const placedOn = (jobId: string, nodeId: string) => {
-    const job = scheduler.getJob(jobId);
-    return (job.placedOn ?? []).includes(nodeId) || job.assignments.some((a) => a.nodeId === nodeId);
+  return {
+    usage: () => usage,
+    refreshHistory,
+    async stop() {
+      await opened;
+      await ingest?.stop();
+    },
   };
-  const logs = { read: (id: string, o: { follow: boolean; jobEnded: () => boolean; cancelled: () => boolean }, w: (r: LogRecord) => void) => readJobLogs(js, jsm, id, { ...o, fromNode: (n) => placedOn(id, n) }, w) };
-  const trust = { revocations, audit };
-  server.addService(proto.SchedulerService.service, schedulerService(scheduler, logs, log, trust, () => usage, () => ven?.status()));
-  server.addService(proto.NodeService.service, nodeService(scheduler, log, trust));
-  // grpc.health.v1 for load balancers and probes: only the leader listens, so SERVING while it leads.
-  const health = new HealthImplementation({ '': 'SERVING', 'wattpack.v1.SchedulerService': 'SERVING', 'wattpack.v1.NodeService': 'SERVING' });
-  health.addToServer(server);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(opts.listen, grpcServerCredentials(opts.credentials), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  if (!opts.credentials.insecure) auditHandshakes(server, audit);
-  let dashboard: Dashboard | undefined;
-  if (opts.dashboard) {
-    const { history } = opts.dashboard;
-    watch.listen(history.listener);
-    history.start(scheduler);
-    try {
-      dashboard = await startDashboard(scheduler, { addr: opts.dashboard.addr, credentials: opts.credentials, revocations, audit, history, watch, log });
-    } catch (err) {
-      history.stop();
-      server.forceShutdown();
-      throw err;
-    }
-  }
-  const host = opts.listen.slice(0, opts.listen.lastIndexOf(':'));
-  const address = `${host}:${port}`;
-  // Leases, and a periodic pass: grid events and reservations move with the clock, not only with events.
+}
+
+/** Leases, and a periodic pass: grid events and reservations move with the clock, not only with events. */
+function startPeriodicWork(scheduler: Scheduler, refreshHistory: () => unknown, log: Logger): NodeJS.Timeout {
   let tick = 0;
-  const leases = setInterval(() => {
+  return setInterval(() => {
     scheduler.checkLeases().catch((err) => log.error({ err }, 'lease check failed'));
     scheduler.checkDrains().catch((err) => log.error({ err }, 'drain check failed'));
     if (++tick % 5 === 0) scheduler.requestCycle();
     if (tick % 10 === 0) scheduler.forgetFinished().catch((err) => log.error({ err }, 'retention sweep failed'));
     if (tick % HISTORY_REFRESH_S === 0) void refreshHistory();
   }, 1000);
-  opts.health?.leading();
-  const meter = site.meter ? pollMeter(site.meter, (s) => scheduler.meterSample(s), log) : undefined;
-  ven?.start();
-  log.info({ address, nats: opts.nats, term: leadership.term, meter: site.meter ? `${site.meter.host}:${site.meter.port}` : 'none' }, 'scheduler listening');
-
-  return {
-    address,
-    scheduler,
-    term: leadership.term,
-    lost: leadership.lost,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      clearInterval(leases);
-      for (const service of ['', 'wattpack.v1.SchedulerService', 'wattpack.v1.NodeService']) health.setStatus(service, 'NOT_SERVING');
-      opts.health?.stepDown();
-      watch.close();
-      meter?.stop();
-      ven?.stop();
-      opts.dashboard?.history.stop();
-      await dashboard?.close();
-      opts.metrics?.attach(undefined);
-      scheduler.stop();
-      server.forceShutdown();
-      await events.stop();
-      await accountingOpened;
-      await ingest?.stop();
-      await leadership.resign();
-      await Promise.all([nc.drain(), leaseNc.drain()]);
-    },
-  };
-}
-
-/**
- * Connections refused in the TLS handshake (no client certificate, one from another CA,
- * plaintext) never reach a handler: they are audited from the HTTP/2 servers grpc-js
- * keeps, once a minute per address at most. grpc-js does not expose those servers; if a
- * release hides them, handshakes go unaudited, and are refused all the same.
- */
-function auditHandshakes(server: grpc.Server, audit: AuditLog): void {
-  const servers = (server as unknown as { http2Servers?: Map<EventEmitter, unknown> }).http2Servers;
-  for (const http2 of servers?.keys() ?? []) {
-    http2.on('tlsClientError', (err: Error, socket?: TLSSocket) => {
-      const from = socket?.remoteAddress ?? 'an unknown address';
-      void audit.record(
-        { name: '-', role: '', serial: '', action: 'TLS', target: `connection from ${from}`, result: 'UNAUTHENTICATED', message: err.message, before: {}, after: {} },
-        { throttle: `tls:${from}` },
-      );
-    });
-  }
 }

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { Backoff, GRPC_LIMITS, grpcChannelCredentials, loadProto, type Credentials, type Logger, type NodeInventory, type NodeReport } from '@wattpack/common/daemon';
 import type { AgentMessage } from '@wattpack/common/proto/AgentMessage';
+import type { NodeServiceClient } from '@wattpack/common/proto/NodeService';
 import type { SchedulerMessage__Output } from '@wattpack/common/proto/SchedulerMessage';
 
 /** A scheduler that neither accepts nor rejects a registration this long is treated as down. */
@@ -36,8 +37,35 @@ export interface GrpcLink {
  */
 export function startGrpcLink(opts: GrpcLinkOptions): GrpcLink {
   const log = opts.logger.child({ component: 'scheduler-link', scheduler: opts.address });
+  const client = nodeServiceClient(opts);
+  const link: LinkState = { backoff: new Backoff(), state: 'connecting', closed: false, quiet: false };
+  const connect = () => openStream(client, opts, link, log, connect);
+  connect();
+  return {
+    state: () => link.state,
+    close() {
+      link.closed = true;
+      clearTimeout(link.retryTimer);
+      link.endCurrent?.();
+      client.close();
+    },
+  };
+}
+
+/** What the link's streams, one after another, share. */
+interface LinkState {
+  backoff: Backoff;
+  state: SchedulerLinkState;
+  closed: boolean;
+  /** Set once an outage was logged loud: quiet while it lasts. */
+  quiet: boolean;
+  retryTimer?: NodeJS.Timeout;
+  endCurrent?: () => void;
+}
+
+function nodeServiceClient(opts: GrpcLinkOptions): NodeServiceClient {
   const { NodeService } = loadProto().wattpack.v1;
-  const client = new NodeService(opts.address, grpcChannelCredentials(opts.credentials), {
+  return new NodeService(opts.address, grpcChannelCredentials(opts.credentials), {
     // The channel's own reconnect backoff (default up to 120 s) would outlast ours.
     'grpc.initial_reconnect_backoff_ms': Backoff.MIN_MS,
     'grpc.max_reconnect_backoff_ms': Backoff.MAX_MS,
@@ -50,78 +78,62 @@ export function startGrpcLink(opts: GrpcLinkOptions): GrpcLink {
     'grpc.max_send_message_length': GRPC_LIMITS.requestBytes,
     'grpc.max_receive_message_length': GRPC_LIMITS.agentReceiveBytes,
   });
-  const backoff = new Backoff();
-  let state: SchedulerLinkState = 'connecting';
-  let closed = false;
-  let quiet = false;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let endCurrent: (() => void) | undefined;
+}
 
-  const connect = () => {
-    if (closed) return;
-    const call = client.Connect();
-    let ended = false;
-    let reportTimer: NodeJS.Timeout | undefined;
-    const registerTimer = setTimeout(() => broken('no answer to registration'), REGISTER_TIMEOUT_MS);
+/** One stream: register, report once registered; broken, it schedules `reconnect` after the backoff. */
+function openStream(client: NodeServiceClient, opts: GrpcLinkOptions, link: LinkState, log: Logger, reconnect: () => void): void {
+  if (link.closed) return;
+  const call = client.Connect();
+  let ended = false;
+  let reportTimer: NodeJS.Timeout | undefined;
+  const registerTimer = setTimeout(() => broken('no answer to registration'), REGISTER_TIMEOUT_MS);
 
-    const broken = (why: string, next: SchedulerLinkState = 'connecting') => {
-      if (ended) return;
-      ended = true;
+  const broken = (why: string, next: SchedulerLinkState = 'connecting') => {
+    if (ended) return;
+    ended = true;
+    clearTimeout(registerTimer);
+    clearTimeout(reportTimer);
+    call.cancel();
+    if (link.closed) return;
+    const delay = link.backoff.delay();
+    // Loud once per outage, quiet while it lasts.
+    log[link.quiet ? 'debug' : 'warn']({ why, retryInMs: delay }, 'scheduler link down: retrying');
+    link.quiet = true;
+    link.state = next;
+    link.retryTimer = setTimeout(reconnect, delay);
+  };
+  link.endCurrent = () => broken('closing');
+
+  const sendReport = async (intervalMs: number) => {
+    try {
+      const report = await opts.report();
+      if (!ended) call.write({ report } satisfies AgentMessage);
+    } catch (err) {
+      log.warn({ err }, 'building a report failed');
+    }
+    if (!ended) reportTimer = setTimeout(() => void sendReport(intervalMs), intervalMs);
+  };
+
+  call.on('data', (msg: SchedulerMessage__Output) => {
+    if (msg.registered && link.state !== 'registered') {
       clearTimeout(registerTimer);
-      clearTimeout(reportTimer);
-      call.cancel();
-      if (closed) return;
-      const delay = backoff.delay();
-      // Loud once per outage, quiet while it lasts.
-      log[quiet ? 'debug' : 'warn']({ why, retryInMs: delay }, 'scheduler link down: retrying');
-      quiet = true;
-      state = next;
-      retryTimer = setTimeout(connect, delay);
-    };
-    endCurrent = () => broken('closing');
+      const intervalMs = msg.registered.reportIntervalMs || opts.reportIntervalMs;
+      link.state = 'registered';
+      link.backoff.reset();
+      link.quiet = false;
+      log.info({ reportIntervalMs: intervalMs }, 'registered with the scheduler');
+      void sendReport(intervalMs);
+    } else if (msg.rejected) {
+      log.warn({ reason: msg.rejected.reason }, 'scheduler rejected this node');
+      link.quiet = true;
+      broken(`rejected: ${msg.rejected.reason}`, 'rejected');
+    }
+  });
+  call.on('error', (err: grpc.ServiceError) => broken(err.details || err.message));
+  call.on('end', () => broken('stream ended by the scheduler'));
 
-    const sendReport = async (intervalMs: number) => {
-      try {
-        const report = await opts.report();
-        if (!ended) call.write({ report } satisfies AgentMessage);
-      } catch (err) {
-        log.warn({ err }, 'building a report failed');
-      }
-      if (!ended) reportTimer = setTimeout(() => void sendReport(intervalMs), intervalMs);
-    };
-
-    call.on('data', (msg: SchedulerMessage__Output) => {
-      if (msg.registered && state !== 'registered') {
-        clearTimeout(registerTimer);
-        const intervalMs = msg.registered.reportIntervalMs || opts.reportIntervalMs;
-        state = 'registered';
-        backoff.reset();
-        quiet = false;
-        log.info({ reportIntervalMs: intervalMs }, 'registered with the scheduler');
-        void sendReport(intervalMs);
-      } else if (msg.rejected) {
-        log.warn({ reason: msg.rejected.reason }, 'scheduler rejected this node');
-        quiet = true;
-        broken(`rejected: ${msg.rejected.reason}`, 'rejected');
-      }
-    });
-    call.on('error', (err: grpc.ServiceError) => broken(err.details || err.message));
-    call.on('end', () => broken('stream ended by the scheduler'));
-
-    const register: AgentMessage = {
-      register: { nodeId: opts.nodeId, labels: opts.labels, inventory: opts.inventory, agentVersion: opts.agentVersion },
-    };
-    call.write(register);
+  const register: AgentMessage = {
+    register: { nodeId: opts.nodeId, labels: opts.labels, inventory: opts.inventory, agentVersion: opts.agentVersion },
   };
-
-  connect();
-  return {
-    state: () => state,
-    close() {
-      closed = true;
-      clearTimeout(retryTimer);
-      endCurrent?.();
-      client.close();
-    },
-  };
+  call.write(register);
 }

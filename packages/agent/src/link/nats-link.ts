@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ConsumerMessages, JsMsg } from 'nats';
+import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg, NatsConnection } from 'nats';
 import {
   BUCKETS,
   Backoff,
@@ -60,146 +60,167 @@ export async function connectNatsLink(opts: { url: string; nodeId: string; crede
   });
   const connected = natsConnected(nc);
   try {
-    void (async () => {
-      for await (const s of nc.status()) {
-        const level = s.type === 'disconnect' ? 'warn' : s.type === 'reconnect' ? 'info' : s.type === 'error' ? 'error' : 'debug';
-        log[level]({ type: s.type, data: s.data }, 'NATS connection status');
-      }
-    })();
+    logStatus(nc, log);
     const js = nc.jetstream();
     // No API check: it asks for the account's info, which a node may not.
     const jsm = await nc.jetstreamManager({ checkAPI: false });
     const durable = CONSUMERS.agent(nodeId);
-    const guard = new CommandGuard({
-      credentials: opts.credentials,
-      leaderRevision: async () => {
-        try {
-          return (await jsm.streams.info(`KV_${BUCKETS.leader}`)).state.last_seq;
-        } catch (err) {
-          // No leader bucket: no scheduler ever led, so no term above 0 is real.
-          if (err instanceof Error && /not found/i.test(err.message)) return 0;
-          throw err;
-        }
-      },
-    });
+    const guard = commandGuard(jsm, opts.credentials);
     log.info({ url: opts.url, consumer: durable }, 'connected to NATS');
-
-    // JetStream's dedupe window spans the stream, every node's subject: an id another node
-    // could guess would let it publish first and have this node's real event dropped.
-    const nonce = randomBytes(12).toString('base64url');
-    const closing = new AbortController();
-    const inflight = new Set<Promise<void>>();
-    let consuming: { stop(): Promise<void> } | undefined;
-
-    const handle = async (m: JsMsg, apply: (cmd: AgentCommand) => Promise<void>) => {
-      let admission;
-      try {
-        admission = await guard.admit(m.subject, m.data, m.headers);
-      } catch (err) {
-        log.warn({ err, seq: m.seq }, 'cannot read the leader record to check a command\'s term: retrying it');
-        return m.nak(1000);
-      }
-      if (!admission.ok) {
-        // Not the payload: a start command carries its job's env, secrets included.
-        log.warn({ seq: m.seq, reason: admission.reason, bytes: m.data.length }, 'command refused: acknowledged and ignored');
-        return m.ack();
-      }
-      await apply(admission.command);
-      m.ack();
-    };
-
-    const link: NatsLink = {
-      connected,
-      async publishEvent(event) {
-        const msgID = `${event.attemptId}:${nodeId}:${event.kind}:${nonce}`;
-        const attempt = (async () => {
-          const backoff = new Backoff();
-          for (;;) {
-            try {
-              await js.publish(SUBJECTS.event(nodeId), json.encode(event), { msgID });
-              return;
-            } catch (err) {
-              log.warn({ err, msgID }, 'publishing job event failed: retrying');
-              if (!(await backoff.wait(closing.signal))) throw new Error(`NATS link closed before event ${msgID} was published`);
-            }
-          }
-        })();
-        inflight.add(attempt);
-        try {
-          await attempt;
-        } finally {
-          inflight.delete(attempt);
-        }
-      },
-
-      publishLog(record) {
-        if (nc.isClosed() || nc.isDraining()) return;
-        nc.publish(SUBJECTS.log(nodeId, record.jobId), json.encode(record));
-      },
-
-      async consumeCommands(apply) {
-        const stopping = new AbortController();
-        let messages: ConsumerMessages | undefined;
-        const loop = (async () => {
-          // Short waits: a new node's consumer appears as it registers, and its first commands follow.
-          const backoff = new Backoff(200, 1000);
-          let waiting = false;
-          while (!stopping.signal.aborted) {
-            try {
-              messages = await (await js.consumers.get(STREAMS.commands, durable)).consume(PULL);
-              // Stopped while it was being looked up. close() takes effect in the iteration below, after messages already taken.
-              if (stopping.signal.aborted) void messages.close();
-              if (waiting) log.info({ consumer: durable }, 'command consumer in place');
-              waiting = false;
-              // The iterator can end without close(), e.g. when someone deletes the consumer: look it up again.
-              for await (const m of messages) {
-                backoff.reset();
-                try {
-                  await handle(m, apply);
-                } catch (err) {
-                  log.error({ err, seq: m.seq }, 'applying command failed: acknowledged');
-                  m.ack();
-                }
-              }
-            } catch (err) {
-              if (err instanceof Error && /not found/i.test(err.message)) {
-                if (!waiting) log.info({ consumer: durable }, 'waiting for the scheduler to create this node\'s command consumer');
-                waiting = true;
-              } else {
-                log.error({ err }, 'command consumer failed');
-              }
-            }
-            if (!(await backoff.wait(stopping.signal))) break;
-          }
-        })();
-        consuming = {
-          async stop() {
-            stopping.abort();
-            void messages?.close();
-            await loop;
-          },
-        };
-      },
-
-      async stopConsuming() {
-        await consuming?.stop();
-        consuming = undefined;
-      },
-
-      async close() {
-        await link.stopConsuming();
-        if (inflight.size) {
-          log.info({ events: inflight.size }, 'flushing job events');
-          await Promise.race([Promise.allSettled(inflight), new Promise((r) => setTimeout(r, FLUSH_MS).unref())]);
-        }
-        closing.abort();
-        await Promise.race([nc.drain().catch(() => nc.close()), new Promise((r) => setTimeout(r, FLUSH_MS).unref())]);
-        if (!nc.isClosed()) await nc.close();
-      },
-    };
-    return link;
+    return linkOver(nc, { js, nodeId, durable, guard, connected, log });
   } catch (err) {
     await nc.close();
     throw err;
   }
+}
+
+/** The link's operations over a connection that is up, this node's consumer and command guard. */
+function linkOver(nc: NatsConnection, ctx: { js: JetStreamClient; nodeId: string; durable: string; guard: CommandGuard; connected: () => boolean; log: Logger }): NatsLink {
+  const { js, nodeId, durable, guard, connected, log } = ctx;
+  // JetStream's dedupe window spans the stream, every node's subject: an id another node
+  // could guess would let it publish first and have this node's real event dropped.
+  const nonce = randomBytes(12).toString('base64url');
+  const closing = new AbortController();
+  const inflight = new Set<Promise<void>>();
+  let consuming: { stop(): Promise<void> } | undefined;
+
+  const link: NatsLink = {
+    connected,
+    async publishEvent(event) {
+      const attempt = publishUntilStored(js, nodeId, event, `${event.attemptId}:${nodeId}:${event.kind}:${nonce}`, closing.signal, log);
+      inflight.add(attempt);
+      try {
+        await attempt;
+      } finally {
+        inflight.delete(attempt);
+      }
+    },
+
+    publishLog(record) {
+      if (nc.isClosed() || nc.isDraining()) return;
+      nc.publish(SUBJECTS.log(nodeId, record.jobId), json.encode(record));
+    },
+
+    async consumeCommands(apply) {
+      consuming = consumeInBackground(js, durable, (m) => admitAndApply(m, guard, apply, log), log);
+    },
+
+    async stopConsuming() {
+      await consuming?.stop();
+      consuming = undefined;
+    },
+
+    async close() {
+      await link.stopConsuming();
+      if (inflight.size) {
+        log.info({ events: inflight.size }, 'flushing job events');
+        await Promise.race([Promise.allSettled(inflight), new Promise((r) => setTimeout(r, FLUSH_MS).unref())]);
+      }
+      closing.abort();
+      await Promise.race([nc.drain().catch(() => nc.close()), new Promise((r) => setTimeout(r, FLUSH_MS).unref())]);
+      if (!nc.isClosed()) await nc.close();
+    },
+  };
+  return link;
+}
+
+function logStatus(nc: NatsConnection, log: Logger): void {
+  void (async () => {
+    for await (const s of nc.status()) {
+      const level = s.type === 'disconnect' ? 'warn' : s.type === 'reconnect' ? 'info' : s.type === 'error' ? 'error' : 'debug';
+      log[level]({ type: s.type, data: s.data }, 'NATS connection status');
+    }
+  })();
+}
+
+/** Checks each command's signature and term; the term against the leader bucket's revision. */
+function commandGuard(jsm: JetStreamManager, credentials: Credentials): CommandGuard {
+  return new CommandGuard({
+    credentials,
+    leaderRevision: async () => {
+      try {
+        return (await jsm.streams.info(`KV_${BUCKETS.leader}`)).state.last_seq;
+      } catch (err) {
+        // No leader bucket: no scheduler ever led, so no term above 0 is real.
+        if (err instanceof Error && /not found/i.test(err.message)) return 0;
+        throw err;
+      }
+    },
+  });
+}
+
+/** Retries until the server stores the event, or the link closes (then rejects). */
+async function publishUntilStored(js: JetStreamClient, nodeId: string, event: JobEvent, msgID: string, closing: AbortSignal, log: Logger): Promise<void> {
+  const backoff = new Backoff();
+  for (;;) {
+    try {
+      await js.publish(SUBJECTS.event(nodeId), json.encode(event), { msgID });
+      return;
+    } catch (err) {
+      log.warn({ err, msgID }, 'publishing job event failed: retrying');
+      if (!(await backoff.wait(closing))) throw new Error(`NATS link closed before event ${msgID} was published`);
+    }
+  }
+}
+
+async function admitAndApply(m: JsMsg, guard: CommandGuard, apply: (cmd: AgentCommand) => Promise<void>, log: Logger) {
+  let admission;
+  try {
+    admission = await guard.admit(m.subject, m.data, m.headers);
+  } catch (err) {
+    log.warn({ err, seq: m.seq }, 'cannot read the leader record to check a command\'s term: retrying it');
+    return m.nak(1000);
+  }
+  if (!admission.ok) {
+    // Not the payload: a start command carries its job's env, secrets included.
+    log.warn({ seq: m.seq, reason: admission.reason, bytes: m.data.length }, 'command refused: acknowledged and ignored');
+    return m.ack();
+  }
+  await apply(admission.command);
+  m.ack();
+}
+
+/** Consumes the node's durable consumer in the background, waiting for it while it does not exist yet, until stop(). */
+function consumeInBackground(js: JetStreamClient, durable: string, handleOne: (m: JsMsg) => Promise<void>, log: Logger): { stop(): Promise<void> } {
+  const stopping = new AbortController();
+  let messages: ConsumerMessages | undefined;
+  const loop = (async () => {
+    // Short waits: a new node's consumer appears as it registers, and its first commands follow.
+    const backoff = new Backoff(200, 1000);
+    let waiting = false;
+    while (!stopping.signal.aborted) {
+      try {
+        messages = await (await js.consumers.get(STREAMS.commands, durable)).consume(PULL);
+        // Stopped while it was being looked up. close() takes effect in the iteration below, after messages already taken.
+        if (stopping.signal.aborted) void messages.close();
+        if (waiting) log.info({ consumer: durable }, 'command consumer in place');
+        waiting = false;
+        // The iterator can end without close(), e.g. when someone deletes the consumer: look it up again.
+        for await (const m of messages) {
+          backoff.reset();
+          try {
+            await handleOne(m);
+          } catch (err) {
+            log.error({ err, seq: m.seq }, 'applying command failed: acknowledged');
+            m.ack();
+          }
+        }
+      } catch (err) {
+        if (err instanceof Error && /not found/i.test(err.message)) {
+          if (!waiting) log.info({ consumer: durable }, 'waiting for the scheduler to create this node\'s command consumer');
+          waiting = true;
+        } else {
+          log.error({ err }, 'command consumer failed');
+        }
+      }
+      if (!(await backoff.wait(stopping.signal))) break;
+    }
+  })();
+  return {
+    async stop() {
+      stopping.abort();
+      void messages?.close();
+      await loop;
+    },
+  };
 }
