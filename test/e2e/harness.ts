@@ -1,9 +1,8 @@
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll } from 'vitest';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import {
   ANY_USER,
@@ -28,28 +27,16 @@ import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { Node__Output } from '@wattpack/common/proto/Node';
 import type { SchedulerServiceClient } from '@wattpack/common/proto/SchedulerService';
 import type { Site__Output } from '@wattpack/common/proto/Site';
+import { BIN, fleetFolder, launchDaemon, LOG_LEVEL } from './daemons.js';
 import { rpcClient, waitFor, type RpcClient } from './rpc.js';
 
-export { rpcClient, waitFor, type RpcClient };
+export { BIN, rpcClient, waitFor, type RpcClient };
 
 /**
  * A whole local site for end-to-end tests, made of the real binaries: nats-server
  * (JetStream), wattpack-scheduler, wattpack-agent processes with simulated hardware,
  * and the wattpack CLI.
  */
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = {
-  scheduler: join(root, 'packages/scheduler/bin/wattpack-scheduler.js'),
-  agent: join(root, 'packages/agent/bin/wattpack-agent.js'),
-  cli: join(root, 'packages/cli/bin/wattpack.js'),
-};
-
-/** WATTPACK_E2E_LOGS=<dir> keeps every scheduler's and agent's log there, at WATTPACK_E2E_LOG_LEVEL (default warn). */
-const LOG_DIR = process.env.WATTPACK_E2E_LOGS;
-const LOG_LEVEL = process.env.WATTPACK_E2E_LOG_LEVEL ?? 'warn';
-let spawned = 0;
-const stderrOf = (name: string) => (LOG_DIR ? { file: join(LOG_DIR, `${Date.now()}-${++spawned}-${name}.log`) } : 'pipe');
 
 export interface AgentSpec {
   id: string;
@@ -205,7 +192,7 @@ export class LocalSite {
     const storage = { checkpointRoot: this.checkpointRoot, rendezvousPorts: this.rendezvousPorts };
     writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: JOB_USER }, ...storage, ...this.opts.site }));
     args.push('--site', file);
-    this.schedulers.set(id, execa(process.execPath, [BIN.scheduler, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(id), env }));
+    this.schedulers.set(id, launchDaemon('scheduler', id, args, env));
   }
 
   /** A scheduler's own folder (--state-dir): its embedded accounting store. */
@@ -268,17 +255,15 @@ export class LocalSite {
     if (!this.metricsAddr.has(a.id)) this.metricsAddr.set(a.id, `127.0.0.1:${await freePort()}`);
     const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, ...who, '--simulate', a.profile, '--runtime', a.runtime ?? 'process', '--address', '127.0.0.1', '--log-level', LOG_LEVEL, '--metrics-addr', this.metricsAddr.get(a.id)!];
     if (a.labels) args.push('--labels', a.labels);
-    this.agents.set(a.id, execa(process.execPath, [BIN.agent, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(a.id) }));
+    this.agents.set(a.id, launchDaemon('agent', a.id, args));
   }
 
   /** The hollow nodes' process: a folder of links to their credentials, as `wattpack dev` makes. */
   private startFleet(ids: string[], fleet: NonNullable<SiteOptions['fleet']>): void {
-    const dir = join(this.workDir, 'fleet');
-    mkdirSync(dir);
-    for (const id of ids) symlinkSync(this.trust.nodeCredentials(id), join(dir, id));
+    const dir = fleetFolder(join(this.workDir, 'fleet'), ids, (id) => this.trust.nodeCredentials(id));
     const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, '--fleet', dir, '--simulate', fleet.profile, '--runtime', 'process', '--address', '127.0.0.1', '--log-level', LOG_LEVEL];
     if (fleet.labels) args.push('--labels', fleet.labels);
-    this.agents.set('fleet', execa(process.execPath, [BIN.agent, ...args], { reject: false, stdout: 'ignore', stderr: stderrOf('fleet') }));
+    this.agents.set('fleet', launchDaemon('agent', 'fleet', args));
   }
 
   /** Agents start slowly on a loaded machine (several sites of parallel test files at once): a generous deadline. */

@@ -19,14 +19,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ANY_USER, freePort, grpcChannelCredentials, identityOf, localJobUser, localSiteTrust, startNatsServer, type LocalNatsServer } from '@wattpack/common';
 import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { Node__Output } from '@wattpack/common/proto/Node';
-import { BIN, rpcClient, waitFor } from '../e2e/harness.js';
+import { fleetFolder } from '../e2e/daemons.js';
+import { BIN, rpcClient, waitFor, type RpcClient } from '../e2e/harness.js';
 import { cpuPercent, cpuSeconds, histogramBuckets, memoryMb, quantileBetween, type Buckets } from './proc.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -62,6 +63,33 @@ let stopping = false;
 let natsServer: LocalNatsServer | undefined;
 
 async function main(): Promise<void> {
+  const site = await startSite();
+  const { client } = site;
+  const fleet = launchFleets(site);
+  const upStart = Date.now();
+  await waitFor(`${allIds.length} nodes READY`, async () => (await site.readySince(upStart)) === allIds.length, 30 * 60_000);
+  const allReadyS = (Date.now() - upStart) / 1000;
+  const jobs = startJobStream(client);
+  const steady = await measureSteady(site, fleet);
+  const recovery = await recoverAfterKill9(site, jobs.stop);
+  client.close();
+  const result = {
+    machine: `${cpus().length} cores`,
+    nodes: { gpu: GPU_NODES, gpus: GPU_NODES * 8, miner: MINER_NODES, fleetProcesses: fleet.processes.length, reportIntervalMs: 1000 },
+    setup: { pkiS: round(site.pkiS), allReadyS: round(allReadyS) },
+    jobs: { perS: JOBS_PER_S, submitted: jobs.counts.submitted, submitErrors: jobs.counts.submitErrors, ...(jobs.counts.submitError ? { lastSubmitError: jobs.counts.submitError } : {}) },
+    steady,
+    recoveryAfterKill9: recovery,
+    ...(CPU_PROF ? { cpuProfileDir: CPU_PROF } : {}),
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+type Site = Awaited<ReturnType<typeof startSite>>;
+type Fleet = ReturnType<typeof launchFleets>;
+
+/** The PKI, nats-server with its monitor port, and the scheduler (restartable: `scheduler` is replaced) with an admin client. */
+async function startSite() {
   const t0 = Date.now();
   const trust = await localSiteTrust(PKI_DIR, allIds);
   const pkiS = (Date.now() - t0) / 1000;
@@ -74,77 +102,82 @@ async function main(): Promise<void> {
   writeFileSync(siteFile, JSON.stringify({ users: { [ANY_USER]: localJobUser() }, checkpointRoot: join(work, 'checkpoints'), maxQueuedPerTeam: 0 }));
   const schedulerArgs = ['--id', 's1', '--listen', listen, '--nats', nats.url, '--credentials', trust.schedulerCredentials, '--log-level', 'warn', '--metrics-addr', metricsAddr, '--state-dir', join(work, 'state'), '--site', siteFile];
   const startScheduler = (profile?: string) => spawnLogged('scheduler', [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []), BIN.scheduler, ...schedulerArgs]);
-  let scheduler = startScheduler(CPU_PROF);
+  const scheduler = startScheduler(CPU_PROF);
 
   const ctx = (parse(readFileSync(trust.adminContext, 'utf8')) as { contexts: { ca: string; cert: string; key: string }[] }).contexts[0]!;
   const client = rpcClient(listen, grpcChannelCredentials({ insecure: false, caPem: ctx.ca, certPem: ctx.cert, keyPem: ctx.key, identity: identityOf(ctx.cert) }));
   await waitFor('the scheduler to serve', () => client.rpc('GetSite', {}), 60_000);
+  const nodes = () => client.rpc<{ nodes: Node__Output[] }>('ListNodes', {}).then((r) => r.nodes);
+  const readySince = async (since: number) => (await nodes()).filter((n) => n.status === 'READY' && Number(n.lastSeenMs) > since).length;
+  return { trust, pkiS, nats, monitorPort, listen, metricsAddr, scheduler, startScheduler, client, readySince };
+}
 
-  // Fleets: half the processes run the GPU nodes, half the miner nodes.
-  const fleets: ChildProcess[] = [];
+/** Half the fleet processes run the GPU nodes, half the miner nodes. */
+function launchFleets(site: Site) {
+  const processes: ChildProcess[] = [];
   const groups = [...split(gpuIds, PROCESSES / 2).map((ids) => ({ ids, profile: 'h100x8', labels: 'rack=r1' })), ...split(minerIds, PROCESSES / 2).map((ids) => ({ ids, profile: 's19xp:1', labels: 'rack=m1' }))];
   for (const [i, g] of groups.entries()) {
     if (g.ids.length === 0) continue;
-    const dir = join(work, `fleet-${i}`);
-    mkdirSync(dir);
-    for (const id of g.ids) symlinkSync(trust.nodeCredentials(id), join(dir, id));
-    fleets.push(spawnLogged(`fleet ${i}`, [BIN.agent, '--scheduler', listen, '--nats', nats.url, '--simulate', g.profile, '--runtime', 'process', '--address', '127.0.0.1', '--labels', g.labels, '--fleet', dir, '--log-level', 'warn']));
+    const dir = fleetFolder(join(work, `fleet-${i}`), g.ids, (id) => site.trust.nodeCredentials(id));
+    processes.push(spawnLogged(`fleet ${i}`, [BIN.agent, '--scheduler', site.listen, '--nats', site.nats.url, '--simulate', g.profile, '--runtime', 'process', '--address', '127.0.0.1', '--labels', g.labels, '--fleet', dir, '--log-level', 'warn']));
   }
-  const upStart = Date.now();
-  const nodes = () => client.rpc<{ nodes: Node__Output[] }>('ListNodes', {}).then((r) => r.nodes);
-  const readySince = async (since: number) => (await nodes()).filter((n) => n.status === 'READY' && Number(n.lastSeenMs) > since).length;
-  await waitFor(`${allIds.length} nodes READY`, async () => (await readySince(upStart)) === allIds.length, 30 * 60_000);
-  const allReadyS = (Date.now() - upStart) / 1000;
+  return { processes, groups };
+}
 
-  // The steady job stream: one-GPU jobs of 30 s at JOBS_PER_S.
-  let submitted = 0;
-  let submitErrors = 0;
-  let submitError = '';
+/** The steady job stream: one-GPU jobs of 30 s at JOBS_PER_S. */
+function startJobStream(client: RpcClient) {
+  const counts = { submitted: 0, submitErrors: 0, submitError: '' };
   const stream = setInterval(() => {
     for (let i = 0; i < JOBS_PER_S; i++) {
-      submitted++;
+      counts.submitted++;
       client.rpc('SubmitJob', { specJson: JSON.stringify({ name: 'steady', gpus: 1, command: ['sleep', '30'] }) }).catch((err: Error) => {
-        submitErrors++;
-        submitError = err.message;
+        counts.submitErrors++;
+        counts.submitError = err.message;
       });
     }
   }, 1000);
+  return { counts, stop: () => clearInterval(stream) };
+}
 
-  const scrape = () => fetch(`http://${metricsAddr}/metrics`).then((r) => r.text());
-  const varz = () => fetch(`http://127.0.0.1:${monitorPort}/varz`).then((r) => r.json() as Promise<{ in_msgs: number; out_msgs: number; in_bytes: number; out_bytes: number }>);
-  const sample = async () => {
-    const text = await scrape();
-    return {
-      at: Date.now(),
-      scheduler: cpuSeconds(scheduler.pid!),
-      fleets: fleets.map((f) => cpuSeconds(f.pid!)),
-      nats: cpuSeconds(nats.process.pid!),
-      lag: histogramBuckets(text, 'wattpack_node_report_lag_seconds'),
-      pass: histogramBuckets(text, 'wattpack_scheduling_pass_duration_seconds'),
-      varz: await varz(),
-    };
+/** CPU, memory, metrics histograms and NATS counters at one moment: the window is the difference of two. */
+async function sample(site: Site, fleet: Fleet) {
+  const text = await scrape(site);
+  return {
+    at: Date.now(),
+    scheduler: cpuSeconds(site.scheduler.pid!),
+    fleets: fleet.processes.map((f) => cpuSeconds(f.pid!)),
+    nats: cpuSeconds(site.nats.process.pid!),
+    lag: histogramBuckets(text, 'wattpack_node_report_lag_seconds'),
+    pass: histogramBuckets(text, 'wattpack_scheduling_pass_duration_seconds'),
+    varz: await fetch(`http://127.0.0.1:${site.monitorPort}/varz`).then((r) => r.json() as Promise<{ in_msgs: number; out_msgs: number; in_bytes: number; out_bytes: number }>),
   };
+}
+
+const scrape = (site: Site) => fetch(`http://${site.metricsAddr}/metrics`).then((r) => r.text());
+
+/** After the warm-up, SECONDS of steady load: RSS and load sampled every 5 s, the rest from the samples at both ends. */
+async function measureSteady(site: Site, fleet: Fleet) {
   await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
-  const before = await sample();
+  const before = await sample(site, fleet);
   const rss: number[] = [];
   const heapMb = (text: string) => Math.round(Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1]) / 2 ** 20);
   const load: number[] = [];
   while (Date.now() - before.at < SECONDS * 1000) {
     await new Promise((r) => setTimeout(r, 5000));
-    rss.push(memoryMb(scheduler.pid!).rssMb);
+    rss.push(memoryMb(site.scheduler.pid!).rssMb);
     load.push(loadavg()[0]!);
   }
-  const after = await sample();
+  const after = await sample(site, fleet);
   const wallS = (after.at - before.at) / 1000;
   const perS = (k: 'in_msgs' | 'out_msgs' | 'in_bytes' | 'out_bytes') => Math.round((after.varz[k] - before.varz[k]) / wallS);
   const q99 = (b: Buckets, a: Buckets) => {
     const { le, count } = quantileBetween(b, a, 0.99);
     return { p99AtMostS: le, observed: count };
   };
-  const fleetStats = fleets.map((f, i) => ({ nodes: groups[i]!.ids.length, profile: groups[i]!.profile, cpuPercentOfCore: cpuPercent(before.fleets[i]!, after.fleets[i]!, wallS), rssMb: memoryMb(f.pid!).rssMb }));
-  const steady = {
+  const fleetStats = fleet.processes.map((f, i) => ({ nodes: fleet.groups[i]!.ids.length, profile: fleet.groups[i]!.profile, cpuPercentOfCore: cpuPercent(before.fleets[i]!, after.fleets[i]!, wallS), rssMb: memoryMb(f.pid!).rssMb }));
+  return {
     windowS: round(wallS),
-    scheduler: { cpuPercentOfCore: cpuPercent(before.scheduler, after.scheduler, wallS), rssMb: { last: rss.at(-1), peak: Math.max(...rss), samples: rss.length }, jsHeapUsedMb: heapMb(await scrape()) },
+    scheduler: { cpuPercentOfCore: cpuPercent(before.scheduler, after.scheduler, wallS), rssMb: { last: rss.at(-1), peak: Math.max(...rss), samples: rss.length }, jsHeapUsedMb: heapMb(await scrape(site)) },
     reportLag: q99(before.lag, after.lag),
     passDuration: q99(before.pass, after.pass),
     nats: { cpuPercentOfCore: cpuPercent(before.nats, after.nats, wallS), inMsgsPerS: perS('in_msgs'), outMsgsPerS: perS('out_msgs'), inKBPerS: round(perS('in_bytes') / 1024), outKBPerS: round(perS('out_bytes') / 1024) },
@@ -152,44 +185,35 @@ async function main(): Promise<void> {
     perHollowNodeCpuPercent: round(fleetStats.reduce((s, f) => s + f.cpuPercentOfCore, 0) / allIds.length, 3),
     loadAvg1m: { min: round(Math.min(...load), 2), max: round(Math.max(...load), 2) },
   };
+}
 
+/** kill -9 and start again at once (as systemd's Restart= would); times until serving, every node back, and a new job placed. */
+async function recoverAfterKill9(site: Site, stopJobStream: () => void) {
+  const { client } = site;
   if (CPU_PROF) {
     // node --cpu-prof writes its profile on a clean exit.
-    scheduler.kill('SIGTERM');
-    await once(scheduler, 'exit');
-    scheduler = startScheduler();
+    site.scheduler.kill('SIGTERM');
+    await once(site.scheduler, 'exit');
+    site.scheduler = site.startScheduler();
     const restarted = Date.now();
-    await waitFor('every node back after a clean restart', async () => (await readySince(restarted)) === allIds.length, 10 * 60_000);
+    await waitFor('every node back after a clean restart', async () => (await site.readySince(restarted)) === allIds.length, 10 * 60_000);
   }
-
-  // kill -9, and start again at once.
   const killedAt = Date.now();
-  scheduler.kill('SIGKILL');
-  await once(scheduler, 'exit');
-  scheduler = startScheduler();
+  site.scheduler.kill('SIGKILL');
+  await once(site.scheduler, 'exit');
+  site.scheduler = site.startScheduler();
   await waitFor('the new scheduler to serve', () => client.rpc('GetSite', {}), 5 * 60_000);
   const servingS = (Date.now() - killedAt) / 1000;
-  await waitFor('every node back', async () => (await readySince(killedAt)) === allIds.length, 10 * 60_000);
+  await waitFor('every node back', async () => (await site.readySince(killedAt)) === allIds.length, 10 * 60_000);
   const nodesBackS = (Date.now() - killedAt) / 1000;
-  clearInterval(stream);
+  stopJobStream();
   const probe = await client.rpc<Job__Output>('SubmitJob', { specJson: JSON.stringify({ name: 'after-kill', gpus: 1, command: ['sleep', '5'] }) });
   await waitFor('a new job to be placed', async () => {
     const j = await client.rpc<Job__Output>('GetJob', { id: probe.id });
     return j.state !== 'PENDING';
   }, 5 * 60_000);
   const placedS = (Date.now() - killedAt) / 1000;
-
-  client.close();
-  const result = {
-    machine: `${cpus().length} cores`,
-    nodes: { gpu: GPU_NODES, gpus: GPU_NODES * 8, miner: MINER_NODES, fleetProcesses: fleets.length, reportIntervalMs: 1000 },
-    setup: { pkiS: round(pkiS), allReadyS: round(allReadyS) },
-    jobs: { perS: JOBS_PER_S, submitted, submitErrors, ...(submitError ? { lastSubmitError: submitError } : {}) },
-    steady,
-    recoveryAfterKill9: { servingS: round(servingS), allNodesReadyS: round(nodesBackS), newJobPlacedS: round(placedS) },
-    ...(CPU_PROF ? { cpuProfileDir: CPU_PROF } : {}),
-  };
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  return { servingS: round(servingS), allNodesReadyS: round(nodesBackS), newJobPlacedS: round(placedS) };
 }
 
 /** `ids` in `n` nearly equal consecutive parts. */

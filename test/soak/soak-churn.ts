@@ -56,95 +56,121 @@ async function allPages<T>(fetch: (pageToken: string) => Promise<{ items: T[]; n
   return out;
 }
 
+type RssSample = { s: number; jobs: number; mb: number };
+
 async function main(): Promise<void> {
   const site = await startDevSite(`h100x8:${NODES}`, { maxQueuedPerTeam: 0, finishedJobRetention: RETENTION_S });
-  // The jobs run as the site's job user (nobody under root): it must reach the file.
-  chmodSync(site.dir, 0o711);
-  const marksDir = join(site.dir, 'marks');
+  const marks = marksFile(site.dir);
+  const { client } = site;
+  const started = Date.now();
+  const rss: RssSample[] = [];
+  const progress = { done: 0 };
+  const sampler = setInterval(() => rss.push({ s: (Date.now() - started) / 1000, jobs: progress.done, mb: memoryMb(site.schedulerPid).rssMb }), SAMPLE_MS);
+  try {
+    const expected = await submitAndDrain(client, marks, started, progress);
+    const wallS = (Date.now() - started) / 1000;
+    const check = await checkEveryJob(client, marks, started, expected);
+    process.stdout.write(`${JSON.stringify(report(expected, check, rss, wallS), null, 2)}\n`);
+    process.exitCode = check.lost === 0 && check.duplicated === 0 && check.unknown === 0 && check.notSucceeded === 0 ? 0 : 1;
+  } finally {
+    clearInterval(sampler);
+    await site.down();
+  }
+}
+
+/** The file every task appends to; the jobs run as the site's job user (nobody under root), so it must reach it. */
+function marksFile(siteDir: string): string {
+  chmodSync(siteDir, 0o711);
+  const marksDir = join(siteDir, 'marks');
   mkdirSync(marksDir);
   chmodSync(marksDir, 0o777);
   const marks = join(marksDir, 'ran');
   writeFileSync(marks, '');
   chmodSync(marks, 0o666);
-  const { client } = site;
-  const started = Date.now();
+  return marks;
+}
+
+/** Submits JOBS as arrays, one queued behind the running one, until every job has ended; returns every job id. */
+async function submitAndDrain(client: RpcClient, marks: string, started: number, progress: { done: number }): Promise<string[]> {
   const expected: string[] = [];
-  const rss: { s: number; jobs: number; mb: number }[] = [];
-  let done = 0;
-  const sampler = setInterval(() => rss.push({ s: (Date.now() - started) / 1000, jobs: done, mb: memoryMb(site.schedulerPid).rssMb }), SAMPLE_MS);
-  try {
-    // O_APPEND writes of one short line do not interleave: the file is the record of what ran.
-    const spec = { name: 'churn', gpus: 1, env: { MARKS: marks }, command: ['sh', '-c', 'echo "$WATTPACK_JOB_ID $WATTPACK_ATTEMPT_ID" >> "$MARKS"'] };
-    while (expected.length < JOBS) {
-      const n = Math.min(ARRAY, JOBS - expected.length);
-      const request = { specJson: JSON.stringify(spec), array: `0-${n - 1}`, requestId: `churn-${started}-${expected.length}` };
-      const first = await call<Job__Output>(client, 'SubmitJob', request);
-      const width = String(n - 1).length;
-      for (let i = 0; i < n; i++) expected.push(arrayTaskId(first.arrayJobId, i, width));
-      // One array queued behind the running one: the queue stays bounded, the site busy.
-      await waitFor('the queue to drain', async () => (await active(client, ARRAY + 1)) <= ARRAY / 2, 60 * 60_000);
-      done = expected.length - (await active(client, ARRAY + 1));
-    }
-    await waitFor('every job to end', async () => (await active(client, 1)) === 0, 60 * 60_000);
-    done = expected.length;
-    const wallS = (Date.now() - started) / 1000;
-
-    // What ran: one line per attempt process.
-    const ran = new Map<string, string[]>();
-    for (const line of readFileSync(marks, 'utf8').split('\n')) {
-      const [jobId, attemptId] = line.split(' ');
-      if (jobId && attemptId) (ran.get(jobId) ?? ran.set(jobId, []).get(jobId)!).push(attemptId);
-    }
-    // The accounting history: the store is fed from a stream, so wait until it holds every job.
-    const history = async () =>
-      allPages<UsageRecord__Output>(async (pageToken) => {
-        const r = await call<{ records: UsageRecord__Output[]; nextPageToken: string }>(client, 'ListHistory', { sinceMs: started - 60_000, limit: 1000, pageToken });
-        return { items: r.records, next: r.nextPageToken };
-      });
-    let records: UsageRecord__Output[] = [];
-    await waitFor('the accounting history to hold every job', async () => (records = await history()).length >= expected.length, 10 * 60_000).catch(() => undefined);
-    const succeeded = new Map<string, number>();
-    for (const r of records) if (r.state === 'SUCCEEDED') succeeded.set(r.jobId, (succeeded.get(r.jobId) ?? 0) + 1);
-    // Jobs still in the store (finished within the retention): none may have failed.
-    const stored = await allPages<Job__Output>(async (pageToken) => {
-      const r = await call<{ jobs: Job__Output[]; nextPageToken: string }>(client, 'ListJobs', { limit: 5000, pageToken });
-      return { items: r.jobs, next: r.nextPageToken };
-    });
-    const notSucceeded = stored.filter((j) => j.spec?.name === 'churn' && j.state !== 'SUCCEEDED').length;
-
-    const lost = expected.filter((id) => !ran.has(id) || !succeeded.has(id)).length;
-    const duplicated = expected.filter((id) => (ran.get(id)?.length ?? 0) > 1 || (succeeded.get(id) ?? 0) > 1).length;
-    const expectedSet = new Set(expected);
-    const unknown = [...ran.keys()].filter((id) => !expectedSet.has(id)).length;
-
-    const warm = rss.filter((p) => p.jobs >= JOBS * WARMUP);
-    const series = warm.length >= 2 ? warm : rss;
-    const result = {
-      machine: `${cpus().length} cores`,
-      loadAvg1mAtEnd: round(loadavg()[0]!, 2),
-      site: `${NODES} × 8 H100 (hollow, one agent process), finishedJobRetention ${RETENTION_S}s`,
-      jobs: { submitted: expected.length, arrays: Math.ceil(expected.length / ARRAY), ran: ran.size, historySucceeded: succeeded.size, storedAtEnd: stored.length, storedNotSucceeded: notSucceeded },
-      lost,
-      duplicated,
-      unknown,
-      wallS: Math.round(wallS),
-      jobsPerS: round(expected.length / wallS),
-      schedulerRssMb: {
-        samples: rss.length,
-        firstAfterWarmup: series[0]?.mb,
-        last: rss.at(-1)?.mb,
-        peak: Math.max(...rss.map((p) => p.mb)),
-        slopeMbPerHour: round(slope(series.map((p) => ({ x: p.s / 3600, y: p.mb })))),
-        slopeMbPer10kJobs: round(slope(series.map((p) => ({ x: p.jobs / 10_000, y: p.mb })))),
-        series: rss.map((p) => [Math.round(p.s), p.jobs, p.mb]),
-      },
-    };
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    process.exitCode = lost === 0 && duplicated === 0 && unknown === 0 && notSucceeded === 0 ? 0 : 1;
-  } finally {
-    clearInterval(sampler);
-    await site.down();
+  // O_APPEND writes of one short line do not interleave: the file is the record of what ran.
+  const spec = { name: 'churn', gpus: 1, env: { MARKS: marks }, command: ['sh', '-c', 'echo "$WATTPACK_JOB_ID $WATTPACK_ATTEMPT_ID" >> "$MARKS"'] };
+  while (expected.length < JOBS) {
+    const n = Math.min(ARRAY, JOBS - expected.length);
+    const request = { specJson: JSON.stringify(spec), array: `0-${n - 1}`, requestId: `churn-${started}-${expected.length}` };
+    const first = await call<Job__Output>(client, 'SubmitJob', request);
+    const width = String(n - 1).length;
+    for (let i = 0; i < n; i++) expected.push(arrayTaskId(first.arrayJobId, i, width));
+    // One array queued behind the running one: the queue stays bounded, the site busy.
+    await waitFor('the queue to drain', async () => (await active(client, ARRAY + 1)) <= ARRAY / 2, 60 * 60_000);
+    progress.done = expected.length - (await active(client, ARRAY + 1));
   }
+  await waitFor('every job to end', async () => (await active(client, 1)) === 0, 60 * 60_000);
+  progress.done = expected.length;
+  return expected;
+}
+
+type Check = Awaited<ReturnType<typeof checkEveryJob>>;
+
+/** Every job checked three ways: the marks file, the accounting history, the job states still stored. */
+async function checkEveryJob(client: RpcClient, marks: string, started: number, expected: string[]) {
+  // What ran: one line per attempt process.
+  const ran = new Map<string, string[]>();
+  for (const line of readFileSync(marks, 'utf8').split('\n')) {
+    const [jobId, attemptId] = line.split(' ');
+    if (jobId && attemptId) (ran.get(jobId) ?? ran.set(jobId, []).get(jobId)!).push(attemptId);
+  }
+  // The accounting history: the store is fed from a stream, so wait until it holds every job.
+  const history = async () =>
+    allPages<UsageRecord__Output>(async (pageToken) => {
+      const r = await call<{ records: UsageRecord__Output[]; nextPageToken: string }>(client, 'ListHistory', { sinceMs: started - 60_000, limit: 1000, pageToken });
+      return { items: r.records, next: r.nextPageToken };
+    });
+  let records: UsageRecord__Output[] = [];
+  await waitFor('the accounting history to hold every job', async () => (records = await history()).length >= expected.length, 10 * 60_000).catch(() => undefined);
+  const succeeded = new Map<string, number>();
+  for (const r of records) if (r.state === 'SUCCEEDED') succeeded.set(r.jobId, (succeeded.get(r.jobId) ?? 0) + 1);
+  // Jobs still in the store (finished within the retention): none may have failed.
+  const stored = await allPages<Job__Output>(async (pageToken) => {
+    const r = await call<{ jobs: Job__Output[]; nextPageToken: string }>(client, 'ListJobs', { limit: 5000, pageToken });
+    return { items: r.jobs, next: r.nextPageToken };
+  });
+  const expectedSet = new Set(expected);
+  return {
+    ran: ran.size,
+    historySucceeded: succeeded.size,
+    storedAtEnd: stored.length,
+    notSucceeded: stored.filter((j) => j.spec?.name === 'churn' && j.state !== 'SUCCEEDED').length,
+    lost: expected.filter((id) => !ran.has(id) || !succeeded.has(id)).length,
+    duplicated: expected.filter((id) => (ran.get(id)?.length ?? 0) > 1 || (succeeded.get(id) ?? 0) > 1).length,
+    unknown: [...ran.keys()].filter((id) => !expectedSet.has(id)).length,
+  };
+}
+
+/** The printed document; RSS figures after warm-up, when there are enough samples. */
+function report(expected: string[], check: Check, rss: RssSample[], wallS: number) {
+  const warm = rss.filter((p) => p.jobs >= JOBS * WARMUP);
+  const series = warm.length >= 2 ? warm : rss;
+  return {
+    machine: `${cpus().length} cores`,
+    loadAvg1mAtEnd: round(loadavg()[0]!, 2),
+    site: `${NODES} × 8 H100 (hollow, one agent process), finishedJobRetention ${RETENTION_S}s`,
+    jobs: { submitted: expected.length, arrays: Math.ceil(expected.length / ARRAY), ran: check.ran, historySucceeded: check.historySucceeded, storedAtEnd: check.storedAtEnd, storedNotSucceeded: check.notSucceeded },
+    lost: check.lost,
+    duplicated: check.duplicated,
+    unknown: check.unknown,
+    wallS: Math.round(wallS),
+    jobsPerS: round(expected.length / wallS),
+    schedulerRssMb: {
+      samples: rss.length,
+      firstAfterWarmup: series[0]?.mb,
+      last: rss.at(-1)?.mb,
+      peak: Math.max(...rss.map((p) => p.mb)),
+      slopeMbPerHour: round(slope(series.map((p) => ({ x: p.s / 3600, y: p.mb })))),
+      slopeMbPer10kJobs: round(slope(series.map((p) => ({ x: p.jobs / 10_000, y: p.mb })))),
+      series: rss.map((p) => [Math.round(p.s), p.jobs, p.mb]),
+    },
+  };
 }
 
 main().catch((err: unknown) => {

@@ -95,19 +95,33 @@ export interface ResultMeta {
 }
 
 export function buildResult(stats: EngineStats, meta: ResultMeta): SimResult {
-  const jct = Float64Array.from(stats.jctS).sort();
-  const wait = Float64Array.from(stats.waitS).sort();
-  const span = stats.endS;
-  const prices = meta.site.site.prices;
-  const hashprice = meta.site.miners?.hashpriceUsdPerThDay ?? 0;
-  const energyMwh = stats.drawnJ / 3.6e9;
-  const allocatedMwh = stats.energyJ / 3.6e9;
-  const usefulGpuH = stats.usefulGpuS / 3600;
   const rates = [...stats.teams.values()].filter((t) => t.inSystemGpuS > 0).map((t) => t.usefulGpuS / t.inSystemGpuS);
+  // Spread in this order so the JSON keys keep the order readers and diffs of results expect.
   const result: SimResult = {
     policy: meta.policy,
     site: meta.site.name,
     trace: meta.trace,
+    ...jobTimes(stats),
+    ...powerAndEnergy(stats, meta),
+    jainFairness: round(jain(rates), 4),
+    teams: rates.length,
+    placements: stats.placements,
+    preemptions: stats.preemptions,
+    powerChanges: stats.powerChanges,
+    planPasses: stats.planPasses,
+    loadScale: meta.loadScale,
+    cycleS: meta.cycleS,
+    wallS: round(meta.wallS, 2),
+  };
+  addOptionalSections(result, stats, meta);
+  return result;
+}
+
+/** Jobs counted, and their completion and queueing times. */
+function jobTimes(stats: EngineStats) {
+  const jct = Float64Array.from(stats.jctS).sort();
+  const wait = Float64Array.from(stats.waitS).sort();
+  return {
     jobs: stats.finished,
     submitted: stats.submitted,
     unfinished: stats.unfinished,
@@ -117,7 +131,19 @@ export function buildResult(stats: EngineStats, meta: ResultMeta): SimResult {
     meanWaitS: round(mean(wait), 1),
     p50WaitS: round(percentile(wait, 0.5), 1),
     p99WaitS: round(percentile(wait, 0.99), 1),
-    makespanS: round(span, 1),
+    makespanS: round(stats.endS, 1),
+  };
+}
+
+/** Utilization, power against the cap, energy, work per MWh and revenue. */
+function powerAndEnergy(stats: EngineStats, meta: ResultMeta) {
+  const span = stats.endS;
+  const prices = meta.site.site.prices;
+  const hashprice = meta.site.miners?.hashpriceUsdPerThDay ?? 0;
+  const energyMwh = stats.drawnJ / 3.6e9;
+  const allocatedMwh = stats.energyJ / 3.6e9;
+  const usefulGpuH = stats.usefulGpuS / 3600;
+  return {
     gpuUtil: round(span > 0 && stats.totalGpus > 0 ? stats.busyGpuS / (stats.totalGpus * span) : 0, 4),
     meanFacilityMw: round(span > 0 ? stats.energyJ / span / 1e6 : 0, 4),
     peakFacilityMw: round(stats.peakFacilityW / 1e6, 4),
@@ -136,16 +162,11 @@ export function buildResult(stats: EngineStats, meta: ResultMeta): SimResult {
     lostWorkGpuH: round(stats.lostGpuS / 3600, 2),
     miningRevenueUsd: round((stats.minedThS / 86400) * hashprice, 2),
     aiRevenueUsd: round(usefulGpuH * prices.gpuHour, 2),
-    jainFairness: round(jain(rates), 4),
-    teams: rates.length,
-    placements: stats.placements,
-    preemptions: stats.preemptions,
-    powerChanges: stats.powerChanges,
-    planPasses: stats.planPasses,
-    loadScale: meta.loadScale,
-    cycleS: meta.cycleS,
-    wallS: round(meta.wallS, 2),
   };
+}
+
+/** Sections only some runs have: ramp limits, a bounded run, grid events, power saving. */
+function addOptionalSections(result: SimResult, stats: EngineStats, meta: ResultMeta): void {
   if (meta.site.site.rampMwPerMin !== undefined) result.rampExcursions = stats.rampExcursions;
   if (meta.untilS !== undefined && Number.isFinite(meta.untilS)) result.untilS = meta.untilS;
   if (stats.gridEvents.length > 0) result.gridEvents = stats.gridEvents;
@@ -153,7 +174,6 @@ export function buildResult(stats: EngineStats, meta: ResultMeta): SimResult {
     const p = stats.powerSaving;
     result.powerSaving = { suspends: p.suspends, resumes: p.resumes, offNodeH: round(p.offNodeS / 3600, 1), bootingNodeH: round(p.bootingNodeS / 3600, 1) };
   }
-  return result;
 }
 
 const usd = (x: number) => `$${Math.round(x).toLocaleString('en-US')}`;

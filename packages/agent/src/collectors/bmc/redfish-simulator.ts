@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createCa, issueCertificate, readAsset } from '@wattpack/common';
@@ -49,19 +49,71 @@ export interface RedfishSimulator {
 export async function startRedfishSimulator(o: RedfishSimulatorOptions): Promise<RedfishSimulator> {
   const ca = await createCa('simulated-bmc', 30);
   const cert = await issueCertificate(ca, { name: 'bmc', role: 'node', teams: [] }, { days: 30, hosts: ['127.0.0.1', 'localhost'] });
-  const models = o.models ?? 'both';
-  const chassis = data('chassis-1u.json');
-  const power = data('power.json');
-  const env = data('environment-metrics.json');
+  const power = simulatedPower(o);
+  const replies = resourceReplies(o.models ?? 'both', power);
+  const expected = `Basic ${Buffer.from(`${o.username}:${o.password}`).toString('base64')}`;
+  const server: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+    const path = (req.url ?? '').split('?')[0]!.replace(/\/$/, '');
+    const reply = replies[path];
+    res.setHeader('Content-Type', 'application/json');
+    if (req.headers.authorization !== expected) fail(res, 401, 'NoValidSession', 'authentication required');
+    else if (req.method === 'POST' && path === RESET) handleReset(req, res, power);
+    else if (req.method !== 'GET') fail(res, 405, 'OperationNotAllowed', `${req.method} ${path} is not allowed`);
+    else if (!reply) fail(res, 404, 'ResourceMissingAtURI', `${path} not found`);
+    else res.writeHead(200).end(JSON.stringify(reply()));
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    ca: ca.certPem,
+    powerState: power.state,
+    close: () =>
+      new Promise<void>((done) => {
+        power.stop();
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The simulated server's power: its state, what it draws, and what a reset does to it. */
+interface SimulatedPower {
+  state(): RedfishPowerState;
+  inputW(): number | null;
+  reset(type: string): void;
+  /** Cancels a power-on under way. */
+  stop(): void;
+}
+
+function simulatedPower(o: RedfishSimulatorOptions): SimulatedPower {
   let state: RedfishPowerState = 'On';
   let booting: NodeJS.Timeout | undefined;
   const setPower = (next: RedfishPowerState) => {
     state = next;
     o.onPowerState?.(next);
   };
-  const inputW = () => (state === 'Off' ? (o.standbyW ?? 40) : o.inputW());
-  const expected = `Basic ${Buffer.from(`${o.username}:${o.password}`).toString('base64')}`;
-  const replies: Record<string, () => unknown> = {
+  return {
+    state: () => state,
+    inputW: () => (state === 'Off' ? (o.standbyW ?? 40) : o.inputW()),
+    reset(type) {
+      clearTimeout(booting);
+      if (type === 'GracefulShutdown' || type === 'ForceOff') setPower('Off');
+      else if (state === 'Off' && (type === 'On' || type === 'ForceOn' || type === 'PushPowerButton')) {
+        setPower('PoweringOn');
+        booting = setTimeout(() => setPower('On'), o.bootMs ?? 0);
+      }
+    },
+    stop: () => clearTimeout(booting),
+  };
+}
+
+/** The GET replies by path: the mockup's resources, with the power state and readings of now. */
+function resourceReplies(models: NonNullable<RedfishSimulatorOptions['models']>, power: SimulatedPower): Record<string, () => unknown> {
+  const chassis = data('chassis-1u.json');
+  const powerResource = data('power.json');
+  const env = data('environment-metrics.json');
+  return {
     '/redfish/v1/Systems': () => ({ '@odata.id': '/redfish/v1/Systems', '@odata.type': '#ComputerSystemCollection.ComputerSystemCollection', Name: 'Computer System Collection', Members: [{ '@odata.id': SYSTEM }], 'Members@odata.count': 1 }),
     // The fields of public-rackmount1's Systems/437XR1138R2 that power control reads (DMTF ComputerSystem.v1_22_0).
     [SYSTEM]: () => ({
@@ -70,8 +122,8 @@ export async function startRedfishSimulator(o: RedfishSimulatorOptions): Promise
       Id: '437XR1138R2',
       Name: 'WebFrontEnd483',
       SystemType: 'Physical',
-      PowerState: state,
-      Status: { State: state === 'Off' ? 'StandbyOffline' : 'Enabled', Health: 'OK' },
+      PowerState: power.state(),
+      Status: { State: power.state() === 'Off' ? 'StandbyOffline' : 'Enabled', Health: 'OK' },
       Links: { Chassis: [{ '@odata.id': CHASSIS }] },
       Actions: { '#ComputerSystem.Reset': { target: RESET, 'ResetType@Redfish.AllowableValues': RESET_TYPES } },
     }),
@@ -83,50 +135,31 @@ export async function startRedfishSimulator(o: RedfishSimulatorOptions): Promise
     ...(models !== 'EnvironmentMetrics'
       ? {
           [`${CHASSIS}/Power`]: () => {
-            const controls = power['PowerControl'] as Record<string, unknown>[];
-            return { ...power, PowerControl: [{ ...controls[0], PowerConsumedWatts: rounded(inputW()) }, ...controls.slice(1)] };
+            const controls = powerResource['PowerControl'] as Record<string, unknown>[];
+            return { ...powerResource, PowerControl: [{ ...controls[0], PowerConsumedWatts: rounded(power.inputW()) }, ...controls.slice(1)] };
           },
         }
       : {}),
-    ...(models !== 'Power' ? { [`${CHASSIS}/EnvironmentMetrics`]: () => ({ ...env, PowerWatts: { ...(env['PowerWatts'] as object), Reading: rounded(inputW()) } }) } : {}),
+    ...(models !== 'Power' ? { [`${CHASSIS}/EnvironmentMetrics`]: () => ({ ...env, PowerWatts: { ...(env['PowerWatts'] as object), Reading: rounded(power.inputW()) } }) } : {}),
   };
-  const server: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
-    const path = (req.url ?? '').split('?')[0]!.replace(/\/$/, '');
-    const reply = replies[path];
-    res.setHeader('Content-Type', 'application/json');
-    if (req.headers.authorization !== expected) res.writeHead(401).end(JSON.stringify({ error: { code: 'Base.1.8.NoValidSession', message: 'authentication required' } }));
-    else if (req.method === 'POST' && path === RESET) {
-      readBody(req).then((body) => {
-        const type = (body as { ResetType?: unknown } | undefined)?.ResetType;
-        if (typeof type !== 'string' || !RESET_TYPES.includes(type)) {
-          res.writeHead(400).end(JSON.stringify({ error: { code: 'Base.1.8.ActionParameterValueNotInList', message: `ResetType ${JSON.stringify(type)} is not one of ${RESET_TYPES.join(', ')}` } }));
-          return;
-        }
-        clearTimeout(booting);
-        if (type === 'GracefulShutdown' || type === 'ForceOff') setPower('Off');
-        else if (state === 'Off' && (type === 'On' || type === 'ForceOn' || type === 'PushPowerButton')) {
-          setPower('PoweringOn');
-          booting = setTimeout(() => setPower('On'), o.bootMs ?? 0);
-        }
-        res.writeHead(204).end();
-      }, () => res.writeHead(400).end(JSON.stringify({ error: { code: 'Base.1.8.MalformedJSON', message: 'the body is not JSON' } })));
-    } else if (req.method !== 'GET') res.writeHead(405).end(JSON.stringify({ error: { code: 'Base.1.8.OperationNotAllowed', message: `${req.method} ${path} is not allowed` } }));
-    else if (!reply) res.writeHead(404).end(JSON.stringify({ error: { code: 'Base.1.8.ResourceMissingAtURI', message: `${path} not found` } }));
-    else res.writeHead(200).end(JSON.stringify(reply()));
-  });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `https://127.0.0.1:${port}`,
-    ca: ca.certPem,
-    powerState: () => state,
-    close: () =>
-      new Promise<void>((done) => {
-        clearTimeout(booting);
-        server.close(() => done());
-        server.closeAllConnections();
-      }),
-  };
+}
+
+/** ComputerSystem.Reset: checks ResetType against the allowed values, then acts on it. */
+function handleReset(req: IncomingMessage, res: ServerResponse, power: SimulatedPower): void {
+  readBody(req).then((body) => {
+    const type = (body as { ResetType?: unknown } | undefined)?.ResetType;
+    if (typeof type !== 'string' || !RESET_TYPES.includes(type)) {
+      fail(res, 400, 'ActionParameterValueNotInList', `ResetType ${JSON.stringify(type)} is not one of ${RESET_TYPES.join(', ')}`);
+      return;
+    }
+    power.reset(type);
+    res.writeHead(204).end();
+  }, () => fail(res, 400, 'MalformedJSON', 'the body is not JSON'));
+}
+
+/** A Redfish error reply with a Base message registry code. */
+function fail(res: ServerResponse, status: number, code: string, message: string): void {
+  res.writeHead(status).end(JSON.stringify({ error: { code: `Base.1.8.${code}`, message } }));
 }
 
 /** A request's JSON body (at most 64 KiB: an action's parameters). */
