@@ -11,15 +11,13 @@
  * Prints one JSON document. Environment: BENCH_JOBS (default 2000); BENCH_SLURM=0 leaves Slurm
  * out (a quicker run while profiling wattpack alone).
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { status as grpcStatus } from '@grpc/grpc-js';
-import { execa } from 'execa';
-import { parse } from 'yaml';
-import { freePort, grpcChannelCredentials, identityOf } from '@wattpack/common';
 import type { Job__Output } from '@wattpack/common/proto/Job';
-import { BIN, rpcClient, waitFor, type RpcClient } from '../e2e/harness.js';
+import { waitFor, type RpcClient } from '../e2e/harness.js';
+import { startDevSite, type DevProcess } from './dev-site.js';
+import { cpuSeconds, reapedCpuSeconds } from './proc.js';
 import { startSlurm } from './slurm.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 2000);
@@ -63,46 +61,31 @@ async function drained(client: RpcClient): Promise<Job__Output[]> {
   return all;
 }
 
-/** The dev site's processes (from its state file): what CPU they use is read from /proc. */
-type DevProcess = { role: string; name: string; pid: number };
-const CLOCK_TICKS_PER_S = 100;
-
-/** CPU seconds of each process so far, by role: its own, and (`jobs`) that of the agent's children it reaped: the jobs' processes. */
-function cpuSeconds(processes: DevProcess[]): Record<string, number> {
+/** CPU seconds of each process so far, by role, and (`jobs`) that of the processes the agent reaped: the jobs'. */
+function cpuByRole(processes: DevProcess[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const p of processes) {
-    const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
-    const [utime, stime, cutime, cstime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 15).map(Number) as [number, number, number, number];
-    out[p.role] = (out[p.role] ?? 0) + (utime + stime) / CLOCK_TICKS_PER_S;
-    if (p.role === 'agent') out.jobs = (out.jobs ?? 0) + (cutime + cstime) / CLOCK_TICKS_PER_S;
+    out[p.role] = (out[p.role] ?? 0) + cpuSeconds(p.pid);
+    if (p.role === 'agent') out.jobs = (out.jobs ?? 0) + reapedCpuSeconds(p.pid);
   }
   return out;
 }
 
 async function run(client: RpcClient, processes: DevProcess[], label: string, submit: () => Promise<void>) {
-  const cpu0 = cpuSeconds(processes);
+  const cpu0 = cpuByRole(processes);
   const t0 = Date.now();
   await submit();
   const submitS = (Date.now() - t0) / 1000;
   const jobs = (await drained(client)).filter((j) => j.spec?.name === label);
   const totalS = (Date.now() - t0) / 1000;
-  const cpu1 = cpuSeconds(processes);
+  const cpu1 = cpuByRole(processes);
   const cpuMsPerJob = Object.fromEntries(Object.keys(cpu1).map((role) => [role, round(((cpu1[role]! - (cpu0[role] ?? 0)) * 1000) / JOBS)]));
   const failed = jobs.filter((j) => j.state !== 'SUCCEEDED').length;
   return { jobs: jobs.length, failed, submitS: round(submitS), submissionsPerS: round(JOBS / submitS), totalS: round(totalS), jobsPerS: round(JOBS / totalS), cpuMsPerJob };
 }
 
 async function wattpack() {
-  const dir = mkdtempSync(join(tmpdir(), 'wattpack-bench-e2e-'));
-  const port = await freePort();
-  const env = { ...process.env, WATTPACK_DEV_DIR: join(dir, 'dev'), WATTPACK_CONFIG: join(dir, 'config.yaml') };
-  const siteFile = join(dir, 'site.yaml');
-  writeFileSync(siteFile, 'maxQueuedPerTeam: 0\n');
-  const up = await execa(process.execPath, [BIN.cli, 'dev', '--detach', '--port', String(port), '--agents', 'h100x8:50', '--site', siteFile, '--log-level', 'warn'], { env, reject: false });
-  if (up.exitCode !== 0) throw new Error(`wattpack dev failed: ${up.stderr}`);
-  const processes = (JSON.parse(readFileSync(join(env.WATTPACK_DEV_DIR, 'dev.json'), 'utf8')) as { processes: DevProcess[] }).processes;
-  const ctx = (parse(readFileSync(env.WATTPACK_CONFIG, 'utf8')) as { contexts: { ca: string; cert: string; key: string }[] }).contexts[0]!;
-  const client = rpcClient(`127.0.0.1:${port}`, grpcChannelCredentials({ insecure: false, caPem: ctx.ca, certPem: ctx.cert, keyPem: ctx.key, identity: identityOf(ctx.cert) }));
+  const { client, processes, down } = await startDevSite('h100x8:50', { maxQueuedPerTeam: 0 });
   try {
     const array = await run(client, processes, 'array', () => submit(client, { specJson: spec('array'), requestId: 'array', array: `0-${JOBS - 1}` }));
     const single = await run(client, processes, 'single', async () => {
@@ -119,8 +102,7 @@ async function wattpack() {
     const latency = (await drained(client)).filter((j) => j.spec?.name === 'latency').map((j) => Number(j.startedAtMs) - Number(j.submittedAtMs));
     return { gpus: 400, nodes: '50 × 8 H100 (hollow, one agent process)', array, oneJobPerRequest: { ...single, inFlight: IN_FLIGHT }, submitToRunningMs: percentiles(latency) };
   } finally {
-    client.close();
-    await execa(process.execPath, [BIN.cli, 'dev', 'down'], { env, reject: false });
+    await down();
   }
 }
 

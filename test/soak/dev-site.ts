@@ -10,9 +10,17 @@ import { parse, stringify } from 'yaml';
 import { freePort, grpcChannelCredentials, identityOf } from '@wattpack/common';
 import { BIN, rpcClient, type RpcClient } from '../e2e/harness.js';
 
+/** A process of the dev site, from its state file (dev.json). */
+export interface DevProcess {
+  role: string;
+  name: string;
+  pid: number;
+}
+
 export interface DevSite {
   client: RpcClient;
   schedulerPid: number;
+  processes: DevProcess[];
   /** A folder every job's user may write. */
   dir: string;
   down(): Promise<void>;
@@ -29,11 +37,11 @@ export async function startDevSite(agents: string, site: Record<string, unknown>
   const down = () => execa(process.execPath, [BIN.cli, 'dev', 'down'], { env, reject: false }).then(() => undefined);
   const ctx = (parse(readFileSync(env.WATTPACK_CONFIG, 'utf8')) as { contexts: { ca: string; cert: string; key: string }[] }).contexts[0]!;
   const client = rpcClient(`127.0.0.1:${port}`, grpcChannelCredentials({ insecure: false, caPem: ctx.ca, certPem: ctx.cert, keyPem: ctx.key, identity: identityOf(ctx.cert) }));
-  const state = JSON.parse(readFileSync(join(env.WATTPACK_DEV_DIR, 'dev.json'), 'utf8')) as { processes: { role: string; pid: number }[] };
-  const schedulerPid = state.processes.find((p) => p.role === 'scheduler')!.pid;
+  const { processes } = JSON.parse(readFileSync(join(env.WATTPACK_DEV_DIR, 'dev.json'), 'utf8')) as { processes: DevProcess[] };
   return {
     client,
-    schedulerPid,
+    schedulerPid: processes.find((p) => p.role === 'scheduler')!.pid,
+    processes,
     dir,
     down: async () => {
       client.close();

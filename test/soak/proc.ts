@@ -8,12 +8,22 @@ import { parseMetrics } from '../e2e/prometheus-text.js';
 /** Linux reports CPU time in clock ticks; USER_HZ is 100 on every architecture Node runs on. */
 const TICKS_PER_S = 100;
 
+/** /proc/<pid>/stat from field 3 on: the command name (field 2) may hold spaces, so count after its closing parenthesis. */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** A process's CPU seconds so far (user + system, /proc/<pid>/stat fields 14 and 15). */
 export function cpuSeconds(pid: number): number {
-  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+}
+
+/** CPU seconds of the children a process has reaped (fields 16 and 17): an agent's jobs. */
+export function reapedCpuSeconds(pid: number): number {
+  const fields = statFields(pid);
+  return (Number(fields[13]) + Number(fields[14])) / TICKS_PER_S;
 }
 
 /** Resident memory now (VmRSS) and its peak (VmHWM), MB. */
