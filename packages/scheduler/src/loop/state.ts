@@ -7,6 +7,7 @@ import { defaultPolicy, type TeamUsage } from '../core/policy.js';
 import { UsageMeter } from '../core/usage-meter.js';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
 import type { MeterStatus } from '../meter/tracker.js';
+import type { NodePowerPort } from '../power/bmc-power.js';
 import { Compliance } from './compliance.js';
 import { holdsResources } from '../state/job-transitions.js';
 import { JobIndex } from '../state/job-index.js';
@@ -36,6 +37,8 @@ export interface SchedulerInit {
   ports: SchedulerPorts;
   log: Logger;
   now?: () => number;
+  /** Servers' power through their BMCs (power saving); absent: never powered off. */
+  nodePower?: NodePowerPort;
 }
 
 /**
@@ -79,6 +82,8 @@ export class LoopState {
   readonly compliance = new Compliance();
   /** The facility meter's last judgement (loop/meter.ts); undefined without a meter. */
   meterStatus: MeterStatus | undefined;
+  /** Power saving's idle timer (loop/node-power.ts sets it): since when a node has had no GPU held. */
+  idleSinceOf: ((nodeId: string, busy: boolean) => number | undefined) | undefined;
 
   constructor(init: SchedulerInit) {
     this.site = init.site;
@@ -252,6 +257,7 @@ export class LoopState {
       powerOf: (id) => this.powerOf(id),
       hostPowerOf: (id) => this.hostPower.estimate(id),
       ...(this.meterStatus ? { meterFactor: this.meterStatus.factor } : {}),
+      ...(this.idleSinceOf && this.site.powerSaving.enabled ? { idleSinceOf: this.idleSinceOf } : {}),
     });
   }
 
