@@ -114,10 +114,27 @@ describe('nodes', () => {
       allocatedW: 12_040,
     });
     const lines = nodesTable([aNode(), aNode({ id: 'gpu-2', status: 'NOT_READY', reason: 'no report for 15s', lastReport: null, gpusAllocated: 0, allocatedW: 0 }), miners]).split('\n');
-    expect(lines[0]).toMatch(/^NODE\s+STATUS\s+GPUS\s+POWER\s+MINERS\s+LABELS\s+REASON$/);
-    expect(lines[1]).toMatch(/^gpu-1\s+READY\s+8\/8 H100\s+6.0 \/ 4.0 kW\s+-\s+rack=r1\s+-$/);
-    expect(lines[2]).toMatch(/^gpu-2\s+NOT_READY\s+0\/8 H100\s+0.0 \/ \? kW\s+-\s+rack=r1\s+no report for 15s$/);
-    expect(lines[3]).toMatch(/^miners-1\s+READY\s+-\s+12.0 \/ 9.0 kW\s+3\/4\s+rack=m1,zone=b\s+-$/);
+    expect(lines[0]).toMatch(/^NODE\s+STATE\s+STATUS\s+GPUS\s+POWER\s+MINERS\s+LABELS\s+REASON$/);
+    expect(lines[1]).toMatch(/^gpu-1\s+alloc\s+READY\s+8\/8 H100\s+6.0 \/ 4.0 kW\s+-\s+rack=r1\s+-$/);
+    expect(lines[2]).toMatch(/^gpu-2\s+down\s+NOT_READY\s+0\/8 H100\s+0.0 \/ \? kW\s+-\s+rack=r1\s+no report for 15s$/);
+    expect(lines[3]).toMatch(/^miners-1\s+idle\s+READY\s+-\s+12.0 \/ 9.0 kW\s+3\/4\s+rack=m1,zone=b\s+-$/);
+  });
+
+  it("shows power saving's states with Slurm's suffixes, and why", () => {
+    const at = 1_700_000_000_000;
+    const idle = { gpusAllocated: 0, allocatedW: 0, lastReport: null };
+    const lines = nodesTable([
+      aNode({ ...idle, id: 'gpu-1', status: 'NOT_READY', reason: 'powered off', power: 'off', powerSinceMs: at, powerReason: 'idle 600 s (suspendAfter 600 s)' }),
+      aNode({ ...idle, id: 'gpu-2', status: 'NOT_READY', power: 'resuming', powerSinceMs: at, powerReason: 'powered on for waiting work' }),
+      aNode({ ...idle, id: 'gpu-3', power: 'suspending', powerSinceMs: at, powerReason: 'powered off by olga' }),
+      aNode({ ...idle, id: 'gpu-4', status: 'NOT_READY', power: 'down', powerSinceMs: at, powerReason: 'not back within resumeTimeout (900 s) of its power-on' }),
+      aNode({ ...idle, id: 'gpu-5', power: 'on', powerReason: 'power-off failed: GET /redfish/v1/Systems: HTTP 401' }),
+    ], true).split('\n');
+    expect(lines[1]).toMatch(/^gpu-1\s+idle~\s+NOT_READY\s.*idle 600 s \(suspendAfter 600 s\) \(off since /);
+    expect(lines[2]).toMatch(/^gpu-2\s+idle#\s+NOT_READY\s.*powered on for waiting work \(resuming since /);
+    expect(lines[3]).toMatch(/^gpu-3\s+idle%\s+READY\s.*powered off by olga \(suspending since /);
+    expect(lines[4]).toMatch(/^gpu-4\s+down\s+NOT_READY\s.*not back within resumeTimeout \(900 s\) of its power-on \(down since /);
+    expect(lines[5]).toMatch(/^gpu-5\s+idle\s+READY\s.*power-off failed: GET \/redfish\/v1\/Systems: HTTP 401$/);
   });
 });
 
