@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startRedfishSimulator, type RedfishSimulator } from '@wattpack/agent';
 import { createLogger, defaultSiteConfig, powerSavingSchema, type NodeInventory, type NodeRecord, type PowerSavingInput } from '@wattpack/common';
 import { RedfishNodePower, Scheduler, type RedfishBmc } from '@wattpack/scheduler';
+import { until } from '../../packages/scheduler/src/testing/live.js';
 
 /**
  * The live loop's power saving (loop/node-power.ts) against real Redfish BMCs on loopback
@@ -27,16 +28,6 @@ async function bmc(bootMs = 0): Promise<RedfishSimulator> {
   opened.push(sim);
   return sim;
 }
-
-const until = async <T,>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 /** A scheduler whose node `a` has the given BMC and `b` none; the clock is `clock.now`. */
 async function site(bmcs: Record<string, RedfishBmc>, powerSaving: PowerSavingInput = {}, nodes = new Map<string, NodeRecord>()) {

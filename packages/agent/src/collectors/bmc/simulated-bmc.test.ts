@@ -8,14 +8,6 @@ import { resolveHardware } from '../../options.js';
 import { parseProfile } from '../simulated/profile.js';
 import { loadSimulatedBmc, writeSimulatedBmc } from './simulated-bmc.js';
 
-const until = async (what: string, probe: () => boolean, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
 describe('a simulated server whose BMC the scheduler powers off and on (--simulate-bmc)', () => {
   it('serves Redfish where its file says, with its user and certificate; tells the agent when it goes off and once it has booted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wattpack-simbmc-'));
@@ -31,7 +23,7 @@ describe('a simulated server whose BMC the scheduler powers off and on (--simula
       expect(await redfishCall(client, 'GET', system)).toMatchObject({ PowerState: 'Off' });
       await redfishCall(client, 'POST', `${system}/Actions/ComputerSystem.Reset`, { ResetType: 'On' });
       expect(await redfishCall(client, 'GET', system)).toMatchObject({ PowerState: 'PoweringOn' });
-      await until('the boot', () => seen.length === 2);
+      await expect.poll(() => seen.length, { timeout: 20_000 }).toBe(2);
       expect(seen).toEqual([false, true]);
       await expect(redfishCall({ ...client, password: 'wrong' }, 'GET', system)).rejects.toThrow(/HTTP 401/);
     } finally {
