@@ -66,12 +66,15 @@ describe('power saving in the live loop, through Redfish BMCs', () => {
     const s = await site({ a: endpoint(sim) });
     await s.register('a');
     await s.register('b');
+    await s.scheduler.report('a', { timestampMs: s.clock.now, gpus: H100X8.gpus.map((g) => ({ index: g.index, powerDrawW: 70, health: 'HEALTH_OK' as const, healthReason: '' })), miners: [], attempts: [] });
+    expect(s.scheduler.listNodes().find((n) => n.record.id === 'a')!.report).toBeDefined();
     const off = await s.power('a', 'off', 61);
     expect(sim.powerState()).toBe('Off');
     expect(off).toMatchObject({ status: 'NOT_READY', power: { state: 'off', by: 'wattpack', reason: expect.stringMatching(/^idle \d+ s \(suspendAfter 60 s\)$/) } });
     expect(s.stored.get('a')?.power?.state).toBe('off');
     expect(s.node('b').power).toBeUndefined();
     expect(s.scheduler.snapshot().nodes.find((n) => n.id === 'a')).toMatchObject({ power: 'off', standbyW: 40, schedulable: true });
+    expect(s.scheduler.listNodes().find((n) => n.record.id === 'a')!.report).toBeUndefined(); // nothing measured while off
 
     // Silent past its lease and the failover lease: a server that is off is not lost.
     s.clock.now += 120_000;

@@ -176,6 +176,8 @@ export class NodePowerControl {
     };
     await this.state.ports.putNode(record);
     node.record = record;
+    // A server off measures nothing: its last report must not count in the site's measured watts.
+    if (dark) node.report = undefined;
     if (state !== 'on') this.idleSince.delete(nodeId);
   }
 }
