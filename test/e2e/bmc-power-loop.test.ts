@@ -154,7 +154,7 @@ describe('power saving in the live loop, through Redfish BMCs', () => {
     const next = await site({ a: endpoint(sim) }, {}, new Map([...before.stored]));
     next.clock.now += 61_000 + 60_000;
     await next.scheduler.checkLeases();
-    expect(next.node('a')).toMatchObject({ power: { state: 'off' } });
+    expect(next.node('a')).toMatchObject({ status: 'NOT_READY', reason: 'powered off', power: { state: 'off' } });
     expect(next.scheduler.snapshot().nodes[0]).toMatchObject({ id: 'a', power: 'off' });
     await next.scheduler.submit(JSON.stringify({ name: 'one', command: ['true'], gpus: 8 }));
     await next.power('a', 'resuming');

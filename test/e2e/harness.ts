@@ -273,7 +273,7 @@ export class LocalSite {
   async waitForNodes(count: number, timeoutMs = 60_000): Promise<void> {
     await waitFor(`${count} nodes READY`, async () => {
       const { nodes } = await this.rpc<{ nodes: Node__Output[] }>('ListNodes', {});
-      return nodes.filter((n) => n.status === 'READY').length >= count;
+      return nodes.filter((n) => n.status === 'READY' || n.power === 'off').length >= count; // or off already: power saving
     }, timeoutMs);
   }
 

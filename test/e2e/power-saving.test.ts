@@ -6,6 +6,7 @@ import { writeSimulatedBmc, type BmcSetting } from '@wattpack/agent';
 import { readYamlFile, redfishCall } from '@wattpack/common';
 import type { Node__Output } from '@wattpack/common/proto/Node';
 import { LocalSite, waitFor } from './harness.js';
+import { leaderId } from './leader.js';
 
 /**
  * Power saving on a secure local site: two schedulers, two simulated 8-GPU agents, each
@@ -57,7 +58,10 @@ describe('power saving', () => {
 
   it('a new leader while servers are off keeps them off, not lost, past the failover lease', async () => {
     await allOff();
-    await site.killSchedulerById('s1');
+    const leader = await waitFor('a leader', async () => (await leaderId(site)) || undefined);
+    await site.killSchedulerById(leader);
+    const standby = leader === 's1' ? 's2' : 's1';
+    await waitFor('the standby to lead', async () => ((await leaderId(site)) === standby ? true : undefined), 30_000);
     await site.waitForLeader();
     // The failover lease is 60 s: past it, a node silent for any other reason is lost.
     await new Promise((r) => setTimeout(r, 65_000));

@@ -9,6 +9,7 @@ import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
 import type { MeterStatus } from '../meter/tracker.js';
 import type { NodePowerPort } from '../power/bmc-power.js';
 import { Compliance } from './compliance.js';
+import { DARK_STATES } from './node-power.js';
 import { holdsResources } from '../state/job-transitions.js';
 import { JobIndex } from '../state/job-index.js';
 import { HostPowerLearner } from '../state/host-power.js';
@@ -98,8 +99,10 @@ export class LoopState {
     // Their leases start again from now: agents need a moment to reconnect to a new scheduler.
     const start = this.now();
     for (const record of init.nodes.values()) {
+      // A server power saving holds off keeps its reason: no agent is coming.
+      const dark = record.power && DARK_STATES.has(record.power.state);
       this.nodes.set(record.id, {
-        record: { ...record, status: 'NOT_READY', reason: 'waiting for the agent to reconnect', lastSeenAt: Math.max(record.lastSeenAt, start) },
+        record: { ...record, status: 'NOT_READY', reason: dark ? record.reason : 'waiting for the agent to reconnect', lastSeenAt: Math.max(record.lastSeenAt, start) },
       });
     }
   }
