@@ -7,6 +7,7 @@ import { readYamlFile, redfishCall } from '@wattpack/common';
 import type { Node__Output } from '@wattpack/common/proto/Node';
 import { LocalSite, waitFor } from './harness.js';
 import { leaderId } from './leader.js';
+import { parseMetrics, valueOf } from './prometheus-text.js';
 
 /**
  * Power saving on a secure local site: two schedulers, two simulated 8-GPU agents, each
@@ -54,6 +55,9 @@ describe('power saving', () => {
     const shown = await site.cli(['nodes']);
     expect(shown.stdout).toMatch(/gpu-1\s+idle~\s+NOT_READY/);
     expect(shown.stdout).toMatch(/gpu-2\s+idle~\s+NOT_READY/);
+    const metrics = parseMetrics((await site.observe(await leaderId(site), '/metrics')).body);
+    expect(valueOf(metrics, 'wattpack_nodes_power', { state: 'off' })).toBe(2);
+    expect(valueOf(metrics, 'wattpack_nodes_power', { state: 'on' })).toBe(0);
   }, 120_000);
 
   it('a new leader while servers are off keeps them off, not lost, past the failover lease', async () => {
