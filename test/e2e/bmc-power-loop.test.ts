@@ -139,7 +139,11 @@ describe('power saving in the live loop, through Redfish BMCs', () => {
     await s.scheduler.setNodePower('a', 'resume', 'olga');
     const failing = await until('the failed power-on', () => /^power-on failed: BMC of a: .*; trying again in 2 s$/.test(s.node('a').power?.reason ?? '') && s.node('a'));
     expect(failing.power?.state).toBe('resuming');
-    const down = await s.power('a', 'down', 121);
+    s.clock.now += 121_000;
+    // The dry run (wattpack plan) shows it, changing nothing.
+    expect(s.scheduler.preview().plan.nodePower.down).toEqual(['a']);
+    expect(s.node('a').power?.state).toBe('resuming');
+    const down = await s.power('a', 'down');
     expect(down).toMatchObject({ status: 'NOT_READY', power: { reason: 'not back within resumeTimeout (120 s) of its power-on' } });
     expect(s.scheduler.snapshot().nodes.find((n) => n.id === 'a')).toMatchObject({ schedulable: false });
   });

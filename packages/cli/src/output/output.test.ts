@@ -221,7 +221,7 @@ describe('site', () => {
 });
 
 describe('wattpack plan', () => {
-  it('shows what would start, what would not yet, what waits, the miners and the watts', () => {
+  it("shows what would start, what would not yet, what waits, the miners, the servers' power and the watts", () => {
     const text = planText({
       placements: [{ jobId: 'job-1', nodeIds: ['gpu-1'], gpus: 8, powerLimitW: 560 }],
       requeued: [{ jobId: 'job-2', code: 'power', reason: 'power: waiting for 1 miner(s) to curtail' }],
@@ -230,6 +230,9 @@ describe('wattpack plan', () => {
       powerChanges: [{ jobId: 'job-4', powerLimitW: 450, why: 'right-size' }],
       curtailMiners: ['m-0'],
       resumeMiners: [],
+      suspendNodes: ['gpu-7', 'gpu-8'],
+      resumeNodes: ['gpu-2'],
+      downNodes: [],
       allocatedW: 812_500,
       budgetW: 980_000,
     });
@@ -240,6 +243,8 @@ describe('wattpack plan', () => {
       'job-2  not yet    power: waiting for 1 miner(s) to curtail',
       'job-3  wait       no node with 8 free H100',
       'curtail 1 miner(s): m-0',
+      'power off 2 server(s): gpu-7,gpu-8',
+      'power on 1 server(s): gpu-2',
       'allocated after the pass: 812.5 kW of a 980.0 kW budget',
     ]);
   });

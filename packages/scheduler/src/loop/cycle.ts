@@ -23,6 +23,7 @@ const DRY_RUN = (snapshot: SiteSnapshot): PlanTarget<void> => ({
   preempt: () => {},
   setLimit: () => {},
   miners: () => {},
+  nodePower: () => {},
   place: () => {},
   wait: () => {},
 });
