@@ -124,9 +124,26 @@ describe('power saving in the live loop, through Redfish BMCs', () => {
     await s.register('a');
     await s.scheduler.setNodePower('a', 'suspend', 'olga');
     const back = await until('the failed power-off', () => s.node('a').power?.state === 'on' && s.node('a'));
-    expect(back.power?.reason).toMatch(/^power-off failed: BMC of a: GET \/redfish\/v1\/Systems: HTTP 401 \(check the BMC credentials file\)$/);
+    expect(back.power?.reason).toMatch(/^power-off failed: BMC of a: GET \/redfish\/v1\/Systems: HTTP 401 \(check the BMC credentials file\); not tried again for 60 s$/);
     expect(back.status).toBe('READY');
     expect(sim.powerState()).toBe('On');
+  });
+
+  it('leaves a server whose power-off failed alone for a minute, then its idle timer tries again', async () => {
+    const sim = await bmc();
+    const s = await site({ a: endpoint(sim, 'wrong') }, { suspendAfter: 10 });
+    await s.register('a');
+    s.scheduler.snapshot();
+    s.clock.now += 11_000;
+    await until('the failed power-off', () => {
+      s.scheduler.requestCycle();
+      return /^power-off failed/.test(s.node('a').power?.reason ?? '');
+    });
+    s.scheduler.snapshot();
+    s.clock.now += 11_000; // its idle timer is due again, but the minute is not over
+    expect(s.scheduler.preview().plan.nodePower.suspend).toEqual([]);
+    s.clock.now += 50_000;
+    expect(s.scheduler.preview().plan.nodePower.suspend).toEqual(['a']);
   });
 
   it('retries a power-on its BMC does not answer, then marks the server down after resumeTimeout', async () => {

@@ -246,9 +246,9 @@ export class Cycle {
     const { site } = this.state;
     const policy = policyFromSite(site.rightSizing.enabled ? 'wattpack' : 'wattpack-static', site, { history: this.state.history });
     if (!policy.powerSaving) return policy;
-    // A server without a BMC the scheduler can reach is never powered off: nothing could power it on.
+    // A server without a BMC is never powered off (nothing could power it on), nor one whose power-off just failed.
     const excludeNodes = new Set(policy.powerSaving.excludeNodes);
-    for (const id of this.state.nodes.keys()) if (!this.power.covers(id)) excludeNodes.add(id);
+    for (const id of this.state.nodes.keys()) if (!this.power.mayPowerOff(id)) excludeNodes.add(id);
     return { ...policy, powerSaving: { ...policy.powerSaving, excludeNodes } };
   }
 }

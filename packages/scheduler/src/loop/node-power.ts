@@ -5,6 +5,8 @@ import type { LoopState } from './state.js';
 /** A failed power-on is tried again after 2 s, doubling to 30 s, until resumeTimeout marks the node down. */
 const RETRY_FIRST_MS = 2000;
 const RETRY_MAX_MS = 30_000;
+/** A server whose power-off failed is not asked again for this long: shedding would ask every pass. */
+const OFF_RETRY_MS = 60_000;
 
 /** Power states in which the agent is expected to be dark (or not up yet): no lease, not lost. */
 export const DARK_STATES: ReadonlySet<NodePowerState> = new Set(['suspending', 'off', 'resuming', 'down']);
@@ -21,6 +23,8 @@ export class NodePowerControl {
   /** Since when each node on has had no GPU held (ms): the idle timer, kept in memory as Slurm's is. */
   private readonly idleSince = new Map<string, number>();
   private readonly retries = new Map<string, { timer: NodeJS.Timeout; delayMs: number }>();
+  /** When each server's last power-off failed. */
+  private readonly offFailedAt = new Map<string, number>();
   private stopped = false;
 
   constructor(
@@ -38,6 +42,12 @@ export class NodePowerControl {
   /** Whether the node's power can be switched: power saving on and a BMC for it. */
   covers(nodeId: string): boolean {
     return this.state.site.powerSaving.enabled && (this.port?.covers(nodeId) ?? false);
+  }
+
+  /** Whether the planner may power the node off now: it has a BMC, and its last power-off did not fail lately. */
+  mayPowerOff(nodeId: string): boolean {
+    const failedAt = this.offFailedAt.get(nodeId);
+    return this.covers(nodeId) && (failedAt === undefined || this.state.now() - failedAt >= OFF_RETRY_MS);
   }
 
   /** The idle timer's start for a node in a snapshot: undefined while busy or not on. */
@@ -136,12 +146,16 @@ export class NodePowerControl {
       .catch((err) => this.state.log.error({ err, node: nodeId }, 'storing a node power change failed'));
   }
 
-  /** Shutdown accepted: off (its agent goes dark). Refused: the server stays on, with why, and its idle timer starts again. */
+  /** Shutdown accepted: off (its agent goes dark). Refused: the server stays on, with why; its idle timer starts again, and the planner leaves it be for OFF_RETRY_MS. */
   private async suspended(nodeId: string, power: NodePowerRecord, error: string | undefined): Promise<void> {
-    if (error === undefined) return void (await this.store(nodeId, 'off', power.reason, power.by));
+    if (error === undefined) {
+      this.offFailedAt.delete(nodeId);
+      return void (await this.store(nodeId, 'off', power.reason, power.by));
+    }
     this.state.log.warn({ node: nodeId, err: error }, 'powering a server off failed: it stays on');
     this.idleSince.set(nodeId, this.state.now());
-    await this.store(nodeId, 'on', `power-off failed: ${error}`, power.by);
+    this.offFailedAt.set(nodeId, this.state.now());
+    await this.store(nodeId, 'on', `power-off failed: ${error}; not tried again for ${OFF_RETRY_MS / 1000} s`, power.by);
   }
 
   /** Power-on accepted: waiting for its agent. Refused: tried again, backing off, until resumeTimeout. */
