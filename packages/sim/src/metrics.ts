@@ -147,19 +147,23 @@ export class Metrics {
     return this.facilityW - this.pue * this.unusedW;
   }
 
-  /** Counts each time the facility moves by more than rampMwPerMin within a minute. */
+  /**
+   * Counts each time the facility rises by more than rampMwPerMin within a minute: a level
+   * above an earlier, lower one of the last minute. Falls are not counted: the ramp rule
+   * limits rises only, and a cut (a grid event, a lower cap) must be met at once.
+   */
   private checkRamp(): void {
     const h = this.rampHistory;
     h.push({ t: this.t, w: this.facilityW });
     // Keep the last sample before the window: it is the level at t - 60 s.
     while (h.length > 2 && h[1]!.t <= this.t - 60) h.shift();
     let lo = Infinity;
-    let hi = -Infinity;
+    let rise = 0;
     for (const s of h) {
+      if (s.w - lo > rise) rise = s.w - lo;
       if (s.w < lo) lo = s.w;
-      if (s.w > hi) hi = s.w;
     }
-    const over = hi - lo > this.rampW;
+    const over = rise > this.rampW;
     if (over && !this.overRamp) this.stats.rampExcursions++;
     this.overRamp = over;
   }

@@ -63,8 +63,8 @@ function suspendable(pass: Pass, ps: PowerSavingPolicy, due: (v: NodeView) => bo
   }
   const out: number[] = [];
   for (const { count, candidates } of idle.values()) out.push(...candidates.slice(0, Math.max(0, count - ps.minIdleNodes)));
-  const saving = (pos: number) => idleSavingW(work.nodeState(pos).view);
-  return out.sort((a, b) => saving(b) - saving(a) || a - b);
+  const saving = new Map(out.map((pos) => [pos, idleSavingW(work.nodeState(pos).view)]));
+  return out.sort((a, b) => saving.get(b)! - saving.get(a)! || a - b);
 }
 
 /** Nodes booting longer than resumeTimeout: the driver marks them down, as Slurm does. */
@@ -88,17 +88,19 @@ function resumeForWaiting(pass: Pass): void {
   const booting: number[] = [];
   const off: number[] = [];
   const freeOn: number[] = [];
+  // No job can be served once the watts left would not even boot the cheapest server.
+  let cheapestW = Infinity;
   for (let pos = 0; pos < work.nodeCount; pos++) {
     const { view, power, busy } = work.nodeState(pos);
     if (!view.schedulable || view.gpus.length === 0) continue;
     if (power === 'resuming') booting.push(pos);
-    else if (power === 'off') off.push(pos);
-    else if (power === 'on' && !busy) freeOn.push(pos);
+    else if (power === 'off') {
+      off.push(pos);
+      cheapestW = Math.min(cheapestW, facilityOf(work.pue, idleSavingW(view)));
+    } else if (power === 'on' && !busy) freeOn.push(pos);
   }
   if (off.length === 0) return;
   const queued = new Map(pass.queue.map((q) => [q.id, q]));
-  // No job can be served once the watts left would not even boot the cheapest server.
-  const cheapestW = Math.min(...off.map((pos) => facilityOf(work.pue, idleSavingW(work.nodeState(pos).view))));
   let promisedW = 0;
   for (const w of pass.waiting) {
     if (off.length === 0 || work.freeW - promisedW < cheapestW) return;
@@ -158,11 +160,22 @@ function takeUpTo(list: number[], ok: (pos: number) => boolean, n: number): numb
   return taken;
 }
 
-/** Whether the node has `job.gpus` GPUs of one model the job accepts. */
+/**
+ * Whether the node has `job.gpus` GPUs of one model the job accepts. Counted in place,
+ * each model from its first GPU: it is asked for every off server and waiting job of a
+ * pass, and made a map each time.
+ */
 function fitsOn(v: NodeView, job: QueuedJob): boolean {
-  const counts = new Map<string, number>();
-  for (const g of v.gpus) if (job.gpuModels.length === 0 || job.gpuModels.includes(g.model)) counts.set(g.model, (counts.get(g.model) ?? 0) + 1);
-  return [...counts.values()].some((c) => c >= job.gpus);
+  const { gpus } = v;
+  for (let i = 0; i < gpus.length; i++) {
+    const model = gpus[i]!.model;
+    if (job.gpuModels.length > 0 && !job.gpuModels.includes(model)) continue;
+    if (gpus.findIndex((g) => g.model === model) < i) continue;
+    let count = 0;
+    for (let k = i; k < gpus.length; k++) if (gpus[k]!.model === model) count++;
+    if (count >= job.gpus) return true;
+  }
+  return false;
 }
 
 /** Facility watts of powering a server on for `job`: its idle draw, then the job's GPUs at their floor and the host turning busy. */

@@ -79,16 +79,18 @@ interface SeenNode {
 /** compare()'s answers: bits for what changed. */
 const GPUS = 1;
 const MINERS = 2;
-const STRUCTURE = 4;
+const POWER = 4;
+const STRUCTURE = 8;
 
 /**
  * The site as the last pass saw it, before any tentative change: the working nodes, the
  * GPUs each job holds, free GPUs bucketed by model and free count (each bucket in node
  * order, as a fresh build makes it), the running miners. A driver that keeps its node
  * views between passes (the simulator) gets it kept too: each pass rebuilds only the
- * nodes whose GPUs or miners changed (Kueue's snapshot, updated rather than rebuilt).
- * A change to the hardware itself (a node drained, a GPU replaced, another PUE)
- * rebuilds it all. Passes never write it: their changes go to a WorkingSite over it.
+ * nodes whose GPUs, miners or power changed (Kueue's snapshot, updated rather than
+ * rebuilt): power saving turns servers off and on thousands of times a run, each a
+ * change of one node's watts and buckets. A change to the hardware itself (a node
+ * drained, a GPU replaced, another PUE) rebuilds it all. Passes never write it: their changes go to a WorkingSite over it.
  */
 export class SiteBase {
   readonly pue: number;
@@ -131,7 +133,7 @@ export class SiteBase {
 
   /**
    * Brings the base up to `site`, rebuilding only the nodes whose occupancy (GPUs held,
-   * their limits, miners curtailed) changed. False when the hardware changed: build anew.
+   * their limits, miners curtailed) or power changed. False when the hardware changed: build anew.
    */
   sync(site: SiteSnapshot): boolean {
     if (site.pue !== this.pue || site.nodes.length !== this.nodes.length) return false;
@@ -154,6 +156,7 @@ export class SiteBase {
       const view = site.nodes[pos]!;
       const here = new Map<string, Holding[]>();
       const node = (this.nodes[pos] = this.readNode(view, pos, here));
+      this.seen[pos]!.power = view.power;
       view.gpus.forEach((g, i) => {
         this.seenJobs[gpuAt + i] = g.jobId;
         this.seenLimits[gpuAt + i] = g.limitW;
@@ -161,12 +164,11 @@ export class SiteBase {
       view.miners.forEach((m, i) => (this.seenCurtailed[minerAt + i] = m.curtailed));
       fresh.set(pos, here);
       for (const jobId of here.keys()) affected.add(jobId);
-      if (!placeable(node)) continue;
+      // A node powered off leaves the buckets (placeable only when on); one back on joins them.
       for (const model of gpusByModel(view).keys()) {
-        const from = old.free.get(model)?.length ?? 0;
-        const to = node.free.get(model)?.length ?? 0;
-        this.buckets.get(model)![from]!.delete(pos);
-        const bucket = this.bucket(model, to);
+        if (placeable(old)) this.buckets.get(model)![old.free.get(model)?.length ?? 0]!.delete(pos);
+        if (!placeable(node)) continue;
+        const bucket = this.bucket(model, node.free.get(model)?.length ?? 0);
         bucket.add(pos);
         touched.add(bucket);
       }
@@ -253,13 +255,13 @@ export class SiteBase {
     }
   }
 
-  /** How a node's view differs from what was seen: GPUs held or their limits, miners curtailed, or its hardware (bits). */
+  /** How a node's view differs from what was seen: GPUs held or their limits, miners curtailed, power, or its hardware (bits). */
   private compare(pos: number, view: NodeView): number {
     const s = this.seen[pos]!;
-    if (s.view !== view || s.schedulable !== view.schedulable || s.power !== view.power || s.hostIdleW !== view.hostIdleW || s.hostBusyW !== view.hostBusyW) return STRUCTURE;
+    if (s.view !== view || s.schedulable !== view.schedulable || s.hostIdleW !== view.hostIdleW || s.hostBusyW !== view.hostBusyW) return STRUCTURE;
     const { gpus, miners } = view;
     if (s.gpus !== gpus.length || s.miners !== miners.length || s.rack !== view.labels['rack']) return STRUCTURE;
-    let how = 0;
+    let how = s.power !== view.power ? POWER : 0;
     for (let i = 0, k = s.gpuAt; i < gpus.length; i++, k++) {
       const g = gpus[i]!;
       if (this.seenGpus[k] !== g) return STRUCTURE;
