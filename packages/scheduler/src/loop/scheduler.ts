@@ -49,7 +49,7 @@ export class Scheduler {
     this.now = init.now ?? Date.now;
     this.state = new LoopState({ ...init, now: () => this.now() });
     const commands = new Commands(this.state);
-    this.cycle = new Cycle(this.state, commands);
+    this.cycle = new Cycle(this.state, commands, init.passGapMs);
     this.intake = new Intake(this.state, commands, this.cycle);
     this.operators = new Operators(this.state, commands, this.cycle);
     this.reports = new Reports(this.state, commands, this.cycle, this.operators);
