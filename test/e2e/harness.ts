@@ -44,6 +44,8 @@ export interface AgentSpec {
   labels?: string;
   /** How it runs jobs (default process); podman needs CONTAINERS_CONF set by preparePodman. */
   runtime?: 'process' | 'podman';
+  /** Its simulated BMC's file (writeSimulatedBmc): the scheduler can power it off and on. */
+  simulateBmc?: string;
 }
 
 export interface SiteOptions {
@@ -255,6 +257,7 @@ export class LocalSite {
     if (!this.metricsAddr.has(a.id)) this.metricsAddr.set(a.id, `127.0.0.1:${await freePort()}`);
     const args = ['--scheduler', this.listen.join(','), '--nats', this.natsUrl, ...who, '--simulate', a.profile, '--runtime', a.runtime ?? 'process', '--address', '127.0.0.1', '--log-level', LOG_LEVEL, '--metrics-addr', this.metricsAddr.get(a.id)!];
     if (a.labels) args.push('--labels', a.labels);
+    if (a.simulateBmc) args.push('--simulate-bmc', a.simulateBmc);
     this.agents.set(a.id, launchDaemon('agent', a.id, args));
   }
 
@@ -270,7 +273,7 @@ export class LocalSite {
   async waitForNodes(count: number, timeoutMs = 60_000): Promise<void> {
     await waitFor(`${count} nodes READY`, async () => {
       const { nodes } = await this.rpc<{ nodes: Node__Output[] }>('ListNodes', {});
-      return nodes.filter((n) => n.status === 'READY').length >= count;
+      return nodes.filter((n) => n.status === 'READY' || n.power === 'off').length >= count; // or off already: power saving
     }, timeoutMs);
   }
 

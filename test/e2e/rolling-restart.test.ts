@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { BUCKETS, LEADER_KEY, connectNats, json, loadCredentials, natsConnectionOptions } from '@wattpack/common';
 import { TracedWorkload } from '../faults/workload.js';
 import { useLocalSite, waitFor } from './harness.js';
+import { leaderId as leaderIdOf } from './leader.js';
 
 const site = useLocalSite({ schedulers: 2 });
 
-/** The id in the wp-leader key: the scheduler that leads now. */
-async function leaderId(): Promise<string> {
-  const nc = await connectNats(site().natsUrl, 'test-leader-probe', { ...natsConnectionOptions(loadCredentials(site().trust.schedulerCredentials)), maxReconnectAttempts: 0 });
-  try {
-    const kv = await nc.jetstream().views.kv(BUCKETS.leader, { bindOnly: true });
-    const entry = await kv.get(LEADER_KEY);
-    return entry && entry.operation === 'PUT' ? (json.decode(entry.value) as { id: string }).id : '';
-  } finally {
-    await nc.close();
-  }
-}
+const leaderId = () => leaderIdOf(site());
 
 // docs/operations.md, "Upgrade": restart (or replace) the standby first, then the leader;
 // systemd stops each with SIGTERM. No job may be lost or started twice.

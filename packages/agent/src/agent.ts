@@ -40,7 +40,9 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
   const { hardware, bmc, inventory, nats } = await openDevicesAndNats(opts, () => supervisor.busyGpus(), logger);
   const supervisor = buildSupervisor(opts, hardware.power, nats, logger);
   const { report, metrics } = await reportSampler(opts, inventory, hardware.collector, supervisor, bmc);
-  const { scheduler, observe } = await startLinks(opts, { hardware, bmc, inventory, nats, supervisor, report, metrics }, logger);
+  const { link, observe } = await startLinks(opts, { hardware, bmc, inventory, nats, supervisor, report, metrics }, logger);
+  const scheduler = { current: link };
+  hardware.onServerPower?.((on) => followServerPower(on, { opts, inventory, report, nats, supervisor, scheduler }, logger));
   logger.info({ gpus: inventory.gpus.length, miners: inventory.miners.length, runtime: opts.runtime, host: describeHost(await hostFacts()), version: AGENT_VERSION }, 'agent started');
 
   let stopping: Promise<void> | undefined;
@@ -49,13 +51,13 @@ export async function startAgent(options: AgentOptions & { logger?: Logger }): P
     inventory,
     attempts: () => supervisor.attempts(),
     report,
-    schedulerLink: () => scheduler.state(),
+    schedulerLink: () => scheduler.current.state(),
     stop: () =>
       (stopping ??= (async () => {
         logger.info({ attempts: supervisor.attempts().length }, 'agent stopping');
         await nats.stopConsuming();
         await supervisor.stopAll('agent shutting down');
-        scheduler.close();
+        scheduler.current.close();
         await observe?.close();
         await nats.close();
         bmc?.stop();
@@ -130,7 +132,7 @@ type Started = Awaited<ReturnType<typeof openDevicesAndNats>> & { supervisor: Su
  * The BMC poller, /metrics and /readyz, the attempts recovered, the commands consumed and
  * the scheduler link; on a failure, everything opened so far is closed.
  */
-async function startLinks(opts: ResolvedOptions, parts: Started, logger: Logger): Promise<{ scheduler: GrpcLink; observe: ObserveServer | undefined }> {
+async function startLinks(opts: ResolvedOptions, parts: Started, logger: Logger): Promise<{ link: GrpcLink; observe: ObserveServer | undefined }> {
   const { hardware, bmc, inventory, nats, supervisor, report, metrics } = parts;
   let observe: ObserveServer | undefined;
   bmc?.start();
@@ -140,18 +142,7 @@ async function startLinks(opts: ResolvedOptions, parts: Started, logger: Logger)
     const recovered = await supervisor.recover();
     if (recovered) logger.info({ attempts: recovered }, 'attempts recovered from before a restart');
     await nats.consumeCommands((cmd) => supervisor.handle(cmd));
-    const scheduler = startGrpcLink({
-      address: opts.scheduler,
-      nodeId: opts.nodeId,
-      credentials: opts.credentials,
-      labels: opts.labels,
-      agentVersion: AGENT_VERSION,
-      inventory,
-      report,
-      reportIntervalMs: opts.reportIntervalMs,
-      logger,
-    });
-    return { scheduler, observe };
+    return { link: schedulerLink(opts, inventory, report, logger), observe };
   } catch (err) {
     await observe?.close();
     bmc?.stop();
@@ -159,4 +150,45 @@ async function startLinks(opts: ResolvedOptions, parts: Started, logger: Logger)
     await hardware.close();
     throw err;
   }
+}
+
+/** The link to the scheduler: it registers the node, then streams its reports. */
+function schedulerLink(opts: ResolvedOptions, inventory: NodeInventory, report: () => Promise<NodeReport>, logger: Logger): GrpcLink {
+  return startGrpcLink({
+    address: opts.scheduler,
+    nodeId: opts.nodeId,
+    credentials: opts.credentials,
+    labels: opts.labels,
+    agentVersion: AGENT_VERSION,
+    inventory,
+    report,
+    reportIntervalMs: opts.reportIntervalMs,
+    logger,
+  });
+}
+
+interface Links {
+  opts: ResolvedOptions;
+  inventory: NodeInventory;
+  report: () => Promise<NodeReport>;
+  nats: NatsLink;
+  supervisor: Supervisor;
+  scheduler: { current: GrpcLink };
+}
+
+/**
+ * A simulated server whose BMC powers it off goes dark as a real one does: its jobs end,
+ * it takes no commands and reports nothing. Powered on, once booted, its agent connects
+ * and registers again (the BMC stays up on standby power throughout).
+ */
+function followServerPower(on: boolean, l: Links, logger: Logger): void {
+  if (!on) {
+    logger.info('server powered off by its BMC: the agent goes dark');
+    l.scheduler.current.close();
+    void l.nats.stopConsuming().then(() => l.supervisor.stopAll('the server was powered off'));
+    return;
+  }
+  logger.info('server booted: the agent reconnects');
+  void l.nats.consumeCommands((cmd) => l.supervisor.handle(cmd));
+  l.scheduler.current = schedulerLink(l.opts, l.inventory, l.report, logger);
 }

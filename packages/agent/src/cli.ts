@@ -47,6 +47,7 @@ interface RunFlags {
   nats: string;
   nodeId?: string;
   simulate?: string;
+  simulateBmc?: string;
   gpus?: string;
   miners?: string;
   runtime: string;
@@ -80,7 +81,7 @@ function parseSimKinds(value: string): SimKind[] {
 }
 
 /** Flags handed to the agent as they are, when given. */
-const PASSED_ON = ['simulate', 'gpus', 'miners', 'nodeId', 'labels', 'credentials', 'jobRoot', 'metricsAddr', 'address', 'bmc', 'bmcCredentials', 'bmcCa', 'bmcChassis'] as const;
+const PASSED_ON = ['simulate', 'simulateBmc', 'gpus', 'miners', 'nodeId', 'labels', 'credentials', 'jobRoot', 'metricsAddr', 'address', 'bmc', 'bmcCredentials', 'bmcCa', 'bmcChassis'] as const;
 
 /** The keys of `o` among `keys` that are set (not undefined or empty). */
 function given<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
@@ -166,6 +167,7 @@ export function parseCommandLine(argv: string[], io: Output = stdio): CommandLin
     .addOption(new Option('--simulate <profile>', `simulate hardware instead of using real GPUs and miners: ${PROFILE_HELP}`).env('WATTPACK_SIMULATE').argParser(check((v) => (parseProfile(v), v))))
     .addOption(new Option('--gpus <source>', `GPUs: ${GPU_SOURCES.join(', ')} (auto: nvidia when nvidia-smi is on PATH)`).env('WATTPACK_GPUS').argParser(check((v) => (parseGpuSource(v), v))))
     .addOption(new Option('--miners <file.yaml>', 'miners this agent manages: a YAML list of {endpoint, firmware?, model?, credentials?}').env('WATTPACK_MINERS'))
+    .option('--simulate-bmc <file>', "with --simulate: the simulated BMC's file (listen, credentials, TLS, boot time) that the scheduler powers the server off and on through; while off, the agent goes dark")
     .addOption(new Option('--bmc <https://address | ipmi>', "where the server's input power is read: its BMC's Redfish address, or ipmi (ipmitool dcmi, in-band) where Redfish is absent").env('WATTPACK_BMC'))
     .addOption(new Option('--bmc-credentials <file>', 'the Redfish user: a YAML or JSON file { username, password }').env('WATTPACK_BMC_CREDENTIALS'))
     .addOption(new Option('--bmc-ca <file.pem>', "the CA of the BMC's certificate (BMCs mostly sign their own)").env('WATTPACK_BMC_CA'))

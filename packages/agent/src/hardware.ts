@@ -23,6 +23,8 @@ export interface Hardware {
   power: PowerControl;
   /** The server's BMC, for its input power; absent when the node has none configured. */
   bmc?: BmcPower;
+  /** A simulated server the scheduler powers off and on (--simulate-bmc): told each time it goes off, and once it has booted. */
+  onServerPower?(listener: (on: boolean) => void): void;
   close(): Promise<void>;
 }
 
@@ -41,11 +43,25 @@ export async function openHardware(choice: HardwareChoice, deps: HardwareDeps): 
     const collector = new SimulatedCollector(hw, deps.busyGpus);
     if (hw.gpus.length === 0) return { collector, power: new SimulatedPowerControl(hw), close: async () => {} };
     // A GPU server has a BMC: a Redfish one on loopback, read through the real client.
-    const credentials = { username: 'wattpack', password: randomBytes(12).toString('hex') };
+    const given = choice.bmc;
+    const credentials = given ? { username: given.username, password: given.password } : { username: 'wattpack', password: randomBytes(12).toString('hex') };
     // Loaded here: it issues its own certificate, which brings the PKI's X.509 code.
     const { startRedfishSimulator } = await import('./collectors/bmc/redfish-simulator.js');
-    const sim = await startRedfishSimulator({ inputW: () => hw.inputW, ...credentials });
-    return { collector, power: new SimulatedPowerControl(hw), bmc: new RedfishPower({ url: sim.url, ca: sim.ca, ...credentials }), close: () => sim.close() };
+    const listeners: ((on: boolean) => void)[] = [];
+    const sim = await startRedfishSimulator({
+      inputW: () => hw.inputW,
+      ...credentials,
+      ...(given ? { listen: given.listen, tls: given.tls, bootMs: given.bootMs } : {}),
+      // Off, or On after its boot: what the agent follows (PoweringOn is still dark).
+      onPowerState: (state) => state !== 'PoweringOn' && listeners.forEach((l) => l(state === 'On')),
+    });
+    return {
+      collector,
+      power: new SimulatedPowerControl(hw),
+      bmc: new RedfishPower({ url: sim.url, ca: sim.ca, ...credentials }),
+      ...(given ? { onServerPower: (l: (on: boolean) => void) => void listeners.push(l) } : {}),
+      close: () => sim.close(),
+    };
   }
   const gpus = choice.gpus === 'nvidia' ? await openNvidia(deps) : noGpus();
   let miners: Part<MinerInfo, MinerState, MinerPowerControl>;

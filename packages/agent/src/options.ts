@@ -6,6 +6,7 @@ import { checkLabelKey, INSECURE, loadCredentials, nodeIdSchema, parseLabels, sc
 export { parseLabels };
 import { parseProfile, PROFILE_HELP, type SimulatedProfile } from './collectors/simulated/profile.js';
 import { resolveBmc, type BmcChoice, type BmcFlags } from './collectors/bmc/config.js';
+import { loadSimulatedBmc, type SimulatedBmcConfig } from './collectors/bmc/simulated-bmc.js';
 
 export const DEFAULTS = {
   scheduler: '127.0.0.1:7700',
@@ -31,6 +32,8 @@ export interface AgentOptions extends BmcFlags {
   nats?: string;
   /** Simulated hardware profile, e.g. "h100x8+s19xp:2"; excludes real GPUs and miners. */
   simulate?: string;
+  /** With --simulate: the simulated BMC's file (collectors/bmc/simulated-bmc.ts); the scheduler can then power the server off and on. */
+  simulateBmc?: string;
   /** Real GPUs: auto (default: nvidia when nvidia-smi is on PATH), nvidia or none. */
   gpus?: string;
   /** YAML file listing the miners this agent manages. */
@@ -52,7 +55,7 @@ export interface AgentOptions extends BmcFlags {
 }
 
 /** Where the node's devices come from. */
-export type HardwareChoice = { simulate: SimulatedProfile } | { gpus: 'nvidia' | 'none'; miners?: string; bmc?: BmcChoice };
+export type HardwareChoice = { simulate: SimulatedProfile; bmc?: SimulatedBmcConfig } | { gpus: 'nvidia' | 'none'; miners?: string; bmc?: BmcChoice };
 
 export interface ResolvedOptions {
   nodeId: string;
@@ -133,12 +136,13 @@ function isOnPath(name: string): boolean {
  * --simulate, or real devices: --gpus (auto finds nvidia-smi on PATH) and --miners. A node
  * with nothing to manage is a mistake, not a default.
  */
-export function resolveHardware(opts: Pick<AgentOptions, 'simulate' | 'gpus' | 'miners' | keyof BmcFlags>): HardwareChoice {
+export function resolveHardware(opts: Pick<AgentOptions, 'simulate' | 'simulateBmc' | 'gpus' | 'miners' | keyof BmcFlags>): HardwareChoice {
   const gpus = parseGpuSource(opts.gpus ?? 'auto');
   if (opts.simulate) {
     if (gpus === 'nvidia' || opts.miners || opts.bmc) throw invalid('--simulate replaces real hardware (a simulated BMC included): leave out --gpus nvidia, --miners and --bmc');
-    return { simulate: parseProfile(opts.simulate) };
+    return { simulate: parseProfile(opts.simulate), ...(opts.simulateBmc ? { bmc: loadSimulatedBmc(opts.simulateBmc) } : {}) };
   }
+  if (opts.simulateBmc) throw invalid('--simulate-bmc describes a simulated server\'s BMC: it needs --simulate');
   const real = gpus === 'nvidia' || (gpus === 'auto' && isOnPath('nvidia-smi')) ? 'nvidia' : 'none';
   if (real === 'none' && !opts.miners) {
     throw invalid(`nothing to manage: no nvidia-smi on PATH and no --miners file; pass --gpus nvidia, --miners <file>, or --simulate <profile> (profiles: ${PROFILE_HELP})`);

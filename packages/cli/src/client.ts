@@ -45,6 +45,7 @@ export interface SchedulerClient {
   drainNodes(request: DrainNodesRequest): Promise<Node__Output[]>;
   cordonNodes(request: CordonNodesRequest): Promise<Node__Output[]>;
   uncordonNodes(request: UncordonNodesRequest): Promise<Node__Output[]>;
+  setNodePower(nodeId: string, action: 'suspend' | 'resume'): Promise<Node__Output[]>;
   revokeCredential(request: RevokeCredentialRequest): Promise<RevokeCredentialResponse__Output>;
   listAudit(request: ListAuditRequest): Promise<ListAuditResponse__Output>;
   /** The next pass's plan, as its commit would take it: a dry run. */
@@ -100,6 +101,7 @@ export function connectScheduler(address: string, credentials: Credentials): Sch
     drainNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.drainNodes(req, o, cb))).nodes,
     cordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.cordonNodes(req, o, cb))).nodes,
     uncordonNodes: async (req) => (await unary<ListNodesResponse__Output>((o, cb) => raw.uncordonNodes(req, o, cb))).nodes,
+    setNodePower: async (nodeId, action) => (await unary<ListNodesResponse__Output>((o, cb) => raw.setNodePower({ nodeId, action }, o, cb))).nodes,
     revokeCredential: (req) => unary<RevokeCredentialResponse__Output>((o, cb) => raw.revokeCredential(req, o, cb)),
     listAudit: (req) => unary<ListAuditResponse__Output>((o, cb) => raw.listAudit(req, o, cb)),
     planNext: () => unary<PlanPreview__Output>((o, cb) => raw.planNext({}, o, cb)),

@@ -13,7 +13,7 @@ describe('nodes and site', () => {
   it('lists nodes', async () => {
     fake().nodes = [aNode()];
     const table = await cli('nodes');
-    expect(table.out).toMatch(/gpu-1\s+READY\s+8\/8 H100/);
+    expect(table.out).toMatch(/gpu-1\s+alloc\s+READY\s+8\/8 H100/);
     const json = await cli('nodes', '-o', 'json');
     expect(JSON.parse(json.out)).toMatchObject([{ id: 'gpu-1', gpusAllocated: 8 }]);
   });

@@ -61,7 +61,11 @@ describe('a scheduler that cannot lead closes what it opened', () => {
 
   it.each([
     ['out of range', { capMw: -5 }, /invalid site settings: .*capMw/],
-    ['the live loop cannot honour yet', { powerSaving: { enabled: true } }, /invalid site settings: powerSaving.enabled: the live scheduler does not power servers off/],
+    [
+      'with power saving whose BMC credentials cannot be read',
+      { powerSaving: { enabled: true, bmcs: { 'gpu-1': { url: 'https://127.0.0.1:9', credentialsFile: 'no-such-bmc-credentials.yaml' } } } },
+      /invalid site settings: powerSaving.bmcs.gpu-1.credentialsFile no-such-bmc-credentials.yaml: /,
+    ],
   ])('refuses site settings %s, naming the field, and closes both connections', async (_, site, error) => {
     await expect(startScheduler(await options({ site }))).rejects.toThrow(error);
     expect(await connectionsSettle()).toEqual([]);

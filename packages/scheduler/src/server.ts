@@ -32,6 +32,7 @@ import { ingestUsage, publishUsage } from './bus/usage-bus.js';
 import type { UsageQueries } from './accounting/store-thread.js';
 import type { History } from './dashboard/history.js';
 import { pollMeter } from './meter/poll.js';
+import { bmcsFromSettings, RedfishNodePower } from './power/bmc-power.js';
 import type { SchedulerHealth } from './observe/health.js';
 import { JobWatch } from './observe/job-watch.js';
 import { lifecycleLog } from './observe/lifecycle-log.js';
@@ -122,10 +123,10 @@ async function lead(nc: NatsConnection, leaseNc: NatsConnection, opts: Scheduler
   const leadership = await becomeLeader(leaseNc, opts.id, { ttlMs: opts.leaseMs ?? DEFAULT_LEASE_MS, replicas, log, onStandby: (leader) => opts.health?.standby(leader) });
   const fenced = fencedBy(leadership, log);
   const store = await KvStore.open(nc, replicas);
-  const { site, jobs, nodes, revocations } = await loadState(nc, store, opts.site, fenced, log);
+  const { site, jobs, nodes, revocations, nodePower } = await loadState(nc, store, opts.site, fenced, log);
   const trust = { revocations, audit: new JetStreamAudit(js, jsm, log) };
 
-  const scheduler = buildScheduler({ site, jobs, nodes, log }, js, jsm, store, fenced, leadership.term, opts.credentials);
+  const scheduler = buildScheduler({ site, jobs, nodes, log, ...(nodePower ? { nodePower } : {}) }, js, jsm, store, fenced, leadership.term, opts.credentials);
   const watch = new JobWatch(scheduler);
   watch.listen(lifecycleLog(log));
   opts.metrics?.attach({ scheduler, watch });
@@ -213,10 +214,13 @@ async function loadState(nc: NatsConnection, store: KvStore, given: SiteConfigIn
     throw new WattpackError('INVALID_ARGUMENT', `invalid site settings: ${describeIssues(parsed.error)}`);
   }
   const site: SiteConfig = parsed.data;
-  if (site.powerSaving.enabled) {
-    // The planner and the BMC port exist; the live loop does not drive them yet: refused rather than silently ignored.
+  let nodePower: RedfishNodePower | undefined;
+  try {
+    // Power saving that cannot work is refused at start-up, not found out at the first power-off.
+    if (site.powerSaving.enabled) nodePower = new RedfishNodePower(bmcsFromSettings(site.powerSaving.bmcs));
+  } catch (err) {
     await nc.close();
-    throw new WattpackError('INVALID_ARGUMENT', 'invalid site settings: powerSaving.enabled: the live scheduler does not power servers off and on yet; power saving runs in the simulator (docs/scheduling.md, "Power saving")');
+    throw new WattpackError('INVALID_ARGUMENT', `invalid site settings: ${(err as Error).message}`);
   }
   await store.putSite(site);
   const [jobs, nodes, revoked] = await Promise.all([store.loadJobs(), store.loadNodes(), store.loadRevocations()]);
@@ -228,7 +232,7 @@ async function loadState(nc: NatsConnection, store: KvStore, given: SiteConfigIn
   }
   const revocations = new Revocations(parsedRevocations.data, (list) => fenced(() => store.putRevocations(list)));
   log.info({ jobs: jobs.size, nodes: nodes.size, capMw: site.capMw, revocations: parsedRevocations.data.length }, 'state loaded');
-  return { site, jobs, nodes, revocations };
+  return { site, jobs, nodes, revocations, ...(nodePower ? { nodePower } : {}) };
 }
 
 /** The scheduler with its ports: every store write and command fenced by the lease. */

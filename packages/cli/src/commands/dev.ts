@@ -22,6 +22,8 @@ interface DevOptions {
   /** Percent the simulated meter reads above the site's draw (true: 0). */
   meter?: number | true;
   meterBase: MeterBase;
+  /** --power-saving: suspendAfter, seconds. */
+  powerSaving?: number;
 }
 
 function summary(state: DevState, stateDir: string, config: string): string {
@@ -62,11 +64,11 @@ async function up(ctx: Context, opts: DevOptions): Promise<number> {
   const agents = parseAgents(opts.agents);
   await ensureNoSite(stateDir);
   ctx.io.err(`starting ${opts.nats ? '' : 'nats-server, '}the scheduler and ${agents.length} agent(s); logs in ${stateDir}/logs\n`);
-  const { meter: meterOpt, meterBase, ...rest } = opts;
+  const { meter: meterOpt, meterBase, powerSaving, ...rest } = opts;
   const meter = meterOpt === undefined ? undefined : { errorFraction: meterOpt === true ? 0 : meterOpt / 100, base: meterBase };
   // The launcher brings the PKI, NATS and gRPC code: loaded only when a site starts.
   const { exitedMessage, launchSite } = await import('../dev/launch.js');
-  const { state, children } = await launchSite({ ...rest, stateDir, agents, detached: opts.detach ?? false, env: ctx.io.env, ...(meter ? { meter } : {}) });
+  const { state, children } = await launchSite({ ...rest, stateDir, agents, detached: opts.detach ?? false, env: ctx.io.env, ...(meter ? { meter } : {}), ...(powerSaving !== undefined ? { powerSavingAfterS: powerSaving } : {}) });
   ctx.print(state, () => summary(state, stateDir, configPath(ctx.io.env)));
   if (state.detached) return 0;
   const dead = await Promise.race([untilSignal().then(() => undefined), untilAnyExits(children)]);
@@ -107,6 +109,7 @@ export function registerDev(program: Command, app: App): void {
     .option('--detach', 'leave the site running in the background and return once it is ready')
     .option('--state-dir <dir>', stateDirHelp)
     .option('--meter [percent]', 'a simulated facility meter (Modbus TCP) the scheduler reads, this many percent above the site draw (default 0)', numberArg)
+    .option('--power-saving <duration>', "power idle GPU servers off after this long through their simulated BMCs (Redfish), and on again for work; e.g. 30s (site setting powerSaving)", durationArg)
     .addOption(new Option('--meter-base <base>', "what the simulated meter measures: the agents' draw, or the model (GPUs at their limits)").choices(METER_BASES).default('measured'))
     .action(app.action((ctx, cmd) => up(ctx, cmd.opts<DevOptions>())));
   dev

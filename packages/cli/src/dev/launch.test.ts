@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { agentProcesses, writeDevSite } from './launch.js';
 import { parseAgents } from './agents.js';
 import { splitHostPort } from './meter.js';
+import { DEV_BOOT_S, writeDevBmcs } from './bmcs.js';
 
 const read = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 
@@ -28,6 +29,20 @@ describe("the dev site's settings", () => {
     const site = read(writeDevSite(dir, undefined, 5020));
     expect(site.meter).toEqual({ host: '127.0.0.1', port: 5020, preset: 'eastron-sdm630' });
     expect(siteConfigSchema.parse(site).meter?.register).toMatchObject({ address: 0x34, type: 'float32' });
+  });
+
+  it("give the scheduler each GPU node's simulated BMC, and with --power-saving turn it on; a site file's own setting wins", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wattpack-dev-site-'));
+    const bmcs = await writeDevBmcs(dir, agentProcesses(parseAgents('h100x8:2,s19xp:4')));
+    expect([...bmcs.keys()]).toEqual(['gpu-1', 'gpu-2']);
+    const on = siteConfigSchema.parse(read(writeDevSite(dir, undefined, undefined, { bmcs, suspendAfterS: 30 }))).powerSaving;
+    expect(on).toMatchObject({ enabled: true, suspendAfter: 30, resumeTime: DEV_BOOT_S, bmcs: { 'gpu-1': bmcs.get('gpu-1')!.setting } });
+    expect(readFileSync(bmcs.get('gpu-1')!.file, 'utf8')).toContain(`bootSeconds: ${DEV_BOOT_S}`);
+    const given = join(dir, 'given.yaml');
+    writeFileSync(given, 'powerSaving: { enabled: true, suspendAfter: 10m, bmcs: { gpu-2: { url: "https://10.0.0.9", credentialsFile: /etc/bmc.yaml } } }\n');
+    const mixed = siteConfigSchema.parse(read(writeDevSite(dir, given, undefined, { bmcs }))).powerSaving;
+    expect(mixed).toMatchObject({ enabled: true, suspendAfter: 600, bmcs: { 'gpu-1': bmcs.get('gpu-1')!.setting, 'gpu-2': { url: 'https://10.0.0.9' } } });
+    expect(read(writeDevSite(dir, undefined, undefined, { bmcs: new Map() })).powerSaving).toBeUndefined();
   });
 
   it('refuse a meter address without a port by its flag', () => {

@@ -14,6 +14,7 @@ import { DASHBOARD_PORT_OFFSET } from '../commands/dashboard.js';
 import { contextCredentials, parseConfig, saveContexts } from '../config-file.js';
 import type { AgentPlan } from './agents.js';
 import { DEV_METER_PRESET, type MeterBase } from './meter.js';
+import { devPowerSaving, writeDevBmcs, type DevBmcs } from './bmcs.js';
 import { processStartTime, stopSite, writeDevState, type DevProcess, type DevState } from './state.js';
 
 const NATS_START_MS = 10_000;
@@ -35,6 +36,8 @@ export interface LaunchOptions {
   env: NodeJS.ProcessEnv;
   /** A simulated facility meter the scheduler reads (docs/metering.md). */
   meter?: { errorFraction: number; base: MeterBase };
+  /** --power-saving: idle servers powered off after this many seconds (docs/scheduling.md). */
+  powerSavingAfterS?: number;
 }
 
 export interface RunningChild extends DevProcess {
@@ -133,13 +136,15 @@ export const DEV_CONTEXT = 'dev';
  * temporary directory, which the jobs' user can reach (the state dir may be in a home
  * only its owner may enter).
  */
-export function writeDevSite(stateDir: string, site?: string, meterPort?: number): string {
+export function writeDevSite(stateDir: string, site?: string, meterPort?: number, power?: { bmcs: DevBmcs; suspendAfterS?: number }): string {
   const given = site ? readYamlFile(resolve(site)) : {};
   if (given !== null && (typeof given !== 'object' || Array.isArray(given))) throw new WattpackError('INVALID_ARGUMENT', `${site}: expected a mapping of settings`);
   const file = join(stateDir, 'site.json');
   const checkpointRoot = join(tmpdir(), `wattpack-dev-checkpoints-${process.getuid?.() ?? 0}`);
   const meter = meterPort ? { meter: { host: '127.0.0.1', port: meterPort, preset: DEV_METER_PRESET } } : {};
-  writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: localJobUser() }, checkpointRoot, ...given, ...meter }));
+  const givenPower = (given as { powerSaving?: unknown } | null)?.powerSaving;
+  const powerSaving = power?.bmcs.size ? { powerSaving: devPowerSaving(givenPower, power.bmcs, power.suspendAfterS) } : {};
+  writeFileSync(file, JSON.stringify({ users: { [ANY_USER]: localJobUser() }, checkpointRoot, ...given, ...meter, ...powerSaving }));
   return file;
 }
 
@@ -188,7 +193,8 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
       natsUrl = `nats://127.0.0.1:${port}`;
       await waitUntil(children, NATS_START_MS, async () => (await accepts(port)) || `nats-server is not listening on ${port}`);
     }
-    const launch: Launch = { o, trust, address, natsUrl, metrics, logOf, children };
+    const bmcs = await writeDevBmcs(o.stateDir, agentProcesses(o.agents));
+    const launch: Launch = { o, trust, address, natsUrl, metrics, logOf, children, bmcs };
     const meterPort = await spawnScheduler(launch, dashboard);
     await spawnAgents(launch);
     if (o.meter && meterPort) {
@@ -229,15 +235,17 @@ interface Launch {
   metrics: Record<string, string>;
   logOf(name: string): string;
   children: RunningChild[];
+  /** The GPU nodes' simulated BMCs, which the scheduler powers them off and on through. */
+  bmcs: DevBmcs;
 }
 
 /** The scheduler, with the dev site's settings (and the simulated meter's port, returned, when asked for one). */
-async function spawnScheduler({ o, trust, address, natsUrl, metrics, logOf, children }: Launch, dashboard: string): Promise<number | undefined> {
+async function spawnScheduler({ o, trust, address, natsUrl, metrics, logOf, children, bmcs }: Launch, dashboard: string): Promise<number | undefined> {
   const [schedulerFile, ...schedulerArgs] = programCommand('@wattpack/scheduler', 'wattpack-scheduler');
   schedulerArgs.push('--listen', address, '--nats', natsUrl, '--credentials', trust.schedulerCredentials, '--metrics-addr', metrics.scheduler!, '--dashboard-addr', dashboard);
   schedulerArgs.push('--state-dir', join(o.stateDir, 'scheduler'));
   const meterPort = o.meter ? await freePort() : undefined;
-  schedulerArgs.push('--site', writeDevSite(o.stateDir, o.site, meterPort));
+  schedulerArgs.push('--site', writeDevSite(o.stateDir, o.site, meterPort, { bmcs, ...(o.powerSavingAfterS !== undefined ? { suspendAfterS: o.powerSavingAfterS } : {}) }));
   if (o.capMw !== undefined) schedulerArgs.push('--cap-mw', String(o.capMw));
   if (o.logLevel) schedulerArgs.push('--log-level', o.logLevel);
   children.push(await spawnLogged({ role: 'scheduler', name: 'scheduler', log: logOf('scheduler') }, schedulerFile!, schedulerArgs, o.detached));
@@ -245,7 +253,7 @@ async function spawnScheduler({ o, trust, address, natsUrl, metrics, logOf, chil
 }
 
 /** The agents: a process per node, or one hollow-node fleet process per kind of many nodes. */
-async function spawnAgents({ o, trust, address, natsUrl, metrics, logOf, children }: Launch): Promise<void> {
+async function spawnAgents({ o, trust, address, natsUrl, metrics, logOf, children, bmcs }: Launch): Promise<void> {
   const [agentFile, ...agentArgs] = programCommand('@wattpack/agent', 'wattpack-agent');
   for (const group of agentProcesses(o.agents)) {
     const first = group[0]!;
@@ -255,6 +263,8 @@ async function spawnAgents({ o, trust, address, natsUrl, metrics, logOf, childre
       const metricsAddr = `127.0.0.1:${await freePort()}`;
       metrics[first.nodeId] = metricsAddr;
       const args = [...common, '--node-id', first.nodeId, '--credentials', trust.nodeCredentials(first.nodeId), '--metrics-addr', metricsAddr];
+      const bmc = bmcs.get(first.nodeId);
+      if (bmc) args.push('--simulate-bmc', bmc.file);
       children.push(await spawnLogged({ role: 'agent', name: first.nodeId, log: logOf(first.nodeId) }, agentFile!, args, o.detached));
     } else {
       const name = `fleet-${first.nodeId}-${group.length}`;

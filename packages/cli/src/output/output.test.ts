@@ -114,10 +114,27 @@ describe('nodes', () => {
       allocatedW: 12_040,
     });
     const lines = nodesTable([aNode(), aNode({ id: 'gpu-2', status: 'NOT_READY', reason: 'no report for 15s', lastReport: null, gpusAllocated: 0, allocatedW: 0 }), miners]).split('\n');
-    expect(lines[0]).toMatch(/^NODE\s+STATUS\s+GPUS\s+POWER\s+MINERS\s+LABELS\s+REASON$/);
-    expect(lines[1]).toMatch(/^gpu-1\s+READY\s+8\/8 H100\s+6.0 \/ 4.0 kW\s+-\s+rack=r1\s+-$/);
-    expect(lines[2]).toMatch(/^gpu-2\s+NOT_READY\s+0\/8 H100\s+0.0 \/ \? kW\s+-\s+rack=r1\s+no report for 15s$/);
-    expect(lines[3]).toMatch(/^miners-1\s+READY\s+-\s+12.0 \/ 9.0 kW\s+3\/4\s+rack=m1,zone=b\s+-$/);
+    expect(lines[0]).toMatch(/^NODE\s+STATE\s+STATUS\s+GPUS\s+POWER\s+MINERS\s+LABELS\s+REASON$/);
+    expect(lines[1]).toMatch(/^gpu-1\s+alloc\s+READY\s+8\/8 H100\s+6.0 \/ 4.0 kW\s+-\s+rack=r1\s+-$/);
+    expect(lines[2]).toMatch(/^gpu-2\s+down\s+NOT_READY\s+0\/8 H100\s+0.0 \/ \? kW\s+-\s+rack=r1\s+no report for 15s$/);
+    expect(lines[3]).toMatch(/^miners-1\s+idle\s+READY\s+-\s+12.0 \/ 9.0 kW\s+3\/4\s+rack=m1,zone=b\s+-$/);
+  });
+
+  it("shows power saving's states with Slurm's suffixes, and why", () => {
+    const at = 1_700_000_000_000;
+    const idle = { gpusAllocated: 0, allocatedW: 0, lastReport: null };
+    const lines = nodesTable([
+      aNode({ ...idle, id: 'gpu-1', status: 'NOT_READY', reason: 'powered off', power: 'off', powerSinceMs: at, powerReason: 'idle 600 s (suspendAfter 600 s)' }),
+      aNode({ ...idle, id: 'gpu-2', status: 'NOT_READY', power: 'resuming', powerSinceMs: at, powerReason: 'powered on for waiting work' }),
+      aNode({ ...idle, id: 'gpu-3', power: 'suspending', powerSinceMs: at, powerReason: 'powered off by olga' }),
+      aNode({ ...idle, id: 'gpu-4', status: 'NOT_READY', power: 'down', powerSinceMs: at, powerReason: 'not back within resumeTimeout (900 s) of its power-on' }),
+      aNode({ ...idle, id: 'gpu-5', power: 'on', powerReason: 'power-off failed: GET /redfish/v1/Systems: HTTP 401' }),
+    ], true).split('\n');
+    expect(lines[1]).toMatch(/^gpu-1\s+idle~\s+NOT_READY\s.*idle 600 s \(suspendAfter 600 s\) \(off since /);
+    expect(lines[2]).toMatch(/^gpu-2\s+idle#\s+NOT_READY\s.*powered on for waiting work \(resuming since /);
+    expect(lines[3]).toMatch(/^gpu-3\s+idle%\s+READY\s.*powered off by olga \(suspending since /);
+    expect(lines[4]).toMatch(/^gpu-4\s+down\s+NOT_READY\s.*not back within resumeTimeout \(900 s\) of its power-on \(down since /);
+    expect(lines[5]).toMatch(/^gpu-5\s+idle\s+READY\s.*power-off failed: GET \/redfish\/v1\/Systems: HTTP 401$/);
   });
 });
 
@@ -204,7 +221,7 @@ describe('site', () => {
 });
 
 describe('wattpack plan', () => {
-  it('shows what would start, what would not yet, what waits, the miners and the watts', () => {
+  it("shows what would start, what would not yet, what waits, the miners, the servers' power and the watts", () => {
     const text = planText({
       placements: [{ jobId: 'job-1', nodeIds: ['gpu-1'], gpus: 8, powerLimitW: 560 }],
       requeued: [{ jobId: 'job-2', code: 'power', reason: 'power: waiting for 1 miner(s) to curtail' }],
@@ -213,6 +230,9 @@ describe('wattpack plan', () => {
       powerChanges: [{ jobId: 'job-4', powerLimitW: 450, why: 'right-size' }],
       curtailMiners: ['m-0'],
       resumeMiners: [],
+      suspendNodes: ['gpu-7', 'gpu-8'],
+      resumeNodes: ['gpu-2'],
+      downNodes: [],
       allocatedW: 812_500,
       budgetW: 980_000,
     });
@@ -223,6 +243,8 @@ describe('wattpack plan', () => {
       'job-2  not yet    power: waiting for 1 miner(s) to curtail',
       'job-3  wait       no node with 8 free H100',
       'curtail 1 miner(s): m-0',
+      'power off 2 server(s): gpu-7,gpu-8',
+      'power on 1 server(s): gpu-2',
       'allocated after the pass: 812.5 kW of a 980.0 kW budget',
     ]);
   });

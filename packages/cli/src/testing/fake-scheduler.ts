@@ -74,6 +74,10 @@ export function aNode(overrides: Partial<Node__Output> = {}): Node__Output {
     lastSeenMs: 1_700_000_000_000,
     gpusAllocated: 8,
     allocatedW: 6_000,
+    drain: null,
+    power: '',
+    powerSinceMs: 0,
+    powerReason: '',
     ...overrides,
   };
 }

@@ -119,6 +119,24 @@ export interface NodeDrain {
   automatic: boolean;
 }
 
+/**
+ * A server's power under power saving (docs/scheduling.md, "Power saving"), with Slurm's
+ * state suffixes: on; suspending (idle%: its BMC told to shut it down); off (idle~);
+ * resuming (idle#: powered on, its agent not back yet); down (not back within
+ * resumeTimeout, or its BMC refused: Slurm's DOWN, with the reason).
+ */
+export type NodePowerState = 'on' | 'suspending' | 'off' | 'resuming' | 'down';
+
+export interface NodePowerRecord {
+  state: NodePowerState;
+  /** Since when (ms). */
+  since: number;
+  /** Why it is in this state, or what went wrong with its BMC (shown with the node). */
+  reason: string;
+  /** Who asked: "wattpack" (the planner) or an operator's name. */
+  by: string;
+}
+
 /** A node as the scheduler stores it (KV bucket wp-nodes, key = id). */
 export interface NodeRecord {
   id: string;
@@ -129,6 +147,8 @@ export interface NodeRecord {
   registeredAt: number;
   lastSeenAt: number;
   drain?: NodeDrain;
+  /** Absent: on. Stored so that a new leader knows which servers are off (not lost). */
+  power?: NodePowerRecord;
 }
 
 /** "rack=r1,zone=a" -> { rack: "r1", zone: "a" }: node labels, and label selectors. */

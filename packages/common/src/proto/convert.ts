@@ -74,6 +74,7 @@ export function nodeToProto(node: NodeRecord, extra: { report?: NodeReport; gpus
     gpusAllocated: extra.gpusAllocated,
     allocatedW: extra.allocatedW,
     ...(extra.report ? { lastReport: extra.report } : {}),
+    ...(node.power ? { power: node.power.state, powerSinceMs: node.power.since, powerReason: node.power.reason } : {}),
     ...(d
       ? {
           drain: {

@@ -54,6 +54,7 @@ describe('the role table', () => {
     expect(roleOf('CordonNodes')).toEqual(['operator']);
     expect(roleOf('DrainNodes')).toEqual(['operator']);
     expect(roleOf('UncordonNodes')).toEqual(['operator']);
+    expect(roleOf('SetNodePower')).toEqual(['operator']);
     expect(roleOf('ListAudit')).toEqual(['operator']);
     expect(roleOf('PlanNext')).toEqual(['operator']);
     expect(roleOf('RevokeCredential')).toEqual(['admin']);

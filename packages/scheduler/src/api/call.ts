@@ -119,7 +119,7 @@ function whoCalled(call: Caller): Pick<Identity, 'name' | 'serial'> & { role: st
 
 /** What a call changes or reads, for the audit, from its request (handlers refine it). */
 function targetOf(rpc: Rpc, request: unknown): string {
-  const req = (request ?? {}) as { id?: string; team?: string; kind?: string; name?: string; nodes?: { nodeIds?: string[]; labels?: Record<string, string> } };
+  const req = (request ?? {}) as { id?: string; team?: string; kind?: string; name?: string; nodeId?: string; nodes?: { nodeIds?: string[]; labels?: Record<string, string> } };
   switch (rpc) {
     case 'SubmitJob':
     case 'SubmitJobs':
@@ -141,6 +141,8 @@ function targetOf(rpc: Rpc, request: unknown): string {
       const labels = Object.entries(req.nodes?.labels ?? {}).map(([k, v]) => `${k}=${v}`);
       return `nodes ${[...(req.nodes?.nodeIds ?? []), ...labels].join(',')}`;
     }
+    case 'SetNodePower':
+      return `node ${req.nodeId ?? ''}`;
     case 'RevokeCredential':
       return `${req.kind ?? ''} ${req.name ?? ''}`;
     case 'ListAudit':

@@ -1,11 +1,11 @@
-import type { NodeRecord } from '@wattpack/common';
+import { WattpackError, type NodeRecord } from '@wattpack/common';
 import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerService';
 import type { Api, Note } from './call.js';
 import { nodesView } from './views.js';
 
-type NodeRpcs = Pick<SchedulerServiceHandlers, 'ListNodes' | 'DrainNodes' | 'CordonNodes' | 'UncordonNodes'>;
+type NodeRpcs = Pick<SchedulerServiceHandlers, 'ListNodes' | 'DrainNodes' | 'CordonNodes' | 'UncordonNodes' | 'SetNodePower'>;
 
-/** Nodes: list them; operators drain and uncordon them. */
+/** Nodes: list them; operators drain and uncordon them, and power them off and on. */
 export function nodeRpcs({ scheduler, unary }: Api): NodeRpcs {
   const drainStates = () => new Map(scheduler.listNodes().map(({ record }) => [record.id, record.drain?.state ?? 'schedulable']));
 
@@ -36,5 +36,15 @@ export function nodeRpcs({ scheduler, unary }: Api): NodeRpcs {
     UncordonNodes: unary('UncordonNodes', (req, _caller, note) =>
       nodeChange(note, () => scheduler.uncordon({ nodeIds: req.nodes?.nodeIds ?? [], labels: req.nodes?.labels ?? {} })),
     ),
+    SetNodePower: unary('SetNodePower', async (req, caller, note) => {
+      if (req.action !== 'suspend' && req.action !== 'resume') throw new WattpackError('INVALID_ARGUMENT', `action ${JSON.stringify(req.action)}: use suspend or resume`);
+      const before = scheduler.listNodes().find((n) => n.record.id === req.nodeId)?.record.power?.state ?? 'on';
+      // "by" is the verified name, never one the request carries.
+      const done = await scheduler.setNodePower(req.nodeId, req.action, caller.name);
+      note.target = `node ${done.id}`;
+      note.before = { power: before };
+      note.after = { power: done.power?.state ?? 'on' };
+      return nodesView(scheduler, new Set([done.id]));
+    }),
   };
 }

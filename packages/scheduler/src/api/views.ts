@@ -93,6 +93,9 @@ export function planView({ plan, applied }: { plan: Plan; applied: Applied }): P
     powerChanges: applied.powerChanges.map(({ jobId, powerLimitW, why }) => ({ jobId, powerLimitW, why })),
     curtailMiners: plan.curtail,
     resumeMiners: plan.resume,
+    suspendNodes: plan.nodePower.suspend,
+    resumeNodes: plan.nodePower.resume,
+    downNodes: plan.nodePower.down,
     allocatedW: plan.allocatedW,
     budgetW: plan.budgetW,
   };

@@ -101,6 +101,16 @@ describe('power saving', () => {
     expect(plan(s, [job], saving()).placements[0]!.nodes[0]!.nodeId).toBe(p.nodePower.resume[0]);
   });
 
+  it('powers on only what a gang lacks beside the idle servers that are on', () => {
+    const s = site();
+    s.nodes[3]!.power = 'off';
+    const gang = buildJob({ gpus: 8, nodes: 2 });
+    // n2 is on and idle, n3 off: one boot completes the gang (n0 and n1 are busy).
+    const p = plan(s, [gang], saving());
+    expect(p.waiting).toMatchObject([{ jobId: gang.id, code: 'gpus' }]);
+    expect(p.nodePower.resume).toEqual(['n3']);
+  });
+
   it('waits for a boot rather than checkpointing a lower-priority job for GPUs', () => {
     const s = site();
     s.nodes[2]!.power = 'off';

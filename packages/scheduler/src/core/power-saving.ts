@@ -78,8 +78,8 @@ function markTimedOut(pass: Pass, ps: PowerSavingPolicy): void {
 }
 
 /**
- * Powers on off servers for jobs left waiting for GPUs, in queue order: servers already
- * booting serve first; another is powered on only if the watts free now cover its idle
+ * Powers on off servers for jobs left waiting for GPUs, in queue order: idle servers on
+ * (a gang's other nodes) and servers already booting serve first; another is powered on only if the watts free now cover its idle
  * draw and the job's GPUs at their floor (the job's share is only promised, not taken:
  * the pass that places it checks again).
  */
@@ -87,11 +87,13 @@ function resumeForWaiting(pass: Pass): void {
   const { work } = pass;
   const booting: number[] = [];
   const off: number[] = [];
+  const freeOn: number[] = [];
   for (let pos = 0; pos < work.nodeCount; pos++) {
-    const { view, power } = work.nodeState(pos);
+    const { view, power, busy } = work.nodeState(pos);
     if (!view.schedulable || view.gpus.length === 0) continue;
     if (power === 'resuming') booting.push(pos);
     else if (power === 'off') off.push(pos);
+    else if (power === 'on' && !busy) freeOn.push(pos);
   }
   if (off.length === 0) return;
   const queued = new Map(pass.queue.map((q) => [q.id, q]));
@@ -104,7 +106,9 @@ function resumeForWaiting(pass: Pass): void {
     const job = queued.get(w.jobId);
     if (!job) continue;
     const fits = (pos: number) => fitsOn(work.nodeState(pos).view, job);
-    const need = job.nodes - takeUpTo(booting, fits, job.nodes).length;
+    // A gang counts idle servers already on (left free by this pass), then those booting.
+    const onFree = freeOn.filter(fits).length;
+    const need = job.nodes - onFree - takeUpTo(booting, fits, Math.max(0, job.nodes - onFree)).length;
     if (need <= 0) continue;
     const picked = off.filter(fits).slice(0, need);
     if (picked.length < need) continue;

@@ -11,6 +11,7 @@ import { toQueued } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import { throttleArrays, throttledReason } from './array-throttle.js';
 import { chooseRendezvous } from './rendezvous.js';
+import type { NodePowerControl } from './node-power.js';
 import type { LoopState } from './state.js';
 
 /** How soon to look again while miners curtail or limits come down. */
@@ -29,6 +30,7 @@ const DRY_RUN = (snapshot: SiteSnapshot): PlanTarget<void> => ({
   preempt: () => {},
   setLimit: () => {},
   miners: () => {},
+  nodePower: () => {},
   place: () => {},
   wait: () => {},
 });
@@ -59,6 +61,7 @@ export class Cycle {
   constructor(
     private readonly state: LoopState,
     private readonly commands: Commands,
+    private readonly power: NodePowerControl,
     /** The least time between the starts of two passes (MIN_PASS_GAP_MS). */
     private readonly passGapMs = MIN_PASS_GAP_MS,
   ) {}
@@ -153,6 +156,7 @@ export class Cycle {
       preempt: (p) => this.preempt(p.jobId, p.reason),
       setLimit: (c) => this.changeLimit(c.jobId, c.powerLimitW, c.why),
       miners: (ids, action) => this.commands.commandMiners(ids, action),
+      nodePower: (ids, action) => this.power.apply(ids, action),
       place: async (p) => this.commands.dispatchStarts(await this.commitPlacement(p, placed)),
       wait: (w) => this.setReason(w.jobId, w.reason),
     };
@@ -253,7 +257,12 @@ export class Cycle {
   /** The wattpack policy with this site's settings (wattpack-static when right-sizing is off). */
   private policy(): Policy {
     const { site } = this.state;
-    return policyFromSite(site.rightSizing.enabled ? 'wattpack' : 'wattpack-static', site, { history: this.state.history });
+    const policy = policyFromSite(site.rightSizing.enabled ? 'wattpack' : 'wattpack-static', site, { history: this.state.history });
+    if (!policy.powerSaving) return policy;
+    // A server without a BMC is never powered off (nothing could power it on), nor one whose power-off just failed.
+    const excludeNodes = new Set(policy.powerSaving.excludeNodes);
+    for (const id of this.state.nodes.keys()) if (!this.power.mayPowerOff(id)) excludeNodes.add(id);
+    return { ...policy, powerSaving: { ...policy.powerSaving, excludeNodes } };
   }
 }
 

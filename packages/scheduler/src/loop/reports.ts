@@ -5,6 +5,7 @@ import type { LiveNode } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import type { Cycle } from './cycle.js';
 import { GroupCommit, settled } from './group-commit.js';
+import { DARK_STATES, type NodePowerControl } from './node-power.js';
 import type { Operators } from './operators.js';
 import type { LoopState } from './state.js';
 
@@ -25,6 +26,7 @@ export class Reports {
     private readonly commands: Commands,
     private readonly cycle: Cycle,
     private readonly operators: Operators,
+    private readonly power: NodePowerControl,
   ) {
     this.events = new GroupCommit(state.serial, (events) => this.takeEvents(events));
   }
@@ -61,6 +63,7 @@ export class Reports {
         registeredAt: prev?.record.registeredAt ?? now,
         lastSeenAt: now,
         ...(prev?.record.drain ? { drain: prev.record.drain } : {}),
+        ...this.power.onRegister(prev?.record),
       };
       await this.state.ports.putNode(record);
       this.state.nodes.set(record.id, { record, connectedAt: now });
@@ -149,9 +152,13 @@ export class Reports {
     return this.state.serial.run(async () => {
       const node = this.state.nodes.get(nodeId);
       if (!node || node.record.status !== 'READY') return;
-      node.record = { ...node.record, status: 'NOT_READY', reason };
+      // A server being powered off goes dark as expected: not ready, and not a failure.
+      const power = node.record.power?.state;
+      const dark = power !== undefined && DARK_STATES.has(power);
+      node.record = { ...node.record, status: 'NOT_READY', reason: dark ? `powered ${power === 'resuming' ? 'on, booting' : 'off'}` : reason };
       await this.state.ports.putNode(node.record);
-      this.state.log.warn({ node: nodeId, reason }, 'node not ready');
+      if (dark) this.state.log.info({ node: nodeId, power }, 'node dark while powered off');
+      else this.state.log.warn({ node: nodeId, reason }, 'node not ready');
     });
   }
 
@@ -163,6 +170,8 @@ export class Reports {
     const leaseMs = this.state.site.nodeLeaseSeconds * 1000;
     const now = this.state.now();
     for (const { record, connectedAt } of this.state.nodes.values()) {
+      // Off, or on its way off or on: silence is expected (resumeTimeout bounds a boot).
+      if (record.power && DARK_STATES.has(record.power.state)) continue;
       // Not heard from since this scheduler took over: agents reconnect after it, a whole
       // fleet at once with backoff on a loaded control plane, and their attempts' end events
       // may still wait in the stream. A longer lease then (Nomad's failover heartbeat TTL):

@@ -10,6 +10,7 @@ import { Commands } from './commands.js';
 import { Cycle } from './cycle.js';
 import { Intake, type SubmitOptions, type SubmitRequest } from './intake.js';
 import { Metering } from './meter.js';
+import { NodePowerControl } from './node-power.js';
 import type { MeterSample } from '../meter/modbus-meter.js';
 import type { MeterStatus } from '../meter/tracker.js';
 import type { EventReport } from './compliance.js';
@@ -42,6 +43,7 @@ export class Scheduler {
   private readonly reports: Reports;
   private readonly operators: Operators;
   private readonly metering: Metering;
+  private readonly power: NodePowerControl;
   /** The clock every room reads, through this field (tests replace it). */
   private readonly now: () => number;
 
@@ -49,10 +51,12 @@ export class Scheduler {
     this.now = init.now ?? Date.now;
     this.state = new LoopState({ ...init, now: () => this.now() });
     const commands = new Commands(this.state);
-    this.cycle = new Cycle(this.state, commands, init.passGapMs);
+    this.power = new NodePowerControl(this.state, init.nodePower, () => this.cycle.request());
+    this.state.idleSinceOf = (id, busy) => this.power.idleSinceOf(id, busy);
+    this.cycle = new Cycle(this.state, commands, this.power, init.passGapMs);
     this.intake = new Intake(this.state, commands, this.cycle);
     this.operators = new Operators(this.state, commands, this.cycle);
-    this.reports = new Reports(this.state, commands, this.cycle, this.operators);
+    this.reports = new Reports(this.state, commands, this.cycle, this.operators, this.power);
     this.metering = new Metering(this.state, this.cycle);
   }
 
@@ -64,11 +68,13 @@ export class Scheduler {
   /** After a restart: sends the commands of placed and stopping jobs again, and stores the rest of arrays cut off mid-submit. */
   async recover(): Promise<void> {
     await this.intake.completeArrays();
+    await this.power.recover();
     await this.reports.recover();
   }
 
   stop(): void {
     this.cycle.stop();
+    this.power.stop();
   }
 
   /** Coalesces triggers: many submits or events in a burst cause one pass. */
@@ -232,6 +238,11 @@ export class Scheduler {
 
   uncordon(selector: NodeSelector): Promise<NodeRecord[]> {
     return this.operators.uncordon(selector);
+  }
+
+  /** `wattpack node suspend|resume`: an idle server powered off, or one powered on, through its BMC. */
+  setNodePower(nodeId: string, action: 'suspend' | 'resume', by: string): Promise<NodeRecord> {
+    return this.state.serial.run(() => this.power.operator(nodeId, action, by));
   }
 
   /** Drain progress and deadlines; called on a timer. */

@@ -7,7 +7,9 @@ import { defaultPolicy, type TeamUsage } from '../core/policy.js';
 import { UsageMeter } from '../core/usage-meter.js';
 import type { JobPower, SiteSnapshot } from '../core/snapshot.js';
 import type { MeterStatus } from '../meter/tracker.js';
+import type { NodePowerPort } from '../power/bmc-power.js';
 import { Compliance } from './compliance.js';
+import { DARK_STATES } from './node-power.js';
 import { holdsResources } from '../state/job-transitions.js';
 import { JobIndex } from '../state/job-index.js';
 import { HostPowerLearner } from '../state/host-power.js';
@@ -36,6 +38,8 @@ export interface SchedulerInit {
   ports: SchedulerPorts;
   log: Logger;
   now?: () => number;
+  /** Servers' power through their BMCs (power saving); absent: never powered off. */
+  nodePower?: NodePowerPort;
   /** The least time between the starts of two packing passes (cycle.ts MIN_PASS_GAP_MS by default). */
   passGapMs?: number;
 }
@@ -81,6 +85,8 @@ export class LoopState {
   readonly compliance = new Compliance();
   /** The facility meter's last judgement (loop/meter.ts); undefined without a meter. */
   meterStatus: MeterStatus | undefined;
+  /** Power saving's idle timer (loop/node-power.ts sets it): since when a node has had no GPU held. */
+  idleSinceOf: ((nodeId: string, busy: boolean) => number | undefined) | undefined;
 
   constructor(init: SchedulerInit) {
     this.site = init.site;
@@ -95,8 +101,10 @@ export class LoopState {
     // Their leases start again from now: agents need a moment to reconnect to a new scheduler.
     const start = this.now();
     for (const record of init.nodes.values()) {
+      // A server power saving holds off keeps its reason: no agent is coming.
+      const dark = record.power && DARK_STATES.has(record.power.state);
       this.nodes.set(record.id, {
-        record: { ...record, status: 'NOT_READY', reason: 'waiting for the agent to reconnect', lastSeenAt: Math.max(record.lastSeenAt, start) },
+        record: { ...record, status: 'NOT_READY', reason: dark ? record.reason : 'waiting for the agent to reconnect', lastSeenAt: Math.max(record.lastSeenAt, start) },
       });
     }
   }
@@ -267,6 +275,7 @@ export class LoopState {
       powerOf: (id) => this.powerOf(id),
       hostPowerOf: (id) => this.hostPower.estimate(id),
       ...(this.meterStatus ? { meterFactor: this.meterStatus.factor } : {}),
+      ...(this.idleSinceOf && this.site.powerSaving.enabled ? { idleSinceOf: this.idleSinceOf } : {}),
     });
   }
 

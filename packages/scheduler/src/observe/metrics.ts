@@ -6,6 +6,8 @@ import type { Scheduler } from '../loop/scheduler.js';
 import type { JobWatch, JobWatchListener } from './job-watch.js';
 
 const NODE_STATES = ['ready', 'not_ready', 'cordoned', 'draining', 'drained'] as const;
+/** Power saving's states (NodePowerState): a node without one is on. */
+const POWER_STATES = ['on', 'suspending', 'off', 'resuming', 'down'] as const;
 const SOURCES = ['gpus', 'hosts', 'miners'] as const;
 type Labels = Record<string, string>;
 /** How a gauge's fill writes its samples (the site label is added for it). */
@@ -110,6 +112,10 @@ export class SchedulerMetrics {
     gauge('wattpack_nodes', 'Nodes by state: ready, not_ready, cordoned, draining, drained.', ['state'], (g, s) => {
       for (const state of NODE_STATES) g.set({ state }, 0);
       for (const { record } of s.listNodes()) g.inc({ state: record.drain ? record.drain.state.toLowerCase() : record.status.toLowerCase() });
+    });
+    gauge('wattpack_nodes_power', "Nodes by power saving's state: on, suspending, off, resuming, down.", ['state'], (g, s) => {
+      for (const state of POWER_STATES) g.set({ state }, 0);
+      for (const { record } of s.listNodes()) g.inc({ state: record.power?.state ?? 'on' });
     });
     gauge('wattpack_drains_in_progress', 'Nodes cordoned or draining: not yet drained.', [], (g, s) => {
       g.set({}, s.listNodes().filter(({ record }) => record.drain && record.drain.state !== 'DRAINED').length);

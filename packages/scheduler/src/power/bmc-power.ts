@@ -15,6 +15,8 @@ export interface NodePowerPort {
   set(nodeId: string, to: 'off' | 'on'): Promise<void>;
   /** The server's power now. */
   state(nodeId: string): Promise<ServerPower>;
+  /** Whether this node has a BMC the port can reach (others are never powered off). */
+  covers(nodeId: string): boolean;
 }
 
 export interface RedfishBmc extends RedfishEndpoint {
@@ -36,6 +38,10 @@ const POWER_STATES: Record<string, ServerPower> = { On: 'on', Off: 'off', Poweri
  */
 export class RedfishNodePower implements NodePowerPort {
   constructor(private readonly bmcs: ReadonlyMap<string, RedfishBmc>) {}
+
+  covers(nodeId: string): boolean {
+    return this.bmcs.has(nodeId);
+  }
 
   async set(nodeId: string, to: 'off' | 'on'): Promise<void> {
     const bmc = this.bmc(nodeId);

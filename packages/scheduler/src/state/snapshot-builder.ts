@@ -51,6 +51,8 @@ export interface SnapshotContext {
   hostPowerOf?: (nodeId: string) => { idleW?: number; busyW?: number };
   /** The meter's factor on modeled facility watts (loop/meter.ts). */
   meterFactor?: number;
+  /** Power saving's idle timer: since when the node has had no GPU held (loop/node-power.ts); absent: no power saving. */
+  idleSinceOf?: (nodeId: string, busy: boolean) => number | undefined;
 }
 
 /**
@@ -123,24 +125,40 @@ function runningJobs(site: SiteConfig, nodes: ReadonlyMap<string, LiveNode>, job
   return { running, holders };
 }
 
-/** A node as the core sees it: schedulable or not, its host power, its GPUs (held or not) and miners. */
+/** A node as the core sees it: schedulable or not, its host power, its GPUs (held or not) and miners, its power. */
 function nodeView({ record, report, stale }: LiveNode, site: SiteConfig, holders: Holders, ctx: SnapshotContext): NodeView {
   const { inventory } = record;
   const unhealthy = report?.gpus.some((g) => g.health === 'HEALTH_FAILED') ?? false;
   const learned = ctx.hostPowerOf?.(record.id);
   const curtailed = new Set(report?.miners.filter((m) => m.state === 'MINER_RUN_STATE_CURTAILED').map((m) => m.id));
+  const gpus = gpusOf(inventory).map((g) => {
+    const held = holders.get(`${record.id}/${g.index}`);
+    return held ? { ...g, jobId: held.jobId, limitW: held.limitW } : g;
+  });
+  const power = poweredView(record, site);
+  const idleSinceMs = ctx.idleSinceOf?.(record.id, gpus.some((g) => g.jobId !== undefined));
   return {
     id: record.id,
     labels: record.labels,
-    schedulable: record.status === 'READY' && !record.drain && !unhealthy && !stale,
+    // A server powered off (or booting) has no agent to hear from: it may take work once on, unless drained.
+    schedulable: power ? !record.drain : record.status === 'READY' && !record.drain && !unhealthy && !stale,
     // Host power: learned from the BMC, else what the agent declared, else the site's figure.
     ...hostWatts(inventory, site, learned),
-    gpus: gpusOf(inventory).map((g) => {
-      const held = holders.get(`${record.id}/${g.index}`);
-      return held ? { ...g, jobId: held.jobId, limitW: held.limitW } : g;
-    }),
+    gpus,
     miners: inventory.miners.map((m) => ({ id: m.id, nameplateW: m.nameplatePowerW, hashrateThs: m.nameplateHashrateThs, curtailed: curtailed.has(m.id) })),
+    ...power,
+    ...(idleSinceMs !== undefined ? { idleSinceMs } : {}),
   };
+}
+
+/**
+ * A server's stored power as the core's (core/power-saving.ts): suspending, off or
+ * resuming; on and down are left out (a down server counts as on and idle, not
+ * schedulable: nobody knows what it draws).
+ */
+function poweredView({ power }: NodeRecord, site: Pick<SiteConfig, 'powerSaving'>): Pick<NodeView, 'power' | 'standbyW' | 'resumedAtMs'> | undefined {
+  if (!power || power.state === 'on' || power.state === 'down') return undefined;
+  return { power: power.state, standbyW: site.powerSaving.standbyW, ...(power.state === 'resuming' ? { resumedAtMs: power.since } : {}) };
 }
 
 export function toQueued(job: Job): QueuedJob {

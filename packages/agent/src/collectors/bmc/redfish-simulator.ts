@@ -30,6 +30,10 @@ export interface RedfishSimulatorOptions {
   bootMs?: number;
   /** Told when the server's power changes (the dev site's agent goes dark while off). */
   onPowerState?: (state: RedfishPowerState) => void;
+  /** Where it listens: default 127.0.0.1 on a free port. */
+  listen?: { host: string; port: number };
+  /** Its certificate, key and CA (a launcher that hands the CA to the scheduler); default made for it alone. */
+  tls?: { certPem: string; keyPem: string; caPem: string };
 }
 
 export interface RedfishSimulator {
@@ -47,12 +51,11 @@ export interface RedfishSimulator {
  * PowerWatts.Reading. Its certificate comes from a CA made for it alone.
  */
 export async function startRedfishSimulator(o: RedfishSimulatorOptions): Promise<RedfishSimulator> {
-  const ca = await createCa('simulated-bmc', 30);
-  const cert = await issueCertificate(ca, { name: 'bmc', role: 'node', teams: [] }, { days: 30, hosts: ['127.0.0.1', 'localhost'] });
+  const tls = o.tls ?? (await ownTls());
   const power = simulatedPower(o);
   const replies = resourceReplies(o.models ?? 'both', power);
   const expected = `Basic ${Buffer.from(`${o.username}:${o.password}`).toString('base64')}`;
-  const server: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+  const server: Server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
     const path = (req.url ?? '').split('?')[0]!.replace(/\/$/, '');
     const reply = replies[path];
     res.setHeader('Content-Type', 'application/json');
@@ -62,11 +65,12 @@ export async function startRedfishSimulator(o: RedfishSimulatorOptions): Promise
     else if (!reply) fail(res, 404, 'ResourceMissingAtURI', `${path} not found`);
     else res.writeHead(200).end(JSON.stringify(reply()));
   });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+  const listen = o.listen ?? { host: '127.0.0.1', port: 0 };
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(listen.port, listen.host, () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `https://127.0.0.1:${port}`,
-    ca: ca.certPem,
+    url: `https://${listen.host}:${port}`,
+    ca: tls.caPem,
     powerState: power.state,
     close: () =>
       new Promise<void>((done) => {
@@ -75,6 +79,13 @@ export async function startRedfishSimulator(o: RedfishSimulatorOptions): Promise
         server.closeAllConnections();
       }),
   };
+}
+
+/** A certificate for 127.0.0.1 from a CA made for this BMC alone. */
+export async function ownTls(days = 30): Promise<{ certPem: string; keyPem: string; caPem: string }> {
+  const ca = await createCa('simulated-bmc', days);
+  const cert = await issueCertificate(ca, { name: 'bmc', role: 'node', teams: [] }, { days, hosts: ['127.0.0.1', 'localhost'] });
+  return { certPem: cert.certPem, keyPem: cert.keyPem, caPem: ca.certPem };
 }
 
 /** The simulated server's power: its state, what it draws, and what a reset does to it. */

@@ -66,6 +66,7 @@ import type { RevokeCredentialRequest as _wattpack_v1_RevokeCredentialRequest, R
 import type { RevokeCredentialResponse as _wattpack_v1_RevokeCredentialResponse, RevokeCredentialResponse__Output as _wattpack_v1_RevokeCredentialResponse__Output } from './wattpack/v1/RevokeCredentialResponse.js';
 import type { SchedulerMessage as _wattpack_v1_SchedulerMessage, SchedulerMessage__Output as _wattpack_v1_SchedulerMessage__Output } from './wattpack/v1/SchedulerMessage.js';
 import type { SchedulerServiceClient as _wattpack_v1_SchedulerServiceClient, SchedulerServiceDefinition as _wattpack_v1_SchedulerServiceDefinition } from './wattpack/v1/SchedulerService.js';
+import type { SetNodePowerRequest as _wattpack_v1_SetNodePowerRequest, SetNodePowerRequest__Output as _wattpack_v1_SetNodePowerRequest__Output } from './wattpack/v1/SetNodePowerRequest.js';
 import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from './wattpack/v1/Site.js';
 import type { SlowedJob as _wattpack_v1_SlowedJob, SlowedJob__Output as _wattpack_v1_SlowedJob__Output } from './wattpack/v1/SlowedJob.js';
 import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobRequest__Output as _wattpack_v1_SubmitJobRequest__Output } from './wattpack/v1/SubmitJobRequest.js';
@@ -153,6 +154,7 @@ export interface ProtoGrpcType {
       RevokeCredentialResponse: MessageTypeDefinition<_wattpack_v1_RevokeCredentialResponse, _wattpack_v1_RevokeCredentialResponse__Output>
       SchedulerMessage: MessageTypeDefinition<_wattpack_v1_SchedulerMessage, _wattpack_v1_SchedulerMessage__Output>
       SchedulerService: SubtypeConstructor<typeof grpc.Client, _wattpack_v1_SchedulerServiceClient> & { service: _wattpack_v1_SchedulerServiceDefinition }
+      SetNodePowerRequest: MessageTypeDefinition<_wattpack_v1_SetNodePowerRequest, _wattpack_v1_SetNodePowerRequest__Output>
       Site: MessageTypeDefinition<_wattpack_v1_Site, _wattpack_v1_Site__Output>
       SlowedJob: MessageTypeDefinition<_wattpack_v1_SlowedJob, _wattpack_v1_SlowedJob__Output>
       SubmitJobRequest: MessageTypeDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_SubmitJobRequest__Output>

@@ -16,6 +16,9 @@ export interface Node {
   'gpusAllocated'?: (number);
   'allocatedW'?: (number | string);
   'drain'?: (_wattpack_v1_NodeDrain | null);
+  'power'?: (string);
+  'powerSinceMs'?: (number | string | Long);
+  'powerReason'?: (string);
 }
 
 export interface Node__Output {
@@ -29,4 +32,7 @@ export interface Node__Output {
   'gpusAllocated': (number);
   'allocatedW': (number);
   'drain': (_wattpack_v1_NodeDrain__Output | null);
+  'power': (string);
+  'powerSinceMs': (number);
+  'powerReason': (string);
 }

@@ -15,6 +15,9 @@ export interface PlanPreview {
   'resumeMiners'?: (string)[];
   'allocatedW'?: (number | string);
   'budgetW'?: (number | string);
+  'suspendNodes'?: (string)[];
+  'resumeNodes'?: (string)[];
+  'downNodes'?: (string)[];
 }
 
 export interface PlanPreview__Output {
@@ -27,4 +30,7 @@ export interface PlanPreview__Output {
   'resumeMiners': (string)[];
   'allocatedW': (number);
   'budgetW': (number);
+  'suspendNodes': (string)[];
+  'resumeNodes': (string)[];
+  'downNodes': (string)[];
 }

@@ -28,6 +28,7 @@ import type { PlanNextRequest as _wattpack_v1_PlanNextRequest, PlanNextRequest__
 import type { PlanPreview as _wattpack_v1_PlanPreview, PlanPreview__Output as _wattpack_v1_PlanPreview__Output } from '../../wattpack/v1/PlanPreview.js';
 import type { RevokeCredentialRequest as _wattpack_v1_RevokeCredentialRequest, RevokeCredentialRequest__Output as _wattpack_v1_RevokeCredentialRequest__Output } from '../../wattpack/v1/RevokeCredentialRequest.js';
 import type { RevokeCredentialResponse as _wattpack_v1_RevokeCredentialResponse, RevokeCredentialResponse__Output as _wattpack_v1_RevokeCredentialResponse__Output } from '../../wattpack/v1/RevokeCredentialResponse.js';
+import type { SetNodePowerRequest as _wattpack_v1_SetNodePowerRequest, SetNodePowerRequest__Output as _wattpack_v1_SetNodePowerRequest__Output } from '../../wattpack/v1/SetNodePowerRequest.js';
 import type { Site as _wattpack_v1_Site, Site__Output as _wattpack_v1_Site__Output } from '../../wattpack/v1/Site.js';
 import type { SubmitJobRequest as _wattpack_v1_SubmitJobRequest, SubmitJobRequest__Output as _wattpack_v1_SubmitJobRequest__Output } from '../../wattpack/v1/SubmitJobRequest.js';
 import type { SubmitJobsRequest as _wattpack_v1_SubmitJobsRequest, SubmitJobsRequest__Output as _wattpack_v1_SubmitJobsRequest__Output } from '../../wattpack/v1/SubmitJobsRequest.js';
@@ -168,6 +169,15 @@ export interface SchedulerServiceClient extends grpc.Client {
   revokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
   revokeCredential(argument: _wattpack_v1_RevokeCredentialRequest, callback: grpc.requestCallback<_wattpack_v1_RevokeCredentialResponse__Output>): grpc.ClientUnaryCall;
   
+  SetNodePower(argument: _wattpack_v1_SetNodePowerRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  SetNodePower(argument: _wattpack_v1_SetNodePowerRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  SetNodePower(argument: _wattpack_v1_SetNodePowerRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  SetNodePower(argument: _wattpack_v1_SetNodePowerRequest, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  setNodePower(argument: _wattpack_v1_SetNodePowerRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  setNodePower(argument: _wattpack_v1_SetNodePowerRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  setNodePower(argument: _wattpack_v1_SetNodePowerRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  setNodePower(argument: _wattpack_v1_SetNodePowerRequest, callback: grpc.requestCallback<_wattpack_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  
   SubmitJob(argument: _wattpack_v1_SubmitJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   SubmitJob(argument: _wattpack_v1_SubmitJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
   SubmitJob(argument: _wattpack_v1_SubmitJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_wattpack_v1_Job__Output>): grpc.ClientUnaryCall;
@@ -242,6 +252,8 @@ export interface SchedulerServiceHandlers extends grpc.UntypedServiceImplementat
   
   RevokeCredential: grpc.handleUnaryCall<_wattpack_v1_RevokeCredentialRequest__Output, _wattpack_v1_RevokeCredentialResponse>;
   
+  SetNodePower: grpc.handleUnaryCall<_wattpack_v1_SetNodePowerRequest__Output, _wattpack_v1_ListNodesResponse>;
+  
   SubmitJob: grpc.handleUnaryCall<_wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job>;
   
   SubmitJobs: grpc.handleUnaryCall<_wattpack_v1_SubmitJobsRequest__Output, _wattpack_v1_SubmitJobsResponse>;
@@ -270,6 +282,7 @@ export interface SchedulerServiceDefinition extends grpc.ServiceDefinition {
   ListShares: MethodDefinition<_wattpack_v1_ListSharesRequest, _wattpack_v1_ListSharesResponse, _wattpack_v1_ListSharesRequest__Output, _wattpack_v1_ListSharesResponse__Output>
   PlanNext: MethodDefinition<_wattpack_v1_PlanNextRequest, _wattpack_v1_PlanPreview, _wattpack_v1_PlanNextRequest__Output, _wattpack_v1_PlanPreview__Output>
   RevokeCredential: MethodDefinition<_wattpack_v1_RevokeCredentialRequest, _wattpack_v1_RevokeCredentialResponse, _wattpack_v1_RevokeCredentialRequest__Output, _wattpack_v1_RevokeCredentialResponse__Output>
+  SetNodePower: MethodDefinition<_wattpack_v1_SetNodePowerRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_SetNodePowerRequest__Output, _wattpack_v1_ListNodesResponse__Output>
   SubmitJob: MethodDefinition<_wattpack_v1_SubmitJobRequest, _wattpack_v1_Job, _wattpack_v1_SubmitJobRequest__Output, _wattpack_v1_Job__Output>
   SubmitJobs: MethodDefinition<_wattpack_v1_SubmitJobsRequest, _wattpack_v1_SubmitJobsResponse, _wattpack_v1_SubmitJobsRequest__Output, _wattpack_v1_SubmitJobsResponse__Output>
   UncordonNodes: MethodDefinition<_wattpack_v1_UncordonNodesRequest, _wattpack_v1_ListNodesResponse, _wattpack_v1_UncordonNodesRequest__Output, _wattpack_v1_ListNodesResponse__Output>
