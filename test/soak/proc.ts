@@ -2,7 +2,7 @@
  * What the benchmarks and the soak read about a process and a Prometheus endpoint:
  * CPU time and memory from /proc (Linux), histogram quantiles from /metrics text.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseMetrics } from '../e2e/prometheus-text.js';
 
 /** Linux reports CPU time in clock ticks; USER_HZ is 100 on every architecture Node runs on. */
@@ -24,6 +24,11 @@ export function cpuSeconds(pid: number): number {
 export function reapedCpuSeconds(pid: number): number {
   const fields = statFields(pid);
   return (Number(fields[13]) + Number(fields[14])) / TICKS_PER_S;
+}
+
+/** The pids of a process's children now (/proc/<pid>/task/<tid>/children, every thread's). */
+export function childPids(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
 }
 
 /** Resident memory now (VmRSS) and its peak (VmHWM), MB. */

@@ -61,12 +61,13 @@ describe.each(targets)('the usage store on $name', ({ target }) => {
   let store: UsageStore;
   beforeAll(async () => {
     store = await UsageStore.open(target());
-    await store.insert(rec(1), 1);
-    await store.insert(rec(2, { user: 'bob', team: 'vision', nodes: ['gpu-2'] }), 2);
-    await store.insert(rec(3, { attemptId: 'j3-a1', jobId: 'j3', state: 'REQUEUED', preempted: true, workLostGpuHours: 1 }), 3);
-    await store.insert(rec(3, { attemptId: 'j3-a2', jobId: 'j3', attempt: 2, startedAt: T0 + 3 * DAY + 4_000_000, endedAt: T0 + 3 * DAY + 7_600_000 }), 4);
+    await store.insert([rec(1)], 1);
+    await store.insert([rec(2, { user: 'bob', team: 'vision', nodes: ['gpu-2'] })], 2);
+    // What the stream delivered meanwhile, in one go: a copy inside the batch is kept once too.
+    const j3a1 = rec(3, { attemptId: 'j3-a1', jobId: 'j3', state: 'REQUEUED', preempted: true, workLostGpuHours: 1 });
+    await store.insert([j3a1, rec(3, { attemptId: 'j3-a2', jobId: 'j3', attempt: 2, startedAt: T0 + 3 * DAY + 4_000_000, endedAt: T0 + 3 * DAY + 7_600_000 }), j3a1], 4);
     // The same attempt delivered again (a crash between the stream and the store): stored once.
-    await store.insert(rec(1), 5);
+    await store.insert([rec(1)], 5);
   }, 120_000);
   afterAll(() => store.close());
 
@@ -120,7 +121,7 @@ describe('the embedded store', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wattpack-pglite-'));
     try {
       const a = await UsageStore.open({ dir });
-      await a.insert(rec(9), 7);
+      await a.insert([rec(9)], 7);
       await a.close();
       const b = await UsageStore.open({ dir });
       expect((await b.history({ limit: 10 })).rows.map((r) => r.attemptId)).toEqual(['j9-a1']);

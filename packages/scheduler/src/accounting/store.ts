@@ -78,16 +78,29 @@ export class UsageStore {
     return Number(row?.seq ?? 0);
   }
 
-  /** Stores a record (a second copy of an attempt is ignored) and moves the cursor to `seq`. */
-  async insert(record: UsageRecord, seq: number): Promise<void> {
-    const r = usageRecordSchema.parse(record);
+  /**
+   * Stores records (a second copy of an attempt is ignored) and moves the cursor to `seq`,
+   * in one transaction: ingest takes what the stream has delivered meanwhile in one go, as
+   * a commit costs far more than a row (PGlite writes its files at each).
+   */
+  async insert(records: readonly UsageRecord[], seq: number): Promise<void> {
+    const rows = records.map((record) => {
+      const r = usageRecordSchema.parse(record);
+      return [r.attemptId, r.jobId, r.attempt, r.user, r.team, r.state, r.nodes, r.startedAt, r.endedAt, r.gpuHours, r.facilityKwh, r.cost.total, r.preempted, JSON.stringify(r)];
+    });
     await this.sql.transaction(async (q) => {
-      await q.query(
-        `INSERT INTO usage_records (attempt_id, job_id, attempt, username, team, state, nodes, started_at, ended_at, gpu_hours, facility_kwh, cost, preempted, record)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8 / 1000.0), to_timestamp($9 / 1000.0), $10, $11, $12, $13, $14)
-         ON CONFLICT (attempt_id) DO NOTHING`,
-        [r.attemptId, r.jobId, r.attempt, r.user, r.team, r.state, r.nodes, r.startedAt, r.endedAt, r.gpuHours, r.facilityKwh, r.cost.total, r.preempted, JSON.stringify(r)],
-      );
+      if (rows.length > 0) {
+        const values = rows.map((row, i) => {
+          const $ = (k: number) => `$${i * row.length + k}`;
+          return `(${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, ${$(6)}, ${$(7)}, to_timestamp(${$(8)} / 1000.0), to_timestamp(${$(9)} / 1000.0), ${$(10)}, ${$(11)}, ${$(12)}, ${$(13)}, ${$(14)})`;
+        });
+        await q.query(
+          `INSERT INTO usage_records (attempt_id, job_id, attempt, username, team, state, nodes, started_at, ended_at, gpu_hours, facility_kwh, cost, preempted, record)
+           VALUES ${values.join(', ')}
+           ON CONFLICT (attempt_id) DO NOTHING`,
+          rows.flat(),
+        );
+      }
       await q.query('UPDATE ingest_cursor SET seq = GREATEST(seq, $1) WHERE id = 1', [seq]);
     });
   }

@@ -40,7 +40,7 @@ async function bench(target: SqlTarget): Promise<Record<string, number>> {
   let store!: UsageStore;
   const openMs = await time(async () => (store = await UsageStore.open(target)));
   const insertMs = await time(async () => {
-    for (let i = 0; i < RECORDS; i++) await store.insert(record(i), i + 1);
+    for (let i = 0; i < RECORDS; i++) await store.insert([record(i)], i + 1);
   });
   const out = {
     openMs,

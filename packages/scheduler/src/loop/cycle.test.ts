@@ -3,6 +3,7 @@ import type { Job, MinersCommand } from '@wattpack/common';
 import { planView } from '../api/views.js';
 import { siteSplit } from '../core/watts.js';
 import { inventory, setup, spec, until } from '../testing/live-scheduler.js';
+import type { PassRecord } from './cycle.js';
 
 describe('the live pass: plan, then verify and commit against the state at commit', () => {
   it('requeues a placement whose node was drained between plan and commit, sends no start, and places it once the node is back', async () => {
@@ -115,5 +116,30 @@ describe('agent reports go through the serial queue', () => {
     await reportDuringSubmit;
     seen.push(`report applied once the submit is stored: ${nodeA().report !== undefined}`);
     expect(seen).toEqual(['report applied at once: false', 'report applied after a turn of the event loop: false', 'report applied once the submit is stored: true']);
+  });
+});
+
+describe('passes under a stream of changes', () => {
+  it('start at least the pass gap apart, each placing what arrived meanwhile; a lone submit on a quiet site gets its pass at once', async () => {
+    const gapMs = 500;
+    const { scheduler } = await setup(18, {}, { passGapMs: gapMs });
+    const starts: number[] = [];
+    scheduler.changes.on('pass', (p: PassRecord) => starts.push(performance.now() - p.seconds * 1000));
+    const ids: string[] = [];
+    // Ten one-GPU submits paced 20 ms apart: a stream, not a burst taken in one turn.
+    for (let i = 0; i < 10; i++) {
+      ids.push((await scheduler.submit(spec({ gpus: 1 }))).id);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await until('all ten placed', () => ids.every((id) => scheduler.getJob(id).state === 'STARTING'), 20_000);
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    expect(gaps.every((g) => g >= gapMs - 5)).toBe(true);
+    expect(starts.length).toBeLessThan(10);
+
+    await until('the gap since the last pass to pass', () => performance.now() - starts.at(-1)! > gapMs, 20_000);
+    const lone = await scheduler.submit(spec({ gpus: 1 }));
+    const submittedAt = performance.now();
+    await until('the lone job placed', () => scheduler.getJob(lone.id).state === 'STARTING', 20_000);
+    expect(performance.now() - submittedAt).toBeLessThan(gapMs);
   });
 });

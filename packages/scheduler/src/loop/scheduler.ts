@@ -53,7 +53,7 @@ export class Scheduler {
     const commands = new Commands(this.state);
     this.power = new NodePowerControl(this.state, init.nodePower, () => this.cycle.request());
     this.state.idleSinceOf = (id, busy) => this.power.idleSinceOf(id, busy);
-    this.cycle = new Cycle(this.state, commands, this.power);
+    this.cycle = new Cycle(this.state, commands, this.power, init.passGapMs);
     this.intake = new Intake(this.state, commands, this.cycle);
     this.operators = new Operators(this.state, commands, this.cycle);
     this.reports = new Reports(this.state, commands, this.cycle, this.operators, this.power);

@@ -40,6 +40,8 @@ export interface SchedulerInit {
   now?: () => number;
   /** Servers' power through their BMCs (power saving); absent: never powered off. */
   nodePower?: NodePowerPort;
+  /** The least time between the starts of two packing passes (cycle.ts MIN_PASS_GAP_MS by default). */
+  passGapMs?: number;
 }
 
 /**
@@ -108,14 +110,16 @@ export class LoopState {
   }
 
   /**
-   * Stores a job's change. A change that ends an attempt carries the attempt's usage
-   * record in the same write; the record then goes to the accounting stream, and the job
-   * is stored again without it. A crash in between leaves it with the job, and
-   * `publishPendingUsage` sends it again (the stream drops the copy by attempt id).
+   * Stores a job's change. A change that ends an attempt (every part has ended: the
+   * record is final) first puts the attempt's usage record on the accounting stream, so
+   * that the change is one write; a record the stream did not take goes with the job
+   * (`pendingUsage`) and `publishPendingUsage` sends it again (on recovery too). A crash
+   * between the two sends the record again when the change is applied again; the stream
+   * drops the copy by attempt id.
    */
   async store(change: Job): Promise<void> {
     const before = this.jobs.get(change.id);
-    const job = attemptEnded(before, change) && this.ports.publishUsage ? { ...change, pendingUsage: [...(change.pendingUsage ?? []), this.usageOf(before, change)] } : change;
+    const job = attemptEnded(before, change) && this.ports.publishUsage ? await this.withUsageSent(change, this.usageOf(before, change)) : change;
     await this.ports.putJob(job);
     this.index(before, job);
     this.listing.update(before, job);
@@ -126,6 +130,17 @@ export class LoopState {
     }
     this.changes.emit('job', job);
     if (job.pendingUsage?.length) await this.publishPendingUsage(job);
+  }
+
+  /** The change, with the record kept as pending unless the stream took it now. */
+  private async withUsageSent(change: Job, record: UsageRecord): Promise<Job> {
+    try {
+      await this.ports.publishUsage!(record);
+      return change;
+    } catch (err) {
+      this.log.error({ err, job: change.id }, 'usage record not on the accounting stream yet: kept with the job, sent again');
+      return { ...change, pendingUsage: [...(change.pendingUsage ?? []), record] };
+    }
   }
 
   /** Sends a job's pending usage records; on failure they stay with the job for the next try (recovery). */

@@ -26,6 +26,7 @@ async function setup() {
     jobs: new Map(),
     nodes: new Map(),
     log,
+    passGapMs: 0, // settle() waits 20 ms: each pass at once
     ports: { putJob: async () => {}, putNode: async () => {}, putSite: async () => {}, openNode: async () => {}, sendCommand: async () => {} },
   });
   await scheduler.registerNode({ nodeId: 'a', labels: {}, inventory });

@@ -8,6 +8,8 @@ const log = createLogger('test', 'silent');
 export interface Hooks {
   now?: () => number;
   beforePut?: (job: Job) => Promise<void> | void;
+  /** The least time between passes (0 unless given: these tests step the loop and settle for 20 ms). */
+  passGapMs?: number;
 }
 
 export function inventory(gpus: number, model = 'H100'): NodeInventory {
@@ -28,6 +30,7 @@ export async function setup(capMw = 18, siteExtra: Partial<SiteConfig> = {}, hoo
     jobs: new Map(),
     nodes: new Map(),
     log,
+    passGapMs: hooks.passGapMs ?? 0,
     ...(hooks.now ? { now: hooks.now } : {}),
     ports: {
       putJob: async (j) => {
