@@ -30,6 +30,7 @@ const ASSET_EXT = /\.(proto|csv|json|txt|xml|yaml)$/;
  */
 const ACCOUNTING_WORKER = 'packages/scheduler/dist/accounting/store-worker.js';
 const PGLITE_FILES = ['pglite.wasm', 'pglite.data', 'initdb.wasm'];
+const PGDATA_TEMPLATE = 'packages/scheduler/dist/accounting/pgdata-template.tar.gz';
 const DASHBOARD_WEB = 'packages/scheduler/dist/dashboard/web';
 
 const PROGRAMS = [
@@ -154,9 +155,11 @@ async function companions(program, info, dir) {
   });
   const pgliteDist = dirname(createRequire(join(root, 'packages/scheduler/package.json')).resolve('@electric-sql/pglite'));
   for (const f of PGLITE_FILES) copyFileSync(join(pgliteDist, f), join(dir, f));
+  // The empty data folder a new store loads (packages/scheduler/scripts/pglite-template.mjs), beside the worker that reads it.
+  copyFileSync(join(root, PGDATA_TEMPLATE), join(dir, 'pgdata-template.tar.gz'));
   // The dashboard's page, script and styles, which it reads from web/ beside its module.
   cpSync(join(root, DASHBOARD_WEB), join(dir, 'web'), { recursive: true });
-  return ['store-worker.mjs', ...PGLITE_FILES, 'web'];
+  return ['store-worker.mjs', ...PGLITE_FILES, 'pgdata-template.tar.gz', 'web'];
 }
 
 async function bundle(program, info, assets) {

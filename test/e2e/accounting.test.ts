@@ -1,10 +1,16 @@
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type Socket } from 'node:net';
+import type { ServiceError } from '@grpc/grpc-js';
+import { execa } from 'execa';
+import { freePort } from '@wattpack/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type LocalPostgres } from '@wattpack/scheduler/testing';
 import type { GetUsageResponse__Output } from '@wattpack/common/proto/GetUsageResponse';
 import type { ListHistoryResponse__Output } from '@wattpack/common/proto/ListHistoryResponse';
 import type { UsageRecord__Output } from '@wattpack/common/proto/UsageRecord';
-import { LocalSite, waitFor } from './harness.js';
+import { BIN, LocalSite, waitFor } from './harness.js';
 
 /** What each GPU of the job draws (the simulated GPUs draw what the job declares, within ±2 W). */
 const DRAW_W = 470;
@@ -156,5 +162,53 @@ describe('accounting on PostgreSQL', () => {
     expect(shown.exitCode, shown.stderr).toBe(0);
     expect(shown.stdout).toMatch(new RegExp(`${metered}\\s+1\\s+\\S+\\s+default\\s+SUCCEEDED`));
     expect(shown.stdout).toContain(`job ${metered} has left the job store`);
+  }, 60_000);
+});
+
+/**
+ * The scheduler leads and serves without waiting for its accounting store (a CI run once
+ * timed out waiting for a scheduler whose embedded store was still opening). The store
+ * here is a PostgreSQL that accepts connections and says nothing, as one still starting
+ * can: history answers UNAVAILABLE, scheduling goes on, and once a real PostgreSQL takes
+ * that port the records that waited on the stream arrive.
+ */
+describe('accounting on a store that is slow to open', () => {
+  const sockets = new Set<Socket>();
+  const silent = createServer((s) => sockets.add(s));
+  let port = 0;
+  let pg: LocalPostgres | undefined;
+  let site: LocalSite;
+  beforeAll(async () => {
+    port = await freePort();
+    await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
+    site = await LocalSite.start({ site: { prices: PRICES }, accountingDb: `postgres://wattpack@127.0.0.1:${port}/postgres` });
+  }, 180_000);
+  afterAll(async () => {
+    await site?.stop();
+    silent.close();
+    await pg?.stop();
+  });
+
+  it('schedules and answers history UNAVAILABLE until the store answers, then history has the jobs that ran meanwhile', async () => {
+    const err = await site.rpc('ListHistory', {}).then(() => undefined, (e: ServiceError) => e);
+    expect(err?.details).toMatch(/accounting store is not open yet/);
+    expect(err?.code).toBe(14); // UNAVAILABLE
+    const ran = await runMetered(site, 'while-opening', 2);
+    expect(sockets.size).toBeGreaterThan(0); // the scheduler is still waiting on the silent server
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+    pg = await startPostgres(port);
+    expect((await historyOf(site, ran))[0]!.state).toBe('SUCCEEDED');
+  }, 240_000);
+});
+
+describe('a state folder that cannot hold the embedded store', () => {
+  it('stops the scheduler at once, naming --state-dir (exit 2), before it tries NATS', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'wattpack-state-')), 'a-file');
+    writeFileSync(file, '');
+    const r = await execa(process.execPath, [BIN.scheduler, '--insecure', '--nats', 'nats://127.0.0.1:1', '--listen', '127.0.0.1:0', '--state-dir', join(file, 'state')], { reject: false, timeout: 60_000 });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/--state-dir .*a-file\/state: cannot keep the accounting store there/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   }, 60_000);
 });

@@ -1,7 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Backoff, INSECURE, WattpackError, createLogger, loadCredentials, readYamlFile, startObserveServer, versionText, type Logger, type ObserveServer } from '@wattpack/common';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { SqlTarget } from './accounting/sql.js';
 import { openUsageStoreThread, type UsageQueries } from './accounting/store-thread.js';
 import { History } from './dashboard/history.js';
 import { SchedulerHealth } from './observe/health.js';
@@ -95,18 +97,26 @@ const program = new Command('wattpack-scheduler')
 
 /**
  * The accounting store, opened once per process (a standby keeps it open to lead at once).
- * A PostgreSQL that does not answer yet is waited for; a folder that cannot hold the
- * embedded store is an error to fix.
+ * A state folder the scheduler cannot write is an error to fix, told at once; after that a
+ * store that does not open (a PostgreSQL not answering yet, an embedded store that failed
+ * on a starved machine) is retried, never fatal: scheduling does not need it.
  */
 async function openAccounting(opts: SchedulerSettings, log: Logger): Promise<UsageQueries> {
-  const target = opts.accountingDb ? { url: opts.accountingDb } : { dir: join(opts.stateDir, 'accounting') };
+  const target: SqlTarget = opts.accountingDb ? { url: opts.accountingDb } : { dir: join(opts.stateDir, 'accounting') };
+  if ('dir' in target) {
+    try {
+      mkdirSync(target.dir, { recursive: true });
+      accessSync(target.dir, constants.W_OK);
+    } catch (err) {
+      throw new WattpackError('INVALID_ARGUMENT', `--state-dir ${opts.stateDir}: cannot keep the accounting store there: ${String(err)}`);
+    }
+  }
   const backoff = new Backoff(500, 5000);
   for (;;) {
     try {
       return await openUsageStoreThread(target);
     } catch (err) {
-      if (!opts.accountingDb) throw new WattpackError('INVALID_ARGUMENT', `--state-dir ${opts.stateDir}: cannot keep the accounting store there: ${String(err)}`);
-      log.error({ err: String(err) }, 'the accounting database does not answer: retrying');
+      log.error({ err: String(err) }, 'the accounting store did not open: retrying');
       await backoff.wait();
     }
   }

@@ -20,10 +20,11 @@ export function postgresBin(): string {
   return found;
 }
 
-export async function startPostgres(): Promise<LocalPostgres> {
+/** `port`: one the caller reserved (a test that points a scheduler at the server before it exists); default a free one. */
+export async function startPostgres(port?: number): Promise<LocalPostgres> {
   const bin = postgresBin();
   const dir = mkdtempSync(join(tmpdir(), 'wattpack-pg-'));
-  const port = await freePort();
+  port ??= await freePort();
   // The server refuses to run as root: as root, run it as Debian's postgres user.
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -21,9 +22,22 @@ export async function openSql(target: SqlTarget): Promise<Sql> {
   return 'url' in target ? openPostgres(target.url) : openPglite(target.dir);
 }
 
+/**
+ * Postgres' memory inside PGlite's WASM heap, which never shrinks: its defaults
+ * (shared_buffers 128 MB) grew the heap to 189 MB; these keep it at its initial 128 MB.
+ * The store's hot rows are the recent records and the indexes over them (docs/accounting.md).
+ */
+const PGLITE_SETTINGS = ['shared_buffers = 16MB', 'wal_buffers = 1MB', 'work_mem = 2MB', 'maintenance_work_mem = 16MB', 'temp_buffers = 2MB'];
+
+/** An empty data folder made at build time (scripts/pglite-template.mjs), beside this module and in the package. */
+const TEMPLATE = new URL('./pgdata-template.tar.gz', import.meta.url);
+
 async function openPglite(dir: string): Promise<Sql> {
   mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create(dir);
+  // A new store loads the template rather than run initdb, a second WASM Postgres (~500 MB
+  // at its peak). Without one (tests run from source), PGlite runs initdb.
+  const fresh = !existsSync(join(dir, 'PG_VERSION')) && existsSync(TEMPLATE);
+  const db = await PGlite.create(dir, { postgresqlconf: PGLITE_SETTINGS, ...(fresh ? { loadDataDir: new Blob([readFileSync(TEMPLATE)]) } : {}) });
   return {
     query: async <T>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows,
     transaction: (fn) => db.transaction((tx) => fn({ query: async <T>(text: string, params?: unknown[]) => (await tx.query<T>(text, params)).rows })),

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +127,27 @@ describe('the embedded store', () => {
       expect((await b.history({ limit: 10 })).rows.map((r) => r.attemptId)).toEqual(['j9-a1']);
       expect(await b.cursor()).toBe(7);
       await b.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('starts a new store from the build\'s template, with Postgres buffers sized for its WASM heap', async () => {
+    // The built module finds the template beside it (pnpm build makes it); from source, initdb runs.
+    const built = (await import('../../dist/accounting/sql.js')) as typeof import('./sql.js');
+    const template = new URL('../../dist/accounting/pgdata-template.tar.gz', import.meta.url);
+    expect(existsSync(template)).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'wattpack-pglite-'));
+    try {
+      const sql = await built.openSql({ dir });
+      await built.migrate(sql);
+      expect(await sql.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '16MB' }]);
+      expect(await sql.query('SHOW work_mem')).toEqual([{ work_mem: '2MB' }]);
+      await sql.close();
+      const store = await UsageStore.open({ dir });
+      await store.insert(rec(4), 3);
+      expect((await store.history({ limit: 10 })).rows.map((r) => r.attemptId)).toEqual(['j4-a1']);
+      await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
