@@ -119,7 +119,8 @@ function launchFleets(site: Site) {
   for (const [i, g] of groups.entries()) {
     if (g.ids.length === 0) continue;
     const dir = fleetFolder(join(work, `fleet-${i}`), g.ids, (id) => site.trust.nodeCredentials(id));
-    processes.push(spawnLogged(`fleet ${i}`, [BIN.agent, '--scheduler', site.listen, '--nats', site.nats.url, '--simulate', g.profile, '--runtime', 'process', '--address', '127.0.0.1', '--labels', g.labels, '--fleet', dir, '--log-level', 'warn']));
+    const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
+    processes.push(spawnLogged(`fleet ${i}`, [...profile, BIN.agent, '--scheduler', site.listen, '--nats', site.nats.url, '--simulate', g.profile, '--runtime', 'process', '--address', '127.0.0.1', '--labels', g.labels, '--fleet', dir, '--log-level', 'warn']));
   }
   return { processes, groups };
 }
@@ -224,6 +225,8 @@ function split<T>(ids: T[], n: number): T[][] {
 
 async function stop(): Promise<void> {
   stopping = true;
+  // node --cpu-prof writes the fleets' profiles on a clean exit too.
+  if (CPU_PROF) await Promise.all(children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => (c.kill('SIGTERM'), once(c, 'exit'))));
   for (const c of children.reverse()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await natsServer?.stop({ removeStore: true });
   if (process.env.BENCH_FLEET_KEEP === '1') process.stderr.write(`logs kept in ${work}\n`);

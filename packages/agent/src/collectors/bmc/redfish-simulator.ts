@@ -38,6 +38,8 @@ export interface RedfishSimulator {
   powerState(): RedfishPowerState;
   /** PEM of the CA that signed its certificate: what a client must trust. */
   ca: string;
+  /** What its access log would show: TLS connections accepted and requests served. */
+  served(): { connections: number; requests: number };
   close(): Promise<void>;
 }
 
@@ -52,7 +54,9 @@ export async function startRedfishSimulator(o: RedfishSimulatorOptions): Promise
   const power = simulatedPower(o);
   const replies = resourceReplies(o.models ?? 'both', power);
   const expected = `Basic ${Buffer.from(`${o.username}:${o.password}`).toString('base64')}`;
+  const served = { connections: 0, requests: 0 };
   const server: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+    served.requests++;
     const path = (req.url ?? '').split('?')[0]!.replace(/\/$/, '');
     const reply = replies[path];
     res.setHeader('Content-Type', 'application/json');
@@ -62,12 +66,16 @@ export async function startRedfishSimulator(o: RedfishSimulatorOptions): Promise
     else if (!reply) fail(res, 404, 'ResourceMissingAtURI', `${path} not found`);
     else res.writeHead(200).end(JSON.stringify(reply()));
   });
+  // Idle connections outlive the agent's 5 s between readings: one connection, not a TLS handshake per reading.
+  server.keepAliveTimeout = 60_000;
+  server.on('secureConnection', () => served.connections++);
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
     url: `https://127.0.0.1:${port}`,
     ca: ca.certPem,
     powerState: power.state,
+    served: () => ({ ...served }),
     close: () =>
       new Promise<void>((done) => {
         power.stop();
