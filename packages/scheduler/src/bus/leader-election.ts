@@ -63,15 +63,32 @@ function holdLease(kv: KV, id: string, value: () => Uint8Array, term: number, tt
   // One refresh at a time: a second, sent while a slow first is in flight, carries the
   // revision the first replaces and would fail as if another scheduler had taken over.
   let refreshing = false;
+  const everyMs = ttlMs / 4;
+  // Why a lease lapses: timers that fire late (the event loop blocked, or no CPU for the
+  // process) or a refresh NATS has not answered. The lapse names which, with the figure.
+  let lastTick = Date.now();
+  let worstGapMs = 0;
+  let sentAt = 0;
+  const lapse = (now: number) =>
+    worstGapMs > 2 * everyMs
+      ? `timers ran up to ${worstGapMs} ms apart (every ${everyMs} ms due): the event loop was blocked or the process got no CPU`
+      : refreshing
+        ? `a refresh has waited ${now - sentAt} ms for NATS`
+        : 'refreshes failed';
   const refresh = setInterval(() => {
-    if (Date.now() > leaseUntil) return lose('the lease lapsed before it could be refreshed (paused?)');
+    const now = Date.now();
+    worstGapMs = Math.max(worstGapMs, now - lastTick);
+    lastTick = now;
+    if (now > leaseUntil) return lose(`the lease lapsed before it could be refreshed: ${lapse(now)}`);
     if (refreshing) return;
     refreshing = true;
+    sentAt = now;
     kv.update(LEADER_KEY, value(), revision)
       .finally(() => (refreshing = false))
       .then((r) => {
         revision = r;
         leaseUntil = Date.now() + ttlMs - margin;
+        worstGapMs = 0;
       })
       .catch(async (err: unknown) => {
         // Anything else (NATS restarting, a timeout) is retried until the lease lapses.
@@ -84,7 +101,7 @@ function holdLease(kv: KV, id: string, value: () => Uint8Array, term: number, tt
         if (holderOf(entry) === id) revision = Math.max(revision, entry!.revision);
         else lose('another scheduler took the lease');
       });
-  }, ttlMs / 4);
+  }, everyMs);
   const lose = (reason: string) => {
     if (done) return;
     done = true;

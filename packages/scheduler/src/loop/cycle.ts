@@ -56,6 +56,11 @@ export class Cycle {
     this.stopped = true;
   }
 
+  /** Resolves once the passes started so far have committed. */
+  passesDone(): Promise<void> {
+    return this.passing;
+  }
+
   /** Coalesces triggers: many submits or events in a burst cause one pass. */
   request(afterMs = 0): void {
     if (this.requested || this.stopped) return;
