@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger, defaultSiteConfig } from '@wattpack/common';
+import { H100X8, memoryPorts } from '../testing/live.js';
+import { Scheduler } from './scheduler.js';
+
+describe('registrations', () => {
+  it('a fleet registering at once stores its nodes side by side, not one store write after the other', async () => {
+    let writing = 0;
+    let most = 0;
+    const scheduler = new Scheduler({
+      site: defaultSiteConfig(),
+      jobs: new Map(),
+      nodes: new Map(),
+      log: createLogger('test', 'silent'),
+      ports: {
+        ...memoryPorts(),
+        putNode: async () => {
+          most = Math.max(most, ++writing);
+          await new Promise((r) => setTimeout(r, 50));
+          writing--;
+        },
+      },
+    });
+    const ids = Array.from({ length: 20 }, (_, i) => `n${i}`);
+    const records = await Promise.all(ids.map((nodeId) => scheduler.registerNode({ nodeId, labels: {}, inventory: H100X8 })));
+    expect(records.map((r) => r.id)).toEqual(ids);
+    expect(scheduler.listNodes().filter((n) => n.record.status === 'READY')).toHaveLength(20);
+    expect(most).toBeGreaterThan(1);
+  });
+});
