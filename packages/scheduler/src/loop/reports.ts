@@ -161,9 +161,13 @@ export class Reports {
   }
 
   nodeLost(nodeId: string, reason: string): Promise<void> {
+    const lostAt = this.state.now();
     return this.state.serial.run(async () => {
       const node = this.state.nodes.get(nodeId);
       if (!node || node.record.status !== 'READY') return;
+      // Registered again since (its new stream's registration can be applied first: it joins
+      // a group of registrations queued before this): that connection is the node's now.
+      if (node.connectedAt !== undefined && node.connectedAt >= lostAt) return;
       node.record = { ...node.record, status: 'NOT_READY', reason };
       await this.state.ports.putNode(node.record);
       this.state.log.warn({ node: nodeId, reason }, 'node not ready');
