@@ -16,8 +16,8 @@
  * (a folder: the scheduler runs with node --cpu-prof during the window and is stopped
  * gracefully to write it; the kill -9 is then on its successor; the fleet processes are
  * profiled too and write theirs when stopped at the end), BENCH_FLEET_LEASE_S (the
- * scheduler's --lease-seconds), BENCH_FLEET_KEEP=1 (keep the work folder with every
- * process's log).
+ * scheduler's --lease-seconds), BENCH_FLEET_LOG_LEVEL (the scheduler's, default warn),
+ * BENCH_FLEET_KEEP=1 (keep the work folder with every process's log).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -104,7 +104,7 @@ async function startSite() {
   const metricsAddr = `127.0.0.1:${await freePort()}`;
   const siteFile = join(work, 'site.json');
   writeFileSync(siteFile, JSON.stringify({ users: { [ANY_USER]: localJobUser() }, checkpointRoot: join(work, 'checkpoints'), maxQueuedPerTeam: 0 }));
-  const schedulerArgs = ['--id', 's1', '--listen', listen, '--nats', nats.url, '--credentials', trust.schedulerCredentials, '--log-level', 'warn', '--metrics-addr', metricsAddr, '--state-dir', join(work, 'state'), '--site', siteFile, ...(LEASE_S ? ['--lease-seconds', LEASE_S] : [])];
+  const schedulerArgs = ['--id', 's1', '--listen', listen, '--nats', nats.url, '--credentials', trust.schedulerCredentials, '--log-level', process.env.BENCH_FLEET_LOG_LEVEL ?? 'warn', '--metrics-addr', metricsAddr, '--state-dir', join(work, 'state'), '--site', siteFile, ...(LEASE_S ? ['--lease-seconds', LEASE_S] : [])];
   const startScheduler = (profile?: string) => spawnLogged('scheduler', [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []), BIN.scheduler, ...schedulerArgs]);
   const scheduler = startScheduler(CPU_PROF);
 
