@@ -2,11 +2,13 @@ import { preemptRank, SHED_ORDER } from './flex.js';
 import type { Flex, Pass } from './pass.js';
 import type { RunningJob } from './snapshot.js';
 import { flexJobs, freedAt } from './right-size.js';
+import { consolidate } from './consolidate.js';
 import { suspendToShed } from './power-saving.js';
 
 /**
  * Phase 0: shed load over the cap (a cap drop). Curtail miners, power off idle servers
- * (power saving), lower flexible limits, then preempt the lowest-priority jobs. Returns true when the site is over its cap:
+ * (power saving), move the jobs of light servers onto busy ones (consolidation), lower
+ * flexible limits, then preempt the lowest-priority jobs. Returns true when the site is over its cap:
  * nothing new starts in this pass.
  */
 export function shed(pass: Pass): boolean {
@@ -16,6 +18,8 @@ export function shed(pass: Pass): boolean {
   while (work.allocatedW > work.budgetW && pass.miners.length > 0) pass.curtailNext();
   // 1b. Idle servers (power saving): no job loses anything; they cost a boot later.
   if (work.allocatedW > work.budgetW) suspendToShed(pass);
+  // 1c. Light servers emptied onto busy ones (consolidate.ts): jobs lose a restart, not the event.
+  consolidate(pass);
   // 2. Flexible GPU limits toward their floors, one common level.
   if (pass.wattpack && work.allocatedW > work.budgetW) lowerFlexible(pass);
   // 3. Checkpoint and preempt: the most flexible class first (wattpack), then the
@@ -24,7 +28,7 @@ export function shed(pass: Pass): boolean {
   const what = work.clone();
   const rank = (r: RunningJob) => (pass.wattpack ? preemptRank(r.flex) : 0);
   const victims = pass.site.running
-    .filter((r) => !r.stopping)
+    .filter((r) => !r.stopping && !pass.preempting.has(r.id))
     .sort((a, b) => Number(b.preemptible) - Number(a.preemptible) || rank(b) - rank(a) || a.priority - b.priority || b.startedAt - a.startedAt);
   for (const v of victims) {
     if (what.allocatedW <= what.budgetW) break;
@@ -59,7 +63,8 @@ function overCap(pass: Pass): boolean {
  */
 function lowerFlexible(pass: Pass): void {
   const { work } = pass;
-  const all = flexJobs(pass);
+  // Jobs moving off a server are placed again later at the limit that pass gives them.
+  const all = flexJobs(pass).filter((f) => !pass.preempting.has(f.jobId));
   for (const cls of SHED_ORDER) {
     if (work.allocatedW <= work.budgetW) return;
     const flex = all.filter((f) => f.flex === cls);

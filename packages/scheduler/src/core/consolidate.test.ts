@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { siteConfigSchema } from '@wattpack/common';
+import { buildJob, buildSite, runOn } from '../testing/index.js';
+import { plan } from './plan.js';
+import { defaultPolicy, type PowerSavingPolicy } from './policy.js';
+import { policyFromSite } from './policy-from-site.js';
+import type { QueuedJob, RunningJob, SiteSnapshot } from './snapshot.js';
+import { siteSplit } from './watts.js';
+
+const MIN = 60_000;
+const saving = (extra: Partial<PowerSavingPolicy> = {}) =>
+  defaultPolicy('wattpack', { powerSaving: { suspendAfterS: 600, resumeTimeoutS: 900, minIdleNodes: 0, excludeNodes: new Set(), consolidateAfterS: 1800, ...extra } });
+
+/**
+ * Four busy 8-GPU servers at 40 W standby, an hour in: n0 holds a flexible 6-GPU job (2
+ * GPUs free), n1 one small flexible job ("light"), n2 and n3 flex-0 jobs on every GPU.
+ * The cap then falls by `cutW` facility watts.
+ */
+function site(light: Partial<RunningJob> = {}, cutW = 1.2 * 2000): SiteSnapshot {
+  const s = buildSite({ nodes: 4 });
+  s.now = 60 * MIN;
+  for (const n of s.nodes) n.standbyW = 40;
+  const long = { expectedEndAt: 24 * 60 * MIN };
+  runOn(s, { id: 'wide', flex: 50, ...long }, ['n0'], 6);
+  runOn(s, { id: 'light', flex: 25, ...long, ...light }, ['n1'], light.gpus ?? 1);
+  runOn(s, { id: 'rigid2', flex: 0, ...long }, ['n2'], 8);
+  runOn(s, { id: 'rigid3', flex: 0, ...long }, ['n3'], 8);
+  s.capW = (siteSplit(s).facilityW - cutW) / (1 - s.reserveFraction);
+  return s;
+}
+
+describe('consolidation while shedding', () => {
+  it('moves the light server’s job onto free GPUs of a busy one instead of slowing anyone', () => {
+    const s = site();
+    const p = plan(s, [], saving());
+    expect(p.shed).toBe(true);
+    expect(p.preemptions).toEqual([{ jobId: 'light', code: 'consolidate', reason: expect.stringContaining('n1') }]);
+    expect(p.powerChanges).toEqual([]);
+    expect(p.allocatedW).toBeLessThanOrEqual(p.budgetW);
+    // Without it, the same cut lowers flexible jobs' limits.
+    const without = plan(s, [], saving({ consolidateAfterS: undefined }));
+    expect(without.preemptions).toEqual([]);
+    expect(without.powerChanges.length).toBeGreaterThan(0);
+  });
+
+  it('then powers the emptied server off and starts the job again on the busy one', () => {
+    const s = site();
+    const first = plan(s, [], saving());
+    expect(first.preemptions.map((p) => p.jobId)).toEqual(['light']);
+    // The driver checkpoints it: it leaves n1 and waits again at its own submit time.
+    s.running = s.running.filter((r) => r.id !== 'light');
+    for (const g of s.nodes[1]!.gpus) delete g.jobId, delete g.limitW;
+    s.nodes[1]!.idleSinceMs = s.now;
+    const queued: QueuedJob = buildJob({ id: 'light', gpus: 1, submittedAt: 0, preemptible: true });
+    // Not over the cap with n1 idle, but the job waits for the watts n1 idles on: n1 goes off.
+    const second = plan(s, [queued], saving());
+    expect(second.waiting).toMatchObject([{ jobId: 'light', code: 'power' }]);
+    expect(second.nodePower.suspend).toEqual(['n1']);
+    s.nodes[1]!.power = 'off';
+    const third = plan(s, [queued], saving());
+    expect(third.shed).toBe(false);
+    expect(third.placements).toMatchObject([{ jobId: 'light', nodes: [{ nodeId: 'n0' }] }]);
+    expect(third.preemptions).toEqual([]);
+  });
+
+  it('never moves a flex-0 job, one that may not be preempted, a gang, or one that ran less than consolidateAfter', () => {
+    for (const light of [{ flex: 0 }, { preemptible: false }, { startedAt: 45 * MIN }] as Partial<RunningJob>[]) {
+      const p = plan(site(light), [], saving());
+      expect(p.preemptions.filter((x) => x.jobId === 'light')).toEqual([]);
+    }
+    // A 2-node gang on n1 and n2's free GPUs: n2 is pinned by its flex-0 job, n1 by the gang.
+    const s = buildSite({ nodes: 3 });
+    s.now = 60 * MIN;
+    runOn(s, { id: 'wide', flex: 50 }, ['n0'], 6);
+    runOn(s, { id: 'gang', flex: 25 }, ['n1', 'n2'], 1);
+    s.capW = (siteSplit(s).facilityW - 1.2 * 2000) / (1 - s.reserveFraction);
+    expect(plan(s, [], saving()).preemptions.filter((x) => x.jobId === 'gang')).toEqual([]);
+  });
+
+  it('moves nothing when no busy server has room: a move must not wake another server', () => {
+    // Three GPUs on n1 do not fit in n0's two free ones, and n2, n3 are full.
+    const p = plan(site({ gpus: 3 }), [], saving());
+    expect(p.preemptions.filter((x) => x.code === 'consolidate')).toEqual([]);
+  });
+
+  it('moves only as many servers as the cut needs, lightest first', () => {
+    // n0 and n1 both light (1 GPU each), room on n2: a cut that one move covers moves one.
+    const s = buildSite({ nodes: 3 });
+    s.now = 60 * MIN;
+    for (const n of s.nodes) n.standbyW = 40;
+    runOn(s, { id: 'a', flex: 10 }, ['n0'], 2);
+    runOn(s, { id: 'b', flex: 10 }, ['n1'], 1);
+    runOn(s, { id: 'c', flex: 0 }, ['n2'], 4);
+    s.capW = (siteSplit(s).facilityW - 1.2 * 2000) / (1 - s.reserveFraction);
+    const p = plan(s, [], saving());
+    expect(p.preemptions).toEqual([expect.objectContaining({ jobId: 'b', code: 'consolidate' })]);
+  });
+
+  it('comes from the site setting powerSaving.consolidateAfter (default never)', () => {
+    const parse = (powerSaving: object) => siteConfigSchema.parse({ capMw: 1, powerSaving });
+    expect(policyFromSite('wattpack', parse({ enabled: true })).powerSaving!.consolidateAfterS).toBeUndefined();
+    expect(policyFromSite('wattpack', parse({ enabled: true, consolidateAfter: '30m' })).powerSaving!.consolidateAfterS).toBe(1800);
+    expect(siteConfigSchema.safeParse({ powerSaving: { consolidateAfter: 'soon' } }).error?.issues[0]?.path).toEqual(['powerSaving', 'consolidateAfter']);
+  });
+});
