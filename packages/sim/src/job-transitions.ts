@@ -87,11 +87,7 @@ export class JobTransitions {
     return this.holds(j) && this.restoredAt[j] === at;
   }
 
-  /**
-   * Restarted jobs whose restore ends by t make progress again (no pass needed: nothing
-   * the core sees changed); then completes the jobs that finish by t, then requeues those
-   * whose grace ends by t; true if any completed or requeued.
-   */
+  /** Ends restores due by t (no pass: the core sees no change), completes the jobs that finish by t, then requeues those whose grace ends by t; true if any of the last two. */
   exitDue(t: number): boolean {
     while (this.restores.size > 0 && this.restores.peekKey() <= t) {
       const j = this.restores.peekVal();

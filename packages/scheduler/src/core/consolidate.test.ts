@@ -96,6 +96,20 @@ describe('consolidation while shedding', () => {
     expect(p.preemptions).toEqual([expect.objectContaining({ jobId: 'b', code: 'consolidate' })]);
   });
 
+  it('fills one busy server’s free GPUs from several light ones', () => {
+    // n1 and n2 hold one flexible GPU each; n0's two free GPUs take both, and both go off.
+    const s = buildSite({ nodes: 3 });
+    s.now = 60 * MIN;
+    for (const n of s.nodes) n.standbyW = 40;
+    runOn(s, { id: 'wide', flex: 0 }, ['n0'], 6);
+    runOn(s, { id: 'b', flex: 10 }, ['n1'], 1);
+    runOn(s, { id: 'c', flex: 10 }, ['n2'], 1);
+    s.capW = (siteSplit(s).facilityW - 2 * 1.2 * 2500) / (1 - s.reserveFraction);
+    const p = plan(s, [], saving());
+    expect(p.preemptions.map((x) => [x.jobId, x.code])).toEqual([['b', 'consolidate'], ['c', 'consolidate']]);
+    expect(p.powerChanges).toEqual([]);
+  });
+
   it('comes from the site setting powerSaving.consolidateAfter (default never)', () => {
     const parse = (powerSaving: object) => siteConfigSchema.parse({ capMw: 1, powerSaving });
     expect(policyFromSite('wattpack', parse({ enabled: true })).powerSaving!.consolidateAfterS).toBeUndefined();

@@ -26,9 +26,11 @@ export function consolidate(pass: Pass): void {
   // Moved jobs go only to servers that stay on and busy: never to an idle one, never to a source.
   const skip = new Set<number>();
   for (let pos = 0; pos < work.nodeCount; pos++) if (!busy.has(pos)) skip.add(pos);
+  // A server that took movers in this pass stays: its jobs are not moved again.
+  const took = new Set<number>();
   for (const { pos, jobs } of sources) {
     if (work.allocatedW <= work.budgetW) return;
-    if (skip.has(pos)) continue; // it took movers in this pass
+    if (took.has(pos)) continue;
     skip.add(pos);
     const moves = planMoves(work.clone(), pos, jobs, skip);
     if (!moves) {
@@ -36,7 +38,7 @@ export function consolidate(pass: Pass): void {
       continue;
     }
     apply(work, pos, jobs, moves);
-    for (const m of moves) skip.add(m.to);
+    for (const m of moves) took.add(m.to);
     const off = work.nodeId(pos);
     for (const r of jobs) {
       pass.preempting.add(r.id);
