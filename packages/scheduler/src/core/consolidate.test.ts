@@ -29,6 +29,16 @@ function site(light: Partial<RunningJob> = {}, cutW = 1.2 * 2000): SiteSnapshot 
   return s;
 }
 
+/** Three servers at 40 W standby, an hour in, one job each on n0, n1, n2 (job, GPUs); the cap then falls by `cutW`. */
+function threeServers(jobs: Array<[Partial<RunningJob> & { id: string }, number]>, cutW: number): SiteSnapshot {
+  const s = buildSite({ nodes: 3 });
+  s.now = 60 * MIN;
+  for (const n of s.nodes) n.standbyW = 40;
+  jobs.forEach(([job, gpus], k) => runOn(s, job, [`n${k}`], gpus));
+  s.capW = (siteSplit(s).facilityW - cutW) / (1 - s.reserveFraction);
+  return s;
+}
+
 describe('consolidation while shedding', () => {
   it('moves the light server’s job onto free GPUs of a busy one instead of slowing anyone', () => {
     const s = site();
@@ -84,28 +94,14 @@ describe('consolidation while shedding', () => {
   });
 
   it('moves only as many servers as the cut needs, lightest first', () => {
-    // n0 and n1 both light (1 GPU each), room on n2: a cut that one move covers moves one.
-    const s = buildSite({ nodes: 3 });
-    s.now = 60 * MIN;
-    for (const n of s.nodes) n.standbyW = 40;
-    runOn(s, { id: 'a', flex: 10 }, ['n0'], 2);
-    runOn(s, { id: 'b', flex: 10 }, ['n1'], 1);
-    runOn(s, { id: 'c', flex: 0 }, ['n2'], 4);
-    s.capW = (siteSplit(s).facilityW - 1.2 * 2000) / (1 - s.reserveFraction);
-    const p = plan(s, [], saving());
+    // n0 and n1 both light (2 GPUs, 1 GPU), room on n2: a cut that one move covers moves one.
+    const p = plan(threeServers([[{ id: 'a', flex: 10 }, 2], [{ id: 'b', flex: 10 }, 1], [{ id: 'c', flex: 0 }, 4]], 1.2 * 2000), [], saving());
     expect(p.preemptions).toEqual([expect.objectContaining({ jobId: 'b', code: 'consolidate' })]);
   });
 
   it('fills one busy server’s free GPUs from several light ones', () => {
     // n1 and n2 hold one flexible GPU each; n0's two free GPUs take both, and both go off.
-    const s = buildSite({ nodes: 3 });
-    s.now = 60 * MIN;
-    for (const n of s.nodes) n.standbyW = 40;
-    runOn(s, { id: 'wide', flex: 0 }, ['n0'], 6);
-    runOn(s, { id: 'b', flex: 10 }, ['n1'], 1);
-    runOn(s, { id: 'c', flex: 10 }, ['n2'], 1);
-    s.capW = (siteSplit(s).facilityW - 2 * 1.2 * 2500) / (1 - s.reserveFraction);
-    const p = plan(s, [], saving());
+    const p = plan(threeServers([[{ id: 'wide', flex: 0 }, 6], [{ id: 'b', flex: 10 }, 1], [{ id: 'c', flex: 10 }, 1]], 2 * 1.2 * 2500), [], saving());
     expect(p.preemptions.map((x) => [x.jobId, x.code])).toEqual([['b', 'consolidate'], ['c', 'consolidate']]);
     expect(p.powerChanges).toEqual([]);
   });
