@@ -16,7 +16,7 @@ const saving = (extra: Partial<PowerSavingPolicy> = {}) =>
  * GPUs free), n1 one small flexible job ("light"), n2 and n3 flex-0 jobs on every GPU.
  * The cap then falls by `cutW` facility watts.
  */
-function site(light: Partial<RunningJob> = {}, cutW = 1.2 * 2000): SiteSnapshot {
+function site(light: Partial<RunningJob> = {}, cutW = 1.2 * 1400): SiteSnapshot {
   const s = buildSite({ nodes: 4 });
   s.now = 60 * MIN;
   for (const n of s.nodes) n.standbyW = 40;
@@ -53,24 +53,26 @@ describe('consolidation while shedding', () => {
     expect(without.powerChanges.length).toBeGreaterThan(0);
   });
 
-  it('then powers the emptied server off and starts the job again on the busy one', () => {
+  it('counts the emptied server on until it is off: the job starts again on the busy one in the next pass, under the cap', () => {
     const s = site();
+    // A cut the host's busy-over-idle (1.5 kW) does not cover: the pass may not count the standby yet.
+    expect(plan(site({}, 1.2 * 1600), [], saving()).powerChanges.length).toBeGreaterThan(0);
     const first = plan(s, [], saving());
     expect(first.preemptions.map((p) => p.jobId)).toEqual(['light']);
     // The driver checkpoints it: it leaves n1 and waits again at its own submit time.
     s.running = s.running.filter((r) => r.id !== 'light');
     for (const g of s.nodes[1]!.gpus) delete g.jobId, delete g.limitW;
     s.nodes[1]!.idleSinceMs = s.now;
-    const queued: QueuedJob = buildJob({ id: 'light', gpus: 1, submittedAt: 0, preemptible: true });
-    // Not over the cap with n1 idle, but the job waits for the watts n1 idles on: n1 goes off.
-    const second = plan(s, [queued], saving());
-    expect(second.waiting).toMatchObject([{ jobId: 'light', code: 'power' }]);
-    expect(second.nodePower.suspend).toEqual(['n1']);
-    s.nodes[1]!.power = 'off';
-    const third = plan(s, [queued], saving());
-    expect(third.shed).toBe(false);
-    expect(third.placements).toMatchObject([{ jobId: 'light', nodes: [{ nodeId: 'n0' }] }]);
-    expect(third.preemptions).toEqual([]);
+    const light: QueuedJob = buildJob({ id: 'light', gpus: 1, submittedAt: 0, preemptible: true });
+    const second = plan(s, [light], saving());
+    expect(second.shed).toBe(false);
+    expect(second.placements).toMatchObject([{ jobId: 'light', nodes: [{ nodeId: 'n0' }] }]);
+    expect(second.allocatedW).toBeLessThanOrEqual(second.budgetW);
+    // Then a job waits for the watts n1 idles on (n1 is not where it would run): n1 goes off now, not at its timer.
+    runOn(s, { id: 'light', flex: 25, startedAt: s.now }, ['n0'], 1);
+    const third = plan(s, [buildJob({ gpus: 1 })], saving());
+    expect(third.waiting).toMatchObject([{ code: 'power' }]);
+    expect(third.nodePower.suspend).toEqual(['n1']);
   });
 
   it('never moves a flex-0 job, one that may not be preempted, a gang, or one that ran less than consolidateAfter', () => {
@@ -95,13 +97,13 @@ describe('consolidation while shedding', () => {
 
   it('moves only as many servers as the cut needs, lightest first', () => {
     // n0 and n1 both light (2 GPUs, 1 GPU), room on n2: a cut that one move covers moves one.
-    const p = plan(threeServers([[{ id: 'a', flex: 10 }, 2], [{ id: 'b', flex: 10 }, 1], [{ id: 'c', flex: 0 }, 4]], 1.2 * 2000), [], saving());
+    const p = plan(threeServers([[{ id: 'a', flex: 10 }, 2], [{ id: 'b', flex: 10 }, 1], [{ id: 'c', flex: 0 }, 4]], 1.2 * 1400), [], saving());
     expect(p.preemptions).toEqual([expect.objectContaining({ jobId: 'b', code: 'consolidate' })]);
   });
 
   it('fills one busy server’s free GPUs from several light ones', () => {
     // n1 and n2 hold one flexible GPU each; n0's two free GPUs take both, and both go off.
-    const p = plan(threeServers([[{ id: 'wide', flex: 0 }, 6], [{ id: 'b', flex: 10 }, 1], [{ id: 'c', flex: 10 }, 1]], 2 * 1.2 * 2500), [], saving());
+    const p = plan(threeServers([[{ id: 'wide', flex: 0 }, 6], [{ id: 'b', flex: 10 }, 1], [{ id: 'c', flex: 10 }, 1]], 2 * 1.2 * 1400), [], saving());
     expect(p.preemptions.map((x) => [x.jobId, x.code])).toEqual([['b', 'consolidate'], ['c', 'consolidate']]);
     expect(p.powerChanges).toEqual([]);
   });

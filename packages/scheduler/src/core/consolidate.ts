@@ -10,8 +10,9 @@ import type { WorkingSite } from './working-site.js';
  * the jobs of the lightest servers are checkpointed and requeued when free GPUs of the
  * same model on busy servers that stay on can take them. The emptied server then idles
  * and goes off (the next pass sheds it, or its idle timer); the moved jobs start again on
- * the free GPUs in a later pass. The pass counts that end state: the movers on their new
- * GPUs at their limits now, the emptied server at standby.
+ * the free GPUs in a later pass. The pass counts the worst of the states in between: the
+ * movers on their new GPUs at their limits already, the emptied server still on and idle
+ * (its standby is the next pass's saving), so the site stays under the cap throughout.
  *
  * A move stops a job for its checkpoint and restart, so it counts as stopping: flex-0 jobs
  * and jobs that may not be preempted never move, and neither do gangs (one move would
@@ -102,7 +103,6 @@ function planMoves(what: WorkingSite, pos: number, jobs: readonly RunningJob[], 
   const models = new Map(jobs.map((r) => [r.id, what.boundsOf(r.id)?.model]));
   const moves: Move[] = [];
   for (const r of jobs) what.release(r.id);
-  what.setPower(pos, 'suspending');
   for (const r of [...jobs].sort((a, b) => b.gpus - a.gpus || (a.id < b.id ? -1 : 1))) {
     const model = models.get(r.id);
     if (!model) return undefined;
@@ -118,6 +118,5 @@ function planMoves(what: WorkingSite, pos: number, jobs: readonly RunningJob[], 
 /** The moves in the pass's own copy: the same takes in the same order pick the same GPUs. */
 function apply(work: WorkingSite, pos: number, jobs: readonly RunningJob[], moves: readonly Move[]): void {
   for (const r of jobs) work.release(r.id);
-  work.setPower(pos, 'suspending');
   for (const m of moves) work.take(m.jobId, m.to, m.model, m.gpus, m.limitW);
 }
