@@ -115,3 +115,18 @@ describe('consolidation while shedding', () => {
     expect(siteConfigSchema.safeParse({ powerSaving: { consolidateAfter: 'soon' } }).error?.issues[0]?.path).toEqual(['powerSaving', 'consolidateAfter']);
   });
 });
+
+describe('checkpointing while shedding, with power saving', () => {
+  it('stops the jobs of the lightest server together, where they empty it, before jobs on busier ones', () => {
+    // All flex 50, same priority, limits that cannot go lower (minW 700): n0 holds a 6-GPU
+    // job and the newest 1-GPU job, n1 an older 1-GPU job, n2 a rigid one. A cut only
+    // checkpoints can meet: n1's job alone empties n1 and covers it.
+    const rigid = { flex: 50, minW: 700 };
+    const s = threeServers([[{ id: 'busy', ...rigid, startedAt: 50 * MIN }, 6], [{ id: 'alone', ...rigid, startedAt: 0 }, 1], [{ id: 'other', flex: 0 }, 8]], 0);
+    runOn(s, { id: 'newest', ...rigid, startedAt: 59 * MIN }, ['n0'], 1);
+    s.capW = (siteSplit(s).facilityW - 1.2 * 1400) / (1 - s.reserveFraction);
+    expect(plan(s, [], saving({ consolidateAfterS: undefined })).preemptions.map((x) => x.jobId)).toEqual(['alone']);
+    // Without power saving, newest first as before: n0 keeps its host busy, so it takes two.
+    expect(plan(s, [], defaultPolicy('wattpack')).preemptions.map((x) => x.jobId)).toEqual(['newest', 'busy']);
+  });
+});
