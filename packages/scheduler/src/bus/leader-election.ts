@@ -64,33 +64,20 @@ function holdLease(kv: KV, id: string, value: () => Uint8Array, term: number, tt
   // revision the first replaces and would fail as if another scheduler had taken over.
   let refreshing = false;
   const everyMs = ttlMs / 4;
-  // Why a lease lapses: timers that fire late, or a refresh NATS has not answered. The
-  // lapse names which, with the figures; for late timers, how much of the gap this process
-  // had the CPU (its own long work, all of it; a starved machine, little of it).
-  let lastTick = { at: Date.now(), cpu: process.cpuUsage() };
-  let worstGap = { ms: 0, cpuMs: 0 };
-  let sentAt = 0;
-  const lapse = (now: number) =>
-    worstGap.ms > 2 * everyMs
-      ? `timers ran up to ${worstGap.ms} ms apart (every ${everyMs} ms due), ${worstGap.cpuMs} ms of it on the CPU (all: the event loop was blocked; little: the process got no CPU)`
-      : refreshing
-        ? `a refresh has waited ${now - sentAt} ms for NATS`
-        : 'refreshes failed';
+  const watch = new LapseWatch(everyMs);
   const refresh = setInterval(() => {
     const now = Date.now();
-    const cpu = process.cpuUsage(lastTick.cpu);
-    if (now - lastTick.at > worstGap.ms) worstGap = { ms: now - lastTick.at, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
-    lastTick = { at: now, cpu: process.cpuUsage() };
-    if (now > leaseUntil) return lose(`the lease lapsed before it could be refreshed: ${lapse(now)}`);
+    watch.tick(now);
+    if (now > leaseUntil) return lose(`the lease lapsed before it could be refreshed: ${watch.why(now, refreshing)}`);
     if (refreshing) return;
     refreshing = true;
-    sentAt = now;
+    watch.sentAt = now;
     kv.update(LEADER_KEY, value(), revision)
       .finally(() => (refreshing = false))
       .then((r) => {
         revision = r;
         leaseUntil = Date.now() + ttlMs - margin;
-        worstGap = { ms: 0, cpuMs: 0 };
+        watch.refreshed();
       })
       .catch(async (err: unknown) => {
         // Anything else (NATS restarting, a timeout) is retried until the lease lapses.
@@ -121,4 +108,33 @@ function holdLease(kv: KV, id: string, value: () => Uint8Array, term: number, tt
       await kv.delete(LEADER_KEY).catch(() => undefined);
     },
   };
+}
+
+/**
+ * Why a lease lapses: timers that fire late, or a refresh NATS has not answered. The lapse
+ * names which, with the figures; for late timers, how much of the gap this process had the
+ * CPU (its own long work, all of it; a starved machine, little of it).
+ */
+class LapseWatch {
+  private last = { at: Date.now(), cpu: process.cpuUsage() };
+  private worstGap = { ms: 0, cpuMs: 0 };
+  sentAt = 0;
+
+  constructor(private readonly everyMs: number) {}
+
+  tick(now: number): void {
+    const cpu = process.cpuUsage(this.last.cpu);
+    if (now - this.last.at > this.worstGap.ms) this.worstGap = { ms: now - this.last.at, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
+    this.last = { at: now, cpu: process.cpuUsage() };
+  }
+
+  refreshed(): void {
+    this.worstGap = { ms: 0, cpuMs: 0 };
+  }
+
+  why(now: number, refreshing: boolean): string {
+    const { ms, cpuMs } = this.worstGap;
+    if (ms > 2 * this.everyMs) return `timers ran up to ${ms} ms apart (every ${this.everyMs} ms due), ${cpuMs} ms of it on the CPU (all: the event loop was blocked; little: the process got no CPU)`;
+    return refreshing ? `a refresh has waited ${now - this.sentAt} ms for NATS` : 'refreshes failed';
+  }
 }
