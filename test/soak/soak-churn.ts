@@ -136,13 +136,20 @@ async function checkEveryJob(client: RpcClient, marks: string, started: number, 
     return { items: r.jobs, next: r.nextPageToken };
   });
   const expectedSet = new Set(expected);
+  const duplicates = expected.filter((id) => (ran.get(id)?.length ?? 0) > 1 || (succeeded.get(id) ?? 0) > 1);
   return {
     ran: ran.size,
     historySucceeded: succeeded.size,
     storedAtEnd: stored.length,
     notSucceeded: stored.filter((j) => j.spec?.name === 'churn' && j.state !== 'SUCCEEDED').length,
     lost: expected.filter((id) => !ran.has(id) || !succeeded.has(id)).length,
-    duplicated: expected.filter((id) => (ran.get(id)?.length ?? 0) > 1 || (succeeded.get(id) ?? 0) > 1).length,
+    duplicated: duplicates.length,
+    // What a duplicate is made of: the attempts that ran and the history records of each, to find its cause.
+    duplicates: duplicates.slice(0, 20).map((id) => ({
+      jobId: id,
+      ran: ran.get(id) ?? [],
+      history: records.filter((r) => r.jobId === id).map((r) => ({ attemptId: r.attemptId, attempt: r.attempt, state: r.state, reason: r.reason, nodes: r.nodes, startedAtMs: r.startedAtMs, endedAtMs: r.endedAtMs })),
+    })),
     unknown: [...ran.keys()].filter((id) => !expectedSet.has(id)).length,
   };
 }
@@ -158,6 +165,7 @@ function report(expected: string[], check: Check, rss: RssSample[], wallS: numbe
     jobs: { submitted: expected.length, arrays: Math.ceil(expected.length / ARRAY), ran: check.ran, historySucceeded: check.historySucceeded, storedAtEnd: check.storedAtEnd, storedNotSucceeded: check.notSucceeded },
     lost: check.lost,
     duplicated: check.duplicated,
+    duplicates: check.duplicates,
     unknown: check.unknown,
     wallS: Math.round(wallS),
     jobsPerS: round(expected.length / wallS),
