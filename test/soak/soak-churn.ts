@@ -9,7 +9,8 @@
  * Prints one JSON document; exits 1 on a lost or duplicated job.
  *
  * Environment: SOAK_CHURN_JOBS (default 100000), SOAK_CHURN_ARRAY (tasks per array,
- * 2000), SOAK_CHURN_NODES (50), SOAK_CHURN_RETENTION_S (60).
+ * 2000), SOAK_CHURN_NODES (50), SOAK_CHURN_RETENTION_S (60), SOAK_CHURN_NODE_LEASE_S (the site's
+ * default; a short one stresses lease handling on a busy scheduler), SOAK_LOG_LEVEL (warn).
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -26,6 +27,7 @@ const JOBS = env('SOAK_CHURN_JOBS', 100_000);
 const ARRAY = Math.min(env('SOAK_CHURN_ARRAY', 2000), JOBS);
 const NODES = env('SOAK_CHURN_NODES', 50);
 const RETENTION_S = env('SOAK_CHURN_RETENTION_S', 60);
+const NODE_LEASE_S = process.env.SOAK_CHURN_NODE_LEASE_S ? { nodeLeaseSeconds: env('SOAK_CHURN_NODE_LEASE_S', 15) } : {};
 const SAMPLE_MS = 10_000;
 /** RSS before this share of the jobs is warm-up (JIT, pools, the accounting store's first pages). */
 const WARMUP = 0.1;
@@ -59,7 +61,7 @@ async function allPages<T>(fetch: (pageToken: string) => Promise<{ items: T[]; n
 type RssSample = { s: number; jobs: number; mb: number };
 
 async function main(): Promise<void> {
-  const site = await startDevSite(`h100x8:${NODES}`, { maxQueuedPerTeam: 0, finishedJobRetention: RETENTION_S });
+  const site = await startDevSite(`h100x8:${NODES}`, { maxQueuedPerTeam: 0, finishedJobRetention: RETENTION_S, ...NODE_LEASE_S });
   const marks = marksFile(site.dir);
   const { client } = site;
   const started = Date.now();
