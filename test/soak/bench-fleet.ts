@@ -14,8 +14,10 @@
  * BENCH_FLEET_GPU_NODES (1200), BENCH_FLEET_MINER_NODES (2000), BENCH_FLEET_PROCESSES (fleet
  * processes, default 4), BENCH_FLEET_JOBS_PER_S (2; each job sleeps 30 s), BENCH_FLEET_CPU_PROF
  * (a folder: the scheduler runs with node --cpu-prof during the window and is stopped
- * gracefully to write it; the kill -9 is then on its successor), BENCH_FLEET_KEEP=1 (keep the
- * work folder with every process's log).
+ * gracefully to write it; the kill -9 is then on its successor; the fleet processes are
+ * profiled too and write theirs when stopped at the end), BENCH_FLEET_LEASE_S (the
+ * scheduler's --lease-seconds), BENCH_FLEET_LOG_LEVEL (the scheduler's, default warn),
+ * BENCH_FLEET_KEEP=1 (keep the work folder with every process's log).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -36,6 +38,8 @@ const GPU_NODES = env('BENCH_FLEET_GPU_NODES', 1200);
 const MINER_NODES = env('BENCH_FLEET_MINER_NODES', 2000);
 const PROCESSES = Math.max(2, env('BENCH_FLEET_PROCESSES', 4));
 const JOBS_PER_S = env('BENCH_FLEET_JOBS_PER_S', 2);
+/** The scheduler's --lease-seconds (its default, 3, when unset). */
+const LEASE_S = process.env.BENCH_FLEET_LEASE_S;
 const CPU_PROF = process.env.BENCH_FLEET_CPU_PROF ? resolve(process.env.BENCH_FLEET_CPU_PROF) : undefined;
 const WARMUP_S = 15;
 
@@ -76,7 +80,7 @@ async function main(): Promise<void> {
   const result = {
     machine: `${cpus().length} cores`,
     nodes: { gpu: GPU_NODES, gpus: GPU_NODES * 8, miner: MINER_NODES, fleetProcesses: fleet.processes.length, reportIntervalMs: 1000 },
-    setup: { pkiS: round(site.pkiS), allReadyS: round(allReadyS) },
+    setup: { pkiS: round(site.pkiS), allReadyS: round(allReadyS), leaseSeconds: Number(LEASE_S ?? 3) },
     jobs: { perS: JOBS_PER_S, submitted: jobs.counts.submitted, submitErrors: jobs.counts.submitErrors, ...(jobs.counts.submitError ? { lastSubmitError: jobs.counts.submitError } : {}) },
     steady,
     recoveryAfterKill9: recovery,
@@ -100,7 +104,7 @@ async function startSite() {
   const metricsAddr = `127.0.0.1:${await freePort()}`;
   const siteFile = join(work, 'site.json');
   writeFileSync(siteFile, JSON.stringify({ users: { [ANY_USER]: localJobUser() }, checkpointRoot: join(work, 'checkpoints'), maxQueuedPerTeam: 0 }));
-  const schedulerArgs = ['--id', 's1', '--listen', listen, '--nats', nats.url, '--credentials', trust.schedulerCredentials, '--log-level', 'warn', '--metrics-addr', metricsAddr, '--state-dir', join(work, 'state'), '--site', siteFile];
+  const schedulerArgs = ['--id', 's1', '--listen', listen, '--nats', nats.url, '--credentials', trust.schedulerCredentials, '--log-level', process.env.BENCH_FLEET_LOG_LEVEL ?? 'warn', '--metrics-addr', metricsAddr, '--state-dir', join(work, 'state'), '--site', siteFile, ...(LEASE_S ? ['--lease-seconds', LEASE_S] : [])];
   const startScheduler = (profile?: string) => spawnLogged('scheduler', [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []), BIN.scheduler, ...schedulerArgs]);
   const scheduler = startScheduler(CPU_PROF);
 
@@ -119,7 +123,8 @@ function launchFleets(site: Site) {
   for (const [i, g] of groups.entries()) {
     if (g.ids.length === 0) continue;
     const dir = fleetFolder(join(work, `fleet-${i}`), g.ids, (id) => site.trust.nodeCredentials(id));
-    processes.push(spawnLogged(`fleet ${i}`, [BIN.agent, '--scheduler', site.listen, '--nats', site.nats.url, '--simulate', g.profile, '--runtime', 'process', '--address', '127.0.0.1', '--labels', g.labels, '--fleet', dir, '--log-level', 'warn']));
+    const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
+    processes.push(spawnLogged(`fleet ${i}`, [...profile, BIN.agent, '--scheduler', site.listen, '--nats', site.nats.url, '--simulate', g.profile, '--runtime', 'process', '--address', '127.0.0.1', '--labels', g.labels, '--fleet', dir, '--log-level', 'warn']));
   }
   return { processes, groups };
 }
@@ -224,6 +229,8 @@ function split<T>(ids: T[], n: number): T[][] {
 
 async function stop(): Promise<void> {
   stopping = true;
+  // node --cpu-prof writes the fleets' profiles on a clean exit too.
+  if (CPU_PROF) await Promise.all(children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => (c.kill('SIGTERM'), once(c, 'exit'))));
   for (const c of children.reverse()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await natsServer?.stop({ removeStore: true });
   if (process.env.BENCH_FLEET_KEEP === '1') process.stderr.write(`logs kept in ${work}\n`);

@@ -36,6 +36,7 @@ const program = new Command('wattpack-scheduler')
   .option('--metrics-addr <host:port>', 'serve /metrics (Prometheus), /healthz and /readyz over plain HTTP there; off unless given (env WATTPACK_METRICS_ADDR; docs/observability.md)')
   .option('--dashboard-addr <host:port>', 'serve the read-only web dashboard there over HTTPS with the scheduler certificate; off unless given (env WATTPACK_DASHBOARD_ADDR; docs/observability.md)')
   .option('--dashboard-sample-s <s>', "seconds between the dashboard's samples of the site's power (default 30; 24 h are kept)", number)
+  .option('--lease-seconds <s>', "the leader lease: a standby takes over this long after the leader dies; the leader steps down when it could not renew for 80 % of it (default 3; env WATTPACK_LEASE_SECONDS; docs/operations.md)", number)
   .option('--insecure', 'no TLS and no authentication: anyone who reaches the site can run anything. Debugging only')
   .showHelpAfterError()
   .action(async (flags: Record<string, unknown>) => {
@@ -79,7 +80,7 @@ const program = new Command('wattpack-scheduler')
     const backoff = new Backoff(500, 5000);
     for (;;) {
       try {
-        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, natsReplicas: opts.natsReplicas, site, credentials, log, accounting, health, metrics, ...(dashboard ? { dashboard } : {}), audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
+        current = await startScheduler({ listen: opts.listen, nats: opts.nats, id: opts.id, leaseMs: opts.leaseSeconds * 1000, natsReplicas: opts.natsReplicas, site, credentials, log, accounting, health, metrics, ...(dashboard ? { dashboard } : {}), audit: { maxAgeDays: opts.auditDays, maxBytes: opts.auditMaxMib * 1024 * 1024 } });
       } catch (err) {
         const e = WattpackError.from(err);
         if (stopping || e.code === 'INVALID_ARGUMENT') throw e;

@@ -22,6 +22,7 @@ describe('scheduler settings', () => {
       listen: '10.0.0.1:7700', // file over default
       auditDays: 30,
       auditMaxMib: 1024, // default
+      leaseSeconds: 3,
       logLevel: 'info',
     });
   });
@@ -29,6 +30,7 @@ describe('scheduler settings', () => {
   it('names the file and the setting when the file is wrong', () => {
     expect(() => schedulerOptions({ config: configFile('natsReplica: 3\n') }, {})).toThrow(/scheduler\.yaml.*natsReplica/);
     expect(() => schedulerOptions({ config: configFile('natsReplicas: 9\n') }, {})).toThrow(/scheduler\.yaml.*natsReplicas/);
+    expect(() => schedulerOptions({ leaseSeconds: 0.5 }, {})).toThrow(/leaseSeconds/);
     const missing = join(mkdtempSync(join(tmpdir(), 'wattpack-sched-conf-')), 'missing.yaml');
     expect(() => schedulerOptions({ config: missing }, {})).toThrow(`cannot read ${missing}: ENOENT`);
   });

@@ -19,6 +19,8 @@ const optionsSchema = z.strictObject({
   metricsAddr: z.string().regex(/^[^:]*\S:\d+$/, 'use host:port').optional(),
   dashboardAddr: z.string().regex(/^[^:]*\S:\d+$/, 'use host:port').optional(),
   dashboardSampleS: z.number().int().min(1).max(3600).default(30),
+  // The leader lease: a standby takes over this long after the leader dies (docs/operations.md).
+  leaseSeconds: z.number().min(1).max(60).default(3),
 });
 
 export type SchedulerSettings = z.output<typeof optionsSchema>;

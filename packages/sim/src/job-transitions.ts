@@ -30,6 +30,9 @@ export class JobTransitions {
   private readonly stops = new EventHeap();
   /** Ends of warm-up: a pass then reads the job's first telemetry. */
   private readonly warmups = new EventHeap();
+  /** Ends of restarts after a preemption (jobDefaults.restartTime), and each job's. */
+  private readonly restores = new EventHeap();
+  private readonly restoredAt: Float64Array;
   private readonly profile: ProfileOptions;
   private readonly sampledLimit: Float64Array;
   /** Each running job's row in the table, in `running`'s order (sampleTelemetry reads every one each pass). */
@@ -44,6 +47,7 @@ export class JobTransitions {
     private readonly metrics: Metrics,
   ) {
     this.sampledLimit = new Float64Array(jobs.n).fill(NaN);
+    this.restoredAt = new Float64Array(jobs.n);
     this.profile = profileOptions(o);
     this.teamSeen = new Int32Array(jobs.teamNames.length);
   }
@@ -61,9 +65,9 @@ export class JobTransitions {
 
   // ---- the calendars -----------------------------------------------------------------
 
-  /** The next completion or end of grace (Infinity: none). */
+  /** The next completion, end of grace or end of a restart (Infinity: none). */
   nextExitS(): number {
-    return Math.min(this.completions.peekKey(), this.stops.peekKey());
+    return Math.min(this.completions.peekKey(), this.stops.peekKey(), this.restores.peekKey());
   }
 
   nextWarmupS(): number {
@@ -75,10 +79,23 @@ export class JobTransitions {
     while (h.size > 0 && (h.peekTag() !== this.jobs.version[h.peekVal()] || !this.holds(h.peekVal()))) h.pop();
     const s = this.stops;
     while (s.size > 0 && this.jobs.state[s.peekVal()] !== STOPPING) s.pop();
+    const r = this.restores;
+    while (r.size > 0 && !this.restoring(r.peekVal(), r.peekKey())) r.pop();
   }
 
-  /** Completes the jobs that finish by t, then requeues those whose grace ends by t; true if any. */
+  private restoring(j: number, at: number): boolean {
+    return this.holds(j) && this.restoredAt[j] === at;
+  }
+
+  /** Ends restores due by t (no pass: the core sees no change), completes the jobs that finish by t, then requeues those whose grace ends by t; true if any of the last two. */
   exitDue(t: number): boolean {
+    while (this.restores.size > 0 && this.restores.peekKey() <= t) {
+      const [j, at] = [this.restores.peekVal(), this.restores.peekKey()];
+      this.restores.pop();
+      if (!this.restoring(j, at)) continue;
+      this.advance(j, t);
+      this.setSpeed(j, this.speedAt(j, this.jobs.limit[j]!, t), t);
+    }
     let any = false;
     while (this.completions.size > 0 && this.completions.peekKey() <= t) {
       const j = this.completions.peekVal();
@@ -200,12 +217,15 @@ export class JobTransitions {
     jobs.rightSized[j] = 0;
     jobs.demand[j] = demandW(jobs.shape[j]!, jobs.drawLevel[j]!, maxW, gpus.length ? Math.max(...gpus.map((g) => g.idleW)) : 0);
     this.metrics.unusedW += this.unused(j);
+    const restartS = this.o.site.jobDefaults.restartTime;
+    this.restoredAt[j] = restartS > 0 && jobs.preempted[j]! > 0 ? t + restartS : 0;
+    if (this.restoredAt[j]! > t) this.restores.push(this.restoredAt[j]!, j, 0);
     if (this.o.rightSizing) {
       jobs.profile[j] = new PowerProfile(t * 1000, this.profile);
       this.sampledLimit[j] = NaN;
       this.warmups.push(t + this.profile.warmupS, j, 0);
     }
-    this.setSpeed(j, this.speedAt(j, limitW), t);
+    this.setSpeed(j, this.speedAt(j, limitW, t), t);
     const q = jobs.queuedView[j]!;
     const r: RunningJob = {
       id: q.id,
@@ -239,7 +259,7 @@ export class JobTransitions {
     if (rightSized) this.jobs.rightSized[j] = 1;
     m.unusedW += this.unused(j);
     m.reclaimedW += this.reclaimed(j);
-    this.setSpeed(j, this.speedAt(j, limitW), t);
+    this.setSpeed(j, this.speedAt(j, limitW, t), t);
     m.stats.powerChanges++;
   }
 
@@ -260,8 +280,9 @@ export class JobTransitions {
     }
   }
 
-  /** Relative throughput of job j's shape at `limitW`, given what it draws. */
-  private speedAt(j: number, limitW: number): number {
+  /** Relative throughput of job j's shape at `limitW`, given what it draws; none while it restores a checkpoint. */
+  private speedAt(j: number, limitW: number, t: number): number {
+    if (t < this.restoredAt[j]!) return 0;
     return this.jobs.heldCount[j] ? relativeSpeed(this.jobs.shape[j]!, limitW, this.jobs.demand[j]!) : 1;
   }
 

@@ -66,7 +66,7 @@ describe('site files', () => {
     const { capMw: _, name: __, ...liveDefaults } = siteConfigSchema.parse({});
     expect(site.site).toEqual({ ...liveDefaults, name: 'x', capMw: 1, pue: 1.2, prices: { energyPerMwh: 50, gpuHour: 2, currency: 'USD' } });
     expect(site.workloadMix).toEqual({ gemm: 0.5, train: 0.5, copy: 0 });
-    expect(site.jobDefaults).toEqual({ preemptible: true, priority: 100 });
+    expect(site.jobDefaults).toEqual({ preemptible: true, priority: 100, restartTime: 0 });
     expect(site.gridEvents).toEqual([]);
     expect(site.nodeGroups[0]!.rackSize).toBe(8);
   });

@@ -129,11 +129,17 @@ export const siteFileSchema = z
         maxW: watts.optional(),
         preemptible: z.boolean().default(true),
         priority: z.number().int().min(0).max(1000).default(100),
+        /**
+         * After a preemption, how long a job takes to start again and restore its last
+         * checkpoint before it makes progress (it holds its GPUs at its limit meanwhile);
+         * the work since that checkpoint is lost as well. Default 0: back at once.
+         */
+        restartTime: duration.default(0),
       })
       .superRefine((p, ctx) => {
         if (p.minW !== undefined && p.maxW !== undefined && p.minW > p.maxW) ctx.addIssue({ code: 'custom', path: ['minW'], message: `${p.minW} W exceeds maxW ${p.maxW} W` });
       })
-      .default({ preemptible: true, priority: 100 }),
+      .default({ preemptible: true, priority: 100, restartTime: 0 }),
   })
   .superRefine((file, ctx) => {
     const names = new Set<string>();

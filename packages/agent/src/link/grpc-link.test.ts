@@ -18,13 +18,18 @@ const trust = await localSiteTrust(mkdtempSync(join(tmpdir(), 'wattpack-link-pki
 /** A stand-in scheduler: records what agents send, answers each registration with `answer`. */
 async function startScheduler(port = 0, answer: (n: number) => SchedulerMessage = () => ({ registered: { nodeId: 'n1', reportIntervalMs: 100 } })) {
   const received: AgentMessage__Output[] = [];
+  /** The client address and port each registration came from: one per connection. */
+  const peers: string[] = [];
   let registrations = 0;
   const server = new grpc.Server();
   server.addService(loadProto().wattpack.v1.NodeService.service, {
     Connect(call: grpc.ServerDuplexStream<AgentMessage__Output, SchedulerMessage>) {
       call.on('data', (msg: AgentMessage__Output) => {
         received.push(msg);
-        if (msg.register) call.write(answer(++registrations));
+        if (msg.register) {
+          peers.push(call.getPeer());
+          call.write(answer(++registrations));
+        }
       });
       call.on('error', () => {});
       call.on('end', () => call.end());
@@ -34,7 +39,7 @@ async function startScheduler(port = 0, answer: (n: number) => SchedulerMessage 
     server.bindAsync(`127.0.0.1:${port}`, grpcServerCredentials(loadCredentials(trust.schedulerCredentials)), (err, p) => (err ? reject(err) : resolve(p))),
   );
   servers.push(server);
-  return { server, port: bound, received, registers: () => received.filter((m) => m.register), reports: () => received.filter((m) => m.report) };
+  return { server, port: bound, received, peers, registers: () => received.filter((m) => m.register), reports: () => received.filter((m) => m.report) };
 }
 
 const servers: grpc.Server[] = [];
@@ -125,12 +130,13 @@ describe('scheduler link (gRPC NodeService.Connect)', () => {
     await until('registered', () => l.state() === 'registered' && sched.reports().length >= 1);
   });
 
-  it('retries a rejected registration later', async () => {
+  it('retries a rejected registration later, over a new connection (the old one may be a stepped-down scheduler\'s)', async () => {
     const sched = await startScheduler(0, (n) => (n === 1 ? { rejected: { reason: 'node id taken' } } : { registered: { nodeId: 'n1', reportIntervalMs: 100 } }));
     const l = await connectLink(sched.port);
     await until('rejected', () => l.state() === 'rejected');
     expect(sched.reports()).toHaveLength(0);
     await until('registered on retry', () => l.state() === 'registered' && sched.reports().length >= 1);
     expect(sched.registers()).toHaveLength(2);
+    expect(sched.peers[1]).not.toBe(sched.peers[0]);
   });
 });

@@ -37,9 +37,18 @@ export interface GrpcLink {
  */
 export function startGrpcLink(opts: GrpcLinkOptions): GrpcLink {
   const log = opts.logger.child({ component: 'scheduler-link', scheduler: opts.address });
-  const client = nodeServiceClient(opts);
+  let client = nodeServiceClient(opts);
   const link: LinkState = { backoff: new Backoff(), state: 'connecting', closed: false, quiet: false };
-  const connect = () => openStream(client, opts, link, log, connect);
+  const connect = () => {
+    // After a rejection, a new connection: the one that carried it may belong to a
+    // scheduler that stepped down and still answers on it (seen after a lease lapse: a
+    // few nodes refused 'no longer the leader' for minutes while the new leader served).
+    if (link.state === 'rejected') {
+      client.close();
+      client = nodeServiceClient(opts);
+    }
+    openStream(client, opts, link, log, connect);
+  };
   connect();
   return {
     state: () => link.state,

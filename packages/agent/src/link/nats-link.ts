@@ -19,8 +19,14 @@ import {
 } from '@wattpack/common/daemon';
 import { CommandGuard } from './command-guard.js';
 
-/** Short pulls: after a NATS server dies or restarts, the next pull reaches a live one within seconds. */
-const PULL = { expires: 5000 };
+/**
+ * A pull lives 30 s (nats.js's default) with a heartbeat every 5 s: after a reconnect
+ * (a NATS server restarted, or another of the cluster) nats.js pulls again at once, and a
+ * pull lost without a disconnect is noticed after two missed heartbeats. Pulls of 5 s
+ * (heartbeats every 2.5 s, a timeout and a new pull every 5 s) cost an idle node 0.8
+ * messages a second; these 0.27: 1,700 a second fewer for a 3,200-node site's nats-server.
+ */
+const PULL = { expires: 30_000, idle_heartbeat: 5000 };
 
 /** How long close() waits for events still being published before giving up on them. */
 const FLUSH_MS = 5000;

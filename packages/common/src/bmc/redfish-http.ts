@@ -1,4 +1,4 @@
-import { request } from 'node:https';
+import { request, type Agent } from 'node:https';
 
 /** Where a BMC's Redfish service is and how to log in to it. */
 export interface RedfishEndpoint {
@@ -9,6 +9,8 @@ export interface RedfishEndpoint {
   /** PEM of the CA that signed the BMC's certificate (BMCs mostly use their own). */
   ca?: string;
   timeoutMs?: number;
+  /** Connections to reuse (a keep-alive agent for a BMC read again and again); default Node's global one. */
+  agent?: Agent;
 }
 
 /** Replies larger than this are not a Redfish resource: refused rather than buffered. */
@@ -27,7 +29,7 @@ export function redfishCall(o: RedfishEndpoint, method: 'GET' | 'POST', path: st
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const headers: Record<string, string> = { Authorization: `Basic ${auth}`, Accept: 'application/json', ...(payload ? { 'Content-Type': 'application/json' } : {}) };
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, timeout: o.timeoutMs ?? 5000, ...(o.ca ? { ca: o.ca } : {}) }, (res) => {
+    const req = request(url, { method, headers, timeout: o.timeoutMs ?? 5000, ...(o.ca ? { ca: o.ca } : {}), ...(o.agent ? { agent: o.agent } : {}) }, (res) => {
       const status = res.statusCode ?? 0;
       if (status < 200 || status >= 300) {
         res.resume();

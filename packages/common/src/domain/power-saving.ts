@@ -15,6 +15,13 @@ export const powerSavingSchema = z
      * SuspendTime=INFINITE): only to shed load for a grid event or a lower cap.
      */
     suspendAfter: z.union([durationSeconds, z.literal('never')]).default(600),
+    /**
+     * Consolidation while shedding (docs/scheduling.md, "Consolidation"): jobs that have run
+     * at least this long (Slurm's PreemptExemptTime) may be checkpointed off a lightly
+     * loaded server and placed on free GPUs of busy ones, so that server can power off.
+     * "never" (the default): running jobs are never moved.
+     */
+    consolidateAfter: z.union([durationSeconds, z.literal('never')]).default('never'),
     /** How long a server takes to boot and report again (what the simulator models). */
     resumeTime: durationSeconds.default(300),
     /** A server not back this long after its power-on is marked down (Slurm's ResumeTimeout). */

@@ -103,9 +103,18 @@ export function inventoryFromProto(inv: NodeInventory__Output | null): NodeInven
   };
 }
 
+/**
+ * A copy without proto-loader's oneof markers (`_field` keys of proto3 optionals). A plain
+ * loop: the scheduler copies every GPU of every report, and entries/filter/fromEntries
+ * was 9 % of its CPU with 800 hollow nodes.
+ */
+function dropMarkers<T extends object>(o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) if (k.charCodeAt(0) !== 95 /* _ */) out[k] = (o as Record<string, unknown>)[k];
+  return out as T;
+}
+
 export function reportFromProto(r: NodeReport__Output): NodeReport {
-  const dropMarkers = <T extends object>(o: T): T =>
-    Object.fromEntries(Object.entries(o).filter(([k]) => !k.startsWith('_'))) as T;
   return {
     timestampMs: r.timestampMs,
     gpus: r.gpus.map(dropMarkers),

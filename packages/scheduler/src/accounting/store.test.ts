@@ -145,7 +145,7 @@ describe('the embedded store', () => {
       expect(await sql.query('SHOW work_mem')).toEqual([{ work_mem: '2MB' }]);
       await sql.close();
       const store = await UsageStore.open({ dir });
-      await store.insert(rec(4), 3);
+      await store.insert([rec(4)], 3);
       expect((await store.history({ limit: 10 })).rows.map((r) => r.attemptId)).toEqual(['j4-a1']);
       await store.close();
     } finally {

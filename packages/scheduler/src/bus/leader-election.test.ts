@@ -55,4 +55,17 @@ describe('leader election (a real nats-server)', () => {
     await expect(leadership.lost).resolves.toBe('another scheduler took the lease');
     expect(leadership.valid()).toBe(false);
   });
+
+  it('names a blocked event loop as the cause when the lease lapses during a long synchronous task', async () => {
+    await eventually('the key to be free', async () => (await kv.get(LEADER_KEY))?.operation !== 'PUT');
+    const leadership = await becomeLeader(nc, 'sched-a', { ttlMs: TTL_MS, replicas: 1, log });
+    const until = Date.now() + TTL_MS + 500;
+    while (Date.now() < until);
+    const reason = await leadership.lost;
+    const [, gapMs, cpuMs] = /^the lease lapsed before it could be refreshed: timers ran up to (\d+) ms apart \(every 500 ms due\), (\d+) ms of it on the CPU/.exec(reason) ?? [];
+    expect(Number(gapMs)).toBeGreaterThanOrEqual(TTL_MS);
+    // Busy-waiting: the process had the CPU for much of the gap (a shared machine takes some).
+    expect(Number(cpuMs)).toBeGreaterThan(0);
+    expect(leadership.valid()).toBe(false);
+  });
 });

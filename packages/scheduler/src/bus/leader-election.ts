@@ -63,15 +63,34 @@ function holdLease(kv: KV, id: string, value: () => Uint8Array, term: number, tt
   // One refresh at a time: a second, sent while a slow first is in flight, carries the
   // revision the first replaces and would fail as if another scheduler had taken over.
   let refreshing = false;
+  const everyMs = ttlMs / 4;
+  // Why a lease lapses: timers that fire late, or a refresh NATS has not answered. The
+  // lapse names which, with the figures; for late timers, how much of the gap this process
+  // had the CPU (its own long work, all of it; a starved machine, little of it).
+  let lastTick = { at: Date.now(), cpu: process.cpuUsage() };
+  let worstGap = { ms: 0, cpuMs: 0 };
+  let sentAt = 0;
+  const lapse = (now: number) =>
+    worstGap.ms > 2 * everyMs
+      ? `timers ran up to ${worstGap.ms} ms apart (every ${everyMs} ms due), ${worstGap.cpuMs} ms of it on the CPU (all: the event loop was blocked; little: the process got no CPU)`
+      : refreshing
+        ? `a refresh has waited ${now - sentAt} ms for NATS`
+        : 'refreshes failed';
   const refresh = setInterval(() => {
-    if (Date.now() > leaseUntil) return lose('the lease lapsed before it could be refreshed (paused?)');
+    const now = Date.now();
+    const cpu = process.cpuUsage(lastTick.cpu);
+    if (now - lastTick.at > worstGap.ms) worstGap = { ms: now - lastTick.at, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
+    lastTick = { at: now, cpu: process.cpuUsage() };
+    if (now > leaseUntil) return lose(`the lease lapsed before it could be refreshed: ${lapse(now)}`);
     if (refreshing) return;
     refreshing = true;
+    sentAt = now;
     kv.update(LEADER_KEY, value(), revision)
       .finally(() => (refreshing = false))
       .then((r) => {
         revision = r;
         leaseUntil = Date.now() + ttlMs - margin;
+        worstGap = { ms: 0, cpuMs: 0 };
       })
       .catch(async (err: unknown) => {
         // Anything else (NATS restarting, a timeout) is retried until the lease lapses.
@@ -84,7 +103,7 @@ function holdLease(kv: KV, id: string, value: () => Uint8Array, term: number, tt
         if (holderOf(entry) === id) revision = Math.max(revision, entry!.revision);
         else lose('another scheduler took the lease');
       });
-  }, ttlMs / 4);
+  }, everyMs);
   const lose = (reason: string) => {
     if (done) return;
     done = true;

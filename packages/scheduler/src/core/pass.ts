@@ -58,6 +58,8 @@ export class Pass {
   /** Expected ends of the jobs placed in this pass (endsByTime adds the running ones). */
   readonly placedEnds: { id: string; at: number }[] = [];
   readonly noFit = new Map<string | number, Omit<Waiting, 'jobId'>>();
+  /** Nodes that jobs left waiting for watts (not GPUs) would have run on (power-saving.ts keeps them on). */
+  readonly wantedForWatts = new Set<number>();
   /** fifo and backfill: why a shape and limit range found no watts, and how many placements the pass had then. */
   readonly noWatts = new Map<string, Omit<Waiting, 'jobId'> & { placements: number }>();
   /** wattpack: shapes that found no victims, and the state of the pass then (reserve.ts). */

@@ -57,6 +57,7 @@ function place(pass: Pass, job: QueuedJob, endsAt: number, long: boolean): Waiti
     return fit;
   }
   const blocked = assign(pass, job, fit, endsAt, long);
+  if (blocked?.code === 'power') for (const pos of fit.positions) pass.wantedForWatts.add(pos);
   if (blocked && wattsKey !== undefined) pass.noWatts.set(wattsKey, { code: blocked.code, reason: blocked.reason, placements: pass.placements.length });
   return blocked;
 }

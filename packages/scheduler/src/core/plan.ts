@@ -15,8 +15,8 @@ import type { Plan, QueuedJob, SiteSnapshot } from './snapshot.js';
  * One pass, in phases (docs/scheduling.md explains each and the objective); the state
  * of the pass lives in pass.ts, each phase in the file named beside it:
  *   0. shed     shed.ts: if the site is over its cap (a cap drop): curtail miners, power off
- *               idle servers (power-saving.ts), lower flexible limits, then preempt the
- *               lowest-priority jobs
+ *               idle servers (power-saving.ts), move light servers' jobs onto busy ones
+ *               (consolidate.ts), lower flexible limits, then preempt the lowest-priority jobs
  *      right-size  right-size.ts: wattpack: running jobs' limits down to their measured p99
  *               draw plus a margin; the watts count as free once telemetry confirms the lower limit
  *   1. order    order.ts: priority and submit time; wattpack: teams under their fair share first

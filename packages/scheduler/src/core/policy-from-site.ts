@@ -54,5 +54,6 @@ function powerSavingPolicy(p: SiteConfig['powerSaving']): PowerSavingPolicy {
     resumeTimeoutS: p.resumeTimeout,
     minIdleNodes: p.minIdleNodes,
     excludeNodes: new Set(p.excludeNodes),
+    ...(p.consolidateAfter !== 'never' ? { consolidateAfterS: p.consolidateAfter } : {}),
   };
 }

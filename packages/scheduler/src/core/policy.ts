@@ -67,6 +67,8 @@ export interface PowerSavingPolicy {
   minIdleNodes: number;
   /** Node ids never powered off. */
   excludeNodes: ReadonlySet<string>;
+  /** While shedding, jobs run at least this long (s) may move off light servers (consolidate.ts); absent: never. */
+  consolidateAfterS?: number;
 }
 
 /** A team's decayed past usage: GPU-hours and facility kWh. */

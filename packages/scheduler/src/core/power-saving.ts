@@ -8,7 +8,8 @@ import { facilityOf } from './watts.js';
  * decided by the planner. Idle GPU servers are powered off (to their BMC's standby):
  *  - to shed load over the cap, right after miners (shed.ts): an idle server costs its
  *    host and idle GPUs and does no work, so it goes before any job is slowed;
- *  - after suspendAfter idle, like Slurm's SuspendTime.
+ *  - after suspendAfter idle, like Slurm's SuspendTime;
+ *  - at once while jobs wait for watts, unless one of them would run on it.
  * Off servers are powered on for queued work that waits for GPUs, when the watts allow;
  * one not back within resumeTimeout is marked down (Slurm's ResumeTimeout).
  * Excluded nodes, each model's minIdleNodes and the backfill reservation's nodes stay on.
@@ -35,6 +36,11 @@ export function powerPhase(pass: Pass): void {
     for (const pos of suspendable(pass, ps, (v) => v.idleSinceMs !== undefined && v.idleSinceMs <= sinceMs)) suspend(pass, pos);
   }
   resumeForWaiting(pass);
+  // Work waits for watts: an idle server none of it would run on burns them for nothing
+  // (one a shed or consolidation just emptied, say), so it goes off now, whatever its
+  // timer, even the reservation's (its job waits for these watts; a boot serves it later).
+  // After resumes, so the watts it frees wake no other server in the same pass.
+  if (pass.wantedForWatts.size > 0) for (const pos of suspendable(pass, ps, (_, p) => !pass.wantedForWatts.has(p), false)) suspend(pass, pos);
 }
 
 function suspend(pass: Pass, pos: number): void {
@@ -47,11 +53,12 @@ const idleSavingW = (v: NodeView): number => v.hostIdleW + v.gpus.reduce((sum, g
 
 /**
  * Idle, on, schedulable GPU servers that may go off now (`due`), the largest saving first:
- * not excluded, not the reservation's, and never below minIdleNodes idle ones per model.
+ * not excluded, not the reservation's (unless `keepReserved` is false), and never below
+ * minIdleNodes idle ones per model.
  */
-function suspendable(pass: Pass, ps: PowerSavingPolicy, due: (v: NodeView) => boolean): number[] {
+function suspendable(pass: Pass, ps: PowerSavingPolicy, due: (v: NodeView, pos: number) => boolean, keepReserved = true): number[] {
   const { work } = pass;
-  const reserved = pass.reservation?.positions;
+  const reserved = keepReserved ? pass.reservation?.positions : undefined;
   const idle = new Map<string, { count: number; candidates: number[] }>();
   for (let pos = 0; pos < work.nodeCount; pos++) {
     const { view, busy, power } = work.nodeState(pos);
@@ -59,7 +66,7 @@ function suspendable(pass: Pass, ps: PowerSavingPolicy, due: (v: NodeView) => bo
     const model = view.gpus[0]!.model;
     const entry = idle.get(model) ?? idle.set(model, { count: 0, candidates: [] }).get(model)!;
     entry.count++;
-    if (!ps.excludeNodes.has(view.id) && !reserved?.has(pos) && idleSavingW(view) > 0 && due(view)) entry.candidates.push(pos);
+    if (!ps.excludeNodes.has(view.id) && !reserved?.has(pos) && idleSavingW(view) > 0 && due(view, pos)) entry.candidates.push(pos);
   }
   const out: number[] = [];
   for (const { count, candidates } of idle.values()) out.push(...candidates.slice(0, Math.max(0, count - ps.minIdleNodes)));

@@ -2,11 +2,13 @@ import { preemptRank, SHED_ORDER } from './flex.js';
 import type { Flex, Pass } from './pass.js';
 import type { RunningJob } from './snapshot.js';
 import { flexJobs, freedAt } from './right-size.js';
+import { consolidate } from './consolidate.js';
 import { suspendToShed } from './power-saving.js';
 
 /**
  * Phase 0: shed load over the cap (a cap drop). Curtail miners, power off idle servers
- * (power saving), lower flexible limits, then preempt the lowest-priority jobs. Returns true when the site is over its cap:
+ * (power saving), move the jobs of light servers onto busy ones (consolidation), lower
+ * flexible limits, then preempt the lowest-priority jobs. Returns true when the site is over its cap:
  * nothing new starts in this pass.
  */
 export function shed(pass: Pass): boolean {
@@ -16,22 +18,45 @@ export function shed(pass: Pass): boolean {
   while (work.allocatedW > work.budgetW && pass.miners.length > 0) pass.curtailNext();
   // 1b. Idle servers (power saving): no job loses anything; they cost a boot later.
   if (work.allocatedW > work.budgetW) suspendToShed(pass);
+  // 1c. Light servers emptied onto busy ones (consolidate.ts): jobs lose a restart, not the event.
+  consolidate(pass);
   // 2. Flexible GPU limits toward their floors, one common level.
   if (pass.wattpack && work.allocatedW > work.budgetW) lowerFlexible(pass);
   // 3. Checkpoint and preempt: the most flexible class first (wattpack), then the
-  //    lowest-priority jobs, newest first (least work lost). They draw until they exit, so
-  //    the pass keeps counting them; a what-if picks them.
+  //    lowest-priority jobs, with power saving the lightest server's first (below), newest
+  //    first (least work lost). They draw until they exit, so the pass keeps counting them;
+  //    a what-if picks them.
   const what = work.clone();
   const rank = (r: RunningJob) => (pass.wattpack ? preemptRank(r.flex) : 0);
+  const server = pass.policy.powerSaving ? lightestServerFirst(pass) : () => 0;
   const victims = pass.site.running
-    .filter((r) => !r.stopping)
-    .sort((a, b) => Number(b.preemptible) - Number(a.preemptible) || rank(b) - rank(a) || a.priority - b.priority || b.startedAt - a.startedAt);
+    .filter((r) => !r.stopping && !pass.preempting.has(r.id))
+    .sort((a, b) => Number(b.preemptible) - Number(a.preemptible) || rank(b) - rank(a) || a.priority - b.priority || server(a) - server(b) || b.startedAt - a.startedAt);
   for (const v of victims) {
     if (what.allocatedW <= what.budgetW) break;
     what.release(v.id);
     pass.preemptions.push({ jobId: v.id, code: 'shed', reason: overReason(pass) });
   }
   return true;
+}
+
+/**
+ * With power saving, a server whose jobs all stop turns idle (its host's 1.5 kW) and then
+ * goes off (its idle 1.84 kW), where a job stopped on a server that stays busy frees only
+ * its GPUs' watts: so among equals, jobs of the server with the fewest busy GPUs go first,
+ * a server's jobs together. Key: busy GPUs on its (first) node, then the node.
+ */
+function lightestServerFirst(pass: Pass): (r: RunningJob) => number {
+  const { work } = pass;
+  const key = new Map<string, number>();
+  for (const r of pass.site.running) {
+    const pos = work.nodesOf(r.id)[0];
+    if (pos === undefined) continue;
+    const { view } = work.nodeState(pos);
+    const model = view.gpus[0]?.model ?? '';
+    key.set(r.id, (view.gpus.length - work.freeCount(pos, model)) * work.nodeCount + pos);
+  }
+  return (r) => key.get(r.id) ?? 0;
 }
 
 function overReason(pass: Pass): string {
@@ -59,7 +84,8 @@ function overCap(pass: Pass): boolean {
  */
 function lowerFlexible(pass: Pass): void {
   const { work } = pass;
-  const all = flexJobs(pass);
+  // Jobs moving off a server are placed again later at the limit that pass gives them.
+  const all = flexJobs(pass).filter((f) => !pass.preempting.has(f.jobId));
   for (const cls of SHED_ORDER) {
     if (work.allocatedW <= work.budgetW) return;
     const flex = all.filter((f) => f.flex === cls);

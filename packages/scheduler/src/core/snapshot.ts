@@ -168,8 +168,8 @@ export interface NodePowerPlan {
 /** A running job to checkpoint (its signal and grace) and requeue. */
 export interface Preemption {
   jobId: string;
-  /** For metrics: a higher-priority job, fair share, or a lower cap shedding load. */
-  code: 'priority' | 'fair-share' | 'shed';
+  /** For metrics: a higher-priority job, fair share, a lower cap shedding load, or a move off a server that then powers off. */
+  code: 'priority' | 'fair-share' | 'shed' | 'consolidate';
   reason: string;
 }
 

@@ -70,6 +70,11 @@ export class Cycle {
     this.stopped = true;
   }
 
+  /** Resolves once the passes started so far have committed. */
+  passesDone(): Promise<void> {
+    return this.passing;
+  }
+
   /** Coalesces triggers: many submits or events in a burst cause one pass, and passes start passGapMs apart at least. */
   request(afterMs = 0): void {
     if (this.requested || this.stopped) return;

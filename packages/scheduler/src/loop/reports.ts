@@ -18,8 +18,11 @@ const MISSING_GRACE_MS = 5000;
  * attempts reconciled with the stored state), job events, and silence (leases, nodes
  * lost). Also recovery after a restart.
  */
+type Registration = { nodeId: string; labels: Record<string, string>; inventory: NodeInventory };
+
 export class Reports {
   private readonly events: GroupCommit<JobEvent, void>;
+  private readonly registrations: GroupCommit<Registration, NodeRecord>;
   private leaseCheck: Promise<void> | undefined;
 
   constructor(
@@ -30,6 +33,7 @@ export class Reports {
     private readonly power: NodePowerControl,
   ) {
     this.events = new GroupCommit(state.serial, (events) => this.takeEvents(events));
+    this.registrations = new GroupCommit(state.serial, (regs) => this.takeRegistrations(regs));
   }
 
   /**
@@ -47,31 +51,42 @@ export class Reports {
     this.cycle.request();
   }
 
-  async registerNode(reg: { nodeId: string; labels: Record<string, string>; inventory: NodeInventory }): Promise<NodeRecord> {
+  async registerNode(reg: Registration): Promise<NodeRecord> {
     // Before the agent hears it is registered: it waits for its consumer until then. Outside
     // the serial queue (it touches no state, and is idempotent): a fleet re-registering after
     // a restart makes its consumers side by side, not one round trip at a time.
     await this.state.ports.openNode(reg.nodeId);
-    return this.state.serial.run(async () => {
-      const now = this.state.now();
-      const prev = this.state.nodes.get(reg.nodeId);
-      const record: NodeRecord = {
-        id: reg.nodeId,
-        labels: reg.labels,
-        inventory: reg.inventory,
-        status: 'READY',
-        reason: '',
-        registeredAt: prev?.record.registeredAt ?? now,
-        lastSeenAt: now,
-        ...(prev?.record.drain ? { drain: prev.record.drain } : {}),
-        ...this.power.onRegister(prev?.record),
-      };
-      await this.state.ports.putNode(record);
-      this.state.nodes.set(record.id, { record, connectedAt: now });
-      this.state.log.info({ node: record.id, gpus: record.inventory.gpus.length, miners: record.inventory.miners.length }, 'node registered');
-      this.cycle.request();
-      return record;
-    });
+    return this.registrations.add(reg);
+  }
+
+  /**
+   * Inside the serial queue: the registrations that arrived together (a whole fleet after a
+   * restart) store their nodes side by side, not one KV round trip after the other.
+   */
+  private async takeRegistrations(regs: Registration[]): Promise<PromiseSettledResult<NodeRecord>[]> {
+    const results = await Promise.all(regs.map((reg) => settled(this.register(reg))));
+    this.cycle.request();
+    return results;
+  }
+
+  private async register(reg: Registration): Promise<NodeRecord> {
+    const now = this.state.now();
+    const prev = this.state.nodes.get(reg.nodeId);
+    const record: NodeRecord = {
+      id: reg.nodeId,
+      labels: reg.labels,
+      inventory: reg.inventory,
+      status: 'READY',
+      reason: '',
+      registeredAt: prev?.record.registeredAt ?? now,
+      lastSeenAt: now,
+      ...(prev?.record.drain ? { drain: prev.record.drain } : {}),
+      ...this.power.onRegister(prev?.record),
+    };
+    await this.state.ports.putNode(record);
+    this.state.nodes.set(record.id, { record, connectedAt: now });
+    this.state.log.info({ node: record.id, gpus: record.inventory.gpus.length, miners: record.inventory.miners.length }, 'node registered');
+    return record;
   }
 
   /**
@@ -150,7 +165,14 @@ export class Reports {
   }
 
   nodeLost(nodeId: string, reason: string): Promise<void> {
-    return this.state.serial.run(() => this.notReady(nodeId, reason));
+    const lostAt = this.state.now();
+    return this.state.serial.run(() => {
+      // Registered again since (its new stream's registration can be applied first: it joins
+      // a group of registrations queued before this): that connection is the node's now.
+      const node = this.state.nodes.get(nodeId);
+      if (node?.connectedAt !== undefined && node.connectedAt >= lostAt) return;
+      return this.notReady(nodeId, reason);
+    });
   }
 
   /** Inside the serial queue. */

@@ -77,6 +77,19 @@ export class Scheduler {
     this.power.stop();
   }
 
+  /**
+   * Resolves once the changes queued so far, and the passes they asked for at once, are
+   * done (tests wait on it; the serial queue lets the event loop turn between its tasks).
+   */
+  async settled(): Promise<void> {
+    do {
+      await this.state.serial.idle();
+      // A pass asked for now starts on the event loop's next turn.
+      await new Promise((r) => setImmediate(r));
+      await this.cycle.passesDone();
+    } while (this.state.serial.busy());
+  }
+
   /** Coalesces triggers: many submits or events in a burst cause one pass. */
   requestCycle(afterMs = 0): void {
     this.cycle.request(afterMs);

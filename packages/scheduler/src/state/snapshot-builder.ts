@@ -76,8 +76,8 @@ export function buildSnapshot(site: SiteConfig, liveNodes: Iterable<LiveNode>, j
   };
 }
 
-/** Who holds each GPU ("node/index") and at what limit. */
-type Holders = Map<string, { jobId: string; limitW: number }>;
+/** Who holds each GPU and at what limit, by node and GPU index (no key built per GPU and pass). */
+type Holders = Map<string, Map<number, { jobId: string; limitW: number }>>;
 
 /** The jobs that hold resources as the core's running jobs, and the GPUs they hold. */
 function runningJobs(site: SiteConfig, nodes: ReadonlyMap<string, LiveNode>, jobs: Iterable<Job>, ctx: SnapshotContext): { running: RunningJob[]; holders: Holders } {
@@ -119,7 +119,8 @@ function runningJobs(site: SiteConfig, nodes: ReadonlyMap<string, LiveNode>, job
     });
     for (const a of job.assignments) {
       if (a.ended) continue;
-      for (const idx of a.gpuIndices) holders.set(`${a.nodeId}/${idx}`, { jobId: job.id, limitW });
+      const held = holders.get(a.nodeId) ?? holders.set(a.nodeId, new Map()).get(a.nodeId)!;
+      for (const idx of a.gpuIndices) held.set(idx, { jobId: job.id, limitW });
     }
   }
   return { running, holders };
@@ -130,13 +131,17 @@ function nodeView({ record, report, stale }: LiveNode, site: SiteConfig, holders
   const { inventory } = record;
   const unhealthy = report?.gpus.some((g) => g.health === 'HEALTH_FAILED') ?? false;
   const learned = ctx.hostPowerOf?.(record.id);
-  const curtailed = new Set(report?.miners.filter((m) => m.state === 'MINER_RUN_STATE_CURTAILED').map((m) => m.id));
-  const gpus = gpusOf(inventory).map((g) => {
-    const held = holders.get(`${record.id}/${g.index}`);
-    return held ? { ...g, jobId: held.jobId, limitW: held.limitW } : g;
-  });
+  const held = holders.get(record.id);
+  // Idle nodes (most of a site, every pass) share their inventory's views.
+  const gpus = held
+    ? gpusOf(inventory).map((g) => {
+        const h = held.get(g.index);
+        return h ? { ...g, jobId: h.jobId, limitW: h.limitW } : g;
+      })
+    : // Shared between passes: the core reads a snapshot, never writes it.
+      (gpusOf(inventory) as GpuView[]);
   const power = poweredView(record, site);
-  const idleSinceMs = ctx.idleSinceOf?.(record.id, gpus.some((g) => g.jobId !== undefined));
+  const idleSinceMs = ctx.idleSinceOf?.(record.id, held !== undefined && gpus.some((g) => g.jobId !== undefined));
   return {
     id: record.id,
     labels: record.labels,
@@ -145,7 +150,7 @@ function nodeView({ record, report, stale }: LiveNode, site: SiteConfig, holders
     // Host power: learned from the BMC, else what the agent declared, else the site's figure.
     ...hostWatts(inventory, site, learned),
     gpus,
-    miners: inventory.miners.map((m) => ({ id: m.id, nameplateW: m.nameplatePowerW, hashrateThs: m.nameplateHashrateThs, curtailed: curtailed.has(m.id) })),
+    miners: minersOf(inventory, report) as MinerView[],
     ...power,
     ...(idleSinceMs !== undefined ? { idleSinceMs } : {}),
   };
@@ -159,6 +164,19 @@ function nodeView({ record, report, stale }: LiveNode, site: SiteConfig, holders
 function poweredView({ power }: NodeRecord, site: Pick<SiteConfig, 'powerSaving'>): Pick<NodeView, 'power' | 'standbyW' | 'resumedAtMs'> | undefined {
   if (!power || power.state === 'on' || power.state === 'down') return undefined;
   return { power: power.state, standbyW: site.powerSaving.standbyW, ...(power.state === 'resuming' ? { resumedAtMs: power.since } : {}) };
+}
+
+type MinerView = NodeView['miners'][number];
+/** A node's miners as the core sees them, none curtailed: once per inventory, as its GPUs. */
+const minerViews = new WeakMap<NodeInventory, readonly MinerView[]>();
+function minersOf(inventory: NodeInventory, report: NodeReport | undefined): readonly MinerView[] {
+  const curtailed = report?.miners.some((m) => m.state === 'MINER_RUN_STATE_CURTAILED') ? new Set(report.miners.filter((m) => m.state === 'MINER_RUN_STATE_CURTAILED').map((m) => m.id)) : undefined;
+  let views = minerViews.get(inventory);
+  if (!views) {
+    views = inventory.miners.map((m) => ({ id: m.id, nameplateW: m.nameplatePowerW, hashrateThs: m.nameplateHashrateThs, curtailed: false }));
+    minerViews.set(inventory, views);
+  }
+  return curtailed ? views.map((m) => (curtailed.has(m.id) ? { ...m, curtailed: true } : m)) : views;
 }
 
 export function toQueued(job: Job): QueuedJob {

@@ -45,7 +45,10 @@ export async function setup(capMw = 18, siteExtra: Partial<SiteConfig> = {}, hoo
     },
   });
   for (const id of ['a', 'b']) await scheduler.registerNode({ nodeId: id, labels: { rack: 'r1' }, inventory: inventory(8) });
-  const settle = () => new Promise((r) => setTimeout(r, 20));
+  const settle = async () => {
+    await new Promise((r) => setTimeout(r, 20));
+    await scheduler.settled();
+  };
   const starts = () => sent.filter((s) => s.command.kind === 'start') as { nodeId: string; command: StartCommand }[];
   const finish = async (job: Job, exitCode = 0) => {
     const j = scheduler.getJob(job.id);

@@ -34,6 +34,7 @@ export class BmcPoller {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.bmc.close?.();
   }
 
   /** The host fields of a report: the input power and where it came from, when fresh. */

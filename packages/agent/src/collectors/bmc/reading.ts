@@ -3,6 +3,8 @@ export type BmcReading = { ok: true; watts: number; source: string } | { ok: fal
 
 export interface BmcPower {
   read(): Promise<BmcReading>;
+  /** Lets go of what it keeps open between readings (a connection), if anything. */
+  close?(): void;
 }
 
 /** A plausible input power, W: real servers draw from tens of watts to ~15 kW (an 8-GPU system). */

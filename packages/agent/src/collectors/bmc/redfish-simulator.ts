@@ -42,6 +42,8 @@ export interface RedfishSimulator {
   powerState(): RedfishPowerState;
   /** PEM of the CA that signed its certificate: what a client must trust. */
   ca: string;
+  /** What its access log would show: TLS connections accepted and requests served. */
+  served(): { connections: number; requests: number };
   close(): Promise<void>;
 }
 
@@ -55,7 +57,9 @@ export async function startRedfishSimulator(o: RedfishSimulatorOptions): Promise
   const power = simulatedPower(o);
   const replies = resourceReplies(o.models ?? 'both', power);
   const expected = `Basic ${Buffer.from(`${o.username}:${o.password}`).toString('base64')}`;
+  const served = { connections: 0, requests: 0 };
   const server: Server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+    served.requests++;
     const path = (req.url ?? '').split('?')[0]!.replace(/\/$/, '');
     const reply = replies[path];
     res.setHeader('Content-Type', 'application/json');
@@ -66,12 +70,16 @@ export async function startRedfishSimulator(o: RedfishSimulatorOptions): Promise
     else res.writeHead(200).end(JSON.stringify(reply()));
   });
   const listen = o.listen ?? { host: '127.0.0.1', port: 0 };
+  // Idle connections outlive the agent's 5 s between readings: one connection, not a TLS handshake per reading.
+  server.keepAliveTimeout = 60_000;
+  server.on('secureConnection', () => served.connections++);
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(listen.port, listen.host, () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
     url: `https://${listen.host}:${port}`,
     ca: tls.caPem,
     powerState: power.state,
+    served: () => ({ ...served }),
     close: () =>
       new Promise<void>((done) => {
         power.stop();

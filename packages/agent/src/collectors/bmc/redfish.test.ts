@@ -18,6 +18,18 @@ describe('host power over Redfish', () => {
     expect(r).toEqual({ ok: true, watts: 6123, source: 'redfish Power' });
   });
 
+  it('looks the chassis up once, then reads with one GET over one kept connection', async () => {
+    let w = 5000;
+    bmc = await startRedfishSimulator({ inputW: () => w, ...creds });
+    const client = new RedfishPower({ url: bmc.url, ca: bmc.ca, ...creds });
+    expect(await client.read()).toMatchObject({ ok: true, watts: 5000 });
+    // The chassis list, the chassis, its Power resource.
+    expect(bmc.served()).toEqual({ connections: 1, requests: 3 });
+    for (w of [5100, 5200, 5300]) expect(await client.read()).toMatchObject({ ok: true, watts: w });
+    expect(bmc.served()).toEqual({ connections: 1, requests: 6 });
+    client.close();
+  });
+
   it('reads EnvironmentMetrics PowerWatts.Reading on a BMC with only the newer model, and a named chassis', async () => {
     bmc = await startRedfishSimulator({ inputW: () => 2750, ...creds, models: 'EnvironmentMetrics' });
     expect(await new RedfishPower({ url: bmc.url, ca: bmc.ca, ...creds, chassisId: '1U' }).read()).toEqual({ ok: true, watts: 2750, source: 'redfish EnvironmentMetrics' });

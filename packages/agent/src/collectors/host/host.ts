@@ -64,11 +64,22 @@ export async function hostInfo(power: Pick<HostInfo, 'idlePowerW' | 'busyPowerW'
 /** Counted once: os.cpus() reads and builds an object per CPU (224 on a two-socket GPU server). */
 let cores: number | undefined;
 
-/** Cheap enough for every report: no subprocesses, only what the kernel already keeps. */
+/** The kernel updates the load average every 5 s: a reading is reused this long. */
+const HOST_STATE_MS = 1000;
+let lastState: { at: number; state: NonNullable<NodeReport['host']> } | undefined;
+
+/**
+ * Cheap enough for every report: no subprocesses, only what the kernel already keeps; read
+ * at most once a second per process, as the nodes of a hollow fleet share their host.
+ */
 export function hostState(): NonNullable<NodeReport['host']> {
+  const now = Date.now();
+  if (lastState && now - lastState.at < HOST_STATE_MS) return { ...lastState.state };
   cores ??= cpus().length || 1;
-  return {
+  const state = {
     cpuLoadPct: Math.min(100, Math.round((loadavg()[0]! / cores) * 1000) / 10),
     memoryUsedMib: Math.round((totalmem() - freemem()) / MIB),
   };
+  lastState = { at: now, state };
+  return { ...state };
 }

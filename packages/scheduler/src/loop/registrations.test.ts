@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger, defaultSiteConfig } from '@wattpack/common';
+import { H100X8, memoryPorts } from '../testing/live.js';
+import { Scheduler } from './scheduler.js';
+
+describe('registrations', () => {
+  it('a fleet registering at once stores its nodes side by side, not one store write after the other', async () => {
+    let writing = 0;
+    let most = 0;
+    const scheduler = new Scheduler({
+      site: defaultSiteConfig(),
+      jobs: new Map(),
+      nodes: new Map(),
+      log: createLogger('test', 'silent'),
+      ports: {
+        ...memoryPorts(),
+        putNode: async () => {
+          most = Math.max(most, ++writing);
+          await new Promise((r) => setTimeout(r, 50));
+          writing--;
+        },
+      },
+    });
+    const ids = Array.from({ length: 20 }, (_, i) => `n${i}`);
+    const records = await Promise.all(ids.map((nodeId) => scheduler.registerNode({ nodeId, labels: {}, inventory: H100X8 })));
+    expect(records.map((r) => r.id)).toEqual(ids);
+    expect(scheduler.listNodes().filter((n) => n.record.status === 'READY')).toHaveLength(20);
+    expect(most).toBeGreaterThan(1);
+  });
+
+  it('a node that lost its stream and registered again on a new one stays READY, whichever is applied first', async () => {
+    let slow = false;
+    const scheduler = new Scheduler({
+      site: defaultSiteConfig(),
+      jobs: new Map(),
+      nodes: new Map(),
+      log: createLogger('test', 'silent'),
+      ports: { ...memoryPorts(), putNode: async () => void (slow && (await new Promise((r) => setTimeout(r, 50)))) },
+    });
+    const reg = (nodeId: string) => scheduler.registerNode({ nodeId, labels: {}, inventory: H100X8 });
+    const tick = () => new Promise((r) => setImmediate(r));
+    await reg('a');
+    slow = true;
+    // A group of registrations is being stored; the next group waits behind it.
+    const b = reg('b');
+    await tick();
+    const c = reg('c');
+    await tick();
+    // a's old stream ends, then a registers on a new one: its registration joins c's group, queued before the loss.
+    const lost = scheduler.nodeLost('a', 'agent disconnected');
+    const again = reg('a');
+    await Promise.all([b, c, lost, again]);
+    expect(scheduler.listNodes().find((n) => n.record.id === 'a')!.record.status).toBe('READY');
+  });
+});
