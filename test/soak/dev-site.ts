@@ -32,7 +32,7 @@ export async function startDevSite(agents: string, site: Record<string, unknown>
   const env = { ...process.env, WATTPACK_DEV_DIR: join(dir, 'dev'), WATTPACK_CONFIG: join(dir, 'config.yaml') };
   const siteFile = join(dir, 'site.yaml');
   writeFileSync(siteFile, stringify(site));
-  const up = await execa(process.execPath, [BIN.cli, 'dev', '--detach', '--port', String(port), '--agents', agents, '--site', siteFile, '--log-level', 'warn'], { env, reject: false });
+  const up = await execa(process.execPath, [BIN.cli, 'dev', '--detach', '--port', String(port), '--agents', agents, '--site', siteFile, '--log-level', process.env.SOAK_LOG_LEVEL ?? 'warn'], { env, reject: false });
   if (up.exitCode !== 0) throw new Error(`wattpack dev failed: ${up.stderr}`);
   const down = () => execa(process.execPath, [BIN.cli, 'dev', 'down'], { env, reject: false }).then(() => undefined);
   const ctx = (parse(readFileSync(env.WATTPACK_CONFIG, 'utf8')) as { contexts: { ca: string; cert: string; key: string }[] }).contexts[0]!;

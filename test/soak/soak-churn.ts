@@ -9,7 +9,8 @@
  * Prints one JSON document; exits 1 on a lost or duplicated job.
  *
  * Environment: SOAK_CHURN_JOBS (default 100000), SOAK_CHURN_ARRAY (tasks per array,
- * 2000), SOAK_CHURN_NODES (50), SOAK_CHURN_RETENTION_S (60).
+ * 2000), SOAK_CHURN_NODES (50), SOAK_CHURN_RETENTION_S (60), SOAK_CHURN_NODE_LEASE_S (the site's
+ * default; a short one stresses lease handling on a busy scheduler), SOAK_LOG_LEVEL (warn).
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -26,6 +27,7 @@ const JOBS = env('SOAK_CHURN_JOBS', 100_000);
 const ARRAY = Math.min(env('SOAK_CHURN_ARRAY', 2000), JOBS);
 const NODES = env('SOAK_CHURN_NODES', 50);
 const RETENTION_S = env('SOAK_CHURN_RETENTION_S', 60);
+const NODE_LEASE_S = process.env.SOAK_CHURN_NODE_LEASE_S ? { nodeLeaseSeconds: env('SOAK_CHURN_NODE_LEASE_S', 15) } : {};
 const SAMPLE_MS = 10_000;
 /** RSS before this share of the jobs is warm-up (JIT, pools, the accounting store's first pages). */
 const WARMUP = 0.1;
@@ -59,7 +61,7 @@ async function allPages<T>(fetch: (pageToken: string) => Promise<{ items: T[]; n
 type RssSample = { s: number; jobs: number; mb: number };
 
 async function main(): Promise<void> {
-  const site = await startDevSite(`h100x8:${NODES}`, { maxQueuedPerTeam: 0, finishedJobRetention: RETENTION_S });
+  const site = await startDevSite(`h100x8:${NODES}`, { maxQueuedPerTeam: 0, finishedJobRetention: RETENTION_S, ...NODE_LEASE_S });
   const marks = marksFile(site.dir);
   const { client } = site;
   const started = Date.now();
@@ -136,13 +138,20 @@ async function checkEveryJob(client: RpcClient, marks: string, started: number, 
     return { items: r.jobs, next: r.nextPageToken };
   });
   const expectedSet = new Set(expected);
+  const duplicates = expected.filter((id) => (ran.get(id)?.length ?? 0) > 1 || (succeeded.get(id) ?? 0) > 1);
   return {
     ran: ran.size,
     historySucceeded: succeeded.size,
     storedAtEnd: stored.length,
     notSucceeded: stored.filter((j) => j.spec?.name === 'churn' && j.state !== 'SUCCEEDED').length,
     lost: expected.filter((id) => !ran.has(id) || !succeeded.has(id)).length,
-    duplicated: expected.filter((id) => (ran.get(id)?.length ?? 0) > 1 || (succeeded.get(id) ?? 0) > 1).length,
+    duplicated: duplicates.length,
+    // What a duplicate is made of: the attempts that ran and the history records of each, to find its cause.
+    duplicates: duplicates.slice(0, 20).map((id) => ({
+      jobId: id,
+      ran: ran.get(id) ?? [],
+      history: records.filter((r) => r.jobId === id).map((r) => ({ attemptId: r.attemptId, attempt: r.attempt, state: r.state, reason: r.reason, nodes: r.nodes, startedAtMs: r.startedAtMs, endedAtMs: r.endedAtMs })),
+    })),
     unknown: [...ran.keys()].filter((id) => !expectedSet.has(id)).length,
   };
 }
@@ -158,6 +167,7 @@ function report(expected: string[], check: Check, rss: RssSample[], wallS: numbe
     jobs: { submitted: expected.length, arrays: Math.ceil(expected.length / ARRAY), ran: check.ran, historySucceeded: check.historySucceeded, storedAtEnd: check.storedAtEnd, storedNotSucceeded: check.notSucceeded },
     lost: check.lost,
     duplicated: check.duplicated,
+    duplicates: check.duplicates,
     unknown: check.unknown,
     wallS: Math.round(wallS),
     jobsPerS: round(expected.length / wallS),

@@ -23,6 +23,7 @@ type Registration = { nodeId: string; labels: Record<string, string>; inventory:
 export class Reports {
   private readonly events: GroupCommit<JobEvent, void>;
   private readonly registrations: GroupCommit<Registration, NodeRecord>;
+  private leaseCheck: Promise<void> | undefined;
 
   constructor(
     private readonly state: LoopState,
@@ -165,27 +166,41 @@ export class Reports {
 
   nodeLost(nodeId: string, reason: string): Promise<void> {
     const lostAt = this.state.now();
-    return this.state.serial.run(async () => {
-      const node = this.state.nodes.get(nodeId);
-      if (!node || node.record.status !== 'READY') return;
+    return this.state.serial.run(() => {
       // Registered again since (its new stream's registration can be applied first: it joins
       // a group of registrations queued before this): that connection is the node's now.
-      if (node.connectedAt !== undefined && node.connectedAt >= lostAt) return;
-      // A server being powered off goes dark as expected: not ready, and not a failure.
-      const power = node.record.power?.state;
-      const dark = power !== undefined && DARK_STATES.has(power);
-      node.record = { ...node.record, status: 'NOT_READY', reason: dark ? `powered ${power === 'resuming' ? 'on, booting' : 'off'}` : reason };
-      await this.state.ports.putNode(node.record);
-      if (dark) this.state.log.info({ node: nodeId, power }, 'node dark while powered off');
-      else this.state.log.warn({ node: nodeId, reason }, 'node not ready');
+      const node = this.state.nodes.get(nodeId);
+      if (node?.connectedAt !== undefined && node.connectedAt >= lostAt) return;
+      return this.notReady(nodeId, reason);
     });
+  }
+
+  /** Inside the serial queue. */
+  private async notReady(nodeId: string, reason: string): Promise<void> {
+    const node = this.state.nodes.get(nodeId);
+    if (!node || node.record.status !== 'READY') return;
+    // A server being powered off goes dark as expected: not ready, and not a failure.
+    const power = node.record.power?.state;
+    const dark = power !== undefined && DARK_STATES.has(power);
+    node.record = { ...node.record, status: 'NOT_READY', reason: dark ? `powered ${power === 'resuming' ? 'on, booting' : 'off'}` : reason };
+    await this.state.ports.putNode(node.record);
+    if (dark) this.state.log.info({ node: nodeId, power }, 'node dark while powered off');
+    else this.state.log.warn({ node: nodeId, reason }, 'node not ready');
   }
 
   /**
    * Nodes whose reports stopped are not ready; past their lease, their jobs are lost and
-   * requeued elsewhere. Called on a timer.
+   * requeued elsewhere. Called on a timer. Judged inside the serial queue, where reports
+   * wait too: judged outside, a queue stalled past the lease (a big pass on a loaded
+   * machine) made every node look silent while its reports waited, and requeued jobs that
+   * had run, to run twice. One check waits in the queue at a time.
    */
-  async checkLeases(): Promise<void> {
+  checkLeases(): Promise<void> {
+    this.leaseCheck ??= this.state.serial.run(() => this.expireLeases()).finally(() => (this.leaseCheck = undefined));
+    return this.leaseCheck;
+  }
+
+  private async expireLeases(): Promise<void> {
     const leaseMs = this.state.site.nodeLeaseSeconds * 1000;
     const now = this.state.now();
     for (const { record, connectedAt } of this.state.nodes.values()) {
@@ -198,13 +213,9 @@ export class Reports {
       const lease = connectedAt === undefined ? Math.max(leaseMs, FAILOVER_LEASE_MS) : leaseMs;
       if (now - record.lastSeenAt <= lease) continue;
       const silent = `no report for ${Math.round((now - record.lastSeenAt) / 1000)}s`;
-      if (record.status === 'READY') await this.nodeLost(record.id, silent);
-      await this.loseJobsOn(record.id, silent);
+      if (record.status === 'READY') await this.notReady(record.id, silent);
+      await this.loseJobs(record.id, silent);
     }
-  }
-
-  private loseJobsOn(nodeId: string, reason: string): Promise<void> {
-    return this.state.serial.run(() => this.loseJobs(nodeId, reason));
   }
 
   /** Inside the serial queue: the node's parts of these attempts (all, without ids) count as ended. */
