@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { writeSimulatedBmc, type BmcSetting } from '@wattpack/agent';
+import { freePort } from '@wattpack/common';
 import type { AgentPlan } from './agents.js';
 
 /** How long a dev site's simulated server takes to boot once its BMC powers it on. */
@@ -13,13 +14,28 @@ export type DevBmcs = Map<string, { file: string; setting: BmcSetting }>;
  * have none): what `wattpack dev` gives the scheduler so that power saving can power the
  * servers off and on through Redfish, as on a real site (docs/scheduling.md).
  */
-export async function writeDevBmcs(stateDir: string, processes: readonly AgentPlan[][]): Promise<DevBmcs> {
+export async function writeDevBmcs(stateDir: string, processes: readonly AgentPlan[][], sitePorts: readonly number[]): Promise<DevBmcs> {
   const out: DevBmcs = new Map();
+  const taken = new Set(sitePorts);
   for (const [only, ...more] of processes) {
     if (!only || more.length > 0 || !only.nodeId.startsWith('gpu-')) continue;
-    out.set(only.nodeId, await writeSimulatedBmc(join(stateDir, 'bmc'), only.nodeId, DEV_BOOT_S));
+    out.set(only.nodeId, await writeSimulatedBmc(join(stateDir, 'bmc'), only.nodeId, DEV_BOOT_S, await portOutside(taken)));
   }
   return out;
+}
+
+/**
+ * A free port that none of the site's own listeners was given: theirs were chosen free but
+ * are not bound yet (an agent's BMC may listen before the scheduler does), so the OS may
+ * hand one out again.
+ */
+async function portOutside(taken: Set<number>): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (taken.has(port)) continue;
+    taken.add(port);
+    return port;
+  }
 }
 
 /**

@@ -33,7 +33,7 @@ describe("the dev site's settings", () => {
 
   it("give the scheduler each GPU node's simulated BMC, and with --power-saving turn it on; a site file's own setting wins", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wattpack-dev-site-'));
-    const bmcs = await writeDevBmcs(dir, agentProcesses(parseAgents('h100x8:2,s19xp:4')));
+    const bmcs = await writeDevBmcs(dir, agentProcesses(parseAgents('h100x8:2,s19xp:4')), []);
     expect([...bmcs.keys()]).toEqual(['gpu-1', 'gpu-2']);
     const on = siteConfigSchema.parse(read(writeDevSite(dir, undefined, undefined, { bmcs, suspendAfterS: 30 }))).powerSaving;
     expect(on).toMatchObject({ enabled: true, suspendAfter: 30, resumeTime: DEV_BOOT_S, bmcs: { 'gpu-1': bmcs.get('gpu-1')!.setting } });

@@ -193,7 +193,8 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
       natsUrl = `nats://127.0.0.1:${port}`;
       await waitUntil(children, NATS_START_MS, async () => (await accepts(port)) || `nats-server is not listening on ${port}`);
     }
-    const bmcs = await writeDevBmcs(o.stateDir, agentProcesses(o.agents));
+    const sitePorts = [o.port, o.port + DASHBOARD_PORT_OFFSET, ...Object.values(metrics).map((a) => Number(a.split(':')[1]))];
+    const bmcs = await writeDevBmcs(o.stateDir, agentProcesses(o.agents), sitePorts);
     const launch: Launch = { o, trust, address, natsUrl, metrics, logOf, children, bmcs };
     const meterPort = await spawnScheduler(launch, dashboard);
     await spawnAgents(launch);

@@ -2,9 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { describeIssues, freePort, readYamlFile, WattpackError } from '@wattpack/common';
+import { describeIssues, freePort, readYamlFile, WattpackError } from '@wattpack/common/daemon';
 import { stringify } from 'yaml';
-import { ownTls } from './redfish-simulator.js';
 
 /**
  * A simulated agent's BMC that the scheduler can power off and on (`wattpack-agent
@@ -66,13 +65,15 @@ export interface BmcSetting {
 }
 
 /**
- * Writes a simulated BMC's files for `nodeId` under `dir` (a free loopback port, a random
- * password, a certificate from a CA of its own): the agent's --simulate-bmc file, and the
- * scheduler's powerSaving.bmcs entry for it.
+ * Writes a simulated BMC's files for `nodeId` under `dir` (a loopback port, free unless
+ * given, a random password, a certificate from a CA of its own): the agent's
+ * --simulate-bmc file, and the scheduler's powerSaving.bmcs entry for it.
  */
-export async function writeSimulatedBmc(dir: string, nodeId: string, bootSeconds: number): Promise<{ file: string; setting: BmcSetting }> {
+export async function writeSimulatedBmc(dir: string, nodeId: string, bootSeconds: number, port?: number): Promise<{ file: string; setting: BmcSetting }> {
   const home = resolve(join(dir, nodeId));
   mkdirSync(home, { recursive: true, mode: 0o700 });
+  // Only the launcher writes the file: the agent that reads it loads no X.509 code for it.
+  const { ownTls } = await import('./redfish-simulator.js');
   const tls = await ownTls(365);
   const at = (name: string, text: string) => {
     writeFileSync(join(home, name), text, { mode: 0o600 });
@@ -80,7 +81,7 @@ export async function writeSimulatedBmc(dir: string, nodeId: string, bootSeconds
   };
   const credentialsFile = at('credentials.yaml', stringify({ username: 'wattpack', password: randomBytes(12).toString('hex') }));
   const caFile = at('ca.pem', tls.caPem);
-  const port = await freePort();
+  port ??= await freePort();
   const file = at('bmc-simulator.yaml', stringify({ listen: `127.0.0.1:${port}`, credentialsFile, certFile: at('tls.crt', tls.certPem), keyFile: at('tls.key', tls.keyPem), caFile, bootSeconds }));
   return { file, setting: { url: `https://127.0.0.1:${port}`, credentialsFile, caFile } };
 }

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** What the helper starts: a job's process, in its own process group, as its user. */
@@ -49,9 +50,11 @@ interface Call {
 
 /**
  * The compiled helper, from src as from dist (both sit at the same depth of the package):
- * unit tests run from source after `pnpm build`, as `npm test` does.
+ * unit tests run from source after `pnpm build`, as `npm test` does. A packaged agent has
+ * no such file: it forks its own entry, which runs the helper when told (main.ts).
  */
-const HELPER = fileURLToPath(new URL('../../../dist/runtimes/process/spawn-helper.js', import.meta.url));
+const BUILT_HELPER = fileURLToPath(new URL('../../../dist/runtimes/process/spawn-helper.js', import.meta.url));
+const helperModule = (): string => (existsSync(BUILT_HELPER) ? BUILT_HELPER : process.argv[1]!);
 
 /**
  * Starts processes through the spawn helper (spawn-helper.ts), one per agent process,
@@ -87,7 +90,8 @@ export class Spawner {
   private running(): ChildProcess {
     if (this.helper) return this.helper;
     // No execArgv: the agent's own flags (an inspector, a profiler) are not the helper's.
-    const helper = fork(HELPER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [], serialization: 'json' });
+    const env = { ...process.env, WATTPACK_SPAWN_HELPER: '1' };
+    const helper = fork(helperModule(), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [], serialization: 'json', env });
     helper.unref();
     helper.on('message', (m: HelperReply) => this.onReply(m));
     helper.on('error', () => undefined); // 'exit' follows, and handles it
