@@ -98,8 +98,8 @@ export interface NodeReport {
   attempts: AttemptState[];
   /** Attempts that ended lately (see node.proto). */
   ended?: EndedAttempt[];
-  /** inputPowerW: the server's input power from its BMC (GPUs included), and powerSource where it came from. */
-  host?: { cpuLoadPct?: number; memoryUsedMib?: number; inputPowerW?: number; powerSource?: string };
+  /** inputPowerW: the server's input power from its BMC (GPUs included), powerSource where it came from, inputPowerAtMs when it was read. */
+  host?: { cpuLoadPct?: number; memoryUsedMib?: number; inputPowerW?: number; powerSource?: string; inputPowerAtMs?: number };
 }
 
 export type NodeStatus = 'READY' | 'NOT_READY';

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { NodeReport } from '@wattpack/common';
 import { HostPowerLearner } from './host-power.js';
 
-const report = (inputPowerW: number | undefined, gpuW: number, busy: boolean): NodeReport => ({
+const report = (inputPowerW: number | undefined, gpuW: number, busy: boolean, readAtMs?: number): NodeReport => ({
   timestampMs: 0,
   gpus: Array.from({ length: 8 }, (_, index) => ({ index, powerDrawW: gpuW, enforcedLimitW: 700, utilizationPct: 0, temperatureC: 30, memoryUsedMib: 0, health: 'HEALTH_OK', healthReason: '', powerCapped: false })),
   miners: [],
   attempts: busy ? [{ jobId: 'j', attemptId: 'j-a1', gpuIndices: [0], startedAtMs: 0 }] : [],
-  host: { ...(inputPowerW !== undefined ? { inputPowerW, powerSource: 'redfish Power' } : {}) },
+  host: { ...(inputPowerW !== undefined ? { inputPowerW, powerSource: 'redfish Power' } : {}), ...(readAtMs !== undefined ? { inputPowerAtMs: readAtMs } : {}) },
 });
 
 describe('host power learned from BMC readings', () => {
@@ -32,5 +32,13 @@ describe('host power learned from BMC readings', () => {
     // A reading below the GPUs' own draw counts as no host power, never negative.
     for (let i = 0; i < 10; i++) l.add('a', report(100, 70, false));
     expect(l.estimate('a')).toEqual({ idleW: 0 });
+  });
+
+  it('takes a reading that reports repeat once: a BMC read every 5 s across a job\'s end does not count its GPUs as host', () => {
+    const l = new HostPowerLearner();
+    for (let i = 0; i < 10; i++) l.add('a', report(1150 + 8 * 70, 70, false, 1000 * i));
+    // Read while the job drew 650 W a GPU; the job ended; 20 reports repeat that reading.
+    for (let i = 0; i < 20; i++) l.add('a', report(2900 + 8 * 650, 70, false, 10_000));
+    expect(l.estimate('a')).toEqual({ idleW: 1150 });
   });
 });

@@ -16,11 +16,13 @@ export const plausibleInputW = (w: number | undefined): number | undefined => (w
  * runs). The estimate is the median of the window: the BMC and the GPUs are read at
  * different moments, so a sample across a job's start or end is off by the GPUs' whole
  * swing, and the median ignores those; what the model still misses, the facility meter
- * catches (docs/metering.md). Reports are hostile input: readings that are no number,
- * negative, or beyond any server are ignored.
+ * catches (docs/metering.md). A reading that reports repeat (the BMC is read every few
+ * seconds, reports come every second) is one sample: repeated across a job's end, it would
+ * count the ended job's GPUs as host for seconds. Reports are hostile input: readings that
+ * are no number, negative, or beyond any server are ignored.
  */
 export class HostPowerLearner {
-  private readonly samples = new Map<string, { idle: number[]; busy: number[]; estimate?: { idleW?: number; busyW?: number } }>();
+  private readonly samples = new Map<string, { idle: number[]; busy: number[]; readAtMs?: number; estimate?: { idleW?: number; busyW?: number } }>();
 
   add(nodeId: string, report: NodeReport): void {
     const input = plausibleInputW(report.host?.inputPowerW);
@@ -28,6 +30,9 @@ export class HostPowerLearner {
     const gpusW = report.gpus.reduce((sum, g) => sum + (Number.isFinite(g.powerDrawW) ? Math.max(0, g.powerDrawW!) : 0), 0);
     const hostW = Math.max(0, input - gpusW);
     const node = this.samples.get(nodeId) ?? this.samples.set(nodeId, { idle: [], busy: [] }).get(nodeId)!;
+    const readAtMs = report.host?.inputPowerAtMs;
+    if (readAtMs !== undefined && readAtMs === node.readAtMs) return;
+    node.readAtMs = readAtMs;
     const list = report.attempts.length > 0 ? node.busy : node.idle;
     list.push(hostW);
     if (list.length > WINDOW) list.shift();

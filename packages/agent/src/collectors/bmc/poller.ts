@@ -37,10 +37,10 @@ export class BmcPoller {
     this.bmc.close?.();
   }
 
-  /** The host fields of a report: the input power and where it came from, when fresh. */
-  hostPower(): { inputPowerW: number; powerSource: string } | Record<string, never> {
+  /** The host fields of a report: the input power, where it came from and when it was read, when fresh. */
+  hostPower(): { inputPowerW: number; powerSource: string; inputPowerAtMs: number } | Record<string, never> {
     const l = this.last;
     if (!l?.reading.ok || Date.now() - l.at > 3 * this.intervalMs) return {};
-    return { inputPowerW: l.reading.watts, powerSource: l.reading.source };
+    return { inputPowerW: l.reading.watts, powerSource: l.reading.source, inputPowerAtMs: l.at };
   }
 }

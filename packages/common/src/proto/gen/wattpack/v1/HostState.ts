@@ -7,9 +7,11 @@ export interface HostState {
   'memoryUsedMib'?: (number | string | Long);
   'inputPowerW'?: (number | string);
   'powerSource'?: (string);
+  'inputPowerAtMs'?: (number | string | Long);
   '_cpuLoadPct'?: "cpuLoadPct";
   '_memoryUsedMib'?: "memoryUsedMib";
   '_inputPowerW'?: "inputPowerW";
+  '_inputPowerAtMs'?: "inputPowerAtMs";
 }
 
 export interface HostState__Output {
@@ -17,7 +19,9 @@ export interface HostState__Output {
   'memoryUsedMib'?: (number);
   'inputPowerW'?: (number);
   'powerSource': (string);
+  'inputPowerAtMs'?: (number);
   '_cpuLoadPct'?: "cpuLoadPct";
   '_memoryUsedMib'?: "memoryUsedMib";
   '_inputPowerW'?: "inputPowerW";
+  '_inputPowerAtMs'?: "inputPowerAtMs";
 }
