@@ -193,8 +193,7 @@ export async function launchSite(o: LaunchOptions): Promise<LaunchedSite> {
       natsUrl = `nats://127.0.0.1:${port}`;
       await waitUntil(children, NATS_START_MS, async () => (await accepts(port)) || `nats-server is not listening on ${port}`);
     }
-    const sitePorts = [o.port, o.port + DASHBOARD_PORT_OFFSET, ...Object.values(metrics).map((a) => Number(a.split(':')[1]))];
-    const bmcs = await writeDevBmcs(o.stateDir, agentProcesses(o.agents), sitePorts);
+    const bmcs = await writeDevBmcs(o.stateDir, agentProcesses(o.agents), [o.port, o.port + DASHBOARD_PORT_OFFSET, ...Object.values(metrics).map(portOf)]);
     const launch: Launch = { o, trust, address, natsUrl, metrics, logOf, children, bmcs };
     const meterPort = await spawnScheduler(launch, dashboard);
     await spawnAgents(launch);
@@ -295,3 +294,5 @@ function fleetDir(dir: string, members: [nodeId: string, credentials: string][])
   for (const [nodeId, credentials] of members) symlinkSync(credentials, join(dir, nodeId));
   return dir;
 }
+
+const portOf = (address: string): number => Number(address.slice(address.lastIndexOf(':') + 1));
