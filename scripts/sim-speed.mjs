@@ -6,7 +6,7 @@
  * (`packages/sim/dist/main.js --json`), ONE RUN AT A TIME, each in its own process.
  * Prints one JSON line per run: the child's CPU s (user + sys, process.resourceUsage in
  * the child: startup and trace parsing included), wall s, peak RSS, the load average when
- * it ended, and a sha-256 of its report without `wallS` (equal digests: identical reports);
+ * it ended, the ramp excursions where the site has a ramp limit, and a sha-256 of its report without `wallS` (equal digests: identical reports);
  * then a table. The target: under 60 s of CPU per run.
  *
  *   node scripts/sim-speed.mjs [--only washington-18mw,philly-slice] [--policy wattpack,fifo] [--out runs.jsonl]
@@ -94,6 +94,8 @@ function runOne(site, policy) {
     simWallS: +simWallS.toFixed(1),
     peakRssMb: Math.round(usage.maxRssKb / 1024),
     load1: +loadavg()[0].toFixed(1),
+    // Sites with a ramp limit: the rises over it (packages/sim/src/metrics.ts), to check the core keeps to it.
+    ...(report.rampExcursions !== undefined ? { rampExcursions: report.rampExcursions } : {}),
     report: createHash('sha256').update(JSON.stringify(report)).digest('hex').slice(0, 16),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy, type Plan, type QueuedJob, type SiteSnapshot } from '@wattpack/scheduler/core';
+import { defaultPolicy, rampWPerS, type Plan, type QueuedJob, type SiteSnapshot } from '@wattpack/scheduler/core';
 import { Engine, type Planner } from './engine.js';
 import { tinySite, tinyTrace } from './fixtures.js';
 
@@ -34,5 +34,21 @@ describe('ramp excursions in the simulator', () => {
 
   it('counts nothing for rises a minute and a half apart', () => {
     expect(twoStarts(90)).toMatchObject({ finished: 2, rampExcursions: 0 });
+  });
+
+  it('agrees with the core: watts that fell when jobs ended are taken back no faster than the ramp', () => {
+    // Two jobs end together at 610 s, between passes (every 30 s), while two wait for their
+    // GPUs: refilling both in the pass at 630 s would rise 14.9 kW within 20 s, over the
+    // 10 kW a minute the site allows (the ceiling from the last pass's level did: 2 excursions).
+    const site = tinySite({ site: { capMw: 1, pue: 1.2, reserveFraction: 0.02, rampMwPerMin: 0.01, prices: { energyPerMwh: 50, gpuHour: 2 } } }, 2);
+    const trace = tinyTrace([
+      { submitS: 0, durationS: 610 },
+      { submitS: 0, durationS: 610 },
+      { submitS: 570, durationS: 600 },
+      { submitS: 570, durationS: 600 },
+    ]);
+    const policy = defaultPolicy('wattpack', { rampWPerS: rampWPerS(0.01) });
+    // The first pass has no earlier level to ramp from: the first two start together, the one excursion.
+    expect(new Engine({ site, trace, policy, untilS: 4000 }).run()).toMatchObject({ finished: 4, rampExcursions: 1 });
   });
 });

@@ -53,11 +53,15 @@ export function plan(site: SiteSnapshot, queue: readonly QueuedJob[], policy: Po
   return planOf(pass, shedding);
 }
 
-/** The ramp limit: power may rise only so fast from where the last pass left it. */
+/**
+ * The ramp limit: power may rise only so fast, from the lower of where the last pass left
+ * it and where it is now. Watts that fell between passes (jobs ending) are not taken back
+ * at once: the grid counts a rise from the level drawn, whatever came before.
+ */
 function rampLimit(pass: Pass): void {
   const { ramp } = pass.site;
   if (ramp && pass.policy.rampWPerS !== undefined) {
-    const ceiling = Math.max(ramp.fromW, pass.work.allocatedW) + (pass.policy.rampWPerS * Math.max(0, pass.site.now - ramp.atMs)) / 1000;
+    const ceiling = Math.min(ramp.fromW, pass.work.allocatedW) + (pass.policy.rampWPerS * Math.max(0, pass.site.now - ramp.atMs)) / 1000;
     pass.work.budgetW = Math.min(pass.work.budgetW, ceiling);
   }
 }

@@ -206,26 +206,6 @@ describe('wattpack fair-share preemption', () => {
   });
 });
 
-describe('the ramp limit', () => {
-  it('staggers starts so facility power rises no faster than the ramp allows', () => {
-    const site = buildSite({ nodes: 4 });
-    const idle = siteSplit(site).facilityW;
-    site.now = 60_000;
-    site.ramp = { fromW: idle, atMs: 0 };
-    // 10 kW per minute: room for one 8-GPU job at 700 W (7.5 kW) now, not two.
-    const policy = defaultPolicy('wattpack', { rampWPerS: 10_000 / 60 });
-    const jobs = [buildJob({ gpus: 8, minW: 700 }), buildJob({ gpus: 8, minW: 700 })];
-    const p = plan(site, jobs, policy);
-    expect(p.placements).toHaveLength(1);
-    expect(p.allocatedW - idle).toBeLessThanOrEqual(10_000);
-    // A minute later the second may start.
-    run(site, { id: p.placements[0]!.jobId }, [p.placements[0]!.nodes[0]!.nodeId], 8);
-    site.ramp = { fromW: siteSplit(site).facilityW, atMs: site.now };
-    site.now += 60_000;
-    expect(plan(site, [jobs[1]!], policy).placements).toHaveLength(1);
-  });
-});
-
 describe('per-model curves', () => {
   it('takes a model its own curve: a GPU that loses nothing when capped may be lowered further', () => {
     // Room for one 8-GPU job at 700 W plus 8 GPUs at 250 W, not at the training floor of 400 W.
