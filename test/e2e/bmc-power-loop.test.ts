@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRedfishSimulator, type RedfishSimulator } from '@wattpack/agent';
+import { startRedfishSimulator, type RedfishSimulator, type RedfishSimulatorOptions } from '@wattpack/agent';
 import { createLogger, defaultSiteConfig, powerSavingSchema, type NodeInventory, type NodeRecord, type PowerSavingInput } from '@wattpack/common';
 import { RedfishNodePower, Scheduler, type RedfishBmc } from '@wattpack/scheduler';
+import { siteSplit } from '@wattpack/scheduler/core';
 import { until } from '../../packages/scheduler/src/testing/live.js';
 
 /**
@@ -23,8 +24,8 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((o) => o.close()));
 });
 
-async function bmc(bootMs = 0): Promise<RedfishSimulator> {
-  const sim = await startRedfishSimulator({ inputW: () => 1500, ...creds, bootMs });
+async function bmc(bootMs = 0, ignoreResets: RedfishSimulatorOptions['ignoreResets'] = []): Promise<RedfishSimulator> {
+  const sim = await startRedfishSimulator({ inputW: () => 1500, ...creds, bootMs, ignoreResets });
   opened.push(sim);
   return sim;
 }
@@ -180,5 +181,49 @@ describe('power saving in the live loop, through Redfish BMCs', () => {
     await next.scheduler.submit(JSON.stringify({ name: 'one', command: ['true'], gpus: 8 }));
     await next.power('a', 'resuming');
     await until('the BMC to power the server on', () => sim.powerState() === 'On');
+  });
+
+  it('counts a server on until its BMC reads it off: one whose OS ignores GracefulShutdown gets ForceOff after suspendTimeout', async () => {
+    const sim = await bmc(0, ['GracefulShutdown']);
+    const s = await site({ a: endpoint(sim) }, { suspendAfter: 'never', suspendTimeout: 30 });
+    await s.register('a');
+    const onW = siteSplit(s.scheduler.snapshot()).facilityW;
+    await s.scheduler.setNodePower('a', 'suspend', 'olga');
+    const waiting = await until('the shutdown accepted', () => /shutting down, waiting for its BMC to read Off$/.test(s.node('a').power?.reason ?? '') && s.node('a'));
+    expect(waiting.power?.state).toBe('suspending');
+    expect(sim.powerState()).toBe('On');
+    // Accepted is not off: the model still counts its idle watts.
+    expect(s.scheduler.snapshot().nodes[0]).toMatchObject({ id: 'a', power: 'suspending' });
+    expect(siteSplit(s.scheduler.snapshot()).facilityW).toBeCloseTo(onW, 6);
+    s.clock.now += 31_000;
+    const off = await until('forced off', () => s.node('a').power?.state === 'off' && s.node('a'));
+    expect(sim.resets()).toEqual(['GracefulShutdown', 'ForceOff']);
+    expect(sim.powerState()).toBe('Off');
+    expect(off).toMatchObject({ status: 'NOT_READY', power: { state: 'off', reason: 'powered off by olga', by: 'olga' } });
+    expect(siteSplit(s.scheduler.snapshot()).facilityW).toBeLessThan(onW);
+  });
+
+  it('marks a server down, still counted on, when its BMC accepts GracefulShutdown and ForceOff and does nothing', async () => {
+    const sim = await bmc(0, ['GracefulShutdown', 'ForceOff']);
+    const s = await site({ a: endpoint(sim) }, { suspendAfter: 'never', suspendTimeout: 30 });
+    await s.register('a');
+    const onW = siteSplit(s.scheduler.snapshot()).facilityW;
+    await s.scheduler.setNodePower('a', 'suspend', 'olga');
+    await until('the shutdown accepted', () => /shutting down/.test(s.node('a').power?.reason ?? ''));
+    s.clock.now += 31_000;
+    const forcing = await until('ForceOff sent', () => /ForceOff sent$/.test(s.node('a').power?.reason ?? '') && s.node('a'));
+    expect(forcing.power).toMatchObject({ state: 'suspending', reason: 'powered off by olga; not off within suspendTimeout (30 s) of GracefulShutdown (its BMC reads PowerState on): ForceOff sent' });
+    await until('the BMC sent ForceOff', () => sim.resets().length === 2);
+    s.clock.now += 31_000;
+    const down = await until('marked down', () => s.node('a').power?.state === 'down' && s.node('a'));
+    expect(down).toMatchObject({
+      status: 'NOT_READY',
+      reason: 'did not power off: its BMC reads PowerState on suspendTimeout (30 s) after ForceOff; counted on, takes no work until an operator resumes it',
+    });
+    expect(sim.resets()).toEqual(['GracefulShutdown', 'ForceOff']);
+    expect(sim.powerState()).toBe('On');
+    // Its watts still count; it takes no work.
+    expect(s.scheduler.snapshot().nodes[0]).toMatchObject({ id: 'a', schedulable: false });
+    expect(siteSplit(s.scheduler.snapshot()).facilityW).toBeCloseTo(onW, 6);
   });
 });

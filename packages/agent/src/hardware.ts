@@ -51,7 +51,7 @@ export async function openHardware(choice: HardwareChoice, deps: HardwareDeps): 
     const sim = await startRedfishSimulator({
       inputW: () => hw.inputW,
       ...credentials,
-      ...(given ? { listen: given.listen, tls: given.tls, bootMs: given.bootMs } : {}),
+      ...(given ? { listen: given.listen, tls: given.tls, bootMs: given.bootMs, ignoreResets: given.ignoreResets } : {}),
       // Off, or On after its boot: what the agent follows (PoweringOn is still dark).
       onPowerState: (state) => state !== 'PoweringOn' && listeners.forEach((l) => l(state === 'On')),
     });

@@ -6,5 +6,5 @@ export type { Collector } from './collectors/collector.js';
 export type { MinerAction, PowerControl } from './power/power-control.js';
 export { StartError, type ExitStatus, type OutputStream, type Runtime, type RunningProcess, type StartRequest } from './runtimes/runtime.js';
 export type { SchedulerLinkState } from './link/grpc-link.js';
-export { startRedfishSimulator, type RedfishSimulator, type RedfishPowerState } from './collectors/bmc/redfish-simulator.js';
+export { startRedfishSimulator, type RedfishSimulator, type RedfishSimulatorOptions, type RedfishPowerState } from './collectors/bmc/redfish-simulator.js';
 export { writeSimulatedBmc, type BmcSetting } from './collectors/bmc/simulated-bmc.js';

@@ -9,8 +9,8 @@ const issues = (powerSaving: unknown) => {
 
 describe('site setting powerSaving', () => {
   it('is off by default, with Slurm-like timers when enabled', () => {
-    expect(siteConfigSchema.parse({}).powerSaving).toMatchObject({ enabled: false, suspendAfter: 600, resumeTime: 300, resumeTimeout: 900, standbyW: 40, minIdleNodes: 0, excludeNodes: [], bmcs: {} });
-    expect(siteConfigSchema.parse({ powerSaving: { enabled: true, suspendAfter: 'never', resumeTime: '7m', resumeTimeout: '20m' } }).powerSaving).toMatchObject({ suspendAfter: 'never', resumeTime: 420, resumeTimeout: 1200 });
+    expect(siteConfigSchema.parse({}).powerSaving).toMatchObject({ enabled: false, suspendAfter: 600, resumeTime: 300, suspendTimeout: 60, resumeTimeout: 900, standbyW: 40, minIdleNodes: 0, excludeNodes: [], bmcs: {} });
+    expect(siteConfigSchema.parse({ powerSaving: { enabled: true, suspendAfter: 'never', resumeTime: '7m', suspendTimeout: '2m', resumeTimeout: '20m' } }).powerSaving).toMatchObject({ suspendAfter: 'never', resumeTime: 420, suspendTimeout: 120, resumeTimeout: 1200 });
   });
 
   it('names the field and what is allowed', () => {

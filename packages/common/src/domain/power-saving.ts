@@ -4,8 +4,8 @@ import { durationSeconds } from './duration.js';
 /**
  * Power saving (site setting `powerSaving`; docs/scheduling.md, "Power saving"): idle GPU
  * servers are powered off to their BMC's standby and back on when work or watts need
- * them. Slurm users know it from slurm.conf: SuspendTime (suspendAfter), ResumeTimeout
- * (resumeTimeout), SuspendExcNodes (excludeNodes, minIdleNodes).
+ * them. Slurm users know it from slurm.conf: SuspendTime (suspendAfter), SuspendTimeout
+ * (suspendTimeout), ResumeTimeout (resumeTimeout), SuspendExcNodes (excludeNodes, minIdleNodes).
  */
 export const powerSavingSchema = z
   .strictObject({
@@ -24,6 +24,12 @@ export const powerSavingSchema = z
     consolidateAfter: z.union([durationSeconds, z.literal('never')]).default('never'),
     /** How long a server takes to boot and report again (what the simulator models). */
     resumeTime: durationSeconds.default(300),
+    /**
+     * How long a server may take to read PowerState Off after GracefulShutdown (Slurm's
+     * SuspendTimeout); then ForceOff, and as long again before it is marked down. It
+     * counts as on until its BMC reads it off.
+     */
+    suspendTimeout: durationSeconds.default(60),
     /** A server not back this long after its power-on is marked down (Slurm's ResumeTimeout). */
     resumeTimeout: durationSeconds.default(900),
     /** IT watts of a powered-off server (its BMC and fans in standby). */

@@ -26,13 +26,13 @@ function site(now = 0): SiteSnapshot {
 const IDLE_IT_W = 1000 + 8 * 110;
 
 describe('power saving', () => {
-  it('counts a node off or suspending at its standby watts, and one booting at idle', () => {
+  it('counts a node off at its standby watts, and one suspending (not yet read off by its BMC) or booting at idle', () => {
     const s = site();
     const on = siteSplit(s).facilityW;
     s.nodes[2]!.power = 'off';
     expect(on - siteSplit(s).facilityW).toBeCloseTo(1.2 * (IDLE_IT_W - 40), 6);
     s.nodes[2]!.power = 'suspending';
-    expect(on - siteSplit(s).facilityW).toBeCloseTo(1.2 * (IDLE_IT_W - 40), 6);
+    expect(siteSplit(s).facilityW).toBeCloseTo(on, 6);
     s.nodes[2]!.power = 'resuming';
     expect(siteSplit(s).facilityW).toBeCloseTo(on, 6);
   });
@@ -45,7 +45,16 @@ describe('power saving', () => {
     expect(p.nodePower.suspend).toHaveLength(1);
     expect(p.powerChanges).toEqual([]);
     expect(p.preemptions).toEqual([]);
-    expect(p.allocatedW).toBeLessThanOrEqual(p.budgetW);
+    // The server still counts until its BMC reads it off: only its saving brings the site under.
+    const savingW = 1.2 * (IDLE_IT_W - 40);
+    expect(p.allocatedW).toBeGreaterThan(p.budgetW);
+    expect(p.allocatedW - savingW).toBeLessThanOrEqual(p.budgetW);
+    // While it powers off, later passes shed nothing more for its watts, and start nothing on them.
+    const off = p.nodePower.suspend[0]!;
+    s.nodes.find((n) => n.id === off)!.power = 'suspending';
+    const next = plan(s, [buildJob({ gpus: 1 })], saving());
+    expect(next).toMatchObject({ shed: false, nodePower: { suspend: [] }, powerChanges: [], preemptions: [], placements: [] });
+    expect(next.waiting[0]!.code).toBe('power');
   });
 
   it('slows the flexible job only for what powering off both idle servers cannot give', () => {

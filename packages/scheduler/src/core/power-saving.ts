@@ -15,15 +15,34 @@ import { facilityOf } from './watts.js';
  * Excluded nodes, each model's minIdleNodes and the backfill reservation's nodes stay on.
  */
 
-/** Over the cap: powers off idle servers, the largest saving first, until the site fits. */
-export function suspendToShed(pass: Pass): void {
+/**
+ * Over the cap: powers off idle servers, the largest saving first, until the watts they
+ * will free cover the excess; returns those facility watts. They still count until each
+ * BMC reads its server off (shed.ts leaves them out of what is still to shed).
+ */
+export function suspendToShed(pass: Pass): number {
   const ps = pass.policy.powerSaving;
-  if (!ps) return;
+  if (!ps) return 0;
   const { work } = pass;
+  let freeingW = 0;
   for (const pos of suspendable(pass, ps, () => true)) {
-    if (work.allocatedW <= work.budgetW) return;
+    if (work.allocatedW <= work.budgetW + freeingW) break;
     suspend(pass, pos);
+    freeingW += facilityOf(work.pue, idleSavingW(work.nodeState(pos).view));
   }
+  return freeingW;
+}
+
+/** Facility watts of servers powering off (told to, not yet read off by their BMC): what they will stop drawing. */
+export function leavingW(pass: Pass): number {
+  if (!pass.policy.powerSaving) return 0;
+  const { work } = pass;
+  let itW = 0;
+  for (let pos = 0; pos < work.nodeCount; pos++) {
+    const { view, power } = work.nodeState(pos);
+    if (power === 'suspending') itW += idleSavingW(view);
+  }
+  return facilityOf(work.pue, itW);
 }
 
 /** After placement: idle timers, resumes for waiting work, resume timeouts. */

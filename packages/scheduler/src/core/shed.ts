@@ -3,7 +3,7 @@ import type { Flex, Pass } from './pass.js';
 import type { RunningJob } from './snapshot.js';
 import { flexJobs, freedAt } from './right-size.js';
 import { consolidate } from './consolidate.js';
-import { suspendToShed } from './power-saving.js';
+import { leavingW, suspendToShed } from './power-saving.js';
 
 /**
  * Phase 0: shed load over the cap (a cap drop). Curtail miners, power off idle servers
@@ -13,11 +13,17 @@ import { suspendToShed } from './power-saving.js';
  */
 export function shed(pass: Pass): boolean {
   const { work } = pass;
-  if (!overCap(pass)) return false;
+  // Servers powering off count at idle until their BMCs read them off, but their watts are
+  // on the way out (within suspendTimeout, or ForceOff): the shed takes no more for them,
+  // as for stopping jobs. Room in the budget for the pass's shed only: nothing starts.
+  const leaving = leavingW(pass);
+  if (!overCap(pass, leaving)) return false;
+  const budgetW = work.budgetW;
+  work.budgetW += leaving;
   // 1. Miners: the fastest flexible load.
   while (work.allocatedW > work.budgetW && pass.miners.length > 0) pass.curtailNext();
   // 1b. Idle servers (power saving): no job loses anything; they cost a boot later.
-  if (work.allocatedW > work.budgetW) suspendToShed(pass);
+  if (work.allocatedW > work.budgetW) work.budgetW += suspendToShed(pass);
   // 1c. Light servers emptied onto busy ones (consolidate.ts): jobs lose a restart, not the event.
   consolidate(pass);
   // 2. Flexible GPU limits toward their floors, one common level.
@@ -37,6 +43,7 @@ export function shed(pass: Pass): boolean {
     what.release(v.id);
     pass.preemptions.push({ jobId: v.id, code: 'shed', reason: overReason(pass) });
   }
+  work.budgetW = budgetW;
   return true;
 }
 
@@ -64,16 +71,20 @@ function overReason(pass: Pass): string {
   return (pass.site.meterFactor ?? 1) > 1 ? `preempted: the site draws over its ${cap} cap at the meter` : `preempted: the site cap dropped to ${cap}`;
 }
 
-/** Whether the site draws over its cap. Stopping jobs still draw until they exit, but their watts are already on the way out. */
-function overCap(pass: Pass): boolean {
+/**
+ * Whether the site draws over its cap. Stopping jobs and servers powering off (`leavingW`)
+ * still draw until they exit or go off, but their watts are already on the way out.
+ */
+function overCap(pass: Pass, leavingW: number): boolean {
   const { work } = pass;
+  if (work.allocatedW <= work.budgetW) return false;
   const stopping = pass.site.running.filter((r) => r.stopping);
   if (stopping.length > 0) {
     const what = work.clone();
     for (const r of stopping) what.release(r.id);
-    if (what.allocatedW <= what.budgetW) return false;
-  } else if (work.allocatedW <= work.budgetW) return false;
-  return true;
+    return what.allocatedW - leavingW > what.budgetW;
+  }
+  return work.allocatedW - leavingW > work.budgetW;
 }
 
 /**

@@ -42,7 +42,7 @@ export interface NodeView {
   miners: MinerView[];
   /** Power saving (core/power-saving.ts); absent: on. Only an `on` node takes work. */
   power?: NodePower;
-  /** IT watts while off or suspending (its BMC in standby). */
+  /** IT watts while off (its BMC in standby). */
   standbyW?: number;
   /** Since when no GPU of it is held (ms): power saving's idle timer. */
   idleSinceMs?: number;
@@ -51,9 +51,10 @@ export interface NodeView {
 }
 
 /**
- * A node's power, as Slurm shows it: on; suspending (idle%, told to power off) and off
- * (idle~) both count at standby watts, the former being on their way out like a stopping
- * job's; resuming (idle#) counts at idle watts and takes no work until it is on.
+ * A node's power, as Slurm shows it: on; suspending (idle%, told to power off) counts at
+ * idle watts until its BMC reads it off (a shutdown can be ignored), though a shed takes
+ * no more for watts on their way out, as for a stopping job's; off (idle~) counts at
+ * standby watts; resuming (idle#) counts at idle watts and takes no work until it is on.
  */
 export type NodePower = 'on' | 'suspending' | 'off' | 'resuming';
 

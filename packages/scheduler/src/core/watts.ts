@@ -4,8 +4,9 @@ import type { GpuView, NodeView, SiteSnapshot } from './snapshot.js';
  * Where watts are counted. Facility power = PUE x (hosts + GPUs + miners): a held GPU
  * counts at its power limit (the hardware enforces it, so draw can never exceed it),
  * an idle GPU at its idle draw, a host at busy power while any of its GPUs is held,
- * a miner at nameplate unless curtailed. A node powered off (or on its way off) counts at
- * its standby watts alone; one booting counts at idle (core/power-saving.ts).
+ * a miner at nameplate unless curtailed. A node powered off counts at its standby watts
+ * alone; one on its way off (until its BMC confirms it off) or booting counts at idle
+ * (core/power-saving.ts): watts are never counted gone before they are.
  */
 
 /** IT watts as the facility draws them (cooling and conversion on top): what the cap counts. */
@@ -27,8 +28,8 @@ export interface ItSplit {
   minersW: number;
 }
 
-/** A node whose server is off or powering off: its BMC's standby draw is all it costs. */
-export const isStandby = (power: NodeView['power']): boolean => power === 'off' || power === 'suspending';
+/** A node whose server is off: its BMC's standby draw is all it costs. */
+export const isStandby = (power: NodeView['power']): boolean => power === 'off';
 
 export function nodeSplit(n: NodeView): ItSplit {
   if (isStandby(n.power)) return { gpusW: 0, hostsW: n.standbyW ?? 0, minersW: 0 };

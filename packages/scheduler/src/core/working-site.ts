@@ -213,9 +213,9 @@ export class WorkingSite {
   }
 
   /**
-   * Powers a node off (suspending: standby watts at once, as a stopping job's watts are on
-   * their way out) or on (resuming: idle watts, still no work until it reports on). An
-   * idle node leaves the free buckets when it goes off.
+   * Powers a node off (suspending: still idle watts until its BMC confirms it off) or on
+   * (resuming: idle watts, still no work until it reports on). An idle node leaves the
+   * free buckets when it goes off.
    */
   setPower(pos: number, power: NodePower): void {
     const n = this.ownNode(pos);

@@ -7,6 +7,8 @@ const RETRY_FIRST_MS = 2000;
 const RETRY_MAX_MS = 30_000;
 /** A server whose power-off failed is not asked again for this long: shedding would ask every pass. */
 const OFF_RETRY_MS = 60_000;
+/** How often a BMC's PowerState is read while its server shuts down. */
+const CONFIRM_POLL_MS = 2000;
 
 /** Power states in which the agent is expected to be dark (or not up yet): no lease, not lost. */
 export const DARK_STATES: ReadonlySet<NodePowerState> = new Set(['suspending', 'off', 'resuming', 'down']);
@@ -18,6 +20,7 @@ export const DARK_STATES: ReadonlySet<NodePowerState> = new Set(['suspending', '
  * SuspendProgram and ResumeProgram. Each change is stored with the node (wp-nodes) before
  * its BMC is told, so a new leader knows which servers are off; the BMC call runs outside
  * the serial queue (a BMC may take seconds) and its outcome comes back through it.
+ * A server counts as off only once its BMC reads PowerState Off (watch, below).
  */
 export class NodePowerControl {
   /** Since when each node on has had no GPU held (ms): the idle timer, kept in memory as Slurm's is. */
@@ -25,6 +28,8 @@ export class NodePowerControl {
   private readonly retries = new Map<string, { timer: NodeJS.Timeout; delayMs: number }>();
   /** When each server's last power-off failed. */
   private readonly offFailedAt = new Map<string, number>();
+  /** Shutdowns accepted by their BMCs, not yet read off: the next PowerState read of each. */
+  private readonly watches = new Map<string, NodeJS.Timeout>();
   private stopped = false;
 
   constructor(
@@ -37,6 +42,8 @@ export class NodePowerControl {
     this.stopped = true;
     for (const { timer } of this.retries.values()) clearTimeout(timer);
     this.retries.clear();
+    for (const timer of this.watches.values()) clearTimeout(timer);
+    this.watches.clear();
   }
 
   /** Whether the node's power can be switched: power saving on and a BMC for it. */
@@ -117,6 +124,7 @@ export class NodePowerControl {
 
   private async begin(nodeId: string, state: 'suspending' | 'resuming', reason: string, by: string): Promise<void> {
     this.cancelRetry(nodeId);
+    this.unwatch(nodeId);
     await this.store(nodeId, state, reason, by);
     this.state.log.info({ node: nodeId, power: state, reason, by }, state === 'suspending' ? 'powering a server off' : 'powering a server on');
     this.tellBmc(nodeId, state);
@@ -146,11 +154,16 @@ export class NodePowerControl {
       .catch((err) => this.state.log.error({ err, node: nodeId }, 'storing a node power change failed'));
   }
 
-  /** Shutdown accepted: off (its agent goes dark). Refused: the server stays on, with why; its idle timer starts again, and the planner leaves it be for OFF_RETRY_MS. */
+  /**
+   * Shutdown accepted: still suspending (counted on) until its BMC reads it off. Refused:
+   * the server stays on, with why; its idle timer starts again, and the planner leaves it
+   * be for OFF_RETRY_MS.
+   */
   private async suspended(nodeId: string, power: NodePowerRecord, error: string | undefined): Promise<void> {
     if (error === undefined) {
       this.offFailedAt.delete(nodeId);
-      return void (await this.store(nodeId, 'off', power.reason, power.by));
+      await this.store(nodeId, 'suspending', `${power.reason}; shutting down, waiting for its BMC to read Off`, power.by, power.since);
+      return this.watch(nodeId, power.reason, 'graceful', this.state.now());
     }
     this.state.log.warn({ node: nodeId, err: error }, 'powering a server off failed: it stays on');
     this.idleSince.set(nodeId, this.state.now());
@@ -170,6 +183,62 @@ export class NodePowerControl {
     const timer = setTimeout(() => this.tellBmc(nodeId, 'resuming'), delayMs);
     timer.unref();
     this.retries.set(nodeId, { timer, delayMs });
+  }
+
+  /**
+   * Reads the BMC's PowerState every CONFIRM_POLL_MS until Off, as Slurm waits
+   * SuspendTimeout: not off within suspendTimeout of GracefulShutdown, ForceOff is sent;
+   * not off as long after that, the node is marked down, counted on (its draw is unknown).
+   * `reason` is why it is being powered off; `sinceMs` when this step began.
+   */
+  private watch(nodeId: string, reason: string, step: 'graceful' | 'forced', sinceMs: number): void {
+    if (!this.port || this.stopped) return;
+    const port = this.port;
+    this.unwatch(nodeId);
+    const timer = setTimeout(async () => {
+      const seen = await port.state(nodeId).then((s) => `PowerState ${s}`, (err: unknown) => (err instanceof Error ? err.message : String(err)));
+      await this.watched(nodeId, reason, step, sinceMs, seen === 'PowerState off', seen);
+    }, CONFIRM_POLL_MS);
+    timer.unref();
+    this.watches.set(nodeId, timer);
+  }
+
+  /** One PowerState read, applied inside the serial queue; `seen`: what it read, or why it could not. */
+  private async watched(nodeId: string, reason: string, step: 'graceful' | 'forced', sinceMs: number, off: boolean, seen: string): Promise<void> {
+    if (this.stopped) return;
+    let forcedAt: number | undefined;
+    try {
+      await this.state.serial.run(async () => {
+        const power = this.state.nodes.get(nodeId)?.record.power;
+        if (power?.state !== 'suspending') return; // resumed meanwhile
+        this.watches.delete(nodeId);
+        const timeoutS = this.state.site.powerSaving.suspendTimeout;
+        if (off) await this.store(nodeId, 'off', reason, power.by);
+        else if (this.state.now() - sinceMs < timeoutS * 1000) return this.watch(nodeId, reason, step, sinceMs);
+        else if (step === 'graceful') {
+          const why = `not off within suspendTimeout (${timeoutS} s) of GracefulShutdown (its BMC reads ${seen}): ForceOff sent`;
+          this.state.log.warn({ node: nodeId, reason: why }, 'a server ignored its shutdown: forcing it off');
+          await this.store(nodeId, 'suspending', `${reason}; ${why}`, power.by, power.since);
+          forcedAt = this.state.now();
+        } else {
+          const why = `did not power off: its BMC reads ${seen} suspendTimeout (${timeoutS} s) after ForceOff; counted on, takes no work until an operator resumes it`;
+          this.state.log.error({ node: nodeId, reason: why, by: power.by }, 'a server would not power off: marked down');
+          await this.store(nodeId, 'down', why, power.by);
+        }
+        this.requestPass();
+      });
+    } catch (err) {
+      return this.state.log.error({ err, node: nodeId }, 'storing a node power change failed');
+    }
+    if (forcedAt === undefined) return;
+    // Outside the serial queue, as every BMC call; refused or not, its PowerState decides.
+    await this.port!.set(nodeId, 'force-off').catch((err: unknown) => this.state.log.warn({ node: nodeId, err: err instanceof Error ? err.message : String(err) }, 'ForceOff failed'));
+    this.watch(nodeId, reason, 'forced', forcedAt);
+  }
+
+  private unwatch(nodeId: string): void {
+    clearTimeout(this.watches.get(nodeId));
+    this.watches.delete(nodeId);
   }
 
   private cancelRetry(nodeId: string): void {

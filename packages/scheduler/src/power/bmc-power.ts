@@ -5,14 +5,17 @@ import { describeIssues, readYamlFile, redfishCall, WattpackError, type PowerSav
 /** A server's power as its BMC reports it. */
 export type ServerPower = 'on' | 'off' | 'powering-on' | 'powering-off';
 
+export type PowerCommand = 'off' | 'force-off' | 'on';
+const RESET_TYPE: Record<PowerCommand, string> = { off: 'GracefulShutdown', 'force-off': 'ForceOff', on: 'On' };
+
 /**
  * The scheduler's hand on servers' power: what Slurm's SuspendProgram and ResumeProgram do
  * (the controller runs them; a server cannot power itself on). Power saving's plans
  * (core/power-saving.ts) go through it.
  */
 export interface NodePowerPort {
-  /** Powers a server off (a graceful shutdown) or on; resolves once its BMC accepted the command. */
-  set(nodeId: string, to: 'off' | 'on'): Promise<void>;
+  /** Powers a server off (a graceful shutdown, or forced: at once, as its power button held), or on; resolves once its BMC accepted the command. */
+  set(nodeId: string, to: PowerCommand): Promise<void>;
   /** The server's power now. */
   state(nodeId: string): Promise<ServerPower>;
   /** Whether this node has a BMC the port can reach (others are never powered off). */
@@ -34,7 +37,7 @@ const POWER_STATES: Record<string, ServerPower> = { On: 'on', Off: 'off', Poweri
 /**
  * Servers' power through their BMCs' Redfish service: POST the system's
  * `#ComputerSystem.Reset` target (found in the ComputerSystem resource, as the standard
- * asks, not guessed) with ResetType GracefulShutdown or On; PowerState for the state.
+ * asks, not guessed) with ResetType GracefulShutdown, ForceOff or On; PowerState for the state.
  */
 export class RedfishNodePower implements NodePowerPort {
   constructor(private readonly bmcs: ReadonlyMap<string, RedfishBmc>) {}
@@ -43,12 +46,12 @@ export class RedfishNodePower implements NodePowerPort {
     return this.bmcs.has(nodeId);
   }
 
-  async set(nodeId: string, to: 'off' | 'on'): Promise<void> {
+  async set(nodeId: string, to: PowerCommand): Promise<void> {
     const bmc = this.bmc(nodeId);
     const { path, system } = await this.system(nodeId, bmc);
     const reset = system.Actions?.['#ComputerSystem.Reset'];
     if (typeof reset?.target !== 'string') throw unavailable(nodeId, `${path} offers no #ComputerSystem.Reset action`);
-    const type = to === 'off' ? 'GracefulShutdown' : 'On';
+    const type = RESET_TYPE[to];
     const allowed = reset['ResetType@Redfish.AllowableValues'];
     if (Array.isArray(allowed) && !allowed.includes(type)) throw unavailable(nodeId, `${path} does not allow ResetType ${type} (only ${allowed.join(', ')})`);
     await call(nodeId, () => redfishCall(bmc, 'POST', reset.target as string, { ResetType: type }));

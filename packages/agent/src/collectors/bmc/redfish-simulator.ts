@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createCa, issueCertificate, readAsset } from '@wattpack/common';
+import { RESET_TYPES, type ResetType } from './reset-types.js';
 
 /**
  * The replies of DMTF's public-rackmount1 mockup (data/redfish-rackmount1/README.md),
@@ -11,8 +12,7 @@ const data = (file: string) => JSON.parse(readAsset(`packages/agent/data/redfish
 const CHASSIS = '/redfish/v1/Chassis/1U';
 const SYSTEM = '/redfish/v1/Systems/437XR1138R2';
 const RESET = `${SYSTEM}/Actions/ComputerSystem.Reset`;
-/** The reset types a DMTF mockup system allows; the simulator acts on the power ones. */
-const RESET_TYPES = ['On', 'ForceOff', 'GracefulShutdown', 'GracefulRestart', 'ForceRestart', 'Nmi', 'ForceOn', 'PushPowerButton'];
+
 
 /** A ComputerSystem's PowerState (Redfish schema Resource.PowerState). */
 export type RedfishPowerState = 'On' | 'Off' | 'PoweringOn' | 'PoweringOff';
@@ -28,6 +28,11 @@ export interface RedfishSimulatorOptions {
   standbyW?: number;
   /** How long a power-on takes (PoweringOn, then On), ms. Default 0. */
   bootMs?: number;
+  /**
+   * Reset types it accepts (204) and then ignores: an OS that ignores the ACPI shutdown
+   * (GracefulShutdown), or a BMC that does nothing at all (ForceOff too).
+   */
+  ignoreResets?: readonly ResetType[];
   /** Told when the server's power changes (the dev site's agent goes dark while off). */
   onPowerState?: (state: RedfishPowerState) => void;
   /** Where it listens: default 127.0.0.1 on a free port. */
@@ -40,6 +45,8 @@ export interface RedfishSimulator {
   url: string;
   /** The system's power now. */
   powerState(): RedfishPowerState;
+  /** The ResetTypes it was sent, in order, ignored ones too. */
+  resets(): ResetType[];
   /** PEM of the CA that signed its certificate: what a client must trust. */
   ca: string;
   /** What its access log would show: TLS connections accepted and requests served. */
@@ -79,6 +86,7 @@ export async function startRedfishSimulator(o: RedfishSimulatorOptions): Promise
     url: `https://${listen.host}:${port}`,
     ca: tls.caPem,
     powerState: power.state,
+    resets: () => [...power.resets],
     served: () => ({ ...served }),
     close: () =>
       new Promise<void>((done) => {
@@ -100,7 +108,8 @@ export async function ownTls(days = 30): Promise<{ certPem: string; keyPem: stri
 interface SimulatedPower {
   state(): RedfishPowerState;
   inputW(): number | null;
-  reset(type: string): void;
+  reset(type: ResetType): void;
+  readonly resets: ResetType[];
   /** Cancels a power-on under way. */
   stop(): void;
 }
@@ -113,9 +122,12 @@ function simulatedPower(o: RedfishSimulatorOptions): SimulatedPower {
     o.onPowerState?.(next);
   };
   return {
+    resets: [],
     state: () => state,
     inputW: () => (state === 'Off' ? (o.standbyW ?? 40) : o.inputW()),
     reset(type) {
+      this.resets.push(type);
+      if (o.ignoreResets?.includes(type)) return;
       clearTimeout(booting);
       if (type === 'GracefulShutdown' || type === 'ForceOff') setPower('Off');
       else if (state === 'Off' && (type === 'On' || type === 'ForceOn' || type === 'PushPowerButton')) {
@@ -167,11 +179,11 @@ function resourceReplies(models: NonNullable<RedfishSimulatorOptions['models']>,
 function handleReset(req: IncomingMessage, res: ServerResponse, power: SimulatedPower): void {
   readBody(req).then((body) => {
     const type = (body as { ResetType?: unknown } | undefined)?.ResetType;
-    if (typeof type !== 'string' || !RESET_TYPES.includes(type)) {
+    if (typeof type !== 'string' || !(RESET_TYPES as readonly string[]).includes(type)) {
       fail(res, 400, 'ActionParameterValueNotInList', `ResetType ${JSON.stringify(type)} is not one of ${RESET_TYPES.join(', ')}`);
       return;
     }
-    power.reset(type);
+    power.reset(type as ResetType);
     res.writeHead(204).end();
   }, () => fail(res, 400, 'MalformedJSON', 'the body is not JSON'));
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger, readYamlFile, redfishCall } from '@wattpack/common';
+import { parse, stringify } from 'yaml';
 import { openHardware } from '../../hardware.js';
 import { resolveHardware } from '../../options.js';
 import { parseProfile } from '../simulated/profile.js';
@@ -37,5 +38,16 @@ describe('a simulated server whose BMC the scheduler powers off and on (--simula
     writeFileSync(bad, 'listen: 127.0.0.1\ncredentialsFile: c.yaml\ncertFile: a\nkeyFile: b\ncaFile: c\n');
     expect(() => resolveHardware({ simulateBmc: bad, gpus: 'none', miners: 'm.yaml' })).toThrow("--simulate-bmc describes a simulated server's BMC: it needs --simulate");
     expect(() => resolveHardware({ simulate: 'h100x8', simulateBmc: bad })).toThrow(`--simulate-bmc ${bad}: listen: host:port`);
+  });
+
+  it('takes the reset types its server ignores (an OS deaf to GracefulShutdown), and names a wrong one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wattpack-simbmc-'));
+    const { file } = await writeSimulatedBmc(dir, 'gpu-1', 0);
+    const withIgnored = (types: string[]) => writeFileSync(file, stringify({ ...parse(readFileSync(file, 'utf8')), ignoreResets: types }));
+    expect(loadSimulatedBmc(file).ignoreResets).toEqual([]);
+    withIgnored(['GracefulShutdown']);
+    expect(loadSimulatedBmc(file).ignoreResets).toEqual(['GracefulShutdown']);
+    withIgnored(['Shutdown']);
+    expect(() => loadSimulatedBmc(file)).toThrow(new RegExp(`^--simulate-bmc ${file}: ignoreResets.0: .*GracefulShutdown`));
   });
 });

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { describeIssues, freePort, readYamlFile, WattpackError } from '@wattpack/common/daemon';
 import { stringify } from 'yaml';
+import { RESET_TYPES, type ResetType } from './reset-types.js';
 
 /**
  * A simulated agent's BMC that the scheduler can power off and on (`wattpack-agent
@@ -21,6 +22,8 @@ const fileSchema = z.strictObject({
   caFile: z.string().min(1),
   /** How long a power-on takes before the server (and its agent) is up. */
   bootSeconds: z.number().nonnegative().max(3600).default(0),
+  /** Reset types it accepts and ignores (a server whose OS ignores GracefulShutdown): tests of the scheduler's shutdown checks. */
+  ignoreResets: z.array(z.enum(RESET_TYPES)).default([]),
 });
 
 export interface SimulatedBmcConfig {
@@ -29,6 +32,7 @@ export interface SimulatedBmcConfig {
   password: string;
   tls: { certPem: string; keyPem: string; caPem: string };
   bootMs: number;
+  ignoreResets: readonly ResetType[];
 }
 
 const credentialsSchema = z.strictObject({ username: z.string().min(1), password: z.string().min(1) });
@@ -54,6 +58,7 @@ export function loadSimulatedBmc(file: string): SimulatedBmcConfig {
     ...creds.data,
     tls: { certPem: read(f.certFile), keyPem: read(f.keyFile), caPem: read(f.caFile) },
     bootMs: f.bootSeconds * 1000,
+    ignoreResets: f.ignoreResets,
   };
 }
 
