@@ -218,7 +218,7 @@ describe('power saving in the live loop, through Redfish BMCs', () => {
     const down = await until('marked down', () => s.node('a').power?.state === 'down' && s.node('a'));
     expect(down).toMatchObject({
       status: 'NOT_READY',
-      reason: 'did not power off: its BMC reads PowerState on suspendTimeout (30 s) after ForceOff; counted on, takes no work until an operator resumes it',
+      reason: 'did not power off: its BMC reads PowerState on suspendTimeout (30 s) after ForceOff; counted on, takes no work until its agent registers again',
     });
     expect(sim.resets()).toEqual(['GracefulShutdown', 'ForceOff']);
     expect(sim.powerState()).toBe('On');

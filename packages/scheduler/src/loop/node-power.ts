@@ -221,7 +221,7 @@ export class NodePowerControl {
           await this.store(nodeId, 'suspending', `${reason}; ${why}`, power.by, power.since);
           forcedAt = this.state.now();
         } else {
-          const why = `did not power off: its BMC reads ${seen} suspendTimeout (${timeoutS} s) after ForceOff; counted on, takes no work until an operator resumes it`;
+          const why = `did not power off: its BMC reads ${seen} suspendTimeout (${timeoutS} s) after ForceOff; counted on, takes no work until its agent registers again`;
           this.state.log.error({ node: nodeId, reason: why, by: power.by }, 'a server would not power off: marked down');
           await this.store(nodeId, 'down', why, power.by);
         }
