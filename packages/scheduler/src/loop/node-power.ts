@@ -162,8 +162,10 @@ export class NodePowerControl {
   private async suspended(nodeId: string, power: NodePowerRecord, error: string | undefined): Promise<void> {
     if (error === undefined) {
       this.offFailedAt.delete(nodeId);
-      await this.store(nodeId, 'suspending', `${power.reason}; shutting down, waiting for its BMC to read Off`, power.by, power.since);
-      return this.watch(nodeId, power.reason, 'graceful', this.state.now());
+      // Why it goes off, without what a leader before this one added while it shut down (a new leader sends it again).
+      const why = power.reason.split('; ')[0]!;
+      await this.store(nodeId, 'suspending', `${why}; shutting down, waiting for its BMC to read Off`, power.by, power.since);
+      return this.watch(nodeId, why, 'graceful', this.state.now());
     }
     this.state.log.warn({ node: nodeId, err: error }, 'powering a server off failed: it stays on');
     this.idleSince.set(nodeId, this.state.now());
@@ -196,8 +198,11 @@ export class NodePowerControl {
     const port = this.port;
     this.unwatch(nodeId);
     const timer = setTimeout(async () => {
-      const seen = await port.state(nodeId).then((s) => `PowerState ${s}`, (err: unknown) => (err instanceof Error ? err.message : String(err)));
-      await this.watched(nodeId, reason, step, sinceMs, seen === 'PowerState off', seen);
+      const read = await port.state(nodeId).then(
+        (s) => ({ off: s === 'off', seen: `PowerState ${s}` }),
+        (err: unknown) => ({ off: false, seen: err instanceof Error ? err.message : String(err) }),
+      );
+      await this.watched(nodeId, reason, step, sinceMs, read.off, read.seen);
     }, CONFIRM_POLL_MS);
     timer.unref();
     this.watches.set(nodeId, timer);
