@@ -8,3 +8,4 @@ export { StartError, type ExitStatus, type OutputStream, type Runtime, type Runn
 export type { SchedulerLinkState } from './link/grpc-link.js';
 export { startRedfishSimulator, type RedfishSimulator, type RedfishSimulatorOptions, type RedfishPowerState } from './collectors/bmc/redfish-simulator.js';
 export { writeSimulatedBmc, type BmcSetting } from './collectors/bmc/simulated-bmc.js';
+export type { ResetType } from './collectors/bmc/reset-types.js';

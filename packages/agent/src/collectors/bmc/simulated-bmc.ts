@@ -72,9 +72,10 @@ export interface BmcSetting {
 /**
  * Writes a simulated BMC's files for `nodeId` under `dir` (a loopback port, free unless
  * given, a random password, a certificate from a CA of its own): the agent's
- * --simulate-bmc file, and the scheduler's powerSaving.bmcs entry for it.
+ * --simulate-bmc file, and the scheduler's powerSaving.bmcs entry for it. `ignoreResets`:
+ * the resets it accepts and ignores (none by default).
  */
-export async function writeSimulatedBmc(dir: string, nodeId: string, bootSeconds: number, port?: number): Promise<{ file: string; setting: BmcSetting }> {
+export async function writeSimulatedBmc(dir: string, nodeId: string, bootSeconds: number, port?: number, ignoreResets: readonly ResetType[] = []): Promise<{ file: string; setting: BmcSetting }> {
   const home = resolve(join(dir, nodeId));
   mkdirSync(home, { recursive: true, mode: 0o700 });
   // Only the launcher writes the file: the agent that reads it loads no X.509 code for it.
@@ -87,6 +88,6 @@ export async function writeSimulatedBmc(dir: string, nodeId: string, bootSeconds
   const credentialsFile = at('credentials.yaml', stringify({ username: 'wattpack', password: randomBytes(12).toString('hex') }));
   const caFile = at('ca.pem', tls.caPem);
   port ??= await freePort();
-  const file = at('bmc-simulator.yaml', stringify({ listen: `127.0.0.1:${port}`, credentialsFile, certFile: at('tls.crt', tls.certPem), keyFile: at('tls.key', tls.keyPem), caFile, bootSeconds }));
+  const file = at('bmc-simulator.yaml', stringify({ listen: `127.0.0.1:${port}`, credentialsFile, certFile: at('tls.crt', tls.certPem), keyFile: at('tls.key', tls.keyPem), caFile, bootSeconds, ignoreResets }));
   return { file, setting: { url: `https://127.0.0.1:${port}`, credentialsFile, caFile } };
 }

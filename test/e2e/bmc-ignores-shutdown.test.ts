@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSimulatedBmc, type BmcSetting, type ResetType } from '@wattpack/agent';
+import { readYamlFile, redfishCall } from '@wattpack/common';
+import type { Node__Output } from '@wattpack/common/proto/Node';
+import { LocalSite, waitFor } from './harness.js';
+
+/**
+ * Servers that do not power off when told, on a secure local site with real agents and
+ * their Redfish BMCs: gpu-1's OS ignores GracefulShutdown (its BMC still honours
+ * ForceOff); gpu-2's BMC accepts both and does nothing. The scheduler counts each on until
+ * its BMC reads Off (docs/scheduling.md, "Power saving").
+ */
+const IGNORED: Record<string, ResetType[]> = { 'gpu-1': ['GracefulShutdown'], 'gpu-2': ['GracefulShutdown', 'ForceOff'] };
+const SUSPEND_TIMEOUT_S = 3;
+let site: LocalSite;
+const bmcs: Record<string, BmcSetting> = {};
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wattpack-e2e-bmc-deaf-'));
+  const agents = [];
+  for (const [id, ignored] of Object.entries(IGNORED)) {
+    const { file, setting } = await writeSimulatedBmc(dir, id, 1, undefined, ignored);
+    bmcs[id] = setting;
+    agents.push({ id, profile: 'h100x8', labels: 'rack=r1', simulateBmc: file });
+  }
+  site = await LocalSite.start({ agents, site: { powerSaving: { enabled: true, suspendAfter: 'never', suspendTimeout: SUSPEND_TIMEOUT_S, bmcs } } });
+}, 180_000);
+afterAll(async () => {
+  await site?.stop();
+});
+
+const node = async (id: string) => (await site.rpc<{ nodes: Node__Output[] }>('ListNodes', {})).nodes.find((n) => n.id === id)!;
+
+async function bmcPowerState(id: string): Promise<string> {
+  const { url, credentialsFile, caFile } = bmcs[id]!;
+  const system = (await redfishCall({ url, ...(readYamlFile(credentialsFile) as { username: string; password: string }), ca: readFileSync(caFile, 'utf8') }, 'GET', '/redfish/v1/Systems/437XR1138R2')) as { PowerState: string };
+  return system.PowerState;
+}
+
+describe('a server that does not power off when told', () => {
+  it('gets ForceOff after suspendTimeout when its OS ignores GracefulShutdown, then is off', async () => {
+    const olga = await site.cliAs('olga', 'operator', ['ops']);
+    const suspended = await olga(['node', 'suspend', 'gpu-1']);
+    expect(suspended.exitCode, suspended.stderr).toBe(0);
+    const forcing = await waitFor('ForceOff sent', async () => ((await node('gpu-1')).powerReason.endsWith('ForceOff sent') ? node('gpu-1') : undefined), 60_000);
+    expect(forcing).toMatchObject({ power: 'suspending', powerReason: `powered off by olga; not off within suspendTimeout (${SUSPEND_TIMEOUT_S} s) of GracefulShutdown (its BMC reads PowerState on): ForceOff sent` });
+    await waitFor('gpu-1 off', async () => (await node('gpu-1')).power === 'off', 60_000);
+    expect(await bmcPowerState('gpu-1')).toBe('Off');
+    expect((await site.cli(['nodes'])).stdout).toMatch(/gpu-1\s+idle~\s+NOT_READY/);
+  }, 120_000);
+
+  it('is marked down, with the reason in wattpack nodes, when its BMC ignores ForceOff too; still on, its watts counted', async () => {
+    const olga = await site.cliAs('olga', 'operator', ['ops']);
+    const before = JSON.parse((await site.cli(['site', '-o', 'json'])).stdout);
+    expect((await olga(['node', 'suspend', 'gpu-2'])).exitCode).toBe(0);
+    const down = await waitFor('gpu-2 down', async () => ((await node('gpu-2')).power === 'down' ? node('gpu-2') : undefined), 60_000);
+    const why = `did not power off: its BMC reads PowerState on suspendTimeout (${SUSPEND_TIMEOUT_S} s) after ForceOff; counted on, takes no work until its agent registers again`;
+    expect(down).toMatchObject({ status: 'NOT_READY', reason: why });
+    expect(await bmcPowerState('gpu-2')).toBe('On');
+    const shown = await site.cli(['nodes']);
+    expect(shown.stdout).toMatch(/gpu-2\s+down\s+NOT_READY/);
+    expect(shown.stdout).toContain('did not power off');
+    // Still drawing: the site counts it at idle, as before it was told (gpu-1 off, at standby).
+    const after = JSON.parse((await site.cli(['site', '-o', 'json'])).stdout);
+    expect(before.allocated.facilityW).toBeCloseTo(1.2 * (1000 + 8 * 110 + 40), 6);
+    expect(after.allocated.facilityW).toBeCloseTo(before.allocated.facilityW, 6);
+  }, 120_000);
+});
