@@ -226,4 +226,22 @@ describe('power saving in the live loop, through Redfish BMCs', () => {
     expect(s.scheduler.snapshot().nodes[0]).toMatchObject({ id: 'a', schedulable: false });
     expect(siteSplit(s.scheduler.snapshot()).facilityW).toBeCloseTo(onW, 6);
   });
+
+  it('a new leader finds a server still shutting down: it sends the shutdown again and waits for Off, keeping why it goes off', async () => {
+    const sim = await bmc(0, ['GracefulShutdown']);
+    const before = await site({ a: endpoint(sim) }, { suspendAfter: 'never', suspendTimeout: 30 });
+    await before.register('a');
+    await before.scheduler.setNodePower('a', 'suspend', 'olga');
+    await until('the shutdown accepted', () => /shutting down/.test(before.node('a').power?.reason ?? ''));
+    before.scheduler.stop();
+
+    const next = await site({ a: endpoint(sim) }, { suspendAfter: 'never', suspendTimeout: 30 }, new Map([...before.stored]));
+    await next.scheduler.recover();
+    await until('the shutdown sent again', () => sim.resets().length === 2);
+    expect(next.node('a').power).toMatchObject({ state: 'suspending', reason: 'powered off by olga; shutting down, waiting for its BMC to read Off' });
+    next.clock.now += 31_000;
+    const off = await until('forced off', () => next.node('a').power?.state === 'off' && next.node('a'));
+    expect(sim.resets()).toEqual(['GracefulShutdown', 'GracefulShutdown', 'ForceOff']);
+    expect(off.power).toMatchObject({ reason: 'powered off by olga', by: 'olga' });
+  });
 });
