@@ -1,11 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSimulatedBmc, type BmcSetting, type ResetType } from '@wattpack/agent';
-import { readYamlFile, redfishCall } from '@wattpack/common';
+import type { BmcSetting } from '@wattpack/agent';
 import type { Node__Output } from '@wattpack/common/proto/Node';
 import { LocalSite, waitFor } from './harness.js';
+import { agentsWithBmcs, bmcPowerState as readPowerState } from './simulated-bmcs.js';
 
 /**
  * Servers that do not power off when told, on a secure local site with real agents and
@@ -13,19 +10,13 @@ import { LocalSite, waitFor } from './harness.js';
  * ForceOff); gpu-2's BMC accepts both and does nothing. The scheduler counts each on until
  * its BMC reads Off (docs/scheduling.md, "Power saving").
  */
-const IGNORED: Record<string, ResetType[]> = { 'gpu-1': ['GracefulShutdown'], 'gpu-2': ['GracefulShutdown', 'ForceOff'] };
 const SUSPEND_TIMEOUT_S = 3;
 let site: LocalSite;
-const bmcs: Record<string, BmcSetting> = {};
+let bmcs: Record<string, BmcSetting> = {};
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wattpack-e2e-bmc-deaf-'));
-  const agents = [];
-  for (const [id, ignored] of Object.entries(IGNORED)) {
-    const { file, setting } = await writeSimulatedBmc(dir, id, 1, undefined, ignored);
-    bmcs[id] = setting;
-    agents.push({ id, profile: 'h100x8', labels: 'rack=r1', simulateBmc: file });
-  }
+  const { agents, bmcs: settings } = await agentsWithBmcs({ 'gpu-1': ['GracefulShutdown'], 'gpu-2': ['GracefulShutdown', 'ForceOff'] }, 1);
+  bmcs = settings;
   site = await LocalSite.start({ agents, site: { powerSaving: { enabled: true, suspendAfter: 'never', suspendTimeout: SUSPEND_TIMEOUT_S, bmcs } } });
 }, 180_000);
 afterAll(async () => {
@@ -34,11 +25,7 @@ afterAll(async () => {
 
 const node = async (id: string) => (await site.rpc<{ nodes: Node__Output[] }>('ListNodes', {})).nodes.find((n) => n.id === id)!;
 
-async function bmcPowerState(id: string): Promise<string> {
-  const { url, credentialsFile, caFile } = bmcs[id]!;
-  const system = (await redfishCall({ url, ...(readYamlFile(credentialsFile) as { username: string; password: string }), ca: readFileSync(caFile, 'utf8') }, 'GET', '/redfish/v1/Systems/437XR1138R2')) as { PowerState: string };
-  return system.PowerState;
-}
+const bmcPowerState = (id: string) => readPowerState(bmcs[id]!);
 
 describe('a server that does not power off when told', () => {
   it('gets ForceOff after suspendTimeout when its OS ignores GracefulShutdown, then is off', async () => {

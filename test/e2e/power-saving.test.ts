@@ -1,13 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSimulatedBmc, type BmcSetting } from '@wattpack/agent';
-import { readYamlFile, redfishCall } from '@wattpack/common';
+import type { BmcSetting } from '@wattpack/agent';
 import type { Node__Output } from '@wattpack/common/proto/Node';
 import { LocalSite, waitFor } from './harness.js';
 import { leaderId } from './leader.js';
 import { parseMetrics, valueOf } from './prometheus-text.js';
+import { agentsWithBmcs, bmcPowerState as readPowerState } from './simulated-bmcs.js';
 
 /**
  * Power saving on a secure local site: two schedulers, two simulated 8-GPU agents, each
@@ -17,16 +14,11 @@ import { parseMetrics, valueOf } from './prometheus-text.js';
 const NODES = ['gpu-1', 'gpu-2'];
 const BOOT_S = 2;
 let site: LocalSite;
-const bmcs: Record<string, BmcSetting> = {};
+let bmcs: Record<string, BmcSetting> = {};
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wattpack-e2e-bmc-'));
-  const agents = [];
-  for (const id of NODES) {
-    const { file, setting } = await writeSimulatedBmc(dir, id, BOOT_S);
-    bmcs[id] = setting;
-    agents.push({ id, profile: 'h100x8', labels: 'rack=r1', simulateBmc: file });
-  }
+  const { agents, bmcs: settings } = await agentsWithBmcs(Object.fromEntries(NODES.map((id) => [id, []])), BOOT_S);
+  bmcs = settings;
   site = await LocalSite.start({ agents, schedulers: 2, site: { powerSaving: { enabled: true, suspendAfter: 4, resumeTime: BOOT_S, resumeTimeout: 60, bmcs } } });
 }, 180_000);
 afterAll(async () => {
@@ -37,12 +29,7 @@ const nodes = async () => (await site.rpc<{ nodes: Node__Output[] }>('ListNodes'
 const node = async (id: string) => (await nodes()).find((n) => n.id === id)!;
 const power = async (id: string) => (await node(id)).power || 'on';
 
-/** The server's PowerState as its BMC tells any Redfish client. */
-async function bmcPowerState(id: string): Promise<string> {
-  const { url, credentialsFile, caFile } = bmcs[id]!;
-  const system = (await redfishCall({ url, ...(readYamlFile(credentialsFile) as { username: string; password: string }), ca: readFileSync(caFile, 'utf8') }, 'GET', '/redfish/v1/Systems/437XR1138R2')) as { PowerState: string };
-  return system.PowerState;
-}
+const bmcPowerState = (id: string) => readPowerState(bmcs[id]!);
 
 const allOff = () => waitFor('both idle servers powered off', async () => (await Promise.all(NODES.map(power))).every((p) => p === 'off'), 90_000);
 
