@@ -13,6 +13,7 @@ import { leavingW, suspendToShed } from './power-saving.js';
  */
 export function shed(pass: Pass): boolean {
   const { work } = pass;
+  if (work.allocatedW <= work.budgetW) return false;
   // Servers powering off count at idle until their BMCs read them off, but their watts are
   // on the way out (within suspendTimeout, or ForceOff): the shed takes no more for them,
   // as for stopping jobs. Room in the budget for the pass's shed only: nothing starts.
@@ -72,12 +73,11 @@ function overReason(pass: Pass): string {
 }
 
 /**
- * Whether the site draws over its cap. Stopping jobs and servers powering off (`leavingW`)
- * still draw until they exit or go off, but their watts are already on the way out.
+ * Whether the site, over its cap as counted, stays over once stopping jobs and servers
+ * powering off (`leavingW`) are gone: they still draw, but their watts are on the way out.
  */
 function overCap(pass: Pass, leavingW: number): boolean {
   const { work } = pass;
-  if (work.allocatedW <= work.budgetW) return false;
   const stopping = pass.site.running.filter((r) => r.stopping);
   if (stopping.length > 0) {
     const what = work.clone();
