@@ -13,7 +13,6 @@ const CHASSIS = '/redfish/v1/Chassis/1U';
 const SYSTEM = '/redfish/v1/Systems/437XR1138R2';
 const RESET = `${SYSTEM}/Actions/ComputerSystem.Reset`;
 
-
 /** A ComputerSystem's PowerState (Redfish schema Resource.PowerState). */
 export type RedfishPowerState = 'On' | 'Off' | 'PoweringOn' | 'PoweringOff';
 
