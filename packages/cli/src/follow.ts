@@ -25,9 +25,16 @@ export function exitCodeOfJob(job: Job__Output): number {
  */
 export async function followJob(ctx: Context, id: string, shownStatus?: string): Promise<number> {
   let shown = shownStatus;
+  let shownRunning = false;
   for await (const job of ctx.client().watchJob(id)) {
     const status = jobStatus(job);
+    // A job that starts and ends between two updates still ran: its line says so, as
+    // srun's would, though the stream's documents (JSON, YAML) hold only what was sent.
+    if (isEnded(job) && shown !== undefined && !shownRunning && Number(job.startedAtMs) > 0 && !ctx.structured) {
+      ctx.io.out(`job ${job.id}: ${jobStatus({ ...job, state: 'RUNNING', reason: '', preempting: '', exitCode: undefined })}\n`);
+    }
     ctx.printItem(job, () => (status === shown ? undefined : `job ${job.id}: ${(shown = status)}`));
+    shownRunning ||= job.state === 'RUNNING';
     if (!isEnded(job)) continue;
     if (job.state !== 'SUCCEEDED') await printStderrTail(ctx, job);
     return exitCodeOfJob(job);

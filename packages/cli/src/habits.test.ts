@@ -20,6 +20,22 @@ describe('submit --wait', () => {
     expect(r.err).toBe(`last 14 stderr line(s) of job job-1 (all of it: wattpack logs job-1):\n  old warning\n${tail}`);
   });
 
+  it('--wait shows RUNNING for a job that started and ended between two updates, and only in text', async () => {
+    const ended = aJob({ id: 'job-1', state: 'SUCCEEDED', exitCode: 0, startedAtMs: 1_700_000_000_000, assignments: [{ nodeId: 'gpu-1', gpuIndices: [0], gpuModel: 'H100', started: true }] });
+    fake().updates.set('job-1', [ended]);
+    const r = await cli('submit', '--wait', '--name', 'x', '--gpus', '1', '--', 'true');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('submitted job job-1: PENDING: waiting for GPUs\njob job-1: RUNNING on gpu-1\njob job-1: SUCCEEDED on gpu-1 (exit code 0)\n');
+    fake().jobs.clear();
+    fake().updates.set('job-1', [ended]);
+    const json = await cli('submit', '-o', 'json', '--wait', '--name', 'x', '--gpus', '1', '--', 'true');
+    expect(json.out.trimEnd().split('\n').map((l) => (JSON.parse(l) as { state: string }).state)).toEqual(['PENDING', 'SUCCEEDED']);
+    // A job that never started: no RUNNING line.
+    fake().jobs.clear();
+    fake().updates.set('job-1', [aJob({ id: 'job-1', state: 'CANCELLED', reason: 'by olga' })]);
+    expect((await cli('submit', '--wait', '--name', 'x', '--gpus', '1', '--', 'true')).out).not.toContain('RUNNING');
+  });
+
   it('--wait maps ends without an exit code as documented: 1 for a failure, 143 for a cancel', async () => {
     fake().updates.set('job-1', [aJob({ id: 'job-1', state: 'FAILED', reason: 'command not found: pyhton' })]);
     expect((await cli('submit', '--wait', '--name', 'x', '--gpus', '1', '--', 'pyhton')).code).toBe(1);
