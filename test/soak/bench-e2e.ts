@@ -85,6 +85,10 @@ function cpuByRole(processes: DevProcess[]): Record<string, number> {
   return out;
 }
 
+/** CPU ms per unit of work of each role between two readings of cpuByRole. */
+const cpuMsPer = (before: Record<string, number>, after: Record<string, number>, n: number) =>
+  Object.fromEntries(Object.keys(after).map((role) => [role, round(((after[role]! - (before[role] ?? 0)) * 1000) / n)]));
+
 async function run(client: RpcClient, processes: DevProcess[], label: string, submit: () => Promise<void>) {
   const cpu0 = cpuByRole(processes);
   const t0 = Date.now();
@@ -93,7 +97,7 @@ async function run(client: RpcClient, processes: DevProcess[], label: string, su
   const jobs = (await drained(client)).filter((j) => j.spec?.name === label);
   const totalS = (Date.now() - t0) / 1000;
   const cpu1 = cpuByRole(processes);
-  const cpuMsPerJob = Object.fromEntries(Object.keys(cpu1).map((role) => [role, round(((cpu1[role]! - (cpu0[role] ?? 0)) * 1000) / JOBS)]));
+  const cpuMsPerJob = cpuMsPer(cpu0, cpu1, JOBS);
   const failed = jobs.filter((j) => j.state !== 'SUCCEEDED').length;
   return { jobs: jobs.length, failed, submitS: round(submitS), submissionsPerS: round(JOBS / submitS), totalS: round(totalS), jobsPerS: round(JOBS / totalS), cpuMsPerJob };
 }
@@ -123,8 +127,7 @@ async function submitOnly() {
     await submitEach(client, 'queued');
     const submitS = (Date.now() - t0) / 1000;
     const cpu1 = { ...cpuByRole(processes), client: cpuSeconds(process.pid) };
-    const cpuMsPerSubmit = Object.fromEntries(Object.keys(cpu1).map((role) => [role, round(((cpu1[role]! - (cpu0[role] ?? 0)) * 1000) / JOBS)]));
-    return { submitOnly: { jobs: JOBS, inFlight: IN_FLIGHT, submitS: round(submitS), submissionsPerS: round(JOBS / submitS), cpuMsPerSubmit } };
+    return { submitOnly: { jobs: JOBS, inFlight: IN_FLIGHT, submitS: round(submitS), submissionsPerS: round(JOBS / submitS), cpuMsPerSubmit: cpuMsPer(cpu0, cpu1, JOBS) } };
   } finally {
     await down();
   }
