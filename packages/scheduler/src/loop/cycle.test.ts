@@ -20,17 +20,32 @@ describe('the live pass: plan, then verify and commit against the state at commi
       },
     });
     const job = await scheduler.submit(spec());
+    // A waiting job's reason is kept in memory, not stored: watch its changes.
+    const seen: Job[] = [];
+    scheduler.changes.on('job', (j: Job) => j.id === job.id && seen.push(j));
     drainOnNextPlan = true;
 
-    const requeued = (j: Job) => j.id === job.id && j.reason.startsWith('requeued: node ');
-    await until('the requeue at commit', () => stored.some(requeued));
-    expect(stored.find(requeued)!.reason).toMatch(/^requeued: node [ab] no longer takes work \(down, draining or unhealthy\)$/);
+    const requeued = (j: Job) => j.reason.startsWith('requeued: node ');
+    await until('the requeue at commit', () => seen.some(requeued));
+    expect(seen.find(requeued)!.reason).toMatch(/^requeued: node [ab] no longer takes work \(down, draining or unhealthy\)$/);
     expect(stored.some((j) => j.id === job.id && j.state === 'STARTING')).toBe(false);
     expect(starts()).toHaveLength(0);
 
     await scheduler.uncordon({ nodeIds: ['a', 'b'] });
     await until('the placement after uncordon', () => scheduler.getJob(job.id).state === 'STARTING');
     expect(starts().map((s) => s.command.jobId)).toEqual([job.id]);
+  });
+
+  it("keeps a waiting job's reason in memory, without a store write per pass that changes it", async () => {
+    const { scheduler, stored } = await setup();
+    await scheduler.drain({ nodeIds: ['a', 'b'] }, { reason: 'maintenance', by: 'ops', migrate: false, force: false });
+    const job = await scheduler.submit(spec());
+    await until('the reason', () => scheduler.getJob(job.id).reason !== 'queued');
+    expect(scheduler.listJobs({ states: ['PENDING'] }).map((j) => j.reason)).toEqual([scheduler.getJob(job.id).reason]);
+    expect(stored.filter((j) => j.id === job.id).map((j) => j.reason)).toEqual(['queued']);
+    // Its next change is stored as before.
+    await scheduler.cancel(job.id, 'not needed');
+    expect(stored.filter((j) => j.id === job.id).map((j) => j.state)).toEqual(['PENDING', 'CANCELLED']);
   });
 
   it('curtails a miner first, and places the job that needs its watts only once its telemetry shows it curtailed', async () => {

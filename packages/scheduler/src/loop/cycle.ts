@@ -119,7 +119,7 @@ export class Cycle {
   private async commit(planned: Plan, held: readonly Job[], startedAt: number): Promise<Applied | undefined> {
     if (this.stopped) return undefined;
     const applied = await applyPlan(planned, this.target());
-    await Promise.all(held.map((j) => this.setReason(j.id, throttledReason(j))));
+    for (const j of held) this.setReason(j.id, throttledReason(j));
     // Placements requeued at commit (miners still curtailing, a node that changed): look again soon.
     if (applied.requeued.length > 0) this.request(FREEING_RECHECK_MS);
     this.logPass(planned, applied);
@@ -163,7 +163,7 @@ export class Cycle {
       miners: (ids, action) => this.commands.commandMiners(ids, action),
       nodePower: (ids, action) => this.power.apply(ids, action),
       place: async (p) => this.commands.dispatchStarts(await this.commitPlacement(p, placed)),
-      wait: (w) => this.setReason(w.jobId, w.reason),
+      wait: async (w) => this.setReason(w.jobId, w.reason),
     };
   }
 
@@ -172,7 +172,7 @@ export class Cycle {
     const ready: Job[] = [];
     for (const job of pending) {
       const deps = job.dependenciesMet ? { kind: 'met' as const } : dependencyStatus(job, (id) => this.state.jobs.get(id));
-      if (deps.kind === 'wait') await this.setReason(job.id, deps.reason);
+      if (deps.kind === 'wait') this.setReason(job.id, deps.reason);
       else if (deps.kind === 'never') await this.state.store({ ...job, state: 'CANCELLED', reason: deps.reason, finishedAt: this.state.now() });
       else if (job.dependenciesMet || (!job.spec.afterOk.length && !job.spec.afterAny.length)) ready.push(job);
       else {
@@ -201,9 +201,9 @@ export class Cycle {
     );
   }
 
-  private async setReason(jobId: string, reason: string): Promise<void> {
+  private setReason(jobId: string, reason: string): void {
     const job = this.state.jobs.get(jobId);
-    if (job && job.state === 'PENDING' && job.reason !== reason) await this.state.store({ ...job, reason });
+    if (job && job.state === 'PENDING' && job.reason !== reason) this.state.setWaitReason(job, reason);
   }
 
   private async preempt(jobId: string, reason: string): Promise<void> {

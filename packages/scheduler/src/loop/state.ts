@@ -137,6 +137,18 @@ export class LoopState {
     if (job.pendingUsage?.length) await this.publishPendingUsage(job);
   }
 
+  /**
+   * Why a pending job waits: every pass works it out again, so it is kept in memory only
+   * (a KV write per waiting job and change cost about what its submit did); the job's next
+   * stored change carries it, and after a restart the first pass says it again.
+   */
+  setWaitReason(job: Job, reason: string): void {
+    const next: Job = { ...job, reason };
+    this.listing.update(job, next);
+    this.jobs.set(job.id, next);
+    this.changes.emit('job', next);
+  }
+
   /** The change, with the record kept as pending unless the stream took it now. */
   private async withUsageSent(change: Job, record: UsageRecord): Promise<Job> {
     try {
