@@ -157,4 +157,27 @@ describe('passes under a stream of changes', () => {
     await until('the lone job placed', () => scheduler.getJob(lone.id).state === 'STARTING', 20_000);
     expect(performance.now() - submittedAt).toBeLessThan(gapMs);
   });
+
+  it('start later after a slow pass: one fifth of the time at most goes to passes, and a job still starts within 400 ms of the last', async () => {
+    // Every clock read takes 15 ms: passes read it often, so each is slow.
+    const slowClock = () => {
+      const until = performance.now() + 15;
+      while (performance.now() < until);
+      return Date.now();
+    };
+    const { scheduler } = await setup(18, {}, { passGapMs: 10, now: slowClock });
+    const passes: Array<{ start: number; ms: number }> = [];
+    scheduler.changes.on('pass', (p: PassRecord) => passes.push({ start: performance.now() - p.seconds * 1000, ms: p.seconds * 1000 }));
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      ids.push((await scheduler.submit(spec({ gpus: 1 }))).id);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await until('all six placed', () => ids.every((id) => scheduler.getJob(id).state === 'STARTING'), 20_000);
+    expect(passes.length).toBeGreaterThan(1);
+    for (let i = 1; i < passes.length; i++) {
+      const gap = passes[i]!.start - passes[i - 1]!.start;
+      expect(gap).toBeGreaterThanOrEqual(Math.min(400, 5 * passes[i - 1]!.ms) - 5);
+    }
+  });
 });

@@ -23,6 +23,14 @@ const FREEING_RECHECK_MS = 500;
  * lone submit on a quiet site still gets its pass at once.
  */
 export const MIN_PASS_GAP_MS = 50;
+/**
+ * Passes take at most about this share of the scheduler's time: after a slow pass (a long
+ * queue, a loaded machine) the next starts 1 / PASS_SHARE of its duration later, so that
+ * submits and events are not starved by passes that mostly find nothing new to place...
+ */
+const PASS_SHARE = 0.2;
+/** ...but no more than this for a slow pass (passGapMs, when larger, still holds): a job still starts within a second. */
+const MAX_PASS_GAP_MS = 400;
 
 /** The dry run's target: the state read once, nothing applied. */
 const DRY_RUN = (snapshot: SiteSnapshot): PlanTarget<void> => ({
@@ -53,8 +61,9 @@ export class Cycle {
   /** When a pass last shed load: new starts hold a margin until the meter has seen it (core/plan.ts). */
   private lastShedAt: number | undefined;
   private requested = false;
-  /** When the last pass began (performance.now()). */
+  /** When the last pass began (performance.now()), and how long it took to plan and commit. */
   private lastPassAt = -Infinity;
+  private lastPassMs = 0;
   private passing: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -62,7 +71,7 @@ export class Cycle {
     private readonly state: LoopState,
     private readonly commands: Commands,
     private readonly power: NodePowerControl,
-    /** The least time between the starts of two passes (MIN_PASS_GAP_MS). */
+    /** The least time between the starts of two passes (MIN_PASS_GAP_MS); 0: none, however slow the passes. */
     private readonly passGapMs = MIN_PASS_GAP_MS,
   ) {}
 
@@ -75,7 +84,7 @@ export class Cycle {
     return this.passing;
   }
 
-  /** Coalesces triggers: many submits or events in a burst cause one pass, and passes start passGapMs apart at least. */
+  /** Coalesces triggers: many submits or events in a burst cause one pass; passes start passGapMs apart at least, more after a slow one. */
   request(afterMs = 0): void {
     if (this.requested || this.stopped) return;
     this.requested = true;
@@ -84,7 +93,8 @@ export class Cycle {
       // Passes never overlap: the next plans only once the last has committed.
       this.passing = this.passing.then(() => this.pass()).catch((err) => this.state.log.error({ err }, 'scheduling cycle failed'));
     };
-    const waitMs = Math.max(afterMs, this.lastPassAt + this.passGapMs - performance.now());
+    const gapMs = this.passGapMs && Math.max(this.passGapMs, Math.min(MAX_PASS_GAP_MS, this.lastPassMs / PASS_SHARE));
+    const waitMs = Math.max(afterMs, this.lastPassAt + gapMs - performance.now());
     if (waitMs > 0) setTimeout(go, waitMs).unref();
     else setImmediate(go);
   }
@@ -101,6 +111,7 @@ export class Cycle {
     this.lastPassAt = startedAt;
     const planned = await this.state.serial.run(() => this.plan());
     if (planned) await this.state.serial.run(() => this.commit(planned.plan, planned.held, startedAt));
+    this.lastPassMs = performance.now() - startedAt;
   }
 
   /**
