@@ -24,13 +24,14 @@ const FREEING_RECHECK_MS = 500;
  */
 export const MIN_PASS_GAP_MS = 50;
 /**
- * Passes take at most about this share of the scheduler's time: after a slow pass (a long
- * queue, a loaded machine) the next starts 1 / PASS_SHARE of its duration later, so that
- * submits and events are not starved by passes that mostly find nothing new to place...
+ * Planning takes at most about this share of the scheduler's time: after a slow plan (a
+ * long queue, many running jobs) the next pass starts 1 / PLAN_SHARE of its duration
+ * later, so that submits and events are not starved by passes that mostly find nothing new
+ * to place...
  */
-const PASS_SHARE = 0.2;
-/** ...but no more than this for a slow pass (passGapMs, when larger, still holds): a job still starts within a second. */
-const MAX_PASS_GAP_MS = 400;
+const PLAN_SHARE = 0.2;
+/** ...but no more than this after a slow plan (passGapMs, when larger, still holds): a job still starts well within a second. */
+const MAX_PASS_GAP_MS = 250;
 
 /** The dry run's target: the state read once, nothing applied. */
 const DRY_RUN = (snapshot: SiteSnapshot): PlanTarget<void> => ({
@@ -45,6 +46,8 @@ const DRY_RUN = (snapshot: SiteSnapshot): PlanTarget<void> => ({
 /** What one pass did, as LoopState.changes emits it ('pass') for metrics. */
 export interface PassRecord {
   seconds: number;
+  /** Of it, the plan's own run (snapshot and plan), which sets the gap to the next pass. */
+  planSeconds: number;
   /** Jobs placed by this pass (none when it waited for miners to curtail first). */
   placed: string[];
   waiting: Waiting[];
@@ -61,9 +64,9 @@ export class Cycle {
   /** When a pass last shed load: new starts hold a margin until the meter has seen it (core/plan.ts). */
   private lastShedAt: number | undefined;
   private requested = false;
-  /** When the last pass began (performance.now()), and how long it took to plan and commit. */
+  /** When the last pass began (performance.now()), and how long its plan ran (not its waits: the queue, the store). */
   private lastPassAt = -Infinity;
-  private lastPassMs = 0;
+  private lastPlanMs = 0;
   private passing: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -93,10 +96,14 @@ export class Cycle {
       // Passes never overlap: the next plans only once the last has committed.
       this.passing = this.passing.then(() => this.pass()).catch((err) => this.state.log.error({ err }, 'scheduling cycle failed'));
     };
-    const gapMs = this.passGapMs && Math.max(this.passGapMs, Math.min(MAX_PASS_GAP_MS, this.lastPassMs / PASS_SHARE));
-    const waitMs = Math.max(afterMs, this.lastPassAt + gapMs - performance.now());
+    const waitMs = Math.max(afterMs, this.lastPassAt + this.gapMs() - performance.now());
     if (waitMs > 0) setTimeout(go, waitMs).unref();
     else setImmediate(go);
+  }
+
+  /** The least time from the last pass's start to the next: passGapMs, or more after a slow plan. */
+  private gapMs(): number {
+    return this.passGapMs && Math.max(this.passGapMs, Math.min(MAX_PASS_GAP_MS, this.lastPlanMs / PLAN_SHARE));
   }
 
   /**
@@ -107,11 +114,20 @@ export class Cycle {
    * telemetry confirms it, so placements that need them wait for a later pass.
    */
   private async pass(): Promise<void> {
+    // Asked for while the last pass planned: its gap is known only now.
+    const waitMs = this.lastPassAt + this.gapMs() - performance.now();
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs).unref());
     const startedAt = performance.now();
     this.lastPassAt = startedAt;
-    const planned = await this.state.serial.run(() => this.plan());
-    if (planned) await this.state.serial.run(() => this.commit(planned.plan, planned.held, startedAt));
-    this.lastPassMs = performance.now() - startedAt;
+    const planned = await this.state.serial.run(async () => {
+      const began = performance.now();
+      try {
+        return await this.plan();
+      } finally {
+        this.lastPlanMs = performance.now() - began;
+      }
+    });
+    if (planned) await this.state.serial.run(() => this.commit(planned.plan, planned.held, startedAt, this.lastPlanMs));
   }
 
   /**
@@ -127,7 +143,7 @@ export class Cycle {
   }
 
   /** Applies a plan through the driver against the state as it is now; `held`: array tasks over their %N. */
-  private async commit(planned: Plan, held: readonly Job[], startedAt: number): Promise<Applied | undefined> {
+  private async commit(planned: Plan, held: readonly Job[], startedAt: number, planMs: number): Promise<Applied | undefined> {
     if (this.stopped) return undefined;
     const applied = await applyPlan(planned, this.target());
     for (const j of held) this.setReason(j.id, throttledReason(j));
@@ -136,6 +152,7 @@ export class Cycle {
     this.logPass(planned, applied);
     const record: PassRecord = {
       seconds: (performance.now() - startedAt) / 1000,
+      planSeconds: planMs / 1000,
       placed: applied.placements.map((p) => p.jobId),
       waiting: [...planned.waiting, ...applied.requeued],
       preemptions: planned.preemptions,
