@@ -9,7 +9,9 @@
  * Each wattpack run also gives the CPU its processes used per job (/proc/<pid>/stat): on a
  * shared machine the jobs/s follow the load, CPU per job much less.
  * Prints one JSON document. Environment: BENCH_JOBS (default 2000); BENCH_SLURM=0 leaves Slurm
- * out (a quicker run while profiling wattpack alone).
+ * out (a quicker run while profiling wattpack alone); BENCH_ONLY=submit runs only the
+ * submit path: N jobs one per request on a site whose GPUs are all taken, so none starts
+ * and only submitting (and passes that place nothing) costs CPU.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -83,6 +85,10 @@ function cpuByRole(processes: DevProcess[]): Record<string, number> {
   return out;
 }
 
+/** CPU ms per unit of work of each role between two readings of cpuByRole. */
+const cpuMsPer = (before: Record<string, number>, after: Record<string, number>, n: number) =>
+  Object.fromEntries(Object.keys(after).map((role) => [role, round(((after[role]! - (before[role] ?? 0)) * 1000) / n)]));
+
 async function run(client: RpcClient, processes: DevProcess[], label: string, submit: () => Promise<void>) {
   const cpu0 = cpuByRole(processes);
   const t0 = Date.now();
@@ -91,22 +97,47 @@ async function run(client: RpcClient, processes: DevProcess[], label: string, su
   const jobs = (await drained(client)).filter((j) => j.spec?.name === label);
   const totalS = (Date.now() - t0) / 1000;
   const cpu1 = cpuByRole(processes);
-  const cpuMsPerJob = Object.fromEntries(Object.keys(cpu1).map((role) => [role, round(((cpu1[role]! - (cpu0[role] ?? 0)) * 1000) / JOBS)]));
+  const cpuMsPerJob = cpuMsPer(cpu0, cpu1, JOBS);
   const failed = jobs.filter((j) => j.state !== 'SUCCEEDED').length;
   return { jobs: jobs.length, failed, submitS: round(submitS), submissionsPerS: round(JOBS / submitS), totalS: round(totalS), jobsPerS: round(JOBS / totalS), cpuMsPerJob };
+}
+
+/** N submissions one job per request, IN_FLIGHT at once, each tried again as the CLI does. */
+async function submitEach(client: RpcClient, label: string): Promise<void> {
+  let next = 0;
+  const submitter = async () => {
+    while (next < JOBS) await submit(client, { specJson: spec(label), requestId: `${label}-${next++}` });
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, submitter));
+}
+
+/**
+ * The submit path alone: every GPU is taken by a sleeping job first, then N jobs are
+ * submitted one per request; none can start, so the site's CPU is the submits' (and the
+ * passes they ask for, which place nothing).
+ */
+async function submitOnly() {
+  const { client, processes, down } = await startDevSite('h100x8:50', { maxQueuedPerTeam: 0 });
+  try {
+    await submit(client, { specJson: JSON.stringify({ name: 'filler', gpus: 1, command: ['sleep', '3600'] }), requestId: 'filler', array: '0-399' });
+    await waitFor('every GPU to be taken', async () => (await client.rpc<{ jobs: Job__Output[] }>('ListJobs', { states: ['RUNNING'], limit: 400 })).jobs.length === 400, 120_000);
+    // The bench is the client: its CPU is counted too, as `client`.
+    const cpu0 = { ...cpuByRole(processes), client: cpuSeconds(process.pid) };
+    const t0 = Date.now();
+    await submitEach(client, 'queued');
+    const submitS = (Date.now() - t0) / 1000;
+    const cpu1 = { ...cpuByRole(processes), client: cpuSeconds(process.pid) };
+    return { submitOnly: { jobs: JOBS, inFlight: IN_FLIGHT, submitS: round(submitS), submissionsPerS: round(JOBS / submitS), cpuMsPerSubmit: cpuMsPer(cpu0, cpu1, JOBS) } };
+  } finally {
+    await down();
+  }
 }
 
 async function wattpack() {
   const { client, processes, down } = await startDevSite('h100x8:50', { maxQueuedPerTeam: 0 });
   try {
     const array = await run(client, processes, 'array', () => submit(client, { specJson: spec('array'), requestId: 'array', array: `0-${JOBS - 1}` }));
-    const single = await run(client, processes, 'single', async () => {
-      let next = 0;
-      const submitter = async () => {
-        while (next < JOBS) await submit(client, { specJson: spec('single'), requestId: `single-${next++}` });
-      };
-      await Promise.all(Array.from({ length: IN_FLIGHT }, submitter));
-    });
+    const single = await run(client, processes, 'single', () => submitEach(client, 'single'));
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
       await submit(client, { specJson: spec('latency'), requestId: `latency-${i}` });
       await new Promise((r) => setTimeout(r, 20));
@@ -135,6 +166,10 @@ async function slurm() {
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'submit') {
+    process.stdout.write(`${JSON.stringify({ machine: `${cpus().length} cores`, ...(await submitOnly()) }, null, 2)}\n`);
+    return;
+  }
   const w = await wattpack();
   const s = await slurm();
   const ratio = 'array' in s && s.array ? { arrayJobsPerS: round(w.array.jobsPerS / s.array.jobsPerS), oneJobPerRequestJobsPerS: round(w.oneJobPerRequest.jobsPerS / s.array.jobsPerS) } : undefined;

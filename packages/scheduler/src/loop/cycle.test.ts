@@ -20,17 +20,32 @@ describe('the live pass: plan, then verify and commit against the state at commi
       },
     });
     const job = await scheduler.submit(spec());
+    // A waiting job's reason is kept in memory, not stored: watch its changes.
+    const seen: Job[] = [];
+    scheduler.changes.on('job', (j: Job) => j.id === job.id && seen.push(j));
     drainOnNextPlan = true;
 
-    const requeued = (j: Job) => j.id === job.id && j.reason.startsWith('requeued: node ');
-    await until('the requeue at commit', () => stored.some(requeued));
-    expect(stored.find(requeued)!.reason).toMatch(/^requeued: node [ab] no longer takes work \(down, draining or unhealthy\)$/);
+    const requeued = (j: Job) => j.reason.startsWith('requeued: node ');
+    await until('the requeue at commit', () => seen.some(requeued));
+    expect(seen.find(requeued)!.reason).toMatch(/^requeued: node [ab] no longer takes work \(down, draining or unhealthy\)$/);
     expect(stored.some((j) => j.id === job.id && j.state === 'STARTING')).toBe(false);
     expect(starts()).toHaveLength(0);
 
     await scheduler.uncordon({ nodeIds: ['a', 'b'] });
     await until('the placement after uncordon', () => scheduler.getJob(job.id).state === 'STARTING');
     expect(starts().map((s) => s.command.jobId)).toEqual([job.id]);
+  });
+
+  it("keeps a waiting job's reason in memory, without a store write per pass that changes it", async () => {
+    const { scheduler, stored } = await setup();
+    await scheduler.drain({ nodeIds: ['a', 'b'] }, { reason: 'maintenance', by: 'ops', migrate: false, force: false });
+    const job = await scheduler.submit(spec());
+    await until('the reason', () => scheduler.getJob(job.id).reason !== 'queued');
+    expect(scheduler.listJobs({ states: ['PENDING'] }).map((j) => j.reason)).toEqual([scheduler.getJob(job.id).reason]);
+    expect(stored.filter((j) => j.id === job.id).map((j) => j.reason)).toEqual(['queued']);
+    // Its next change is stored as before.
+    await scheduler.cancel(job.id, 'not needed');
+    expect(stored.filter((j) => j.id === job.id).map((j) => j.state)).toEqual(['PENDING', 'CANCELLED']);
   });
 
   it('curtails a miner first, and places the job that needs its watts only once its telemetry shows it curtailed', async () => {
@@ -141,5 +156,31 @@ describe('passes under a stream of changes', () => {
     const submittedAt = performance.now();
     await until('the lone job placed', () => scheduler.getJob(lone.id).state === 'STARTING', 20_000);
     expect(performance.now() - submittedAt).toBeLessThan(gapMs);
+  });
+
+  it('start later after a slow plan: one fifth of the time at most goes to planning, and a job still starts within 250 ms of the last pass', async () => {
+    // A clock read while planning takes 30 ms: each plan is slow, its commit is not.
+    const slowClock = () => {
+      if (new Error().stack!.includes('planNow')) {
+        const until = performance.now() + 30;
+        while (performance.now() < until);
+      }
+      return Date.now();
+    };
+    const { scheduler } = await setup(18, {}, { passGapMs: 10, now: slowClock });
+    const passes: Array<{ start: number; planMs: number }> = [];
+    scheduler.changes.on('pass', (p: PassRecord) => passes.push({ start: performance.now() - p.seconds * 1000, planMs: p.planSeconds * 1000 }));
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      ids.push((await scheduler.submit(spec({ gpus: 1 }))).id);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await until('all six placed', () => ids.every((id) => scheduler.getJob(id).state === 'STARTING'), 20_000);
+    expect(passes.length).toBeGreaterThan(1);
+    for (let i = 1; i < passes.length; i++) {
+      const gap = passes[i]!.start - passes[i - 1]!.start;
+      expect(passes[i - 1]!.planMs).toBeGreaterThanOrEqual(30);
+      expect(gap).toBeGreaterThanOrEqual(Math.min(250, 5 * passes[i - 1]!.planMs) - 5);
+    }
   });
 });

@@ -23,6 +23,15 @@ const FREEING_RECHECK_MS = 500;
  * lone submit on a quiet site still gets its pass at once.
  */
 export const MIN_PASS_GAP_MS = 50;
+/**
+ * Planning takes at most about this share of the scheduler's time: after a slow plan (a
+ * long queue, many running jobs) the next pass starts 1 / PLAN_SHARE of its duration
+ * later, so that submits and events are not starved by passes that mostly find nothing new
+ * to place...
+ */
+const PLAN_SHARE = 0.2;
+/** ...but no more than this after a slow plan (passGapMs, when larger, still holds): a job still starts well within a second. */
+const MAX_PASS_GAP_MS = 250;
 
 /** The dry run's target: the state read once, nothing applied. */
 const DRY_RUN = (snapshot: SiteSnapshot): PlanTarget<void> => ({
@@ -37,6 +46,8 @@ const DRY_RUN = (snapshot: SiteSnapshot): PlanTarget<void> => ({
 /** What one pass did, as LoopState.changes emits it ('pass') for metrics. */
 export interface PassRecord {
   seconds: number;
+  /** Of it, the plan's own run (snapshot and plan), which sets the gap to the next pass. */
+  planSeconds: number;
   /** Jobs placed by this pass (none when it waited for miners to curtail first). */
   placed: string[];
   waiting: Waiting[];
@@ -53,8 +64,9 @@ export class Cycle {
   /** When a pass last shed load: new starts hold a margin until the meter has seen it (core/plan.ts). */
   private lastShedAt: number | undefined;
   private requested = false;
-  /** When the last pass began (performance.now()). */
+  /** When the last pass began (performance.now()), and how long its plan ran (not its waits: the queue, the store). */
   private lastPassAt = -Infinity;
+  private lastPlanMs = 0;
   private passing: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -62,7 +74,7 @@ export class Cycle {
     private readonly state: LoopState,
     private readonly commands: Commands,
     private readonly power: NodePowerControl,
-    /** The least time between the starts of two passes (MIN_PASS_GAP_MS). */
+    /** The least time between the starts of two passes (MIN_PASS_GAP_MS); 0: none, however slow the passes. */
     private readonly passGapMs = MIN_PASS_GAP_MS,
   ) {}
 
@@ -75,7 +87,7 @@ export class Cycle {
     return this.passing;
   }
 
-  /** Coalesces triggers: many submits or events in a burst cause one pass, and passes start passGapMs apart at least. */
+  /** Coalesces triggers: many submits or events in a burst cause one pass; passes start passGapMs apart at least, more after a slow one. */
   request(afterMs = 0): void {
     if (this.requested || this.stopped) return;
     this.requested = true;
@@ -84,9 +96,14 @@ export class Cycle {
       // Passes never overlap: the next plans only once the last has committed.
       this.passing = this.passing.then(() => this.pass()).catch((err) => this.state.log.error({ err }, 'scheduling cycle failed'));
     };
-    const waitMs = Math.max(afterMs, this.lastPassAt + this.passGapMs - performance.now());
+    const waitMs = Math.max(afterMs, this.lastPassAt + this.gapMs() - performance.now());
     if (waitMs > 0) setTimeout(go, waitMs).unref();
     else setImmediate(go);
+  }
+
+  /** The least time from the last pass's start to the next: passGapMs, or more after a slow plan. */
+  private gapMs(): number {
+    return this.passGapMs && Math.max(this.passGapMs, Math.min(MAX_PASS_GAP_MS, this.lastPlanMs / PLAN_SHARE));
   }
 
   /**
@@ -97,10 +114,20 @@ export class Cycle {
    * telemetry confirms it, so placements that need them wait for a later pass.
    */
   private async pass(): Promise<void> {
+    // Asked for while the last pass planned: its gap is known only now.
+    const waitMs = this.lastPassAt + this.gapMs() - performance.now();
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs).unref());
     const startedAt = performance.now();
     this.lastPassAt = startedAt;
-    const planned = await this.state.serial.run(() => this.plan());
-    if (planned) await this.state.serial.run(() => this.commit(planned.plan, planned.held, startedAt));
+    const planned = await this.state.serial.run(async () => {
+      const began = performance.now();
+      try {
+        return await this.plan();
+      } finally {
+        this.lastPlanMs = performance.now() - began;
+      }
+    });
+    if (planned) await this.state.serial.run(() => this.commit(planned.plan, planned.held, startedAt, this.lastPlanMs));
   }
 
   /**
@@ -116,15 +143,16 @@ export class Cycle {
   }
 
   /** Applies a plan through the driver against the state as it is now; `held`: array tasks over their %N. */
-  private async commit(planned: Plan, held: readonly Job[], startedAt: number): Promise<Applied | undefined> {
+  private async commit(planned: Plan, held: readonly Job[], startedAt: number, planMs: number): Promise<Applied | undefined> {
     if (this.stopped) return undefined;
     const applied = await applyPlan(planned, this.target());
-    await Promise.all(held.map((j) => this.setReason(j.id, throttledReason(j))));
+    for (const j of held) this.setReason(j.id, throttledReason(j));
     // Placements requeued at commit (miners still curtailing, a node that changed): look again soon.
     if (applied.requeued.length > 0) this.request(FREEING_RECHECK_MS);
     this.logPass(planned, applied);
     const record: PassRecord = {
       seconds: (performance.now() - startedAt) / 1000,
+      planSeconds: planMs / 1000,
       placed: applied.placements.map((p) => p.jobId),
       waiting: [...planned.waiting, ...applied.requeued],
       preemptions: planned.preemptions,
@@ -163,7 +191,7 @@ export class Cycle {
       miners: (ids, action) => this.commands.commandMiners(ids, action),
       nodePower: (ids, action) => this.power.apply(ids, action),
       place: async (p) => this.commands.dispatchStarts(await this.commitPlacement(p, placed)),
-      wait: (w) => this.setReason(w.jobId, w.reason),
+      wait: async (w) => this.setReason(w.jobId, w.reason),
     };
   }
 
@@ -172,7 +200,7 @@ export class Cycle {
     const ready: Job[] = [];
     for (const job of pending) {
       const deps = job.dependenciesMet ? { kind: 'met' as const } : dependencyStatus(job, (id) => this.state.jobs.get(id));
-      if (deps.kind === 'wait') await this.setReason(job.id, deps.reason);
+      if (deps.kind === 'wait') this.setReason(job.id, deps.reason);
       else if (deps.kind === 'never') await this.state.store({ ...job, state: 'CANCELLED', reason: deps.reason, finishedAt: this.state.now() });
       else if (job.dependenciesMet || (!job.spec.afterOk.length && !job.spec.afterAny.length)) ready.push(job);
       else {
@@ -201,9 +229,9 @@ export class Cycle {
     );
   }
 
-  private async setReason(jobId: string, reason: string): Promise<void> {
+  private setReason(jobId: string, reason: string): void {
     const job = this.state.jobs.get(jobId);
-    if (job && job.state === 'PENDING' && job.reason !== reason) await this.state.store({ ...job, reason });
+    if (job && job.state === 'PENDING' && job.reason !== reason) this.state.setWaitReason(job, reason);
   }
 
   private async preempt(jobId: string, reason: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { WattpackError, arrayTaskId, isTerminal, newId, parseArraySpec, parseJobSpec, type ArraySpec, type Job, type JobSpec, type Mount } from '@wattpack/common';
+import { WattpackError, arrayTaskId, isTerminal, newId, parseArraySpec, parseJobSpec, type ArraySpec, type Job, type JobSpec, type Mount, type NodeInventory } from '@wattpack/common';
 import { countGpus, infeasible } from '../core/feasible.js';
 import { canonicalModel } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
@@ -21,6 +21,9 @@ export interface SubmitRequest {
   /** Slurm's --array syntax (job-array.ts); absent: one job. */
   array?: string;
 }
+
+/** Job shapes whose feasibility is kept at most (a client could name endless GPU models). */
+const SHAPES_KEPT = 1000;
 
 /** Submissions in one SubmitJobs call. */
 export const MAX_BATCH = 1000;
@@ -80,6 +83,8 @@ const storeWrites = async (state: LoopState, w: Writes): Promise<void> => {
 /** Jobs in and out of the queue from the API: submit (with its checks) and cancel. */
 export class Intake {
   private readonly submissions: GroupCommit<Submission, Job[]>;
+  /** checkFeasible's answers by job shape ('' when feasible), for these nodes' inventories. */
+  private feasibility: { inventories: NodeInventory[]; byShape: Map<string, string> } = { inventories: [], byShape: new Map() };
 
   constructor(
     private readonly state: LoopState,
@@ -236,10 +241,25 @@ export class Intake {
     if (unknown.length) throw new WattpackError('INVALID_ARGUMENT', `dependency: no job ${unknown.join(', ')} (give the ids wattpack jobs shows)`);
   }
 
-  /** Refuses at submit what no known node could ever run: a typo should not wait forever. */
+  /**
+   * Refuses at submit what no known node could ever run: a typo should not wait forever.
+   * The answer is kept per job shape while every node keeps its inventory (a registration
+   * replaces it): counting a site's GPUs per submit cost O(GPUs) each, and a burst of
+   * submits is mostly one shape.
+   */
   private checkFeasible(gpus: number, nodes: number, models: string[]): void {
-    const counts = [...this.state.nodes.values()].map((n) => countGpus(n.record.inventory.gpus.map((g) => canonicalModel(g.model))));
-    const why = infeasible(counts, gpus, nodes, models);
+    const inventories = [...this.state.nodes.values()].map((n) => n.record.inventory);
+    const known = this.feasibility;
+    if (inventories.length !== known.inventories.length || inventories.some((inv, i) => inv !== known.inventories[i]) || known.byShape.size >= SHAPES_KEPT) {
+      this.feasibility = { inventories, byShape: new Map() };
+    }
+    const shape = JSON.stringify([gpus, nodes, models]);
+    let why = this.feasibility.byShape.get(shape);
+    if (why === undefined) {
+      const counts = inventories.map((inv) => countGpus(inv.gpus.map((g) => canonicalModel(g.model))));
+      why = infeasible(counts, gpus, nodes, models) ?? '';
+      this.feasibility.byShape.set(shape, why);
+    }
     if (why) throw new WattpackError('INVALID_ARGUMENT', why);
   }
 }

@@ -1,4 +1,5 @@
 import { isTerminal, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/common';
+import { attemptEnded } from '../accounting/record.js';
 import { PowerProfile } from '../core/power-profile.js';
 import { applyEvent, holdsResources, markLost } from '../state/job-transitions.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
@@ -266,11 +267,11 @@ export class Reports {
       const part = job?.assignments.find((p) => p.nodeId === nodeId);
       if (!job || job.attemptId !== e.attemptId || !part || part.ended) continue;
       const base = { nodeId, jobId: e.jobId, attemptId: e.attemptId, at: e.atMs };
-      await this.takeEvent(
+      await this.takeJobEvents([
         e.failed
           ? { ...base, kind: 'failed', reason: e.reason }
           : { ...base, kind: 'exited', exitCode: e.exitCode, ...(e.signal ? { signal: e.signal } : {}), ...(e.reason ? { reason: e.reason } : {}) },
-      );
+      ]);
     }
   }
 
@@ -303,7 +304,9 @@ export class Reports {
 
   /**
    * Inside the serial queue: different jobs' events apply side by side, so their store
-   * writes overlap; one job's apply in the order they came, one after the other.
+   * writes overlap. One job's apply in the order they came, in memory, and are stored in
+   * one write (a `true` job's started and exited often come together: one KV write, not
+   * two); each event settles once the write holding it has landed.
    */
   private async takeEvents(events: JobEvent[]): Promise<PromiseSettledResult<void>[]> {
     const results: PromiseSettledResult<void>[] = [];
@@ -311,22 +314,44 @@ export class Reports {
     events.forEach((e, i) => (byJob.get(e.jobId) ?? byJob.set(e.jobId, []).get(e.jobId)!).push(i));
     await Promise.all(
       [...byJob.values()].map(async (indices) => {
-        for (const i of indices) results[i] = await settled(this.takeEvent(events[i]!));
+        const outcome = await settled(this.takeJobEvents(indices.map((i) => events[i]!)));
+        for (const i of indices) results[i] = outcome;
       }),
     );
     return results;
   }
 
-  /** Inside the serial queue: one job event through the job's state machine. */
-  private async takeEvent(event: JobEvent): Promise<void> {
+  /**
+   * Inside the serial queue: one job's events through its state machine. A change that
+   * ends the attempt is stored at once (its usage record is made from the state before it),
+   * and what follows it in a write of its own.
+   */
+  private async takeJobEvents(events: JobEvent[]): Promise<void> {
     const { state } = this;
-    const job = state.jobs.get(event.jobId);
+    let job = state.jobs.get(events[0]!.jobId);
     if (!job) return;
-    const result = applyEvent(job, event, state.now());
-    if (!result) return;
-    await state.store(result.job);
-    if (result.stopNodes.length > 0) await this.commands.dispatchStops(result.job, result.job.reason, result.stopNodes);
-    if (!holdsResources(result.job) || event.kind !== 'started') this.cycle.request();
+    let steps: Job[] = [];
+    let stopNodes: string[] = [];
+    let pass = false;
+    const write = async () => {
+      const last = steps.at(-1)!;
+      await state.store(last, steps.slice(0, -1));
+      if (stopNodes.length > 0) await this.commands.dispatchStops(last, last.reason, [...new Set(stopNodes)]);
+      steps = [];
+      stopNodes = [];
+    };
+    for (const event of events) {
+      const result = applyEvent(job, event, state.now());
+      if (!result) continue;
+      const before = job;
+      job = result.job;
+      steps.push(job);
+      stopNodes.push(...result.stopNodes);
+      if (!holdsResources(job) || event.kind !== 'started') pass = true;
+      if (attemptEnded(before, job)) await write();
+    }
+    if (steps.length > 0) await write();
+    if (pass) this.cycle.request();
   }
 }
 

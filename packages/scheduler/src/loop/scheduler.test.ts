@@ -92,6 +92,16 @@ describe('Scheduler', () => {
     expect(scheduler.listJobs()).toHaveLength(0);
   });
 
+  it('judges a shape it refused before again once a node registers with other GPUs', async () => {
+    const { scheduler } = await setup();
+    await expect(scheduler.submit(spec({ nodes: 3 }))).rejects.toThrow('nodes: 3 nodes with 8 GPUs requested, but the site has 2');
+    await scheduler.registerNode({ nodeId: 'c', labels: {}, inventory: inventory(8) });
+    expect((await scheduler.submit(spec({ nodes: 3 }))).state).toBe('PENDING');
+    // c comes back with 4 GPUs: three 8-GPU nodes no longer exist.
+    await scheduler.registerNode({ nodeId: 'c', labels: {}, inventory: inventory(4) });
+    await expect(scheduler.submit(spec({ nodes: 3 }))).rejects.toThrow('nodes: 3 nodes with 8 GPUs requested, but the site has 2');
+  });
+
   it('refuses specs over the size limits with INVALID_ARGUMENT, naming the field, without echoing the input', async () => {
     const { scheduler, stored } = await setup();
     const big = scheduler.submit(spec({ env: { DATA: 'x'.repeat(70_000) } }));

@@ -116,10 +116,14 @@ export class LoopState {
    * (`pendingUsage`) and `publishPendingUsage` sends it again (on recovery too). A crash
    * between the two sends the record again when the change is applied again; the stream
    * drops the copy by attempt id.
+   * `passed`: states the job went through in memory on its way to `change`, never stored
+   * (one job's events that came together: started and exited within milliseconds); the
+   * attempt's record counts from the last of them, and watchers see each.
    */
-  async store(change: Job): Promise<void> {
+  async store(change: Job, passed: readonly Job[] = []): Promise<void> {
     const before = this.jobs.get(change.id);
-    const job = attemptEnded(before, change) && this.ports.publishUsage ? await this.withUsageSent(change, this.usageOf(before, change)) : change;
+    const held = passed.at(-1) ?? before;
+    const job = attemptEnded(held, change) && this.ports.publishUsage ? await this.withUsageSent(change, this.usageOf(held, change)) : change;
     await this.ports.putJob(job);
     this.index(before, job);
     this.listing.update(before, job);
@@ -128,8 +132,21 @@ export class LoopState {
       this.profiles.delete(job.id);
       this.meters.delete(job.id);
     }
+    for (const step of passed) this.changes.emit('job', step);
     this.changes.emit('job', job);
     if (job.pendingUsage?.length) await this.publishPendingUsage(job);
+  }
+
+  /**
+   * Why a pending job waits: every pass works it out again, so it is kept in memory only
+   * (a KV write per waiting job and change cost about what its submit did); the job's next
+   * stored change carries it, and after a restart the first pass says it again.
+   */
+  setWaitReason(job: Job, reason: string): void {
+    const next: Job = { ...job, reason };
+    this.listing.update(job, next);
+    this.jobs.set(job.id, next);
+    this.changes.emit('job', next);
   }
 
   /** The change, with the record kept as pending unless the stream took it now. */

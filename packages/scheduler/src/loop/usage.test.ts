@@ -48,11 +48,12 @@ async function setup() {
       miners: [],
       attempts: [{ jobId: job.id, attemptId: job.attemptId, gpuIndices: job.assignments[0]!.gpuIndices, startedAtMs: now, maxDrawW: w }],
     });
-  const placed = async (specJson: string) => {
+  /** A submitted job once placed, and its `started` event applied unless `start` is false. */
+  const placed = async (specJson: string, start = true) => {
     const job = await scheduler.submit(specJson);
     for (let i = 0; i < 100 && scheduler.getJob(job.id).state !== 'STARTING'; i++) await new Promise((r) => setTimeout(r, 10));
     const j = scheduler.getJob(job.id);
-    await scheduler.handleEvent({ kind: 'started', nodeId: 'a', jobId: j.id, attemptId: j.attemptId, at: now });
+    if (start) await scheduler.handleEvent({ kind: 'started', nodeId: 'a', jobId: j.id, attemptId: j.attemptId, at: now });
     return scheduler.getJob(job.id);
   };
   return { scheduler, published, stored, bus, tick, report, placed, get now() { return now; } };
@@ -86,6 +87,25 @@ describe('accounting in the live loop', () => {
     expect(r.cost).toEqual({ energy: expect.closeTo((r.facilityKwh / 1000) * 80, 9), gpu: expect.closeTo(r.gpuHours * 2, 9), total: expect.closeTo((r.facilityKwh / 1000) * 80 + r.gpuHours * 2, 9), currency: 'EUR' });
     // Once on the stream, the record leaves the job.
     expect(t.scheduler.getJob(job.id).pendingUsage).toBeUndefined();
+  });
+
+  it("stores a job's started and exited that come together in one write, and still records and shows each", async () => {
+    const t = await setup();
+    const job = await t.placed(spec, false);
+    const writes = t.stored.length;
+    const seen: string[] = [];
+    t.scheduler.changes.on('job', (j: Job) => j.id === job.id && seen.push(j.state));
+    // A short job: both events arrive while the queue is busy, so they are taken in one turn.
+    const startedAt = t.now;
+    t.tick(90_000);
+    const started = t.scheduler.handleEvent({ kind: 'started', nodeId: 'a', jobId: job.id, attemptId: job.attemptId, at: startedAt });
+    const exited = t.scheduler.handleEvent({ kind: 'exited', nodeId: 'a', jobId: job.id, attemptId: job.attemptId, at: t.now, exitCode: 0 });
+    await Promise.all([started, exited]);
+    expect(t.stored.slice(writes).filter((j) => j.id === job.id).map((j) => j.state)).toEqual(['SUCCEEDED']);
+    expect(seen).toEqual(['RUNNING', 'SUCCEEDED']);
+    expect(t.scheduler.getJob(job.id)).toMatchObject({ state: 'SUCCEEDED', startedAt });
+    // The record counts from the started event, which was never stored on its own.
+    expect(t.published.map((r) => [r.state, r.gpuHours])).toEqual([['SUCCEEDED', expect.closeTo((4 * 90) / 3600, 9)]]);
   });
 
   it('an attempt lost with its node is REQUEUED, with the work since its last checkpoint lost', async () => {
