@@ -31,4 +31,23 @@ describe('node leases on a busy scheduler', () => {
     expect(after).toMatchObject({ state: 'RUNNING', attempt: 1, attemptId: placed.attemptId });
     expect(scheduler.listNodes().map((n) => n.record.status)).toEqual(['READY', 'READY']);
   });
+
+  it('make a node silent past its lease ready again when it reports on the same connection', async () => {
+    let now = Date.now();
+    const { scheduler, settle } = await setup(18, {}, { now: () => now });
+    const report = (id: string) => scheduler.report(id, { timestampMs: now, gpus: [], miners: [], attempts: [] });
+    await Promise.all([report('a'), report('b')]);
+    // Node a is starved past the 15 s lease; b keeps reporting.
+    now += 16_000;
+    await report('b');
+    await scheduler.checkLeases();
+    const status = () => Object.fromEntries(scheduler.listNodes().map((n) => [n.record.id, n.record.status]));
+    expect(status()).toEqual({ a: 'NOT_READY', b: 'READY' });
+    // Its reports resume on the open connection: ready, and it takes work again.
+    await report('a');
+    expect(status()).toEqual({ a: 'READY', b: 'READY' });
+    const jobs = await Promise.all([scheduler.submit(spec({ gpus: 8 })), scheduler.submit(spec({ gpus: 8, name: 'two' }))]);
+    await settle();
+    expect(jobs.map((j) => scheduler.getJob(j.id).assignments[0]?.nodeId).sort()).toEqual(['a', 'b']);
+  });
 });

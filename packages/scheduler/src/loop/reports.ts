@@ -105,6 +105,7 @@ export class Reports {
     node.report = report;
     node.record = { ...node.record, lastSeenAt: this.state.now() };
     await this.reconcileAttempts(node, report);
+    if (node.silent) await this.readyAgain(node);
     await this.recordPower(nodeId, report);
     this.state.hostPower.add(nodeId, report);
     this.state.changes.emit('report', nodeId, report);
@@ -165,6 +166,20 @@ export class Reports {
     });
   }
 
+  /**
+   * A node judged silent reports again on the same connection (its agent or this scheduler
+   * was starved past the lease, not gone): ready again, as a kubelet's node is when its
+   * heartbeats resume. Its lost attempts stay lost; reconcileAttempts has stopped them.
+   */
+  private async readyAgain(node: LiveNode): Promise<void> {
+    node.silent = false;
+    if (node.record.status !== 'NOT_READY') return;
+    node.record = { ...node.record, status: 'READY', reason: '' };
+    await this.state.ports.putNode(node.record);
+    this.state.log.warn({ node: node.record.id }, 'node reports again: ready');
+    this.cycle.request();
+  }
+
   nodeLost(nodeId: string, reason: string): Promise<void> {
     const lostAt = this.state.now();
     return this.state.serial.run(() => {
@@ -204,7 +219,8 @@ export class Reports {
   private async expireLeases(): Promise<void> {
     const leaseMs = this.state.site.nodeLeaseSeconds * 1000;
     const now = this.state.now();
-    for (const { record, connectedAt } of this.state.nodes.values()) {
+    for (const node of this.state.nodes.values()) {
+      const { record, connectedAt } = node;
       // Off, or on its way off or on: silence is expected (resumeTimeout bounds a boot).
       if (record.power && DARK_STATES.has(record.power.state)) continue;
       // Not heard from since this scheduler took over: agents reconnect after it, a whole
@@ -214,7 +230,10 @@ export class Reports {
       const lease = connectedAt === undefined ? Math.max(leaseMs, FAILOVER_LEASE_MS) : leaseMs;
       if (now - record.lastSeenAt <= lease) continue;
       const silent = `no report for ${Math.round((now - record.lastSeenAt) / 1000)}s`;
-      if (record.status === 'READY') await this.notReady(record.id, silent);
+      if (record.status === 'READY') {
+        await this.notReady(record.id, silent);
+        node.silent = connectedAt !== undefined;
+      }
       await this.loseJobs(record.id, silent);
     }
   }
