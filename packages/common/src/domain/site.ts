@@ -73,10 +73,10 @@ export const siteConfigSchema = z.strictObject({
   flexDefaults: z.record(z.union([z.literal('*'), z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name or *')]), flexSchema).default({}),
   /**
    * What shedding does once every flexible job is at its class's limit (docs/scheduling.md,
-   * "Beyond tolerance"): `slow` lowers limits further where that costs less throughput per
-   * watt than a checkpoint; `stop` checkpoints at once.
+   * "Beyond tolerance"): `stop` checkpoints and requeues (Slurm's and Kubernetes' way);
+   * `slow` first lowers limits below the classes where that loses less throughput per watt.
    */
-  shedding: z.strictObject({ beyondTolerance: z.enum(['slow', 'stop']).default('slow') }).default({ beyondTolerance: 'slow' }),
+  shedding: z.strictObject({ beyondTolerance: z.enum(['stop', 'slow']).default('stop') }).default({ beyondTolerance: 'stop' }),
   /** Submits are refused while a team has this many jobs PENDING (0: no limit): one team cannot flood the queue. */
   maxQueuedPerTeam: z.number().int().nonnegative().default(DEFAULT_MAX_QUEUED_PER_TEAM),
   /** Grid events: the cap drops to capMw for a window; notice is how early it was announced. */

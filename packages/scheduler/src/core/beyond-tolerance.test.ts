@@ -72,12 +72,14 @@ describe('shedding beyond tolerance', () => {
     expect(limits(p)['pinned']).toBeLessThanOrEqual(F50 - 60);
   });
 
-  it('is site setting shedding.beyondTolerance: slow by default, stop to checkpoint at once', () => {
-    expect(siteConfigSchema.parse({}).shedding).toEqual({ beyondTolerance: 'slow' });
+  it('is site setting shedding.beyondTolerance: stop by default (checkpoint at once), slow to opt in', () => {
+    expect(siteConfigSchema.parse({}).shedding).toEqual({ beyondTolerance: 'stop' });
     const bad = siteConfigSchema.safeParse({ shedding: { beyondTolerance: 'pause' } });
     expect(bad.error?.issues[0]?.path).toEqual(['shedding', 'beyondTolerance']);
-    expect(policyFromSite('wattpack', siteConfigSchema.parse({})).slowBeyondTolerance).toBe(true);
-    expect(policyFromSite('wattpack', siteConfigSchema.parse({ shedding: { beyondTolerance: 'stop' } })).slowBeyondTolerance).toBeUndefined();
-    expect(policyFromSite('backfill', siteConfigSchema.parse({})).slowBeyondTolerance).toBeUndefined();
+    expect(bad.error?.issues[0]?.message).toMatch(/"stop"\|"slow"/);
+    const slowSite = siteConfigSchema.parse({ shedding: { beyondTolerance: 'slow' } });
+    expect(policyFromSite('wattpack', siteConfigSchema.parse({})).slowBeyondTolerance).toBeUndefined();
+    expect(policyFromSite('wattpack', slowSite).slowBeyondTolerance).toBe(true);
+    expect(policyFromSite('backfill', slowSite).slowBeyondTolerance).toBeUndefined();
   });
 });
