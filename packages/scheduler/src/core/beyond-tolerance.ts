@@ -1,5 +1,4 @@
 import type { Flex, Pass } from './pass.js';
-import { flexJobs } from './right-size.js';
 import { facilityOf } from './watts.js';
 
 /** Limits are tried this far apart (W): nvidia-smi takes any watt, this keeps the lists short. */
@@ -27,8 +26,7 @@ export function slowBeyondTolerance(pass: Pass): string[] {
   const excess = work.allocatedW - work.budgetW;
   if (excess <= 0) return [];
   const jobs: { f: Flex; options: Option[] }[] = [];
-  for (const f of flexJobs(pass)) {
-    if (f.flex === 0 || pass.preempting.has(f.jobId)) continue;
+  for (const f of candidates(pass)) {
     const options = optionsOf(pass, f);
     if (options.length > 1) jobs.push({ f, options });
   }
@@ -63,6 +61,25 @@ export function slowBeyondTolerance(pass: Pass): string[] {
   return stops;
 }
 
+/**
+ * Every running job with a class other than 0, or none, whose telemetry is live: flexJobs
+ * leaves out the jobs already at their floor, and a job whose measured draw is below the
+ * node-efficient limit is floored at what it wants, yet may still go lower here.
+ */
+function candidates(pass: Pass): Flex[] {
+  const { work } = pass;
+  const rs = pass.rightSizing;
+  const out: Flex[] = [];
+  for (const r of pass.site.running) {
+    if (r.flex === 0 || r.stopping || r.telemetryLost || pass.preempting.has(r.id)) continue;
+    const b = work.boundsOf(r.id);
+    if (!b) continue;
+    const demandW = rs && r.power && r.power.heldFraction < rs.heldFraction ? r.power.p99W : undefined;
+    out.push({ jobId: r.id, model: b.model, gpus: b.gpus, maxW: b.maxW, floor: b.minW, want: b.limitW, ...(demandW !== undefined ? { demandW } : {}) });
+  }
+  return out;
+}
+
 /** The option with the least loss − price × watts freed; the first (the least drastic) on a tie. */
 function choose(options: readonly Option[], price: number): Option {
   let best = options[0]!;
@@ -89,8 +106,12 @@ function optionsOf(pass: Pass, f: Flex): Option[] {
     const toW = Math.max(w, lowest);
     options.push({ toW, loss: f.gpus * (speed(now) - speed(toW)), freedW: facilityOf(work.pue, f.gpus * (now - toW)) });
   }
-  // A stop frees its GPUs' watts above idle (more if its server then goes off: not counted).
-  const idleW = work.nodeState(b.pos).view.gpus[0]?.idleW ?? 0;
-  if (r.preemptible && !r.stopping && now > idleW) options.push({ toW: undefined, loss: f.gpus * speed(now), freedW: facilityOf(work.pue, f.gpus * (now - idleW)) });
+  // A stop frees its GPUs' watts above idle, and its host's busy-over-idle when it is the
+  // server's only job (more once the server goes off: not counted).
+  const { view } = work.nodeState(b.pos);
+  const idleW = view.gpus[0]?.idleW ?? 0;
+  const alone = work.nodesOf(f.jobId).length === 1 && view.gpus.length - work.freeCount(b.pos, b.model) === f.gpus;
+  const hostW = alone ? view.hostBusyW - view.hostIdleW : 0;
+  if (r.preemptible && now > idleW) options.push({ toW: undefined, loss: f.gpus * speed(now), freedW: facilityOf(work.pue, f.gpus * (now - idleW) + hostW) });
   return options;
 }
