@@ -1,4 +1,4 @@
-import { capChanges, type CapChange, type CapEvent } from '@wattpack/scheduler/core';
+import { capAheadAt, capChanges, type CapChange, type CapEvent } from '@wattpack/scheduler/core';
 import type { SiteFile } from './site-file.js';
 
 /** A site file's grid event in seconds; a cut (`reducePct`) has its cap once announced. */
@@ -65,6 +65,11 @@ export class CapClock {
     this.capW = this.baseW;
     this.planCapW = this.baseW;
     this.advanceTo(t);
+  }
+
+  /** The next lower planning cap announced by `t` and when it counts (s), for the core's snapshot. */
+  planAhead(t: number): CapChange | undefined {
+    return capAheadAt(this.baseW, this.known(), t, this.leadS);
   }
 
   /** When a cut is announced next (Infinity: none left). */

@@ -181,6 +181,9 @@ export class Engine {
     this.metrics.stats.planPasses++;
     this.snap.now = t * 1000;
     this.snap.capW = this.caps.planCapW;
+    const ahead = this.caps.planAhead(t);
+    if (ahead) this.snap.capAhead = { at: ahead.at * 1000, capW: ahead.capW };
+    else delete this.snap.capAhead;
     const considered = this.lifecycle.window();
     this.power?.beforePass(t);
     if (this.o.rightSizing) this.lifecycle.sampleTelemetry(t);

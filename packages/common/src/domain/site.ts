@@ -71,6 +71,12 @@ export const siteConfigSchema = z.strictObject({
     .default({}),
   /** Each team's flexibility class for jobs that name none ("*": every other team); unset: the job's power range alone. */
   flexDefaults: z.record(z.union([z.literal('*'), z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a team name or *')]), flexSchema).default({}),
+  /**
+   * What shedding does once every flexible job is at its class's limit (docs/scheduling.md,
+   * "Beyond tolerance"): `stop` checkpoints and requeues (Slurm's and Kubernetes' way);
+   * `slow` first lowers limits below the classes where that loses less throughput per watt.
+   */
+  shedding: z.strictObject({ beyondTolerance: z.enum(['stop', 'slow']).default('stop') }).default({ beyondTolerance: 'stop' }),
   /** Submits are refused while a team has this many jobs PENDING (0: no limit): one team cannot flood the queue. */
   maxQueuedPerTeam: z.number().int().nonnegative().default(DEFAULT_MAX_QUEUED_PER_TEAM),
   /** Grid events: the cap drops to capMw for a window; notice is how early it was announced. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capAtW, capChanges, planningLeadS, type CapEvent } from './cap-schedule.js';
+import { capAheadAt, capAtW, capChanges, planningLeadS, type CapEvent } from './cap-schedule.js';
 
 const BASE = 18e6;
 // A drop to 12 MW from 1000 to 1600, announced 300 ahead; one to 9 MW from 1400 to 2000, announced at once.
@@ -61,5 +61,19 @@ describe('capChanges', () => {
   it('no events, or events that do not lower it: no change', () => {
     expect(capChanges(BASE, [])).toEqual([]);
     expect(capChanges(BASE, [{ start: 10, end: 20, capW: 20e6 }])).toEqual([]);
+  });
+});
+
+describe('capAheadAt', () => {
+  it('the next lower planning cap once announced, and when it counts', () => {
+    // Announced at 700 (notice 300 before 1000): unknown before; with a 660 lead it counts at once.
+    expect(capAheadAt(BASE, [announced, sudden], 650, 0)).toBeUndefined();
+    expect(capAheadAt(BASE, [announced, sudden], 750, 0)).toEqual({ at: 1000, capW: 12e6 });
+    expect(capAheadAt(BASE, [announced, sudden], 750, 60)).toEqual({ at: 940, capW: 12e6 });
+    expect(capAheadAt(BASE, [announced, sudden], 750, 660)).toBeUndefined();
+    // Once it counts, it is the cap, not ahead; the sudden one is known only when it starts.
+    expect(capAheadAt(BASE, [announced, sudden], 1000, 0)).toBeUndefined();
+    expect(capAheadAt(BASE, [live], 0, 60)).toEqual({ at: 940, capW: 12e6 });
+    expect(capAheadAt(BASE, [{ start: 10, end: 20, capW: 20e6 }], 0)).toBeUndefined();
   });
 });

@@ -46,6 +46,22 @@ export function capAtW(baseW: number, events: readonly CapEvent[], t: number, le
 }
 
 /**
+ * The next lower planning cap already announced at `t`, and when it starts to count: as a
+ * Slurm reservation holds nodes, a job that would still run then must fit under it.
+ * Undefined: none known.
+ */
+export function capAheadAt(baseW: number, events: readonly CapEvent[], t: number, lead = 0): CapChange | undefined {
+  const now = capAtW(baseW, events, t, lead);
+  let next: CapChange | undefined;
+  for (const e of events) {
+    const at = countsFrom(e, lead);
+    const announced = t >= e.start - (e.notice ?? Infinity);
+    if (at > t && announced && e.capW < now && (!next || at < next.at)) next = { at, capW: capAtW(baseW, events, at, lead) };
+  }
+  return next;
+}
+
+/**
  * Every change of `capAtW(baseW, events, ·, lead)` from `origin` on, in time order (the cap
  * is `baseW` at `origin` unless the first change is there): at each event's edges, the
  * cap in force then, where it differs from the one before.

@@ -50,6 +50,8 @@ export class Pass {
   readonly lowering = new Set<string>();
   /** Queued jobs waiting for the watts of jobs shaved in this pass: they need no victims. */
   readonly awaitingShave = new Set<string>();
+  /** Queued jobs that fit now but would run into an announced lower cap without room under it: no victims for them either. */
+  readonly awaitingEvent = new Set<string>();
   readonly rightSizing: RightSizing | undefined;
   readonly curtail: string[] = [];
   readonly resume: string[] = [];

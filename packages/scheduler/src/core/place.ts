@@ -5,7 +5,7 @@ import type { Pass } from './pass.js';
 import { reserve, tryPreempt } from './reserve.js';
 import { shaveFor } from './right-size.js';
 import type { QueuedJob, Waiting } from './snapshot.js';
-import { facilityOf } from './watts.js';
+import { budgetW, facilityOf } from './watts.js';
 
 /**
  * Phases 2-5 for one queued job: filter nodes, pick its watts, assign them in the
@@ -21,7 +21,8 @@ export function consider(pass: Pass, job: QueuedJob): void {
   const blocked = place(pass, job, endsAt, long);
   if (!blocked) return;
   const waitForBoot = blocked.code === 'gpus' && bootCouldServe(pass, job);
-  if (blocked.code !== 'never' && pass.wattpack && !pass.awaitingShave.has(job.id) && !waitForBoot && tryPreempt(pass, job)) {
+  const rescue = !pass.awaitingShave.has(job.id) && !pass.awaitingEvent.has(job.id);
+  if (blocked.code !== 'never' && pass.wattpack && rescue && !waitForBoot && tryPreempt(pass, job)) {
     pass.waiting.push({ jobId: job.id, code: blocked.code, reason: `preempting ${pass.preemptions.filter((p) => p.reason.includes(job.id)).length} job(s) to make room` });
     return;
   }
@@ -82,6 +83,17 @@ function pick(pass: Pass, job: QueuedJob, fit: Fit): { count: number; idleW: num
   return { count, idleW, hostW, gpuMin, gpuMax };
 }
 
+/**
+ * Watts a job ending at `endsAt` may take under the announced lower cap it would run into
+ * (miners count, as now: they are curtailed first); undefined when it ends before.
+ */
+function aheadAvailW(pass: Pass, endsAt: number): number | undefined {
+  const ahead = pass.site.capAhead;
+  if (!ahead || endsAt <= ahead.at) return undefined;
+  const { work, site } = pass;
+  return budgetW({ capW: ahead.capW, reserveFraction: site.reserveFraction }) / (site.meterFactor ?? 1) - work.allocatedW + pass.minersW;
+}
+
 /** Phases 3-4. Returns why it could not, or undefined once placed. */
 function assign(pass: Pass, job: QueuedJob, fit: Fit, endsAt: number, long: boolean): Waiting | undefined {
   const { work } = pass;
@@ -89,6 +101,14 @@ function assign(pass: Pass, job: QueuedJob, fit: Fit, endsAt: number, long: bool
   let avail = work.freeW + pass.minersW;
   if (long) avail = Math.min(avail, pass.reservation!.spareW);
   const need = (limitW: number) => facilityOf(work.pue, hostW + count * limitW - idleW);
+  const ahead = aheadAvailW(pass, endsAt);
+  if (ahead !== undefined && ahead < avail) {
+    if (need(pass.bounds(job, gpuMin, gpuMax, fit.positions[0]!, fit.model).floor) > ahead) {
+      pass.awaitingEvent.add(job.id);
+      return { jobId: job.id, code: 'power', reason: `power: it would still run when the cap drops to ${(pass.site.capAhead!.capW / 1e6).toFixed(2)} MW at ${new Date(pass.site.capAhead!.at).toISOString()}, which leaves no room for it` };
+    }
+    avail = ahead;
+  }
 
   let limitW = 0;
   let bounds: { floor: number; want: number } | undefined;

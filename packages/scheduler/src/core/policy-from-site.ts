@@ -1,11 +1,11 @@
 import type { SiteConfig } from '@wattpack/common';
-import { defaultPolicy, type Policy, type PolicyName, type PowerSavingPolicy, type TeamUsage } from './policy.js';
+import { defaultPolicy, isWattpack, type Policy, type PolicyName, type PowerSavingPolicy, type TeamUsage } from './policy.js';
 
 /**
  * The site settings a planning Policy is built from: the live site's (SiteConfig), which
  * the simulator's site file carries as its `site` block, so a setting means one thing in both.
  */
-export type PolicySite = Pick<SiteConfig, 'teams' | 'defaultRuntime' | 'curves' | 'rampMwPerMin' | 'rightSizing' | 'meter' | 'powerSaving'>;
+export type PolicySite = Pick<SiteConfig, 'teams' | 'defaultRuntime' | 'curves' | 'rampMwPerMin' | 'rightSizing' | 'meter' | 'powerSaving' | 'shedding'>;
 
 /** What a run adds to the site's settings. Absent: the policy's default. */
 export interface PolicyRun {
@@ -45,6 +45,7 @@ export function policyFromSite(name: PolicyName, site: PolicySite, run: PolicyRu
     ...(run.history !== undefined ? { history: run.history } : {}),
     ...(site.meter ? { settleAfterShed: { ms: site.meter.window * site.meter.pollMs, marginFraction: READMIT_MARGIN } } : {}),
     ...(site.powerSaving?.enabled ? { powerSaving: powerSavingPolicy(site.powerSaving) } : {}),
+    ...(isWattpack({ name }) && site.shedding.beyondTolerance === 'slow' ? { slowBeyondTolerance: true } : {}),
   });
 }
 

@@ -55,6 +55,8 @@ export interface Policy {
   settleAfterShed?: { ms: number; marginFraction: number };
   /** Power idle nodes off and on (core/power-saving.ts; absent: never). */
   powerSaving?: PowerSavingPolicy;
+  /** wattpack: shedding past every class's tolerance slows jobs further before it checkpoints (core/beyond-tolerance.ts); absent: checkpoints at once. */
+  slowBeyondTolerance?: boolean;
 }
 
 /** What the planner needs of the site's powerSaving setting (docs/scheduling.md, "Power saving"). */

@@ -4,6 +4,7 @@ import type { RunningJob } from './snapshot.js';
 import { flexJobs, freedAt } from './right-size.js';
 import { consolidate } from './consolidate.js';
 import { leavingW, suspendToShed } from './power-saving.js';
+import { slowBeyondTolerance } from './beyond-tolerance.js';
 
 /**
  * Phase 0: shed load over the cap (a cap drop). Curtail miners, power off idle servers
@@ -29,16 +30,19 @@ export function shed(pass: Pass): boolean {
   consolidate(pass);
   // 2. Flexible GPU limits toward their floors, one common level.
   if (pass.wattpack && work.allocatedW > work.budgetW) lowerFlexible(pass);
-  // 3. Checkpoint and preempt: the most flexible class first (wattpack), then the
-  //    lowest-priority jobs, with power saving the lightest server's first (below), newest
-  //    first (least work lost). They draw until they exit, so the pass keeps counting them;
-  //    a what-if picks them.
+  // 2b. Past every class's limit: lower limits or stop, whichever loses less per watt.
+  const chosen = new Set(pass.wattpack && pass.policy.slowBeyondTolerance ? slowBeyondTolerance(pass) : []);
+  // 3. Checkpoint and preempt: those 2b chose first, then the most flexible class first
+  //    (wattpack), then the lowest-priority jobs, with power saving the lightest server's
+  //    first (below), newest first (least work lost). They draw until they exit, so the
+  //    pass keeps counting them; a what-if picks them.
   const what = work.clone();
   const rank = (r: RunningJob) => (pass.wattpack ? preemptRank(r.flex) : 0);
   const server = pass.policy.powerSaving ? lightestServerFirst(pass) : () => 0;
+  const first = (r: RunningJob) => Number(chosen.has(r.id));
   const victims = pass.site.running
     .filter((r) => !r.stopping && !pass.preempting.has(r.id))
-    .sort((a, b) => Number(b.preemptible) - Number(a.preemptible) || rank(b) - rank(a) || a.priority - b.priority || server(a) - server(b) || b.startedAt - a.startedAt);
+    .sort((a, b) => first(b) - first(a) || Number(b.preemptible) - Number(a.preemptible) || rank(b) - rank(a) || a.priority - b.priority || server(a) - server(b) || b.startedAt - a.startedAt);
   for (const v of victims) {
     if (what.allocatedW <= what.budgetW) break;
     what.release(v.id);

@@ -77,6 +77,11 @@ export interface SiteSnapshot {
    * a shed by its window, so new starts keep a margin below the cap until it has settled.
    */
   shedAtMs?: number;
+  /**
+   * The next lower cap already announced (a grid event) and when it counts (ms): jobs that
+   * would still run then start only on watts it leaves (core/place.ts).
+   */
+  capAhead?: { at: number; capW: number };
   /** For the ramp limit: the allocated facility watts after the previous pass, and when. */
   ramp?: { fromW: number; atMs: number };
 }

@@ -1,5 +1,5 @@
 import { declaredHostPower, gpuModelOf, isTerminal, teamFlex, type Job, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/common';
-import { capAtW, type CapEvent } from '../core/cap-schedule.js';
+import { capAheadAt, capAtW, type CapEvent } from '../core/cap-schedule.js';
 import type { JobPower, NodeView, QueuedJob, RunningJob, SiteSnapshot } from '../core/snapshot.js';
 import { holdsResources } from './job-transitions.js';
 import type { MeasuredNode } from '../core/watts.js';
@@ -67,9 +67,12 @@ export function buildSnapshot(site: SiteConfig, liveNodes: Iterable<LiveNode>, j
   const nodes = new Map<string, LiveNode>();
   for (const n of liveNodes) nodes.set(n.record.id, n);
   const { running, holders } = runningJobs(site, nodes, jobs, ctx);
+  const events = gridCapEvents(site);
+  const ahead = capAheadAt(site.capMw * 1e6, events, ctx.now, (ctx.leadS ?? 0) * 1000);
   return {
     now: ctx.now,
-    capW: capAtW(site.capMw * 1e6, gridCapEvents(site), ctx.now, (ctx.leadS ?? 0) * 1000),
+    capW: capAtW(site.capMw * 1e6, events, ctx.now, (ctx.leadS ?? 0) * 1000),
+    ...(ahead ? { capAhead: ahead } : {}),
     reserveFraction: site.reserveFraction,
     pue: site.pue,
     nodes: [...nodes.values()].map((live) => nodeView(live, site, holders, ctx)),
