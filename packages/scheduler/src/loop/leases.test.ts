@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Job } from '@wattpack/common';
+import type { Job, NodeReport } from '@wattpack/common';
 import { run, setup, spec } from '../testing/live-scheduler.js';
 
 describe('node leases on a busy scheduler', () => {
@@ -30,5 +30,60 @@ describe('node leases on a busy scheduler', () => {
     const after: Job = scheduler.getJob(job.id);
     expect(after).toMatchObject({ state: 'RUNNING', attempt: 1, attemptId: placed.attemptId });
     expect(scheduler.listNodes().map((n) => n.record.status)).toEqual(['READY', 'READY']);
+  });
+
+  /** Two 8-GPU nodes on a hand-moved clock; one 8-GPU job running on one of them. */
+  async function busySite(site: object) {
+    const clock = { now: Date.now() };
+    const { scheduler, settle, stored } = await setup(18, site, { now: () => clock.now });
+    const job = await scheduler.submit(spec({ gpus: 8 }));
+    await settle();
+    const placed = scheduler.getJob(job.id);
+    const nodeId = placed.assignments[0]!.nodeId;
+    const other = nodeId === 'a' ? 'b' : 'a';
+    await run(scheduler, job.id);
+    const report = (id: string): Promise<void> => {
+      const attempts: NodeReport['attempts'] = id === nodeId ? [{ jobId: job.id, attemptId: placed.attemptId, gpuIndices: [0, 1, 2, 3, 4, 5, 6, 7], startedAtMs: 1 }] : [];
+      return scheduler.report(id, { timestampMs: clock.now, gpus: [], miners: [], attempts });
+    };
+    const status = (id: string) => scheduler.listNodes().find((n) => n.record.id === id)!.record.status;
+    return { scheduler, settle, stored, clock, job: placed, nodeId, other, report, status };
+  }
+
+  it('a node silent past its lease is ready again on its next report, and takes work at once', async () => {
+    const { scheduler, settle, clock, job, nodeId, other, report, status } = await busySite({ nodeLeaseSeconds: 15, nodeLostSeconds: 60 });
+    // The whole fleet silent (one starved agent process): both nodes not ready, no new work.
+    clock.now += 16_000;
+    await scheduler.checkLeases();
+    expect([status(nodeId), status(other)]).toEqual(['NOT_READY', 'NOT_READY']);
+    const second = await scheduler.submit(spec({ gpus: 8, name: 'second' }));
+    await settle();
+    expect(scheduler.getJob(second.id).state).toBe('PENDING');
+    // Not yet past nodeLostSeconds: the attempt keeps running.
+    expect(scheduler.getJob(job.id)).toMatchObject({ state: 'RUNNING', attemptId: job.attemptId });
+    // Reports resume on the same streams: ready again, and the free node takes the job.
+    await Promise.all([report(nodeId), report(other)]);
+    await settle();
+    expect([status(nodeId), status(other)]).toEqual(['READY', 'READY']);
+    expect(scheduler.getJob(second.id)).toMatchObject({ state: 'STARTING', assignments: [{ nodeId: other }] });
+    expect(scheduler.getJob(job.id)).toMatchObject({ state: 'RUNNING', attempt: 1 });
+  });
+
+  it('loses a silent node\'s attempts only past nodeLostSeconds, not at the lease', async () => {
+    const { scheduler, settle, stored, clock, job, nodeId, other, report, status } = await busySite({ nodeLeaseSeconds: 15, nodeLostSeconds: 60 });
+    clock.now += 59_000;
+    await report(other);
+    await scheduler.checkLeases();
+    await settle();
+    expect(status(nodeId)).toBe('NOT_READY');
+    expect(scheduler.getJob(job.id)).toMatchObject({ state: 'RUNNING', attempt: 1 });
+    clock.now += 2_000;
+    await report(other);
+    await scheduler.checkLeases();
+    await settle();
+    const after = scheduler.getJob(job.id);
+    expect(after.attempt).toBe(2);
+    expect(after.assignments[0]?.nodeId).toBe(other);
+    expect(stored.find((j) => j.id === job.id && j.state === 'PENDING' && j.attempt === 1)?.reason).toMatch(/^lost on .*: no report for 61s; requeued/);
   });
 });

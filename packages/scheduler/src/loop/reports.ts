@@ -10,7 +10,8 @@ import type { Operators } from './operators.js';
 import type { LoopState } from './state.js';
 
 /** How long a node from the store has to reconnect to a new leader before its jobs count as lost. */
-const FAILOVER_LEASE_MS = 60_000;/** How long after an agent registers its missing attempts count as lost. */
+const FAILOVER_LEASE_MS = 60_000;
+/** How long after an agent registers its missing attempts count as lost. */
 const MISSING_GRACE_MS = 5000;
 
 /**
@@ -102,7 +103,16 @@ export class Reports {
     const node = this.state.nodes.get(nodeId);
     if (!node) return;
     node.report = report;
-    node.record = { ...node.record, lastSeenAt: this.state.now() };
+    const silentBefore = node.record.status === 'NOT_READY' && !(node.record.power && DARK_STATES.has(node.record.power.state));
+    // Not ready for silence, speaking again (a starved agent, not a dead one): ready at once,
+    // as a kubelet's node is on its next status. Only registration made it ready before, so a
+    // node whose stream stayed open took no work until it happened to reconnect.
+    node.record = { ...node.record, lastSeenAt: this.state.now(), ...(silentBefore ? { status: 'READY', reason: '' } : {}) };
+    if (silentBefore) {
+      await this.state.ports.putNode(node.record);
+      this.state.log.info({ node: nodeId }, 'node ready again: its reports resumed');
+      this.cycle.request();
+    }
     await this.reconcileAttempts(node, report);
     await this.recordPower(nodeId, report);
     this.state.hostPower.add(nodeId, report);
@@ -189,8 +199,8 @@ export class Reports {
   }
 
   /**
-   * Nodes whose reports stopped are not ready; past their lease, their jobs are lost and
-   * requeued elsewhere. Called on a timer. Judged inside the serial queue, where reports
+   * Nodes whose reports stopped are not ready past their lease; past `nodeLostSeconds`, their
+   * jobs are lost and requeued elsewhere. Called on a timer. Judged inside the serial queue, where reports
    * wait too: judged outside, a queue stalled past the lease (a big pass on a loaded
    * machine) made every node look silent while its reports waited, and requeued jobs that
    * had run, to run twice. One check waits in the queue at a time.
@@ -201,20 +211,22 @@ export class Reports {
   }
 
   private async expireLeases(): Promise<void> {
-    const leaseMs = this.state.site.nodeLeaseSeconds * 1000;
+    const { nodeLeaseSeconds, nodeLostSeconds } = this.state.site;
+    const leaseMs = nodeLeaseSeconds * 1000;
+    const lostMs = Math.max(leaseMs, nodeLostSeconds * 1000);
     const now = this.state.now();
     for (const { record, connectedAt } of this.state.nodes.values()) {
       // Off, or on its way off or on: silence is expected (resumeTimeout bounds a boot).
       if (record.power && DARK_STATES.has(record.power.state)) continue;
+      const silentMs = now - record.lastSeenAt;
+      if (silentMs <= leaseMs) continue;
+      const silent = `no report for ${Math.round(silentMs / 1000)}s`;
+      if (record.status === 'READY') await this.notReady(record.id, silent);
       // Not heard from since this scheduler took over: agents reconnect after it, a whole
       // fleet at once with backoff on a loaded control plane, and their attempts' end events
       // may still wait in the stream. A longer lease then (Nomad's failover heartbeat TTL):
       // losing a finished attempt would run it twice.
-      const lease = connectedAt === undefined ? Math.max(leaseMs, FAILOVER_LEASE_MS) : leaseMs;
-      if (now - record.lastSeenAt <= lease) continue;
-      const silent = `no report for ${Math.round((now - record.lastSeenAt) / 1000)}s`;
-      if (record.status === 'READY') await this.notReady(record.id, silent);
-      await this.loseJobs(record.id, silent);
+      if (silentMs > (connectedAt === undefined ? Math.max(lostMs, FAILOVER_LEASE_MS) : lostMs)) await this.loseJobs(record.id, silent);
     }
   }
 
