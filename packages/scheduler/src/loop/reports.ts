@@ -1,6 +1,6 @@
 import { isTerminal, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/common';
 import { PowerProfile } from '../core/power-profile.js';
-import { applyEvent, holdsResources, markLost } from '../state/job-transitions.js';
+import { applyEvent, holdsResources, markLost, readopt, settleLate } from '../state/job-transitions.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import type { Cycle } from './cycle.js';
@@ -256,16 +256,39 @@ export class Reports {
     await this.loseMissing(node, report);
   }
 
-  /** Attempts the node runs whose job has moved on: killed at once. */
+  /**
+   * Attempts the node runs whose job has moved on: killed at once. A lost attempt whose job
+   * still waits in the queue, its GPUs free, is taken back instead (job-transitions `readopt`).
+   */
   private async stopStale(node: LiveNode, report: NodeReport): Promise<void> {
     const nodeId = node.record.id;
+    for (const a of report.attempts) {
+      const job = this.state.jobs.get(a.jobId);
+      const back = job && readopt(job, nodeId, a.attemptId);
+      if (!back || this.gpusTaken(nodeId, back.assignments[0]!.gpuIndices)) continue;
+      this.state.log.warn({ job: back.id, node: nodeId, attempt: back.attemptId }, 'a lost attempt still runs: taken back');
+      await this.state.store(back);
+    }
     const stale = report.attempts.filter((a) => {
       const job = this.state.jobs.get(a.jobId);
       const part = job?.assignments.find((p) => p.nodeId === nodeId);
       return !job || job.attemptId !== a.attemptId || !part || part.ended;
     });
     node.stale = stale.length > 0;
-    for (const a of stale) await this.commands.killStale(nodeId, a);
+    for (const a of stale) {
+      // A lost attempt still running, killed now: its exit is ours, not a result to settle by.
+      const job = this.state.jobs.get(a.jobId);
+      if (job?.lostAttempt?.attemptId === a.attemptId) {
+        const { lostAttempt: _killed, ...rest } = job;
+        await this.state.store(rest);
+      }
+      await this.commands.killStale(nodeId, a);
+    }
+  }
+
+  /** One of these GPUs of the node is held by a job. */
+  private gpusTaken(nodeId: string, gpuIndices: readonly number[]): boolean {
+    return this.state.jobsOn(nodeId).some((j) => holdsResources(j) && j.assignments.some((p) => p.nodeId === nodeId && !p.ended && p.gpuIndices.some((g) => gpuIndices.includes(g))));
   }
 
   /**
@@ -276,7 +299,8 @@ export class Reports {
     for (const e of report.ended ?? []) {
       const job = this.state.jobs.get(e.jobId);
       const part = job?.assignments.find((p) => p.nodeId === nodeId);
-      if (!job || job.attemptId !== e.attemptId || !part || part.ended) continue;
+      const lateLost = job?.lostAttempt?.attemptId === e.attemptId;
+      if (!job || (!lateLost && (job.attemptId !== e.attemptId || !part || part.ended))) continue;
       const base = { nodeId, jobId: e.jobId, attemptId: e.attemptId, at: e.atMs };
       await this.takeEvent(
         e.failed
@@ -335,10 +359,24 @@ export class Reports {
     const job = state.jobs.get(event.jobId);
     if (!job) return;
     const result = applyEvent(job, event, state.now());
-    if (!result) return;
+    if (!result) return this.takeLate(job, event);
     await state.store(result.job);
     if (result.stopNodes.length > 0) await this.commands.dispatchStops(result.job, result.job.reason, result.stopNodes);
     if (!holdsResources(result.job) || event.kind !== 'started') this.cycle.request();
+  }
+
+  /** Inside the serial queue: the exit of an attempt judged lost, late (job-transitions `settleLate`). */
+  private async takeLate(job: Job, event: JobEvent): Promise<void> {
+    const { state } = this;
+    const late = settleLate(job, event, state.now());
+    if (!late) return;
+    state.log.warn({ job: job.id, node: event.nodeId, attempt: late.record.before.attemptId, settled: late.job.state }, 'a lost attempt ended after all');
+    if (late.withdrawn) {
+      await state.store(late.withdrawn);
+      await this.commands.dispatchStops(job, late.withdrawn.reason, late.stopNodes);
+    }
+    await state.storeWithLate(late.job, late.record, event.at);
+    this.cycle.request();
   }
 }
 
