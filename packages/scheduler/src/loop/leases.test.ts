@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Job, NodeReport } from '@wattpack/common';
+import type { Job, NodeReport, StopCommand } from '@wattpack/common';
 import { run, setup, spec } from '../testing/live-scheduler.js';
 
 describe('node leases on a busy scheduler', () => {
@@ -85,5 +85,31 @@ describe('node leases on a busy scheduler', () => {
     expect(after.attempt).toBe(2);
     expect(after.assignments[0]?.nodeId).toBe(other);
     expect(stored.find((j) => j.id === job.id && j.state === 'PENDING' && j.attempt === 1)?.reason).toMatch(/^lost on .*: no report for 61s; requeued/);
+  });
+
+  it('settles a job by its lost attempt\'s end in a report\'s ended list, withdrawing the next attempt placed meanwhile', async () => {
+    let now = Date.now();
+    const { scheduler, settle, sent } = await setup();
+    Object.assign(scheduler as unknown as { now: () => number }, { now: () => now });
+    const job = await scheduler.submit(spec({ gpus: 8 }));
+    await settle();
+    const first = scheduler.getJob(job.id);
+    const lostNode = first.assignments[0]!.nodeId;
+    const other = lostNode === 'a' ? 'b' : 'a';
+    await run(scheduler, job.id);
+    now += 61_000;
+    await scheduler.report(other, { timestampMs: now, gpus: [], miners: [], attempts: [] });
+    await scheduler.checkLeases();
+    await settle();
+    expect(scheduler.getJob(job.id)).toMatchObject({ state: 'STARTING', attempt: 2, assignments: [{ nodeId: other }] });
+    // The lost node speaks again: attempt 1 had ended with code 0 while it was silent.
+    await scheduler.report(lostNode, {
+      timestampMs: now, gpus: [], miners: [], attempts: [],
+      ended: [{ jobId: job.id, attemptId: first.attemptId, failed: false, exitCode: 0, signal: '', reason: '', atMs: now - 30_000 }],
+    });
+    await settle();
+    expect(scheduler.getJob(job.id)).toMatchObject({ state: 'SUCCEEDED', attempt: 1, attemptId: first.attemptId, exitCode: 0 });
+    expect(sent.filter((x) => x.nodeId === other && x.command.kind === 'stop').map((x) => (x.command as StopCommand).attemptId)).toEqual([`${job.id}-a2`]);
+    expect(scheduler.snapshot().nodes.find((n) => n.id === other)!.gpus.every((g) => g.jobId === undefined)).toBe(true);
   });
 });
