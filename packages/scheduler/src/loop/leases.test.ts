@@ -35,7 +35,7 @@ describe('node leases on a busy scheduler', () => {
   /** Two 8-GPU nodes on a hand-moved clock; one 8-GPU job running on one of them. */
   async function busySite(site: object) {
     const clock = { now: Date.now() };
-    const { scheduler, settle, stored } = await setup(18, site, { now: () => clock.now });
+    const { scheduler, settle, stored, sent } = await setup(18, site, { now: () => clock.now });
     const job = await scheduler.submit(spec({ gpus: 8 }));
     await settle();
     const placed = scheduler.getJob(job.id);
@@ -47,7 +47,7 @@ describe('node leases on a busy scheduler', () => {
       return scheduler.report(id, { timestampMs: clock.now, gpus: [], miners: [], attempts });
     };
     const status = (id: string) => scheduler.listNodes().find((n) => n.record.id === id)!.record.status;
-    return { scheduler, settle, stored, clock, job: placed, nodeId, other, report, status };
+    return { scheduler, settle, stored, sent, clock, job: placed, nodeId, other, report, status };
   }
 
   it('a node silent past its lease is ready again on its next report, and takes work at once', async () => {
@@ -88,27 +88,19 @@ describe('node leases on a busy scheduler', () => {
   });
 
   it('settles a job by its lost attempt\'s end in a report\'s ended list, withdrawing the next attempt placed meanwhile', async () => {
-    let now = Date.now();
-    const { scheduler, settle, sent } = await setup();
-    Object.assign(scheduler as unknown as { now: () => number }, { now: () => now });
-    const job = await scheduler.submit(spec({ gpus: 8 }));
-    await settle();
-    const first = scheduler.getJob(job.id);
-    const lostNode = first.assignments[0]!.nodeId;
-    const other = lostNode === 'a' ? 'b' : 'a';
-    await run(scheduler, job.id);
-    now += 61_000;
-    await scheduler.report(other, { timestampMs: now, gpus: [], miners: [], attempts: [] });
+    const { scheduler, settle, sent, clock, job, nodeId, other, report } = await busySite({ nodeLeaseSeconds: 15, nodeLostSeconds: 60 });
+    clock.now += 61_000;
+    await report(other);
     await scheduler.checkLeases();
     await settle();
     expect(scheduler.getJob(job.id)).toMatchObject({ state: 'STARTING', attempt: 2, assignments: [{ nodeId: other }] });
     // The lost node speaks again: attempt 1 had ended with code 0 while it was silent.
-    await scheduler.report(lostNode, {
-      timestampMs: now, gpus: [], miners: [], attempts: [],
-      ended: [{ jobId: job.id, attemptId: first.attemptId, failed: false, exitCode: 0, signal: '', reason: '', atMs: now - 30_000 }],
+    await scheduler.report(nodeId, {
+      timestampMs: clock.now, gpus: [], miners: [], attempts: [],
+      ended: [{ jobId: job.id, attemptId: job.attemptId, failed: false, exitCode: 0, signal: '', reason: '', atMs: clock.now - 30_000 }],
     });
     await settle();
-    expect(scheduler.getJob(job.id)).toMatchObject({ state: 'SUCCEEDED', attempt: 1, attemptId: first.attemptId, exitCode: 0 });
+    expect(scheduler.getJob(job.id)).toMatchObject({ state: 'SUCCEEDED', attempt: 1, attemptId: job.attemptId, exitCode: 0 });
     expect(sent.filter((x) => x.nodeId === other && x.command.kind === 'stop').map((x) => (x.command as StopCommand).attemptId)).toEqual([`${job.id}-a2`]);
     expect(scheduler.snapshot().nodes.find((n) => n.id === other)!.gpus.every((g) => g.jobId === undefined)).toBe(true);
   });
