@@ -28,7 +28,7 @@ describe('faults', () => {
   }, 120_000);
 
   it('agent cut off past its lease, then back', async () => {
-    const site = await LocalSite.start({ site: { nodeLeaseSeconds: 3 } });
+    const site = await LocalSite.start({ site: { nodeLeaseSeconds: 3, nodeLostSeconds: 3 } });
     await scenario('agent cut off', site, async (work) => {
       const [id] = await work.submit(1, { seconds: 12 });
       const running = await site.waitForState(id!, ['RUNNING']);

@@ -10,7 +10,8 @@
  *
  * Environment: SOAK_CHURN_JOBS (default 100000), SOAK_CHURN_ARRAY (tasks per array,
  * 2000), SOAK_CHURN_NODES (50), SOAK_CHURN_RETENTION_S (60), SOAK_CHURN_NODE_LEASE_S (the site's
- * default; a short one stresses lease handling on a busy scheduler), SOAK_LOG_LEVEL (warn).
+ * default; a short one stresses lease handling on a busy scheduler), SOAK_CHURN_NODE_LOST_S (the
+ * site's nodeLostSeconds: silent this long, a node's attempts are requeued), SOAK_LOG_LEVEL (warn).
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -27,7 +28,10 @@ const JOBS = env('SOAK_CHURN_JOBS', 100_000);
 const ARRAY = Math.min(env('SOAK_CHURN_ARRAY', 2000), JOBS);
 const NODES = env('SOAK_CHURN_NODES', 50);
 const RETENTION_S = env('SOAK_CHURN_RETENTION_S', 60);
-const NODE_LEASE_S = process.env.SOAK_CHURN_NODE_LEASE_S ? { nodeLeaseSeconds: env('SOAK_CHURN_NODE_LEASE_S', 15) } : {};
+const NODE_LEASE_S = {
+  ...(process.env.SOAK_CHURN_NODE_LEASE_S ? { nodeLeaseSeconds: env('SOAK_CHURN_NODE_LEASE_S', 15) } : {}),
+  ...(process.env.SOAK_CHURN_NODE_LOST_S ? { nodeLostSeconds: env('SOAK_CHURN_NODE_LOST_S', 60) } : {}),
+};
 const SAMPLE_MS = 10_000;
 /** RSS before this share of the jobs is warm-up (JIT, pools, the accounting store's first pages). */
 const WARMUP = 0.1;

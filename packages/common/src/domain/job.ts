@@ -186,6 +186,21 @@ export interface Job {
   rendezvous?: Rendezvous;
   /** Its afterOk/afterAny jobs were found done: it stays free to run once they are swept away. */
   dependenciesMet?: boolean;
+  /**
+   * The one-node attempt last requeued because its node went silent: its late exit, if the
+   * node comes back with one, settles the job when the next attempt has not started yet.
+   */
+  lostAttempt?: LostAttempt;
+}
+
+/** A requeued attempt judged lost with its node: what its late result needs. */
+export interface LostAttempt {
+  attempt: number;
+  attemptId: string;
+  /** Its part as it was before it counted as ended. */
+  part: Assignment;
+  /** The facility watts it held against the cap, to hold again if it is found running. */
+  allocatedFacilityW: number;
 }
 
 export interface ArrayTask {

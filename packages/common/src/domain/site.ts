@@ -23,8 +23,15 @@ export const siteConfigSchema = z.strictObject({
   hostPower: z
     .strictObject({ idleW: z.number().nonnegative().default(1000), busyW: z.number().nonnegative().default(2500) })
     .default({ idleW: 1000, busyW: 2500 }),
-  /** A node whose reports stop for this long is NOT_READY. */
+  /** A node whose reports stop for this long is NOT_READY: it takes no new work. */
   nodeLeaseSeconds: z.number().positive().default(15),
+  /**
+   * A node silent this long (at least its lease) has its attempts lost and requeued elsewhere.
+   * Longer than the lease, like Kubernetes' 300 s not-ready toleration and Slurm's
+   * SlurmdTimeout: a node that is only slow (a starved agent) keeps its running jobs instead
+   * of running them twice; a dead node's jobs restart this much later (docs/operations.md).
+   */
+  nodeLostSeconds: z.number().positive().default(60),
   reportIntervalMs: z.number().int().min(100).max(60_000).default(1000),
   /** How fast facility power may rise, MW per minute (unset: no limit). */
   rampMwPerMin: z.number().positive().optional(),

@@ -114,6 +114,19 @@ describe.each(targets)('the usage store on $name', ({ target }) => {
     expect(decayed.vision!.gpuHours).toBeCloseTo(8 / 4, 6);
     expect(decayed.vision!.facilityKwh).toBeCloseTo(7.8 / 4, 6);
   });
+
+  it('replaces a lost attempt\'s REQUEUED record with its late result, never the other way', async () => {
+    const lost = (n: number, extra: Partial<UsageRecord> = {}) => rec(n, { state: 'REQUEUED', reason: 'lost on gpu-1: no report for 61s; requeued to resume', preempted: true, exitCode: undefined, ...extra });
+    await store.insert([lost(50)], 6);
+    await store.insert([rec(50), lost(50)], 7); // the late result, and a copy of the REQUEUED one
+    await store.insert([lost(50)], 8);
+    await store.insert([lost(51), rec(51, { state: 'FAILED', exitCode: 3 }), lost(51)], 9); // both in one batch
+    const rows = (await store.history({ sinceMs: T0 + 50 * DAY, limit: 10 })).rows;
+    expect(rows.map((r) => [r.attemptId, r.state, r.exitCode, r.preempted])).toEqual([
+      ['j50-a1', 'SUCCEEDED', 0, false],
+      ['j51-a1', 'FAILED', 3, false],
+    ]);
+  });
 });
 
 describe('the embedded store', () => {

@@ -79,12 +79,18 @@ export class UsageStore {
   }
 
   /**
-   * Stores records (a second copy of an attempt is ignored) and moves the cursor to `seq`,
-   * in one transaction: ingest takes what the stream has delivered meanwhile in one go, as
+   * Stores records (a second copy of an attempt is ignored; a lost attempt's late result
+   * replaces its REQUEUED record) and moves the cursor to `seq`, in one transaction: ingest takes what the stream has delivered meanwhile in one go, as
    * a commit costs far more than a row (PGlite writes its files at each).
    */
   async insert(records: readonly UsageRecord[], seq: number): Promise<void> {
-    const rows = records.map((record) => {
+    // One row per attempt in a statement (an upsert may touch a row once): a late result wins over REQUEUED.
+    const byAttempt = new Map<string, UsageRecord>();
+    for (const r of records) {
+      const first = byAttempt.get(r.attemptId);
+      if (!first || (first.state === 'REQUEUED' && r.state !== 'REQUEUED')) byAttempt.set(r.attemptId, r);
+    }
+    const rows = [...byAttempt.values()].map((record) => {
       const r = usageRecordSchema.parse(record);
       return [r.attemptId, r.jobId, r.attempt, r.user, r.team, r.state, r.nodes, r.startedAt, r.endedAt, r.gpuHours, r.facilityKwh, r.cost.total, r.preempted, JSON.stringify(r)];
     });
@@ -97,7 +103,9 @@ export class UsageStore {
         await q.query(
           `INSERT INTO usage_records (attempt_id, job_id, attempt, username, team, state, nodes, started_at, ended_at, gpu_hours, facility_kwh, cost, preempted, record)
            VALUES ${values.join(', ')}
-           ON CONFLICT (attempt_id) DO NOTHING`,
+           ON CONFLICT (attempt_id) DO UPDATE SET state = EXCLUDED.state, ended_at = EXCLUDED.ended_at, gpu_hours = EXCLUDED.gpu_hours,
+             facility_kwh = EXCLUDED.facility_kwh, cost = EXCLUDED.cost, preempted = EXCLUDED.preempted, record = EXCLUDED.record
+           WHERE usage_records.state = 'REQUEUED' AND EXCLUDED.state <> 'REQUEUED'`,
           rows.flat(),
         );
       }

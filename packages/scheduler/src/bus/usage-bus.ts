@@ -3,10 +3,14 @@ import { Backoff, STREAMS, SUBJECTS, json, usageRecordSchema, type Logger, type 
 import type { UsageQueries } from '../accounting/store-thread.js';
 import { crashPoint } from '../crash-point.js';
 
-/** Puts a usage record on the accounting stream; a second copy of an attempt's is dropped by the stream (Nats-Msg-Id). */
+/**
+ * Puts a usage record on the accounting stream; a second copy of an attempt's record is
+ * dropped by the stream (Nats-Msg-Id). By state: a lost attempt's late result follows its
+ * REQUEUED record (job-transitions `settleLate`).
+ */
 export async function publishUsage(js: JetStreamClient, record: UsageRecord): Promise<void> {
   crashPoint('before-usage-publish');
-  await js.publish(SUBJECTS.accounting, json.encode(record), { msgID: `usage:${record.attemptId}` });
+  await js.publish(SUBJECTS.accounting, json.encode(record), { msgID: `usage:${record.attemptId}:${record.state}` });
 }
 
 /** Records stored in one transaction at most. */

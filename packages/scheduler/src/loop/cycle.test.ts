@@ -48,6 +48,26 @@ describe('the live pass: plan, then verify and commit against the state at commi
     expect(stored.filter((j) => j.id === job.id).map((j) => j.state)).toEqual(['PENDING', 'CANCELLED']);
   });
 
+  it('does not place a job that ended between plan and commit (cancelled, or settled by a lost attempt\'s late exit)', async () => {
+    let cancelOnNextPlan = false;
+    const { scheduler, stored, starts, settle } = await setup(18, {}, {
+      now: () => {
+        if (cancelOnNextPlan) {
+          cancelOnNextPlan = false;
+          void scheduler.cancel(job.id, 'changed my mind');
+        }
+        return Date.now();
+      },
+    });
+    const job = await scheduler.submit(spec());
+    cancelOnNextPlan = true;
+    await until('the cancel', () => scheduler.getJob(job.id).state === 'CANCELLED');
+    await settle();
+    expect(stored.some((j) => j.id === job.id && j.state === 'STARTING')).toBe(false);
+    expect(scheduler.getJob(job.id)).toMatchObject({ state: 'CANCELLED', attempt: 0 });
+    expect(starts()).toHaveLength(0);
+  });
+
   it('curtails a miner first, and places the job that needs its watts only once its telemetry shows it curtailed', async () => {
     const { scheduler, sent, starts, job, minerHost } = await minerBound();
     const curtails = () => sent.filter((s) => s.command.kind === 'miners' && (s.command as MinersCommand).action === 'curtail');

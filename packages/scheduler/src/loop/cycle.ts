@@ -190,7 +190,10 @@ export class Cycle {
       setLimit: (c) => this.changeLimit(c.jobId, c.powerLimitW, c.why),
       miners: (ids, action) => this.commands.commandMiners(ids, action),
       nodePower: (ids, action) => this.power.apply(ids, action),
-      place: async (p) => this.commands.dispatchStarts(await this.commitPlacement(p, placed)),
+      place: async (p) => {
+        const next = await this.commitPlacement(p, placed);
+        if (next) await this.commands.dispatchStarts(next);
+      },
       wait: async (w) => this.setReason(w.jobId, w.reason),
     };
   }
@@ -256,8 +259,12 @@ export class Cycle {
     await this.commands.setPower(job, powerLimitW);
   }
 
-  private async commitPlacement(p: Placement, placed: Job[]): Promise<Job> {
-    const job = this.state.jobs.get(p.jobId)!;
+  /** The placement stored; undefined for a job that no longer waits. */
+  private async commitPlacement(p: Placement, placed: Job[]): Promise<Job | undefined> {
+    const job = this.state.jobs.get(p.jobId);
+    // Ended between the plan and its commit (cancelled, or settled by a lost attempt's late
+    // exit): placed anyway, it ran again.
+    if (job?.state !== 'PENDING') return undefined;
     const attempt = job.attempt + 1;
     const assignments: Assignment[] = p.nodes.map((n) => ({ nodeId: n.nodeId, gpuIndices: n.gpuIndices, gpuModel: n.gpuModel, started: false, ended: false }));
     const rank0 = this.state.nodes.get(assignments[0]!.nodeId)!.record;

@@ -1,7 +1,7 @@
 import { isTerminal, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/common';
 import { attemptEnded } from '../accounting/record.js';
 import { PowerProfile } from '../core/power-profile.js';
-import { applyEvent, holdsResources, markLost } from '../state/job-transitions.js';
+import { applyEvent, holdsResources, markLost, readopt, settleLate } from '../state/job-transitions.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import type { Cycle } from './cycle.js';
@@ -11,7 +11,8 @@ import type { Operators } from './operators.js';
 import type { LoopState } from './state.js';
 
 /** How long a node from the store has to reconnect to a new leader before its jobs count as lost. */
-const FAILOVER_LEASE_MS = 60_000;/** How long after an agent registers its missing attempts count as lost. */
+const FAILOVER_LEASE_MS = 60_000;
+/** How long after an agent registers its missing attempts count as lost. */
 const MISSING_GRACE_MS = 5000;
 
 /**
@@ -103,9 +104,17 @@ export class Reports {
     const node = this.state.nodes.get(nodeId);
     if (!node) return;
     node.report = report;
-    node.record = { ...node.record, lastSeenAt: this.state.now() };
+    const silentBefore = node.record.status === 'NOT_READY' && !(node.record.power && DARK_STATES.has(node.record.power.state));
+    // Not ready for silence, speaking again (a starved agent, not a dead one): ready at once,
+    // as a kubelet's node is on its next status. Only registration made it ready before, so a
+    // node whose stream stayed open took no work until it happened to reconnect.
+    node.record = { ...node.record, lastSeenAt: this.state.now(), ...(silentBefore ? { status: 'READY', reason: '' } : {}) };
+    if (silentBefore) {
+      await this.state.ports.putNode(node.record);
+      this.state.log.info({ node: nodeId }, 'node ready again: its reports resumed');
+      this.cycle.request();
+    }
     await this.reconcileAttempts(node, report);
-    if (node.silent) await this.readyAgain(node);
     await this.recordPower(nodeId, report);
     this.state.hostPower.add(nodeId, report);
     this.state.changes.emit('report', nodeId, report);
@@ -166,20 +175,6 @@ export class Reports {
     });
   }
 
-  /**
-   * A node judged silent reports again on the same connection (its agent or this scheduler
-   * was starved past the lease, not gone): ready again, as a kubelet's node is when its
-   * heartbeats resume. Its lost attempts stay lost; reconcileAttempts has stopped them.
-   */
-  private async readyAgain(node: LiveNode): Promise<void> {
-    node.silent = false;
-    if (node.record.status !== 'NOT_READY') return;
-    node.record = { ...node.record, status: 'READY', reason: '' };
-    await this.state.ports.putNode(node.record);
-    this.state.log.warn({ node: node.record.id }, 'node reports again: ready');
-    this.cycle.request();
-  }
-
   nodeLost(nodeId: string, reason: string): Promise<void> {
     const lostAt = this.state.now();
     return this.state.serial.run(() => {
@@ -205,8 +200,8 @@ export class Reports {
   }
 
   /**
-   * Nodes whose reports stopped are not ready; past their lease, their jobs are lost and
-   * requeued elsewhere. Called on a timer. Judged inside the serial queue, where reports
+   * Nodes whose reports stopped are not ready past their lease; past `nodeLostSeconds`, their
+   * jobs are lost and requeued elsewhere. Called on a timer. Judged inside the serial queue, where reports
    * wait too: judged outside, a queue stalled past the lease (a big pass on a loaded
    * machine) made every node look silent while its reports waited, and requeued jobs that
    * had run, to run twice. One check waits in the queue at a time.
@@ -217,24 +212,22 @@ export class Reports {
   }
 
   private async expireLeases(): Promise<void> {
-    const leaseMs = this.state.site.nodeLeaseSeconds * 1000;
+    const { nodeLeaseSeconds, nodeLostSeconds } = this.state.site;
+    const leaseMs = nodeLeaseSeconds * 1000;
+    const lostMs = Math.max(leaseMs, nodeLostSeconds * 1000);
     const now = this.state.now();
-    for (const node of this.state.nodes.values()) {
-      const { record, connectedAt } = node;
+    for (const { record, connectedAt } of this.state.nodes.values()) {
       // Off, or on its way off or on: silence is expected (resumeTimeout bounds a boot).
       if (record.power && DARK_STATES.has(record.power.state)) continue;
+      const silentMs = now - record.lastSeenAt;
+      if (silentMs <= leaseMs) continue;
+      const silent = `no report for ${Math.round(silentMs / 1000)}s`;
+      if (record.status === 'READY') await this.notReady(record.id, silent);
       // Not heard from since this scheduler took over: agents reconnect after it, a whole
       // fleet at once with backoff on a loaded control plane, and their attempts' end events
       // may still wait in the stream. A longer lease then (Nomad's failover heartbeat TTL):
       // losing a finished attempt would run it twice.
-      const lease = connectedAt === undefined ? Math.max(leaseMs, FAILOVER_LEASE_MS) : leaseMs;
-      if (now - record.lastSeenAt <= lease) continue;
-      const silent = `no report for ${Math.round((now - record.lastSeenAt) / 1000)}s`;
-      if (record.status === 'READY') {
-        await this.notReady(record.id, silent);
-        node.silent = connectedAt !== undefined;
-      }
-      await this.loseJobs(record.id, silent);
+      if (silentMs > (connectedAt === undefined ? Math.max(lostMs, FAILOVER_LEASE_MS) : lostMs)) await this.loseJobs(record.id, silent);
     }
   }
 
@@ -264,16 +257,39 @@ export class Reports {
     await this.loseMissing(node, report);
   }
 
-  /** Attempts the node runs whose job has moved on: killed at once. */
+  /**
+   * Attempts the node runs whose job has moved on: killed at once. A lost attempt whose job
+   * still waits in the queue, its GPUs free, is taken back instead (job-transitions `readopt`).
+   */
   private async stopStale(node: LiveNode, report: NodeReport): Promise<void> {
     const nodeId = node.record.id;
+    for (const a of report.attempts) {
+      const job = this.state.jobs.get(a.jobId);
+      const back = job && readopt(job, nodeId, a.attemptId);
+      if (!back || this.gpusTaken(nodeId, back.assignments[0]!.gpuIndices)) continue;
+      this.state.log.warn({ job: back.id, node: nodeId, attempt: back.attemptId }, 'a lost attempt still runs: taken back');
+      await this.state.store(back);
+    }
     const stale = report.attempts.filter((a) => {
       const job = this.state.jobs.get(a.jobId);
       const part = job?.assignments.find((p) => p.nodeId === nodeId);
       return !job || job.attemptId !== a.attemptId || !part || part.ended;
     });
     node.stale = stale.length > 0;
-    for (const a of stale) await this.commands.killStale(nodeId, a);
+    for (const a of stale) {
+      // A lost attempt still running, killed now: its exit is ours, not a result to settle by.
+      const job = this.state.jobs.get(a.jobId);
+      if (job?.lostAttempt?.attemptId === a.attemptId) {
+        const { lostAttempt: _killed, ...rest } = job;
+        await this.state.store(rest);
+      }
+      await this.commands.killStale(nodeId, a);
+    }
+  }
+
+  /** One of these GPUs of the node is held by a job. */
+  private gpusTaken(nodeId: string, gpuIndices: readonly number[]): boolean {
+    return this.state.jobsOn(nodeId).some((j) => holdsResources(j) && j.assignments.some((p) => p.nodeId === nodeId && !p.ended && p.gpuIndices.some((g) => gpuIndices.includes(g))));
   }
 
   /**
@@ -284,7 +300,8 @@ export class Reports {
     for (const e of report.ended ?? []) {
       const job = this.state.jobs.get(e.jobId);
       const part = job?.assignments.find((p) => p.nodeId === nodeId);
-      if (!job || job.attemptId !== e.attemptId || !part || part.ended) continue;
+      const lateLost = job?.lostAttempt?.attemptId === e.attemptId;
+      if (!job || (!lateLost && (job.attemptId !== e.attemptId || !part || part.ended))) continue;
       const base = { nodeId, jobId: e.jobId, attemptId: e.attemptId, at: e.atMs };
       await this.takeJobEvents([
         e.failed
@@ -361,7 +378,14 @@ export class Reports {
     };
     for (const event of events) {
       const result = applyEvent(job, event, state.now());
-      if (!result) continue;
+      if (!result) {
+        // Not the job's current attempt: perhaps a lost one's late exit (takeLate), taken
+        // after what came before it is stored.
+        if (steps.length > 0) await write();
+        await this.takeLate(job, event);
+        job = state.jobs.get(job.id) ?? job;
+        continue;
+      }
       const before = job;
       job = result.job;
       steps.push(job);
@@ -371,6 +395,20 @@ export class Reports {
     }
     if (steps.length > 0) await write();
     if (pass) this.cycle.request();
+  }
+
+  /** Inside the serial queue: the exit of an attempt judged lost, late (job-transitions `settleLate`). */
+  private async takeLate(job: Job, event: JobEvent): Promise<void> {
+    const { state } = this;
+    const late = settleLate(job, event, state.now());
+    if (!late) return;
+    state.log.warn({ job: job.id, node: event.nodeId, attempt: late.record.before.attemptId, settled: late.job.state }, 'a lost attempt ended after all');
+    if (late.withdrawn) {
+      await state.store(late.withdrawn);
+      await this.commands.dispatchStops(job, late.withdrawn.reason, late.stopNodes);
+    }
+    await state.storeWithLate(late.job, late.record, event.at);
+    this.cycle.request();
   }
 }
 

@@ -279,7 +279,7 @@ describe('Scheduler', () => {
       const other = lostNode === 'a' ? 'b' : 'a';
       await run(scheduler, job.id);
       await scheduler.report(other, { timestampMs: now, gpus: [], miners: [], attempts: [] });
-      now += 16_000; // past the 15 s lease, and only the other node reported
+      now += 61_000; // past nodeLostSeconds (60 s), and only the other node reported
       await scheduler.report(other, { timestampMs: now, gpus: [], miners: [], attempts: [] });
       await scheduler.checkLeases();
       await settle();

@@ -149,6 +149,14 @@ export class LoopState {
     this.changes.emit('job', next);
   }
 
+  /**
+   * Stores a job's change with the late record of an attempt judged lost (job-transitions
+   * `settleLate`): as it ran and ended at `endedAt`, it replaces the attempt's REQUEUED one.
+   */
+  async storeWithLate(change: Job, late: { before: Job; after: Job }, endedAt: number): Promise<void> {
+    await this.store(this.ports.publishUsage ? await this.withUsageSent(change, this.usageOf(late.before, late.after, endedAt)) : change);
+  }
+
   /** The change, with the record kept as pending unless the stream took it now. */
   private async withUsageSent(change: Job, record: UsageRecord): Promise<Job> {
     try {
@@ -180,12 +188,12 @@ export class LoopState {
   }
 
   /** The record of the attempt `before` held, ending now with the change `after`. */
-  private usageOf(before: Job, after: Job): UsageRecord {
+  private usageOf(before: Job, after: Job, endedAt = this.now()): UsageRecord {
     const metered = this.meters.get(before.id);
     return usageRecord({
       before,
       after,
-      endedAt: this.now(),
+      endedAt,
       meter: metered?.attemptId === before.attemptId ? metered.meter : undefined,
       host: (nodeId) => {
         const inventory = this.nodes.get(nodeId)?.record.inventory;

@@ -115,7 +115,7 @@ describe('accounting in the live loop', () => {
       t.tick(60_000);
       await t.report(job, 500);
     }
-    t.tick(20_000); // past the node's 15 s lease: the attempt is lost and the job requeued
+    t.tick(61_000); // past nodeLostSeconds (60 s): the attempt is lost and the job requeued
     await t.scheduler.checkLeases();
     expect(t.published.map((r) => [r.state, r.attempt, r.preempted])).toEqual([['REQUEUED', 1, true]]);
     // 920 s ran; a checkpoint every 600 s (the policy's interval) bounds what is lost.

@@ -12,8 +12,6 @@ export interface LiveNode {
   connectedAt?: number;
   /** The agent still runs attempts the scheduler has moved on from: no new work until they stop. */
   stale?: boolean;
-  /** Not ready only because its reports stopped, on a connection still open: its next report makes it ready. */
-  silent?: boolean;
 }
 
 type GpuView = NodeView['gpus'][number];
