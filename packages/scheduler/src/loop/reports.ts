@@ -1,11 +1,11 @@
-import { isTerminal, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/common';
-import { attemptEnded } from '../accounting/record.js';
+import { isTerminal, type Job, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/common';
 import { PowerProfile } from '../core/power-profile.js';
-import { applyEvent, holdsResources, markLost, readopt, settleLate } from '../state/job-transitions.js';
+import { holdsResources, markLost, readopt } from '../state/job-transitions.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import type { Cycle } from './cycle.js';
 import { GroupCommit, settled } from './group-commit.js';
+import { JobEvents } from './job-events.js';
 import { DARK_STATES, type NodePowerControl } from './node-power.js';
 import type { Operators } from './operators.js';
 import type { LoopState } from './state.js';
@@ -23,7 +23,7 @@ const MISSING_GRACE_MS = 5000;
 type Registration = { nodeId: string; labels: Record<string, string>; inventory: NodeInventory };
 
 export class Reports {
-  private readonly events: GroupCommit<JobEvent, void>;
+  readonly events: JobEvents;
   private readonly registrations: GroupCommit<Registration, NodeRecord>;
   private leaseCheck: Promise<void> | undefined;
 
@@ -34,7 +34,7 @@ export class Reports {
     private readonly operators: Operators,
     private readonly power: NodePowerControl,
   ) {
-    this.events = new GroupCommit(state.serial, (events) => this.takeEvents(events));
+    this.events = new JobEvents(state, commands, cycle);
     this.registrations = new GroupCommit(state.serial, (regs) => this.takeRegistrations(regs));
   }
 
@@ -303,7 +303,7 @@ export class Reports {
       const lateLost = job?.lostAttempt?.attemptId === e.attemptId;
       if (!job || (!lateLost && (job.attemptId !== e.attemptId || !part || part.ended))) continue;
       const base = { nodeId, jobId: e.jobId, attemptId: e.attemptId, at: e.atMs };
-      await this.takeJobEvents([
+      await this.events.take([
         e.failed
           ? { ...base, kind: 'failed', reason: e.reason }
           : { ...base, kind: 'exited', exitCode: e.exitCode, ...(e.signal ? { signal: e.signal } : {}), ...(e.reason ? { reason: e.reason } : {}) },
@@ -331,84 +331,6 @@ export class Reports {
         .map((j) => j.attemptId),
     );
     if (missing.size > 0) await this.loseJobs(nodeId, 'the agent restarted without it', missing);
-  }
-
-  /** Events that arrive together apply in one turn of the serial queue (GroupCommit). */
-  handleEvent(event: JobEvent): Promise<void> {
-    return this.events.add(event);
-  }
-
-  /**
-   * Inside the serial queue: different jobs' events apply side by side, so their store
-   * writes overlap. One job's apply in the order they came, in memory, and are stored in
-   * one write (a `true` job's started and exited often come together: one KV write, not
-   * two); each event settles once the write holding it has landed.
-   */
-  private async takeEvents(events: JobEvent[]): Promise<PromiseSettledResult<void>[]> {
-    const results: PromiseSettledResult<void>[] = [];
-    const byJob = new Map<string, number[]>();
-    events.forEach((e, i) => (byJob.get(e.jobId) ?? byJob.set(e.jobId, []).get(e.jobId)!).push(i));
-    await Promise.all(
-      [...byJob.values()].map(async (indices) => {
-        const outcome = await settled(this.takeJobEvents(indices.map((i) => events[i]!)));
-        for (const i of indices) results[i] = outcome;
-      }),
-    );
-    return results;
-  }
-
-  /**
-   * Inside the serial queue: one job's events through its state machine. A change that
-   * ends the attempt is stored at once (its usage record is made from the state before it),
-   * and what follows it in a write of its own.
-   */
-  private async takeJobEvents(events: JobEvent[]): Promise<void> {
-    const { state } = this;
-    let job = state.jobs.get(events[0]!.jobId);
-    if (!job) return;
-    let steps: Job[] = [];
-    let stopNodes: string[] = [];
-    let pass = false;
-    const write = async () => {
-      const last = steps.at(-1)!;
-      await state.store(last, steps.slice(0, -1));
-      if (stopNodes.length > 0) await this.commands.dispatchStops(last, last.reason, [...new Set(stopNodes)]);
-      steps = [];
-      stopNodes = [];
-    };
-    for (const event of events) {
-      const result = applyEvent(job, event, state.now());
-      if (!result) {
-        // Not the job's current attempt: perhaps a lost one's late exit (takeLate), taken
-        // after what came before it is stored.
-        if (steps.length > 0) await write();
-        await this.takeLate(job, event);
-        job = state.jobs.get(job.id) ?? job;
-        continue;
-      }
-      const before = job;
-      job = result.job;
-      steps.push(job);
-      stopNodes.push(...result.stopNodes);
-      if (!holdsResources(job) || event.kind !== 'started') pass = true;
-      if (attemptEnded(before, job)) await write();
-    }
-    if (steps.length > 0) await write();
-    if (pass) this.cycle.request();
-  }
-
-  /** Inside the serial queue: the exit of an attempt judged lost, late (job-transitions `settleLate`). */
-  private async takeLate(job: Job, event: JobEvent): Promise<void> {
-    const { state } = this;
-    const late = settleLate(job, event, state.now());
-    if (!late) return;
-    state.log.warn({ job: job.id, node: event.nodeId, attempt: late.record.before.attemptId, settled: late.job.state }, 'a lost attempt ended after all');
-    if (late.withdrawn) {
-      await state.store(late.withdrawn);
-      await this.commands.dispatchStops(job, late.withdrawn.reason, late.stopNodes);
-    }
-    await state.storeWithLate(late.job, late.record, event.at);
-    this.cycle.request();
   }
 }
 

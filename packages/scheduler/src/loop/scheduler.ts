@@ -280,7 +280,7 @@ export class Scheduler {
   }
 
   handleEvent(event: JobEvent): Promise<void> {
-    return this.reports.handleEvent(event);
+    return this.reports.events.handle(event);
   }
 
   nodeLost(nodeId: string, reason: string): Promise<void> {
