@@ -4,8 +4,14 @@ import type { AgentMessage } from '@wattpack/common/proto/AgentMessage';
 import type { NodeServiceClient } from '@wattpack/common/proto/NodeService';
 import type { SchedulerMessage__Output } from '@wattpack/common/proto/SchedulerMessage';
 
-/** A scheduler that neither accepts nor rejects a registration this long is treated as down. */
-const REGISTER_TIMEOUT_MS = 10_000;
+/**
+ * A scheduler that neither accepts nor rejects a registration this long is treated as down.
+ * Long on purpose: a dead or frozen scheduler is noticed sooner by the keepalive (below); one
+ * that is alive but slow is busy registering a whole fleet after a restart, and giving up
+ * only adds another registration to its queue. At 10 s, 3,200 agents that came back together
+ * retried before their first answer, again and again: congestion collapse (docs/benchmarks.md).
+ */
+const REGISTER_TIMEOUT_MS = 60_000;
 
 export type SchedulerLinkState = 'connecting' | 'registered' | 'rejected';
 
@@ -43,6 +49,7 @@ export function startGrpcLink(opts: GrpcLinkOptions): GrpcLink {
     // After a rejection, a new connection: the one that carried it may belong to a
     // scheduler that stepped down and still answers on it (seen after a lease lapse: a
     // few nodes refused 'no longer the leader' for minutes while the new leader served).
+    // Anything else keeps the connection: a new one costs the scheduler a TLS handshake.
     if (link.state === 'rejected') {
       client.close();
       client = nodeServiceClient(opts);

@@ -1,4 +1,4 @@
-import { isTerminal, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/common';
+import { WattpackError, isTerminal, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/common';
 import { PowerProfile } from '../core/power-profile.js';
 import { applyEvent, holdsResources, markLost } from '../state/job-transitions.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
@@ -10,7 +10,8 @@ import type { Operators } from './operators.js';
 import type { LoopState } from './state.js';
 
 /** How long a node from the store has to reconnect to a new leader before its jobs count as lost. */
-const FAILOVER_LEASE_MS = 60_000;/** How long after an agent registers its missing attempts count as lost. */
+const FAILOVER_LEASE_MS = 60_000;
+/** How long after an agent registers its missing attempts count as lost. */
 const MISSING_GRACE_MS = 5000;
 
 /**
@@ -18,7 +19,15 @@ const MISSING_GRACE_MS = 5000;
  * attempts reconciled with the stored state), job events, and silence (leases, nodes
  * lost). Also recovery after a restart.
  */
-type Registration = { nodeId: string; labels: Record<string, string>; inventory: NodeInventory };
+export type RegistrationResult = 'stored' | 'abandoned';
+
+export type Registration = {
+  nodeId: string;
+  labels: Record<string, string>;
+  inventory: NodeInventory;
+  /** False once the agent gave up on this registration (its stream ended): it is then skipped. */
+  wanted?: () => boolean;
+};
 
 export class Reports {
   private readonly events: GroupCommit<JobEvent, void>;
@@ -59,12 +68,20 @@ export class Reports {
     return this.registrations.add(reg);
   }
 
+  /** An abandoned registration costs no store write: under a storm its agent is already retrying. */
+  private abandoned(reg: Registration): boolean {
+    if (reg.wanted?.() !== false) return false;
+    this.state.log.debug({ node: reg.nodeId }, 'registration abandoned by its agent: skipped');
+    this.state.changes.emit('registration', reg.nodeId, 'abandoned' satisfies RegistrationResult);
+    return true;
+  }
+
   /**
    * Inside the serial queue: the registrations that arrived together (a whole fleet after a
    * restart) store their nodes side by side, not one KV round trip after the other.
    */
   private async takeRegistrations(regs: Registration[]): Promise<PromiseSettledResult<NodeRecord>[]> {
-    const results = await Promise.all(regs.map((reg) => settled(this.register(reg))));
+    const results = await Promise.all(regs.map((reg) => (this.abandoned(reg) ? { status: 'rejected' as const, reason: new WattpackError('UNAVAILABLE', 'the agent ended its stream before it was registered') } : settled(this.register(reg)))));
     this.cycle.request();
     return results;
   }
@@ -86,6 +103,7 @@ export class Reports {
     await this.state.ports.putNode(record);
     this.state.nodes.set(record.id, { record, connectedAt: now });
     this.state.log.info({ node: record.id, gpus: record.inventory.gpus.length, miners: record.inventory.miners.length }, 'node registered');
+    this.state.changes.emit('registration', record.id, 'stored' satisfies RegistrationResult);
     return record;
   }
 
