@@ -14,11 +14,7 @@ const FAILOVER_LEASE_MS = 60_000;
 /** How long after an agent registers its missing attempts count as lost. */
 const MISSING_GRACE_MS = 5000;
 
-/**
- * What agents tell the scheduler: registration, reports (telemetry into power profiles,
- * attempts reconciled with the stored state), job events, and silence (leases, nodes
- * lost). Also recovery after a restart.
- */
+/** What became of a registration (wattpack_node_registrations_total). */
 export type RegistrationResult = 'stored' | 'abandoned';
 
 export type Registration = {
@@ -29,6 +25,11 @@ export type Registration = {
   wanted?: () => boolean;
 };
 
+/**
+ * What agents tell the scheduler: registration, reports (telemetry into power profiles,
+ * attempts reconciled with the stored state), job events, and silence (leases, nodes
+ * lost). Also recovery after a restart.
+ */
 export class Reports {
   private readonly events: GroupCommit<JobEvent, void>;
   private readonly registrations: GroupCommit<Registration, NodeRecord>;
@@ -81,7 +82,8 @@ export class Reports {
    * restart) store their nodes side by side, not one KV round trip after the other.
    */
   private async takeRegistrations(regs: Registration[]): Promise<PromiseSettledResult<NodeRecord>[]> {
-    const results = await Promise.all(regs.map((reg) => (this.abandoned(reg) ? { status: 'rejected' as const, reason: new WattpackError('UNAVAILABLE', 'the agent ended its stream before it was registered') } : settled(this.register(reg)))));
+    const gaveUp = (): PromiseRejectedResult => ({ status: 'rejected', reason: new WattpackError('UNAVAILABLE', 'the agent ended its stream before it was registered') });
+    const results = await Promise.all(regs.map((reg) => (this.abandoned(reg) ? gaveUp() : settled(this.register(reg)))));
     this.cycle.request();
     return results;
   }
