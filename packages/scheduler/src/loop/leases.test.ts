@@ -31,4 +31,26 @@ describe('node leases on a busy scheduler', () => {
     expect(after).toMatchObject({ state: 'RUNNING', attempt: 1, attemptId: placed.attemptId });
     expect(scheduler.listNodes().map((n) => n.record.status)).toEqual(['READY', 'READY']);
   });
+
+  it('a node found silent that reports again is READY again; what it ran meanwhile was lost and requeued', async () => {
+    let now = Date.now();
+    const { scheduler, settle } = await setup(18, {}, { now: () => now });
+    const job = await scheduler.submit(spec({ gpus: 8 }));
+    await settle();
+    const placed = scheduler.getJob(job.id);
+    const nodeId = placed.assignments[0]!.nodeId;
+    await run(scheduler, job.id);
+    const report = (id: string) => scheduler.report(id, { timestampMs: now, gpus: [], miners: [], attempts: id === nodeId ? [{ jobId: job.id, attemptId: placed.attemptId, gpuIndices: [0, 1, 2, 3, 4, 5, 6, 7], startedAtMs: 1 }] : [] });
+    await Promise.all([report('a'), report('b')]);
+
+    // Both nodes' reports stop past the 15 s lease (their host starved), then come again.
+    now += 16_000;
+    await scheduler.checkLeases();
+    expect(scheduler.listNodes().map((n) => n.record.status)).toEqual(['NOT_READY', 'NOT_READY']);
+    expect(scheduler.getJob(job.id).state).toBe('PENDING');
+    await Promise.all([report('a'), report('b')]);
+    await settle();
+
+    expect(scheduler.listNodes().map((n) => n.record.status)).toEqual(['READY', 'READY']);
+  });
 });
