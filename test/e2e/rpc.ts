@@ -25,9 +25,10 @@ export interface RpcClient {
   close(): void;
 }
 
-export function rpcClient(address: string, credentials: grpc.ChannelCredentials): RpcClient {
+/** `options`: the channel's, e.g. a short reconnect backoff for a client that times a restart. */
+export function rpcClient(address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions): RpcClient {
   const Client = loadProto().wattpack.v1.SchedulerService;
-  const client = new Client(address, credentials) as unknown as Record<string, (req: object, opts: object, cb?: (err: Error | null, res: unknown) => void) => unknown>;
+  const client = new Client(address, credentials, options) as unknown as Record<string, (req: object, opts: object, cb?: (err: Error | null, res: unknown) => void) => unknown>;
   return {
     rpc: <T>(method: string, request: object) =>
       new Promise<T>((resolve, reject) => client[method]!.call(client, request, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res as T)))),

@@ -10,7 +10,6 @@ import {
   createLogger,
   ensureAccountingStream,
   ensureAuditStream,
-  ensureAgentConsumer,
   ensureStreams,
   isTransientNatsError,
   jetStreamReady,
@@ -23,6 +22,7 @@ import {
 } from '@wattpack/common';
 import { JetStreamAudit } from './api/audit.js';
 import { Revocations, revocationsSchema } from './api/revocations.js';
+import { agentConsumers } from './bus/agent-consumers.js';
 import { CommandBus } from './bus/command-bus.js';
 import { consumeJobEvents } from './bus/event-consumer.js';
 import { Scheduler, type SchedulerInit } from './loop/scheduler.js';
@@ -126,7 +126,8 @@ async function lead(nc: NatsConnection, leaseNc: NatsConnection, opts: Scheduler
   const { site, jobs, nodes, revocations, nodePower } = await loadState(nc, store, opts.site, fenced, log);
   const trust = { revocations, audit: new JetStreamAudit(js, jsm, log) };
 
-  const scheduler = buildScheduler({ site, jobs, nodes, log, ...(nodePower ? { nodePower } : {}) }, js, jsm, store, fenced, leadership.term, opts.credentials);
+  const openNode = agentConsumers(jsm, fenced, log);
+  const scheduler = buildScheduler({ site, jobs, nodes, log, ...(nodePower ? { nodePower } : {}) }, js, store, { fenced, openNode }, leadership.term, opts.credentials);
   const watch = new JobWatch(scheduler);
   watch.listen(lifecycleLog(log));
   opts.metrics?.attach({ scheduler, watch });
@@ -239,18 +240,12 @@ async function loadState(nc: NatsConnection, store: KvStore, given: SiteConfigIn
 function buildScheduler(
   state: Omit<SchedulerInit, 'ports'>,
   js: JetStreamClient,
-  jsm: JetStreamManager,
   store: KvStore,
-  fenced: Fenced,
+  { fenced, openNode }: { fenced: Fenced; openNode: (nodeId: string) => Promise<void> },
   term: number,
   credentials: Credentials,
 ): Scheduler {
   const bus = new CommandBus(js, commandSigner(credentials));
-  // Each node's command consumer: agents may not create it (see trust/nats-auth.ts). Made
-  // as a node registers, which every agent does again with a new leader; not here for every
-  // known node, one round trip each before serving: 3,200 of them held a restarted
-  // scheduler back for seconds. Commands sent before then wait in the stream.
-  const openNode = (nodeId: string) => fenced(() => ensureAgentConsumer(jsm, nodeId)).then(() => undefined);
   return new Scheduler({
     ...state,
     ports: {

@@ -4,8 +4,14 @@ import type { AgentMessage } from '@wattpack/common/proto/AgentMessage';
 import type { NodeServiceClient } from '@wattpack/common/proto/NodeService';
 import type { SchedulerMessage__Output } from '@wattpack/common/proto/SchedulerMessage';
 
-/** A scheduler that neither accepts nor rejects a registration this long is treated as down. */
-const REGISTER_TIMEOUT_MS = 10_000;
+/**
+ * A scheduler that neither accepts nor rejects a registration this long is treated as down.
+ * Long on purpose: a dead or frozen scheduler is noticed sooner by the keepalive (below); one
+ * that is alive but slow is busy registering a whole fleet after a restart, and giving up
+ * only adds another registration to its queue. At 10 s, 3,200 agents that came back together
+ * retried before their first answer, again and again: congestion collapse (docs/benchmarks.md).
+ */
+const REGISTER_TIMEOUT_MS = 60_000;
 
 export type SchedulerLinkState = 'connecting' | 'registered' | 'rejected';
 
@@ -43,6 +49,7 @@ export function startGrpcLink(opts: GrpcLinkOptions): GrpcLink {
     // After a rejection, a new connection: the one that carried it may belong to a
     // scheduler that stepped down and still answers on it (seen after a lease lapse: a
     // few nodes refused 'no longer the leader' for minutes while the new leader served).
+    // Anything else keeps the connection: a new one costs the scheduler a TLS handshake.
     if (link.state === 'rejected') {
       client.close();
       client = nodeServiceClient(opts);
@@ -78,10 +85,13 @@ function nodeServiceClient(opts: GrpcLinkOptions): NodeServiceClient {
     // The channel's own reconnect backoff (default up to 120 s) would outlast ours.
     'grpc.initial_reconnect_backoff_ms': Backoff.MIN_MS,
     'grpc.max_reconnect_backoff_ms': Backoff.MAX_MS,
-    // Notice a scheduler that vanished or froze without closing the connection, well
-    // within the node lease (15 s), so that the agent moves to the new leader in time.
-    'grpc.keepalive_time_ms': 5_000,
-    'grpc.keepalive_timeout_ms': 4_000,
+    // Notice a scheduler that vanished or froze without closing the connection (a killed
+    // one closes it at once) within 20 s, well within the 60 s a new leader gives a node to
+    // come back before its jobs count as lost. Not sooner: on a starved host a 4 s timeout
+    // dropped most of 800 nodes' connections while they registered (934 drops in one run,
+    // each another TLS handshake and registration); Kubernetes' clients wait 30 s + 15 s.
+    'grpc.keepalive_time_ms': 10_000,
+    'grpc.keepalive_timeout_ms': 10_000,
     // Sizes set deliberately (docs/limits.md): a report over what the scheduler accepts is refused
     // here (RESOURCE_EXHAUSTED in this agent's log), not sent in full to be dropped there.
     'grpc.max_send_message_length': GRPC_LIMITS.requestBytes,

@@ -106,14 +106,33 @@ async function ensureStream(jsm: JetStreamManager, base: Partial<StreamConfig>, 
 /** The durable consumer of a node's command subject. */
 export async function ensureAgentConsumer(jsm: JetStreamManager, nodeId: string): Promise<string> {
   const name = CONSUMERS.agent(nodeId);
-  await jsm.consumers.add(STREAMS.commands, {
-    durable_name: name,
-    filter_subject: SUBJECTS.command(nodeId),
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: 30 * 1e9,
-  });
+  await jsm.consumers.add(STREAMS.commands, { durable_name: name, ...agentConsumerConfig(nodeId) });
   return name;
+}
+
+const agentConsumerConfig = (nodeId: string) => ({
+  filter_subject: SUBJECTS.command(nodeId),
+  ack_policy: AckPolicy.Explicit,
+  deliver_policy: DeliverPolicy.All,
+  ack_wait: 30 * 1e9,
+});
+
+/**
+ * The agent consumers already in place as ensureAgentConsumer would make them, by name:
+ * durable consumers outlive the scheduler, so a new term lists them once (a few requests of
+ * 256 each) instead of adding one per registering node, a round trip and work in
+ * nats-server per node while a whole fleet registers again.
+ */
+export async function agentConsumersInPlace(jsm: JetStreamManager): Promise<Set<string>> {
+  const found = new Set<string>();
+  const prefix = CONSUMERS.agent('');
+  for await (const { config: cfg } of jsm.consumers.list(STREAMS.commands)) {
+    const name = cfg.durable_name;
+    if (!name?.startsWith(prefix)) continue;
+    const want = agentConsumerConfig(name.slice(prefix.length));
+    if (cfg.filter_subject === want.filter_subject && cfg.ack_policy === want.ack_policy && cfg.deliver_policy === want.deliver_policy && cfg.ack_wait === want.ack_wait) found.add(name);
+  }
+  return found;
 }
 
 export async function ensureSchedulerConsumer(jsm: JetStreamManager): Promise<string> {

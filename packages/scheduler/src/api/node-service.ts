@@ -118,7 +118,7 @@ function register(reg: RegisterMessage, call: Parameters<NodeServiceHandlers['Co
   const nodeId = id.data;
   current.set(nodeId, token);
   scheduler
-    .registerNode({ nodeId, labels: reg.labels, inventory: inventoryFromProto(reg.inventory) })
+    .registerNode({ nodeId, labels: reg.labels, inventory: inventoryFromProto(reg.inventory), wanted: () => current.get(nodeId) === token })
     .then(() => call.write({ registered: { nodeId: id.data, reportIntervalMs: scheduler.siteConfig().reportIntervalMs } }))
     .catch((err: unknown) => reject(WattpackError.from(err).message));
   return nodeId;

@@ -52,4 +52,26 @@ describe('registrations', () => {
     await Promise.all([b, c, lost, again]);
     expect(scheduler.listNodes().find((n) => n.record.id === 'a')!.record.status).toBe('READY');
   });
+
+  it('a registration its agent gave up on before it was applied is skipped: no store write, the node stays as it was', async () => {
+    const stored: string[] = [];
+    const results: string[] = [];
+    const scheduler = new Scheduler({
+      site: defaultSiteConfig(),
+      jobs: new Map(),
+      nodes: new Map(),
+      log: createLogger('test', 'silent'),
+      ports: { ...memoryPorts(), putNode: async (n) => void stored.push(n.id) },
+    });
+    scheduler.changes.on('registration', (nodeId: string, result: string) => results.push(`${nodeId} ${result}`));
+    let wanted = true;
+    const given = scheduler.registerNode({ nodeId: 'a', labels: {}, inventory: H100X8, wanted: () => wanted });
+    // Its stream ends (the agent timed out and will retry) before the registration is applied.
+    wanted = false;
+    await expect(given).rejects.toThrow(/ended its stream/);
+    const again = await scheduler.registerNode({ nodeId: 'a', labels: {}, inventory: H100X8, wanted: () => true });
+    expect(again.status).toBe('READY');
+    expect(stored).toEqual(['a']);
+    expect(results).toEqual(['a abandoned', 'a stored']);
+  });
 });

@@ -1,4 +1,4 @@
-import { WattpackError, quote, type Job, type JobEvent, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig, type UsageRecord } from '@wattpack/common';
+import { WattpackError, quote, type Job, type JobEvent, type NodeRecord, type NodeReport, type SiteConfig, type UsageRecord } from '@wattpack/common';
 import type { Applied } from '../core/driver.js';
 import type { ShareStanding } from '../core/order.js';
 import type { TeamUsage } from '../core/policy.js';
@@ -15,7 +15,7 @@ import type { MeterSample } from '../meter/modbus-meter.js';
 import type { MeterStatus } from '../meter/tracker.js';
 import type { EventReport } from './compliance.js';
 import { Operators, type CordonOptions, type DrainOptions, type NodeSelector, type SiteChange } from './operators.js';
-import { Reports } from './reports.js';
+import { Reports, type Registration } from './reports.js';
 import { LoopState, type SchedulerInit } from './state.js';
 
 /** An ambiguous reference lists this many of its jobs: enough to pick one, short enough to read. */
@@ -270,7 +270,7 @@ export class Scheduler {
 
   // ---- Agents ---------------------------------------------------------------
 
-  registerNode(reg: { nodeId: string; labels: Record<string, string>; inventory: NodeInventory }): Promise<NodeRecord> {
+  registerNode(reg: Registration): Promise<NodeRecord> {
     return this.reports.registerNode(reg);
   }
 

@@ -1,7 +1,7 @@
 import { isTerminal, type Job, type NodeReport } from '@wattpack/common';
 import type { WaitCode } from '../core/snapshot.js';
 import type { PassRecord } from '../loop/cycle.js';
-import { attemptDrawW } from '../loop/reports.js';
+import { attemptDrawW, type RegistrationResult } from '../loop/reports.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import { holdsResources } from '../state/job-transitions.js';
 
@@ -19,6 +19,8 @@ export interface JobWatchListener {
   draw?(job: Job, drawW: number): void;
   /** A node's report was applied (its timestampMs is when the agent sampled it). */
   report?(nodeId: string, report: NodeReport): void;
+  /** A registration was stored, or skipped as its agent had given up on it. */
+  registration?(nodeId: string, result: RegistrationResult): void;
 }
 
 interface LiveJob {
@@ -42,6 +44,9 @@ export class JobWatch {
   private waitCodes = new Map<string, WaitCode>();
   private readonly onJob = (job: Job) => this.job(job);
   private readonly onReport = (nodeId: string, report: NodeReport) => this.report(nodeId, report);
+  private readonly onRegistration = (nodeId: string, result: RegistrationResult) => {
+    for (const l of this.listeners) l.registration?.(nodeId, result);
+  };
   private readonly onPass = (record: PassRecord) => {
     this.waitCodes = new Map(record.waiting.map((w) => [w.jobId, w.code]));
     for (const l of this.listeners) l.pass?.(record);
@@ -52,6 +57,7 @@ export class JobWatch {
     scheduler.changes.on('job', this.onJob);
     scheduler.changes.on('report', this.onReport);
     scheduler.changes.on('pass', this.onPass);
+    scheduler.changes.on('registration', this.onRegistration);
   }
 
   /** Why a pending job waits, by the last pass. */
@@ -67,6 +73,7 @@ export class JobWatch {
     this.scheduler.changes.off('job', this.onJob);
     this.scheduler.changes.off('report', this.onReport);
     this.scheduler.changes.off('pass', this.onPass);
+    this.scheduler.changes.off('registration', this.onRegistration);
   }
 
   private job(after: Job): void {

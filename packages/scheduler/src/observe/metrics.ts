@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { isTerminal, type Job, type NodeReport } from '@wattpack/common';
 import { budgetW, facilityOf } from '../core/watts.js';
 import type { PassRecord } from '../loop/cycle.js';
+import type { RegistrationResult } from '../loop/reports.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { JobWatch, JobWatchListener } from './job-watch.js';
 
@@ -36,6 +37,7 @@ export class SchedulerMetrics {
   private readonly admissionWait: Histogram;
   private readonly finished: Counter;
   private readonly energy: Counter;
+  private readonly registrations: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -63,6 +65,12 @@ export class SchedulerMetrics {
     });
     this.finished = new Counter({ name: 'wattpack_jobs_finished_total', help: 'Jobs ended, by team and final state.', labelNames: ['team', 'state'], registers });
     this.energy = new Counter({ name: 'wattpack_team_gpu_energy_joules_total', help: "Energy the team's jobs' GPUs drew, integrated from agents' measurements, J.", labelNames: ['team'], registers });
+    this.registrations = new Counter({
+      name: 'wattpack_node_registrations_total',
+      help: 'Agent registrations, by result: stored, or abandoned (its agent gave up before it was applied). After a restart, stored should reach the node count once; more is agents retrying.',
+      labelNames: ['result'],
+      registers,
+    });
   }
 
   /** The gauges, read from the scheduler that leads at each scrape. */
@@ -157,5 +165,6 @@ export class SchedulerMetrics {
     energy: (job: Job, joules: number) => this.energy.inc({ team: job.spec.team }, joules),
     // Agent and scheduler share no clock on a real site: a skew shows as lag, never below 0.
     report: (_nodeId: string, report: NodeReport) => this.reportLag.observe(Math.max(0, Date.now() - report.timestampMs) / 1000),
+    registration: (_nodeId: string, result: RegistrationResult) => this.registrations.inc({ result }),
   };
 }
