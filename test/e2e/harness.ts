@@ -151,7 +151,7 @@ export class LocalSite {
     for (const a of agents) await site.startAgent(a);
     if (opts.fleet) site.startFleet(fleet, opts.fleet);
     // A fleet registers its nodes a few at a time: half a second each on a loaded machine.
-    await site.waitForNodes(agents.length + fleet.length, 60_000 + 500 * fleet.length);
+    await site.waitForNodes(agents.length + fleet.length, 90_000 + 500 * fleet.length);
     return site;
   }
 
@@ -269,8 +269,12 @@ export class LocalSite {
     this.agents.set('fleet', launchDaemon('agent', 'fleet', args));
   }
 
-  /** Agents start slowly on a loaded machine (several sites of parallel test files at once): a generous deadline. */
-  async waitForNodes(count: number, timeoutMs = 60_000): Promise<void> {
+  /**
+   * Agents start slowly on a loaded machine (several sites of parallel test files at once): a
+   * generous deadline, longer than an agent's wait for an unanswered registration (60 s,
+   * grpc-link.ts) and its retry.
+   */
+  async waitForNodes(count: number, timeoutMs = 90_000): Promise<void> {
     await waitFor(`${count} nodes READY`, async () => {
       const { nodes } = await this.rpc<{ nodes: Node__Output[] }>('ListNodes', {});
       return nodes.filter((n) => n.status === 'READY' || n.power === 'off').length >= count; // or off already: power saving
