@@ -269,11 +269,7 @@ export class LocalSite {
     this.agents.set('fleet', launchDaemon('agent', 'fleet', args));
   }
 
-  /**
-   * Agents start slowly on a loaded machine (several sites of parallel test files at once): a
-   * generous deadline, longer than an agent's wait for an unanswered registration (60 s,
-   * grpc-link.ts) and its retry.
-   */
+  /** Agents start slowly on a loaded machine: longer than an agent's wait for an unanswered registration (60 s) and its retry. */
   async waitForNodes(count: number, timeoutMs = 90_000): Promise<void> {
     await waitFor(`${count} nodes READY`, async () => {
       const { nodes } = await this.rpc<{ nodes: Node__Output[] }>('ListNodes', {});
