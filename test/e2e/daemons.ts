@@ -23,7 +23,20 @@ const stderrOf = (name: string) => (LOG_DIR ? { file: join(LOG_DIR, `${Date.now(
 
 /** A scheduler or agent process named `name` in logs; it never rejects, so a test can await its end. */
 export function launchDaemon(bin: 'scheduler' | 'agent', name: string, args: string[], env: Record<string, string> = {}): ResultPromise {
-  return execa(process.execPath, [BIN[bin], ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(name), env });
+  const proc = execa(process.execPath, [BIN[bin], ...args], { reject: false, stdout: 'ignore', stderr: stderrOf(name), env });
+  proc.stderr?.on('data', (chunk: Buffer) => tails.set(proc, ((tails.get(proc) ?? '') + chunk.toString()).slice(-TAIL_CHARS)));
+  return proc;
+}
+
+const TAIL_CHARS = 2000;
+/** The end of each daemon's log, for the message of a test that waited on it in vain. */
+const tails = new WeakMap<ResultPromise, string>();
+
+/** Which of these daemons ended on their own with an error (not killed by a test), with the end of its log. */
+export function failedDaemons(procs: Map<string, ResultPromise>): string | undefined {
+  const failed = [...procs].filter(([, p]) => p.exitCode !== null && p.exitCode !== 0);
+  if (!failed.length) return undefined;
+  return failed.map(([name, p]) => `${name} exited with code ${p.exitCode}: ${tails.get(p) ?? '(its log is in WATTPACK_E2E_LOGS)'}`).join('\n');
 }
 
 /** A hollow fleet's folder: one link per node to its credentials, as `wattpack dev` makes. */

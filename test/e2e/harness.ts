@@ -27,43 +27,17 @@ import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { Node__Output } from '@wattpack/common/proto/Node';
 import type { SchedulerServiceClient } from '@wattpack/common/proto/SchedulerService';
 import type { Site__Output } from '@wattpack/common/proto/Site';
-import { BIN, fleetFolder, launchDaemon, LOG_LEVEL } from './daemons.js';
+import { BIN, failedDaemons, fleetFolder, launchDaemon, LOG_LEVEL } from './daemons.js';
 import { rpcClient, waitFor, type RpcClient } from './rpc.js';
+import type { AgentSpec, SiteOptions } from './site-options.js';
 
-export { BIN, rpcClient, waitFor, type RpcClient };
+export { BIN, rpcClient, waitFor, type AgentSpec, type RpcClient, type SiteOptions };
 
 /**
  * A whole local site for end-to-end tests, made of the real binaries: nats-server
  * (JetStream), wattpack-scheduler, wattpack-agent processes with simulated hardware,
  * and the wattpack CLI.
  */
-
-export interface AgentSpec {
-  id: string;
-  profile: string;
-  labels?: string;
-  /** How it runs jobs (default process); podman needs CONTAINERS_CONF set by preparePodman. */
-  runtime?: 'process' | 'podman';
-  /** Its simulated BMC's file (writeSimulatedBmc): the scheduler can power it off and on. */
-  simulateBmc?: string;
-}
-
-export interface SiteOptions {
-  capMw?: number;
-  agents?: AgentSpec[];
-  /** Schedulers competing for leadership (default 1). */
-  schedulers?: number;
-  /** Site settings for the scheduler (written to a site file). Without users, every job runs as JOB_USER. */
-  site?: Record<string, unknown>;
-  /** A 3-node NATS cluster with replicas 3 instead of one server. */
-  natsCluster?: boolean;
-  /** Everything --insecure (no TLS, no credentials): only to measure what security costs (pnpm bench:security). */
-  insecure?: boolean;
-  /** A PostgreSQL URL for accounting (--accounting-db); absent: each scheduler's embedded store in its state folder. */
-  accountingDb?: string;
-  /** Hollow nodes hollow-1..N besides the agents: one `wattpack-agent --fleet` process, each node its own identity. */
-  fleet?: { nodes: number; profile: string; labels?: string };
-}
 
 /** The node ids of a site's hollow fleet. */
 export const fleetNodeIds = (nodes: number): string[] => Array.from({ length: nodes }, (_, i) => `hollow-${i + 1}`);
@@ -115,7 +89,7 @@ export class LocalSite {
     return this.listen.length === 1 ? this.listen[0]! : `ipv4:${this.listen.join(',')}`;
   }
 
-  /** Back-compat for single-scheduler tests. */
+  /** The first scheduler: most sites have one. */
   get scheduler(): ResultPromise | undefined {
     return this.schedulers.get('s1');
   }
@@ -271,10 +245,13 @@ export class LocalSite {
 
   /** Agents start slowly on a loaded machine: longer than an agent's wait for an unanswered registration (60 s) and its retry. */
   async waitForNodes(count: number, timeoutMs = 90_000): Promise<void> {
-    await waitFor(`${count} nodes READY`, async () => {
+    const failed = await waitFor(`${count} nodes READY`, async () => {
+      const died = failedDaemons(this.agents); // a dead agent never registers: fail at once, with its log
+      if (died) return died;
       const { nodes } = await this.rpc<{ nodes: Node__Output[] }>('ListNodes', {});
-      return nodes.filter((n) => n.status === 'READY' || n.power === 'off').length >= count; // or off already: power saving
+      return nodes.filter((n) => n.status === 'READY' || n.power === 'off').length >= count ? '' : undefined; // or off already: power saving
     }, timeoutMs);
+    if (failed) throw new Error(`an agent ended before ${count} nodes were READY:\n${failed}`);
   }
 
   async killAgent(id: string): Promise<void> {

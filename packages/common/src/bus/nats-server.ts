@@ -1,26 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { connectNats, jetStreamReady } from './jetstream.js';
+import { freePort } from '../net/free-port.js';
 import type { Credentials } from '../trust/credential-files.js';
 import { natsConnectionOptions } from '../trust/nats-credentials.js';
 import { writeNatsServerConfig } from '../trust/nats-config.js';
 import type { SitePki } from '../trust/site-pki.js';
 
-/** A free TCP port on loopback, chosen by the kernel. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
+/** Re-exported: tests and `wattpack dev` pick their daemons' ports with it. */
+export { freePort };
 
 /** nats-server from PATH, or from /usr/sbin where Debian puts it (not on every user's PATH). */
 export function natsServerBinary(): string {
