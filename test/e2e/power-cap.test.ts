@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Site__Output } from '@wattpack/common/proto/Site';
 import { useLocalSite } from './harness.js';
@@ -21,27 +23,34 @@ describe('the power cap', () => {
       }
     })();
 
-    const submit = async (name: string) => {
+    // The first job runs until the test opens its gate: on a loaded machine a fixed `sleep`
+    // could end before the CLI shows the second one waiting.
+    const gate = join(site().jobDir('gate'), 'open');
+    const submit = async (name: string, ...command: string[]) => {
       // Fixed at 700 W (--min-watts 700): this test is about waiting, not capping.
-      const r = await site().cli(['submit', '--name', name, '--gpus', '8', '--min-watts', '700', '-o', 'json', '--', 'sleep', '4']);
+      const r = await site().cli(['submit', '--name', name, '--gpus', '8', '--min-watts', '700', '-o', 'json', '--', ...command]);
       expect(r.exitCode, r.stderr).toBe(0);
       return JSON.parse(r.stdout).id as string;
     };
-    const first = await submit('first');
-    const second = await submit('second');
-    await site().waitForState(first, ['RUNNING']);
-    const waiting = await site().job(second);
-    expect(waiting.state).toBe('PENDING');
-    expect(waiting.reason).toMatch(/^power: needs 7\.5 kW, [0-9.]+ kW free under the cap$/);
+    try {
+      const first = await submit('first', 'sh', '-c', `until [ -e ${gate} ]; do sleep 0.1; done`);
+      const second = await submit('second', 'sleep', '1');
+      await site().waitForState(first, ['RUNNING']);
+      const waiting = await site().job(second);
+      expect(waiting.state).toBe('PENDING');
+      expect(waiting.reason).toMatch(/^power: needs 7\.5 kW, [0-9.]+ kW free under the cap$/);
 
-    const shown = await site().cli(['job', second]);
-    expect(shown.stdout).toContain('power: needs 7.5 kW');
+      const shown = await site().cli(['job', second]);
+      expect(shown.stdout).toContain('power: needs 7.5 kW');
 
-    const done = await site().waitForState(second, ['SUCCEEDED', 'FAILED'], 30_000);
-    expect(done.state).toBe('SUCCEEDED');
-    expect(done.startedAtMs).toBeGreaterThanOrEqual((await site().job(first)).finishedAtMs);
-    sampling = false;
-    await sampler;
+      writeFileSync(gate, '');
+      const done = await site().waitForState(second, ['SUCCEEDED', 'FAILED'], 30_000);
+      expect(done.state).toBe('SUCCEEDED');
+      expect(done.startedAtMs).toBeGreaterThanOrEqual((await site().job(first)).finishedAtMs);
+    } finally {
+      sampling = false;
+      await sampler;
+    }
     expect(maxAllocated).toBeGreaterThan(11_000); // it did run one job at full power
     expect(maxAllocated).toBeLessThanOrEqual(CAP_MW * 1e6 * 0.98);
   });
