@@ -1,0 +1,189 @@
+import { h200PowerCurves } from '@wattpack/common';
+import { plan as corePlan, policyFromSite, siteSplit } from '@wattpack/scheduler/core';
+import type { SiteSnapshot } from '@wattpack/scheduler/core';
+import { Engine } from './engine.js';
+import { eventBound, type BoundInput, type BoundJob, type BoundNode, type LimitOption } from './event-bound.js';
+import type { JobTable } from './job-table.js';
+import type { SiteFile } from './site-file.js';
+import type { Trace } from './traces/types.js';
+import { relativeSpeed, SHAPES } from './workload.js';
+
+export interface EventBoundOptions {
+  site: SiteFile;
+  trace: Trace;
+  loadScale: number;
+  /** Slices of the event for the bound over it (s). */
+  sliceS?: number;
+  /** Move the event to start here (s from the first submit) instead of the site file's time. */
+  atS?: number;
+}
+
+/** Stops the replay once the state is in hand. */
+class Captured extends Error {}
+
+/**
+ * Replays the trace under wattpack up to the first pass that plans against the site's
+ * first grid event's cap (its planning lead before the start; the same state for every
+ * scheduler up to the announcement, and wattpack's between it and then), takes the
+ * running jobs and servers there before that pass sheds anything, and bounds the event's
+ * weighted job performance (event-bound.ts): at its start, and over its three hours with
+ * each job leaving when it would finish unslowed.
+ */
+export function boundAtEvent(o: EventBoundOptions): Record<string, unknown> {
+  const first = o.site.gridEvents[0];
+  if (!first) throw new Error(`site ${o.site.name}: no grid event to bound`);
+  const event = { ...first, ...(o.atS !== undefined ? { atS: o.atS } : {}) };
+  const site: SiteFile = { ...o.site, gridEvents: [event, ...o.site.gridEvents.slice(1)] };
+  const policy = policyFromSite('wattpack', site.site, { checkpointIntervalS: 600 });
+  let state: { snap: SiteSnapshot; t: number; table: Readonly<JobTable> } | undefined;
+  const baseCapW = site.site.capMw * 1e6;
+  const engine: Engine = new Engine({
+    site,
+    trace: o.trace,
+    policy,
+    loadScale: o.loadScale,
+    untilS: event.atS + 60,
+    planner: (snap, queue, p) => {
+      if (snap.capW < baseCapW) {
+        state = { snap, t: snap.now / 1000, table: engine.table };
+        throw new Captured();
+      }
+      return corePlan(snap, queue, p);
+    },
+  });
+  try {
+    engine.run();
+  } catch (err) {
+    if (!(err instanceof Captured)) throw err;
+  }
+  if (!state) throw new Error('the replay ended before the event was planned for');
+  const { snap, t, table } = state;
+  const start = event.atS;
+  const end = start + event.durationS;
+  const jobs = jobsOf(snap, table, t);
+  const nodes: BoundNode[] = snap.nodes
+    .filter((n) => n.gpus.length > 0)
+    .map((n) => ({ id: n.id, gpus: n.gpus.length, idleW: n.gpus[0]!.idleW, hostBusyW: n.hostBusyW, standbyW: n.standbyW ?? n.hostIdleW }));
+  const gpus = jobs.reduce((s, j) => s + j.job.gpus, 0);
+  const base = { pue: snap.pue, targetW: snap.capW, nodes };
+  const variant = (input: Omit<BoundInput, 'pue' | 'targetW' | 'nodes'> & { targetW?: number }) => {
+    const { facilityW, priceWPerW: _price, ...r } = eventBound({ ...base, ...input });
+    return { ...r, upper: round4(r.upper), facilityMw: round4(facilityW / 1e6) };
+  };
+  const atStart = (keepFlex0: boolean, packing: 'placed' | 'free-moves') => variant({ jobs: jobs.map((j) => j.job), keepFlex0, packing });
+  const sliceS = o.sliceS ?? 900;
+  const overEvent = (keepFlex0: boolean, packing: 'placed' | 'free-moves') => {
+    // Each job weighs by its time in the event unslowed: slices are then independent, and their bounds add up.
+    const span = jobs.map((j) => Math.min(end, j.unslowedEndS) - start);
+    const inEvent = jobs.filter((_, k) => span[k]! > 0);
+    const totalGpus = inEvent.reduce((s, j) => s + j.job.gpus, 0);
+    let upper = 0;
+    let feasible = 0;
+    for (let a = start; a < end; a += sliceS) {
+      const b = Math.min(end, a + sliceS);
+      const sliceJobs = jobs
+        .map((j, k) => ({ ...j.job, weight: span[k]! > 0 ? (j.job.gpus * Math.max(0, Math.min(b, j.unslowedEndS) - a)) / span[k]! : 0 }))
+        .filter((j) => j.weight > 0);
+      if (sliceJobs.length === 0) continue;
+      const r = eventBound({ ...base, jobs: sliceJobs, keepFlex0, packing, totalGpus });
+      upper += r.upper;
+      feasible += r.feasible;
+    }
+    return { upper: round4(upper), feasible: round4(feasible), jobs: inEvent.length, gpus: totalGpus };
+  };
+  const split = siteSplit(snap);
+  const byFlex: Record<string, { jobs: number; gpus: number }> = {};
+  for (const j of jobs) {
+    const c = (byFlex[String(j.job.flex)] ??= { jobs: 0, gpus: 0 });
+    c.jobs++;
+    c.gpus += j.job.gpus;
+  }
+  const power = { on: 0, off: 0, other: 0, busy: 0 };
+  for (const n of snap.nodes) {
+    const p = n.power ?? 'on';
+    if (p === 'on') power.on++;
+    else if (p === 'off') power.off++;
+    else power.other++;
+    if (n.gpus.some((g) => g.jobId !== undefined)) power.busy++;
+  }
+  return {
+    site: o.site.name,
+    loadScale: o.loadScale,
+    capturedAtS: t,
+    eventStartS: start,
+    eventEndS: end,
+    targetMw: round4(snap.capW / 1e6),
+    budgetMw: round4((snap.capW * (1 - snap.reserveFraction)) / 1e6),
+    facilityMwBeforeShedding: round4(split.facilityW / 1e6),
+    itMw: { gpus: round4(split.gpusW / 1e6), hosts: round4(split.hostsW / 1e6), miners: round4(split.minersW / 1e6) },
+    pue: snap.pue,
+    servers: power,
+    running: { jobs: jobs.length, gpus, byFlex },
+    boundAtStart: {
+      placed: atStart(false, 'placed'),
+      placedFlex0Full: atStart(true, 'placed'),
+      freeMoves: atStart(false, 'free-moves'),
+      freeMovesFlex0Full: atStart(true, 'free-moves'),
+      placedFlex0FullUnderBudget: variant({ jobs: jobs.map((j) => j.job), keepFlex0: true, targetW: snap.capW * (1 - snap.reserveFraction) }),
+      // The target held on what GPUs draw (min(limit, demand)) instead of their limits: the meter's count.
+      placedAtDraw: variant({ jobs: jobs.map((j) => ({ ...j.job, options: j.job.options.map((x) => ({ ...x, limitW: Math.min(x.limitW, j.demandW) })) })) }),
+    },
+    boundOverEvent: {
+      sliceS,
+      placed: overEvent(false, 'placed'),
+      placedFlex0Full: overEvent(true, 'placed'),
+      freeMoves: overEvent(false, 'free-moves'),
+      freeMovesFlex0Full: overEvent(true, 'free-moves'),
+    },
+  };
+}
+
+/** The running jobs as the bound sees them: GPUs, servers, class, the vertices of their curve, and when each would end unslowed. */
+function jobsOf(snap: SiteSnapshot, table: Readonly<JobTable>, t: number): { job: BoundJob; unslowedEndS: number; demandW: number }[] {
+  const where = new Map<string, string[]>();
+  const gpuOf = new Map<string, { minW: number; maxW: number }>();
+  for (const n of snap.nodes) {
+    for (const g of n.gpus) {
+      if (g.jobId === undefined) continue;
+      const list = where.get(g.jobId) ?? [];
+      if (!list.includes(n.id)) list.push(n.id);
+      where.set(g.jobId, list);
+      gpuOf.set(g.jobId, { minW: g.minW, maxW: g.maxW });
+    }
+  }
+  return snap.running.map((r) => {
+    const j = table.idIndex.get(r.id)!;
+    const gpu = gpuOf.get(r.id)!;
+    const minW = Math.max(gpu.minW, r.minW ?? 0);
+    const maxW = Math.min(gpu.maxW, r.maxW ?? Infinity);
+    const remaining = Math.max(0, table.remaining[j]! - (t - table.lastUpdate[j]!) * table.speed[j]!);
+    const nodes = where.get(r.id)!;
+    return {
+      job: {
+        id: r.id,
+        flex: table.flex[j]!,
+        gpus: table.heldCount[j]!,
+        gpusPerNode: table.gpusPerNode[j]!,
+        nodes,
+        options: limitOptions(table.shape[j]!, table.demand[j]!, minW, maxW),
+        weight: table.heldCount[j]!,
+      },
+      unslowedEndS: t + remaining,
+      demandW: table.demand[j]!,
+    };
+  });
+}
+
+/** The limits where a job's throughput curve bends, within its range (relativeSpeed is linear between them). */
+export function limitOptions(shape: number, demandW: number, minW: number, maxW: number): LimitOption[] {
+  const points = h200PowerCurves()[SHAPES[shape]!]!;
+  const top = points[points.length - 1]!;
+  const limits = new Set([minW, maxW]);
+  for (const p of points) {
+    const l = (p.limitW * demandW) / top.meanDrawW;
+    if (l > minW && l < maxW) limits.add(l);
+  }
+  return [...limits].sort((a, b) => a - b).map((limitW) => ({ limitW, speed: relativeSpeed(shape, limitW, demandW) }));
+}
+
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
