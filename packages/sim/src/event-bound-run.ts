@@ -1,12 +1,12 @@
 import { h200PowerCurves } from '@wattpack/common';
 import { plan as corePlan, policyFromSite, siteSplit } from '@wattpack/scheduler/core';
-import type { SiteSnapshot } from '@wattpack/scheduler/core';
+import type { NodeView, SiteSnapshot } from '@wattpack/scheduler/core';
 import { Engine } from './engine.js';
 import { eventBound, type BoundInput, type BoundJob, type BoundNode, type LimitOption } from './event-bound.js';
 import type { JobTable } from './job-table.js';
-import type { SiteFile } from './site-file.js';
+import { buildHardware, type SiteFile } from './site-file.js';
 import type { Trace } from './traces/types.js';
-import { relativeSpeed, SHAPES } from './workload.js';
+import { demandW, pickDrawLevel, pickShape, relativeSpeed, SHAPES } from './workload.js';
 
 export interface EventBoundOptions {
   site: SiteFile;
@@ -16,10 +16,9 @@ export interface EventBoundOptions {
   sliceS?: number;
   /** Move the event to start here (s from the first submit) instead of the site file's time. */
   atS?: number;
+  /** Cut this % of the drawn watts instead of the site file's cut. */
+  reducePct?: number;
 }
-
-/** Stops the replay once the state is in hand. */
-class Captured extends Error {}
 
 /**
  * Replays the trace under wattpack up to the first pass that plans against the site's
@@ -27,43 +26,36 @@ class Captured extends Error {}
  * scheduler up to the announcement, and wattpack's between it and then), takes the
  * running jobs and servers there before that pass sheds anything, and bounds the event's
  * weighted job performance (event-bound.ts): at its start, and over its three hours with
- * each job leaving when it would finish unslowed.
+ * each job leaving when it would finish unslowed. The replay goes on to the event's end:
+ * wattpack's own figures for it come with the bound.
  */
 export function boundAtEvent(o: EventBoundOptions): Record<string, unknown> {
   const first = o.site.gridEvents[0];
   if (!first) throw new Error(`site ${o.site.name}: no grid event to bound`);
-  const event = { ...first, ...(o.atS !== undefined ? { atS: o.atS } : {}) };
+  const event = { ...first, ...(o.atS !== undefined ? { atS: o.atS } : {}), ...(o.reducePct !== undefined ? { reducePct: o.reducePct, capMw: undefined } : {}) };
   const site: SiteFile = { ...o.site, gridEvents: [event, ...o.site.gridEvents.slice(1)] };
   const policy = policyFromSite('wattpack', site.site, { checkpointIntervalS: 600 });
-  let state: { snap: SiteSnapshot; t: number; table: Readonly<JobTable> } | undefined;
+  let state: { snap: SiteSnapshot; t: number; jobs: ReturnType<typeof jobsOf> } | undefined;
   const baseCapW = site.site.capMw * 1e6;
   const engine: Engine = new Engine({
     site,
     trace: o.trace,
     policy,
     loadScale: o.loadScale,
-    untilS: event.atS + 60,
+    untilS: event.atS + event.durationS,
     planner: (snap, queue, p) => {
-      if (snap.capW < baseCapW) {
-        state = { snap, t: snap.now / 1000, table: engine.table };
-        throw new Captured();
-      }
+      // The state before the first pass that plans for the event (the core never mutates a snapshot: copied as it stands).
+      if (!state && snap.capW < baseCapW) state = { snap: structuredClone(snap), t: snap.now / 1000, jobs: jobsOf(snap, engine.table, snap.now / 1000) };
       return corePlan(snap, queue, p);
     },
   });
-  try {
-    engine.run();
-  } catch (err) {
-    if (!(err instanceof Captured)) throw err;
-  }
+  // wattpack's own figures for the same event, from the same replay.
+  const wattpack = engine.run().gridEvents[0];
   if (!state) throw new Error('the replay ended before the event was planned for');
-  const { snap, t, table } = state;
+  const { snap, t, jobs } = state;
   const start = event.atS;
   const end = start + event.durationS;
-  const jobs = jobsOf(snap, table, t);
-  const nodes: BoundNode[] = snap.nodes
-    .filter((n) => n.gpus.length > 0)
-    .map((n) => ({ id: n.id, gpus: n.gpus.length, idleW: n.gpus[0]!.idleW, hostBusyW: n.hostBusyW, standbyW: n.standbyW ?? n.hostIdleW }));
+  const nodes = snap.nodes.filter((n) => n.gpus.length > 0).map(boundNode);
   const gpus = jobs.reduce((s, j) => s + j.job.gpus, 0);
   const base = { pue: snap.pue, targetW: snap.capW, nodes };
   const variant = (input: Omit<BoundInput, 'pue' | 'targetW' | 'nodes'> & { targetW?: number }) => {
@@ -91,6 +83,13 @@ export function boundAtEvent(o: EventBoundOptions): Record<string, unknown> {
     }
     return { upper: round4(upper), feasible: round4(feasible), jobs: inEvent.length, gpus: totalGpus };
   };
+  const cutSweep = (baselineW: number) =>
+    Object.fromEntries(
+      [5, 10, 15, 20, 25].map((pct) => {
+        const r = variant({ jobs: jobs.map((j) => j.job), keepFlex0: true, targetW: baselineW * (1 - pct / 100) });
+        return [`-${pct}%`, { targetMw: round4((baselineW * (1 - pct / 100)) / 1e6), upper: r.upper, feasible: r.feasible, byFlex: r.byFlex }];
+      }),
+    );
   const split = siteSplit(snap);
   const byFlex: Record<string, { jobs: number; gpus: number }> = {};
   for (const j of jobs) {
@@ -119,6 +118,7 @@ export function boundAtEvent(o: EventBoundOptions): Record<string, unknown> {
     pue: snap.pue,
     servers: power,
     running: { jobs: jobs.length, gpus, byFlex },
+    wattpack,
     boundAtStart: {
       placed: atStart(false, 'placed'),
       placedFlex0Full: atStart(true, 'placed'),
@@ -128,6 +128,13 @@ export function boundAtEvent(o: EventBoundOptions): Record<string, unknown> {
       // The target held on what GPUs draw (min(limit, demand)) instead of their limits: the meter's count.
       placedAtDraw: variant({ jobs: jobs.map((j) => ({ ...j.job, options: j.job.options.map((x) => ({ ...x, limitW: Math.min(x.limitW, j.demandW) })) })) }),
     },
+    // Every server full (one 8-GPU job each), the same cut of what it draws: jobs at the Acme draw levels, and all at full draw.
+    boundOnFullSite: {
+      acmeDraw: boundOnFullSite(site, event.reducePct ?? 25),
+      fullDraw: boundOnFullSite(site, event.reducePct ?? 25, 1),
+    },
+    // The same state against other cuts of the same drawn baseline: how deep a cut keeps 0.91 within reach.
+    boundByCut: event.reducePct === undefined ? undefined : cutSweep(snap.capW / (1 - event.reducePct / 100)),
     boundOverEvent: {
       sliceS,
       placed: overEvent(false, 'placed'),
@@ -136,6 +143,37 @@ export function boundAtEvent(o: EventBoundOptions): Record<string, unknown> {
       freeMovesFlex0Full: overEvent(true, 'free-moves'),
     },
   };
+}
+
+/**
+ * The same bound on a site whose every GPU server runs one 8-GPU job of the site's
+ * workload mix (the busiest the site can be), the target a cut of `reducePct` of what it
+ * draws: what no load scale can beat. `drawLevel`: each job's share of its shape's full
+ * draw (undefined: the site's, else drawn from the Acme clusters by id, as the simulator).
+ */
+export function boundOnFullSite(site: SiteFile, reducePct: number, drawLevel?: number) {
+  const ps = site.site.powerSaving;
+  const nodes = buildHardware(site)
+    .nodes.filter((n) => n.gpus.length > 0)
+    .map((n) => (ps.enabled ? { ...n, standbyW: ps.standbyW } : n));
+  const jobs: BoundJob[] = [];
+  let drawnIt = 0;
+  for (const n of nodes) {
+    const gpu = n.gpus[0]!;
+    const shape = pickShape(n.id, site.workloadMix);
+    const demand = demandW(shape, drawLevel ?? site.drawLevel ?? pickDrawLevel(n.id), gpu.maxW, gpu.idleW);
+    jobs.push({ id: n.id, flex: -1, gpus: n.gpus.length, gpusPerNode: n.gpus.length, nodes: [n.id], options: limitOptions(shape, demand, gpu.minW, gpu.maxW), weight: n.gpus.length });
+    drawnIt += n.hostBusyW + n.gpus.length * demand;
+  }
+  const drawnW = site.site.pue * drawnIt;
+  const r = eventBound({ pue: site.site.pue, targetW: drawnW * (1 - reducePct / 100), nodes: nodes.map(boundNode), jobs });
+  return { drawnMw: round4(drawnW / 1e6), targetMw: round4((drawnW * (1 - reducePct / 100)) / 1e6), upper: round4(r.upper), feasible: r.feasible, stoppedJobs: r.stoppedJobs, slowedJobs: r.slowedJobs };
+}
+
+/** A GPU server as the bound sees it: off at its standby watts with power saving, else on at idle. */
+function boundNode(n: NodeView): BoundNode {
+  const idleW = n.gpus[0]!.idleW;
+  return { id: n.id, gpus: n.gpus.length, idleW, hostBusyW: n.hostBusyW, standbyW: n.standbyW ?? n.hostIdleW + n.gpus.length * idleW };
 }
 
 /** The running jobs as the bound sees them: GPUs, servers, class, the vertices of their curve, and when each would end unslowed. */
