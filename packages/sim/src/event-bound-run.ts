@@ -1,6 +1,6 @@
 import { h200PowerCurves } from '@wattpack/common';
 import { plan as corePlan, policyFromSite, siteSplit } from '@wattpack/scheduler/core';
-import type { NodeView, SiteSnapshot } from '@wattpack/scheduler/core';
+import type { NodeView, Plan, SiteSnapshot } from '@wattpack/scheduler/core';
 import { Engine } from './engine.js';
 import { eventBound, type BoundInput, type BoundJob, type BoundNode, type LimitOption } from './event-bound.js';
 import type { JobTable } from './job-table.js';
@@ -36,6 +36,7 @@ export function boundAtEvent(o: EventBoundOptions): Record<string, unknown> {
   const site: SiteFile = { ...o.site, gridEvents: [event, ...o.site.gridEvents.slice(1)] };
   const policy = policyFromSite('wattpack', site.site, { checkpointIntervalS: 600 });
   let state: { snap: SiteSnapshot; t: number; jobs: ReturnType<typeof jobsOf> } | undefined;
+  let shedPass: ReturnType<typeof whatThePassStopped> | undefined;
   const baseCapW = site.site.capMw * 1e6;
   const engine: Engine = new Engine({
     site,
@@ -44,9 +45,12 @@ export function boundAtEvent(o: EventBoundOptions): Record<string, unknown> {
     loadScale: o.loadScale,
     untilS: event.atS + event.durationS,
     planner: (snap, queue, p) => {
+      if (state || snap.capW >= baseCapW) return corePlan(snap, queue, p);
       // The state before the first pass that plans for the event (the core never mutates a snapshot: copied as it stands).
-      if (!state && snap.capW < baseCapW) state = { snap: structuredClone(snap), t: snap.now / 1000, jobs: jobsOf(snap, engine.table, snap.now / 1000) };
-      return corePlan(snap, queue, p);
+      state = { snap: structuredClone(snap), t: snap.now / 1000, jobs: jobsOf(snap, engine.table, snap.now / 1000) };
+      const plan = corePlan(snap, queue, p);
+      shedPass = whatThePassStopped(snap, plan);
+      return plan;
     },
   });
   // wattpack's own figures for the same event, from the same replay.
@@ -119,6 +123,7 @@ export function boundAtEvent(o: EventBoundOptions): Record<string, unknown> {
     servers: power,
     running: { jobs: jobs.length, gpus, byFlex },
     wattpack,
+    wattpackShedPass: shedPass,
     boundAtStart: {
       placed: atStart(false, 'placed'),
       placedFlex0Full: atStart(true, 'placed'),
@@ -168,6 +173,28 @@ export function boundOnFullSite(site: SiteFile, reducePct: number, drawLevel?: n
   const drawnW = site.site.pue * drawnIt;
   const r = eventBound({ pue: site.site.pue, targetW: drawnW * (1 - reducePct / 100), nodes: nodes.map(boundNode), jobs });
   return { drawnMw: round4(drawnW / 1e6), targetMw: round4((drawnW * (1 - reducePct / 100)) / 1e6), upper: round4(r.upper), feasible: r.feasible, stoppedJobs: r.stoppedJobs, slowedJobs: r.slowedJobs };
+}
+
+/** What wattpack's pass for the event stopped, and how many of those stops left their server on (freeing only GPU watts above idle). */
+function whatThePassStopped(snap: SiteSnapshot, plan: Plan) {
+  const stopped = new Set(plan.preemptions.map((x) => x.jobId));
+  let gpus = 0;
+  let onServersLeftOn = 0;
+  let gpusOnServersLeftOn = 0;
+  const serverOf = new Map<string, NodeView[]>();
+  for (const n of snap.nodes) for (const g of n.gpus) if (g.jobId !== undefined && !serverOf.get(g.jobId)?.includes(n)) serverOf.set(g.jobId, [...(serverOf.get(g.jobId) ?? []), n]);
+  for (const r of snap.running) {
+    if (!stopped.has(r.id)) continue;
+    const held = r.gpus * r.nodes;
+    gpus += held;
+    const leftOn = (serverOf.get(r.id) ?? []).some((n) => n.gpus.some((g) => g.jobId !== undefined && !stopped.has(g.jobId)));
+    if (leftOn) {
+      onServersLeftOn++;
+      gpusOnServersLeftOn += held;
+    }
+  }
+  const moved = plan.preemptions.filter((x) => x.code === 'consolidate').length;
+  return { stoppedJobs: stopped.size, ofWhichMoves: moved, stoppedGpus: gpus, onServersLeftOn, gpusOnServersLeftOn, limitsLowered: plan.powerChanges.length, serversOff: plan.nodePower.suspend.length };
 }
 
 /** A GPU server as the bound sees it: off at its standby watts with power saving, else on at idle. */

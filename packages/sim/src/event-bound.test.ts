@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { policyFromSite } from '@wattpack/scheduler/core';
+import { Engine } from './engine.js';
+import { boundAtEvent } from './event-bound-run.js';
 import { eventBound, type BoundJob, type BoundNode, type LimitOption } from './event-bound.js';
+import { tinySite, tinyTrace } from './fixtures.js';
 
 const node = (id: string): BoundNode => ({ id, gpus: 8, idleW: 110, hostBusyW: 2500, standbyW: 40 });
 const linear: LimitOption[] = [
@@ -90,3 +94,24 @@ function bruteForce(nodes: BoundNode[], jobs: BoundJob[], pue: number, targetW: 
   pick(0, []);
   return best;
 }
+
+describe('boundAtEvent', () => {
+  it('bounds from above what wattpack did with the same jobs, and reports wattpack from the same replay', () => {
+    // Six jobs on four servers for 5 h; -25 % for 3 h from 10 min, announced 5 min ahead.
+    const site = tinySite({ flexMix: { '0': 0.25, '10': 0.25, '25': 0.25, '50': 0.25 }, gridEvents: [{ atS: '10m', durationS: '3h', reducePct: 25, noticeS: '5m' }] }, 4);
+    const trace = tinyTrace([8, 8, 4, 4, 2, 2].map((gpus) => ({ gpus, durationS: 5 * 3600 })));
+    const r = boundAtEvent({ site, trace, loadScale: 1 }) as Record<string, any>;
+    const stats = new Engine({ site, trace, policy: policyFromSite('wattpack', site.site, { checkpointIntervalS: 600 }), untilS: 600 + 3 * 3600 }).run();
+    expect(r.wattpack).toEqual(stats.gridEvents[0]);
+    expect(r.running.jobs).toBe(6);
+    expect(r.targetMw).toBeCloseTo(stats.gridEvents[0]!.targetMw, 4);
+    const over = r.boundOverEvent;
+    expect(over.freeMoves.upper).toBeGreaterThanOrEqual(r.wattpack.heldAtStart.performance - 1e-4);
+    expect(over.freeMoves.upper).toBeGreaterThanOrEqual(over.placed.upper - 1e-9);
+    expect(over.placed.upper).toBeGreaterThanOrEqual(over.placedFlex0Full.upper - 1e-9);
+    expect(over.placed.feasible).toBeLessThanOrEqual(over.placed.upper + 1e-9);
+    // Limits alone cannot meet this cut: wattpack stops jobs in its pass for the event, and the jobs lose.
+    expect(r.wattpackShedPass.stoppedJobs).toBeGreaterThan(0);
+    expect(r.wattpack.heldAtStart.performance).toBeLessThan(1);
+  });
+});
