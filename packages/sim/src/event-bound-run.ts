@@ -64,7 +64,7 @@ export function boundAtEvent(o: EventBoundOptions): Record<string, unknown> {
   const base = { pue: snap.pue, targetW: snap.capW, nodes };
   const variant = (input: Omit<BoundInput, 'pue' | 'targetW' | 'nodes'> & { targetW?: number }) => {
     const { facilityW, priceWPerW: _price, ...r } = eventBound({ ...base, ...input });
-    return { ...r, upper: round4(r.upper), facilityMw: round4(facilityW / 1e6) };
+    return { ...r, upper: round4(r.upper), feasible: round4(r.feasible), facilityMw: round4(facilityW / 1e6) };
   };
   const atStart = (keepFlex0: boolean, packing: 'placed' | 'free-moves') => variant({ jobs: jobs.map((j) => j.job), keepFlex0, packing });
   const sliceS = o.sliceS ?? 900;
@@ -172,7 +172,7 @@ export function boundOnFullSite(site: SiteFile, reducePct: number, drawLevel?: n
   }
   const drawnW = site.site.pue * drawnIt;
   const r = eventBound({ pue: site.site.pue, targetW: drawnW * (1 - reducePct / 100), nodes: nodes.map(boundNode), jobs });
-  return { drawnMw: round4(drawnW / 1e6), targetMw: round4((drawnW * (1 - reducePct / 100)) / 1e6), upper: round4(r.upper), feasible: r.feasible, stoppedJobs: r.stoppedJobs, slowedJobs: r.slowedJobs };
+  return { drawnMw: round4(drawnW / 1e6), targetMw: round4((drawnW * (1 - reducePct / 100)) / 1e6), upper: round4(r.upper), feasible: round4(r.feasible), stoppedJobs: r.stoppedJobs, slowedJobs: r.slowedJobs };
 }
 
 /** What wattpack's pass for the event stopped, and how many of those stops left their server on (freeing only GPU watts above idle). */

@@ -164,7 +164,7 @@ function describe(groups: readonly Group[], s: { value: number; facilityW: numbe
     }),
   );
   const byFlex = Object.fromEntries(Object.entries(acc).map(([k, c]) => [k, round4(c.w > 0 ? c.v / c.w : 1)]));
-  return { feasible: round4(s.value / total), facilityW: s.facilityW, stoppedJobs, stoppedGpus, slowedJobs, byFlex };
+  return { feasible: s.value / total, facilityW: s.facilityW, stoppedJobs, stoppedGpus, slowedJobs, byFlex };
 }
 
 /** Servers joined when a job spans them (union-find), with their jobs; servers with no job are left out (off). */
