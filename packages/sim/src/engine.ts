@@ -84,6 +84,11 @@ export class Engine {
     this.refreshWatts();
   }
 
+  /** The jobs and where each stands, read-only (analysis scripts: packages/sim/scripts/event-bound.mjs). */
+  get table(): Readonly<JobTable> {
+    return this.jobs;
+  }
+
   run(): EngineStats {
     const { untilS } = this.o;
     for (;;) {

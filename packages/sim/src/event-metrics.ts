@@ -31,6 +31,12 @@ export interface GridEventStats {
   performance: number;
   /** The same per flexibility class ("none": no class). */
   byFlex: Record<string, { jobs: number; gpus: number; performance: number }>;
+  /**
+   * The same over the jobs that held GPUs at the start (or were shed for it ahead), the
+   * fixed set a trial such as Emerald AI's measures; the rest started during the event and
+   * count from their own start (a job started at full speed late in the event lifts the mean).
+   */
+  heldAtStart: { jobs: number; gpus: number; performance: number };
 }
 
 /**
@@ -51,6 +57,8 @@ export class EventMeter {
   private energyWs = 0;
   private headroomW = 0;
   private announced = false;
+  /** When the event in hand began to be measured: the jobs counted from then held GPUs at its start. */
+  private activeFrom = NaN;
   private readonly acc: Float64Array;
   private readonly since: Float64Array;
   private readonly last: Float64Array;
@@ -96,6 +104,7 @@ export class EventMeter {
     }
     if (t < e.start || t >= e.end) return;
     this.active = true;
+    this.activeFrom = t;
     this.acc.fill(0);
     this.since.fill(NaN);
     this.stop.fill(NaN);
@@ -185,6 +194,7 @@ export class EventMeter {
     let weighted = 0;
     let count = 0;
     const byFlex: GridEventStats['byFlex'] = {};
+    const atStart = { jobs: 0, gpus: 0, performance: 0 };
     for (let j = 0; j < jobs.n; j++) {
       const from = this.since[j]!;
       if (Number.isNaN(from)) continue;
@@ -203,8 +213,13 @@ export class EventMeter {
       c.jobs++;
       c.gpus += g;
       c.performance += g * perf;
+      if (from === this.activeFrom) {
+        atStart.jobs++;
+        atStart.gpus += g;
+        atStart.performance += g * perf;
+      }
     }
-    for (const c of Object.values(byFlex)) c.performance = round4(c.gpus > 0 ? c.performance / c.gpus : 1);
+    for (const c of [...Object.values(byFlex), atStart]) c.performance = round4(c.gpus > 0 ? c.performance / c.gpus : 1);
     const span = t - e.start;
     this.done.push({
       startS: e.start,
@@ -220,6 +235,7 @@ export class EventMeter {
       gpus,
       performance: round4(gpus > 0 ? weighted / gpus : 1),
       byFlex,
+      heldAtStart: atStart,
     });
     this.active = false;
     this.announced = false;

@@ -56,9 +56,37 @@ describe('grid events in the simulator', () => {
     const keep75 = [...Array(501).keys()].map((k) => 200 + k).find((w) => relativeSpeed(TRAIN, w, demandW(TRAIN, 1, 700, 110)) >= 0.75)!;
     expect(e!.limitHeadroomMw).toBeCloseTo((2 * 1.2 * 8 * (700 - keep75)) / 1e6, 4);
     expect(e!.byFlex['25']).toEqual({ jobs: 2, gpus: 16, performance: e!.performance });
+    expect(e!.heldAtStart).toEqual({ jobs: 2, gpus: 16, performance: e!.performance });
     const result = buildResult(stats, { policy: 'scripted', site, trace: 'tiny', loadScale: 1, cycleS: 30, wallS: 0 });
     expect(result.gridEvents).toEqual(stats.gridEvents);
     expect(summaryText(result)).toMatch(/grid event +1m40s-5m0s to 0\.014 MW \(-25 % of 0\.018 MW drawn\): target in 20s, 20s over/);
+  });
+
+  it('a job started during the event counts from its own start; heldAtStart leaves it out', () => {
+    // j000000 runs from 0 s, lowered to 400 W at the event's start (100 s); j000001 arrives at 200 s and runs at 700 W
+    // (the target, 1 MW, leaves room for both).
+    const site = tinySite({ gridEvents: [{ atS: 100, durationS: 200, capMw: 1 }] }, 2);
+    const trace = tinyTrace([{ durationS: 10_000 }, { submitS: 200, durationS: 10_000 }]);
+    let loweredAt = NaN;
+    const planner: Planner = (snap: SiteSnapshot, queue) => {
+      const t = snap.now / 1000;
+      if (t >= 100 && Number.isNaN(loweredAt)) {
+        loweredAt = t;
+        return { ...empty(), powerChanges: [{ jobId: 'j000000', powerLimitW: 400, why: 'shed' }] };
+      }
+      const placements = queue.map((q) => ({ jobId: q.id, nodes: [{ nodeId: q.id === 'j000000' ? 'n-0000' : 'n-0001', gpuIndices: all8, gpuModel: 'H100' }], powerLimitW: 700, facilityW: 0 }));
+      return { ...empty(), placements };
+    };
+    const stats = new Engine({ site, trace, policy: defaultPolicy('wattpack'), planner, untilS: 400 }).run();
+    const [e] = stats.gridEvents;
+    const atFloor = relativeSpeed(TRAIN, 400, demandW(TRAIN, 1, 700, 110));
+    const first = ((loweredAt - 100) * 1 + (300 - loweredAt) * atFloor) / 200;
+    expect(loweredAt).toBeLessThan(200);
+    expect(e).toMatchObject({ jobs: 2, gpus: 16 });
+    expect(e!.performance).toBeCloseTo((8 * first + 8 * 1) / 16, 4);
+    expect(e!.heldAtStart.jobs).toBe(1);
+    expect(e!.heldAtStart.gpus).toBe(8);
+    expect(e!.heldAtStart.performance).toBeCloseTo(first, 4);
   });
 
   it('the core meets a -25 % cut at once with 0 s over; the performance is the GPU-weighted mean of its classes', () => {

@@ -216,7 +216,7 @@ function gridEventText(e: GridEventStats): string {
   const classes = Object.entries(e.byFlex)
     .map(([c, v]) => `flex ${c} ${v.performance.toFixed(3)}`)
     .join(', ');
-  return `${formatDuration(e.startS)}-${formatDuration(e.endS)} to ${e.targetMw.toFixed(3)} MW${cut}: ${reached}, ${formatDuration(e.violationS)} over, mean ${e.meanFacilityMw.toFixed(3)} MW, ${e.limitHeadroomMw.toFixed(3)} MW in limits when announced; weighted job performance ${e.performance.toFixed(3)} over ${e.jobs} jobs (${e.gpus} GPUs; ${classes})`;
+  return `${formatDuration(e.startS)}-${formatDuration(e.endS)} to ${e.targetMw.toFixed(3)} MW${cut}: ${reached}, ${formatDuration(e.violationS)} over, mean ${e.meanFacilityMw.toFixed(3)} MW, ${e.limitHeadroomMw.toFixed(3)} MW in limits when announced; weighted job performance ${e.performance.toFixed(3)} over ${e.jobs} jobs (${e.gpus} GPUs; ${classes}), ${e.heldAtStart.performance.toFixed(3)} over the ${e.heldAtStart.jobs} that held GPUs at its start`;
 }
 
 /** The series as CSV (t in seconds). */
