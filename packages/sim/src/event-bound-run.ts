@@ -30,6 +30,62 @@ export interface EventBoundOptions {
  * wattpack's own figures for it come with the bound.
  */
 export function boundAtEvent(o: EventBoundOptions): Record<string, unknown> {
+  const { site, event, state, shedPass, wattpack } = replayToEvent(o);
+  const { snap, t, jobs } = state;
+  const start = event.atS;
+  const end = start + event.durationS;
+  const base = { pue: snap.pue, targetW: snap.capW, nodes: snap.nodes.filter((n) => n.gpus.length > 0).map(boundNode) };
+  const variant = (input: Omit<BoundInput, 'pue' | 'targetW' | 'nodes'> & { targetW?: number }) => {
+    const { facilityW, priceWPerW: _price, ...r } = eventBound({ ...base, ...input });
+    return { ...r, upper: round4(r.upper), feasible: round4(r.feasible), facilityMw: round4(facilityW / 1e6) };
+  };
+  const atStart = (keepFlex0: boolean, packing: 'placed' | 'free-moves') => variant({ jobs: jobs.map((j) => j.job), keepFlex0, packing });
+  const sliceS = o.sliceS ?? 900;
+  const overEvent = (keepFlex0: boolean, packing: 'placed' | 'free-moves') => boundOverEvent(base, jobs, { start, end, sliceS, keepFlex0, packing });
+  const cutSweep = (baselineW: number) =>
+    Object.fromEntries(
+      [5, 10, 15, 20, 25].map((pct) => {
+        const r = variant({ jobs: jobs.map((j) => j.job), keepFlex0: true, targetW: baselineW * (1 - pct / 100) });
+        return [`-${pct}%`, { targetMw: round4((baselineW * (1 - pct / 100)) / 1e6), upper: r.upper, feasible: r.feasible, byFlex: r.byFlex }];
+      }),
+    );
+  return {
+    site: o.site.name,
+    loadScale: o.loadScale,
+    capturedAtS: t,
+    eventStartS: start,
+    eventEndS: end,
+    ...describeState(snap, jobs),
+    wattpack,
+    wattpackShedPass: shedPass,
+    boundAtStart: {
+      placed: atStart(false, 'placed'),
+      placedFlex0Full: atStart(true, 'placed'),
+      freeMoves: atStart(false, 'free-moves'),
+      freeMovesFlex0Full: atStart(true, 'free-moves'),
+      placedFlex0FullUnderBudget: variant({ jobs: jobs.map((j) => j.job), keepFlex0: true, targetW: snap.capW * (1 - snap.reserveFraction) }),
+      // The target held on what GPUs draw (min(limit, demand)) instead of their limits: the meter's count.
+      placedAtDraw: variant({ jobs: jobs.map((j) => ({ ...j.job, options: j.job.options.map((x) => ({ ...x, limitW: Math.min(x.limitW, j.demandW) })) })) }),
+    },
+    // Every server full (one 8-GPU job each), the same cut of what it draws: jobs at the Acme draw levels, and all at full draw.
+    boundOnFullSite: {
+      acmeDraw: boundOnFullSite(site, event.reducePct ?? 25),
+      fullDraw: boundOnFullSite(site, event.reducePct ?? 25, 1),
+    },
+    // The same state against other cuts of the same drawn baseline: how deep a cut keeps 0.91 within reach.
+    boundByCut: event.reducePct === undefined ? undefined : cutSweep(snap.capW / (1 - event.reducePct / 100)),
+    boundOverEvent: {
+      sliceS,
+      placed: overEvent(false, 'placed'),
+      placedFlex0Full: overEvent(true, 'placed'),
+      freeMoves: overEvent(false, 'free-moves'),
+      freeMovesFlex0Full: overEvent(true, 'free-moves'),
+    },
+  };
+}
+
+/** The replay up to the first pass that plans for the event (its state then, and what that pass stopped), and on to the event's end. */
+function replayToEvent(o: EventBoundOptions) {
   const first = o.site.gridEvents[0];
   if (!first) throw new Error(`site ${o.site.name}: no grid event to bound`);
   const event = { ...first, ...(o.atS !== undefined ? { atS: o.atS } : {}), ...(o.reducePct !== undefined ? { reducePct: o.reducePct, capMw: undefined } : {}) };
@@ -56,44 +112,35 @@ export function boundAtEvent(o: EventBoundOptions): Record<string, unknown> {
   // wattpack's own figures for the same event, from the same replay.
   const wattpack = engine.run().gridEvents[0];
   if (!state) throw new Error('the replay ended before the event was planned for');
-  const { snap, t, jobs } = state;
-  const start = event.atS;
-  const end = start + event.durationS;
-  const nodes = snap.nodes.filter((n) => n.gpus.length > 0).map(boundNode);
-  const gpus = jobs.reduce((s, j) => s + j.job.gpus, 0);
-  const base = { pue: snap.pue, targetW: snap.capW, nodes };
-  const variant = (input: Omit<BoundInput, 'pue' | 'targetW' | 'nodes'> & { targetW?: number }) => {
-    const { facilityW, priceWPerW: _price, ...r } = eventBound({ ...base, ...input });
-    return { ...r, upper: round4(r.upper), feasible: round4(r.feasible), facilityMw: round4(facilityW / 1e6) };
-  };
-  const atStart = (keepFlex0: boolean, packing: 'placed' | 'free-moves') => variant({ jobs: jobs.map((j) => j.job), keepFlex0, packing });
-  const sliceS = o.sliceS ?? 900;
-  const overEvent = (keepFlex0: boolean, packing: 'placed' | 'free-moves') => {
-    // Each job weighs by its time in the event unslowed: slices are then independent, and their bounds add up.
-    const span = jobs.map((j) => Math.min(end, j.unslowedEndS) - start);
-    const inEvent = jobs.filter((_, k) => span[k]! > 0);
-    const totalGpus = inEvent.reduce((s, j) => s + j.job.gpus, 0);
-    let upper = 0;
-    let feasible = 0;
-    for (let a = start; a < end; a += sliceS) {
-      const b = Math.min(end, a + sliceS);
-      const sliceJobs = jobs
-        .map((j, k) => ({ ...j.job, weight: span[k]! > 0 ? (j.job.gpus * Math.max(0, Math.min(b, j.unslowedEndS) - a)) / span[k]! : 0 }))
-        .filter((j) => j.weight > 0);
-      if (sliceJobs.length === 0) continue;
-      const r = eventBound({ ...base, jobs: sliceJobs, keepFlex0, packing, totalGpus });
-      upper += r.upper;
-      feasible += r.feasible;
-    }
-    return { upper: round4(upper), feasible: round4(feasible), jobs: inEvent.length, gpus: totalGpus };
-  };
-  const cutSweep = (baselineW: number) =>
-    Object.fromEntries(
-      [5, 10, 15, 20, 25].map((pct) => {
-        const r = variant({ jobs: jobs.map((j) => j.job), keepFlex0: true, targetW: baselineW * (1 - pct / 100) });
-        return [`-${pct}%`, { targetMw: round4((baselineW * (1 - pct / 100)) / 1e6), upper: r.upper, feasible: r.feasible, byFlex: r.byFlex }];
-      }),
-    );
+  return { site, event, state, shedPass, wattpack };
+}
+
+/** The bound over the event: each job weighs by its time in the event unslowed, so slices are independent and their bounds add up. */
+function boundOverEvent(
+  base: Pick<BoundInput, 'pue' | 'targetW' | 'nodes'>,
+  jobs: ReturnType<typeof jobsOf>,
+  o: { start: number; end: number; sliceS: number; keepFlex0: boolean; packing: 'placed' | 'free-moves' },
+) {
+  const span = jobs.map((j) => Math.min(o.end, j.unslowedEndS) - o.start);
+  const inEvent = jobs.filter((_, k) => span[k]! > 0);
+  const totalGpus = inEvent.reduce((s, j) => s + j.job.gpus, 0);
+  let upper = 0;
+  let feasible = 0;
+  for (let a = o.start; a < o.end; a += o.sliceS) {
+    const b = Math.min(o.end, a + o.sliceS);
+    const sliceJobs = jobs
+      .map((j, k) => ({ ...j.job, weight: span[k]! > 0 ? (j.job.gpus * Math.max(0, Math.min(b, j.unslowedEndS) - a)) / span[k]! : 0 }))
+      .filter((j) => j.weight > 0);
+    if (sliceJobs.length === 0) continue;
+    const r = eventBound({ ...base, jobs: sliceJobs, keepFlex0: o.keepFlex0, packing: o.packing, totalGpus });
+    upper += r.upper;
+    feasible += r.feasible;
+  }
+  return { upper: round4(upper), feasible: round4(feasible), jobs: inEvent.length, gpus: totalGpus };
+}
+
+/** The site as the event's first pass found it: target, power split, servers, running jobs by class. */
+function describeState(snap: SiteSnapshot, jobs: ReturnType<typeof jobsOf>) {
   const split = siteSplit(snap);
   const byFlex: Record<string, { jobs: number; gpus: number }> = {};
   for (const j of jobs) {
@@ -110,43 +157,13 @@ export function boundAtEvent(o: EventBoundOptions): Record<string, unknown> {
     if (n.gpus.some((g) => g.jobId !== undefined)) power.busy++;
   }
   return {
-    site: o.site.name,
-    loadScale: o.loadScale,
-    capturedAtS: t,
-    eventStartS: start,
-    eventEndS: end,
     targetMw: round4(snap.capW / 1e6),
     budgetMw: round4((snap.capW * (1 - snap.reserveFraction)) / 1e6),
     facilityMwBeforeShedding: round4(split.facilityW / 1e6),
     itMw: { gpus: round4(split.gpusW / 1e6), hosts: round4(split.hostsW / 1e6), miners: round4(split.minersW / 1e6) },
     pue: snap.pue,
     servers: power,
-    running: { jobs: jobs.length, gpus, byFlex },
-    wattpack,
-    wattpackShedPass: shedPass,
-    boundAtStart: {
-      placed: atStart(false, 'placed'),
-      placedFlex0Full: atStart(true, 'placed'),
-      freeMoves: atStart(false, 'free-moves'),
-      freeMovesFlex0Full: atStart(true, 'free-moves'),
-      placedFlex0FullUnderBudget: variant({ jobs: jobs.map((j) => j.job), keepFlex0: true, targetW: snap.capW * (1 - snap.reserveFraction) }),
-      // The target held on what GPUs draw (min(limit, demand)) instead of their limits: the meter's count.
-      placedAtDraw: variant({ jobs: jobs.map((j) => ({ ...j.job, options: j.job.options.map((x) => ({ ...x, limitW: Math.min(x.limitW, j.demandW) })) })) }),
-    },
-    // Every server full (one 8-GPU job each), the same cut of what it draws: jobs at the Acme draw levels, and all at full draw.
-    boundOnFullSite: {
-      acmeDraw: boundOnFullSite(site, event.reducePct ?? 25),
-      fullDraw: boundOnFullSite(site, event.reducePct ?? 25, 1),
-    },
-    // The same state against other cuts of the same drawn baseline: how deep a cut keeps 0.91 within reach.
-    boundByCut: event.reducePct === undefined ? undefined : cutSweep(snap.capW / (1 - event.reducePct / 100)),
-    boundOverEvent: {
-      sliceS,
-      placed: overEvent(false, 'placed'),
-      placedFlex0Full: overEvent(true, 'placed'),
-      freeMoves: overEvent(false, 'free-moves'),
-      freeMovesFlex0Full: overEvent(true, 'free-moves'),
-    },
+    running: { jobs: jobs.length, gpus: jobs.reduce((s, j) => s + j.job.gpus, 0), byFlex },
   };
 }
 
