@@ -46,6 +46,9 @@ const HISTORY_REFRESH_S = 30;
 /** A standby takes over within this long of the leader's death. */
 const DEFAULT_LEASE_MS = 3000;
 
+/** A page of the agents' consumers (256, ~1 KB each) within this long, however loaded the machine. */
+const CONSUMER_LIST_TIMEOUT_MS = 30_000;
+
 export interface SchedulerOptions {
   /** gRPC address, host:port; port 0 picks a free one. Bound only while this scheduler leads. */
   listen: string;
@@ -126,7 +129,13 @@ async function lead(nc: NatsConnection, leaseNc: NatsConnection, opts: Scheduler
   const { site, jobs, nodes, revocations, nodePower } = await loadState(nc, store, opts.site, fenced, log);
   const trust = { revocations, audit: new JetStreamAudit(js, jsm, log) };
 
-  const openNode = agentConsumers(jsm, fenced, log);
+  // Listed with a patient manager: pages of 256 consumers took over the usual 1 s on a loaded
+  // machine (800 nodes, load 21), the listing failed and every registration made its
+  // consumer again, a JetStream request each. Fenced even when the consumer is in place: a
+  // registration whose node record is unchanged writes nothing, and a scheduler that lost
+  // its lease must not answer it.
+  const consumers = agentConsumers(await nc.jetstreamManager({ timeout: CONSUMER_LIST_TIMEOUT_MS, checkAPI: false }), fenced, log);
+  const openNode = (nodeId: string) => fenced(() => consumers(nodeId));
   const scheduler = buildScheduler({ site, jobs, nodes, log, ...(nodePower ? { nodePower } : {}) }, js, store, { fenced, openNode }, leadership.term, opts.credentials);
   const watch = new JobWatch(scheduler);
   watch.listen(lifecycleLog(log));
