@@ -34,11 +34,13 @@ const PLAN_SHARE = 0.2;
 const MAX_PASS_GAP_MS = 250;
 
 /**
- * While a fleet registers at once (after a restart), passes start at most this often: each
- * group of registrations asked for one, and at 800 nodes they were a sixth of the new
- * scheduler's CPU while the fleet came back. A node's capacity waits a second at most.
+ * While a fleet registers at once (after a restart), passes start at most this often, and
+ * take at most STORM_PLAN_SHARE of the time: each group of registrations asked for one, and
+ * at 800 nodes they were a sixth of the new scheduler's CPU while the fleet came back (a
+ * pass's snapshot grows with the nodes). A returning node's GPUs wait a few seconds at most.
  */
 const STORM_PASS_GAP_MS = 1000;
+const STORM_PLAN_SHARE = 0.1;
 
 /** The dry run's target: the state read once, nothing applied. */
 const DRY_RUN = (snapshot: SiteSnapshot): PlanTarget<void> => ({
@@ -110,7 +112,7 @@ export class Cycle {
     else setImmediate(go);
   }
 
-  /** A registration storm goes on (a big group of registrations was just taken): passes a second apart for `forMs`. */
+  /** A registration storm goes on (a big group of registrations was just taken): passes spaced out for `forMs`. */
   storm(forMs: number): void {
     this.stormUntil = Math.max(this.stormUntil, performance.now() + forMs);
   }
@@ -118,7 +120,7 @@ export class Cycle {
   /** The least time from the last pass's start to the next: passGapMs, or more after a slow plan or during a storm. */
   private gapMs(): number {
     const gap = this.passGapMs && Math.max(this.passGapMs, Math.min(MAX_PASS_GAP_MS, this.lastPlanMs / PLAN_SHARE));
-    return performance.now() < this.stormUntil ? Math.max(gap, STORM_PASS_GAP_MS) : gap;
+    return performance.now() < this.stormUntil ? Math.max(gap, STORM_PASS_GAP_MS, this.lastPlanMs / STORM_PLAN_SHARE) : gap;
   }
 
   /**
