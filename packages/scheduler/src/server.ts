@@ -129,13 +129,7 @@ async function lead(nc: NatsConnection, leaseNc: NatsConnection, opts: Scheduler
   const { site, jobs, nodes, revocations, nodePower } = await loadState(nc, store, opts.site, fenced, log);
   const trust = { revocations, audit: new JetStreamAudit(js, jsm, log) };
 
-  // Listed with a patient manager: pages of 256 consumers took over the usual 1 s on a loaded
-  // machine (800 nodes, load 21), the listing failed and every registration made its
-  // consumer again, a JetStream request each. Fenced even when the consumer is in place: a
-  // registration whose node record is unchanged writes nothing, and a scheduler that lost
-  // its lease must not answer it.
-  const consumers = agentConsumers(await nc.jetstreamManager({ timeout: CONSUMER_LIST_TIMEOUT_MS, checkAPI: false }), fenced, log);
-  const openNode = (nodeId: string) => fenced(() => consumers(nodeId));
+  const openNode = await nodeConsumers(nc, fenced, log);
   const scheduler = buildScheduler({ site, jobs, nodes, log, ...(nodePower ? { nodePower } : {}) }, js, store, { fenced, openNode }, leadership.term, opts.credentials);
   const watch = new JobWatch(scheduler);
   watch.listen(lifecycleLog(log));
@@ -181,6 +175,18 @@ async function lead(nc: NatsConnection, leaseNc: NatsConnection, opts: Scheduler
       await Promise.all([nc.drain(), leaseNc.drain()]);
     },
   };
+}
+
+/**
+ * Each registering node's command consumer (bus/agent-consumers.ts). Listed with a patient
+ * manager: pages of 256 consumers took over the usual 1 s on a loaded machine (800 nodes,
+ * load 21), the listing failed and every registration made its consumer again, a JetStream
+ * request each. Fenced even when the consumer is in place: a registration whose node record
+ * is unchanged writes nothing, and a scheduler that lost its lease must not answer it.
+ */
+async function nodeConsumers(nc: NatsConnection, fenced: Fenced, log: Logger): Promise<(nodeId: string) => Promise<void>> {
+  const consumers = agentConsumers(await nc.jetstreamManager({ timeout: CONSUMER_LIST_TIMEOUT_MS, checkAPI: false }), fenced, log);
+  return (nodeId) => fenced(() => consumers(nodeId));
 }
 
 /**
