@@ -19,7 +19,7 @@ import {
   type Logger,
   type SiteConfig,
   type SiteConfigInput,
-} from '@wattpack/common';
+} from '@wattpack/common/daemon';
 import { JetStreamAudit } from './api/audit.js';
 import { Revocations, revocationsSchema } from './api/revocations.js';
 import { agentConsumers } from './bus/agent-consumers.js';

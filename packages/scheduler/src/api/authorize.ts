@@ -1,4 +1,4 @@
-import { ALL_TEAMS, WattpackError, peerIdentity, roleAtLeast, type Identity, type Job, type PeerCall, type Role, type USER_ROLES } from '@wattpack/common';
+import { ALL_TEAMS, WattpackError, peerIdentity, roleAtLeast, type Identity, type Job, type PeerCall, type Role, type USER_ROLES } from '@wattpack/common/daemon';
 import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerService';
 import type { UpdateSiteRequest__Output } from '@wattpack/common/proto/UpdateSiteRequest';
 import type { RevocationList } from './revocations.js';

@@ -1,4 +1,4 @@
-import { WattpackError, inventoryFromProto, nodeIdSchema, peerIdentity, reportFromProto, type Identity, type Logger } from '@wattpack/common';
+import { WattpackError, inventoryFromProto, nodeIdSchema, peerIdentity, reportFromProto, type Identity, type Logger } from '@wattpack/common/daemon';
 import type { NodeServiceHandlers } from '@wattpack/common/proto/NodeService';
 import type { RegisterNode__Output as RegisterMessage } from '@wattpack/common/proto/RegisterNode';
 import type { Scheduler } from '../loop/scheduler.js';

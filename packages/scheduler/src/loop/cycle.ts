@@ -1,4 +1,4 @@
-import { LIMIT_HISTORY, isTerminal, type Assignment, type Job, type LimitChange } from '@wattpack/common';
+import { LIMIT_HISTORY, isTerminal, type Assignment, type Job, type LimitChange } from '@wattpack/common/daemon';
 import { plan } from '../core/plan.js';
 import { FairShare, type ShareStanding } from '../core/order.js';
 import type { Policy } from '../core/policy.js';

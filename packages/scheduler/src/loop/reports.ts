@@ -1,4 +1,4 @@
-import { WattpackError, isTerminal, type Job, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/common';
+import { WattpackError, isTerminal, type Job, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/common/daemon';
 import { PowerProfile } from '../core/power-profile.js';
 import { holdsResources, markLost, readopt } from '../state/job-transitions.js';
 import type { LiveNode } from '../state/snapshot-builder.js';

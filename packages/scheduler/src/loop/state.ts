@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { WattpackError, isTerminal, type AgentCommandInput, type Job, type Logger, type NodeRecord, type SiteConfig, type UsageRecord } from '@wattpack/common';
+import { WattpackError, isTerminal, type AgentCommandInput, type Job, type Logger, type NodeRecord, type SiteConfig, type UsageRecord } from '@wattpack/common/daemon';
 import { attemptEnded, usageRecord } from '../accounting/record.js';
 import { planningLeadS } from '../core/cap-schedule.js';
 import type { PowerProfile } from '../core/power-profile.js';

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { isTerminal, type Job, type NodeReport } from '@wattpack/common';
+import { isTerminal, type Job, type NodeReport } from '@wattpack/common/daemon';
 import { budgetW, facilityOf } from '../core/watts.js';
 import type { PassRecord } from '../loop/cycle.js';
 import type { RegistrationResult } from '../loop/reports.js';
