@@ -76,7 +76,7 @@ export class Cycle {
   /** When the last pass began (performance.now()), and how long its plan ran (not its waits: the queue, the store). */
   private lastPassAt = -Infinity;
   private lastPlanMs = 0;
-  /** Until when (performance.now()) a registration storm holds passes STORM_PASS_GAP_MS apart. */
+  /** Until when (performance.now()) a registration storm spaces passes out. */
   private stormUntil = -Infinity;
   private passing: Promise<void> = Promise.resolve();
   private stopped = false;

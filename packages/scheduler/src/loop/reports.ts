@@ -109,7 +109,7 @@ export class Reports {
       ...this.power.onRegister(prev?.record),
     };
     // A node back with the record the store holds (a fleet after a restart): no write, its
-    // last-seen time kept in memory as reports keep it. Half the storm's KV puts.
+    // last-seen time kept in memory as reports keep it: no KV put per node of the storm.
     const stored = this.state.storedNodes.get(record.id);
     const same = stored !== undefined && sameRecord(stored, record);
     if (!same) await this.state.ports.putNode(record);
