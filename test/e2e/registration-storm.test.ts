@@ -28,7 +28,9 @@ describe('a fleet registering at once after the scheduler is killed -9', () => {
     // The new process's counter counts this term's registrations only.
     const registrations = parseMetrics((await site().observe('s1', '/metrics')).body).get('wattpack_node_registrations_total');
     const count = (result: string) => registrations?.samples.find((s) => s.labels.result === result)?.value ?? 0;
-    process.stdout.write(`registration storm, ${NODES} nodes: serving ${servingS.toFixed(1)} s, all back ${backS.toFixed(1)} s after the kill; registrations stored ${count('stored')}, abandoned ${count('abandoned')}\n`);
-    expect(count('stored')).toBe(NODES);
+    process.stdout.write(`registration storm, ${NODES} nodes: serving ${servingS.toFixed(1)} s, all back ${backS.toFixed(1)} s after the kill; registrations stored ${count('stored')}, unchanged ${count('unchanged')}, abandoned ${count('abandoned')}\n`);
+    // Each node once: written when its record changed, or not at all when the store already held it.
+    expect(count('stored') + count('unchanged')).toBe(NODES);
+    expect(count('unchanged')).toBeGreaterThan(0);
   }, 600_000);
 });

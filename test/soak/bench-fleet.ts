@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     setup: { pkiS: round(site.pkiS), allReadyS: round(allReadyS), leaseSeconds: Number(LEASE_S ?? 3) },
   };
   process.stdout.write(`${JSON.stringify({ ...setup, jobs: jobCounts(), steady })}\n`);
-  const recovery = await recoverAfterKill9(site, jobs.stop);
+  const recovery = await recoverAfterKill9(site, fleet, steady, jobs.stop);
   client.close();
   const result = { jobs: jobCounts(), recoveryAfterKill9: recovery, ...(CPU_PROF ? { cpuProfileDir: CPU_PROF } : {}) };
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -92,6 +92,7 @@ async function main(): Promise<void> {
 
 type Site = Awaited<ReturnType<typeof startSite>>;
 type Fleet = ReturnType<typeof launchFleets>;
+type Steady = Awaited<ReturnType<typeof measureSteady>>;
 
 /** The PKI, nats-server with its monitor port, and the scheduler (restartable: `scheduler` is replaced) with an admin client. */
 async function startSite() {
@@ -202,7 +203,7 @@ async function measureSteady(site: Site, fleet: Fleet) {
 }
 
 /** kill -9 and start again at once (as systemd's Restart= would); times until serving, every node back, and a new job placed. */
-async function recoverAfterKill9(site: Site, stopJobStream: () => void) {
+async function recoverAfterKill9(site: Site, fleet: Fleet, steady: Steady, stopJobStream: () => void) {
   const { client } = site;
   if (CPU_PROF) {
     // node --cpu-prof writes its profile on a clean exit.
@@ -213,6 +214,9 @@ async function recoverAfterKill9(site: Site, stopJobStream: () => void) {
     await waitFor('every node back after a clean restart', async () => (await site.readySince(restarted)) === allIds.length, 10 * 60_000);
   }
   const loadAtKill = loadavg()[0]!;
+  // The fleet processes share the 2 cores with the successor: their CPU during recovery too.
+  const fleetCpuAtKill = fleet.processes.map((f) => cpuSeconds(f.pid!));
+  const natsCpuAtKill = cpuSeconds(site.nats.process.pid!);
   const killedAt = Date.now();
   site.scheduler.kill('SIGKILL');
   await once(site.scheduler, 'exit');
@@ -220,10 +224,18 @@ async function recoverAfterKill9(site: Site, stopJobStream: () => void) {
   site.scheduler = site.startScheduler(CPU_PROF);
   await waitFor('the new scheduler to serve', () => client.rpc('GetSite', {}), 5 * 60_000);
   const servingS = (Date.now() - killedAt) / 1000;
+  const cpuAtServingS = cpuSeconds(site.scheduler.pid!);
   await waitFor('every node back', async () => (await site.readySince(killedAt)) === allIds.length, 10 * 60_000);
   const nodesBackS = (Date.now() - killedAt) / 1000;
   // Steadier than the times on a shared machine: the CPU the successor needed to get there.
   const successorCpuS = cpuSeconds(site.scheduler.pid!);
+  const reportsApplied = Number(/^wattpack_node_report_lag_seconds_count(?:\{[^}]*\})? (\S+)$/m.exec(await scrape(site))?.[1] ?? NaN);
+  // A slow recovery applies more reports from the nodes already back (800 a second at 800
+  // nodes): take them out at the steady window's cost per report, and start-up with them.
+  const steadyCpuSPerReport = ((steady.scheduler.cpuPercentOfCore / 100) * steady.windowS) / steady.reportLag.observed;
+  const cpuMsPerRegistration = round(((successorCpuS - cpuAtServingS - reportsApplied * steadyCpuSPerReport) / allIds.length) * 1000, 2);
+  const fleetCpuS = round(fleet.processes.reduce((sum, f, i) => sum + cpuSeconds(f.pid!) - fleetCpuAtKill[i]!, 0), 2);
+  const natsCpuS = round(cpuSeconds(site.nats.process.pid!) - natsCpuAtKill, 2);
   stopJobStream();
   const probe = await client.rpc<Job__Output>('SubmitJob', { specJson: JSON.stringify({ name: 'after-kill', gpus: 1, command: ['sleep', '5'] }) });
   await waitFor('a new job to be placed', async () => {
@@ -232,8 +244,11 @@ async function recoverAfterKill9(site: Site, stopJobStream: () => void) {
   }, 5 * 60_000);
   const placedS = (Date.now() - killedAt) / 1000;
   // The successor's own count: more stored than nodes is agents that retried.
-  const registrations = Object.fromEntries([...(await scrape(site)).matchAll(/^wattpack_node_registrations_total\{result="(\w+)"\} (\S+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
-  return { servingS: round(servingS), allNodesReadyS: round(nodesBackS), newJobPlacedS: round(placedS), successorCpuSUntilAllBack: round(successorCpuS, 2), registrations, loadAvg1mAtKill: round(loadAtKill, 2) };
+  const metrics = await scrape(site);
+  const registrations = Object.fromEntries([...metrics.matchAll(/^wattpack_node_registrations_total\{result="(\w+)"\} (\S+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+  // Its packing passes so far (a registration storm spaces them out: loop/cycle.ts).
+  const passes = Number(/^wattpack_scheduling_pass_duration_seconds_count(?:\{[^}]*\})? (\S+)$/m.exec(metrics)?.[1] ?? NaN);
+  return { servingS: round(servingS), allNodesReadyS: round(nodesBackS), newJobPlacedS: round(placedS), successorCpuSUntilAllBack: round(successorCpuS, 2), successorCpuSAtServing: round(cpuAtServingS, 2), reportsApplied, cpuMsPerRegistration, fleetCpuSUntilAllBack: fleetCpuS, natsCpuSUntilAllBack: natsCpuS, registrations, successorPasses: passes, loadAvg1mAtKill: round(loadAtKill, 2) };
 }
 
 /** `ids` in `n` nearly equal consecutive parts. */

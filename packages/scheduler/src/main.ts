@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Backoff, INSECURE, WattpackError, createLogger, loadCredentials, readYamlFile, startObserveServer, versionText, type Logger, type ObserveServer } from '@wattpack/common';
+import { Backoff, INSECURE, WattpackError, createLogger, loadCredentials, readYamlFile, startObserveServer, versionText, type Logger, type ObserveServer } from '@wattpack/common/daemon';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { SqlTarget } from './accounting/sql.js';
 import { openUsageStoreThread, type UsageQueries } from './accounting/store-thread.js';

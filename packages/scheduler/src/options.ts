@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { loadConfig } from '@wattpack/common';
+import { loadConfig } from '@wattpack/common/daemon';
 import { z } from 'zod';
 
 const optionsSchema = z.strictObject({

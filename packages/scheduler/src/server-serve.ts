@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { JetStreamClient, JetStreamManager } from 'nats';
-import { GRPC_LIMITS, grpcServerCredentials, loadProto, type Logger, type LogRecord } from '@wattpack/common';
+import { GRPC_LIMITS, grpcServerCredentials, loadProto, type Logger, type LogRecord } from '@wattpack/common/daemon';
 import type { EventEmitter } from 'node:events';
 import { HealthImplementation } from 'grpc-health-check';
 import type { TLSSocket } from 'node:tls';

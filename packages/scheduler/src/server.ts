@@ -19,7 +19,7 @@ import {
   type Logger,
   type SiteConfig,
   type SiteConfigInput,
-} from '@wattpack/common';
+} from '@wattpack/common/daemon';
 import { JetStreamAudit } from './api/audit.js';
 import { Revocations, revocationsSchema } from './api/revocations.js';
 import { agentConsumers } from './bus/agent-consumers.js';
@@ -45,6 +45,9 @@ const HISTORY_REFRESH_S = 30;
 
 /** A standby takes over within this long of the leader's death. */
 const DEFAULT_LEASE_MS = 3000;
+
+/** A page of the agents' consumers (256, ~1 KB each) within this long, however loaded the machine. */
+const CONSUMER_LIST_TIMEOUT_MS = 30_000;
 
 export interface SchedulerOptions {
   /** gRPC address, host:port; port 0 picks a free one. Bound only while this scheduler leads. */
@@ -126,7 +129,7 @@ async function lead(nc: NatsConnection, leaseNc: NatsConnection, opts: Scheduler
   const { site, jobs, nodes, revocations, nodePower } = await loadState(nc, store, opts.site, fenced, log);
   const trust = { revocations, audit: new JetStreamAudit(js, jsm, log) };
 
-  const openNode = agentConsumers(jsm, fenced, log);
+  const openNode = await nodeConsumers(nc, fenced, log);
   const scheduler = buildScheduler({ site, jobs, nodes, log, ...(nodePower ? { nodePower } : {}) }, js, store, { fenced, openNode }, leadership.term, opts.credentials);
   const watch = new JobWatch(scheduler);
   watch.listen(lifecycleLog(log));
@@ -172,6 +175,18 @@ async function lead(nc: NatsConnection, leaseNc: NatsConnection, opts: Scheduler
       await Promise.all([nc.drain(), leaseNc.drain()]);
     },
   };
+}
+
+/**
+ * Each registering node's command consumer (bus/agent-consumers.ts). Listed with a patient
+ * manager: pages of 256 consumers took over the usual 1 s on a loaded machine (800 nodes,
+ * load 21), the listing failed and every registration made its consumer again, a JetStream
+ * request each. Fenced even when the consumer is in place: a registration whose node record
+ * is unchanged writes nothing, and a scheduler that lost its lease must not answer it.
+ */
+async function nodeConsumers(nc: NatsConnection, fenced: Fenced, log: Logger): Promise<(nodeId: string) => Promise<void>> {
+  const consumers = agentConsumers(await nc.jetstreamManager({ timeout: CONSUMER_LIST_TIMEOUT_MS, checkAPI: false }), fenced, log);
+  return (nodeId) => fenced(() => consumers(nodeId));
 }
 
 /**

@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { LRUCache } from 'lru-cache';
+import type { PeerCertificate } from 'node:tls';
 import type { Credentials } from './credential-files.js';
-import { identityOf, type Identity } from './identity.js';
+import { identityOfPeer, type Identity } from './identity.js';
 
 /** Every client must present a certificate from the site CA (mTLS), people included. */
 export function grpcServerCredentials(c: Credentials): grpc.ServerCredentials {
@@ -16,21 +17,26 @@ export function grpcChannelCredentials(c: Credentials): grpc.ChannelCredentials 
 }
 
 /**
- * Identities of the certificates peers presented lately, by the whole certificate (DER):
- * parsing one costs ~0.1-0.7 ms, on every API call and agent stream, and a site's 3,200
- * agents reconnect at once after a scheduler restart. A hit is the very certificate TLS
- * has just verified, so this trusts nothing more than parsing would. Identities are frozen.
+ * Identities of the certificates peers presented lately, by the whole certificate (DER): an
+ * API client calls many times on one connection, and a site's 3,200 agents reconnect at
+ * once after a scheduler restart. A hit is the very certificate TLS has just verified, so
+ * this trusts nothing more than reading it would. Identities are frozen.
  */
 const peers = new LRUCache<string, Identity>({ max: 10_000 });
 
+/** A gRPC call, as far as its peer's identity goes. */
+export interface PeerCall {
+  getAuthContext(): { sslPeerCertificate?: PeerCertificate };
+}
+
 /** The identity a TLS peer proved, from a gRPC call; undefined on an insecure server. */
-export function peerIdentity(call: { getAuthContext(): { sslPeerCertificate?: { raw: Buffer } } }): Identity | undefined {
-  const raw = call.getAuthContext().sslPeerCertificate?.raw;
-  if (!raw) return undefined;
-  const key = raw.toString('base64');
+export function peerIdentity(call: PeerCall): Identity | undefined {
+  const cert = call.getAuthContext().sslPeerCertificate;
+  if (!cert?.raw) return undefined;
+  const key = cert.raw.toString('base64');
   let id = peers.get(key);
   if (!id) {
-    id = Object.freeze(identityOf(raw));
+    id = Object.freeze(identityOfPeer(cert));
     peers.set(key, id);
   }
   return id;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@wattpack/common';
+import { freePort } from '@wattpack/common/daemon';
 
 /** A throwaway PostgreSQL server for tests: Debian's binaries, a fresh cluster in a temp folder, a free port. */
 export interface LocalPostgres {

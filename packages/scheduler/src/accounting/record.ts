@@ -1,4 +1,4 @@
-import { costOf, type Job, type SiteConfig, type UsageRecord } from '@wattpack/common';
+import { costOf, type Job, type SiteConfig, type UsageRecord } from '@wattpack/common/daemon';
 import type { UsageMeter } from '../core/usage-meter.js';
 import { facilityOf, hostShareW } from '../core/watts.js';
 import { holdsResources } from '../state/job-transitions.js';

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { WattpackError, type ErrorCode } from '@wattpack/common';
+import { WattpackError, type ErrorCode } from '@wattpack/common/daemon';
 import type { SqlTarget } from './sql.js';
 import type { UsageStore } from './store.js';
 

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { WattpackError } from '@wattpack/common';
+import { WattpackError } from '@wattpack/common/daemon';
 import type { SqlTarget } from './sql.js';
 import { UsageStore } from './store.js';
 import type { StoreCall, StoreReply } from './store-thread.js';

@@ -1,4 +1,4 @@
-import { WattpackError, usageRecordSchema, type UsageRecord } from '@wattpack/common';
+import { WattpackError, usageRecordSchema, type UsageRecord } from '@wattpack/common/daemon';
 import { migrate, openSql, type Sql, type SqlTarget } from './sql.js';
 
 export interface HistoryQuery {

@@ -1,4 +1,4 @@
-import { ATTEMPT_ENDS, WattpackError, type Identity, type UsageRecord } from '@wattpack/common';
+import { ATTEMPT_ENDS, WattpackError, type Identity, type UsageRecord } from '@wattpack/common/daemon';
 import type { GetJobUsageResponse } from '@wattpack/common/proto/GetJobUsageResponse';
 import type { GetUsageResponse } from '@wattpack/common/proto/GetUsageResponse';
 import type { ListHistoryRequest__Output as ListHistoryRequest } from '@wattpack/common/proto/ListHistoryRequest';

@@ -1,5 +1,5 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from 'nats';
-import { STREAMS, SUBJECTS, json, type Logger } from '@wattpack/common';
+import { STREAMS, SUBJECTS, json, type Logger } from '@wattpack/common/daemon';
 import { z } from 'zod';
 
 /**

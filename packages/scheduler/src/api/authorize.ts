@@ -1,4 +1,4 @@
-import { ALL_TEAMS, WattpackError, peerIdentity, roleAtLeast, type Identity, type Job, type Role, type USER_ROLES } from '@wattpack/common';
+import { ALL_TEAMS, WattpackError, peerIdentity, roleAtLeast, type Identity, type Job, type PeerCall, type Role, type USER_ROLES } from '@wattpack/common/daemon';
 import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerService';
 import type { UpdateSiteRequest__Output } from '@wattpack/common/proto/UpdateSiteRequest';
 import type { RevocationList } from './revocations.js';
@@ -13,9 +13,7 @@ import type { RevocationList } from './revocations.js';
  */
 
 /** What a call offers to tell who made it: the TLS peer of its connection. */
-export interface Caller {
-  getAuthContext(): { sslPeerCertificate?: { raw: Buffer } };
-}
+export type Caller = PeerCall;
 
 export type UserRole = (typeof USER_ROLES)[number];
 

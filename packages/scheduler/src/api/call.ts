@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { WattpackError, grpcStatusOf, peerIdentity, type Identity, type LogRecord, type Logger } from '@wattpack/common';
+import { WattpackError, grpcStatusOf, peerIdentity, type Identity, type LogRecord, type Logger } from '@wattpack/common/daemon';
 import type { UpdateSiteRequest__Output } from '@wattpack/common/proto/UpdateSiteRequest';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { AuditLog } from './audit.js';

@@ -1,4 +1,4 @@
-import { WattpackError, isTerminal, jobToProto, type Identity, type Job } from '@wattpack/common';
+import { WattpackError, isTerminal, jobToProto, type Identity, type Job } from '@wattpack/common/daemon';
 import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerService';
 import { inTeam, jobFor, requireTeam, teamFor } from './authorize.js';
 import type { Api, Note } from './call.js';

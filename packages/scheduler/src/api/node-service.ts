@@ -1,4 +1,4 @@
-import { WattpackError, inventoryFromProto, nodeIdSchema, peerIdentity, reportFromProto, type Identity, type Logger } from '@wattpack/common';
+import { WattpackError, inventoryFromProto, nodeIdSchema, peerIdentity, reportFromProto, type Identity, type Logger } from '@wattpack/common/daemon';
 import type { NodeServiceHandlers } from '@wattpack/common/proto/NodeService';
 import type { RegisterNode__Output as RegisterMessage } from '@wattpack/common/proto/RegisterNode';
 import type { Scheduler } from '../loop/scheduler.js';
@@ -35,7 +35,17 @@ export function nodeService(scheduler: Scheduler, log: Logger, trust: { revocati
     );
   };
 
-  const streams: Streams = { scheduler, log, trust, current, live, refused };
+  /**
+   * A scheduler that lost its lease ends every agent's stream and may store nothing: each
+   * node's loss fails alike, and is the next leader's to judge. Said once, not per node.
+   */
+  let leaseLost = false;
+  const lostFailed = (err: unknown) => {
+    if (WattpackError.from(err).code !== 'UNAVAILABLE') return log.error({ err }, 'marking node lost failed');
+    if (!leaseLost) log.info({ reason: WattpackError.from(err).message }, 'agent streams ending while stepping down: their nodes are left to the next leader');
+    leaseLost = true;
+  };
+  const streams: Streams = { scheduler, log, trust, current, live, refused, lostFailed };
   return { Connect: (call) => connect(call, streams) };
 }
 
@@ -47,6 +57,7 @@ interface Streams {
   current: Map<string, object>;
   live: Map<object, { peer: Identity; close(reason: string): void }>;
   refused(peer: Identity | undefined, target: string, err: WattpackError): void;
+  lostFailed(err: unknown): void;
 }
 
 /** One agent's stream: admitted by its certificate, then its registration and reports, until it ends. */
@@ -59,7 +70,7 @@ function connect(call: Parameters<NodeServiceHandlers['Connect']>[0], s: Streams
     live.delete(token);
     if (nodeId && current.get(nodeId) === token) {
       current.delete(nodeId);
-      scheduler.nodeLost(nodeId, reason).catch((err) => log.error({ err }, 'marking node lost failed'));
+      scheduler.nodeLost(nodeId, reason).catch((err: unknown) => s.lostFailed(err));
     }
   };
   const reject = (reason: string) => {

@@ -1,4 +1,4 @@
-import { WattpackError, type NodeRecord } from '@wattpack/common';
+import { WattpackError, type NodeRecord } from '@wattpack/common/daemon';
 import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerService';
 import type { Api, Note } from './call.js';
 import { nodesView } from './views.js';

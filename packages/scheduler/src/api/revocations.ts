@@ -1,4 +1,4 @@
-import { WattpackError, isUserRole, type Identity } from '@wattpack/common';
+import { WattpackError, isUserRole, type Identity } from '@wattpack/common/daemon';
 import { z } from 'zod';
 
 /**

@@ -1,4 +1,4 @@
-import type { Logger } from '@wattpack/common';
+import type { Logger } from '@wattpack/common/daemon';
 import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerService';
 import type { Scheduler } from '../loop/scheduler.js';
 import { api, type ApiTrust, type LogSource } from './call.js';

@@ -1,4 +1,4 @@
-import { NAME_PATTERN, WattpackError, type SiteConfig } from '@wattpack/common';
+import { NAME_PATTERN, WattpackError, type SiteConfig } from '@wattpack/common/daemon';
 import type { SchedulerServiceHandlers } from '@wattpack/common/proto/SchedulerService';
 import type { Site } from '@wattpack/common/proto/Site';
 import { siteActions, type Action } from './authorize.js';

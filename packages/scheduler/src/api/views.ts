@@ -1,4 +1,4 @@
-import { nodeToProto } from '@wattpack/common';
+import { nodeToProto } from '@wattpack/common/daemon';
 import type { PlanPreview } from '@wattpack/common/proto/PlanPreview';
 import type { Site } from '@wattpack/common/proto/Site';
 import type { Applied } from '../core/driver.js';

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { UsageRecord } from '@wattpack/common';
+import type { UsageRecord } from '@wattpack/common/daemon';
 import { startPostgres } from '../accounting/postgres-server.js';
 import type { SqlTarget } from '../accounting/sql.js';
 import { UsageStore } from '../accounting/store.js';

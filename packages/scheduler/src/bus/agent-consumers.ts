@@ -1,5 +1,5 @@
 import type { JetStreamManager } from 'nats';
-import { CONSUMERS, agentConsumersInPlace, ensureAgentConsumer, type Logger } from '@wattpack/common';
+import { CONSUMERS, agentConsumersInPlace, ensureAgentConsumer, type Logger } from '@wattpack/common/daemon';
 
 /**
  * Each node's command consumer, made as the node registers (agents may not create it, see

@@ -1,5 +1,5 @@
 import type { JetStreamClient } from 'nats';
-import { SUBJECTS, json, type AgentCommandInput, type CommandSigner } from '@wattpack/common';
+import { SUBJECTS, json, type AgentCommandInput, type CommandSigner } from '@wattpack/common/daemon';
 
 /**
  * Commands to agents go through JetStream, so they survive a restart of either side.

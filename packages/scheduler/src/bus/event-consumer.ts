@@ -1,5 +1,5 @@
 import type { ConsumerMessages, JetStreamClient, JetStreamManager } from 'nats';
-import { STREAMS, ensureSchedulerConsumer, json, jobEventSchema, nodeIdSchema, nodeOfSubject, type JobEvent, type Logger } from '@wattpack/common';
+import { STREAMS, ensureSchedulerConsumer, json, jobEventSchema, nodeIdSchema, nodeOfSubject, type JobEvent, type Logger } from '@wattpack/common/daemon';
 
 /**
  * Events handed to the scheduler and not yet applied, at most: it applies those that wait

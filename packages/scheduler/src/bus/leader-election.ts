@@ -1,5 +1,5 @@
 import type { KV, KvEntry, NatsConnection } from 'nats';
-import { BUCKETS, LEADER_KEY, json, type Logger } from '@wattpack/common';
+import { BUCKETS, LEADER_KEY, json, type Logger } from '@wattpack/common/daemon';
 
 export interface Leadership {
   /** Fencing token: grows with every new leader. Commands carry it. */

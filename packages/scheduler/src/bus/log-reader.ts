@@ -1,5 +1,5 @@
 import type { JetStreamClient, JetStreamManager } from 'nats';
-import { STREAMS, SUBJECTS, json, logRecordSchema, nodeOfSubject, type LogRecord } from '@wattpack/common';
+import { STREAMS, SUBJECTS, json, logRecordSchema, nodeOfSubject, type LogRecord } from '@wattpack/common/daemon';
 
 /** How long a followed log stays open after the job ended, for its last lines to land. */
 const DRAIN_MS = 1000;

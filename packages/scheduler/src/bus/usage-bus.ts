@@ -1,5 +1,5 @@
 import type { JetStreamClient } from 'nats';
-import { Backoff, STREAMS, SUBJECTS, json, usageRecordSchema, type Logger, type UsageRecord } from '@wattpack/common';
+import { Backoff, STREAMS, SUBJECTS, json, usageRecordSchema, type Logger, type UsageRecord } from '@wattpack/common/daemon';
 import type { UsageQueries } from '../accounting/store-thread.js';
 import { crashPoint } from '../crash-point.js';
 

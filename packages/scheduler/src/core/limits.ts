@@ -1,4 +1,4 @@
-import type { CurvePoint } from '@wattpack/common';
+import type { CurvePoint } from '@wattpack/common/daemon';
 
 /**
  * What a power limit costs a job: relative throughput from a measured curve (the H200's,

@@ -1,4 +1,4 @@
-import type { SiteConfig } from '@wattpack/common';
+import type { SiteConfig } from '@wattpack/common/daemon';
 import { defaultPolicy, isWattpack, type Policy, type PolicyName, type PowerSavingPolicy, type TeamUsage } from './policy.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { CurvePoint } from '@wattpack/common';
+import type { CurvePoint } from '@wattpack/common/daemon';
 
 /** How the core decides; the simulator runs several side by side on the same input. */
 

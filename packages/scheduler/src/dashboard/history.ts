@@ -1,4 +1,4 @@
-import type { Job } from '@wattpack/common';
+import type { Job } from '@wattpack/common/daemon';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { JobWatchListener } from '../observe/job-watch.js';
 import { facilityOf } from '../core/watts.js';

@@ -4,7 +4,8 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer as createHttpsServer } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { SignJWT, jwtVerify } from 'jose';
-import { WattpackError, jobToProto, verifyLoginToken, type Credentials, type Identity, type Logger } from '@wattpack/common';
+import { WattpackError, jobToProto, type Credentials, type Identity, type Logger } from '@wattpack/common/daemon';
+import { verifyLoginToken } from '@wattpack/common/login-token';
 import { ANONYMOUS_ADMIN, authorize, jobFor, type Action } from '../api/authorize.js';
 import type { AuditLog } from '../api/audit.js';
 import type { Revocations } from '../api/revocations.js';

@@ -1,4 +1,4 @@
-import type { Job } from '@wattpack/common';
+import type { Job } from '@wattpack/common/daemon';
 import { holdsResources } from '../state/job-transitions.js';
 
 /**

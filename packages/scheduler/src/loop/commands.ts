@@ -1,4 +1,4 @@
-import { outputPath, runAsFor, type Job, type SiteConfig } from '@wattpack/common';
+import { outputPath, runAsFor, type Job, type SiteConfig } from '@wattpack/common/daemon';
 import { join } from 'node:path/posix';
 import { nodeAddress } from './rendezvous.js';
 import type { LoopState } from './state.js';

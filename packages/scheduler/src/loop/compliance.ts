@@ -1,4 +1,4 @@
-import type { Job, SiteConfig } from '@wattpack/common';
+import type { Job, SiteConfig } from '@wattpack/common/daemon';
 import { ThroughputCurve } from '../core/limits.js';
 import { H200_TRAIN_CURVE } from '../core/policy.js';
 

@@ -1,4 +1,4 @@
-import { LIMIT_HISTORY, isTerminal, type Assignment, type Job, type LimitChange } from '@wattpack/common';
+import { LIMIT_HISTORY, isTerminal, type Assignment, type Job, type LimitChange } from '@wattpack/common/daemon';
 import { plan } from '../core/plan.js';
 import { FairShare, type ShareStanding } from '../core/order.js';
 import type { Policy } from '../core/policy.js';
@@ -32,6 +32,15 @@ export const MIN_PASS_GAP_MS = 50;
 const PLAN_SHARE = 0.2;
 /** ...but no more than this after a slow plan (passGapMs, when larger, still holds): a job still starts well within a second. */
 const MAX_PASS_GAP_MS = 250;
+
+/**
+ * While a fleet registers at once (after a restart), passes start at most this often, and
+ * take at most STORM_PLAN_SHARE of the time: each group of registrations asked for one, and
+ * at 800 nodes they were a sixth of the new scheduler's CPU while the fleet came back (a
+ * pass's snapshot grows with the nodes). A returning node's GPUs wait a few seconds at most.
+ */
+const STORM_PASS_GAP_MS = 1000;
+const STORM_PLAN_SHARE = 0.1;
 
 /** The dry run's target: the state read once, nothing applied. */
 const DRY_RUN = (snapshot: SiteSnapshot): PlanTarget<void> => ({
@@ -67,6 +76,8 @@ export class Cycle {
   /** When the last pass began (performance.now()), and how long its plan ran (not its waits: the queue, the store). */
   private lastPassAt = -Infinity;
   private lastPlanMs = 0;
+  /** Until when (performance.now()) a registration storm spaces passes out. */
+  private stormUntil = -Infinity;
   private passing: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -101,9 +112,15 @@ export class Cycle {
     else setImmediate(go);
   }
 
-  /** The least time from the last pass's start to the next: passGapMs, or more after a slow plan. */
+  /** A registration storm goes on (a big group of registrations was just taken): passes spaced out for `forMs`. */
+  storm(forMs: number): void {
+    this.stormUntil = Math.max(this.stormUntil, performance.now() + forMs);
+  }
+
+  /** The least time from the last pass's start to the next: passGapMs, or more after a slow plan or during a storm. */
   private gapMs(): number {
-    return this.passGapMs && Math.max(this.passGapMs, Math.min(MAX_PASS_GAP_MS, this.lastPlanMs / PLAN_SHARE));
+    const gap = this.passGapMs && Math.max(this.passGapMs, Math.min(MAX_PASS_GAP_MS, this.lastPlanMs / PLAN_SHARE));
+    return performance.now() < this.stormUntil ? Math.max(gap, STORM_PASS_GAP_MS, this.lastPlanMs / STORM_PLAN_SHARE) : gap;
   }
 
   /**

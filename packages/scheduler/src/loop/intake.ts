@@ -1,4 +1,4 @@
-import { WattpackError, arrayTaskId, isTerminal, newId, parseArraySpec, parseJobSpec, type ArraySpec, type Job, type JobSpec, type Mount, type NodeInventory } from '@wattpack/common';
+import { WattpackError, arrayTaskId, isTerminal, newId, parseArraySpec, parseJobSpec, type ArraySpec, type Job, type JobSpec, type Mount, type NodeInventory } from '@wattpack/common/daemon';
 import { countGpus, infeasible } from '../core/feasible.js';
 import { canonicalModel } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';

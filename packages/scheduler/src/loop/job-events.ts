@@ -1,4 +1,4 @@
-import type { Job, JobEvent } from '@wattpack/common';
+import type { Job, JobEvent } from '@wattpack/common/daemon';
 import { attemptEnded } from '../accounting/record.js';
 import { applyEvent, holdsResources, settleLate } from '../state/job-transitions.js';
 import type { Commands } from './commands.js';

@@ -1,4 +1,4 @@
-import { WattpackError, type NodePowerRecord, type NodePowerState, type NodeRecord } from '@wattpack/common';
+import { WattpackError, type NodePowerRecord, type NodePowerState, type NodeRecord } from '@wattpack/common/daemon';
 import type { NodePowerPort } from '../power/bmc-power.js';
 import type { LoopState } from './state.js';
 

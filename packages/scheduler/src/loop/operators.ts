@@ -1,4 +1,4 @@
-import { WattpackError, describeIssues, isTerminal, siteConfigSchema, type Job, type NodeDrain, type NodeRecord, type SiteConfig } from '@wattpack/common';
+import { WattpackError, describeIssues, isTerminal, siteConfigSchema, type Job, type NodeDrain, type NodeRecord, type SiteConfig } from '@wattpack/common/daemon';
 import type { LiveNode } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import type { Cycle } from './cycle.js';

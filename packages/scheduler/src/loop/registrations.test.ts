@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, defaultSiteConfig } from '@wattpack/common';
+import { createLogger, defaultSiteConfig, type NodeRecord } from '@wattpack/common';
 import { H100X8, memoryPorts } from '../testing/live.js';
 import { Scheduler } from './scheduler.js';
 
@@ -73,5 +73,48 @@ describe('registrations', () => {
     expect(again.status).toBe('READY');
     expect(stored).toEqual(['a']);
     expect(results).toEqual(['a abandoned', 'a stored']);
+  });
+
+  it('a node back with the record the store holds (a restart) is READY without a store write; a changed or NOT_READY one is stored', async () => {
+    const stored: string[] = [];
+    const results: string[] = [];
+    let now = 1_000;
+    // First term: each node registers once and is stored; its record is what a new term loads.
+    const first = new Scheduler({ site: defaultSiteConfig(), jobs: new Map(), nodes: new Map(), log: createLogger('test', 'silent'), now: () => now, ports: memoryPorts() });
+    const loaded = new Map<string, NodeRecord>();
+    for (const nodeId of ['same', 'relabelled', 'silent']) loaded.set(nodeId, JSON.parse(JSON.stringify(await first.registerNode({ nodeId, labels: { rack: 'r1' }, inventory: H100X8 }))) as NodeRecord);
+    loaded.set('silent', { ...loaded.get('silent')!, status: 'NOT_READY', reason: 'no report for 20s' });
+
+    now = 60_000;
+    const next = new Scheduler({ site: defaultSiteConfig(), jobs: new Map(), nodes: loaded, log: createLogger('test', 'silent'), now: () => now, ports: { ...memoryPorts(), putNode: async (n) => void stored.push(n.id) } });
+    next.changes.on('registration', (nodeId: string, result: string) => results.push(`${nodeId} ${result}`));
+    await next.registerNode({ nodeId: 'same', labels: { rack: 'r1' }, inventory: structuredClone(H100X8) });
+    await next.registerNode({ nodeId: 'relabelled', labels: { rack: 'r2' }, inventory: H100X8 });
+    await next.registerNode({ nodeId: 'silent', labels: { rack: 'r1' }, inventory: H100X8 });
+    expect(stored).toEqual(['relabelled', 'silent']);
+    expect(results).toEqual(['same unchanged', 'relabelled stored', 'silent stored']);
+    const node = (id: string) => next.listNodes().find((n) => n.record.id === id)!.record;
+    expect(node('same')).toMatchObject({ status: 'READY', lastSeenAt: 60_000, registeredAt: 1_000 });
+    expect(node('silent')).toMatchObject({ status: 'READY', reason: '' });
+    expect(node('relabelled').labels).toEqual({ rack: 'r2' });
+  });
+
+  it('while a fleet registers in big groups, passes are spaced a second apart, not one per group', async () => {
+    const scheduler = new Scheduler({ site: defaultSiteConfig(), jobs: new Map(), nodes: new Map(), log: createLogger('test', 'silent'), ports: memoryPorts() });
+    let passes = 0;
+    scheduler.changes.on('pass', () => passes++);
+    const started = performance.now();
+    const groups: Promise<unknown>[] = [];
+    // 15 groups of 20 nodes, 100 ms apart: one pass per group would be 15 passes.
+    for (let g = 0; g < 15; g++) {
+      groups.push(...Array.from({ length: 20 }, (_, i) => scheduler.registerNode({ nodeId: `g${g}-n${i}`, labels: {}, inventory: H100X8 })));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await Promise.all(groups);
+    await scheduler.settled();
+    const seconds = (performance.now() - started) / 1000;
+    expect(scheduler.listNodes().filter((n) => n.record.status === 'READY')).toHaveLength(300);
+    expect(passes).toBeGreaterThan(0);
+    expect(passes).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
   });
 });

@@ -1,4 +1,4 @@
-import { isTerminal, type Job, type NodeRecord, type Rendezvous, type SiteConfig } from '@wattpack/common';
+import { isTerminal, type Job, type NodeRecord, type Rendezvous, type SiteConfig } from '@wattpack/common/daemon';
 
 /**
  * Where an attempt's ranks meet: rank 0's node (its reported address, else its host name)

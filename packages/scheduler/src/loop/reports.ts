@@ -1,4 +1,4 @@
-import { WattpackError, isTerminal, type Job, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/common';
+import { WattpackError, isTerminal, type Job, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/common/daemon';
 import { PowerProfile } from '../core/power-profile.js';
 import { holdsResources, markLost, readopt } from '../state/job-transitions.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
@@ -15,8 +15,12 @@ const FAILOVER_LEASE_MS = 60_000;
 /** How long after an agent registers its missing attempts count as lost. */
 const MISSING_GRACE_MS = 5000;
 
+/** A group of registrations this big is a fleet coming back at once: passes are spaced out while it lasts (cycle.ts). */
+const STORM_GROUP = 10;
+const STORM_HOLD_MS = 2000;
+
 /** What became of a registration (wattpack_node_registrations_total). */
-export type RegistrationResult = 'stored' | 'abandoned';
+export type RegistrationResult = 'stored' | 'unchanged' | 'abandoned';
 
 export type Registration = {
   nodeId: string;
@@ -85,6 +89,7 @@ export class Reports {
   private async takeRegistrations(regs: Registration[]): Promise<PromiseSettledResult<NodeRecord>[]> {
     const gaveUp = (): PromiseRejectedResult => ({ status: 'rejected', reason: new WattpackError('UNAVAILABLE', 'the agent ended its stream before it was registered') });
     const results = await Promise.all(regs.map((reg) => (this.abandoned(reg) ? gaveUp() : settled(this.register(reg)))));
+    if (regs.length >= STORM_GROUP) this.cycle.storm(STORM_HOLD_MS);
     this.cycle.request();
     return results;
   }
@@ -103,10 +108,14 @@ export class Reports {
       ...(prev?.record.drain ? { drain: prev.record.drain } : {}),
       ...this.power.onRegister(prev?.record),
     };
-    await this.state.ports.putNode(record);
+    // A node back with the record the store holds (a fleet after a restart): no write, its
+    // last-seen time kept in memory as reports keep it: no KV put per node of the storm.
+    const stored = this.state.storedNodes.get(record.id);
+    const same = stored !== undefined && sameRecord(stored, record);
+    if (!same) await this.state.ports.putNode(record);
     this.state.nodes.set(record.id, { record, connectedAt: now });
-    this.state.log.info({ node: record.id, gpus: record.inventory.gpus.length, miners: record.inventory.miners.length }, 'node registered');
-    this.state.changes.emit('registration', record.id, 'stored' satisfies RegistrationResult);
+    this.state.log[same ? 'debug' : 'info']({ node: record.id, gpus: record.inventory.gpus.length, miners: record.inventory.miners.length }, 'node registered');
+    this.state.changes.emit('registration', record.id, (same ? 'unchanged' : 'stored') satisfies RegistrationResult);
     return record;
   }
 
@@ -361,6 +370,9 @@ export class Reports {
     if (missing.size > 0) await this.loseJobs(nodeId, 'the agent restarted without it', missing);
   }
 }
+
+/** The same node record but for when it was last seen (JSON: the stored one was read back from it). */
+const sameRecord = (a: NodeRecord, b: NodeRecord): boolean => JSON.stringify({ ...a, lastSeenAt: 0 }) === JSON.stringify({ ...b, lastSeenAt: 0 });
 
 /** The attempt's GPUs' summed draw in a report; undefined when one of them reported none. */
 export function attemptDrawW(report: NodeReport, gpuIndices: readonly number[]): number | undefined {

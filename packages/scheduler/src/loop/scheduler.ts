@@ -1,4 +1,4 @@
-import { WattpackError, quote, type Job, type JobEvent, type NodeRecord, type NodeReport, type SiteConfig, type UsageRecord } from '@wattpack/common';
+import { WattpackError, quote, type Job, type JobEvent, type NodeRecord, type NodeReport, type SiteConfig, type UsageRecord } from '@wattpack/common/daemon';
 import type { Applied } from '../core/driver.js';
 import type { ShareStanding } from '../core/order.js';
 import type { TeamUsage } from '../core/policy.js';

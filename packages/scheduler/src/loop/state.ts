@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { WattpackError, isTerminal, type AgentCommandInput, type Job, type Logger, type NodeRecord, type SiteConfig, type UsageRecord } from '@wattpack/common';
+import { WattpackError, isTerminal, type AgentCommandInput, type Job, type Logger, type NodeRecord, type SiteConfig, type UsageRecord } from '@wattpack/common/daemon';
 import { attemptEnded, usageRecord } from '../accounting/record.js';
 import { planningLeadS } from '../core/cap-schedule.js';
 import type { PowerProfile } from '../core/power-profile.js';
@@ -70,6 +70,11 @@ export class LoopState {
   /** Array id -> its tasks' ids by index. */
   private readonly arrays = new Map<string, Map<number, string>>();
   readonly ports: SchedulerPorts;
+  /**
+   * Each node's record as the store holds it, as far as this term knows (loaded, then each
+   * write): a node that registers again with it needs no write (reports.ts).
+   */
+  readonly storedNodes = new Map<string, NodeRecord>();
   readonly log: Logger;
   readonly now: () => number;
   readonly serial = new SerialQueue();
@@ -92,7 +97,15 @@ export class LoopState {
     this.site = init.site;
     this.jobs = init.jobs;
     this.listing = new JobIndex(this.jobs);
-    this.ports = init.ports;
+    const { putNode } = init.ports;
+    this.ports = {
+      ...init.ports,
+      putNode: async (record) => {
+        this.storedNodes.delete(record.id);
+        await putNode(record);
+        this.storedNodes.set(record.id, record);
+      },
+    };
     this.log = init.log;
     this.now = init.now ?? Date.now;
     this.changes.setMaxListeners(0);
@@ -101,6 +114,7 @@ export class LoopState {
     // Their leases start again from now: agents need a moment to reconnect to a new scheduler.
     const start = this.now();
     for (const record of init.nodes.values()) {
+      this.storedNodes.set(record.id, record);
       // A server power saving holds off keeps its reason: no agent is coming.
       const dark = record.power && DARK_STATES.has(record.power.state);
       this.nodes.set(record.id, {

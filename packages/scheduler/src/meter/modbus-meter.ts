@@ -1,6 +1,6 @@
 import modbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
-import type { MeterConfig } from '@wattpack/common';
+import type { MeterConfig } from '@wattpack/common/daemon';
 import { decodeWatts, registerCount } from './registers.js';
 
 /** What one poll of the meter gave: watts, or why there are none. */

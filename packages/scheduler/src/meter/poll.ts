@@ -1,4 +1,4 @@
-import type { Logger, MeterConfig } from '@wattpack/common';
+import type { Logger, MeterConfig } from '@wattpack/common/daemon';
 import { ModbusMeter, type MeterSample } from './modbus-meter.js';
 
 /**

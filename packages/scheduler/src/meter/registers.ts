@@ -1,4 +1,4 @@
-import { METER_UNITS, type MeterRegister } from '@wattpack/common';
+import { METER_UNITS, type MeterRegister } from '@wattpack/common/daemon';
 
 /** How a meter's value sits in 16-bit registers: decoding for the client, encoding for the simulator. */
 

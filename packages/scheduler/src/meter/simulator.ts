@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { ServerTCP } from 'modbus-serial';
-import { freePort, type MeterRegister } from '@wattpack/common';
+import { freePort, type MeterRegister } from '@wattpack/common/daemon';
 import { encodeWatts, registerCount } from './registers.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { MeterConfig } from '@wattpack/common';
+import type { MeterConfig } from '@wattpack/common/daemon';
 import type { MeterSample } from './modbus-meter.js';
 
 /** What `wattpack site` shows of the meter, and the correction the core counts. */

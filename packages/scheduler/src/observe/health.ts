@@ -1,4 +1,4 @@
-import { natsConnected } from '@wattpack/common';
+import { natsConnected } from '@wattpack/common/daemon';
 import type { NatsConnection } from 'nats';
 
 /**

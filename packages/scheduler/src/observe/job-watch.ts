@@ -1,4 +1,4 @@
-import { isTerminal, type Job, type NodeReport } from '@wattpack/common';
+import { isTerminal, type Job, type NodeReport } from '@wattpack/common/daemon';
 import type { WaitCode } from '../core/snapshot.js';
 import type { PassRecord } from '../loop/cycle.js';
 import { attemptDrawW, type RegistrationResult } from '../loop/reports.js';

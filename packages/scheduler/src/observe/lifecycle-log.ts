@@ -1,4 +1,4 @@
-import { isTerminal, type Job, type Logger } from '@wattpack/common';
+import { isTerminal, type Job, type Logger } from '@wattpack/common/daemon';
 import type { JobWatchListener } from './job-watch.js';
 
 const nodesOf = (job: Job) => job.assignments.map((a) => `${a.nodeId}:${a.gpuIndices.join(',')}`);

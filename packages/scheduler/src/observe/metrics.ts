@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { isTerminal, type Job, type NodeReport } from '@wattpack/common';
+import { isTerminal, type Job, type NodeReport } from '@wattpack/common/daemon';
 import { budgetW, facilityOf } from '../core/watts.js';
 import type { PassRecord } from '../loop/cycle.js';
 import type { RegistrationResult } from '../loop/reports.js';
@@ -67,7 +67,7 @@ export class SchedulerMetrics {
     this.energy = new Counter({ name: 'wattpack_team_gpu_energy_joules_total', help: "Energy the team's jobs' GPUs drew, integrated from agents' measurements, J.", labelNames: ['team'], registers });
     this.registrations = new Counter({
       name: 'wattpack_node_registrations_total',
-      help: 'Agent registrations, by result: stored, or abandoned (its agent gave up before it was applied). After a restart, stored should reach the node count once; more is agents retrying.',
+      help: 'Agent registrations, by result: stored, unchanged (the store held the node as it registered: no write), or abandoned (its agent gave up before it was applied). After a restart, stored + unchanged should reach the node count once; more is agents retrying.',
       labelNames: ['result'],
       registers,
     });

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Logger, OpenAdrConfig, SiteConfig } from '@wattpack/common';
+import type { Logger, OpenAdrConfig, SiteConfig } from '@wattpack/common/daemon';
 import type { EventReport } from '../loop/compliance.js';
 import type { SiteChange } from '../loop/operators.js';
 import { parseEvents, programsSchema, type VtnGridEvent } from './events.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { describeIssues, readYamlFile, redfishCall, WattpackError, type PowerSaving, type RedfishEndpoint } from '@wattpack/common';
+import { describeIssues, readYamlFile, redfishCall, WattpackError, type PowerSaving, type RedfishEndpoint } from '@wattpack/common/daemon';
 
 /** A server's power as its BMC reports it. */
 export type ServerPower = 'on' | 'off' | 'powering-on' | 'powering-off';

@@ -1,5 +1,5 @@
 import { headers as natsHeaders, KvWatchInclude, type JetStreamClient, type NatsConnection } from 'nats';
-import { BUCKETS, STREAMS, WattpackError, ensureAccountingStream, ensureAuditStream, ensureStreams, wattpackVersion } from '@wattpack/common';
+import { BUCKETS, STREAMS, WattpackError, ensureAccountingStream, ensureAuditStream, ensureStreams, wattpackVersion } from '@wattpack/common/daemon';
 import { openBucket } from './kv-store.js';
 
 /**

@@ -1,4 +1,4 @@
-import { isTerminal, type Job } from '@wattpack/common';
+import { isTerminal, type Job } from '@wattpack/common/daemon';
 
 /** A pending job's dependencies: met, still to wait for, or never to be met. */
 export type DependencyStatus = { kind: 'met' } | { kind: 'wait'; reason: string } | { kind: 'never'; reason: string };

@@ -1,4 +1,4 @@
-import type { NodeReport } from '@wattpack/common';
+import type { NodeReport } from '@wattpack/common/daemon';
 
 /** Samples kept per node and state: at one report a second, the last five minutes. */
 const WINDOW = 300;

@@ -1,4 +1,4 @@
-import { JOB_STATES, LIST_JOBS_LIMITS, WattpackError, quote, type Job } from '@wattpack/common';
+import { JOB_STATES, LIST_JOBS_LIMITS, WattpackError, quote, type Job } from '@wattpack/common/daemon';
 
 /** Listing order: submitted time, then id. Both are fixed when a job is submitted. */
 interface Key {

@@ -1,4 +1,4 @@
-import { isTerminal, type Job, type JobEvent } from '@wattpack/common';
+import { isTerminal, type Job, type JobEvent } from '@wattpack/common/daemon';
 
 /**
  * How agents' events move a job: pure, so a redelivered or stale event is provably

@@ -1,6 +1,6 @@
 import { KvWatchInclude, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection } from 'nats';
 import pLimit from 'p-limit';
-import { BUCKETS, REVOCATIONS_KEY, SITE_CONFIG_KEY, json, type Job, type NodeRecord, type SiteConfig } from '@wattpack/common';
+import { BUCKETS, REVOCATIONS_KEY, SITE_CONFIG_KEY, json, type Job, type NodeRecord, type SiteConfig } from '@wattpack/common/daemon';
 
 /**
  * Job writes in flight on the connection at once, at most. A 2,000-task array is 2,000

@@ -1,4 +1,4 @@
-import { declaredHostPower, gpuModelOf, isTerminal, teamFlex, type Job, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/common';
+import { declaredHostPower, gpuModelOf, isTerminal, teamFlex, type Job, type NodeInventory, type NodeRecord, type NodeReport, type SiteConfig } from '@wattpack/common/daemon';
 import { capAheadAt, capAtW, type CapEvent } from '../core/cap-schedule.js';
 import type { JobPower, NodeView, QueuedJob, RunningJob, SiteSnapshot } from '../core/snapshot.js';
 import { holdsResources } from './job-transitions.js';

@@ -1,4 +1,4 @@
-import { createLogger, defaultSiteConfig, type AgentCommandInput, type Job, type NodeInventory, type SiteConfig, type StartCommand } from '@wattpack/common';
+import { createLogger, defaultSiteConfig, type AgentCommandInput, type Job, type NodeInventory, type SiteConfig, type StartCommand } from '@wattpack/common/daemon';
 import { Scheduler } from '../loop/scheduler.js';
 
 /** A live scheduler with in-memory ports and two 8-GPU nodes, for the loop's tests (not in the ./testing index: the core's builders stay free of the loop). */

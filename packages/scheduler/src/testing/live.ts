@@ -1,4 +1,4 @@
-import { defaultSiteConfig, meterSchema, type Logger, type MeterConfig, type NodeInventory, type SiteConfig } from '@wattpack/common';
+import { defaultSiteConfig, meterSchema, type Logger, type MeterConfig, type NodeInventory, type SiteConfig } from '@wattpack/common/daemon';
 import { siteSplit } from '../core/watts.js';
 import { Scheduler, type SchedulerPorts } from '../loop/scheduler.js';
 import { startMeterSimulator } from '../meter/simulator.js';
