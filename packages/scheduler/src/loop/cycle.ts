@@ -43,6 +43,13 @@ const DRY_RUN = (snapshot: SiteSnapshot): PlanTarget<void> => ({
   place: () => {},
   wait: () => {},
 });
+/** A pass's plan, the array tasks it held back over their %N, and the snapshot it planned on. */
+interface Planned {
+  plan: Plan;
+  held: Job[];
+  snapshot: SiteSnapshot;
+}
+
 /** What one pass did, as LoopState.changes emits it ('pass') for metrics. */
 export interface PassRecord {
   seconds: number;
@@ -119,22 +126,31 @@ export class Cycle {
     if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs).unref());
     const startedAt = performance.now();
     this.lastPassAt = startedAt;
-    const planned = await this.state.serial.run(async () => {
+    const { serial } = this.state;
+    let planTask = 0;
+    const planned = await serial.run(async () => {
       const began = performance.now();
       try {
         return await this.plan();
       } finally {
         this.lastPlanMs = performance.now() - began;
+        planTask = serial.started();
       }
     });
-    if (planned) await this.state.serial.run(() => this.commit(planned.plan, planned.held, startedAt, this.lastPlanMs));
+    if (!planned) return;
+    await serial.run(() => {
+      // Nothing ran between the plan and this commit (most passes): the state is the one the
+      // plan's snapshot read, so the driver verifies against that rather than a second one.
+      const unchanged = serial.started() === planTask + 1 ? planned.snapshot : undefined;
+      return this.commit(planned, startedAt, this.lastPlanMs, unchanged);
+    });
   }
 
   /**
    * The next plan from the state now; the ramp limit counts from it. Dependencies are
    * settled first (a job whose dependency can never be met ends here, with why).
    */
-  private async plan(): Promise<{ plan: Plan; held: Job[] } | undefined> {
+  private async plan(): Promise<Planned | undefined> {
     if (this.stopped) return undefined;
     const planned = this.planNow(await this.withDependenciesMet(this.pending()));
     this.lastPass = { fromW: planned.plan.allocatedW, atMs: this.state.now() };
@@ -142,10 +158,10 @@ export class Cycle {
     return planned;
   }
 
-  /** Applies a plan through the driver against the state as it is now; `held`: array tasks over their %N. */
-  private async commit(planned: Plan, held: readonly Job[], startedAt: number, planMs: number): Promise<Applied | undefined> {
+  /** Applies a plan through the driver against the state as it is now (`unchanged`: the snapshot it still is); `held`: array tasks over their %N. */
+  private async commit({ plan: planned, held }: Planned, startedAt: number, planMs: number, unchanged?: SiteSnapshot): Promise<Applied | undefined> {
     if (this.stopped) return undefined;
-    const applied = await applyPlan(planned, this.target());
+    const applied = await applyPlan(planned, this.target(unchanged));
     for (const j of held) this.setReason(j.id, throttledReason(j));
     // Placements requeued at commit (miners still curtailing, a node that changed): look again soon.
     if (applied.requeued.length > 0) this.request(FREEING_RECHECK_MS);
@@ -173,19 +189,19 @@ export class Cycle {
   }
 
   /** The plan for these pending jobs, but an array's tasks over its %N, which are `held`. */
-  private planNow(pending: Job[]): { plan: Plan; held: Job[] } {
+  private planNow(pending: Job[]): Planned {
     const { admitted, held } = throttleArrays(pending, (id) => this.state.arrayTasks(id) ?? []);
     const snapshot = this.state.snapshot();
     const memory = { ...(this.lastPass ? { ramp: this.lastPass } : {}), ...(this.lastShedAt !== undefined ? { shedAtMs: this.lastShedAt } : {}) };
-    return { plan: plan({ ...snapshot, ...memory }, admitted.map(toQueued), this.policy()), held };
+    return { plan: plan({ ...snapshot, ...memory }, admitted.map(toQueued), this.policy()), held, snapshot };
   }
 
   /** The live site as the driver's target: stored first, then sent to agents. */
-  private target(): PlanTarget<Promise<void>> {
+  private target(unchanged?: SiteSnapshot): PlanTarget<Promise<void>> {
     // This commit's placements: their writes are in flight together, so not yet in the state.
     const placed: Job[] = [];
     return {
-      fresh: () => freshOf(this.state.snapshot()),
+      fresh: () => freshOf(unchanged ?? this.state.snapshot()),
       preempt: (p) => this.preempt(p.jobId, p.reason),
       setLimit: (c) => this.changeLimit(c.jobId, c.powerLimitW, c.why),
       miners: (ids, action) => this.commands.commandMiners(ids, action),
