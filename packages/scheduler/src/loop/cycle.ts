@@ -198,8 +198,8 @@ export class Cycle {
 
   /** The live site as the driver's target: stored first, then sent to agents. */
   private target(unchanged?: SiteSnapshot): PlanTarget<Promise<void>> {
-    // This commit's placements: their writes are in flight together, so not yet in the state.
-    const placed: Job[] = [];
+    // This commit's placements by rank 0's node: their writes are in flight together, so not yet in the state.
+    const placed = new Map<string, Job[]>();
     return {
       fresh: () => freshOf(unchanged ?? this.state.snapshot()),
       preempt: (p) => this.preempt(p.jobId, p.reason),
@@ -275,8 +275,8 @@ export class Cycle {
     await this.commands.setPower(job, powerLimitW);
   }
 
-  /** The placement stored; undefined for a job that no longer waits. */
-  private async commitPlacement(p: Placement, placed: Job[]): Promise<Job | undefined> {
+  /** The placement stored; undefined for a job that no longer waits. `placed`: this commit's, by rank 0's node. */
+  private async commitPlacement(p: Placement, placed: Map<string, Job[]>): Promise<Job | undefined> {
     const job = this.state.jobs.get(p.jobId);
     // Ended between the plan and its commit (cancelled, or settled by a lost attempt's late
     // exit): placed anyway, it ran again.
@@ -284,6 +284,7 @@ export class Cycle {
     const attempt = job.attempt + 1;
     const assignments: Assignment[] = p.nodes.map((n) => ({ nodeId: n.nodeId, gpuIndices: n.gpuIndices, gpuModel: n.gpuModel, started: false, ended: false }));
     const rank0 = this.state.nodes.get(assignments[0]!.nodeId)!.record;
+    const placedHere = placed.get(rank0.id) ?? placed.set(rank0.id, []).get(rank0.id)!;
     const next: Job = {
       ...job,
       state: 'STARTING',
@@ -296,10 +297,11 @@ export class Cycle {
       allocatedFacilityW: p.facilityW,
       limitHistory: withLimit(job.limitHistory, { at: this.state.now(), limitW: p.powerLimitW, why: 'placed' }),
       // Only attempts live on rank 0's node hold a port there: those of the state (not every
-      // job ever stored, per placement) and those placed by this commit.
-      rendezvous: chooseRendezvous(rank0, [...this.state.jobsOn(rank0.id), ...placed], this.state.site.rendezvousPorts),
+      // job ever stored, per placement) and those this commit placed there (not all it placed:
+      // copying those per placement cost an array's first pass O(placements²)).
+      rendezvous: chooseRendezvous(rank0, [...this.state.jobsOn(rank0.id), ...placedHere], this.state.site.rendezvousPorts),
     };
-    placed.push(next);
+    placedHere.push(next);
     await this.state.store(next);
     return next;
   }
