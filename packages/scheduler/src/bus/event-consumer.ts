@@ -2,9 +2,10 @@ import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from 
 import { STREAMS, ensureSchedulerConsumer, json, jobEventBodies, jobEventSchema, nodeIdSchema, nodeOfSubject, type JobEvent, type Logger } from '@wattpack/common';
 
 /**
- * Messages handed to the scheduler and not yet applied, at most: it applies the events that
- * wait together (GroupCommit, common/src/group-commit.ts), so a stream of events is not one
- * store round-trip each.
+ * Events handed to the scheduler and not yet applied, at most (a message that would pass it
+ * waits; a backlog of 64-event messages after a restart is not taken all at once): it
+ * applies the events that wait together (GroupCommit, common/src/group-commit.ts), so a
+ * stream of events is not one store round-trip each.
  */
 const IN_FLIGHT = 512;
 
@@ -29,6 +30,7 @@ export async function consumeJobEvents(
   // Short pulls: after a NATS server dies or restarts, the next pull goes to a live one within seconds.
   const messages: ConsumerMessages = await consumer.consume({ expires: 5000 });
   const inFlight = new Set<Promise<void>>();
+  let eventsInFlight = 0;
   const done = (async () => {
     for await (const m of messages) {
       const events = eventsOf(m, log);
@@ -44,8 +46,12 @@ export async function consumeJobEvents(
         },
       );
       inFlight.add(applied);
-      void applied.then(() => inFlight.delete(applied));
-      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+      eventsInFlight += events.length;
+      void applied.then(() => {
+        inFlight.delete(applied);
+        eventsInFlight -= events.length;
+      });
+      while (eventsInFlight >= IN_FLIGHT) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
   })();
