@@ -8,6 +8,7 @@ import {
   connectNats,
   ensureAgentConsumer,
   ensureStreams,
+  jobEventBodies,
   jobEventSchema,
   localJobUser,
   json,
@@ -41,7 +42,7 @@ export async function startBus() {
   const scheduler = commandSigner(credentials)!;
 
   const stored = (stream: string, subject: string) => storedOn(jsm, stream, subject);
-  const events = async (nodeId: string): Promise<JobEvent[]> => (await stored(STREAMS.events, SUBJECTS.event(nodeId))).map((m) => jobEventSchema.parse(m.json()));
+  const events = async (nodeId: string): Promise<JobEvent[]> => (await stored(STREAMS.events, SUBJECTS.event(nodeId))).flatMap((m) => jobEventBodies(m.json()).map((e) => jobEventSchema.parse(e)));
   return {
     url: server.url,
     trust,

@@ -24,6 +24,7 @@ export * from './power/acme.js';
 export * from './config/load.js';
 export * from './build/assets.js';
 export * from './backoff.js';
+export * from './group-commit.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './grpc-target.js';

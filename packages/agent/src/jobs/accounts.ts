@@ -55,6 +55,13 @@ export function cachedAccounts(lookup: AccountLookup = lookupAccount, ttlMs = AC
 }
 
 /**
+ * The host's accounts, kept once per process: the hollow nodes of a fleet (`--fleet`) share
+ * the host, and a first burst of starts on each of its 50 nodes cost 50 getent spawns (a
+ * fork of the agent each, half a second of CPU in bench:e2e's array run).
+ */
+export const hostAccounts: AccountLookup = cachedAccounts();
+
+/**
  * Whom an attempt runs as on this node: the site's mapping of its owner (uid/gid, or an
  * account), else the node's account of the owner's name. Rejects with the reason the
  * user sees when there is none, and whenever it would be root (uid or gid 0): jobs never

@@ -2,7 +2,7 @@ import { constants } from 'node:os';
 import { startCommandSchema, type AgentCommand, type AttemptState, type EndedAttempt, type JobEvent, type LogRecord, type Logger, type MinersCommand, type SetPowerCommand, type StartCommand, type StopCommand } from '@wattpack/common/daemon';
 import type { PowerControl } from '../power/power-control.js';
 import { StartError, type ExitStatus, type JobUser, type Runtime } from '../runtimes/runtime.js';
-import { cachedAccounts, resolveJobUser, type AccountLookup } from './accounts.js';
+import { hostAccounts, resolveJobUser, type AccountLookup } from './accounts.js';
 import { jobEnv, outputFile, OutputFiles, prepareCheckpointDir } from './job-context.js';
 
 export interface SupervisorDeps {
@@ -13,7 +13,7 @@ export interface SupervisorDeps {
   publishEvent(event: JobEvent): Promise<void>;
   publishLog(record: LogRecord): void;
   logger: Logger;
-  /** How the node's Unix accounts are found (default: getent passwd, found ones kept a minute). */
+  /** How the node's Unix accounts are found (default: getent passwd, found ones kept a minute, one cache per process). */
   lookupAccount?: AccountLookup;
 }
 
@@ -81,7 +81,7 @@ export class Supervisor {
 
   constructor(private readonly deps: SupervisorDeps) {
     this.log = deps.logger.child({ component: 'supervisor' });
-    this.accounts = deps.lookupAccount ?? cachedAccounts();
+    this.accounts = deps.lookupAccount ?? hostAccounts;
   }
 
   async handle(cmd: AgentCommand): Promise<void> {

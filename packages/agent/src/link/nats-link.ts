@@ -1,8 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import pLimit from 'p-limit';
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg, NatsConnection } from 'nats';
 import {
   BUCKETS,
   Backoff,
+  GroupCommit,
+  MAX_EVENTS_PER_MESSAGE,
   STREAMS,
   SUBJECTS,
   CONSUMERS,
@@ -33,9 +36,11 @@ const FLUSH_MS = 5000;
 
 export interface NatsLink {
   /**
-   * Publishes on the node's event subject with msgID `${attemptId}:${nodeId}:${kind}:${nonce}`
-   * (a random nonce per link), so JetStream drops a repeat; retries until the server stores
-   * it or the link closes.
+   * Publishes on the node's event subject, retrying until the server stores it or the link
+   * closes. Events that arrive while a publish waits go out together in the next message
+   * (at most MAX_EVENTS_PER_MESSAGE; one publish at a time, so a node's events reach the
+   * stream in the order they came). Its msgID names its events (msgIdOf), so JetStream
+   * drops a retried repeat.
    */
   publishEvent(event: JobEvent): Promise<void>;
   /** Fire and forget: the WP_LOGS stream captures the job's log subject (this node's). */
@@ -83,17 +88,25 @@ export async function connectNatsLink(opts: { url: string; nodeId: string; crede
 /** The link's operations over a connection that is up, this node's consumer and command guard. */
 function linkOver(nc: NatsConnection, ctx: { js: JetStreamClient; nodeId: string; durable: string; guard: CommandGuard; connected: () => boolean; log: Logger }): NatsLink {
   const { js, nodeId, durable, guard, connected, log } = ctx;
-  // JetStream's dedupe window spans the stream, every node's subject: an id another node
-  // could guess would let it publish first and have this node's real event dropped.
+  // In every event's msgID: one no other node can guess (msgIdOf).
   const nonce = randomBytes(12).toString('base64url');
   const closing = new AbortController();
   const inflight = new Set<Promise<void>>();
+  // One publish at a time, each after a turn of the event loop: the exits the spawn helper
+  // reported in one read, and what came while the last publish waited, go in one message.
+  const oneAtATime = pLimit(1);
+  const events = new GroupCommit<JobEvent, void>({ run: (task) => oneAtATime(() => new Promise((r) => setImmediate(r)).then(task)) }, async (batch) => {
+    for (let i = 0; i < batch.length; i += MAX_EVENTS_PER_MESSAGE) {
+      await publishUntilStored(js, nodeId, batch.slice(i, i + MAX_EVENTS_PER_MESSAGE), nonce, closing.signal, log);
+    }
+    return batch.map(() => ({ status: 'fulfilled', value: undefined }));
+  });
   let consuming: { stop(): Promise<void> } | undefined;
 
   const link: NatsLink = {
     connected,
     async publishEvent(event) {
-      const attempt = publishUntilStored(js, nodeId, event, `${event.attemptId}:${nodeId}:${event.kind}:${nonce}`, closing.signal, log);
+      const attempt = events.add(event);
       inflight.add(attempt);
       try {
         await attempt;
@@ -155,16 +168,30 @@ function commandGuard(jsm: JetStreamManager, credentials: Credentials): CommandG
   });
 }
 
-/** Retries until the server stores the event, or the link closes (then rejects). */
-async function publishUntilStored(js: JetStreamClient, nodeId: string, event: JobEvent, msgID: string, closing: AbortSignal, log: Logger): Promise<void> {
+/**
+ * One event's id is `${attemptId}:${nodeId}:${kind}:${nonce}` (a random nonce per link:
+ * JetStream's dedupe window spans every node's subject, and an id another node could
+ * guess would let it publish first and have this node's real event dropped). Several
+ * events' message is named by a digest of their ids: the same message retried is dropped
+ * as a repeat; no other message can share it.
+ */
+function msgIdOf(events: JobEvent[], nodeId: string, nonce: string): string {
+  const ids = events.map((e) => `${e.attemptId}:${nodeId}:${e.kind}:${nonce}`);
+  return ids.length === 1 ? ids[0]! : `batch:${createHash('sha256').update(ids.join('\n')).digest('base64url')}`;
+}
+
+/** Retries until the server stores the events' message, or the link closes (then rejects). */
+async function publishUntilStored(js: JetStreamClient, nodeId: string, events: JobEvent[], nonce: string, closing: AbortSignal, log: Logger): Promise<void> {
   const backoff = new Backoff();
+  const msgID = msgIdOf(events, nodeId, nonce);
+  const payload = json.encode(events.length === 1 ? events[0] : { events });
   for (;;) {
     try {
-      await js.publish(SUBJECTS.event(nodeId), json.encode(event), { msgID });
+      await js.publish(SUBJECTS.event(nodeId), payload, { msgID });
       return;
     } catch (err) {
       log.warn({ err, msgID }, 'publishing job event failed: retrying');
-      if (!(await backoff.wait(closing))) throw new Error(`NATS link closed before event ${msgID} was published`);
+      if (!(await backoff.wait(closing))) throw new Error(`NATS link closed before events ${msgID} were published`);
     }
   }
 }

@@ -116,6 +116,24 @@ export const jobEventSchema = z.discriminatedUnion('kind', [
 
 export type JobEvent = z.infer<typeof jobEventSchema>;
 
+/** At most this many events in one message (well under NATS's 1 MiB payload with long reasons). */
+export const MAX_EVENTS_PER_MESSAGE = 64;
+
+/**
+ * A node's events that were ready together, in one message on its event subject: one
+ * JetStream publish and one acknowledgement instead of one each. A message holds either
+ * one event as it is or `{ events }`; each event is checked on its own (jobEventSchema).
+ */
+const jobEventBatchSchema = z.object({ events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_MESSAGE) });
+
+/** The events a message on an event subject holds, unchecked: a batch's, or the message itself. */
+export function jobEventBodies(body: unknown): unknown[] {
+  // Checked first: zod's failed parse of every single event's message would cost an error object.
+  if (typeof body !== 'object' || body === null || !('events' in body)) return [body];
+  const batch = jobEventBatchSchema.safeParse(body);
+  return batch.success ? batch.data.events : [body];
+}
+
 export const logRecordSchema = z.object({
   jobId: z.string(),
   attemptId: z.string(),

@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Job, MinersCommand } from '@wattpack/common';
 import { planView } from '../api/views.js';
 import { siteSplit } from '../core/watts.js';
 import { inventory, setup, spec, until } from '../testing/live-scheduler.js';
 import type { PassRecord } from './cycle.js';
+import { LoopState } from './state.js';
 
 describe('the live pass: plan, then verify and commit against the state at commit', () => {
   it('requeues a placement whose node was drained between plan and commit, sends no start, and places it once the node is back', async () => {
@@ -34,6 +35,20 @@ describe('the live pass: plan, then verify and commit against the state at commi
     await scheduler.uncordon({ nodeIds: ['a', 'b'] });
     await until('the placement after uncordon', () => scheduler.getJob(job.id).state === 'STARTING');
     expect(starts().map((s) => s.command.jobId)).toEqual([job.id]);
+  });
+
+  it('verifies a commit against the snapshot the plan read when nothing ran in between (one snapshot a pass, not two)', async () => {
+    const { scheduler, settle } = await setup();
+    await settle();
+    const snapshots = vi.spyOn(LoopState.prototype, 'snapshot');
+    try {
+      const job = await scheduler.submit(spec());
+      await until('placed', () => scheduler.getJob(job.id).state === 'STARTING');
+      await settle();
+      expect(snapshots).toHaveBeenCalledTimes(1);
+    } finally {
+      snapshots.mockRestore();
+    }
   });
 
   it("keeps a waiting job's reason in memory, without a store write per pass that changes it", async () => {

@@ -52,6 +52,13 @@ const DRY_RUN = (snapshot: SiteSnapshot): PlanTarget<void> => ({
   place: () => {},
   wait: () => {},
 });
+/** A pass's plan, the array tasks it held back over their %N, and the snapshot it planned on. */
+interface Planned {
+  plan: Plan;
+  held: Job[];
+  snapshot: SiteSnapshot;
+}
+
 /** What one pass did, as LoopState.changes emits it ('pass') for metrics. */
 export interface PassRecord {
   seconds: number;
@@ -136,22 +143,31 @@ export class Cycle {
     if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs).unref());
     const startedAt = performance.now();
     this.lastPassAt = startedAt;
-    const planned = await this.state.serial.run(async () => {
+    const { serial } = this.state;
+    let planTask = 0;
+    const planned = await serial.run(async () => {
       const began = performance.now();
       try {
         return await this.plan();
       } finally {
         this.lastPlanMs = performance.now() - began;
+        planTask = serial.started();
       }
     });
-    if (planned) await this.state.serial.run(() => this.commit(planned.plan, planned.held, startedAt, this.lastPlanMs));
+    if (!planned) return;
+    await serial.run(() => {
+      // Nothing ran between the plan and this commit (most passes): the state is the one the
+      // plan's snapshot read, so the driver verifies against that rather than a second one.
+      const unchanged = serial.started() === planTask + 1 ? planned.snapshot : undefined;
+      return this.commit(planned, startedAt, this.lastPlanMs, unchanged);
+    });
   }
 
   /**
    * The next plan from the state now; the ramp limit counts from it. Dependencies are
    * settled first (a job whose dependency can never be met ends here, with why).
    */
-  private async plan(): Promise<{ plan: Plan; held: Job[] } | undefined> {
+  private async plan(): Promise<Planned | undefined> {
     if (this.stopped) return undefined;
     const planned = this.planNow(await this.withDependenciesMet(this.pending()));
     this.lastPass = { fromW: planned.plan.allocatedW, atMs: this.state.now() };
@@ -159,10 +175,10 @@ export class Cycle {
     return planned;
   }
 
-  /** Applies a plan through the driver against the state as it is now; `held`: array tasks over their %N. */
-  private async commit(planned: Plan, held: readonly Job[], startedAt: number, planMs: number): Promise<Applied | undefined> {
+  /** Applies a plan through the driver against the state as it is now (`unchanged`: the snapshot it still is); `held`: array tasks over their %N. */
+  private async commit({ plan: planned, held }: Planned, startedAt: number, planMs: number, unchanged?: SiteSnapshot): Promise<Applied | undefined> {
     if (this.stopped) return undefined;
-    const applied = await applyPlan(planned, this.target());
+    const applied = await applyPlan(planned, this.target(unchanged));
     for (const j of held) this.setReason(j.id, throttledReason(j));
     // Placements requeued at commit (miners still curtailing, a node that changed): look again soon.
     if (applied.requeued.length > 0) this.request(FREEING_RECHECK_MS);
@@ -190,19 +206,19 @@ export class Cycle {
   }
 
   /** The plan for these pending jobs, but an array's tasks over its %N, which are `held`. */
-  private planNow(pending: Job[]): { plan: Plan; held: Job[] } {
+  private planNow(pending: Job[]): Planned {
     const { admitted, held } = throttleArrays(pending, (id) => this.state.arrayTasks(id) ?? []);
     const snapshot = this.state.snapshot();
     const memory = { ...(this.lastPass ? { ramp: this.lastPass } : {}), ...(this.lastShedAt !== undefined ? { shedAtMs: this.lastShedAt } : {}) };
-    return { plan: plan({ ...snapshot, ...memory }, admitted.map(toQueued), this.policy()), held };
+    return { plan: plan({ ...snapshot, ...memory }, admitted.map(toQueued), this.policy()), held, snapshot };
   }
 
   /** The live site as the driver's target: stored first, then sent to agents. */
-  private target(): PlanTarget<Promise<void>> {
-    // This commit's placements: their writes are in flight together, so not yet in the state.
-    const placed: Job[] = [];
+  private target(unchanged?: SiteSnapshot): PlanTarget<Promise<void>> {
+    // This commit's placements by rank 0's node: their writes are in flight together, so not yet in the state.
+    const placed = new Map<string, Job[]>();
     return {
-      fresh: () => freshOf(this.state.snapshot()),
+      fresh: () => freshOf(unchanged ?? this.state.snapshot()),
       preempt: (p) => this.preempt(p.jobId, p.reason),
       setLimit: (c) => this.changeLimit(c.jobId, c.powerLimitW, c.why),
       miners: (ids, action) => this.commands.commandMiners(ids, action),
@@ -276,8 +292,8 @@ export class Cycle {
     await this.commands.setPower(job, powerLimitW);
   }
 
-  /** The placement stored; undefined for a job that no longer waits. */
-  private async commitPlacement(p: Placement, placed: Job[]): Promise<Job | undefined> {
+  /** The placement stored; undefined for a job that no longer waits. `placed`: this commit's, by rank 0's node. */
+  private async commitPlacement(p: Placement, placed: Map<string, Job[]>): Promise<Job | undefined> {
     const job = this.state.jobs.get(p.jobId);
     // Ended between the plan and its commit (cancelled, or settled by a lost attempt's late
     // exit): placed anyway, it ran again.
@@ -285,6 +301,7 @@ export class Cycle {
     const attempt = job.attempt + 1;
     const assignments: Assignment[] = p.nodes.map((n) => ({ nodeId: n.nodeId, gpuIndices: n.gpuIndices, gpuModel: n.gpuModel, started: false, ended: false }));
     const rank0 = this.state.nodes.get(assignments[0]!.nodeId)!.record;
+    const placedHere = placed.get(rank0.id) ?? placed.set(rank0.id, []).get(rank0.id)!;
     const next: Job = {
       ...job,
       state: 'STARTING',
@@ -297,10 +314,11 @@ export class Cycle {
       allocatedFacilityW: p.facilityW,
       limitHistory: withLimit(job.limitHistory, { at: this.state.now(), limitW: p.powerLimitW, why: 'placed' }),
       // Only attempts live on rank 0's node hold a port there: those of the state (not every
-      // job ever stored, per placement) and those placed by this commit.
-      rendezvous: chooseRendezvous(rank0, [...this.state.jobsOn(rank0.id), ...placed], this.state.site.rendezvousPorts),
+      // job ever stored, per placement) and those this commit placed there (not all it placed:
+      // copying those per placement cost an array's first pass O(placements²)).
+      rendezvous: chooseRendezvous(rank0, [...this.state.jobsOn(rank0.id), ...placedHere], this.state.site.rendezvousPorts),
     };
-    placed.push(next);
+    placedHere.push(next);
     await this.state.store(next);
     return next;
   }

@@ -1,9 +1,8 @@
-import { WattpackError, arrayTaskId, isTerminal, newId, parseArraySpec, parseJobSpec, type ArraySpec, type Job, type JobSpec, type Mount, type NodeInventory } from '@wattpack/common/daemon';
+import { GroupCommit, WattpackError, settled, settledNow, arrayTaskId, isTerminal, newId, parseArraySpec, parseJobSpec, type ArraySpec, type Job, type JobSpec, type Mount, type NodeInventory } from '@wattpack/common/daemon';
 import { countGpus, infeasible } from '../core/feasible.js';
 import { canonicalModel } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import type { Cycle } from './cycle.js';
-import { GroupCommit, settled, settledNow } from './group-commit.js';
 import type { LoopState } from './state.js';
 
 export interface SubmitOptions {

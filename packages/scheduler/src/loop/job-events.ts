@@ -1,9 +1,8 @@
-import type { Job, JobEvent } from '@wattpack/common/daemon';
+import { GroupCommit, settled, type Job, type JobEvent } from '@wattpack/common/daemon';
 import { attemptEnded } from '../accounting/record.js';
 import { applyEvent, holdsResources, settleLate } from '../state/job-transitions.js';
 import type { Commands } from './commands.js';
 import type { Cycle } from './cycle.js';
-import { GroupCommit, settled } from './group-commit.js';
 import type { LoopState } from './state.js';
 
 /**

@@ -1,10 +1,9 @@
-import { WattpackError, isTerminal, type Job, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/common/daemon';
+import { GroupCommit, WattpackError, settled, isTerminal, type Job, type NodeInventory, type NodeRecord, type NodeReport } from '@wattpack/common/daemon';
 import { PowerProfile } from '../core/power-profile.js';
 import { holdsResources, markLost, readopt } from '../state/job-transitions.js';
 import type { LiveNode } from '../state/snapshot-builder.js';
 import type { Commands } from './commands.js';
 import type { Cycle } from './cycle.js';
-import { GroupCommit, settled } from './group-commit.js';
 import { JobEvents } from './job-events.js';
 import { DARK_STATES, type NodePowerControl } from './node-power.js';
 import type { Operators } from './operators.js';

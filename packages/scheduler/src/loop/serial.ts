@@ -17,12 +17,19 @@ export class SerialQueue {
   /** When the tasks running since the event loop's last turn began; unset once it turned. */
   private sliceStart: number | undefined;
   private queued = 0;
+  /** Tasks begun so far: a task that finds it one above what the task before it saw knows nothing ran in between. */
+  private begun = 0;
 
   run<T>(task: () => Promise<T> | T): Promise<T> {
     this.queued++;
-    const result = this.tail.then(() => this.turn()).then(task);
+    const result = this.tail.then(() => this.turn()).then(() => (this.begun++, task()));
     this.tail = result.catch(() => undefined).finally(() => this.queued--);
     return result;
+  }
+
+  /** How many tasks have begun: the one running now is number started(). */
+  started(): number {
+    return this.begun;
   }
 
   busy(): boolean {

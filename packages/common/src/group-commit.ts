@@ -1,17 +1,21 @@
-import type { SerialQueue } from './serial.js';
+/** What runs one flush at a time: the scheduler's serial queue, or a limit of one. */
+export interface OneAtATime {
+  run(task: () => Promise<void>): Promise<unknown>;
+}
 
 /**
  * Group commit (as databases do for their log): what arrives while one turn of the serial
  * queue waits or runs is taken together in the next turn, so a burst of submits or job
  * events costs one turn and one round of concurrent store writes rather than one KV
- * round-trip each, one after the other. `apply` settles each item on its own: one bad
+ * round-trip each, one after the other (and an agent's events that arrive while one
+ * publish waits go out in one message). `apply` settles each item on its own: one bad
  * item fails only its own caller.
  */
 export class GroupCommit<T, R> {
   private waiting: Array<{ item: T; resolve: (r: R) => void; reject: (err: unknown) => void }> = [];
 
   constructor(
-    private readonly serial: SerialQueue,
+    private readonly serial: OneAtATime,
     private readonly apply: (items: T[]) => Promise<PromiseSettledResult<R>[]>,
   ) {}
 
