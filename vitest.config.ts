@@ -11,6 +11,7 @@ export default defineConfig({
       '@wattpack/common/core': fileURLToPath(new URL('./packages/common/src/core.ts', import.meta.url)),
       '@wattpack/common/grpc': fileURLToPath(new URL('./packages/common/src/grpc.ts', import.meta.url)),
       '@wattpack/common/daemon': fileURLToPath(new URL('./packages/common/src/daemon.ts', import.meta.url)),
+      '@wattpack/common/login-token': fileURLToPath(new URL('./packages/common/src/trust/login-token.ts', import.meta.url)),
       '@wattpack/common': src('common'),
       '@wattpack/scheduler/core': fileURLToPath(new URL('./packages/scheduler/src/core/index.ts', import.meta.url)),
       '@wattpack/scheduler/testing': fileURLToPath(new URL('./packages/scheduler/src/testing/index.ts', import.meta.url)),
