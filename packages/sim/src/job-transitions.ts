@@ -163,6 +163,7 @@ export class JobTransitions {
     };
     if (d.minW !== undefined) q.minW = d.minW;
     if (d.maxW !== undefined) q.maxW = d.maxW;
+    if (this.jobs.flex[j]! >= 0) q.flex = this.jobs.flex[j]!;
     return q;
   }
 
@@ -240,7 +241,7 @@ export class JobTransitions {
     };
     if (q.minW !== undefined) r.minW = q.minW;
     if (q.maxW !== undefined) r.maxW = q.maxW;
-    if (jobs.flex[j]! >= 0) r.flex = jobs.flex[j]!;
+    if (q.flex !== undefined) r.flex = q.flex;
     jobs.runningView[j] = r;
     jobs.runningPos[j] = this.running.length;
     this.running.push(r);

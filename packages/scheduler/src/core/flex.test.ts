@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jobSpecSchema, siteConfigSchema } from '@wattpack/common';
-import { buildSite, runOn } from '../testing/index.js';
+import { buildJob, buildSite, runOn } from '../testing/index.js';
 import { toleranceFloor } from './flex.js';
 import { ThroughputCurve } from './limits.js';
 import { plan } from './plan.js';
@@ -75,6 +75,29 @@ describe('flexibility classes', () => {
     const p = plan(s, [], wattpack);
     expect(p.preemptions.map((x) => x.jobId)).toEqual(['flexible']);
     expect(limits(p)['rigid']).toBeUndefined();
+  });
+
+  it('start a job no lower than its class keeps: a flex-0 job at its max, the flexible one giving way', () => {
+    const s = buildSite({ nodes: 2, reserveFraction: 0, gpusPerNode: 8 });
+    for (const n of s.nodes) for (const g of n.gpus) g.maxW = 700;
+    runOn(s, { id: 'fifty', flex: 50, minW: 200 }, ['n0'], 8);
+    // Room for 8 more GPUs (1500 W more host, 110 W idle each) at 300 W, not at 700 W.
+    const full = siteSplit(s).facilityW;
+    const roomAt = (w: number) => full + 1.2 * (1500 + 8 * (w - 110));
+    const queued = (flex: number) => [buildJob({ id: `q${flex}`, gpus: 8, minW: 200, maxW: 700, flex })];
+    s.capW = roomAt(300);
+    // Flex 0: never placed below 700 W; the flex-50 job is lowered to make room, and it waits for that.
+    let p = plan(s, queued(0), wattpack);
+    expect(p.placements).toEqual([]);
+    expect(limits(p)['fifty']).toBeLessThan(700);
+    expect(limits(p)['fifty']).toBeGreaterThanOrEqual(F50);
+    // With nothing to lower, flex 50 starts at what fits, 300 W, but not at 240 W (below F50).
+    s.running[0]!.flex = 0;
+    expect(plan(s, queued(50), wattpack).placements.map((x) => x.powerLimitW)).toEqual([300]);
+    s.capW = roomAt(240);
+    expect(plan(s, queued(50), wattpack).placements).toEqual([]);
+    // A job of no class still starts down to its own floor.
+    expect(plan(s, [buildJob({ gpus: 8, minW: 200, maxW: 700 })], wattpack).placements.map((x) => x.powerLimitW)).toEqual([240]);
   });
 
   it('leave jobs of no class as they were: down to their power floor', () => {

@@ -1,6 +1,7 @@
 import { notEnoughPower } from './explain.js';
 import { bootCouldServe } from './power-saving.js';
 import { findNodes, type Fit } from './fit.js';
+import { toleranceFloor } from './flex.js';
 import type { Pass } from './pass.js';
 import { reserve, tryPreempt } from './reserve.js';
 import { shaveFor } from './right-size.js';
@@ -94,6 +95,17 @@ function aheadAvailW(pass: Pass, endsAt: number): number | undefined {
   return budgetW({ capW: ahead.capW, reserveFraction: site.reserveFraction }) / (site.meterFactor ?? 1) - work.allocatedW + pass.minersW;
 }
 
+/**
+ * A job's limit range at its start. A job of a flexibility class starts no lower than the
+ * limit that keeps its class of the curve (flex 0: its max): started lower, it would be
+ * slowed beyond its promise before any shedding, and stay there while the site is full.
+ */
+function startBounds(pass: Pass, job: QueuedJob, gpuMin: number, gpuMax: number, fit: Fit): { floor: number; want: number } {
+  const b = pass.bounds(job, gpuMin, gpuMax, fit.positions[0]!, fit.model);
+  if (job.flex === undefined || !pass.wattpack) return b;
+  return { floor: toleranceFloor(pass.curveFor(fit.model), job.flex, b.floor, b.want, gpuMax), want: b.want };
+}
+
 /** Phases 3-4. Returns why it could not, or undefined once placed. */
 function assign(pass: Pass, job: QueuedJob, fit: Fit, endsAt: number, long: boolean): Waiting | undefined {
   const { work } = pass;
@@ -103,7 +115,7 @@ function assign(pass: Pass, job: QueuedJob, fit: Fit, endsAt: number, long: bool
   const need = (limitW: number) => facilityOf(work.pue, hostW + count * limitW - idleW);
   const ahead = aheadAvailW(pass, endsAt);
   if (ahead !== undefined && ahead < avail) {
-    if (need(pass.bounds(job, gpuMin, gpuMax, fit.positions[0]!, fit.model).floor) > ahead) {
+    if (need(startBounds(pass, job, gpuMin, gpuMax, fit).floor) > ahead) {
       pass.awaitingEvent.add(job.id);
       return { jobId: job.id, code: 'power', reason: `power: it would still run when the cap drops to ${(pass.site.capAhead!.capW / 1e6).toFixed(2)} MW at ${new Date(pass.site.capAhead!.at).toISOString()}, which leaves no room for it` };
     }
@@ -115,7 +127,7 @@ function assign(pass: Pass, job: QueuedJob, fit: Fit, endsAt: number, long: bool
   if (count === 0) {
     if (need(0) > avail) return notEnoughPower(job.id, need(0), avail);
   } else {
-    bounds = pass.bounds(job, gpuMin, gpuMax, fit.positions[0]!, fit.model);
+    bounds = startBounds(pass, job, gpuMin, gpuMax, fit);
     const { floor, want } = bounds;
     if (need(want) <= avail) limitW = want;
     else {
@@ -139,7 +151,7 @@ function assign(pass: Pass, job: QueuedJob, fit: Fit, endsAt: number, long: bool
   pass.placedEnds.push({ id: job.id, at: endsAt });
   pass.fair?.add(job.team, count, facilityW);
   if (pass.wattpack && bounds) {
-    const f = { jobId: job.id, model: fit.model, gpus: count, maxW: gpuMax, ...bounds };
+    const f = { jobId: job.id, model: fit.model, gpus: count, maxW: gpuMax, flex: job.flex, ...bounds };
     if (pass.flex) pass.flex.push(f);
     else pass.placedFlex.push(f);
   }

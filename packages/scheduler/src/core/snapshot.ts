@@ -139,6 +139,8 @@ export interface QueuedJob {
   /** Max runtime (s); unset takes the policy's default. */
   maxRuntimeS?: number;
   preemptible?: boolean;
+  /** Flexibility class, as RunningJob's: it also floors the limit the job starts at. */
+  flex?: number;
 }
 
 export interface PlacedNode {

@@ -210,7 +210,7 @@ export class Cycle {
     const { admitted, held } = throttleArrays(pending, (id) => this.state.arrayTasks(id) ?? []);
     const snapshot = this.state.snapshot();
     const memory = { ...(this.lastPass ? { ramp: this.lastPass } : {}), ...(this.lastShedAt !== undefined ? { shedAtMs: this.lastShedAt } : {}) };
-    return { plan: plan({ ...snapshot, ...memory }, admitted.map(toQueued), this.policy()), held, snapshot };
+    return { plan: plan({ ...snapshot, ...memory }, admitted.map((j) => toQueued(j, this.state.site)), this.policy()), held, snapshot };
   }
 
   /** The live site as the driver's target: stored first, then sent to agents. */
@@ -326,7 +326,7 @@ export class Cycle {
   /** Fair share's view of the teams with work now: what `wattpack shares` shows. */
   shares(): ShareStanding[] {
     const pending = [...this.state.jobs.values()].filter((j) => j.state === 'PENDING');
-    return new FairShare(this.state.snapshot(), pending.map(toQueued), this.policy()).standing();
+    return new FairShare(this.state.snapshot(), pending.map((j) => toQueued(j, this.state.site)), this.policy()).standing();
   }
 
   /** The wattpack policy with this site's settings (wattpack-static when right-sizing is off). */

@@ -182,7 +182,7 @@ function minersOf(inventory: NodeInventory, report: NodeReport | undefined): rea
   return curtailed ? views.map((m) => (curtailed.has(m.id) ? { ...m, curtailed: true } : m)) : views;
 }
 
-export function toQueued(job: Job): QueuedJob {
+export function toQueued(job: Job, site: Pick<SiteConfig, 'flexDefaults'>): QueuedJob {
   const { spec } = job;
   return {
     id: job.id,
@@ -195,6 +195,7 @@ export function toQueued(job: Job): QueuedJob {
     ...(spec.power.minWatts !== undefined ? { minW: spec.power.minWatts } : {}),
     ...(spec.power.maxWatts !== undefined ? { maxW: spec.power.maxWatts } : {}),
     ...(spec.maxRuntime !== undefined ? { maxRuntimeS: spec.maxRuntime } : {}),
+    ...flexOf(site, job),
   };
 }
 
