@@ -1,4 +1,4 @@
-import { declaredHostPower, describeIssues, gpuModelOf, parseDuration, readYamlFile, siteConfigSchema, WattpackError, type SiteConfig } from '@wattpack/common';
+import { declaredHostPower, describeIssues, gpuModelOf, parseDuration, readYamlFile, siteFieldsSchema, siteRules, WattpackError, type SiteConfig } from '@wattpack/common';
 import { z } from 'zod';
 import { FLEX_CLASSES, type MinerView, type NodeView } from '@wattpack/scheduler/core';
 import { SHAPES } from './workload.js';
@@ -38,7 +38,8 @@ const mixOf = <N extends string>(names: readonly N[]) =>
  * grid events are the simulation's (`gridEvents` beside it, in time from the start), since
  * the live ones are dated and the simulated clock has no calendar; the report is in USD.
  */
-const siteSettingsSchema = siteConfigSchema.extend({ capMw: siteConfigSchema.shape.capMw.unwrap() }).superRefine((s, ctx) => {
+const siteSettingsSchema = siteFieldsSchema.extend({ capMw: siteFieldsSchema.shape.capMw.unwrap() }).superRefine((s, ctx) => {
+  siteRules(s, ctx);
   if (s.gridEvents.length > 0) ctx.addIssue({ code: 'custom', path: ['gridEvents'], message: 'give a simulation\'s grid events at the top level (gridEvents: atS, durationS, capMw or reducePct, noticeS)' });
   if (s.prices.currency !== 'USD') ctx.addIssue({ code: 'custom', path: ['prices', 'currency'], message: 'the simulator reports in USD' });
 });

@@ -16,4 +16,10 @@ describe('site settings as both the live scheduler and the simulator read them',
     expect(teamFlex(siteConfigSchema.parse({ flexDefaults: { vision: 0 } }), 'nlp')).toBeUndefined();
     expect(teamFlex(siteConfigSchema.parse({ flexDefaults: { vision: 0 } }), 'vision')).toBe(0);
   });
+
+  it('refuses a node-lost time shorter than the lease, naming the field', () => {
+    const bad = siteConfigSchema.safeParse({ nodeLeaseSeconds: 30, nodeLostSeconds: 20 });
+    expect(bad.error?.issues).toMatchObject([{ path: ['nodeLostSeconds'], message: 'at least nodeLeaseSeconds (30): a node is judged lost only after it stops being ready' }]);
+    expect(siteConfigSchema.parse({ nodeLeaseSeconds: 30, nodeLostSeconds: 30 }).nodeLostSeconds).toBe(30);
+  });
 });

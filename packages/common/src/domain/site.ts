@@ -10,8 +10,8 @@ import { defaultPowerSaving, powerSavingSchema } from './power-saving.js';
 
 const portSchema = z.number().int().min(1024).max(65_535);
 
-/** Site settings (KV bucket wp-site, key "config"; seeded from --site or defaults). */
-export const siteConfigSchema = z.strictObject({
+/** The site settings' fields, each checked alone: extend this one (a refined object cannot be extended). */
+export const siteFieldsSchema = z.strictObject({
   name: z.string().min(1).default('local'),
   /** Facility power cap, MW: the whole site, cooling included. */
   capMw: z.number().positive().max(10_000).default(18),
@@ -143,6 +143,16 @@ export const siteConfigSchema = z.strictObject({
     .refine((r) => r.from <= r.to, { message: 'from must not exceed to', path: ['from'] })
     .default({ from: 29_500, to: 29_999 }),
 });
+
+/** What holds between fields. */
+export function siteRules(s: z.output<typeof siteFieldsSchema>, ctx: z.RefinementCtx): void {
+  if (s.nodeLostSeconds < s.nodeLeaseSeconds) {
+    ctx.addIssue({ code: 'custom', path: ['nodeLostSeconds'], message: `at least nodeLeaseSeconds (${s.nodeLeaseSeconds}): a node is judged lost only after it stops being ready` });
+  }
+}
+
+/** Site settings (KV bucket wp-site, key "config"; seeded from --site or defaults). */
+export const siteConfigSchema = siteFieldsSchema.superRefine(siteRules);
 
 export type SiteConfigInput = z.input<typeof siteConfigSchema>;
 export type SiteConfig = z.output<typeof siteConfigSchema>;

@@ -250,7 +250,7 @@ export class Reports {
   private async expireLeases(): Promise<void> {
     const { nodeLeaseSeconds, nodeLostSeconds } = this.state.site;
     const leaseMs = nodeLeaseSeconds * 1000;
-    const lostMs = Math.max(leaseMs, nodeLostSeconds * 1000);
+    const lostMs = nodeLostSeconds * 1000;
     const now = this.state.now();
     for (const { record, connectedAt } of this.state.nodes.values()) {
       // Off, or on its way off or on: silence is expected (resumeTimeout bounds a boot).
