@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll } from 'vitest';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -61,7 +61,6 @@ export interface Person {
 }
 
 export class LocalSite {
-  readonly workDir = mkdtempSync(join(tmpdir(), 'wattpack-e2e-'));
   /** Scheduler processes by id (s1, s2, ...). */
   readonly schedulers = new Map<string, ResultPromise>();
   readonly agents = new Map<string, ResultPromise>();
@@ -73,6 +72,8 @@ export class LocalSite {
   private readonly people = new Map<string, Person>();
 
   private constructor(
+    /** Everything the site writes, its PKI included; removed when it stops. */
+    readonly workDir: string,
     /** The site's CA and every component's credentials (security is on, as on a real site). */
     readonly trust: LocalSiteTrust,
     /** Every NATS server of the site (one, or a cluster). */
@@ -105,7 +106,8 @@ export class LocalSite {
   static async start(opts: SiteOptions = {}): Promise<LocalSite> {
     const agents = opts.agents ?? TWO_H100_NODES;
     const fleet = fleetNodeIds(opts.fleet?.nodes ?? 0);
-    const trust = await localSiteTrust(mkdtempSync(join(tmpdir(), 'wattpack-e2e-pki-')), [...agents.map((a) => a.id), ...fleet]);
+    const workDir = mkdtempSync(join(tmpdir(), 'wattpack-e2e-'));
+    const trust = await localSiteTrust(join(workDir, 'pki'), [...agents.map((a) => a.id), ...fleet]);
     const config = trust.natsConfig;
     const nats = opts.natsCluster
       ? (await startNatsCluster(3, { pki: trust.pki, credentials: loadCredentials(trust.schedulerCredentials) })).servers
@@ -113,7 +115,7 @@ export class LocalSite {
     const listen: string[] = [];
     for (let i = 0; i < (opts.schedulers ?? 1); i++) listen.push(`127.0.0.1:${await freePort()}`);
     const port = await freePort();
-    const site = new LocalSite(trust, nats, listen, opts, { from: port, to: Math.min(port + 9, 65_535) });
+    const site = new LocalSite(workDir, trust, nats, listen, opts, { from: port, to: Math.min(port + 9, 65_535) });
     for (let i = 1; i <= listen.length; i++) {
       site.metricsAddr.set(`s${i}`, `127.0.0.1:${await freePort()}`);
       site.dashboardAddr.set(`s${i}`, `127.0.0.1:${await freePort()}`);
@@ -360,6 +362,7 @@ export class LocalSite {
     for (const s of this.schedulers.values()) s.kill('SIGTERM');
     await Promise.all([...this.schedulers.values()]);
     await Promise.all(this.natsServers.map((n) => n.stop({ removeStore: true })));
+    rmSync(this.workDir, { recursive: true, force: true });
   }
 }
 
