@@ -20,6 +20,8 @@ export interface DevProcess {
 export interface DevSite {
   client: RpcClient;
   schedulerPid: number;
+  /** Each process's --metrics-addr by name (the scheduler's as `scheduler`). */
+  metrics: Record<string, string>;
   processes: DevProcess[];
   /** A folder every job's user may write. */
   dir: string;
@@ -37,10 +39,11 @@ export async function startDevSite(agents: string, site: Record<string, unknown>
   const down = () => execa(process.execPath, [BIN.cli, 'dev', 'down'], { env, reject: false }).then(() => undefined);
   const ctx = (parse(readFileSync(env.WATTPACK_CONFIG, 'utf8')) as { contexts: { ca: string; cert: string; key: string }[] }).contexts[0]!;
   const client = rpcClient(`127.0.0.1:${port}`, grpcChannelCredentials({ insecure: false, caPem: ctx.ca, certPem: ctx.cert, keyPem: ctx.key, identity: identityOf(ctx.cert) }));
-  const { processes } = JSON.parse(readFileSync(join(env.WATTPACK_DEV_DIR, 'dev.json'), 'utf8')) as { processes: DevProcess[] };
+  const { processes, metrics } = JSON.parse(readFileSync(join(env.WATTPACK_DEV_DIR, 'dev.json'), 'utf8')) as { processes: DevProcess[]; metrics: Record<string, string> };
   return {
     client,
     schedulerPid: processes.find((p) => p.role === 'scheduler')!.pid,
+    metrics,
     processes,
     dir,
     down: async () => {

@@ -11,7 +11,11 @@
  * Environment: SOAK_CHURN_JOBS (default 100000), SOAK_CHURN_ARRAY (tasks per array,
  * 2000), SOAK_CHURN_NODES (50), SOAK_CHURN_RETENTION_S (60), SOAK_CHURN_NODE_LEASE_S (the site's
  * default; a short one stresses lease handling on a busy scheduler), SOAK_CHURN_NODE_LOST_S (the
- * site's nodeLostSeconds: silent this long, a node's attempts are requeued), SOAK_LOG_LEVEL (warn).
+ * site's nodeLostSeconds: silent this long, a node's attempts are requeued), SOAK_LOG_LEVEL (warn),
+ * SOAK_CHURN_ACCOUNTING (`postgres`: the accounting history in a PostgreSQL of its own, not
+ * the embedded PGlite, to tell the scheduler's own memory from the embedded store's).
+ * Beside RSS it samples the scheduler's V8 heap in use (its /metrics): the JS objects the
+ * scheduler keeps, without the embedded store's WebAssembly memory.
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -21,6 +25,8 @@ import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { UsageRecord__Output } from '@wattpack/common/proto/UsageRecord';
 import { waitFor, type RpcClient } from '../e2e/harness.js';
 import { startDevSite } from './dev-site.js';
+import { startPostgres } from '@wattpack/scheduler/testing';
+import { parseMetrics } from '../e2e/prometheus-text.js';
 import { memoryMb, slope } from './proc.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -62,16 +68,29 @@ async function allPages<T>(fetch: (pageToken: string) => Promise<{ items: T[]; n
   return out;
 }
 
-type RssSample = { s: number; jobs: number; mb: number };
+type RssSample = { s: number; jobs: number; mb: number; heapMb: number };
+
+/** The scheduler's V8 heap in use, MB, from its /metrics (prom-client's default metrics). */
+async function heapUsedMb(metricsAddr: string): Promise<number> {
+  const text = await fetch(`http://${metricsAddr}/metrics`).then((r) => r.text(), () => '');
+  const bytes = text ? parseMetrics(text).get('nodejs_heap_size_used_bytes')?.samples[0]?.value : undefined;
+  return bytes === undefined ? NaN : Math.round(bytes / 2 ** 20);
+}
 
 async function main(): Promise<void> {
+  const postgres = process.env.SOAK_CHURN_ACCOUNTING === 'postgres' ? await startPostgres() : undefined;
+  if (postgres) process.env.WATTPACK_ACCOUNTING_DB = postgres.url;
   const site = await startDevSite(`h100x8:${NODES}`, { maxQueuedPerTeam: 0, finishedJobRetention: RETENTION_S, ...NODE_LEASE_S });
   const marks = marksFile(site.dir);
   const { client } = site;
   const started = Date.now();
   const rss: RssSample[] = [];
   const progress = { done: 0 };
-  const sampler = setInterval(() => rss.push({ s: (Date.now() - started) / 1000, jobs: progress.done, mb: memoryMb(site.schedulerPid).rssMb }), SAMPLE_MS);
+  const sample = async () => {
+    const heapMb = await heapUsedMb(site.metrics.scheduler!);
+    rss.push({ s: (Date.now() - started) / 1000, jobs: progress.done, mb: memoryMb(site.schedulerPid).rssMb, heapMb });
+  };
+  const sampler = setInterval(() => void sample(), SAMPLE_MS);
   try {
     const expected = await submitAndDrain(client, marks, started, progress);
     const wallS = (Date.now() - started) / 1000;
@@ -81,6 +100,7 @@ async function main(): Promise<void> {
   } finally {
     clearInterval(sampler);
     await site.down();
+    await postgres?.stop();
   }
 }
 
@@ -167,7 +187,7 @@ function report(expected: string[], check: Check, rss: RssSample[], wallS: numbe
   return {
     machine: `${cpus().length} cores`,
     loadAvg1mAtEnd: round(loadavg()[0]!, 2),
-    site: `${NODES} × 8 H100 (hollow, one agent process), finishedJobRetention ${RETENTION_S}s`,
+    site: `${NODES} × 8 H100 (hollow, one agent process), finishedJobRetention ${RETENTION_S}s, accounting ${process.env.SOAK_CHURN_ACCOUNTING === 'postgres' ? 'PostgreSQL' : 'embedded (PGlite)'}`,
     jobs: { submitted: expected.length, arrays: Math.ceil(expected.length / ARRAY), ran: check.ran, historySucceeded: check.historySucceeded, storedAtEnd: check.storedAtEnd, storedNotSucceeded: check.notSucceeded },
     lost: check.lost,
     duplicated: check.duplicated,
@@ -183,6 +203,13 @@ function report(expected: string[], check: Check, rss: RssSample[], wallS: numbe
       slopeMbPerHour: round(slope(series.map((p) => ({ x: p.s / 3600, y: p.mb })))),
       slopeMbPer10kJobs: round(slope(series.map((p) => ({ x: p.jobs / 10_000, y: p.mb })))),
       series: rss.map((p) => [Math.round(p.s), p.jobs, p.mb]),
+    },
+    schedulerHeapUsedMb: {
+      firstAfterWarmup: series[0]?.heapMb,
+      last: rss.at(-1)?.heapMb,
+      peak: Math.max(...rss.map((p) => p.heapMb)),
+      slopeMbPer10kJobs: round(slope(series.map((p) => ({ x: p.jobs / 10_000, y: p.heapMb })))),
+      series: rss.map((p) => [p.jobs, p.heapMb]),
     },
   };
 }
