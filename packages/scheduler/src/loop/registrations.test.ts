@@ -53,6 +53,21 @@ describe('registrations', () => {
     expect(scheduler.listNodes().find((n) => n.record.id === 'a')!.record.status).toBe('READY');
   });
 
+  it('a stopped scheduler leaves a node whose stream ends as it is: no store write, still READY for the next leader', async () => {
+    const stored: string[] = [];
+    let now = Date.now();
+    const scheduler = new Scheduler({ site: defaultSiteConfig(), jobs: new Map(), nodes: new Map(), log: createLogger('test', 'silent'), now: () => now, ports: { ...memoryPorts(), putNode: async (n) => void stored.push(`${n.id} ${n.status}`) } });
+    await scheduler.registerNode({ nodeId: 'a', labels: {}, inventory: H100X8 });
+    await scheduler.registerNode({ nodeId: 'b', labels: {}, inventory: H100X8 });
+    now += 1000;
+    await scheduler.nodeLost('a', 'agent disconnected');
+    expect(stored).toEqual(['a READY', 'b READY', 'a NOT_READY']);
+    scheduler.stop();
+    await scheduler.nodeLost('b', 'agent disconnected');
+    expect(stored).toEqual(['a READY', 'b READY', 'a NOT_READY']);
+    expect(scheduler.listNodes().find((n) => n.record.id === 'b')!.record.status).toBe('READY');
+  });
+
   it('a registration its agent gave up on before it was applied is skipped: no store write, the node stays as it was', async () => {
     const stored: string[] = [];
     const results: string[] = [];

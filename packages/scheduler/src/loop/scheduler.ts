@@ -46,6 +46,7 @@ export class Scheduler {
   private readonly power: NodePowerControl;
   /** The clock every room reads, through this field (tests replace it). */
   private readonly now: () => number;
+  private stopped = false;
 
   constructor(init: SchedulerInit) {
     this.now = init.now ?? Date.now;
@@ -73,6 +74,7 @@ export class Scheduler {
   }
 
   stop(): void {
+    this.stopped = true;
     this.cycle.stop();
     this.power.stop();
   }
@@ -283,7 +285,13 @@ export class Scheduler {
     return this.reports.events.handle(event);
   }
 
+  /**
+   * A stopped scheduler's agent streams end because it stops, not because their nodes
+   * failed: the nodes are left as they are, for the next leader's leases to judge (marked
+   * NOT_READY here, every one would be written again as it comes back).
+   */
   nodeLost(nodeId: string, reason: string): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return this.reports.nodeLost(nodeId, reason);
   }
 
