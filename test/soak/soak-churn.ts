@@ -68,13 +68,19 @@ async function allPages<T>(fetch: (pageToken: string) => Promise<{ items: T[]; n
   return out;
 }
 
-type RssSample = { s: number; jobs: number; mb: number; heapMb: number };
+type Heap = { heapMb: number; heapTotalMb: number; externalMb: number };
+type RssSample = { s: number; jobs: number; mb: number } & Heap;
 
-/** The scheduler's V8 heap in use, MB, from its /metrics (prom-client's default metrics). */
-async function heapUsedMb(metricsAddr: string): Promise<number> {
+/**
+ * The scheduler's V8 heap from its /metrics (prom-client's default metrics), MB: in use
+ * (live objects and garbage not yet collected), reserved, and memory outside it that JS
+ * objects hold (buffers).
+ */
+async function heapMb(metricsAddr: string): Promise<Heap> {
   const text = await fetch(`http://${metricsAddr}/metrics`).then((r) => r.text(), () => '');
-  const bytes = text ? parseMetrics(text).get('nodejs_heap_size_used_bytes')?.samples[0]?.value : undefined;
-  return bytes === undefined ? NaN : Math.round(bytes / 2 ** 20);
+  const metrics = text ? parseMetrics(text) : new Map();
+  const mb = (name: string) => Math.round((metrics.get(name)?.samples[0]?.value ?? NaN) / 2 ** 20);
+  return { heapMb: mb('nodejs_heap_size_used_bytes'), heapTotalMb: mb('nodejs_heap_size_total_bytes'), externalMb: mb('nodejs_external_memory_bytes') };
 }
 
 async function main(): Promise<void> {
@@ -87,8 +93,8 @@ async function main(): Promise<void> {
   const rss: RssSample[] = [];
   const progress = { done: 0 };
   const sample = async () => {
-    const heapMb = await heapUsedMb(site.metrics.scheduler!);
-    rss.push({ s: (Date.now() - started) / 1000, jobs: progress.done, mb: memoryMb(site.schedulerPid).rssMb, heapMb });
+    const heap = await heapMb(site.metrics.scheduler!);
+    rss.push({ s: (Date.now() - started) / 1000, jobs: progress.done, mb: memoryMb(site.schedulerPid).rssMb, ...heap });
   };
   const sampler = setInterval(() => void sample(), SAMPLE_MS);
   try {
@@ -180,6 +186,19 @@ async function checkEveryJob(client: RpcClient, marks: string, started: number, 
   };
 }
 
+/**
+ * The lowest sample of each 10,000 jobs: what stays once the garbage of the moment is
+ * collected. A leak raises it; a heap that spikes and shrinks does not.
+ */
+function lowestPer10k(samples: RssSample[], mb: (p: RssSample) => number): number[] {
+  const lowest: number[] = [];
+  for (const p of samples) {
+    const i = Math.floor(p.jobs / 10_000);
+    lowest[i] = Math.min(lowest[i] ?? Infinity, mb(p));
+  }
+  return [...lowest].map((x) => x ?? NaN);
+}
+
 /** The printed document; RSS figures after warm-up, when there are enough samples. */
 function report(expected: string[], check: Check, rss: RssSample[], wallS: number) {
   const warm = rss.filter((p) => p.jobs >= JOBS * WARMUP);
@@ -202,6 +221,7 @@ function report(expected: string[], check: Check, rss: RssSample[], wallS: numbe
       peak: Math.max(...rss.map((p) => p.mb)),
       slopeMbPerHour: round(slope(series.map((p) => ({ x: p.s / 3600, y: p.mb })))),
       slopeMbPer10kJobs: round(slope(series.map((p) => ({ x: p.jobs / 10_000, y: p.mb })))),
+      lowestPer10kJobs: lowestPer10k(rss, (p) => p.mb),
       series: rss.map((p) => [Math.round(p.s), p.jobs, p.mb]),
     },
     schedulerHeapUsedMb: {
@@ -209,7 +229,8 @@ function report(expected: string[], check: Check, rss: RssSample[], wallS: numbe
       last: rss.at(-1)?.heapMb,
       peak: Math.max(...rss.map((p) => p.heapMb)),
       slopeMbPer10kJobs: round(slope(series.map((p) => ({ x: p.jobs / 10_000, y: p.heapMb })))),
-      series: rss.map((p) => [p.jobs, p.heapMb]),
+      lowestPer10kJobs: lowestPer10k(rss, (p) => p.heapMb),
+      series: rss.map((p) => [p.jobs, p.heapMb, p.heapTotalMb, p.externalMb]),
     },
   };
 }
