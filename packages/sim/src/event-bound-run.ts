@@ -114,8 +114,9 @@ function replayToEvent(o: EventBoundOptions) {
       return plan;
     },
   });
-  // wattpack's own figures for the same event, from the same replay.
-  const wattpack = engine.run().gridEvents[0];
+  // wattpack's own figures for the same event, from the same replay, with the run's preemptions and cap violations.
+  const run = engine.run();
+  const wattpack = { ...run.gridEvents[0], preemptionsInRun: run.preemptions, capViolationsInRun: run.capViolations };
   if (!state) throw new Error('the replay ended before the event was planned for');
   return { site, event, state, shedPass, shedPassVariants, wattpack };
 }
