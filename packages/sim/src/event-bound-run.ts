@@ -30,7 +30,7 @@ export interface EventBoundOptions {
  * wattpack's own figures for it come with the bound.
  */
 export function boundAtEvent(o: EventBoundOptions): Record<string, unknown> {
-  const { site, event, state, shedPass, wattpack } = replayToEvent(o);
+  const { site, event, state, shedPass, shedPassVariants, wattpack } = replayToEvent(o);
   const { snap, t, jobs } = state;
   const start = event.atS;
   const end = start + event.durationS;
@@ -58,6 +58,7 @@ export function boundAtEvent(o: EventBoundOptions): Record<string, unknown> {
     ...describeState(snap, jobs),
     wattpack,
     wattpackShedPass: shedPass,
+    wattpackShedPassVariants: shedPassVariants,
     boundAtStart: {
       placed: atStart(false, 'placed'),
       placedFlex0Full: atStart(true, 'placed'),
@@ -93,6 +94,7 @@ function replayToEvent(o: EventBoundOptions) {
   const policy = policyFromSite('wattpack', site.site, { checkpointIntervalS: 600 });
   let state: { snap: SiteSnapshot; t: number; jobs: ReturnType<typeof jobsOf> } | undefined;
   let shedPass: ReturnType<typeof whatThePassStopped> | undefined;
+  let shedPassVariants: Record<string, ReturnType<typeof whatThePassStopped>> | undefined;
   const baseCapW = site.site.capMw * 1e6;
   const engine: Engine = new Engine({
     site,
@@ -104,15 +106,19 @@ function replayToEvent(o: EventBoundOptions) {
       if (state || snap.capW >= baseCapW) return corePlan(snap, queue, p);
       // The state before the first pass that plans for the event (the core never mutates a snapshot: copied as it stands).
       state = { snap: structuredClone(snap), t: snap.now / 1000, jobs: jobsOf(snap, engine.table, snap.now / 1000) };
+      // The same pass under the checkpoint order before, each part alone, and both: (a) and (b) apart.
+      const variant = (shedByValue: boolean, shedCountsEmptiedOff: boolean) => whatThePassStopped(snap, corePlan(structuredClone(snap), queue, { ...p, shedByValue, shedCountsEmptiedOff }));
+      shedPassVariants = { classOrderIdleCount: variant(false, false), valueOrderOnly: variant(true, false), emptiedOffCountOnly: variant(false, true) };
       const plan = corePlan(snap, queue, p);
       shedPass = whatThePassStopped(snap, plan);
       return plan;
     },
   });
-  // wattpack's own figures for the same event, from the same replay.
-  const wattpack = engine.run().gridEvents[0];
+  // wattpack's own figures for the same event, from the same replay, with the run's preemptions and cap violations.
+  const run = engine.run();
+  const wattpack = { ...run.gridEvents[0], preemptionsInRun: run.preemptions, capViolationsInRun: run.capViolations };
   if (!state) throw new Error('the replay ended before the event was planned for');
-  return { site, event, state, shedPass, wattpack };
+  return { site, event, state, shedPass, shedPassVariants, wattpack };
 }
 
 /** The bound over the event: each job weighs by its time in the event unslowed, so slices are independent and their bounds add up. */

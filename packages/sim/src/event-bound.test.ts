@@ -102,7 +102,7 @@ describe('boundAtEvent', () => {
     const trace = tinyTrace([8, 8, 4, 4, 2, 2].map((gpus) => ({ gpus, durationS: 5 * 3600 })));
     const r = boundAtEvent({ site, trace, loadScale: 1 }) as Record<string, any>;
     const stats = new Engine({ site, trace, policy: policyFromSite('wattpack', site.site, { checkpointIntervalS: 600 }), untilS: 600 + 3 * 3600 }).run();
-    expect(r.wattpack).toEqual(stats.gridEvents[0]);
+    expect(r.wattpack).toEqual({ ...stats.gridEvents[0], preemptionsInRun: stats.preemptions, capViolationsInRun: stats.capViolations });
     expect(r.running.jobs).toBe(6);
     expect(r.targetMw).toBeCloseTo(stats.gridEvents[0]!.targetMw, 4);
     const over = r.boundOverEvent;
@@ -112,6 +112,8 @@ describe('boundAtEvent', () => {
     expect(over.placed.feasible).toBeLessThanOrEqual(over.placed.upper + 1e-9);
     // Limits alone cannot meet this cut: wattpack stops jobs in its pass for the event, and the jobs lose.
     expect(r.wattpackShedPass.stoppedJobs).toBeGreaterThan(0);
+    // The same pass under the order before and each part alone (to measure them apart) stops jobs too.
+    for (const v of ['classOrderIdleCount', 'valueOrderOnly', 'emptiedOffCountOnly']) expect(r.wattpackShedPassVariants[v].stoppedJobs).toBeGreaterThan(0);
     expect(r.wattpack.heldAtStart.performance).toBeLessThan(1);
   });
 });

@@ -57,6 +57,14 @@ export interface Policy {
   powerSaving?: PowerSavingPolicy;
   /** wattpack: shedding past every class's tolerance slows jobs further before it checkpoints (core/beyond-tolerance.ts); absent: checkpoints at once. */
   slowBeyondTolerance?: boolean;
+  /**
+   * wattpack with power saving, when shedding checkpoints (core/checkpoint-order.ts): false
+   * goes back to the most flexible class first, the lightest server's jobs first, and a
+   * server emptied counted at idle. Default on; the two are apart to measure each
+   * (sim/event-bound-run.ts).
+   */
+  shedByValue?: boolean;
+  shedCountsEmptiedOff?: boolean;
 }
 
 /** What the planner needs of the site's powerSaving setting (docs/scheduling.md, "Power saving"). */

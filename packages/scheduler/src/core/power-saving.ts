@@ -68,7 +68,7 @@ function suspend(pass: Pass, pos: number): void {
 }
 
 /** IT watts an idle server stops drawing when it is powered off. */
-const idleSavingW = (v: NodeView): number => v.hostIdleW + v.gpus.reduce((sum, g) => sum + g.idleW, 0) - (v.standbyW ?? 0);
+export const idleSavingW = (v: NodeView): number => v.hostIdleW + v.gpus.reduce((sum, g) => sum + g.idleW, 0) - (v.standbyW ?? 0);
 
 /**
  * Idle, on, schedulable GPU servers that may go off now (`due`), the largest saving first:

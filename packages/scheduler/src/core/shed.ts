@@ -1,10 +1,12 @@
-import { preemptRank, SHED_ORDER } from './flex.js';
+import { SHED_ORDER } from './flex.js';
 import type { Flex, Pass } from './pass.js';
-import type { RunningJob } from './snapshot.js';
 import { flexJobs, freedAt } from './right-size.js';
 import { consolidate } from './consolidate.js';
 import { leavingW, suspendToShed } from './power-saving.js';
 import { slowBeyondTolerance } from './beyond-tolerance.js';
+import { checkpointOrder, mayGoOff } from './checkpoint-order.js';
+import { idleSavingW } from './power-saving.js';
+import { facilityOf } from './watts.js';
 
 /**
  * Phase 0: shed load over the cap (a cap drop). Curtail miners, power off idle servers
@@ -32,43 +34,35 @@ export function shed(pass: Pass): boolean {
   if (pass.wattpack && work.allocatedW > work.budgetW) lowerFlexible(pass);
   // 2b. Past every class's limit: lower limits or stop, whichever loses less per watt.
   const chosen = new Set(pass.wattpack && pass.policy.slowBeyondTolerance ? slowBeyondTolerance(pass) : []);
-  // 3. Checkpoint and preempt: those 2b chose first, then the most flexible class first
-  //    (wattpack), then the lowest-priority jobs, with power saving the lightest server's
-  //    first (below), newest first (least work lost). They draw until they exit, so the
-  //    pass keeps counting them; a what-if picks them.
-  const what = work.clone();
-  const rank = (r: RunningJob) => (pass.wattpack ? preemptRank(r.flex) : 0);
-  const server = pass.policy.powerSaving ? lightestServerFirst(pass) : () => 0;
-  const first = (r: RunningJob) => Number(chosen.has(r.id));
-  const victims = pass.site.running
-    .filter((r) => !r.stopping && !pass.preempting.has(r.id))
-    .sort((a, b) => first(b) - first(a) || Number(b.preemptible) - Number(a.preemptible) || rank(b) - rank(a) || a.priority - b.priority || server(a) - server(b) || b.startedAt - a.startedAt);
-  for (const v of victims) {
-    if (what.allocatedW <= what.budgetW) break;
-    what.release(v.id);
-    pass.preemptions.push({ jobId: v.id, code: 'shed', reason: overReason(pass) });
-  }
+  // 3. Checkpoint and preempt (checkpoint-order.ts). They draw until they exit, so the pass
+  //    keeps counting them; a what-if picks them.
+  checkpointToBudget(pass, chosen, work.budgetW - budgetW);
   work.budgetW = budgetW;
   return true;
 }
 
 /**
- * With power saving, a server whose jobs all stop turns idle (its host's 1.5 kW) and then
- * goes off (its idle 1.84 kW), where a job stopped on a server that stays busy frees only
- * its GPUs' watts: so among equals, jobs of the server with the fewest busy GPUs go first,
- * a server's jobs together. Key: busy GPUs on its (first) node, then the node.
+ * Checkpoints jobs in `checkpointOrder` until the what-if is under the budget. With power
+ * saving (wattpack), a server this emptied that the next pass will power off counts at its
+ * off draw, but only while the site counted with it still idle stays under the cap itself
+ * (the reserve's room): it draws idle until its jobs exit and its BMC reads it off, and the
+ * meter must stay under the cap meanwhile. `raisedW`: what the budget was raised by for
+ * watts already on their way out (the cap line rises by the same).
  */
-function lightestServerFirst(pass: Pass): (r: RunningJob) => number {
-  const { work } = pass;
-  const key = new Map<string, number>();
-  for (const r of pass.site.running) {
-    const pos = work.nodesOf(r.id)[0];
-    if (pos === undefined) continue;
-    const { view } = work.nodeState(pos);
-    const model = view.gpus[0]?.model ?? '';
-    key.set(r.id, (view.gpus.length - work.freeCount(pos, model)) * work.nodeCount + pos);
+function checkpointToBudget(pass: Pass, chosen: ReadonlySet<string>, raisedW: number): void {
+  const what = pass.work.clone();
+  const wp = pass.wattpack && !!pass.policy.powerSaving;
+  const countOff = wp && pass.policy.shedCountsEmptiedOff !== false;
+  const capLineW = pass.site.capW / (pass.site.meterFactor ?? 1) + raisedW;
+  let offW = 0;
+  const done = () => what.allocatedW - offW <= what.budgetW && (offW === 0 || what.allocatedW <= capLineW);
+  for (const v of checkpointOrder(pass, what, chosen, wp && pass.policy.shedByValue !== false, countOff)) {
+    if (done()) break;
+    const nodes = what.nodesOf(v.id);
+    what.release(v.id);
+    pass.preemptions.push({ jobId: v.id, code: 'shed', reason: overReason(pass) });
+    if (countOff) for (const pos of nodes) if (!what.nodeState(pos).busy && mayGoOff(pass, what, pos)) offW += facilityOf(what.pue, idleSavingW(what.nodeState(pos).view));
   }
-  return (r) => key.get(r.id) ?? 0;
 }
 
 function overReason(pass: Pass): string {
