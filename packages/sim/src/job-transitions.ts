@@ -239,9 +239,7 @@ export class JobTransitions {
       powerLimitW: limitW,
       preemptible: q.preemptible ?? false,
     };
-    if (q.minW !== undefined) r.minW = q.minW;
-    if (q.maxW !== undefined) r.maxW = q.maxW;
-    if (q.flex !== undefined) r.flex = q.flex;
+    for (const k of ['minW', 'maxW', 'flex'] as const) if (q[k] !== undefined) r[k] = q[k];
     jobs.runningView[j] = r;
     jobs.runningPos[j] = this.running.length;
     this.running.push(r);
