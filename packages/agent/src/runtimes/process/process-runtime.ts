@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, ftruncateSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { rmdir } from 'node:fs/promises';
+import { existsSync, ftruncateSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, statSync, writeSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { spawner as sharedSpawner, type SpawnError, type Spawned, type Spawner } from './spawner.js';
@@ -265,21 +264,22 @@ function tempDir(prefix: string, root: string, rootMayBeGone: boolean): string |
  * as that user it could not harm anything else anyway) and then removed. Best effort.
  */
 async function removeWorkDir(dir: string, user: Pick<JobUser, 'uid' | 'gid'>): Promise<void> {
-  if (await removeEmptyDir(dir)) return;
+  if (removeEmptyDir(dir)) return;
   const asUser = (process.getuid?.() ?? 0) === 0 ? { uid: user.uid, gid: user.gid } : {};
   await new Promise<void>((resolve) => execFile('rm', ['-rf', '--', dir], { ...asUser, timeout: 60_000 }, () => resolve()));
   // Gone already, or the job's user could not empty it: left for the operator.
-  await removeEmptyDir(dir);
+  removeEmptyDir(dir);
 }
 
 /**
  * Whether `dir` is gone now: rmdir removes only an empty directory, and follows no link.
- * Off the event loop (libuv's thread pool): on ext4 an rmdir held the calling thread for
- * 0.7–1.1 ms here (33 µs of it CPU), the whole hollow fleet's loop with it.
+ * On the calling thread: on ext4 here an rmdir held it 0.7-1.1 ms, only 33 us of it CPU,
+ * but libuv's thread pool took 64 us of CPU for the same, and CPU is what bounds the hollow
+ * fleet's jobs/s (docs/benchmarks.md, bench:e2e 2026-11-30 05:45).
  */
-async function removeEmptyDir(dir: string): Promise<boolean> {
+function removeEmptyDir(dir: string): boolean {
   try {
-    await rmdir(dir);
+    rmdirSync(dir);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT';
