@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { lchownSync, lstatSync, mkdirSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { StartCommand } from '@wattpack/common';
 import { StartError, type JobUser, type OutputStream } from '../runtimes/runtime.js';
@@ -48,38 +48,50 @@ export function jobEnv(cmd: StartCommand, nodeId: string): Record<string, string
 /**
  * The job's checkpoint directory on site storage, made on first use: owned by the job's
  * user, 0700. One that exists must be a real directory of that user: a link or someone
- * else's directory would hand the job another's files.
+ * else's directory would hand the job another's files. Checked with as few calls as it
+ * takes (a stat of the root, an lstat of the directory; made only when missing): every
+ * start makes them, on storage that may be remote.
  */
 export function prepareCheckpointDir(dir: string, user: JobUser): void {
   const root = dirname(dir);
-  try {
-    mkdirSync(root, { recursive: true, mode: 0o711 });
-  } catch (err) {
-    throw new StartError(`cannot create the checkpoint root ${root} (site setting checkpointRoot): ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
   // As for the job root: a root others may write to would let them swap a job's directory.
   const me = process.getuid?.() ?? 0;
-  const st = statSync(root);
+  const st = statOrUndefined(root) ?? makeRoot(root);
   if ((st.uid !== me && st.uid !== 0) || (st.mode & 0o022) !== 0) {
     throw new StartError(`the checkpoint root ${root} must belong to uid ${me} or root and be writable by no one else`);
   }
-  if (!existsSync(dir)) makeWhole(dir, user);
-  const made = lstatSync(dir);
+  let made = lstatOrUndefined(dir);
+  if (!made) {
+    makeWhole(dir, user);
+    made = lstatSync(dir);
+  }
   if (!made.isDirectory() || made.uid !== user.uid) throw new StartError(`the checkpoint directory ${dir} is not a directory of uid ${user.uid}: refusing to use it`);
 }
 
+function makeRoot(root: string): Stats {
+  try {
+    mkdirSync(root, { recursive: true, mode: 0o711 });
+    return statSync(root);
+  } catch (err) {
+    throw new StartError(`cannot create the checkpoint root ${root} (site setting checkpointRoot): ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+const statOrUndefined = (path: string): Stats | undefined => statSync(path, { throwIfNoEntry: false });
+const lstatOrUndefined = (path: string): Stats | undefined => lstatSync(path, { throwIfNoEntry: false });
+
 /**
- * The job's directory, made whole beside it and then renamed into place: the agents of a
- * gang share the storage and start together, and one must never see the other's directory
- * before its owner is set. A peer that won the race leaves its own in place (or ours
- * replaces it while both are still empty: the same owner either way).
+ * The job's directory, made whole beside it (0700: mkdir's mode, which a umask only
+ * narrows) and then renamed into place: the agents of a gang share the storage and start
+ * together, and one must never see the other's directory before its owner is set. A peer
+ * that won the race leaves its own in place (or ours replaces it while both are still
+ * empty: the same owner either way).
  */
 function makeWhole(dir: string, user: JobUser): void {
   const tmp = `${dir}.${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     mkdirSync(tmp, { mode: 0o700 });
     lchownSync(tmp, user.uid, user.gid);
-    chmodSync(tmp, 0o700);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw new StartError(`cannot create the checkpoint directory ${dir} (site setting checkpointRoot): ${(err as NodeJS.ErrnoException).code ?? String(err)}`);

@@ -168,6 +168,17 @@ describe('ProcessRuntime', () => {
     await expect(new ProcessRuntime({ jobRoot: open }).start(request(['true']).req)).rejects.toThrow(`the job root ${open} must be a directory of uid ${process.getuid!()} that no one else may write to`);
   });
 
+  it('makes and checks the job root again when it went away after a start (a tmp cleaner)', async () => {
+    const root = join(tmp, 'cleaned-root');
+    const own = new ProcessRuntime({ jobRoot: root });
+    await expect((await own.start(request(['true']).req)).exited).resolves.toEqual({ exitCode: 0 });
+    rmSync(root, { recursive: true });
+    const { req, lines } = request(['sh', '-c', 'pwd']);
+    await expect((await own.start(req)).exited).resolves.toEqual({ exitCode: 0 });
+    expect(lines[0]!.line).toMatch(new RegExp(`^${root}/${req.attemptId}-`));
+    expect(statSync(root).mode & 0o777).toBe(0o711);
+  });
+
   it('hides every GPU from a job given none', async () => {
     const { req, lines } = request(['sh', '-c', 'echo "[${CUDA_VISIBLE_DEVICES-unset}]"']);
     await (await runtime.start(req)).exited;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, ftruncateSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, statSync, writeSync } from 'node:fs';
+import { existsSync, ftruncateSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, statSync, writeSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { spawner as sharedSpawner, type SpawnError, type Spawned, type Spawner } from './spawner.js';
@@ -39,6 +39,8 @@ export class ProcessRuntime implements Runtime {
   private readonly spawner: Spawner;
   /** The record's file, open from its first write on (recover() reads it before). */
   private stateFd: number | undefined;
+  /** Whether the job root was found sound: checked at the first start, and again if it went away. */
+  private rootChecked = false;
 
   /**
    * `stateFile`: where the process groups of running attempts are recorded, so that an
@@ -117,11 +119,28 @@ export class ProcessRuntime implements Runtime {
   }
 
   /**
-   * <job root>/<attempt>-<random>, owned by the job's user, 0700. The root belongs to the agent and
-   * no one else may write to it, so no job can swap an attempt's directory for a link.
+   * <job root>/<attempt>-<random>, owned by the job's user, 0700 (mkdtemp's mode). The root
+   * belongs to the agent and no one else may write to it, so no job can swap an attempt's
+   * directory for a link. It is checked once, not at every start: once sound, only the
+   * agent's uid or root could change it (a root that went away, say to a tmp cleaner, is made
+   * and checked again).
    */
   private makeWorkDir(attemptId: string, user: JobUser): string {
+    if (!this.rootChecked) this.checkRoot();
+    // A new directory every start: the parts of a gang share the attempt id, and agents on one host may share the root.
+    const prefix = join(this.jobRoot, `${attemptId.replace(/[^A-Za-z0-9_-]/g, '-')}-`);
+    let dir = tempDir(prefix, this.jobRoot, true);
+    if (dir === undefined) {
+      this.checkRoot();
+      dir = tempDir(prefix, this.jobRoot, false)!;
+    }
+    lchownSync(dir, user.uid, user.gid);
+    return dir;
+  }
+
+  private checkRoot(): void {
     const root = this.jobRoot;
+    this.rootChecked = false;
     try {
       mkdirSync(root, { recursive: true, mode: 0o711 });
     } catch (err) {
@@ -132,16 +151,7 @@ export class ProcessRuntime implements Runtime {
     if (!st.isDirectory() || st.uid !== me || (st.mode & 0o022) !== 0) {
       throw new StartError(`the job root ${root} must be a directory of uid ${me} that no one else may write to`);
     }
-    // A new directory every start: the parts of a gang share the attempt id, and agents on one host may share the root.
-    let dir: string;
-    try {
-      dir = mkdtempSync(join(root, `${attemptId.replace(/[^A-Za-z0-9_-]/g, '-')}-`));
-    } catch (err) {
-      throw new StartError(`cannot create a working directory in ${root}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-    lchownSync(dir, user.uid, user.gid);
-    chmodSync(dir, 0o700);
-    return dir;
+    this.rootChecked = true;
   }
 
   /**
@@ -236,6 +246,17 @@ function isDirectory(path: string): boolean {
   }
 }
 
+/** A new directory `<prefix>XXXXXX`; undefined when the root is gone and `rootMayBeGone`. */
+function tempDir(prefix: string, root: string, rootMayBeGone: boolean): string | undefined {
+  try {
+    return mkdtempSync(prefix);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && rootMayBeGone) return undefined;
+    throw new StartError(`cannot create a working directory in ${root}: ${code ?? String(err)}`);
+  }
+}
+
 /**
  * Removes the working directory. An empty one (a job that wrote nothing there) goes with
  * one rmdir: no process to spawn, which cost as much as the job's own start. Otherwise it
@@ -250,7 +271,12 @@ async function removeWorkDir(dir: string, user: Pick<JobUser, 'uid' | 'gid'>): P
   removeEmptyDir(dir);
 }
 
-/** Whether `dir` is gone now: rmdir removes only an empty directory, and follows no link. */
+/**
+ * Whether `dir` is gone now: rmdir removes only an empty directory, and follows no link.
+ * On the calling thread: on ext4 here an rmdir held it 0.7-1.1 ms, only 33 us of it CPU,
+ * but libuv's thread pool took 64 us of CPU for the same, and CPU is what bounds the hollow
+ * fleet's jobs/s (docs/benchmarks.md, bench:e2e 2026-11-30 05:45).
+ */
 function removeEmptyDir(dir: string): boolean {
   try {
     rmdirSync(dir);
