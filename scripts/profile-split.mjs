@@ -1,11 +1,16 @@
-// node scripts/profile-split.mjs <file.cpuprofile> [cpuSeconds] [count]: a `node --cpu-prof`
-// profile's time split into the parts of an agent registration storm (docs/benchmarks.md).
-// Each sample counts for the first part, in this order, that a frame of its stack belongs
-// to. V8 samples wall time, so with the process's CPU seconds (from /proc) the busy time is
-// scaled to CPU; with `count` (registrations) each part is also given in ms per one.
+// node scripts/profile-split.mjs <file.cpuprofile> [cpuSeconds] [count] [--storm]: a `node
+// --cpu-prof` profile's time split into the parts of an agent registration storm
+// (docs/benchmarks.md). Each sample counts for the first part, in this order, that a frame
+// of its stack belongs to. V8 samples wall time, so with the process's CPU seconds (from
+// /proc) the busy time is scaled to CPU; with `count` (registrations) each part is also
+// given in ms per one. --storm counts only the samples from the first registration to the
+// last (start-up and the time after left out; give the CPU of that span: the bench's
+// successorCpuSUntilAllBack - successorCpuSAtServing). Native work with no JS on the stack
+// (most of a TLS handshake) is sampled as idle or program: perf sees it (docs).
 import { readFileSync } from 'node:fs';
 
-const [file, cpuArg, countArg] = process.argv.slice(2);
+const storm = process.argv.includes('--storm');
+const [file, cpuArg, countArg] = process.argv.slice(2).filter((a) => a !== '--storm');
 if (!file) {
   process.stderr.write('usage: node scripts/profile-split.mjs <file.cpuprofile> [cpuSeconds] [count]\n');
   process.exit(2);
@@ -41,15 +46,18 @@ function part(id) {
   }
   return partOf.get(id);
 }
+const registering = profile.samples.flatMap((id, i) => (part(id) === 'registration' ? [i] : []));
+const [from, to] = storm ? [registering[0] ?? 0, registering.at(-1) ?? -1] : [0, profile.samples.length - 1];
 const us = {};
 profile.samples.forEach((id, i) => {
+  if (i < from || i > to) return;
   const p = part(id);
   us[p] = (us[p] ?? 0) + (profile.timeDeltas[i + 1] ?? 0);
 });
 const busyS = Object.entries(us).reduce((s, [k, v]) => (k === 'idle' ? s : s + v / 1e6), 0);
 const scale = cpuArg ? Number(cpuArg) / busyS : 1;
 const count = Number(countArg ?? 0);
-process.stdout.write(`busy ${busyS.toFixed(2)} s of ${((busyS * 1e6 + (us.idle ?? 0)) / 1e6).toFixed(1)} s sampled${cpuArg ? `, scaled to ${cpuArg} s of CPU` : ''}\n`);
+process.stdout.write(`busy ${busyS.toFixed(2)} s of ${((busyS * 1e6 + (us.idle ?? 0)) / 1e6).toFixed(1)} s sampled${storm ? ' (first registration to last)' : ''}${cpuArg ? `, scaled to ${cpuArg} s of CPU` : ''}\n`);
 for (const [k, v] of Object.entries(us).sort((a, b) => b[1] - a[1])) {
   if (k === 'idle') continue;
   const s = (v / 1e6) * scale;

@@ -31,7 +31,7 @@ import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { Node__Output } from '@wattpack/common/proto/Node';
 import { fleetFolder } from '../e2e/daemons.js';
 import { BIN, rpcClient, waitFor, type RpcClient } from '../e2e/harness.js';
-import { cpuPercent, cpuSeconds, histogramBuckets, memoryMb, quantileBetween, type Buckets } from './proc.js';
+import { cpuPercent, cpuSeconds, histogramBuckets, mainThreadCpuSeconds, memoryMb, quantileBetween, type Buckets } from './proc.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SECONDS = env('BENCH_FLEET_SECONDS', 120);
@@ -116,11 +116,12 @@ async function startSite() {
   const client = rpcClient(listen, grpcChannelCredentials({ insecure: false, caPem: ctx.ca, certPem: ctx.cert, keyPem: ctx.key, identity: identityOf(ctx.cert) }), { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 500 });
   await waitFor('the scheduler to serve', () => client.rpc('GetSite', {}), 60_000);
   const nodes = () => client.rpc<{ nodes: Node__Output[] }>('ListNodes', {}).then((r) => r.nodes);
-  // Polled at most every ~0.5 s: ListNodes of thousands of nodes back to back was ~7 % of the
-  // restarted scheduler's time while it registered the fleet (its profile at 800 nodes).
+  // ListNodes of thousands of nodes costs the scheduler what it measures: back to back it was
+  // ~7 % of the restarted scheduler's time at 800 nodes, every 0.5 s still ~5 % (~15 ms a
+  // call, ~60 ms at 3,200 nodes). So every 2 s while fewer than 90 % are back, then ~0.5 s.
   const readySince = async (since: number) => {
     const ready = (await nodes()).filter((n) => n.status === 'READY' && Number(n.lastSeenMs) > since).length;
-    if (ready < allIds.length) await new Promise((r) => setTimeout(r, 400));
+    if (ready < allIds.length) await new Promise((r) => setTimeout(r, ready < 0.9 * allIds.length ? 2000 : 400));
     return ready;
   };
   return { trust, pkiS, nats, monitorPort, listen, metricsAddr, scheduler, startScheduler, client, readySince };
@@ -160,6 +161,7 @@ async function sample(site: Site, fleet: Fleet) {
   return {
     at: Date.now(),
     scheduler: cpuSeconds(site.scheduler.pid!),
+    schedulerMainThread: mainThreadCpuSeconds(site.scheduler.pid!),
     fleets: fleet.processes.map((f) => cpuSeconds(f.pid!)),
     nats: cpuSeconds(site.nats.process.pid!),
     lag: histogramBuckets(text, 'wattpack_node_report_lag_seconds'),
@@ -192,7 +194,7 @@ async function measureSteady(site: Site, fleet: Fleet) {
   const fleetStats = fleet.processes.map((f, i) => ({ nodes: fleet.groups[i]!.ids.length, profile: fleet.groups[i]!.profile, cpuPercentOfCore: cpuPercent(before.fleets[i]!, after.fleets[i]!, wallS), rssMb: memoryMb(f.pid!).rssMb }));
   return {
     windowS: round(wallS),
-    scheduler: { cpuPercentOfCore: cpuPercent(before.scheduler, after.scheduler, wallS), rssMb: { last: rss.at(-1), peak: Math.max(...rss), samples: rss.length }, jsHeapUsedMb: heapMb(await scrape(site)) },
+    scheduler: { cpuPercentOfCore: cpuPercent(before.scheduler, after.scheduler, wallS), mainThreadCpuPercentOfCore: cpuPercent(before.schedulerMainThread, after.schedulerMainThread, wallS), rssMb: { last: rss.at(-1), peak: Math.max(...rss), samples: rss.length }, jsHeapUsedMb: heapMb(await scrape(site)) },
     reportLag: q99(before.lag, after.lag),
     passDuration: q99(before.pass, after.pass),
     nats: { cpuPercentOfCore: cpuPercent(before.nats, after.nats, wallS), inMsgsPerS: perS('in_msgs'), outMsgsPerS: perS('out_msgs'), inKBPerS: round(perS('in_bytes') / 1024), outKBPerS: round(perS('out_bytes') / 1024) },
@@ -224,16 +226,12 @@ async function recoverAfterKill9(site: Site, fleet: Fleet, steady: Steady, stopJ
   site.scheduler = site.startScheduler(CPU_PROF);
   await waitFor('the new scheduler to serve', () => client.rpc('GetSite', {}), 5 * 60_000);
   const servingS = (Date.now() - killedAt) / 1000;
-  const cpuAtServingS = cpuSeconds(site.scheduler.pid!);
+  const cpuAtServing = successorCpu(site);
   await waitFor('every node back', async () => (await site.readySince(killedAt)) === allIds.length, 10 * 60_000);
   const nodesBackS = (Date.now() - killedAt) / 1000;
   // Steadier than the times on a shared machine: the CPU the successor needed to get there.
-  const successorCpuS = cpuSeconds(site.scheduler.pid!);
+  const cpuAllBack = successorCpu(site);
   const reportsApplied = Number(/^wattpack_node_report_lag_seconds_count(?:\{[^}]*\})? (\S+)$/m.exec(await scrape(site))?.[1] ?? NaN);
-  // A slow recovery applies more reports from the nodes already back (800 a second at 800
-  // nodes): take them out at the steady window's cost per report, and start-up with them.
-  const steadyCpuSPerReport = ((steady.scheduler.cpuPercentOfCore / 100) * steady.windowS) / steady.reportLag.observed;
-  const cpuMsPerRegistration = round(((successorCpuS - cpuAtServingS - reportsApplied * steadyCpuSPerReport) / allIds.length) * 1000, 2);
   const fleetCpuS = round(fleet.processes.reduce((sum, f, i) => sum + cpuSeconds(f.pid!) - fleetCpuAtKill[i]!, 0), 2);
   const natsCpuS = round(cpuSeconds(site.nats.process.pid!) - natsCpuAtKill, 2);
   stopJobStream();
@@ -248,7 +246,22 @@ async function recoverAfterKill9(site: Site, fleet: Fleet, steady: Steady, stopJ
   const registrations = Object.fromEntries([...metrics.matchAll(/^wattpack_node_registrations_total\{result="(\w+)"\} (\S+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
   // Its packing passes so far (a registration storm spaces them out: loop/cycle.ts).
   const passes = Number(/^wattpack_scheduling_pass_duration_seconds_count(?:\{[^}]*\})? (\S+)$/m.exec(metrics)?.[1] ?? NaN);
-  return { servingS: round(servingS), allNodesReadyS: round(nodesBackS), newJobPlacedS: round(placedS), successorCpuSUntilAllBack: round(successorCpuS, 2), successorCpuSAtServing: round(cpuAtServingS, 2), reportsApplied, cpuMsPerRegistration, fleetCpuSUntilAllBack: fleetCpuS, natsCpuSUntilAllBack: natsCpuS, registrations, successorPasses: passes, loadAvg1mAtKill: round(loadAtKill, 2) };
+  return { servingS: round(servingS), allNodesReadyS: round(nodesBackS), newJobPlacedS: round(placedS), successorCpuSUntilAllBack: round(cpuAllBack.process, 2), successorCpuSAtServing: round(cpuAtServing.process, 2), successorMainThreadCpuS: { atServing: cpuAtServing.main, untilAllBack: cpuAllBack.main }, reportsApplied, cpuMsPerRegistration: cpuMsPerRegistration(steady, cpuAtServing.main, cpuAllBack.main, reportsApplied), fleetCpuSUntilAllBack: fleetCpuS, natsCpuSUntilAllBack: natsCpuS, registrations, successorPasses: passes, loadAvg1mAtKill: round(loadAtKill, 2) };
+}
+
+/** The successor's CPU seconds: the whole process, and its main thread (the event loop: agents' connections, registrations, reports, passes). */
+const successorCpu = (site: Site) => ({ process: cpuSeconds(site.scheduler.pid!), main: mainThreadCpuSeconds(site.scheduler.pid!) });
+
+/**
+ * The successor's main-thread CPU per registration from serving until every node is back.
+ * A slow recovery applies more reports from the nodes already back (800 a second at 800
+ * nodes): they are taken out at the steady window's cost per report. The main thread only:
+ * the process's figure also held the accounting store's worker, which compiles its
+ * Postgres (WebAssembly) beside the storm, 0.7-3 s of CPU from one run to the next (perf).
+ */
+function cpuMsPerRegistration(steady: Steady, atServingS: number, allBackS: number, reports: number): number {
+  const steadyCpuSPerReport = ((steady.scheduler.mainThreadCpuPercentOfCore / 100) * steady.windowS) / steady.reportLag.observed;
+  return round(((allBackS - atServingS - reports * steadyCpuSPerReport) / allIds.length) * 1000, 2);
 }
 
 /** `ids` in `n` nearly equal consecutive parts. */

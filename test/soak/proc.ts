@@ -8,15 +8,24 @@ import { parseMetrics } from '../e2e/prometheus-text.js';
 /** Linux reports CPU time in clock ticks; USER_HZ is 100 on every architecture Node runs on. */
 const TICKS_PER_S = 100;
 
-/** /proc/<pid>/stat from field 3 on: the command name (field 2) may hold spaces, so count after its closing parenthesis. */
-function statFields(pid: number): string[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** /proc/<pid>/stat (or a thread's, /proc/<pid>/task/<tid>/stat) from field 3 on: the command name (field 2) may hold spaces, so count after its closing parenthesis. */
+function statFields(pid: number, tid?: number): string[] {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** A process's CPU seconds so far (user + system, /proc/<pid>/stat fields 14 and 15). */
 export function cpuSeconds(pid: number): number {
   const fields = statFields(pid);
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+}
+
+/**
+ * The CPU seconds of a process's main thread alone (its thread id is its pid): a Node
+ * process's event loop, without its worker threads' and V8's background compiling.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  const fields = statFields(pid, pid);
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
 }
 

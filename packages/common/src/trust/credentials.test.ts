@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect, type TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCredentials } from './credential-files.js';
@@ -50,5 +51,28 @@ describe('the TLS peer of gRPC calls (a real mTLS server)', () => {
     expect(new Set(seen.slice(0, 3).map((s) => s.context)).size).toBe(1);
     expect(new Set(seen.slice(3).map((s) => s.context)).size).toBe(1);
     expect(seen[0]!.context).not.toBe(seen[3]!.context);
+  });
+
+  /** A TLS connection as a node, offering `session`: whether it was resumed, and (once TLS 1.3 sends it after the handshake) the session it was given. */
+  const handshake = async (session?: Buffer) => {
+    const creds = loadCredentials(trust.nodeCredentials('n1'));
+    const socket: TLSSocket = connect({ host: '127.0.0.1', port, ca: creds.caPem, cert: creds.certPem, key: creds.keyPem, ALPNProtocols: ['h2'], checkServerIdentity: () => undefined, ...(session ? { session } : {}) });
+    const given = new Promise<Buffer>((resolve) => socket.once('session', resolve));
+    await new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+    return { socket, resumed: socket.isSessionReused(), given };
+  };
+
+  it('issues no resumable TLS session: gRPC clients never resume, and each ticket cost the server a copy of the session', async () => {
+    const first = await handshake();
+    const offered = await first.given;
+    first.socket.destroy();
+    const again = await handshake(offered);
+    again.socket.destroy();
+    expect(again.resumed).toBe(false);
+    // Still mutual TLS: a client without a certificate of the site is refused.
+    const creds = loadCredentials(trust.nodeCredentials('n1'));
+    const anonymous = connect({ host: '127.0.0.1', port, ca: creds.caPem, ALPNProtocols: ['h2'], checkServerIdentity: () => undefined });
+    await expect(new Promise((_, reject) => anonymous.once('error', reject))).rejects.toThrow(/certificate required/);
+    anonymous.destroy();
   });
 });

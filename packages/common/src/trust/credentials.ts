@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { LRUCache } from 'lru-cache';
+import { constants } from 'node:crypto';
 import type { PeerCertificate } from 'node:tls';
 import type { Credentials } from './credential-files.js';
 import { identityOfPeer, type Identity } from './identity.js';
@@ -7,7 +8,24 @@ import { identityOfPeer, type Identity } from './identity.js';
 /** Every client must present a certificate from the site CA (mTLS), people included. */
 export function grpcServerCredentials(c: Credentials): grpc.ServerCredentials {
   if (c.insecure) return grpc.ServerCredentials.createInsecure();
-  return grpc.ServerCredentials.createSsl(Buffer.from(c.caPem), [{ cert_chain: Buffer.from(c.certPem), private_key: Buffer.from(c.keyPem) }], true);
+  return new TicketlessCredentials(grpc.ServerCredentials.createSsl(Buffer.from(c.caPem), [{ cert_chain: Buffer.from(c.certPem), private_key: Buffer.from(c.keyPem) }], true));
+}
+
+/**
+ * grpc-js's mTLS credentials, without TLS session tickets. grpc-js clients (agents, the
+ * CLI) never offer a saved session, so a ticket is never used, yet OpenSSL makes two per
+ * handshake by copying the session, the client's certificate decoded again: 0.3 of the
+ * 1.2 ms of OpenSSL work in a handshake (perf of a restarted scheduler, docs/benchmarks.md),
+ * 3,200 of them when a site's agents come back. No tickets: no ticket key to protect.
+ */
+class TicketlessCredentials extends grpc.ServerCredentials {
+  constructor(ssl: grpc.ServerCredentials) {
+    super(ssl._getConstructorOptions(), { ...ssl._getSecureContextOptions(), secureOptions: constants.SSL_OP_NO_TICKET });
+  }
+
+  _equals(other: grpc.ServerCredentials): boolean {
+    return other === this;
+  }
 }
 
 export function grpcChannelCredentials(c: Credentials): grpc.ChannelCredentials {
