@@ -34,7 +34,9 @@ export async function startSlurm(o: { nodes: number; gpusPerNode: number }): Pro
     spawnSync('pkill', ['-f', `slurmd -N n.* `], { env });
     spawnSync('pkill', ['-x', 'slurmd']);
     spawnSync('pkill', ['-x', 'slurmctld']);
-    rmSync(dir, { recursive: true, force: true });
+    // slurmctld saves its state as it exits: removing the folder under it fails (ENOTEMPTY).
+    await waitFor('Slurm daemons gone', () => spawnSync('pgrep', ['-x', 'slurmctld|slurmd']).status !== 0, 30_000).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   };
   try {
     run('/usr/sbin/slurmctld', ['-i']);
