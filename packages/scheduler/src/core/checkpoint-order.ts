@@ -22,18 +22,19 @@ export function checkpointOrder(pass: Pass, what: WorkingSite, chosen: ReadonlyS
   const jobs = pass.site.running.filter((r) => !r.stopping && !pass.preempting.has(r.id));
   const rank = (r: RunningJob) => (pass.wattpack ? preemptRank(r.flex) : 0);
   const first = (r: RunningJob) => Number(chosen.has(r.id));
+  // Both orders start alike: 2b's choice, then preemptible jobs.
+  const head = (a: RunningJob, b: RunningJob) => first(b) - first(a) || Number(b.preemptible) - Number(a.preemptible);
   if (byValue) {
-    const tier = (r: RunningJob) => `${first(r)}|${Number(r.preemptible)}|${Number(pass.wattpack && r.flex === 0)}|${r.priority}`;
-    const unit = valueUnits(pass, what, jobs, tier, countOff);
     const flex0 = (r: RunningJob) => Number(pass.wattpack && r.flex === 0);
-    return jobs.sort(
-      (a, b) =>
-        first(b) - first(a) || Number(b.preemptible) - Number(a.preemptible) || flex0(a) - flex0(b) || a.priority - b.priority ||
-        unit.get(b.id)!.perGpuW - unit.get(a.id)!.perGpuW || unit.get(a.id)!.key - unit.get(b.id)!.key || rank(b) - rank(a) || b.startedAt - a.startedAt,
-    );
+    const tier = (r: RunningJob) => `${first(r)}|${Number(r.preemptible)}|${flex0(r)}|${r.priority}`;
+    const unit = valueUnits(pass, what, jobs, tier, countOff);
+    return jobs.sort((a, b) => {
+      const [ua, ub] = [unit.get(a.id)!, unit.get(b.id)!];
+      return head(a, b) || flex0(a) - flex0(b) || a.priority - b.priority || ub.perGpuW - ua.perGpuW || ua.key - ub.key || rank(b) - rank(a) || b.startedAt - a.startedAt;
+    });
   }
   const server = pass.policy.powerSaving ? lightestServerFirst(pass, what) : () => 0;
-  return jobs.sort((a, b) => first(b) - first(a) || Number(b.preemptible) - Number(a.preemptible) || rank(b) - rank(a) || a.priority - b.priority || server(a) - server(b) || b.startedAt - a.startedAt);
+  return jobs.sort((a, b) => head(a, b) || rank(b) - rank(a) || a.priority - b.priority || server(a) - server(b) || b.startedAt - a.startedAt);
 }
 
 /**
@@ -58,11 +59,12 @@ function valueUnits(pass: Pass, what: WorkingSite, jobs: readonly RunningJob[], 
       parent.set(root(pos), root(nodes[0]!));
     }
   }
-  const groups = new Map<number, { whole: boolean; jobs: RunningJob[]; servers: Set<number> }>();
+  const groups = new Map<number, { jobs: RunningJob[]; servers: Set<number> }>();
   for (const r of jobs) {
     const nodes = what.nodesOf(r.id);
     if (nodes.length === 0) continue;
-    const g = groups.get(root(nodes[0]!)) ?? groups.set(root(nodes[0]!), { whole: true, jobs: [], servers: new Set() }).get(root(nodes[0]!))!;
+    const at = root(nodes[0]!);
+    const g = groups.get(at) ?? groups.set(at, { jobs: [], servers: new Set() }).get(at)!;
     g.jobs.push(r);
     for (const pos of nodes) g.servers.add(pos);
   }
