@@ -31,7 +31,7 @@ import type { Job__Output } from '@wattpack/common/proto/Job';
 import type { Node__Output } from '@wattpack/common/proto/Node';
 import { fleetFolder } from '../e2e/daemons.js';
 import { BIN, rpcClient, waitFor, type RpcClient } from '../e2e/harness.js';
-import { cpuPercent, cpuSeconds, histogramBuckets, mainThreadCpuSeconds, memoryMb, quantileBetween, type Buckets } from './proc.js';
+import { cpuPercent, cpuSeconds, heapFromMetrics, histogramBuckets, mainThreadCpuSeconds, memoryMb, quantileBetween, type Buckets } from './proc.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SECONDS = env('BENCH_FLEET_SECONDS', 120);
@@ -177,7 +177,6 @@ async function measureSteady(site: Site, fleet: Fleet) {
   await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
   const before = await sample(site, fleet);
   const rss: number[] = [];
-  const heapMb = (text: string) => Math.round(Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1]) / 2 ** 20);
   const load: number[] = [];
   while (Date.now() - before.at < SECONDS * 1000) {
     await new Promise((r) => setTimeout(r, 5000));
@@ -194,7 +193,7 @@ async function measureSteady(site: Site, fleet: Fleet) {
   const fleetStats = fleet.processes.map((f, i) => ({ nodes: fleet.groups[i]!.ids.length, profile: fleet.groups[i]!.profile, cpuPercentOfCore: cpuPercent(before.fleets[i]!, after.fleets[i]!, wallS), rssMb: memoryMb(f.pid!).rssMb }));
   return {
     windowS: round(wallS),
-    scheduler: { cpuPercentOfCore: cpuPercent(before.scheduler, after.scheduler, wallS), mainThreadCpuPercentOfCore: cpuPercent(before.schedulerMainThread, after.schedulerMainThread, wallS), rssMb: { last: rss.at(-1), peak: Math.max(...rss), samples: rss.length }, jsHeapUsedMb: heapMb(await scrape(site)) },
+    scheduler: { cpuPercentOfCore: cpuPercent(before.scheduler, after.scheduler, wallS), mainThreadCpuPercentOfCore: cpuPercent(before.schedulerMainThread, after.schedulerMainThread, wallS), rssMb: { last: rss.at(-1), peak: Math.max(...rss), samples: rss.length }, jsHeapUsedMb: heapFromMetrics(await scrape(site)).heapMb },
     reportLag: q99(before.lag, after.lag),
     passDuration: q99(before.pass, after.pass),
     nats: { cpuPercentOfCore: cpuPercent(before.nats, after.nats, wallS), inMsgsPerS: perS('in_msgs'), outMsgsPerS: perS('out_msgs'), inKBPerS: round(perS('in_bytes') / 1024), outKBPerS: round(perS('out_bytes') / 1024) },

@@ -14,20 +14,16 @@ function statFields(pid: number, tid?: number): string[] {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
+const cpuOf = (fields: string[]): number => (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+
 /** A process's CPU seconds so far (user + system, /proc/<pid>/stat fields 14 and 15). */
-export function cpuSeconds(pid: number): number {
-  const fields = statFields(pid);
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
-}
+export const cpuSeconds = (pid: number): number => cpuOf(statFields(pid));
 
 /**
  * The CPU seconds of a process's main thread alone (its thread id is its pid): a Node
  * process's event loop, without its worker threads' and V8's background compiling.
  */
-export function mainThreadCpuSeconds(pid: number): number {
-  const fields = statFields(pid, pid);
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
-}
+export const mainThreadCpuSeconds = (pid: number): number => cpuOf(statFields(pid, pid));
 
 /** CPU seconds of the children a process has reaped (fields 16 and 17): an agent's jobs. */
 export function reapedCpuSeconds(pid: number): number {
@@ -80,4 +76,15 @@ export function slope(points: readonly { x: number; y: number }[]): number {
   const my = points.reduce((s, p) => s + p.y, 0) / n;
   const sxx = points.reduce((s, p) => s + (p.x - mx) ** 2, 0);
   return sxx === 0 ? 0 : points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0) / sxx;
+}
+
+/**
+ * A Node process's V8 heap from its /metrics text (prom-client's default metrics), MB: in
+ * use (live objects and garbage not yet collected), reserved, and memory outside it that
+ * JS objects hold (buffers). NaN where the text lacks one.
+ */
+export function heapFromMetrics(text: string): { heapMb: number; heapTotalMb: number; externalMb: number } {
+  const metrics = parseMetrics(text);
+  const mb = (name: string) => Math.round((metrics.get(name)?.samples[0]?.value ?? NaN) / 2 ** 20);
+  return { heapMb: mb('nodejs_heap_size_used_bytes'), heapTotalMb: mb('nodejs_heap_size_total_bytes'), externalMb: mb('nodejs_external_memory_bytes') };
 }

@@ -26,8 +26,7 @@ import type { UsageRecord__Output } from '@wattpack/common/proto/UsageRecord';
 import { waitFor, type RpcClient } from '../e2e/harness.js';
 import { startDevSite } from './dev-site.js';
 import { startPostgres } from '@wattpack/scheduler/testing';
-import { parseMetrics } from '../e2e/prometheus-text.js';
-import { memoryMb, slope } from './proc.js';
+import { heapFromMetrics, memoryMb, slope } from './proc.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const JOBS = env('SOAK_CHURN_JOBS', 100_000);
@@ -68,19 +67,11 @@ async function allPages<T>(fetch: (pageToken: string) => Promise<{ items: T[]; n
   return out;
 }
 
-type Heap = { heapMb: number; heapTotalMb: number; externalMb: number };
-type RssSample = { s: number; jobs: number; mb: number } & Heap;
+type RssSample = { s: number; jobs: number; mb: number } & ReturnType<typeof heapFromMetrics>;
 
-/**
- * The scheduler's V8 heap from its /metrics (prom-client's default metrics), MB: in use
- * (live objects and garbage not yet collected), reserved, and memory outside it that JS
- * objects hold (buffers).
- */
-async function heapMb(metricsAddr: string): Promise<Heap> {
-  const text = await fetch(`http://${metricsAddr}/metrics`).then((r) => r.text(), () => '');
-  const metrics = text ? parseMetrics(text) : new Map();
-  const mb = (name: string) => Math.round((metrics.get(name)?.samples[0]?.value ?? NaN) / 2 ** 20);
-  return { heapMb: mb('nodejs_heap_size_used_bytes'), heapTotalMb: mb('nodejs_heap_size_total_bytes'), externalMb: mb('nodejs_external_memory_bytes') };
+/** The scheduler's V8 heap, from its /metrics. */
+async function heapMb(metricsAddr: string): Promise<ReturnType<typeof heapFromMetrics>> {
+  return heapFromMetrics(await fetch(`http://${metricsAddr}/metrics`).then((r) => r.text(), () => ''));
 }
 
 async function main(): Promise<void> {
